@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The venue edge ticketing node: a box office on one SQLite file, synced to central MySQL.
+///
+/// No package dependencies: Foundation, Dispatch, Swift Testing and the system C libraries only.
+let package = Package(
+    name: "VenueNode",
+    products: [
+        .executable(name: "boxoffice", targets: ["boxoffice"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "EdgeCrypto",
+            // Password hashing runs 210,000 PBKDF2 rounds per login; even debug builds must do that
+            // in a fraction of a second, so this one small module is always optimised.
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
+        .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto"]),
+        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto"]),
+        .target(name: "CLIKit"),
+        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "CLIKit"]),
+        .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
+        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore"]),
+        .testTarget(name: "TicketingTests", dependencies: ["Ticketing"]),
+        .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "boxoffice"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
