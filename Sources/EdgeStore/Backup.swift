@@ -1,0 +1,62 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Database {
+    /// Copies the whole database, consistently, into a new file at `destination` with SQLite's
+    /// online backup API while other connections keep reading and writing.
+    ///
+    /// The copy is written to `destination.partial` first and renamed into place, so a crash
+    /// never leaves a half-written snapshot under the final name. Refuses to overwrite a file.
+    public func backup(to destination: String) throws {
+        guard access(destination, F_OK) != 0 else {
+            throw StoreError(code: .cannotOpen, message: "snapshot \(destination) already exists")
+        }
+        let partial = destination + ".partial"
+        unlink(partial)
+        let file = try Self.openRaw(partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        defer { sqlite3_close_v2(file) }
+        try Self.copyAllPages(from: handle, to: file, describing: destination)
+        guard rename(partial, destination) == 0 else {
+            throw StoreError(code: .ioError, message: "cannot rename \(partial) to \(destination)")
+        }
+    }
+
+    /// Replaces this database's content with the snapshot at `source` (the backup API in
+    /// reverse). Other connections see the old or the new content, never a mix.
+    public func restore(from source: String) throws {
+        let file = try Self.openRaw(source, flags: SQLITE_OPEN_READONLY)
+        defer { sqlite3_close_v2(file) }
+        try Self.copyAllPages(from: file, to: handle, describing: source)
+    }
+
+    private static func openRaw(_ path: String, flags: Int32) throws -> OpaquePointer {
+        var connection: OpaquePointer?
+        let code = sqlite3_open_v2(path, &connection, flags, nil)
+        guard code == SQLITE_OK, let connection else {
+            sqlite3_close_v2(connection)
+            throw StoreError(code: ResultCode(rawValue: code), message: "cannot open \(path)")
+        }
+        return connection
+    }
+
+    /// Copies every page in one step, retrying for up to 10 s while the source is locked.
+    private static func copyAllPages(from source: OpaquePointer, to target: OpaquePointer, describing path: String) throws {
+        guard let backup = sqlite3_backup_init(target, "main", source, "main") else {
+            throw StoreError(code: ResultCode(rawValue: sqlite3_extended_errcode(target)),
+                             message: "cannot copy \(path): \(String(cString: sqlite3_errmsg(target)))")
+        }
+        var code = SQLITE_OK
+        for _ in 0..<10_000 {
+            code = sqlite3_backup_step(backup, -1)
+            guard code == SQLITE_BUSY || code == SQLITE_LOCKED else { break }
+            usleep(1_000)
+        }
+        sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE else {
+            throw StoreError(code: ResultCode(rawValue: code),
+                             message: "copy of \(path) failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+    }
+}

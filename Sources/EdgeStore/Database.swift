@@ -1,0 +1,184 @@
+import CSQLite
+
+/// One SQLite connection: owns its `sqlite3` handle from `init` to `deinit`.
+///
+/// Every connection runs in WAL mode with foreign keys on, extended result codes, `synchronous`
+/// FULL unless told otherwise (a commit the cashier saw survives a power cut), and a bounded,
+/// jittered busy wait. Statements are prepared once and cached by their SQL text; arguments are
+/// always bound, never spliced into SQL.
+///
+/// A `Database` is used from one thread at a time (it is not `Sendable`); processes and threads
+/// that need concurrency open their own connections to the same file.
+///
+/// ```swift
+/// let db = try Database(path: "venue.sqlite")
+/// try db.write {
+///     try db.execute("UPDATE allocation SET sold = sold + 1 WHERE event_id = ?", ["GALA"])
+/// }
+/// ```
+public final class Database {
+    /// How a connection is opened.
+    public struct Options: Sendable {
+        /// SQLite's `synchronous` setting in WAL mode.
+        public enum Synchronous: String, Sendable, CaseIterable {
+            /// fsync on every commit: no committed transaction is lost on power failure.
+            case full = "FULL"
+            /// fsync at checkpoints only: faster; the last commits may roll back on power failure.
+            case normal = "NORMAL"
+        }
+        /// Durability of commits; FULL by default.
+        public var synchronous: Synchronous = .full
+        /// Longest wait for a lock, in seconds, before a statement fails with SQLITE_BUSY.
+        public var busyTimeout: Double = 10
+        /// Create the file when it does not exist.
+        public var createIfMissing = true
+        /// Defaults: FULL, 10 s busy timeout, create if missing.
+        public init() {}
+    }
+
+    /// The file this connection opened.
+    public let path: String
+    let handle: OpaquePointer
+    private var statements: [String: Statement] = [:]
+    private let busyWait: BusyWait
+
+    /// Opens (and by default creates) the database at `path` and configures the connection.
+    public init(path: String, options: Options = Options()) throws {
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        if options.createIfMissing { flags |= SQLITE_OPEN_CREATE }
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(handle)
+            throw StoreError(code: ResultCode(rawValue: code), message: "\(message): \(path)")
+        }
+        self.handle = handle
+        self.path = path
+        busyWait = BusyWait(timeout: options.busyTimeout)
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_handler(handle, { context, attempt in
+            Unmanaged<BusyWait>.fromOpaque(context!).takeUnretainedValue().shouldRetry(attempt: Int(attempt)) ? 1 : 0
+        }, Unmanaged.passUnretained(busyWait).toOpaque())
+        try configure(options)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    private func configure(_ options: Options) throws {
+        let mode: String? = try scalar("PRAGMA journal_mode = WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
+        }
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement to completion and returns the number of rows it changed.
+    @discardableResult
+    public func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
+        try withStatement(sql, arguments) { statement in
+            while try statement.step() != nil {}
+        }
+        return Int(sqlite3_changes64(handle))
+    }
+
+    /// All rows of a query.
+    public func rows(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [Row] {
+        try withStatement(sql, arguments) { statement in
+            var rows = [Row]()
+            while let row = try statement.step() { rows.append(row) }
+            return rows
+        }
+    }
+
+    /// The first row of a query, or nil when there is none.
+    public func row(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Row? {
+        try withStatement(sql, arguments) { try $0.step() }
+    }
+
+    /// The first column of the first row as `T`, or nil when the query returns no row.
+    public func scalar<T: SQLValueConvertible>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
+                                               as type: T.Type = T.self) throws -> T? {
+        try row(sql, arguments).map { try $0.get(0) }
+    }
+
+    /// Runs several `;`-separated statements without arguments (migrations, schema scripts).
+    public func executeScript(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard code == SQLITE_OK else {
+            throw StoreError(code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
+                             message: message.map { String(cString: $0) } ?? "script failed", sql: nil)
+        }
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// True between BEGIN and COMMIT/ROLLBACK.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    private func withStatement<T>(_ sql: String, _ arguments: [any SQLValueConvertible],
+                                  _ body: (Statement) throws -> T) throws -> T {
+        let statement: Statement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            statement = try Statement(database: self, sql: sql)
+            statements[sql] = statement
+        }
+        defer { statement.reset() }
+        try statement.bind(arguments.map(\.sqlValue))
+        return try body(statement)
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the writer lock is taken up front (waiting
+    /// at most the busy timeout), so the transaction never fails half-way on a lock upgrade.
+    /// Commits when `body` returns; rolls back and rethrows the first error when it throws.
+    @discardableResult
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try transaction("BEGIN IMMEDIATE", body)
+    }
+
+    /// Runs `body` in a deferred transaction: one consistent snapshot for all its reads, without
+    /// blocking writers (WAL).
+    @discardableResult
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try transaction("BEGIN DEFERRED", body)
+    }
+
+    private func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
+        guard !isInTransaction else {
+            throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
+        }
+        try execute(begin)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: Errors
+
+    func error(code: Int32, sql: String?) -> StoreError {
+        let extended = sqlite3_extended_errcode(handle)
+        return StoreError(code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
+                          message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+@available(*, unavailable, message: "a connection is used from one thread at a time; open one per thread")
+extension Database: Sendable {}

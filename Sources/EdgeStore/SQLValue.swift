@@ -1,0 +1,89 @@
+/// A value as SQLite stores it: one of its five storage classes.
+public enum SQLValue: Equatable, Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// A Swift type that converts to and from an ``SQLValue``: what statements bind and rows decode.
+///
+/// ```swift
+/// try db.execute("UPDATE allocation SET sold = sold + ? WHERE event_id = ?", [2, "GALA"])
+/// let sold: Int = try row.get("sold")
+/// ```
+public protocol SQLValueConvertible {
+    /// The value to bind.
+    var sqlValue: SQLValue { get }
+    /// The Swift value for a stored value, or nil when the storage class does not fit.
+    static func decode(from value: SQLValue) -> Self?
+}
+
+extension Int64: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(self) }
+    public static func decode(from value: SQLValue) -> Int64? {
+        if case .integer(let number) = value { return number }
+        return nil
+    }
+}
+
+extension Int: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(Int64(self)) }
+    public static func decode(from value: SQLValue) -> Int? {
+        if case .integer(let number) = value { return Int(exactly: number) }
+        return nil
+    }
+}
+
+extension Bool: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(self ? 1 : 0) }
+    public static func decode(from value: SQLValue) -> Bool? {
+        if case .integer(let number) = value { return number != 0 }
+        return nil
+    }
+}
+
+extension Double: SQLValueConvertible {
+    public var sqlValue: SQLValue { .real(self) }
+    public static func decode(from value: SQLValue) -> Double? {
+        switch value {
+        case .real(let number): number
+        case .integer(let number): Double(number)
+        default: nil
+        }
+    }
+}
+
+extension String: SQLValueConvertible {
+    public var sqlValue: SQLValue { .text(self) }
+    public static func decode(from value: SQLValue) -> String? {
+        if case .text(let text) = value { return text }
+        return nil
+    }
+}
+
+extension [UInt8]: SQLValueConvertible {
+    public var sqlValue: SQLValue { .blob(self) }
+    public static func decode(from value: SQLValue) -> [UInt8]? {
+        switch value {
+        case .blob(let bytes): bytes
+        case .text(let text): Array(text.utf8)
+        default: nil
+        }
+    }
+}
+
+extension SQLValue: SQLValueConvertible {
+    public var sqlValue: SQLValue { self }
+    public static func decode(from value: SQLValue) -> SQLValue? { value }
+}
+
+extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    /// `.null` decodes to `.some(nil)`; any other value decodes through `Wrapped`.
+    public static func decode(from value: SQLValue) -> Wrapped?? {
+        if case .null = value { return .some(nil) }
+        return Wrapped.decode(from: value).map { .some($0) }
+    }
+}

@@ -1,0 +1,66 @@
+import CSQLite
+
+/// An SQLite result code, extended where SQLite gives one (`SQLITE_BUSY_SNAPSHOT`, `SQLITE_CONSTRAINT_UNIQUE`…).
+public struct ResultCode: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The raw extended result code.
+    public let rawValue: Int32
+
+    /// Wraps a raw (possibly extended) code.
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// The primary code: the low byte of an extended code (`SQLITE_CONSTRAINT_UNIQUE` → `SQLITE_CONSTRAINT`).
+    public var primary: ResultCode { ResultCode(rawValue: rawValue & 0xff) }
+
+    public static let ok = ResultCode(rawValue: SQLITE_OK)
+    public static let error = ResultCode(rawValue: SQLITE_ERROR)
+    public static let busy = ResultCode(rawValue: SQLITE_BUSY)
+    public static let locked = ResultCode(rawValue: SQLITE_LOCKED)
+    public static let readOnly = ResultCode(rawValue: SQLITE_READONLY)
+    public static let ioError = ResultCode(rawValue: SQLITE_IOERR)
+    public static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
+    public static let full = ResultCode(rawValue: SQLITE_FULL)
+    public static let cannotOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
+    public static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
+    public static let mismatch = ResultCode(rawValue: SQLITE_MISMATCH)
+    public static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    public static let constraintUnique = ResultCode(rawValue: SQLITE_CONSTRAINT | (8 << 8))
+    public static let constraintPrimaryKey = ResultCode(rawValue: SQLITE_CONSTRAINT | (6 << 8))
+    public static let constraintCheck = ResultCode(rawValue: SQLITE_CONSTRAINT | (1 << 8))
+    public static let constraintForeignKey = ResultCode(rawValue: SQLITE_CONSTRAINT | (3 << 8))
+
+    /// SQLite's English name for the code, as `sqlite3_errstr` gives it.
+    public var description: String { "\(rawValue) (\(String(cString: sqlite3_errstr(rawValue))))" }
+}
+
+/// An error from SQLite or from the store around it.
+///
+/// Carries SQLite's own extended result code, its message and the SQL that failed. Bound values
+/// never appear in `description`, so errors can be logged without leaking customer data.
+public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// SQLite's extended result code (`.error` for errors raised by the store itself).
+    public let code: ResultCode
+    /// SQLite's message, or the store's.
+    public let message: String
+    /// The statement that failed, when there was one.
+    public let sql: String?
+
+    /// An error with an explicit code.
+    public init(code: ResultCode, message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    /// The writer lock stayed taken for longer than the busy timeout.
+    public var isBusy: Bool { code.primary == .busy || code.primary == .locked }
+    /// A UNIQUE or PRIMARY KEY constraint failed.
+    public var isUniqueViolation: Bool { code == .constraintUnique || code == .constraintPrimaryKey }
+    /// Any constraint (unique, check, foreign key, not null) failed.
+    public var isConstraintViolation: Bool { code.primary == .constraint }
+
+    public var description: String {
+        var text = "SQLite error \(code): \(message)"
+        if let sql { text += " [\(sql)]" }
+        return text
+    }
+}

@@ -1,0 +1,145 @@
+import EdgeStore
+import Foundation
+import Testing
+
+@Suite struct DatabaseTests {
+    let directory = TemporaryDirectory()
+
+    @Test func opensInWALWithForeignKeysAndFullSynchronousByDefault() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        #expect(try db.scalar("PRAGMA journal_mode") == "wal")
+        #expect(try db.scalar("PRAGMA foreign_keys") == 1)
+        #expect(try db.scalar("PRAGMA synchronous") == 2)  // FULL
+    }
+
+    @Test func normalSynchronousIsAnOption() throws {
+        var options = Database.Options()
+        options.synchronous = .normal
+        let db = try Database(path: directory.file("a.sqlite"), options: options)
+        #expect(try db.scalar("PRAGMA synchronous") == 1)  // NORMAL
+    }
+
+    @Test func refusesToCreateWhenToldNot() throws {
+        var options = Database.Options()
+        options.createIfMissing = false
+        #expect(throws: StoreError.self) { try Database(path: directory.file("missing.sqlite"), options: options) }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("missing.sqlite")))
+    }
+
+    @Test func roundTripsEveryStorageClassThroughBoundParameters() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        let long = String(repeating: "é'; DROP TABLE t; --", count: 600)
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [Int64.max, 2.5, long, [UInt8]([0, 1, 255]), String?.none])
+        let row = try #require(try db.row("SELECT * FROM t"))
+        #expect(try row.get("i") == Int64.max)
+        #expect(try row.get("r") == 2.5)
+        #expect(try row.get("s") == long)
+        #expect(try row.get("b") == [UInt8]([0, 1, 255]))
+        #expect(try row.get("n", as: String?.self) == nil)
+        #expect(throws: StoreError.self) { try row.get("n", as: String.self) }
+        #expect(throws: StoreError.self) { try row.get("s", as: Int.self) }
+        #expect(throws: StoreError.self) { try row.get("nope", as: Int.self) }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 1)
+    }
+
+    @Test func argumentCountMustMatchPlaceholders() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        #expect(throws: StoreError.self) { try db.execute("SELECT ?", []) }
+        #expect(throws: StoreError.self) { try db.execute("SELECT ?", [1, 2]) }
+    }
+
+    @Test func constraintErrorsCarryTheirCodeAndSQLButNotTheValues() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        try db.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+        try db.execute("INSERT INTO t VALUES (?)", ["secret-value"])
+        do {
+            try db.execute("INSERT INTO t VALUES (?)", ["secret-value"])
+            Issue.record("expected a unique violation")
+        } catch let error as StoreError {
+            #expect(error.isUniqueViolation)
+            #expect(error.sql == "INSERT INTO t VALUES (?)")
+            #expect(!error.description.contains("secret-value"))
+        }
+    }
+
+    @Test func writeRollsBackAndRethrowsTheFirstError() throws {
+        struct Boom: Error {}
+        let db = try Database(path: directory.file("a.sqlite"))
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        #expect(throws: Boom.self) {
+            try db.write {
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 0)
+        #expect(!db.isInTransaction)
+        try db.write { try db.execute("INSERT INTO t VALUES (1)") }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 1)
+    }
+
+    @Test func transactionsDoNotNest() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        #expect(throws: StoreError.self) { try db.write { try db.read {} } }
+    }
+
+    @Test func aWriterGivesUpWithBusyAfterItsTimeout() throws {
+        let path = directory.file("a.sqlite")
+        let holder = try Database(path: path)
+        try holder.execute("CREATE TABLE t (x INTEGER)")
+        var options = Database.Options()
+        options.busyTimeout = 0.2
+        let waiter = try Database(path: path, options: options)
+        try holder.execute("BEGIN IMMEDIATE")
+        let started = Date()
+        do {
+            try waiter.write { try waiter.execute("INSERT INTO t VALUES (1)") }
+            Issue.record("expected SQLITE_BUSY")
+        } catch let error as StoreError {
+            #expect(error.isBusy)
+        }
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 0.2 && waited < 2)
+        try holder.execute("ROLLBACK")
+    }
+
+    /// Many connections on many threads doing compare-and-set increments: every increment lands
+    /// once, and no SQLITE_BUSY escapes the busy handler.
+    @Test func concurrentCompareAndSetIncrementsAreExact() throws {
+        let path = directory.file("a.sqlite")
+        let setup = try Database(path: path)
+        try setup.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL, version INTEGER NOT NULL)")
+        try setup.execute("INSERT INTO counter VALUES (1, 0, 0)")
+        let threads = 8, increments = 50
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do {
+                let db = try Database(path: path)
+                for _ in 0..<increments {
+                    while true {
+                        let row = try #require(try db.row("SELECT value, version FROM counter WHERE id = 1"))
+                        let value: Int = try row.get("value"), version: Int = try row.get("version")
+                        let changed = try db.write {
+                            try db.execute("UPDATE counter SET value = ?, version = version + 1 WHERE id = 1 AND version = ?",
+                                           [value + 1, version])
+                        }
+                        if changed == 1 { break }
+                    }
+                }
+            } catch {
+                failures.record(error)
+            }
+        }
+        #expect(failures.errors.isEmpty, "\(failures.errors)")
+        #expect(try setup.scalar("SELECT value FROM counter") == threads * increments)
+    }
+}
+
+/// Errors collected from concurrent workers.
+final class Failures: @unchecked Sendable {  // all access goes through `lock`
+    private let lock = NSLock()
+    private var collected: [String] = []
+    func record(_ error: Error) { lock.withLock { collected.append("\(error)") } }
+    var errors: [String] { lock.withLock { collected } }
+}
