@@ -32,6 +32,8 @@ public final class Database {
         public var busyTimeout: Double = 10
         /// Create the file when it does not exist.
         public var createIfMissing = true
+        /// Open for reading only: no file is created and the journal mode is left as found.
+        public var readOnly = false
         /// Defaults: FULL, 10 s busy timeout, create if missing.
         public init() {}
     }
@@ -44,8 +46,8 @@ public final class Database {
 
     /// Opens (and by default creates) the database at `path` and configures the connection.
     public init(path: String, options: Options = Options()) throws {
-        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-        if options.createIfMissing { flags |= SQLITE_OPEN_CREATE }
+        var flags = (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX
+        if options.createIfMissing, !options.readOnly { flags |= SQLITE_OPEN_CREATE }
         var handle: OpaquePointer?
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
@@ -69,11 +71,12 @@ public final class Database {
     }
 
     private func configure(_ options: Options) throws {
+        try execute("PRAGMA foreign_keys = ON")
+        guard !options.readOnly else { return }
         let mode: String? = try scalar("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
         }
-        try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
     }
 
@@ -154,6 +157,27 @@ public final class Database {
     @discardableResult
     public func read<T>(_ body: () throws -> T) throws -> T {
         try transaction("BEGIN DEFERRED", body)
+    }
+
+    /// Runs `body` inside a savepoint of the current transaction: when it throws, only its own
+    /// changes are undone and the error is rethrown; the enclosing transaction goes on.
+    ///
+    /// This is how one compare-and-set attempt over several rows stays all-or-nothing.
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        guard isInTransaction else {
+            throw StoreError(code: .error, message: "a savepoint needs an open transaction", sql: "SAVEPOINT attempt")
+        }
+        try execute("SAVEPOINT attempt")
+        do {
+            let result = try body()
+            try execute("RELEASE attempt")
+            return result
+        } catch {
+            _ = try? execute("ROLLBACK TO attempt")
+            _ = try? execute("RELEASE attempt")
+            throw error
+        }
     }
 
     private func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {

@@ -143,3 +143,25 @@ final class Failures: @unchecked Sendable {  // all access goes through `lock`
     func record(_ error: Error) { lock.withLock { collected.append("\(error)") } }
     var errors: [String] { lock.withLock { collected } }
 }
+
+@Suite struct SavepointTests {
+    let directory = TemporaryDirectory()
+
+    @Test func aFailedSavepointUndoesOnlyItsOwnChanges() throws {
+        struct Miss: Error {}
+        let db = try Database(path: directory.file("s.sqlite"))
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        try db.write {
+            try db.execute("INSERT INTO t VALUES (1)")
+            #expect(throws: Miss.self) {
+                try db.savepoint {
+                    try db.execute("INSERT INTO t VALUES (2)")
+                    throw Miss()
+                }
+            }
+            try db.savepoint { try db.execute("INSERT INTO t VALUES (3)") }
+        }
+        #expect(try db.rows("SELECT x FROM t ORDER BY x").map { try $0.get(0, as: Int.self) } == [1, 3])
+        #expect(throws: StoreError.self) { try db.savepoint {} }
+    }
+}

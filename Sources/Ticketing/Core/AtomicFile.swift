@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a whole file or nothing: a temporary file in the same folder, fsync, rename, fsync of
+/// the folder. A crash leaves the old file or the new one, never a torn one.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` with `mode` permissions (0600 by default).
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { buffer -> Bool in
+            while written < buffer.count {
+                let result = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 { if errno == EINTR { continue }; return false }
+                written += result
+            }
+            return true
+        }
+        fchmod(descriptor, mode)
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard ok, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw failure("cannot write \(path)")
+        }
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let folderDescriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderDescriptor >= 0 {
+            fsync(folderDescriptor)
+            close(folderDescriptor)
+        }
+    }
+
+    /// Creates `path` and missing parents with `mode` (0700 by default).
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0, errno != EEXIST { throw failure("cannot create folder \(prefix)") }
+        }
+    }
+
+    private static func failure(_ message: String) -> TicketingError {
+        .rejected(code: "io_error", message: "\(message): \(String(cString: strerror(errno)))")
+    }
+}

@@ -1,0 +1,246 @@
+import EdgeStore
+
+/// The node database's schema: ordered migrations, never edited once released.
+///
+/// Times are INTEGER milliseconds since the epoch (UTC); money is INTEGER minor units. Counters
+/// that must never go wrong are guarded twice: by compare-and-set updates in code and by CHECK
+/// constraints here (`sold + held <= quota`), so a bug fails loudly instead of overselling.
+public enum NodeSchema {
+    /// All migrations of the node database, in order.
+    public static let migrator = Migrator([
+        Migration("1_node_core", sql: version1),
+    ])
+
+    static let version1 = """
+        CREATE TABLE node_setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        -- Users
+        CREATE TABLE staff (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('cashier', 'supervisor', 'admin')),
+            password_hash TEXT,
+            disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE session (
+            token_hash TEXT PRIMARY KEY,
+            staff_id TEXT NOT NULL REFERENCES staff(id),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            ended_at INTEGER
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX session_by_staff ON session(staff_id);
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            operator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        ) STRICT;
+
+        -- Catalog
+        CREATE TABLE venue (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            timezone TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE seat (
+            venue_id TEXT NOT NULL REFERENCES venue(id),
+            label TEXT NOT NULL,
+            section TEXT NOT NULL,
+            row_label TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            section_rank INTEGER NOT NULL,
+            row_rank INTEGER NOT NULL,
+            PRIMARY KEY (venue_id, label)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE event (
+            id TEXT PRIMARY KEY,
+            venue_id TEXT NOT NULL REFERENCES venue(id),
+            name TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'on_sale', 'closed', 'cancelled')),
+            capacity INTEGER CHECK (capacity IS NULL OR capacity >= 0),
+            sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+            held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0),
+            version INTEGER NOT NULL DEFAULT 1,
+            CHECK (capacity IS NULL OR sold + held <= capacity)
+        ) STRICT;
+
+        CREATE TABLE price_category (
+            event_id TEXT NOT NULL REFERENCES event(id),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('ga', 'seated')),
+            price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+            currency TEXT NOT NULL,
+            capacity INTEGER NOT NULL CHECK (capacity >= 0),
+            PRIMARY KEY (event_id, code)
+        ) STRICT, WITHOUT ROWID;
+
+        -- Inventory: what this node may sell, and what it has sold and holds.
+        CREATE TABLE allocation (
+            event_id TEXT NOT NULL,
+            category_code TEXT NOT NULL,
+            quota INTEGER NOT NULL CHECK (quota >= 0),
+            sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+            held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0),
+            version INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (event_id, category_code),
+            FOREIGN KEY (event_id, category_code) REFERENCES price_category(event_id, code),
+            CHECK (sold + held <= quota)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE event_seat (
+            event_id TEXT NOT NULL REFERENCES event(id),
+            venue_id TEXT NOT NULL,
+            seat_label TEXT NOT NULL,
+            category_code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('available', 'held', 'sold', 'unallocated')),
+            hold_id TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (event_id, seat_label),
+            FOREIGN KEY (venue_id, seat_label) REFERENCES seat(venue_id, label),
+            FOREIGN KEY (event_id, category_code) REFERENCES price_category(event_id, code),
+            CHECK ((status = 'held') = (hold_id IS NOT NULL))
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX event_seat_by_category ON event_seat(event_id, category_code, status);
+        CREATE INDEX event_seat_by_hold ON event_seat(hold_id) WHERE hold_id IS NOT NULL;
+
+        CREATE TABLE hold (
+            id TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            category_code TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity > 0),
+            status TEXT NOT NULL CHECK (status IN ('active', 'confirmed', 'released', 'expired')),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL REFERENCES staff(id),
+            order_id TEXT REFERENCES orders(id),
+            FOREIGN KEY (event_id, category_code) REFERENCES price_category(event_id, code)
+        ) STRICT;
+        CREATE INDEX hold_active_by_expiry ON hold(expires_at) WHERE status = 'active';
+        CREATE INDEX hold_active_by_event ON hold(event_id, expires_at) WHERE status = 'active';
+
+        -- Orders, tickets and payments
+        CREATE TABLE customer (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT,
+            phone TEXT,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            request_fingerprint TEXT NOT NULL,
+            event_id TEXT NOT NULL REFERENCES event(id),
+            category_code TEXT NOT NULL,
+            customer_id TEXT REFERENCES customer(id),
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'partially_refunded', 'refunded', 'cancelled')),
+            total_minor INTEGER NOT NULL CHECK (total_minor >= 0),
+            currency TEXT NOT NULL,
+            hold_id TEXT,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL REFERENCES staff(id)
+        ) STRICT;
+        CREATE INDEX orders_by_event ON orders(event_id);
+        CREATE INDEX orders_by_customer ON orders(customer_id);
+
+        CREATE TABLE ticket (
+            code TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            event_id TEXT NOT NULL,
+            category_code TEXT NOT NULL,
+            seat_label TEXT,
+            price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+            status TEXT NOT NULL CHECK (status IN ('valid', 'checked_in', 'refunded', 'void')),
+            checked_in_at INTEGER
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX ticket_by_order ON ticket(order_id);
+        CREATE INDEX ticket_by_category ON ticket(event_id, category_code, status);
+        CREATE UNIQUE INDEX ticket_one_live_per_seat ON ticket(event_id, seat_label)
+            WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in');
+
+        CREATE TABLE payment (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            method TEXT NOT NULL CHECK (method IN ('cash', 'card', 'comp')),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+            currency TEXT NOT NULL,
+            tendered_minor INTEGER,
+            change_minor INTEGER,
+            reference TEXT,
+            status TEXT NOT NULL CHECK (status IN ('captured', 'partially_refunded', 'refunded')),
+            refunded_minor INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            CHECK (refunded_minor >= 0 AND refunded_minor <= amount_minor)
+        ) STRICT;
+        CREATE INDEX payment_by_order ON payment(order_id);
+
+        CREATE TABLE refund (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            payment_id TEXT NOT NULL REFERENCES payment(id),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+            currency TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            origin TEXT NOT NULL CHECK (origin IN ('counter', 'event_cancelled', 'central')),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'completed')),
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            completed_at INTEGER,
+            completed_by TEXT
+        ) STRICT;
+        CREATE INDEX refund_by_order ON refund(order_id);
+        CREATE INDEX refund_pending ON refund(created_at) WHERE status = 'pending';
+
+        CREATE TABLE refund_ticket (
+            refund_id TEXT NOT NULL REFERENCES refund(id),
+            ticket_code TEXT NOT NULL REFERENCES ticket(code),
+            PRIMARY KEY (refund_id, ticket_code)
+        ) STRICT, WITHOUT ROWID;
+
+        -- Notifications: an outbox that a worker renders into the spool folder.
+        CREATE TABLE notification (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('order_confirmed', 'order_refunded', 'event_cancelled')),
+            recipient TEXT NOT NULL,
+            order_id TEXT REFERENCES orders(id),
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER
+        ) STRICT;
+        CREATE INDEX notification_due ON notification(next_attempt_at) WHERE status = 'pending';
+
+        -- Sync: every change central must learn, written in the same transaction as the change.
+        CREATE TABLE sync_outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE sync_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """
+}

@@ -1,0 +1,62 @@
+import EdgeStore
+
+/// The node's parameters, kept in `node_setting`: who it is and how it sells.
+public struct NodeSettings: Sendable, Equatable, Codable {
+    /// This node's id, fixed at `init`.
+    public var nodeID: String
+    /// The currency every price and payment uses.
+    public var currency: String
+    /// How long a hold keeps inventory, unless the cashier says otherwise.
+    public var holdTTLSeconds: Int64
+    /// How long a login lasts.
+    public var sessionTTLSeconds: Int64
+    /// The most tickets one order may carry.
+    public var maxTicketsPerOrder: Int
+    /// The most change a cash sale may give (guards against typed-in tendered amounts).
+    public var maxCashChangeMinor: Int64
+    /// The From header of customer emails.
+    public var mailFrom: String
+
+    /// Defaults for a new node.
+    static func defaults(nodeID: String) -> NodeSettings {
+        NodeSettings(nodeID: nodeID, currency: "EUR", holdTTLSeconds: 600, sessionTTLSeconds: 12 * 3600,
+                     maxTicketsPerOrder: 20, maxCashChangeMinor: 50_000, mailFrom: "Box Office <boxoffice@localhost>")
+    }
+
+    static let keys = ["node_id", "currency", "hold_ttl_seconds", "session_ttl_seconds", "max_tickets_per_order",
+                       "max_cash_change_minor", "mail_from"]
+
+    /// Reads the settings; nil when the node was never initialised.
+    static func load(_ db: Database) throws -> NodeSettings? {
+        var values = [String: String]()
+        for row in try db.rows("SELECT key, value FROM node_setting") {
+            values[try row.get("key")] = try row.get("value")
+        }
+        guard let nodeID = values["node_id"] else { return nil }
+        let fallback = defaults(nodeID: nodeID)
+        return NodeSettings(
+            nodeID: nodeID,
+            currency: values["currency"] ?? fallback.currency,
+            holdTTLSeconds: values["hold_ttl_seconds"].flatMap { Int64($0) } ?? fallback.holdTTLSeconds,
+            sessionTTLSeconds: values["session_ttl_seconds"].flatMap { Int64($0) } ?? fallback.sessionTTLSeconds,
+            maxTicketsPerOrder: values["max_tickets_per_order"].flatMap { Int($0) } ?? fallback.maxTicketsPerOrder,
+            maxCashChangeMinor: values["max_cash_change_minor"].flatMap { Int64($0) } ?? fallback.maxCashChangeMinor,
+            mailFrom: values["mail_from"] ?? fallback.mailFrom)
+    }
+
+    /// Writes every setting; returns the keys whose stored value changed.
+    @discardableResult
+    func save(_ db: Database) throws -> [String] {
+        let values = [nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),
+                      String(maxCashChangeMinor), mailFrom]
+        var changed = [String]()
+        for (key, value) in zip(Self.keys, values) {
+            let current: String? = try db.scalar("SELECT value FROM node_setting WHERE key = ?", [key])
+            guard current != value else { continue }
+            try db.execute("INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           [key, value])
+            changed.append(key)
+        }
+        return changed
+    }
+}

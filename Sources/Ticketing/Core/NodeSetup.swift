@@ -1,0 +1,101 @@
+import EdgeCrypto
+import EdgeStore
+import Foundation
+
+/// What `init` did.
+public struct InitOutcome: Sendable, Codable, Equatable {
+    public let nodeID: String
+    public let admin: String
+    public let schemaVersion: Int
+    /// False when the node already existed and nothing changed.
+    public let created: Bool
+}
+
+/// What `migrate` did or would do.
+public struct MigrationOutcome: Sendable, Codable, Equatable {
+    public let fromVersion: Int
+    public let toVersion: Int
+    public let applied: [String]
+    public let pending: [String]
+    /// The snapshot taken before migrating, if any.
+    public let snapshot: String?
+    public let dryRun: Bool
+}
+
+extension VenueNode {
+    /// Creates the node database (or confirms an existing one) with its first admin.
+    ///
+    /// Re-running with the same node id changes nothing; another node id is refused, because a
+    /// node's identity is what central counts its sales under.
+    public static func initialize(path: String, nodeID: String, adminName: String, password: String,
+                                  options: Database.Options = Database.Options(),
+                                  clock: any WallClock = SystemWallClock()) throws -> InitOutcome {
+        let nodeID = try Validation.code(nodeID, field: "node id")
+        let adminName = try Validation.staffName(adminName)
+        let password = try Validation.password(password)
+        if FileManager.default.fileExists(atPath: path) {
+            let existing = try openForSetup(path: path, options: options, clock: clock)
+            if let settings = try NodeSettings.load(existing.database) {
+                guard settings.nodeID == nodeID else {
+                    throw TicketingError.rejected(code: "other_node", message: "\(path) belongs to node \(settings.nodeID); "
+                                                  + "refusing to initialise it as \(nodeID)")
+                }
+                return InitOutcome(nodeID: nodeID, admin: adminName, schemaVersion: try NodeSchema.migrator.status(existing.database).version,
+                                   created: false)
+            }
+        }
+        let hash = PasswordHash.make(password: password)
+        let node = try openForSetup(path: path, options: options, clock: clock)
+        try NodeSchema.migrator.migrate(node.database, now: { clock.now().description })
+        let created = try node.database.write { () -> Bool in
+            if let settings = try NodeSettings.load(node.database) {
+                guard settings.nodeID == nodeID else {
+                    throw TicketingError.rejected(code: "other_node", message: "\(path) belongs to node \(settings.nodeID)")
+                }
+                return false
+            }
+            try NodeSettings.defaults(nodeID: nodeID).save(node.database)
+            let id = try node.users.insertStaff(name: adminName, role: .admin, passwordHash: hash)
+            try node.audit.record("node.initialised", by: adminName, entity: "node", id: nodeID)
+            try node.audit.record("user.added", by: adminName, entity: "staff", id: id, detail: ["name": adminName, "role": "admin"])
+            return true
+        }
+        return InitOutcome(nodeID: nodeID, admin: adminName, schemaVersion: NodeSchema.migrator.latestVersion, created: created)
+    }
+
+    /// Applies pending migrations after snapshotting the database next to itself
+    /// (`venue.sqlite.pre-v2-<time>.sqlite`); with `dryRun`, only reports what would happen.
+    public static func migrate(path: String, dryRun: Bool, options: Database.Options = Database.Options(),
+                               clock: any WallClock = SystemWallClock()) throws -> MigrationOutcome {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
+        }
+        let node = try openForSetup(path: path, options: options, clock: clock)
+        let status = try NodeSchema.migrator.status(node.database)
+        guard !dryRun, !status.pending.isEmpty else {
+            return MigrationOutcome(fromVersion: status.version, toVersion: status.version + (dryRun ? status.pending.count : 0),
+                                    applied: [], pending: status.pending, snapshot: nil, dryRun: dryRun)
+        }
+        let stamp = clock.now().description.replacingOccurrences(of: ":", with: "")
+        let snapshot = "\(path).pre-v\(status.version + 1)-\(stamp).sqlite"
+        try node.database.backup(to: snapshot)
+        let applied = try NodeSchema.migrator.migrate(node.database, now: { clock.now().description })
+        return MigrationOutcome(fromVersion: status.version, toVersion: status.version + applied.count, applied: applied,
+                                pending: [], snapshot: snapshot, dryRun: false)
+    }
+
+    /// Replaces the database's content with a snapshot taken by ``migrate(path:dryRun:options:clock:)``
+    /// or `boxoffice backup`: the rollback of a migration.
+    public static func restore(path: String, from snapshot: String, options: Database.Options = Database.Options()) throws {
+        guard FileManager.default.fileExists(atPath: snapshot) else {
+            throw TicketingError.notFound("no snapshot at \(snapshot)")
+        }
+        var readOnly = Database.Options()
+        readOnly.readOnly = true
+        guard try NodeSettings.load(try Database(path: snapshot, options: readOnly)) != nil else {
+            throw TicketingError.rejected(code: "not_a_node_snapshot", message: "\(snapshot) is not a node database snapshot")
+        }
+        let node = try openForSetup(path: path, options: options)
+        try node.database.restore(from: snapshot)
+    }
+}

@@ -1,0 +1,37 @@
+import EdgeStore
+
+/// The node at a glance: for `boxoffice status` and health checks.
+public struct NodeStatus: Sendable, Codable, Equatable {
+    public let nodeID: String
+    public let schemaVersion: Int
+    public let currency: String
+    public let events: Int
+    public let orders: Int
+    public let activeHolds: Int
+    /// Outbox records central has not acknowledged yet.
+    public let outboxPending: Int
+    public let notificationsPending: Int
+    public let notificationsFailed: Int
+    public let refundsPending: Int
+}
+
+extension VenueNode {
+    /// Counts of what is waiting, read in one snapshot.
+    public func status() throws -> NodeStatus {
+        let settings = try settings()
+        return try database.read {
+            let cursor = Int64(try database.scalar("SELECT value FROM sync_state WHERE key = 'push_acknowledged_seq'", as: String.self) ?? "0") ?? 0
+            func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
+                try database.scalar(sql, arguments) ?? 0
+            }
+            return NodeStatus(
+                nodeID: settings.nodeID, schemaVersion: try NodeSchema.migrator.status(database).version, currency: settings.currency,
+                events: try count("SELECT count(*) FROM event"), orders: try count("SELECT count(*) FROM orders"),
+                activeHolds: try count("SELECT count(*) FROM hold WHERE status = 'active'"),
+                outboxPending: try count("SELECT count(*) FROM sync_outbox WHERE seq > ?", [cursor]),
+                notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
+                notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
+                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"))
+        }
+    }
+}

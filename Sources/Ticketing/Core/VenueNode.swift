@@ -1,0 +1,70 @@
+import EdgeStore
+import Foundation
+
+/// A venue node: its SQLite database, clock and id source, and the services over them.
+///
+/// This is the one place that opens the store. Services are cheap views; each operation that
+/// changes state runs in a single `BEGIN IMMEDIATE` transaction that also writes its audit row,
+/// notification and sync outbox record.
+///
+/// ```swift
+/// let node = try VenueNode.open(path: "venue.sqlite")
+/// let staff = try node.users.authenticate(token: token)
+/// let receipt = try node.sales.sell(SaleRequest(…), by: staff)
+/// ```
+public final class VenueNode {
+    /// The connection; one per process or thread.
+    public let database: Database
+    /// Where time comes from.
+    public let clock: any WallClock
+    /// Where identifiers come from.
+    public let ids: Identifiers
+
+    init(database: Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+        ids = Identifiers(clock: clock)
+    }
+
+    /// Opens an initialised node database whose schema matches this build.
+    ///
+    /// - Throws: ``TicketingError/notFound(_:)`` when the file is missing,
+    ///   ``TicketingError/rejected(code:message:)`` when it is not initialised or needs a migration.
+    public static func open(path: String, options: Database.Options = Database.Options(),
+                            clock: any WallClock = SystemWallClock()) throws -> VenueNode {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
+        }
+        var options = options
+        options.createIfMissing = false
+        let node = VenueNode(database: try Database(path: path, options: options), clock: clock)
+        let status = try NodeSchema.migrator.status(node.database)
+        guard status.pending.isEmpty else {
+            throw TicketingError.rejected(
+                code: "migration_needed",
+                message: "database schema is at version \(status.version), this build needs \(NodeSchema.migrator.latestVersion); "
+                    + "run 'boxoffice migrate' (it snapshots the database first)")
+        }
+        guard try NodeSettings.load(node.database) != nil else {
+            throw TicketingError.rejected(code: "not_initialised", message: "\(path) is not an initialised node; run 'boxoffice init'")
+        }
+        return node
+    }
+
+    /// Opens or creates the file for `init` and `migrate`, without the checks of ``open(path:options:clock:)``.
+    public static func openForSetup(path: String, options: Database.Options = Database.Options(),
+                                    clock: any WallClock = SystemWallClock()) throws -> VenueNode {
+        VenueNode(database: try Database(path: path, options: options), clock: clock)
+    }
+
+    /// The node's settings.
+    public func settings() throws -> NodeSettings {
+        guard let settings = try NodeSettings.load(database) else {
+            throw TicketingError.rejected(code: "not_initialised", message: "this database is not an initialised node")
+        }
+        return settings
+    }
+
+    var audit: AuditLog { AuditLog(db: database, clock: clock) }
+    var outbox: Outbox { Outbox(db: database, clock: clock) }
+}

@@ -1,0 +1,49 @@
+import EdgeStore
+
+/// A ticket let in at the door.
+public struct CheckInResult: Sendable, Codable, Equatable {
+    public let ticketCode: String
+    public let orderID: String
+    public let eventID: String
+    public let category: String
+    public let seat: String?
+    public let checkedInAt: Timestamp
+}
+
+extension Inventory {
+    /// Checks a ticket in at the door: once only, valid tickets only, not for cancelled events.
+    public func checkIn(code: String, by actor: Operator) throws -> CheckInResult {
+        guard let code = Identifiers.normalizedTicketCode(code) else {
+            throw TicketingError.invalidInput("'\(code.prefix(40))' is not a ticket code (16 characters, like K7QX-3M9D-PA2F-W8ZR)")
+        }
+        return try db.write {
+            guard let ticket = try db.row("""
+                SELECT t.*, e.status AS event_status FROM ticket t JOIN event e ON e.id = t.event_id WHERE t.code = ?
+                """, [code]) else {
+                throw TicketingError.notFound("no ticket \(code)")
+            }
+            let status: String = try ticket.get("status")
+            guard try ticket.get("event_status", as: String.self) != EventStatus.cancelled.rawValue else {
+                throw TicketingError.rejected(code: "event_cancelled", message: "ticket \(code) is for a cancelled event")
+            }
+            switch status {
+            case "valid": break
+            case "checked_in":
+                let at = Timestamp(milliseconds: try ticket.get("checked_in_at"))
+                throw TicketingError.rejected(code: "already_checked_in", message: "ticket \(code) was already checked in at \(at)")
+            default:
+                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(status), not valid for entry")
+            }
+            let now = node.clock.now()
+            try db.execute("UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
+                           [now.milliseconds, code])
+            let result = CheckInResult(ticketCode: code, orderID: try ticket.get("order_id"), eventID: try ticket.get("event_id"),
+                                       category: try ticket.get("category_code"), seat: try ticket.get("seat_label"), checkedInAt: now)
+            try node.outbox.append(.ticketCheckedIn, id: code, payload: CheckInRecord(
+                ticketCode: code, orderID: result.orderID, eventID: result.eventID, nodeID: try node.settings().nodeID,
+                checkedInAt: now, actor: actor.name))
+            try node.audit.record("ticket.checked_in", by: actor.name, entity: "ticket", id: code)
+            return result
+        }
+    }
+}

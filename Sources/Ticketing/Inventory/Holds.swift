@@ -1,0 +1,202 @@
+import EdgeStore
+
+/// A hold request: inventory kept for a customer for a while, without payment.
+public struct HoldRequest: Sendable {
+    public var eventID: String
+    public var categoryCode: String
+    public var selection: SeatSelection
+    /// Seconds; nil for the node's default (10 minutes unless configured).
+    public var ttlSeconds: Int64?
+
+    public init(eventID: String, categoryCode: String, selection: SeatSelection, ttlSeconds: Int64? = nil) {
+        self.eventID = eventID
+        self.categoryCode = categoryCode
+        self.selection = selection
+        self.ttlSeconds = ttlSeconds
+    }
+}
+
+/// A hold as shown to the cashier.
+public struct HoldReceipt: Sendable, Codable, Equatable {
+    public let holdID: String
+    public let eventID: String
+    public let category: String
+    public let quantity: Int
+    public let seats: [String]
+    public let status: String
+    public let expiresAt: Timestamp
+    /// The order that confirmed it, once confirmed.
+    public let orderID: String?
+}
+
+/// A hold row.
+struct HoldState {
+    let id: String
+    let eventID: String
+    let categoryCode: String
+    let quantity: Int
+    let status: String
+    let expiresAt: Timestamp
+    let orderID: String?
+
+    init(_ row: Row) throws {
+        id = try row.get("id")
+        eventID = try row.get("event_id")
+        categoryCode = try row.get("category_code")
+        quantity = try row.get("quantity")
+        status = try row.get("status")
+        expiresAt = Timestamp(milliseconds: try row.get("expires_at"))
+        orderID = try row.get("order_id")
+    }
+}
+
+extension Inventory {
+    /// The longest hold: a day.
+    static let maxHoldSeconds: Int64 = 86_400
+
+    /// Holds inventory until it is confirmed, released, or expires.
+    public func hold(_ request: HoldRequest, by actor: Operator) throws -> HoldReceipt {
+        let settings = try node.settings()
+        try SaleLimits.check(request.selection, settings: settings)
+        let ttl = request.ttlSeconds ?? settings.holdTTLSeconds
+        guard (1...Self.maxHoldSeconds).contains(ttl) else {
+            throw TicketingError.invalidInput("a hold lasts from 1 second to 24 hours, not \(ttl) seconds")
+        }
+        let optimistic = try snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
+        let holdID = node.ids.make(.hold)
+        return try db.write {
+            try sweepExpiredHolds(eventID: request.eventID)
+            let reservation = try reserve(eventID: request.eventID, categoryCode: request.categoryCode,
+                                          selection: request.selection, into: .held(holdID: holdID), optimistic: optimistic)
+            let now = node.clock.now()
+            try db.execute("""
+                INSERT INTO hold (id, event_id, category_code, quantity, status, created_at, expires_at, created_by)
+                VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
+                """, [holdID, request.eventID, request.categoryCode, reservation.quantity, now.milliseconds,
+                      now.adding(seconds: ttl).milliseconds, actor.id])
+            try node.audit.record("hold.placed", by: actor.name, entity: "hold", id: holdID,
+                                  detail: ["event": request.eventID, "category": request.categoryCode,
+                                           "quantity": String(reservation.quantity)])
+            return try holdReceipt(holdID)
+        }
+    }
+
+    /// Releases an active hold. Releasing one already released or expired changes nothing; a
+    /// confirmed hold is refused (refund its order instead).
+    public func release(holdID: String, by actor: Operator) throws -> HoldReceipt {
+        try db.write {
+            try sweepExpiredHolds(eventID: nil)
+            let hold = try holdState(holdID)
+            switch hold.status {
+            case "active":
+                try giveBack(hold, as: "released", by: actor.name)
+            case "confirmed":
+                throw TicketingError.rejected(code: "hold_confirmed",
+                                              message: "hold \(holdID) was confirmed as order \(hold.orderID ?? "?"); refund the order instead")
+            default:
+                break
+            }
+            return try holdReceipt(holdID)
+        }
+    }
+
+    /// Expires every active hold past its time, giving its inventory back. Called by every sale
+    /// and hold (inside their transaction) and by reads of availability, so expired holds free
+    /// their seats without anyone calling release.
+    @discardableResult
+    public func expireHolds() throws -> Int {
+        guard try hasExpiredHolds(eventID: nil) else { return 0 }
+        return try db.write { try sweepExpiredHolds(eventID: nil) }
+    }
+
+    func hasExpiredHolds(eventID: String?) throws -> Bool {
+        let now = node.clock.now().milliseconds
+        let found: Int? = if let eventID {
+            try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ? LIMIT 1", [eventID, now])
+        } else {
+            try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND expires_at <= ? LIMIT 1", [now])
+        }
+        return found != nil
+    }
+
+    /// Expires due holds inside the caller's write transaction.
+    @discardableResult
+    func sweepExpiredHolds(eventID: String?) throws -> Int {
+        let now = node.clock.now().milliseconds
+        let rows = if let eventID {
+            try db.rows("SELECT * FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ?", [eventID, now])
+        } else {
+            try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
+        }
+        for row in rows { try giveBack(try HoldState(row), as: "expired", by: "system") }
+        return rows.count
+    }
+
+    /// Gives a hold's inventory back and marks it `status` (released or expired), inside the caller's transaction.
+    func giveBack(_ hold: HoldState, as status: String, by actor: String) throws {
+        let seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [hold.id])
+            .map { try $0.get(0, as: String.self) }
+        try setSeats(seats, eventID: hold.eventID, to: "available", from: "held")
+        try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: 0, heldDelta: -hold.quantity)
+        try db.execute("UPDATE hold SET status = ? WHERE id = ? AND status = 'active'", [status, hold.id])
+        try node.audit.record("hold.\(status)", by: actor, entity: "hold", id: hold.id)
+    }
+
+    /// Turns an active hold's inventory into sold inventory, inside the caller's transaction.
+    /// The caller records the order with ``markConfirmed(_:orderID:)`` once the order row exists.
+    func convertHoldToSale(_ hold: HoldState) throws -> Reservation {
+        let seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [hold.id])
+            .map { try $0.get(0, as: String.self) }
+        try setSeats(seats, eventID: hold.eventID, to: "sold", from: "held")
+        try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
+        let snapshot = try loadSnapshot(eventID: hold.eventID, categoryCode: hold.categoryCode)
+        return Reservation(event: snapshot.event, category: snapshot.category, quantity: hold.quantity, seats: seats)
+    }
+
+    /// Marks a hold confirmed by `orderID`.
+    func markConfirmed(_ hold: HoldState, orderID: String) throws {
+        try db.execute("UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ? AND status = 'active'", [orderID, hold.id])
+    }
+
+    func holdState(_ holdID: String) throws -> HoldState {
+        guard let row = try db.row("SELECT * FROM hold WHERE id = ?", [holdID]) else {
+            throw TicketingError.notFound("no hold '\(holdID.prefix(40))'")
+        }
+        return try HoldState(row)
+    }
+
+    func holdReceipt(_ holdID: String) throws -> HoldReceipt {
+        let hold = try holdState(holdID)
+        let seats: [String]
+        if hold.status == "confirmed", let orderID = hold.orderID {
+            seats = try db.rows("SELECT seat_label FROM ticket WHERE order_id = ? AND seat_label IS NOT NULL ORDER BY seat_label",
+                                [orderID]).map { try $0.get(0) }
+        } else {
+            seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [holdID])
+                .map { try $0.get(0) }
+        }
+        return HoldReceipt(holdID: hold.id, eventID: hold.eventID, category: hold.categoryCode, quantity: hold.quantity,
+                           seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID)
+    }
+}
+
+/// Limits every sale and hold obeys before touching inventory.
+enum SaleLimits {
+    static func check(_ selection: SeatSelection, settings: NodeSettings) throws {
+        let maximum = settings.maxTicketsPerOrder
+        switch selection {
+        case .quantity(let count):
+            guard (1...maximum).contains(count) else {
+                throw TicketingError.invalidInput("quantity must be from 1 to \(maximum), not \(count)")
+            }
+        case .seats(let labels):
+            guard (1...maximum).contains(labels.count) else {
+                throw TicketingError.invalidInput("an order takes 1 to \(maximum) seats, not \(labels.count)")
+            }
+            guard Set(labels).count == labels.count else {
+                throw TicketingError.invalidInput("the same seat is listed twice")
+            }
+            for label in labels { _ = try Validation.code(label, field: "seat") }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import EdgeStore
+
+/// Ticket inventory: what this node may sell, and the optimistic compare-and-set that sells it.
+///
+/// A sale reads the event, category, allocation and seats in a snapshot outside the writer lock,
+/// then, inside its `BEGIN IMMEDIATE` transaction, updates them only if their `version` is still
+/// the one it read and the capacity still holds:
+///
+/// ```sql
+/// UPDATE allocation SET sold = sold + ?, version = version + 1
+///  WHERE event_id = ? AND category_code = ? AND version = ? AND sold + held + ? <= quota
+/// ```
+///
+/// The event row (the aggregate over all categories) is checked and bumped in the same way, so
+/// two sales in different categories cannot together exceed the event's capacity. One row
+/// unchanged means someone else moved first: the attempt is undone (a savepoint) and retried once
+/// with a read taken inside the lock, which is authoritative, so a cashier sees either a sale or
+/// a true "sold out", never a spurious conflict.
+public struct Inventory {
+    let node: VenueNode
+    var db: Database { node.database }
+
+    // MARK: Reading
+
+    /// Reads what a sale needs, in one consistent snapshot; throws not-found for unknown names.
+    func snapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
+        try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode) }
+    }
+
+    func loadSnapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
+        let event = try eventState(eventID)
+        guard let categoryRow = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?",
+                                           [eventID, categoryCode]) else {
+            let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
+                .map { try $0.get(0, as: String.self) }
+            throw TicketingError.notFound("event \(eventID) has no category '\(categoryCode.prefix(40))' "
+                                          + "(categories: \(known.joined(separator: ", ")))")
+        }
+        let category = try CategoryState(categoryRow)
+        let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
+                                    [eventID, categoryCode]).map(AllocationState.init)
+        let seats = category.kind == .seated ? try seatStates(eventID: eventID, categoryCode: categoryCode) : []
+        return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
+    }
+
+    func eventState(_ eventID: String) throws -> EventState {
+        guard let row = try db.row("SELECT * FROM event WHERE id = ?", [eventID]) else {
+            throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
+        }
+        return try EventState(row)
+    }
+
+    func seatStates(eventID: String, categoryCode: String) throws -> [SeatState] {
+        try db.rows("""
+            SELECT es.seat_label, es.status, es.version, s.section, s.row_label, s.number, s.section_rank, s.row_rank
+            FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
+            WHERE es.event_id = ? AND es.category_code = ?
+            ORDER BY s.section_rank, s.row_rank, s.number
+            """, [eventID, categoryCode]).map(SeatState.init)
+    }
+
+    // MARK: Reserving
+
+    /// Where reserved inventory goes: sold outright, or held under a hold id.
+    enum Target {
+        case sold
+        case held(holdID: String)
+    }
+
+    /// Takes `selection` from the allocation by compare-and-set. Must run inside a write
+    /// transaction. `optimistic` is a snapshot read before the transaction, or nil.
+    func reserve(eventID: String, categoryCode: String, selection: SeatSelection, into target: Target,
+                 optimistic: InventorySnapshot?) throws -> Reservation {
+        var optimistic = optimistic
+        for authoritative in [false, true] {
+            let snapshot: InventorySnapshot
+            if !authoritative, let taken = optimistic {
+                snapshot = taken
+            } else {
+                snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
+            }
+            optimistic = nil
+            let seats: [SeatState]
+            do {
+                seats = try choose(selection, in: snapshot)
+            } catch let error as TicketingError {
+                if authoritative { throw error }
+                continue  // the snapshot may be stale: decide on the authoritative read
+            }
+            do {
+                try db.savepoint { try compareAndSet(snapshot, quantity: selection.count, seats: seats, target: target) }
+                return Reservation(event: snapshot.event, category: snapshot.category, quantity: selection.count,
+                                   seats: seats.map(\.label))
+            } catch is CompareAndSetMiss {
+                continue
+            }
+        }
+        throw TicketingError.conflict("the inventory of \(eventID) \(categoryCode) kept changing; try again")
+    }
+
+    /// Decides, on one snapshot, whether the selection can be sold and which seats it takes.
+    private func choose(_ selection: SeatSelection, in snapshot: InventorySnapshot) throws -> [SeatState] {
+        let event = snapshot.event, category = snapshot.category
+        guard event.status == .onSale else {
+            throw TicketingError.rejected(code: "event_not_on_sale",
+                                          message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
+        }
+        guard let allocation = snapshot.allocation, allocation.quota > 0 else {
+            throw TicketingError.soldOut("this box office has no allocation for \(event.id) \(category.code)")
+        }
+        let count = selection.count
+        guard count <= allocation.remaining else {
+            throw TicketingError.soldOut("sold out: \(max(0, allocation.remaining)) left in \(category.code) at this box office, "
+                                         + "\(count) asked")
+        }
+        if let remaining = event.remaining, count > remaining {
+            throw TicketingError.soldOut("sold out: \(max(0, remaining)) left for event \(event.id), \(count) asked")
+        }
+        switch (category.kind, selection) {
+        case (.ga, .quantity):
+            return []
+        case (.ga, .seats):
+            throw TicketingError.invalidInput("\(category.code) is general admission: sell it with --qty, not --seat")
+        case (.seated, .quantity(let count)):
+            guard let seats = BestAvailable.choose(count, from: snapshot.seats) else {
+                throw TicketingError.soldOut("no \(count) adjacent seats left in \(category.code); pick seats with --seat")
+            }
+            return seats
+        case (.seated, .seats(let labels)):
+            let byLabel = Dictionary(snapshot.seats.map { ($0.label, $0) }, uniquingKeysWith: { first, _ in first })
+            return try labels.map { label in
+                guard let seat = byLabel[label] else {
+                    throw TicketingError.notFound("no seat '\(label.prefix(40))' in \(event.id) \(category.code)")
+                }
+                switch seat.status {
+                case "available": return seat
+                case "unallocated": throw TicketingError.soldOut("seat \(label) is not sold at this box office")
+                default: throw TicketingError.soldOut("seat \(label) is already \(seat.status)")
+                }
+            }
+        }
+    }
+
+    /// Signals that a row moved since the snapshot; the savepoint undoes the attempt.
+    struct CompareAndSetMiss: Error {}
+
+    private func compareAndSet(_ snapshot: InventorySnapshot, quantity: Int, seats: [SeatState], target: Target) throws {
+        let (soldDelta, heldDelta, seatStatus, holdID): (Int, Int, String, String?) = switch target {
+        case .sold: (quantity, 0, "sold", nil)
+        case .held(let holdID): (0, quantity, "held", holdID)
+        }
+        guard let allocation = snapshot.allocation else { throw CompareAndSetMiss() }
+        let event = snapshot.event
+        guard try db.execute("""
+            UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
+            WHERE event_id = ? AND category_code = ? AND version = ? AND sold + held + ? <= quota
+            """, [soldDelta, heldDelta, event.id, snapshot.category.code, allocation.version, quantity]) == 1,
+            try db.execute("""
+            UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1
+            WHERE id = ? AND version = ? AND status = 'on_sale' AND (capacity IS NULL OR sold + held + ? <= capacity)
+            """, [soldDelta, heldDelta, event.id, event.version, quantity]) == 1
+        else { throw CompareAndSetMiss() }
+        for seat in seats {
+            guard try db.execute("""
+                UPDATE event_seat SET status = ?, hold_id = ?, version = version + 1
+                WHERE event_id = ? AND seat_label = ? AND status = 'available' AND version = ?
+                """, [seatStatus, holdID, event.id, seat.label, seat.version]) == 1
+            else { throw CompareAndSetMiss() }
+        }
+    }
+
+    // MARK: Adjusting counters inside a transaction
+
+    /// Moves counters by deltas that never need a capacity check (held → sold, giving back).
+    /// Runs inside the caller's write transaction, where the read is authoritative; the CHECK
+    /// constraints reject anything that would go negative.
+    func adjust(eventID: String, categoryCode: String, soldDelta: Int, heldDelta: Int) throws {
+        guard let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
+                                          [eventID, categoryCode]).map(AllocationState.init) else {
+            throw TicketingError.notFound("no allocation for \(eventID) \(categoryCode)")
+        }
+        let event = try eventState(eventID)
+        guard try db.execute("""
+            UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
+            WHERE event_id = ? AND category_code = ? AND version = ?
+            """, [soldDelta, heldDelta, eventID, categoryCode, allocation.version]) == 1,
+            try db.execute("UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1 WHERE id = ? AND version = ?",
+                           [soldDelta, heldDelta, eventID, event.version]) == 1
+        else { throw TicketingError.conflict("inventory of \(eventID) changed during the update; try again") }
+    }
+
+    /// Sets seats' status (`available` after a refund or release, `sold` after confirming a hold).
+    func setSeats(_ labels: [String], eventID: String, to status: String, from expected: String) throws {
+        for label in labels {
+            guard try db.execute("""
+                UPDATE event_seat SET status = ?, hold_id = NULL, version = version + 1
+                WHERE event_id = ? AND seat_label = ? AND status = ?
+                """, [status, eventID, label, expected]) == 1
+            else { throw TicketingError.conflict("seat \(label) of \(eventID) was not \(expected)") }
+        }
+    }
+}
+
+extension VenueNode {
+    /// Allocations, availability, holds and check-in.
+    public var inventory: Inventory { Inventory(node: self) }
+}

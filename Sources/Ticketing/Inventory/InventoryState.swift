@@ -1,0 +1,131 @@
+import EdgeStore
+
+/// Where an event stands in its life.
+public enum EventStatus: String, Codable, Sendable, CaseIterable {
+    case draft, onSale = "on_sale", closed, cancelled
+}
+
+/// General admission (a count) or seated (named seats).
+public enum CategoryKind: String, Codable, Sendable {
+    case ga, seated
+}
+
+/// What a sale or hold asks for: a number of tickets (GA, or best available adjacent seats) or
+/// named seats.
+public enum SeatSelection: Sendable, Equatable {
+    case quantity(Int)
+    case seats([String])
+
+    /// How many tickets.
+    var count: Int {
+        switch self {
+        case .quantity(let count): count
+        case .seats(let labels): labels.count
+        }
+    }
+}
+
+/// An event row with its node-level counters.
+struct EventState {
+    let id: String
+    let name: String
+    let venueID: String
+    let startsAt: Timestamp
+    let status: EventStatus
+    let capacity: Int?
+    let sold: Int
+    let held: Int
+    let version: Int64
+
+    init(_ row: Row) throws {
+        id = try row.get("id")
+        name = try row.get("name")
+        venueID = try row.get("venue_id")
+        startsAt = Timestamp(milliseconds: try row.get("starts_at"))
+        status = EventStatus(rawValue: try row.get("status")) ?? .closed
+        capacity = try row.get("capacity")
+        sold = try row.get("sold")
+        held = try row.get("held")
+        version = try row.get("version")
+    }
+
+    /// Tickets the event can still take, or nil when only the categories limit it.
+    var remaining: Int? { capacity.map { $0 - sold - held } }
+}
+
+/// A price category.
+struct CategoryState {
+    let code: String
+    let name: String
+    let kind: CategoryKind
+    let priceMinor: Int64
+    let currency: String
+    let capacity: Int
+
+    init(_ row: Row) throws {
+        code = try row.get("code")
+        name = try row.get("name")
+        kind = CategoryKind(rawValue: try row.get("kind")) ?? .ga
+        priceMinor = try row.get("price_minor")
+        currency = try row.get("currency")
+        capacity = try row.get("capacity")
+    }
+}
+
+/// This node's allocation of a category.
+struct AllocationState {
+    let quota: Int
+    let sold: Int
+    let held: Int
+    let version: Int64
+
+    init(_ row: Row) throws {
+        quota = try row.get("quota")
+        sold = try row.get("sold")
+        held = try row.get("held")
+        version = try row.get("version")
+    }
+
+    var remaining: Int { quota - sold - held }
+}
+
+/// One seat of an event with its position and inventory state.
+struct SeatState {
+    let label: String
+    let section: String
+    let row: String
+    let number: Int
+    let sectionRank: Int
+    let rowRank: Int
+    let status: String
+    let version: Int64
+
+    init(_ row: Row) throws {
+        label = try row.get("seat_label")
+        section = try row.get("section")
+        self.row = try row.get("row_label")
+        number = try row.get("number")
+        sectionRank = try row.get("section_rank")
+        rowRank = try row.get("row_rank")
+        status = try row.get("status")
+        version = try row.get("version")
+    }
+}
+
+/// What one read of the inventory saw: enough to decide a sale and to compare-and-set it.
+struct InventorySnapshot {
+    let event: EventState
+    let category: CategoryState
+    let allocation: AllocationState?
+    /// Seated categories: every seat of the category (for best available and explicit seats).
+    let seats: [SeatState]
+}
+
+/// Inventory taken by a successful compare-and-set.
+struct Reservation {
+    let event: EventState
+    let category: CategoryState
+    let quantity: Int
+    /// Seat labels, in the order chosen; empty for GA.
+    let seats: [String]
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A plain-text email in RFC 5322 form: CRLF line ends, ASCII headers (RFC 2047 encoded words
+/// for anything else), a UTF-8 body in quoted-printable (RFC 2045) so no line exceeds 76 characters.
+struct EmailMessage: Equatable {
+    let from: String
+    let to: String
+    let subject: String
+    let body: String
+    let date: Timestamp
+    let messageID: String
+
+    /// The message as it goes into a `.eml` file or an SMTP DATA command.
+    func rendered() -> String {
+        let headers = [
+            "Date: \(Self.rfc5322Date(date))",
+            "From: \(Self.headerSafe(from))",
+            "To: \(Self.headerSafe(to))",
+            "Subject: \(Self.encodedWords(Self.headerSafe(subject)))",
+            "Message-ID: <\(Self.headerSafe(messageID))>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable",
+        ]
+        return headers.joined(separator: "\r\n") + "\r\n\r\n" + Self.quotedPrintable(body) + "\r\n"
+    }
+
+    /// `Wed, 25 Nov 2026 04:40:58 +0000`.
+    static func rfc5322Date(_ time: Timestamp) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000))
+    }
+
+    /// No line breaks can reach a header, whatever the data held.
+    static func headerSafe(_ text: String) -> String {
+        String(text.map { $0.isNewline || $0 == "\0" ? " " : $0 })
+    }
+
+    /// ASCII text as is; anything else as `=?UTF-8?B?…?=` words of at most 75 characters,
+    /// split on character boundaries and folded onto continuation lines.
+    static func encodedWords(_ text: String) -> String {
+        guard !text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) else { return text }
+        var words = [String](), chunk = [UInt8]()
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if chunk.count + bytes.count > 45 {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+
+    /// RFC 2045 quoted-printable with CRLF hard breaks and `=` soft breaks at 76 characters.
+    static func quotedPrintable(_ text: String) -> String {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.map { line -> String in
+            var out = "", width = 0
+            let bytes = Array(line.utf8)
+            for (index, byte) in bytes.enumerated() {
+                let isLast = index == bytes.count - 1
+                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
+                let piece = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
+                if width + piece.count > 75 {
+                    out += "=\r\n"
+                    width = 0
+                }
+                out += piece
+                width += piece.count
+            }
+            return out
+        }.joined(separator: "\r\n")
+    }
+}

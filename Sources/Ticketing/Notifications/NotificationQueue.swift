@@ -1,0 +1,47 @@
+import EdgeStore
+
+/// The kinds of message sent to customers.
+public enum NotificationKind: String, Codable, Sendable, CaseIterable {
+    case orderConfirmed = "order_confirmed"
+    case orderRefunded = "order_refunded"
+    case eventCancelled = "event_cancelled"
+}
+
+/// Everything a message needs, stored with the notification so rendering never reads live data.
+struct NotificationPayload: Codable, Equatable {
+    let orderID: String
+    let eventName: String
+    let eventStartsAt: Timestamp
+    let venueName: String
+    let category: String
+    let tickets: [Receipt.Ticket]
+    let total: Money
+    let refund: Money?
+    let reason: String?
+}
+
+/// Appends customer notifications to the outbox table, inside the caller's transaction.
+struct NotificationQueue {
+    let node: VenueNode
+
+    /// Queues a message about `orderID` to its customer, if the order has an email.
+    func enqueue(_ kind: NotificationKind, orderID: String, refund: Money? = nil, reason: String? = nil) throws {
+        let db = node.database
+        guard let row = try db.row("""
+            SELECT c.email, e.name AS event_name, e.starts_at, v.name AS venue_name, o.category_code
+            FROM orders o JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
+            JOIN venue v ON v.id = e.venue_id WHERE o.id = ?
+            """, [orderID]) else { return }
+        let receipt = try Receipt.load(orderID: orderID, replayed: false, from: db)
+        let payload = NotificationPayload(
+            orderID: orderID, eventName: try row.get("event_name"), eventStartsAt: Timestamp(milliseconds: try row.get("starts_at")),
+            venueName: try row.get("venue_name"), category: try row.get("category_code"), tickets: receipt.tickets,
+            total: receipt.total, refund: refund, reason: reason)
+        let now = node.clock.now().milliseconds
+        try db.execute("""
+            INSERT INTO notification (id, kind, recipient, order_id, payload, status, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+            """, [node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
+                  JSONText.encode(payload), now, now])
+    }
+}

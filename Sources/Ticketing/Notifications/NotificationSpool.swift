@@ -1,0 +1,128 @@
+import EdgeStore
+import Foundation
+
+/// A queued customer notification as listed.
+public struct NotificationView: Sendable, Codable, Equatable {
+    public let id: String
+    public let kind: NotificationKind
+    public let recipient: String
+    public let orderID: String?
+    public let status: String
+    public let attempts: Int
+    public let lastError: String?
+    public let createdAt: Timestamp
+}
+
+/// What one run of the delivery worker did.
+public struct DeliveryReport: Sendable, Codable, Equatable {
+    public let spool: String
+    public let delivered: Int
+    public let retrying: Int
+    public let failed: Int
+}
+
+/// Renders pending notifications into RFC 5322 `.eml` files in a spool folder.
+///
+/// Each message lands as `<notification id>.eml`, written atomically before its row is marked
+/// sent; a crash in between rewrites the same file on the next run, so a message is never lost
+/// and never spooled twice. A message that cannot be written is retried with backoff (30 s,
+/// doubling, at most an hour apart) and marked failed after 8 attempts.
+public struct NotificationSpool {
+    let node: VenueNode
+    static let maxAttempts = 8
+
+    /// Delivers up to `limit` due notifications into `folder`.
+    public func deliver(to folder: String, limit: Int = 500) throws -> DeliveryReport {
+        let db = node.database
+        let settings = try node.settings()
+        let due = try db.rows("""
+            SELECT * FROM notification WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+            """, [node.clock.now().milliseconds, limit])
+        var delivered = 0, retrying = 0, failed = 0
+        var folderError: String?
+        do { try AtomicFile.makeDirectory(folder) } catch { folderError = "\(error)" }
+        for row in due {
+            let id: String = try row.get("id")
+            do {
+                if let folderError { throw TicketingError.rejected(code: "io_error", message: folderError) }
+                let message = try Self.message(for: row, from: settings.mailFrom, nodeID: settings.nodeID)
+                try AtomicFile.write(Array(message.rendered().utf8), to: "\(folder)/\(id).eml", mode: 0o640)
+                try db.write {
+                    try db.execute("UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                                   + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, id])
+                }
+                delivered += 1
+            } catch {
+                let attempts: Int = try row.get("attempts") + 1
+                let giveUp = attempts >= Self.maxAttempts
+                let backoff = min(3600, 30 << min(attempts - 1, 7))
+                try db.write {
+                    try db.execute("""
+                        UPDATE notification SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
+                        WHERE id = ? AND status = 'pending'
+                        """, [attempts, String(describing: error).prefix(500).description,
+                              node.clock.now().adding(seconds: Int64(backoff)).milliseconds, giveUp ? "failed" : "pending", id])
+                }
+                if giveUp { failed += 1 } else { retrying += 1 }
+            }
+        }
+        return DeliveryReport(spool: folder, delivered: delivered, retrying: retrying, failed: failed)
+    }
+
+    /// Notifications by status (all when nil), newest first, at most `limit`.
+    public func list(status: String?, limit: Int = 100) throws -> [NotificationView] {
+        let rows = if let status {
+            try node.database.rows("SELECT * FROM notification WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?", [status, limit])
+        } else {
+            try node.database.rows("SELECT * FROM notification ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
+        }
+        return try rows.map { row in
+            NotificationView(id: try row.get("id"), kind: NotificationKind(rawValue: try row.get("kind")) ?? .orderConfirmed,
+                             recipient: try row.get("recipient"), orderID: try row.get("order_id"), status: try row.get("status"),
+                             attempts: try row.get("attempts"), lastError: try row.get("last_error"),
+                             createdAt: Timestamp(milliseconds: try row.get("created_at")))
+        }
+    }
+
+    /// The email for one notification row.
+    static func message(for row: Row, from sender: String, nodeID: String) throws -> EmailMessage {
+        let kind = NotificationKind(rawValue: try row.get("kind")) ?? .orderConfirmed
+        let payload = try JSONText.decode(NotificationPayload.self, from: try row.get("payload"))
+        let (subject, body) = NotificationTemplates.render(kind, payload)
+        let id: String = try row.get("id")
+        return EmailMessage(from: sender, to: try row.get("recipient"), subject: subject, body: body,
+                            date: Timestamp(milliseconds: try row.get("created_at")),
+                            messageID: "\(id)@\(nodeID.lowercased()).boxoffice.invalid")
+    }
+}
+
+/// The words of each message.
+enum NotificationTemplates {
+    static func render(_ kind: NotificationKind, _ payload: NotificationPayload) -> (subject: String, body: String) {
+        let when = "\(payload.venueName), \(payload.eventStartsAt)"
+        let lines = payload.tickets.map { ticket in
+            "  \(ticket.code)  \(payload.category)\(ticket.seat.map { " seat \($0)" } ?? "")  \(ticket.price)"
+        }
+        switch kind {
+        case .orderConfirmed:
+            return ("Your tickets for \(payload.eventName)", ([
+                "Thank you for your order \(payload.orderID).", "", payload.eventName, when, "", "Tickets:",
+            ] + lines + ["", "Total: \(payload.total)", "", "Show your ticket codes at the door."]).joined(separator: "\n"))
+        case .orderRefunded:
+            return ("Refund for order \(payload.orderID)", [
+                "We have refunded \(payload.refund.map(\.description) ?? "your payment") for order \(payload.orderID)",
+                "(\(payload.eventName), \(when)).", "", "Reason: \(payload.reason ?? "-")",
+            ].joined(separator: "\n"))
+        case .eventCancelled:
+            return ("\(payload.eventName) is cancelled", [
+                "We are sorry: \(payload.eventName) (\(when)) is cancelled.", "", "Reason: \(payload.reason ?? "-")", "",
+                "Your order \(payload.orderID) will be refunded; your tickets are no longer valid.",
+            ].joined(separator: "\n"))
+        }
+    }
+}
+
+extension VenueNode {
+    /// The customer notification worker.
+    public var notifications: NotificationSpool { NotificationSpool(node: self) }
+}

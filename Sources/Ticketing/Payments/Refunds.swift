@@ -1,0 +1,179 @@
+import EdgeStore
+
+/// A refund as shown to the cashier.
+public struct RefundReceipt: Sendable, Codable, Equatable {
+    public let refundID: String
+    public let orderID: String
+    public let status: String
+    public let amount: Money
+    public let method: PaymentMethod
+    public let tickets: [String]
+    public let reason: String
+    public let origin: String
+    public let orderStatus: String
+}
+
+/// Where a refund came from.
+enum RefundOrigin: String {
+    /// A supervisor at the counter.
+    case counter
+    /// The event was cancelled.
+    case eventCancelled = "event_cancelled"
+    /// Head office ordered it (reconciliation).
+    case central
+}
+
+/// Refunds: tickets become invalid and their inventory returns at once; the money goes back when
+/// the refund is completed (immediately at the counter, or later for queued refunds).
+public struct Refunds {
+    let node: VenueNode
+    var db: Database { node.database }
+
+    /// Refunds some tickets of an order (all valid ones when `ticketCodes` is nil), or pays out
+    /// the refunds queued for it (event cancelled, ordered by central). Supervisors and admins.
+    public func refund(orderID: String, ticketCodes: [String]?, reason: String, by actor: Operator) throws -> RefundReceipt {
+        try actor.require(.supervisor, to: "refunds")
+        let reason = try Validation.text(reason, field: "reason", maxLength: 500)
+        let codes = try ticketCodes.map { codes in
+            try codes.map { code in
+                guard let normalized = Identifiers.normalizedTicketCode(code) else {
+                    throw TicketingError.invalidInput("'\(code.prefix(40))' is not a ticket code")
+                }
+                return normalized
+            }
+        }
+        return try db.write {
+            guard try db.scalar("SELECT 1 FROM orders WHERE id = ?", [orderID], as: Int.self) != nil else {
+                throw TicketingError.notFound("no order '\(orderID.prefix(40))'")
+            }
+            let pending = try db.rows("SELECT id FROM refund WHERE order_id = ? AND status = 'pending' ORDER BY created_at", [orderID])
+                .map { try $0.get(0, as: String.self) }
+            if !pending.isEmpty {
+                guard codes == nil else {
+                    throw TicketingError.rejected(code: "refund_pending",
+                                                  message: "order \(orderID) has a queued refund; run 'boxoffice refund \(orderID)' without --ticket to pay it out")
+                }
+                for refundID in pending { try complete(refundID: refundID, actor: actor.name) }
+                return try receipt(pending.last!)
+            }
+            guard let refundID = try queue(orderID: orderID, ticketCodes: codes, reason: reason, origin: .counter, actor: actor.name) else {
+                throw TicketingError.rejected(code: "nothing_to_refund", message: "order \(orderID) has no valid tickets to refund")
+            }
+            try complete(refundID: refundID, actor: actor.name)
+            return try receipt(refundID)
+        }
+    }
+
+    /// Voids tickets and gives their inventory back under a pending refund, inside the caller's
+    /// transaction. Nil when the order has nothing left to refund.
+    func queue(orderID: String, ticketCodes: [String]?, reason: String, origin: RefundOrigin, actor: String) throws -> String? {
+        let refundable = origin == .counter ? "('valid')" : "('valid', 'checked_in')"
+        let tickets = try db.rows("SELECT * FROM ticket WHERE order_id = ? AND status IN \(refundable) ORDER BY code", [orderID])
+        let chosen: [Row]
+        if let ticketCodes {
+            chosen = try ticketCodes.map { code in
+                if let ticket = try tickets.first(where: { try $0.get("code", as: String.self) == code }) { return ticket }
+                guard let status: String = try db.scalar("SELECT status FROM ticket WHERE code = ? AND order_id = ?", [code, orderID]) else {
+                    throw TicketingError.notFound("ticket \(code) is not part of order \(orderID)")
+                }
+                throw TicketingError.rejected(code: "ticket_not_refundable", message: "ticket \(code) cannot be refunded: it is \(status)")
+            }
+        } else {
+            chosen = tickets
+        }
+        guard !chosen.isEmpty else { return nil }
+        guard let order = try db.row("SELECT * FROM orders o JOIN payment p ON p.order_id = o.id WHERE o.id = ? LIMIT 1", [orderID]) else {
+            throw TicketingError.notFound("order \(orderID) has no payment")
+        }
+        let eventID: String = try order.get("event_id"), category: String = try order.get("category_code")
+        let codes = try chosen.map { try $0.get("code", as: String.self) }
+        let seats = try chosen.compactMap { try $0.get("seat_label", as: String?.self) }
+        let amount = try chosen.reduce(Int64(0)) { $0 + (try $1.get("price_minor", as: Int64.self)) }
+        for code in codes { try db.execute("UPDATE ticket SET status = 'void' WHERE code = ?", [code]) }
+        try node.inventory.setSeats(seats, eventID: eventID, to: "available", from: "sold")
+        try node.inventory.adjust(eventID: eventID, categoryCode: category, soldDelta: -codes.count, heldDelta: 0)
+        let refundID = node.ids.make(.refund)
+        try db.execute("""
+            INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at, created_by)
+            VALUES (?, ?, (SELECT id FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1), ?, ?, ?, ?, 'pending', ?, ?)
+            """, [refundID, orderID, orderID, amount, try order.get("currency", as: String.self), reason, origin.rawValue,
+                  node.clock.now().milliseconds, actor])
+        for code in codes { try db.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?)", [refundID, code]) }
+        try updateOrderStatus(orderID)
+        if origin != .counter { try node.outbox.append(.refundQueued, id: refundID, payload: try record(refundID)) }
+        try node.audit.record("refund.queued", by: actor, entity: "refund", id: refundID,
+                              detail: ["order": orderID, "amount_minor": String(amount), "origin": origin.rawValue])
+        return refundID
+    }
+
+    /// Pays out a pending refund, inside the caller's transaction.
+    func complete(refundID: String, actor: String) throws {
+        guard let refund = try db.row("SELECT * FROM refund WHERE id = ? AND status = 'pending'", [refundID]) else {
+            throw TicketingError.notFound("no pending refund \(refundID)")
+        }
+        let orderID: String = try refund.get("order_id"), amount: Int64 = try refund.get("amount_minor")
+        let paymentID: String = try refund.get("payment_id")
+        try db.execute("UPDATE refund SET status = 'completed', completed_at = ?, completed_by = ? WHERE id = ?",
+                       [node.clock.now().milliseconds, actor, refundID])
+        try db.execute("""
+            UPDATE ticket SET status = 'refunded'
+            WHERE code IN (SELECT ticket_code FROM refund_ticket WHERE refund_id = ?) AND status = 'void'
+            """, [refundID])
+        try db.execute("""
+            UPDATE payment SET refunded_minor = refunded_minor + ?,
+                status = CASE WHEN refunded_minor + ? >= amount_minor THEN 'refunded' ELSE 'partially_refunded' END
+            WHERE id = ?
+            """, [amount, amount, paymentID])
+        try updateOrderStatus(orderID)
+        try NotificationQueue(node: node).enqueue(.orderRefunded, orderID: orderID,
+                                                  refund: Money(minor: amount, currency: try refund.get("currency")),
+                                                  reason: try refund.get("reason"))
+        try node.outbox.append(.refundCompleted, id: refundID, payload: try record(refundID))
+        try node.audit.record("refund.completed", by: actor, entity: "refund", id: refundID,
+                              detail: ["order": orderID, "amount_minor": String(amount)])
+    }
+
+    private func updateOrderStatus(_ orderID: String) throws {
+        try db.execute("""
+            UPDATE orders SET status = CASE
+                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status IN ('valid', 'checked_in'))
+                    THEN CASE WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status IN ('refunded', 'void'))
+                         THEN 'partially_refunded' ELSE 'confirmed' END
+                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status = 'void') THEN 'cancelled'
+                ELSE 'refunded' END
+            WHERE id = ?1
+            """, [orderID])
+    }
+
+    private func record(_ refundID: String) throws -> RefundRecord {
+        guard let row = try db.row("SELECT * FROM refund WHERE id = ?", [refundID]) else {
+            throw TicketingError.notFound("no refund \(refundID)")
+        }
+        return RefundRecord(
+            refundID: refundID, orderID: try row.get("order_id"), paymentID: try row.get("payment_id"),
+            nodeID: try node.settings().nodeID,
+            ticketCodes: try db.rows("SELECT ticket_code FROM refund_ticket WHERE refund_id = ? ORDER BY ticket_code", [refundID])
+                .map { try $0.get(0) },
+            amountMinor: try row.get("amount_minor"), currency: try row.get("currency"), reason: try row.get("reason"),
+            origin: try row.get("origin"), status: try row.get("status"),
+            createdAt: Timestamp(milliseconds: try row.get("created_at")),
+            completedAt: try row.get("completed_at", as: Int64?.self).map(Timestamp.init(milliseconds:)),
+            actor: try row.get("completed_by", as: String?.self) ?? (try row.get("created_by")))
+    }
+
+    func receipt(_ refundID: String) throws -> RefundReceipt {
+        let record = try record(refundID)
+        guard let row = try db.row("""
+            SELECT p.method, o.status FROM refund r JOIN payment p ON p.id = r.payment_id JOIN orders o ON o.id = r.order_id WHERE r.id = ?
+            """, [refundID]) else { throw TicketingError.notFound("no refund \(refundID)") }
+        return RefundReceipt(refundID: refundID, orderID: record.orderID, status: record.status,
+                             amount: Money(minor: record.amountMinor, currency: record.currency),
+                             method: PaymentMethod(rawValue: try row.get("method")) ?? .cash, tickets: record.ticketCodes,
+                             reason: record.reason, origin: record.origin, orderStatus: try row.get("status"))
+    }
+}
+
+extension VenueNode {
+    /// Refunds at the counter and queued ones.
+    public var refunds: Refunds { Refunds(node: self) }
+}

@@ -1,0 +1,167 @@
+import EdgeCrypto
+import EdgeStore
+
+/// A sale as the cashier asks for it.
+public struct SaleRequest: Sendable, Equatable {
+    public var eventID: String
+    public var categoryCode: String
+    public var selection: SeatSelection
+    public var payment: PaymentRequest
+    public var customer: CustomerDetails?
+    /// Repeating a sale with the same key returns the first sale and charges nothing more.
+    /// Nil gets a fresh key (no replay protection across commands).
+    public var idempotencyKey: String?
+
+    public init(eventID: String, categoryCode: String, selection: SeatSelection, payment: PaymentRequest,
+                customer: CustomerDetails? = nil, idempotencyKey: String? = nil) {
+        self.eventID = eventID
+        self.categoryCode = categoryCode
+        self.selection = selection
+        self.payment = payment
+        self.customer = customer
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// Sales: inventory, order, tickets, payment, notification and sync record in one transaction.
+public struct Sales {
+    let node: VenueNode
+    var db: Database { node.database }
+
+    /// Sells tickets. A repeated idempotency key returns the original receipt (`replayed`),
+    /// even when the first attempt's answer was lost; reused for a different sale, it is refused.
+    public func sell(_ request: SaleRequest, by actor: Operator) throws -> Receipt {
+        let settings = try node.settings()
+        try SaleLimits.check(request.selection, settings: settings)
+        try Tender.validate(request.payment, by: actor)
+        let customer = try request.customer?.validated()
+        let key = try request.idempotencyKey.map { try Self.validatedKey($0) } ?? node.ids.make(.order)
+        let fingerprint = Self.fingerprint(request, customer: customer)
+        if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+        let optimistic = try node.inventory.snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
+        return try db.write {
+            if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+            try node.inventory.sweepExpiredHolds(eventID: request.eventID)
+            let reservation = try node.inventory.reserve(eventID: request.eventID, categoryCode: request.categoryCode,
+                                                         selection: request.selection, into: .sold, optimistic: optimistic)
+            return try placeOrder(reservation, payment: request.payment, customer: customer, key: key, fingerprint: fingerprint,
+                                  holdID: nil, settings: settings, by: actor)
+        }
+    }
+
+    /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
+    public func confirm(holdID: String, payment: PaymentRequest, customer: CustomerDetails?, idempotencyKey: String?,
+                        by actor: Operator) throws -> Receipt {
+        let settings = try node.settings()
+        try Tender.validate(payment, by: actor)
+        let customer = try customer?.validated()
+        let key = try idempotencyKey.map { try Self.validatedKey($0) } ?? "confirm:\(holdID)"
+        return try db.write {
+            var hold = try node.inventory.holdState(holdID)
+            if hold.status == "confirmed", let orderID = hold.orderID {
+                return try Receipt.load(orderID: orderID, replayed: true, from: db)
+            }
+            try node.inventory.sweepExpiredHolds(eventID: hold.eventID)
+            hold = try node.inventory.holdState(holdID)
+            guard hold.status == "active" else {
+                throw TicketingError.rejected(code: "hold_\(hold.status)", message: "hold \(holdID) is \(hold.status); place a new hold or sell directly")
+            }
+            let event = try node.inventory.eventState(hold.eventID)
+            guard event.status == .onSale else {
+                throw TicketingError.rejected(code: "event_not_on_sale", message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
+            }
+            let reservation = try node.inventory.convertHoldToSale(hold)
+            let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
+            let receipt = try placeOrder(reservation, payment: payment, customer: customer, key: key, fingerprint: fingerprint,
+                                         holdID: holdID, settings: settings, by: actor)
+            try node.inventory.markConfirmed(hold, orderID: receipt.orderID)
+            return receipt
+        }
+    }
+
+    /// Writes the order and everything that goes with it, inside the sale's transaction.
+    private func placeOrder(_ reservation: Reservation, payment request: PaymentRequest, customer: CustomerDetails?,
+                            key: String, fingerprint: String, holdID: String?, settings: NodeSettings,
+                            by actor: Operator) throws -> Receipt {
+        let category = reservation.category
+        let unitPrice = request.method == .comp ? 0 : category.priceMinor
+        let (total, overflow) = unitPrice.multipliedReportingOverflow(by: Int64(reservation.quantity))
+        guard !overflow, total <= Tender.maxAmountMinor else { throw TicketingError.invalidInput("order total is too large") }
+        let payment = try Tender.settle(request, total: Money(minor: total, currency: category.currency), settings: settings)
+        let customerID = try customer.map { try Customers(node: node).upsert($0) }
+        let orderID = node.ids.make(.order)
+        let now = node.clock.now()
+        try db.execute("""
+            INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, customer_id, status,
+                                total_minor, currency, hold_id, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?)
+            """, [orderID, key, fingerprint, reservation.event.id, category.code, customerID, total, category.currency, holdID,
+                  now.milliseconds, actor.id])
+        let seats: [String?] = reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
+        var tickets = [OrderPlacedRecord.Ticket]()
+        for seat in seats {
+            let code = node.ids.ticketCode()
+            try db.execute("""
+                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status)
+                VALUES (?, ?, ?, ?, ?, ?, 'valid')
+                """, [code, orderID, reservation.event.id, category.code, seat, unitPrice])
+            tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice))
+        }
+        let paymentID = node.ids.make(.payment)
+        try db.execute("""
+            INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)
+            """, [paymentID, orderID, payment.method.rawValue, payment.amountMinor, category.currency, payment.tenderedMinor,
+                  payment.changeMinor, payment.reference, now.milliseconds])
+        try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID)
+        try node.outbox.append(.orderPlaced, id: orderID, payload: OrderPlacedRecord(
+            orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
+            idempotencyKey: key, holdID: holdID,
+            customer: try customer.map { details in
+                OrderPlacedRecord.Customer(id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
+            },
+            tickets: tickets, totalMinor: total, currency: category.currency,
+            payment: .init(id: paymentID, method: payment.method.rawValue, amountMinor: payment.amountMinor,
+                           tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference),
+            createdAt: now, createdBy: actor.name))
+        try node.audit.record("order.placed", by: actor.name, entity: "order", id: orderID,
+                              detail: ["event": reservation.event.id, "category": category.code,
+                                       "tickets": String(reservation.quantity), "total_minor": String(total),
+                                       "method": payment.method.rawValue])
+        return try Receipt.load(orderID: orderID, replayed: false, from: db)
+    }
+
+    /// The earlier order for `key`, if any; a different request under the same key is refused.
+    private func replay(key: String, fingerprint: String) throws -> Receipt? {
+        guard let row = try db.row("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?", [key]) else { return nil }
+        guard try row.get("request_fingerprint", as: String.self) == fingerprint else {
+            throw TicketingError.conflict("idempotency key '\(key.prefix(40))' was already used for a different sale")
+        }
+        return try Receipt.load(orderID: try row.get("id"), replayed: true, from: db)
+    }
+
+    static func validatedKey(_ key: String) throws -> String {
+        guard (8...128).contains(key.count), key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) else {
+            throw TicketingError.invalidInput("idempotency key must be 8 to 128 letters, digits or - _ . :")
+        }
+        return key
+    }
+
+    /// A digest of everything that defines a sale, to tell a true retry from a reused key.
+    static func fingerprint(_ request: SaleRequest, customer: CustomerDetails?) -> String {
+        let selection = switch request.selection {
+        case .quantity(let count): "q:\(count)"
+        case .seats(let labels): "s:" + labels.sorted().joined(separator: ",")
+        }
+        let fields = ["sale/1", request.eventID, request.categoryCode, selection, request.payment.method.rawValue,
+                      request.payment.tenderedMinor.map(String.init) ?? "", request.payment.reference ?? "",
+                      request.payment.amountMinor.map(String.init) ?? "", customer?.email ?? "", customer?.name ?? "",
+                      customer?.phone ?? ""]
+        return Hex.encode(SHA256.hash(Array(fields.joined(separator: "\u{1F}").utf8)))
+    }
+}
+
+extension VenueNode {
+    /// Selling and confirming holds.
+    public var sales: Sales { Sales(node: self) }
+}

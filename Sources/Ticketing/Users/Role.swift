@@ -1,0 +1,63 @@
+/// What a staff member may do. Each role includes the ones below it.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    /// Sells, holds, confirms, releases, checks in, looks up.
+    case cashier
+    /// Also refunds, comps, changes events.
+    case supervisor
+    /// Also manages users and imports reference data.
+    case admin
+
+    private var rank: Int {
+        switch self {
+        case .cashier: 0
+        case .supervisor: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// The staff member behind the current session: who every change is attributed to.
+public struct Operator: Sendable, Equatable {
+    /// Staff id.
+    public let id: String
+    /// Login name.
+    public let name: String
+    /// Role.
+    public let role: Role
+
+    /// A logged-in staff member.
+    public init(id: String, name: String, role: Role) {
+        self.id = id
+        self.name = name
+        self.role = role
+    }
+
+    /// Throws ``TicketingError/notPermitted(_:)`` unless the role is at least `minimum`.
+    public func require(_ minimum: Role, to action: String) throws {
+        guard role >= minimum else {
+            throw TicketingError.notPermitted("\(action) needs a \(minimum.rawValue) or above; \(name) is a \(role.rawValue)")
+        }
+    }
+}
+
+/// A staff account as listed.
+public struct StaffMember: Sendable, Codable, Equatable {
+    public let id: String
+    public let name: String
+    public let role: Role
+    public let disabled: Bool
+    /// False for users imported without a password, who cannot log in until one is set.
+    public let hasPassword: Bool
+    public let createdAt: Timestamp
+}
+
+/// A login: the token goes to the session file, only its hash to the database.
+public struct LoginSession: Sendable, Codable, Equatable {
+    public let token: String
+    public let staff: String
+    public let role: Role
+    public let nodeID: String
+    public let expiresAt: Timestamp
+}

@@ -1,0 +1,154 @@
+import EdgeCrypto
+import EdgeStore
+
+/// Staff accounts and login sessions.
+///
+/// Passwords are stored as PBKDF2-HMAC-SHA256 hashes (210,000 rounds by default). Session tokens
+/// are 256 random bits; the database keeps only their SHA-256, so a copied database cannot be
+/// used to log in. Changing users needs an admin.
+public struct Users {
+    let node: VenueNode
+
+    /// Adds a staff account; `password` nil leaves it unable to log in until one is set.
+    public func add(name: String, role: Role, password: String?, by actor: Operator) throws -> StaffMember {
+        try actor.require(.admin, to: "adding users")
+        let name = try Validation.staffName(name)
+        let hash = try password.map { PasswordHash.make(password: try Validation.password($0)) }
+        let db = node.database
+        return try db.write {
+            guard try db.scalar("SELECT 1 FROM staff WHERE name = ?", [name], as: Int.self) == nil else {
+                throw TicketingError.rejected(code: "user_exists", message: "a user named \(name) already exists")
+            }
+            let id = try insertStaff(name: name, role: role, passwordHash: hash)
+            try node.audit.record("user.added", by: actor.name, entity: "staff", id: id, detail: ["name": name, "role": role.rawValue])
+            return try member(named: name)
+        }
+    }
+
+    /// Every staff account, by name.
+    public func list(by actor: Operator) throws -> [StaffMember] {
+        try actor.require(.supervisor, to: "listing users")
+        return try node.database.rows("SELECT * FROM staff ORDER BY name").map(Self.member(from:))
+    }
+
+    /// Disables an account and ends its sessions.
+    public func disable(name: String, by actor: Operator) throws -> StaffMember {
+        try actor.require(.admin, to: "disabling users")
+        guard name != actor.name else {
+            throw TicketingError.rejected(code: "cannot_disable_self", message: "you cannot disable your own account")
+        }
+        let db = node.database
+        return try db.write {
+            let target = try member(named: name)
+            guard !target.disabled else { return target }
+            let now = node.clock.now().milliseconds
+            try db.execute("UPDATE staff SET disabled = 1, updated_at = ? WHERE id = ?", [now, target.id])
+            try db.execute("UPDATE session SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL", [now, target.id])
+            try node.audit.record("user.disabled", by: actor.name, entity: "staff", id: target.id)
+            return try member(named: name)
+        }
+    }
+
+    /// Sets a password: admins for anyone, everyone for themselves.
+    public func setPassword(name: String, password: String, by actor: Operator) throws {
+        if name != actor.name { try actor.require(.admin, to: "setting another user's password") }
+        let hash = PasswordHash.make(password: try Validation.password(password))
+        let db = node.database
+        try db.write {
+            let target = try member(named: name)
+            try db.execute("UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?",
+                           [hash, node.clock.now().milliseconds, target.id])
+            try node.audit.record("user.password_set", by: actor.name, entity: "staff", id: target.id)
+        }
+    }
+
+    /// Checks a password and opens a session. Unknown users and wrong passwords get the same
+    /// answer after the same work, so neither can be told apart. A failed login writes nothing.
+    public func login(name: String, password: String) throws -> LoginSession {
+        let settings = try node.settings()
+        let db = node.database
+        let row = try db.row("SELECT * FROM staff WHERE name = ?", [name])
+        let stored: String? = try row?.get("password_hash")
+        let matches = PasswordHash.verify(password: password, against: stored ?? Self.decoyHash)
+        guard let row, stored != nil, matches else {
+            throw TicketingError.notLoggedIn("wrong user name or password")
+        }
+        let staff = try Self.member(from: row)
+        guard !staff.disabled else { throw TicketingError.notPermitted("the account \(name) is disabled") }
+        let token = Hex.encode(SecureRandom.bytes(32))
+        let now = node.clock.now()
+        let expiresAt = now.adding(seconds: settings.sessionTTLSeconds)
+        try db.write {
+            try db.execute("INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])
+            try node.audit.record("session.started", by: staff.name, entity: "staff", id: staff.id)
+        }
+        return LoginSession(token: token, staff: staff.name, role: staff.role, nodeID: settings.nodeID, expiresAt: expiresAt)
+    }
+
+    /// Ends a session; ending an unknown or ended one changes nothing.
+    public func logout(token: String) throws {
+        let db = node.database
+        try db.write {
+            guard let row = try db.row("SELECT s.staff_id, st.name FROM session s JOIN staff st ON st.id = s.staff_id "
+                                       + "WHERE s.token_hash = ? AND s.ended_at IS NULL", [Self.tokenHash(token)]) else { return }
+            try db.execute("UPDATE session SET ended_at = ? WHERE token_hash = ?",
+                           [node.clock.now().milliseconds, Self.tokenHash(token)])
+            try node.audit.record("session.ended", by: try row.get("name"), entity: "staff", id: try row.get("staff_id"))
+        }
+    }
+
+    /// The operator behind a session token. Read-only: checking a session writes nothing.
+    public func authenticate(token: String) throws -> Operator {
+        let sql = """
+            SELECT st.id, st.name, st.role, st.disabled, s.expires_at, s.ended_at
+            FROM session s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?
+            """
+        guard let row = try node.database.row(sql, [Self.tokenHash(token)]), try row.get("ended_at", as: Int64?.self) == nil else {
+            throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
+        }
+        guard try row.get("expires_at", as: Int64.self) > node.clock.now().milliseconds else {
+            throw TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")
+        }
+        guard try !row.get("disabled", as: Bool.self) else { throw TicketingError.notPermitted("your account is disabled") }
+        guard let role = Role(rawValue: try row.get("role")) else {
+            throw TicketingError.notPermitted("your account has an unknown role")
+        }
+        return Operator(id: try row.get("id"), name: try row.get("name"), role: role)
+    }
+
+    // MARK: Shared with setup and import
+
+    /// Inserts a staff row inside the caller's transaction and returns its id.
+    func insertStaff(name: String, role: Role, passwordHash: String?) throws -> String {
+        let id = node.ids.make(.staff)
+        let now = node.clock.now().milliseconds
+        try node.database.execute(
+            "INSERT INTO staff (id, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [id, name, role.rawValue, passwordHash, now, now])
+        return id
+    }
+
+    func member(named name: String) throws -> StaffMember {
+        guard let row = try node.database.row("SELECT * FROM staff WHERE name = ?", [name]) else {
+            throw TicketingError.notFound("no user named \(name.prefix(40))")
+        }
+        return try Self.member(from: row)
+    }
+
+    static func member(from row: Row) throws -> StaffMember {
+        StaffMember(id: try row.get("id"), name: try row.get("name"), role: Role(rawValue: try row.get("role")) ?? .cashier,
+                    disabled: try row.get("disabled"), hasPassword: try row.get("password_hash", as: String?.self) != nil,
+                    createdAt: Timestamp(milliseconds: try row.get("created_at")))
+    }
+
+    static func tokenHash(_ token: String) -> String { Hex.encode(SHA256.hash(Array(token.utf8))) }
+
+    /// Verified against when the user does not exist, so that case costs the same time.
+    private static let decoyHash = PasswordHash.make(password: "decoy-password-never-matches")
+}
+
+extension VenueNode {
+    /// Staff accounts and sessions.
+    public var users: Users { Users(node: self) }
+}

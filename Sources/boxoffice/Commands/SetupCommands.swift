@@ -1,0 +1,155 @@
+import CLIKit
+import EdgeStore
+import Foundation
+import Ticketing
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "init", abstract: "Create the node database with its first admin (password on stdin).",
+        discussion: "Re-running for the same node changes nothing; another node id is refused.",
+        options: [.value("--node", "NODE_ID", required: true, help: "This node's id, as central knows it."),
+                  .value("--admin", "NAME", required: true, help: "The first admin's user name.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let admin = try arguments.required("--admin")
+        let password = try context.password(prompt: "Password for \(admin): ", confirm: true)
+        let outcome = try VenueNode.initialize(path: context.databasePath, nodeID: try arguments.required("--node"),
+                                               adminName: admin, password: password, options: context.databaseOptions())
+        context.output.emit(outcome) {
+            $0.created ? "Initialised node \($0.nodeID) (schema v\($0.schemaVersion)) at \(context.databasePath) with admin \($0.admin)."
+                : "Node \($0.nodeID) is already initialised at \(context.databasePath); nothing changed."
+        }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "import", abstract: "Load reference data (venues, seats, events, allocations, staff); twice changes nothing.",
+        arguments: [Argument("FILE", help: "A reference data file, e.g. Fixtures/reference/grand-theatre.json.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let (node, actor) = try context.signedIn()
+        let summary = try node.catalog.importReference(file: try arguments.requiredArgument("FILE"), by: actor)
+        context.output.emit(summary) { summary in
+            let rows = [("venues", summary.venues), ("seats", summary.seats), ("events", summary.events),
+                        ("categories", summary.categories), ("allocations", summary.allocations), ("staff", summary.staff)]
+                .map { [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)] }
+            let table = TextTable.render(["", "added", "updated", "unchanged"], rows)
+            return summary.isNoOp ? table + "\nNothing changed." : table
+        }
+    }
+}
+
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "login", abstract: "Log in (password on stdin); the session is kept in the session file.",
+        arguments: [Argument("NAME", help: "Your user name.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let name = try arguments.requiredArgument("NAME")
+        let password = try context.password(prompt: "Password for \(name): ")
+        let node = try context.node()
+        let session = try node.users.login(name: name, password: password)
+        try SessionFile.write(session, at: context.sessionPath)
+        context.output.emit(session.publicView) {
+            "Logged in as \($0.staff) (\($0.role.rawValue)) on node \($0.nodeID) until \($0.expiresAt)."
+        }
+    }
+}
+
+struct Logout: ParsableCommand {
+    static let configuration = CommandConfiguration(name: "logout", abstract: "End the session.")
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let session = try? SessionFile.read(at: context.sessionPath)
+        if let session { try context.node().users.logout(token: session.token) }
+        SessionFile.remove(at: context.sessionPath)
+        context.output.emit(["logged_out": session != nil]) { _ in session == nil ? "Not logged in." : "Logged out." }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "status", abstract: "Node id, schema version, and what waits: outbox, notifications, refunds, holds.")
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let status = try context.node().status()
+        context.output.emit(status) { status in
+            let rows: [[String]] = [
+                ["node", status.nodeID], ["schema", "v\(status.schemaVersion)"], ["currency", status.currency],
+                ["events", String(status.events)], ["orders", String(status.orders)],
+                ["active holds", String(status.activeHolds)], ["outbox pending", String(status.outboxPending)],
+                ["notifications pending", String(status.notificationsPending)],
+                ["notifications failed", String(status.notificationsFailed)],
+                ["refunds pending", String(status.refundsPending)],
+            ]
+            return TextTable.render(rows: rows)
+        }
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "migrate", abstract: "Apply schema migrations, snapshotting the database first.",
+        options: [.flag("--status", help: "Only show applied and pending migrations."),
+                  .flag("--dry-run", help: "Show what would be applied; change nothing.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let outcome = try VenueNode.migrate(path: context.databasePath,
+                                            dryRun: arguments.flag("--dry-run") || arguments.flag("--status"),
+                                            options: context.databaseOptions())
+        context.output.emit(outcome) { outcome in
+            if outcome.dryRun || outcome.applied.isEmpty {
+                return "Schema v\(outcome.fromVersion); pending: " + (outcome.pending.isEmpty ? "none" : outcome.pending.joined(separator: ", "))
+            }
+            return "Migrated v\(outcome.fromVersion) → v\(outcome.toVersion) (\(outcome.applied.joined(separator: ", "))); "
+                + "snapshot: \(outcome.snapshot ?? "-")"
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "backup", abstract: "Write a consistent snapshot of the node database while it keeps selling.",
+        arguments: [Argument("FILE", help: "The snapshot to create (must not exist).")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let file = try arguments.requiredArgument("FILE")
+        try context.node().database.backup(to: file)
+        context.output.emit(["snapshot": file]) { _ in "Snapshot written to \(file)." }
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "restore", abstract: "Replace the node database with a snapshot (rollback of a migration). Admins only.",
+        arguments: [Argument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = Context(arguments)
+        let (_, actor) = try context.signedIn()
+        try actor.require(.admin, to: "restoring a snapshot")
+        let file = try arguments.requiredArgument("FILE")
+        try VenueNode.restore(path: context.databasePath, from: file, options: context.databaseOptions())
+        context.output.emit(["restored_from": file]) { _ in "Restored \(context.databasePath) from \(file)." }
+    }
+}
+
+extension LoginSession {
+    /// The session without its token, for printing.
+    var publicView: PublicSession { PublicSession(staff: staff, role: role, nodeID: nodeID, expiresAt: expiresAt) }
+}
+
+struct PublicSession: Codable {
+    let staff: String
+    let role: Role
+    let nodeID: String
+    let expiresAt: Timestamp
+}
