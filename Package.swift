@@ -26,11 +26,12 @@ let package = Package(
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto"]),
         .target(name: "CLIKit"),
         .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "CLIKit"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
-        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore"]),
-        .testTarget(name: "TicketingTests", dependencies: ["Ticketing"]),
+        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "TestSupport"]),
+        .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
-        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "boxoffice"]),
+        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "TestSupport", "boxoffice"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import EdgeStore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct DatabaseTests {
@@ -134,14 +135,6 @@ import Testing
         #expect(failures.errors.isEmpty, "\(failures.errors)")
         #expect(try setup.scalar("SELECT value FROM counter") == threads * increments)
     }
-}
-
-/// Errors collected from concurrent workers.
-final class Failures: @unchecked Sendable {  // all access goes through `lock`
-    private let lock = NSLock()
-    private var collected: [String] = []
-    func record(_ error: Error) { lock.withLock { collected.append("\(error)") } }
-    var errors: [String] { lock.withLock { collected } }
 }
 
 @Suite struct SavepointTests {

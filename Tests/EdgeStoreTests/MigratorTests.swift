@@ -1,4 +1,5 @@
 import EdgeStore
+import TestSupport
 import Testing
 
 @Suite struct MigratorTests {

@@ -3,6 +3,7 @@ import Foundation
 /// A moment in UTC with millisecond precision, stored as milliseconds since the Unix epoch.
 ///
 /// Stored in SQLite as an INTEGER; encoded in JSON as ISO 8601 (`2026-12-01T19:30:00.000Z`).
+/// Formatting and parsing use integer calendar arithmetic, so every value round-trips exactly.
 public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let milliseconds: Int64
@@ -15,21 +16,64 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
-    /// ISO 8601 in UTC with milliseconds.
+    /// ISO 8601 in UTC with milliseconds: `2026-12-31T20:00:00.000Z`.
     public var description: String {
-        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-        return date.formatted(Self.format)
+        let parts = civil
+        return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", parts.year, parts.month, parts.day,
+                      parts.hour, parts.minute, parts.second, parts.millisecond)
     }
 
-    /// Parses ISO 8601 with or without fractional seconds (`2026-12-01T19:30:00Z`).
+    /// The calendar fields in UTC, and the weekday (0 = Sunday).
+    var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64, weekday: Int64) {
+        let (days, inDay) = Self.floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = Self.civil(fromDays: days)
+        return (year, month, day, inDay / 3_600_000, inDay / 60_000 % 60, inDay / 1000 % 60, inDay % 1000,
+                Self.floorDivide(days + 4, 7).remainder)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]` followed by `Z` or an offset `±HH:MM`.
     public init?(iso8601 text: String) {
-        guard let date = (try? Self.format.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int64? {
+            guard start + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[start..<start + count] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116, bytes[13] == 58, bytes[16] == 58,
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+              let minute = number(14, 2), let second = number(17, 2),
+              (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var fraction: Int64 = 0
+        if bytes[index] == 46 {
+            index += 1
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                if digits < 3 { fraction = fraction * 10 + Int64(bytes[index] - 48) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<3 where digits < 3 { fraction *= 10 }
+        }
+        var offsetMinutes: Int64 = 0
+        switch bytes.count - index {
+        case 1 where bytes[index] == 90 || bytes[index] == 122:
+            break
+        case 6 where (bytes[index] == 43 || bytes[index] == 45) && bytes[index + 3] == 58:
+            guard let hours = number(index + 1, 2), let minutes = number(index + 4, 2), hours < 24, minutes < 60 else { return nil }
+            offsetMinutes = (hours * 60 + minutes) * (bytes[index] == 45 ? -1 : 1)
+        default:
             return nil
         }
-        milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let days = Self.days(fromCivil: year, month, day)
+        milliseconds = ((days * 86_400 + hour * 3600 + minute * 60 + second) - offsetMinutes * 60) * 1000 + fraction
     }
-
-    private static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -43,6 +87,42 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text)")
         }
         self = parsed
+    }
+
+    // Howard Hinnant's days-from-civil and civil-from-days (proleptic Gregorian calendar).
+
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDivide(y, 400).quotient
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = floorDivide(z, 146_097).quotient
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPrime = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let quotient = value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
+        return (quotient, value - quotient * divisor)
     }
 }
 
@@ -58,7 +138,9 @@ public struct SystemWallClock: WallClock {
     public init() {}
 
     public func now() -> Timestamp {
-        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Timestamp(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 }
 

@@ -27,11 +27,11 @@ struct EmailMessage: Equatable {
 
     /// `Wed, 25 Nov 2026 04:40:58 +0000`.
     static func rfc5322Date(_ time: Timestamp) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000))
+        let parts = time.civil
+        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return String(format: "%@, %02lld %@ %04lld %02lld:%02lld:%02lld +0000", weekdays[Int(parts.weekday)], parts.day,
+                      months[Int(parts.month - 1)], parts.year, parts.hour, parts.minute, parts.second)
     }
 
     /// No line breaks can reach a header, whatever the data held.

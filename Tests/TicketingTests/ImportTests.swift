@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import Ticketing
+
+@Suite struct ImportTests {
+    @Test func importingTwiceChangesNothing() throws {
+        let h = try NodeHarness()
+        let fixture = TestFixture.write(into: h.directory)
+        let before = try ProcessRunner.dump(h.path)
+        let summary = try h.node.catalog.importReference(file: fixture, by: h.admin)
+        #expect(summary.isNoOp)
+        #expect(summary.seats.unchanged == 62 && summary.events.unchanged == 3)
+        #expect(try ProcessRunner.dump(h.path) == before)
+    }
+
+    @Test func theFixtureBuildsTheSeatMapAndOnlyThisNodesAllocations() throws {
+        let h = try NodeHarness()
+        #expect(try h.count("SELECT count(*) FROM seat") == 62)
+        #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'SIDE'") == 6)
+        #expect(try h.count("SELECT count(*) FROM event_seat WHERE event_id = 'SHOW' AND category_code = 'SIDE' AND status = 'unallocated'") == 6)
+        #expect(try h.node.settings().maxTicketsPerOrder == 10)
+        #expect(try h.node.users.list(by: h.admin).map(\.name) == ["cal", "root", "sue"])
+    }
+
+    @Test func aChangedFileUpdatesWhatChangedAndKeepsSales() throws {
+        let h = try NodeHarness()
+        _ = try h.sell(selection: .quantity(5))
+        let edited = TestFixture.referenceJSON
+            .replacingOccurrences(of: "\"Test Show\"", with: "\"Test Show (matinee)\"")
+            .replacingOccurrences(of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 80")
+        let file = h.directory.file("edited.json")
+        try edited.write(toFile: file, atomically: true, encoding: .utf8)
+        let summary = try h.node.catalog.importReference(file: file, by: h.admin)
+        #expect(summary.events.updated == 1 && summary.allocations.updated == 1)
+        #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
+        #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 5)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
+    @Test func anAllocationBelowWhatIsSoldIsRefusedAndNothingIsWritten() throws {
+        let h = try NodeHarness()
+        _ = try h.sell(selection: .quantity(10))
+        let file = h.directory.file("shrunk.json")
+        try TestFixture.referenceJSON.replacingOccurrences(of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 5")
+            .replacingOccurrences(of: "\"Test Show\"", with: "\"Renamed\"")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let before = try ProcessRunner.dump(h.path)
+        #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: file, by: h.admin) }
+        #expect(try ProcessRunner.dump(h.path) == before)
+    }
+
+    @Test(arguments: [
+        ("{", "is not valid"),
+        ("{\"format\": \"venue-reference/9\", \"venues\": [], \"events\": [], \"allocations\": [], \"staff\": []}", "unknown reference format"),
+        ("{\"format\": \"venue-reference/1\", \"venues\": [], \"events\": []}", "missing 'allocations'"),
+    ])
+    func badFilesAreRefusedClearly(content: String, message: String) throws {
+        let h = try NodeHarness()
+        let file = h.directory.file("bad.json")
+        try content.write(toFile: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try h.node.catalog.importReference(file: file, by: h.admin)
+            Issue.record("expected a refusal")
+        } catch let error as TicketingError {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+        #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: h.directory.file("missing.json"), by: h.admin) }
+        #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: file, by: h.cashier) }
+    }
+}
+
+@Suite struct UsersTests {
+    @Test func loginOpensASessionThatAuthenticatesUntilItExpires() throws {
+        let h = try NodeHarness()
+        let session = try h.node.users.login(name: "root", password: "root-password")
+        #expect(session.role == .admin && session.token.count == 64)
+        #expect(try h.node.users.authenticate(token: session.token) == h.admin)
+        #expect(try h.count("SELECT count(*) FROM session WHERE token_hash = ?", [session.token]) == 0)
+        h.clock.advance(seconds: 12 * 3600)
+        #expect(throws: TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")) {
+            try h.node.users.authenticate(token: session.token)
+        }
+    }
+
+    @Test func wrongPasswordsAndUnknownUsersLookTheSameAndWriteNothing() throws {
+        let h = try NodeHarness()
+        let before = try ProcessRunner.dump(h.path)
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "root", password: "nope-nope") }
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "ghost", password: "nope-nope") }
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "cal", password: "") }
+        #expect(try ProcessRunner.dump(h.path) == before)
+    }
+
+    @Test func adminsManageUsersAndDisablingEndsSessions() throws {
+        let h = try NodeHarness()
+        #expect(throws: TicketingError.self) { try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.supervisor) }
+        _ = try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.admin)
+        #expect(throws: TicketingError.self) { try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.admin) }
+        let session = try h.node.users.login(name: "dan", password: "password-1")
+        _ = try h.node.users.disable(name: "dan", by: h.admin)
+        #expect(throws: TicketingError.self) { try h.node.users.authenticate(token: session.token) }
+        #expect(throws: TicketingError.notPermitted("the account dan is disabled")) { try h.node.users.login(name: "dan", password: "password-1") }
+        #expect(throws: TicketingError.self) { try h.node.users.disable(name: "root", by: h.admin) }
+        try h.node.users.setPassword(name: "cal", password: "cal-password", by: h.admin)
+        #expect(try h.node.users.login(name: "cal", password: "cal-password").role == .cashier)
+    }
+
+    @Test(arguments: ["x", "Capital", "with space", "a'; DROP TABLE staff; --", String(repeating: "a", count: 10_000)])
+    func badUserNamesAreRefused(name: String) throws {
+        let h = try NodeHarness()
+        #expect(throws: TicketingError.self) { try h.node.users.add(name: name, role: .cashier, password: "password-1", by: h.admin) }
+    }
+
+    @Test func shortPasswordsAreRefused() throws {
+        let h = try NodeHarness()
+        #expect(throws: TicketingError.invalidInput("password must have at least 8 characters")) {
+            try h.node.users.add(name: "eve", role: .cashier, password: "short", by: h.admin)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import EdgeStore
+import Foundation
+import TestSupport
+import Testing
+@testable import Ticketing
+
+@Suite struct SetupTests {
+    @Test func initIsHarmlessTwiceAndRefusesAnotherNode() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("n.sqlite")
+        #expect(try VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "boss-password").created)
+        let before = try ProcessRunner.dump(path)
+        #expect(try !VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "other-password").created)
+        #expect(try ProcessRunner.dump(path) == before)
+        #expect(throws: TicketingError.rejected(code: "other_node", message: "\(path) belongs to node N-1; refusing to initialise it as N-2")) {
+            try VenueNode.initialize(path: path, nodeID: "N-2", adminName: "boss", password: "boss-password")
+        }
+    }
+
+    @Test func openingRefusesMissingAndUninitialisedFiles() throws {
+        let directory = TemporaryDirectory()
+        #expect(throws: TicketingError.self) { try VenueNode.open(path: directory.file("none.sqlite")) }
+        _ = try Database(path: directory.file("empty.sqlite"))
+        #expect(throws: TicketingError.self) { try VenueNode.open(path: directory.file("empty.sqlite")) }
+    }
+
+    @Test func migrateWithNothingPendingTakesNoSnapshotAndDryRunChangesNothing() throws {
+        let h = try NodeHarness()
+        let outcome = try VenueNode.migrate(path: h.path, dryRun: false)
+        #expect(outcome.applied.isEmpty && outcome.snapshot == nil && outcome.fromVersion == NodeSchema.migrator.latestVersion)
+        #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
+    }
+
+    @Test func restoreRollsBackToASnapshot() throws {
+        let h = try NodeHarness()
+        let snapshot = h.directory.file("before.sqlite")
+        try h.node.database.backup(to: snapshot)
+        _ = try h.sell(selection: .quantity(4))
+        try VenueNode.restore(path: h.path, from: snapshot)
+        #expect(try h.count("SELECT count(*) FROM orders") == 0)
+        #expect(throws: TicketingError.self) { try VenueNode.restore(path: h.path, from: h.directory.file("missing.sqlite")) }
+    }
+
+    @Test func statusCountsWhatWaits() throws {
+        let h = try NodeHarness()
+        _ = try h.sell(customer: CustomerDetails(email: "a@example.org"))
+        _ = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1)), by: h.cashier)
+        let status = try h.node.status()
+        #expect(status.nodeID == "TEST-1" && status.orders == 1 && status.activeHolds == 1)
+        #expect(status.outboxPending == 1 && status.notificationsPending == 1)
+    }
+}
+
+@Suite struct ValueTests {
+    @Test func moneyFormatsMinorUnits() {
+        #expect(Money(minor: 6500, currency: "EUR").description == "65.00 EUR")
+        #expect(Money(minor: -5, currency: "EUR").description == "-0.05 EUR")
+        #expect(Money(minor: 1200, currency: "JPY").description == "1200 JPY")
+    }
+
+    @Test func durationsParse() {
+        #expect(DurationText.seconds("90s") == 90 && DurationText.seconds("10m") == 600 && DurationText.seconds("2h") == 7200)
+        #expect(DurationText.seconds("45") == 45 && DurationText.seconds("1d") == 86_400)
+        for bad in ["", "m", "-5m", "1.5h", "10 m", "99999999999h"] { #expect(DurationText.seconds(bad) == nil) }
+    }
+
+    @Test func timestampsRoundTripExactlyThroughISO8601() {
+        for milliseconds: Int64 in [0, 5, 1_004, -1, -86_400_001, 951_782_400_000, 1_900_000_000_123, 253_402_300_799_999] {
+            let time = Timestamp(milliseconds: milliseconds)
+            #expect(Timestamp(iso8601: time.description) == time, "\(time)")
+        }
+        #expect(Timestamp(milliseconds: 951_782_400_000).description == "2000-02-29T00:00:00.000Z")
+        #expect(Timestamp(iso8601: "2026-12-31T21:00:00+01:00") == Timestamp(iso8601: "2026-12-31T20:00:00Z"))
+        #expect(Timestamp(iso8601: "2026-12-31T20:00:00.5Z")?.milliseconds == Timestamp(iso8601: "2026-12-31T20:00:00Z")!.milliseconds + 500)
+        for bad in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-12-31 20:00:00Z", "2026-12-31T20:00:00", "2026-12-31T20:00:00.Z"] {
+            #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func ticketCodesNormalise() {
+        #expect(Identifiers.normalizedTicketCode("k7qx 3m9d pa2f w8zr") == "K7QX-3M9D-PA2F-W8ZR")
+        #expect(Identifiers.normalizedTicketCode("O0IL-0000-0000-0000") == "0011-0000-0000-0000")
+        #expect(Identifiers.normalizedTicketCode("K7QX-3M9D") == nil)
+        #expect(Identifiers.normalizedTicketCode("UUUU-0000-0000-0000") == nil)
+    }
+
+    @Test func identifiersSortByTime() {
+        let clock = ManualWallClock(Timestamp(milliseconds: 1_000))
+        let ids = Identifiers(clock: clock)
+        let first = ids.make(.order)
+        clock.advance(seconds: 1)
+        let second = ids.make(.order)
+        #expect(first < second && first.hasPrefix("ord_") && first.count == 30)
+    }
+
+    @Test func snakeCaseKeysRoundTripWithAcronyms() throws {
+        #expect(JSONText.swiftName("order_id") == "orderID" && JSONText.swiftName("hold_ttl_seconds") == "holdTTLSeconds")
+        #expect(JSONText.swiftName("id") == "id" && JSONText.swiftName("node_id") == "nodeID")
+        let session = LoginSession(token: "t", staff: "s", role: .admin, nodeID: "N", expiresAt: Timestamp(milliseconds: 5))
+        #expect(try JSONText.decode(LoginSession.self, from: JSONText.encode(session)) == session)
+    }
+}
