@@ -5,6 +5,12 @@ public struct ProcessResult: Sendable {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 /// Runs the package's real executables and tools, as a cashier's shell would.
@@ -48,10 +54,11 @@ public enum ProcessRunner {
                              stderr: String(decoding: err, as: UTF8.self))
     }
 
-    /// `sqlite3 FILE .dump`: the database's whole content as SQL text.
+    /// `sqlite3 FILE .dump`: the database's whole content as SQL text. The shell waits up to
+    /// 10 s for a lock (it has no busy timeout by default and would print a truncated dump).
     public static func dump(_ database: String) throws -> String {
-        let result = try run("/usr/bin/sqlite3", [database, ".dump"])
-        precondition(result.status == 0, "sqlite3 .dump failed: \(result.stderr)")
+        let result = try run("/usr/bin/sqlite3", ["-cmd", ".timeout 10000", database, ".dump"])
+        precondition(result.status == 0 && !result.stdout.contains("/**** ERROR"), "sqlite3 .dump failed: \(result.stderr)\(result.stdout.suffix(200))")
         return result.stdout
     }
 }

@@ -1,0 +1,69 @@
+import EdgeStore
+import Foundation
+import TestSupport
+import Testing
+
+/// A node set up through the real CLI, as a venue would: `init`, `login`, `import`, and a
+/// cashier `cal` with a password and a session file of their own.
+final class CLINode: Sendable {
+    let directory = TemporaryDirectory()
+    let database: String
+    let adminSession: String
+    let cashierSession: String
+    static let binary = ProcessRunner.product("boxoffice")
+
+    init() throws {
+        database = directory.file("venue.sqlite")
+        adminSession = directory.file("admin.session")
+        cashierSession = directory.file("cashier.session")
+        try expectSuccess(["init", "--node", TestFixture.nodeID, "--admin", "root"], stdin: "root-password\n")
+        try expectSuccess(["login", "root"], stdin: "root-password\n")
+        try expectSuccess(["import", TestFixture.write(into: directory)])
+        try expectSuccess(["users", "passwd", "cal"], stdin: "cal-password\n")
+        try expectSuccess(["login", "cal"], stdin: "cal-password\n", session: cashierSession)
+    }
+
+    /// Runs `boxoffice` against this node with the admin's session unless told otherwise.
+    func run(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
+        try ProcessRunner.run(Self.binary, arguments, stdin: stdin,
+                              environment: ["BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession,
+                                            "HOME": directory.path])
+    }
+
+    /// Runs as the cashier.
+    func cashier(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+        try run(arguments, stdin: stdin, session: cashierSession)
+    }
+
+    @discardableResult
+    func expectSuccess(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
+        let result = try run(arguments, stdin: stdin, session: session)
+        #expect(result.status == 0, "boxoffice \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        return result
+    }
+
+    /// The decoded `--json` output of a successful command.
+    func json(_ arguments: [String], session: String? = nil) throws -> [String: Any] {
+        let result = try expectSuccess(arguments + ["--json"], session: session)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try Database(path: database).scalar(sql) ?? 0
+    }
+
+    func inventoryViolations() throws -> [String] {
+        try Database(path: database).rows(Invariants.inventorySQL).map { try $0.get("problem") }
+    }
+
+    func dump() throws -> String { try ProcessRunner.dump(database) }
+}
+
+/// Exit codes and stderr of many concurrent runs.
+final class Outcomes: @unchecked Sendable {  // all access goes through `lock`
+    private let lock = NSLock()
+    private var results: [ProcessResult] = []
+    func add(_ result: ProcessResult) { lock.withLock { results.append(result) } }
+    var all: [ProcessResult] { lock.withLock { results } }
+    func count(exit status: Int32) -> Int { all.filter { $0.status == status }.count }
+}
