@@ -134,9 +134,7 @@ extension Inventory {
 
     /// Gives a hold's inventory back and marks it `status` (released or expired), inside the caller's transaction.
     func giveBack(_ hold: HoldState, as status: String, by actor: String) throws {
-        let seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [hold.id])
-            .map { try $0.get(0, as: String.self) }
-        try setSeats(seats, eventID: hold.eventID, to: "available", from: "held")
+        try setSeats(try heldSeats(hold.id), eventID: hold.eventID, to: "available", from: "held")
         try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: 0, heldDelta: -hold.quantity)
         try db.execute("UPDATE hold SET status = ? WHERE id = ? AND status = 'active'", [status, hold.id])
         try node.audit.record("hold.\(status)", by: actor, entity: "hold", id: hold.id)
@@ -145,8 +143,7 @@ extension Inventory {
     /// Turns an active hold's inventory into sold inventory, inside the caller's transaction.
     /// The caller records the order with ``markConfirmed(_:orderID:)`` once the order row exists.
     func convertHoldToSale(_ hold: HoldState) throws -> Reservation {
-        let seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [hold.id])
-            .map { try $0.get(0, as: String.self) }
+        let seats = try heldSeats(hold.id)
         try setSeats(seats, eventID: hold.eventID, to: "sold", from: "held")
         try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
         let snapshot = try loadSnapshot(eventID: hold.eventID, categoryCode: hold.categoryCode)
@@ -156,6 +153,11 @@ extension Inventory {
     /// Marks a hold confirmed by `orderID`.
     func markConfirmed(_ hold: HoldState, orderID: String) throws {
         try db.execute("UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ? AND status = 'active'", [orderID, hold.id])
+    }
+
+    /// The seats a hold keeps, by label.
+    private func heldSeats(_ holdID: String) throws -> [String] {
+        try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [holdID]).map { try $0.get(0) }
     }
 
     func holdState(_ holdID: String) throws -> HoldState {
@@ -172,8 +174,7 @@ extension Inventory {
             seats = try db.rows("SELECT seat_label FROM ticket WHERE order_id = ? AND seat_label IS NOT NULL ORDER BY seat_label",
                                 [orderID]).map { try $0.get(0) }
         } else {
-            seats = try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [holdID])
-                .map { try $0.get(0) }
+            seats = try heldSeats(holdID)
         }
         return HoldReceipt(holdID: hold.id, eventID: hold.eventID, category: hold.categoryCode, quantity: hold.quantity,
                            seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID)
