@@ -1,6 +1,7 @@
 import CLIKit
 import EdgeStore
 import Foundation
+import SyncWire
 import Ticketing
 
 /// What every command derives from its arguments and environment: where the database is, how

@@ -1,5 +1,6 @@
 import EdgeStore
 import Foundation
+import SyncWire
 import TestSupport
 import Testing
 @testable import Ticketing

@@ -1,4 +1,5 @@
 import Foundation
+import SyncWire
 import TestSupport
 import Testing
 @testable import Ticketing

@@ -1,5 +1,6 @@
 import Foundation
 import EdgeStore
+import SyncWire
 import TestSupport
 import Testing
 @testable import Ticketing

@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// An event as listed.
 public struct EventSummary: Sendable, Codable, Equatable {
@@ -96,7 +97,7 @@ public struct Catalog {
         }
         let settings = try node.settings()
         try node.outbox.append(.eventStatusChanged, id: eventID, payload: EventStatusRecord(
-            eventID: eventID, nodeID: settings.nodeID, status: status, reason: reason, changedAt: node.clock.now(), actor: actor))
+            eventID: eventID, nodeID: settings.nodeID, status: status.rawValue, reason: reason, changedAt: node.clock.now(), actor: actor))
         try node.audit.record("event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
                               detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])
         return EventChange(event: try event(eventID), previousStatus: before.status, refundsQueued: refundsQueued,

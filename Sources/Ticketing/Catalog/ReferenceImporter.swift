@@ -1,5 +1,6 @@
 import EdgeStore
 import Foundation
+import SyncWire
 
 /// What an import added, changed and left alone.
 public struct ImportSummary: Sendable, Codable, Equatable {

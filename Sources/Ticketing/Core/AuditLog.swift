@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// Appends who changed what to `audit_log`, inside the caller's transaction.
 struct AuditLog {

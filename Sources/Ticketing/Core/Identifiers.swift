@@ -1,4 +1,5 @@
 import EdgeCrypto
+import SyncWire
 
 /// Where every identifier and secret code of the node is made.
 ///

@@ -1,6 +1,7 @@
 import EdgeCrypto
 import EdgeStore
 import Foundation
+import SyncWire
 
 /// What `init` did.
 public struct InitOutcome: Sendable, Codable, Equatable {

@@ -1,5 +1,6 @@
 import EdgeStore
 import Foundation
+import SyncWire
 
 /// A venue node: its SQLite database, clock and id source, and the services over them.
 ///

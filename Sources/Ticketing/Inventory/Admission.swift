@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// A ticket let in at the door.
 public struct CheckInResult: Sendable, Codable, Equatable {

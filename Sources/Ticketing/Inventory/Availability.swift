@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// What is left to sell of an event at this node.
 public struct Availability: Sendable, Codable, Equatable {

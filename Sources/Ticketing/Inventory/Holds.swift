@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// A hold request: inventory kept for a customer for a while, without payment.
 public struct HoldRequest: Sendable {

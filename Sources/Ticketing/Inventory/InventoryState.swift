@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// Where an event stands in its life.
 public enum EventStatus: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import SyncWire
 
 /// A plain-text email in RFC 5322 form: CRLF line ends, ASCII headers (RFC 2047 encoded words
 /// for anything else), a UTF-8 body in quoted-printable (RFC 2045) so no line exceeds 76 characters.

@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// The kinds of message sent to customers.
 public enum NotificationKind: String, Codable, Sendable, CaseIterable {

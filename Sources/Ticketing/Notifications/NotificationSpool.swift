@@ -1,5 +1,6 @@
 import EdgeStore
 import Foundation
+import SyncWire
 
 /// A queued customer notification as listed.
 public struct NotificationView: Sendable, Codable, Equatable {

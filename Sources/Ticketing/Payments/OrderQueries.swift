@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// An order with its customer and refunds.
 public struct OrderDetails: Sendable, Codable, Equatable {

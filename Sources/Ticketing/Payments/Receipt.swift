@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// What the cashier sees after a sale, and what a replay of the same idempotency key returns.
 public struct Receipt: Sendable, Codable, Equatable {

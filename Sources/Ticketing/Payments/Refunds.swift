@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// A refund as shown to the cashier.
 public struct RefundReceipt: Sendable, Codable, Equatable {

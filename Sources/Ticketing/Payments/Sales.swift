@@ -1,5 +1,6 @@
 import EdgeCrypto
 import EdgeStore
+import SyncWire
 
 /// A sale as the cashier asks for it.
 public struct SaleRequest: Sendable, Equatable {

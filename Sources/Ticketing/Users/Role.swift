@@ -1,3 +1,4 @@
+import SyncWire
 /// What a staff member may do. Each role includes the ones below it.
 public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     /// Sells, holds, confirms, releases, checks in, looks up.

@@ -1,5 +1,6 @@
 import EdgeCrypto
 import EdgeStore
+import SyncWire
 
 /// Staff accounts and login sessions.
 ///

@@ -1,6 +1,7 @@
 import CLIKit
 import EdgeStore
 import Foundation
+import SyncWire
 import Ticketing
 
 struct Init: ParsableCommand {

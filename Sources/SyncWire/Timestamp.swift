@@ -24,7 +24,7 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
     }
 
     /// The calendar fields in UTC, and the weekday (0 = Sunday).
-    var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64, weekday: Int64) {
+    public var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64, weekday: Int64) {
         let (days, inDay) = Self.floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
         return (year, month, day, inDay / 3_600_000, inDay / 60_000 % 60, inDay / 1000 % 60, inDay % 1000,

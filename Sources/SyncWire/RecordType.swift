@@ -1,0 +1,13 @@
+/// The kinds of record a node reports to central.
+public enum SyncRecordType: String, Sendable, Codable, CaseIterable {
+    /// An order with its tickets and payment.
+    case orderPlaced = "order.placed"
+    /// A refund was queued (event cancelled, or ordered by central) and waits to be paid out.
+    case refundQueued = "refund.queued"
+    /// A refund was paid out.
+    case refundCompleted = "refund.completed"
+    /// A ticket was scanned at the door.
+    case ticketCheckedIn = "ticket.checked_in"
+    /// An event changed status on this node (published, closed, cancelled).
+    case eventStatusChanged = "event.status_changed"
+}

@@ -1,0 +1,148 @@
+/// Payloads of the records a node appends to `sync_outbox` (JSON, snake_case keys, sorted).
+/// They are facts: what happened at this node, with everything central needs to apply them.
+
+/// `order.placed`: an order, its tickets and its payment.
+public struct OrderPlacedRecord: Codable, Sendable, Equatable {
+    public struct Customer: Codable, Sendable, Equatable {
+        public let id: String
+        public let email: String
+        public let name: String?
+        public let phone: String?
+
+        public init(id: String, email: String, name: String?, phone: String?) {
+            self.id = id
+            self.email = email
+            self.name = name
+            self.phone = phone
+        }
+    }
+    public struct Ticket: Codable, Sendable, Equatable {
+        public let code: String
+        public let seat: String?
+        public let priceMinor: Int64
+
+        public init(code: String, seat: String?, priceMinor: Int64) {
+            self.code = code
+            self.seat = seat
+            self.priceMinor = priceMinor
+        }
+    }
+    public struct Payment: Codable, Sendable, Equatable {
+        public let id: String
+        public let method: String
+        public let amountMinor: Int64
+        public let tenderedMinor: Int64?
+        public let changeMinor: Int64?
+        public let reference: String?
+
+        public init(id: String, method: String, amountMinor: Int64, tenderedMinor: Int64?, changeMinor: Int64?, reference: String?) {
+            self.id = id
+            self.method = method
+            self.amountMinor = amountMinor
+            self.tenderedMinor = tenderedMinor
+            self.changeMinor = changeMinor
+            self.reference = reference
+        }
+    }
+    public let orderID: String
+    public let nodeID: String
+    public let eventID: String
+    public let categoryCode: String
+    public let idempotencyKey: String
+    public let holdID: String?
+    public let customer: Customer?
+    public let tickets: [Ticket]
+    public let totalMinor: Int64
+    public let currency: String
+    public let payment: Payment
+    public let createdAt: Timestamp
+    public let createdBy: String
+
+    public init(orderID: String, nodeID: String, eventID: String, categoryCode: String, idempotencyKey: String, holdID: String?, customer: Customer?, tickets: [Ticket], totalMinor: Int64, currency: String, payment: Payment, createdAt: Timestamp, createdBy: String) {
+        self.orderID = orderID
+        self.nodeID = nodeID
+        self.eventID = eventID
+        self.categoryCode = categoryCode
+        self.idempotencyKey = idempotencyKey
+        self.holdID = holdID
+        self.customer = customer
+        self.tickets = tickets
+        self.totalMinor = totalMinor
+        self.currency = currency
+        self.payment = payment
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+}
+
+/// `refund.queued` and `refund.completed`: money going back for some tickets of an order.
+public struct RefundRecord: Codable, Sendable, Equatable {
+    public let refundID: String
+    public let orderID: String
+    public let paymentID: String
+    public let nodeID: String
+    public let ticketCodes: [String]
+    public let amountMinor: Int64
+    public let currency: String
+    public let reason: String
+    public let origin: String
+    public let status: String
+    public let createdAt: Timestamp
+    public let completedAt: Timestamp?
+    public let actor: String
+
+    public init(refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64, currency: String, reason: String, origin: String, status: String, createdAt: Timestamp, completedAt: Timestamp?, actor: String) {
+        self.refundID = refundID
+        self.orderID = orderID
+        self.paymentID = paymentID
+        self.nodeID = nodeID
+        self.ticketCodes = ticketCodes
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.reason = reason
+        self.origin = origin
+        self.status = status
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+        self.actor = actor
+    }
+}
+
+/// `ticket.checked_in`: a ticket scanned at the door.
+public struct CheckInRecord: Codable, Sendable, Equatable {
+    public let ticketCode: String
+    public let orderID: String
+    public let eventID: String
+    public let nodeID: String
+    public let checkedInAt: Timestamp
+    public let actor: String
+
+    public init(ticketCode: String, orderID: String, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String) {
+        self.ticketCode = ticketCode
+        self.orderID = orderID
+        self.eventID = eventID
+        self.nodeID = nodeID
+        self.checkedInAt = checkedInAt
+        self.actor = actor
+    }
+}
+
+/// `event.status_changed`: an event published, closed or cancelled at this node.
+public struct EventStatusRecord: Codable, Sendable, Equatable {
+    public let eventID: String
+    public let nodeID: String
+    /// on_sale, closed or cancelled.
+    public let status: String
+    public let reason: String?
+    public let changedAt: Timestamp
+    public let actor: String
+
+    public init(eventID: String, nodeID: String, status: String, reason: String?, changedAt: Timestamp, actor: String) {
+        self.eventID = eventID
+        self.nodeID = nodeID
+        self.status = status
+        self.reason = reason
+        self.changedAt = changedAt
+        self.actor = actor
+    }
+}
