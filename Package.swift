@@ -16,13 +16,21 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CMySQL",
+            path: "Sources/CMySQL",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
         .target(
             name: "EdgeCrypto",
             // Password hashing runs 210,000 PBKDF2 rounds per login; even debug builds must do that
             // in a fraction of a second, so this one small module is always optimised.
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
-        .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto"]),
+        .target(name: "SQLValues"),
+        .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
+        .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),
         .target(name: "SyncWire"),
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire"]),
         .target(name: "CLIKit"),
@@ -31,6 +39,7 @@ let package = Package(
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "TestSupport"]),
+        .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "TestSupport", "boxoffice"]),

@@ -1,4 +1,6 @@
 import CSQLite
+// Rows and values are part of this module's API.
+@_exported import SQLValues
 
 /// One SQLite connection: owns its `sqlite3` handle from `init` to `deinit`.
 ///

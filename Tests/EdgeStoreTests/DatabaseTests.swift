@@ -38,9 +38,9 @@ import Testing
         #expect(try row.get("s") == long)
         #expect(try row.get("b") == [UInt8]([0, 1, 255]))
         #expect(try row.get("n", as: String?.self) == nil)
-        #expect(throws: StoreError.self) { try row.get("n", as: String.self) }
-        #expect(throws: StoreError.self) { try row.get("s", as: Int.self) }
-        #expect(throws: StoreError.self) { try row.get("nope", as: Int.self) }
+        #expect(throws: RowError.self) { try row.get("n", as: String.self) }
+        #expect(throws: RowError.self) { try row.get("s", as: Int.self) }
+        #expect(throws: RowError.self) { try row.get("nope", as: Int.self) }
         #expect(try db.scalar("SELECT count(*) FROM t") == 1)
     }
 

@@ -12,7 +12,8 @@ public struct Row: Sendable {
     /// The values, in column order.
     public let values: [SQLValue]
 
-    init(columns: ColumnNames, values: [SQLValue]) {
+    /// A row of `values` named by `columns`.
+    public init(columns: ColumnNames, values: [SQLValue]) {
         self.columns = columns
         self.values = values
     }
@@ -26,7 +27,7 @@ public struct Row: Sendable {
     /// decode (a NULL into a non-optional, text into an integer).
     public func get<T: SQLValueConvertible>(_ column: String, as type: T.Type = T.self) throws -> T {
         guard let index = columns.index(of: column) else {
-            throw StoreError(code: .error, message: "no column named \(column) in the result")
+            throw RowError(message: "no column named \(column) in the result")
         }
         return try get(index)
     }
@@ -34,11 +35,10 @@ public struct Row: Sendable {
     /// The value at a column position as `T`.
     public func get<T: SQLValueConvertible>(_ index: Int, as type: T.Type = T.self) throws -> T {
         guard values.indices.contains(index) else {
-            throw StoreError(code: .error, message: "no column at index \(index) in the result")
+            throw RowError(message: "no column at index \(index) in the result")
         }
         guard let decoded = T.decode(from: values[index]) else {
-            throw StoreError(code: .mismatch,
-                             message: "column \(columns.names[index]) holds \(values[index]), not \(T.self)")
+            throw RowError(message: "column \(columns.names[index]) holds \(values[index]), not \(T.self)")
         }
         return decoded
     }
@@ -50,7 +50,8 @@ public final class ColumnNames: Sendable {
     public let names: [String]
     private let positions: [String: Int]
 
-    init(_ names: [String]) {
+    /// Names in column order.
+    public init(_ names: [String]) {
         self.names = names
         var positions = [String: Int]()
         for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
@@ -59,4 +60,12 @@ public final class ColumnNames: Sendable {
 
     /// The position of the first column called `name`.
     public func index(of name: String) -> Int? { positions[name] }
+}
+
+/// A row could not be read as asked: a missing column, or a value of another type.
+public struct RowError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public let message: String
+
+    public var description: String { message }
 }

@@ -1,4 +1,4 @@
-/// A value as SQLite stores it: one of its five storage classes.
+/// A value as SQL databases exchange it: SQLite's five storage classes, which MySQL values map onto.
 public enum SQLValue: Equatable, Hashable, Sendable {
     case null
     case integer(Int64)

@@ -1,0 +1,181 @@
+import CMySQL
+import Foundation
+// Rows and values are part of this module's API.
+@_exported import SQLValues
+
+/// One connection to MySQL or MariaDB: owns its `MYSQL` handle from `init` to `deinit`.
+///
+/// UTF-8 (utf8mb4), UTC session time zone, strict SQL mode, no automatic reconnection (a lost
+/// connection is an error the caller sees, so it never replays half a transaction). Statements
+/// are prepared once per connection and cached by SQL text; arguments are always bound.
+///
+/// A connection is used from one thread at a time (it is not `Sendable`).
+///
+/// ```swift
+/// let central = try MySQLConnection(MySQLConfiguration(url: "mysql://app@127.0.0.1:3306/central"))
+/// try central.transaction {
+///     try central.execute("UPDATE node SET last_seen_at = NOW(3) WHERE id = ?", ["BOX-1"])
+/// }
+/// ```
+public final class MySQLConnection {
+    /// What this connection was opened with (no secrets in its description).
+    public let configuration: MySQLConfiguration
+    private let handle: UnsafeMutablePointer<MYSQL>
+    private var statements: [String: PreparedStatement] = [:]
+    private static let maxCachedStatements = 256
+    private static let libraryReady: Bool = { cmysql_library_init() == 0 }()
+
+    /// Connects and configures the session; throws a ``MySQLError`` (`.cannotConnect`,
+    /// `.accessDenied`…) when it cannot.
+    public init(_ configuration: MySQLConfiguration) throws {
+        guard Self.libraryReady, let handle = mysql_init(nil) else {
+            throw MySQLError(code: 2008, message: "cannot initialise the MySQL client library")
+        }
+        self.configuration = configuration
+        self.handle = handle
+        _ = cmysql_set_uint_option(handle, MYSQL_OPT_CONNECT_TIMEOUT, UInt32(configuration.connectTimeout))
+        _ = cmysql_set_uint_option(handle, MYSQL_OPT_READ_TIMEOUT, UInt32(configuration.readTimeout))
+        _ = cmysql_set_uint_option(handle, MYSQL_OPT_WRITE_TIMEOUT, UInt32(configuration.writeTimeout))
+        _ = cmysql_set_bool_option(handle, MYSQL_OPT_RECONNECT, 0)
+        _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+        switch configuration.tls {
+        case .disabled:
+            break
+        case .required:
+            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_ENFORCE, 1)
+        case .verifyIdentity:
+            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_ENFORCE, 1)
+            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 1)
+            if let file = configuration.certificateAuthorityFile { _ = mysql_options(handle, MYSQL_OPT_SSL_CA, file) }
+        }
+        let connected = mysql_real_connect(handle, configuration.socket == nil ? configuration.host : nil, configuration.user,
+                                           configuration.password, configuration.database, UInt32(configuration.port),
+                                           configuration.socket, 0)
+        // Throwing once every property is set runs deinit, which closes the handle.
+        guard connected != nil else { throw Self.error(handle, sql: nil) }
+        try executeScript("SET time_zone = '+00:00';SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+    }
+
+    deinit {
+        statements.removeAll()
+        mysql_close(handle)
+    }
+
+    /// The server's version string (`10.11.6-MariaDB-0+deb12u1`).
+    public var serverVersion: String { String(cString: mysql_get_server_info(handle)) }
+
+    // MARK: Statements
+
+    /// Runs one statement and returns the number of rows it changed.
+    @discardableResult
+    public func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
+        try run(sql, arguments).affectedRows
+    }
+
+    /// Runs an INSERT and returns the AUTO_INCREMENT id it generated.
+    public func insert(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> UInt64 {
+        try run(sql, arguments).lastInsertID
+    }
+
+    /// All rows of a query.
+    public func rows(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [Row] {
+        try run(sql, arguments).rows
+    }
+
+    /// The first row of a query, or nil.
+    public func row(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Row? {
+        try rows(sql, arguments).first
+    }
+
+    /// The first column of the first row as `T`, or nil when there is no row.
+    public func scalar<T: SQLValueConvertible>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
+                                               as type: T.Type = T.self) throws -> T? {
+        try row(sql, arguments).map { try $0.get(0) }
+    }
+
+    /// Runs `;`-separated statements without arguments over the text protocol (schema scripts).
+    /// A statement ends with `;` at the end of a line; `--` comment lines are skipped.
+    public func executeScript(_ script: String) throws {
+        for statement in Self.statements(in: script) {
+            let utf8 = Array(statement.utf8)
+            let status = utf8.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { mysql_real_query(handle, $0.baseAddress, UInt(buffer.count)) }
+            }
+            guard status == 0 else { throw Self.error(handle, sql: statement) }
+            if let result = mysql_store_result(handle) { mysql_free_result(result) }
+        }
+    }
+
+    /// Splits a script into statements: each ends with `;` at the end of a line (or of the text).
+    static func statements(in script: String) -> [String] {
+        var statements = [String](), current = [Substring]()
+        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if current.isEmpty, trimmed.isEmpty || trimmed.hasPrefix("--") { continue }
+            current.append(line)
+            if trimmed.hasSuffix(";") {
+                statements.append(current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines).dropLast().description)
+                current = []
+            }
+        }
+        let rest = current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements += rest.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        return statements
+    }
+
+    private func run(_ sql: String, _ arguments: [any SQLValueConvertible]) throws -> (rows: [Row], affectedRows: Int, lastInsertID: UInt64) {
+        let statement: PreparedStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            if statements.count >= Self.maxCachedStatements { statements.removeAll() }
+            statement = try PreparedStatement(connection: handle, sql: sql)
+            statements[sql] = statement
+        }
+        return try statement.run(arguments.map(\.sqlValue))
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows the first
+    /// error when it throws. A COMMIT refused by a server that became read-only meanwhile
+    /// (error 1290) throws like any other error: nothing was committed.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try executeScript("START TRANSACTION")
+        do {
+            let result = try body()
+            try executeScript("COMMIT")
+            return result
+        } catch {
+            _ = try? executeScript("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint of the current transaction; on a throw only its own work
+    /// is undone and the error rethrown.
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try executeScript("SAVEPOINT record")
+        do {
+            let result = try body()
+            try executeScript("RELEASE SAVEPOINT record")
+            return result
+        } catch {
+            _ = try? executeScript("ROLLBACK TO SAVEPOINT record")
+            throw error
+        }
+    }
+
+    /// True when the server still answers.
+    public func ping() -> Bool { mysql_ping(handle) == 0 }
+
+    static func error(_ handle: UnsafeMutablePointer<MYSQL>, sql: String?) -> MySQLError {
+        MySQLError(code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
+                   message: String(cString: mysql_error(handle)), sql: sql)
+    }
+}
+
+@available(*, unavailable, message: "a connection is used from one thread at a time; open one per thread")
+extension MySQLConnection: Sendable {}

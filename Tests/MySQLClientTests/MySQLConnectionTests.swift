@@ -1,0 +1,133 @@
+import Foundation
+@testable import MySQLClient
+import TestSupport
+import Testing
+
+@Suite struct MySQLConnectionTests {
+    let sandbox = MariaDBSandbox.shared
+
+    private func connect(_ url: String? = nil) throws -> MySQLConnection {
+        try MySQLConnection(MySQLConfiguration(url: url ?? sandbox.freshDatabase(), environment: sandbox.environment))
+    }
+
+    @Test func roundTripsValuesThroughBoundParameters() throws {
+        let db = try connect()
+        try db.executeScript("""
+            CREATE TABLE t (i BIGINT, u BIGINT UNSIGNED, d DOUBLE, m DECIMAL(12,2), s TEXT, b VARBINARY(10),
+                            n VARCHAR(5), at DATETIME(3)) ENGINE=InnoDB;
+            """)
+        let long = String(repeating: "é'\";--", count: 1000)
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [Int64.min, 7, 2.5, "12.50", long, [UInt8]([0, 255]), String?.none, "2026-12-31 20:00:00.123"])
+        let row = try #require(try db.row("SELECT * FROM t"))
+        #expect(try row.get("i") == Int64.min)
+        #expect(try row.get("u") == 7)
+        #expect(try row.get("d") == 2.5)
+        #expect(try row.get("m") == 12.5)
+        #expect(try row.get("s") == long)
+        #expect(try row.get("b") == [UInt8]([0, 255]))
+        #expect(try row.get("n", as: String?.self) == nil)
+        #expect(try row.get("at") == "2026-12-31 20:00:00.123")
+        #expect(try db.scalar("SELECT SUM(i + 1 - i) FROM t") == 1)
+        #expect(try db.rows("SELECT * FROM t WHERE s = ?", ["nothing"]).isEmpty)
+    }
+
+    @Test func typedErrorsForDuplicatesAndBadStatements() throws {
+        let db = try connect()
+        try db.executeScript("CREATE TABLE k (id VARCHAR(10) PRIMARY KEY)")
+        try db.execute("INSERT INTO k VALUES (?)", ["a"])
+        do {
+            try db.execute("INSERT INTO k VALUES (?)", ["a"])
+            Issue.record("expected a duplicate key")
+        } catch let error as MySQLError {
+            #expect(error.kind == .duplicateKey && error.code == 1062 && error.sqlState == "23000")
+            #expect(!error.description.contains("'a'") || error.description.contains("Duplicate entry"))
+        }
+        #expect(throws: MySQLError.self) { try db.execute("INSERT INTO k VALUES (?)", []) }
+        #expect(throws: MySQLError.self) { try db.execute("SELEKT 1") }
+    }
+
+    @Test func transactionsCommitOrRollBackAndSavepointsUndoTheirOwnWork() throws {
+        struct Boom: Error {}
+        let db = try connect()
+        try db.executeScript("CREATE TABLE t (x INT) ENGINE=InnoDB")
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        try db.transaction {
+            try db.execute("INSERT INTO t VALUES (2)")
+            #expect(throws: Boom.self) {
+                try db.savepoint {
+                    try db.execute("INSERT INTO t VALUES (3)")
+                    throw Boom()
+                }
+            }
+        }
+        #expect(try db.rows("SELECT x FROM t").map { try $0.get(0, as: Int.self) } == [2])
+    }
+
+    @Test func connectionFailuresAreTyped() throws {
+        let wrong = ["CENTRAL_PASSWORD": "wrong"]
+        do {
+            _ = try MySQLConnection(MySQLConfiguration(url: sandbox.url, environment: wrong))
+            Issue.record("expected access denied")
+        } catch let error as MySQLError {
+            #expect(error.kind == .accessDenied)
+        }
+        do {
+            _ = try MySQLConnection(MySQLConfiguration(url: "mysql://venue_app@127.0.0.1:1/central?connect_timeout=2", environment: [:]))
+            Issue.record("expected cannot connect")
+        } catch let error as MySQLError {
+            #expect(error.kind == .cannotConnect && error.isTransient)
+        }
+    }
+
+    @Test func readOnlyServersRefuseWritesWith1290EvenAtCommit() throws {
+        let server = try MariaDBSandbox.makePrivate()
+        let db = try MySQLConnection(MySQLConfiguration(url: server.url, environment: server.environment))
+        try db.executeScript("CREATE TABLE t (x INT) ENGINE=InnoDB")
+        try server.sql("SET GLOBAL read_only = ON")
+        do {
+            try db.execute("INSERT INTO t VALUES (1)")
+            Issue.record("expected read-only")
+        } catch let error as MySQLError {
+            #expect(error.kind == .readOnly && error.code == 1290)
+        }
+        try server.sql("SET GLOBAL read_only = OFF")
+        try db.execute("INSERT INTO t VALUES (1)")
+        try server.stop()
+        do {
+            _ = try db.rows("SELECT * FROM t")
+            Issue.record("expected a lost connection")
+        } catch let error as MySQLError {
+            #expect(error.breaksConnection, "\(error)")
+        }
+    }
+}
+
+@Suite struct MySQLConfigurationTests {
+    @Test func parsesURLsAndTakesThePasswordFromTheEnvironmentOnly() throws {
+        let configuration = try MySQLConfiguration(url: "mysql://app@db.example:3307/central?tls=required&read_timeout=9",
+                                                   environment: ["CENTRAL_PASSWORD": "s3cret"])
+        #expect(configuration.host == "db.example" && configuration.port == 3307 && configuration.database == "central")
+        #expect(configuration.tls == .required && configuration.readTimeout == 9 && configuration.password == "s3cret")
+        #expect(!configuration.description.contains("s3cret"))
+        let directory = TemporaryDirectory()
+        try "from-file\n".write(toFile: directory.file("pw"), atomically: true, encoding: .utf8)
+        #expect(try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": directory.file("pw")]).password == "from-file")
+    }
+
+    @Test(arguments: ["postgres://a@h/c", "mysql://a:pw@h/c", "mysql://h/c", "mysql://a@h/", "mysql://a@h/c?tls=maybe",
+                      "mysql://a@h/c?colour=red", "mysql://a@h/c?read_timeout=0", "mysql://a@h/drop;table"])
+    func badURLsAreRefused(url: String) {
+        #expect(throws: MySQLError.self) { try MySQLConfiguration(url: url, environment: [:]) }
+    }
+
+    @Test func scriptsSplitOnSemicolonsAtLineEnds() {
+        #expect(MySQLConnection.statements(in: "-- c\nCREATE TABLE a (x INT);\n\nINSERT INTO a VALUES (1);\nSELECT 1") ==
+                ["CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)", "SELECT 1"])
+    }
+}
