@@ -23,6 +23,10 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
         }
         url = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         passwordFile = directory + "/app.password"
+        if owned {
+            // Stopped and deleted once this process is gone, however it ends.
+            _ = try ProcessRunner.run(Self.script, ["watch", "--dir", directory, "--pid", String(getpid())])
+        }
     }
 
     /// The server for this test run.
@@ -30,13 +34,7 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
         if let directory = ProcessInfo.processInfo.environment["MYSQL_SANDBOX_DIR"] {
             return try! MariaDBSandbox(directory: directory, owned: false)
         }
-        let directory = NSTemporaryDirectory() + "venue-mysql-\(getpid())"
-        let sandbox = try! MariaDBSandbox(directory: directory, owned: true)
-        atexit {
-            let directory = NSTemporaryDirectory() + "venue-mysql-\(getpid())"
-            _ = try? ProcessRunner.run(MariaDBSandbox.script, ["stop", "--dir", directory, "--clean"])
-        }
-        return sandbox
+        return try! MariaDBSandbox(directory: NSTemporaryDirectory() + "venue-mysql-\(getpid())", owned: true)
     }()
 
     /// A server of its own, stopped and deleted when released.
