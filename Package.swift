@@ -8,6 +8,8 @@ let package = Package(
     name: "VenueNode",
     products: [
         .executable(name: "boxoffice", targets: ["boxoffice"]),
+        .executable(name: "venue-syncd", targets: ["venue-syncd"]),
+        .executable(name: "central", targets: ["central"]),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +37,13 @@ let package = Package(
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire"]),
         .target(name: "CLIKit"),
         .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit"]),
+        .executableTarget(name: "venue-syncd", dependencies: ["SyncEngine", "Ticketing", "MySQLClient", "EdgeStore", "CLIKit"]),
+        .executableTarget(name: "central", dependencies: ["Central", "MySQLClient", "SyncWire", "CLIKit"]),
+        .executableTarget(name: "EmbedSQL"),
+        .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),
+        .target(name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
+        .target(name: "HTTPServer"),
+        .target(name: "SyncEngine", dependencies: ["Ticketing", "Central", "MySQLClient", "SyncWire", "HTTPServer", "CLIKit"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),

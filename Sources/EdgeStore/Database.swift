@@ -107,10 +107,10 @@ public final class Database {
         try withStatement(sql, arguments) { try $0.step() }
     }
 
-    /// The first column of the first row as `T`, or nil when the query returns no row.
+    /// The first column of the first row as `T`, or nil when there is no row or the value is NULL.
     public func scalar<T: SQLValueConvertible>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
                                                as type: T.Type = T.self) throws -> T? {
-        try row(sql, arguments).map { try $0.get(0) }
+        try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }
 
     /// Runs several `;`-separated statements without arguments (migrations, schema scripts).

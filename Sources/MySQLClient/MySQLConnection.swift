@@ -87,10 +87,10 @@ public final class MySQLConnection {
         try rows(sql, arguments).first
     }
 
-    /// The first column of the first row as `T`, or nil when there is no row.
+    /// The first column of the first row as `T`, or nil when there is no row or the value is NULL.
     public func scalar<T: SQLValueConvertible>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
                                                as type: T.Type = T.self) throws -> T? {
-        try row(sql, arguments).map { try $0.get(0) }
+        try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }
 
     /// Runs `;`-separated statements without arguments over the text protocol (schema scripts).

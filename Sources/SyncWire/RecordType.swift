@@ -10,4 +10,8 @@ public enum SyncRecordType: String, Sendable, Codable, CaseIterable {
     case ticketCheckedIn = "ticket.checked_in"
     /// An event changed status on this node (published, closed, cancelled).
     case eventStatusChanged = "event.status_changed"
+    /// The node took an allocation proposal.
+    case allocationAccepted = "allocation.accepted"
+    /// The node refused an allocation proposal (it would take back sold or held inventory).
+    case allocationRejected = "allocation.rejected"
 }

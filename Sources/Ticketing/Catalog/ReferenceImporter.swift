@@ -30,11 +30,17 @@ struct ReferenceImporter {
     let node: VenueNode
     var db: Database { node.database }
 
-    func run(_ data: ReferenceData, by actor: Operator) throws -> ImportSummary {
+    /// Imports inside its own write transaction; `actor` is a staff name, or `central`.
+    func run(_ data: ReferenceData, actor: String) throws -> ImportSummary {
+        try db.write { try apply(data, actor: actor) }
+    }
+
+    /// Imports inside the caller's write transaction.
+    func apply(_ data: ReferenceData, actor: String) throws -> ImportSummary {
         guard data.format == "venue-reference/1" else {
             throw TicketingError.invalidInput("unknown reference format '\(data.format.prefix(40))'; expected venue-reference/1")
         }
-        return try db.write {
+        do {
             var summary = ImportSummary()
             var settings = try node.settings()
             try apply(data.parameters, to: &settings)
@@ -48,10 +54,12 @@ struct ReferenceImporter {
             }
             for staff in data.staff { try importStaff(staff, into: &summary) }
             if !summary.isNoOp {
-                try node.audit.record("reference.imported", by: actor.name, entity: "node", id: settings.nodeID,
+                try node.audit.record("reference.imported", by: actor, entity: "node", id: settings.nodeID,
                                       detail: ["events": String(data.events.count)])
             }
             return summary
+        } catch let error as ReferenceDataError {
+            throw TicketingError.invalidInput(error.message)
         }
     }
 
@@ -237,7 +245,7 @@ extension Catalog {
         } catch {
             throw TicketingError.invalidInput("\(path) is not valid JSON")
         }
-        return try ReferenceImporter(node: node).run(reference, by: actor)
+        return try ReferenceImporter(node: node).run(reference, actor: actor.name)
     }
 
     private static func describe(_ error: DecodingError) -> String {

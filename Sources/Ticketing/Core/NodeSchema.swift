@@ -9,6 +9,7 @@ public enum NodeSchema {
     /// All migrations of the node database, in order.
     public static let migrator = Migrator([
         Migration("1_node_core", sql: version1),
+        Migration("2_sync_pull_parking", sql: version2),
     ])
 
     static let version1 = """
@@ -242,5 +243,18 @@ public enum NodeSchema {
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
+        """
+
+    /// Changes pulled from central that this node could never apply, kept with their error
+    /// so that one bad change does not stop the ones after it.
+    static let version2 = """
+        CREATE TABLE sync_pull_parked (
+            seq INTEGER PRIMARY KEY,
+            change_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            error TEXT NOT NULL,
+            parked_at INTEGER NOT NULL
+        ) STRICT;
         """
 }

@@ -13,6 +13,8 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public let notificationsPending: Int
     public let notificationsFailed: Int
     public let refundsPending: Int
+    /// Sync with central, as `venue-syncd` last recorded it.
+    public let sync: SyncStatus
 }
 
 extension VenueNode {
@@ -31,7 +33,7 @@ extension VenueNode {
                 outboxPending: try count("SELECT count(*) FROM sync_outbox WHERE seq > ?", [cursor]),
                 notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
                 notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
-                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"))
+                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: try sync.status())
         }
     }
 }

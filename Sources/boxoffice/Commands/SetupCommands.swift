@@ -88,7 +88,14 @@ struct Status: ParsableCommand {
                 ["notifications pending", String(status.notificationsPending)],
                 ["notifications failed", String(status.notificationsFailed)],
                 ["refunds pending", String(status.refundsPending)],
-            ]
+                ["central", status.sync.mode.rawValue + (status.sync.modeSince.map { " since \($0)" } ?? "")],
+                ["last push", status.sync.lastPushAt?.description ?? "never"],
+                ["last pull", status.sync.lastPullAt?.description ?? "never"],
+                ["acknowledged seq", String(status.sync.acknowledgedSeq)],
+                ["pull cursor", String(status.sync.pullCursor)],
+                ["sync lag", "\(status.sync.lagSeconds)s"],
+                ["parked", "\(status.sync.centralParked) at central, \(status.sync.pullParked) here"],
+            ] + (status.sync.lastError.map { [["last sync error", $0]] } ?? [])
             return TextTable.render(rows: rows)
         }
     }

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Logs to stderr, one line per event: `2026-11-25T05:00:00Z info push.applied records=500` or,
+/// in JSON mode, `{"at":"…","level":"info","event":"push.applied","records":"500"}`.
+/// Values are whatever the caller passes: never pass secrets.
+public final class LineLogger: @unchecked Sendable {  // writes go through `lock`
+    /// Severity.
+    public enum Level: String, Sendable { case debug, info, warning, error }
+
+    private let json: Bool
+    private let lock = NSLock()
+
+    /// A logger writing text lines, or JSON lines when `json`.
+    public init(json: Bool) { self.json = json }
+
+    /// Writes one event with its metadata, keys in sorted order.
+    public func log(_ level: Level, _ event: String, _ metadata: [String: String] = [:]) {
+        let at = Date().formatted(.iso8601)
+        let line: String
+        if json {
+            var object = metadata
+            object["at"] = at
+            object["level"] = level.rawValue
+            object["event"] = event
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            line = String(decoding: data, as: UTF8.self)
+        } else {
+            let pairs = metadata.keys.sorted().map { key in
+                let value = metadata[key]!.replacingOccurrences(of: "\n", with: " ")
+                return value.contains(" ") || value.isEmpty ? "\(key)=\"\(value.replacingOccurrences(of: "\"", with: "'"))\"" : "\(key)=\(value)"
+            }
+            line = ([at, level.rawValue, event] + pairs).joined(separator: " ")
+        }
+        lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+
+    public func info(_ event: String, _ metadata: [String: String] = [:]) { log(.info, event, metadata) }
+    public func warning(_ event: String, _ metadata: [String: String] = [:]) { log(.warning, event, metadata) }
+    public func error(_ event: String, _ metadata: [String: String] = [:]) { log(.error, event, metadata) }
+}

@@ -1,0 +1,5 @@
+/// The central database's schema: `SyncProtocol/mysql/NNN_name.sql`, embedded at build time.
+public enum CentralSchema {
+    /// The migrations in order.
+    public static var migrations: [(name: String, sql: String)] { EmbeddedCentralSchema.files }
+}

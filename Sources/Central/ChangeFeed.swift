@@ -1,0 +1,47 @@
+import MySQLClient
+import SyncWire
+
+/// Central's change log, which nodes pull.
+///
+/// Sequence numbers come from the one row of `change_sequence`, incremented inside the writer's
+/// transaction: its row lock is held until that transaction commits, so the next writer gets the
+/// next number only after the previous one is visible. Sequence order is therefore commit order,
+/// and a puller reading `seq > cursor` can never skip a change that commits late — which
+/// AUTO_INCREMENT ids, handed out before commit, cannot promise. It needs nothing beyond a row
+/// lock, so it works the same on Galera, Group Replication or TiDB (where a concurrent writer
+/// may get a certification failure instead of waiting, and retries).
+public struct ChangeFeed {
+    let connection: MySQLConnection
+
+    public init(connection: MySQLConnection) { self.connection = connection }
+
+    /// Appends a change for one node (or for all when `node` is nil) inside the caller's
+    /// transaction and returns its sequence number.
+    @discardableResult
+    public func append(_ type: ChangeType, entityID: String, node: String?, payload: String, now: Timestamp) throws -> Int64 {
+        try connection.execute("UPDATE change_sequence SET value = value + 1 WHERE id = 1")
+        guard let seq: Int64 = try connection.scalar("SELECT value FROM change_sequence WHERE id = 1") else {
+            throw CentralError.rejected(code: "schema", message: "change_sequence is empty; run 'central migrate'")
+        }
+        try connection.execute("""
+            INSERT INTO change_log (seq, node_id, change_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, [seq, node ?? "", type.rawValue, entityID, payload, now.sqlText])
+        return seq
+    }
+
+    /// Up to `limit` changes for `node` after `seq`, in sequence order.
+    public func changes(after seq: Int64, node: String, limit: Int) throws -> [Change] {
+        try connection.rows("""
+            SELECT seq, change_type, entity_id, payload FROM change_log
+            WHERE seq > ? AND node_id IN ('', ?) ORDER BY seq LIMIT ?
+            """, [seq, node, limit]).map { row in
+            Change(seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
+                   payload: try row.get("payload"))
+        }
+    }
+
+    /// The newest sequence number (0 before the first change).
+    public func latest() throws -> Int64 {
+        try connection.scalar("SELECT value FROM change_sequence WHERE id = 1") ?? 0
+    }
+}

@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A request as the listener understood it.
+public struct HTTPRequest: Sendable, Equatable {
+    public let method: String
+    /// The path without the query string.
+    public let path: String
+    public let headers: [String: String]
+}
+
+/// What the handler answers.
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var body: String
+
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: String) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+}
+
+/// A minimal HTTP/1.1 listener for health checks and metrics scrapes: one thread, one request per
+/// connection (`Connection: close`), GET and HEAD only, 8 KB of headers at most, 2 s to send
+/// them. Binding happens in `init`, so a busy port is reported at start-up.
+public final class HTTPServer: @unchecked Sendable {  // the socket is only read by the accept thread; `stopped` is atomic via the lock
+    /// The port actually bound (useful when asked for port 0).
+    public let port: Int
+    private let socketDescriptor: Int32
+    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let lock = NSLock()
+    private var stopped = false
+    private var thread: Thread?
+
+    /// Binds `host:port` (IPv4 literal such as `127.0.0.1`).
+    public init(host: String, port: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
+        self.handler = handler
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw HTTPServerError(message: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(descriptor)
+            throw HTTPServerError(message: "'\(host)' is not an IPv4 address")
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 16) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw HTTPServerError(message: "cannot listen on \(host):\(port): \(reason)")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.port = Int(UInt16(bigEndian: actual.sin_port))
+        socketDescriptor = descriptor
+    }
+
+    deinit { close(socketDescriptor) }
+
+    /// Starts answering on a thread of its own.
+    public func start() {
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "http"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops accepting; the thread ends within 200 ms.
+    public func stop() { lock.withLock { stopped = true } }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func acceptLoop() {
+        while !isStopped {
+            var poller = pollfd(fd: socketDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) > 0 else { continue }
+            let client = accept(socketDescriptor, nil, nil)
+            guard client >= 0 else { continue }
+            serve(client)
+            close(client)
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        while received.count < 8192, !Self.containsHeaderEnd(received) {
+            let count = read(client, &buffer, buffer.count)
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        let response: HTTPResponse
+        var method = "GET"
+        if let request = Self.parse(received) {
+            method = request.method
+            response = ["GET", "HEAD"].contains(request.method)
+                ? handler(request) : HTTPResponse(status: 405, body: "method not allowed\n")
+        } else {
+            response = HTTPResponse(status: 400, body: "bad request\n")
+        }
+        let body = Array(response.body.utf8)
+        var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
+        head += "Content-Type: \(response.contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        if response.status == 405 { head += "Allow: GET, HEAD\r\n" }
+        head += "\r\n"
+        let bytes = Array(head.utf8) + (method == "HEAD" ? [] : body)
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            sent += count
+        }
+    }
+
+    static func containsHeaderEnd(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && (0...(bytes.count - 4)).contains { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 }
+    }
+
+    /// Parses the request line and headers; nil when malformed.
+    static func parse(_ bytes: [UInt8]) -> HTTPRequest? {
+        guard containsHeaderEnd(bytes), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
+        var lines = text.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), requestLine[1].hasPrefix("/") else { return nil }
+        var headers = [String: String]()
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let target = String(requestLine[1])
+        return HTTPRequest(method: String(requestLine[0]), path: String(target.split(separator: "?", maxSplits: 1).first ?? ""),
+                           headers: headers)
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}
+
+/// The listener could not start.
+public struct HTTPServerError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Ticketing
+
+/// Counters and the push-latency histogram, shared by the sync thread (writes) and the HTTP
+/// thread (reads).
+final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
+    static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private let lock = NSLock()
+    private var pushed = 0, pulled = 0, parked = 0, cycles = 0, errors = 0
+    private var buckets = [Int](repeating: 0, count: DaemonMetrics.bucketBounds.count)
+    private var latencyCount = 0
+    private var latencySum = 0.0
+    private(set) var mode: CentralMode = .unknown
+
+    func record(_ report: CycleReport) {
+        lock.withLock {
+            cycles += 1
+            pushed += report.pushed
+            pulled += report.pulled
+            parked += report.parked
+            if report.error != nil { errors += 1 }
+            mode = report.mode
+            for latency in report.pushLatencies {
+                latencyCount += 1
+                latencySum += latency
+                for (index, bound) in Self.bucketBounds.enumerated() where latency <= bound { buckets[index] += 1 }
+            }
+        }
+    }
+
+    var currentMode: CentralMode { lock.withLock { mode } }
+
+    /// Prometheus text exposition format 0.0.4.
+    func exposition(node: String, status: SyncStatus?) -> String {
+        lock.withLock {
+            let label = "node=\"\(node)\""
+            var lines = [String]()
+            func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
+                lines.append("# HELP \(name) \(help)")
+                lines.append("# TYPE \(name) \(type)")
+                for (labels, value) in samples { lines.append("\(name){\(labels)} \(value)") }
+            }
+            metric("venue_sync_records_pushed_total", "counter", "Outbox records central stored (applied or parked).", [(label, "\(pushed)")])
+            metric("venue_sync_records_pulled_total", "counter", "Changes pulled from central and applied.", [(label, "\(pulled)")])
+            metric("venue_sync_cycles_total", "counter", "Sync cycles run.", [(label, "\(cycles)")])
+            metric("venue_sync_errors_total", "counter", "Sync cycles that ended with an error.", [(label, "\(errors)")])
+            metric("venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
+                   CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == mode ? "1" : "0") })
+            if let status {
+                metric("venue_sync_outbox_pending", "gauge", "Outbox records central has not acknowledged.", [(label, "\(status.outboxPending)")])
+                metric("venue_sync_lag_seconds", "gauge", "Age of the oldest unacknowledged outbox record.", [(label, "\(status.lagSeconds)")])
+                metric("venue_sync_parked_records", "gauge", "Records that could never be applied, kept with their error.",
+                       [("\(label),side=\"central\"", "\(status.centralParked)"), ("\(label),side=\"node\"", "\(status.pullParked)")])
+                metric("venue_sync_last_push_timestamp_seconds", "gauge", "When central last acknowledged a push.",
+                       [(label, status.lastPushAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
+                metric("venue_sync_last_pull_timestamp_seconds", "gauge", "When the node last pulled.",
+                       [(label, status.lastPullAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
+            }
+            lines.append("# HELP venue_sync_push_batch_seconds Time to push one batch, central commit included.")
+            lines.append("# TYPE venue_sync_push_batch_seconds histogram")
+            for (index, bound) in Self.bucketBounds.enumerated() {
+                lines.append("venue_sync_push_batch_seconds_bucket{\(label),le=\"\(bound)\"} \(buckets[index])")
+            }
+            lines.append("venue_sync_push_batch_seconds_bucket{\(label),le=\"+Inf\"} \(latencyCount)")
+            lines.append("venue_sync_push_batch_seconds_sum{\(label)} \(latencySum)")
+            lines.append("venue_sync_push_batch_seconds_count{\(label)} \(latencyCount)")
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}

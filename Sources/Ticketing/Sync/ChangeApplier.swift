@@ -1,0 +1,61 @@
+import EdgeStore
+import SyncWire
+
+/// Applies one change pulled from central, inside the caller's write transaction.
+///
+/// Throws for a change this node can never apply (malformed, unknown type, unknown event): the
+/// caller parks it. A refused allocation proposal is not an error: the node answers it with an
+/// `allocation.rejected` record.
+struct ChangeApplier {
+    let node: VenueNode
+
+    func apply(_ change: Change) throws -> ChangeOutcome {
+        guard let type = ChangeType(rawValue: change.type) else {
+            throw TicketingError.rejected(code: "unknown_change", message: "unknown change type '\(change.type)' (newer protocol?)")
+        }
+        switch type {
+        case .catalogEvent:
+            let data = try JSONText.decode(ReferenceData.self, from: change.payload)
+            _ = try ReferenceImporter(node: node).apply(ReferenceData(format: data.format, venues: data.venues, events: data.events,
+                                                                       allocations: [], staff: []), actor: "central")
+            return .applied
+        case .allocationProposed:
+            return try applyProposal(try JSONText.decode(AllocationProposal.self, from: change.payload))
+        case .eventStatus:
+            let statusChange = try JSONText.decode(EventStatusChange.self, from: change.payload)
+            guard let status = EventStatus(rawValue: statusChange.status) else {
+                throw TicketingError.invalidInput("unknown event status '\(statusChange.status)'")
+            }
+            _ = try node.catalog.applyStatus(statusChange.eventID, to: status, reason: statusChange.reason, actor: "central")
+            return .applied
+        case .refundOrdered:
+            throw TicketingError.rejected(code: "unsupported_change", message: "refund orders are not supported by this node yet")
+        }
+    }
+
+    /// Takes the proposal if it keeps everything already sold or held, and answers either way.
+    private func applyProposal(_ proposal: AllocationProposal) throws -> ChangeOutcome {
+        let settings = try node.settings()
+        guard proposal.nodeID == settings.nodeID else { return .ignored }
+        var rejection: String?
+        do {
+            try node.database.savepoint {
+                _ = try node.inventory.setAllocation(eventID: proposal.eventID, categoryCode: proposal.categoryCode,
+                                                     quota: proposal.quota, seatSelectors: proposal.seats)
+            }
+        } catch let error as TicketingError {
+            rejection = error.message
+        }
+        let counts = try node.database.row("SELECT sold, held FROM allocation WHERE event_id = ? AND category_code = ?",
+                                           [proposal.eventID, proposal.categoryCode])
+        let response = AllocationResponseRecord(
+            eventID: proposal.eventID, categoryCode: proposal.categoryCode, nodeID: settings.nodeID, version: proposal.version,
+            accepted: rejection == nil, reason: rejection, sold: try counts?.get("sold") ?? 0, held: try counts?.get("held") ?? 0)
+        try node.outbox.append(rejection == nil ? .allocationAccepted : .allocationRejected,
+                               id: "\(proposal.eventID)/\(proposal.categoryCode)", payload: response)
+        try node.audit.record(rejection == nil ? "allocation.accepted" : "allocation.rejected", by: "central", entity: "allocation",
+                              id: "\(proposal.eventID)/\(proposal.categoryCode)",
+                              detail: ["version": String(proposal.version), "reason": rejection ?? ""])
+        return .applied
+    }
+}

@@ -1,0 +1,67 @@
+import Central
+import CLIKit
+import Foundation
+import MySQLClient
+import SyncWire
+
+/// `central`: head office's tool over central MySQL.
+struct CentralTool: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let globalOptions: [Option] = [
+        .value("--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL)."),
+        .flag("--json", help: "Print one JSON document on stdout."),
+    ]
+
+    static let configuration = CommandConfiguration(
+        name: "central",
+        abstract: "Head office: central MySQL schema, catalog, allocations, nodes.",
+        discussion: """
+            The password comes from CENTRAL_PASSWORD or the file named by CENTRAL_PASSWORD_FILE, never from the command
+            line. Exit codes: 0 ok, 1 refused or failed, 2 usage, 6 not found, 8 central unreachable.
+            """,
+        subcommands: [Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
+                      Parked.self])
+
+    static func describe(_ error: Error) -> Failure {
+        switch error {
+        case let error as CentralError:
+            switch error {
+            case .invalidInput(let message): Failure(exitCode: 2, code: "invalid_input", message: message)
+            case .notFound(let message): Failure(exitCode: 6, code: "not_found", message: message)
+            case .rejected(let code, let message): Failure(exitCode: 1, code: code, message: message)
+            }
+        case let error as MySQLError where error.kind == .cannotConnect || error.kind == .connectionLost:
+            Failure(exitCode: 8, code: "central_unreachable", message: "central is unreachable: \(error.message)")
+        case let error as MySQLError where error.kind == .readOnly:
+            Failure(exitCode: 1, code: "central_read_only", message: "central is read-only (a rollback in progress?): \(error.message)")
+        case let error as MySQLError where error.code == 0:
+            Failure(exitCode: 2, code: "invalid_input", message: error.message)
+        case let error as MySQLError:
+            Failure(exitCode: 1, code: "mysql_\(error.code)", message: error.description)
+        default:
+            Failure(exitCode: 1, code: "error", message: "\(error)")
+        }
+    }
+}
+
+/// What every central command derives from its arguments.
+struct CentralContext {
+    let arguments: ParsedArguments
+
+    init(_ arguments: ParsedArguments) { self.arguments = arguments }
+
+    var output: Output { Output(json: arguments.flag("--json")) }
+
+    /// A connection to central; `current` also checks the schema is this build's.
+    func connect(requireCurrentSchema: Bool = true) throws -> MySQLConnection {
+        guard let url = arguments.value("--central") ?? ProcessInfo.processInfo.environment["CENTRAL_URL"] else {
+            throw UsageError("missing --central URL (or CENTRAL_URL)")
+        }
+        let connection = try MySQLConnection(MySQLConfiguration(url: url))
+        if requireCurrentSchema { try CentralMigrator(connection: connection).requireCurrent() }
+        return connection
+    }
+
+    var now: Timestamp { SystemWallClock().now() }
+}

@@ -1,0 +1,42 @@
+import Central
+import CLIKit
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "migrate", abstract: "Apply the central schema migrations (SyncProtocol/mysql), or show where it stands.",
+        options: [.flag("--status", help: "Only show applied and pending migrations."),
+                  .flag("--dry-run", help: "Show what would be applied; change nothing.")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = CentralContext(arguments)
+        let migrator = CentralMigrator(connection: try context.connect(requireCurrentSchema: false))
+        let report = arguments.flag("--status") || arguments.flag("--dry-run")
+            ? try migrator.status() : try migrator.migrate(dryRun: false, now: context.now)
+        context.output.emit(report) { report in
+            var lines = ["central schema v\(report.version)"]
+            if !report.applied.isEmpty { lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", ")) }
+            lines.append("pending: " + (report.pending.isEmpty ? "none" : report.pending.joined(separator: ", ")))
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        name: "import", abstract: "Load a reference file's catalog and allocations into central; twice changes nothing.",
+        arguments: [Argument("FILE", help: "e.g. Fixtures/reference/grand-theatre.json")])
+
+    static func run(_ arguments: ParsedArguments) throws {
+        let context = CentralContext(arguments)
+        let summary = try CentralCatalog(connection: try context.connect()).importReference(file: try arguments.requiredArgument("FILE"),
+                                                                                          now: context.now)
+        context.output.emit(summary) { summary in
+            let counts: [(String, CentralImportSummary.Counts)] = [("venues", summary.venues), ("seats", summary.seats),
+                                                                   ("events", summary.events), ("categories", summary.categories)]
+            let rows: [[String]] = counts.map { [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)] }
+            let table = TextTable.render(["", "added", "updated", "unchanged"], rows)
+            return table + "\nallocation proposals: \(summary.proposals) new, \(summary.allocationsUnchanged) unchanged; "
+                + "catalog changes published: \(summary.changesPublished)"
+        }
+    }
+}
