@@ -18,9 +18,10 @@ public struct NodeStatus: Sendable, Codable, Equatable {
 }
 
 extension VenueNode {
-    /// Counts of what is waiting, read in one snapshot.
+    /// Counts of what is waiting (one snapshot) and the sync state (another).
     public func status() throws -> NodeStatus {
         let settings = try settings()
+        let sync = try sync.status()
         return try database.read {
             let cursor = Int64(try database.scalar("SELECT value FROM sync_state WHERE key = 'push_acknowledged_seq'", as: String.self) ?? "0") ?? 0
             func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
@@ -33,7 +34,7 @@ extension VenueNode {
                 outboxPending: try count("SELECT count(*) FROM sync_outbox WHERE seq > ?", [cursor]),
                 notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
                 notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
-                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: try sync.status())
+                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: sync)
         }
     }
 }
