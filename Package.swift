@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer"),
         .target(name: "SyncEngine", dependencies: ["Ticketing", "Central", "MySQLClient", "SyncWire", "HTTPServer", "CLIKit"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "TestSupport"]),
@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "TestSupport", "boxoffice"]),
+        .testTarget(name: "SyncTests", dependencies: ["Ticketing", "Central", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
+                                                      "TestSupport", "venue-syncd", "central", "boxoffice"]),
     ],
     swiftLanguageModes: [.v6]
 )

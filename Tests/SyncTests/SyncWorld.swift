@@ -1,0 +1,147 @@
+import Central
+import EdgeStore
+import Foundation
+import MySQLClient
+import SyncWire
+import TestSupport
+import Testing
+@testable import Ticketing
+
+/// A central database (fresh, migrated, catalog imported) on a real MariaDB server, and nodes
+/// that join it by pulling.
+final class SyncWorld {
+    let directory = TemporaryDirectory()
+    let server: MariaDBSandbox
+    let url: String
+    let central: MySQLConnection
+    let clock = SystemWallClock()
+
+    /// A central fixture: venue HALL; BIG (GA 20,000: NODE-A 12,000, NODE-B 8,000), SEATED (50 seats:
+    /// NODE-A rows A–C, NODE-B rows D–E), SMALL (GA 100: NODE-A 60, NODE-B 40).
+    static let fixture = """
+        {
+          "format": "venue-reference/1",
+          "parameters": { "currency": "EUR" },
+          "venues": [ { "id": "HALL", "name": "Sync Hall", "timezone": "UTC",
+                        "sections": [ { "code": "MAIN", "rows": [ { "labels": "A-E", "seats": 10 } ] } ] } ],
+          "events": [
+            { "id": "BIG", "venue": "HALL", "name": "Big Night", "starts_at": "2030-03-01T20:00:00Z", "status": "on_sale",
+              "categories": [ { "code": "FLOOR", "name": "Floor", "kind": "ga", "price_minor": 1000, "capacity": 20000 } ] },
+            { "id": "SEATED", "venue": "HALL", "name": "Seated Night", "starts_at": "2030-03-02T20:00:00Z", "status": "on_sale",
+              "categories": [ { "code": "MAIN", "name": "Main", "kind": "seated", "price_minor": 5000, "sections": ["MAIN"] } ] },
+            { "id": "SMALL", "venue": "HALL", "name": "Small Night", "starts_at": "2030-03-03T20:00:00Z", "status": "on_sale",
+              "capacity": 100,
+              "categories": [ { "code": "GA", "name": "Standing", "kind": "ga", "price_minor": 2000, "capacity": 100 } ] }
+          ],
+          "allocations": [
+            { "node": "NODE-A", "event": "BIG", "category": "FLOOR", "quota": 12000 },
+            { "node": "NODE-B", "event": "BIG", "category": "FLOOR", "quota": 8000 },
+            { "node": "NODE-A", "event": "SEATED", "category": "MAIN", "seats": ["MAIN-A", "MAIN-B", "MAIN-C"] },
+            { "node": "NODE-B", "event": "SEATED", "category": "MAIN", "seats": ["MAIN-D", "MAIN-E"] },
+            { "node": "NODE-A", "event": "SMALL", "category": "GA", "quota": 60 },
+            { "node": "NODE-B", "event": "SMALL", "category": "GA", "quota": 40 }
+          ],
+          "staff": []
+        }
+        """
+
+    init(privateServer: Bool = false, importFixture: Bool = true) throws {
+        server = privateServer ? try MariaDBSandbox.makePrivate() : MariaDBSandbox.shared
+        url = try server.freshDatabase()
+        central = try MySQLConnection(MySQLConfiguration(url: url, environment: server.environment))
+        _ = try CentralMigrator(connection: central).migrate(dryRun: false, now: clock.now())
+        if importFixture {
+            let file = directory.file("central.json")
+            try Self.fixture.write(toFile: file, atomically: true, encoding: .utf8)
+            _ = try CentralCatalog(connection: central).importReference(file: file, now: clock.now())
+        }
+    }
+
+    /// What a `venue-syncd` or `central` process needs to reach this central database.
+    var environment: [String: String] { ["CENTRAL_URL": url, "CENTRAL_PASSWORD_FILE": server.passwordFile] }
+
+    var configuration: MySQLConfiguration { get throws { try MySQLConfiguration(url: url, environment: environment) } }
+
+    /// A new node database that has not synced yet.
+    func makeNode(_ id: String, synchronous: Database.Options.Synchronous = .full) throws -> SyncNode {
+        let path = directory.file("\(id).sqlite")
+        var options = Database.Options()
+        options.synchronous = synchronous
+        _ = try VenueNode.initialize(path: path, nodeID: id, adminName: "root", password: "root-password", options: options)
+        return try SyncNode(path: path, options: options)
+    }
+
+    /// `venue-syncd --once` against this central.
+    func syncOnce(_ node: SyncNode, _ extra: [String] = []) throws -> ProcessResult {
+        try ProcessRunner.run(ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"] + extra, environment: environment)
+    }
+
+    /// A running `venue-syncd`.
+    func startDaemon(_ node: SyncNode, _ arguments: [String]) throws -> BackgroundProcess {
+        try BackgroundProcess(ProcessRunner.product("venue-syncd"), ["--db", node.path] + arguments, environment: environment,
+                              logDirectory: directory.path)
+    }
+
+    /// Tickets, amounts, orders and payments per event and category as central holds them
+    /// (for one node when given).
+    func centralTotals(node: String? = nil) throws -> [String: [Int64]] {
+        var totals = [String: [Int64]]()
+        for row in try central.rows("""
+            SELECT o.event_id, o.category_code, COUNT(DISTINCT o.id) AS orders,
+                   (SELECT COUNT(*) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
+                      AND t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.node_id = ?)) AS tickets,
+                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
+                      AND t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.node_id = ?)) AS amount,
+                   (SELECT COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) FROM payment p JOIN orders o2 ON o2.id = p.order_id
+                      WHERE o2.event_id = o.event_id AND o2.category_code = o.category_code AND (? IS NULL OR p.node_id = ?)) AS paid
+            FROM orders o WHERE (? IS NULL OR o.node_id = ?) GROUP BY o.event_id, o.category_code
+            """, [node, node, node, node, node, node, node, node]) {
+            totals["\(try row.get("event_id", as: String.self))/\(try row.get("category_code", as: String.self))"] =
+                [try row.get("orders"), try row.get("tickets"), try row.get("amount"), try row.get("paid")]
+        }
+        return totals
+    }
+}
+
+/// A node in a sync test, opened by the test (the daemon opens its own connection).
+final class SyncNode {
+    let path: String
+    let node: VenueNode
+    let admin: Operator
+
+    init(path: String, options: Database.Options) throws {
+        self.path = path
+        node = try VenueNode.open(path: path, options: options)
+        let row = try #require(try node.database.row("SELECT id FROM staff WHERE name = 'root'"))
+        admin = Operator(id: try row.get("id"), name: "root", role: .admin)
+    }
+
+    @discardableResult
+    func sell(_ event: String, _ category: String, _ selection: SeatSelection = .quantity(1),
+              payment: PaymentRequest = PaymentRequest(method: .cash)) throws -> Receipt {
+        try node.sales.sell(SaleRequest(eventID: event, categoryCode: category, selection: selection, payment: payment), by: admin)
+    }
+
+    /// The same totals as ``SyncWorld/centralTotals(node:)``, from the node's own database.
+    func totals() throws -> [String: [Int64]] {
+        var totals = [String: [Int64]]()
+        for row in try node.database.rows("""
+            SELECT o.event_id, o.category_code, COUNT(DISTINCT o.id) AS orders,
+                   (SELECT COUNT(*) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
+                      AND t.status IN ('valid', 'checked_in')) AS tickets,
+                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
+                      AND t.status IN ('valid', 'checked_in')) AS amount,
+                   (SELECT COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) FROM payment p JOIN orders o2 ON o2.id = p.order_id
+                      WHERE o2.event_id = o.event_id AND o2.category_code = o.category_code) AS paid
+            FROM orders o GROUP BY o.event_id, o.category_code
+            """) {
+            totals["\(try row.get("event_id", as: String.self))/\(try row.get("category_code", as: String.self))"] =
+                [try row.get("orders"), try row.get("tickets"), try row.get("amount"), try row.get("paid")]
+        }
+        return totals
+    }
+
+    func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
+        try node.database.scalar(sql, arguments) ?? 0
+    }
+}
