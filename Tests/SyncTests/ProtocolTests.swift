@@ -1,0 +1,210 @@
+import Central
+import Foundation
+import MySQLClient
+import SyncWire
+import TestSupport
+import Testing
+@testable import Ticketing
+
+@Suite struct PushProtocolTests {
+    @Test func replayingABatchChangesNothing() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        try node.node.sync.apply(contentsOf: try ChangeFeed(connection: world.central).changes(after: 0, node: "NODE-A", limit: 100))
+        for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
+        let batch = try node.node.sync.pendingBatch(limit: 100)
+        let receiver = PushReceiver(connection: world.central)
+        let first = try receiver.apply(batch, now: world.clock.now())
+        let before = try world.centralTotals()
+        let again = try receiver.apply(batch, now: world.clock.now())
+        #expect(first.applied == batch.records.count && first.acknowledgedSeq == batch.records.last!.seq)
+        #expect(again.applied == 0 && again.skipped == batch.records.count && again.acknowledgedSeq == first.acknowledgedSeq)
+        #expect(try world.centralTotals() == before)
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = 'NODE-A'") == batch.records.count)
+    }
+
+    @Test func aRecordCentralCanNeverApplyIsParkedAndTheRestFlows() throws {
+        let world = try SyncWorld()
+        let good = OutboxRecord(seq: 1, type: "ticket.checked_in", entityID: "X", payload: "{\"bad json", createdAt: world.clock.now())
+        let unknown = OutboxRecord(seq: 2, type: "gift_card.sold", entityID: "G", payload: "{}", createdAt: world.clock.now())
+        let fine = OutboxRecord(seq: 3, type: "event.status_changed", entityID: "SMALL", payload: JSONText.encode(EventStatusRecord(
+            eventID: "SMALL", nodeID: "NODE-A", status: "closed", reason: nil, changedAt: world.clock.now(), actor: "sue")),
+                                createdAt: world.clock.now())
+        let result = try PushReceiver(connection: world.central).apply(
+            PushBatch(nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0),
+            now: world.clock.now())
+        #expect(result.parked == 2 && result.applied == 1 && result.acknowledgedSeq == 3)
+        #expect(try world.central.scalar("SELECT status FROM event WHERE id = 'SMALL'") == "closed")
+        let parked = try NodesReport(connection: world.central).parked(node: "NODE-A")
+        #expect(parked.map(\.seq) == [1, 2] && parked.allSatisfy { !$0.error.isEmpty })
+        #expect(try NodesReport(connection: world.central).nodes(now: world.clock.now()).first?.recordsParked == 2)
+    }
+
+    @Test func aSeatSoldByTwoNodesIsRecordedAsAConflictNotOverwritten() throws {
+        let world = try SyncWorld()
+        let receiver = PushReceiver(connection: world.central)
+        func order(_ id: String, node: String, code: String) -> OutboxRecord {
+            OutboxRecord(seq: 1, type: "order.placed", entityID: id, payload: JSONText.encode(OrderPlacedRecord(
+                orderID: id, nodeID: node, eventID: "SEATED", categoryCode: "MAIN", idempotencyKey: "k-\(id)", holdID: nil, customer: nil,
+                tickets: [.init(code: code, seat: "MAIN-A-1", priceMinor: 5000)], totalMinor: 5000, currency: "EUR",
+                payment: .init(id: "pay-\(id)", method: "cash", amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0, reference: nil),
+                createdAt: world.clock.now(), createdBy: "x")), createdAt: world.clock.now())
+        }
+        for (id, node, code) in [("o1", "NODE-A", "C001"), ("o2", "NODE-B", "C002")] {
+            _ = try receiver.apply(PushBatch(nodeID: node, records: [order(id, node: node, code: code)], outboxPendingAfter: 0,
+                                             oldestPendingAt: nil, pullCursor: 0), now: world.clock.now())
+        }
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE seat_label = 'MAIN-A-1' AND status = 'valid'") == 2)
+        #expect(try world.central.scalar("SELECT kind FROM sync_conflict WHERE entity_id = 'SEATED/MAIN-A-1'") == "seat_double_sold")
+    }
+}
+
+@Suite struct PullOrderingTests {
+    /// Writers append changes in transactions that sleep at random while holding them; a reader
+    /// pulls `seq > cursor` all along. It must see every change, in order, with no gap: a change
+    /// that commits late must not be skipped (which AUTO_INCREMENT ids would allow).
+    @Test func concurrentCentralWritersNeverMakePullSkipAChange() throws {
+        let world = try SyncWorld(importFixture: false)
+        let configuration = try world.configuration
+        let writers = 6, changesEach = 25
+        let failures = Failures()
+        let done = Flag()
+        let seen = Collected()
+        let reader = Thread {
+            do {
+                let connection = try MySQLConnection(configuration)
+                var cursor: Int64 = 0
+                while true {
+                    let finished = done.isSet
+                    let changes = try ChangeFeed(connection: connection).changes(after: cursor, node: "NODE-A", limit: 7)
+                    for change in changes {
+                        seen.append(change.seq)
+                        cursor = change.seq
+                    }
+                    if finished && changes.isEmpty { break }
+                }
+            } catch {
+                failures.record(error)
+            }
+            done.readerFinished()
+        }
+        reader.start()
+        DispatchQueue.concurrentPerform(iterations: writers) { writer in
+            do {
+                let connection = try MySQLConnection(configuration)
+                for index in 0..<changesEach {
+                    try connection.transaction {
+                        try ChangeFeed(connection: connection).append(.eventStatus, entityID: "W\(writer)-\(index)", node: nil, payload: "{}",
+                                                                      now: SystemWallClock().now())
+                        Thread.sleep(forTimeInterval: Double.random(in: 0...0.004))
+                    }
+                }
+            } catch {
+                failures.record(error)
+            }
+        }
+        done.set()
+        done.waitForReader()
+        #expect(failures.errors.isEmpty, "\(failures.errors)")
+        #expect(seen.values == Array(1...Int64(writers * changesEach)))
+    }
+}
+
+@Suite struct CentralSchemaTests {
+    @Test func migrateRecordsChecksumsAndRefusesAnEditedMigration() throws {
+        let server = MariaDBSandbox.shared
+        let connection = try MySQLConnection(MySQLConfiguration(url: try server.freshDatabase(), environment: server.environment))
+        let migrator = CentralMigrator(connection: connection)
+        #expect(try migrator.status().pending.count == CentralSchema.migrations.count)
+        #expect(try migrator.migrate(dryRun: true, now: SystemWallClock().now()).applied.isEmpty)
+        #expect(try connection.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()") == 0)
+        let report = try migrator.migrate(dryRun: false, now: SystemWallClock().now())
+        #expect(report.applied.count == CentralSchema.migrations.count && report.pending.isEmpty)
+        #expect(try migrator.migrate(dryRun: false, now: SystemWallClock().now()).applied.isEmpty)
+        var edited = CentralSchema.migrations
+        edited[0].sql += "\n-- edited after release"
+        #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: edited).status() }
+        #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: Array(edited.prefix(1))).status() }
+    }
+
+    @Test func everyMigrationRunsUnchangedOnTheServer() throws {
+        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales"])
+        for (name, sql) in CentralSchema.migrations {
+            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("SyncProtocol/mysql/\(name).sql")
+            #expect(try String(contentsOf: file, encoding: .utf8) + "\n" == sql + "\n" || (try String(contentsOf: file, encoding: .utf8)) == sql)
+        }
+    }
+}
+
+@Suite struct AllocationTests {
+    @Test func proposalsRespectCategoryAndEventCapacityAndSeatOwnership() throws {
+        let world = try SyncWorld()
+        let allocations = CentralAllocations(connection: world.central)
+        let now = world.clock.now()
+        #expect(throws: CentralError.self) {  // NODE-A's proposal is still pending
+            try allocations.propose(AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-A", quota: 5), now: now)
+        }
+        #expect(throws: CentralError.self) {  // 12,000 + 8,000 already counted against 20,000
+            try allocations.propose(AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-C", quota: 1), now: now)
+        }
+        #expect(throws: CentralError.self) {  // MAIN-A belongs to NODE-A
+            try allocations.propose(AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: ["MAIN-A-1"]), now: now)
+        }
+        #expect(throws: CentralError.self) {  // SMALL has an event capacity of 100, all allocated
+            try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
+        }
+        #expect(throws: CentralError.self) {
+            try allocations.propose(AllocationRequest(eventID: "NOPE", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
+        }
+        #expect(throws: CentralError.invalidInput("SEATED MAIN is seated: allocate it with --seats")) {
+            try allocations.propose(AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: []), now: now)
+        }
+    }
+
+    @Test func aNodeAcceptsAProposalThatKeepsItsSalesAndRejectsOneThatDoesNot() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        for _ in 0..<30 { try node.sell("SMALL", "GA") }
+        let allocations = CentralAllocations(connection: world.central)
+        _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 20), now: world.clock.now())
+        #expect(try world.syncOnce(node).status == 0)
+        var view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
+        #expect(view.proposalStatus == "rejected" && view.quota == 60 && view.proposalError?.contains("already sold") == true)
+        #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 60)
+        _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 45), now: world.clock.now())
+        #expect(try world.syncOnce(node).status == 0)
+        view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
+        #expect(view.proposalStatus == "accepted" && view.quota == 45 && view.version == 3)
+        #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 45)
+        for _ in 0..<15 { try node.sell("SMALL", "GA") }
+        #expect(throws: TicketingError.self) { try node.sell("SMALL", "GA") }
+    }
+}
+
+/// A flag set once, and the reader thread's end.
+final class Flag: @unchecked Sendable {  // state behind `lock`
+    private let lock = NSLock()
+    private var value = false
+    private let finished = DispatchSemaphore(value: 0)
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+    func readerFinished() { finished.signal() }
+    func waitForReader() { finished.wait() }
+}
+
+/// Values collected by one thread and read by another.
+final class Collected: @unchecked Sendable {  // state behind `lock`
+    private let lock = NSLock()
+    private var items: [Int64] = []
+    func append(_ value: Int64) { lock.withLock { items.append(value) } }
+    var values: [Int64] { lock.withLock { items } }
+}
+
+extension NodeSync {
+    /// Applies changes in order (tests).
+    func apply(contentsOf changes: [Change]) throws {
+        for change in changes { try apply(change) }
+    }
+}
