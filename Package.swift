@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "TestSupport", "boxoffice"]),
         .testTarget(name: "SyncTests", dependencies: ["Ticketing", "Central", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
                                                       "TestSupport", "venue-syncd", "central", "boxoffice"]),
