@@ -224,15 +224,15 @@ public struct CentralAllocations {
     private func resolveSeats(_ selectors: [String], venueID: String, sectionsJSON: String?) throws -> [String] {
         let sections = try sectionsJSON.map { try JSONText.decode([String].self, from: $0) } ?? []
         let seats = try connection.rows("""
-            SELECT label, section, row_label FROM seat WHERE venue_id = ? ORDER BY section, row_label, number
+            SELECT label, section, row_label, number FROM seat WHERE venue_id = ? ORDER BY section, row_label, number
             """, [venueID]).filter { sections.contains(try $0.get("section")) }
         var chosen = [String](), seen = Set<String>()
-        for selector in selectors {
+        for text in selectors {
+            guard let selector = SeatSelector(text) else { throw CentralError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO") }
             let matches = try seats.filter { seat in
-                let section: String = try seat.get("section"), row: String = try seat.get("row_label"), label: String = try seat.get("label")
-                return selector == "*" || selector == section || selector == "\(section)-\(row)" || selector == label
+                selector.matches(section: try seat.get("section"), row: try seat.get("row_label"), number: try seat.get("number"))
             }
-            guard !matches.isEmpty else { throw CentralError.notFound("no seats match '\(selector.prefix(40))' in this category") }
+            guard !matches.isEmpty else { throw CentralError.notFound("no seats match '\(text.prefix(40))' in this category") }
             for seat in matches {
                 let label: String = try seat.get("label")
                 if seen.insert(label).inserted { chosen.append(label) }

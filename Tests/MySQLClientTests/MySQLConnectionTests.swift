@@ -131,3 +131,14 @@ import Testing
                 ["CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)", "SELECT 1"])
     }
 }
+
+@Suite struct MySQLErrorTests {
+    @Test(arguments: [(1290 as UInt32, MySQLError.Kind.readOnly), (1836, .readOnly), (1062, .duplicateKey), (1213, .deadlock),
+                      (1205, .lockWaitTimeout), (2006, .connectionLost), (2013, .connectionLost), (2002, .cannotConnect),
+                      (2003, .cannotConnect), (1045, .accessDenied), (1064, .other)])
+    func codesMapToTheCasesCallersActOn(code: UInt32, kind: MySQLError.Kind) {
+        let error = MySQLError(code: code, message: "m")
+        #expect(error.kind == kind)
+        #expect(error.isTransient == [.readOnly, .deadlock, .lockWaitTimeout, .connectionLost, .cannotConnect].contains(kind))
+    }
+}

@@ -25,3 +25,17 @@ import Testing
         #expect(try JSONText.decode(CheckInRecord.self, from: text) == record)
     }
 }
+
+@Suite struct SeatSelectorTests {
+    @Test func selectsSectionsRowsSeatsAndRanges() throws {
+        let selector = try #require(SeatSelector("STALLS-A-3..5"))
+        #expect((1...7).filter { selector.matches(section: "STALLS", row: "A", number: $0) } == [3, 4, 5])
+        #expect(!selector.matches(section: "STALLS", row: "B", number: 4))
+        #expect(SeatSelector("*")!.matches(section: "X", row: "Y", number: 1))
+        #expect(SeatSelector("STALLS")!.matches(section: "STALLS", row: "Q", number: 9))
+        #expect(SeatSelector("STALLS-Q")!.matches(section: "STALLS", row: "Q", number: 9))
+        #expect(SeatSelector("STALLS-Q-9")!.matches(section: "STALLS", row: "Q", number: 9))
+        #expect(!SeatSelector("STALLS-Q-9")!.matches(section: "STALLS", row: "Q", number: 19))
+        for bad in ["STALLS-A-9..2", "STALLS-A-x..3", "STALLS-A-0..3", "..", "A..3"] { #expect(SeatSelector(bad) == nil, "\(bad)") }
+    }
+}

@@ -30,7 +30,7 @@ public enum TestFixture {
           "allocations": [
             { "node": "TEST-1", "event": "SHOW", "category": "GA", "quota": 100 },
             { "node": "TEST-1", "event": "SHOW", "category": "MAIN", "seats": ["*"] },
-            { "node": "TEST-1", "event": "SHOW", "category": "SIDE", "seats": ["SIDE-A"] },
+            { "node": "TEST-1", "event": "SHOW", "category": "SIDE", "seats": ["SIDE-A-1..6"] },
             { "node": "OTHER", "event": "SHOW", "category": "SIDE", "seats": ["SIDE-B"] },
             { "node": "TEST-1", "event": "DUO", "category": "LEFT", "quota": 100 },
             { "node": "TEST-1", "event": "DUO", "category": "RIGHT", "quota": 100 },

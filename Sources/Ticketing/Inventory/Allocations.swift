@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// What a change to an allocation did.
 public enum AllocationChange: String, Sendable, Codable {
@@ -8,8 +9,7 @@ public enum AllocationChange: String, Sendable, Codable {
 extension Inventory {
     /// Sets what this node may sell of a category, inside the caller's write transaction.
     ///
-    /// GA: `quota`. Seated: the seats matching `seatSelectors` (`*`, a section, a row
-    /// `SECTION-ROW`, or a seat label). The change is accepted only when it keeps everything this
+    /// GA: `quota`. Seated: the seats matching `seatSelectors` (see ``SeatSelector``). The change is accepted only when it keeps everything this
     /// node already sold or holds: a quota not below `sold + held`, no sold or held seat taken away.
     func setAllocation(eventID: String, categoryCode: String, quota: Int?, seatSelectors: [String]?) throws -> AllocationChange {
         let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
@@ -49,12 +49,13 @@ extension Inventory {
 
     /// Marks exactly the selected seats as this node's; returns how many that is.
     private func allocateSeats(_ snapshot: InventorySnapshot, selectors: [String]) throws -> Int {
-        let wanted = try Set(selectors.flatMap { selector -> [String] in
-            let matches = snapshot.seats.filter { seat in
-                selector == "*" || seat.section == selector || "\(seat.section)-\(seat.row)" == selector || seat.label == selector
+        let wanted = try Set(selectors.flatMap { text -> [String] in
+            guard let selector = SeatSelector(text) else {
+                throw TicketingError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO")
             }
+            let matches = snapshot.seats.filter { selector.matches(section: $0.section, row: $0.row, number: $0.number) }
             guard !matches.isEmpty else {
-                throw TicketingError.notFound("no seats match '\(selector.prefix(40))' in \(snapshot.event.id) \(snapshot.category.code)")
+                throw TicketingError.notFound("no seats match '\(text.prefix(40))' in \(snapshot.event.id) \(snapshot.category.code)")
             }
             return matches.map(\.label)
         })
