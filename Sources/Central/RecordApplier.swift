@@ -112,15 +112,7 @@ struct RecordApplier {
                 WHERE id = ?
                 """, [refund.amountMinor, refund.amountMinor, refund.paymentID])
         }
-        try connection.execute("""
-            UPDATE orders SET status = CASE
-                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status IN ('valid', 'checked_in'))
-                    THEN CASE WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status IN ('refunded', 'void'))
-                         THEN 'partially_refunded' ELSE 'confirmed' END
-                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status = 'void') THEN 'cancelled'
-                ELSE 'refunded' END
-            WHERE id = ?
-            """, [refund.orderID, refund.orderID, refund.orderID, refund.orderID])
+        try connection.execute(OrderStatusRule.updateSQL, [refund.orderID, refund.orderID, refund.orderID, refund.orderID])
     }
 
     private func checkIn(_ checkIn: CheckInRecord) throws {

@@ -85,17 +85,29 @@ final class SyncWorld {
     /// Tickets, amounts, orders and payments per event and category as central holds them
     /// (for one node when given).
     func centralTotals(node: String? = nil) throws -> [String: [Int64]] {
-        var totals = [String: [Int64]]()
-        for row in try central.rows("""
+        try Self.totals(try central.rows(Self.totalsSQL(byNode: true), Array(repeating: node, count: 8)))
+    }
+
+    /// Orders, tickets, amounts and payments per event and category; valid in SQLite and MySQL.
+    /// `byNode` adds node filters (central's tables have a node column; a node's do not): bind
+    /// the node id, or NULL for all nodes, eight times.
+    static func totalsSQL(byNode: Bool) -> String {
+        func only(_ alias: String) -> String { byNode ? " AND (? IS NULL OR \(alias).node_id = ?)" : "" }
+        return """
             SELECT o.event_id, o.category_code, COUNT(DISTINCT o.id) AS orders,
                    (SELECT COUNT(*) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
-                      AND t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.node_id = ?)) AS tickets,
+                      AND t.status IN ('valid', 'checked_in')\(only("t"))) AS tickets,
                    (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
-                      AND t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.node_id = ?)) AS amount,
+                      AND t.status IN ('valid', 'checked_in')\(only("t"))) AS amount,
                    (SELECT COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) FROM payment p JOIN orders o2 ON o2.id = p.order_id
-                      WHERE o2.event_id = o.event_id AND o2.category_code = o.category_code AND (? IS NULL OR p.node_id = ?)) AS paid
-            FROM orders o WHERE (? IS NULL OR o.node_id = ?) GROUP BY o.event_id, o.category_code
-            """, [node, node, node, node, node, node, node, node]) {
+                      WHERE o2.event_id = o.event_id AND o2.category_code = o.category_code\(only("p"))) AS paid
+            FROM orders o WHERE 1 = 1\(only("o")) GROUP BY o.event_id, o.category_code
+            """
+    }
+
+    static func totals(_ rows: [Row]) throws -> [String: [Int64]] {
+        var totals = [String: [Int64]]()
+        for row in rows {
             totals["\(try row.get("event_id", as: String.self))/\(try row.get("category_code", as: String.self))"] =
                 [try row.get("orders"), try row.get("tickets"), try row.get("amount"), try row.get("paid")]
         }
@@ -124,21 +136,7 @@ final class SyncNode {
 
     /// The same totals as ``SyncWorld/centralTotals(node:)``, from the node's own database.
     func totals() throws -> [String: [Int64]] {
-        var totals = [String: [Int64]]()
-        for row in try node.database.rows("""
-            SELECT o.event_id, o.category_code, COUNT(DISTINCT o.id) AS orders,
-                   (SELECT COUNT(*) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
-                      AND t.status IN ('valid', 'checked_in')) AS tickets,
-                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = o.event_id AND t.category_code = o.category_code
-                      AND t.status IN ('valid', 'checked_in')) AS amount,
-                   (SELECT COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) FROM payment p JOIN orders o2 ON o2.id = p.order_id
-                      WHERE o2.event_id = o.event_id AND o2.category_code = o.category_code) AS paid
-            FROM orders o GROUP BY o.event_id, o.category_code
-            """) {
-            totals["\(try row.get("event_id", as: String.self))/\(try row.get("category_code", as: String.self))"] =
-                [try row.get("orders"), try row.get("tickets"), try row.get("amount"), try row.get("paid")]
-        }
-        return totals
+        try SyncWorld.totals(try node.database.rows(SyncWorld.totalsSQL(byNode: false)))
     }
 
     func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {

@@ -135,15 +135,7 @@ public struct Refunds {
     }
 
     private func updateOrderStatus(_ orderID: String) throws {
-        try db.execute("""
-            UPDATE orders SET status = CASE
-                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status IN ('valid', 'checked_in'))
-                    THEN CASE WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status IN ('refunded', 'void'))
-                         THEN 'partially_refunded' ELSE 'confirmed' END
-                WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ?1 AND status = 'void') THEN 'cancelled'
-                ELSE 'refunded' END
-            WHERE id = ?1
-            """, [orderID])
+        try db.execute(OrderStatusRule.updateSQL, [orderID, orderID, orderID, orderID])
     }
 
     private func record(_ refundID: String) throws -> RefundRecord {
