@@ -18,10 +18,11 @@ struct CentralTool: ParsableCommand {
         abstract: "Head office: central MySQL schema, catalog, allocations, nodes.",
         discussion: """
             The password comes from CENTRAL_PASSWORD or the file named by CENTRAL_PASSWORD_FILE, never from the command
-            line. Exit codes: 0 ok, 1 refused or failed, 2 usage, 6 not found, 8 central unreachable.
+            line. Exit codes: 0 ok, 1 refused or failed, 2 usage, 6 not found, 8 central unreachable; reconcile adds
+            10 (discrepancies open) and 11 (central read-only, report only).
             """,
         subcommands: [Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
-                      Parked.self])
+                      Parked.self, Reconcile.self])
 
     static func describe(_ error: Error) -> Failure {
         switch error {

@@ -3,6 +3,7 @@ import EdgeStore
 import Foundation
 import MySQLClient
 import SyncEngine
+import SyncWire
 import Ticketing
 
 /// `venue-syncd`: the background daemon that syncs one node with central MySQL.

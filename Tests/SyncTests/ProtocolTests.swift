@@ -128,7 +128,7 @@ import Testing
     }
 
     @Test func everyMigrationRunsUnchangedOnTheServer() throws {
-        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales"])
+        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation"])
         for (name, sql) in CentralSchema.migrations {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("SyncProtocol/mysql/\(name).sql")

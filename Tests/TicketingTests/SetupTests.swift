@@ -32,6 +32,27 @@ import Testing
         #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
     }
 
+    @Test func migratingAnOlderNodeSnapshotsItFirstAndKeepsItsData() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("old.sqlite")
+        let old = try Database(path: path)
+        try Migrator(Array(NodeSchema.migrator.migrations.prefix(2))).migrate(old)
+        try old.execute("""
+            INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)
+            VALUES ('ntf_1', 'order_confirmed', 'a@example.org', '{}', 'pending', 0, 0)
+            """)
+        #expect(throws: TicketingError.self) { try VenueNode.open(path: path) }
+        let outcome = try VenueNode.migrate(path: path, dryRun: false)
+        #expect(outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion && outcome.applied == ["3_central_refund_orders"])
+        let snapshot = try #require(outcome.snapshot)
+        #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
+        #expect(try old.scalar("SELECT recipient FROM notification WHERE id = 'ntf_1'") == "a@example.org")
+        try old.execute("""
+            INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)
+            VALUES ('ntf_2', 'refund_ordered', 'a@example.org', '{}', 'pending', 0, 0)
+            """)
+    }
+
     @Test func restoreRollsBackToASnapshot() throws {
         let h = try NodeHarness()
         let snapshot = h.directory.file("before.sqlite")

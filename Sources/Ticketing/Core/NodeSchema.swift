@@ -10,6 +10,7 @@ public enum NodeSchema {
     public static let migrator = Migrator([
         Migration("1_node_core", sql: version1),
         Migration("2_sync_pull_parking", sql: version2),
+        Migration("3_central_refund_orders", sql: version3),
     ])
 
     static let version1 = """
@@ -256,5 +257,31 @@ public enum NodeSchema {
             error TEXT NOT NULL,
             parked_at INTEGER NOT NULL
         ) STRICT;
+        """
+
+    /// Refunds ordered by central (reconciliation) are carried out once: a refund remembers
+    /// central's reference. Customers are told about them (`refund_ordered`); SQLite cannot
+    /// change a CHECK constraint, so the notification table is rebuilt.
+    static let version3 = """
+        ALTER TABLE refund ADD COLUMN central_reference TEXT;
+        CREATE UNIQUE INDEX refund_by_central_reference ON refund(central_reference) WHERE central_reference IS NOT NULL;
+
+        CREATE TABLE notification_v3 (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('order_confirmed', 'order_refunded', 'event_cancelled', 'refund_ordered')),
+            recipient TEXT NOT NULL,
+            order_id TEXT REFERENCES orders(id),
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER
+        ) STRICT;
+        INSERT INTO notification_v3 SELECT * FROM notification;
+        DROP TABLE notification;
+        ALTER TABLE notification_v3 RENAME TO notification;
+        CREATE INDEX notification_due ON notification(next_attempt_at) WHERE status = 'pending';
         """
 }

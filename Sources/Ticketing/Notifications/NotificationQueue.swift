@@ -6,6 +6,8 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case orderConfirmed = "order_confirmed"
     case orderRefunded = "order_refunded"
     case eventCancelled = "event_cancelled"
+    /// Head office ordered a refund (a seat sold twice, an oversold category).
+    case refundOrdered = "refund_ordered"
 }
 
 /// Everything a message needs, stored with the notification so rendering never reads live data.

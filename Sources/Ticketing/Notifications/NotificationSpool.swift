@@ -114,6 +114,12 @@ enum NotificationTemplates {
                 "We have refunded \(payload.refund.map(\.description) ?? "your payment") for order \(payload.orderID)",
                 "(\(payload.eventName), \(when)).", "", "Reason: \(payload.reason ?? "-")",
             ].joined(separator: "\n"))
+        case .refundOrdered:
+            return ("Your order \(payload.orderID) will be refunded", [
+                "We are sorry: some tickets of your order \(payload.orderID) for \(payload.eventName) (\(when)) cannot be honoured.",
+                "", "Reason: \(payload.reason ?? "-")", "",
+                "They will be refunded (\(payload.refund.map(\.description) ?? "in full")); those tickets are no longer valid.",
+            ].joined(separator: "\n"))
         case .eventCancelled:
             return ("\(payload.eventName) is cancelled", [
                 "We are sorry: \(payload.eventName) (\(when)) is cancelled.", "", "Reason: \(payload.reason ?? "-")", "",

@@ -67,7 +67,8 @@ public struct Refunds {
 
     /// Voids tickets and gives their inventory back under a pending refund, inside the caller's
     /// transaction. Nil when the order has nothing left to refund.
-    func queue(orderID: String, ticketCodes: [String]?, reason: String, origin: RefundOrigin, actor: String) throws -> String? {
+    func queue(orderID: String, ticketCodes: [String]?, reason: String, origin: RefundOrigin, actor: String,
+               centralReference: String? = nil) throws -> String? {
         let refundable = origin == .counter ? "('valid')" : "('valid', 'checked_in')"
         let tickets = try db.rows("SELECT * FROM ticket WHERE order_id = ? AND status IN \(refundable) ORDER BY code", [orderID])
         let chosen: [Row]
@@ -95,10 +96,11 @@ public struct Refunds {
         try node.inventory.adjust(eventID: eventID, categoryCode: category, soldDelta: -codes.count, heldDelta: 0)
         let refundID = node.ids.make(.refund)
         try db.execute("""
-            INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at, created_by)
-            VALUES (?, ?, (SELECT id FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1), ?, ?, ?, ?, 'pending', ?, ?)
+            INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at, created_by,
+                                central_reference)
+            VALUES (?, ?, (SELECT id FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1), ?, ?, ?, ?, 'pending', ?, ?, ?)
             """, [refundID, orderID, orderID, amount, try order.get("currency", as: String.self), reason, origin.rawValue,
-                  node.clock.now().milliseconds, actor])
+                  node.clock.now().milliseconds, actor, centralReference])
         for code in codes { try db.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?)", [refundID, code]) }
         try updateOrderStatus(orderID)
         if origin != .counter { try node.outbox.append(.refundQueued, id: refundID, payload: try record(refundID)) }
@@ -163,6 +165,38 @@ public struct Refunds {
                              amount: Money(minor: record.amountMinor, currency: record.currency),
                              method: PaymentMethod(rawValue: try row.get("method")) ?? .cash, tickets: record.ticketCodes,
                              reason: record.reason, origin: record.origin, orderStatus: try row.get("status"))
+    }
+}
+
+extension Refunds {
+    /// Carries out a refund head office ordered, inside the caller's transaction: the tickets
+    /// still valid among `order.ticketCodes` are voided under a pending refund (paid out at the
+    /// counter with `boxoffice refund ORDER`) and the customer is told. An order already carried
+    /// out (same reference) changes nothing.
+    func carryOut(_ order: RefundOrder) throws -> ChangeOutcome {
+        guard try db.scalar("SELECT 1 FROM refund WHERE central_reference = ?", [order.orderReference], as: Int.self) == nil else {
+            return .ignored
+        }
+        guard try db.scalar("SELECT 1 FROM orders WHERE id = ?", [order.orderID], as: Int.self) != nil else {
+            throw TicketingError.notFound("refund ordered for order \(order.orderID), which this node does not have")
+        }
+        let codes = try order.ticketCodes.map { code in
+            guard let normalized = Identifiers.normalizedTicketCode(code) else { throw TicketingError.invalidInput("bad ticket code \(code)") }
+            return normalized
+        }
+        let live = try codes.filter {
+            try db.scalar("SELECT 1 FROM ticket WHERE code = ? AND order_id = ? AND status IN ('valid', 'checked_in')", [$0, order.orderID],
+                          as: Int.self) != nil
+        }
+        guard !live.isEmpty, let refundID = try queue(orderID: order.orderID, ticketCodes: live, reason: order.reason, origin: .central,
+                                                      actor: "central", centralReference: order.orderReference) else {
+            return .ignored
+        }
+        let amount: Int64 = try db.scalar("SELECT amount_minor FROM refund WHERE id = ?", [refundID]) ?? 0
+        let currency: String = try db.scalar("SELECT currency FROM refund WHERE id = ?", [refundID]) ?? ""
+        try NotificationQueue(node: node).enqueue(.refundOrdered, orderID: order.orderID, refund: Money(minor: amount, currency: currency),
+                                                  reason: order.reason)
+        return .applied
     }
 }
 

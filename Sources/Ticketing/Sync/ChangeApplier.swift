@@ -29,7 +29,7 @@ struct ChangeApplier {
             _ = try node.catalog.applyStatus(statusChange.eventID, to: status, reason: statusChange.reason, actor: "central")
             return .applied
         case .refundOrdered:
-            throw TicketingError.rejected(code: "unsupported_change", message: "refund orders are not supported by this node yet")
+            return try node.refunds.carryOut(try JSONText.decode(RefundOrder.self, from: change.payload))
         }
     }
 

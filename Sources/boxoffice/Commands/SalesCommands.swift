@@ -1,4 +1,5 @@
 import CLIKit
+import SyncWire
 import Ticketing
 
 struct Sell: ParsableCommand {

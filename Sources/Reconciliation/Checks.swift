@@ -1,0 +1,277 @@
+import Central
+import MySQLClient
+import SyncWire
+
+/// What a run looks at.
+public struct ReconciliationScope: Sendable, Equatable {
+    /// Only this event (nil: every event, and the checks that concern no event).
+    public var eventID: String?
+    /// Only sales (and refunds) since then.
+    public var since: Timestamp?
+    /// A queued refund is overdue after this many seconds.
+    public var refundDelaySeconds: Int64 = 48 * 3600
+    /// A node is silent after this many seconds without contact.
+    public var silenceSeconds: Int64 = 3600
+
+    public init(eventID: String? = nil, since: Timestamp? = nil) {
+        self.eventID = eventID
+        self.since = since
+    }
+}
+
+/// The checks, each one set-based SQL over central's tables (indexed by event, seat, order,
+/// reference and status), so that a run stays fast at millions of rows: grouped counts first,
+/// then window functions (MariaDB 10.2+, MySQL 8) only over the groups that disagree.
+struct Checks {
+    let connection: MySQLConnection
+    let scope: ReconciliationScope
+    let now: Timestamp
+
+    private var event: [any SQLValueConvertible] { [scope.eventID, scope.eventID] }
+    private var since: [any SQLValueConvertible] { [scope.since?.sqlText, scope.since?.sqlText] }
+
+    /// Every check, in the order they run, with its name for progress reports.
+    var all: [(DiscrepancyClass, () throws -> [Finding])] {
+        var categoryFlags = Set<String>()
+        var checks: [(DiscrepancyClass, () throws -> [Finding])] = [
+            (.seatDoubleSold, seatsSoldTwice),
+            (.categoryOversold, {
+                let found = try categoriesOversold()
+                categoryFlags = Set(found.map(\.entityID))
+                return found
+            }),
+            (.eventOversold, { try eventsOversold(excluding: categoryFlags) }),
+            (.nodeOverAllocation, nodesOverAllocation),
+            (.paymentMismatch, paymentMismatches),
+            (.paymentUnexpected, unexpectedPayments),
+            (.duplicatePaymentReference, duplicatePaymentReferences),
+            (.duplicateIdempotencyKey, duplicateIdempotencyKeys),
+            (.refundOverdue, overdueRefunds),
+        ]
+        if scope.eventID == nil { checks.append((.nodeSilent, silentNodes)) }
+        return checks
+    }
+
+    // MARK: Inventory
+
+    func seatsSoldTwice() throws -> [Finding] {
+        try connection.rows("""
+            SELECT event_id, seat_label, code, order_id, node_id, created_at, keeper_code, keeper_node FROM (
+                SELECT t.event_id, t.seat_label, t.code, t.order_id, t.node_id, o.created_at,
+                       ROW_NUMBER() OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS position,
+                       FIRST_VALUE(t.code) OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS keeper_code,
+                       FIRST_VALUE(t.node_id) OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS keeper_node
+                FROM ticket t
+                JOIN orders o ON o.id = t.order_id
+                JOIN (SELECT event_id, seat_label FROM ticket
+                      WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
+                      GROUP BY event_id, seat_label HAVING COUNT(*) > 1) twice
+                  ON twice.event_id = t.event_id AND twice.seat_label = t.seat_label
+                WHERE t.status IN ('valid', 'checked_in')
+            ) ranked
+            WHERE position > 1 AND (? IS NULL OR created_at >= ?)
+            ORDER BY event_id, seat_label, position
+            """, event + since).map { row in
+            let code: String = try row.get("code"), eventID: String = try row.get("event_id"), seat: String = try row.get("seat_label")
+            let node: String = try row.get("node_id"), order: String = try row.get("order_id")
+            return Finding(key: "seat_double_sold/\(eventID)/\(seat)/\(code)", kind: .seatDoubleSold, eventID: eventID, nodeID: node,
+                           entityID: code, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           detail: "seat \(seat) also sold earlier by \(try row.get("keeper_node", as: String.self)) (ticket "
+                               + "\(try row.get("keeper_code", as: String.self))); \(node)'s ticket \(code) of order \(order) is refunded",
+                           refund: RefundTarget(nodeID: node, orderID: order, ticketCodes: [code]))
+        }
+    }
+
+    /// Tickets that occupy a place: every GA ticket, and the first sale of each seat.
+    private static let occupyingTickets = """
+        SELECT t.code, t.order_id, t.node_id, t.event_id, t.category_code, o.created_at,
+               ROW_NUMBER() OVER (PARTITION BY t.event_id, COALESCE(t.seat_label, t.code) ORDER BY o.created_at, t.node_id, t.code) AS sale
+        FROM ticket t JOIN orders o ON o.id = t.order_id
+        WHERE t.status IN ('valid', 'checked_in')
+        """
+
+    func categoriesOversold() throws -> [Finding] {
+        let over = try connection.rows("""
+            SELECT c.event_id, c.code, c.capacity, occupied.places FROM price_category c
+            JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
+                  WHERE status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?) GROUP BY event_id, category_code) occupied
+              ON occupied.event_id = c.event_id AND occupied.category_code = c.code
+            WHERE occupied.places > c.capacity
+            """, event)
+        return try over.flatMap { row -> [Finding] in
+            let eventID: String = try row.get("event_id"), category: String = try row.get("code")
+            let capacity: Int = try row.get("capacity"), places: Int = try row.get("places")
+            return try latest(places - capacity, eventID: eventID, category: category).map { ticket in
+                Finding(key: "category_oversold/\(eventID)/\(category)/\(ticket.code)", kind: .categoryOversold, eventID: eventID,
+                        nodeID: ticket.node, entityID: ticket.code, occurredAt: ticket.createdAt,
+                        detail: "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.order) "
+                            + "(\(ticket.node)) is one of the \(places - capacity) latest beyond it",
+                        refund: RefundTarget(nodeID: ticket.node, orderID: ticket.order, ticketCodes: [ticket.code]))
+            }
+        }
+    }
+
+    func eventsOversold(excluding flagged: Set<String>) throws -> [Finding] {
+        let over = try connection.rows("""
+            SELECT e.id, e.capacity, SUM(LEAST(occupied.places, c.capacity)) AS places FROM event e
+            JOIN price_category c ON c.event_id = e.id
+            JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
+                  WHERE status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?) GROUP BY event_id, category_code) occupied
+              ON occupied.event_id = c.event_id AND occupied.category_code = c.code
+            WHERE e.capacity IS NOT NULL
+            GROUP BY e.id, e.capacity HAVING SUM(LEAST(occupied.places, c.capacity)) > e.capacity
+            """, event)
+        return try over.flatMap { row -> [Finding] in
+            let eventID: String = try row.get("id"), capacity: Int = try row.get("capacity"), places: Int = try row.get("places")
+            let excess = places - capacity
+            let candidates = try latest(excess + flagged.count, eventID: eventID, category: nil).filter { !flagged.contains($0.code) }
+            return candidates.prefix(excess).map { ticket in
+                Finding(key: "event_oversold/\(eventID)/\(ticket.code)", kind: .eventOversold, eventID: eventID, nodeID: ticket.node,
+                        entityID: ticket.code, occurredAt: ticket.createdAt,
+                        detail: "event holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.order) "
+                            + "(\(ticket.node)) is one of the \(excess) latest beyond it",
+                        refund: RefundTarget(nodeID: ticket.node, orderID: ticket.order, ticketCodes: [ticket.code]))
+            }
+        }
+    }
+
+    /// The `count` most recent place-occupying tickets of an event (and category).
+    private func latest(_ count: Int, eventID: String, category: String?) throws
+        -> [(code: String, order: String, node: String, createdAt: Timestamp?)] {
+        guard count > 0 else { return [] }
+        return try connection.rows("""
+            SELECT code, order_id, node_id, created_at FROM (\(Self.occupyingTickets) AND t.event_id = ? AND (? IS NULL OR t.category_code = ?)) occupying
+            WHERE sale = 1 AND (? IS NULL OR created_at >= ?)
+            ORDER BY created_at DESC, node_id DESC, code DESC LIMIT ?
+            """, [eventID, category, category] + since + [count]).map { row in
+            (try row.get("code"), try row.get("order_id"), try row.get("node_id"), Timestamp(sqlText: try row.get("created_at")))
+        }
+    }
+
+    func nodesOverAllocation() throws -> [Finding] {
+        try connection.rows("""
+            SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota, sold.last_sale
+            FROM (SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT COALESCE(t.seat_label, t.code)) AS places,
+                         MAX(t.created_at) AS last_sale
+                  FROM ticket t WHERE t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.event_id = ?)
+                  GROUP BY t.event_id, t.category_code, t.node_id) sold
+            LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
+            WHERE sold.places > COALESCE(a.quota, 0) AND (? IS NULL OR sold.last_sale >= ?)
+            """, event + since).map { row in
+            let eventID: String = try row.get("event_id"), category: String = try row.get("category_code"), node: String = try row.get("node_id")
+            return Finding(key: "node_over_allocation/\(eventID)/\(category)/\(node)", kind: .nodeOverAllocation, eventID: eventID, nodeID: node,
+                           entityID: "\(eventID)/\(category)", occurredAt: Timestamp(sqlText: try row.get("last_sale")),
+                           detail: "\(node) sold \(try row.get("places", as: Int.self)) of \(category) with an allocation of "
+                               + "\(try row.get("quota", as: Int.self))", refund: nil)
+        }
+    }
+
+    // MARK: Money
+
+    func paymentMismatches() throws -> [Finding] {
+        try connection.rows("""
+            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.created_at, COALESCE(paid.amount, 0) AS amount,
+                   COALESCE(paid.payments, 0) AS payments
+            FROM orders o
+            LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
+              ON paid.order_id = o.id
+            WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor
+              AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR o.created_at >= ?)
+            """, event + since).map { row in
+            let order: String = try row.get("id"), total: Int64 = try row.get("total_minor"), amount: Int64 = try row.get("amount")
+            let payments: Int = try row.get("payments")
+            let kind = payments == 0 ? "unpaid" : amount < total ? "underpaid" : "overpaid"
+            return Finding(key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: try row.get("event_id"),
+                           nodeID: try row.get("node_id"), entityID: order, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           detail: "order \(order) is \(kind): total \(total), captured \(amount) in \(payments) payment(s) (minor units)",
+                           refund: nil)
+        }
+    }
+
+    func unexpectedPayments() throws -> [Finding] {
+        try connection.rows("""
+            SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.refunded_minor, p.created_at, o.event_id, o.status AS order_status,
+                   e.status AS event_status,
+                   CASE WHEN o.id IS NULL THEN 'order_missing'
+                        WHEN o.status = 'refunded' THEN 'kept_after_refund'
+                        ELSE 'event_cancelled' END AS reason
+            FROM payment p
+            LEFT JOIN orders o ON o.id = p.order_id
+            LEFT JOIN event e ON e.id = o.event_id
+            WHERE (o.id IS NULL AND ? IS NULL)
+               OR (o.status = 'refunded' AND p.amount_minor > p.refunded_minor)
+               OR (e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded'))
+            HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR created_at >= ?)
+            """, [scope.eventID] + event + since).map { row in
+            let payment: String = try row.get("id"), reason: String = try row.get("reason")
+            return Finding(key: "payment_unexpected/\(payment)", kind: .paymentUnexpected, eventID: try row.get("event_id"),
+                           nodeID: try row.get("node_id"), entityID: payment, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           detail: "payment \(payment) of \(try row.get("amount_minor", as: Int64.self)) for order "
+                               + "\(try row.get("order_id", as: String.self)): \(reason.replacingOccurrences(of: "_", with: " "))",
+                           refund: nil)
+        }
+    }
+
+    func duplicatePaymentReferences() throws -> [Finding] {
+        try connection.rows("""
+            SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(p.created_at) AS last_use,
+                   GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
+            FROM payment p LEFT JOIN orders o ON o.id = p.order_id
+            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR p.created_at >= ?)
+            GROUP BY p.reference HAVING COUNT(*) > 1
+            """, event + since).map { row in
+            let reference: String = try row.get("reference")
+            return Finding(key: "duplicate_payment_reference/\(reference)", kind: .duplicatePaymentReference, eventID: try row.get("event_id"),
+                           nodeID: nil, entityID: reference, occurredAt: Timestamp(sqlText: try row.get("last_use")),
+                           detail: "reference \(reference) on \(try row.get("uses", as: Int.self)) payments: \(try row.get("payments", as: String.self))",
+                           refund: nil)
+        }
+    }
+
+    func duplicateIdempotencyKeys() throws -> [Finding] {
+        try connection.rows("""
+            SELECT idempotency_key, COUNT(*) AS uses, MIN(event_id) AS event_id, MAX(created_at) AS last_use,
+                   GROUP_CONCAT(id ORDER BY id SEPARATOR ', ') AS orders
+            FROM orders WHERE (? IS NULL OR event_id = ?) AND (? IS NULL OR created_at >= ?)
+            GROUP BY idempotency_key HAVING COUNT(*) > 1
+            """, event + since).map { row in
+            let key: String = try row.get("idempotency_key")
+            return Finding(key: "duplicate_idempotency_key/\(key)", kind: .duplicateIdempotencyKey, eventID: try row.get("event_id"),
+                           nodeID: nil, entityID: key, occurredAt: Timestamp(sqlText: try row.get("last_use")),
+                           detail: "idempotency key \(key) on \(try row.get("uses", as: Int.self)) orders: \(try row.get("orders", as: String.self))",
+                           refund: nil)
+        }
+    }
+
+    func overdueRefunds() throws -> [Finding] {
+        let deadline = Timestamp(milliseconds: now.milliseconds - scope.refundDelaySeconds * 1000)
+        return try connection.rows("""
+            SELECT r.id, r.order_id, r.node_id, r.amount_minor, r.origin, r.created_at, o.event_id
+            FROM refund r LEFT JOIN orders o ON o.id = r.order_id
+            WHERE r.status = 'pending' AND r.created_at < ? AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR r.created_at >= ?)
+            """, [deadline.sqlText] + event + since).map { row in
+            let refund: String = try row.get("id")
+            return Finding(key: "refund_overdue/\(refund)", kind: .refundOverdue, eventID: try row.get("event_id"), nodeID: try row.get("node_id"),
+                           entityID: refund, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           detail: "refund \(refund) of \(try row.get("amount_minor", as: Int64.self)) for order \(try row.get("order_id", as: String.self)) "
+                               + "(\(try row.get("origin", as: String.self))) queued since \(try row.get("created_at", as: String.self)), not paid out",
+                           refund: nil)
+        }
+    }
+
+    // MARK: Nodes
+
+    func silentNodes() throws -> [Finding] {
+        let deadline = Timestamp(milliseconds: now.milliseconds - scope.silenceSeconds * 1000)
+        return try connection.rows("""
+            SELECT id, last_seen_at, outbox_pending, oldest_pending_at FROM node WHERE last_seen_at IS NULL OR last_seen_at < ?
+            """, [deadline.sqlText]).map { row in
+            let node: String = try row.get("id")
+            let lastSeen = try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
+            let silent = lastSeen.map { "\((now.milliseconds - $0.milliseconds) / 1000)s" } ?? "ever"
+            return Finding(key: "node_silent/\(node)", kind: .nodeSilent, eventID: nil, nodeID: node, entityID: node, occurredAt: lastSeen,
+                           detail: "\(node) silent for \(silent); \(try row.get("outbox_pending", as: Int64.self)) records pending at its last push",
+                           refund: nil)
+        }
+    }
+}

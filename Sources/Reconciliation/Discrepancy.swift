@@ -1,0 +1,73 @@
+import SyncWire
+
+/// The kinds of disagreement the reconciliation job finds, each with its severity and whether
+/// the job settles it by itself.
+public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
+    /// A seat with live tickets from more than one sale. The earliest sale keeps it (ties: lower
+    /// node id, then ticket code); every other ticket is refunded.
+    case seatDoubleSold = "seat_double_sold"
+    /// A category with more occupied places than its capacity; the latest sales beyond it are refunded.
+    case categoryOversold = "category_oversold"
+    /// An event with more occupied places than its capacity (after category overflow); the latest
+    /// sales beyond it are refunded.
+    case eventOversold = "event_oversold"
+    /// A node sold more of a category than its accepted allocation.
+    case nodeOverAllocation = "node_over_allocation"
+    /// A confirmed order whose captured payments do not add up to its total (unpaid, underpaid, overpaid).
+    case paymentMismatch = "payment_mismatch"
+    /// A payment for an order central does not have, for a refunded order that kept the money,
+    /// or for an event cancelled centrally whose tickets are still live.
+    case paymentUnexpected = "payment_unexpected"
+    /// The same card terminal reference on more than one payment.
+    case duplicatePaymentReference = "duplicate_payment_reference"
+    /// The same idempotency key on more than one order.
+    case duplicateIdempotencyKey = "duplicate_idempotency_key"
+    /// A refund queued (event cancelled, or ordered by central) but not paid out after the delay.
+    case refundOverdue = "refund_overdue"
+    /// A node central has not heard from for longer than the threshold.
+    case nodeSilent = "node_silent"
+
+    /// How urgent it is.
+    public var severity: Severity {
+        switch self {
+        case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
+        case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue: .high
+        case .nodeOverAllocation, .nodeSilent: .warning
+        }
+    }
+
+    /// True when the job settles it with a refund order to the node that sold the ticket.
+    public var settlesWithRefund: Bool { severity == .critical }
+}
+
+/// Severity, most urgent first.
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case critical, high, warning
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One discrepancy as a check found it.
+public struct Finding: Sendable, Codable, Equatable {
+    /// Stable across runs: the same disagreement always has the same key.
+    public let key: String
+    public let kind: DiscrepancyClass
+    public let eventID: String?
+    public let nodeID: String?
+    public let entityID: String
+    /// When the sale (or refund, or last contact) behind it happened.
+    public let occurredAt: Timestamp?
+    public let detail: String
+    /// For classes settled by refund: what to refund, and where.
+    public let refund: RefundTarget?
+
+    public var severity: Severity { kind.severity }
+}
+
+/// Tickets of one order at one node that must be refunded.
+public struct RefundTarget: Sendable, Codable, Equatable {
+    public let nodeID: String
+    public let orderID: String
+    public let ticketCodes: [String]
+}
