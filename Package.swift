@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "TestSupport", "boxoffice"]),
+        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),
         .testTarget(name: "SyncTests", dependencies: ["Ticketing", "Central", "Reconciliation", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
                                                       "TestSupport", "venue-syncd", "central", "boxoffice"]),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Ticketing
 
 @Suite struct CommandTests {
     @Test func versionAndUsageErrorsReadExactly() throws {
@@ -119,7 +120,7 @@ import Testing
         let status = try node.run(["status", "--json"], session: node.directory.file("nobody.session"))
         #expect(status.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        #expect(object["node_id"] as? String == "TEST-1" && object["schema_version"] as? Int == 2)
+        #expect(object["node_id"] as? String == "TEST-1" && object["schema_version"] as? Int == NodeSchema.migrator.latestVersion)
     }
 
     @Test func aMissingDatabaseIsNotFound() throws {
