@@ -175,7 +175,6 @@ struct SalesGenerator {
         let critical = first.discrepancies.filter { $0.finding.kind.settlesWithRefund }
         #expect(first.settledNow.count == critical.count && critical.allSatisfy { $0.settlement != nil })
         #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'refund.ordered'") == critical.count)
-        print("reconcile over \(rows) rows: \(String(format: "%.2f", first.seconds)) s")
 
         let second = try reconciler.run(scope: ReconciliationScope(), dryRun: false, now: now)
         #expect(Set(second.discrepancies.map(\.finding.key)) == g.expected && second.discrepancies.allSatisfy { !$0.isNew })
