@@ -114,7 +114,6 @@ public struct Sales {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)
             """, [paymentID, orderID, payment.method.rawValue, payment.amountMinor, category.currency, payment.tenderedMinor,
                   payment.changeMinor, payment.reference, now.milliseconds])
-        try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID)
         try node.outbox.append(.orderPlaced, id: orderID, payload: OrderPlacedRecord(
             orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
             idempotencyKey: key, holdID: holdID,
@@ -129,7 +128,9 @@ public struct Sales {
                               detail: ["event": reservation.event.id, "category": category.code,
                                        "tickets": String(reservation.quantity), "total_minor": String(total),
                                        "method": payment.method.rawValue])
-        return try Receipt.load(orderID: orderID, replayed: false, from: db)
+        let receipt = try Receipt.load(orderID: orderID, replayed: false, from: db)
+        if customerID != nil { try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, receipt: receipt) }
+        return receipt
     }
 
     /// The earlier order for `key`, if any; a different request under the same key is refused.
