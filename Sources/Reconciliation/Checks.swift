@@ -194,12 +194,15 @@ struct Checks {
                    e.status AS event_status,
                    CASE WHEN o.id IS NULL THEN 'order_missing'
                         WHEN o.status = 'refunded' THEN 'kept_after_refund'
+                        WHEN o.status = 'cancelled' THEN 'kept_after_cancellation'
                         ELSE 'event_cancelled' END AS reason
             FROM payment p
             LEFT JOIN orders o ON o.id = p.order_id
             LEFT JOIN event e ON e.id = o.event_id
             WHERE (o.id IS NULL AND ? IS NULL)
                OR (o.status = 'refunded' AND p.amount_minor > p.refunded_minor)
+               OR (o.status = 'cancelled' AND p.amount_minor > p.refunded_minor
+                   AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id AND r.status = 'pending'))
                OR (e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded'))
             HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR created_at >= ?)
             """, [scope.eventID] + event + since).map { row in

@@ -15,8 +15,8 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     case nodeOverAllocation = "node_over_allocation"
     /// A confirmed order whose captured payments do not add up to its total (unpaid, underpaid, overpaid).
     case paymentMismatch = "payment_mismatch"
-    /// A payment for an order central does not have, for a refunded order that kept the money,
-    /// or for an event cancelled centrally whose tickets are still live.
+    /// A payment for an order central does not have, for a refunded or cancelled order that kept
+    /// the money (no refund pending), or for an event cancelled centrally whose tickets are still live.
     case paymentUnexpected = "payment_unexpected"
     /// The same card terminal reference on more than one payment.
     case duplicatePaymentReference = "duplicate_payment_reference"

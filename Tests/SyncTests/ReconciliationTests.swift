@@ -142,6 +142,8 @@ struct SalesGenerator {
         g.expect("payment_unexpected/p-ghost")
         try g.sale("kept", node: "NODE-A", event: "MEGA", category: "GA", minute: 504, paid: 1000, status: "refunded")
         g.expect("payment_unexpected/p-kept")
+        try g.sale("kept-cancelled", node: "NODE-B", event: "MEGA", category: "GA", minute: 504, paid: 1000, status: "cancelled")
+        g.expect("payment_unexpected/p-kept-cancelled")
         try g.event("GONE", capacity: nil, status: "cancelled", categories: [("GA", 10)], allocations: [("GA", "NODE-A", 10)])
         try g.sale("gone", node: "NODE-A", event: "GONE", category: "GA", minute: 505, paid: 1000)
         g.expect("payment_unexpected/p-gone")
