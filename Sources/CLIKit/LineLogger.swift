@@ -36,5 +36,4 @@ public final class LineLogger: @unchecked Sendable {  // writes go through `lock
 
     public func info(_ event: String, _ metadata: [String: String] = [:]) { log(.info, event, metadata) }
     public func warning(_ event: String, _ metadata: [String: String] = [:]) { log(.warning, event, metadata) }
-    public func error(_ event: String, _ metadata: [String: String] = [:]) { log(.error, event, metadata) }
 }

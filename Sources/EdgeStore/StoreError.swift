@@ -55,8 +55,6 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isBusy: Bool { code.primary == .busy || code.primary == .locked }
     /// A UNIQUE or PRIMARY KEY constraint failed.
     public var isUniqueViolation: Bool { code == .constraintUnique || code == .constraintPrimaryKey }
-    /// Any constraint (unique, check, foreign key, not null) failed.
-    public var isConstraintViolation: Bool { code.primary == .constraint }
 
     public var description: String {
         var text = "SQLite error \(code): \(message)"

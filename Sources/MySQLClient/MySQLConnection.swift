@@ -168,9 +168,6 @@ public final class MySQLConnection {
         }
     }
 
-    /// True when the server still answers.
-    public func ping() -> Bool { mysql_ping(handle) == 0 }
-
     static func error(_ handle: UnsafeMutablePointer<MYSQL>, sql: String?) -> MySQLError {
         MySQLError(code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
                    message: String(cString: mysql_error(handle)), sql: sql)

@@ -11,7 +11,7 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     private var buckets = [Int](repeating: 0, count: DaemonMetrics.bucketBounds.count)
     private var latencyCount = 0
     private var latencySum = 0.0
-    private(set) var mode: CentralMode = .unknown
+    private var mode: CentralMode = .unknown
 
     func record(_ report: CycleReport) {
         lock.withLock {
@@ -28,8 +28,6 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             }
         }
     }
-
-    var currentMode: CentralMode { lock.withLock { mode } }
 
     /// Prometheus text exposition format 0.0.4.
     func exposition(node: String, status: SyncStatus?) -> String {

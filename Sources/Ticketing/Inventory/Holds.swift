@@ -101,15 +101,7 @@ extension Inventory {
         }
     }
 
-    /// Expires every active hold past its time, giving its inventory back. Called by every sale
-    /// and hold (inside their transaction) and by reads of availability, so expired holds free
-    /// their seats without anyone calling release.
-    @discardableResult
-    public func expireHolds() throws -> Int {
-        guard try hasExpiredHolds(eventID: nil) else { return 0 }
-        return try db.write { try sweepExpiredHolds(eventID: nil) }
-    }
-
+    /// True when an active hold of the event (of any event when nil) is past its time.
     func hasExpiredHolds(eventID: String?) throws -> Bool {
         let now = node.clock.now().milliseconds
         let found: Int? = if let eventID {
@@ -120,7 +112,9 @@ extension Inventory {
         return found != nil
     }
 
-    /// Expires due holds inside the caller's write transaction.
+    /// Expires due holds inside the caller's write transaction, giving their inventory back.
+    /// Every sale, hold and availability read calls it first, so expired holds free their
+    /// seats without anyone calling release.
     @discardableResult
     func sweepExpiredHolds(eventID: String?) throws -> Int {
         let now = node.clock.now().milliseconds
