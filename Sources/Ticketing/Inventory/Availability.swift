@@ -74,8 +74,7 @@ extension Inventory {
             _ = try eventState(eventID)
             let codes: [String]
             if let categoryCode {
-                let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
-                guard snapshot.category.kind == .seated else {
+                guard try categoryState(eventID: eventID, code: categoryCode).kind == .seated else {
                     throw TicketingError.invalidInput("\(categoryCode) is general admission and has no seats")
                 }
                 codes = [categoryCode]

@@ -141,8 +141,8 @@ extension Inventory {
         let seats = try heldSeats(hold.id)
         try setSeats(seats, eventID: hold.eventID, to: "sold", from: "held")
         try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
-        let snapshot = try loadSnapshot(eventID: hold.eventID, categoryCode: hold.categoryCode)
-        return Reservation(event: snapshot.event, category: snapshot.category, quantity: hold.quantity, seats: seats)
+        return Reservation(event: try eventState(hold.eventID), category: try categoryState(eventID: hold.eventID, code: hold.categoryCode),
+                           quantity: hold.quantity, seats: seats)
     }
 
     /// Marks a hold confirmed by `orderID`.

@@ -29,14 +29,7 @@ public struct Inventory {
 
     func loadSnapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
         let event = try eventState(eventID)
-        guard let categoryRow = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?",
-                                           [eventID, categoryCode]) else {
-            let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
-                .map { try $0.get(0, as: String.self) }
-            throw TicketingError.notFound("event \(eventID) has no category '\(categoryCode.prefix(40))' "
-                                          + "(categories: \(known.joined(separator: ", ")))")
-        }
-        let category = try CategoryState(categoryRow)
+        let category = try categoryState(eventID: eventID, code: categoryCode)
         let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
                                     [eventID, categoryCode]).map(AllocationState.init)
         let seats = category.kind == .seated ? try seatStates(eventID: eventID, categoryCode: categoryCode) : []
@@ -48,6 +41,17 @@ public struct Inventory {
             throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
         }
         return try EventState(row)
+    }
+
+    /// A category of an event; not found names the event's categories.
+    func categoryState(eventID: String, code: String) throws -> CategoryState {
+        guard let row = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?", [eventID, code]) else {
+            let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
+                .map { try $0.get(0, as: String.self) }
+            throw TicketingError.notFound("event \(eventID) has no category '\(code.prefix(40))' "
+                                          + "(categories: \(known.joined(separator: ", ")))")
+        }
+        return try CategoryState(row)
     }
 
     func seatStates(eventID: String, categoryCode: String) throws -> [SeatState] {
