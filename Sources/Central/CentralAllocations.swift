@@ -185,7 +185,7 @@ public struct CentralAllocations {
             try connection.execute("""
                 UPDATE allocation SET proposal_status = 'rejected', proposal_error = ?, updated_at = ?
                 WHERE event_id = ? AND category_code = ? AND node_id = ?
-                """, [String((response.reason ?? "rejected").prefix(500)), now.sqlText] + key)
+                """, [SyncLimits.clip(response.reason ?? "rejected", to: 500), now.sqlText] + key)
             try connection.execute("DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'", key)
             try connection.execute("UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'", key)
         }

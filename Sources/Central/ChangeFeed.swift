@@ -29,19 +29,17 @@ public struct ChangeFeed {
         return seq
     }
 
-    /// Up to `limit` changes for `node` after `seq`, in sequence order.
-    public func changes(after seq: Int64, node: String, limit: Int) throws -> [Change] {
-        try connection.rows("""
+    /// Up to `limit` changes for `node` after `seq`, in sequence order, with the change at `seq`
+    /// itself (so the node can check it is the one it applied).
+    public func changes(after seq: Int64, node: String, limit: Int) throws -> ChangePage {
+        let rows = try connection.rows("""
             SELECT seq, change_type, entity_id, payload FROM change_log
-            WHERE seq > ? AND node_id IN ('', ?) ORDER BY seq LIMIT ?
-            """, [seq, node, limit]).map { row in
+            WHERE seq >= ? AND node_id IN ('', ?) ORDER BY seq LIMIT ?
+            """, [seq, node, limit + 1]).map { row in
             Change(seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
                    payload: try row.get("payload"))
         }
-    }
-
-    /// The newest sequence number (0 before the first change).
-    public func latest() throws -> Int64 {
-        try connection.scalar("SELECT value FROM change_sequence WHERE id = 1") ?? 0
+        let anchor = rows.first?.seq == seq ? rows.first : nil
+        return ChangePage(changes: Array(rows.drop(while: { $0.seq <= seq }).prefix(limit)), anchor: anchor)
     }
 }

@@ -5,6 +5,8 @@ import SyncWire
 public struct NodeReport: Sendable, Codable, Equatable {
     public let id: String
     public let protocolVersion: Int
+    /// The node's epoch: moved on by every restore of its database.
+    public let epoch: Int64
     /// The node's outbox records central has stored.
     public let acknowledgedSeq: Int64
     public let recordsApplied: Int64
@@ -18,8 +20,10 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let changesBehind: Int64
     public let lastPushAt: Timestamp?
     public let lastSeenAt: Timestamp?
-    /// Seconds since central last heard from the node.
+    /// Seconds since central last heard from the node (central's clock).
     public let silentSeconds: Int64?
+    /// How far the node's clock was ahead of central's (negative: behind) at its last push.
+    public let clockOffsetSeconds: Int64?
 }
 
 /// The `central nodes` report.
@@ -37,20 +41,35 @@ public struct NodesReport {
             let oldest = try row.get("oldest_pending_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
             let lastSeen = try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
             return NodeReport(
-                id: try row.get("id"), protocolVersion: try row.get("protocol_version"), acknowledgedSeq: try row.get("acknowledged_seq"),
+                id: try row.get("id"), protocolVersion: try row.get("protocol_version"), epoch: try row.get("epoch"),
+                acknowledgedSeq: try row.get("acknowledged_seq"),
                 recordsApplied: try row.get("records_applied"), recordsParked: try row.get("records_parked"),
                 outboxPending: try row.get("outbox_pending"),
                 lagSeconds: oldest.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
                 pullCursor: try row.get("pull_cursor"), changesBehind: try row.get("behind"),
                 lastPushAt: try row.get("last_push_at", as: String?.self).flatMap(Timestamp.init(sqlText:)), lastSeenAt: lastSeen,
-                silentSeconds: lastSeen.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) })
+                silentSeconds: lastSeen.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
+                clockOffsetSeconds: try row.get("clock_offset_ms", as: Int64?.self).map { $0 / 1000 })
         }
     }
 
     /// A node's parked records with their errors, oldest first.
-    public func parked(node: String) throws -> [(seq: Int64, type: String, entityID: String, error: String)] {
+    public func parked(node: String) throws -> [ParkedRecord] {
         try connection.rows("""
-            SELECT seq, record_type, entity_id, error FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
-            """, [node]).map { (try $0.get("seq"), try $0.get("record_type"), try $0.get("entity_id"), try $0.get("error") ?? "") }
+            SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
+            """, [node]).map { row in
+            ParkedRecord(seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
+                         error: try row.get("error") ?? "", receivedAt: Timestamp(sqlText: try row.get("received_at")))
+        }
     }
+}
+
+/// A record central could never apply, kept with its error until it is applied again.
+public struct ParkedRecord: Sendable, Codable, Equatable {
+    public let seq: Int64
+    public let type: String
+    public let entityID: String
+    public let error: String
+    /// When central received it.
+    public let receivedAt: Timestamp?
 }

@@ -13,10 +13,11 @@ struct RecordApplier {
     let nodeID: String
     let now: Timestamp
 
-    /// Throws for a record that can never be applied (unknown type, malformed payload).
+    /// Throws a data error for a record that can never be applied (unknown type, malformed
+    /// payload, a value too long for its column), any other error for a failure to retry.
     func apply(_ record: OutboxRecord) throws {
         guard let type = SyncRecordType(rawValue: record.type) else {
-            throw CentralError.rejected(code: "unknown_record", message: "unknown record type '\(record.type)'")
+            throw UnappliableRecord(reason: "unknown record type '\(SyncLimits.clip(record.type, to: 60))' (a newer node?)")
         }
         switch type {
         case .orderPlaced: try orderPlaced(try JSONText.decode(OrderPlacedRecord.self, from: record.payload))
@@ -89,7 +90,7 @@ struct RecordApplier {
                 INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at, completed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [refund.refundID, refund.orderID, refund.paymentID, nodeID, refund.amountMinor, refund.currency,
-                      String(refund.reason.prefix(500)), refund.origin, refund.status, refund.createdAt.sqlText, refund.completedAt?.sqlText])
+                      refund.reason, refund.origin, refund.status, refund.createdAt.sqlText, refund.completedAt?.sqlText])
             for code in refund.ticketCodes {
                 try connection.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?) ON DUPLICATE KEY UPDATE refund_id = refund_id",
                                        [refund.refundID, code])
@@ -133,6 +134,6 @@ struct RecordApplier {
         try connection.execute("""
             INSERT INTO sync_conflict (kind, node_id, entity_id, detail, created_at) VALUES (?, ?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE id = id
-            """, [kind, nodeID, entity, String(detail.prefix(1000)), now.sqlText])
+            """, [kind, nodeID, entity, SyncLimits.clip(detail, to: 1000), now.sqlText])
     }
 }

@@ -23,6 +23,8 @@ public struct ResultCode: Equatable, Hashable, Sendable, CustomStringConvertible
     public static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
     public static let mismatch = ResultCode(rawValue: SQLITE_MISMATCH)
     public static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    public static let tooBig = ResultCode(rawValue: SQLITE_TOOBIG)
+    public static let range = ResultCode(rawValue: SQLITE_RANGE)
     public static let constraintUnique = ResultCode(rawValue: SQLITE_CONSTRAINT | (8 << 8))
     public static let constraintPrimaryKey = ResultCode(rawValue: SQLITE_CONSTRAINT | (6 << 8))
     public static let constraintCheck = ResultCode(rawValue: SQLITE_CONSTRAINT | (1 << 8))
@@ -53,8 +55,22 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The writer lock stayed taken for longer than the busy timeout.
     public var isBusy: Bool { code.primary == .busy || code.primary == .locked }
-    /// A UNIQUE or PRIMARY KEY constraint failed.
-    public var isUniqueViolation: Bool { code == .constraintUnique || code == .constraintPrimaryKey }
+    /// The values themselves were refused (a constraint, a type, a size): retrying the same
+    /// values cannot help. Every other error (busy, a full disk, I/O, corruption) is operational.
+    public var isDataError: Bool { [.constraint, .mismatch, .tooBig, .range].contains(code.primary) }
+
+    /// A short word for an operational error, as sync health reports it (`disk_full`, `io_error`…).
+    public var cause: String {
+        switch code.primary {
+        case .full: "disk_full"
+        case .ioError: "io_error"
+        case .busy, .locked: "busy"
+        case .corrupt, .notADatabase: "corrupt"
+        case .readOnly: "read_only_file"
+        case .cannotOpen: "cannot_open"
+        default: "database_error"
+        }
+    }
 
     public var description: String {
         var text = "SQLite error \(code): \(message)"

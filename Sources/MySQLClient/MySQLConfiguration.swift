@@ -2,7 +2,7 @@ import Foundation
 
 /// Where and how to connect: parsed from a URL, with the password from the environment.
 ///
-/// `mysql://USER@HOST[:PORT]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=required&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30]`
+/// `mysql://USER@HOST[:PORT]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=required&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30&lock_wait_timeout=10&idle_transaction_timeout=60]`
 ///
 /// The password never comes from the URL (it would show in `ps` and in logs): it is read from
 /// `CENTRAL_PASSWORD`, or from the file named by `CENTRAL_PASSWORD_FILE`.
@@ -30,6 +30,11 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var connectTimeout: Int
     public var readTimeout: Int
     public var writeTimeout: Int
+    /// Seconds a statement waits for a row lock before failing with 1205 (server default: 50).
+    public var lockWaitTimeout: Int
+    /// Seconds the server keeps a transaction whose client went silent (a frozen network, a
+    /// killed process) before ending it and releasing its locks (server default: hours).
+    public var idleTransactionTimeout: Int
 
     /// Parses `url` and reads the password from `environment`.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -46,7 +51,8 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         }
         var query = [String: String]()
         for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set = ["socket", "tls", "ssl_ca", "connect_timeout", "read_timeout", "write_timeout"]
+        let known: Set = ["socket", "tls", "ssl_ca", "connect_timeout", "read_timeout", "write_timeout", "lock_wait_timeout",
+                          "idle_transaction_timeout"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
             throw MySQLError(code: 0, message: "unknown central URL option '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
@@ -70,6 +76,8 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         self.connectTimeout = try seconds("connect_timeout", default: 5)
         self.readTimeout = try seconds("read_timeout", default: 30)
         self.writeTimeout = try seconds("write_timeout", default: 30)
+        self.lockWaitTimeout = try seconds("lock_wait_timeout", default: 10)
+        self.idleTransactionTimeout = try seconds("idle_transaction_timeout", default: 60)
         self.password = try Self.password(from: environment)
     }
 

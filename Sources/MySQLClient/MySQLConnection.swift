@@ -53,7 +53,10 @@ public final class MySQLConnection {
                                            configuration.socket, 0)
         // Throwing once every property is set runs deinit, which closes the handle.
         guard connected != nil else { throw Self.error(handle, sql: nil) }
-        try executeScript("SET time_zone = '+00:00';SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+        connectionID = UInt64(mysql_thread_id(handle))
+        try executeScript(Self.sessionSetup(configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")))
+        let server = try row("SELECT @@hostname, @@port")
+        serverIdentity = "\(try server?.get(0, as: String.self) ?? "?"):\(try server?.get(1, as: Int.self) ?? 0)"
     }
 
     deinit {
@@ -61,8 +64,32 @@ public final class MySQLConnection {
         mysql_close(handle)
     }
 
-    /// The server's version string (`10.11.6-MariaDB-0+deb12u1`).
-    public var serverVersion: String { String(cString: mysql_get_server_info(handle)) }
+    /// The server's id for this session (`CONNECTION_ID()`), to end it from another session.
+    public private(set) var connectionID: UInt64 = 0
+    /// `host:port` as the server names itself: tells whether two sessions are on the same server
+    /// (a cluster's members each number their sessions on their own).
+    public private(set) var serverIdentity = ""
+
+    /// UTC, strict SQL, and bounded waits: a row lock is waited for `lockWaitTimeout` at most, and
+    /// a transaction whose client went silent is ended after `idleTransactionTimeout`, so a session
+    /// orphaned by a frozen network cannot hold its locks for hours. MariaDB has a timeout for idle
+    /// transactions only; MySQL 8 has none, so there the idle timeout of the whole session serves.
+    static func sessionSetup(_ configuration: MySQLConfiguration, mariaDB: Bool) -> String {
+        [
+            "SET time_zone = '+00:00'",
+            "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+            "SET SESSION innodb_lock_wait_timeout = \(configuration.lockWaitTimeout)",
+            mariaDB ? "SET SESSION idle_transaction_timeout = \(configuration.idleTransactionTimeout)"
+                : "SET SESSION wait_timeout = \(configuration.idleTransactionTimeout)",
+        ].joined(separator: ";\n")
+    }
+
+    /// Ends another session of this user on this server (`KILL CONNECTION`), rolling back its
+    /// transaction and releasing its locks. Used on reconnecting, for the session the lost
+    /// connection left behind.
+    public func kill(connection id: UInt64) throws {
+        try executeScript("KILL CONNECTION \(id)")
+    }
 
     // MARK: Statements
 

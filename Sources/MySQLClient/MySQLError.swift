@@ -1,26 +1,44 @@
 /// An error from the MySQL/MariaDB server or client library, with the codes callers act on.
 ///
 /// Keeps `mysql_errno` and `mysql_sqlstate` as the server sent them, the message, and the SQL
-/// that failed (never the bound values). ``kind`` maps the codes once, here, to the few cases
-/// the sync engine decides on.
+/// that failed (never the bound values). ``kind`` maps the codes once, here, to the cases the
+/// sync engine and the tools decide on, and ``isDataError`` splits every error in two:
+/// - *data*: these values can never be stored (too long, out of range, a constraint) — the
+///   record carrying them is parked, and the rest flows;
+/// - *operational*: everything else (read-only, privileges, a full table, a timeout, a killed
+///   query, a lost connection, a missing table, a bug) — the work is rolled back and retried,
+///   never skipped.
 public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What the caller should make of an error.
     public enum Kind: String, Sendable, Equatable {
         /// 1290 (`--read-only`) or 1836 (read-only mode): central is being rolled back; retry later.
-        case readOnly
-        /// 1062: a unique key already holds the value.
-        case duplicateKey
+        case readOnly = "read_only"
+        /// 1062: a unique key already holds the value (a data error).
+        case duplicateKey = "duplicate_key"
         /// 1213: chosen as deadlock victim; the transaction was rolled back, retry it.
         case deadlock
         /// 1205: a lock wait timed out; retry.
-        case lockWaitTimeout
-        /// 2006 / 2013: the connection went away mid-conversation; reconnect and retry.
-        case connectionLost
-        /// 2002 / 2003 / 2005: no server at that address; central is unreachable.
-        case cannotConnect
-        /// 1044 / 1045: wrong user, password or grants; retrying will not help.
-        case accessDenied
-        /// Anything else: the statement or the data is wrong.
+        case lockWaitTimeout = "lock_wait_timeout"
+        /// 2006 / 2013 / 2055, 1053 (shutdown), 1927 (killed): the connection is gone; reconnect and retry.
+        case connectionLost = "connection_lost"
+        /// 2002 / 2003 / 2005, 1040 (too many connections): no server to talk to; central is unreachable.
+        case cannotConnect = "cannot_connect"
+        /// 1045: wrong user or password.
+        case accessDenied = "access_denied"
+        /// 1044, 1142, 1143, 1227, 1370: the user lacks a grant; retry once an administrator grants it.
+        case privileges
+        /// 1114 (table full), 1021 (disk full), 1037/1038/1041 (memory), 1030 (storage engine),
+        /// 1203/1226 (user limits): the server is short of something; retry later.
+        case resources
+        /// 1969 / 3024 (statement time limit), 1317 (query killed): retry.
+        case interrupted
+        /// 1146, 1054, 1364: a table or column is missing or differs: the schema is not what the
+        /// client expects (run the migrations); retry after.
+        case schema
+        /// SQLSTATE class 22 (data exception) or 23 (integrity constraint), and 1366, 1265, 1411:
+        /// the values themselves can never be stored.
+        case data
+        /// Anything else (a syntax error, a client-side problem): operational, retried.
         case other
     }
 
@@ -44,21 +62,26 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The case this error falls into.
     public var kind: Kind {
         switch code {
-        case 1290, 1836: .readOnly
-        case 1062: .duplicateKey
-        case 1213: .deadlock
-        case 1205: .lockWaitTimeout
-        case 2006, 2013, 2055: .connectionLost
-        case 2002, 2003, 2005: .cannotConnect
-        case 1044, 1045: .accessDenied
-        default: .other
+        case 1290, 1836: return .readOnly
+        case 1062: return .duplicateKey
+        case 1213: return .deadlock
+        case 1205: return .lockWaitTimeout
+        case 2006, 2013, 2055, 1053, 1927: return .connectionLost
+        case 2002, 2003, 2005, 1040: return .cannotConnect
+        case 1045: return .accessDenied
+        case 1044, 1142, 1143, 1227, 1370: return .privileges
+        case 1114, 1021, 1037, 1038, 1041, 1030, 1203, 1226: return .resources
+        case 1969, 3024, 1317: return .interrupted
+        case 1146, 1054, 1364: return .schema
+        case 1366, 1265, 1411: return .data
+        default:
+            return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") ? .data : .other
         }
     }
 
-    /// True for errors that a later retry of the same work can overcome.
-    public var isTransient: Bool {
-        [.readOnly, .deadlock, .lockWaitTimeout, .connectionLost, .cannotConnect].contains(kind)
-    }
+    /// True when the values can never be stored, whatever is retried: the only errors that park
+    /// a record. Every other error is operational: roll back, retry, skip nothing.
+    public var isDataError: Bool { kind == .data || kind == .duplicateKey }
 
     /// True when the connection can no longer be used.
     public var breaksConnection: Bool { kind == .connectionLost || kind == .cannotConnect }

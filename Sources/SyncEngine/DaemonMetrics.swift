@@ -1,4 +1,5 @@
 import Foundation
+import SyncWire
 import Ticketing
 
 /// Counters and the push-latency histogram, shared by the sync thread (writes) and the HTTP

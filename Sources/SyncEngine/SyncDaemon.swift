@@ -5,7 +5,6 @@ import CLIKit
 import EdgeStore
 import Foundation
 import HTTPServer
-import MySQLClient
 import SyncWire
 import Ticketing
 
@@ -22,43 +21,53 @@ public final class SyncDaemon {
     /// How the daemon runs.
     public struct Options: Sendable {
         public var databasePath: String
-        public var central: MySQLConfiguration
+        /// Where central is, without secrets (for the log).
+        public var centralDescription: String
         public var interval: Double = 2
         public var batchSize = 500
         public var once = false
         /// `host:port` for `/health` and `/metrics`, if any.
         public var httpHost: String?
         public var httpPort = 9464
-        /// The longest wait between probes of a read-only or unreachable central.
+        /// The longest wait between probes of a central that is not writable.
         public var maxBackoff: Double = 30
         public var databaseOptions = Database.Options()
 
-        public init(databasePath: String, central: MySQLConfiguration) {
+        public init(databasePath: String, centralDescription: String) {
             self.databasePath = databasePath
-            self.central = central
+            self.centralDescription = centralDescription
         }
     }
 
     /// Exit codes.
     public enum ExitCode {
         public static let ok: Int32 = 0
-        /// `--once` found central read-only or unreachable: try again later (EX_TEMPFAIL).
+        /// `--once` found central read-only, unreachable or incompatible, or the node failed: try
+        /// again later (EX_TEMPFAIL).
         public static let centralUnavailable: Int32 = 75
     }
 
     let options: Options
+    let central: any CentralEndpoint
     let logger: LineLogger
     private let metrics = DaemonMetrics()
     private let stopSignal = StopSignal()
 
-    public init(options: Options, logger: LineLogger) {
+    public init(options: Options, central: any CentralEndpoint, logger: LineLogger) {
         self.options = options
+        self.central = central
         self.logger = logger
     }
 
     /// Runs until stopped (or one cycle with `once`) and returns the exit code.
     public func run() throws -> Int32 {
-        let lock = try InstanceLock(databasePath: options.databasePath)
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(databasePath: options.databasePath, owner: "venue-syncd")
+        } catch let busy as InstanceLock.Busy {
+            throw DaemonError(message: "another \(busy.holder) is already running for \(options.databasePath)"
+                              + (busy.pid.map { " (pid \($0))" } ?? ""))
+        }
         defer { withExtendedLifetime(lock) {} }
         let node = try VenueNode.open(path: options.databasePath, options: options.databaseOptions)
         let nodeID = try node.settings().nodeID
@@ -72,20 +81,21 @@ public final class SyncDaemon {
             logger.info("http.listening", ["address": "\(host):\(server!.port)"])
         }
         defer { server?.stop() }
-        logger.info("syncd.started", ["node": nodeID, "central": options.central.description, "interval": String(options.interval),
+        logger.info("syncd.started", ["node": nodeID, "central": options.centralDescription, "interval": String(options.interval),
                                       "batch": String(options.batchSize)])
         let stop = stopSignal
-        let engine = SyncEngine(node: node, central: options.central, batchSize: options.batchSize, shouldStop: { stop.isSet })
+        let engine = SyncEngine(node: node, central: central, batchSize: options.batchSize, shouldStop: { stop.isSet })
         var mode = CentralMode.unknown
         var failures = 0
         var nextProbe = Date.distantPast
         repeat {
-            // Writable: a full cycle. Read-only: pull only until a probe is due. Unreachable:
+            // Writable: a full cycle. Read-only: pull only until a probe is due. Anything else:
             // nothing until a probe is due. A probe is a full cycle.
             let probeDue = Date() >= nextProbe
             let report: CycleReport = switch (mode, probeDue) {
-            case (.unreachable, false): CycleReport(mode: .unreachable, pushSkipped: true)
             case (.readOnly, false): engine.cycle(push: false)
+            case (.unreachable, false), (.incompatible, false), (.nodeError, false):
+                CycleReport(mode: mode, pushSkipped: true)
             default: engine.cycle(push: true)
             }
             metrics.record(report)
@@ -99,7 +109,8 @@ public final class SyncDaemon {
                 failures += 1
                 nextProbe = Date().addingTimeInterval(backoff(failures))
             }
-            stopSignal.wait(seconds: mode == .unreachable ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval)
+            let waitsForProbe = mode != .writable && mode != .readOnly
+            stopSignal.wait(seconds: waitsForProbe ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval)
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
@@ -112,11 +123,19 @@ public final class SyncDaemon {
     }
 
     private func log(_ report: CycleReport, previous: CentralMode) {
+        if let taken = report.takenBack {
+            logger.warning("sync.taken_back", ["fork": String(taken.forkSeq), "central": String(taken.centralSeq),
+                                               "records": String(taken.recordsTakenBack), "orders": String(taken.orders),
+                                               "refunds": String(taken.refunds), "renumbered": String(taken.renumbered),
+                                               "not_applied": String(taken.notApplied.count), "epoch": String(taken.epoch)])
+        }
+        for note in report.notes { logger.warning(note.event, note.fields) }
         if report.mode != previous {
             let level: LineLogger.Level = report.mode == .writable ? .info : .warning
-            logger.log(level, "central.mode", ["mode": report.mode.rawValue, "was": previous.rawValue, "error": report.error ?? ""])
-        } else if let error = report.error, report.mode == .writable {
-            logger.warning("sync.retry", ["error": error])
+            logger.log(level, "central.mode", ["mode": report.mode.rawValue, "was": previous.rawValue, "cause": report.cause ?? "",
+                                               "error": report.error ?? ""])
+        } else if let error = report.error, !report.pushSkipped {
+            logger.warning("sync.retry", ["mode": report.mode.rawValue, "cause": report.cause ?? "", "error": error])
         }
         if report.pulled > 0 { logger.info("pull.applied", ["changes": String(report.pulled)]) }
         if report.pushed > 0 {
@@ -151,30 +170,6 @@ final class StopSignal: @unchecked Sendable {  // `flag` behind `lock`; the sema
             return source
         }
     }
-}
-
-/// One daemon per database: an exclusive `flock` on `DATABASE.syncd.lock`, released by the
-/// kernel however the process ends (SIGKILL included).
-final class InstanceLock {
-    private let descriptor: Int32
-
-    init(databasePath: String) throws {
-        let path = databasePath + ".syncd.lock"
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw DaemonError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let count = pread(descriptor, &buffer, buffer.count, 0)
-            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            close(descriptor)
-            throw DaemonError(message: "another venue-syncd is already running for \(databasePath)" + (holder.isEmpty ? "" : " (pid \(holder))"))
-        }
-        ftruncate(descriptor, 0)
-        let pid = Array("\(getpid())\n".utf8)
-        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-    }
-
-    deinit { close(descriptor) }
 }
 
 /// The daemon cannot start.
@@ -218,10 +213,12 @@ final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's s
     private func health() -> HTTPResponse {
         do {
             let (nodeID, status) = try readStatus()
-            let body = HealthBody(status: "ok", nodeID: nodeID, centralMode: status.mode.rawValue, modeSince: status.modeSince,
-                                  outboxPending: status.outboxPending, oldestPendingAt: status.oldestPendingAt,
+            let body = HealthBody(status: "ok", nodeID: nodeID, centralMode: status.mode.rawValue, centralCause: status.cause,
+                                  modeSince: status.modeSince, outboxPending: status.outboxPending, oldestPendingAt: status.oldestPendingAt,
                                   lastPushAt: status.lastPushAt, lastPullAt: status.lastPullAt, lagSeconds: status.lagSeconds,
-                                  parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError)
+                                  parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError,
+                                  epoch: status.epoch, recoveryPendingSince: status.recoveryPendingSince,
+                                  clockOffsetSeconds: status.clockOffsetSeconds)
             return HTTPResponse(status: 200, contentType: "application/json", body: JSONText.encode(body) + "\n")
         } catch {
             return HTTPResponse(status: 503, contentType: "application/json",
@@ -241,6 +238,7 @@ struct HealthBody: Encodable {
     let status: String
     let nodeID: String
     let centralMode: String
+    let centralCause: String?
     let modeSince: Timestamp?
     let outboxPending: Int
     let oldestPendingAt: Timestamp?
@@ -250,4 +248,9 @@ struct HealthBody: Encodable {
     let parkedAtCentral: Int
     let parkedAtNode: Int
     let lastError: String?
+    let epoch: Int64
+    /// Set after a restore until the node has taken its facts back from central (it does not sell meanwhile).
+    let recoveryPendingSince: Timestamp?
+    /// This node's clock minus central's, in seconds, at the last push.
+    let clockOffsetSeconds: Int64?
 }

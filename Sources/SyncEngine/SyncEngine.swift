@@ -1,12 +1,13 @@
-import Central
 import Dispatch
-import MySQLClient
+import EdgeStore
 import SyncWire
 import Ticketing
 
 /// What one sync cycle did.
 public struct CycleReport: Sendable, Equatable {
     public var mode: CentralMode
+    /// Why central is in that mode, when it is not plainly writable.
+    public var cause: String?
     public var pulled = 0
     public var pushed = 0
     /// Records central parked in this cycle.
@@ -16,91 +17,157 @@ public struct CycleReport: Sendable, Equatable {
     public var error: String?
     /// True when pushing was not attempted (central read-only and no probe due).
     public var pushSkipped = false
+    /// Facts taken back from central after a restore, when that happened in this cycle.
+    public var takenBack: TakeBackReport?
+    /// Things worth a log line: the cursor moved back, records re-sent, a divergence found.
+    public var notes: [(event: String, fields: [String: String])] = []
+
+    public static func == (lhs: CycleReport, rhs: CycleReport) -> Bool {
+        lhs.mode == rhs.mode && lhs.cause == rhs.cause && lhs.pulled == rhs.pulled && lhs.pushed == rhs.pushed
+            && lhs.parked == rhs.parked && lhs.error == rhs.error && lhs.pushSkipped == rhs.pushSkipped && lhs.takenBack == rhs.takenBack
+    }
 }
 
-/// Moves data between one node and central: pull (works while central is read-only), then push
-/// until the outbox is drained. An empty push is the heartbeat, and the probe that finds out
-/// whether central is writable again.
+/// Moves data between one node and central: take back lost facts (after a restore), pull (works
+/// while central is read-only), then push until the outbox is drained. An empty push is the
+/// heartbeat, and the probe that finds out whether central is writable again.
 ///
 /// Crash safety comes from the protocol, not from this class: central records `(node, seq)` in the
-/// same transaction as the data, and the node advances its cursor only after central committed.
+/// same transaction as the data, and the node moves its cursor only after central committed.
 /// Killed at any point, the next cycle resends what central may or may not have, and central
-/// skips what it has.
+/// skips what it holds. Every failure is classified once: central's by its endpoint (a
+/// ``SyncFailure`` with a mode and cause), the node's own database's here (`node_error`).
 public final class SyncEngine {
     let node: VenueNode
-    let link: CentralLink
+    let central: any CentralEndpoint
     let batchSize: Int
     /// Set to stop between batches (SIGTERM).
     let shouldStop: @Sendable () -> Bool
 
-    /// An engine for `node` against central at `configuration`.
-    public init(node: VenueNode, central configuration: MySQLConfiguration, batchSize: Int,
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    /// An engine for `node` against `central`.
+    public init(node: VenueNode, central: any CentralEndpoint, batchSize: Int, shouldStop: @escaping @Sendable () -> Bool = { false }) {
         self.node = node
-        link = CentralLink(configuration: configuration)
+        self.central = central
         self.batchSize = batchSize
         self.shouldStop = shouldStop
     }
 
-    /// Pulls, then (when `push`) pushes until drained, and records the outcome in the node.
+    /// Takes back, pulls, then (when `push`) pushes until drained, and records the outcome in the node.
     public func cycle(push: Bool = true) -> CycleReport {
         var report = CycleReport(mode: .writable)
         do {
-            report.pulled = try pull()
+            let nodeID = try node.settings().nodeID
+            try takeBackIfNeeded(nodeID, into: &report)
+            report.pulled = try pull(nodeID, into: &report)
             if push {
-                try self.push(into: &report)
+                try self.push(nodeID, into: &report)
             } else {
                 report.pushSkipped = true
                 report.mode = .readOnly
+                report.cause = CentralMode.readOnly.rawValue
             }
-        } catch let error as MySQLError {
-            report.error = error.description
-            switch error.kind {
-            case .readOnly: report.mode = .readOnly
-            case .cannotConnect, .connectionLost, .accessDenied: report.mode = .unreachable
-            case .deadlock, .lockWaitTimeout: report.mode = .writable
-            default:
-                report.mode = .unreachable
-                link.reset()
-            }
+        } catch let failure as SyncFailure {
+            report.mode = failure.mode
+            report.cause = failure.cause
+            report.error = failure.message
+        } catch let error as StoreError {
+            report.mode = .nodeError
+            report.cause = error.cause
+            report.error = "node database: \(error)"
         } catch {
+            report.mode = .nodeError
+            report.cause = "node"
             report.error = String(describing: error)
-            report.mode = .unreachable
-            link.reset()
         }
-        try? node.sync.recordMode(report.mode, error: report.error)
+        try? node.sync.recordMode(report.mode, cause: report.cause, error: report.error)
         return report
     }
 
-    /// Applies every change after the node's cursor; returns how many.
-    private func pull() throws -> Int {
-        let nodeID = try node.settings().nodeID
-        var pulled = 0
+    /// After a restore (or a divergence central found), gathers what central holds of this
+    /// node's history after the fork and takes it back. Reads only: works while central is read-only.
+    private func takeBackIfNeeded(_ nodeID: String, into report: inout CycleReport) throws {
+        guard let fork = try node.sync.recoveryFork() else { return }
+        var records = [OutboxRecord](), after = fork
+        var page: HeldRecords
+        repeat {
+            page = try central.heldRecords(node: nodeID, after: after, limit: 1000)
+            records += page.records
+            after = page.records.last?.seq ?? after
+        } while page.records.count == 1000 && !shouldStop()
+        var catalog = [Change](), cursor = try node.sync.pullCursor()
+        var changes: ChangePage
+        repeat {
+            changes = try central.changes(after: cursor, node: nodeID, limit: batchSize)
+            catalog += changes.changes.filter { $0.type == ChangeType.catalogEvent.rawValue }
+            cursor = changes.changes.last?.seq ?? cursor
+        } while changes.changes.count == batchSize && !shouldStop()
+        report.takenBack = try node.sync.takeBack(CentralHistory(centralEpoch: page.centralEpoch, centralSeq: page.acknowledgedSeq,
+                                                                 records: records, allocations: page.allocations, catalog: catalog))
+    }
+
+    /// Applies every change after the node's cursor; returns how many. First checks that central
+    /// still holds, under the cursor's number, the change the node applied: if not, central was
+    /// restored from a backup, and the cursor goes back to where both agree.
+    private func pull(_ nodeID: String, into report: inout CycleReport) throws -> Int {
+        var pulled = 0, checked = false
         while !shouldStop() {
             let cursor = try node.sync.pullCursor()
-            let changes = try link.withConnection { try ChangeFeed(connection: $0).changes(after: cursor, node: nodeID, limit: batchSize) }
-            for change in changes { try node.sync.apply(change) }
-            pulled += changes.count
-            if changes.count < batchSize { break }
+            let page = try central.changes(after: cursor, node: nodeID, limit: batchSize)
+            if !checked {
+                checked = true
+                if try !node.sync.agrees(with: page.anchor, at: cursor) {
+                    let window = try central.changes(after: max(0, cursor - 1000), node: nodeID, limit: 1000)
+                    let agreed = try node.sync.rewindPull(from: cursor, window: [window.anchor].compactMap { $0 } + window.changes)
+                    report.notes.append(("pull.rewound", ["was": String(cursor), "now": String(agreed),
+                                                          "why": "central no longer holds the change this node applied as \(cursor): "
+                                                              + "it was restored from a backup"]))
+                    continue
+                }
+            }
+            for change in page.changes { try node.sync.apply(change) }
+            pulled += page.changes.count
+            if page.changes.count < batchSize { break }
         }
         try node.sync.recordPulled()
         return pulled
     }
 
-    private func push(into report: inout CycleReport) throws {
+    private func push(_ nodeID: String, into report: inout CycleReport) throws {
+        var refusals = 0
         repeat {
             let batch = try node.sync.pendingBatch(limit: batchSize)
             let started = DispatchTime.now().uptimeNanoseconds
-            let result = try link.withConnection { try PushReceiver(connection: $0).apply(batch, now: node.clock.now()) }
+            let result = try central.push(batch)
             report.pushLatencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-            try node.sync.acknowledge(result)
-            report.pushed += result.applied + result.parked
-            report.parked += result.parked
-            if batch.records.isEmpty || batch.outboxPendingAfter == 0 { break }
+            switch result.outcome {
+            case .accepted:
+                try node.sync.acknowledge(result)
+                report.pushed += result.applied + result.parked
+                report.parked += result.parked
+                if batch.records.isEmpty || batch.outboxPendingAfter == 0 { return try recordParked(nodeID) }
+                continue
+            case .gap:
+                try node.sync.rewind(to: result.acknowledgedSeq)
+                report.notes.append(("push.resend", ["from": String(result.acknowledgedSeq + 1), "was": String(batch.records.first?.seq ?? 0),
+                                                     "why": "central holds this node's records only up to \(result.acknowledgedSeq)"]))
+            case .diverged:
+                let fork = (result.divergedAt ?? result.acknowledgedSeq + 1) - 1
+                try node.sync.beginRecovery(fork: fork)
+                report.notes.append(("push.diverged", ["fork": String(fork), "central": String(result.acknowledgedSeq)]))
+                try takeBackIfNeeded(nodeID, into: &report)
+            case .staleEpoch:
+                throw SyncFailure(mode: .nodeError, cause: "stale_epoch", message: "central knows node \(nodeID) at epoch "
+                                  + "\(result.centralEpoch), this database is at epoch \(batch.epoch): it was replaced by a restore "
+                                  + "elsewhere and must not push; stop this daemon")
+            }
+            refusals += 1
+            guard refusals <= 3 else {
+                throw SyncFailure(mode: .nodeError, cause: "refused", message: "central keeps refusing this node's pushes (\(result.outcome.rawValue))")
+            }
         } while !shouldStop()
-        let parked = try link.withConnection { connection in
-            try connection.scalar("SELECT records_parked FROM node WHERE id = ?", [try node.settings().nodeID], as: Int.self) ?? 0
-        }
-        try node.sync.recordCentralParked(parked)
+    }
+
+    private func recordParked(_ nodeID: String) throws {
+        try node.sync.recordCentralParked(try central.parkedCount(node: nodeID))
     }
 }

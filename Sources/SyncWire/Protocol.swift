@@ -1,71 +1,18 @@
 /// The sync protocol between a node and central MySQL, version ``SyncProtocolVersion/current``.
 /// `SyncProtocol/README.md` is its specification; the types here are its wire form.
 public enum SyncProtocolVersion {
-    /// The version this build speaks. Central records each node's version on every push.
-    public static let current = 1
-}
+    /// The version this build speaks. Central records each node's version on every push, and
+    /// publishes the versions it accepts (`sync_protocol`); a node outside them stops with mode
+    /// `incompatible` instead of guessing.
+    ///
+    /// Version 2: pushes carry the node's epoch, its newest sequence number and its clock; central
+    /// checks that a push continues exactly where it stands and answers with what it holds.
+    public static let current = 2
 
-/// One row of a node's `sync_outbox`: a fact for central, in commit order.
-public struct OutboxRecord: Codable, Sendable, Equatable {
-    /// Position in the node's outbox: strictly increasing, in commit order.
-    public let seq: Int64
-    /// A ``SyncRecordType`` raw value; unknown types are parked by central, never dropped.
-    public let type: String
-    public let entityID: String
-    /// The record's JSON payload, exactly as the node wrote it.
-    public let payload: String
-    public let createdAt: Timestamp
-
-    public init(seq: Int64, type: String, entityID: String, payload: String, createdAt: Timestamp) {
-        self.seq = seq
-        self.type = type
-        self.entityID = entityID
-        self.payload = payload
-        self.createdAt = createdAt
-    }
-}
-
-/// What a node sends in one push: the records after its acknowledged sequence, and its state.
-public struct PushBatch: Sendable, Equatable {
-    public let nodeID: String
-    public let protocolVersion: Int
-    /// Records in `seq` order, all after the node's acknowledged sequence.
-    public let records: [OutboxRecord]
-    /// How many records the node still holds after these (for lag reporting).
-    public let outboxPendingAfter: Int
-    /// When the oldest record after these was written (nil when there is none).
-    public let oldestPendingAt: Timestamp?
-    /// The node's pull cursor: the last change sequence it applied.
-    public let pullCursor: Int64
-
-    public init(nodeID: String, protocolVersion: Int = SyncProtocolVersion.current, records: [OutboxRecord],
-                outboxPendingAfter: Int, oldestPendingAt: Timestamp?, pullCursor: Int64) {
-        self.nodeID = nodeID
-        self.protocolVersion = protocolVersion
-        self.records = records
-        self.outboxPendingAfter = outboxPendingAfter
-        self.oldestPendingAt = oldestPendingAt
-        self.pullCursor = pullCursor
-    }
-}
-
-/// Central's answer to a push, returned only after its transaction committed.
-public struct PushResult: Sendable, Equatable, Codable {
-    /// The node's records up to here are stored at central: the node may advance its cursor.
-    public let acknowledgedSeq: Int64
-    /// Records applied in this push.
-    public let applied: Int
-    /// Records central could never apply, kept with their error (`central nodes` shows them).
-    public let parked: Int
-    /// Records already acknowledged earlier (a replayed batch): skipped, changing nothing.
-    public let skipped: Int
-
-    public init(acknowledgedSeq: Int64, applied: Int, parked: Int, skipped: Int) {
-        self.acknowledgedSeq = acknowledgedSeq
-        self.applied = applied
-        self.parked = parked
-        self.skipped = skipped
-    }
+    /// The oldest central schema (its number of applied migrations) this build's sync works
+    /// with. A central migrated further keeps serving this build as long as it still accepts
+    /// ``current``: migrations within a protocol version only add.
+    public static let minimumCentralSchema = 5
 }
 
 /// The kinds of change central publishes for nodes to pull.
@@ -81,7 +28,7 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
 }
 
 /// One row of central's change log, as a node pulls it.
-public struct Change: Codable, Sendable, Equatable {
+public struct Change: Codable, Sendable, Equatable, Hashable {
     /// Commit-ordered sequence number.
     public let seq: Int64
     /// A ``ChangeType`` raw value.
@@ -94,6 +41,21 @@ public struct Change: Codable, Sendable, Equatable {
         self.type = type
         self.entityID = entityID
         self.payload = payload
+    }
+}
+
+/// One page of changes after a node's cursor, with the change at the cursor itself: a node that
+/// finds it is not the change it applied under that number knows central was restored from a
+/// backup and numbers changes again from an older point.
+public struct ChangePage: Sendable, Equatable {
+    /// The changes after the cursor, oldest first.
+    public let changes: [Change]
+    /// The change numbered as the cursor (nil when central has none: it lost it).
+    public let anchor: Change?
+
+    public init(changes: [Change], anchor: Change?) {
+        self.changes = changes
+        self.anchor = anchor
     }
 }
 

@@ -57,8 +57,13 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
     public let payment: Payment
     public let createdAt: Timestamp
     public let createdBy: String
+    /// The digest of the cashier's request, so that a node taking the order back from central
+    /// still recognises a retry of the same sale under its idempotency key.
+    public let requestFingerprint: String?
 
-    public init(orderID: String, nodeID: String, eventID: String, categoryCode: String, idempotencyKey: String, holdID: String?, customer: Customer?, tickets: [Ticket], totalMinor: Int64, currency: String, payment: Payment, createdAt: Timestamp, createdBy: String) {
+    public init(orderID: String, nodeID: String, eventID: String, categoryCode: String, idempotencyKey: String, holdID: String?,
+                customer: Customer?, tickets: [Ticket], totalMinor: Int64, currency: String, payment: Payment, createdAt: Timestamp,
+                createdBy: String, requestFingerprint: String? = nil) {
         self.orderID = orderID
         self.nodeID = nodeID
         self.eventID = eventID
@@ -72,6 +77,7 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
         self.payment = payment
         self.createdAt = createdAt
         self.createdBy = createdBy
+        self.requestFingerprint = requestFingerprint
     }
 }
 
@@ -90,8 +96,13 @@ public struct RefundRecord: Codable, Sendable, Equatable {
     public let createdAt: Timestamp
     public let completedAt: Timestamp?
     public let actor: String
+    /// For a refund head office ordered: its reference (``RefundOrder/orderReference``), so the
+    /// order is carried out once even by a node that took the refund back from central.
+    public let centralReference: String?
 
-    public init(refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64, currency: String, reason: String, origin: String, status: String, createdAt: Timestamp, completedAt: Timestamp?, actor: String) {
+    public init(refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64,
+                currency: String, reason: String, origin: String, status: String, createdAt: Timestamp, completedAt: Timestamp?,
+                actor: String, centralReference: String? = nil) {
         self.refundID = refundID
         self.orderID = orderID
         self.paymentID = paymentID
@@ -105,6 +116,7 @@ public struct RefundRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.completedAt = completedAt
         self.actor = actor
+        self.centralReference = centralReference
     }
 }
 

@@ -1,3 +1,4 @@
+import Central
 import CLIKit
 import EdgeStore
 import Foundation
@@ -42,7 +43,7 @@ struct VenueSyncd: ParsableCommand {
             throw UsageError(error.message)
         }
         var options = SyncDaemon.Options(databasePath: arguments.value("--db") ?? environment["BOXOFFICE_DB"] ?? "./venue.sqlite",
-                                         central: central)
+                                         centralDescription: central.description)
         options.interval = try seconds(arguments, "--interval", default: 2, range: 0.05...3600)
         options.maxBackoff = try seconds(arguments, "--max-backoff", default: 30, range: 0.1...86_400)
         options.batchSize = Int(try arguments.integer("--batch", in: 1...10_000) ?? 500)
@@ -59,8 +60,14 @@ struct VenueSyncd: ParsableCommand {
             options.databaseOptions.synchronous = synchronous
         }
         let format = try arguments.choice("--log-format", in: ["text", "json"]) ?? "text"
-        let status = try SyncDaemon(options: options, logger: LineLogger(json: format == "json")).run()
-        if status != 0 { throw Failure(exitCode: status, code: "central_unavailable", message: "central is read-only or unreachable; try again later") }
+        let logger = LineLogger(json: format == "json")
+        let endpoint = MySQLCentral(configuration: central)
+        endpoint.onEvent = { event, fields in logger.info(event, fields) }
+        let status = try SyncDaemon(options: options, central: endpoint, logger: logger).run()
+        if status != 0 {
+            throw Failure(exitCode: status, code: "central_unavailable",
+                          message: "central is not writable, unreachable or incompatible, or the node failed; see the log and try again later")
+        }
     }
 
     /// A duration option in seconds (`500ms` is not accepted; `2s`, `1m` are).

@@ -58,7 +58,7 @@ import Testing
             try db.execute("INSERT INTO t VALUES (?)", ["secret-value"])
             Issue.record("expected a unique violation")
         } catch let error as StoreError {
-            #expect(error.isUniqueViolation)
+            #expect(error.isDataError && (error.code == .constraintUnique || error.code == .constraintPrimaryKey))
             #expect(error.sql == "INSERT INTO t VALUES (?)")
             #expect(!error.description.contains("secret-value"))
         }

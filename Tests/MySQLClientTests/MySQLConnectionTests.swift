@@ -81,7 +81,7 @@ import Testing
             _ = try MySQLConnection(MySQLConfiguration(url: "mysql://venue_app@127.0.0.1:1/central?connect_timeout=2", environment: [:]))
             Issue.record("expected cannot connect")
         } catch let error as MySQLError {
-            #expect(error.kind == .cannotConnect && error.isTransient)
+            #expect(error.kind == .cannotConnect && !error.isDataError && error.breaksConnection)
         }
     }
 
@@ -133,12 +133,72 @@ import Testing
 }
 
 @Suite struct MySQLErrorTests {
-    @Test(arguments: [(1290 as UInt32, MySQLError.Kind.readOnly), (1836, .readOnly), (1062, .duplicateKey), (1213, .deadlock),
-                      (1205, .lockWaitTimeout), (2006, .connectionLost), (2013, .connectionLost), (2002, .cannotConnect),
-                      (2003, .cannotConnect), (1045, .accessDenied), (1064, .other)])
-    func codesMapToTheCasesCallersActOn(code: UInt32, kind: MySQLError.Kind) {
-        let error = MySQLError(code: code, message: "m")
+    /// Only a data error parks a record; every other error is operational and retried, the
+    /// privilege, space, timeout and killed-query errors included.
+    @Test(arguments: [(1290 as UInt32, "HY000", MySQLError.Kind.readOnly, false), (1836, "HY000", .readOnly, false),
+                      (1062, "23000", .duplicateKey, true), (1213, "40001", .deadlock, false), (1205, "HY000", .lockWaitTimeout, false),
+                      (2006, "HY000", .connectionLost, false), (2013, "HY000", .connectionLost, false), (1927, "70100", .connectionLost, false),
+                      (2002, "HY000", .cannotConnect, false), (2003, "HY000", .cannotConnect, false), (1045, "28000", .accessDenied, false),
+                      (1142, "42000", .privileges, false), (1044, "42000", .privileges, false), (1114, "HY000", .resources, false),
+                      (1021, "HY000", .resources, false), (1969, "70100", .interrupted, false), (1317, "70100", .interrupted, false),
+                      (1146, "42S02", .schema, false), (1054, "42S22", .schema, false), (1406, "22001", .data, true),
+                      (1264, "22003", .data, true), (1292, "22007", .data, true), (1366, "HY000", .data, true), (1048, "23000", .data, true),
+                      (4025, "23000", .data, true), (1064, "42000", .other, false)])
+    func codesMapToTheCasesCallersActOn(code: UInt32, sqlState: String, kind: MySQLError.Kind, isData: Bool) {
+        let error = MySQLError(code: code, sqlState: sqlState, message: "m")
         #expect(error.kind == kind)
-        #expect(error.isTransient == [.readOnly, .deadlock, .lockWaitTimeout, .connectionLost, .cannotConnect].contains(kind))
+        #expect(error.isDataError == isData)
+    }
+
+    /// The same errors, raised by a real server.
+    @Test func theServerRaisesThemAsClassified() throws {
+        let sandbox = MariaDBSandbox.shared
+        let url = try sandbox.freshDatabase()
+        let db = try MySQLConnection(MySQLConfiguration(url: url, environment: sandbox.environment))
+        try db.executeScript("CREATE TABLE t (s VARCHAR(3), d DATETIME(3)) ENGINE=InnoDB")
+        func kind(_ body: () throws -> Void) -> MySQLError.Kind? {
+            do {
+                try body()
+                return nil
+            } catch {
+                return (error as? MySQLError)?.kind
+            }
+        }
+        #expect(kind { try db.execute("INSERT INTO t (s) VALUES (?)", ["abcd"]) } == .data)
+        #expect(kind { try db.execute("INSERT INTO t (s) VALUES (?)", ["e\u{301}e\u{301}"]) } == .data)
+        #expect(kind { try db.execute("INSERT INTO t (d) VALUES (?)", ["99999-01-01 00:00:00"]) } == .data)
+        #expect(kind { try db.execute("SELECT * FROM missing_table") } == .schema)
+        #expect(kind {
+            _ = try db.rows("SET STATEMENT max_statement_time = 0.01 FOR SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE a.seq = b.seq + 1")
+        } == .interrupted)
+        let database = String(try #require(URLComponents(string: url)).path.dropFirst())
+        let limited = "limited_\(UUID().uuidString.prefix(6).lowercased())"
+        try sandbox.sql("CREATE USER '\(limited)'@'localhost' IDENTIFIED BY 'limited-pw'; GRANT SELECT ON \(database).* TO '\(limited)'@'localhost'")
+        defer { try? sandbox.sql("DROP USER '\(limited)'@'localhost'") }
+        let reader = try MySQLConnection(MySQLConfiguration(url: url.replacingOccurrences(of: "venue_app@", with: "\(limited)@"),
+                                                            environment: ["CENTRAL_PASSWORD": "limited-pw"]))
+        #expect(kind { try reader.execute("INSERT INTO t (s) VALUES ('a')") } == .privileges)
+    }
+
+    /// A session waits for a row lock no longer than `lock_wait_timeout`, and a transaction
+    /// whose client went silent is ended by the server after `idle_transaction_timeout`.
+    @Test func sessionsAreBounded() throws {
+        let sandbox = MariaDBSandbox.shared
+        let url = try sandbox.freshDatabase() + "&lock_wait_timeout=1&idle_transaction_timeout=2"
+        let first = try MySQLConnection(MySQLConfiguration(url: url, environment: sandbox.environment))
+        let second = try MySQLConnection(MySQLConfiguration(url: url, environment: sandbox.environment))
+        try first.executeScript("CREATE TABLE r (id INT PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO r VALUES (1, 0)")
+        try first.executeScript("START TRANSACTION; UPDATE r SET v = 1 WHERE id = 1")
+        let started = Date()
+        do {
+            try second.execute("UPDATE r SET v = 2 WHERE id = 1")
+            Issue.record("expected a lock wait timeout")
+        } catch let error as MySQLError {
+            #expect(error.kind == .lockWaitTimeout && Date().timeIntervalSince(started) < 5)
+        }
+        Thread.sleep(forTimeInterval: 3)
+        try second.execute("UPDATE r SET v = 2 WHERE id = 1")
+        #expect(throws: MySQLError.self) { try first.executeScript("COMMIT") }
+        #expect(try second.scalar("SELECT v FROM r WHERE id = 1") == 2)
     }
 }

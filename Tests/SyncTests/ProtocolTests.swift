@@ -10,13 +10,13 @@ import Testing
     @Test func replayingABatchChangesNothing() throws {
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")
-        try node.node.sync.apply(contentsOf: try ChangeFeed(connection: world.central).changes(after: 0, node: "NODE-A", limit: 100))
+        try node.node.sync.apply(contentsOf: try ChangeFeed(connection: world.central).changes(after: 0, node: "NODE-A", limit: 100).changes)
         for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
         let batch = try node.node.sync.pendingBatch(limit: 100)
         let receiver = PushReceiver(connection: world.central)
-        let first = try receiver.apply(batch, now: world.clock.now())
+        let first = try receiver.apply(batch)
         let before = try world.centralTotals()
-        let again = try receiver.apply(batch, now: world.clock.now())
+        let again = try receiver.apply(batch)
         #expect(first.applied == batch.records.count && first.acknowledgedSeq == batch.records.last!.seq)
         #expect(again.applied == 0 && again.skipped == batch.records.count && again.acknowledgedSeq == first.acknowledgedSeq)
         #expect(try world.centralTotals() == before)
@@ -31,8 +31,8 @@ import Testing
             eventID: "SMALL", nodeID: "NODE-A", status: "closed", reason: nil, changedAt: world.clock.now(), actor: "sue")),
                                 createdAt: world.clock.now())
         let result = try PushReceiver(connection: world.central).apply(
-            PushBatch(nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0),
-            now: world.clock.now())
+            PushBatch(nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
+                      sentAt: world.clock.now()))
         #expect(result.parked == 2 && result.applied == 1 && result.acknowledgedSeq == 3)
         #expect(try world.central.scalar("SELECT status FROM event WHERE id = 'SMALL'") == "closed")
         let parked = try NodesReport(connection: world.central).parked(node: "NODE-A")
@@ -52,7 +52,7 @@ import Testing
         }
         for (id, node, code) in [("o1", "NODE-A", "C001"), ("o2", "NODE-B", "C002")] {
             _ = try receiver.apply(PushBatch(nodeID: node, records: [order(id, node: node, code: code)], outboxPendingAfter: 0,
-                                             oldestPendingAt: nil, pullCursor: 0), now: world.clock.now())
+                                             oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
         }
         #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE seat_label = 'MAIN-A-1' AND status = 'valid'") == 2)
         #expect(try world.central.scalar("SELECT kind FROM sync_conflict WHERE entity_id = 'SEATED/MAIN-A-1'") == "seat_double_sold")
@@ -76,7 +76,7 @@ import Testing
                 var cursor: Int64 = 0
                 while true {
                     let finished = done.isSet
-                    let changes = try ChangeFeed(connection: connection).changes(after: cursor, node: "NODE-A", limit: 7)
+                    let changes = try ChangeFeed(connection: connection).changes(after: cursor, node: "NODE-A", limit: 7).changes
                     for change in changes {
                         seen.append(change.seq)
                         cursor = change.seq
@@ -128,7 +128,7 @@ import Testing
     }
 
     @Test func everyMigrationRunsUnchangedOnTheServer() throws {
-        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation"])
+        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation", "005_protocol_2"])
         for (name, sql) in CentralSchema.migrations {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("SyncProtocol/mysql/\(name).sql")

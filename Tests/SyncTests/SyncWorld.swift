@@ -82,6 +82,49 @@ final class SyncWorld {
                               logDirectory: directory.path)
     }
 
+    /// The central database's name on the server.
+    var databaseName: String { MariaDBSandbox.databaseName(of: url) }
+
+    /// `boxoffice` on `node`, as its admin `root` (logged in on first use), as a venue runs it.
+    func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+        let environment = ["BOXOFFICE_DB": node.path, "BOXOFFICE_SESSION_FILE": node.path + ".session", "HOME": directory.path]
+        if !FileManager.default.fileExists(atPath: node.path + ".session") {
+            let login = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["login", "root"], stdin: "root-password\n",
+                                              environment: environment)
+            precondition(login.status == 0, "login failed: \(login.stderr)")
+        }
+        return try ProcessRunner.run(ProcessRunner.product("boxoffice"), arguments, stdin: stdin, environment: environment)
+    }
+
+    /// `central` against this central database.
+    func central(_ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run(ProcessRunner.product("central"), arguments, environment: environment)
+    }
+
+    /// Every order `node` sold, as central holds it: status and total, each ticket's code and
+    /// status, each payment's amount and refunded amount.
+    func centralOrders(node: String) throws -> [String: String] {
+        try Self.orders(orders: central.rows("SELECT id, status, total_minor FROM orders WHERE node_id = ?", [node]),
+                        tickets: central.rows("SELECT code, order_id, status FROM ticket WHERE node_id = ?", [node]),
+                        payments: central.rows("SELECT order_id, amount_minor, refunded_minor FROM payment WHERE node_id = ?", [node]))
+    }
+
+    /// The same description of orders, from any database's rows.
+    static func orders(orders: [Row], tickets: [Row], payments: [Row]) throws -> [String: String] {
+        var described = [String: String]()
+        for order in orders {
+            described[try order.get("id")] = "\(try order.get("status", as: String.self)) \(try order.get("total_minor", as: Int64.self))"
+        }
+        for ticket in try tickets.sorted(by: { try $0.get("code", as: String.self) < $1.get("code", as: String.self) }) {
+            described[try ticket.get("order_id"), default: "?"] += " \(try ticket.get("code", as: String.self)):\(try ticket.get("status", as: String.self))"
+        }
+        for payment in payments {
+            described[try payment.get("order_id"), default: "?"] += " paid \(try payment.get("amount_minor", as: Int64.self))"
+                + " refunded \(try payment.get("refunded_minor", as: Int64.self))"
+        }
+        return described
+    }
+
     /// Tickets, amounts, orders and payments per event and category as central holds them
     /// (for one node when given).
     func centralTotals(node: String? = nil) throws -> [String: [Int64]] {
@@ -132,6 +175,18 @@ final class SyncNode {
     func sell(_ event: String, _ category: String, _ selection: SeatSelection = .quantity(1),
               payment: PaymentRequest = PaymentRequest(method: .cash)) throws -> Receipt {
         try node.sales.sell(SaleRequest(eventID: event, categoryCode: category, selection: selection, payment: payment), by: admin)
+    }
+
+    /// Every order, as ``SyncWorld/centralOrders(node:)`` describes them, from the node's own database.
+    func orders() throws -> [String: String] {
+        try SyncWorld.orders(orders: node.database.rows("SELECT id, status, total_minor FROM orders"),
+                             tickets: node.database.rows("SELECT code, order_id, status FROM ticket"),
+                             payments: node.database.rows("SELECT order_id, amount_minor, refunded_minor FROM payment"))
+    }
+
+    /// Broken inventory invariants (none when all hold).
+    func inventoryViolations() throws -> [String] {
+        try node.database.rows(Invariants.inventorySQL).map { try $0.get("problem") }
     }
 
     /// The same totals as ``SyncWorld/centralTotals(node:)``, from the node's own database.

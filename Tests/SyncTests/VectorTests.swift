@@ -28,8 +28,8 @@ import Testing
             let outbox = OutboxRecord(seq: (record["seq"] as! NSNumber).int64Value, type: record["type"] as! String,
                                       entityID: record["entity_id"] as! String, payload: RowExpectation.json(record["payload"]!),
                                       createdAt: Timestamp(iso8601: record["created_at"] as! String)!)
-            _ = try receiver.apply(PushBatch(nodeID: "VEC-1", records: [outbox], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0),
-                                   now: world.clock.now())
+            _ = try receiver.apply(PushBatch(nodeID: "VEC-1", records: [outbox], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
+                                             sentAt: world.clock.now()))
             for (table, rows) in try #require(vector["central_rows"] as? [String: [[String: Any]]]) {
                 let keys = table == "allocation" ? ["event_id", "category_code", "node_id"] : nil
                 let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) { sql, arguments in

@@ -62,6 +62,23 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
         guard result.status == 0 else { throw SandboxError(message: "\(statement): \(result.stderr)") }
     }
 
+    /// A consistent backup of `database` in `file` (`mariadb-dump --single-transaction`).
+    public func dump(_ database: String, to file: String) throws {
+        let result = try ProcessRunner.run(Self.script, ["dump", "--dir", directory, database, file])
+        guard result.status == 0 else { throw SandboxError(message: "dump of \(database) failed: \(result.stderr)") }
+    }
+
+    /// Loads a backup made by ``dump(_:to:)`` back into `database`: central restored from a backup.
+    public func load(_ database: String, from file: String) throws {
+        let result = try ProcessRunner.run(Self.script, ["load", "--dir", directory, database, file])
+        guard result.status == 0 else { throw SandboxError(message: "load into \(database) failed: \(result.stderr)") }
+    }
+
+    /// The database a URL of this server names.
+    public static func databaseName(of url: String) -> String {
+        String(URLComponents(string: url)?.path.dropFirst() ?? "")
+    }
+
     /// Stops the server, keeping its data.
     public func stop() throws {
         _ = try ProcessRunner.run(Self.script, ["stop", "--dir", directory])

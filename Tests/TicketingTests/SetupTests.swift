@@ -43,7 +43,7 @@ import Testing
             """)
         #expect(throws: TicketingError.self) { try VenueNode.open(path: path) }
         let outcome = try VenueNode.migrate(path: path, dryRun: false)
-        #expect(outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion && outcome.applied == ["3_central_refund_orders"])
+        #expect(outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2"])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
         #expect(try old.scalar("SELECT recipient FROM notification WHERE id = 'ntf_1'") == "a@example.org")
@@ -53,14 +53,61 @@ import Testing
             """)
     }
 
-    @Test func restoreRollsBackToASnapshot() throws {
+    @Test func restoreRollsBackToASnapshotAndKeepsTheReplacedDatabase() throws {
         let h = try NodeHarness()
+        let token = try h.node.users.login(name: "root", password: "root-password").token
         let snapshot = h.directory.file("before.sqlite")
         try h.node.database.backup(to: snapshot)
         _ = try h.sell(selection: .quantity(4))
-        try VenueNode.restore(path: h.path, from: snapshot)
+        let outcome = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
         #expect(try h.count("SELECT count(*) FROM orders") == 0)
-        #expect(throws: TicketingError.self) { try VenueNode.restore(path: h.path, from: h.directory.file("missing.sqlite")) }
+        #expect(outcome.epoch == 2 && !outcome.recoveryPending, "a node that never synced has nothing to take back")
+        let replaced = try #require(outcome.replacedFile)
+        #expect(try Database(path: replaced).scalar("SELECT count(*) FROM orders") == 1)
+        #expect(try h.node.sync.status().epoch == 2)
+        _ = try h.sell()
+        #expect(throws: TicketingError.notFound("no snapshot at \(h.directory.file("missing.sqlite"))")) {
+            try VenueNode.restore(path: h.path, from: h.directory.file("missing.sqlite"), authority: .session(token: token))
+        }
+    }
+
+    /// Restoring refuses another node's snapshot, a damaged one, a cashier, and a database the
+    /// daemon holds; each refusal leaves the database as it was.
+    @Test func restoreRefusesWhatWouldLoseOrMixData() throws {
+        let h = try NodeHarness()
+        let admin = try h.node.users.login(name: "root", password: "root-password").token
+        try h.node.users.setPassword(name: "cal", password: "cal-password", by: h.admin)
+        let cashier = try h.node.users.login(name: "cal", password: "cal-password").token
+        let snapshot = h.directory.file("before.sqlite")
+        try h.node.database.backup(to: snapshot)
+        _ = try h.sell()
+        func refusal(_ body: () throws -> Void) -> String? {
+            do {
+                try body()
+                return nil
+            } catch let error as TicketingError {
+                if case .rejected(let code, _) = error { return code }
+                return "\(error)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let other = h.directory.file("other.sqlite")
+        _ = try VenueNode.initialize(path: other, nodeID: "OTHER-9", adminName: "root", password: "root-password")
+        let otherSnapshot = h.directory.file("other-snapshot.sqlite")
+        try VenueNode.open(path: other).database.backup(to: otherSnapshot)
+        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: otherSnapshot, authority: .session(token: admin)) } == "other_node")
+        let damaged = h.directory.file("damaged.sqlite")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: snapshot))
+        for offset in stride(from: 4096 * 2, to: min(bytes.count, 4096 * 6), by: 7) { bytes[offset] ^= 0x5A }
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: damaged, authority: .session(token: admin)) } != nil)
+        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: cashier)) } != nil)
+        let daemon = try InstanceLock(databasePath: h.path, owner: "venue-syncd")
+        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: admin)) } == "database_in_use")
+        withExtendedLifetime(daemon) {}
+        #expect(try h.count("SELECT count(*) FROM orders") == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".replaced-") }.isEmpty)
     }
 
     @Test func statusCountsWhatWaits() throws {

@@ -53,11 +53,14 @@ public struct Catalog {
     /// queues a refund and a notification for every order with valid tickets.
     public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, by actor: Operator) throws -> EventChange {
         try actor.require(.supervisor, to: "changing events")
-        let reason = try reason.map { try Validation.text($0, field: "reason", maxLength: 500) }
+        let reason = try reason.map { try Validation.text($0, field: "reason", maxLength: SyncLimits.reason) }
         if status == .cancelled, reason == nil {
             throw TicketingError.invalidInput("cancelling an event needs a --reason (customers are told it)")
         }
-        return try db.write { try applyStatus(eventID, to: status, reason: reason, actor: actor.name) }
+        return try db.write {
+            try SyncState(db: db).requireNoRecovery()
+            return try applyStatus(eventID, to: status, reason: reason, actor: actor.name)
+        }
     }
 
     /// Changes an event's status inside the caller's transaction; also used when central orders it.

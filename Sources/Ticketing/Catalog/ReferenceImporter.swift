@@ -99,7 +99,7 @@ struct ReferenceImporter {
 
     private func importVenue(_ venue: ReferenceData.Venue, into summary: inout ImportSummary) throws {
         let id = try Validation.code(venue.id, field: "venue id")
-        let name = try Validation.text(venue.name, field: "venue name", maxLength: 200)
+        let name = try Validation.text(venue.name, field: "venue name", maxLength: SyncLimits.name)
         let timezone = try Validation.text(venue.timezone, field: "timezone", maxLength: 64)
         summary.venues.count(try upsert(
             select: "SELECT name, timezone FROM venue WHERE id = ?", key: [id], values: [name, timezone],
@@ -127,7 +127,7 @@ struct ReferenceImporter {
 
     private func importEvent(_ event: ReferenceData.Event, currency: String, into summary: inout ImportSummary) throws {
         let id = try Validation.code(event.id, field: "event id")
-        let name = try Validation.text(event.name, field: "event name", maxLength: 200)
+        let name = try Validation.text(event.name, field: "event name", maxLength: SyncLimits.name)
         guard let startsAt = Timestamp(iso8601: event.startsAt) else {
             throw TicketingError.invalidInput("event \(id): starts_at '\(event.startsAt.prefix(40))' is not ISO 8601")
         }
@@ -156,7 +156,7 @@ struct ReferenceImporter {
     private func importCategory(_ category: ReferenceData.Category, eventID: String, venueID: String, currency: String,
                                 into summary: inout ImportSummary) throws {
         let code = try Validation.code(category.code, field: "category code")
-        let name = try Validation.text(category.name, field: "category name", maxLength: 200)
+        let name = try Validation.text(category.name, field: "category name", maxLength: SyncLimits.name)
         guard let kind = CategoryKind(rawValue: category.kind) else {
             throw TicketingError.invalidInput("category \(code): kind must be ga or seated")
         }
@@ -245,7 +245,11 @@ extension Catalog {
         } catch {
             throw TicketingError.invalidInput("\(path) is not valid JSON")
         }
-        return try ReferenceImporter(node: node).run(reference, actor: actor.name)
+        let importer = ReferenceImporter(node: node)
+        return try db.write {
+            try SyncState(db: db).requireNoRecovery()
+            return try importer.apply(reference, actor: actor.name)
+        }
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -11,6 +11,7 @@ public enum NodeSchema {
         Migration("1_node_core", sql: version1),
         Migration("2_sync_pull_parking", sql: version2),
         Migration("3_central_refund_orders", sql: version3),
+        Migration("4_sync_protocol_2", sql: version4),
     ])
 
     static let version1 = """
@@ -283,5 +284,18 @@ public enum NodeSchema {
         DROP TABLE notification;
         ALTER TABLE notification_v3 RENAME TO notification;
         CREATE INDEX notification_due ON notification(next_attempt_at) WHERE status = 'pending';
+        """
+
+    /// Sync protocol 2. `central_version`: central's proposal an allocation last answered, so that
+    /// a proposal pulled again (after a restore) is recognised as already decided.
+    /// `sync_pull_applied`: a digest of each change pulled lately, so that a central restored from
+    /// a backup, which numbers new changes again from an older point, is noticed.
+    static let version4 = """
+        ALTER TABLE allocation ADD COLUMN central_version INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE sync_pull_applied (
+            seq INTEGER PRIMARY KEY,
+            digest TEXT NOT NULL
+        ) STRICT;
         """
 }

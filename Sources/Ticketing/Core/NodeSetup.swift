@@ -84,19 +84,4 @@ extension VenueNode {
         return MigrationOutcome(fromVersion: status.version, toVersion: status.version + applied.count, applied: applied,
                                 pending: [], snapshot: snapshot, dryRun: false)
     }
-
-    /// Replaces the database's content with a snapshot taken by ``migrate(path:dryRun:options:clock:)``
-    /// or `boxoffice backup`: the rollback of a migration.
-    public static func restore(path: String, from snapshot: String, options: Database.Options = Database.Options()) throws {
-        guard FileManager.default.fileExists(atPath: snapshot) else {
-            throw TicketingError.notFound("no snapshot at \(snapshot)")
-        }
-        var readOnly = Database.Options()
-        readOnly.readOnly = true
-        guard try NodeSettings.load(try Database(path: snapshot, options: readOnly)) != nil else {
-            throw TicketingError.rejected(code: "not_a_node_snapshot", message: "\(snapshot) is not a node database snapshot")
-        }
-        let node = try openForSetup(path: path, options: options)
-        try node.database.restore(from: snapshot)
-    }
 }

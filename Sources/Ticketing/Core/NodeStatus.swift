@@ -23,7 +23,7 @@ extension VenueNode {
         let settings = try settings()
         let sync = try sync.status()
         return try database.read {
-            let cursor = Int64(try database.scalar("SELECT value FROM sync_state WHERE key = 'push_acknowledged_seq'", as: String.self) ?? "0") ?? 0
+            let cursor = try SyncState(db: database).integer(.acknowledgedSeq) ?? 0
             func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
                 try database.scalar(sql, arguments) ?? 0
             }

@@ -1,14 +1,19 @@
 import Foundation
+import SyncWire
 
 /// Checks on free text before it reaches the database: bounded length, no control characters.
 /// Values are always bound as parameters, so SQL metacharacters are harmless data here.
 enum Validation {
-    /// `value` trimmed, or an error naming `field` when empty, too long or containing control characters.
+    /// `value` trimmed, or an error naming `field` when empty, too long or containing control
+    /// characters. Length is counted in code points, as central's `VARCHAR` columns count it (an
+    /// accent written as a combining mark counts on its own), so what passes here fits there.
     static func text(_ value: String, field: String, maxLength: Int) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw TicketingError.invalidInput("\(field) must not be empty") }
-        guard trimmed.count <= maxLength else {
-            throw TicketingError.invalidInput("\(field) is too long (\(trimmed.count) characters; at most \(maxLength))")
+        let length = SyncLimits.length(trimmed)
+        guard length <= maxLength else {
+            throw TicketingError.invalidInput("\(field) is too long (\(length) characters, accents written apart counted on their own; "
+                                              + "at most \(maxLength))")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw TicketingError.invalidInput("\(field) must not contain control characters or line breaks")
@@ -19,7 +24,7 @@ enum Validation {
     /// A lower-cased email address of plausible shape (RFC 5321 length limits, one `@`, a dot in
     /// the domain, no spaces or quotes).
     static func email(_ value: String) throws -> String {
-        let email = try text(value, field: "email", maxLength: 254).lowercased()
+        let email = try text(value, field: "email", maxLength: SyncLimits.email).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
         guard parts.count == 2, (1...64).contains(parts[0].count), parts[1].count >= 3,

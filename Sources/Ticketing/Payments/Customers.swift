@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// Who an order is for, when the customer gives their details.
 public struct CustomerDetails: Sendable, Equatable {
@@ -14,12 +15,12 @@ public struct CustomerDetails: Sendable, Equatable {
 
     /// The details checked and normalised (email lower-cased, text trimmed and bounded).
     func validated() throws -> CustomerDetails {
-        let phone = try phone.map { try Validation.text($0, field: "phone", maxLength: 32) }
+        let phone = try phone.map { try Validation.text($0, field: "phone", maxLength: SyncLimits.phone) }
         if let phone, !phone.allSatisfy({ $0.isASCII && ($0.isNumber || " +-()./".contains($0)) }) {
             throw TicketingError.invalidInput("phone may hold digits, spaces and + - ( ) . / only")
         }
         return CustomerDetails(email: try Validation.email(email),
-                               name: try name.map { try Validation.text($0, field: "customer name", maxLength: 200) },
+                               name: try name.map { try Validation.text($0, field: "customer name", maxLength: SyncLimits.customerName) },
                                phone: phone)
     }
 }

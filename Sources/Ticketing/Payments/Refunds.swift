@@ -34,7 +34,7 @@ public struct Refunds {
     /// the refunds queued for it (event cancelled, ordered by central). Supervisors and admins.
     public func refund(orderID: String, ticketCodes: [String]?, reason: String, by actor: Operator) throws -> RefundReceipt {
         try actor.require(.supervisor, to: "refunds")
-        let reason = try Validation.text(reason, field: "reason", maxLength: 500)
+        let reason = try Validation.text(reason, field: "reason", maxLength: SyncLimits.reason)
         let codes = try ticketCodes.map { codes in
             try codes.map { code in
                 guard let normalized = Identifiers.normalizedTicketCode(code) else {
@@ -44,6 +44,7 @@ public struct Refunds {
             }
         }
         return try db.write {
+            try SyncState(db: db).requireNoRecovery()
             guard try db.scalar("SELECT 1 FROM orders WHERE id = ?", [orderID], as: Int.self) != nil else {
                 throw TicketingError.notFound("no order '\(orderID.prefix(40))'")
             }
@@ -153,7 +154,8 @@ public struct Refunds {
             origin: try row.get("origin"), status: try row.get("status"),
             createdAt: Timestamp(milliseconds: try row.get("created_at")),
             completedAt: try row.get("completed_at", as: Int64?.self).map(Timestamp.init(milliseconds:)),
-            actor: try row.get("completed_by", as: String?.self) ?? (try row.get("created_by")))
+            actor: try row.get("completed_by", as: String?.self) ?? (try row.get("created_by")),
+            centralReference: try row.get("central_reference"))
     }
 
     func receipt(_ refundID: String) throws -> RefundReceipt {

@@ -42,6 +42,7 @@ public struct Sales {
         let optimistic = try node.inventory.snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
         return try db.write {
             if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+            try SyncState(db: db).requireNoRecovery()
             try node.inventory.sweepExpiredHolds(eventID: request.eventID)
             let reservation = try node.inventory.reserve(eventID: request.eventID, categoryCode: request.categoryCode,
                                                          selection: request.selection, into: .sold, optimistic: optimistic)
@@ -62,6 +63,7 @@ public struct Sales {
             if hold.status == "confirmed", let orderID = hold.orderID {
                 return try Receipt.load(orderID: orderID, replayed: true, from: db)
             }
+            try SyncState(db: db).requireNoRecovery()
             try node.inventory.sweepExpiredHolds(eventID: hold.eventID)
             hold = try node.inventory.holdState(holdID)
             guard hold.status == "active" else {
@@ -123,7 +125,7 @@ public struct Sales {
             tickets: tickets, totalMinor: total, currency: category.currency,
             payment: .init(id: paymentID, method: payment.method.rawValue, amountMinor: payment.amountMinor,
                            tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference),
-            createdAt: now, createdBy: actor.name))
+            createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint))
         try node.audit.record("order.placed", by: actor.name, entity: "order", id: orderID,
                               detail: ["event": reservation.event.id, "category": category.code,
                                        "tickets": String(reservation.quantity), "total_minor": String(total),

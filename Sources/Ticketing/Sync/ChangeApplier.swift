@@ -34,9 +34,15 @@ struct ChangeApplier {
     }
 
     /// Takes the proposal if it keeps everything already sold or held, and answers either way.
+    /// A proposal at or below the version this node last answered was decided already (it comes
+    /// again after a restore) and is ignored.
     private func applyProposal(_ proposal: AllocationProposal) throws -> ChangeOutcome {
         let settings = try node.settings()
         guard proposal.nodeID == settings.nodeID else { return .ignored }
+        let answered: Int = try node.database.scalar("""
+            SELECT central_version FROM allocation WHERE event_id = ? AND category_code = ?
+            """, [proposal.eventID, proposal.categoryCode]) ?? 0
+        guard proposal.version > answered else { return .ignored }
         var rejection: String?
         do {
             try node.database.savepoint {
@@ -46,6 +52,8 @@ struct ChangeApplier {
         } catch let error as TicketingError {
             rejection = error.message
         }
+        try node.database.execute("UPDATE allocation SET central_version = ? WHERE event_id = ? AND category_code = ?",
+                                  [proposal.version, proposal.eventID, proposal.categoryCode])
         let counts = try node.database.row("SELECT sold, held FROM allocation WHERE event_id = ? AND category_code = ?",
                                            [proposal.eventID, proposal.categoryCode])
         let response = AllocationResponseRecord(

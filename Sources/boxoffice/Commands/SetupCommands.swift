@@ -137,16 +137,36 @@ struct Backup: ParsableCommand {
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "restore", abstract: "Replace the node database with a snapshot (rollback of a migration). Admins only.",
-        arguments: [Argument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")])
+        name: "restore", abstract: "Replace the node database with a snapshot (a rollback). Admins only.",
+        discussion: """
+            Refused while venue-syncd runs on the database, for a damaged snapshot and for another node's. The replaced
+            database is kept next to it. A node that has synced with central takes back from central the sales, refunds
+            and check-ins it made after the snapshot before it sells again (venue-syncd does it on its next cycle).
+            """,
+        arguments: [Argument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")],
+        options: [.value("--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")])
 
     static func run(_ arguments: ParsedArguments) throws {
         let context = Context(arguments)
-        let (_, actor) = try context.signedIn()
-        try actor.require(.admin, to: "restoring a snapshot")
         let file = try arguments.requiredArgument("FILE")
-        try VenueNode.restore(path: context.databasePath, from: file, options: context.databaseOptions())
-        context.output.emit(["restored_from": file]) { _ in "Restored \(context.databasePath) from \(file)." }
+        let authority: RestoreAuthority
+        if let name = arguments.value("--login") {
+            authority = .password(name: name, password: try context.password(prompt: "Password for \(name): "))
+        } else {
+            guard let session = try SessionFile.read(at: context.sessionPath) else {
+                throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
+            }
+            authority = .session(token: session.token)
+        }
+        let outcome = try VenueNode.restore(path: context.databasePath, from: file, authority: authority, options: context.databaseOptions())
+        context.output.emit(outcome) { outcome in
+            var lines = ["Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."]
+            if let replaced = outcome.replacedFile { lines.append("The replaced database is kept at \(replaced).") }
+            if outcome.recoveryPending {
+                lines.append("This node sells again once venue-syncd has taken back from central what it sold after the snapshot.")
+            }
+            return lines.joined(separator: "\n")
+        }
     }
 }
 

@@ -1,0 +1,157 @@
+import EdgeCrypto
+import EdgeStore
+import Foundation
+import SyncWire
+
+/// Who may restore: an admin's session on the database being replaced, or, when that database
+/// cannot be opened (the usual reason to restore), an admin's password checked against the snapshot.
+public enum RestoreAuthority: Sendable {
+    case session(token: String)
+    case password(name: String, password: String)
+}
+
+/// What `restore` did.
+public struct RestoreOutcome: Sendable, Codable, Equatable {
+    public let nodeID: String
+    public let snapshot: String
+    /// Where the replaced database was kept (nil when there was none).
+    public let replacedFile: String?
+    /// The epoch the restored database pushes under.
+    public let epoch: Int64
+    /// True when the node must first take back from central the facts it made after the
+    /// snapshot: it does not sell until `venue-syncd` has done so.
+    public let recoveryPending: Bool
+    /// The snapshot's newest outbox record: central's records after it are taken back.
+    public let snapshotSeq: Int64
+}
+
+/// What a node database says about itself, read without changing it.
+struct DatabaseFacts {
+    let nodeID: String
+    let epoch: Int64
+    /// It has talked to central (so central may hold facts a snapshot lacks).
+    let hasSynced: Bool
+    let newestSeq: Int64
+
+    /// Reads `path` read-only; with `verify`, runs `PRAGMA integrity_check` and refuses a schema
+    /// newer than this build's.
+    static func read(_ path: String, verify: Bool) throws -> DatabaseFacts {
+        var options = Database.Options()
+        options.readOnly = true
+        let db = try Database(path: path, options: options)
+        if verify {
+            let problems = try db.rows("PRAGMA integrity_check").map { try $0.get(0, as: String.self) }
+            guard problems == ["ok"] else {
+                throw TicketingError.rejected(code: "snapshot_damaged", message: "\(path) fails its integrity check: "
+                                              + SyncLimits.clip(problems.joined(separator: "; "), to: 200))
+            }
+            _ = try NodeSchema.migrator.status(db)
+        }
+        guard let settings = try NodeSettings.load(db) else {
+            throw TicketingError.rejected(code: "not_a_node_snapshot", message: "\(path) is not a node database")
+        }
+        let state = SyncState(db: db)
+        return DatabaseFacts(nodeID: settings.nodeID, epoch: try state.epoch(),
+                             hasSynced: try state.integer(.lastPushAt) != nil || (try state.integer(.acknowledgedSeq) ?? 0) > 0,
+                             newestSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0)
+    }
+}
+
+extension VenueNode {
+    /// Replaces the database's content with a snapshot taken by `boxoffice backup` or `migrate`.
+    ///
+    /// Refused while `venue-syncd` (or another restore) holds the database, for a snapshot that
+    /// fails its integrity check, is newer than this build, or belongs to another node. The
+    /// replaced database is kept next to it (`PATH.replaced-TIME.sqlite`). The restored database
+    /// starts a new epoch; when this node ever synced, it also must take back from central the
+    /// facts it made after the snapshot before it sells again (``NodeSync/takeBack(_:)``).
+    /// Other connections see the old content or the new, never a mix.
+    public static func restore(path: String, from snapshot: String, authority: RestoreAuthority,
+                               options: Database.Options = Database.Options(),
+                               clock: any WallClock = SystemWallClock()) throws -> RestoreOutcome {
+        guard FileManager.default.fileExists(atPath: snapshot) else { throw TicketingError.notFound("no snapshot at \(snapshot)") }
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(databasePath: path, owner: "boxoffice restore")
+        } catch let busy as InstanceLock.Busy {
+            throw TicketingError.rejected(code: "database_in_use", message: "\(busy.holder) is running for \(path)"
+                                          + (busy.pid.map { " (pid \($0))" } ?? "") + "; stop it before restoring")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let incoming = try DatabaseFacts.read(snapshot, verify: true)
+        let exists = FileManager.default.fileExists(atPath: path)
+        let current = exists ? try? DatabaseFacts.read(path, verify: false) : nil
+        try authorize(authority, current: current == nil ? nil : path, snapshot: snapshot, clock: clock)
+        if let current, current.nodeID != incoming.nodeID {
+            throw TicketingError.rejected(code: "other_node", message: "\(snapshot) is a snapshot of node \(incoming.nodeID); "
+                                          + "\(path) is node \(current.nodeID)")
+        }
+        let now = clock.now()
+        let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
+        let recovery = incoming.hasSynced || current?.hasSynced == true
+        // The snapshot is prepared in a copy first, so the database is only ever replaced by a
+        // complete, marked one.
+        let staging = path + ".restoring"
+        unlink(staging)
+        defer { unlink(staging) }
+        var readOnly = Database.Options()
+        readOnly.readOnly = true
+        try Database(path: snapshot, options: readOnly).backup(to: staging)
+        let prepared = try openForSetup(path: staging, options: options, clock: clock)
+        try prepared.database.write {
+            let state = SyncState(db: prepared.database)
+            try state.set(.epoch, epoch)
+            if recovery {
+                try state.set(.recoveryFork, incoming.newestSeq)
+                try state.set(.recoverySince, now.milliseconds)
+            }
+            try prepared.audit.record("node.restored", by: "restore", entity: "node", id: incoming.nodeID,
+                                      detail: ["snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery)])
+        }
+        var replaced: String?
+        if exists {
+            let keep = "\(path).replaced-\(now.description.replacingOccurrences(of: ":", with: "")).sqlite"
+            try keepReplaced(path, at: keep)
+            replaced = keep
+        }
+        try openForSetup(path: path, options: options, clock: clock).database.restore(from: staging)
+        return RestoreOutcome(nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
+                              recoveryPending: recovery, snapshotSeq: incoming.newestSeq)
+    }
+
+    /// A consistent copy of the database being replaced; when it cannot be read as a database,
+    /// its files as they are.
+    private static func keepReplaced(_ path: String, at destination: String) throws {
+        var readOnly = Database.Options()
+        readOnly.readOnly = true
+        do {
+            try Database(path: path, options: readOnly).backup(to: destination)
+        } catch {
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try FileManager.default.copyItem(atPath: path + suffix, toPath: destination + suffix)
+            }
+        }
+    }
+
+    private static func authorize(_ authority: RestoreAuthority, current: String?, snapshot: String, clock: any WallClock) throws {
+        var readOnly = Database.Options()
+        readOnly.readOnly = true
+        switch authority {
+        case .session(let token):
+            guard let current else {
+                throw TicketingError.notLoggedIn("the database to replace cannot be opened, so a session on it cannot be checked; "
+                                                 + "restore with --login NAME (an admin's password, checked against the snapshot)")
+            }
+            let node = VenueNode(database: try Database(path: current, options: readOnly), clock: clock)
+            try node.users.authenticate(token: token).require(.admin, to: "restoring a snapshot")
+        case .password(let name, let password):
+            let node = VenueNode(database: try Database(path: snapshot, options: readOnly), clock: clock)
+            let stored: String? = try node.database.scalar("SELECT password_hash FROM staff WHERE name = ? AND disabled = 0", [name])
+            guard PasswordHash.verify(password: password, against: stored ?? Users.decoyHash), stored != nil else {
+                throw TicketingError.notLoggedIn("wrong user name or password (checked against the snapshot)")
+            }
+            let role: String? = try node.database.scalar("SELECT role FROM staff WHERE name = ?", [name])
+            try Operator(id: name, name: name, role: role.flatMap(Role.init(rawValue:)) ?? .cashier).require(.admin, to: "restoring a snapshot")
+        }
+    }
+}
