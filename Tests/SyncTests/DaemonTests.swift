@@ -179,4 +179,38 @@ import Testing
         let lines = daemon.stderr.split(separator: "\n")
         #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") } && lines.last?.contains("syncd.stopped") == true)
     }
+
+    /// The network freezes while a push transaction waits for its COMMIT: the server keeps that
+    /// session and its lock on the node's row. The daemon times out, reconnects, ends the orphaned
+    /// session and drains within a few intervals, instead of waiting hours for the server to notice.
+    @Test func aNetworkFrozenMidPushIsRiddenOutWithinAFewIntervals() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        for _ in 0..<2000 { try node.sell("BIG", "FLOOR") }
+        let serverPort = try #require(world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
+        let proxyPort = Network.freePort(), arm = world.directory.file("freeze-next-commit")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers/freeze-proxy.py").path
+        let proxy = try BackgroundProcess("/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
+                                          logDirectory: world.directory.path)
+        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
+        _ = FileManager.default.createFile(atPath: arm, contents: nil)
+        let through = "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?connect_timeout=2&read_timeout=2&write_timeout=2"
+        let daemon = try BackgroundProcess(ProcessRunner.product("venue-syncd"),
+                                           ["--db", node.path, "--interval", "200ms", "--batch", "100", "--max-backoff", "1s"],
+                                           environment: ["CENTRAL_URL": through, "CENTRAL_PASSWORD_FILE": world.server.passwordFile],
+                                           logDirectory: world.directory.path)
+        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        let newest = try node.count("SELECT max(seq) FROM sync_outbox")
+        let drained = waitUntil(timeout: 15) {
+            (try? world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = 'NODE-A'", as: Int.self)) == newest
+        }
+        #expect(drained != nil, "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("central.orphan_ended") && daemon.stderr.contains("cause=connection_lost"), "\(daemon.stderr)")
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        try expectCentralEqualsNode(world, node, "after the frozen network")
+        withExtendedLifetime(proxy) {}
+    }
 }

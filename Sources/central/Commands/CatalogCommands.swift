@@ -112,18 +112,37 @@ struct Nodes: ParsableCommand {
 
 struct Parked: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "parked", abstract: "A node's records central could never apply, with their errors.",
-        arguments: [Argument("NODE", help: "The node id.")])
-
-    struct Item: Encodable { let seq: Int64; let type: String; let entityID: String; let error: String }
+        name: "parked", abstract: "A node's records central could never apply, with their errors; --retry applies them again.",
+        discussion: """
+            After a fix (a central that knows a newer record type, a widened column), --retry applies the parked records
+            again, oldest first, each on its own: those that apply join the rest, the others stay parked with their new
+            error. Exit code 10 when records are still parked after a retry.
+            """,
+        arguments: [Argument("NODE", help: "The node id.")],
+        options: [.flag("--retry", help: "Apply the parked records again.")])
 
     static func run(_ arguments: ParsedArguments) throws {
         let context = CentralContext(arguments)
-        let items = try NodesReport(connection: try context.connect()).parked(node: try arguments.requiredArgument("NODE"))
-            .map { Item(seq: $0.seq, type: $0.type, entityID: $0.entityID, error: $0.error) }
-        context.output.emit(items) { items in
-            items.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "ERROR"],
-                                                                 items.map { [String($0.seq), $0.type, $0.entityID, $0.error] })
+        let node = try arguments.requiredArgument("NODE")
+        let connection = try context.connect()
+        guard arguments.flag("--retry") else {
+            let items = try NodesReport(connection: connection).parked(node: node)
+            context.output.emit(items) { items in
+                items.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RECEIVED", "ERROR"], items.map {
+                    [String($0.seq), $0.type, $0.entityID, $0.receivedAt.map { String($0.description.prefix(19)) } ?? "-", $0.error]
+                })
+            }
+            return
+        }
+        let results = try PushReceiver(connection: connection).retryParked(node: node)
+        context.output.emit(results) { results in
+            results.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RESULT"], results.map {
+                [String($0.seq), $0.type, $0.entityID, $0.applied ? "applied" : "still parked: \($0.error ?? "")"]
+            })
+        }
+        let remaining = results.filter { !$0.applied }.count
+        if remaining > 0 {
+            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(node) still parked")
         }
     }
 }
