@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// How a failed command is reported: its exit code, a stable machine code and one line for people.
 public struct Failure: Error, Sendable, Equatable, Encodable {
     /// The process exit code.
@@ -45,8 +48,21 @@ public struct CommandLineTool {
         self.describe = describe
     }
 
-    /// Runs the command line (without the program name) and returns the exit code.
+    /// Runs the command line (without the program name) and returns the exit code. When stdout
+    /// could not take the result (a full disk, a closed pipe), that is said on stderr and the exit
+    /// code stays the outcome's: a command that committed must not look as if it had failed.
     public func run(_ tokens: [String]) -> Int32 {
+        // A closed pipe on stdout is an error to report, not a signal that ends the process.
+        signal(SIGPIPE, SIG_IGN)
+        let status = execute(tokens)
+        if let failure = Output.failedWrite {
+            Output.writeStandardError("Error: the result could not be written to standard output (\(failure)); "
+                                      + (status == 0 ? "the command itself succeeded" : "the command's exit code is \(status)") + "\n")
+        }
+        return status
+    }
+
+    private func execute(_ tokens: [String]) -> Int32 {
         let formatter = HelpFormatter(toolName: name, globalOptions: globalOptions)
         let json = tokens.contains("--json")
         let parsed: ArgumentParser.Parsed

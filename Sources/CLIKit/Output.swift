@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Where a command's result goes: human text, or with `--json` one JSON document on stdout.
@@ -5,6 +8,10 @@ import Foundation
 /// ```swift
 /// Output(json: arguments.flag("--json")).emit(receipt) { "Order \($0.orderID) confirmed" }
 /// ```
+///
+/// Writes never crash the process: a full disk or a closed pipe on stdout is remembered
+/// (``failedWrite``) and reported by ``CommandLineTool`` after the command, whose outcome — a
+/// sale already committed, say — stands.
 public struct Output: Sendable {
     /// True when `--json` was given.
     public let json: Bool
@@ -35,13 +42,43 @@ public struct Output: Sendable {
         }
     }
 
-    /// Writes to stdout unbuffered, so output and exit code always agree.
+    /// Writes to stdout unbuffered, so output and exit code always agree. A failed write is
+    /// remembered, not fatal.
     public static func writeStandardOutput(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        if let failure = write(text, to: STDOUT_FILENO) { failedWrites.record(failure) }
     }
 
-    /// Writes to stderr.
+    /// Writes to stderr (a failure there has nowhere to be told).
     public static func writeStandardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        _ = write(text, to: STDERR_FILENO)
     }
+
+    /// Why writing to stdout failed, if it did (`No space left on device`, `Broken pipe`).
+    public static var failedWrite: String? { failedWrites.first }
+
+    private static let failedWrites = FirstFailure()
+
+    /// Writes all of `text`; returns the error's description when the descriptor refuses it.
+    private static func write(_ text: String, to descriptor: Int32) -> String? {
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            written += count
+        }
+        return nil
+    }
+}
+
+/// The first failure recorded; later ones add nothing.
+private final class FirstFailure: @unchecked Sendable {  // `value` is guarded by `lock`
+    private let lock = NSLock()
+    private var value: String?
+
+    func record(_ failure: String) { lock.withLock { if value == nil { value = failure } } }
+    var first: String? { lock.withLock { value } }
 }

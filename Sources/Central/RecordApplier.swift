@@ -87,10 +87,11 @@ struct RecordApplier {
         let previous: String? = try connection.scalar("SELECT status FROM refund WHERE id = ? FOR UPDATE", [refund.refundID])
         if previous == nil {
             try connection.execute("""
-                INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at, completed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at, completed_at,
+                                    received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [refund.refundID, refund.orderID, refund.paymentID, nodeID, refund.amountMinor, refund.currency,
-                      refund.reason, refund.origin, refund.status, refund.createdAt.sqlText, refund.completedAt?.sqlText])
+                      refund.reason, refund.origin, refund.status, refund.createdAt.sqlText, refund.completedAt?.sqlText, now.sqlText])
             for code in refund.ticketCodes {
                 try connection.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?) ON DUPLICATE KEY UPDATE refund_id = refund_id",
                                        [refund.refundID, code])

@@ -12,6 +12,10 @@ public struct ReconciliationScope: Sendable, Equatable {
     public var refundDelaySeconds: Int64 = 48 * 3600
     /// A node is silent after this many seconds without contact.
     public var silenceSeconds: Int64 = 3600
+    /// A parked record is stale after this many seconds.
+    public var parkedAgeSeconds: Int64 = 24 * 3600
+    /// A node's clock is skewed when it is off central's by more than this many seconds.
+    public var clockSkewSeconds: Int64 = 300
 
     public init(eventID: String? = nil, since: Timestamp? = nil) {
         self.eventID = eventID
@@ -48,45 +52,66 @@ struct Checks {
             (.duplicateIdempotencyKey, duplicateIdempotencyKeys),
             (.refundOverdue, overdueRefunds),
         ]
-        if scope.eventID == nil { checks.append((.nodeSilent, silentNodes)) }
+        if scope.eventID == nil {
+            checks += [(.nodeSilent, silentNodes), (.nodeSequenceMismatch, sequenceMismatches), (.nodeSequenceGap, sequenceGaps),
+                       (.parkedRecordStale, staleParkedRecords), (.nodeClockSkew, skewedClocks)]
+        }
         return checks
     }
 
     // MARK: Inventory
 
+    /// Who keeps a seat: the node that owns it under the allocation in force, then the sale
+    /// central received first (its clock, never a node's), then the lower node id and ticket code.
+    static let seatKeeperOrder = "ORDER BY (owner.node_id IS NULL), o.received_at, t.node_id, t.code"
+
+    /// The allocation in force that gives a ticket's seat to the node that sold it.
+    static let seatOwner = """
+        LEFT JOIN allocation_seat owner ON owner.event_id = t.event_id AND owner.seat_label = t.seat_label
+          AND owner.node_id = t.node_id AND owner.state IN ('allocated', 'removing')
+        """
+
     func seatsSoldTwice() throws -> [Finding] {
         try connection.rows("""
-            SELECT event_id, seat_label, code, order_id, node_id, created_at, keeper_code, keeper_node FROM (
-                SELECT t.event_id, t.seat_label, t.code, t.order_id, t.node_id, o.created_at,
-                       ROW_NUMBER() OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS position,
-                       FIRST_VALUE(t.code) OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS keeper_code,
-                       FIRST_VALUE(t.node_id) OVER (PARTITION BY t.event_id, t.seat_label ORDER BY o.created_at, t.node_id, t.code) AS keeper_node
+            SELECT event_id, seat_label, code, order_id, node_id, received_at, keeper_code, keeper_node FROM (
+                SELECT t.event_id, t.seat_label, t.code, t.order_id, t.node_id, o.received_at,
+                       ROW_NUMBER() OVER (PARTITION BY t.event_id, t.seat_label \(Self.seatKeeperOrder)) AS position,
+                       FIRST_VALUE(t.code) OVER (PARTITION BY t.event_id, t.seat_label \(Self.seatKeeperOrder)) AS keeper_code,
+                       FIRST_VALUE(t.node_id) OVER (PARTITION BY t.event_id, t.seat_label \(Self.seatKeeperOrder)) AS keeper_node
                 FROM ticket t
                 JOIN orders o ON o.id = t.order_id
+                \(Self.seatOwner)
                 JOIN (SELECT event_id, seat_label FROM ticket
                       WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
                       GROUP BY event_id, seat_label HAVING COUNT(*) > 1) twice
                   ON twice.event_id = t.event_id AND twice.seat_label = t.seat_label
                 WHERE t.status IN ('valid', 'checked_in')
             ) ranked
-            WHERE position > 1 AND (? IS NULL OR created_at >= ?)
+            WHERE position > 1 AND (? IS NULL OR received_at >= ?)
             ORDER BY event_id, seat_label, position
             """, event + since).map { row in
             let code: String = try row.get("code"), eventID: String = try row.get("event_id"), seat: String = try row.get("seat_label")
             let node: String = try row.get("node_id"), order: String = try row.get("order_id")
             return Finding(key: "seat_double_sold/\(eventID)/\(seat)/\(code)", kind: .seatDoubleSold, eventID: eventID, nodeID: node,
-                           entityID: code, occurredAt: Timestamp(sqlText: try row.get("created_at")),
-                           detail: "seat \(seat) also sold earlier by \(try row.get("keeper_node", as: String.self)) (ticket "
+                           entityID: code, occurredAt: Timestamp(sqlText: try row.get("received_at")),
+                           detail: "seat \(seat) kept by \(try row.get("keeper_node", as: String.self)) (ticket "
                                + "\(try row.get("keeper_code", as: String.self))); \(node)'s ticket \(code) of order \(order) is refunded",
                            refund: RefundTarget(nodeID: node, orderID: order, ticketCodes: [code]))
         }
     }
 
-    /// Tickets that occupy a place: every GA ticket, and the first sale of each seat.
+    /// Tickets that occupy a place (every GA ticket, and the kept sale of each seat), each marked
+    /// `beyond` when its node sold it outside its allocation in force: a GA ticket past the node's
+    /// quota in central's receipt order, a seat the node does not own.
     private static let occupyingTickets = """
-        SELECT t.code, t.order_id, t.node_id, t.event_id, t.category_code, o.created_at,
-               ROW_NUMBER() OVER (PARTITION BY t.event_id, COALESCE(t.seat_label, t.code) ORDER BY o.created_at, t.node_id, t.code) AS sale
+        SELECT t.code, t.order_id, t.node_id, t.event_id, t.category_code, o.received_at,
+               ROW_NUMBER() OVER (PARTITION BY t.event_id, COALESCE(t.seat_label, t.code) \(seatKeeperOrder)) AS sale,
+               CASE WHEN t.seat_label IS NULL
+                    THEN ROW_NUMBER() OVER (PARTITION BY t.event_id, t.category_code, t.node_id ORDER BY o.received_at, t.code) > COALESCE(a.quota, 0)
+                    ELSE owner.node_id IS NULL END AS beyond
         FROM ticket t JOIN orders o ON o.id = t.order_id
+        LEFT JOIN allocation a ON a.event_id = t.event_id AND a.category_code = t.category_code AND a.node_id = t.node_id
+        \(seatOwner)
         WHERE t.status IN ('valid', 'checked_in')
         """
 
@@ -135,16 +160,17 @@ struct Checks {
         }
     }
 
-    /// The `count` most recent place-occupying tickets of an event (and category).
+    /// The `count` place-occupying tickets of an event (and category) that go first: those sold
+    /// beyond their node's allocation, then the latest central received.
     private func latest(_ count: Int, eventID: String, category: String?) throws
         -> [(code: String, order: String, node: String, createdAt: Timestamp?)] {
         guard count > 0 else { return [] }
         return try connection.rows("""
-            SELECT code, order_id, node_id, created_at FROM (\(Self.occupyingTickets) AND t.event_id = ? AND (? IS NULL OR t.category_code = ?)) occupying
-            WHERE sale = 1 AND (? IS NULL OR created_at >= ?)
-            ORDER BY created_at DESC, node_id DESC, code DESC LIMIT ?
+            SELECT code, order_id, node_id, received_at FROM (\(Self.occupyingTickets) AND t.event_id = ? AND (? IS NULL OR t.category_code = ?)) occupying
+            WHERE sale = 1 AND (? IS NULL OR received_at >= ?)
+            ORDER BY beyond DESC, received_at DESC, node_id DESC, code DESC LIMIT ?
             """, [eventID, category, category] + since + [count]).map { row in
-            (try row.get("code"), try row.get("order_id"), try row.get("node_id"), Timestamp(sqlText: try row.get("created_at")))
+            (try row.get("code"), try row.get("order_id"), try row.get("node_id"), Timestamp(sqlText: try row.get("received_at")))
         }
     }
 
@@ -152,8 +178,9 @@ struct Checks {
         try connection.rows("""
             SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota, sold.last_sale
             FROM (SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT COALESCE(t.seat_label, t.code)) AS places,
-                         MAX(t.created_at) AS last_sale
-                  FROM ticket t WHERE t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.event_id = ?)
+                         MAX(o.received_at) AS last_sale
+                  FROM ticket t JOIN orders o ON o.id = t.order_id
+                  WHERE t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.event_id = ?)
                   GROUP BY t.event_id, t.category_code, t.node_id) sold
             LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
             WHERE sold.places > COALESCE(a.quota, 0) AND (? IS NULL OR sold.last_sale >= ?)
@@ -170,19 +197,19 @@ struct Checks {
 
     func paymentMismatches() throws -> [Finding] {
         try connection.rows("""
-            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.created_at, COALESCE(paid.amount, 0) AS amount,
+            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at, COALESCE(paid.amount, 0) AS amount,
                    COALESCE(paid.payments, 0) AS payments
             FROM orders o
             LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
               ON paid.order_id = o.id
             WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor
-              AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR o.created_at >= ?)
+              AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR o.received_at >= ?)
             """, event + since).map { row in
             let order: String = try row.get("id"), total: Int64 = try row.get("total_minor"), amount: Int64 = try row.get("amount")
             let payments: Int = try row.get("payments")
             let kind = payments == 0 ? "unpaid" : amount < total ? "underpaid" : "overpaid"
             return Finding(key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: try row.get("event_id"),
-                           nodeID: try row.get("node_id"), entityID: order, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           nodeID: try row.get("node_id"), entityID: order, occurredAt: Timestamp(sqlText: try row.get("received_at")),
                            detail: "order \(order) is \(kind): total \(total), captured \(amount) in \(payments) payment(s) (minor units)",
                            refund: nil)
         }
@@ -190,7 +217,8 @@ struct Checks {
 
     func unexpectedPayments() throws -> [Finding] {
         try connection.rows("""
-            SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.refunded_minor, p.created_at, o.event_id, o.status AS order_status,
+            SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.refunded_minor, COALESCE(o.received_at, p.created_at) AS received_at,
+                   o.event_id, o.status AS order_status,
                    e.status AS event_status,
                    CASE WHEN o.id IS NULL THEN 'order_missing'
                         WHEN o.status = 'refunded' THEN 'kept_after_refund'
@@ -204,11 +232,11 @@ struct Checks {
                OR (o.status = 'cancelled' AND p.amount_minor > p.refunded_minor
                    AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id AND r.status = 'pending'))
                OR (e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded'))
-            HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR created_at >= ?)
+            HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR received_at >= ?)
             """, [scope.eventID] + event + since).map { row in
             let payment: String = try row.get("id"), reason: String = try row.get("reason")
             return Finding(key: "payment_unexpected/\(payment)", kind: .paymentUnexpected, eventID: try row.get("event_id"),
-                           nodeID: try row.get("node_id"), entityID: payment, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           nodeID: try row.get("node_id"), entityID: payment, occurredAt: Timestamp(sqlText: try row.get("received_at")),
                            detail: "payment \(payment) of \(try row.get("amount_minor", as: Int64.self)) for order "
                                + "\(try row.get("order_id", as: String.self)): \(reason.replacingOccurrences(of: "_", with: " "))",
                            refund: nil)
@@ -217,10 +245,10 @@ struct Checks {
 
     func duplicatePaymentReferences() throws -> [Finding] {
         try connection.rows("""
-            SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(p.created_at) AS last_use,
+            SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
                    GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
             FROM payment p LEFT JOIN orders o ON o.id = p.order_id
-            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR p.created_at >= ?)
+            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)
             GROUP BY p.reference HAVING COUNT(*) > 1
             """, event + since).map { row in
             let reference: String = try row.get("reference")
@@ -233,9 +261,9 @@ struct Checks {
 
     func duplicateIdempotencyKeys() throws -> [Finding] {
         try connection.rows("""
-            SELECT idempotency_key, COUNT(*) AS uses, MIN(event_id) AS event_id, MAX(created_at) AS last_use,
+            SELECT idempotency_key, COUNT(*) AS uses, MIN(event_id) AS event_id, MAX(received_at) AS last_use,
                    GROUP_CONCAT(id ORDER BY id SEPARATOR ', ') AS orders
-            FROM orders WHERE (? IS NULL OR event_id = ?) AND (? IS NULL OR created_at >= ?)
+            FROM orders WHERE (? IS NULL OR event_id = ?) AND (? IS NULL OR received_at >= ?)
             GROUP BY idempotency_key HAVING COUNT(*) > 1
             """, event + since).map { row in
             let key: String = try row.get("idempotency_key")
@@ -249,31 +277,16 @@ struct Checks {
     func overdueRefunds() throws -> [Finding] {
         let deadline = Timestamp(milliseconds: now.milliseconds - scope.refundDelaySeconds * 1000)
         return try connection.rows("""
-            SELECT r.id, r.order_id, r.node_id, r.amount_minor, r.origin, r.created_at, o.event_id
+            SELECT r.id, r.order_id, r.node_id, r.amount_minor, r.origin, COALESCE(r.received_at, r.created_at) AS queued_at, o.event_id
             FROM refund r LEFT JOIN orders o ON o.id = r.order_id
-            WHERE r.status = 'pending' AND r.created_at < ? AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR r.created_at >= ?)
+            WHERE r.status = 'pending' AND COALESCE(r.received_at, r.created_at) < ? AND (? IS NULL OR o.event_id = ?)
+              AND (? IS NULL OR COALESCE(r.received_at, r.created_at) >= ?)
             """, [deadline.sqlText] + event + since).map { row in
             let refund: String = try row.get("id")
             return Finding(key: "refund_overdue/\(refund)", kind: .refundOverdue, eventID: try row.get("event_id"), nodeID: try row.get("node_id"),
-                           entityID: refund, occurredAt: Timestamp(sqlText: try row.get("created_at")),
+                           entityID: refund, occurredAt: Timestamp(sqlText: try row.get("queued_at")),
                            detail: "refund \(refund) of \(try row.get("amount_minor", as: Int64.self)) for order \(try row.get("order_id", as: String.self)) "
-                               + "(\(try row.get("origin", as: String.self))) queued since \(try row.get("created_at", as: String.self)), not paid out",
-                           refund: nil)
-        }
-    }
-
-    // MARK: Nodes
-
-    func silentNodes() throws -> [Finding] {
-        let deadline = Timestamp(milliseconds: now.milliseconds - scope.silenceSeconds * 1000)
-        return try connection.rows("""
-            SELECT id, last_seen_at, outbox_pending, oldest_pending_at FROM node WHERE last_seen_at IS NULL OR last_seen_at < ?
-            """, [deadline.sqlText]).map { row in
-            let node: String = try row.get("id")
-            let lastSeen = try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
-            let silent = lastSeen.map { "\((now.milliseconds - $0.milliseconds) / 1000)s" } ?? "ever"
-            return Finding(key: "node_silent/\(node)", kind: .nodeSilent, eventID: nil, nodeID: node, entityID: node, occurredAt: lastSeen,
-                           detail: "\(node) silent for \(silent); \(try row.get("outbox_pending", as: Int64.self)) records pending at its last push",
+                               + "(\(try row.get("origin", as: String.self))) queued since \(try row.get("queued_at", as: String.self)), not paid out",
                            refund: nil)
         }
     }

@@ -26,13 +26,22 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     case refundOverdue = "refund_overdue"
     /// A node central has not heard from for longer than the threshold.
     case nodeSilent = "node_silent"
+    /// A node whose acknowledged sequence differs from the records central counted.
+    case nodeSequenceMismatch = "node_sequence_mismatch"
+    /// Records missing at central below a node's acknowledged sequence.
+    case nodeSequenceGap = "node_sequence_gap"
+    /// A record parked for longer than the threshold.
+    case parkedRecordStale = "parked_record_stale"
+    /// A node whose clock is off central's by more than the threshold.
+    case nodeClockSkew = "node_clock_skew"
 
     /// How urgent it is.
     public var severity: Severity {
         switch self {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
-        case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue: .high
-        case .nodeOverAllocation, .nodeSilent: .warning
+        case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
+             .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale: .high
+        case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }
     }
 

@@ -21,6 +21,6 @@ struct BoxOffice: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Login.self, Logout.self, Events.self, Availability.self, Seats.self, Sell.self,
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
-            EventCommand.self, UsersCommand.self, Status.self, Notifications.self, Migrate.self, Backup.self, Restore.self,
+            EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self, Migrate.self, Backup.self, Restore.self,
         ])
 }

@@ -24,6 +24,7 @@ ALTER TABLE discrepancy MODIFY entity_id VARCHAR(128) NOT NULL;
 -- Who keeps a seat and whose sales go first is decided in central's receipt order, not by the
 -- selling node's clock.
 ALTER TABLE orders ADD KEY orders_by_received (received_at);
+ALTER TABLE refund ADD COLUMN received_at DATETIME(3) NULL;
 
 -- The sync protocol versions this schema serves. A node outside them reports `incompatible`.
 -- Migrations that keep a version working leave this row alone.

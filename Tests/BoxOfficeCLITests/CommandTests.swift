@@ -129,4 +129,34 @@ import Ticketing
         #expect(result.status == 6 && result.stderr.contains("no node database at"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("none.sqlite")))
     }
+
+    /// The sale commits, then stdout refuses the receipt (a full disk, a reader gone): the command
+    /// says so on stderr and exits 0, because the sale happened, exactly once.
+    @Test func aSaleWhoseReceiptCannotBeWrittenStillSucceedsOnce() throws {
+        let node = try CLINode()
+        func sell(stdout: FileHandle, key: String) throws -> (status: Int32, stderr: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLINode.binary)
+            process.arguments = ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--json", "--idempotency-key", key]
+            process.environment = ["BOXOFFICE_DB": node.database, "BOXOFFICE_SESSION_FILE": node.cashierSession, "HOME": node.directory.path]
+            let errors = Pipe()
+            process.standardOutput = stdout
+            process.standardError = errors
+            try process.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, message)
+        }
+        let full = try sell(stdout: try #require(FileHandle(forWritingAtPath: "/dev/full")), key: "till-1-full")
+        #expect(full.status == 0 && full.stderr.contains("No space left on device") && full.stderr.contains("the command itself succeeded"),
+                "\(full.stderr)")
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let closed = try sell(stdout: pipe.fileHandleForWriting, key: "till-1-closed")
+        #expect(closed.status == 0 && closed.stderr.contains("Broken pipe"), "\(closed.stderr)")
+        #expect(try node.count("SELECT count(*) FROM orders") == 2)
+        #expect(try node.cashier(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--idempotency-key", "till-1-full"])
+            .stdout.contains("repeated request"))
+        #expect(try node.count("SELECT count(*) FROM orders") == 2)
+    }
 }

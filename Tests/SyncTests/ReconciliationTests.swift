@@ -166,6 +166,30 @@ struct SalesGenerator {
         try g.node("NODE-Z", lastSeen: Timestamp(milliseconds: now.milliseconds - 2 * 86_400_000).sqlText)
         g.expect("node_silent/NODE-Z")
 
+        // A node that acknowledged 10 records while central counts 8 and misses 4 and 5; a record
+        // parked two days ago; a node whose clock is a day ahead.
+        try world.central.execute("""
+            INSERT INTO node (id, created_at, last_seen_at, acknowledged_seq, records_applied) VALUES ('NODE-S', ?, ?, 10, 8)
+            """, [now.sqlText, now.sqlText])
+        for seq in [1, 2, 3, 6, 7, 8, 9, 10] {
+            try world.central.execute("""
+                INSERT INTO sync_inbox (node_id, seq, record_type, entity_id, status, created_at, received_at)
+                VALUES ('NODE-S', ?, 'ticket.checked_in', 'T', 'applied', ?, ?)
+                """, [seq, now.sqlText, now.sqlText])
+        }
+        g.expect("node_sequence_mismatch/NODE-S")
+        g.expect("node_sequence_gap/NODE-S")
+        let twoDaysAgo = Timestamp(milliseconds: now.milliseconds - 2 * 86_400_000).sqlText
+        try world.central.execute("""
+            INSERT INTO node (id, created_at, last_seen_at, acknowledged_seq, records_parked, clock_offset_ms) VALUES ('NODE-P', ?, ?, 1, 1, 86400000)
+            """, [now.sqlText, now.sqlText])
+        try world.central.execute("""
+            INSERT INTO sync_inbox (node_id, seq, record_type, entity_id, status, error, created_at, received_at)
+            VALUES ('NODE-P', 1, 'gift_card.sold', 'G1', 'parked', 'unknown record type', ?, ?)
+            """, [twoDaysAgo, twoDaysAgo])
+        g.expect("parked_record_stale/NODE-P/1")
+        g.expect("node_clock_skew/NODE-P")
+
         let rows: Int = try world.central.scalar("SELECT (SELECT COUNT(*) FROM orders) + (SELECT COUNT(*) FROM ticket) + (SELECT COUNT(*) FROM payment)") ?? 0
         #expect(rows >= 120_000)
         let reconciler = Reconciler(connection: world.central)
@@ -229,7 +253,7 @@ struct SalesGenerator {
         let tool = ProcessRunner.product("central")
         let report = try ProcessRunner.run(tool, ["reconcile", "--progress"], environment: world.environment)
         #expect(report.status == 10, "\(report.stderr)")
-        #expect(report.stderr.hasPrefix("[1/10] seat_double_sold: 1 found (") && report.stderr.contains("[10/10] node_silent: 0 found"))
+        #expect(report.stderr.hasPrefix("[1/14] seat_double_sold: 1 found (") && report.stderr.contains("[14/14] node_clock_skew: 0 found"))
         #expect(report.stderr.hasSuffix("Error: 1 discrepancy open\n"))
         #expect(report.stdout.contains("seat_double_sold") && report.stdout.contains(second.tickets[0].code) && report.stdout.contains("refund ordered"))
         #expect(!report.stdout.contains(first.tickets[0].code + " of order"))

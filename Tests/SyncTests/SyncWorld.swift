@@ -71,9 +71,17 @@ final class SyncWorld {
         return try SyncNode(path: path, options: options)
     }
 
-    /// `venue-syncd --once` against this central.
-    func syncOnce(_ node: SyncNode, _ extra: [String] = []) throws -> ProcessResult {
-        try ProcessRunner.run(ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"] + extra, environment: environment)
+    /// `venue-syncd --once` against this central; with `clock`, under `faketime -f CLOCK` (`-1d`).
+    func syncOnce(_ node: SyncNode, _ extra: [String] = [], clock: String? = nil) throws -> ProcessResult {
+        try Self.run("venue-syncd", ["--db", node.path, "--once"] + extra, clock: clock, environment: environment)
+    }
+
+    /// A built executable, under `faketime -f CLOCK` when a clock offset is given.
+    static func run(_ product: String, _ arguments: [String], stdin: String? = nil, clock: String?,
+                    environment: [String: String]) throws -> ProcessResult {
+        guard let clock else { return try ProcessRunner.run(ProcessRunner.product(product), arguments, stdin: stdin, environment: environment) }
+        return try ProcessRunner.run("/usr/bin/faketime", ["-f", clock, ProcessRunner.product(product)] + arguments, stdin: stdin,
+                                     environment: environment)
     }
 
     /// A running `venue-syncd`.
@@ -85,15 +93,16 @@ final class SyncWorld {
     /// The central database's name on the server.
     var databaseName: String { MariaDBSandbox.databaseName(of: url) }
 
-    /// `boxoffice` on `node`, as its admin `root` (logged in on first use), as a venue runs it.
-    func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+    /// `boxoffice` on `node`, as its admin `root` (logged in on first use), as a venue runs it;
+    /// with `clock`, under `faketime -f CLOCK`.
+    func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil, clock: String? = nil) throws -> ProcessResult {
         let environment = ["BOXOFFICE_DB": node.path, "BOXOFFICE_SESSION_FILE": node.path + ".session", "HOME": directory.path]
         if !FileManager.default.fileExists(atPath: node.path + ".session") {
             let login = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["login", "root"], stdin: "root-password\n",
                                               environment: environment)
             precondition(login.status == 0, "login failed: \(login.stderr)")
         }
-        return try ProcessRunner.run(ProcessRunner.product("boxoffice"), arguments, stdin: stdin, environment: environment)
+        return try Self.run("boxoffice", arguments, stdin: stdin, clock: clock, environment: environment)
     }
 
     /// `central` against this central database.

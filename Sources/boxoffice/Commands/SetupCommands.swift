@@ -88,15 +88,23 @@ struct Status: ParsableCommand {
                 ["notifications pending", String(status.notificationsPending)],
                 ["notifications failed", String(status.notificationsFailed)],
                 ["refunds pending", String(status.refundsPending)],
-                ["central", status.sync.mode.rawValue + (status.sync.modeSince.map { " since \($0)" } ?? "")],
+                ["central", status.sync.mode.rawValue + (status.sync.cause.map { " (\($0))" } ?? "")
+                    + (status.sync.modeSince.map { " since \($0)" } ?? "")],
                 ["last push", status.sync.lastPushAt?.description ?? "never"],
                 ["last pull", status.sync.lastPullAt?.description ?? "never"],
                 ["acknowledged seq", String(status.sync.acknowledgedSeq)],
                 ["pull cursor", String(status.sync.pullCursor)],
                 ["sync lag", "\(status.sync.lagSeconds)s"],
                 ["parked", "\(status.sync.centralParked) at central, \(status.sync.pullParked) here"],
-            ] + (status.sync.lastError.map { [["last sync error", $0]] } ?? [])
-            return TextTable.render(rows: rows)
+                ["epoch", String(status.sync.epoch)],
+            ]
+            var extra = [[String]]()
+            if let since = status.sync.recoveryPendingSince {
+                extra.append(["restored", "since \(since): sells again once venue-syncd has taken back its later sales from central"])
+            }
+            if let offset = status.sync.clockOffsetSeconds { extra.append(["clock offset", "\(offset)s from central's"]) }
+            if let error = status.sync.lastError { extra.append(["last sync error", error]) }
+            return TextTable.render(rows: rows + extra)
         }
     }
 }

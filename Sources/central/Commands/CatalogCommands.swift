@@ -94,17 +94,18 @@ struct EventCommand: ParsableCommand {
 
 struct Nodes: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "nodes", abstract: "Each node's push cursor, last push, outbox lag, pull position and parked records.")
+        name: "nodes", abstract: "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.")
 
     static func run(_ arguments: ParsedArguments) throws {
         let context = CentralContext(arguments)
         let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
         context.output.emit(nodes) { nodes in
             nodes.isEmpty ? "No node has pushed yet." : TextTable.render(
-                ["NODE", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND", "LAST PUSH", "SILENT"], nodes.map {
-                    [$0.id, String($0.acknowledgedSeq), String($0.recordsApplied), String($0.recordsParked), String($0.outboxPending),
-                     "\($0.lagSeconds)s", String($0.pullCursor), String($0.changesBehind),
-                     $0.lastPushAt.map { String($0.description.prefix(19)) } ?? "never", $0.silentSeconds.map { "\($0)s" } ?? "-"]
+                ["NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND", "LAST PUSH", "SILENT", "CLOCK"], nodes.map {
+                    [$0.id, String($0.epoch), String($0.acknowledgedSeq), String($0.recordsApplied), String($0.recordsParked),
+                     String($0.outboxPending), "\($0.lagSeconds)s", String($0.pullCursor), String($0.changesBehind),
+                     $0.lastPushAt.map { String($0.description.prefix(19)) } ?? "never", $0.silentSeconds.map { "\($0)s" } ?? "-",
+                     $0.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-"]
                 })
         }
     }

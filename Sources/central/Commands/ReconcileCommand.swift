@@ -20,6 +20,8 @@ struct Reconcile: ParsableCommand {
             .flag("--progress", help: "Report each check on stderr (the default on a terminal)."),
             .value("--refund-delay", "D", help: "A queued refund is overdue after D (default 48h)."),
             .value("--silence", "D", help: "A node is silent after D without contact (default 1h)."),
+            .value("--parked-age", "D", help: "A parked record is stale after D (default 24h)."),
+            .value("--clock-skew", "D", help: "A node's clock is skewed when off central's by more than D (default 5m)."),
         ])
 
     static func run(_ arguments: ParsedArguments) throws {
@@ -37,6 +39,8 @@ struct Reconcile: ParsableCommand {
         }
         scope.refundDelaySeconds = try duration(arguments, "--refund-delay") ?? scope.refundDelaySeconds
         scope.silenceSeconds = try duration(arguments, "--silence") ?? scope.silenceSeconds
+        scope.parkedAgeSeconds = try duration(arguments, "--parked-age") ?? scope.parkedAgeSeconds
+        scope.clockSkewSeconds = try duration(arguments, "--clock-skew") ?? scope.clockSkewSeconds
         let showProgress = arguments.flag("--progress") || isatty(STDERR_FILENO) == 1
         let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: arguments.flag("--dry-run"), now: now) { step in
             guard showProgress else { return }
