@@ -159,4 +159,12 @@ import Ticketing
             .stdout.contains("repeated request"))
         #expect(try node.count("SELECT count(*) FROM orders") == 2)
     }
+
+    @Test func parkedChangesAreListedForSupervisors() throws {
+        let node = try SharedNode.node
+        let listed = try node.run(["sync", "parked"])
+        #expect(listed.status == 0 && listed.stdout == "Nothing parked.\n")
+        let cashier = try node.cashier(["sync", "parked", "--retry"])
+        #expect(cashier.status == 5 && cashier.stderr.contains("needs a supervisor"), "\(cashier.stderr)")
+    }
 }
