@@ -1,21 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Where and how to connect: parsed from a URL, with the password from the environment.
 ///
-/// `mysql://USER@HOST[:PORT]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=required&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30&lock_wait_timeout=10&idle_transaction_timeout=60]`
+/// `mysql://USER@HOST[:PORT]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=verify_identity&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30&lock_wait_timeout=10&idle_transaction_timeout=60]`
 ///
 /// The password never comes from the URL (it would show in `ps` and in logs): it is read from
-/// `CENTRAL_PASSWORD`, or from the file named by `CENTRAL_PASSWORD_FILE`.
+/// `CENTRAL_PASSWORD`, or from the file named by `CENTRAL_PASSWORD_FILE` (refused when other users
+/// may read it). Nothing this type says (its description, its errors) contains a secret.
+///
+/// TLS fails closed: a TCP host other than loopback gets `tls=required` unless told otherwise; a
+/// CA file is either used to verify the server or refused, never ignored; `localhost` is reached
+/// over TCP unless `socket=` is given.
 public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// How the connection uses TLS.
     public enum TLSMode: String, Sendable, CaseIterable {
-        /// No TLS (loopback and unix sockets).
+        /// No TLS: the default for a unix socket and loopback addresses only.
         case disabled
-        /// TLS required, certificate not checked.
+        /// TLS required, the server's certificate not checked: the default for other hosts.
         case required
-        /// TLS required and the server certificate checked against `ssl_ca` and the host name.
+        /// TLS required and the server's certificate chain checked against `ssl_ca` (or the
+        /// system's CAs), whatever host name it names.
+        case verifyCA = "verify_ca"
+        /// TLS required, the chain checked, and the certificate must name the host connected to.
         case verifyIdentity = "verify_identity"
+
+        /// True for the modes that check the server's certificate.
+        public var verifiesCertificate: Bool { self == .verifyCA || self == .verifyIdentity }
     }
+
+    /// Where the system keeps its trusted CA certificates (Debian's `ca-certificates`): used by the
+    /// verifying modes when no `ssl_ca` is given.
+    public static let systemCertificateDirectory = "/etc/ssl/certs"
 
     public var host: String
     public var port: Int
@@ -25,6 +43,7 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// A unix socket path; when set, `host` and `port` are not used.
     public var socket: String?
     public var tls: TLSMode
+    /// The CA certificates the verifying modes check the server against (nil: the system's).
     public var certificateAuthorityFile: String?
     /// Seconds.
     public var connectTimeout: Int
@@ -39,7 +58,7 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Parses `url` and reads the password from `environment`.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let url = URLComponents(string: text), url.scheme == "mysql" else {
-            throw MySQLError(code: 0, message: "central URL must look like mysql://user@host:3306/database, not '\(text.prefix(80))'")
+            throw MySQLError(code: 0, message: "central URL must look like mysql://user@host:3306/database, not '\(Self.redacted(text).prefix(80))'")
         }
         guard url.password == nil else {
             throw MySQLError(code: 0, message: "do not put the password in the URL; set CENTRAL_PASSWORD or CENTRAL_PASSWORD_FILE")
@@ -54,24 +73,36 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         let known: Set = ["socket", "tls", "ssl_ca", "connect_timeout", "read_timeout", "write_timeout", "lock_wait_timeout",
                           "idle_transaction_timeout"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw MySQLError(code: 0, message: "unknown central URL option '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
+            throw MySQLError(code: 0, message: "unknown central URL option '\(unknown.prefix(40))'; known: \(known.sorted().joined(separator: ", "))")
         }
         func seconds(_ name: String, default value: Int) throws -> Int {
             guard let given = query[name] else { return value }
             guard let number = Int(given), (1...3600).contains(number) else {
-                throw MySQLError(code: 0, message: "\(name) must be 1 to 3600 seconds, not '\(given)'")
+                throw MySQLError(code: 0, message: "\(name) must be 1 to 3600 seconds, not '\(given.prefix(20))'")
             }
             return number
-        }
-        guard let tls = TLSMode(rawValue: query["tls"] ?? "disabled") else {
-            throw MySQLError(code: 0, message: "tls must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.host = url.host ?? "127.0.0.1"
         self.port = url.port ?? 3306
         self.user = user
         self.database = database
         self.socket = query["socket"]
-        self.tls = tls
+        let local = socket != nil || Self.isLoopback(host)
+        if let mode = query["tls"] {
+            guard let given = TLSMode(rawValue: mode) else {
+                throw MySQLError(code: 0, message: "tls must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(mode.prefix(20))'")
+            }
+            tls = given
+        } else {
+            tls = local ? .disabled : .required
+        }
+        if let file = query["ssl_ca"] {
+            guard tls.verifiesCertificate else {
+                throw MySQLError(code: 0, message: "ssl_ca is used by tls=verify_ca or tls=verify_identity only; with tls=\(tls.rawValue) "
+                                 + "the server's certificate would not be checked against it")
+            }
+            guard access(file, R_OK) == 0 else { throw MySQLError(code: 0, message: "cannot read ssl_ca \(file): \(String(cString: strerror(errno)))") }
+        }
         self.certificateAuthorityFile = query["ssl_ca"]
         self.connectTimeout = try seconds("connect_timeout", default: 5)
         self.readTimeout = try seconds("read_timeout", default: 30)
@@ -81,14 +112,25 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         self.password = try Self.password(from: environment)
     }
 
-    /// `CENTRAL_PASSWORD`, or the first line of the file named by `CENTRAL_PASSWORD_FILE`.
+    /// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// `CENTRAL_PASSWORD`, or the first line of the file named by `CENTRAL_PASSWORD_FILE`; a file
+    /// other users may read or write is refused.
     static func password(from environment: [String: String]) throws -> String? {
         switch (environment["CENTRAL_PASSWORD"], environment["CENTRAL_PASSWORD_FILE"]) {
         case (let password?, nil):
             return password
         case (nil, let path?):
-            guard let data = FileManager.default.contents(atPath: path) else {
+            var info = stat()
+            guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
                 throw MySQLError(code: 0, message: "cannot read CENTRAL_PASSWORD_FILE \(path)")
+            }
+            guard info.st_mode & 0o007 == 0 else {
+                throw MySQLError(code: 0, message: "CENTRAL_PASSWORD_FILE \(path) is open to other users (mode "
+                                 + String(info.st_mode & 0o777, radix: 8) + "); run: chmod 600 \(path)")
             }
             return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
         case (nil, nil):
@@ -98,10 +140,19 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The URL without any secret: safe for logs and health output.
+    /// `text` with any password between `user:` and `@` replaced by `***`, for messages.
+    public static func redacted(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        let userInfo = text[scheme.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(text[at...])
+    }
+
+    /// The URL without any secret, with the TLS mode in use: safe for logs and health output.
     public var description: String {
-        var text = "mysql://\(user)@\(host):\(port)/\(database)"
-        if let socket { text += "?socket=\(socket)" }
-        return text
+        var options = socket.map { ["socket=\($0)"] } ?? []
+        options.append("tls=\(tls.rawValue)")
+        if let certificateAuthorityFile { options.append("ssl_ca=\(certificateAuthorityFile)") }
+        return "mysql://\(user)@\(host):\(port)/\(database)?" + options.joined(separator: "&")
     }
 }

@@ -38,21 +38,28 @@ public final class MySQLConnection {
         _ = cmysql_set_uint_option(handle, MYSQL_OPT_WRITE_TIMEOUT, UInt32(configuration.writeTimeout))
         _ = cmysql_set_bool_option(handle, MYSQL_OPT_RECONNECT, 0)
         _ = mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
-        switch configuration.tls {
-        case .disabled:
-            break
-        case .required:
-            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_ENFORCE, 1)
-        case .verifyIdentity:
-            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_ENFORCE, 1)
-            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 1)
-            if let file = configuration.certificateAuthorityFile { _ = mysql_options(handle, MYSQL_OPT_SSL_CA, file) }
+        // `localhost` would silently mean the default unix socket: TCP unless a socket is named.
+        let protocolType = configuration.socket == nil ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET
+        _ = cmysql_set_uint_option(handle, MYSQL_OPT_PROTOCOL, protocolType.rawValue)
+        _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_ENFORCE, configuration.tls == .disabled ? 0 : 1)
+        if configuration.tls.verifiesCertificate {
+            // A CA makes the handshake check the chain; verify_identity also checks the host name.
+            if let file = configuration.certificateAuthorityFile {
+                _ = mysql_options(handle, MYSQL_OPT_SSL_CA, file)
+            } else {
+                _ = mysql_options(handle, MYSQL_OPT_SSL_CAPATH, MySQLConfiguration.systemCertificateDirectory)
+            }
+            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, configuration.tls == .verifyIdentity ? 1 : 0)
         }
         let connected = mysql_real_connect(handle, configuration.socket == nil ? configuration.host : nil, configuration.user,
                                            configuration.password, configuration.database, UInt32(configuration.port),
                                            configuration.socket, 0)
         // Throwing once every property is set runs deinit, which closes the handle.
-        guard connected != nil else { throw Self.error(handle, sql: nil) }
+        guard connected != nil else {
+            let error = Self.error(handle, sql: nil)
+            guard error.kind == .accessDenied, configuration.tls == .disabled else { throw error }
+            throw error.adding("the server may require TLS for this user: try tls=verify_identity (or verify_ca)")
+        }
         connectionID = UInt64(mysql_thread_id(handle))
         try executeScript(Self.sessionSetup(configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")))
         let server = try row("SELECT @@hostname, @@port")

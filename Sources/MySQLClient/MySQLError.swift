@@ -59,6 +59,11 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         self.sql = sql
     }
 
+    /// The same error with `hint` after its message.
+    public func adding(_ hint: String) -> MySQLError {
+        MySQLError(code: code, sqlState: sqlState, message: "\(message) (\(hint))", sql: sql)
+    }
+
     /// The case this error falls into.
     public var kind: Kind {
         switch code {

@@ -117,6 +117,7 @@ import Testing
         #expect(!configuration.description.contains("s3cret"))
         let directory = TemporaryDirectory()
         try "from-file\n".write(toFile: directory.file("pw"), atomically: true, encoding: .utf8)
+        chmod(directory.file("pw"), 0o600)
         #expect(try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": directory.file("pw")]).password == "from-file")
     }
 

@@ -14,10 +14,10 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Scripts/mysql-sandbox").path
 
-    private init(directory: String, owned: Bool) throws {
+    private init(directory: String, owned: Bool, tls: String? = nil) throws {
         self.directory = directory
         self.owned = owned
-        let result = try ProcessRunner.run(Self.script, ["start", "--dir", directory])
+        let result = try ProcessRunner.run(Self.script, ["start", "--dir", directory] + (tls.map { ["--tls", $0] } ?? []))
         guard result.status == 0 else {
             throw SandboxError(message: "Scripts/mysql-sandbox start failed: \(result.stderr)")
         }
@@ -37,10 +37,14 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
         return try! MariaDBSandbox(directory: NSTemporaryDirectory() + "venue-mysql-\(getpid())", owned: true)
     }()
 
-    /// A server of its own, stopped and deleted when released.
-    public static func makePrivate() throws -> MariaDBSandbox {
-        try MariaDBSandbox(directory: NSTemporaryDirectory() + "venue-mysql-" + UUID().uuidString.prefix(8), owned: true)
+    /// A server of its own, stopped and deleted when released; with `tls`, a folder holding
+    /// `ca.pem`, `server.pem` and `server-key.pem`, it serves TLS.
+    public static func makePrivate(tls: String? = nil) throws -> MariaDBSandbox {
+        try MariaDBSandbox(directory: NSTemporaryDirectory() + "venue-mysql-" + UUID().uuidString.prefix(8), owned: true, tls: tls)
     }
+
+    /// The server's TCP port.
+    public var port: String { url.split(separator: ":").last?.split(separator: "/").first.map(String.init) ?? "" }
 
     deinit {
         if owned { _ = try? ProcessRunner.run(Self.script, ["stop", "--dir", directory, "--clean"]) }
@@ -86,7 +90,6 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
 
     /// Starts the server again on the same data dir and port.
     public func start() throws {
-        let port = url.split(separator: ":").last?.split(separator: "/").first.map(String.init) ?? ""
         let result = try ProcessRunner.run(Self.script, ["start", "--dir", directory, "--port", port])
         guard result.status == 0 else { throw SandboxError(message: "restart failed: \(result.stderr)") }
     }
