@@ -75,7 +75,8 @@ import Testing
         let h = try NodeHarness()
         let session = try h.node.users.login(name: "root", password: "root-password")
         #expect(session.role == .admin && session.token.count == 64)
-        #expect(try h.node.users.authenticate(token: session.token) == h.admin)
+        let signedIn = try h.node.users.authenticate(token: session.token)
+        #expect(signedIn.id == h.admin.id && signedIn.role == .admin && signedIn.sessionHash == Users.tokenHash(session.token))
         #expect(try h.count("SELECT count(*) FROM session WHERE token_hash = ?", [session.token]) == 0)
         h.clock.advance(seconds: 12 * 3600)
         #expect(throws: TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")) {
@@ -117,5 +118,61 @@ import Testing
         #expect(throws: TicketingError.invalidInput("password must have at least 8 characters")) {
             try h.node.users.add(name: "eve", role: .cashier, password: "short", by: h.admin)
         }
+    }
+
+    /// A password change ends the user's other sessions (a copied session file stops working);
+    /// changing your own keeps the session you did it from; an admin's reset ends them all.
+    @Test func aPasswordChangeEndsTheOtherSessions() throws {
+        let h = try NodeHarness()
+        try h.node.users.setPassword(name: "cal", password: "cal-password", by: h.admin)
+        let here = try h.node.users.login(name: "cal", password: "cal-password")
+        let copy = try h.node.users.login(name: "cal", password: "cal-password")
+        let cal = try h.node.users.authenticate(token: here.token)
+        try h.node.users.setPassword(name: "cal", password: "new-cal-password", by: cal)
+        #expect(throws: TicketingError.self) { try h.node.users.authenticate(token: copy.token) }
+        #expect(try h.node.users.authenticate(token: here.token).name == "cal")
+        try h.node.users.setPassword(name: "cal", password: "reset-by-admin", by: h.admin)
+        #expect(throws: TicketingError.self) { try h.node.users.authenticate(token: here.token) }
+        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action = 'user.password_set'") == 3)
+    }
+
+    @Test func rolesChangeByAnAdminOnlyAndTheLastAdminStays() throws {
+        let h = try NodeHarness()
+        #expect(throws: TicketingError.self) { try h.node.users.changeRole(name: "sue", to: .admin, by: h.supervisor) }
+        #expect(throws: TicketingError.rejected(code: "last_admin", message: "root is the last admin; make another admin first")) {
+            try h.node.users.changeRole(name: "root", to: .cashier, by: h.admin)
+        }
+        #expect(try h.node.users.changeRole(name: "sue", to: .admin, by: h.admin).role == .admin)
+        #expect(try h.node.users.changeRole(name: "root", to: .cashier, by: h.admin).role == .cashier)
+        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action = 'user.role_changed'") == 2)
+    }
+
+    /// The reproduction: a supervisor imports a staff section that makes them admin and demotes
+    /// the admin. Refused, nothing changed; a supervisor may add cashiers; an admin may change
+    /// roles, audited as user.*.
+    @Test func importingStaffFollowsTheUsersRules() throws {
+        let h = try NodeHarness()
+        func file(_ staff: String) throws -> String {
+            let path = h.directory.file("staff-\(UUID().uuidString.prefix(6)).json")
+            try "{\"format\":\"venue-reference/1\",\"venues\":[],\"events\":[],\"allocations\":[],\"staff\":[\(staff)]}"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let escalation = try file("{\"name\":\"sue\",\"role\":\"admin\"},{\"name\":\"root\",\"role\":\"cashier\"}")
+        let before = try ProcessRunner.dump(h.path)
+        #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: escalation, by: h.supervisor) }
+        #expect(throws: TicketingError.self) {
+            try h.node.catalog.importReference(file: try file("{\"name\":\"ana\",\"role\":\"supervisor\"}"), by: h.supervisor)
+        }
+        #expect(try ProcessRunner.dump(h.path) == before)
+        let added = try h.node.catalog.importReference(file: try file("{\"name\":\"ana\",\"role\":\"cashier\"}"), by: h.supervisor)
+        #expect(added.staff.added == 1)
+        #expect(throws: TicketingError.self, "not even an admin may demote the last admin") {
+            try h.node.catalog.importReference(file: try file("{\"name\":\"root\",\"role\":\"cashier\"}"), by: h.admin)
+        }
+        let promoted = try h.node.catalog.importReference(file: try file("{\"name\":\"sue\",\"role\":\"admin\"}"), by: h.admin)
+        #expect(promoted.staff.updated == 1)
+        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action IN ('user.added', 'user.role_changed') AND at > 0") >= 2)
+        #expect(try h.node.users.list(by: h.admin).first { $0.name == "sue" }?.role == .admin)
     }
 }

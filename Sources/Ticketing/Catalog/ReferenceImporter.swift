@@ -30,13 +30,10 @@ struct ReferenceImporter {
     let node: VenueNode
     var db: Database { node.database }
 
-    /// Imports inside its own write transaction; `actor` is a staff name, or `central`.
-    func run(_ data: ReferenceData, actor: String) throws -> ImportSummary {
-        try db.write { try apply(data, actor: actor) }
-    }
-
-    /// Imports inside the caller's write transaction.
-    func apply(_ data: ReferenceData, actor: String) throws -> ImportSummary {
+    /// Imports inside the caller's write transaction. `actor` is a staff name, or `central` for
+    /// catalog changes pulled from central (which carry no staff); `staffBy` is the operator whose
+    /// rights the staff section is checked against (the Users service's rules).
+    func apply(_ data: ReferenceData, actor: String, staffBy staffActor: Operator? = nil) throws -> ImportSummary {
         guard data.format == "venue-reference/1" else {
             throw TicketingError.invalidInput("unknown reference format '\(data.format.prefix(40))'; expected venue-reference/1")
         }
@@ -52,7 +49,11 @@ struct ReferenceImporter {
                     eventID: allocation.event, categoryCode: allocation.category, quota: allocation.quota,
                     seatSelectors: allocation.seats))
             }
-            for staff in data.staff { try importStaff(staff, into: &summary) }
+            if !data.staff.isEmpty {
+                guard let staffActor else { throw TicketingError.notPermitted("staff can only be imported by a logged-in admin") }
+                let staff = try node.users.importStaff(data.staff, by: staffActor)
+                summary.staff = ImportSummary.Counts(added: staff.added, updated: staff.updated, unchanged: staff.unchanged)
+            }
             if !summary.isNoOp {
                 try node.audit.record("reference.imported", by: actor, entity: "node", id: settings.nodeID,
                                       detail: ["events": String(data.events.count)])
@@ -198,22 +199,6 @@ struct ReferenceImporter {
         }
     }
 
-    private func importStaff(_ staff: ReferenceData.Staff, into summary: inout ImportSummary) throws {
-        let name = try Validation.staffName(staff.name)
-        guard let role = Role(rawValue: staff.role) else { throw TicketingError.invalidInput("user \(name): unknown role '\(staff.role.prefix(20))'") }
-        if let existing: String = try db.scalar("SELECT role FROM staff WHERE name = ?", [name]) {
-            guard existing != role.rawValue else {
-                summary.staff.unchanged += 1
-                return
-            }
-            try db.execute("UPDATE staff SET role = ?, updated_at = ? WHERE name = ?", [role.rawValue, node.clock.now().milliseconds, name])
-            summary.staff.updated += 1
-        } else {
-            _ = try node.users.insertStaff(name: name, role: role, passwordHash: nil)
-            summary.staff.added += 1
-        }
-    }
-
     /// Inserts a row, updates it when its values differ, or leaves it: the heart of "importing
     /// twice changes nothing". `key` goes first in the INSERT (then `values`, then
     /// `insertExtra`) and last in the UPDATE.
@@ -248,7 +233,7 @@ extension Catalog {
         let importer = ReferenceImporter(node: node)
         return try db.write {
             try SyncState(db: db).requireNoRecovery()
-            return try importer.apply(reference, actor: actor.name)
+            return try importer.apply(reference, actor: actor.name, staffBy: actor)
         }
     }
 

@@ -27,12 +27,15 @@ public struct Operator: Sendable, Equatable {
     public let name: String
     /// Role.
     public let role: Role
+    /// The hash of the session this operator acts through (nil outside a login session).
+    public let sessionHash: String?
 
     /// A logged-in staff member.
-    public init(id: String, name: String, role: Role) {
+    public init(id: String, name: String, role: Role, sessionHash: String? = nil) {
         self.id = id
         self.name = name
         self.role = role
+        self.sessionHash = sessionHash
     }
 
     /// Throws ``TicketingError/notPermitted(_:)`` unless the role is at least `minimum`.

@@ -50,17 +50,83 @@ public struct Users {
         }
     }
 
-    /// Sets a password: admins for anyone, everyone for themselves.
+    /// Sets a password: admins for anyone, everyone for themselves. Every other session of the
+    /// user ends (a copy of an old session file stops working); changing your own password keeps
+    /// the session you changed it from.
     public func setPassword(name: String, password: String, by actor: Operator) throws {
         if name != actor.name { try actor.require(.admin, to: "setting another user's password") }
         let hash = PasswordHash.make(password: try Validation.password(password))
         let db = node.database
         try db.write {
             let target = try member(named: name)
-            try db.execute("UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?",
-                           [hash, node.clock.now().milliseconds, target.id])
-            try node.audit.record("user.password_set", by: actor.name, entity: "staff", id: target.id)
+            let now = node.clock.now().milliseconds
+            try db.execute("UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?", [hash, now, target.id])
+            let kept = name == actor.name ? actor.sessionHash ?? "" : ""
+            let ended = try db.execute("UPDATE session SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL AND token_hash <> ?",
+                                       [now, target.id, kept])
+            try node.audit.record("user.password_set", by: actor.name, entity: "staff", id: target.id,
+                                  detail: ["sessions_ended": String(ended)])
         }
+    }
+
+    /// Changes a user's role (admins). The last enabled admin cannot be demoted.
+    public func changeRole(name: String, to role: Role, by actor: Operator) throws -> StaffMember {
+        try actor.require(.admin, to: "changing roles")
+        return try node.database.write {
+            try applyRole(try member(named: name), to: role, by: actor)
+            return try member(named: name)
+        }
+    }
+
+    /// Changes a role inside the caller's transaction, audited as `user.role_changed`.
+    func applyRole(_ target: StaffMember, to role: Role, by actor: Operator) throws {
+        guard target.role != role else { return }
+        if target.role == .admin, !target.disabled {
+            let admins: Int = try node.database.scalar("SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0") ?? 0
+            guard admins > 1 else {
+                throw TicketingError.rejected(code: "last_admin", message: "\(target.name) is the last admin; make another admin first")
+            }
+        }
+        try node.database.execute("UPDATE staff SET role = ?, updated_at = ? WHERE id = ?",
+                                  [role.rawValue, node.clock.now().milliseconds, target.id])
+        try node.audit.record("user.role_changed", by: actor.name, entity: "staff", id: target.id,
+                              detail: ["name": target.name, "from": target.role.rawValue, "to": role.rawValue])
+    }
+
+    /// Adds or changes the staff listed in a reference file, inside the import's transaction and
+    /// under the same rules as the `users` commands: an admin may add users and change roles; a
+    /// supervisor may only add cashiers (who cannot log in before an admin sets their password).
+    /// Anything else refuses the whole import. Returns what changed.
+    func importStaff(_ staff: [ReferenceData.Staff], by actor: Operator) throws -> (added: Int, updated: Int, unchanged: Int) {
+        var counts = (added: 0, updated: 0, unchanged: 0)
+        for entry in staff {
+            let name = try Validation.staffName(entry.name)
+            guard let role = Role(rawValue: entry.role) else {
+                throw TicketingError.invalidInput("user \(name): unknown role '\(entry.role.prefix(20))'")
+            }
+            if let row = try node.database.row("SELECT * FROM staff WHERE name = ?", [name]) {
+                let existing = try Self.member(from: row)
+                guard existing.role != role else {
+                    counts.unchanged += 1
+                    continue
+                }
+                guard actor.role == .admin else {
+                    throw TicketingError.notPermitted("the staff section would change \(name) from \(existing.role.rawValue) to "
+                                                      + "\(role.rawValue): only an admin may change roles (\(actor.name) is a \(actor.role.rawValue))")
+                }
+                try applyRole(existing, to: role, by: actor)
+                counts.updated += 1
+            } else {
+                guard actor.role == .admin || role == .cashier else {
+                    throw TicketingError.notPermitted("the staff section would add \(name) as \(role.rawValue): a \(actor.role.rawValue) "
+                                                      + "may add cashiers only")
+                }
+                let id = try insertStaff(name: name, role: role, passwordHash: nil)
+                try node.audit.record("user.added", by: actor.name, entity: "staff", id: id, detail: ["name": name, "role": role.rawValue])
+                counts.added += 1
+            }
+        }
+        return counts
     }
 
     /// Checks a password and opens a session. Unknown users and wrong passwords get the same
@@ -115,7 +181,7 @@ public struct Users {
         guard let role = Role(rawValue: try row.get("role")) else {
             throw TicketingError.notPermitted("your account has an unknown role")
         }
-        return Operator(id: try row.get("id"), name: try row.get("name"), role: role)
+        return Operator(id: try row.get("id"), name: try row.get("name"), role: role, sessionHash: Self.tokenHash(token))
     }
 
     // MARK: Shared with setup and import

@@ -4,7 +4,7 @@ import Ticketing
 
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "users", abstract: "Manage staff accounts (admins).", subcommands: [Add.self, List.self, Disable.self, Passwd.self])
+        name: "users", abstract: "Manage staff accounts (admins).", subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Passwd.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,6 +37,24 @@ struct UsersCommand: ParsableCommand {
                     [$0.name, $0.role.rawValue, $0.disabled ? "disabled" : ($0.hasPassword ? "active" : "no password yet")]
                 })
             }
+        }
+    }
+
+    struct ChangeRole: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "role", abstract: "Change a user's role (admins; the last admin stays one).",
+            arguments: [Argument("NAME", help: "User name.")],
+            options: [.value("--role", "ROLE", required: true, help: "cashier, supervisor or admin.")])
+
+        static func run(_ arguments: ParsedArguments) throws {
+            let context = Context(arguments)
+            let name = try arguments.requiredArgument("NAME")
+            guard let role = try arguments.choice("--role", in: Role.allCases.map(\.rawValue)).flatMap(Role.init(rawValue:)) else {
+                throw UsageError("missing --role")
+            }
+            let (node, actor) = try context.signedIn()
+            let member = try node.users.changeRole(name: name, to: role, by: actor)
+            context.output.emit(member) { "\($0.name) is now a \($0.role.rawValue)." }
         }
     }
 
