@@ -9,12 +9,14 @@ extension Database {
     ///
     /// The copy is written to `destination.partial` first and renamed into place, so a crash
     /// never leaves a half-written snapshot under the final name. Refuses to overwrite a file.
+    /// The copy is readable by its owner only.
     public func backup(to destination: String) throws {
         guard access(destination, F_OK) != 0 else {
             throw StoreError(code: .cannotOpen, message: "snapshot \(destination) already exists")
         }
         let partial = destination + ".partial"
         unlink(partial)
+        try PrivateFile.create(partial)
         let file = try Self.openRaw(partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         defer { sqlite3_close_v2(file) }
         try Self.copyAllPages(from: handle, to: file, describing: destination)

@@ -46,10 +46,15 @@ public final class Database {
     private var statements: [String: Statement] = [:]
     private let busyWait: BusyWait
 
-    /// Opens (and by default creates) the database at `path` and configures the connection.
+    /// Opens (and by default creates) the database at `path` and configures the connection. A
+    /// database this connection may write is made readable by its owner only (see ``PrivateFile``).
     public init(path: String, options: Options = Options()) throws {
         var flags = (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX
-        if options.createIfMissing, !options.readOnly { flags |= SQLITE_OPEN_CREATE }
+        if options.createIfMissing, !options.readOnly {
+            flags |= SQLITE_OPEN_CREATE
+            try PrivateFile.create(path)
+        }
+        if !options.readOnly { PrivateFile.tighten(path) }
         var handle: OpaquePointer?
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {

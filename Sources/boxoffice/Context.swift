@@ -34,10 +34,23 @@ struct Context {
     /// The node and the operator logged in on it.
     func signedIn() throws -> (VenueNode, Operator) {
         let node = try node()
+        return (node, try node.users.authenticate(token: try session(on: node).token))
+    }
+
+    /// The session in the session file. A file other users could read may have given the token
+    /// away: that session is ended (on `node`, when given), the file removed, and the command refused.
+    func session(on node: VenueNode?) throws -> LoginSession {
         guard let session = try SessionFile.read(at: sessionPath) else {
             throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
         }
-        return (node, try node.users.authenticate(token: session.token))
+        var info = stat()
+        if stat(sessionPath, &info) == 0, info.st_mode & 0o077 != 0 {
+            try? node?.users.logout(token: session.token)
+            SessionFile.remove(at: sessionPath)
+            throw TicketingError.notLoggedIn("the session file \(sessionPath) could be read by other users (mode "
+                                             + String(info.st_mode & 0o777, radix: 8) + "): that session is ended; log in again")
+        }
+        return session
     }
 
     /// `$BOXOFFICE_SESSION_FILE`, else `$XDG_STATE_HOME/boxoffice/session`, else `~/.local/state/boxoffice/session`.

@@ -10,9 +10,9 @@ import Testing
         let sale = try h.sell(selection: .quantity(2), customer: CustomerDetails(email: "zoë@example.org".replacingOccurrences(of: "ë", with: "e"), name: "Zoë"))
         _ = try h.sell()  // no email: no notification
         let spool = h.directory.file("spool")
-        let report = try h.node.notifications.deliver(to: spool)
+        let report = try h.node.notifications.deliver(to: spool, by: h.supervisor)
         #expect(report.delivered == 1 && report.failed == 0)
-        #expect(try h.node.notifications.deliver(to: spool).delivered == 0)
+        #expect(try h.node.notifications.deliver(to: spool, by: h.supervisor).delivered == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: spool)
         #expect(files.count == 1 && files[0].hasSuffix(".eml"))
         let message = try String(contentsOfFile: spool + "/" + files[0], encoding: .utf8)
@@ -23,7 +23,7 @@ import Testing
         #expect(body.contains(sale.orderID) && body.contains(sale.tickets[0].code))
         for line in message.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78) }
         #expect(!message.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
-        #expect(try h.node.notifications.list(status: "sent").count == 1)
+        #expect(try h.node.notifications.list(status: "sent", by: h.supervisor).count == 1)
     }
 
     @Test func anUnwritableSpoolIsRetriedWithBackoffThenMarkedFailed() throws {
@@ -31,13 +31,13 @@ import Testing
         _ = try h.sell(customer: CustomerDetails(email: "a@example.org"))
         let blocker = h.directory.file("not-a-folder")
         try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
-        #expect(try h.node.notifications.deliver(to: blocker + "/spool").retrying == 1)
-        #expect(try h.node.notifications.deliver(to: blocker + "/spool").retrying == 0)  // not due yet
+        #expect(try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor).retrying == 1)
+        #expect(try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor).retrying == 0)  // not due yet
         for _ in 0..<7 {
             h.clock.advance(seconds: 3600)
-            _ = try h.node.notifications.deliver(to: blocker + "/spool")
+            _ = try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor)
         }
-        let failed = try h.node.notifications.list(status: "failed")
+        let failed = try h.node.notifications.list(status: "failed", by: h.supervisor)
         #expect(failed.count == 1 && failed[0].attempts == 8 && failed[0].lastError != nil)
     }
 }

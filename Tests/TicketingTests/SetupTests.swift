@@ -27,7 +27,8 @@ import Testing
 
     @Test func migrateWithNothingPendingTakesNoSnapshotAndDryRunChangesNothing() throws {
         let h = try NodeHarness()
-        let outcome = try VenueNode.migrate(path: h.path, dryRun: false)
+        let token = try h.node.users.login(name: "root", password: "root-password").token
+        let outcome = try VenueNode.migrate(path: h.path, dryRun: false, sessionToken: token)
         #expect(outcome.applied.isEmpty && outcome.snapshot == nil && outcome.fromVersion == NodeSchema.migrator.latestVersion)
         #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
     }
@@ -42,10 +43,16 @@ import Testing
             VALUES ('ntf_1', 'order_confirmed', 'a@example.org', '{}', 'pending', 0, 0)
             """)
         #expect(throws: TicketingError.self) { try VenueNode.open(path: path) }
-        let outcome = try VenueNode.migrate(path: path, dryRun: false)
+        try old.execute("INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'root', 'admin', 0, 0), ('usr_2', 'cal', 'cashier', 0, 0)")
+        try old.execute("INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, 'usr_1', 0, ?), (?, 'usr_2', 0, ?)",
+                        [Users.tokenHash("admin-token"), Int64.max, Users.tokenHash("cashier-token"), Int64.max])
+        #expect(throws: TicketingError.self, "applying migrations needs an admin") { try VenueNode.migrate(path: path, dryRun: false) }
+        #expect(throws: TicketingError.self) { try VenueNode.migrate(path: path, dryRun: false, sessionToken: "cashier-token") }
+        let outcome = try VenueNode.migrate(path: path, dryRun: false, sessionToken: "admin-token")
         #expect(outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2"])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
+        #expect((try FileManager.default.attributesOfItem(atPath: snapshot)[.posixPermissions] as? Int) == 0o600)
         #expect(try old.scalar("SELECT recipient FROM notification WHERE id = 'ntf_1'") == "a@example.org")
         try old.execute("""
             INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)

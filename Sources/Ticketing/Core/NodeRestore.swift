@@ -129,6 +129,7 @@ extension VenueNode {
         } catch {
             for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.copyItem(atPath: path + suffix, toPath: destination + suffix)
+                chmod(destination + suffix, 0o600)
             }
         }
     }

@@ -65,14 +65,20 @@ extension VenueNode {
     }
 
     /// Applies pending migrations after snapshotting the database next to itself
-    /// (`venue.sqlite.pre-v2-<time>.sqlite`); with `dryRun`, only reports what would happen.
-    public static func migrate(path: String, dryRun: Bool, options: Database.Options = Database.Options(),
+    /// (`venue.sqlite.pre-v2-<time>.sqlite`, mode 0600); with `dryRun`, only reports what would
+    /// happen. Applying needs an admin's session (`sessionToken`), checked against the database
+    /// as it is before migrating.
+    public static func migrate(path: String, dryRun: Bool, sessionToken: String? = nil, options: Database.Options = Database.Options(),
                                clock: any WallClock = SystemWallClock()) throws -> MigrationOutcome {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
         }
         let node = try openForSetup(path: path, options: options, clock: clock)
         let status = try NodeSchema.migrator.status(node.database)
+        if !dryRun {
+            guard let sessionToken else { throw TicketingError.notLoggedIn("migrating needs an admin: run 'boxoffice login NAME' first") }
+            try node.users.authenticate(token: sessionToken).require(.admin, to: "migrating the database")
+        }
         guard !dryRun, !status.pending.isEmpty else {
             return MigrationOutcome(fromVersion: status.version, toVersion: status.version + (dryRun ? status.pending.count : 0),
                                     applied: [], pending: status.pending, snapshot: nil, dryRun: dryRun)

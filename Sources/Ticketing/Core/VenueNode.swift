@@ -66,6 +66,14 @@ public final class VenueNode {
         return settings
     }
 
+    /// Writes a consistent snapshot of the database to `file` while it keeps selling (admins:
+    /// it holds password hashes and customers' data; the file is readable by its owner only).
+    public func backup(to file: String, by actor: Operator) throws {
+        try actor.require(.admin, to: "backups")
+        try database.backup(to: file)
+        try database.write { try audit.record("node.backed_up", by: actor.name, entity: "node", id: file) }
+    }
+
     var audit: AuditLog { AuditLog(db: database, clock: clock) }
     var outbox: Outbox { Outbox(db: database, clock: clock) }
 }

@@ -33,7 +33,8 @@ public struct NotificationSpool {
     static let maxAttempts = 8
 
     /// Delivers up to `limit` due notifications into `folder`.
-    public func deliver(to folder: String, limit: Int = 500) throws -> DeliveryReport {
+    public func deliver(to folder: String, limit: Int = 500, by actor: Operator) throws -> DeliveryReport {
+        try actor.require(.supervisor, to: "sending customer emails")
         let db = node.database
         let settings = try node.settings()
         let due = try db.rows("""
@@ -47,7 +48,7 @@ public struct NotificationSpool {
             do {
                 if let folderError { throw TicketingError.rejected(code: "io_error", message: folderError) }
                 let message = try Self.message(for: row, from: settings.mailFrom, nodeID: settings.nodeID)
-                try AtomicFile.write(Array(message.rendered().utf8), to: "\(folder)/\(id).eml", mode: 0o640)
+                try AtomicFile.write(Array(message.rendered().utf8), to: "\(folder)/\(id).eml", mode: 0o600)
                 try db.write {
                     try db.execute("UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
                                    + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, id])
@@ -71,7 +72,8 @@ public struct NotificationSpool {
     }
 
     /// Notifications by status (all when nil), newest first, at most `limit`.
-    public func list(status: String?, limit: Int = 100) throws -> [NotificationView] {
+    public func list(status: String?, limit: Int = 100, by actor: Operator) throws -> [NotificationView] {
+        try actor.require(.supervisor, to: "listing customer emails")
         let rows = if let status {
             try node.database.rows("SELECT * FROM notification WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?", [status, limit])
         } else {

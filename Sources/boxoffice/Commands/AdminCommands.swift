@@ -99,8 +99,8 @@ struct Notifications: ParsableCommand {
         static func run(_ arguments: ParsedArguments) throws {
             let context = Context(arguments)
             let status = try arguments.choice("--status", in: ["pending", "sent", "failed"])
-            let (node, _) = try context.signedIn()
-            let items = try node.notifications.list(status: status)
+            let (node, actor) = try context.signedIn()
+            let items = try node.notifications.list(status: status, by: actor)
             context.output.emit(items) { items in
                 items.isEmpty ? "No notifications." : TextTable.render(
                     ["ID", "KIND", "STATUS", "ATTEMPTS", "TO", "ORDER"],
@@ -121,7 +121,8 @@ struct Notifications: ParsableCommand {
             let folder = arguments.value("--spool") ?? ProcessInfo.processInfo.environment["BOXOFFICE_SPOOL"]
                 ?? (context.databasePath as NSString).deletingLastPathComponent.appending(
                     (context.databasePath as NSString).deletingLastPathComponent.isEmpty ? "spool" : "/spool")
-            let report = try context.node().notifications.deliver(to: folder, limit: Int(limit))
+            let (node, actor) = try context.signedIn()
+            let report = try node.notifications.deliver(to: folder, limit: Int(limit), by: actor)
             context.output.emit(report) { "Spooled \($0.delivered) to \($0.spool); \($0.retrying) to retry, \($0.failed) failed." }
         }
     }

@@ -111,14 +111,15 @@ struct Status: ParsableCommand {
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "migrate", abstract: "Apply schema migrations, snapshotting the database first.",
+        name: "migrate", abstract: "Apply schema migrations, snapshotting the database first (admins; --status for anyone).",
         options: [.flag("--status", help: "Only show applied and pending migrations."),
                   .flag("--dry-run", help: "Show what would be applied; change nothing.")])
 
     static func run(_ arguments: ParsedArguments) throws {
         let context = Context(arguments)
-        let outcome = try VenueNode.migrate(path: context.databasePath,
-                                            dryRun: arguments.flag("--dry-run") || arguments.flag("--status"),
+        let dryRun = arguments.flag("--dry-run") || arguments.flag("--status")
+        let outcome = try VenueNode.migrate(path: context.databasePath, dryRun: dryRun,
+                                            sessionToken: dryRun ? nil : try? context.session(on: nil).token,
                                             options: context.databaseOptions())
         context.output.emit(outcome) { outcome in
             if outcome.dryRun || outcome.applied.isEmpty {
@@ -132,13 +133,14 @@ struct Migrate: ParsableCommand {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "backup", abstract: "Write a consistent snapshot of the node database while it keeps selling.",
+        name: "backup", abstract: "Write a consistent snapshot of the node database while it keeps selling (admins; mode 0600).",
         arguments: [Argument("FILE", help: "The snapshot to create (must not exist).")])
 
     static func run(_ arguments: ParsedArguments) throws {
         let context = Context(arguments)
         let file = try arguments.requiredArgument("FILE")
-        try context.node().database.backup(to: file)
+        let (node, actor) = try context.signedIn()
+        try node.backup(to: file, by: actor)
         context.output.emit(["snapshot": file]) { _ in "Snapshot written to \(file)." }
     }
 }
@@ -161,10 +163,7 @@ struct Restore: ParsableCommand {
         if let name = arguments.value("--login") {
             authority = .password(name: name, password: try context.password(prompt: "Password for \(name): "))
         } else {
-            guard let session = try SessionFile.read(at: context.sessionPath) else {
-                throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
-            }
-            authority = .session(token: session.token)
+            authority = .session(token: try context.session(on: try? context.node()).token)
         }
         let outcome = try VenueNode.restore(path: context.databasePath, from: file, authority: authority, options: context.databaseOptions())
         context.output.emit(outcome) { outcome in
