@@ -9,13 +9,19 @@ public struct Failure: Error, Sendable, Equatable, Encodable {
     public let code: String
     /// One sentence for the person at the terminal.
     public let message: String
+    /// True when the command already printed its outcome (a report with open findings): with
+    /// `--json`, stdout then holds that one document and no error document is added.
+    public let outcomePrinted: Bool
 
     /// A failure report.
-    public init(exitCode: Int32, code: String, message: String) {
+    public init(exitCode: Int32, code: String, message: String, outcomePrinted: Bool = false) {
         self.exitCode = exitCode
         self.code = code
         self.message = message
+        self.outcomePrinted = outcomePrinted
     }
+
+    private enum CodingKeys: String, CodingKey { case exitCode, code, message }
 }
 
 /// Runs a tree of commands: parses, prints help and version, runs, and turns every error into
@@ -87,7 +93,7 @@ public struct CommandLineTool {
         } catch {
             let failure = (error as? Failure) ?? describe(error)
             Output.writeStandardError("Error: \(failure.message)\n")
-            if json { Output.writeJSON(["error": failure]) }
+            if json, !failure.outcomePrinted { Output.writeJSON(["error": failure]) }
             return failure.exitCode
         }
     }

@@ -112,7 +112,7 @@ public struct CentralAllocations {
         let proposal = AllocationProposal(eventID: request.eventID, categoryCode: request.categoryCode, nodeID: request.nodeID,
                                           version: version, quota: targetSeats == nil ? quota : nil, seats: targetSeats?.sorted())
         try ChangeFeed(connection: connection).append(.allocationProposed, entityID: "\(request.eventID)/\(request.categoryCode)",
-                                                      node: request.nodeID, payload: JSONText.encode(proposal), now: now)
+                                                      node: request.nodeID, payload: try JSONText.encode(proposal), now: now)
         return (try view(request), true)
     }
 

@@ -66,7 +66,7 @@ public struct CentralCatalog {
                 }
                 let payload = ReferenceData(format: "venue-reference/1", venues: [venue], events: [event], allocations: [], staff: [])
                 try ChangeFeed(connection: connection).append(.catalogEvent, entityID: event.id, node: nil,
-                                                              payload: JSONText.encode(payload), now: now)
+                                                              payload: try JSONText.encode(payload), now: now)
                 summary.changesPublished += 1
             }
             let allocations = CentralAllocations(connection: connection)
@@ -82,7 +82,7 @@ public struct CentralCatalog {
 
     /// Returns true when the venue or its seat map changed.
     private func importVenue(_ venue: ReferenceData.Venue, now: Timestamp, into summary: inout CentralImportSummary) throws -> Bool {
-        let definition = JSONText.encode(venue)
+        let definition = try JSONText.encode(venue)
         let existing = try connection.row("SELECT name, timezone, definition FROM venue WHERE id = ?", [venue.id])
         let values: [SQLValue] = [.text(venue.name), .text(venue.timezone), .text(definition)]
         var changed = true
@@ -157,7 +157,7 @@ public struct CentralCatalog {
             default:
                 throw CentralError.invalidInput("category \(category.code): kind must be ga or seated")
             }
-            let sections = category.sections.map { JSONText.encode($0) }
+            let sections = try category.sections.map { try JSONText.encode($0) }
             let previous = try connection.row("SELECT name, kind, price_minor, currency, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
                                               [event.id, category.code])
             let categoryValues: [SQLValue] = [.text(category.name), .text(category.kind), .integer(category.priceMinor), .text(currency),
@@ -216,7 +216,7 @@ public struct CentralCatalog {
             guard current != status else { return }
             try connection.execute("UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [status, now.sqlText, eventID])
             try ChangeFeed(connection: connection).append(.eventStatus, entityID: eventID, node: nil,
-                                                          payload: JSONText.encode(EventStatusChange(eventID: eventID, status: status, reason: reason)),
+                                                          payload: try JSONText.encode(EventStatusChange(eventID: eventID, status: status, reason: reason)),
                                                           now: now)
         }
         guard let summary = try events().first(where: { $0.id == eventID }) else { throw CentralError.notFound("no event \(eventID)") }

@@ -43,7 +43,7 @@ public struct CentralMigrator {
                 name VARCHAR(200) NOT NULL,
                 checksum CHAR(64) NOT NULL,
                 applied_at DATETIME(3) NOT NULL
-            ) ENGINE = InnoDB
+            ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin
             """)
         var appliedNow = [String]()
         let alreadyApplied = try verifiedApplied().count

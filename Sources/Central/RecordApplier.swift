@@ -127,7 +127,7 @@ struct RecordApplier {
         guard let current: String = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [change.eventID]),
               current != change.status, current != "cancelled" else { return }
         try connection.execute("UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [change.status, now.sqlText, change.eventID])
-        try ChangeFeed(connection: connection).append(.eventStatus, entityID: change.eventID, node: nil, payload: JSONText.encode(
+        try ChangeFeed(connection: connection).append(.eventStatus, entityID: change.eventID, node: nil, payload: try JSONText.encode(
             EventStatusChange(eventID: change.eventID, status: change.status, reason: change.reason)), now: now)
     }
 

@@ -173,10 +173,17 @@ public final class MySQLConnection {
 
     /// Runs `body` in a transaction: commits when it returns, rolls back and rethrows the first
     /// error when it throws. A COMMIT refused by a server that became read-only meanwhile
-    /// (error 1290) throws like any other error: nothing was committed.
+    /// (error 1290) throws like any other error: nothing was committed. Transactions do not nest
+    /// (MySQL's START TRANSACTION would commit the outer one): an inner one is refused.
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard !inTransaction else {
+            throw MySQLError(code: 0, message: "transactions do not nest: START TRANSACTION would commit the one already open",
+                             sql: "START TRANSACTION")
+        }
         try executeScript("START TRANSACTION")
+        inTransaction = true
+        defer { inTransaction = false }
         do {
             let result = try body()
             try executeScript("COMMIT")
@@ -186,6 +193,9 @@ public final class MySQLConnection {
             throw error
         }
     }
+
+    /// True inside ``transaction(_:)``.
+    private var inTransaction = false
 
     /// Runs `body` inside a savepoint of the current transaction; on a throw only its own work
     /// is undone and the error rethrown.

@@ -5,7 +5,8 @@ import SQLValues
 ///
 /// Parameters are always bound (binary protocol); results are read into typed values: integers
 /// as `.integer`, floating point as `.real`, DECIMAL as `.integer` when whole (so `SUM()` reads
-/// as a number), binary strings as `.blob`, everything else (text, dates) as `.text`.
+/// as a number), binary strings as `.blob`, everything else (text, dates) as `.text`. A value
+/// that does not fit (an unsigned integer above `Int64.max`) is an error, never a clamped value.
 /// Used by its connection's thread only.
 final class PreparedStatement {
     let handle: UnsafeMutablePointer<MYSQL_STMT>
@@ -168,12 +169,22 @@ final class PreparedStatement {
                 switch kinds[index] {
                 case .integer(let unsigned):
                     let raw = buffer.load(as: Int64.self)
-                    values.append(.integer(unsigned && raw < 0 ? Int64.max : raw))
+                    guard !unsigned || raw >= 0 else {
+                        throw MySQLError(code: 0, message: "column \(columns.names[index]) holds \(UInt64(bitPattern: raw)), "
+                                         + "beyond the largest signed 64-bit integer", sql: sql)
+                    }
+                    values.append(.integer(raw))
                 case .real:
                     values.append(.real(buffer.load(as: Double.self)))
                 case .decimal:
                     let text = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
-                    if let whole = Int64(text) { values.append(.integer(whole)) } else { values.append(.real(Double(text) ?? 0)) }
+                    if let whole = Int64(text) {
+                        values.append(.integer(whole))
+                    } else if let number = Double(text) {
+                        values.append(.real(number))
+                    } else {
+                        throw MySQLError(code: 0, message: "column \(columns.names[index]) holds '\(text.prefix(40))', not a number", sql: sql)
+                    }
                 case .text:
                     values.append(.text(String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)))
                 case .binary:

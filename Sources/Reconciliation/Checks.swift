@@ -34,6 +34,34 @@ struct Checks {
     private var event: [any SQLValueConvertible] { [scope.eventID, scope.eventID] }
     private var since: [any SQLValueConvertible] { [scope.since?.sqlText, scope.since?.sqlText] }
 
+    /// The scope as conditions on `alias`'s event and receipt time, each present only when set:
+    /// `(? IS NULL OR …)` would keep the indexes on `event_id` and `received_at` from serving.
+    func scoped(_ alias: String) -> (sql: String, arguments: [any SQLValueConvertible]) {
+        var sql = "", arguments = [any SQLValueConvertible]()
+        if let eventID = scope.eventID {
+            sql += " AND \(alias).event_id = ?"
+            arguments.append(eventID)
+        }
+        if let since = scope.since {
+            sql += " AND \(alias).received_at >= ?"
+            arguments.append(since.sqlText)
+        }
+        return (sql, arguments)
+    }
+
+    /// The payment-mismatch query for this scope (orders first, by event or receipt time when scoped).
+    var paymentMismatchQuery: (sql: String, arguments: [any SQLValueConvertible]) {
+        let filter = scoped("o")
+        return ("""
+            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at, COALESCE(paid.amount, 0) AS amount,
+                   COALESCE(paid.payments, 0) AS payments
+            FROM orders o
+            LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
+              ON paid.order_id = o.id
+            WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor\(filter.sql)
+            """, filter.arguments)
+    }
+
     /// Every check, in the order they run, with its name for progress reports.
     var all: [(DiscrepancyClass, () throws -> [Finding])] {
         var categoryFlags = Set<String>()
@@ -196,15 +224,8 @@ struct Checks {
     // MARK: Money
 
     func paymentMismatches() throws -> [Finding] {
-        try connection.rows("""
-            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at, COALESCE(paid.amount, 0) AS amount,
-                   COALESCE(paid.payments, 0) AS payments
-            FROM orders o
-            LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
-              ON paid.order_id = o.id
-            WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor
-              AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR o.received_at >= ?)
-            """, event + since).map { row in
+        let query = paymentMismatchQuery
+        return try connection.rows(query.sql, query.arguments).map { row in
             let order: String = try row.get("id"), total: Int64 = try row.get("total_minor"), amount: Int64 = try row.get("amount")
             let payments: Int = try row.get("payments")
             let kind = payments == 0 ? "unpaid" : amount < total ? "underpaid" : "overpaid"
@@ -260,12 +281,13 @@ struct Checks {
     }
 
     func duplicateIdempotencyKeys() throws -> [Finding] {
-        try connection.rows("""
-            SELECT idempotency_key, COUNT(*) AS uses, MIN(event_id) AS event_id, MAX(received_at) AS last_use,
-                   GROUP_CONCAT(id ORDER BY id SEPARATOR ', ') AS orders
-            FROM orders WHERE (? IS NULL OR event_id = ?) AND (? IS NULL OR received_at >= ?)
-            GROUP BY idempotency_key HAVING COUNT(*) > 1
-            """, event + since).map { row in
+        let filter = scoped("o")
+        return try connection.rows("""
+            SELECT o.idempotency_key, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(o.received_at) AS last_use,
+                   GROUP_CONCAT(o.id ORDER BY o.id SEPARATOR ', ') AS orders
+            FROM orders o WHERE 1 = 1\(filter.sql)
+            GROUP BY o.idempotency_key HAVING COUNT(*) > 1
+            """, filter.arguments).map { row in
             let key: String = try row.get("idempotency_key")
             return Finding(key: "duplicate_idempotency_key/\(key)", kind: .duplicateIdempotencyKey, eventID: try row.get("event_id"),
                            nodeID: nil, entityID: key, occurredAt: Timestamp(sqlText: try row.get("last_use")),

@@ -150,11 +150,11 @@ public struct Reconciler {
         let order = RefundOrder(orderReference: id, orderID: target.orderID, ticketCodes: target.ticketCodes,
                                 reason: Self.reason(for: finding))
         let seq = try ChangeFeed(connection: connection).append(.refundOrdered, entityID: target.orderID, node: target.nodeID,
-                                                                payload: JSONText.encode(order), now: now)
+                                                                payload: try JSONText.encode(order), now: now)
         try connection.execute("""
             INSERT INTO settlement (id, discrepancy_key, kind, node_id, order_id, ticket_codes, change_seq, created_at)
             VALUES (?, ?, 'refund_order', ?, ?, ?, ?, ?)
-            """, [id, finding.key, target.nodeID, target.orderID, JSONText.encode(target.ticketCodes), seq, now.sqlText])
+            """, [id, finding.key, target.nodeID, target.orderID, try JSONText.encode(target.ticketCodes), seq, now.sqlText])
         try connection.execute("UPDATE discrepancy SET status = 'settling' WHERE discrepancy_key = ?", [finding.key])
         return id
     }

@@ -219,10 +219,11 @@ final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's s
                                   parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError,
                                   epoch: status.epoch, recoveryPendingSince: status.recoveryPendingSince,
                                   clockOffsetSeconds: status.clockOffsetSeconds)
-            return HTTPResponse(status: 200, contentType: "application/json", body: JSONText.encode(body) + "\n")
+            return HTTPResponse(status: 200, contentType: "application/json", body: try JSONText.encode(body) + "\n")
         } catch {
+            let document = ["status": "unavailable", "error": "node database unusable: \(error)"]
             return HTTPResponse(status: 503, contentType: "application/json",
-                                body: JSONText.encode(["status": "unavailable", "error": "node database unusable: \(error)"]) + "\n")
+                                body: ((try? JSONText.encode(document)) ?? #"{"status":"unavailable"}"#) + "\n")
         }
     }
 

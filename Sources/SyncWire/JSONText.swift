@@ -3,10 +3,10 @@ import Foundation
 /// The node's one JSON encoding: snake_case keys, sorted, compact. Used for outbox payloads,
 /// notification payloads and audit details, so equal values always give equal bytes.
 public enum JSONText {
-    /// `value` as compact JSON with sorted snake_case keys.
-    public static func encode<T: Encodable>(_ value: T) -> String {
-        // Encoding plain value types into JSON cannot fail.
-        String(decoding: (try? encoder().encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    /// `value` as compact JSON with sorted snake_case keys; throws what the encoder throws (a
+    /// non-finite number, say) rather than writing anything else.
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
     }
 
     /// Decodes snake_case JSON into `type`.

@@ -87,7 +87,7 @@ enum SessionFile {
         if let folder = path.range(of: "/", options: .backwards).map({ String(path[..<$0.lowerBound]) }), !folder.isEmpty {
             try AtomicFile.makeDirectory(folder)
         }
-        try AtomicFile.write(Array(JSONText.encode(session).utf8), to: path, mode: 0o600)
+        try AtomicFile.write(Array(try JSONText.encode(session).utf8), to: path, mode: 0o600)
     }
 
     static func remove(at path: String) { try? FileManager.default.removeItem(atPath: path) }

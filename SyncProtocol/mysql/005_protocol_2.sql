@@ -26,6 +26,12 @@ ALTER TABLE discrepancy MODIFY entity_id VARCHAR(128) NOT NULL;
 ALTER TABLE orders ADD KEY orders_by_received (received_at);
 ALTER TABLE refund ADD COLUMN received_at DATETIME(3) NULL;
 
+-- Everything in utf8mb4: the database default and the two tables earlier migrations left to the
+-- server's default character set (latin1 on a stock server).
+ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+ALTER TABLE change_sequence CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+ALTER TABLE schema_migrations CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+
 -- The sync protocol versions this schema serves. A node outside them reports `incompatible`.
 -- Migrations that keep a version working leave this row alone.
 CREATE TABLE sync_protocol (

@@ -167,4 +167,20 @@ import Ticketing
         let cashier = try node.cashier(["sync", "parked", "--retry"])
         #expect(cashier.status == 5 && cashier.stderr.contains("needs a supervisor"), "\(cashier.stderr)")
     }
+
+    /// A key used by a sale cannot confirm a hold (exit 4, as for a sale); a confirmation repeated
+    /// with its own key returns its order.
+    @Test func confirmHonoursIdempotencyKeys() throws {
+        let node = try CLINode()
+        try node.expectSuccess(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--idempotency-key", "till-1-0042"],
+                               session: node.cashierSession)
+        let hold = try node.json(["hold", "SHOW", "--category", "GA", "--qty", "2"], session: node.cashierSession)
+        let holdID = try #require(hold["hold_id"] as? String)
+        let reused = try node.cashier(["confirm", holdID, "--payment", "cash", "--idempotency-key", "till-1-0042"])
+        #expect(reused.status == 4 && reused.stderr.contains("already used for a different sale"), "\(reused.stderr)")
+        let first = try node.json(["confirm", holdID, "--payment", "cash", "--idempotency-key", "till-1-0043"], session: node.cashierSession)
+        let again = try node.json(["confirm", holdID, "--payment", "cash", "--idempotency-key", "till-1-0043"], session: node.cashierSession)
+        #expect(first["order_id"] as? String == again["order_id"] as? String && again["replayed"] as? Bool == true)
+        #expect(try node.count("SELECT count(*) FROM orders") == 2)
+    }
 }

@@ -69,6 +69,20 @@ import Testing
         #expect(try db.rows("SELECT x FROM t").map { try $0.get(0, as: Int.self) } == [2])
     }
 
+    @Test func nestedTransactionsAndOutOfRangeValuesAreRefused() throws {
+        let db = try connect()
+        try db.executeScript("CREATE TABLE t (x INT) ENGINE=InnoDB")
+        #expect(throws: MySQLError.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                try db.transaction { try db.execute("INSERT INTO t VALUES (2)") }
+            }
+        }
+        #expect(try db.scalar("SELECT COUNT(*) FROM t") == 0, "the outer transaction rolled back whole; nothing committed half-way")
+        #expect(throws: MySQLError.self) { try db.scalar("SELECT CAST(18446744073709551615 AS UNSIGNED)", as: Int64.self) }
+        #expect(try db.scalar("SELECT CAST(9223372036854775807 AS UNSIGNED)", as: Int64.self) == Int64.max)
+    }
+
     @Test func connectionFailuresAreTyped() throws {
         let wrong = ["CENTRAL_PASSWORD": "wrong"]
         do {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Central
 import EdgeStore
 import Foundation
@@ -24,6 +27,7 @@ import Testing
         defer { try? world.server.sql("DROP USER '\(user)'@'localhost'") }
         let passwordFile = world.directory.file("limited.password")
         try "limited-password\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o600)
         let limited = ["CENTRAL_URL": world.url.replacingOccurrences(of: "venue_app@", with: "\(user)@"), "CENTRAL_PASSWORD_FILE": passwordFile]
         func sync() throws -> ProcessResult {
             try ProcessRunner.run(ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"], environment: limited)
@@ -138,7 +142,7 @@ import Testing
                                       payment: .init(id: "pay_OLD", method: "cash", amountMinor: 1000, tenderedMinor: nil, changeMinor: nil, reference: nil),
                                       createdAt: world.clock.now(), createdBy: "root")
         try node.node.database.execute("INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', ?, ?, ?)",
-                                       [order.orderID, JSONText.encode(order), world.clock.now().milliseconds])
+                                       [order.orderID, try JSONText.encode(order), world.clock.now().milliseconds])
         try node.sell("BIG", "FLOOR")
         #expect(try world.syncOnce(node).status == 0)
         let parked = try NodesReport(connection: world.central).parked(node: "NODE-A")

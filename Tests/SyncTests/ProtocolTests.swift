@@ -27,7 +27,7 @@ import Testing
         let world = try SyncWorld()
         let good = OutboxRecord(seq: 1, type: "ticket.checked_in", entityID: "X", payload: "{\"bad json", createdAt: world.clock.now())
         let unknown = OutboxRecord(seq: 2, type: "gift_card.sold", entityID: "G", payload: "{}", createdAt: world.clock.now())
-        let fine = OutboxRecord(seq: 3, type: "event.status_changed", entityID: "SMALL", payload: JSONText.encode(EventStatusRecord(
+        let fine = OutboxRecord(seq: 3, type: "event.status_changed", entityID: "SMALL", payload: try JSONText.encode(EventStatusRecord(
             eventID: "SMALL", nodeID: "NODE-A", status: "closed", reason: nil, changedAt: world.clock.now(), actor: "sue")),
                                 createdAt: world.clock.now())
         let result = try PushReceiver(connection: world.central).apply(
@@ -43,15 +43,15 @@ import Testing
     @Test func aSeatSoldByTwoNodesIsRecordedAsAConflictNotOverwritten() throws {
         let world = try SyncWorld()
         let receiver = PushReceiver(connection: world.central)
-        func order(_ id: String, node: String, code: String) -> OutboxRecord {
-            OutboxRecord(seq: 1, type: "order.placed", entityID: id, payload: JSONText.encode(OrderPlacedRecord(
+        func order(_ id: String, node: String, code: String) throws -> OutboxRecord {
+            OutboxRecord(seq: 1, type: "order.placed", entityID: id, payload: try JSONText.encode(OrderPlacedRecord(
                 orderID: id, nodeID: node, eventID: "SEATED", categoryCode: "MAIN", idempotencyKey: "k-\(id)", holdID: nil, customer: nil,
                 tickets: [.init(code: code, seat: "MAIN-A-1", priceMinor: 5000)], totalMinor: 5000, currency: "EUR",
                 payment: .init(id: "pay-\(id)", method: "cash", amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0, reference: nil),
                 createdAt: world.clock.now(), createdBy: "x")), createdAt: world.clock.now())
         }
         for (id, node, code) in [("o1", "NODE-A", "C001"), ("o2", "NODE-B", "C002")] {
-            _ = try receiver.apply(PushBatch(nodeID: node, records: [order(id, node: node, code: code)], outboxPendingAfter: 0,
+            _ = try receiver.apply(PushBatch(nodeID: node, records: [try order(id, node: node, code: code)], outboxPendingAfter: 0,
                                              oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
         }
         #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE seat_label = 'MAIN-A-1' AND status = 'valid'") == 2)
@@ -125,6 +125,21 @@ import Testing
         edited[0].sql += "\n-- edited after release"
         #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: edited).status() }
         #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: Array(edited.prefix(1))).status() }
+    }
+
+    /// A database created with the server's latin1 default ends up utf8mb4 throughout.
+    @Test func everyTableAndTheDatabaseDefaultAreUTF8MB4() throws {
+        let server = MariaDBSandbox.shared
+        let name = "central_latin_" + UUID().uuidString.prefix(8).lowercased()
+        try server.sql("CREATE DATABASE \(name) CHARACTER SET latin1")
+        let url = server.url.replacingOccurrences(of: "/central?", with: "/\(name)?")
+        let connection = try MySQLConnection(MySQLConfiguration(url: url, environment: server.environment))
+        _ = try CentralMigrator(connection: connection).migrate(dryRun: false, now: SystemWallClock().now())
+        #expect(try connection.scalar("SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()") == "utf8mb4")
+        let others = try connection.rows("""
+            SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_COLLATION <> 'utf8mb4_bin'
+            """)
+        #expect(others.isEmpty, "\(others.map(\.values))")
     }
 
     @Test func everyMigrationRunsUnchangedOnTheServer() throws {

@@ -1,7 +1,7 @@
 import Central
 import Foundation
 import MySQLClient
-import Reconciliation
+@testable import Reconciliation
 import SyncWire
 import TestSupport
 import Testing
@@ -192,6 +192,13 @@ struct SalesGenerator {
 
         let rows: Int = try world.central.scalar("SELECT (SELECT COUNT(*) FROM orders) + (SELECT COUNT(*) FROM ticket) + (SELECT COUNT(*) FROM payment)") ?? 0
         #expect(rows >= 120_000)
+        // --since reads the orders central received lately through their index, not all of them.
+        try world.central.execute("ANALYZE TABLE orders")
+        let recent = Checks(connection: world.central, scope: ReconciliationScope(since: Timestamp(sqlText: g.at(40_000))),
+                            now: now).paymentMismatchQuery
+        let plan = try world.central.rows("EXPLAIN " + recent.sql, recent.arguments)
+        #expect(try plan.contains { try $0.get("table", as: String?.self) == "o" && $0.get("key", as: String?.self) == "orders_by_received" },
+                "\(plan.map { $0.values })")
         let reconciler = Reconciler(connection: world.central)
         let first = try reconciler.run(scope: ReconciliationScope(), dryRun: false, now: now)
         let found = Set(first.discrepancies.map(\.finding.key))
@@ -255,6 +262,10 @@ struct SalesGenerator {
         #expect(report.status == 10, "\(report.stderr)")
         #expect(report.stderr.hasPrefix("[1/14] seat_double_sold: 1 found (") && report.stderr.contains("[14/14] node_clock_skew: 0 found"))
         #expect(report.stderr.hasSuffix("Error: 1 discrepancy open\n"))
+        let json = try ProcessRunner.run(tool, ["reconcile", "--json", "--dry-run"], environment: world.environment)
+        #expect(json.status == 10 && json.stderr == "Error: 1 discrepancy open\n")
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((document?["discrepancies"] as? [Any])?.count == 1 && document?["error"] == nil, "one JSON document: \(json.stdout)")
         #expect(report.stdout.contains("seat_double_sold") && report.stdout.contains(second.tickets[0].code) && report.stdout.contains("refund ordered"))
         #expect(!report.stdout.contains(first.tickets[0].code + " of order"))
 

@@ -14,10 +14,10 @@ import Testing
     static var vectors: [[String: Any]] { try! RowExpectation.vectorFile("sequence.json")["vectors"] as! [[String: Any]] }
     static let count = vectors.count
 
-    static func record(_ seq: Int64, differs: Bool) -> OutboxRecord {
+    static func record(_ seq: Int64, differs: Bool) throws -> OutboxRecord {
         let code = (differs ? "X-" : "T-") + String(seq)
         return OutboxRecord(seq: seq, type: SyncRecordType.ticketCheckedIn.rawValue, entityID: code,
-                            payload: JSONText.encode(CheckInRecord(ticketCode: code, orderID: "ord", eventID: "EV", nodeID: "SEQ-1",
+                            payload: try JSONText.encode(CheckInRecord(ticketCode: code, orderID: "ord", eventID: "EV", nodeID: "SEQ-1",
                                                                    checkedInAt: Timestamp(milliseconds: 1_900_000_000_000), actor: "door")),
                             createdAt: Timestamp(milliseconds: 1_900_000_000_000))
     }
@@ -35,7 +35,7 @@ import Testing
                 INSERT INTO node (id, epoch, acknowledged_seq, records_applied, created_at) VALUES ('SEQ-1', ?, ?, ?, NOW(3))
                 """, [epoch.int64Value, held.max() ?? 0, held.count])
             for seq in held {
-                let record = Self.record(seq, differs: false)
+                let record = try Self.record(seq, differs: false)
                 try world.central.execute("""
                     INSERT INTO sync_inbox (node_id, epoch, seq, record_type, entity_id, status, payload, created_at, received_at)
                     VALUES ('SEQ-1', ?, ?, ?, ?, 'applied', ?, NOW(3), NOW(3))
@@ -45,7 +45,7 @@ import Testing
         let differ = Set(Self.numbers(push["differ"]))
         let result = try PushReceiver(connection: world.central).apply(PushBatch(
             nodeID: "SEQ-1", epoch: (push["epoch"] as! NSNumber).int64Value,
-            records: Self.numbers(push["seqs"]).map { Self.record($0, differs: differ.contains($0)) },
+            records: try Self.numbers(push["seqs"]).map { try Self.record($0, differs: differ.contains($0)) },
             lastSeq: (push["last_seq"] as! NSNumber).int64Value, outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
             sentAt: world.clock.now()))
         #expect(result.outcome.rawValue == answer["outcome"] as? String, "\(name)")
@@ -66,7 +66,7 @@ import Testing
         let sent = Self.numbers(push["seqs"]), last = (push["last_seq"] as! NSNumber).int64Value
         let holds = sent.isEmpty ? Array(1...last) : Array(Set(1..<sent.first!).union(sent)).sorted()
         for seq in holds {
-            let record = Self.record(seq, differs: false)
+            let record = try Self.record(seq, differs: false)
             try node.database.execute("INSERT INTO sync_outbox (seq, record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
                                       [seq, record.type, record.entityID, record.payload, record.createdAt.milliseconds])
         }

@@ -104,11 +104,11 @@ import Testing
             // A missing key and an explicit null mean the same on the wire; the encoder omits nulls.
             let expected = RowExpectation.json(Self.withoutNulls(payload))
             switch SyncRecordType(rawValue: type) {
-            case .orderPlaced: #expect(JSONText.encode(try JSONText.decode(OrderPlacedRecord.self, from: text)) == expected)
-            case .refundQueued, .refundCompleted: #expect(JSONText.encode(try JSONText.decode(RefundRecord.self, from: text)) == expected)
-            case .ticketCheckedIn: #expect(JSONText.encode(try JSONText.decode(CheckInRecord.self, from: text)) == expected)
+            case .orderPlaced: #expect(try JSONText.encode(try JSONText.decode(OrderPlacedRecord.self, from: text)) == expected)
+            case .refundQueued, .refundCompleted: #expect(try JSONText.encode(try JSONText.decode(RefundRecord.self, from: text)) == expected)
+            case .ticketCheckedIn: #expect(try JSONText.encode(try JSONText.decode(CheckInRecord.self, from: text)) == expected)
             case .allocationAccepted, .allocationRejected:
-                #expect(JSONText.encode(try JSONText.decode(AllocationResponseRecord.self, from: text)) == expected)
+                #expect(try JSONText.encode(try JSONText.decode(AllocationResponseRecord.self, from: text)) == expected)
             default: break
             }
         }

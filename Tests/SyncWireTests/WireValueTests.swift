@@ -20,7 +20,7 @@ import Testing
         #expect(JSONText.swiftName("id") == "id" && JSONText.swiftName("node_id") == "nodeID")
         let record = CheckInRecord(ticketCode: "T", orderID: "O", eventID: "E", nodeID: "N",
                                    checkedInAt: Timestamp(milliseconds: 5), actor: "a")
-        let text = JSONText.encode(record)
+        let text = try JSONText.encode(record)
         #expect(text.contains("\"order_id\":\"O\"") && text.contains("\"checked_in_at\":\"1970-01-01T00:00:00.005Z\""))
         #expect(try JSONText.decode(CheckInRecord.self, from: text) == record)
     }

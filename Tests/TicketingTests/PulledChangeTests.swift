@@ -10,7 +10,7 @@ import Testing
     @Test func aParkedChangeAppliesAgainOnceItCan() throws {
         let h = try NodeHarness()
         let closing = Change(seq: 1, type: ChangeType.eventStatus.rawValue, entityID: "LATER",
-                             payload: JSONText.encode(EventStatusChange(eventID: "LATER", status: "closed", reason: nil)))
+                             payload: try JSONText.encode(EventStatusChange(eventID: "LATER", status: "closed", reason: nil)))
         #expect(try h.node.sync.apply(closing) == .parked)
         #expect(try h.node.sync.pullCursor() == 1 && h.node.sync.parkedChanges().map(\.seq) == [1])
         #expect(throws: TicketingError.self) { try h.node.sync.retryParked(by: h.cashier) }
@@ -34,14 +34,14 @@ import Testing
     /// again (after a restore, or a central restored from a backup), it changes nothing.
     @Test func aProposalAlreadyAnsweredIsIgnored() throws {
         let h = try NodeHarness()
-        func proposal(_ seq: Int64, version: Int, quota: Int) -> Change {
-            Change(seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA", payload: JSONText.encode(
+        func proposal(_ seq: Int64, version: Int, quota: Int) throws -> Change {
+            Change(seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA", payload: try JSONText.encode(
                 AllocationProposal(eventID: "SHOW", categoryCode: "GA", nodeID: TestFixture.nodeID, version: version, quota: quota, seats: nil)))
         }
-        #expect(try h.node.sync.apply(proposal(1, version: 2, quota: 80)) == .applied)
+        #expect(try h.node.sync.apply(try proposal(1, version: 2, quota: 80)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
-        #expect(try h.node.sync.apply(proposal(2, version: 2, quota: 70)) == .ignored)
-        #expect(try h.node.sync.apply(proposal(3, version: 1, quota: 60)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(2, version: 2, quota: 70)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(3, version: 1, quota: 60)) == .ignored)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
         #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'allocation.accepted'") == 1)
     }

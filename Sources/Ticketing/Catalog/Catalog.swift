@@ -110,7 +110,7 @@ public struct Catalog {
     static func summary(from row: Row) throws -> EventSummary {
         EventSummary(id: try row.get("id"), name: try row.get("name"), venue: try row.get("venue_name"),
                      startsAt: Timestamp(milliseconds: try row.get("starts_at")),
-                     status: EventStatus(rawValue: try row.get("status")) ?? .closed, capacity: try row.get("capacity"),
+                     status: try row.get("status"), capacity: try row.get("capacity"),
                      sold: try row.get("sold"), held: try row.get("held"), quota: try row.get("quota"))
     }
 }

@@ -11,6 +11,8 @@ public struct Identifiers: Sendable {
     public enum Kind: String, Sendable {
         case order = "ord", hold = "hold", payment = "pay", refund = "ref", customer = "cus"
         case staff = "usr", notification = "ntf"
+        /// The idempotency key of a sale the cashier gave none (not an id: it names a request).
+        case idempotencyKey = "key"
     }
 
     let clock: any WallClock

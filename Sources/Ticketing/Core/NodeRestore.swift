@@ -151,8 +151,10 @@ extension VenueNode {
             guard PasswordHash.verify(password: password, against: stored ?? Users.decoyHash), stored != nil else {
                 throw TicketingError.notLoggedIn("wrong user name or password (checked against the snapshot)")
             }
-            let role: String? = try node.database.scalar("SELECT role FROM staff WHERE name = ?", [name])
-            try Operator(id: name, name: name, role: role.flatMap(Role.init(rawValue:)) ?? .cashier).require(.admin, to: "restoring a snapshot")
+            guard let row = try node.database.row("SELECT role FROM staff WHERE name = ?", [name]) else {
+                throw TicketingError.notLoggedIn("wrong user name or password (checked against the snapshot)")
+            }
+            try Operator(id: name, name: name, role: try row.get("role")).require(.admin, to: "restoring a snapshot")
         }
     }
 }

@@ -43,7 +43,7 @@ struct EventState {
         name = try row.get("name")
         venueID = try row.get("venue_id")
         startsAt = Timestamp(milliseconds: try row.get("starts_at"))
-        status = EventStatus(rawValue: try row.get("status")) ?? .closed
+        status = try row.get("status")
         capacity = try row.get("capacity")
         sold = try row.get("sold")
         held = try row.get("held")
@@ -66,7 +66,7 @@ struct CategoryState {
     init(_ row: Row) throws {
         code = try row.get("code")
         name = try row.get("name")
-        kind = CategoryKind(rawValue: try row.get("kind")) ?? .ga
+        kind = try row.get("kind")
         priceMinor = try row.get("price_minor")
         currency = try row.get("currency")
         capacity = try row.get("capacity")

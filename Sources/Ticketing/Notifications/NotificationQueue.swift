@@ -46,6 +46,6 @@ struct NotificationQueue {
             INSERT INTO notification (id, kind, recipient, order_id, payload, status, next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
             """, [node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
-                  JSONText.encode(payload), now, now])
+                  try JSONText.encode(payload), now, now])
     }
 }

@@ -80,7 +80,7 @@ public struct NotificationSpool {
             try node.database.rows("SELECT * FROM notification ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
         }
         return try rows.map { row in
-            NotificationView(id: try row.get("id"), kind: NotificationKind(rawValue: try row.get("kind")) ?? .orderConfirmed,
+            NotificationView(id: try row.get("id"), kind: try row.get("kind"),
                              recipient: try row.get("recipient"), orderID: try row.get("order_id"), status: try row.get("status"),
                              attempts: try row.get("attempts"), lastError: try row.get("last_error"),
                              createdAt: Timestamp(milliseconds: try row.get("created_at")))
@@ -89,7 +89,7 @@ public struct NotificationSpool {
 
     /// The email for one notification row.
     static func message(for row: Row, from sender: String, nodeID: String) throws -> EmailMessage {
-        let kind = NotificationKind(rawValue: try row.get("kind")) ?? .orderConfirmed
+        let kind: NotificationKind = try row.get("kind")
         let payload = try JSONText.decode(NotificationPayload.self, from: try row.get("payload"))
         let (subject, body) = NotificationTemplates.render(kind, payload)
         let id: String = try row.get("id")

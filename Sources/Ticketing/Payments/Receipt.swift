@@ -57,7 +57,7 @@ extension Receipt {
             orderID: orderID, status: try order.get("status"), eventID: try order.get("event_id"),
             eventName: try order.get("event_name"), category: try order.get("category_code"),
             customerEmail: try order.get("email"), tickets: tickets, total: money(try order.get("total_minor")),
-            payment: Payment(id: try payment.get("id"), method: PaymentMethod(rawValue: try payment.get("method")) ?? .cash,
+            payment: Payment(id: try payment.get("id"), method: try payment.get("method"),
                              amount: money(try payment.get("amount_minor")),
                              tendered: try payment.get("tendered_minor", as: Int64?.self).map(money),
                              change: try payment.get("change_minor", as: Int64?.self).map(money),

@@ -165,7 +165,7 @@ public struct Refunds {
             """, [refundID]) else { throw TicketingError.notFound("no refund \(refundID)") }
         return RefundReceipt(refundID: refundID, orderID: record.orderID, status: record.status,
                              amount: Money(minor: record.amountMinor, currency: record.currency),
-                             method: PaymentMethod(rawValue: try row.get("method")) ?? .cash, tickets: record.ticketCodes,
+                             method: try row.get("method"), tickets: record.ticketCodes,
                              reason: record.reason, origin: record.origin, orderStatus: try row.get("status"))
     }
 }

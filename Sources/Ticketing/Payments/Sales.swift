@@ -36,7 +36,7 @@ public struct Sales {
         try SaleLimits.check(request.selection, settings: settings)
         try Tender.validate(request.payment, by: actor)
         let customer = try request.customer?.validated()
-        let key = try request.idempotencyKey.map { try Self.validatedKey($0) } ?? node.ids.make(.order)
+        let key = try request.idempotencyKey.map { try Self.validatedKey($0) } ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
         let optimistic = try node.inventory.snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
@@ -58,7 +58,11 @@ public struct Sales {
         try Tender.validate(payment, by: actor)
         let customer = try customer?.validated()
         let key = try idempotencyKey.map { try Self.validatedKey($0) } ?? "confirm:\(holdID)"
+        let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
         return try db.write {
+            // The key names this confirmation: used before for it, the order comes back; used
+            // for anything else, the confirmation is refused (exit 4), as for a sale.
+            if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
             var hold = try node.inventory.holdState(holdID)
             if hold.status == "confirmed", let orderID = hold.orderID {
                 return try Receipt.load(orderID: orderID, replayed: true, from: db)
@@ -74,7 +78,6 @@ public struct Sales {
                 throw TicketingError.rejected(code: "event_not_on_sale", message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
             }
             let reservation = try node.inventory.convertHoldToSale(hold)
-            let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
             let receipt = try placeOrder(reservation, payment: payment, customer: customer, key: key, fingerprint: fingerprint,
                                          holdID: holdID, settings: settings, by: actor)
             try node.inventory.markConfirmed(hold, orderID: receipt.orderID)

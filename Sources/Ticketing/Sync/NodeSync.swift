@@ -94,7 +94,7 @@ public struct NodeSync {
             let oldest = try pending?.get("oldest", as: Int64?.self)
             let now = node.clock.now().milliseconds
             return SyncStatus(
-                mode: try state.text(.mode).flatMap(CentralMode.init(rawValue:)) ?? .unknown, cause: try state.text(.cause),
+                mode: try state.mode(), cause: try state.text(.cause),
                 modeSince: try state.time(.modeSince), lastPushAt: try state.time(.lastPushAt), lastPullAt: try state.time(.lastPullAt),
                 acknowledgedSeq: acknowledged, pullCursor: try state.integer(.pullCursor) ?? 0, outboxPending: try pending?.get("pending") ?? 0,
                 oldestPendingAt: oldest.map(Timestamp.init(milliseconds:)), lagSeconds: oldest.map { max(0, (now - $0) / 1000) } ?? 0,

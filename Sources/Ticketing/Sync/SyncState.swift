@@ -51,6 +51,15 @@ struct SyncState {
         try db.execute("DELETE FROM sync_state WHERE key = ?", [key.rawValue])
     }
 
+    /// The mode the daemon last recorded (`unknown` before it ran); a value that is no mode is an error.
+    func mode() throws -> CentralMode {
+        guard let text = try text(.mode) else { return .unknown }
+        guard let mode = CentralMode(rawValue: text) else {
+            throw StoreError(code: .mismatch, message: "sync_state holds central_mode '\(text)', which is not a known mode")
+        }
+        return mode
+    }
+
     /// The epoch (1 until the first restore).
     func epoch() throws -> Int64 { try integer(.epoch) ?? 1 }
 

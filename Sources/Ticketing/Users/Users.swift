@@ -204,7 +204,7 @@ public struct Users {
     }
 
     static func member(from row: Row) throws -> StaffMember {
-        StaffMember(id: try row.get("id"), name: try row.get("name"), role: Role(rawValue: try row.get("role")) ?? .cashier,
+        StaffMember(id: try row.get("id"), name: try row.get("name"), role: try row.get("role"),
                     disabled: try row.get("disabled"), hasPassword: try row.get("password_hash", as: String?.self) != nil,
                     createdAt: Timestamp(milliseconds: try row.get("created_at")))
     }

@@ -34,7 +34,7 @@ struct SyncCommand: ParsableCommand {
             }
             let remaining = results.filter { $0.outcome == nil }.count
             if remaining > 0 {
-                throw Failure(exitCode: 1, code: "still_parked", message: "\(remaining) change(s) still parked")
+                throw Failure(exitCode: 1, code: "still_parked", message: "\(remaining) change(s) still parked", outcomePrinted: true)
             }
         }
     }

@@ -143,7 +143,7 @@ struct Parked: ParsableCommand {
         }
         let remaining = results.filter { !$0.applied }.count
         if remaining > 0 {
-            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(node) still parked")
+            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(node) still parked", outcomePrinted: true)
         }
     }
 }

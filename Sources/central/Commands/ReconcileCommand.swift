@@ -51,7 +51,8 @@ struct Reconcile: ParsableCommand {
         if report.exitCode != 0 {
             throw Failure(exitCode: report.exitCode, code: report.mode == .reportOnly ? "report_only" : "discrepancies_open",
                           message: report.mode == .reportOnly ? "central is read-only: reported only, nothing recorded or settled"
-                              : "\(report.discrepancies.count) discrepanc\(report.discrepancies.count == 1 ? "y" : "ies") open")
+                              : "\(report.discrepancies.count) discrepanc\(report.discrepancies.count == 1 ? "y" : "ies") open",
+                          outcomePrinted: true)
         }
     }
 
