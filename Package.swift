@@ -24,12 +24,13 @@ let package = Package(
             pkgConfig: "libmariadb",
             providers: [.apt(["libmariadb-dev"])]
         ),
-        .target(
-            name: "EdgeCrypto",
-            // Password hashing runs 210,000 PBKDF2 rounds per login; even debug builds must do that
-            // in a fraction of a second, so this one small module is always optimised.
-            swiftSettings: [.unsafeFlags(["-O"])]
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
+        .target(name: "EdgeCrypto", dependencies: ["COpenSSL"]),
         .target(name: "SQLValues"),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),

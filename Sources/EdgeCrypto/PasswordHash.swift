@@ -8,7 +8,8 @@
 /// hashes valid.
 public enum PasswordHash {
     /// The default work factor: OWASP's floor for PBKDF2-HMAC-SHA256 in 2023 was 600,000; the
-    /// project's requirement is at least 210,000. One login costs about 0.1 s on this hardware.
+    /// project's requirement is at least 210,000. One login costs about 0.1 s on this hardware
+    /// (OpenSSL's PBKDF2).
     public static let defaultIterations = 210_000
     static let scheme = "pbkdf2-sha256"
     static let saltByteCount = 16

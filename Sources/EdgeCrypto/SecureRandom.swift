@@ -1,11 +1,13 @@
-/// Cryptographically secure random bytes.
-///
-/// `SystemRandomNumberGenerator` reads the kernel's CSPRNG (`getrandom(2)` on Linux), which is
-/// what tokens, salts and ticket codes need.
+import COpenSSL
+
+/// Cryptographically secure random bytes from OpenSSL's generator (seeded by the kernel), in one
+/// call however many are asked: what tokens, salts, ids and ticket codes need.
 public enum SecureRandom {
-    /// `count` random bytes.
+    /// `count` random bytes. Without a working generator the process stops rather than hand out
+    /// guessable tokens.
     public static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        precondition(count == 0 || RAND_bytes(&bytes, Int32(count)) == 1, "OpenSSL's random generator failed")
+        return bytes
     }
 }

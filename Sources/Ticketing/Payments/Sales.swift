@@ -122,7 +122,7 @@ public struct Sales {
         try node.outbox.append(.orderPlaced, id: orderID, payload: OrderPlacedRecord(
             orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
             idempotencyKey: key, holdID: holdID,
-            customer: try customer.map { details in
+            customer: customer.map { details in
                 OrderPlacedRecord.Customer(id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
             },
             tickets: tickets, totalMinor: total, currency: category.currency,
