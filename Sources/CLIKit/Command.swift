@@ -16,39 +16,47 @@ public struct CommandConfiguration: Sendable {
     /// Nested commands (`users add`).
     public var subcommands: [any ParsableCommand.Type]
 
-    /// Declares a command.
+    /// Declares a command from its typed declarations.
     public init(name: String, abstract: String, discussion: String? = nil, usage: String? = nil,
-                arguments: [Argument] = [], options: [Option] = [], subcommands: [any ParsableCommand.Type] = []) {
+                arguments: [TypedArgument] = [], options: [any OptionDeclaration] = [], subcommands: [any ParsableCommand.Type] = []) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
         self.usage = usage
-        self.arguments = arguments
-        self.options = options
+        self.arguments = arguments.map(\.argument)
+        self.options = options.map(\.option)
         self.subcommands = subcommands
     }
 }
 
-/// A command: a type with a configuration and a `run`.
+/// A command: a type with a configuration; an instance of it is a command line read and checked.
+///
+/// As in swift-argument-parser, `init(_:)` is the validate step: it reads each declared option
+/// through its declaration, typed, and throws a ``UsageError`` for anything missing, malformed or
+/// contradictory, before anything runs. `run()` then does the work.
 ///
 /// ```swift
 /// struct Release: ParsableCommand {
-///     static let configuration = CommandConfiguration(
-///         name: "release", abstract: "Release a hold.", arguments: [Argument("HOLD", help: "The hold id.")])
-///     static func run(_ arguments: ParsedArguments) throws { … }
+///     static let hold = TypedArgument("HOLD", help: "The hold id.")
+///     static let configuration = CommandConfiguration(name: "release", abstract: "Release a hold.", arguments: [hold])
+///     let holdID: String
+///     init(_ arguments: ParsedArguments) throws { holdID = try arguments.required(Self.hold) }
+///     func run() throws { … }
 /// }
 /// ```
 public protocol ParsableCommand: Sendable {
     /// The declaration help and parsing are generated from.
     static var configuration: CommandConfiguration { get }
+    /// Reads and checks the command line: the command's typed options.
+    init(_ arguments: ParsedArguments) throws
     /// Does the work. Groups of subcommands need not implement it.
-    static func run(_ arguments: ParsedArguments) throws
+    func run() throws
 }
 
 extension ParsableCommand {
     /// A group without its own behaviour asks for a subcommand.
-    public static func run(_ arguments: ParsedArguments) throws {
+    public func run() throws {
         throw UsageError("missing subcommand; choose one of: "
-                         + configuration.subcommands.map { $0.configuration.name }.joined(separator: ", "))
+                         + Self.configuration.subcommands.map { $0.configuration.name }.joined(separator: ", "))
     }
 }

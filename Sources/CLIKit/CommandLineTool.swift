@@ -37,17 +37,17 @@ public struct CommandLineTool {
     /// The root command; its subcommands are the tool's commands.
     public let root: any ParsableCommand.Type
     /// Options every command accepts (`--db`, `--json`); `--help` and `--version` are added here.
-    public let globalOptions: [Option]
+    let globalOptions: [Option]
     /// Maps an error thrown by a command to its report; usage errors are handled before.
     public let describe: (Error) -> Failure
 
     /// A tool.
-    public init(name: String, version: String, root: any ParsableCommand.Type, globalOptions: [Option],
+    public init(name: String, version: String, root: any ParsableCommand.Type, globalOptions: [any OptionDeclaration],
                 describe: @escaping (Error) -> Failure) {
         self.name = name
         self.version = version
         self.root = root
-        self.globalOptions = globalOptions + [
+        self.globalOptions = globalOptions.map(\.option) + [
             .flag("--help", short: "-h", help: "Show help for the command."),
             .flag("--version", help: "Show the version."),
         ]
@@ -86,7 +86,8 @@ public struct CommandLineTool {
             return 0
         }
         do {
-            try parsed.command.run(parsed.arguments)
+            let command = try parsed.command.init(parsed.arguments)
+            try command.run()
             return 0
         } catch let error as UsageError {
             return reportUsage(error, path: commandPath(parsed), formatter: formatter, json: json)

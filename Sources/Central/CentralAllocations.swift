@@ -77,14 +77,14 @@ public struct CentralAllocations {
         let quota: Int
         if kind == "seated" {
             guard let selectors = request.seatSelectors, !selectors.isEmpty, request.quota == nil else {
-                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is seated: allocate it with --seats")
+                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is seated: allocate it by seats")
             }
             let seats = try resolveSeats(selectors, venueID: try event.get("venue_id"), sectionsJSON: try category.get("sections"))
             targetSeats = seats
             quota = seats.count
         } else {
             guard let given = request.quota, given >= 0, request.seatSelectors == nil else {
-                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is general admission: allocate it with --quota")
+                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is general admission: allocate it by quota")
             }
             quota = given
         }

@@ -23,7 +23,7 @@ public struct CentralImportSummary: Sendable, Codable, Equatable {
 public struct CentralEventSummary: Sendable, Codable, Equatable {
     public let id: String
     public let name: String
-    public let status: String
+    public let status: EventStatus
     public let startsAt: Timestamp
     public let capacity: Int?
     /// Valid and checked-in tickets reported by all nodes.
@@ -201,16 +201,16 @@ public struct CentralCatalog {
 
     /// Cancels, closes or reopens an event centrally; every node pulls the change (a cancellation
     /// makes each node queue refunds and notifications for its orders).
-    public func changeStatus(_ eventID: String, to status: String, reason: String?, now: Timestamp) throws -> CentralEventSummary {
-        guard ["on_sale", "closed", "cancelled"].contains(status) else {
-            throw CentralError.invalidInput("status must be on_sale, closed or cancelled")
+    public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, now: Timestamp) throws -> CentralEventSummary {
+        guard status != .draft else {
+            throw CentralError.invalidInput("an event cannot go back to draft; it can be on_sale, closed or cancelled")
         }
-        if status == "cancelled", (reason ?? "").isEmpty { throw CentralError.invalidInput("cancelling an event needs a reason") }
+        if status == .cancelled, (reason ?? "").isEmpty { throw CentralError.invalidInput("cancelling an event needs a reason") }
         try connection.transaction {
-            guard let current: String = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [eventID]) else {
+            guard let current: EventStatus = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [eventID]) else {
                 throw CentralError.notFound("no event '\(eventID.prefix(40))' at central")
             }
-            guard current != "cancelled" else {
+            guard current != .cancelled else {
                 throw CentralError.rejected(code: "bad_transition", message: "event \(eventID) is cancelled; it cannot become \(status)")
             }
             guard current != status else { return }

@@ -84,7 +84,7 @@ struct RecordApplier {
     }
 
     private func refund(_ refund: RefundRecord) throws {
-        let previous: String? = try connection.scalar("SELECT status FROM refund WHERE id = ? FOR UPDATE", [refund.refundID])
+        let previous: RefundStatus? = try connection.scalar("SELECT status FROM refund WHERE id = ? FOR UPDATE", [refund.refundID])
         if previous == nil {
             try connection.execute("""
                 INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at, completed_at,
@@ -100,8 +100,8 @@ struct RecordApplier {
             try connection.execute("UPDATE refund SET status = ?, completed_at = ? WHERE id = ?",
                                    [refund.status, refund.completedAt?.sqlText, refund.refundID])
         }
-        let completedNow = refund.status == "completed" && previous != "completed"
-        let ticketStatus = refund.status == "completed" ? "refunded" : "void"
+        let completedNow = refund.status == .completed && previous != .completed
+        let ticketStatus: TicketStatus = refund.status == .completed ? .refunded : .void
         for code in refund.ticketCodes {
             try connection.execute("UPDATE ticket SET status = ? WHERE code = ? AND status <> 'refunded'", [ticketStatus, code])
         }
@@ -124,8 +124,8 @@ struct RecordApplier {
 
     /// A node changed an event's status: central follows, and tells the other nodes.
     private func eventStatus(_ change: EventStatusRecord) throws {
-        guard let current: String = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [change.eventID]),
-              current != change.status, current != "cancelled" else { return }
+        guard let current: EventStatus = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [change.eventID]),
+              current != change.status, current != .cancelled else { return }
         try connection.execute("UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [change.status, now.sqlText, change.eventID])
         try ChangeFeed(connection: connection).append(.eventStatus, entityID: change.eventID, node: nil, payload: try JSONText.encode(
             EventStatusChange(eventID: change.eventID, status: change.status, reason: change.reason)), now: now)

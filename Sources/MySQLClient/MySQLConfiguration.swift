@@ -55,6 +55,15 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// killed process) before ending it and releasing its locks (server default: hours).
     public var idleTransactionTimeout: Int
 
+    /// The central URL given on the command line, else `CENTRAL_URL`, parsed, with the password
+    /// from the environment: the one resolver of `CENTRAL_URL` for every tool.
+    public static func resolve(url given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MySQLConfiguration {
+        guard let url = given ?? environment["CENTRAL_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw MySQLError(code: 0, message: "no central URL: give one, or set CENTRAL_URL")
+        }
+        return try MySQLConfiguration(url: url, environment: environment)
+    }
+
     /// Parses `url` and reads the password from `environment`.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let url = URLComponents(string: text), url.scheme == "mysql" else {

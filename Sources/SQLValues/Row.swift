@@ -32,16 +32,6 @@ public struct Row: Sendable {
         return try get(index)
     }
 
-    /// The value of the named column as a case of `T` (a status, a role, a kind): a value that is
-    /// no case of `T` is an error, never a default.
-    public func get<T: RawRepresentable>(_ column: String, as type: T.Type = T.self) throws -> T where T.RawValue: SQLValueConvertible {
-        let raw: T.RawValue = try get(column)
-        guard let value = T(rawValue: raw) else {
-            throw RowError(message: "column \(column) holds '\(raw)', which is not a known \(T.self)")
-        }
-        return value
-    }
-
     /// The value at a column position as `T`.
     public func get<T: SQLValueConvertible>(_ index: Int, as type: T.Type = T.self) throws -> T {
         guard values.indices.contains(index) else {

@@ -87,3 +87,25 @@ extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
         return Wrapped.decode(from: value).map { .some($0) }
     }
 }
+
+/// An enumeration stored as its raw text (a status, a role, a kind). It binds as its raw value
+/// and reads back only as one of its cases: a stored value that is no case fails to decode (a
+/// ``RowError``), never becomes a default. It prints as its raw value (`partially_refunded`),
+/// as it is stored and exchanged.
+///
+/// ```swift
+/// enum HoldStatus: String, SQLTextEnum { case active, confirmed, released, expired }
+/// let status: HoldStatus = try row.get("status")
+/// ```
+public protocol SQLTextEnum: RawRepresentable, SQLValueConvertible, CustomStringConvertible where RawValue == String {}
+
+extension SQLTextEnum {
+    public var description: String { rawValue }
+
+    public var sqlValue: SQLValue { .text(rawValue) }
+
+    public static func decode(from value: SQLValue) -> Self? {
+        guard case .text(let text) = value else { return nil }
+        return Self(rawValue: text)
+    }
+}

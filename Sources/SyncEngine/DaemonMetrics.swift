@@ -8,7 +8,7 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     private let lock = NSLock()
-    private var pushed = 0, pulled = 0, parked = 0, cycles = 0, errors = 0
+    private var pushed = 0, pulled = 0, cycles = 0, errors = 0
     private var buckets = [Int](repeating: 0, count: DaemonMetrics.bucketBounds.count)
     private var latencyCount = 0
     private var latencySum = 0.0
@@ -19,7 +19,6 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             cycles += 1
             pushed += report.pushed
             pulled += report.pulled
-            parked += report.parked
             if report.error != nil { errors += 1 }
             mode = report.mode
             for latency in report.pushLatencies {

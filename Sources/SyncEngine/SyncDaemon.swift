@@ -1,8 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLIKit
-import EdgeStore
+import EventLog
 import Foundation
 import HTTPServer
 import SyncWire
@@ -31,7 +30,8 @@ public final class SyncDaemon {
         public var httpPort = 9464
         /// The longest wait between probes of a central that is not writable.
         public var maxBackoff: Double = 30
-        public var databaseOptions = Database.Options()
+        /// How the node database is opened.
+        public var nodeOptions = NodeOptions()
 
         public init(databasePath: String, centralDescription: String) {
             self.databasePath = databasePath
@@ -69,13 +69,13 @@ public final class SyncDaemon {
                               + (busy.pid.map { " (pid \($0))" } ?? ""))
         }
         defer { withExtendedLifetime(lock) {} }
-        let node = try VenueNode.open(path: options.databasePath, options: options.databaseOptions)
+        let node = try VenueNode.open(path: options.databasePath, options: options.nodeOptions)
         let nodeID = try node.settings().nodeID
         let signals = stopSignal.install()
         defer { withExtendedLifetime(signals) {} }
         var server: HTTPServer?
         if let host = options.httpHost {
-            let probe = HealthProbe(databasePath: options.databasePath, databaseOptions: options.databaseOptions, metrics: metrics)
+            let probe = HealthProbe(databasePath: options.databasePath, nodeOptions: options.nodeOptions, metrics: metrics)
             server = try HTTPServer(host: host, port: options.httpPort) { probe.respond(to: $0) }
             server?.start()
             logger.info("http.listening", ["address": "\(host):\(server!.port)"])
@@ -182,13 +182,13 @@ public struct DaemonError: Error, CustomStringConvertible {
 /// by the HTTP thread only.
 final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's single thread
     let databasePath: String
-    let databaseOptions: Database.Options
+    let nodeOptions: NodeOptions
     let metrics: DaemonMetrics
     private var node: VenueNode?
 
-    init(databasePath: String, databaseOptions: Database.Options, metrics: DaemonMetrics) {
+    init(databasePath: String, nodeOptions: NodeOptions, metrics: DaemonMetrics) {
         self.databasePath = databasePath
-        self.databaseOptions = databaseOptions
+        self.nodeOptions = nodeOptions
         self.metrics = metrics
     }
 
@@ -201,7 +201,7 @@ final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's s
     }
 
     private func readStatus() throws -> (String, SyncStatus) {
-        if node == nil { node = try VenueNode.open(path: databasePath, options: databaseOptions) }
+        if node == nil { node = try VenueNode.open(path: databasePath, options: nodeOptions) }
         do {
             return (try node!.settings().nodeID, try node!.sync.status())
         } catch {

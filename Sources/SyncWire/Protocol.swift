@@ -86,10 +86,10 @@ public struct AllocationProposal: Codable, Sendable, Equatable {
 public struct EventStatusChange: Codable, Sendable, Equatable {
     public let eventID: String
     /// on_sale, closed or cancelled.
-    public let status: String
+    public let status: EventStatus
     public let reason: String?
 
-    public init(eventID: String, status: String, reason: String?) {
+    public init(eventID: String, status: EventStatus, reason: String?) {
         self.eventID = eventID
         self.status = status
         self.reason = reason

@@ -29,13 +29,13 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
     }
     public struct Payment: Codable, Sendable, Equatable {
         public let id: String
-        public let method: String
+        public let method: PaymentMethod
         public let amountMinor: Int64
         public let tenderedMinor: Int64?
         public let changeMinor: Int64?
         public let reference: String?
 
-        public init(id: String, method: String, amountMinor: Int64, tenderedMinor: Int64?, changeMinor: Int64?, reference: String?) {
+        public init(id: String, method: PaymentMethod, amountMinor: Int64, tenderedMinor: Int64?, changeMinor: Int64?, reference: String?) {
             self.id = id
             self.method = method
             self.amountMinor = amountMinor
@@ -91,8 +91,8 @@ public struct RefundRecord: Codable, Sendable, Equatable {
     public let amountMinor: Int64
     public let currency: String
     public let reason: String
-    public let origin: String
-    public let status: String
+    public let origin: RefundOrigin
+    public let status: RefundStatus
     public let createdAt: Timestamp
     public let completedAt: Timestamp?
     public let actor: String
@@ -101,7 +101,7 @@ public struct RefundRecord: Codable, Sendable, Equatable {
     public let centralReference: String?
 
     public init(refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64,
-                currency: String, reason: String, origin: String, status: String, createdAt: Timestamp, completedAt: Timestamp?,
+                currency: String, reason: String, origin: RefundOrigin, status: RefundStatus, createdAt: Timestamp, completedAt: Timestamp?,
                 actor: String, centralReference: String? = nil) {
         self.refundID = refundID
         self.orderID = orderID
@@ -144,12 +144,12 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
     public let eventID: String
     public let nodeID: String
     /// on_sale, closed or cancelled.
-    public let status: String
+    public let status: EventStatus
     public let reason: String?
     public let changedAt: Timestamp
     public let actor: String
 
-    public init(eventID: String, nodeID: String, status: String, reason: String?, changedAt: Timestamp, actor: String) {
+    public init(eventID: String, nodeID: String, status: EventStatus, reason: String?, changedAt: Timestamp, actor: String) {
         self.eventID = eventID
         self.nodeID = nodeID
         self.status = status

@@ -4,10 +4,10 @@ import CLIKit
 struct BoxOffice: ParsableCommand {
     static let version = "0.1.0"
 
-    static let globalOptions: [Option] = [
-        .value("--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite)."),
-        .flag("--json", help: "Print one JSON document on stdout."),
-    ]
+    /// Options every command accepts.
+    static let database = TypedOption.text("--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
+    static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
+    static let globalOptions: [any OptionDeclaration] = [database, json]
 
     static let configuration = CommandConfiguration(
         name: "boxoffice",
@@ -23,4 +23,6 @@ struct BoxOffice: ParsableCommand {
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
             EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self, Migrate.self, Backup.self, Restore.self,
         ])
+
+    init(_ arguments: ParsedArguments) {}
 }

@@ -1,35 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLIKit
-import EdgeStore
 import Foundation
 import SyncWire
 import Ticketing
 
-/// What every command derives from its arguments and environment: where the database is, how
-/// to print, and who is logged in.
-struct Context {
-    let arguments: ParsedArguments
-    private let environment = ProcessInfo.processInfo.environment
+/// What every command derives from its global options and the environment, read once when the
+/// command line is checked: where the database is and how to open it, how to print, and where the
+/// session is kept.
+struct Context: Sendable {
+    let databasePath: String
+    let options: NodeOptions
+    let output: Output
+    let sessionPath: String
 
-    init(_ arguments: ParsedArguments) { self.arguments = arguments }
-
-    var output: Output { Output(json: arguments.flag("--json")) }
-
-    var databasePath: String { arguments.value("--db") ?? environment["BOXOFFICE_DB"] ?? "./venue.sqlite" }
-
-    /// Connection options: FULL durability unless BOXOFFICE_SYNCHRONOUS=normal.
-    func databaseOptions() throws -> Database.Options {
-        var options = Database.Options()
-        if let value = environment["BOXOFFICE_SYNCHRONOUS"] {
-            guard let synchronous = Database.Options.Synchronous(rawValue: value.uppercased()) else {
-                throw UsageError("BOXOFFICE_SYNCHRONOUS must be full or normal, not '\(value.prefix(20))'")
-            }
-            options.synchronous = synchronous
-        }
-        return options
+    init(_ arguments: ParsedArguments) throws {
+        databasePath = NodeEnvironment.databasePath(given: try arguments.value(BoxOffice.database))
+        options = try NodeEnvironment.options()
+        output = Output(json: arguments.isSet(BoxOffice.json))
+        sessionPath = NodeEnvironment.sessionPath()
     }
 
     /// The node, opened and checked.
-    func node() throws -> VenueNode { try VenueNode.open(path: databasePath, options: databaseOptions()) }
+    func node() throws -> VenueNode { try VenueNode.open(path: databasePath, options: options) }
 
     /// The node and the operator logged in on it.
     func signedIn() throws -> (VenueNode, Operator) {
@@ -51,14 +45,6 @@ struct Context {
                                              + String(info.st_mode & 0o777, radix: 8) + "): that session is ended; log in again")
         }
         return session
-    }
-
-    /// `$BOXOFFICE_SESSION_FILE`, else `$XDG_STATE_HOME/boxoffice/session`, else `~/.local/state/boxoffice/session`.
-    var sessionPath: String {
-        if let path = environment["BOXOFFICE_SESSION_FILE"], !path.isEmpty { return path }
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
-        return state + "/boxoffice/session"
     }
 
     /// A password from stdin (no echo on a terminal); on a terminal, `confirm` asks twice.
@@ -93,28 +79,29 @@ enum SessionFile {
     static func remove(at path: String) { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Option groups several commands share.
+/// Declarations several commands share, and the requests built from them.
 enum CommonOptions {
-    static let selection: [Option] = [
-        .value("--category", "C", required: true, help: "Price category code."),
-        .value("--qty", "N", help: "Number of tickets (GA, or best available adjacent seats)."),
-        .values("--seat", "SEAT", help: "Seats by label, e.g. STALLS-A-12 (seated categories)."),
-    ]
+    static let event = TypedArgument("EVENT", help: "The event id.")
+    static let category = TypedOption.text("--category", "C", required: true, help: "Price category code.")
+    static let quantity = TypedOption.integer("--qty", "N", in: 1...1000, help: "Number of tickets (GA, or best available adjacent seats).")
+    static let seats = ListOption("--seat", "SEAT", help: "Seats by label, e.g. STALLS-A-12 (seated categories).")
+    static let selection: [any OptionDeclaration] = [category, quantity, seats]
 
-    static let payment: [Option] = [
-        .value("--payment", "METHOD", required: true, help: "cash, card or comp (comp: supervisors only)."),
-        .value("--tendered", "MINOR", help: "Cash handed over, in minor units (default: the exact total)."),
-        .value("--reference", "R", help: "Card terminal reference (card payments)."),
-        .value("--amount", "MINOR", help: "Expected total in minor units; refused if it differs."),
-        .value("--customer", "EMAIL", help: "Customer email (receives the confirmation)."),
-        .value("--customer-name", "NAME", help: "Customer name."),
-        .value("--customer-phone", "PHONE", help: "Customer phone."),
-        .value("--idempotency-key", "K", help: "Repeat-safe key: the same key returns the same order, charged once."),
-    ]
+    static let method = TypedOption<PaymentMethod>.choice("--payment", "METHOD", required: true,
+                                                          help: "cash, card or comp (comp: supervisors only).")
+    static let tendered = TypedOption.integer("--tendered", "MINOR", in: 0...100_000_000,
+                                              help: "Cash handed over, in minor units (default: the exact total).")
+    static let reference = TypedOption.text("--reference", "R", help: "Card terminal reference (card payments).")
+    static let amount = TypedOption.integer("--amount", "MINOR", in: 0...100_000_000, help: "Expected total in minor units; refused if it differs.")
+    static let customer = TypedOption.text("--customer", "EMAIL", help: "Customer email (receives the confirmation).")
+    static let customerName = TypedOption.text("--customer-name", "NAME", help: "Customer name.")
+    static let customerPhone = TypedOption.text("--customer-phone", "PHONE", help: "Customer phone.")
+    static let idempotencyKey = TypedOption.text("--idempotency-key", "K", help: "Repeat-safe key: the same key returns the same order, charged once.")
+    static let payment: [any OptionDeclaration] = [method, tendered, reference, amount, customer, customerName, customerPhone, idempotencyKey]
 
     static func selection(_ arguments: ParsedArguments) throws -> SeatSelection {
-        let quantity = try arguments.integer("--qty", in: 1...1000)
-        let seats = arguments.values("--seat")
+        let quantity = try arguments.value(Self.quantity)
+        let seats = arguments.values(Self.seats)
         switch (quantity, seats.isEmpty) {
         case (let quantity?, true): return .quantity(Int(quantity))
         case (nil, false): return .seats(seats)
@@ -124,22 +111,17 @@ enum CommonOptions {
     }
 
     static func payment(_ arguments: ParsedArguments) throws -> PaymentRequest {
-        let methods = PaymentMethod.allCases.map(\.rawValue)
-        guard let method = try arguments.choice("--payment", in: methods).flatMap(PaymentMethod.init(rawValue:)) else {
-            throw UsageError("missing --payment")
-        }
-        return PaymentRequest(method: method, tenderedMinor: try arguments.integer("--tendered", in: 0...100_000_000),
-                              reference: arguments.value("--reference"),
-                              amountMinor: try arguments.integer("--amount", in: 0...100_000_000))
+        PaymentRequest(method: try arguments.required(method), tenderedMinor: try arguments.value(tendered),
+                       reference: try arguments.value(reference), amountMinor: try arguments.value(amount))
     }
 
     static func customer(_ arguments: ParsedArguments) throws -> CustomerDetails? {
-        guard let email = arguments.value("--customer") else {
-            if arguments.value("--customer-name") != nil || arguments.value("--customer-phone") != nil {
+        guard let email = try arguments.value(customer) else {
+            if try arguments.value(customerName) != nil || arguments.value(customerPhone) != nil {
                 throw UsageError("--customer-name and --customer-phone need --customer EMAIL")
             }
             return nil
         }
-        return CustomerDetails(email: email, name: arguments.value("--customer-name"), phone: arguments.value("--customer-phone"))
+        return CustomerDetails(email: email, name: try arguments.value(customerName), phone: try arguments.value(customerPhone))
     }
 }

@@ -1,5 +1,4 @@
 import CLIKit
-import EdgeStore
 import Ticketing
 
 /// The one map from errors to exit codes and stable codes.
@@ -16,12 +15,12 @@ enum ErrorReport {
             case .notFound(let message): Failure(exitCode: 6, code: "not_found", message: message)
             case .rejected(let code, let message): Failure(exitCode: 1, code: code, message: message)
             }
-        case let error as StoreError where error.isBusy:
-            Failure(exitCode: 4, code: "busy", message: "the node database stayed locked by other terminals; try again")
-        case let error as StoreError:
-            Failure(exitCode: 1, code: "database_error", message: "database error: \(error.message)")
         default:
-            Failure(exitCode: 1, code: "error", message: "\(error)")
+            switch StorageProblem(error) {
+            case .busy: Failure(exitCode: 4, code: "busy", message: "the node database stayed locked by other terminals; try again")
+            case .failed(let message): Failure(exitCode: 1, code: "database_error", message: "database error: \(message)")
+            case nil: Failure(exitCode: 1, code: "error", message: "\(error)")
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
         (sell + ["--qty", "1", "--tendered", "100"], nil, true, 1, "less than the total 25.00 EUR"),
         (sell + ["--qty", "1", "--tendered", "99999999"], nil, true, 1, "exceeds the limit"),
         (sell + ["--qty", "1", "--amount", "100"], nil, true, 1, "does not match the order total"),
-        (["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "card"], nil, true, 2, "needs the terminal's --reference"),
+        (["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "card"], nil, true, 2, "needs the terminal's reference"),
         (["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "comp"], nil, true, 5, "comp tickets needs a supervisor"),
         (sell + ["--qty", "1", "--seat", "MAIN-A-1"], nil, true, 2, "not both"),
         (sell + ["--qty", "1", "--customer", "x'; DROP TABLE orders; --@example.org"], nil, true, 2, "not a valid email"),

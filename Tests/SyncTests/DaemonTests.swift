@@ -31,7 +31,7 @@ import Testing
 
     @Test func sigkillsWhilePushingTenThousandSalesLoseNothingAndDoubleNothing() throws {
         let world = try SyncWorld()
-        let node = try world.makeNode("NODE-A", synchronous: .normal)
+        let node = try world.makeNode("NODE-A", durability: .normal)
         #expect(try world.syncOnce(node).status == 0)
         for index in 0..<10_000 {
             try node.sell("BIG", "FLOOR", payment: PaymentRequest(method: index % 3 == 0 ? .card : .cash, reference: index % 3 == 0 ? "T\(index)" : nil))

@@ -139,7 +139,7 @@ import Testing
                                       idempotencyKey: "old-node-key-1", holdID: nil,
                                       customer: .init(id: "cus_OLD", email: "old@example.org", name: String(repeating: "n", count: 250), phone: nil),
                                       tickets: [.init(code: "OLDN-ODE0-0000-0001", seat: nil, priceMinor: 1000)], totalMinor: 1000, currency: "EUR",
-                                      payment: .init(id: "pay_OLD", method: "cash", amountMinor: 1000, tenderedMinor: nil, changeMinor: nil, reference: nil),
+                                      payment: .init(id: "pay_OLD", method: .cash, amountMinor: 1000, tenderedMinor: nil, changeMinor: nil, reference: nil),
                                       createdAt: world.clock.now(), createdBy: "root")
         try node.node.database.execute("INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', ?, ?, ?)",
                                        [order.orderID, try JSONText.encode(order), world.clock.now().milliseconds])

@@ -28,7 +28,7 @@ import Testing
         let good = OutboxRecord(seq: 1, type: "ticket.checked_in", entityID: "X", payload: "{\"bad json", createdAt: world.clock.now())
         let unknown = OutboxRecord(seq: 2, type: "gift_card.sold", entityID: "G", payload: "{}", createdAt: world.clock.now())
         let fine = OutboxRecord(seq: 3, type: "event.status_changed", entityID: "SMALL", payload: try JSONText.encode(EventStatusRecord(
-            eventID: "SMALL", nodeID: "NODE-A", status: "closed", reason: nil, changedAt: world.clock.now(), actor: "sue")),
+            eventID: "SMALL", nodeID: "NODE-A", status: .closed, reason: nil, changedAt: world.clock.now(), actor: "sue")),
                                 createdAt: world.clock.now())
         let result = try PushReceiver(connection: world.central).apply(
             PushBatch(nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
@@ -47,7 +47,7 @@ import Testing
             OutboxRecord(seq: 1, type: "order.placed", entityID: id, payload: try JSONText.encode(OrderPlacedRecord(
                 orderID: id, nodeID: node, eventID: "SEATED", categoryCode: "MAIN", idempotencyKey: "k-\(id)", holdID: nil, customer: nil,
                 tickets: [.init(code: code, seat: "MAIN-A-1", priceMinor: 5000)], totalMinor: 5000, currency: "EUR",
-                payment: .init(id: "pay-\(id)", method: "cash", amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0, reference: nil),
+                payment: .init(id: "pay-\(id)", method: .cash, amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0, reference: nil),
                 createdAt: world.clock.now(), createdBy: "x")), createdAt: world.clock.now())
         }
         for (id, node, code) in [("o1", "NODE-A", "C001"), ("o2", "NODE-B", "C002")] {
@@ -172,7 +172,7 @@ import Testing
         #expect(throws: CentralError.self) {
             try allocations.propose(AllocationRequest(eventID: "NOPE", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
         }
-        #expect(throws: CentralError.invalidInput("SEATED MAIN is seated: allocate it with --seats")) {
+        #expect(throws: CentralError.invalidInput("SEATED MAIN is seated: allocate it by seats")) {
             try allocations.propose(AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: []), now: now)
         }
     }

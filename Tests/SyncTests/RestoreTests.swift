@@ -128,7 +128,7 @@ import Testing
         node = nil
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         try FileManager.default.copyItem(atPath: copy, toPath: path)
-        node = try SyncNode(path: path, options: Database.Options())
+        node = try SyncNode(path: path, options: NodeOptions())
         for _ in 0..<2 { try node!.sell("BIG", "FLOOR") }
         let sync = try world.syncOnce(node!)
         #expect(sync.status == 0, "\(sync.stderr)")

@@ -63,10 +63,9 @@ final class SyncWorld {
     var configuration: MySQLConfiguration { get throws { try MySQLConfiguration(url: url, environment: environment) } }
 
     /// A new node database that has not synced yet.
-    func makeNode(_ id: String, synchronous: Database.Options.Synchronous = .full) throws -> SyncNode {
+    func makeNode(_ id: String, durability: NodeOptions.Durability = .full) throws -> SyncNode {
         let path = directory.file("\(id).sqlite")
-        var options = Database.Options()
-        options.synchronous = synchronous
+        let options = NodeOptions(durability: durability)
         _ = try VenueNode.initialize(path: path, nodeID: id, adminName: "root", password: "root-password", options: options)
         return try SyncNode(path: path, options: options)
     }
@@ -173,7 +172,7 @@ final class SyncNode {
     let node: VenueNode
     let admin: Operator
 
-    init(path: String, options: Database.Options) throws {
+    init(path: String, options: NodeOptions) throws {
         self.path = path
         node = try VenueNode.open(path: path, options: options)
         let row = try #require(try node.database.row("SELECT id FROM staff WHERE name = 'root'"))

@@ -7,13 +7,13 @@ import Testing
         let h = try NodeHarness()
         let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(2), ttlSeconds: 60),
                                              by: h.cashier)
-        #expect(hold.status == "active" && hold.seats.count == 2)
+        #expect(hold.status == .active && hold.seats.count == 2)
         var main = try #require(try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "MAIN" })
         #expect(main.held == 2 && main.available == 48)
         h.clock.advance(seconds: 61)
         main = try #require(try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "MAIN" })
         #expect(main.held == 0 && main.available == 50)
-        #expect(try h.node.inventory.holdReceipt(hold.holdID).status == "expired")
+        #expect(try h.node.inventory.holdReceipt(hold.holdID).status == .expired)
         #expect(try h.count("SELECT count(*) FROM event_seat WHERE status = 'held'") == 0)
         #expect(try h.inventoryViolations().isEmpty)
     }
@@ -59,8 +59,8 @@ import Testing
     @Test func releaseGivesInventoryBackAndIsHarmlessTwice() throws {
         let h = try NodeHarness()
         let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(3)), by: h.cashier)
-        #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == "released")
-        #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == "released")
+        #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == .released)
+        #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == .released)
         #expect(try h.count("SELECT held FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'") == 0)
         #expect(try h.inventoryViolations().isEmpty)
     }
@@ -80,7 +80,7 @@ import Testing
         let h = try NodeHarness()
         for seat in ["MAIN-A-3", "MAIN-A-6", "MAIN-A-9"] { _ = try h.sell("SHOW", "MAIN", selection: .seats([seat])) }
         for row in ["B", "C", "D", "E"] { _ = try h.sell("SHOW", "MAIN", selection: .seats((1...10).map { "MAIN-\(row)-\($0)" })) }
-        #expect(throws: TicketingError.soldOut("no 3 adjacent seats left in MAIN; pick seats with --seat")) {
+        #expect(throws: TicketingError.soldOut("no 3 adjacent seats left in MAIN; pick the seats by label")) {
             try h.sell("SHOW", "MAIN", selection: .quantity(3))
         }
         let pair = try h.sell("SHOW", "MAIN", selection: .quantity(2))

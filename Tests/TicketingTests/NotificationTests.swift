@@ -23,7 +23,7 @@ import Testing
         #expect(body.contains(sale.orderID) && body.contains(sale.tickets[0].code))
         for line in message.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78) }
         #expect(!message.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
-        #expect(try h.node.notifications.list(status: "sent", by: h.supervisor).count == 1)
+        #expect(try h.node.notifications.list(status: .sent, by: h.supervisor).count == 1)
     }
 
     @Test func anUnwritableSpoolIsRetriedWithBackoffThenMarkedFailed() throws {
@@ -37,7 +37,7 @@ import Testing
             h.clock.advance(seconds: 3600)
             _ = try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor)
         }
-        let failed = try h.node.notifications.list(status: "failed", by: h.supervisor)
+        let failed = try h.node.notifications.list(status: .failed, by: h.supervisor)
         #expect(failed.count == 1 && failed[0].attempts == 8 && failed[0].lastError != nil)
     }
 }

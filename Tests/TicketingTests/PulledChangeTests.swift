@@ -10,7 +10,7 @@ import Testing
     @Test func aParkedChangeAppliesAgainOnceItCan() throws {
         let h = try NodeHarness()
         let closing = Change(seq: 1, type: ChangeType.eventStatus.rawValue, entityID: "LATER",
-                             payload: try JSONText.encode(EventStatusChange(eventID: "LATER", status: "closed", reason: nil)))
+                             payload: try JSONText.encode(EventStatusChange(eventID: "LATER", status: .closed, reason: nil)))
         #expect(try h.node.sync.apply(closing) == .parked)
         #expect(try h.node.sync.pullCursor() == 1 && h.node.sync.parkedChanges().map(\.seq) == [1])
         #expect(throws: TicketingError.self) { try h.node.sync.retryParked(by: h.cashier) }

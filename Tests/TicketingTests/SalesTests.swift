@@ -29,7 +29,7 @@ import Testing
         let record = try JSONText.decode(OrderPlacedRecord.self, from: payload)
         #expect(record.nodeID == "TEST-1" && record.eventID == "SHOW" && record.categoryCode == "MAIN")
         #expect(record.tickets.map(\.seat) == ["MAIN-A-1", "MAIN-A-2"])
-        #expect(record.totalMinor == 10_000 && record.payment.method == "card" && record.payment.reference == "T-9")
+        #expect(record.totalMinor == 10_000 && record.payment.method == .card && record.payment.reference == "T-9")
     }
 
     @Test func aRepeatedIdempotencyKeyReturnsTheSameOrderAndChargesOnce() throws {
@@ -79,7 +79,7 @@ import Testing
             try h.sell("SHOW", "SIDE", selection: .seats(["SIDE-B-1"]))
         }
         #expect(throws: TicketingError.notFound("no seat 'MAIN-Z-1' in SHOW MAIN")) { try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-Z-1"])) }
-        #expect(throws: TicketingError.invalidInput("GA is general admission: sell it with --qty, not --seat")) {
+        #expect(throws: TicketingError.invalidInput("GA is general admission: sell it by quantity, not by seat")) {
             try h.sell("SHOW", "GA", selection: .seats(["MAIN-A-1"]))
         }
     }
@@ -91,7 +91,7 @@ import Testing
         }
         let comp = try h.sell(payment: PaymentRequest(method: .comp), by: h.supervisor)
         #expect(comp.total.minor == 0 && comp.payment.amount.minor == 0)
-        #expect(throws: TicketingError.invalidInput("a card payment needs the terminal's --reference")) {
+        #expect(throws: TicketingError.invalidInput("a card payment needs the terminal's reference")) {
             try h.sell(payment: PaymentRequest(method: .card))
         }
         #expect(throws: TicketingError.rejected(code: "insufficient_tender", message: "tendered 24.99 EUR is less than the total 25.00 EUR")) {

@@ -55,7 +55,7 @@ public struct Catalog {
         try actor.require(.supervisor, to: "changing events")
         let reason = try reason.map { try Validation.text($0, field: "reason", maxLength: SyncLimits.reason) }
         if status == .cancelled, reason == nil {
-            throw TicketingError.invalidInput("cancelling an event needs a --reason (customers are told it)")
+            throw TicketingError.invalidInput("cancelling an event needs a reason (customers are told it)")
         }
         return try db.write {
             try SyncState(db: db).requireNoRecovery()
@@ -82,7 +82,7 @@ public struct Catalog {
         var holdsReleased = 0, refundsQueued = 0
         if status == .cancelled {
             for row in try db.rows("SELECT * FROM hold WHERE event_id = ? AND status = 'active'", [eventID]) {
-                try node.inventory.giveBack(try HoldState(row), as: "released", by: actor)
+                try node.inventory.giveBack(try HoldState(row), as: .released, by: actor)
                 holdsReleased += 1
             }
             let orders = try db.rows("""
@@ -100,7 +100,7 @@ public struct Catalog {
         }
         let settings = try node.settings()
         try node.outbox.append(.eventStatusChanged, id: eventID, payload: EventStatusRecord(
-            eventID: eventID, nodeID: settings.nodeID, status: status.rawValue, reason: reason, changedAt: node.clock.now(), actor: actor))
+            eventID: eventID, nodeID: settings.nodeID, status: status, reason: reason, changedAt: node.clock.now(), actor: actor))
         try node.audit.record("event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
                               detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])
         return EventChange(event: try event(eventID), previousStatus: before.status, refundsQueued: refundsQueued,

@@ -67,7 +67,7 @@ extension VenueNode {
     /// facts it made after the snapshot before it sells again (``NodeSync/takeBack(_:)``).
     /// Other connections see the old content or the new, never a mix.
     public static func restore(path: String, from snapshot: String, authority: RestoreAuthority,
-                               options: Database.Options = Database.Options(),
+                               options: NodeOptions = NodeOptions(),
                                clock: any WallClock = SystemWallClock()) throws -> RestoreOutcome {
         guard FileManager.default.fileExists(atPath: snapshot) else { throw TicketingError.notFound("no snapshot at \(snapshot)") }
         let lock: InstanceLock
@@ -141,7 +141,7 @@ extension VenueNode {
         case .session(let token):
             guard let current else {
                 throw TicketingError.notLoggedIn("the database to replace cannot be opened, so a session on it cannot be checked; "
-                                                 + "restore with --login NAME (an admin's password, checked against the snapshot)")
+                                                 + "give an admin's name and password instead, checked against the snapshot")
             }
             let node = VenueNode(database: try Database(path: current, options: readOnly), clock: clock)
             try node.users.authenticate(token: token).require(.admin, to: "restoring a snapshot")

@@ -29,7 +29,7 @@ extension VenueNode {
     /// Re-running with the same node id changes nothing; another node id is refused, because a
     /// node's identity is what central counts its sales under.
     public static func initialize(path: String, nodeID: String, adminName: String, password: String,
-                                  options: Database.Options = Database.Options(),
+                                  options: NodeOptions = NodeOptions(),
                                   clock: any WallClock = SystemWallClock()) throws -> InitOutcome {
         let nodeID = try Validation.code(nodeID, field: "node id")
         let adminName = try Validation.staffName(adminName)
@@ -68,7 +68,7 @@ extension VenueNode {
     /// (`venue.sqlite.pre-v2-<time>.sqlite`, mode 0600); with `dryRun`, only reports what would
     /// happen. Applying needs an admin's session (`sessionToken`), checked against the database
     /// as it is before migrating.
-    public static func migrate(path: String, dryRun: Bool, sessionToken: String? = nil, options: Database.Options = Database.Options(),
+    public static func migrate(path: String, dryRun: Bool, sessionToken: String? = nil, options: NodeOptions = NodeOptions(),
                                clock: any WallClock = SystemWallClock()) throws -> MigrationOutcome {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")

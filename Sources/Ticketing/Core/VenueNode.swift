@@ -15,7 +15,7 @@ import SyncWire
 /// ```
 public final class VenueNode {
     /// The connection; one per process or thread.
-    public let database: Database
+    let database: Database
     /// Where time comes from.
     public let clock: any WallClock
     /// Where identifiers come from.
@@ -31,12 +31,12 @@ public final class VenueNode {
     ///
     /// - Throws: ``TicketingError/notFound(_:)`` when the file is missing,
     ///   ``TicketingError/rejected(code:message:)`` when it is not initialised or needs a migration.
-    public static func open(path: String, options: Database.Options = Database.Options(),
+    public static func open(path: String, options: NodeOptions = NodeOptions(),
                             clock: any WallClock = SystemWallClock()) throws -> VenueNode {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
         }
-        var options = options
+        var options = options.database
         options.createIfMissing = false
         let node = VenueNode(database: try Database(path: path, options: options), clock: clock)
         let status = try NodeSchema.migrator.status(node.database)
@@ -53,9 +53,9 @@ public final class VenueNode {
     }
 
     /// Opens or creates the file for `init` and `migrate`, without the checks of ``open(path:options:clock:)``.
-    public static func openForSetup(path: String, options: Database.Options = Database.Options(),
+    public static func openForSetup(path: String, options: NodeOptions = NodeOptions(),
                                     clock: any WallClock = SystemWallClock()) throws -> VenueNode {
-        VenueNode(database: try Database(path: path, options: options), clock: clock)
+        VenueNode(database: try Database(path: path, options: options.database), clock: clock)
     }
 
     /// The node's settings.

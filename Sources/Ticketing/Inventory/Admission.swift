@@ -23,17 +23,17 @@ extension Inventory {
                 """, [code]) else {
                 throw TicketingError.notFound("no ticket \(code)")
             }
-            let status: String = try ticket.get("status")
-            guard try ticket.get("event_status", as: String.self) != EventStatus.cancelled.rawValue else {
+            let status: TicketStatus = try ticket.get("status")
+            guard try ticket.get("event_status", as: EventStatus.self) != .cancelled else {
                 throw TicketingError.rejected(code: "event_cancelled", message: "ticket \(code) is for a cancelled event")
             }
             switch status {
-            case "valid": break
-            case "checked_in":
+            case .valid: break
+            case .checkedIn:
                 let at = Timestamp(milliseconds: try ticket.get("checked_in_at"))
                 throw TicketingError.rejected(code: "already_checked_in", message: "ticket \(code) was already checked in at \(at)")
-            default:
-                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(status), not valid for entry")
+            case .refunded, .void:
+                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(status.rawValue), not valid for entry")
             }
             let now = node.clock.now()
             try db.execute("UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",

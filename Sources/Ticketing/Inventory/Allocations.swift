@@ -60,15 +60,15 @@ extension Inventory {
             return matches.map(\.label)
         })
         for seat in snapshot.seats {
-            let isOurs = seat.status != "unallocated"
+            let isOurs = seat.status != .unallocated
             if wanted.contains(seat.label), !isOurs {
-                try setSeats([seat.label], eventID: snapshot.event.id, to: "available", from: "unallocated")
+                try setSeats([seat.label], eventID: snapshot.event.id, to: .available, from: .unallocated)
             } else if !wanted.contains(seat.label), isOurs {
-                guard seat.status == "available" else {
+                guard seat.status == .available else {
                     throw TicketingError.rejected(code: "allocation_below_sales",
-                                                  message: "cannot take back seat \(seat.label): it is \(seat.status) at this node")
+                                                  message: "cannot take back seat \(seat.label): it is \(seat.status.rawValue) at this node")
                 }
-                try setSeats([seat.label], eventID: snapshot.event.id, to: "unallocated", from: "available")
+                try setSeats([seat.label], eventID: snapshot.event.id, to: .unallocated, from: .available)
             }
         }
         return wanted.count

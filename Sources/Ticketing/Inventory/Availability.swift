@@ -34,8 +34,8 @@ public struct SeatView: Sendable, Codable, Equatable {
     public let section: String
     public let row: String
     public let number: Int
-    /// available, held, sold, or unallocated (sold elsewhere).
-    public let status: String
+    /// Available, held, sold, or unallocated (another node's).
+    public let status: SeatStatus
     /// The version a compare-and-set checks.
     public let version: Int64
 }

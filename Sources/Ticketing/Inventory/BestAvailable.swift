@@ -12,7 +12,7 @@ enum BestAvailable {
             var best: (distance: Double, seats: ArraySlice<SeatState>)?
             var runStart: Int?
             for index in row.indices {
-                guard row[index].status == "available" else {
+                guard row[index].status == .available else {
                     runStart = nil
                     continue
                 }

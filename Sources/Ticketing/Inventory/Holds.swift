@@ -24,7 +24,7 @@ public struct HoldReceipt: Sendable, Codable, Equatable {
     public let category: String
     public let quantity: Int
     public let seats: [String]
-    public let status: String
+    public let status: HoldStatus
     public let expiresAt: Timestamp
     /// The order that confirmed it, once confirmed.
     public let orderID: String?
@@ -36,7 +36,7 @@ struct HoldState {
     let eventID: String
     let categoryCode: String
     let quantity: Int
-    let status: String
+    let status: HoldStatus
     let expiresAt: Timestamp
     let orderID: String?
 
@@ -91,12 +91,12 @@ extension Inventory {
             try sweepExpiredHolds(eventID: nil)
             let hold = try holdState(holdID)
             switch hold.status {
-            case "active":
-                try giveBack(hold, as: "released", by: actor.name)
-            case "confirmed":
+            case .active:
+                try giveBack(hold, as: .released, by: actor.name)
+            case .confirmed:
                 throw TicketingError.rejected(code: "hold_confirmed",
                                               message: "hold \(holdID) was confirmed as order \(hold.orderID ?? "?"); refund the order instead")
-            default:
+            case .released, .expired:
                 break
             }
             return try holdReceipt(holdID)
@@ -125,23 +125,23 @@ extension Inventory {
         } else {
             try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
         }
-        for row in rows { try giveBack(try HoldState(row), as: "expired", by: "system") }
+        for row in rows { try giveBack(try HoldState(row), as: .expired, by: "system") }
         return rows.count
     }
 
     /// Gives a hold's inventory back and marks it `status` (released or expired), inside the caller's transaction.
-    func giveBack(_ hold: HoldState, as status: String, by actor: String) throws {
-        try setSeats(try heldSeats(hold.id), eventID: hold.eventID, to: "available", from: "held")
+    func giveBack(_ hold: HoldState, as status: HoldStatus, by actor: String) throws {
+        try setSeats(try heldSeats(hold.id), eventID: hold.eventID, to: .available, from: .held)
         try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: 0, heldDelta: -hold.quantity)
         try db.execute("UPDATE hold SET status = ? WHERE id = ? AND status = 'active'", [status, hold.id])
-        try node.audit.record("hold.\(status)", by: actor, entity: "hold", id: hold.id)
+        try node.audit.record("hold.\(status.rawValue)", by: actor, entity: "hold", id: hold.id)
     }
 
     /// Turns an active hold's inventory into sold inventory, inside the caller's transaction.
     /// The caller records the order with ``markConfirmed(_:orderID:)`` once the order row exists.
     func convertHoldToSale(_ hold: HoldState) throws -> Reservation {
         let seats = try heldSeats(hold.id)
-        try setSeats(seats, eventID: hold.eventID, to: "sold", from: "held")
+        try setSeats(seats, eventID: hold.eventID, to: .sold, from: .held)
         try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
         return Reservation(event: try eventState(hold.eventID), category: try categoryState(eventID: hold.eventID, code: hold.categoryCode),
                            quantity: hold.quantity, seats: seats)
@@ -167,7 +167,7 @@ extension Inventory {
     func holdReceipt(_ holdID: String) throws -> HoldReceipt {
         let hold = try holdState(holdID)
         let seats: [String]
-        if hold.status == "confirmed", let orderID = hold.orderID {
+        if hold.status == .confirmed, let orderID = hold.orderID {
             seats = try db.rows("SELECT seat_label FROM ticket WHERE order_id = ? AND seat_label IS NOT NULL ORDER BY seat_label",
                                 [orderID]).map { try $0.get(0) }
         } else {

@@ -124,10 +124,10 @@ public struct Inventory {
         case (.ga, .quantity):
             return []
         case (.ga, .seats):
-            throw TicketingError.invalidInput("\(category.code) is general admission: sell it with --qty, not --seat")
+            throw TicketingError.invalidInput("\(category.code) is general admission: sell it by quantity, not by seat")
         case (.seated, .quantity(let count)):
             guard let seats = BestAvailable.choose(count, from: snapshot.seats) else {
-                throw TicketingError.soldOut("no \(count) adjacent seats left in \(category.code); pick seats with --seat")
+                throw TicketingError.soldOut("no \(count) adjacent seats left in \(category.code); pick the seats by label")
             }
             return seats
         case (.seated, .seats(let labels)):
@@ -137,9 +137,9 @@ public struct Inventory {
                     throw TicketingError.notFound("no seat '\(label.prefix(40))' in \(event.id) \(category.code)")
                 }
                 switch seat.status {
-                case "available": return seat
-                case "unallocated": throw TicketingError.soldOut("seat \(label) is not sold at this box office")
-                default: throw TicketingError.soldOut("seat \(label) is already \(seat.status)")
+                case .available: return seat
+                case .unallocated: throw TicketingError.soldOut("seat \(label) is not sold at this box office")
+                case .held, .sold: throw TicketingError.soldOut("seat \(label) is already \(seat.status.rawValue)")
                 }
             }
         }
@@ -149,9 +149,9 @@ public struct Inventory {
     struct CompareAndSetMiss: Error {}
 
     private func compareAndSet(_ snapshot: InventorySnapshot, quantity: Int, seats: [SeatState], target: Target) throws {
-        let (soldDelta, heldDelta, seatStatus, holdID): (Int, Int, String, String?) = switch target {
-        case .sold: (quantity, 0, "sold", nil)
-        case .held(let holdID): (0, quantity, "held", holdID)
+        let (soldDelta, heldDelta, seatStatus, holdID): (Int, Int, SeatStatus, String?) = switch target {
+        case .sold: (quantity, 0, .sold, nil)
+        case .held(let holdID): (0, quantity, .held, holdID)
         }
         guard let allocation = snapshot.allocation else { throw CompareAndSetMiss() }
         let event = snapshot.event
@@ -194,13 +194,13 @@ public struct Inventory {
     }
 
     /// Sets seats' status (`available` after a refund or release, `sold` after confirming a hold).
-    func setSeats(_ labels: [String], eventID: String, to status: String, from expected: String) throws {
+    func setSeats(_ labels: [String], eventID: String, to status: SeatStatus, from expected: SeatStatus) throws {
         for label in labels {
             guard try db.execute("""
                 UPDATE event_seat SET status = ?, hold_id = NULL, version = version + 1
                 WHERE event_id = ? AND seat_label = ? AND status = ?
                 """, [status, eventID, label, expected]) == 1
-            else { throw TicketingError.conflict("seat \(label) of \(eventID) was not \(expected)") }
+            else { throw TicketingError.conflict("seat \(label) of \(eventID) was not \(expected.rawValue)") }
         }
     }
 }

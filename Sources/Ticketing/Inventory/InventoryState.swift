@@ -1,16 +1,6 @@
 import EdgeStore
 import SyncWire
 
-/// Where an event stands in its life.
-public enum EventStatus: String, Codable, Sendable, CaseIterable {
-    case draft, onSale = "on_sale", closed, cancelled
-}
-
-/// General admission (a count) or seated (named seats).
-public enum CategoryKind: String, Codable, Sendable {
-    case ga, seated
-}
-
 /// What a sale or hold asks for: a number of tickets (GA, or best available adjacent seats) or
 /// named seats.
 public enum SeatSelection: Sendable, Equatable {
@@ -98,7 +88,7 @@ struct SeatState {
     let number: Int
     let sectionRank: Int
     let rowRank: Int
-    let status: String
+    let status: SeatStatus
     let version: Int64
 
     init(_ row: Row) throws {

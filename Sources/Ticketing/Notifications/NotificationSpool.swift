@@ -8,7 +8,7 @@ public struct NotificationView: Sendable, Codable, Equatable {
     public let kind: NotificationKind
     public let recipient: String
     public let orderID: String?
-    public let status: String
+    public let status: NotificationStatus
     public let attempts: Int
     public let lastError: String?
     public let createdAt: Timestamp
@@ -63,7 +63,8 @@ public struct NotificationSpool {
                         UPDATE notification SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
                         WHERE id = ? AND status = 'pending'
                         """, [attempts, String(describing: error).prefix(500).description,
-                              node.clock.now().adding(seconds: Int64(backoff)).milliseconds, giveUp ? "failed" : "pending", id])
+                              node.clock.now().adding(seconds: Int64(backoff)).milliseconds,
+                              giveUp ? NotificationStatus.failed : .pending, id])
                 }
                 if giveUp { failed += 1 } else { retrying += 1 }
             }
@@ -72,7 +73,7 @@ public struct NotificationSpool {
     }
 
     /// Notifications by status (all when nil), newest first, at most `limit`.
-    public func list(status: String?, limit: Int = 100, by actor: Operator) throws -> [NotificationView] {
+    public func list(status: NotificationStatus?, limit: Int = 100, by actor: Operator) throws -> [NotificationView] {
         try actor.require(.supervisor, to: "listing customer emails")
         let rows = if let status {
             try node.database.rows("SELECT * FROM notification WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?", [status, limit])

@@ -14,7 +14,7 @@ public struct OrderDetails: Sendable, Codable, Equatable {
 public struct LookupHit: Sendable, Codable, Equatable {
     public let orderID: String
     public let eventID: String
-    public let status: String
+    public let status: OrderStatus
     public let total: Money
     public let tickets: Int
     public let customerEmail: String?

@@ -7,7 +7,7 @@ public struct Receipt: Sendable, Codable, Equatable {
         public let code: String
         public let seat: String?
         public let price: Money
-        public let status: String
+        public let status: TicketStatus
     }
     public struct Payment: Sendable, Codable, Equatable {
         public let id: String
@@ -17,10 +17,10 @@ public struct Receipt: Sendable, Codable, Equatable {
         public let change: Money?
         public let reference: String?
         public let refunded: Money
-        public let status: String
+        public let status: PaymentStatus
     }
     public let orderID: String
-    public let status: String
+    public let status: OrderStatus
     public let eventID: String
     public let eventName: String
     public let category: String

@@ -5,23 +5,13 @@ import SyncWire
 public struct RefundReceipt: Sendable, Codable, Equatable {
     public let refundID: String
     public let orderID: String
-    public let status: String
+    public let status: RefundStatus
     public let amount: Money
     public let method: PaymentMethod
     public let tickets: [String]
     public let reason: String
-    public let origin: String
-    public let orderStatus: String
-}
-
-/// Where a refund came from.
-enum RefundOrigin: String {
-    /// A supervisor at the counter.
-    case counter
-    /// The event was cancelled.
-    case eventCancelled = "event_cancelled"
-    /// Head office ordered it (reconciliation).
-    case central
+    public let origin: RefundOrigin
+    public let orderStatus: OrderStatus
 }
 
 /// Refunds: tickets become invalid and their inventory returns at once; the money goes back when
@@ -53,7 +43,7 @@ public struct Refunds {
             if !pending.isEmpty {
                 guard codes == nil else {
                     throw TicketingError.rejected(code: "refund_pending",
-                                                  message: "order \(orderID) has a queued refund; run 'boxoffice refund \(orderID)' without --ticket to pay it out")
+                                                  message: "order \(orderID) has a queued refund; refund the whole order (naming no tickets) to pay it out")
                 }
                 for refundID in pending { try complete(refundID: refundID, actor: actor.name) }
                 return try receipt(pending.last!)
@@ -93,7 +83,7 @@ public struct Refunds {
         let seats = try chosen.compactMap { try $0.get("seat_label", as: String?.self) }
         let amount = try chosen.reduce(Int64(0)) { $0 + (try $1.get("price_minor", as: Int64.self)) }
         for code in codes { try db.execute("UPDATE ticket SET status = 'void' WHERE code = ?", [code]) }
-        try node.inventory.setSeats(seats, eventID: eventID, to: "available", from: "sold")
+        try node.inventory.setSeats(seats, eventID: eventID, to: .available, from: .sold)
         try node.inventory.adjust(eventID: eventID, categoryCode: category, soldDelta: -codes.count, heldDelta: 0)
         let refundID = node.ids.make(.refund)
         try db.execute("""

@@ -64,14 +64,15 @@ public struct Sales {
             // for anything else, the confirmation is refused (exit 4), as for a sale.
             if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
             var hold = try node.inventory.holdState(holdID)
-            if hold.status == "confirmed", let orderID = hold.orderID {
+            if hold.status == .confirmed, let orderID = hold.orderID {
                 return try Receipt.load(orderID: orderID, replayed: true, from: db)
             }
             try SyncState(db: db).requireNoRecovery()
             try node.inventory.sweepExpiredHolds(eventID: hold.eventID)
             hold = try node.inventory.holdState(holdID)
-            guard hold.status == "active" else {
-                throw TicketingError.rejected(code: "hold_\(hold.status)", message: "hold \(holdID) is \(hold.status); place a new hold or sell directly")
+            guard hold.status == .active else {
+                throw TicketingError.rejected(code: "hold_\(hold.status.rawValue)",
+                                              message: "hold \(holdID) is \(hold.status.rawValue); place a new hold or sell directly")
             }
             let event = try node.inventory.eventState(hold.eventID)
             guard event.status == .onSale else {
@@ -126,7 +127,7 @@ public struct Sales {
                 OrderPlacedRecord.Customer(id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
             },
             tickets: tickets, totalMinor: total, currency: category.currency,
-            payment: .init(id: paymentID, method: payment.method.rawValue, amountMinor: payment.amountMinor,
+            payment: .init(id: paymentID, method: payment.method, amountMinor: payment.amountMinor,
                            tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference),
             createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint))
         try node.audit.record("order.placed", by: actor.name, entity: "order", id: orderID,

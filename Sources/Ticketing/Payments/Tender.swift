@@ -1,12 +1,4 @@
-/// How a customer pays.
-public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
-    /// Notes and coins: the tendered amount may exceed the total; change is given.
-    case cash
-    /// A card terminal: its reference is recorded.
-    case card
-    /// Complimentary: free, supervisors only.
-    case comp
-}
+import SyncWire
 
 /// What the cashier entered about the payment.
 public struct PaymentRequest: Sendable, Equatable {
@@ -45,20 +37,20 @@ enum Tender {
         switch request.method {
         case .comp:
             try actor.require(.supervisor, to: "comp tickets")
-            guard request.tenderedMinor == nil else { throw TicketingError.invalidInput("--tendered is for cash payments") }
+            guard request.tenderedMinor == nil else { throw TicketingError.invalidInput("a tendered amount is for cash payments") }
         case .cash:
-            guard request.reference == nil else { throw TicketingError.invalidInput("--reference is for card payments") }
+            guard request.reference == nil else { throw TicketingError.invalidInput("a terminal reference is for card payments") }
         case .card:
-            guard request.tenderedMinor == nil else { throw TicketingError.invalidInput("--tendered is for cash payments") }
+            guard request.tenderedMinor == nil else { throw TicketingError.invalidInput("a tendered amount is for cash payments") }
             guard let reference = request.reference else {
-                throw TicketingError.invalidInput("a card payment needs the terminal's --reference")
+                throw TicketingError.invalidInput("a card payment needs the terminal's reference")
             }
             guard (1...64).contains(reference.count),
                   reference.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:".contains($0)) }) else {
-                throw TicketingError.invalidInput("--reference must be 1 to 64 letters, digits or - _ . / :")
+                throw TicketingError.invalidInput("the terminal reference must be 1 to 64 letters, digits or - _ . / :")
             }
         }
-        for (name, value) in [("--tendered", request.tenderedMinor), ("--amount", request.amountMinor)] {
+        for (name, value) in [("the tendered amount", request.tenderedMinor), ("the expected amount", request.amountMinor)] {
             if let value, !(0...maxAmountMinor).contains(value) {
                 throw TicketingError.invalidInput("\(name) must be from 0 to \(maxAmountMinor) minor units, not \(value)")
             }

@@ -80,8 +80,8 @@ struct TakenBackFacts {
     }
 
     private func refund(_ refund: RefundRecord) throws {
-        let previous: String? = try db.scalar("SELECT status FROM refund WHERE id = ?", [refund.refundID])
-        let completesNow = refund.status == "completed" && previous != "completed"
+        let previous: RefundStatus? = try db.scalar("SELECT status FROM refund WHERE id = ?", [refund.refundID])
+        let completesNow = refund.status == .completed && previous != .completed
         if previous == nil {
             try db.execute("""
                 INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at, created_by,
@@ -89,7 +89,7 @@ struct TakenBackFacts {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [refund.refundID, refund.orderID, refund.paymentID, refund.amountMinor, refund.currency, refund.reason, refund.origin,
                       refund.status, refund.createdAt.milliseconds, refund.actor, refund.completedAt?.milliseconds,
-                      refund.status == "completed" ? refund.actor : nil, refund.centralReference])
+                      refund.status == .completed ? refund.actor : nil, refund.centralReference])
             for code in refund.ticketCodes {
                 try db.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?)", [refund.refundID, code])
             }
@@ -97,7 +97,7 @@ struct TakenBackFacts {
             try db.execute("UPDATE refund SET status = 'completed', completed_at = ?, completed_by = ? WHERE id = ?",
                            [refund.completedAt?.milliseconds, refund.actor, refund.refundID])
         }
-        let ticketStatus = refund.status == "completed" ? "refunded" : "void"
+        let ticketStatus: TicketStatus = refund.status == .completed ? .refunded : .void
         for code in refund.ticketCodes {
             try db.execute("UPDATE ticket SET status = ? WHERE code = ? AND status <> 'refunded'", [ticketStatus, code])
         }
@@ -146,8 +146,9 @@ struct InventorySettlement {
             let owned = Set(seats)
             for row in try db.rows("SELECT seat_label, status FROM event_seat WHERE event_id = ? AND category_code = ?",
                                    [allocation.eventID, allocation.categoryCode]) {
-                let label: String = try row.get("seat_label"), status: String = try row.get("status")
-                let target = owned.contains(label) ? (status == "unallocated" ? "available" : nil) : (status == "available" ? "unallocated" : nil)
+                let label: String = try row.get("seat_label"), status: SeatStatus = try row.get("status")
+                let target: SeatStatus? = owned.contains(label) ? (status == .unallocated ? .available : nil)
+                    : (status == .available ? .unallocated : nil)
                 if let target {
                     try db.execute("UPDATE event_seat SET status = ?, version = version + 1 WHERE event_id = ? AND seat_label = ?",
                                    [target, allocation.eventID, label])

@@ -6,18 +6,27 @@ struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "users", abstract: "Manage staff accounts (admins).", subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Passwd.self])
 
-    struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            name: "add", abstract: "Add a staff account (password on stdin).",
-            arguments: [Argument("NAME", help: "User name: lower-case letters, digits, . - _")],
-            options: [.value("--role", "ROLE", required: true, help: "cashier, supervisor or admin.")])
+    init(_ arguments: ParsedArguments) {}
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
-            let name = try arguments.requiredArgument("NAME")
-            guard let role = try arguments.choice("--role", in: Role.allCases.map(\.rawValue)).flatMap(Role.init(rawValue:)) else {
-                throw UsageError("missing --role")
-            }
+    static let name = TypedArgument("NAME", help: "User name.")
+    static let role = TypedOption<Role>.choice("--role", "ROLE", required: true, help: "cashier, supervisor or admin.")
+
+    struct Add: ParsableCommand {
+        static let newName = TypedArgument("NAME", help: "User name: lower-case letters, digits, . - _")
+        static let configuration = CommandConfiguration(
+            name: "add", abstract: "Add a staff account (password on stdin).", arguments: [newName], options: [UsersCommand.role])
+
+        let context: Context
+        let name: String
+        let role: Role
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(Self.newName)
+            role = try arguments.required(UsersCommand.role)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
             let password = try context.password(prompt: "Password for \(name): ", confirm: true)
             let member = try node.users.add(name: name, role: role, password: password, by: actor)
@@ -28,8 +37,11 @@ struct UsersCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(name: "list", abstract: "List staff accounts.")
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
+        let context: Context
+
+        init(_ arguments: ParsedArguments) throws { context = try Context(arguments) }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
             let members = try node.users.list(by: actor)
             context.output.emit(members) { members in
@@ -43,15 +55,19 @@ struct UsersCommand: ParsableCommand {
     struct ChangeRole: ParsableCommand {
         static let configuration = CommandConfiguration(
             name: "role", abstract: "Change a user's role (admins; the last admin stays one).",
-            arguments: [Argument("NAME", help: "User name.")],
-            options: [.value("--role", "ROLE", required: true, help: "cashier, supervisor or admin.")])
+            arguments: [UsersCommand.name], options: [UsersCommand.role])
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
-            let name = try arguments.requiredArgument("NAME")
-            guard let role = try arguments.choice("--role", in: Role.allCases.map(\.rawValue)).flatMap(Role.init(rawValue:)) else {
-                throw UsageError("missing --role")
-            }
+        let context: Context
+        let name: String
+        let role: Role
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(UsersCommand.name)
+            role = try arguments.required(UsersCommand.role)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
             let member = try node.users.changeRole(name: name, to: role, by: actor)
             context.output.emit(member) { "\($0.name) is now a \($0.role.rawValue)." }
@@ -60,24 +76,37 @@ struct UsersCommand: ParsableCommand {
 
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "disable", abstract: "Disable an account and end its sessions.", arguments: [Argument("NAME", help: "User name.")])
+            name: "disable", abstract: "Disable an account and end its sessions.", arguments: [UsersCommand.name])
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
+        let context: Context
+        let name: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(UsersCommand.name)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
-            let member = try node.users.disable(name: try arguments.requiredArgument("NAME"), by: actor)
+            let member = try node.users.disable(name: name, by: actor)
             context.output.emit(member) { "Disabled \($0.name)." }
         }
     }
 
     struct Passwd: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "passwd", abstract: "Set a password (your own, or anyone's as admin); password on stdin.",
-            arguments: [Argument("NAME", help: "User name.")])
+            name: "passwd", abstract: "Set a password (your own, or anyone's as admin); password on stdin. Ends the user's other sessions.",
+            arguments: [UsersCommand.name])
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
-            let name = try arguments.requiredArgument("NAME")
+        let context: Context
+        let name: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(UsersCommand.name)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
             let password = try context.password(prompt: "New password for \(name): ", confirm: true)
             try node.users.setPassword(name: name, password: password, by: actor)
@@ -88,41 +117,53 @@ struct UsersCommand: ParsableCommand {
 
 struct Notifications: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "notifications", abstract: "Customer emails: list them, or render pending ones into the spool folder.",
+        name: "notifications", abstract: "Customer emails: list them, or render pending ones into the spool folder (supervisors).",
         subcommands: [List.self, Send.self])
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            name: "list", abstract: "List notifications, newest first.",
-            options: [.value("--status", "S", help: "pending, sent or failed.")])
+    init(_ arguments: ParsedArguments) {}
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
-            let status = try arguments.choice("--status", in: ["pending", "sent", "failed"])
+    struct List: ParsableCommand {
+        static let status = TypedOption<NotificationStatus>.choice("--status", "S", help: "pending, sent or failed.")
+        static let configuration = CommandConfiguration(name: "list", abstract: "List notifications, newest first.", options: [status])
+
+        let context: Context
+        let status: NotificationStatus?
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            status = try arguments.value(Self.status)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
             let items = try node.notifications.list(status: status, by: actor)
             context.output.emit(items) { items in
                 items.isEmpty ? "No notifications." : TextTable.render(
                     ["ID", "KIND", "STATUS", "ATTEMPTS", "TO", "ORDER"],
-                    items.map { [$0.id, $0.kind.rawValue, $0.status, String($0.attempts), $0.recipient, $0.orderID ?? "-"] })
+                    items.map { [$0.id, $0.kind.rawValue, $0.status.rawValue, String($0.attempts), $0.recipient, $0.orderID ?? "-"] })
             }
         }
     }
 
     struct Send: ParsableCommand {
+        static let spool = TypedOption.text("--spool", "DIR", help: "Spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database).")
+        static let limit = TypedOption.integer("--limit", "N", in: 1...100_000, help: "At most this many (default 500).")
         static let configuration = CommandConfiguration(
-            name: "send", abstract: "Render due notifications as RFC 5322 .eml files into the spool folder.",
-            options: [.value("--spool", "DIR", help: "Spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database)."),
-                      .value("--limit", "N", help: "At most this many (default 500).")])
+            name: "send", abstract: "Render due notifications as RFC 5322 .eml files into the spool folder.", options: [spool, limit])
 
-        static func run(_ arguments: ParsedArguments) throws {
-            let context = Context(arguments)
-            let limit = try arguments.integer("--limit", in: 1...100_000) ?? 500
-            let folder = arguments.value("--spool") ?? ProcessInfo.processInfo.environment["BOXOFFICE_SPOOL"]
-                ?? (context.databasePath as NSString).deletingLastPathComponent.appending(
-                    (context.databasePath as NSString).deletingLastPathComponent.isEmpty ? "spool" : "/spool")
+        let context: Context
+        let folder: String
+        let limit: Int
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            folder = NodeEnvironment.spool(given: try arguments.value(Self.spool), databasePath: context.databasePath)
+            limit = Int(try arguments.value(Self.limit) ?? 500)
+        }
+
+        func run() throws {
             let (node, actor) = try context.signedIn()
-            let report = try node.notifications.deliver(to: folder, limit: Int(limit), by: actor)
+            let report = try node.notifications.deliver(to: folder, limit: limit, by: actor)
             context.output.emit(report) { "Spooled \($0.delivered) to \($0.spool); \($0.retrying) to retry, \($0.failed) failed." }
         }
     }

@@ -1,11 +1,15 @@
 import CLIKit
+import SyncWire
 import Ticketing
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(name: "events", abstract: "List events with their status and sales.")
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
+    let context: Context
+
+    init(_ arguments: ParsedArguments) throws { context = try Context(arguments) }
+
+    func run() throws {
         let events = try context.node().catalog.events()
         context.output.emit(events) { events in
             events.isEmpty ? "No events; load some with 'boxoffice import FILE'." : TextTable.render(
@@ -18,12 +22,18 @@ struct Events: ParsableCommand {
 
 struct Availability: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "availability", abstract: "What this box office can still sell of an event, per category.",
-        arguments: [Argument("EVENT", help: "The event id.")])
+        name: "availability", abstract: "What this box office can still sell of an event, per category.", arguments: [CommonOptions.event])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let availability = try context.node().inventory.availability(eventID: try arguments.requiredArgument("EVENT"))
+    let context: Context
+    let eventID: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        eventID = try arguments.required(CommonOptions.event)
+    }
+
+    func run() throws {
+        let availability = try context.node().inventory.availability(eventID: eventID)
         context.output.emit(availability) { a in
             let header = "\(a.eventID)  \(a.name)  [\(a.status.rawValue)]  starts \(a.startsAt)\n"
                 + "event: sold \(a.sold), held \(a.held)\(a.capacity.map { ", capacity \($0)" } ?? "")\n"
@@ -36,20 +46,30 @@ struct Availability: ParsableCommand {
 }
 
 struct Seats: ParsableCommand {
+    static let category = TypedOption.text("--category", "C", help: "Only this seated category.")
+    static let available = FlagOption("--available", help: "Only seats this box office can sell now.")
     static let configuration = CommandConfiguration(
         name: "seats", abstract: "The seat map of an event: each row's seats by status.",
-        arguments: [Argument("EVENT", help: "The event id.")],
-        options: [.value("--category", "C", help: "Only this seated category."),
-                  .flag("--available", help: "Only seats this box office can sell now.")])
+        arguments: [CommonOptions.event], options: [category, available])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        var seats = try context.node().inventory.seats(eventID: try arguments.requiredArgument("EVENT"),
-                                                        categoryCode: arguments.value("--category"))
-        if arguments.flag("--available") { seats = seats.filter { $0.status == "available" } }
+    let context: Context
+    let eventID: String
+    let category: String?
+    let onlyAvailable: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        eventID = try arguments.required(CommonOptions.event)
+        category = try arguments.value(Self.category)
+        onlyAvailable = arguments.isSet(Self.available)
+    }
+
+    func run() throws {
+        var seats = try context.node().inventory.seats(eventID: eventID, categoryCode: category)
+        if onlyAvailable { seats = seats.filter { $0.status == .available } }
         context.output.emit(seats) { seats in
             guard !seats.isEmpty else { return "No seats." }
-            var lines = [String](), current = "", groups = [(String, [Int])]()
+            var lines = [String](), current = "", groups = [(SeatStatus, [Int])]()
             func flush() {
                 guard !current.isEmpty else { return }
                 lines.append("\(current)  " + groups.map { "\($0.0) \(SeatRanges.compact($0.1))" }.joined(separator: "; "))
@@ -90,43 +110,61 @@ struct EventCommand: ParsableCommand {
         name: "event", abstract: "Publish, close, reopen or cancel an event (supervisors).",
         subcommands: [Publish.self, Close.self, Reopen.self, Cancel.self])
 
-    static func change(_ arguments: ParsedArguments, to status: EventStatus) throws {
-        let context = Context(arguments)
-        let (node, actor) = try context.signedIn()
-        let change = try node.catalog.changeStatus(try arguments.requiredArgument("EVENT"), to: status,
-                                                   reason: arguments.value("--reason"), by: actor)
-        context.output.emit(change) { change in
-            var text = "Event \(change.event.id): \(change.previousStatus.rawValue) → \(change.event.status.rawValue)."
-            if status == .cancelled {
-                text += " Refunds queued: \(change.refundsQueued); holds released: \(change.holdsReleased)."
+    init(_ arguments: ParsedArguments) {}
+
+    /// One change of status, as each subcommand reads it.
+    struct Change: Sendable {
+        let context: Context
+        let eventID: String
+        let reason: String?
+
+        init(_ arguments: ParsedArguments, reason: TypedOption<String>? = nil) throws {
+            context = try Context(arguments)
+            eventID = try arguments.required(CommonOptions.event)
+            self.reason = try reason.flatMap { try arguments.value($0) }
+        }
+
+        func apply(_ status: EventStatus) throws {
+            let (node, actor) = try context.signedIn()
+            let change = try node.catalog.changeStatus(eventID, to: status, reason: reason, by: actor)
+            context.output.emit(change) { change in
+                var text = "Event \(change.event.id): \(change.previousStatus.rawValue) → \(change.event.status.rawValue)."
+                if status == .cancelled {
+                    text += " Refunds queued: \(change.refundsQueued); holds released: \(change.holdsReleased)."
+                }
+                return text
             }
-            return text
         }
     }
 
     struct Publish: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "publish", abstract: "Put a draft event on sale.",
-                                                        arguments: [Argument("EVENT", help: "The event id.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: .onSale) }
+        static let configuration = CommandConfiguration(name: "publish", abstract: "Put a draft event on sale.", arguments: [CommonOptions.event])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        func run() throws { try change.apply(.onSale) }
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event.",
-                                                        arguments: [Argument("EVENT", help: "The event id.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: .closed) }
+        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event.", arguments: [CommonOptions.event])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        func run() throws { try change.apply(.closed) }
     }
 
     struct Reopen: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "reopen", abstract: "Put a closed event back on sale.",
-                                                        arguments: [Argument("EVENT", help: "The event id.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: .onSale) }
+        static let configuration = CommandConfiguration(name: "reopen", abstract: "Put a closed event back on sale.", arguments: [CommonOptions.event])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        func run() throws { try change.apply(.onSale) }
     }
 
     struct Cancel: ParsableCommand {
+        static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Told to customers.")
         static let configuration = CommandConfiguration(
             name: "cancel", abstract: "Cancel an event: stop sales, queue refunds and tell customers.",
-            arguments: [Argument("EVENT", help: "The event id.")],
-            options: [.value("--reason", "TEXT", required: true, help: "Told to customers.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: .cancelled) }
+            arguments: [CommonOptions.event], options: [reason])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, reason: Self.reason) }
+        func run() throws { try change.apply(.cancelled) }
     }
 }

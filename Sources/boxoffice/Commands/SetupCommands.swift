@@ -1,22 +1,29 @@
 import CLIKit
-import EdgeStore
 import Foundation
 import SyncWire
 import Ticketing
 
 struct Init: ParsableCommand {
+    static let nodeID = TypedOption.text("--node", "NODE_ID", required: true, help: "This node's id, as central knows it.")
+    static let admin = TypedOption.text("--admin", "NAME", required: true, help: "The first admin's user name.")
     static let configuration = CommandConfiguration(
         name: "init", abstract: "Create the node database with its first admin (password on stdin).",
-        discussion: "Re-running for the same node changes nothing; another node id is refused.",
-        options: [.value("--node", "NODE_ID", required: true, help: "This node's id, as central knows it."),
-                  .value("--admin", "NAME", required: true, help: "The first admin's user name.")])
+        discussion: "Re-running for the same node changes nothing; another node id is refused.", options: [nodeID, admin])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let admin = try arguments.required("--admin")
+    let context: Context
+    let nodeID: String
+    let admin: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        nodeID = try arguments.required(Self.nodeID)
+        admin = try arguments.required(Self.admin)
+    }
+
+    func run() throws {
         let password = try context.password(prompt: "Password for \(admin): ", confirm: true)
-        let outcome = try VenueNode.initialize(path: context.databasePath, nodeID: try arguments.required("--node"),
-                                               adminName: admin, password: password, options: context.databaseOptions())
+        let outcome = try VenueNode.initialize(path: context.databasePath, nodeID: nodeID, adminName: admin, password: password,
+                                               options: context.options)
         context.output.emit(outcome) {
             $0.created ? "Initialised node \($0.nodeID) (schema v\($0.schemaVersion)) at \(context.databasePath) with admin \($0.admin)."
                 : "Node \($0.nodeID) is already initialised at \(context.databasePath); nothing changed."
@@ -25,14 +32,21 @@ struct Init: ParsableCommand {
 }
 
 struct Import: ParsableCommand {
+    static let file = TypedArgument("FILE", help: "A reference data file, e.g. Fixtures/reference/grand-theatre.json.")
     static let configuration = CommandConfiguration(
-        name: "import", abstract: "Load reference data (venues, seats, events, allocations, staff); twice changes nothing.",
-        arguments: [Argument("FILE", help: "A reference data file, e.g. Fixtures/reference/grand-theatre.json.")])
+        name: "import", abstract: "Load reference data (venues, seats, events, allocations, staff); twice changes nothing.", arguments: [file])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
+    let context: Context
+    let file: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        file = try arguments.required(Self.file)
+    }
+
+    func run() throws {
         let (node, actor) = try context.signedIn()
-        let summary = try node.catalog.importReference(file: try arguments.requiredArgument("FILE"), by: actor)
+        let summary = try node.catalog.importReference(file: file, by: actor)
         context.output.emit(summary) { summary in
             let rows = [("venues", summary.venues), ("seats", summary.seats), ("events", summary.events),
                         ("categories", summary.categories), ("allocations", summary.allocations), ("staff", summary.staff)]
@@ -44,16 +58,21 @@ struct Import: ParsableCommand {
 }
 
 struct Login: ParsableCommand {
+    static let name = TypedArgument("NAME", help: "Your user name.")
     static let configuration = CommandConfiguration(
-        name: "login", abstract: "Log in (password on stdin); the session is kept in the session file.",
-        arguments: [Argument("NAME", help: "Your user name.")])
+        name: "login", abstract: "Log in (password on stdin); the session is kept in the session file.", arguments: [name])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let name = try arguments.requiredArgument("NAME")
+    let context: Context
+    let name: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        name = try arguments.required(Self.name)
+    }
+
+    func run() throws {
         let password = try context.password(prompt: "Password for \(name): ")
-        let node = try context.node()
-        let session = try node.users.login(name: name, password: password)
+        let session = try context.node().users.login(name: name, password: password)
         try SessionFile.write(session, at: context.sessionPath)
         context.output.emit(session.publicView) {
             "Logged in as \($0.staff) (\($0.role.rawValue)) on node \($0.nodeID) until \($0.expiresAt)."
@@ -64,8 +83,11 @@ struct Login: ParsableCommand {
 struct Logout: ParsableCommand {
     static let configuration = CommandConfiguration(name: "logout", abstract: "End the session.")
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
+    let context: Context
+
+    init(_ arguments: ParsedArguments) throws { context = try Context(arguments) }
+
+    func run() throws {
         let session = try? SessionFile.read(at: context.sessionPath)
         if let session { try context.node().users.logout(token: session.token) }
         SessionFile.remove(at: context.sessionPath)
@@ -77,8 +99,11 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "status", abstract: "Node id, schema version, and what waits: outbox, notifications, refunds, holds.")
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
+    let context: Context
+
+    init(_ arguments: ParsedArguments) throws { context = try Context(arguments) }
+
+    func run() throws {
         let status = try context.node().status()
         context.output.emit(status) { status in
             let rows: [[String]] = [
@@ -110,17 +135,23 @@ struct Status: ParsableCommand {
 }
 
 struct Migrate: ParsableCommand {
+    static let status = FlagOption("--status", help: "Only show applied and pending migrations.")
+    static let dryRun = FlagOption("--dry-run", help: "Show what would be applied; change nothing.")
     static let configuration = CommandConfiguration(
         name: "migrate", abstract: "Apply schema migrations, snapshotting the database first (admins; --status for anyone).",
-        options: [.flag("--status", help: "Only show applied and pending migrations."),
-                  .flag("--dry-run", help: "Show what would be applied; change nothing.")])
+        options: [status, dryRun])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let dryRun = arguments.flag("--dry-run") || arguments.flag("--status")
+    let context: Context
+    let dryRun: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        dryRun = arguments.isSet(Self.dryRun) || arguments.isSet(Self.status)
+    }
+
+    func run() throws {
         let outcome = try VenueNode.migrate(path: context.databasePath, dryRun: dryRun,
-                                            sessionToken: dryRun ? nil : try? context.session(on: nil).token,
-                                            options: context.databaseOptions())
+                                            sessionToken: dryRun ? nil : try? context.session(on: nil).token, options: context.options)
         context.output.emit(outcome) { outcome in
             if outcome.dryRun || outcome.applied.isEmpty {
                 return "Schema v\(outcome.fromVersion); pending: " + (outcome.pending.isEmpty ? "none" : outcome.pending.joined(separator: ", "))
@@ -132,13 +163,20 @@ struct Migrate: ParsableCommand {
 }
 
 struct Backup: ParsableCommand {
+    static let file = TypedArgument("FILE", help: "The snapshot to create (must not exist).")
     static let configuration = CommandConfiguration(
         name: "backup", abstract: "Write a consistent snapshot of the node database while it keeps selling (admins; mode 0600).",
-        arguments: [Argument("FILE", help: "The snapshot to create (must not exist).")])
+        arguments: [file])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let file = try arguments.requiredArgument("FILE")
+    let context: Context
+    let file: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        file = try arguments.required(Self.file)
+    }
+
+    func run() throws {
         let (node, actor) = try context.signedIn()
         try node.backup(to: file, by: actor)
         context.output.emit(["snapshot": file]) { _ in "Snapshot written to \(file)." }
@@ -146,6 +184,8 @@ struct Backup: ParsableCommand {
 }
 
 struct Restore: ParsableCommand {
+    static let file = TypedArgument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")
+    static let login = TypedOption.text("--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")
     static let configuration = CommandConfiguration(
         name: "restore", abstract: "Replace the node database with a snapshot (a rollback). Admins only.",
         discussion: """
@@ -153,19 +193,26 @@ struct Restore: ParsableCommand {
             database is kept next to it. A node that has synced with central takes back from central the sales, refunds
             and check-ins it made after the snapshot before it sells again (venue-syncd does it on its next cycle).
             """,
-        arguments: [Argument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")],
-        options: [.value("--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")])
+        arguments: [file], options: [login])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = Context(arguments)
-        let file = try arguments.requiredArgument("FILE")
+    let context: Context
+    let file: String
+    let login: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try Context(arguments)
+        file = try arguments.required(Self.file)
+        login = try arguments.value(Self.login)
+    }
+
+    func run() throws {
         let authority: RestoreAuthority
-        if let name = arguments.value("--login") {
-            authority = .password(name: name, password: try context.password(prompt: "Password for \(name): "))
+        if let login {
+            authority = .password(name: login, password: try context.password(prompt: "Password for \(login): "))
         } else {
             authority = .session(token: try context.session(on: try? context.node()).token)
         }
-        let outcome = try VenueNode.restore(path: context.databasePath, from: file, authority: authority, options: context.databaseOptions())
+        let outcome = try VenueNode.restore(path: context.databasePath, from: file, authority: authority, options: context.options)
         context.output.emit(outcome) { outcome in
             var lines = ["Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."]
             if let replaced = outcome.replacedFile { lines.append("The replaced database is kept at \(replaced).") }

@@ -2,16 +2,23 @@ import Central
 import CLIKit
 
 struct Migrate: ParsableCommand {
+    static let status = FlagOption("--status", help: "Only show applied and pending migrations.")
+    static let dryRun = FlagOption("--dry-run", help: "Show what would be applied; change nothing.")
     static let configuration = CommandConfiguration(
         name: "migrate", abstract: "Apply the central schema migrations (SyncProtocol/mysql), or show where it stands.",
-        options: [.flag("--status", help: "Only show applied and pending migrations."),
-                  .flag("--dry-run", help: "Show what would be applied; change nothing.")])
+        options: [status, dryRun])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
+    let context: CentralContext
+    let onlyStatus: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        onlyStatus = arguments.isSet(Self.status) || arguments.isSet(Self.dryRun)
+    }
+
+    func run() throws {
         let migrator = CentralMigrator(connection: try context.connect(requireCurrentSchema: false))
-        let report = arguments.flag("--status") || arguments.flag("--dry-run")
-            ? try migrator.status() : try migrator.migrate(dryRun: false, now: context.now)
+        let report = onlyStatus ? try migrator.status() : try migrator.migrate(dryRun: false, now: context.now)
         context.output.emit(report) { report in
             var lines = ["central schema v\(report.version)"]
             if !report.applied.isEmpty { lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", ")) }
@@ -22,14 +29,21 @@ struct Migrate: ParsableCommand {
 }
 
 struct Import: ParsableCommand {
+    static let file = TypedArgument("FILE", help: "e.g. Fixtures/reference/grand-theatre.json")
     static let configuration = CommandConfiguration(
         name: "import", abstract: "Load a reference file's catalog and allocations into central; twice changes nothing.",
-        arguments: [Argument("FILE", help: "e.g. Fixtures/reference/grand-theatre.json")])
+        arguments: [file])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
-        let summary = try CentralCatalog(connection: try context.connect()).importReference(file: try arguments.requiredArgument("FILE"),
-                                                                                          now: context.now)
+    let context: CentralContext
+    let file: String
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        file = try arguments.required(Self.file)
+    }
+
+    func run() throws {
+        let summary = try CentralCatalog(connection: try context.connect()).importReference(file: file, now: context.now)
         context.output.emit(summary) { summary in
             let counts: [(String, CentralImportSummary.Counts)] = [("venues", summary.venues), ("seats", summary.seats),
                                                                    ("events", summary.events), ("categories", summary.categories)]

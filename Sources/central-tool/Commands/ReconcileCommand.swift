@@ -6,6 +6,40 @@ import Reconciliation
 import SyncWire
 
 struct Reconcile: ParsableCommand {
+    /// `--since`: a moment, or a span back from when the command runs.
+    enum Since: Sendable {
+        case time(Timestamp)
+        case secondsBack(Int64)
+
+        init?(_ text: String) {
+            if let time = Timestamp(iso8601: text) {
+                self = .time(time)
+            } else if let seconds = DurationText.seconds(text) {
+                self = .secondsBack(seconds)
+            } else {
+                return nil
+            }
+        }
+
+        func timestamp(now: Timestamp) -> Timestamp {
+            switch self {
+            case .time(let time): time
+            case .secondsBack(let seconds): Timestamp(milliseconds: now.milliseconds - seconds * 1000)
+            }
+        }
+    }
+
+    static let event = TypedOption.text("--event", "E", help: "Only this event.")
+    static let since = TypedOption<Since>("--since", "T", help: "Only sales since T: an ISO 8601 time, or a duration back from now (24h, 7d).",
+                                          expected: "an ISO 8601 time or a duration like 24h", convert: Since.init)
+    static let dryRun = FlagOption("--dry-run", help: "Find and report; record and settle nothing.")
+    static let progress = FlagOption("--progress", help: "Report each check on stderr (the default on a terminal).")
+    static let refundDelay = TypedOption.seconds("--refund-delay", in: 1...31_536_000, help: "A queued refund is overdue after D (default 48h).")
+    static let silence = TypedOption.seconds("--silence", in: 1...31_536_000, help: "A node is silent after D without contact (default 1h).")
+    static let parkedAge = TypedOption.seconds("--parked-age", in: 1...31_536_000, help: "A parked record is stale after D (default 24h).")
+    static let clockSkew = TypedOption.seconds("--clock-skew", in: 1...31_536_000,
+                                               help: "A node's clock is skewed when off central's by more than D (default 5m).")
+
     static let configuration = CommandConfiguration(
         name: "reconcile", abstract: "Find and settle every disagreement between nodes and central.",
         discussion: """
@@ -13,36 +47,32 @@ struct Reconcile: ParsableCommand {
             or settled), other non-zero for errors. Seats sold twice and categories or events sold beyond capacity are
             settled by refund orders to the nodes that sold the tickets (once each); the rest is reported.
             """,
-        options: [
-            .value("--event", "E", help: "Only this event."),
-            .value("--since", "T", help: "Only sales since T: an ISO 8601 time, or a duration back from now (24h, 7d)."),
-            .flag("--dry-run", help: "Find and report; record and settle nothing."),
-            .flag("--progress", help: "Report each check on stderr (the default on a terminal)."),
-            .value("--refund-delay", "D", help: "A queued refund is overdue after D (default 48h)."),
-            .value("--silence", "D", help: "A node is silent after D without contact (default 1h)."),
-            .value("--parked-age", "D", help: "A parked record is stale after D (default 24h)."),
-            .value("--clock-skew", "D", help: "A node's clock is skewed when off central's by more than D (default 5m)."),
-        ])
+        options: [event, since, dryRun, progress, refundDelay, silence, parkedAge, clockSkew])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
+    let context: CentralContext
+    let scope: ReconciliationScope
+    let since: Since?
+    let dryRun: Bool
+    let showProgress: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        var scope = ReconciliationScope(eventID: try arguments.value(Self.event))
+        scope.refundDelaySeconds = try arguments.value(Self.refundDelay) ?? scope.refundDelaySeconds
+        scope.silenceSeconds = try arguments.value(Self.silence) ?? scope.silenceSeconds
+        scope.parkedAgeSeconds = try arguments.value(Self.parkedAge) ?? scope.parkedAgeSeconds
+        scope.clockSkewSeconds = try arguments.value(Self.clockSkew) ?? scope.clockSkewSeconds
+        self.scope = scope
+        since = try arguments.value(Self.since)
+        dryRun = arguments.isSet(Self.dryRun)
+        showProgress = arguments.isSet(Self.progress) || isatty(STDERR_FILENO) == 1
+    }
+
+    func run() throws {
         let now = context.now
-        var scope = ReconciliationScope(eventID: arguments.value("--event"))
-        if let since = arguments.value("--since") {
-            if let time = Timestamp(iso8601: since) {
-                scope.since = time
-            } else if let seconds = DurationText.seconds(since) {
-                scope.since = Timestamp(milliseconds: now.milliseconds - seconds * 1000)
-            } else {
-                throw UsageError("--since must be an ISO 8601 time or a duration like 24h, not '\(since.prefix(40))'")
-            }
-        }
-        scope.refundDelaySeconds = try duration(arguments, "--refund-delay") ?? scope.refundDelaySeconds
-        scope.silenceSeconds = try duration(arguments, "--silence") ?? scope.silenceSeconds
-        scope.parkedAgeSeconds = try duration(arguments, "--parked-age") ?? scope.parkedAgeSeconds
-        scope.clockSkewSeconds = try duration(arguments, "--clock-skew") ?? scope.clockSkewSeconds
-        let showProgress = arguments.flag("--progress") || isatty(STDERR_FILENO) == 1
-        let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: arguments.flag("--dry-run"), now: now) { step in
+        var scope = scope
+        scope.since = since?.timestamp(now: now)
+        let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: dryRun, now: now) { step in
             guard showProgress else { return }
             Output.writeStandardError("[\(step.index)/\(step.total)] \(step.check.rawValue): \(step.found) found "
                                       + "(\(String(format: "%.2f", step.seconds)) s)\n")
@@ -54,14 +84,6 @@ struct Reconcile: ParsableCommand {
                               : "\(report.discrepancies.count) discrepanc\(report.discrepancies.count == 1 ? "y" : "ies") open",
                           outcomePrinted: true)
         }
-    }
-
-    private static func duration(_ arguments: ParsedArguments, _ name: String) throws -> Int64? {
-        guard let text = arguments.value(name) else { return nil }
-        guard let seconds = DurationText.seconds(text), seconds > 0 else {
-            throw UsageError("\(name) must be a duration like 48h or 30m, not '\(text.prefix(20))'")
-        }
-        return seconds
     }
 }
 

@@ -2,24 +2,33 @@ import Central
 import CLIKit
 import SyncWire
 
+/// The event id, first argument of several commands.
+private let eventArgument = TypedArgument("EVENT", help: "The event id.")
+
 struct Allocate: ParsableCommand {
+    static let category = TypedOption.text("--category", "C", required: true, help: "Price category code.")
+    static let node = TypedOption.text("--node", "N", required: true, help: "The node id.")
+    static let quota = TypedOption.integer("--quota", "Q", in: 0...10_000_000, help: "GA: how many tickets.")
+    static let seats = ListOption("--seats", "SELECTOR", help: "Seated: '*', a section, a row (SECTION-ROW) or seat labels.")
     static let configuration = CommandConfiguration(
         name: "allocate", abstract: "Propose what a node may sell of a category; the node accepts it if it keeps its sales.",
         usage: "EVENT --category C --node N (--quota Q | --seats SELECTOR...)",
-        arguments: [Argument("EVENT", help: "The event id.")],
-        options: [.value("--category", "C", required: true, help: "Price category code."),
-                  .value("--node", "N", required: true, help: "The node id."),
-                  .value("--quota", "Q", help: "GA: how many tickets."),
-                  .values("--seats", "SELECTOR", help: "Seated: '*', a section, a row (SECTION-ROW) or seat labels.")])
+        arguments: [eventArgument], options: [category, node, quota, seats])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
-        let quota = try arguments.integer("--quota", in: 0...10_000_000).map(Int.init)
-        let seats = arguments.values("--seats")
+    let context: CentralContext
+    let request: AllocationRequest
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        let quota = try arguments.value(Self.quota).map(Int.init)
+        let seats = arguments.values(Self.seats)
         guard (quota == nil) != seats.isEmpty else { throw UsageError("give --quota Q or --seats SELECTOR..., not both") }
-        let view = try CentralAllocations(connection: try context.connect()).propose(AllocationRequest(
-            eventID: try arguments.requiredArgument("EVENT"), categoryCode: try arguments.required("--category"),
-            nodeID: try arguments.required("--node"), quota: quota, seatSelectors: seats.isEmpty ? nil : seats), now: context.now)
+        request = AllocationRequest(eventID: try arguments.required(eventArgument), categoryCode: try arguments.required(Self.category),
+                                    nodeID: try arguments.required(Self.node), quota: quota, seatSelectors: seats.isEmpty ? nil : seats)
+    }
+
+    func run() throws {
+        let view = try CentralAllocations(connection: try context.connect()).propose(request, now: context.now)
         context.output.emit(view) { v in
             v.proposalStatus == "pending"
                 ? "Proposed v\(v.proposedVersion ?? 0) of \(v.eventID) \(v.categoryCode) to \(v.nodeID): \(v.proposedQuota ?? 0) (in force: \(v.quota) v\(v.version)); the node answers when it next syncs."
@@ -29,13 +38,20 @@ struct Allocate: ParsableCommand {
 }
 
 struct Allocations: ParsableCommand {
+    static let event = TypedArgument("EVENT", help: "Only this event.", optional: true)
     static let configuration = CommandConfiguration(
-        name: "allocations", abstract: "List allocations per node: in force, and proposals with their answer.",
-        arguments: [Argument("EVENT", help: "Only this event.", optional: true)])
+        name: "allocations", abstract: "List allocations per node: in force, and proposals with their answer.", arguments: [event])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
-        let views = try CentralAllocations(connection: try context.connect()).list(eventID: arguments.argument("EVENT"))
+    let context: CentralContext
+    let eventID: String?
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        eventID = arguments.value(Self.event)
+    }
+
+    func run() throws {
+        let views = try CentralAllocations(connection: try context.connect()).list(eventID: eventID)
         context.output.emit(views) { views in
             TextTable.render(["EVENT", "CATEGORY", "NODE", "QUOTA", "VERSION", "PROPOSAL"], views.map { v in
                 [v.eventID, v.categoryCode, v.nodeID, String(v.quota), String(v.version),
@@ -48,12 +64,15 @@ struct Allocations: ParsableCommand {
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(name: "events", abstract: "List events with what all nodes sold.")
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
+    let context: CentralContext
+
+    init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
+
+    func run() throws {
         let events = try CentralCatalog(connection: try context.connect()).events()
         context.output.emit(events) { events in
             TextTable.render(["EVENT", "STATUS", "STARTS", "SOLD", "CAPACITY", "REVENUE", "NAME"], events.map {
-                [$0.id, $0.status, String($0.startsAt.description.prefix(16)), String($0.sold), $0.capacity.map(String.init) ?? "-",
+                [$0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold), $0.capacity.map(String.init) ?? "-",
                  String($0.revenueMinor), $0.name]
             })
         }
@@ -64,31 +83,51 @@ struct EventCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "event", abstract: "Cancel, close or reopen an event for every node.", subcommands: [Cancel.self, Close.self, Reopen.self])
 
-    static func change(_ arguments: ParsedArguments, to status: String) throws {
-        let context = CentralContext(arguments)
-        let summary = try CentralCatalog(connection: try context.connect()).changeStatus(
-            try arguments.requiredArgument("EVENT"), to: status, reason: arguments.value("--reason"), now: context.now)
-        context.output.emit(summary) { "Event \($0.id) is \($0.status); every node applies it when it next pulls." }
+    init(_ arguments: ParsedArguments) {}
+
+    /// One status change of one event, read from the command line.
+    struct Change: Sendable {
+        let context: CentralContext
+        let eventID: String
+        let status: EventStatus
+        let reason: String?
+
+        init(_ arguments: ParsedArguments, to status: EventStatus, reason: TypedOption<String>? = nil) throws {
+            context = try CentralContext(arguments)
+            eventID = try arguments.required(eventArgument)
+            self.status = status
+            self.reason = try reason.map { try arguments.required($0) }
+        }
+
+        func run() throws {
+            let summary = try CentralCatalog(connection: try context.connect()).changeStatus(eventID, to: status, reason: reason, now: context.now)
+            context.output.emit(summary) { "Event \($0.id) is \($0.status); every node applies it when it next pulls." }
+        }
     }
 
     struct Cancel: ParsableCommand {
+        static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Told to customers.")
         static let configuration = CommandConfiguration(
             name: "cancel", abstract: "Cancel an event: every node stops selling, queues refunds and tells customers.",
-            arguments: [Argument("EVENT", help: "The event id.")],
-            options: [.value("--reason", "TEXT", required: true, help: "Told to customers.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: "cancelled") }
+            arguments: [eventArgument], options: [reason])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .cancelled, reason: Self.reason) }
+        func run() throws { try change.run() }
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event everywhere.",
-                                                        arguments: [Argument("EVENT", help: "The event id.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: "closed") }
+        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event everywhere.", arguments: [eventArgument])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .closed) }
+        func run() throws { try change.run() }
     }
 
     struct Reopen: ParsableCommand {
         static let configuration = CommandConfiguration(name: "reopen", abstract: "Put a closed event back on sale everywhere.",
-                                                        arguments: [Argument("EVENT", help: "The event id.")])
-        static func run(_ arguments: ParsedArguments) throws { try change(arguments, to: "on_sale") }
+                                                        arguments: [eventArgument])
+        let change: Change
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .onSale) }
+        func run() throws { try change.run() }
     }
 }
 
@@ -96,8 +135,11 @@ struct Nodes: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "nodes", abstract: "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.")
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
+    let context: CentralContext
+
+    init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
+
+    func run() throws {
         let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
         context.output.emit(nodes) { nodes in
             nodes.isEmpty ? "No node has pushed yet." : TextTable.render(
@@ -112,6 +154,8 @@ struct Nodes: ParsableCommand {
 }
 
 struct Parked: ParsableCommand {
+    static let node = TypedArgument("NODE", help: "The node id.")
+    static let retry = FlagOption("--retry", help: "Apply the parked records again.")
     static let configuration = CommandConfiguration(
         name: "parked", abstract: "A node's records central could never apply, with their errors; --retry applies them again.",
         discussion: """
@@ -119,15 +163,22 @@ struct Parked: ParsableCommand {
             again, oldest first, each on its own: those that apply join the rest, the others stay parked with their new
             error. Exit code 10 when records are still parked after a retry.
             """,
-        arguments: [Argument("NODE", help: "The node id.")],
-        options: [.flag("--retry", help: "Apply the parked records again.")])
+        arguments: [node], options: [retry])
 
-    static func run(_ arguments: ParsedArguments) throws {
-        let context = CentralContext(arguments)
-        let node = try arguments.requiredArgument("NODE")
+    let context: CentralContext
+    let nodeID: String
+    let retry: Bool
+
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        nodeID = try arguments.required(Self.node)
+        retry = arguments.isSet(Self.retry)
+    }
+
+    func run() throws {
         let connection = try context.connect()
-        guard arguments.flag("--retry") else {
-            let items = try NodesReport(connection: connection).parked(node: node)
+        guard retry else {
+            let items = try NodesReport(connection: connection).parked(node: nodeID)
             context.output.emit(items) { items in
                 items.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RECEIVED", "ERROR"], items.map {
                     [String($0.seq), $0.type, $0.entityID, $0.receivedAt.map { String($0.description.prefix(19)) } ?? "-", $0.error]
@@ -135,7 +186,7 @@ struct Parked: ParsableCommand {
             }
             return
         }
-        let results = try PushReceiver(connection: connection).retryParked(node: node)
+        let results = try PushReceiver(connection: connection).retryParked(node: nodeID)
         context.output.emit(results) { results in
             results.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RESULT"], results.map {
                 [String($0.seq), $0.type, $0.entityID, $0.applied ? "applied" : "still parked: \($0.error ?? "")"]
@@ -143,7 +194,7 @@ struct Parked: ParsableCommand {
         }
         let remaining = results.filter { !$0.applied }.count
         if remaining > 0 {
-            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(node) still parked", outcomePrinted: true)
+            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(nodeID) still parked", outcomePrinted: true)
         }
     }
 }

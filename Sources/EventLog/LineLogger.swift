@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Logs to stderr, one line per event: `2026-11-25T05:00:00Z info push.applied records=500` or,
@@ -31,9 +34,13 @@ public final class LineLogger: @unchecked Sendable {  // writes go through `lock
             }
             line = ([at, level.rawValue, event] + pairs).joined(separator: " ")
         }
-        lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        // write(2), not FileHandle: a closed stderr must not end the daemon.
+        let bytes = Array((line + "\n").utf8)
+        lock.withLock { _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) } }
     }
 
+    /// An event of the normal course of things.
     public func info(_ event: String, _ metadata: [String: String] = [:]) { log(.info, event, metadata) }
+    /// Something an operator should look at (a mode change, a retry, a rewound cursor).
     public func warning(_ event: String, _ metadata: [String: String] = [:]) { log(.warning, event, metadata) }
 }

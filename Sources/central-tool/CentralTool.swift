@@ -1,6 +1,5 @@
 import Central
 import CLIKit
-import Foundation
 import MySQLClient
 import SyncWire
 
@@ -8,10 +7,10 @@ import SyncWire
 struct CentralTool: ParsableCommand {
     static let version = "0.1.0"
 
-    static let globalOptions: [Option] = [
-        .value("--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL)."),
-        .flag("--json", help: "Print one JSON document on stdout."),
-    ]
+    /// Options every command accepts.
+    static let central = TypedOption.text("--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
+    static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
+    static let globalOptions: [any OptionDeclaration] = [central, json]
 
     static let configuration = CommandConfiguration(
         name: "central",
@@ -23,6 +22,8 @@ struct CentralTool: ParsableCommand {
             """,
         subcommands: [Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
                       Parked.self, Reconcile.self])
+
+    init(_ arguments: ParsedArguments) {}
 
     static func describe(_ error: Error) -> Failure {
         switch error {
@@ -36,8 +37,6 @@ struct CentralTool: ParsableCommand {
             Failure(exitCode: 8, code: "central_unreachable", message: "central is unreachable: \(error.message)")
         case let error as MySQLError where error.kind == .readOnly:
             Failure(exitCode: 1, code: "central_read_only", message: "central is read-only (a rollback in progress?): \(error.message)")
-        case let error as MySQLError where error.code == 0:
-            Failure(exitCode: 2, code: "invalid_input", message: error.message)
         case let error as MySQLError:
             Failure(exitCode: 1, code: "mysql_\(error.code)", message: error.description)
         default:
@@ -46,20 +45,24 @@ struct CentralTool: ParsableCommand {
     }
 }
 
-/// What every central command derives from its arguments.
-struct CentralContext {
-    let arguments: ParsedArguments
+/// What every central command derives from its global options and the environment, read once
+/// when the command line is checked.
+struct CentralContext: Sendable {
+    let configuration: MySQLConfiguration
+    let output: Output
 
-    init(_ arguments: ParsedArguments) { self.arguments = arguments }
-
-    var output: Output { Output(json: arguments.flag("--json")) }
-
-    /// A connection to central; `current` also checks the schema is this build's.
-    func connect(requireCurrentSchema: Bool = true) throws -> MySQLConnection {
-        guard let url = arguments.value("--central") ?? ProcessInfo.processInfo.environment["CENTRAL_URL"] else {
-            throw UsageError("missing --central URL (or CENTRAL_URL)")
+    init(_ arguments: ParsedArguments) throws {
+        do {
+            configuration = try MySQLConfiguration.resolve(url: try arguments.value(CentralTool.central))
+        } catch let error as MySQLError {
+            throw UsageError(error.message)
         }
-        let connection = try MySQLConnection(MySQLConfiguration(url: url))
+        output = Output(json: arguments.isSet(CentralTool.json))
+    }
+
+    /// A connection to central; `requireCurrentSchema` also checks the schema is this build's.
+    func connect(requireCurrentSchema: Bool = true) throws -> MySQLConnection {
+        let connection = try MySQLConnection(configuration)
         if requireCurrentSchema { try CentralMigrator(connection: connection).requireCurrent() }
         return connection
     }
