@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),
-        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "TestSupport"]),
+        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),

@@ -31,8 +31,13 @@ public struct AllocationView: Sendable, Codable, Equatable {
     /// A proposal the node has not answered, or its answer.
     public let proposedQuota: Int?
     public let proposedVersion: Int?
-    public let proposalStatus: String?
+    public let proposalStatus: ProposalStatus?
     public let proposalError: String?
+}
+
+/// Where a proposed allocation stands: sent, or answered by the node.
+public enum ProposalStatus: String, Sendable, Codable, CaseIterable, SQLTextEnum {
+    case pending, accepted, rejected
 }
 
 /// Allocations as versioned proposals.
@@ -56,11 +61,12 @@ public struct CentralAllocations {
     /// Proposes inside the caller's transaction; `changed` is false when the request equals the
     /// allocation in force or the one already proposed.
     func proposeInTransaction(_ request: AllocationRequest, now: Timestamp) throws -> (view: AllocationView, changed: Bool) {
-        guard let event = try connection.row("SELECT venue_id, capacity FROM event WHERE id = ? FOR UPDATE", [request.eventID]) else {
+        guard let event = try connection.row("SELECT venue_id, capacity FROM event WHERE id = ? FOR UPDATE", [request.eventID])?
+            .decode(EventRow.self) else {
             throw CentralError.notFound("no event '\(request.eventID.prefix(40))' at central")
         }
         guard let category = try connection.row("SELECT kind, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
-                                                 [request.eventID, request.categoryCode]) else {
+                                                 [request.eventID, request.categoryCode])?.decode(CategoryRow.self) else {
             throw CentralError.notFound("event \(request.eventID) has no category '\(request.categoryCode.prefix(40))'")
         }
         guard (1...40).contains(request.nodeID.count),
@@ -70,16 +76,15 @@ public struct CentralAllocations {
         let current = try connection.row("""
             SELECT quota, version, proposed_quota, proposed_version, proposal_status FROM allocation
             WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
-            """, [request.eventID, request.categoryCode, request.nodeID])
-        let pending = try current?.get("proposal_status", as: String?.self) == "pending"
-        let kind: String = try category.get("kind")
+            """, [request.eventID, request.categoryCode, request.nodeID])?.decode(AllocationRow.self)
+        let pending = current?.proposalStatus == .pending
         var targetSeats: [String]?
         let quota: Int
-        if kind == "seated" {
+        if category.kind == .seated {
             guard let selectors = request.seatSelectors, !selectors.isEmpty, request.quota == nil else {
                 throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is seated: allocate it by seats")
             }
-            let seats = try resolveSeats(selectors, venueID: try event.get("venue_id"), sectionsJSON: try category.get("sections"))
+            let seats = try resolveSeats(selectors, venueID: event.venueID, sectionsJSON: category.sections)
             targetSeats = seats
             quota = seats.count
         } else {
@@ -90,19 +95,19 @@ public struct CentralAllocations {
         }
         // Unchanged: the same as what is in force (nothing pending) or what is already proposed.
         if let current {
-            let comparedQuota: Int = pending ? try current.get("proposed_quota") : try current.get("quota")
+            let comparedQuota = pending ? current.proposedQuota ?? 0 : current.quota
             let comparedSeats = try seatsOf(request, states: pending ? ["allocated", "adding"] : ["allocated", "removing"])
             if comparedQuota == quota, targetSeats == nil || Set(targetSeats!) == Set(comparedSeats) {
                 return (try view(request), false)
             }
             if pending {
                 throw CentralError.rejected(code: "proposal_pending", message: "node \(request.nodeID) has not answered proposal "
-                                            + "v\(try current.get("proposed_version", as: Int.self)) for \(request.eventID) \(request.categoryCode) yet")
+                                            + "v\(current.proposedVersion ?? 0) for \(request.eventID) \(request.categoryCode) yet")
             }
         }
-        try checkCapacity(request, quota: quota, categoryCapacity: try category.get("capacity"), eventCapacity: try event.get("capacity"))
+        try checkCapacity(request, quota: quota, categoryCapacity: category.capacity, eventCapacity: event.capacity)
         if let targetSeats { try reserveSeats(request, target: targetSeats) }
-        let version = max(try current?.get("version", as: Int.self) ?? 0, try current?.get("proposed_version", as: Int?.self) ?? 0) + 1
+        let version = max(current?.version ?? 0, current?.proposedVersion ?? 0) + 1
         try connection.execute("""
             INSERT INTO allocation (event_id, category_code, node_id, quota, version, proposed_quota, proposed_version, proposal_status,
                                     proposal_error, updated_at)
@@ -170,9 +175,8 @@ public struct CentralAllocations {
     func respond(_ response: AllocationResponseRecord, now: Timestamp) throws {
         guard let row = try connection.row("""
             SELECT proposed_version, proposal_status FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
-            """, [response.eventID, response.categoryCode, response.nodeID]),
-            try row.get("proposal_status", as: String?.self) == "pending",
-            try row.get("proposed_version", as: Int?.self) == response.version else { return }
+            """, [response.eventID, response.categoryCode, response.nodeID])?.decode(Proposal.self),
+            row.proposalStatus == .pending, row.proposedVersion == response.version else { return }
         let key: [any SQLValueConvertible] = [response.eventID, response.categoryCode, response.nodeID]
         if response.accepted {
             try connection.execute("""
@@ -206,12 +210,7 @@ public struct CentralAllocations {
         return try Self.view(from: row)
     }
 
-    static func view(from row: Row) throws -> AllocationView {
-        AllocationView(eventID: try row.get("event_id"), categoryCode: try row.get("category_code"), nodeID: try row.get("node_id"),
-                       quota: try row.get("quota"), version: try row.get("version"), proposedQuota: try row.get("proposed_quota"),
-                       proposedVersion: try row.get("proposed_version"), proposalStatus: try row.get("proposal_status"),
-                       proposalError: try row.get("proposal_error"))
-    }
+    static func view(from row: Row) throws -> AllocationView { try row.decode(AllocationView.self) }
 
     private func seatsOf(_ request: AllocationRequest, states: [String]) throws -> [String] {
         try connection.rows("""
@@ -225,19 +224,52 @@ public struct CentralAllocations {
         let sections = try sectionsJSON.map { try JSONText.decode([String].self, from: $0) } ?? []
         let seats = try connection.rows("""
             SELECT label, section, row_label, number FROM seat WHERE venue_id = ? ORDER BY section, row_label, number
-            """, [venueID]).filter { sections.contains(try $0.get("section")) }
+            """, [venueID]).map { try $0.decode(SeatRow.self) }.filter { sections.contains($0.section) }
         var chosen = [String](), seen = Set<String>()
         for text in selectors {
             guard let selector = SeatSelector(text) else { throw CentralError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO") }
-            let matches = try seats.filter { seat in
-                selector.matches(section: try seat.get("section"), row: try seat.get("row_label"), number: try seat.get("number"))
-            }
+            let matches = seats.filter { selector.matches(section: $0.section, row: $0.rowLabel, number: $0.number) }
             guard !matches.isEmpty else { throw CentralError.notFound("no seats match '\(text.prefix(40))' in this category") }
-            for seat in matches {
-                let label: String = try seat.get("label")
-                if seen.insert(label).inserted { chosen.append(label) }
+            for seat in matches where seen.insert(seat.label).inserted {
+                chosen.append(seat.label)
             }
         }
         return chosen
     }
+}
+
+/// The columns of an event an allocation checks.
+private struct EventRow: Decodable {
+    let venueID: String
+    let capacity: Int?
+}
+
+/// The columns of a price category an allocation checks.
+private struct CategoryRow: Decodable {
+    let kind: CategoryKind
+    let capacity: Int
+    let sections: String?
+}
+
+/// An allocation in force and its proposal.
+private struct AllocationRow: Decodable {
+    let quota: Int
+    let version: Int
+    let proposedQuota: Int?
+    let proposedVersion: Int?
+    let proposalStatus: ProposalStatus?
+}
+
+/// The proposal of an allocation.
+private struct Proposal: Decodable {
+    let proposedVersion: Int?
+    let proposalStatus: ProposalStatus?
+}
+
+/// A seat of the venue, by position.
+private struct SeatRow: Decodable {
+    let label: String
+    let section: String
+    let rowLabel: String
+    let number: Int
 }

@@ -83,8 +83,8 @@ public final class MySQLCentral: CentralEndpoint {
                               + "least version \(needed): run 'central migrate' with the central tool of this release or later")
         }
         let speaks = SyncProtocolVersion.current
-        guard let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1"),
-              let low = try window.get("min_version", as: Int?.self), let high = try window.get("max_version", as: Int?.self) else {
+        guard let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")?.decode(ProtocolWindow.self),
+              let low = window.minVersion, let high = window.maxVersion else {
             throw SyncFailure(mode: .incompatible, cause: "protocol", message: "central publishes no sync protocol versions (sync_protocol is empty)")
         }
         guard (low...high).contains(speaks) else {
@@ -113,17 +113,15 @@ struct HeldRecordsQuery {
     /// A record central kept no payload for (pushed before protocol 2, or withheld as too large)
     /// comes with an empty payload and ``OutboxRecord/withheldBytes`` 0.
     func page(node: String, after seq: Int64, limit: Int) throws -> HeldRecords {
-        let state = try connection.row("SELECT epoch, acknowledged_seq FROM node WHERE id = ?", [node])
+        let state = try connection.row("SELECT epoch, acknowledged_seq FROM node WHERE id = ?", [node])?.decode(NodePosition.self)
         let records = try connection.rows("""
-            SELECT seq, record_type, entity_id, payload, created_at FROM sync_inbox WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT ?
+            SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT ?
             """, [node, seq, limit]).map { row -> OutboxRecord in
-            let payload: String? = try row.get("payload")
-            return OutboxRecord(seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
-                                payload: payload ?? "",
-                                createdAt: try row.get("created_at", as: String?.self).flatMap(Timestamp.init(sqlText:)) ?? Timestamp(milliseconds: 0),
-                                withheldBytes: payload == nil ? 0 : nil)
+            let held = try row.decode(InboxEntry.self)
+            return OutboxRecord(seq: held.seq, type: held.recordType, entityID: held.entityID, payload: held.payload ?? "",
+                                createdAt: held.createdAt ?? Timestamp(milliseconds: 0), withheldBytes: held.payload == nil ? 0 : nil)
         }
-        return HeldRecords(centralEpoch: try state?.get("epoch") ?? 0, acknowledgedSeq: try state?.get("acknowledged_seq") ?? 0,
+        return HeldRecords(centralEpoch: state?.epoch ?? 0, acknowledgedSeq: state?.acknowledgedSeq ?? 0,
                            records: records, allocations: records.count < limit ? try allocations(node: node) : [])
     }
 
@@ -132,19 +130,46 @@ struct HeldRecordsQuery {
         for row in try connection.rows("""
             SELECT event_id, category_code, seat_label FROM allocation_seat WHERE node_id = ? AND state IN ('allocated', 'removing')
             ORDER BY event_id, category_code, seat_label
-            """, [node]) {
-            seats["\(try row.get("event_id", as: String.self))/\(try row.get("category_code", as: String.self))", default: []]
-                .append(try row.get("seat_label"))
+            """, [node]).map({ try $0.decode(AllocatedSeat.self) }) {
+            seats["\(row.eventID)/\(row.categoryCode)", default: []].append(row.seatLabel)
         }
         return try connection.rows("""
             SELECT a.event_id, a.category_code, a.version, a.quota, c.kind FROM allocation a
             JOIN price_category c ON c.event_id = a.event_id AND c.code = a.category_code
             WHERE a.node_id = ? AND a.version > 0 ORDER BY a.event_id, a.category_code
             """, [node]).map { row in
-            let event: String = try row.get("event_id"), category: String = try row.get("category_code")
-            let seated = try row.get("kind", as: String.self) == "seated"
-            return AllocationInForce(eventID: event, categoryCode: category, version: try row.get("version"), quota: try row.get("quota"),
-                                     seats: seated ? seats["\(event)/\(category)"] ?? [] : nil)
+            let allocation = try row.decode(AllocatedQuota.self)
+            return AllocationInForce(eventID: allocation.eventID, categoryCode: allocation.categoryCode, version: allocation.version,
+                                     quota: allocation.quota,
+                                     seats: allocation.kind == .seated ? seats["\(allocation.eventID)/\(allocation.categoryCode)"] ?? [] : nil)
         }
     }
+}
+
+/// The protocol versions central accepts.
+private struct ProtocolWindow: Decodable {
+    let minVersion: Int?
+    let maxVersion: Int?
+}
+
+/// Where a node's pushes stand at central.
+private struct NodePosition: Decodable {
+    let epoch: Int64
+    let acknowledgedSeq: Int64
+}
+
+/// A seat allocated to a node.
+private struct AllocatedSeat: Decodable {
+    let eventID: String
+    let categoryCode: String
+    let seatLabel: String
+}
+
+/// An allocation in force for a node.
+private struct AllocatedQuota: Decodable {
+    let eventID: String
+    let categoryCode: String
+    let version: Int
+    let quota: Int
+    let kind: CategoryKind
 }

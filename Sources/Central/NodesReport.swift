@@ -38,18 +38,14 @@ public struct NodesReport {
             SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor AND c.node_id IN ('', n.id)) AS behind
             FROM node n ORDER BY n.id
             """).map { row in
-            let oldest = try row.get("oldest_pending_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
-            let lastSeen = try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
+            let node = try row.decode(NodeRow.self)
             return NodeReport(
-                id: try row.get("id"), protocolVersion: try row.get("protocol_version"), epoch: try row.get("epoch"),
-                acknowledgedSeq: try row.get("acknowledged_seq"),
-                recordsApplied: try row.get("records_applied"), recordsParked: try row.get("records_parked"),
-                outboxPending: try row.get("outbox_pending"),
-                lagSeconds: oldest.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
-                pullCursor: try row.get("pull_cursor"), changesBehind: try row.get("behind"),
-                lastPushAt: try row.get("last_push_at", as: String?.self).flatMap(Timestamp.init(sqlText:)), lastSeenAt: lastSeen,
-                silentSeconds: lastSeen.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
-                clockOffsetSeconds: try row.get("clock_offset_ms", as: Int64?.self).map { $0 / 1000 })
+                id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch, acknowledgedSeq: node.acknowledgedSeq,
+                recordsApplied: node.recordsApplied, recordsParked: node.recordsParked, outboxPending: node.outboxPending,
+                lagSeconds: node.oldestPendingAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
+                pullCursor: node.pullCursor, changesBehind: node.behind, lastPushAt: node.lastPushAt, lastSeenAt: node.lastSeenAt,
+                silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
+                clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 })
         }
     }
 
@@ -58,8 +54,9 @@ public struct NodesReport {
         try connection.rows("""
             SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
             """, [node]).map { row in
-            ParkedRecord(seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
-                         error: try row.get("error") ?? "", receivedAt: Timestamp(sqlText: try row.get("received_at")))
+            let parked = try row.decode(ParkedRow.self)
+            return ParkedRecord(seq: parked.seq, type: parked.recordType, entityID: parked.entityID, error: parked.error ?? "",
+                                receivedAt: parked.receivedAt)
         }
     }
 }
@@ -72,4 +69,30 @@ public struct ParkedRecord: Sendable, Codable, Equatable {
     public let error: String
     /// When central received it.
     public let receivedAt: Timestamp?
+}
+
+/// A row of the `node` table with how many changes it has not pulled.
+private struct NodeRow: Decodable {
+    let id: String
+    let protocolVersion: Int
+    let epoch: Int64
+    let acknowledgedSeq: Int64
+    let recordsApplied: Int64
+    let recordsParked: Int64
+    let outboxPending: Int64
+    let oldestPendingAt: Timestamp?
+    let pullCursor: Int64
+    let behind: Int64
+    let lastPushAt: Timestamp?
+    let lastSeenAt: Timestamp?
+    let clockOffsetMs: Int64?
+}
+
+/// A parked record of `sync_inbox`.
+private struct ParkedRow: Decodable {
+    let seq: Int64
+    let recordType: String
+    let entityID: String
+    let error: String?
+    let receivedAt: Timestamp?
 }

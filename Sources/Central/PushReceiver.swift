@@ -37,10 +37,10 @@ public struct PushReceiver {
             """, [batch.nodeID, batch.epoch])
         guard let state = try connection.row("""
             SELECT acknowledged_seq, epoch, NOW(3) AS now FROM node WHERE id = ? FOR UPDATE
-            """, [batch.nodeID]) else { throw MySQLError(code: 0, message: "node \(batch.nodeID) vanished during its push") }
-        var acknowledged: Int64 = try state.get("acknowledged_seq")
-        let centralEpoch: Int64 = try state.get("epoch")
-        let now = try CentralClock.timestamp(try state.get("now"))
+            """, [batch.nodeID])?.decode(NodeState.self) else { throw MySQLError(code: 0, message: "node \(batch.nodeID) vanished during its push") }
+        var acknowledged = state.acknowledgedSeq
+        let centralEpoch = state.epoch
+        let now = try CentralClock.timestamp(state.now)
         func refuse(_ outcome: PushResult.Outcome, divergedAt: Int64? = nil) throws -> PushResult {
             try noteContact(batch, now: now)
             return PushResult(outcome: outcome, acknowledgedSeq: acknowledged, centralEpoch: centralEpoch, applied: 0, parked: 0, skipped: 0,
@@ -143,9 +143,9 @@ public struct PushReceiver {
         guard let low = seqs.min(), let high = seqs.max() else { return [:] }
         var held = [Int64: Identity]()
         for row in try connection.rows("""
-            SELECT seq, record_type, entity_id FROM sync_inbox WHERE node_id = ? AND seq BETWEEN ? AND ?
-            """, [node, low, high]) {
-            held[try row.get("seq")] = Identity(type: try row.get("record_type"), entityID: try row.get("entity_id"))
+            SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND seq BETWEEN ? AND ?
+            """, [node, low, high]).map({ try $0.decode(InboxEntry.self) }) {
+            held[row.seq] = Identity(type: row.recordType, entityID: row.entityID)
         }
         return held
     }
@@ -174,12 +174,11 @@ public struct PushReceiver {
             let applier = RecordApplier(connection: connection, nodeID: node, now: try CentralClock.timestamp(now))
             var results = [Retried]()
             for row in try connection.rows("""
-                SELECT seq, record_type, entity_id, payload, created_at FROM sync_inbox WHERE node_id = ? AND status = 'parked' ORDER BY seq
-                """, [node]) {
-                let seq: Int64 = try row.get("seq"), type: String = try row.get("record_type"), entity: String = try row.get("entity_id")
+                SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND status = 'parked' ORDER BY seq
+                """, [node]).map({ try $0.decode(InboxEntry.self) }) {
+                let seq = row.seq, type = row.recordType, entity = row.entityID
                 var failure: String?
-                if let payload: String = try row.get("payload"),
-                   let createdAt = try row.get("created_at", as: String?.self).flatMap(Timestamp.init(sqlText:)) {
+                if let payload = row.payload, let createdAt = row.createdAt {
                     do {
                         try connection.savepoint {
                             try applier.apply(OutboxRecord(seq: seq, type: type, entityID: entity, payload: payload, createdAt: createdAt))
@@ -191,7 +190,7 @@ public struct PushReceiver {
                         try connection.execute("UPDATE sync_inbox SET error = ? WHERE node_id = ? AND seq = ?", [failure, node, seq])
                     }
                 } else {
-                    failure = try row.get("error", as: String?.self) ?? "central kept no payload or time for this record"
+                    failure = row.error ?? "central kept no payload or time for this record"
                 }
                 results.append(Retried(seq: seq, type: type, entityID: entity, applied: failure == nil, error: failure))
             }
@@ -272,4 +271,11 @@ enum RecordFailure {
 struct UnappliableRecord: Error, CustomStringConvertible {
     let reason: String
     var description: String { reason }
+}
+
+/// A node's position, locked for its push, and central's clock.
+private struct NodeState: Decodable {
+    let acknowledgedSeq: Int64
+    let epoch: Int64
+    let now: String
 }

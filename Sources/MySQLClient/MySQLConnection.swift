@@ -122,7 +122,7 @@ public final class MySQLConnection {
     }
 
     /// The first column of the first row as `T`, or nil when there is no row or the value is NULL.
-    public func scalar<T: SQLValueConvertible>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
+    public func scalar<T: SQLValueDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
                                                as type: T.Type = T.self) throws -> T? {
         try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }

@@ -118,12 +118,12 @@ struct Checks {
             WHERE position > 1 AND (? IS NULL OR received_at >= ?)
             ORDER BY event_id, seat_label, position
             """, event + since).map { row in
-            let code: String = try row.get("code"), eventID: String = try row.get("event_id"), seat: String = try row.get("seat_label")
-            let node: String = try row.get("node_id"), order: String = try row.get("order_id")
-            return Finding(key: "seat_double_sold/\(eventID)/\(seat)/\(code)", kind: .seatDoubleSold, eventID: eventID, nodeID: node,
-                           entityID: code, occurredAt: Timestamp(sqlText: try row.get("received_at")),
-                           detail: "seat \(seat) kept by \(try row.get("keeper_node", as: String.self)) (ticket "
-                               + "\(try row.get("keeper_code", as: String.self))); \(node)'s ticket \(code) of order \(order) is refunded",
+            let sale = try row.decode(SecondSale.self)
+            let (code, node, order) = (sale.code, sale.nodeID, sale.orderID)
+            return Finding(key: "seat_double_sold/\(sale.eventID)/\(sale.seatLabel)/\(code)", kind: .seatDoubleSold, eventID: sale.eventID,
+                           nodeID: node, entityID: code, occurredAt: sale.receivedAt,
+                           detail: "seat \(sale.seatLabel) kept by \(sale.keeperNode) (ticket \(sale.keeperCode)); \(node)'s ticket \(code) "
+                               + "of order \(order) is refunded",
                            refund: RefundTarget(nodeID: node, orderID: order, ticketCodes: [code]))
         }
     }
@@ -152,14 +152,14 @@ struct Checks {
             WHERE occupied.places > c.capacity
             """, event)
         return try over.flatMap { row -> [Finding] in
-            let eventID: String = try row.get("event_id"), category: String = try row.get("code")
-            let capacity: Int = try row.get("capacity"), places: Int = try row.get("places")
+            let oversold = try row.decode(OversoldCategory.self)
+            let (eventID, category, capacity, places) = (oversold.eventID, oversold.code, oversold.capacity, oversold.places)
             return try latest(places - capacity, eventID: eventID, category: category).map { ticket in
                 Finding(key: "category_oversold/\(eventID)/\(category)/\(ticket.code)", kind: .categoryOversold, eventID: eventID,
-                        nodeID: ticket.node, entityID: ticket.code, occurredAt: ticket.createdAt,
-                        detail: "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.order) "
-                            + "(\(ticket.node)) is one of the \(places - capacity) latest beyond it",
-                        refund: RefundTarget(nodeID: ticket.node, orderID: ticket.order, ticketCodes: [ticket.code]))
+                        nodeID: ticket.nodeID, entityID: ticket.code, occurredAt: ticket.receivedAt,
+                        detail: "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
+                            + "(\(ticket.nodeID)) is one of the \(places - capacity) latest beyond it",
+                        refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
             }
         }
     }
@@ -175,31 +175,29 @@ struct Checks {
             GROUP BY e.id, e.capacity HAVING SUM(LEAST(occupied.places, c.capacity)) > e.capacity
             """, event)
         return try over.flatMap { row -> [Finding] in
-            let eventID: String = try row.get("id"), capacity: Int = try row.get("capacity"), places: Int = try row.get("places")
+            let oversold = try row.decode(OversoldEvent.self)
+            let (eventID, capacity, places) = (oversold.id, oversold.capacity, oversold.places)
             let excess = places - capacity
             let candidates = try latest(excess + flagged.count, eventID: eventID, category: nil).filter { !flagged.contains($0.code) }
             return candidates.prefix(excess).map { ticket in
-                Finding(key: "event_oversold/\(eventID)/\(ticket.code)", kind: .eventOversold, eventID: eventID, nodeID: ticket.node,
-                        entityID: ticket.code, occurredAt: ticket.createdAt,
-                        detail: "event holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.order) "
-                            + "(\(ticket.node)) is one of the \(excess) latest beyond it",
-                        refund: RefundTarget(nodeID: ticket.node, orderID: ticket.order, ticketCodes: [ticket.code]))
+                Finding(key: "event_oversold/\(eventID)/\(ticket.code)", kind: .eventOversold, eventID: eventID, nodeID: ticket.nodeID,
+                        entityID: ticket.code, occurredAt: ticket.receivedAt,
+                        detail: "event holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
+                            + "(\(ticket.nodeID)) is one of the \(excess) latest beyond it",
+                        refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
             }
         }
     }
 
     /// The `count` place-occupying tickets of an event (and category) that go first: those sold
     /// beyond their node's allocation, then the latest central received.
-    private func latest(_ count: Int, eventID: String, category: String?) throws
-        -> [(code: String, order: String, node: String, createdAt: Timestamp?)] {
+    private func latest(_ count: Int, eventID: String, category: String?) throws -> [OccupyingTicket] {
         guard count > 0 else { return [] }
         return try connection.rows("""
             SELECT code, order_id, node_id, received_at FROM (\(Self.occupyingTickets) AND t.event_id = ? AND (? IS NULL OR t.category_code = ?)) occupying
             WHERE sale = 1 AND (? IS NULL OR received_at >= ?)
             ORDER BY beyond DESC, received_at DESC, node_id DESC, code DESC LIMIT ?
-            """, [eventID, category, category] + since + [count]).map { row in
-            (try row.get("code"), try row.get("order_id"), try row.get("node_id"), Timestamp(sqlText: try row.get("received_at")))
-        }
+            """, [eventID, category, category] + since + [count]).map { try $0.decode(OccupyingTicket.self) }
     }
 
     func nodesOverAllocation() throws -> [Finding] {
@@ -213,11 +211,11 @@ struct Checks {
             LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
             WHERE sold.places > COALESCE(a.quota, 0) AND (? IS NULL OR sold.last_sale >= ?)
             """, event + since).map { row in
-            let eventID: String = try row.get("event_id"), category: String = try row.get("category_code"), node: String = try row.get("node_id")
+            let over = try row.decode(NodeOverAllocation.self)
+            let (eventID, category, node) = (over.eventID, over.categoryCode, over.nodeID)
             return Finding(key: "node_over_allocation/\(eventID)/\(category)/\(node)", kind: .nodeOverAllocation, eventID: eventID, nodeID: node,
-                           entityID: "\(eventID)/\(category)", occurredAt: Timestamp(sqlText: try row.get("last_sale")),
-                           detail: "\(node) sold \(try row.get("places", as: Int.self)) of \(category) with an allocation of "
-                               + "\(try row.get("quota", as: Int.self))", refund: nil)
+                           entityID: "\(eventID)/\(category)", occurredAt: over.lastSale,
+                           detail: "\(node) sold \(over.places) of \(category) with an allocation of \(over.quota)", refund: nil)
         }
     }
 
@@ -226,11 +224,11 @@ struct Checks {
     func paymentMismatches() throws -> [Finding] {
         let query = paymentMismatchQuery
         return try connection.rows(query.sql, query.arguments).map { row in
-            let order: String = try row.get("id"), total: Int64 = try row.get("total_minor"), amount: Int64 = try row.get("amount")
-            let payments: Int = try row.get("payments")
+            let mismatch = try row.decode(PaymentMismatch.self)
+            let (order, total, amount, payments) = (mismatch.id, mismatch.totalMinor, mismatch.amount, mismatch.payments)
             let kind = payments == 0 ? "unpaid" : amount < total ? "underpaid" : "overpaid"
-            return Finding(key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: try row.get("event_id"),
-                           nodeID: try row.get("node_id"), entityID: order, occurredAt: Timestamp(sqlText: try row.get("received_at")),
+            return Finding(key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: mismatch.eventID,
+                           nodeID: mismatch.nodeID, entityID: order, occurredAt: mismatch.receivedAt,
                            detail: "order \(order) is \(kind): total \(total), captured \(amount) in \(payments) payment(s) (minor units)",
                            refund: nil)
         }
@@ -255,11 +253,11 @@ struct Checks {
                OR (e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded'))
             HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR received_at >= ?)
             """, [scope.eventID] + event + since).map { row in
-            let payment: String = try row.get("id"), reason: String = try row.get("reason")
-            return Finding(key: "payment_unexpected/\(payment)", kind: .paymentUnexpected, eventID: try row.get("event_id"),
-                           nodeID: try row.get("node_id"), entityID: payment, occurredAt: Timestamp(sqlText: try row.get("received_at")),
-                           detail: "payment \(payment) of \(try row.get("amount_minor", as: Int64.self)) for order "
-                               + "\(try row.get("order_id", as: String.self)): \(reason.replacingOccurrences(of: "_", with: " "))",
+            let payment = try row.decode(UnexpectedPayment.self)
+            return Finding(key: "payment_unexpected/\(payment.id)", kind: .paymentUnexpected, eventID: payment.eventID,
+                           nodeID: payment.nodeID, entityID: payment.id, occurredAt: payment.receivedAt,
+                           detail: "payment \(payment.id) of \(payment.amountMinor) for order \(payment.orderID): "
+                               + payment.reason.replacingOccurrences(of: "_", with: " "),
                            refund: nil)
         }
     }
@@ -272,11 +270,10 @@ struct Checks {
             WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)
             GROUP BY p.reference HAVING COUNT(*) > 1
             """, event + since).map { row in
-            let reference: String = try row.get("reference")
-            return Finding(key: "duplicate_payment_reference/\(reference)", kind: .duplicatePaymentReference, eventID: try row.get("event_id"),
-                           nodeID: nil, entityID: reference, occurredAt: Timestamp(sqlText: try row.get("last_use")),
-                           detail: "reference \(reference) on \(try row.get("uses", as: Int.self)) payments: \(try row.get("payments", as: String.self))",
-                           refund: nil)
+            let duplicate = try row.decode(DuplicateReference.self)
+            return Finding(key: "duplicate_payment_reference/\(duplicate.reference)", kind: .duplicatePaymentReference,
+                           eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.reference, occurredAt: duplicate.lastUse,
+                           detail: "reference \(duplicate.reference) on \(duplicate.uses) payments: \(duplicate.payments)", refund: nil)
         }
     }
 
@@ -288,11 +285,10 @@ struct Checks {
             FROM orders o WHERE 1 = 1\(filter.sql)
             GROUP BY o.idempotency_key HAVING COUNT(*) > 1
             """, filter.arguments).map { row in
-            let key: String = try row.get("idempotency_key")
-            return Finding(key: "duplicate_idempotency_key/\(key)", kind: .duplicateIdempotencyKey, eventID: try row.get("event_id"),
-                           nodeID: nil, entityID: key, occurredAt: Timestamp(sqlText: try row.get("last_use")),
-                           detail: "idempotency key \(key) on \(try row.get("uses", as: Int.self)) orders: \(try row.get("orders", as: String.self))",
-                           refund: nil)
+            let duplicate = try row.decode(DuplicateKey.self)
+            return Finding(key: "duplicate_idempotency_key/\(duplicate.idempotencyKey)", kind: .duplicateIdempotencyKey,
+                           eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.idempotencyKey, occurredAt: duplicate.lastUse,
+                           detail: "idempotency key \(duplicate.idempotencyKey) on \(duplicate.uses) orders: \(duplicate.orders)", refund: nil)
         }
     }
 
@@ -304,12 +300,102 @@ struct Checks {
             WHERE r.status = 'pending' AND COALESCE(r.received_at, r.created_at) < ? AND (? IS NULL OR o.event_id = ?)
               AND (? IS NULL OR COALESCE(r.received_at, r.created_at) >= ?)
             """, [deadline.sqlText] + event + since).map { row in
-            let refund: String = try row.get("id")
-            return Finding(key: "refund_overdue/\(refund)", kind: .refundOverdue, eventID: try row.get("event_id"), nodeID: try row.get("node_id"),
-                           entityID: refund, occurredAt: Timestamp(sqlText: try row.get("queued_at")),
-                           detail: "refund \(refund) of \(try row.get("amount_minor", as: Int64.self)) for order \(try row.get("order_id", as: String.self)) "
-                               + "(\(try row.get("origin", as: String.self))) queued since \(try row.get("queued_at", as: String.self)), not paid out",
+            let refund = try row.decode(OverdueRefund.self)
+            return Finding(key: "refund_overdue/\(refund.id)", kind: .refundOverdue, eventID: refund.eventID, nodeID: refund.nodeID,
+                           entityID: refund.id, occurredAt: refund.queuedAt,
+                           detail: "refund \(refund.id) of \(refund.amountMinor) for order \(refund.orderID) (\(refund.origin)) queued since "
+                               + "\(refund.queuedAt.sqlText), not paid out",
                            refund: nil)
         }
     }
+}
+
+// The rows the checks read, one per query.
+
+/// A ticket that sold a seat another ticket kept.
+private struct SecondSale: Decodable {
+    let eventID: String
+    let seatLabel: String
+    let code: String
+    let orderID: String
+    let nodeID: String
+    let receivedAt: Timestamp?
+    let keeperCode: String
+    let keeperNode: String
+}
+
+private struct OversoldCategory: Decodable {
+    let eventID: String
+    let code: String
+    let capacity: Int
+    let places: Int
+}
+
+private struct OversoldEvent: Decodable {
+    let id: String
+    let capacity: Int
+    let places: Int
+}
+
+/// A ticket that occupies a place.
+private struct OccupyingTicket: Decodable {
+    let code: String
+    let orderID: String
+    let nodeID: String
+    let receivedAt: Timestamp?
+}
+
+private struct NodeOverAllocation: Decodable {
+    let eventID: String
+    let categoryCode: String
+    let nodeID: String
+    let places: Int
+    let quota: Int
+    let lastSale: Timestamp?
+}
+
+private struct PaymentMismatch: Decodable {
+    let id: String
+    let eventID: String?
+    let nodeID: String?
+    let totalMinor: Int64
+    let amount: Int64
+    let payments: Int
+    let receivedAt: Timestamp?
+}
+
+private struct UnexpectedPayment: Decodable {
+    let id: String
+    let orderID: String
+    let nodeID: String?
+    let eventID: String?
+    let amountMinor: Int64
+    let receivedAt: Timestamp?
+    let reason: String
+}
+
+private struct DuplicateReference: Decodable {
+    let reference: String
+    let uses: Int
+    let eventID: String?
+    let lastUse: Timestamp?
+    let payments: String
+}
+
+private struct DuplicateKey: Decodable {
+    let idempotencyKey: String
+    let uses: Int
+    let eventID: String?
+    let lastUse: Timestamp?
+    let orders: String
+}
+
+private struct OverdueRefund: Decodable {
+    let id: String
+    let orderID: String
+    let nodeID: String?
+    let eventID: String?
+    let amountMinor: Int64
+    let origin: String
+    let queuedAt: Timestamp
 }

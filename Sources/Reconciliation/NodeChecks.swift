@@ -8,14 +8,13 @@ extension Checks {
     func silentNodes() throws -> [Finding] {
         let deadline = Timestamp(milliseconds: now.milliseconds - scope.silenceSeconds * 1000)
         return try connection.rows("""
-            SELECT id, last_seen_at, outbox_pending FROM node WHERE last_seen_at IS NULL OR last_seen_at < ?
+            SELECT \(NodeState.columns) FROM node WHERE last_seen_at IS NULL OR last_seen_at < ?
             """, [deadline.sqlText]).map { row in
-            let node: String = try row.get("id")
-            let lastSeen = try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:))
-            let silent = lastSeen.map { "\((now.milliseconds - $0.milliseconds) / 1000)s" } ?? "ever"
-            return Finding(key: "node_silent/\(node)", kind: .nodeSilent, eventID: nil, nodeID: node, entityID: node, occurredAt: lastSeen,
-                           detail: "\(node) silent for \(silent); \(try row.get("outbox_pending", as: Int64.self)) records pending at its last push",
-                           refund: nil)
+            let state = try row.decode(NodeState.self)
+            let node = state.id
+            let silent = state.lastSeenAt.map { "\((now.milliseconds - $0.milliseconds) / 1000)s" } ?? "ever"
+            return Finding(key: "node_silent/\(node)", kind: .nodeSilent, eventID: nil, nodeID: node, entityID: node, occurredAt: state.lastSeenAt,
+                           detail: "\(node) silent for \(silent); \(state.outboxPending) records pending at its last push", refund: nil)
         }
     }
 
@@ -23,14 +22,14 @@ extension Checks {
     /// and parked: central says it holds records it never stored (or the reverse).
     func sequenceMismatches() throws -> [Finding] {
         try connection.rows("""
-            SELECT id, acknowledged_seq, records_applied, records_parked, last_seen_at FROM node
-            WHERE acknowledged_seq <> records_applied + records_parked
+            SELECT \(NodeState.columns) FROM node WHERE acknowledged_seq <> records_applied + records_parked
             """).map { row in
-            let node: String = try row.get("id"), acknowledged: Int64 = try row.get("acknowledged_seq")
-            let applied: Int64 = try row.get("records_applied"), parked: Int64 = try row.get("records_parked")
+            let state = try row.decode(NodeState.self)
+            let node = state.id
             return Finding(key: "node_sequence_mismatch/\(node)", kind: .nodeSequenceMismatch, eventID: nil, nodeID: node, entityID: node,
-                           occurredAt: try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:)),
-                           detail: "\(node) acknowledged up to record \(acknowledged) but central counts \(applied) applied and \(parked) parked",
+                           occurredAt: state.lastSeenAt,
+                           detail: "\(node) acknowledged up to record \(state.acknowledgedSeq) but central counts \(state.recordsApplied) "
+                               + "applied and \(state.recordsParked) parked",
                            refund: nil)
         }
     }
@@ -47,16 +46,13 @@ extension Checks {
             GROUP BY n.id, n.acknowledged_seq HAVING COALESCE(MAX(i.seq), 0) < n.acknowledged_seq
             ORDER BY 1, 2
             """)
-        let byNode = Dictionary(grouping: try gaps.map { row in
-            (node: try row.get("node_id", as: String.self), first: try row.get("first_missing", as: Int64.self),
-             last: try row.get("last_missing", as: Int64.self))
-        }, by: \.node)
+        let byNode = Dictionary(grouping: try gaps.map { try $0.decode(SequenceGap.self) }, by: \.nodeID)
         return byNode.keys.sorted().map { node in
             let ranges = byNode[node]!
-            let missing = ranges.reduce(Int64(0)) { $0 + $1.last - $1.first + 1 }
+            let missing = ranges.reduce(Int64(0)) { $0 + $1.lastMissing - $1.firstMissing + 1 }
             return Finding(key: "node_sequence_gap/\(node)", kind: .nodeSequenceGap, eventID: nil, nodeID: node, entityID: node, occurredAt: nil,
                            detail: "\(missing) record(s) of \(node) missing at central: "
-                               + ranges.prefix(5).map { $0.first == $0.last ? "\($0.first)" : "\($0.first)–\($0.last)" }.joined(separator: ", ")
+                               + ranges.prefix(5).map { $0.firstMissing == $0.lastMissing ? "\($0.firstMissing)" : "\($0.firstMissing)–\($0.lastMissing)" }.joined(separator: ", ")
                                + (ranges.count > 5 ? " …" : ""), refund: nil)
         }
     }
@@ -68,11 +64,12 @@ extension Checks {
             SELECT node_id, seq, record_type, entity_id, error, received_at FROM sync_inbox
             WHERE status = 'parked' AND received_at < ? ORDER BY node_id, seq
             """, [deadline.sqlText]).map { row in
-            let node: String = try row.get("node_id"), seq: Int64 = try row.get("seq")
+            let parked = try row.decode(StaleParked.self)
+            let (node, seq) = (parked.nodeID, parked.seq)
             return Finding(key: "parked_record_stale/\(node)/\(seq)", kind: .parkedRecordStale, eventID: nil, nodeID: node,
-                           entityID: try row.get("entity_id"), occurredAt: Timestamp(sqlText: try row.get("received_at")),
-                           detail: "\(try row.get("record_type", as: String.self)) \(seq) of \(node) parked since "
-                               + "\(try row.get("received_at", as: String.self)): \(SyncLimits.clip(try row.get("error") ?? "", to: 300))",
+                           entityID: parked.entityID, occurredAt: parked.receivedAt,
+                           detail: "\(parked.recordType) \(seq) of \(node) parked since \(parked.receivedAt.sqlText): "
+                               + SyncLimits.clip(parked.error ?? "", to: 300),
                            refund: nil)
         }
     }
@@ -80,13 +77,43 @@ extension Checks {
     /// A node whose clock was off central's by more than the threshold at its last push.
     func skewedClocks() throws -> [Finding] {
         try connection.rows("""
-            SELECT id, clock_offset_ms, last_seen_at FROM node WHERE ABS(clock_offset_ms) > ?
+            SELECT \(NodeState.columns) FROM node WHERE ABS(clock_offset_ms) > ?
             """, [scope.clockSkewSeconds * 1000]).map { row in
-            let node: String = try row.get("id"), offset: Int64 = try row.get("clock_offset_ms")
+            let state = try row.decode(NodeState.self)
+            let (node, offset) = (state.id, state.clockOffsetMs ?? 0)
             return Finding(key: "node_clock_skew/\(node)", kind: .nodeClockSkew, eventID: nil, nodeID: node, entityID: node,
-                           occurredAt: try row.get("last_seen_at", as: String?.self).flatMap(Timestamp.init(sqlText:)),
+                           occurredAt: state.lastSeenAt,
                            detail: "\(node)'s clock was \(abs(offset) / 1000)s \(offset > 0 ? "ahead of" : "behind") central's at its last push; "
                                + "nothing is decided by it, but its receipts and logs show the wrong time", refund: nil)
         }
     }
+}
+
+/// The `node` columns the checks read.
+private struct NodeState: Decodable {
+    let id: String
+    let lastSeenAt: Timestamp?
+    let outboxPending: Int64
+    let acknowledgedSeq: Int64
+    let recordsApplied: Int64
+    let recordsParked: Int64
+    let clockOffsetMs: Int64?
+
+    static let columns = "id, last_seen_at, outbox_pending, acknowledged_seq, records_applied, records_parked, clock_offset_ms"
+}
+
+/// Missing numbers of a node's sequence, first to last.
+private struct SequenceGap: Decodable {
+    let nodeID: String
+    let firstMissing: Int64
+    let lastMissing: Int64
+}
+
+private struct StaleParked: Decodable {
+    let nodeID: String
+    let seq: Int64
+    let recordType: String
+    let entityID: String
+    let error: String?
+    let receivedAt: Timestamp
 }

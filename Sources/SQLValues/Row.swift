@@ -25,7 +25,7 @@ public struct Row: Sendable {
 
     /// The value of the named column as `T`; throws when the column is missing or does not
     /// decode (a NULL into a non-optional, text into an integer).
-    public func get<T: SQLValueConvertible>(_ column: String, as type: T.Type = T.self) throws -> T {
+    public func get<T: SQLValueDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
         guard let index = columns.index(of: column) else {
             throw RowError(message: "no column named \(column) in the result")
         }
@@ -33,7 +33,7 @@ public struct Row: Sendable {
     }
 
     /// The value at a column position as `T`.
-    public func get<T: SQLValueConvertible>(_ index: Int, as type: T.Type = T.self) throws -> T {
+    public func get<T: SQLValueDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
         guard values.indices.contains(index) else {
             throw RowError(message: "no column at index \(index) in the result")
         }
@@ -49,17 +49,34 @@ public final class ColumnNames: Sendable {
     /// Names in column order.
     public let names: [String]
     private let positions: [String: Int]
+    /// Positions by name folded for property look-up (``folded(_:)``).
+    private let propertyPositions: [String: Int]
 
     /// Names in column order.
     public init(_ names: [String]) {
         self.names = names
-        var positions = [String: Int]()
-        for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
+        var positions = [String: Int](), propertyPositions = [String: Int]()
+        for (index, name) in names.enumerated() {
+            if positions[name] == nil { positions[name] = index }
+            let folded = Self.folded(name)
+            if propertyPositions[folded] == nil { propertyPositions[folded] = index }
+        }
         self.positions = positions
+        self.propertyPositions = propertyPositions
     }
 
     /// The position of the first column called `name`.
     public func index(of name: String) -> Int? { positions[name] }
+
+    /// The position of the column a Swift property reads: `eventID` and `event_id` fold alike.
+    func index(ofProperty name: String) -> Int? { propertyPositions[Self.folded(name)] }
+
+    /// `name` in ASCII lower case without underscores.
+    private static func folded(_ name: String) -> String {
+        String(decoding: name.utf8.compactMap { byte in
+            byte == 95 ? nil : (65...90).contains(byte) ? byte + 32 : byte
+        }, as: UTF8.self)
+    }
 }
 
 /// A row could not be read as asked: a missing column, or a value of another type.

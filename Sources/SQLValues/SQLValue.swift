@@ -13,9 +13,14 @@ public enum SQLValue: Equatable, Hashable, Sendable {
 /// try db.execute("UPDATE allocation SET sold = sold + ? WHERE event_id = ?", [2, "GALA"])
 /// let sold: Int = try row.get("sold")
 /// ```
-public protocol SQLValueConvertible {
+public protocol SQLValueConvertible: SQLValueDecodable {
     /// The value to bind.
     var sqlValue: SQLValue { get }
+}
+
+/// A Swift type a stored value decodes to, whether or not it binds back the same way (a
+/// ``SQLValueConvertible`` does both).
+public protocol SQLValueDecodable {
     /// The Swift value for a stored value, or nil when the storage class does not fit.
     static func decode(from value: SQLValue) -> Self?
 }
@@ -63,7 +68,7 @@ extension String: SQLValueConvertible {
     }
 }
 
-extension [UInt8]: SQLValueConvertible {
+extension [UInt8]: SQLValueDecodable, SQLValueConvertible {
     public var sqlValue: SQLValue { .blob(self) }
     public static func decode(from value: SQLValue) -> [UInt8]? {
         switch value {
@@ -79,13 +84,16 @@ extension SQLValue: SQLValueConvertible {
     public static func decode(from value: SQLValue) -> SQLValue? { value }
 }
 
-extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+extension Optional: SQLValueDecodable where Wrapped: SQLValueDecodable {
     /// `.null` decodes to `.some(nil)`; any other value decodes through `Wrapped`.
     public static func decode(from value: SQLValue) -> Wrapped?? {
         if case .null = value { return .some(nil) }
         return Wrapped.decode(from: value).map { .some($0) }
     }
+}
+
+extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
 
 /// An enumeration stored as its raw text (a status, a role, a kind). It binds as its raw value

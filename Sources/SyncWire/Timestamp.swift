@@ -1,4 +1,5 @@
 import Foundation
+import SQLValues
 
 /// A moment in UTC with millisecond precision, stored as milliseconds since the Unix epoch.
 ///
@@ -156,4 +157,27 @@ public final class ManualWallClock: WallClock, @unchecked Sendable {  // `curren
 
     /// Moves the clock forward.
     public func advance(seconds: Int64) { lock.withLock { current = current.adding(seconds: seconds) } }
+}
+
+extension Timestamp: SQLValueDecodable {
+    /// `2026-12-31 20:00:00.000`: how MySQL's DATETIME(3) columns (UTC sessions) take a time.
+    public var sqlText: String {
+        let iso = description
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(12))
+    }
+
+    /// Reads a DATETIME(3) value (`2026-12-31 20:00:00.000`, fraction optional) as UTC.
+    public init?(sqlText text: String) {
+        self.init(iso8601: text.replacingOccurrences(of: " ", with: "T") + "Z")
+    }
+
+    /// A stored time: milliseconds since the epoch (the node's INTEGER columns) or DATETIME(3)
+    /// text (central's).
+    public static func decode(from value: SQLValue) -> Timestamp? {
+        switch value {
+        case .integer(let milliseconds): Timestamp(milliseconds: milliseconds)
+        case .text(let text): Timestamp(sqlText: text)
+        default: nil
+        }
+    }
 }

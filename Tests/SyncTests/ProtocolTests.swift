@@ -186,12 +186,12 @@ import Testing
         _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 20), now: world.clock.now())
         #expect(try world.syncOnce(node).status == 0)
         var view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
-        #expect(view.proposalStatus == "rejected" && view.quota == 60 && view.proposalError?.contains("already sold") == true)
+        #expect(view.proposalStatus == .rejected && view.quota == 60 && view.proposalError?.contains("already sold") == true)
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 60)
         _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 45), now: world.clock.now())
         #expect(try world.syncOnce(node).status == 0)
         view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
-        #expect(view.proposalStatus == "accepted" && view.quota == 45 && view.version == 3)
+        #expect(view.proposalStatus == .accepted && view.quota == 45 && view.version == 3)
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 45)
         for _ in 0..<15 { try node.sell("SMALL", "GA") }
         #expect(throws: TicketingError.self) { try node.sell("SMALL", "GA") }

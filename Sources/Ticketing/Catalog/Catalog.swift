@@ -32,7 +32,7 @@ public struct Catalog {
     /// Every event, by start time.
     public func events() throws -> [EventSummary] {
         try db.rows("""
-            SELECT e.*, v.name AS venue_name, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
+            SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
             FROM event e JOIN venue v ON v.id = e.venue_id ORDER BY e.starts_at, e.id
             """).map(Self.summary(from:))
     }
@@ -40,7 +40,7 @@ public struct Catalog {
     /// One event.
     public func event(_ eventID: String) throws -> EventSummary {
         guard let row = try db.row("""
-            SELECT e.*, v.name AS venue_name, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
+            SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
             FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?
             """, [eventID]) else {
             throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
@@ -82,7 +82,7 @@ public struct Catalog {
         var holdsReleased = 0, refundsQueued = 0
         if status == .cancelled {
             for row in try db.rows("SELECT * FROM hold WHERE event_id = ? AND status = 'active'", [eventID]) {
-                try node.inventory.giveBack(try HoldState(row), as: .released, by: actor)
+                try node.inventory.giveBack(try row.decode(HoldState.self), as: .released, by: actor)
                 holdsReleased += 1
             }
             let orders = try db.rows("""
@@ -107,12 +107,7 @@ public struct Catalog {
                            holdsReleased: holdsReleased)
     }
 
-    static func summary(from row: Row) throws -> EventSummary {
-        EventSummary(id: try row.get("id"), name: try row.get("name"), venue: try row.get("venue_name"),
-                     startsAt: Timestamp(milliseconds: try row.get("starts_at")),
-                     status: try row.get("status"), capacity: try row.get("capacity"),
-                     sold: try row.get("sold"), held: try row.get("held"), quota: try row.get("quota"))
-    }
+    static func summary(from row: Row) throws -> EventSummary { try row.decode(EventSummary.self) }
 }
 
 extension VenueNode {

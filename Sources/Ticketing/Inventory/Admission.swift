@@ -20,26 +20,25 @@ extension Inventory {
         return try db.write {
             guard let ticket = try db.row("""
                 SELECT t.*, e.status AS event_status FROM ticket t JOIN event e ON e.id = t.event_id WHERE t.code = ?
-                """, [code]) else {
+                """, [code])?.decode(AdmittedTicket.self) else {
                 throw TicketingError.notFound("no ticket \(code)")
             }
-            let status: TicketStatus = try ticket.get("status")
-            guard try ticket.get("event_status", as: EventStatus.self) != .cancelled else {
+            guard ticket.eventStatus != .cancelled else {
                 throw TicketingError.rejected(code: "event_cancelled", message: "ticket \(code) is for a cancelled event")
             }
-            switch status {
+            switch ticket.status {
             case .valid: break
             case .checkedIn:
-                let at = Timestamp(milliseconds: try ticket.get("checked_in_at"))
-                throw TicketingError.rejected(code: "already_checked_in", message: "ticket \(code) was already checked in at \(at)")
+                throw TicketingError.rejected(code: "already_checked_in",
+                                              message: "ticket \(code) was already checked in at \(ticket.checkedInAt.map(String.init(describing:)) ?? "an unknown time")")
             case .refunded, .void:
-                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(status.rawValue), not valid for entry")
+                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(ticket.status), not valid for entry")
             }
             let now = node.clock.now()
             try db.execute("UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
                            [now.milliseconds, code])
-            let result = CheckInResult(ticketCode: code, orderID: try ticket.get("order_id"), eventID: try ticket.get("event_id"),
-                                       category: try ticket.get("category_code"), seat: try ticket.get("seat_label"), checkedInAt: now)
+            let result = CheckInResult(ticketCode: code, orderID: ticket.orderID, eventID: ticket.eventID, category: ticket.categoryCode,
+                                       seat: ticket.seatLabel, checkedInAt: now)
             try node.outbox.append(.ticketCheckedIn, id: code, payload: CheckInRecord(
                 ticketCode: code, orderID: result.orderID, eventID: result.eventID, nodeID: try node.settings().nodeID,
                 checkedInAt: now, actor: actor.name))
@@ -47,4 +46,15 @@ extension Inventory {
             return result
         }
     }
+}
+
+/// A ticket at the door, with its event's status.
+private struct AdmittedTicket: Decodable {
+    let orderID: String
+    let eventID: String
+    let categoryCode: String
+    let seatLabel: String?
+    let status: TicketStatus
+    let checkedInAt: Timestamp?
+    let eventStatus: EventStatus
 }

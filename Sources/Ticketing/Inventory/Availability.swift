@@ -52,7 +52,7 @@ extension Inventory {
                 WHERE c.event_id = ? ORDER BY c.price_minor DESC, c.code
                 """, [eventID])
             let categories = try rows.map { row -> Availability.Category in
-                let category = try CategoryState(row)
+                let category = try row.decode(CategoryState.self)
                 let quota = try row.get("quota", as: Int?.self) ?? 0
                 let sold = try row.get("sold", as: Int?.self) ?? 0
                 let held = try row.get("held", as: Int?.self) ?? 0

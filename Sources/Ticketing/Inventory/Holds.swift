@@ -31,7 +31,7 @@ public struct HoldReceipt: Sendable, Codable, Equatable {
 }
 
 /// A hold row.
-struct HoldState {
+struct HoldState: Decodable {
     let id: String
     let eventID: String
     let categoryCode: String
@@ -39,16 +39,6 @@ struct HoldState {
     let status: HoldStatus
     let expiresAt: Timestamp
     let orderID: String?
-
-    init(_ row: Row) throws {
-        id = try row.get("id")
-        eventID = try row.get("event_id")
-        categoryCode = try row.get("category_code")
-        quantity = try row.get("quantity")
-        status = try row.get("status")
-        expiresAt = Timestamp(milliseconds: try row.get("expires_at"))
-        orderID = try row.get("order_id")
-    }
 }
 
 extension Inventory {
@@ -125,7 +115,7 @@ extension Inventory {
         } else {
             try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
         }
-        for row in rows { try giveBack(try HoldState(row), as: .expired, by: "system") }
+        for row in rows { try giveBack(try row.decode(HoldState.self), as: .expired, by: "system") }
         return rows.count
     }
 
@@ -161,7 +151,7 @@ extension Inventory {
         guard let row = try db.row("SELECT * FROM hold WHERE id = ?", [holdID]) else {
             throw TicketingError.notFound("no hold '\(holdID.prefix(40))'")
         }
-        return try HoldState(row)
+        return try row.decode(HoldState.self)
     }
 
     func holdReceipt(_ holdID: String) throws -> HoldReceipt {

@@ -31,7 +31,7 @@ public struct Inventory {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
         let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-                                    [eventID, categoryCode]).map(AllocationState.init)
+                                    [eventID, categoryCode])?.decode(AllocationState.self)
         let seats = category.kind == .seated ? try seatStates(eventID: eventID, categoryCode: categoryCode) : []
         return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
     }
@@ -40,7 +40,7 @@ public struct Inventory {
         guard let row = try db.row("SELECT * FROM event WHERE id = ?", [eventID]) else {
             throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
         }
-        return try EventState(row)
+        return try row.decode(EventState.self)
     }
 
     /// A category of an event; not found names the event's categories.
@@ -51,7 +51,7 @@ public struct Inventory {
             throw TicketingError.notFound("event \(eventID) has no category '\(code.prefix(40))' "
                                           + "(categories: \(known.joined(separator: ", ")))")
         }
-        return try CategoryState(row)
+        return try row.decode(CategoryState.self)
     }
 
     func seatStates(eventID: String, categoryCode: String) throws -> [SeatState] {
@@ -60,7 +60,7 @@ public struct Inventory {
             FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
             WHERE es.event_id = ? AND es.category_code = ?
             ORDER BY s.section_rank, s.row_rank, s.number
-            """, [eventID, categoryCode]).map(SeatState.init)
+            """, [eventID, categoryCode]).map { try $0.decode(SeatState.self) }
     }
 
     // MARK: Reserving
@@ -180,7 +180,7 @@ public struct Inventory {
     /// constraints reject anything that would go negative.
     func adjust(eventID: String, categoryCode: String, soldDelta: Int, heldDelta: Int) throws {
         guard let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-                                          [eventID, categoryCode]).map(AllocationState.init) else {
+                                          [eventID, categoryCode])?.decode(AllocationState.self) else {
             throw TicketingError.notFound("no allocation for \(eventID) \(categoryCode)")
         }
         let event = try eventState(eventID)

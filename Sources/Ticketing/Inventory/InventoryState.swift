@@ -17,7 +17,7 @@ public enum SeatSelection: Sendable, Equatable {
 }
 
 /// An event row with its node-level counters.
-struct EventState {
+struct EventState: Decodable {
     let id: String
     let name: String
     let venueID: String
@@ -28,60 +28,32 @@ struct EventState {
     let held: Int
     let version: Int64
 
-    init(_ row: Row) throws {
-        id = try row.get("id")
-        name = try row.get("name")
-        venueID = try row.get("venue_id")
-        startsAt = Timestamp(milliseconds: try row.get("starts_at"))
-        status = try row.get("status")
-        capacity = try row.get("capacity")
-        sold = try row.get("sold")
-        held = try row.get("held")
-        version = try row.get("version")
-    }
-
     /// Tickets the event can still take, or nil when only the categories limit it.
     var remaining: Int? { capacity.map { $0 - sold - held } }
 }
 
 /// A price category.
-struct CategoryState {
+struct CategoryState: Decodable {
     let code: String
     let name: String
     let kind: CategoryKind
     let priceMinor: Int64
     let currency: String
     let capacity: Int
-
-    init(_ row: Row) throws {
-        code = try row.get("code")
-        name = try row.get("name")
-        kind = try row.get("kind")
-        priceMinor = try row.get("price_minor")
-        currency = try row.get("currency")
-        capacity = try row.get("capacity")
-    }
 }
 
 /// This node's allocation of a category.
-struct AllocationState {
+struct AllocationState: Decodable {
     let quota: Int
     let sold: Int
     let held: Int
     let version: Int64
 
-    init(_ row: Row) throws {
-        quota = try row.get("quota")
-        sold = try row.get("sold")
-        held = try row.get("held")
-        version = try row.get("version")
-    }
-
     var remaining: Int { quota - sold - held }
 }
 
 /// One seat of an event with its position and inventory state.
-struct SeatState {
+struct SeatState: Decodable {
     let label: String
     let section: String
     let row: String
@@ -91,15 +63,8 @@ struct SeatState {
     let status: SeatStatus
     let version: Int64
 
-    init(_ row: Row) throws {
-        label = try row.get("seat_label")
-        section = try row.get("section")
-        self.row = try row.get("row_label")
-        number = try row.get("number")
-        sectionRank = try row.get("section_rank")
-        rowRank = try row.get("row_rank")
-        status = try row.get("status")
-        version = try row.get("version")
+    enum CodingKeys: String, CodingKey {
+        case label = "seat_label", section, row = "row_label", number, sectionRank, rowRank, status, version
     }
 }
 

@@ -39,12 +39,12 @@ public struct NotificationSpool {
         let settings = try node.settings()
         let due = try db.rows("""
             SELECT * FROM notification WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-            """, [node.clock.now().milliseconds, limit])
+            """, [node.clock.now().milliseconds, limit]).map { try $0.decode(DueNotification.self) }
         var delivered = 0, retrying = 0, failed = 0
         var folderError: String?
         do { try AtomicFile.makeDirectory(folder) } catch { folderError = "\(error)" }
         for row in due {
-            let id: String = try row.get("id")
+            let id = row.id
             do {
                 if let folderError { throw TicketingError.rejected(code: "io_error", message: folderError) }
                 let message = try Self.message(for: row, from: settings.mailFrom, nodeID: settings.nodeID)
@@ -55,7 +55,7 @@ public struct NotificationSpool {
                 }
                 delivered += 1
             } catch {
-                let attempts: Int = try row.get("attempts") + 1
+                let attempts = row.attempts + 1
                 let giveUp = attempts >= Self.maxAttempts
                 let backoff = min(3600, 30 << min(attempts - 1, 7))
                 try db.write {
@@ -80,24 +80,26 @@ public struct NotificationSpool {
         } else {
             try node.database.rows("SELECT * FROM notification ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
         }
-        return try rows.map { row in
-            NotificationView(id: try row.get("id"), kind: try row.get("kind"),
-                             recipient: try row.get("recipient"), orderID: try row.get("order_id"), status: try row.get("status"),
-                             attempts: try row.get("attempts"), lastError: try row.get("last_error"),
-                             createdAt: Timestamp(milliseconds: try row.get("created_at")))
-        }
+        return try rows.map { try $0.decode(NotificationView.self) }
     }
 
     /// The email for one notification row.
-    static func message(for row: Row, from sender: String, nodeID: String) throws -> EmailMessage {
-        let kind: NotificationKind = try row.get("kind")
-        let payload = try JSONText.decode(NotificationPayload.self, from: try row.get("payload"))
-        let (subject, body) = NotificationTemplates.render(kind, payload)
-        let id: String = try row.get("id")
-        return EmailMessage(from: sender, to: try row.get("recipient"), subject: subject, body: body,
-                            date: Timestamp(milliseconds: try row.get("created_at")),
-                            messageID: "\(id)@\(nodeID.lowercased()).boxoffice.invalid")
+    static func message(for row: DueNotification, from sender: String, nodeID: String) throws -> EmailMessage {
+        let payload = try JSONText.decode(NotificationPayload.self, from: row.payload)
+        let (subject, body) = NotificationTemplates.render(row.kind, payload)
+        return EmailMessage(from: sender, to: row.recipient, subject: subject, body: body, date: row.createdAt,
+                            messageID: "\(row.id)@\(nodeID.lowercased()).boxoffice.invalid")
     }
+}
+
+/// A notification due for delivery.
+struct DueNotification: Decodable {
+    let id: String
+    let kind: NotificationKind
+    let recipient: String
+    let payload: String
+    let attempts: Int
+    let createdAt: Timestamp
 }
 
 /// The words of each message.

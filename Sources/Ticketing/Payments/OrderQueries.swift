@@ -64,10 +64,9 @@ public struct Orders {
                OR c.phone LIKE '%' || ? || '%' ESCAPE '\\'
             ORDER BY o.created_at DESC, o.id DESC LIMIT 50
             """, [escaped, normalizedCode, codePrefix, escaped, escaped, escaped]).map { row in
-            LookupHit(orderID: try row.get("id"), eventID: try row.get("event_id"), status: try row.get("status"),
-                      total: Money(minor: try row.get("total_minor"), currency: try row.get("currency")),
-                      tickets: try row.get("tickets"), customerEmail: try row.get("email"), customerName: try row.get("name"),
-                      createdAt: Timestamp(milliseconds: try row.get("created_at")))
+            let hit = try row.decode(LookupRow.self)
+            return LookupHit(orderID: hit.id, eventID: hit.eventID, status: hit.status, total: Money(minor: hit.totalMinor, currency: hit.currency),
+                             tickets: hit.tickets, customerEmail: hit.email, customerName: hit.name, createdAt: hit.createdAt)
         }
     }
 
@@ -85,4 +84,17 @@ public struct Orders {
 extension VenueNode {
     /// Order details and search.
     public var orders: Orders { Orders(node: self) }
+}
+
+/// An order a search found.
+private struct LookupRow: Decodable {
+    let id: String
+    let eventID: String
+    let status: OrderStatus
+    let totalMinor: Int64
+    let currency: String
+    let tickets: Int
+    let email: String?
+    let name: String?
+    let createdAt: Timestamp
 }

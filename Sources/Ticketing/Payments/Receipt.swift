@@ -43,27 +43,53 @@ extension Receipt {
             """, [orderID]) else {
             throw TicketingError.notFound("no order '\(orderID.prefix(40))'")
         }
-        let currency: String = try order.get("currency")
-        let money = { (minor: Int64) in Money(minor: minor, currency: currency) }
+        let row = try order.decode(OrderRow.self)
+        let money = { (minor: Int64) in Money(minor: minor, currency: row.currency) }
         let tickets = try db.rows("SELECT code, seat_label, price_minor, status FROM ticket WHERE order_id = ? ORDER BY seat_label, code",
-                                  [orderID]).map { row in
-            Ticket(code: try row.get("code"), seat: try row.get("seat_label"), price: money(try row.get("price_minor")),
-                   status: try row.get("status"))
-        }
-        guard let payment = try db.row("SELECT * FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1", [orderID]) else {
+                                  [orderID]).map { try $0.decode(TicketRow.self) }
+        guard let payment = try db.row("SELECT * FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1", [orderID])?
+            .decode(PaymentRow.self) else {
             throw TicketingError.notFound("order \(orderID) has no payment")
         }
         return Receipt(
-            orderID: orderID, status: try order.get("status"), eventID: try order.get("event_id"),
-            eventName: try order.get("event_name"), category: try order.get("category_code"),
-            customerEmail: try order.get("email"), tickets: tickets, total: money(try order.get("total_minor")),
-            payment: Payment(id: try payment.get("id"), method: try payment.get("method"),
-                             amount: money(try payment.get("amount_minor")),
-                             tendered: try payment.get("tendered_minor", as: Int64?.self).map(money),
-                             change: try payment.get("change_minor", as: Int64?.self).map(money),
-                             reference: try payment.get("reference"), refunded: money(try payment.get("refunded_minor")),
-                             status: try payment.get("status")),
-            idempotencyKey: try order.get("idempotency_key"),
-            createdAt: Timestamp(milliseconds: try order.get("created_at")), replayed: replayed)
+            orderID: orderID, status: row.status, eventID: row.eventID, eventName: row.eventName, category: row.categoryCode,
+            customerEmail: row.email,
+            tickets: tickets.map { Ticket(code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status) },
+            total: money(row.totalMinor),
+            payment: Payment(id: payment.id, method: payment.method, amount: money(payment.amountMinor), tendered: payment.tenderedMinor.map(money),
+                             change: payment.changeMinor.map(money), reference: payment.reference, refunded: money(payment.refundedMinor),
+                             status: payment.status),
+            idempotencyKey: row.idempotencyKey, createdAt: row.createdAt, replayed: replayed)
     }
+}
+
+/// The columns a receipt reads.
+private struct OrderRow: Decodable {
+    let status: OrderStatus
+    let eventID: String
+    let eventName: String
+    let categoryCode: String
+    let email: String?
+    let currency: String
+    let totalMinor: Int64
+    let idempotencyKey: String
+    let createdAt: Timestamp
+}
+
+private struct TicketRow: Decodable {
+    let code: String
+    let seatLabel: String?
+    let priceMinor: Int64
+    let status: TicketStatus
+}
+
+private struct PaymentRow: Decodable {
+    let id: String
+    let method: PaymentMethod
+    let amountMinor: Int64
+    let tenderedMinor: Int64?
+    let changeMinor: Int64?
+    let reference: String?
+    let refundedMinor: Int64
+    let status: PaymentStatus
 }

@@ -61,12 +61,13 @@ public struct Refunds {
     func queue(orderID: String, ticketCodes: [String]?, reason: String, origin: RefundOrigin, actor: String,
                centralReference: String? = nil) throws -> String? {
         let refundable = origin == .counter ? "('valid')" : "('valid', 'checked_in')"
-        let tickets = try db.rows("SELECT * FROM ticket WHERE order_id = ? AND status IN \(refundable) ORDER BY code", [orderID])
-        let chosen: [Row]
+        let tickets = try db.rows("SELECT code, seat_label, price_minor FROM ticket WHERE order_id = ? AND status IN \(refundable) ORDER BY code",
+                                  [orderID]).map { try $0.decode(RefundableTicket.self) }
+        let chosen: [RefundableTicket]
         if let ticketCodes {
             chosen = try ticketCodes.map { code in
-                if let ticket = try tickets.first(where: { try $0.get("code", as: String.self) == code }) { return ticket }
-                guard let status: String = try db.scalar("SELECT status FROM ticket WHERE code = ? AND order_id = ?", [code, orderID]) else {
+                if let ticket = tickets.first(where: { $0.code == code }) { return ticket }
+                guard let status: TicketStatus = try db.scalar("SELECT status FROM ticket WHERE code = ? AND order_id = ?", [code, orderID]) else {
                     throw TicketingError.notFound("ticket \(code) is not part of order \(orderID)")
                 }
                 throw TicketingError.rejected(code: "ticket_not_refundable", message: "ticket \(code) cannot be refunded: it is \(status)")
@@ -79,9 +80,9 @@ public struct Refunds {
             throw TicketingError.notFound("order \(orderID) has no payment")
         }
         let eventID: String = try order.get("event_id"), category: String = try order.get("category_code")
-        let codes = try chosen.map { try $0.get("code", as: String.self) }
-        let seats = try chosen.compactMap { try $0.get("seat_label", as: String?.self) }
-        let amount = try chosen.reduce(Int64(0)) { $0 + (try $1.get("price_minor", as: Int64.self)) }
+        let codes = chosen.map(\.code)
+        let seats = chosen.compactMap(\.seatLabel)
+        let amount = chosen.reduce(Int64(0)) { $0 + $1.priceMinor }
         for code in codes { try db.execute("UPDATE ticket SET status = 'void' WHERE code = ?", [code]) }
         try node.inventory.setSeats(seats, eventID: eventID, to: .available, from: .sold)
         try node.inventory.adjust(eventID: eventID, categoryCode: category, soldDelta: -codes.count, heldDelta: 0)
@@ -102,11 +103,10 @@ public struct Refunds {
 
     /// Pays out a pending refund, inside the caller's transaction.
     func complete(refundID: String, actor: String) throws {
-        guard let refund = try db.row("SELECT * FROM refund WHERE id = ? AND status = 'pending'", [refundID]) else {
+        guard let refund = try db.row("SELECT * FROM refund WHERE id = ? AND status = 'pending'", [refundID])?.decode(RefundRow.self) else {
             throw TicketingError.notFound("no pending refund \(refundID)")
         }
-        let orderID: String = try refund.get("order_id"), amount: Int64 = try refund.get("amount_minor")
-        let paymentID: String = try refund.get("payment_id")
+        let orderID = refund.orderID, amount = refund.amountMinor, paymentID = refund.paymentID
         try db.execute("UPDATE refund SET status = 'completed', completed_at = ?, completed_by = ? WHERE id = ?",
                        [node.clock.now().milliseconds, actor, refundID])
         try db.execute("""
@@ -120,8 +120,7 @@ public struct Refunds {
             """, [amount, amount, paymentID])
         try updateOrderStatus(orderID)
         try NotificationQueue(node: node).enqueue(.orderRefunded, orderID: orderID,
-                                                  refund: Money(minor: amount, currency: try refund.get("currency")),
-                                                  reason: try refund.get("reason"))
+                                                  refund: Money(minor: amount, currency: refund.currency), reason: refund.reason)
         try node.outbox.append(.refundCompleted, id: refundID, payload: try record(refundID))
         try node.audit.record("refund.completed", by: actor, entity: "refund", id: refundID,
                               detail: ["order": orderID, "amount_minor": String(amount)])
@@ -132,20 +131,16 @@ public struct Refunds {
     }
 
     private func record(_ refundID: String) throws -> RefundRecord {
-        guard let row = try db.row("SELECT * FROM refund WHERE id = ?", [refundID]) else {
+        guard let row = try db.row("SELECT * FROM refund WHERE id = ?", [refundID])?.decode(RefundRow.self) else {
             throw TicketingError.notFound("no refund \(refundID)")
         }
         return RefundRecord(
-            refundID: refundID, orderID: try row.get("order_id"), paymentID: try row.get("payment_id"),
-            nodeID: try node.settings().nodeID,
+            refundID: refundID, orderID: row.orderID, paymentID: row.paymentID, nodeID: try node.settings().nodeID,
             ticketCodes: try db.rows("SELECT ticket_code FROM refund_ticket WHERE refund_id = ? ORDER BY ticket_code", [refundID])
                 .map { try $0.get(0) },
-            amountMinor: try row.get("amount_minor"), currency: try row.get("currency"), reason: try row.get("reason"),
-            origin: try row.get("origin"), status: try row.get("status"),
-            createdAt: Timestamp(milliseconds: try row.get("created_at")),
-            completedAt: try row.get("completed_at", as: Int64?.self).map(Timestamp.init(milliseconds:)),
-            actor: try row.get("completed_by", as: String?.self) ?? (try row.get("created_by")),
-            centralReference: try row.get("central_reference"))
+            amountMinor: row.amountMinor, currency: row.currency, reason: row.reason, origin: row.origin, status: row.status,
+            createdAt: row.createdAt, completedAt: row.completedAt, actor: row.completedBy ?? row.createdBy,
+            centralReference: row.centralReference)
     }
 
     func receipt(_ refundID: String) throws -> RefundReceipt {
@@ -195,4 +190,27 @@ extension Refunds {
 extension VenueNode {
     /// Refunds at the counter and queued ones.
     public var refunds: Refunds { Refunds(node: self) }
+}
+
+/// A ticket a refund can take back.
+private struct RefundableTicket: Decodable {
+    let code: String
+    let seatLabel: String?
+    let priceMinor: Int64
+}
+
+/// A row of the `refund` table.
+private struct RefundRow: Decodable {
+    let orderID: String
+    let paymentID: String
+    let amountMinor: Int64
+    let currency: String
+    let reason: String
+    let origin: RefundOrigin
+    let status: RefundStatus
+    let createdAt: Timestamp
+    let createdBy: String
+    let completedAt: Timestamp?
+    let completedBy: String?
+    let centralReference: String?
 }

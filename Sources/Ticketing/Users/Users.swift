@@ -171,17 +171,17 @@ public struct Users {
             SELECT st.id, st.name, st.role, st.disabled, s.expires_at, s.ended_at
             FROM session s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?
             """
-        guard let row = try node.database.row(sql, [Self.tokenHash(token)]), try row.get("ended_at", as: Int64?.self) == nil else {
+        guard let session = try node.database.row(sql, [Self.tokenHash(token)])?.decode(SessionRow.self), session.endedAt == nil else {
             throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
         }
-        guard try row.get("expires_at", as: Int64.self) > node.clock.now().milliseconds else {
+        guard session.expiresAt > node.clock.now() else {
             throw TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")
         }
-        guard try !row.get("disabled", as: Bool.self) else { throw TicketingError.notPermitted("your account is disabled") }
-        guard let role = Role(rawValue: try row.get("role")) else {
+        guard !session.disabled else { throw TicketingError.notPermitted("your account is disabled") }
+        guard let role = Role(rawValue: session.role) else {
             throw TicketingError.notPermitted("your account has an unknown role")
         }
-        return Operator(id: try row.get("id"), name: try row.get("name"), role: role, sessionHash: Self.tokenHash(token))
+        return Operator(id: session.id, name: session.name, role: role, sessionHash: Self.tokenHash(token))
     }
 
     // MARK: Shared with setup and import
@@ -204,9 +204,9 @@ public struct Users {
     }
 
     static func member(from row: Row) throws -> StaffMember {
-        StaffMember(id: try row.get("id"), name: try row.get("name"), role: try row.get("role"),
-                    disabled: try row.get("disabled"), hasPassword: try row.get("password_hash", as: String?.self) != nil,
-                    createdAt: Timestamp(milliseconds: try row.get("created_at")))
+        let staff = try row.decode(StaffRow.self)
+        return StaffMember(id: staff.id, name: staff.name, role: staff.role, disabled: staff.disabled, hasPassword: staff.passwordHash != nil,
+                           createdAt: staff.createdAt)
     }
 
     static func tokenHash(_ token: String) -> String { Hex.encode(SHA256.hash(Array(token.utf8))) }
@@ -218,4 +218,25 @@ public struct Users {
 extension VenueNode {
     /// Staff accounts and sessions.
     public var users: Users { Users(node: self) }
+}
+
+/// A row of the `staff` table.
+private struct StaffRow: Decodable {
+    let id: String
+    let name: String
+    let role: Role
+    let disabled: Bool
+    let passwordHash: String?
+    let createdAt: Timestamp
+}
+
+/// A session with its staff member, as `authenticate` reads it. The role stays text here: an
+/// unknown one is refused with its own message.
+private struct SessionRow: Decodable {
+    let id: String
+    let name: String
+    let role: String
+    let disabled: Bool
+    let expiresAt: Timestamp
+    let endedAt: Timestamp?
 }

@@ -30,7 +30,7 @@ struct Allocate: ParsableCommand {
     func run() throws {
         let view = try CentralAllocations(connection: try context.connect()).propose(request, now: context.now)
         context.output.emit(view) { v in
-            v.proposalStatus == "pending"
+            v.proposalStatus == .pending
                 ? "Proposed v\(v.proposedVersion ?? 0) of \(v.eventID) \(v.categoryCode) to \(v.nodeID): \(v.proposedQuota ?? 0) (in force: \(v.quota) v\(v.version)); the node answers when it next syncs."
                 : "Unchanged: \(v.eventID) \(v.categoryCode) for \(v.nodeID) is \(v.quota) v\(v.version)."
         }
