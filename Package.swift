@@ -39,14 +39,18 @@ let package = Package(
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
         .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit"]),
-        .executableTarget(name: "venue-syncd", dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog"]),
+        .executableTarget(
+            name: "venue-syncd",
+            dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog"]),
         // The `central` tool lives in `central-tool/`: a folder `central/` would be the same folder as the
         // `Central` library's on a case-insensitive file system (macOS's default).
-        .executableTarget(name: "central", dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit"],
-                          path: "Sources/central-tool"),
+        .executableTarget(
+            name: "central", dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit"],
+            path: "Sources/central-tool"),
         .executableTarget(name: "EmbedSQL"),
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),
-        .target(name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
+        .target(
+            name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer"),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
         .target(name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog"]),
@@ -59,8 +63,12 @@ let package = Package(
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),
-        .testTarget(name: "SyncTests", dependencies: ["Ticketing", "Central", "Reconciliation", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
-                                                      "TestSupport", "venue-syncd", "central", "boxoffice"]),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Ticketing", "Central", "Reconciliation", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
+                "TestSupport", "venue-syncd", "central", "boxoffice",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,7 +42,8 @@ struct ArgumentParser {
                     }
                     if current.arguments.isEmpty {
                         let names = current.subcommands.map { $0.configuration.name }
-                        throw fail("unknown command '\(token.prefix(60))'." + Suggestion.sentence(for: token, among: names))
+                        throw fail(
+                            "unknown command '\(token.prefix(60))'." + Suggestion.sentence(for: token, among: names))
                     }
                 }
                 positionals.append(token)
@@ -64,7 +65,8 @@ struct ArgumentParser {
             }
             let known = path.last!.configuration.options + globalOptions
             guard let option = known.first(where: { $0.name == name || $0.shortName == name }) else {
-                throw fail("unknown option '\(name.prefix(60))'." + Suggestion.sentence(for: name, among: known.map(\.name)))
+                throw fail(
+                    "unknown option '\(name.prefix(60))'." + Suggestion.sentence(for: name, among: known.map(\.name)))
             }
             switch option.arity {
             case .flag:
@@ -85,7 +87,9 @@ struct ArgumentParser {
                     values.append(tokens[index])
                     index += 1
                 }
-                guard !values.isEmpty else { throw fail("\(option.name) needs at least one value (\(option.synopsis))") }
+                guard !values.isEmpty else {
+                    throw fail("\(option.name) needs at least one value (\(option.synopsis))")
+                }
                 optionValues[option.name, default: []] += values
             }
         }

@@ -17,8 +17,11 @@ public struct CommandConfiguration: Sendable {
     public var subcommands: [any ParsableCommand.Type]
 
     /// Declares a command from its typed declarations.
-    public init(name: String, abstract: String, discussion: String? = nil, usage: String? = nil,
-                arguments: [TypedArgument] = [], options: [any OptionDeclaration] = [], subcommands: [any ParsableCommand.Type] = []) {
+    public init(
+        name: String, abstract: String, discussion: String? = nil, usage: String? = nil,
+        arguments: [TypedArgument] = [], options: [any OptionDeclaration] = [],
+        subcommands: [any ParsableCommand.Type] = []
+    ) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
@@ -56,7 +59,8 @@ public protocol ParsableCommand: Sendable {
 extension ParsableCommand {
     /// A group without its own behaviour asks for a subcommand.
     public func run() throws {
-        throw UsageError("missing subcommand; choose one of: "
-                         + Self.configuration.subcommands.map { $0.configuration.name }.joined(separator: ", "))
+        throw UsageError(
+            "missing subcommand; choose one of: "
+                + Self.configuration.subcommands.map { $0.configuration.name }.joined(separator: ", "))
     }
 }

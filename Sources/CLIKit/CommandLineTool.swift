@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 /// How a failed command is reported: its exit code, a stable machine code and one line for people.
 public struct Failure: Error, Sendable, Equatable, Encodable {
@@ -42,15 +42,18 @@ public struct CommandLineTool {
     public let describe: (Error) -> Failure
 
     /// A tool.
-    public init(name: String, version: String, root: any ParsableCommand.Type, globalOptions: [any OptionDeclaration],
-                describe: @escaping (Error) -> Failure) {
+    public init(
+        name: String, version: String, root: any ParsableCommand.Type, globalOptions: [any OptionDeclaration],
+        describe: @escaping (Error) -> Failure
+    ) {
         self.name = name
         self.version = version
         self.root = root
-        self.globalOptions = globalOptions.map(\.option) + [
-            .flag("--help", short: "-h", help: "Show help for the command."),
-            .flag("--version", help: "Show the version."),
-        ]
+        self.globalOptions =
+            globalOptions.map(\.option) + [
+                .flag("--help", short: "-h", help: "Show help for the command."),
+                .flag("--version", help: "Show the version."),
+            ]
         self.describe = describe
     }
 
@@ -62,8 +65,9 @@ public struct CommandLineTool {
         signal(SIGPIPE, SIG_IGN)
         let status = execute(tokens)
         if let failure = Output.failedWrite {
-            Output.writeStandardError("Error: the result could not be written to standard output (\(failure)); "
-                                      + (status == 0 ? "the command itself succeeded" : "the command's exit code is \(status)") + "\n")
+            Output.writeStandardError(
+                "Error: the result could not be written to standard output (\(failure)); "
+                    + (status == 0 ? "the command itself succeeded" : "the command's exit code is \(status)") + "\n")
         }
         return status
     }
@@ -102,15 +106,20 @@ public struct CommandLineTool {
     private func commandPath(_ parsed: ArgumentParser.Parsed) -> [any ParsableCommand.Type] {
         var path: [any ParsableCommand.Type] = [root]
         for name in parsed.arguments.commandPath {
-            guard let next = path.last!.configuration.subcommands.first(where: { $0.configuration.name == name }) else { break }
+            guard let next = path.last!.configuration.subcommands.first(where: { $0.configuration.name == name }) else {
+                break
+            }
             path.append(next)
         }
         return path
     }
 
-    private func reportUsage(_ error: UsageError, path: [any ParsableCommand.Type], formatter: HelpFormatter,
-                             json: Bool) -> Int32 {
-        Output.writeStandardError("""
+    private func reportUsage(
+        _ error: UsageError, path: [any ParsableCommand.Type], formatter: HelpFormatter,
+        json: Bool
+    ) -> Int32 {
+        Output.writeStandardError(
+            """
             Error: \(error.message)
             Usage: \(formatter.usageLine(path))
             See '\(formatter.commandName(path)) --help'.

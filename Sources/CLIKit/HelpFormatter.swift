@@ -34,15 +34,19 @@ struct HelpFormatter {
             lines += ["", "ARGUMENTS:"] + configuration.arguments.map { row($0.name, $0.help) }
         }
         if !configuration.options.isEmpty {
-            lines += ["", "OPTIONS:"] + configuration.options.map {
-                row($0.synopsis, $0.help + ($0.isRequired ? " (required)" : ""))
-            }
+            lines +=
+                ["", "OPTIONS:"]
+                + configuration.options.map {
+                    row($0.synopsis, $0.help + ($0.isRequired ? " (required)" : ""))
+                }
         }
         lines += ["", "GLOBAL OPTIONS:"] + globalOptions.map { row(optionLabel($0), $0.help) }
         if !configuration.subcommands.isEmpty {
-            lines += ["", "SUBCOMMANDS:"] + configuration.subcommands.map {
-                row($0.configuration.name, $0.configuration.abstract)
-            }
+            lines +=
+                ["", "SUBCOMMANDS:"]
+                + configuration.subcommands.map {
+                    row($0.configuration.name, $0.configuration.abstract)
+                }
             lines += ["", "  See '\(commandName(path)) <subcommand> --help' for details of each."]
         }
         return lines.joined(separator: "\n")

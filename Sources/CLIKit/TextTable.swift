@@ -8,7 +8,9 @@ public enum TextTable {
     /// Rows only, no header line.
     public static func render(rows all: [[String]]) -> String {
         let columns = all.map(\.count).max() ?? 0
-        let widths = (0..<columns).map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        let widths = (0..<columns).map { column in
+            all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+        }
         return all.map { row in
             row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)

@@ -27,8 +27,10 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
     /// An option whose text `convert` turns into a value, or nil when it is not `expected`
     /// ("a whole number from 1 to 1000"); `convert` may also throw a ``UsageError`` of its own.
     /// A near miss of one of `suggestions` gets a "did you mean".
-    public init(_ name: String, _ valueName: String, required: Bool = false, help: String, expected: String,
-                suggestions: [String] = [], convert: @escaping @Sendable (String) throws -> Value?) {
+    public init(
+        _ name: String, _ valueName: String, required: Bool = false, help: String, expected: String,
+        suggestions: [String] = [], convert: @escaping @Sendable (String) throws -> Value?
+    ) {
         option = .value(name, valueName, required: required, help: help)
         self.expected = expected
         self.suggestions = suggestions
@@ -38,7 +40,9 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
     func read(_ text: String) throws -> Value {
         guard let value = try convert(text) else {
             let suggestion = Suggestion.sentence(for: text, among: suggestions)
-            throw UsageError("\(option.name) must be \(expected), not '\(text.prefix(40))'" + (suggestion.isEmpty ? "" : "." + suggestion))
+            throw UsageError(
+                "\(option.name) must be \(expected), not '\(text.prefix(40))'"
+                    + (suggestion.isEmpty ? "" : "." + suggestion))
         }
         return value
     }
@@ -46,19 +50,27 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
 
 extension TypedOption where Value == String {
     /// Free text (bounded and checked by the library that receives it).
-    public static func text(_ name: String, _ valueName: String, required: Bool = false, help: String) -> TypedOption<String> {
+    public static func text(_ name: String, _ valueName: String, required: Bool = false, help: String) -> TypedOption<
+        String
+    > {
         TypedOption(name, valueName, required: required, help: help, expected: "text") { $0 }
     }
 }
 
 extension TypedOption where Value == Int64 {
     /// A whole number within `range`.
-    public static func integer(_ name: String, _ valueName: String, in range: ClosedRange<Int64>, required: Bool = false,
-                               help: String) -> TypedOption<Int64> {
-        TypedOption(name, valueName, required: required, help: help,
-                    expected: "a whole number from \(range.lowerBound) to \(range.upperBound)") { text in
+    public static func integer(
+        _ name: String, _ valueName: String, in range: ClosedRange<Int64>, required: Bool = false,
+        help: String
+    ) -> TypedOption<Int64> {
+        TypedOption(
+            name, valueName, required: required, help: help,
+            expected: "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        ) { text in
             let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int64(text) else { return nil }
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int64(text) else {
+                return nil
+            }
             guard range.contains(number) else {
                 throw UsageError("\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(number)")
             }
@@ -70,8 +82,11 @@ extension TypedOption where Value == Int64 {
 extension TypedOption where Value == Double {
     /// A duration (`500ms`, `90s`, `10m`, `2h`, `1d`), read as seconds, within `range` seconds.
     public static func duration(_ name: String, in range: ClosedRange<Double>, help: String) -> TypedOption<Double> {
-        TypedOption(name, "DURATION", help: help, expected: "a duration like 500ms, 90s, 10m, 2h or 1d, "
-                    + "from \(Self.describe(range.lowerBound)) to \(Self.describe(range.upperBound))") { text in
+        TypedOption(
+            name, "DURATION", help: help,
+            expected: "a duration like 500ms, 90s, 10m, 2h or 1d, "
+                + "from \(Self.describe(range.lowerBound)) to \(Self.describe(range.upperBound))"
+        ) { text in
             DurationText.milliseconds(text).map { Double($0) / 1000 }.flatMap { range.contains($0) ? $0 : nil }
         }
     }
@@ -91,8 +106,11 @@ extension TypedOption where Value == Double {
 extension TypedOption where Value == Int64 {
     /// A duration in whole seconds (`90s`, `10m`, `2h`, `1d`), within `range` seconds.
     public static func seconds(_ name: String, in range: ClosedRange<Int64>, help: String) -> TypedOption<Int64> {
-        TypedOption(name, "DURATION", help: help, expected: "a duration in whole seconds like 90s, 10m, 2h or 1d, from "
-                    + "\(TypedOption<Double>.describe(Double(range.lowerBound))) to \(TypedOption<Double>.describe(Double(range.upperBound)))") {
+        TypedOption(
+            name, "DURATION", help: help,
+            expected: "a duration in whole seconds like 90s, 10m, 2h or 1d, from "
+                + "\(TypedOption<Double>.describe(Double(range.lowerBound))) to \(TypedOption<Double>.describe(Double(range.upperBound)))"
+        ) {
             DurationText.seconds($0).flatMap { range.contains($0) ? $0 : nil }
         }
     }
@@ -100,10 +118,14 @@ extension TypedOption where Value == Int64 {
 
 extension TypedOption where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
     /// One of an enumeration's cases, by its raw value; a near miss gets a "did you mean".
-    public static func choice(_ name: String, _ valueName: String, required: Bool = false, help: String) -> TypedOption<Value> {
+    public static func choice(_ name: String, _ valueName: String, required: Bool = false, help: String) -> TypedOption<
+        Value
+    > {
         let names = Value.allCases.map(\.rawValue)
-        return TypedOption(name, valueName, required: required, help: help, expected: "one of \(names.joined(separator: ", "))",
-                           suggestions: names) { Value(rawValue: $0) }
+        return TypedOption(
+            name, valueName, required: required, help: help, expected: "one of \(names.joined(separator: ", "))",
+            suggestions: names
+        ) { Value(rawValue: $0) }
     }
 }
 
@@ -159,7 +181,9 @@ extension ParsedArguments {
 
     /// The value of a positional argument that must be present.
     public func required(_ declared: TypedArgument) throws -> String {
-        guard let value = argument(declared.argument.name) else { throw UsageError("missing \(declared.argument.name)") }
+        guard let value = argument(declared.argument.name) else {
+            throw UsageError("missing \(declared.argument.name)")
+        }
         return value
     }
 

@@ -11,7 +11,9 @@ public struct AllocationRequest: Sendable, Equatable {
     /// Seated: `*`, a section, a row (`SECTION-ROW`) or a seat label, each.
     public var seatSelectors: [String]?
 
-    public init(eventID: String, categoryCode: String, nodeID: String, quota: Int? = nil, seatSelectors: [String]? = nil) {
+    public init(
+        eventID: String, categoryCode: String, nodeID: String, quota: Int? = nil, seatSelectors: [String]? = nil
+    ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
         self.nodeID = nodeID
@@ -60,20 +62,30 @@ public struct CentralAllocations {
 
     /// Proposes inside the caller's transaction; `changed` is false when the request equals the
     /// allocation in force or the one already proposed.
-    func proposeInTransaction(_ request: AllocationRequest, now: Timestamp) throws -> (view: AllocationView, changed: Bool) {
-        guard let event = try connection.row("SELECT venue_id, capacity FROM event WHERE id = ? FOR UPDATE", [request.eventID])?
-            .decode(EventRow.self) else {
+    func proposeInTransaction(_ request: AllocationRequest, now: Timestamp) throws -> (
+        view: AllocationView, changed: Bool
+    ) {
+        guard
+            let event = try connection.row(
+                "SELECT venue_id, capacity FROM event WHERE id = ? FOR UPDATE", [request.eventID])?
+                .decode(EventRow.self)
+        else {
             throw CentralError.notFound("no event '\(request.eventID.prefix(40))' at central")
         }
-        guard let category = try connection.row("SELECT kind, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
-                                                 [request.eventID, request.categoryCode])?.decode(CategoryRow.self) else {
+        guard
+            let category = try connection.row(
+                "SELECT kind, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
+                [request.eventID, request.categoryCode])?.decode(CategoryRow.self)
+        else {
             throw CentralError.notFound("event \(request.eventID) has no category '\(request.categoryCode.prefix(40))'")
         }
         guard (1...40).contains(request.nodeID.count),
-              request.nodeID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            request.nodeID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else {
             throw CentralError.invalidInput("node id must be 1 to 40 letters, digits, '-', '_' or '.'")
         }
-        let current = try connection.row("""
+        let current = try connection.row(
+            """
             SELECT quota, version, proposed_quota, proposed_version, proposal_status FROM allocation
             WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
             """, [request.eventID, request.categoryCode, request.nodeID])?.decode(AllocationRow.self)
@@ -82,63 +94,86 @@ public struct CentralAllocations {
         let quota: Int
         if category.kind == .seated {
             guard let selectors = request.seatSelectors, !selectors.isEmpty, request.quota == nil else {
-                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is seated: allocate it by seats")
+                throw CentralError.invalidInput(
+                    "\(request.eventID) \(request.categoryCode) is seated: allocate it by seats")
             }
             let seats = try resolveSeats(selectors, venueID: event.venueID, sectionsJSON: category.sections)
             targetSeats = seats
             quota = seats.count
         } else {
             guard let given = request.quota, given >= 0, request.seatSelectors == nil else {
-                throw CentralError.invalidInput("\(request.eventID) \(request.categoryCode) is general admission: allocate it by quota")
+                throw CentralError.invalidInput(
+                    "\(request.eventID) \(request.categoryCode) is general admission: allocate it by quota")
             }
             quota = given
         }
         // Unchanged: the same as what is in force (nothing pending) or what is already proposed.
         if let current {
             let comparedQuota = pending ? current.proposedQuota ?? 0 : current.quota
-            let comparedSeats = try seatsOf(request, states: pending ? ["allocated", "adding"] : ["allocated", "removing"])
+            let comparedSeats = try seatsOf(
+                request, states: pending ? ["allocated", "adding"] : ["allocated", "removing"])
             if comparedQuota == quota, targetSeats == nil || Set(targetSeats!) == Set(comparedSeats) {
                 return (try view(request), false)
             }
             if pending {
-                throw CentralError.rejected(code: "proposal_pending", message: "node \(request.nodeID) has not answered proposal "
-                                            + "v\(current.proposedVersion ?? 0) for \(request.eventID) \(request.categoryCode) yet")
+                throw CentralError.rejected(
+                    code: "proposal_pending",
+                    message: "node \(request.nodeID) has not answered proposal "
+                        + "v\(current.proposedVersion ?? 0) for \(request.eventID) \(request.categoryCode) yet")
             }
         }
         try checkCapacity(request, quota: quota, categoryCapacity: category.capacity, eventCapacity: event.capacity)
         if let targetSeats { try reserveSeats(request, target: targetSeats) }
         let version = max(current?.version ?? 0, current?.proposedVersion ?? 0) + 1
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO allocation (event_id, category_code, node_id, quota, version, proposed_quota, proposed_version, proposal_status,
                                     proposal_error, updated_at)
             VALUES (?, ?, ?, 0, 0, ?, ?, 'pending', NULL, ?)
             ON DUPLICATE KEY UPDATE proposed_quota = ?, proposed_version = ?, proposal_status = 'pending', proposal_error = NULL, updated_at = ?
-            """, [request.eventID, request.categoryCode, request.nodeID, quota, version, now.sqlText, quota, version, now.sqlText])
-        let proposal = AllocationProposal(eventID: request.eventID, categoryCode: request.categoryCode, nodeID: request.nodeID,
-                                          version: version, quota: targetSeats == nil ? quota : nil, seats: targetSeats?.sorted())
-        try ChangeFeed(connection: connection).append(.allocationProposed, entityID: "\(request.eventID)/\(request.categoryCode)",
-                                                      node: request.nodeID, payload: try JSONText.encode(proposal), now: now)
+            """,
+            [
+                request.eventID, request.categoryCode, request.nodeID, quota, version, now.sqlText, quota, version,
+                now.sqlText,
+            ])
+        let proposal = AllocationProposal(
+            eventID: request.eventID, categoryCode: request.categoryCode, nodeID: request.nodeID,
+            version: version, quota: targetSeats == nil ? quota : nil, seats: targetSeats?.sorted())
+        try ChangeFeed(connection: connection).append(
+            .allocationProposed, entityID: "\(request.eventID)/\(request.categoryCode)",
+            node: request.nodeID, payload: try JSONText.encode(proposal), now: now)
         return (try view(request), true)
     }
 
     /// Other nodes' allocations, counting the larger of accepted and pending, plus this one,
     /// must fit the category and the event.
-    private func checkCapacity(_ request: AllocationRequest, quota: Int, categoryCapacity: Int, eventCapacity: Int?) throws {
+    private func checkCapacity(_ request: AllocationRequest, quota: Int, categoryCapacity: Int, eventCapacity: Int?)
+        throws
+    {
         let counted = "GREATEST(quota, CASE WHEN proposal_status = 'pending' THEN proposed_quota ELSE 0 END)"
-        let others: Int = try connection.scalar("""
-            SELECT COALESCE(SUM(\(counted)), 0) FROM allocation WHERE event_id = ? AND category_code = ? AND node_id <> ?
-            """, [request.eventID, request.categoryCode, request.nodeID]) ?? 0
+        let others: Int =
+            try connection.scalar(
+                """
+                SELECT COALESCE(SUM(\(counted)), 0) FROM allocation WHERE event_id = ? AND category_code = ? AND node_id <> ?
+                """, [request.eventID, request.categoryCode, request.nodeID]) ?? 0
         guard others + quota <= categoryCapacity else {
-            throw CentralError.rejected(code: "over_capacity", message: "\(request.categoryCode) has capacity \(categoryCapacity); "
-                                        + "other nodes hold \(others), so \(request.nodeID) can have at most \(max(0, categoryCapacity - others))")
+            throw CentralError.rejected(
+                code: "over_capacity",
+                message: "\(request.categoryCode) has capacity \(categoryCapacity); "
+                    + "other nodes hold \(others), so \(request.nodeID) can have at most \(max(0, categoryCapacity - others))"
+            )
         }
         guard let eventCapacity else { return }
-        let rest: Int = try connection.scalar("""
-            SELECT COALESCE(SUM(\(counted)), 0) FROM allocation WHERE event_id = ? AND NOT (category_code = ? AND node_id = ?)
-            """, [request.eventID, request.categoryCode, request.nodeID]) ?? 0
+        let rest: Int =
+            try connection.scalar(
+                """
+                SELECT COALESCE(SUM(\(counted)), 0) FROM allocation WHERE event_id = ? AND NOT (category_code = ? AND node_id = ?)
+                """, [request.eventID, request.categoryCode, request.nodeID]) ?? 0
         guard rest + quota <= eventCapacity else {
-            throw CentralError.rejected(code: "over_capacity", message: "event \(request.eventID) has capacity \(eventCapacity); "
-                                        + "other allocations hold \(rest), so this one can be at most \(max(0, eventCapacity - rest))")
+            throw CentralError.rejected(
+                code: "over_capacity",
+                message: "event \(request.eventID) has capacity \(eventCapacity); "
+                    + "other allocations hold \(rest), so this one can be at most \(max(0, eventCapacity - rest))")
         }
     }
 
@@ -147,65 +182,94 @@ public struct CentralAllocations {
     private func reserveSeats(_ request: AllocationRequest, target: [String]) throws {
         let owned = Set(try seatsOf(request, states: ["allocated"]))
         let wanted = Set(target)
-        for chunk in stride(from: 0, to: target.count, by: 500).map({ Array(target[$0..<min($0 + 500, target.count)]) }) {
-            let taken = try connection.rows("""
+        for chunk in stride(from: 0, to: target.count, by: 500).map({ Array(target[$0..<min($0 + 500, target.count)]) })
+        {
+            let taken = try connection.rows(
+                """
                 SELECT seat_label, node_id FROM allocation_seat
                 WHERE event_id = ? AND node_id <> ? AND seat_label IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
                 LIMIT 1
                 """, [request.eventID, request.nodeID] + chunk)
             if let first = taken.first {
-                throw CentralError.rejected(code: "seat_taken", message: "seat \(try first.get("seat_label", as: String.self)) belongs to node "
-                                            + "\(try first.get("node_id", as: String.self)); take it back from that node first")
+                throw CentralError.rejected(
+                    code: "seat_taken",
+                    message: "seat \(try first.get("seat_label", as: String.self)) belongs to node "
+                        + "\(try first.get("node_id", as: String.self)); take it back from that node first")
             }
         }
         let adding = wanted.subtracting(owned).sorted()
-        for chunk in stride(from: 0, to: adding.count, by: 500).map({ Array(adding[$0..<min($0 + 500, adding.count)]) }) {
-            try connection.execute("""
+        for chunk in stride(from: 0, to: adding.count, by: 500).map({ Array(adding[$0..<min($0 + 500, adding.count)]) })
+        {
+            try connection.execute(
+                """
                 INSERT INTO allocation_seat (event_id, seat_label, category_code, node_id, state)
                 VALUES \(Array(repeating: "(?, ?, ?, ?, 'adding')", count: chunk.count).joined(separator: ", "))
-                """, chunk.flatMap { [request.eventID, $0, request.categoryCode, request.nodeID] as [any SQLValueConvertible] })
+                """,
+                chunk.flatMap {
+                    [request.eventID, $0, request.categoryCode, request.nodeID] as [any SQLValueConvertible]
+                })
         }
         for label in owned.subtracting(wanted) {
-            try connection.execute("UPDATE allocation_seat SET state = 'removing' WHERE event_id = ? AND seat_label = ?",
-                                   [request.eventID, label])
+            try connection.execute(
+                "UPDATE allocation_seat SET state = 'removing' WHERE event_id = ? AND seat_label = ?",
+                [request.eventID, label])
         }
     }
 
     /// Applies a node's answer inside the push transaction; an answer to an older proposal is ignored.
     func respond(_ response: AllocationResponseRecord, now: Timestamp) throws {
-        guard let row = try connection.row("""
-            SELECT proposed_version, proposal_status FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
-            """, [response.eventID, response.categoryCode, response.nodeID])?.decode(Proposal.self),
-            row.proposalStatus == .pending, row.proposedVersion == response.version else { return }
+        guard
+            let row = try connection.row(
+                """
+                SELECT proposed_version, proposal_status FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
+                """, [response.eventID, response.categoryCode, response.nodeID])?.decode(Proposal.self),
+            row.proposalStatus == .pending, row.proposedVersion == response.version
+        else { return }
         let key: [any SQLValueConvertible] = [response.eventID, response.categoryCode, response.nodeID]
         if response.accepted {
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE allocation SET quota = proposed_quota, version = proposed_version, proposal_status = 'accepted', updated_at = ?
                 WHERE event_id = ? AND category_code = ? AND node_id = ?
                 """, [now.sqlText] + key)
-            try connection.execute("DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'", key)
-            try connection.execute("UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'", key)
+            try connection.execute(
+                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'",
+                key)
+            try connection.execute(
+                "UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'",
+                key)
         } else {
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE allocation SET proposal_status = 'rejected', proposal_error = ?, updated_at = ?
                 WHERE event_id = ? AND category_code = ? AND node_id = ?
                 """, [SyncLimits.clip(response.reason ?? "rejected", to: 500), now.sqlText] + key)
-            try connection.execute("DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'", key)
-            try connection.execute("UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'", key)
+            try connection.execute(
+                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'",
+                key)
+            try connection.execute(
+                "UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'",
+                key)
         }
     }
 
     /// Allocations of an event (every event when nil).
     public func list(eventID: String?) throws -> [AllocationView] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT * FROM allocation WHERE ? IS NULL OR event_id = ? ORDER BY event_id, category_code, node_id
-            """, [eventID, eventID]).map(Self.view(from:))
+            """, [eventID, eventID]
+        ).map(Self.view(from:))
     }
 
     private func view(_ request: AllocationRequest) throws -> AllocationView {
-        guard let row = try connection.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ?",
-                                           [request.eventID, request.categoryCode, request.nodeID]) else {
-            throw CentralError.notFound("no allocation of \(request.eventID) \(request.categoryCode) for \(request.nodeID)")
+        guard
+            let row = try connection.row(
+                "SELECT * FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ?",
+                [request.eventID, request.categoryCode, request.nodeID])
+        else {
+            throw CentralError.notFound(
+                "no allocation of \(request.eventID) \(request.categoryCode) for \(request.nodeID)")
         }
         return try Self.view(from: row)
     }
@@ -213,23 +277,36 @@ public struct CentralAllocations {
     static func view(from row: Row) throws -> AllocationView { try row.decode(AllocationView.self) }
 
     private func seatsOf(_ request: AllocationRequest, states: [String]) throws -> [String] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT seat_label FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state IN (?, ?)
-            """, [request.eventID, request.categoryCode, request.nodeID, states[0], states.count > 1 ? states[1] : states[0]])
-            .map { try $0.get(0) }
+            """,
+            [
+                request.eventID, request.categoryCode, request.nodeID, states[0],
+                states.count > 1 ? states[1] : states[0],
+            ]
+        )
+        .map { try $0.get(0) }
     }
 
     /// The seat labels `selectors` name among the category's sections.
     private func resolveSeats(_ selectors: [String], venueID: String, sectionsJSON: String?) throws -> [String] {
         let sections = try sectionsJSON.map { try JSONText.decode([String].self, from: $0) } ?? []
-        let seats = try connection.rows("""
+        let seats = try connection.rows(
+            """
             SELECT label, section, row_label, number FROM seat WHERE venue_id = ? ORDER BY section, row_label, number
-            """, [venueID]).map { try $0.decode(SeatRow.self) }.filter { sections.contains($0.section) }
-        var chosen = [String](), seen = Set<String>()
+            """, [venueID]
+        ).map { try $0.decode(SeatRow.self) }.filter { sections.contains($0.section) }
+        var chosen = [String]()
+        var seen = Set<String>()
         for text in selectors {
-            guard let selector = SeatSelector(text) else { throw CentralError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO") }
+            guard let selector = SeatSelector(text) else {
+                throw CentralError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO")
+            }
             let matches = seats.filter { selector.matches(section: $0.section, row: $0.rowLabel, number: $0.number) }
-            guard !matches.isEmpty else { throw CentralError.notFound("no seats match '\(text.prefix(40))' in this category") }
+            guard !matches.isEmpty else {
+                throw CentralError.notFound("no seats match '\(text.prefix(40))' in this category")
+            }
             for seat in matches where seen.insert(seat.label).inserted {
                 chosen.append(seat.label)
             }

@@ -15,7 +15,8 @@ public struct CentralImportSummary: Sendable, Codable, Equatable {
 
     /// True when the import changed nothing.
     public var isNoOp: Bool {
-        [venues, seats, events, categories].allSatisfy { $0.added == 0 && $0.updated == 0 } && proposals == 0 && changesPublished == 0
+        [venues, seats, events, categories].allSatisfy { $0.added == 0 && $0.updated == 0 } && proposals == 0
+            && changesPublished == 0
     }
 }
 
@@ -42,7 +43,9 @@ public struct CentralCatalog {
     /// changed) and allocation proposals. Staff and node parameters stay with the nodes.
     /// Importing the same file twice changes nothing.
     public func importReference(file path: String, now: Timestamp) throws -> CentralImportSummary {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CentralError.notFound("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CentralError.notFound("cannot read \(path)")
+        }
         let reference: ReferenceData
         do {
             reference = try JSONText.decoder().decode(ReferenceData.self, from: data)
@@ -50,13 +53,16 @@ public struct CentralCatalog {
             throw CentralError.invalidInput("\(path) is not valid reference data: \(error)")
         }
         guard reference.format == "venue-reference/1" else {
-            throw CentralError.invalidInput("unknown reference format '\(reference.format.prefix(40))'; expected venue-reference/1")
+            throw CentralError.invalidInput(
+                "unknown reference format '\(reference.format.prefix(40))'; expected venue-reference/1")
         }
         let currency = reference.parameters?.currency ?? "EUR"
         return try connection.transaction {
             var summary = CentralImportSummary()
             var changedVenues = Set<String>()
-            for venue in reference.venues where try importVenue(venue, now: now, into: &summary) { changedVenues.insert(venue.id) }
+            for venue in reference.venues where try importVenue(venue, now: now, into: &summary) {
+                changedVenues.insert(venue.id)
+            }
             for event in reference.events {
                 let changed = try importEvent(event, currency: currency, now: now, into: &summary)
                 guard changed || changedVenues.contains(event.venue) else { continue }
@@ -64,16 +70,20 @@ public struct CentralCatalog {
                 guard let venue = try given ?? storedVenue(event.venue) else {
                     throw CentralError.notFound("event \(event.id): no venue '\(event.venue.prefix(40))'")
                 }
-                let payload = ReferenceData(format: "venue-reference/1", venues: [venue], events: [event], allocations: [], staff: [])
-                try ChangeFeed(connection: connection).append(.catalogEvent, entityID: event.id, node: nil,
-                                                              payload: try JSONText.encode(payload), now: now)
+                let payload = ReferenceData(
+                    format: "venue-reference/1", venues: [venue], events: [event], allocations: [], staff: [])
+                try ChangeFeed(connection: connection).append(
+                    .catalogEvent, entityID: event.id, node: nil,
+                    payload: try JSONText.encode(payload), now: now)
                 summary.changesPublished += 1
             }
             let allocations = CentralAllocations(connection: connection)
             for allocation in reference.allocations {
-                let outcome = try allocations.proposeInTransaction(AllocationRequest(
-                    eventID: allocation.event, categoryCode: allocation.category, nodeID: allocation.node, quota: allocation.quota,
-                    seatSelectors: allocation.seats), now: now)
+                let outcome = try allocations.proposeInTransaction(
+                    AllocationRequest(
+                        eventID: allocation.event, categoryCode: allocation.category, nodeID: allocation.node,
+                        quota: allocation.quota,
+                        seatSelectors: allocation.seats), now: now)
                 if outcome.changed { summary.proposals += 1 } else { summary.allocationsUnchanged += 1 }
             }
             return summary
@@ -81,7 +91,9 @@ public struct CentralCatalog {
     }
 
     /// Returns true when the venue or its seat map changed.
-    private func importVenue(_ venue: ReferenceData.Venue, now: Timestamp, into summary: inout CentralImportSummary) throws -> Bool {
+    private func importVenue(_ venue: ReferenceData.Venue, now: Timestamp, into summary: inout CentralImportSummary)
+        throws -> Bool
+    {
         let definition = try JSONText.encode(venue)
         let existing = try connection.row("SELECT name, timezone, definition FROM venue WHERE id = ?", [venue.id])
         let values: [SQLValue] = [.text(venue.name), .text(venue.timezone), .text(definition)]
@@ -94,16 +106,20 @@ public struct CentralCatalog {
         } else {
             summary.venues.updated += 1
         }
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO venue (id, name, timezone, definition, updated_at) VALUES (?, ?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE name = ?, timezone = ?, definition = ?
-            """, [venue.id, venue.name, venue.timezone, definition, now.sqlText, venue.name, venue.timezone, definition])
+            """,
+            [venue.id, venue.name, venue.timezone, definition, now.sqlText, venue.name, venue.timezone, definition])
         var seats = [[any SQLValueConvertible]]()
         do {
             for section in venue.sections {
                 for group in section.rows {
                     for row in try group.expandedLabels() {
-                        for number in 1...max(1, group.seats) { seats.append([venue.id, "\(section.code)-\(row)-\(number)", section.code, row, number]) }
+                        for number in 1...max(1, group.seats) {
+                            seats.append([venue.id, "\(section.code)-\(row)-\(number)", section.code, row, number])
+                        }
                     }
                 }
             }
@@ -111,7 +127,8 @@ public struct CentralCatalog {
             throw CentralError.invalidInput("venue \(venue.id): \(error.message)")
         }
         for chunk in stride(from: 0, to: seats.count, by: 500).map({ Array(seats[$0..<min($0 + 500, seats.count)]) }) {
-            let added = try connection.execute("""
+            let added = try connection.execute(
+                """
                 INSERT INTO seat (venue_id, label, section, row_label, number)
                 VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                 ON DUPLICATE KEY UPDATE label = label
@@ -123,31 +140,51 @@ public struct CentralCatalog {
     }
 
     /// Returns true when the event or one of its categories changed.
-    private func importEvent(_ event: ReferenceData.Event, currency: String, now: Timestamp, into summary: inout CentralImportSummary) throws -> Bool {
+    private func importEvent(
+        _ event: ReferenceData.Event, currency: String, now: Timestamp, into summary: inout CentralImportSummary
+    ) throws -> Bool {
         guard let startsAt = Timestamp(iso8601: event.startsAt) else {
-            throw CentralError.invalidInput("event \(event.id): starts_at '\(event.startsAt.prefix(40))' is not ISO 8601")
+            throw CentralError.invalidInput(
+                "event \(event.id): starts_at '\(event.startsAt.prefix(40))' is not ISO 8601")
         }
         guard ["draft", "on_sale", "closed", "cancelled"].contains(event.status) else {
             throw CentralError.invalidInput("event \(event.id): unknown status '\(event.status.prefix(20))'")
         }
-        guard let venue: String = try connection.scalar("SELECT definition FROM venue WHERE id = ?", [event.venue]) else {
+        guard let venue: String = try connection.scalar("SELECT definition FROM venue WHERE id = ?", [event.venue])
+        else {
             throw CentralError.notFound("event \(event.id): no venue '\(event.venue.prefix(40))'")
         }
-        let existing = try connection.row("SELECT venue_id, name, starts_at, capacity FROM event WHERE id = ?", [event.id])
-        let values: [SQLValue] = [.text(event.venue), .text(event.name), .text(startsAt.sqlText), event.capacity.map { .integer(Int64($0)) } ?? .null]
+        let existing = try connection.row(
+            "SELECT venue_id, name, starts_at, capacity FROM event WHERE id = ?", [event.id])
+        let values: [SQLValue] = [
+            .text(event.venue), .text(event.name), .text(startsAt.sqlText),
+            event.capacity.map { .integer(Int64($0)) } ?? .null,
+        ]
         var changed = existing == nil || existing!.values != values
-        if existing == nil { summary.events.added += 1 } else if changed { summary.events.updated += 1 } else { summary.events.unchanged += 1 }
-        try connection.execute("""
+        if existing == nil {
+            summary.events.added += 1
+        } else if changed {
+            summary.events.updated += 1
+        } else {
+            summary.events.unchanged += 1
+        }
+        try connection.execute(
+            """
             INSERT INTO event (id, venue_id, name, starts_at, status, capacity, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE venue_id = ?, name = ?, starts_at = ?, capacity = ?
-            """, [event.id, event.venue, event.name, startsAt.sqlText, event.status, event.capacity, now.sqlText,
-                  event.venue, event.name, startsAt.sqlText, event.capacity])
+            """,
+            [
+                event.id, event.venue, event.name, startsAt.sqlText, event.status, event.capacity, now.sqlText,
+                event.venue, event.name, startsAt.sqlText, event.capacity,
+            ])
         let venueSections = try JSONText.decode(ReferenceData.Venue.self, from: venue).sections
         for category in event.categories {
             let capacity: Int
             switch category.kind {
             case "ga":
-                guard let given = category.capacity, given >= 0 else { throw CentralError.invalidInput("GA category \(category.code) needs a capacity") }
+                guard let given = category.capacity, given >= 0 else {
+                    throw CentralError.invalidInput("GA category \(category.code) needs a capacity")
+                }
                 capacity = given
             case "seated":
                 let sections = category.sections ?? []
@@ -158,10 +195,13 @@ public struct CentralCatalog {
                 throw CentralError.invalidInput("category \(category.code): kind must be ga or seated")
             }
             let sections = try category.sections.map { try JSONText.encode($0) }
-            let previous = try connection.row("SELECT name, kind, price_minor, currency, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
-                                              [event.id, category.code])
-            let categoryValues: [SQLValue] = [.text(category.name), .text(category.kind), .integer(category.priceMinor), .text(currency),
-                                              .integer(Int64(capacity)), sections.map { .text($0) } ?? .null]
+            let previous = try connection.row(
+                "SELECT name, kind, price_minor, currency, capacity, sections FROM price_category WHERE event_id = ? AND code = ?",
+                [event.id, category.code])
+            let categoryValues: [SQLValue] = [
+                .text(category.name), .text(category.kind), .integer(category.priceMinor), .text(currency),
+                .integer(Int64(capacity)), sections.map { .text($0) } ?? .null,
+            ]
             if previous == nil {
                 summary.categories.added += 1
                 changed = true
@@ -171,11 +211,16 @@ public struct CentralCatalog {
             } else {
                 summary.categories.unchanged += 1
             }
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity, sections) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE name = ?, kind = ?, price_minor = ?, currency = ?, capacity = ?, sections = ?
-                """, [event.id, category.code, category.name, category.kind, category.priceMinor, currency, capacity, sections,
-                      category.name, category.kind, category.priceMinor, currency, capacity, sections])
+                """,
+                [
+                    event.id, category.code, category.name, category.kind, category.priceMinor, currency, capacity,
+                    sections,
+                    category.name, category.kind, category.priceMinor, currency, capacity, sections,
+                ])
         }
         return changed
     }
@@ -187,39 +232,54 @@ public struct CentralCatalog {
 
     /// Every event with what all nodes sold.
     public func events() throws -> [CentralEventSummary] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT e.id, e.name, e.status, e.starts_at, e.capacity,
                    (SELECT COUNT(*) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS sold,
                    (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS revenue
             FROM event e ORDER BY e.starts_at, e.id
-            """).map { row in
-            CentralEventSummary(id: try row.get("id"), name: try row.get("name"), status: try row.get("status"),
-                                startsAt: Timestamp(sqlText: try row.get("starts_at")) ?? Timestamp(milliseconds: 0),
-                                capacity: try row.get("capacity"), sold: try row.get("sold"), revenueMinor: try row.get("revenue"))
+            """
+        ).map { row in
+            CentralEventSummary(
+                id: try row.get("id"), name: try row.get("name"), status: try row.get("status"),
+                startsAt: Timestamp(sqlText: try row.get("starts_at")) ?? Timestamp(milliseconds: 0),
+                capacity: try row.get("capacity"), sold: try row.get("sold"), revenueMinor: try row.get("revenue"))
         }
     }
 
     /// Cancels, closes or reopens an event centrally; every node pulls the change (a cancellation
     /// makes each node queue refunds and notifications for its orders).
-    public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, now: Timestamp) throws -> CentralEventSummary {
+    public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, now: Timestamp) throws
+        -> CentralEventSummary
+    {
         guard status != .draft else {
             throw CentralError.invalidInput("an event cannot go back to draft; it can be on_sale, closed or cancelled")
         }
-        if status == .cancelled, (reason ?? "").isEmpty { throw CentralError.invalidInput("cancelling an event needs a reason") }
+        if status == .cancelled, (reason ?? "").isEmpty {
+            throw CentralError.invalidInput("cancelling an event needs a reason")
+        }
         try connection.transaction {
-            guard let current: EventStatus = try connection.scalar("SELECT status FROM event WHERE id = ? FOR UPDATE", [eventID]) else {
+            guard
+                let current: EventStatus = try connection.scalar(
+                    "SELECT status FROM event WHERE id = ? FOR UPDATE", [eventID])
+            else {
                 throw CentralError.notFound("no event '\(eventID.prefix(40))' at central")
             }
             guard current != .cancelled else {
-                throw CentralError.rejected(code: "bad_transition", message: "event \(eventID) is cancelled; it cannot become \(status)")
+                throw CentralError.rejected(
+                    code: "bad_transition", message: "event \(eventID) is cancelled; it cannot become \(status)")
             }
             guard current != status else { return }
-            try connection.execute("UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [status, now.sqlText, eventID])
-            try ChangeFeed(connection: connection).append(.eventStatus, entityID: eventID, node: nil,
-                                                          payload: try JSONText.encode(EventStatusChange(eventID: eventID, status: status, reason: reason)),
-                                                          now: now)
+            try connection.execute(
+                "UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [status, now.sqlText, eventID])
+            try ChangeFeed(connection: connection).append(
+                .eventStatus, entityID: eventID, node: nil,
+                payload: try JSONText.encode(EventStatusChange(eventID: eventID, status: status, reason: reason)),
+                now: now)
         }
-        guard let summary = try events().first(where: { $0.id == eventID }) else { throw CentralError.notFound("no event \(eventID)") }
+        guard let summary = try events().first(where: { $0.id == eventID }) else {
+            throw CentralError.notFound("no event \(eventID)")
+        }
         return summary
     }
 }

@@ -30,14 +30,16 @@ public struct CentralMigrator {
     /// Applied and pending migrations, without changing anything.
     public func status() throws -> CentralMigrationReport {
         let applied = try verifiedApplied()
-        return CentralMigrationReport(version: applied.count, applied: applied,
-                                      pending: migrations.dropFirst(applied.count).map(\.name), dryRun: true)
+        return CentralMigrationReport(
+            version: applied.count, applied: applied,
+            pending: migrations.dropFirst(applied.count).map(\.name), dryRun: true)
     }
 
     /// Applies every pending migration (or, with `dryRun`, reports them).
     public func migrate(dryRun: Bool, now: Timestamp) throws -> CentralMigrationReport {
         if dryRun { return try status() }
-        try connection.executeScript("""
+        try connection.executeScript(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INT NOT NULL PRIMARY KEY,
                 name VARCHAR(200) NOT NULL,
@@ -49,8 +51,9 @@ public struct CentralMigrator {
         let alreadyApplied = try verifiedApplied().count
         for (offset, migration) in migrations.enumerated() where offset >= alreadyApplied {
             try connection.executeScript(migration.sql)
-            try connection.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                                   [offset + 1, migration.name, Self.checksum(migration.sql), now.sqlText])
+            try connection.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                [offset + 1, migration.name, Self.checksum(migration.sql), now.sqlText])
             appliedNow.append(migration.name)
         }
         let total = try verifiedApplied()
@@ -61,24 +64,34 @@ public struct CentralMigrator {
     public func requireCurrent() throws {
         let status = try status()
         guard status.pending.isEmpty else {
-            throw CentralError.rejected(code: "migration_needed", message: "central schema is at version \(status.version), "
-                                        + "this build needs \(migrations.count); run 'central migrate'")
+            throw CentralError.rejected(
+                code: "migration_needed",
+                message: "central schema is at version \(status.version), "
+                    + "this build needs \(migrations.count); run 'central migrate'")
         }
     }
 
     private func verifiedApplied() throws -> [String] {
-        guard try connection.scalar("""
-            SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'
-            """, as: Int.self) == 1 else { return [] }
+        guard
+            try connection.scalar(
+                """
+                SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'
+                """, as: Int.self) == 1
+        else { return [] }
         let rows = try connection.rows("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         guard rows.count <= migrations.count else {
-            throw CentralError.rejected(code: "schema_newer", message: "central schema version \(rows.count) is newer than this build (\(migrations.count))")
+            throw CentralError.rejected(
+                code: "schema_newer",
+                message: "central schema version \(rows.count) is newer than this build (\(migrations.count))")
         }
         return try zip(rows, migrations).map { row, migration in
-            let name: String = try row.get("name"), checksum: String = try row.get("checksum")
+            let name: String = try row.get("name")
+            let checksum: String = try row.get("checksum")
             guard name == migration.name, checksum == Self.checksum(migration.sql) else {
-                throw CentralError.rejected(code: "migration_edited", message: "applied migration \(name) differs from this build's "
-                                            + "\(migration.name); an applied migration must never be edited")
+                throw CentralError.rejected(
+                    code: "migration_edited",
+                    message: "applied migration \(name) differs from this build's "
+                        + "\(migration.name); an applied migration must never be edited")
             }
             return name
         }

@@ -4,7 +4,9 @@ import SyncWire
 enum CentralClock {
     /// A `NOW(3)` read from the server: the time every arrival is stamped with.
     static func timestamp(_ text: String) throws -> Timestamp {
-        guard let time = Timestamp(sqlText: text) else { throw CentralError.rejected(code: "clock", message: "cannot read central's clock: \(text)") }
+        guard let time = Timestamp(sqlText: text) else {
+            throw CentralError.rejected(code: "clock", message: "cannot read central's clock: \(text)")
+        }
         return time
     }
 

@@ -18,12 +18,15 @@ public struct ChangeFeed {
     /// Appends a change for one node (or for all when `node` is nil) inside the caller's
     /// transaction and returns its sequence number.
     @discardableResult
-    public func append(_ type: ChangeType, entityID: String, node: String?, payload: String, now: Timestamp) throws -> Int64 {
+    public func append(_ type: ChangeType, entityID: String, node: String?, payload: String, now: Timestamp) throws
+        -> Int64
+    {
         try connection.execute("UPDATE change_sequence SET value = value + 1 WHERE id = 1")
         guard let seq: Int64 = try connection.scalar("SELECT value FROM change_sequence WHERE id = 1") else {
             throw CentralError.rejected(code: "schema", message: "change_sequence is empty; run 'central migrate'")
         }
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO change_log (seq, node_id, change_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, [seq, node ?? "", type.rawValue, entityID, payload, now.sqlText])
         return seq
@@ -32,12 +35,15 @@ public struct ChangeFeed {
     /// Up to `limit` changes for `node` after `seq`, in sequence order, with the change at `seq`
     /// itself (so the node can check it is the one it applied).
     public func changes(after seq: Int64, node: String, limit: Int) throws -> ChangePage {
-        let rows = try connection.rows("""
+        let rows = try connection.rows(
+            """
             SELECT seq, change_type, entity_id, payload FROM change_log
             WHERE seq >= ? AND node_id IN ('', ?) ORDER BY seq LIMIT ?
-            """, [seq, node, limit + 1]).map { row in
-            Change(seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
-                   payload: try row.get("payload"))
+            """, [seq, node, limit + 1]
+        ).map { row in
+            Change(
+                seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
+                payload: try row.get("payload"))
         }
         let anchor = rows.first?.seq == seq ? rows.first : nil
         return ChangePage(changes: Array(rows.drop(while: { $0.seq <= seq }).prefix(limit)), anchor: anchor)

@@ -72,35 +72,47 @@ public final class MySQLCentral: CentralEndpoint {
     /// Throws `incompatible` unless central's schema is new enough for this build and accepts its
     /// protocol version. A central migrated past this build keeps serving it while it accepts the version.
     static func checkCompatibility(_ connection: MySQLConnection) throws {
-        let tables: Int = try connection.scalar("""
-            SELECT COUNT(*) FROM information_schema.tables
-            WHERE table_schema = DATABASE() AND table_name IN ('schema_migrations', 'sync_protocol')
-            """) ?? 0
+        let tables: Int =
+            try connection.scalar(
+                """
+                SELECT COUNT(*) FROM information_schema.tables
+                WHERE table_schema = DATABASE() AND table_name IN ('schema_migrations', 'sync_protocol')
+                """) ?? 0
         let version: Int = tables > 0 ? try connection.scalar("SELECT COUNT(*) FROM schema_migrations") ?? 0 : 0
         let needed = SyncProtocolVersion.minimumCentralSchema
         guard tables == 2, version >= needed else {
-            throw SyncFailure(mode: .incompatible, cause: "schema", message: "central schema is at version \(version); this node needs at "
-                              + "least version \(needed): run 'central migrate' with the central tool of this release or later")
+            throw SyncFailure(
+                mode: .incompatible, cause: "schema",
+                message: "central schema is at version \(version); this node needs at "
+                    + "least version \(needed): run 'central migrate' with the central tool of this release or later")
         }
         let speaks = SyncProtocolVersion.current
-        guard let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")?.decode(ProtocolWindow.self),
-              let low = window.minVersion, let high = window.maxVersion else {
-            throw SyncFailure(mode: .incompatible, cause: "protocol", message: "central publishes no sync protocol versions (sync_protocol is empty)")
+        guard
+            let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")?.decode(
+                ProtocolWindow.self),
+            let low = window.minVersion, let high = window.maxVersion
+        else {
+            throw SyncFailure(
+                mode: .incompatible, cause: "protocol",
+                message: "central publishes no sync protocol versions (sync_protocol is empty)")
         }
         guard (low...high).contains(speaks) else {
-            throw SyncFailure(mode: .incompatible, cause: "protocol", message: "central accepts sync protocol \(low)–\(high); this node speaks "
-                              + "\(speaks): upgrade \(speaks < low ? "this node" : "central")")
+            throw SyncFailure(
+                mode: .incompatible, cause: "protocol",
+                message: "central accepts sync protocol \(low)–\(high); this node speaks "
+                    + "\(speaks): upgrade \(speaks < low ? "this node" : "central")")
         }
     }
 
     /// The mode and cause a MySQL error means for a node. Contention (a deadlock, a lock wait)
     /// leaves central writable: the work is retried at the next interval.
     static func failure(_ error: MySQLError) -> SyncFailure {
-        let mode: CentralMode = switch error.kind {
-        case .readOnly: .readOnly
-        case .deadlock, .lockWaitTimeout: .writable
-        default: .unreachable
-        }
+        let mode: CentralMode =
+            switch error.kind {
+            case .readOnly: .readOnly
+            case .deadlock, .lockWaitTimeout: .writable
+            default: .unreachable
+            }
         return SyncFailure(mode: mode, cause: error.kind.rawValue, message: error.description)
     }
 }
@@ -113,35 +125,46 @@ struct HeldRecordsQuery {
     /// A record central kept no payload for (pushed before protocol 2, or withheld as too large)
     /// comes with an empty payload and ``OutboxRecord/withheldBytes`` 0.
     func page(node: String, after seq: Int64, limit: Int) throws -> HeldRecords {
-        let state = try connection.row("SELECT epoch, acknowledged_seq FROM node WHERE id = ?", [node])?.decode(NodePosition.self)
-        let records = try connection.rows("""
+        let state = try connection.row("SELECT epoch, acknowledged_seq FROM node WHERE id = ?", [node])?.decode(
+            NodePosition.self)
+        let records = try connection.rows(
+            """
             SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT ?
-            """, [node, seq, limit]).map { row -> OutboxRecord in
+            """, [node, seq, limit]
+        ).map { row -> OutboxRecord in
             let held = try row.decode(InboxEntry.self)
-            return OutboxRecord(seq: held.seq, type: held.recordType, entityID: held.entityID, payload: held.payload ?? "",
-                                createdAt: held.createdAt ?? Timestamp(milliseconds: 0), withheldBytes: held.payload == nil ? 0 : nil)
+            return OutboxRecord(
+                seq: held.seq, type: held.recordType, entityID: held.entityID, payload: held.payload ?? "",
+                createdAt: held.createdAt ?? Timestamp(milliseconds: 0), withheldBytes: held.payload == nil ? 0 : nil)
         }
-        return HeldRecords(centralEpoch: state?.epoch ?? 0, acknowledgedSeq: state?.acknowledgedSeq ?? 0,
-                           records: records, allocations: records.count < limit ? try allocations(node: node) : [])
+        return HeldRecords(
+            centralEpoch: state?.epoch ?? 0, acknowledgedSeq: state?.acknowledgedSeq ?? 0,
+            records: records, allocations: records.count < limit ? try allocations(node: node) : [])
     }
 
     private func allocations(node: String) throws -> [AllocationInForce] {
         var seats = [String: [String]]()
-        for row in try connection.rows("""
+        for row in try connection.rows(
+            """
             SELECT event_id, category_code, seat_label FROM allocation_seat WHERE node_id = ? AND state IN ('allocated', 'removing')
             ORDER BY event_id, category_code, seat_label
-            """, [node]).map({ try $0.decode(AllocatedSeat.self) }) {
+            """, [node]
+        ).map({ try $0.decode(AllocatedSeat.self) }) {
             seats["\(row.eventID)/\(row.categoryCode)", default: []].append(row.seatLabel)
         }
-        return try connection.rows("""
+        return try connection.rows(
+            """
             SELECT a.event_id, a.category_code, a.version, a.quota, c.kind FROM allocation a
             JOIN price_category c ON c.event_id = a.event_id AND c.code = a.category_code
             WHERE a.node_id = ? AND a.version > 0 ORDER BY a.event_id, a.category_code
-            """, [node]).map { row in
+            """, [node]
+        ).map { row in
             let allocation = try row.decode(AllocatedQuota.self)
-            return AllocationInForce(eventID: allocation.eventID, categoryCode: allocation.categoryCode, version: allocation.version,
-                                     quota: allocation.quota,
-                                     seats: allocation.kind == .seated ? seats["\(allocation.eventID)/\(allocation.categoryCode)"] ?? [] : nil)
+            return AllocationInForce(
+                eventID: allocation.eventID, categoryCode: allocation.categoryCode, version: allocation.version,
+                quota: allocation.quota,
+                seats: allocation.kind == .seated
+                    ? seats["\(allocation.eventID)/\(allocation.categoryCode)"] ?? [] : nil)
         }
     }
 }

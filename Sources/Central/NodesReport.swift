@@ -34,16 +34,21 @@ public struct NodesReport {
 
     /// Every node that ever pushed, by id.
     public func nodes(now: Timestamp) throws -> [NodeReport] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor AND c.node_id IN ('', n.id)) AS behind
             FROM node n ORDER BY n.id
-            """).map { row in
+            """
+        ).map { row in
             let node = try row.decode(NodeRow.self)
             return NodeReport(
-                id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch, acknowledgedSeq: node.acknowledgedSeq,
-                recordsApplied: node.recordsApplied, recordsParked: node.recordsParked, outboxPending: node.outboxPending,
+                id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch,
+                acknowledgedSeq: node.acknowledgedSeq,
+                recordsApplied: node.recordsApplied, recordsParked: node.recordsParked,
+                outboxPending: node.outboxPending,
                 lagSeconds: node.oldestPendingAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
-                pullCursor: node.pullCursor, changesBehind: node.behind, lastPushAt: node.lastPushAt, lastSeenAt: node.lastSeenAt,
+                pullCursor: node.pullCursor, changesBehind: node.behind, lastPushAt: node.lastPushAt,
+                lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
                 clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 })
         }
@@ -51,12 +56,15 @@ public struct NodesReport {
 
     /// A node's parked records with their errors, oldest first.
     public func parked(node: String) throws -> [ParkedRecord] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
-            """, [node]).map { row in
+            """, [node]
+        ).map { row in
             let parked = try row.decode(ParkedRow.self)
-            return ParkedRecord(seq: parked.seq, type: parked.recordType, entityID: parked.entityID, error: parked.error ?? "",
-                                receivedAt: parked.receivedAt)
+            return ParkedRecord(
+                seq: parked.seq, type: parked.recordType, entityID: parked.entityID, error: parked.error ?? "",
+                receivedAt: parked.receivedAt)
         }
     }
 }

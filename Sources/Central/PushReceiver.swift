@@ -24,7 +24,7 @@ public struct PushReceiver {
     public func apply(_ batch: PushBatch) throws -> PushResult {
         do {
             return try connection.transaction { try applyInTransaction(batch, isolateRecords: false) }
-        } catch where RecordFailure.isData(error) {
+        } catch  where RecordFailure.isData(error) {
             // Some record cannot be applied: redo the batch with each record in a savepoint so
             // that only the bad ones are parked.
             return try connection.transaction { try applyInTransaction(batch, isolateRecords: true) }
@@ -32,32 +32,43 @@ public struct PushReceiver {
     }
 
     private func applyInTransaction(_ batch: PushBatch, isolateRecords: Bool) throws -> PushResult {
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO node (id, epoch, created_at) VALUES (?, ?, NOW(3)) ON DUPLICATE KEY UPDATE id = id
             """, [batch.nodeID, batch.epoch])
-        guard let state = try connection.row("""
-            SELECT acknowledged_seq, epoch, NOW(3) AS now FROM node WHERE id = ? FOR UPDATE
-            """, [batch.nodeID])?.decode(NodeState.self) else { throw MySQLError(code: 0, message: "node \(batch.nodeID) vanished during its push") }
+        guard
+            let state = try connection.row(
+                """
+                SELECT acknowledged_seq, epoch, NOW(3) AS now FROM node WHERE id = ? FOR UPDATE
+                """, [batch.nodeID])?.decode(NodeState.self)
+        else { throw MySQLError(code: 0, message: "node \(batch.nodeID) vanished during its push") }
         var acknowledged = state.acknowledgedSeq
         let centralEpoch = state.epoch
         let now = try CentralClock.timestamp(state.now)
         func refuse(_ outcome: PushResult.Outcome, divergedAt: Int64? = nil) throws -> PushResult {
             try noteContact(batch, now: now)
-            return PushResult(outcome: outcome, acknowledgedSeq: acknowledged, centralEpoch: centralEpoch, applied: 0, parked: 0, skipped: 0,
-                              centralTime: now, divergedAt: divergedAt)
+            return PushResult(
+                outcome: outcome, acknowledgedSeq: acknowledged, centralEpoch: centralEpoch, applied: 0, parked: 0,
+                skipped: 0,
+                centralTime: now, divergedAt: divergedAt)
         }
         if batch.epoch < centralEpoch { return try refuse(.staleEpoch) }
         if let first = batch.records.first, first.seq > acknowledged + 1 { return try refuse(.gap) }
         let replayed = batch.records.filter { $0.seq <= acknowledged }
         let held = try heldIdentities(node: batch.nodeID, seqs: replayed.map(\.seq))
-        if let different = replayed.first(where: { record in held[record.seq].map { $0 != Identity(record) } ?? false }) {
+        if let different = replayed.first(where: { record in held[record.seq].map { $0 != Identity(record) } ?? false })
+        {
             return try refuse(.diverged, divergedAt: different.seq)
         }
-        if batch.epoch == centralEpoch, batch.lastSeq < acknowledged { return try refuse(.diverged, divergedAt: batch.lastSeq + 1) }
+        if batch.epoch == centralEpoch, batch.lastSeq < acknowledged {
+            return try refuse(.diverged, divergedAt: batch.lastSeq + 1)
+        }
 
         let applier = RecordApplier(connection: connection, nodeID: batch.nodeID, now: now)
         var inbox = [[any SQLValueConvertible]]()
-        var applied = 0, parked = 0, skipped = 0
+        var applied = 0
+        var parked = 0
+        var skipped = 0
         for record in batch.records {
             // A replay central holds changes nothing; a hole below the cursor is filled; a record
             // after a hole in the batch ends what this push applies (the node must fill the hole).
@@ -75,7 +86,7 @@ public struct PushReceiver {
                             try applier.apply(record)
                             try insertInbox([row.values(status: "applied", error: nil)])
                         }
-                    } catch where RecordFailure.isData(error) {
+                    } catch  where RecordFailure.isData(error) {
                         failure = RecordFailure.describe(error)
                     }
                 } else {
@@ -94,29 +105,40 @@ public struct PushReceiver {
         for start in stride(from: 0, to: inbox.count, by: 500) {
             try insertInbox(Array(inbox[start..<min(start + 500, inbox.count)]))
         }
-        try connection.execute("""
+        try connection.execute(
+            """
             UPDATE node SET acknowledged_seq = ?, epoch = GREATEST(epoch, ?), records_applied = records_applied + ?,
                 records_parked = records_parked + ?, outbox_pending = ?, oldest_pending_at = ?, pull_cursor = ?, protocol_version = ?,
                 last_push_at = CASE WHEN ? > 0 THEN ? ELSE last_push_at END
             WHERE id = ?
-            """, [acknowledged, batch.epoch, applied, parked, batch.outboxPendingAfter,
-                  batch.outboxPendingAfter > 0 ? batch.oldestPendingAt.flatMap(CentralClock.storable) : nil, batch.pullCursor,
-                  batch.protocolVersion, batch.records.count, now.sqlText, batch.nodeID])
+            """,
+            [
+                acknowledged, batch.epoch, applied, parked, batch.outboxPendingAfter,
+                batch.outboxPendingAfter > 0 ? batch.oldestPendingAt.flatMap(CentralClock.storable) : nil,
+                batch.pullCursor,
+                batch.protocolVersion, batch.records.count, now.sqlText, batch.nodeID,
+            ])
         try noteContact(batch, now: now)
-        return PushResult(acknowledgedSeq: acknowledged, centralEpoch: max(centralEpoch, batch.epoch), applied: applied, parked: parked,
-                          skipped: skipped, centralTime: now)
+        return PushResult(
+            acknowledgedSeq: acknowledged, centralEpoch: max(centralEpoch, batch.epoch), applied: applied,
+            parked: parked,
+            skipped: skipped, centralTime: now)
     }
 
     /// Central heard from the node: when (central's clock), and how far the node's clock is off.
     private func noteContact(_ batch: PushBatch, now: Timestamp) throws {
-        try connection.execute("UPDATE node SET last_seen_at = ?, last_sent_at = ?, clock_offset_ms = ? WHERE id = ?",
-                               [now.sqlText, CentralClock.storable(batch.sentAt), batch.sentAt.milliseconds - now.milliseconds,
-                                batch.nodeID])
+        try connection.execute(
+            "UPDATE node SET last_seen_at = ?, last_sent_at = ?, clock_offset_ms = ? WHERE id = ?",
+            [
+                now.sqlText, CentralClock.storable(batch.sentAt), batch.sentAt.milliseconds - now.milliseconds,
+                batch.nodeID,
+            ])
     }
 
     private func insertInbox(_ rows: [[any SQLValueConvertible]]) throws {
         guard !rows.isEmpty else { return }
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO sync_inbox (node_id, epoch, seq, record_type, entity_id, status, error, payload, created_at, received_at)
             VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", "))
             """, rows.flatMap { $0 })
@@ -133,8 +155,9 @@ public struct PushReceiver {
         }
 
         init(_ record: OutboxRecord) {
-            self.init(type: SyncLimits.clip(record.type, to: SyncLimits.recordType),
-                      entityID: SyncLimits.clip(record.entityID, to: SyncLimits.entityID))
+            self.init(
+                type: SyncLimits.clip(record.type, to: SyncLimits.recordType),
+                entityID: SyncLimits.clip(record.entityID, to: SyncLimits.entityID))
         }
     }
 
@@ -142,9 +165,11 @@ public struct PushReceiver {
     private func heldIdentities(node: String, seqs: [Int64]) throws -> [Int64: Identity] {
         guard let low = seqs.min(), let high = seqs.max() else { return [:] }
         var held = [Int64: Identity]()
-        for row in try connection.rows("""
+        for row in try connection.rows(
+            """
             SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND seq BETWEEN ? AND ?
-            """, [node, low, high]).map({ try $0.decode(InboxEntry.self) }) {
+            """, [node, low, high]
+        ).map({ try $0.decode(InboxEntry.self) }) {
             held[row.seq] = Identity(type: row.recordType, entityID: row.entityID)
         }
         return held
@@ -168,26 +193,37 @@ public struct PushReceiver {
     /// that still cannot apply stay parked with their new error. One transaction.
     public func retryParked(node: String) throws -> [Retried] {
         try connection.transaction {
-            guard let now = try connection.scalar("SELECT NOW(3) FROM node WHERE id = ? FOR UPDATE", [node], as: String.self) else {
+            guard
+                let now = try connection.scalar(
+                    "SELECT NOW(3) FROM node WHERE id = ? FOR UPDATE", [node], as: String.self)
+            else {
                 throw CentralError.notFound("no node '\(SyncLimits.clip(node, to: 40))' has pushed to central")
             }
             let applier = RecordApplier(connection: connection, nodeID: node, now: try CentralClock.timestamp(now))
             var results = [Retried]()
-            for row in try connection.rows("""
+            for row in try connection.rows(
+                """
                 SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND status = 'parked' ORDER BY seq
-                """, [node]).map({ try $0.decode(InboxEntry.self) }) {
-                let seq = row.seq, type = row.recordType, entity = row.entityID
+                """, [node]
+            ).map({ try $0.decode(InboxEntry.self) }) {
+                let seq = row.seq
+                let type = row.recordType
+                let entity = row.entityID
                 var failure: String?
                 if let payload = row.payload, let createdAt = row.createdAt {
                     do {
                         try connection.savepoint {
-                            try applier.apply(OutboxRecord(seq: seq, type: type, entityID: entity, payload: payload, createdAt: createdAt))
-                            try connection.execute("UPDATE sync_inbox SET status = 'applied', error = NULL WHERE node_id = ? AND seq = ?",
-                                                   [node, seq])
+                            try applier.apply(
+                                OutboxRecord(
+                                    seq: seq, type: type, entityID: entity, payload: payload, createdAt: createdAt))
+                            try connection.execute(
+                                "UPDATE sync_inbox SET status = 'applied', error = NULL WHERE node_id = ? AND seq = ?",
+                                [node, seq])
                         }
-                    } catch where RecordFailure.isData(error) {
+                    } catch  where RecordFailure.isData(error) {
                         failure = RecordFailure.describe(error)
-                        try connection.execute("UPDATE sync_inbox SET error = ? WHERE node_id = ? AND seq = ?", [failure, node, seq])
+                        try connection.execute(
+                            "UPDATE sync_inbox SET error = ? WHERE node_id = ? AND seq = ?", [failure, node, seq])
                     }
                 } else {
                     failure = row.error ?? "central kept no payload or time for this record"
@@ -195,7 +231,8 @@ public struct PushReceiver {
                 results.append(Retried(seq: seq, type: type, entityID: entity, applied: failure == nil, error: failure))
             }
             let fixed = results.filter(\.applied).count
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE node SET records_applied = records_applied + ?, records_parked = records_parked - ? WHERE id = ?
                 """, [fixed, fixed, node])
             return results
@@ -220,10 +257,12 @@ struct InboxRow {
 
     var envelopeProblem: String? {
         if let withheld = record.withheldBytes {
-            return "payload of \(withheld) bytes is over the protocol's \(SyncLimits.maxPayloadBytes) bytes; it stays in the node's outbox"
+            return
+                "payload of \(withheld) bytes is over the protocol's \(SyncLimits.maxPayloadBytes) bytes; it stays in the node's outbox"
         }
         if record.payload.utf8.count > SyncLimits.maxPayloadBytes {
-            return "payload of \(record.payload.utf8.count) bytes is over the protocol's \(SyncLimits.maxPayloadBytes) bytes"
+            return
+                "payload of \(record.payload.utf8.count) bytes is over the protocol's \(SyncLimits.maxPayloadBytes) bytes"
         }
         if SyncLimits.length(record.type) > SyncLimits.recordType {
             return "record type is \(SyncLimits.length(record.type)) characters long; at most \(SyncLimits.recordType)"
@@ -239,9 +278,12 @@ struct InboxRow {
 
     func values(status: String, error: String?) -> [any SQLValueConvertible] {
         let keepsPayload = record.withheldBytes == nil && record.payload.utf8.count <= SyncLimits.maxPayloadBytes
-        return [node, epoch, record.seq, SyncLimits.clip(record.type, to: SyncLimits.recordType),
-                SyncLimits.clip(record.entityID, to: SyncLimits.entityID), status, error.map { SyncLimits.clip($0, to: 2000) },
-                keepsPayload ? record.payload : nil, CentralClock.storable(record.createdAt), receivedAt.sqlText]
+        return [
+            node, epoch, record.seq, SyncLimits.clip(record.type, to: SyncLimits.recordType),
+            SyncLimits.clip(record.entityID, to: SyncLimits.entityID), status,
+            error.map { SyncLimits.clip($0, to: 2000) },
+            keepsPayload ? record.payload : nil, CentralClock.storable(record.createdAt), receivedAt.sqlText,
+        ]
     }
 }
 

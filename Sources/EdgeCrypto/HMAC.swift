@@ -8,13 +8,16 @@ import COpenSSL
 public enum HMACSHA256 {
     /// The 32-byte authentication code of `message` under `key`.
     public static func authenticationCode(for message: some Collection<UInt8>, key: some Collection<UInt8>) -> [UInt8] {
-        let message = Array(message), key = Array(key)
+        let message = Array(message)
+        let key = Array(key)
         var code = [UInt8](repeating: 0, count: SHA256.digestByteCount)
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { keyBytes in
             message.withUnsafeBytes { messageBytes in
-                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count), messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                     messageBytes.count, &code, &length)
+                HMAC(
+                    EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                    messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    messageBytes.count, &code, &length)
             }
         }
         precondition(result != nil && length == SHA256.digestByteCount, "OpenSSL could not compute an HMAC")

@@ -16,13 +16,15 @@ public enum PBKDF2 {
     ) throws(ParameterError) -> [UInt8] {
         guard (1...Int(Int32.max)).contains(iterations) else { throw .iterationsOutOfRange(iterations) }
         guard (1...1024).contains(keyByteCount) else { throw .keyLengthOutOfRange(keyByteCount) }
-        let password = Array(password), salt = Array(salt)
+        let password = Array(password)
+        let salt = Array(salt)
         var derived = [UInt8](repeating: 0, count: keyByteCount)
         let done = password.withUnsafeBytes { passwordBytes in
             salt.withUnsafeBytes { saltBytes in
-                PKCS5_PBKDF2_HMAC(passwordBytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(passwordBytes.count),
-                                  saltBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(saltBytes.count),
-                                  Int32(iterations), EVP_sha256(), Int32(keyByteCount), &derived)
+                PKCS5_PBKDF2_HMAC(
+                    passwordBytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(passwordBytes.count),
+                    saltBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(saltBytes.count),
+                    Int32(iterations), EVP_sha256(), Int32(keyByteCount), &derived)
             }
         }
         precondition(done == 1, "OpenSSL could not derive a PBKDF2 key")

@@ -27,16 +27,17 @@ public enum PasswordHash {
     public static func verify(password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == scheme,
-              let iterations = Int(parts[1]), (1...10_000_000).contains(iterations),
-              let salt = Hex.decode(String(parts[2])), let expected = Hex.decode(String(parts[3])),
-              expected.count == hashByteCount
+            let iterations = Int(parts[1]), (1...10_000_000).contains(iterations),
+            let salt = Hex.decode(String(parts[2])), let expected = Hex.decode(String(parts[3])),
+            expected.count == hashByteCount
         else { return false }
         return ConstantTime.equals(derive(password: password, salt: salt, iterations: iterations), expected)
     }
 
     private static func derive(password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
         // Parameters are validated above or constant; the derivation cannot fail with them.
-        (try? PBKDF2.deriveKey(password: Array(password.utf8), salt: salt, iterations: iterations,
-                               keyByteCount: hashByteCount)) ?? []
+        (try? PBKDF2.deriveKey(
+            password: Array(password.utf8), salt: salt, iterations: iterations,
+            keyByteCount: hashByteCount)) ?? []
     }
 }

@@ -1,6 +1,7 @@
 import CSQLite
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Database {
@@ -44,10 +45,13 @@ extension Database {
     }
 
     /// Copies every page in one step, retrying for up to 10 s while the source is locked.
-    private static func copyAllPages(from source: OpaquePointer, to target: OpaquePointer, describing path: String) throws {
+    private static func copyAllPages(from source: OpaquePointer, to target: OpaquePointer, describing path: String)
+        throws
+    {
         guard let backup = sqlite3_backup_init(target, "main", source, "main") else {
-            throw StoreError(code: ResultCode(rawValue: sqlite3_extended_errcode(target)),
-                             message: "cannot copy \(path): \(String(cString: sqlite3_errmsg(target)))")
+            throw StoreError(
+                code: ResultCode(rawValue: sqlite3_extended_errcode(target)),
+                message: "cannot copy \(path): \(String(cString: sqlite3_errmsg(target)))")
         }
         var code = SQLITE_OK
         for _ in 0..<10_000 {
@@ -57,8 +61,9 @@ extension Database {
         }
         sqlite3_backup_finish(backup)
         guard code == SQLITE_DONE else {
-            throw StoreError(code: ResultCode(rawValue: code),
-                             message: "copy of \(path) failed: \(String(cString: sqlite3_errstr(code)))")
+            throw StoreError(
+                code: ResultCode(rawValue: code),
+                message: "copy of \(path) failed: \(String(cString: sqlite3_errstr(code)))")
         }
     }
 }

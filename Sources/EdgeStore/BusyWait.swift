@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SQLite busy handler state: short, jittered sleeps until a deadline.

@@ -66,9 +66,12 @@ public final class Database {
         self.path = path
         busyWait = BusyWait(timeout: options.busyTimeout)
         sqlite3_extended_result_codes(handle, 1)
-        sqlite3_busy_handler(handle, { context, attempt in
-            Unmanaged<BusyWait>.fromOpaque(context!).takeUnretainedValue().shouldRetry(attempt: Int(attempt)) ? 1 : 0
-        }, Unmanaged.passUnretained(busyWait).toOpaque())
+        sqlite3_busy_handler(
+            handle,
+            { context, attempt in
+                Unmanaged<BusyWait>.fromOpaque(context!).takeUnretainedValue().shouldRetry(attempt: Int(attempt))
+                    ? 1 : 0
+            }, Unmanaged.passUnretained(busyWait).toOpaque())
         try configure(options)
     }
 
@@ -82,7 +85,8 @@ public final class Database {
         guard !options.readOnly else { return }
         let mode: String? = try scalar("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
-            throw StoreError(code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
+            throw StoreError(
+                code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
         }
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
     }
@@ -113,8 +117,10 @@ public final class Database {
     }
 
     /// The first column of the first row as `T`, or nil when there is no row or the value is NULL.
-    public func scalar<T: SQLValueDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
-                                               as type: T.Type = T.self) throws -> T? {
+    public func scalar<T: SQLValueDecodable>(
+        _ sql: String, _ arguments: [any SQLValueConvertible] = [],
+        as type: T.Type = T.self
+    ) throws -> T? {
         try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }
 
@@ -124,16 +130,19 @@ public final class Database {
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
         guard code == SQLITE_OK else {
-            throw StoreError(code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
-                             message: message.map { String(cString: $0) } ?? "script failed", sql: nil)
+            throw StoreError(
+                code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
+                message: message.map { String(cString: $0) } ?? "script failed", sql: nil)
         }
     }
 
     /// True between BEGIN and COMMIT/ROLLBACK.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    private func withStatement<T>(_ sql: String, _ arguments: [any SQLValueConvertible],
-                                  _ body: (Statement) throws -> T) throws -> T {
+    private func withStatement<T>(
+        _ sql: String, _ arguments: [any SQLValueConvertible],
+        _ body: (Statement) throws -> T
+    ) throws -> T {
         let statement: Statement
         if let cached = statements[sql] {
             statement = cached
@@ -203,8 +212,9 @@ public final class Database {
 
     func error(code: Int32, sql: String?) -> StoreError {
         let extended = sqlite3_extended_errcode(handle)
-        return StoreError(code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
-                          message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        return StoreError(
+            code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
+            message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }
 

@@ -60,7 +60,8 @@ public struct Migrator: Sendable {
     /// Applies every pending migration and returns the names applied.
     @discardableResult
     public func migrate(_ db: Database, now: () -> String = { "" }) throws -> [String] {
-        try db.executeScript("""
+        try db.executeScript(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -78,11 +79,13 @@ public struct Migrator: Sendable {
                 try db.executeScript(migration.sql)
                 let violations = try db.rows("PRAGMA foreign_key_check")
                 guard violations.isEmpty else {
-                    throw StoreError(code: .constraintForeignKey,
-                                     message: "migration \(migration.name) leaves \(violations.count) foreign key violations")
+                    throw StoreError(
+                        code: .constraintForeignKey,
+                        message: "migration \(migration.name) leaves \(violations.count) foreign key violations")
                 }
-                try db.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                               [version, migration.name, migration.checksum, now()])
+                try db.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                    [version, migration.name, migration.checksum, now()])
                 try db.execute("PRAGMA user_version = \(version)")
                 return true
             }
@@ -91,7 +94,10 @@ public struct Migrator: Sendable {
         return appliedNow
     }
 
-    private struct Applied { let name: String; let checksum: String }
+    private struct Applied {
+        let name: String
+        let checksum: String
+    }
 
     private func appliedMigrations(_ db: Database) throws -> [Applied] {
         let exists: Int? = try db.scalar(
@@ -104,12 +110,17 @@ public struct Migrator: Sendable {
 
     private func verify(_ applied: [Applied]) throws {
         guard applied.count <= migrations.count else {
-            throw StoreError(code: .error, message: "database schema version \(applied.count) is newer than this build "
-                             + "(version \(migrations.count)); use a newer build or restore a snapshot")
+            throw StoreError(
+                code: .error,
+                message: "database schema version \(applied.count) is newer than this build "
+                    + "(version \(migrations.count)); use a newer build or restore a snapshot")
         }
-        for (record, migration) in zip(applied, migrations) where record.name != migration.name || record.checksum != migration.checksum {
-            throw StoreError(code: .error, message: "applied migration \(record.name) differs from this build's "
-                             + "\(migration.name); migrations must never be edited once applied")
+        for (record, migration) in zip(applied, migrations)
+        where record.name != migration.name || record.checksum != migration.checksum {
+            throw StoreError(
+                code: .error,
+                message: "applied migration \(record.name) differs from this build's "
+                    + "\(migration.name); migrations must never be edited once applied")
         }
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Node databases hold password hashes and customers' personal data: they, their `-wal` and
@@ -12,7 +12,8 @@ enum PrivateFile {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor < 0 {
             guard errno == EEXIST else {
-                throw StoreError(code: .cannotOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+                throw StoreError(
+                    code: .cannotOpen, message: "cannot create \(path): \(String(cString: strerror(errno)))")
             }
             return
         }

@@ -28,8 +28,9 @@ final class Statement {
     func bind(_ arguments: [SQLValue]) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard arguments.count == expected else {
-            throw StoreError(code: .error, message: "statement expects \(expected) arguments, got \(arguments.count)",
-                             sql: sql)
+            throw StoreError(
+                code: .error, message: "statement expects \(expected) arguments, got \(arguments.count)",
+                sql: sql)
         }
         for (offset, argument) in arguments.enumerated() {
             let index = Int32(offset + 1)
@@ -43,7 +44,10 @@ final class Statement {
                     csqlite_bind_text(handle, index, $0.baseAddress, Int32($0.count - 1))
                 }
             case .blob(let bytes):
-                code = bytes.withUnsafeBytes { csqlite_bind_blob(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count)) }
+                code = bytes.withUnsafeBytes {
+                    csqlite_bind_blob(
+                        handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count))
+                }
             }
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Logs to stderr, one line per event: `2026-11-25T05:00:00Z info push.applied records=500` or,
 /// in JSON mode, `{"at":"…","level":"info","event":"push.applied","records":"500"}`.
@@ -25,12 +26,15 @@ public final class LineLogger: @unchecked Sendable {  // writes go through `lock
             object["at"] = at
             object["level"] = level.rawValue
             object["event"] = event
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             line = String(decoding: data, as: UTF8.self)
         } else {
             let pairs = metadata.keys.sorted().map { key in
                 let value = metadata[key]!.replacingOccurrences(of: "\n", with: " ")
-                return value.contains(" ") || value.isEmpty ? "\(key)=\"\(value.replacingOccurrences(of: "\"", with: "'"))\"" : "\(key)=\(value)"
+                return value.contains(" ") || value.isEmpty
+                    ? "\(key)=\"\(value.replacingOccurrences(of: "\"", with: "'"))\"" : "\(key)=\(value)"
             }
             line = ([at, level.rawValue, event] + pairs).joined(separator: " ")
         }

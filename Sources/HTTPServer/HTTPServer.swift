@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A request as the listener understood it.
 public struct HTTPRequest: Sendable, Equatable {
@@ -27,7 +28,8 @@ public struct HTTPResponse: Sendable, Equatable {
 /// A minimal HTTP/1.1 listener for health checks and metrics scrapes: one thread, one request per
 /// connection (`Connection: close`), GET and HEAD only, 8 KB of headers at most, 2 s to send
 /// them. Binding happens in `init`, so a busy port is reported at start-up.
-public final class HTTPServer: @unchecked Sendable {  // the socket is only read by the accept thread; `stopped` is atomic via the lock
+// @unchecked: the socket is only read by the accept thread; `stopped` is guarded by the lock.
+public final class HTTPServer: @unchecked Sendable {
     /// The port actually bound (useful when asked for port 0).
     public let port: Int
     private let socketDescriptor: Int32
@@ -40,7 +42,9 @@ public final class HTTPServer: @unchecked Sendable {  // the socket is only read
     public init(host: String, port: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
         self.handler = handler
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw HTTPServerError(message: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw HTTPServerError(message: "cannot create a socket: \(String(cString: strerror(errno)))")
+        }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -51,7 +55,9 @@ public final class HTTPServer: @unchecked Sendable {  // the socket is only read
             throw HTTPServerError(message: "'\(host)' is not an IPv4 address")
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(descriptor, 16) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -108,7 +114,8 @@ public final class HTTPServer: @unchecked Sendable {  // the socket is only read
         var method = "GET"
         if let request = Self.parse(received) {
             method = request.method
-            response = ["GET", "HEAD"].contains(request.method)
+            response =
+                ["GET", "HEAD"].contains(request.method)
                 ? handler(request) : HTTPResponse(status: 405, body: "method not allowed\n")
         } else {
             response = HTTPResponse(status: 400, body: "bad request\n")
@@ -128,7 +135,10 @@ public final class HTTPServer: @unchecked Sendable {  // the socket is only read
     }
 
     static func containsHeaderEnd(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4 && (0...(bytes.count - 4)).contains { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 }
+        bytes.count >= 4
+            && (0...(bytes.count - 4)).contains {
+                bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
+            }
     }
 
     /// Parses the request line and headers; nil when malformed.
@@ -136,15 +146,19 @@ public final class HTTPServer: @unchecked Sendable {  // the socket is only read
         guard containsHeaderEnd(bytes), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
         var lines = text.components(separatedBy: "\r\n")
         let requestLine = lines.removeFirst().split(separator: " ")
-        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), requestLine[1].hasPrefix("/") else { return nil }
+        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), requestLine[1].hasPrefix("/") else {
+            return nil
+        }
         var headers = [String: String]()
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { return nil }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let target = String(requestLine[1])
-        return HTTPRequest(method: String(requestLine[0]), path: String(target.split(separator: "?", maxSplits: 1).first ?? ""),
-                           headers: headers)
+        return HTTPRequest(
+            method: String(requestLine[0]), path: String(target.split(separator: "?", maxSplits: 1).first ?? ""),
+            headers: headers)
     }
 
     static func reason(_ status: Int) -> String {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Where and how to connect: parsed from a URL, with the password from the environment.
 ///
@@ -57,7 +58,9 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     /// The central URL given on the command line, else `CENTRAL_URL`, parsed, with the password
     /// from the environment: the one resolver of `CENTRAL_URL` for every tool.
-    public static func resolve(url given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MySQLConfiguration {
+    public static func resolve(url given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> MySQLConfiguration
+    {
         guard let url = given ?? environment["CENTRAL_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw MySQLError(code: 0, message: "no central URL: give one, or set CENTRAL_URL")
         }
@@ -67,22 +70,37 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Parses `url` and reads the password from `environment`.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let url = URLComponents(string: text), url.scheme == "mysql" else {
-            throw MySQLError(code: 0, message: "central URL must look like mysql://user@host:3306/database, not '\(Self.redacted(text).prefix(80))'")
+            throw MySQLError(
+                code: 0,
+                message:
+                    "central URL must look like mysql://user@host:3306/database, not '\(Self.redacted(text).prefix(80))'"
+            )
         }
         guard url.password == nil else {
-            throw MySQLError(code: 0, message: "do not put the password in the URL; set CENTRAL_PASSWORD or CENTRAL_PASSWORD_FILE")
+            throw MySQLError(
+                code: 0, message: "do not put the password in the URL; set CENTRAL_PASSWORD or CENTRAL_PASSWORD_FILE")
         }
-        guard let user = url.user, !user.isEmpty else { throw MySQLError(code: 0, message: "the central URL needs a user (mysql://user@host/db)") }
+        guard let user = url.user, !user.isEmpty else {
+            throw MySQLError(code: 0, message: "the central URL needs a user (mysql://user@host/db)")
+        }
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty, database.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-            throw MySQLError(code: 0, message: "the central URL needs a database name of letters, digits and _ (mysql://user@host/central)")
+            throw MySQLError(
+                code: 0,
+                message: "the central URL needs a database name of letters, digits and _ (mysql://user@host/central)")
         }
         var query = [String: String]()
         for item in url.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set = ["socket", "tls", "ssl_ca", "connect_timeout", "read_timeout", "write_timeout", "lock_wait_timeout",
-                          "idle_transaction_timeout"]
+        let known: Set = [
+            "socket", "tls", "ssl_ca", "connect_timeout", "read_timeout", "write_timeout", "lock_wait_timeout",
+            "idle_transaction_timeout",
+        ]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw MySQLError(code: 0, message: "unknown central URL option '\(unknown.prefix(40))'; known: \(known.sorted().joined(separator: ", "))")
+            throw MySQLError(
+                code: 0,
+                message:
+                    "unknown central URL option '\(unknown.prefix(40))'; known: \(known.sorted().joined(separator: ", "))"
+            )
         }
         func seconds(_ name: String, default value: Int) throws -> Int {
             guard let given = query[name] else { return value }
@@ -99,7 +117,11 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         let local = socket != nil || Self.isLoopback(host)
         if let mode = query["tls"] {
             guard let given = TLSMode(rawValue: mode) else {
-                throw MySQLError(code: 0, message: "tls must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(mode.prefix(20))'")
+                throw MySQLError(
+                    code: 0,
+                    message:
+                        "tls must be one of \(TLSMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(mode.prefix(20))'"
+                )
             }
             tls = given
         } else {
@@ -107,10 +129,14 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         }
         if let file = query["ssl_ca"] {
             guard tls.verifiesCertificate else {
-                throw MySQLError(code: 0, message: "ssl_ca is used by tls=verify_ca or tls=verify_identity only; with tls=\(tls.rawValue) "
-                                 + "the server's certificate would not be checked against it")
+                throw MySQLError(
+                    code: 0,
+                    message: "ssl_ca is used by tls=verify_ca or tls=verify_identity only; with tls=\(tls.rawValue) "
+                        + "the server's certificate would not be checked against it")
             }
-            guard access(file, R_OK) == 0 else { throw MySQLError(code: 0, message: "cannot read ssl_ca \(file): \(String(cString: strerror(errno)))") }
+            guard access(file, R_OK) == 0 else {
+                throw MySQLError(code: 0, message: "cannot read ssl_ca \(file): \(String(cString: strerror(errno)))")
+            }
         }
         self.certificateAuthorityFile = query["ssl_ca"]
         self.connectTimeout = try seconds("connect_timeout", default: 5)
@@ -138,10 +164,13 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
                 throw MySQLError(code: 0, message: "cannot read CENTRAL_PASSWORD_FILE \(path)")
             }
             guard info.st_mode & 0o007 == 0 else {
-                throw MySQLError(code: 0, message: "CENTRAL_PASSWORD_FILE \(path) is open to other users (mode "
-                                 + String(info.st_mode & 0o777, radix: 8) + "); run: chmod 600 \(path)")
+                throw MySQLError(
+                    code: 0,
+                    message: "CENTRAL_PASSWORD_FILE \(path) is open to other users (mode "
+                        + String(info.st_mode & 0o777, radix: 8) + "); run: chmod 600 \(path)")
             }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
+                .map(String.init)
         case (nil, nil):
             return nil
         case (.some, .some):
@@ -151,7 +180,9 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     /// `text` with any password between `user:` and `@` replaced by `***`, for messages.
     public static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else {
+            return text
+        }
         let userInfo = text[scheme.upperBound..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return text }
         return String(text[..<colon]) + ":***" + String(text[at...])

@@ -49,11 +49,13 @@ public final class MySQLConnection {
             } else {
                 _ = mysql_options(handle, MYSQL_OPT_SSL_CAPATH, MySQLConfiguration.systemCertificateDirectory)
             }
-            _ = cmysql_set_bool_option(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, configuration.tls == .verifyIdentity ? 1 : 0)
+            _ = cmysql_set_bool_option(
+                handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, configuration.tls == .verifyIdentity ? 1 : 0)
         }
-        let connected = mysql_real_connect(handle, configuration.socket == nil ? configuration.host : nil, configuration.user,
-                                           configuration.password, configuration.database, UInt32(configuration.port),
-                                           configuration.socket, 0)
+        let connected = mysql_real_connect(
+            handle, configuration.socket == nil ? configuration.host : nil, configuration.user,
+            configuration.password, configuration.database, UInt32(configuration.port),
+            configuration.socket, 0)
         // Throwing once every property is set runs deinit, which closes the handle.
         guard connected != nil else {
             let error = Self.error(handle, sql: nil)
@@ -61,7 +63,9 @@ public final class MySQLConnection {
             throw error.adding("the server may require TLS for this user: try tls=verify_identity (or verify_ca)")
         }
         connectionID = UInt64(mysql_thread_id(handle))
-        try executeScript(Self.sessionSetup(configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")))
+        try executeScript(
+            Self.sessionSetup(
+                configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")))
         let server = try row("SELECT @@hostname, @@port")
         serverIdentity = "\(try server?.get(0, as: String.self) ?? "?"):\(try server?.get(1, as: Int.self) ?? 0)"
     }
@@ -86,7 +90,8 @@ public final class MySQLConnection {
             "SET time_zone = '+00:00'",
             "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
             "SET SESSION innodb_lock_wait_timeout = \(configuration.lockWaitTimeout)",
-            mariaDB ? "SET SESSION idle_transaction_timeout = \(configuration.idleTransactionTimeout)"
+            mariaDB
+                ? "SET SESSION idle_transaction_timeout = \(configuration.idleTransactionTimeout)"
                 : "SET SESSION wait_timeout = \(configuration.idleTransactionTimeout)",
         ].joined(separator: ";\n")
     }
@@ -122,8 +127,10 @@ public final class MySQLConnection {
     }
 
     /// The first column of the first row as `T`, or nil when there is no row or the value is NULL.
-    public func scalar<T: SQLValueDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = [],
-                                               as type: T.Type = T.self) throws -> T? {
+    public func scalar<T: SQLValueDecodable>(
+        _ sql: String, _ arguments: [any SQLValueConvertible] = [],
+        as type: T.Type = T.self
+    ) throws -> T? {
         try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }
 
@@ -133,7 +140,9 @@ public final class MySQLConnection {
         for statement in Self.statements(in: script) {
             let utf8 = Array(statement.utf8)
             let status = utf8.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { mysql_real_query(handle, $0.baseAddress, UInt(buffer.count)) }
+                buffer.withMemoryRebound(to: CChar.self) {
+                    mysql_real_query(handle, $0.baseAddress, UInt(buffer.count))
+                }
             }
             guard status == 0 else { throw Self.error(handle, sql: statement) }
             if let result = mysql_store_result(handle) { mysql_free_result(result) }
@@ -142,22 +151,31 @@ public final class MySQLConnection {
 
     /// Splits a script into statements: each ends with `;` at the end of a line (or of the text).
     static func statements(in script: String) -> [String] {
-        var statements = [String](), current = [Substring]()
+        var statements = [String]()
+        var current = [Substring]()
         for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if current.isEmpty, trimmed.isEmpty || trimmed.hasPrefix("--") { continue }
             current.append(line)
             if trimmed.hasSuffix(";") {
-                statements.append(current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines).dropLast().description)
+                statements.append(
+                    current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines).dropLast()
+                        .description)
                 current = []
             }
         }
         let rest = current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        if !rest.isEmpty { statements += rest.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if !rest.isEmpty {
+            statements += rest.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+        }
         return statements
     }
 
-    private func run(_ sql: String, _ arguments: [any SQLValueConvertible]) throws -> (rows: [Row], affectedRows: Int, lastInsertID: UInt64) {
+    private func run(_ sql: String, _ arguments: [any SQLValueConvertible]) throws -> (
+        rows: [Row], affectedRows: Int, lastInsertID: UInt64
+    ) {
         let statement: PreparedStatement
         if let cached = statements[sql] {
             statement = cached
@@ -178,8 +196,9 @@ public final class MySQLConnection {
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         guard !inTransaction else {
-            throw MySQLError(code: 0, message: "transactions do not nest: START TRANSACTION would commit the one already open",
-                             sql: "START TRANSACTION")
+            throw MySQLError(
+                code: 0, message: "transactions do not nest: START TRANSACTION would commit the one already open",
+                sql: "START TRANSACTION")
         }
         try executeScript("START TRANSACTION")
         inTransaction = true
@@ -213,8 +232,9 @@ public final class MySQLConnection {
     }
 
     static func error(_ handle: UnsafeMutablePointer<MYSQL>, sql: String?) -> MySQLError {
-        MySQLError(code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
-                   message: String(cString: mysql_error(handle)), sql: sql)
+        MySQLError(
+            code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
+            message: String(cString: mysql_error(handle)), sql: sql)
     }
 }
 

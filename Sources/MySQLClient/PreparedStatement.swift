@@ -15,8 +15,9 @@ final class PreparedStatement {
 
     init(connection: UnsafeMutablePointer<MYSQL>, sql: String) throws {
         guard let handle = mysql_stmt_init(connection) else {
-            throw MySQLError(code: mysql_errno(connection), sqlState: String(cString: mysql_sqlstate(connection)),
-                             message: String(cString: mysql_error(connection)), sql: sql)
+            throw MySQLError(
+                code: mysql_errno(connection), sqlState: String(cString: mysql_sqlstate(connection)),
+                message: String(cString: mysql_error(connection)), sql: sql)
         }
         self.handle = handle
         self.sql = sql
@@ -35,7 +36,8 @@ final class PreparedStatement {
     /// Executes with `arguments` and returns the rows (empty for statements without a result set).
     func run(_ arguments: [SQLValue]) throws -> (rows: [Row], affectedRows: Int, lastInsertID: UInt64) {
         guard arguments.count == parameterCount else {
-            throw MySQLError(code: 0, message: "statement expects \(parameterCount) arguments, got \(arguments.count)", sql: sql)
+            throw MySQLError(
+                code: 0, message: "statement expects \(parameterCount) arguments, got \(arguments.count)", sql: sql)
         }
         try withBoundParameters(arguments) {
             guard mysql_stmt_execute(handle) == 0 else { throw Self.error(handle, sql: sql) }
@@ -59,7 +61,7 @@ final class PreparedStatement {
         binds.initialize(repeating: MYSQL_BIND(), count: arguments.count)
         var allocations = [UnsafeMutableRawPointer]()
         defer {
-            allocations.forEach { $0.deallocate() }
+            for allocation in allocations { allocation.deallocate() }
             binds.deallocate()
         }
         func storage(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
@@ -95,7 +97,10 @@ final class PreparedStatement {
         try body()
     }
 
-    private enum ColumnKind { case integer(unsigned: Bool), real, decimal, text, binary }
+    private enum ColumnKind {
+        case integer(unsigned: Bool)
+        case real, decimal, text, binary
+    }
 
     private func fetchAll(_ metadata: UnsafeMutablePointer<MYSQL_RES>) throws -> [Row] {
         let count = Int(mysql_num_fields(metadata))
@@ -108,22 +113,25 @@ final class PreparedStatement {
         let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: count)
         var buffers = [UnsafeMutableRawPointer]()
         defer {
-            buffers.forEach { $0.deallocate() }
+            for buffer in buffers { buffer.deallocate() }
             binds.deallocate()
             nulls.deallocate()
             lengths.deallocate()
         }
         for index in 0..<count {
             let field = fields[index]
-            let kind: ColumnKind = switch field.type {
-            case MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_INT24, MYSQL_TYPE_YEAR:
-                .integer(unsigned: field.flags & UInt32(UNSIGNED_FLAG) != 0)
-            case MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE: .real
-            case MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_DECIMAL: .decimal
-            case MYSQL_TYPE_BLOB, MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB, MYSQL_TYPE_STRING, MYSQL_TYPE_VAR_STRING:
-                field.charsetnr == 63 ? .binary : .text
-            default: .text
-            }
+            let kind: ColumnKind =
+                switch field.type {
+                case MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_INT24,
+                    MYSQL_TYPE_YEAR:
+                    .integer(unsigned: field.flags & UInt32(UNSIGNED_FLAG) != 0)
+                case MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE: .real
+                case MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_DECIMAL: .decimal
+                case MYSQL_TYPE_BLOB, MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB,
+                    MYSQL_TYPE_STRING, MYSQL_TYPE_VAR_STRING:
+                    field.charsetnr == 63 ? .binary : .text
+                default: .text
+                }
             kinds.append(kind)
             let size: Int
             switch kind {
@@ -165,13 +173,16 @@ final class PreparedStatement {
                     values.append(.null)
                     continue
                 }
-                let buffer = buffers[index], length = Int(lengths[index])
+                let buffer = buffers[index]
+                let length = Int(lengths[index])
                 switch kinds[index] {
                 case .integer(let unsigned):
                     let raw = buffer.load(as: Int64.self)
                     guard !unsigned || raw >= 0 else {
-                        throw MySQLError(code: 0, message: "column \(columns.names[index]) holds \(UInt64(bitPattern: raw)), "
-                                         + "beyond the largest signed 64-bit integer", sql: sql)
+                        throw MySQLError(
+                            code: 0,
+                            message: "column \(columns.names[index]) holds \(UInt64(bitPattern: raw)), "
+                                + "beyond the largest signed 64-bit integer", sql: sql)
                     }
                     values.append(.integer(raw))
                 case .real:
@@ -183,10 +194,13 @@ final class PreparedStatement {
                     } else if let number = Double(text) {
                         values.append(.real(number))
                     } else {
-                        throw MySQLError(code: 0, message: "column \(columns.names[index]) holds '\(text.prefix(40))', not a number", sql: sql)
+                        throw MySQLError(
+                            code: 0, message: "column \(columns.names[index]) holds '\(text.prefix(40))', not a number",
+                            sql: sql)
                     }
                 case .text:
-                    values.append(.text(String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)))
+                    values.append(
+                        .text(String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)))
                 case .binary:
                     values.append(.blob(Array(UnsafeRawBufferPointer(start: buffer, count: length))))
                 }
@@ -197,7 +211,8 @@ final class PreparedStatement {
     }
 
     static func error(_ handle: UnsafeMutablePointer<MYSQL_STMT>, sql: String) -> MySQLError {
-        MySQLError(code: mysql_stmt_errno(handle), sqlState: String(cString: mysql_stmt_sqlstate(handle)),
-                   message: String(cString: mysql_stmt_error(handle)), sql: sql)
+        MySQLError(
+            code: mysql_stmt_errno(handle), sqlState: String(cString: mysql_stmt_sqlstate(handle)),
+            message: String(cString: mysql_stmt_error(handle)), sql: sql)
     }
 }

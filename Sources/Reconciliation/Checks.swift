@@ -37,7 +37,8 @@ struct Checks {
     /// The scope as conditions on `alias`'s event and receipt time, each present only when set:
     /// `(? IS NULL OR …)` would keep the indexes on `event_id` and `received_at` from serving.
     func scoped(_ alias: String) -> (sql: String, arguments: [any SQLValueConvertible]) {
-        var sql = "", arguments = [any SQLValueConvertible]()
+        var sql = ""
+        var arguments = [any SQLValueConvertible]()
         if let eventID = scope.eventID {
             sql += " AND \(alias).event_id = ?"
             arguments.append(eventID)
@@ -52,14 +53,16 @@ struct Checks {
     /// The payment-mismatch query for this scope (orders first, by event or receipt time when scoped).
     var paymentMismatchQuery: (sql: String, arguments: [any SQLValueConvertible]) {
         let filter = scoped("o")
-        return ("""
+        return (
+            """
             SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at, COALESCE(paid.amount, 0) AS amount,
                    COALESCE(paid.payments, 0) AS payments
             FROM orders o
             LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
               ON paid.order_id = o.id
             WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor\(filter.sql)
-            """, filter.arguments)
+            """, filter.arguments
+        )
     }
 
     /// Every check, in the order they run, with its name for progress reports.
@@ -67,11 +70,14 @@ struct Checks {
         var categoryFlags = Set<String>()
         var checks: [(DiscrepancyClass, () throws -> [Finding])] = [
             (.seatDoubleSold, seatsSoldTwice),
-            (.categoryOversold, {
-                let found = try categoriesOversold()
-                categoryFlags = Set(found.map(\.entityID))
-                return found
-            }),
+            (
+                .categoryOversold,
+                {
+                    let found = try categoriesOversold()
+                    categoryFlags = Set(found.map(\.entityID))
+                    return found
+                }
+            ),
             (.eventOversold, { try eventsOversold(excluding: categoryFlags) }),
             (.nodeOverAllocation, nodesOverAllocation),
             (.paymentMismatch, paymentMismatches),
@@ -81,8 +87,11 @@ struct Checks {
             (.refundOverdue, overdueRefunds),
         ]
         if scope.eventID == nil {
-            checks += [(.nodeSilent, silentNodes), (.nodeSequenceMismatch, sequenceMismatches), (.nodeSequenceGap, sequenceGaps),
-                       (.parkedRecordStale, staleParkedRecords), (.nodeClockSkew, skewedClocks)]
+            checks += [
+                (.nodeSilent, silentNodes), (.nodeSequenceMismatch, sequenceMismatches),
+                (.nodeSequenceGap, sequenceGaps),
+                (.parkedRecordStale, staleParkedRecords), (.nodeClockSkew, skewedClocks),
+            ]
         }
         return checks
     }
@@ -100,7 +109,8 @@ struct Checks {
         """
 
     func seatsSoldTwice() throws -> [Finding] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT event_id, seat_label, code, order_id, node_id, received_at, keeper_code, keeper_node FROM (
                 SELECT t.event_id, t.seat_label, t.code, t.order_id, t.node_id, o.received_at,
                        ROW_NUMBER() OVER (PARTITION BY t.event_id, t.seat_label \(Self.seatKeeperOrder)) AS position,
@@ -117,14 +127,18 @@ struct Checks {
             ) ranked
             WHERE position > 1 AND (? IS NULL OR received_at >= ?)
             ORDER BY event_id, seat_label, position
-            """, event + since).map { row in
+            """, event + since
+        ).map { row in
             let sale = try row.decode(SecondSale.self)
             let (code, node, order) = (sale.code, sale.nodeID, sale.orderID)
-            return Finding(key: "seat_double_sold/\(sale.eventID)/\(sale.seatLabel)/\(code)", kind: .seatDoubleSold, eventID: sale.eventID,
-                           nodeID: node, entityID: code, occurredAt: sale.receivedAt,
-                           detail: "seat \(sale.seatLabel) kept by \(sale.keeperNode) (ticket \(sale.keeperCode)); \(node)'s ticket \(code) "
-                               + "of order \(order) is refunded",
-                           refund: RefundTarget(nodeID: node, orderID: order, ticketCodes: [code]))
+            return Finding(
+                key: "seat_double_sold/\(sale.eventID)/\(sale.seatLabel)/\(code)", kind: .seatDoubleSold,
+                eventID: sale.eventID,
+                nodeID: node, entityID: code, occurredAt: sale.receivedAt,
+                detail:
+                    "seat \(sale.seatLabel) kept by \(sale.keeperNode) (ticket \(sale.keeperCode)); \(node)'s ticket \(code) "
+                    + "of order \(order) is refunded",
+                refund: RefundTarget(nodeID: node, orderID: order, ticketCodes: [code]))
         }
     }
 
@@ -144,7 +158,8 @@ struct Checks {
         """
 
     func categoriesOversold() throws -> [Finding] {
-        let over = try connection.rows("""
+        let over = try connection.rows(
+            """
             SELECT c.event_id, c.code, c.capacity, occupied.places FROM price_category c
             JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
                   WHERE status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?) GROUP BY event_id, category_code) occupied
@@ -153,19 +168,25 @@ struct Checks {
             """, event)
         return try over.flatMap { row -> [Finding] in
             let oversold = try row.decode(OversoldCategory.self)
-            let (eventID, category, capacity, places) = (oversold.eventID, oversold.code, oversold.capacity, oversold.places)
+            let (eventID, category, capacity, places) = (
+                oversold.eventID, oversold.code, oversold.capacity, oversold.places
+            )
             return try latest(places - capacity, eventID: eventID, category: category).map { ticket in
-                Finding(key: "category_oversold/\(eventID)/\(category)/\(ticket.code)", kind: .categoryOversold, eventID: eventID,
-                        nodeID: ticket.nodeID, entityID: ticket.code, occurredAt: ticket.receivedAt,
-                        detail: "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
-                            + "(\(ticket.nodeID)) is one of the \(places - capacity) latest beyond it",
-                        refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
+                Finding(
+                    key: "category_oversold/\(eventID)/\(category)/\(ticket.code)", kind: .categoryOversold,
+                    eventID: eventID,
+                    nodeID: ticket.nodeID, entityID: ticket.code, occurredAt: ticket.receivedAt,
+                    detail:
+                        "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
+                        + "(\(ticket.nodeID)) is one of the \(places - capacity) latest beyond it",
+                    refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
             }
         }
     }
 
     func eventsOversold(excluding flagged: Set<String>) throws -> [Finding] {
-        let over = try connection.rows("""
+        let over = try connection.rows(
+            """
             SELECT e.id, e.capacity, SUM(LEAST(occupied.places, c.capacity)) AS places FROM event e
             JOIN price_category c ON c.event_id = e.id
             JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
@@ -178,13 +199,18 @@ struct Checks {
             let oversold = try row.decode(OversoldEvent.self)
             let (eventID, capacity, places) = (oversold.id, oversold.capacity, oversold.places)
             let excess = places - capacity
-            let candidates = try latest(excess + flagged.count, eventID: eventID, category: nil).filter { !flagged.contains($0.code) }
+            let candidates = try latest(excess + flagged.count, eventID: eventID, category: nil).filter {
+                !flagged.contains($0.code)
+            }
             return candidates.prefix(excess).map { ticket in
-                Finding(key: "event_oversold/\(eventID)/\(ticket.code)", kind: .eventOversold, eventID: eventID, nodeID: ticket.nodeID,
-                        entityID: ticket.code, occurredAt: ticket.receivedAt,
-                        detail: "event holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
-                            + "(\(ticket.nodeID)) is one of the \(excess) latest beyond it",
-                        refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
+                Finding(
+                    key: "event_oversold/\(eventID)/\(ticket.code)", kind: .eventOversold, eventID: eventID,
+                    nodeID: ticket.nodeID,
+                    entityID: ticket.code, occurredAt: ticket.receivedAt,
+                    detail:
+                        "event holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
+                        + "(\(ticket.nodeID)) is one of the \(excess) latest beyond it",
+                    refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
             }
         }
     }
@@ -193,15 +219,18 @@ struct Checks {
     /// beyond their node's allocation, then the latest central received.
     private func latest(_ count: Int, eventID: String, category: String?) throws -> [OccupyingTicket] {
         guard count > 0 else { return [] }
-        return try connection.rows("""
+        return try connection.rows(
+            """
             SELECT code, order_id, node_id, received_at FROM (\(Self.occupyingTickets) AND t.event_id = ? AND (? IS NULL OR t.category_code = ?)) occupying
             WHERE sale = 1 AND (? IS NULL OR received_at >= ?)
             ORDER BY beyond DESC, received_at DESC, node_id DESC, code DESC LIMIT ?
-            """, [eventID, category, category] + since + [count]).map { try $0.decode(OccupyingTicket.self) }
+            """, [eventID, category, category] + since + [count]
+        ).map { try $0.decode(OccupyingTicket.self) }
     }
 
     func nodesOverAllocation() throws -> [Finding] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota, sold.last_sale
             FROM (SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT COALESCE(t.seat_label, t.code)) AS places,
                          MAX(o.received_at) AS last_sale
@@ -210,12 +239,15 @@ struct Checks {
                   GROUP BY t.event_id, t.category_code, t.node_id) sold
             LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
             WHERE sold.places > COALESCE(a.quota, 0) AND (? IS NULL OR sold.last_sale >= ?)
-            """, event + since).map { row in
+            """, event + since
+        ).map { row in
             let over = try row.decode(NodeOverAllocation.self)
             let (eventID, category, node) = (over.eventID, over.categoryCode, over.nodeID)
-            return Finding(key: "node_over_allocation/\(eventID)/\(category)/\(node)", kind: .nodeOverAllocation, eventID: eventID, nodeID: node,
-                           entityID: "\(eventID)/\(category)", occurredAt: over.lastSale,
-                           detail: "\(node) sold \(over.places) of \(category) with an allocation of \(over.quota)", refund: nil)
+            return Finding(
+                key: "node_over_allocation/\(eventID)/\(category)/\(node)", kind: .nodeOverAllocation, eventID: eventID,
+                nodeID: node,
+                entityID: "\(eventID)/\(category)", occurredAt: over.lastSale,
+                detail: "\(node) sold \(over.places) of \(category) with an allocation of \(over.quota)", refund: nil)
         }
     }
 
@@ -225,17 +257,22 @@ struct Checks {
         let query = paymentMismatchQuery
         return try connection.rows(query.sql, query.arguments).map { row in
             let mismatch = try row.decode(PaymentMismatch.self)
-            let (order, total, amount, payments) = (mismatch.id, mismatch.totalMinor, mismatch.amount, mismatch.payments)
+            let (order, total, amount, payments) = (
+                mismatch.id, mismatch.totalMinor, mismatch.amount, mismatch.payments
+            )
             let kind = payments == 0 ? "unpaid" : amount < total ? "underpaid" : "overpaid"
-            return Finding(key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: mismatch.eventID,
-                           nodeID: mismatch.nodeID, entityID: order, occurredAt: mismatch.receivedAt,
-                           detail: "order \(order) is \(kind): total \(total), captured \(amount) in \(payments) payment(s) (minor units)",
-                           refund: nil)
+            return Finding(
+                key: "payment_mismatch/\(order)", kind: .paymentMismatch, eventID: mismatch.eventID,
+                nodeID: mismatch.nodeID, entityID: order, occurredAt: mismatch.receivedAt,
+                detail:
+                    "order \(order) is \(kind): total \(total), captured \(amount) in \(payments) payment(s) (minor units)",
+                refund: nil)
         }
     }
 
     func unexpectedPayments() throws -> [Finding] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.refunded_minor, COALESCE(o.received_at, p.created_at) AS received_at,
                    o.event_id, o.status AS order_status,
                    e.status AS event_status,
@@ -252,60 +289,76 @@ struct Checks {
                    AND NOT EXISTS (SELECT 1 FROM refund r WHERE r.order_id = o.id AND r.status = 'pending'))
                OR (e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded'))
             HAVING (? IS NULL OR event_id = ?) AND (? IS NULL OR received_at >= ?)
-            """, [scope.eventID] + event + since).map { row in
+            """, [scope.eventID] + event + since
+        ).map { row in
             let payment = try row.decode(UnexpectedPayment.self)
-            return Finding(key: "payment_unexpected/\(payment.id)", kind: .paymentUnexpected, eventID: payment.eventID,
-                           nodeID: payment.nodeID, entityID: payment.id, occurredAt: payment.receivedAt,
-                           detail: "payment \(payment.id) of \(payment.amountMinor) for order \(payment.orderID): "
-                               + payment.reason.replacingOccurrences(of: "_", with: " "),
-                           refund: nil)
+            return Finding(
+                key: "payment_unexpected/\(payment.id)", kind: .paymentUnexpected, eventID: payment.eventID,
+                nodeID: payment.nodeID, entityID: payment.id, occurredAt: payment.receivedAt,
+                detail: "payment \(payment.id) of \(payment.amountMinor) for order \(payment.orderID): "
+                    + payment.reason.replacingOccurrences(of: "_", with: " "),
+                refund: nil)
         }
     }
 
     func duplicatePaymentReferences() throws -> [Finding] {
-        try connection.rows("""
+        try connection.rows(
+            """
             SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
                    GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
             FROM payment p LEFT JOIN orders o ON o.id = p.order_id
             WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)
             GROUP BY p.reference HAVING COUNT(*) > 1
-            """, event + since).map { row in
+            """, event + since
+        ).map { row in
             let duplicate = try row.decode(DuplicateReference.self)
-            return Finding(key: "duplicate_payment_reference/\(duplicate.reference)", kind: .duplicatePaymentReference,
-                           eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.reference, occurredAt: duplicate.lastUse,
-                           detail: "reference \(duplicate.reference) on \(duplicate.uses) payments: \(duplicate.payments)", refund: nil)
+            return Finding(
+                key: "duplicate_payment_reference/\(duplicate.reference)", kind: .duplicatePaymentReference,
+                eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.reference, occurredAt: duplicate.lastUse,
+                detail: "reference \(duplicate.reference) on \(duplicate.uses) payments: \(duplicate.payments)",
+                refund: nil)
         }
     }
 
     func duplicateIdempotencyKeys() throws -> [Finding] {
         let filter = scoped("o")
-        return try connection.rows("""
+        return try connection.rows(
+            """
             SELECT o.idempotency_key, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(o.received_at) AS last_use,
                    GROUP_CONCAT(o.id ORDER BY o.id SEPARATOR ', ') AS orders
             FROM orders o WHERE 1 = 1\(filter.sql)
             GROUP BY o.idempotency_key HAVING COUNT(*) > 1
-            """, filter.arguments).map { row in
+            """, filter.arguments
+        ).map { row in
             let duplicate = try row.decode(DuplicateKey.self)
-            return Finding(key: "duplicate_idempotency_key/\(duplicate.idempotencyKey)", kind: .duplicateIdempotencyKey,
-                           eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.idempotencyKey, occurredAt: duplicate.lastUse,
-                           detail: "idempotency key \(duplicate.idempotencyKey) on \(duplicate.uses) orders: \(duplicate.orders)", refund: nil)
+            return Finding(
+                key: "duplicate_idempotency_key/\(duplicate.idempotencyKey)", kind: .duplicateIdempotencyKey,
+                eventID: duplicate.eventID, nodeID: nil, entityID: duplicate.idempotencyKey,
+                occurredAt: duplicate.lastUse,
+                detail: "idempotency key \(duplicate.idempotencyKey) on \(duplicate.uses) orders: \(duplicate.orders)",
+                refund: nil)
         }
     }
 
     func overdueRefunds() throws -> [Finding] {
         let deadline = Timestamp(milliseconds: now.milliseconds - scope.refundDelaySeconds * 1000)
-        return try connection.rows("""
+        return try connection.rows(
+            """
             SELECT r.id, r.order_id, r.node_id, r.amount_minor, r.origin, COALESCE(r.received_at, r.created_at) AS queued_at, o.event_id
             FROM refund r LEFT JOIN orders o ON o.id = r.order_id
             WHERE r.status = 'pending' AND COALESCE(r.received_at, r.created_at) < ? AND (? IS NULL OR o.event_id = ?)
               AND (? IS NULL OR COALESCE(r.received_at, r.created_at) >= ?)
-            """, [deadline.sqlText] + event + since).map { row in
+            """, [deadline.sqlText] + event + since
+        ).map { row in
             let refund = try row.decode(OverdueRefund.self)
-            return Finding(key: "refund_overdue/\(refund.id)", kind: .refundOverdue, eventID: refund.eventID, nodeID: refund.nodeID,
-                           entityID: refund.id, occurredAt: refund.queuedAt,
-                           detail: "refund \(refund.id) of \(refund.amountMinor) for order \(refund.orderID) (\(refund.origin)) queued since "
-                               + "\(refund.queuedAt.sqlText), not paid out",
-                           refund: nil)
+            return Finding(
+                key: "refund_overdue/\(refund.id)", kind: .refundOverdue, eventID: refund.eventID,
+                nodeID: refund.nodeID,
+                entityID: refund.id, occurredAt: refund.queuedAt,
+                detail:
+                    "refund \(refund.id) of \(refund.amountMinor) for order \(refund.orderID) (\(refund.origin)) queued since "
+                    + "\(refund.queuedAt.sqlText), not paid out",
+                refund: nil)
         }
     }
 }

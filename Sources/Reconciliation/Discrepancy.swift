@@ -40,7 +40,8 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
         switch self {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
         case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
-             .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale: .high
+            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale:
+            .high
         case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }
     }

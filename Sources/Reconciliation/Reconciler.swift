@@ -63,16 +63,20 @@ public struct Reconciler {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
-    public func run(scope: ReconciliationScope, dryRun: Bool, now: Timestamp,
-                    progress: (ReconciliationProgress) -> Void = { _ in }) throws -> ReconciliationReport {
+    public func run(
+        scope: ReconciliationScope, dryRun: Bool, now: Timestamp,
+        progress: (ReconciliationProgress) -> Void = { _ in }
+    ) throws -> ReconciliationReport {
         let started = DispatchTime.now().uptimeNanoseconds
         var mode: ReconciliationMode = dryRun ? .dryRun : .settle
         var runID: Int64?
         if !dryRun {
             do {
-                runID = Int64(try connection.insert("""
-                    INSERT INTO reconciliation_run (started_at, mode, scope_event, scope_since) VALUES (?, 'settle', ?, ?)
-                    """, [now.sqlText, scope.eventID, scope.since?.sqlText]))
+                runID = Int64(
+                    try connection.insert(
+                        """
+                        INSERT INTO reconciliation_run (started_at, mode, scope_event, scope_since) VALUES (?, 'settle', ?, ?)
+                        """, [now.sqlText, scope.eventID, scope.since?.sqlText]))
             } catch let error as MySQLError where error.kind == .readOnly {
                 mode = .reportOnly
             }
@@ -83,8 +87,10 @@ public struct Reconciler {
             let checkStarted = DispatchTime.now().uptimeNanoseconds
             let found = try check()
             findings += found
-            progress(ReconciliationProgress(check: kind, index: index + 1, total: checks.count, found: found.count,
-                                            seconds: Double(DispatchTime.now().uptimeNanoseconds - checkStarted) / 1e9))
+            progress(
+                ReconciliationProgress(
+                    check: kind, index: index + 1, total: checks.count, found: found.count,
+                    seconds: Double(DispatchTime.now().uptimeNanoseconds - checkStarted) / 1e9))
         }
         let known = try knownDiscrepancies(scope: scope)
         let foundKeys = Set(findings.map(\.key))
@@ -95,66 +101,90 @@ public struct Reconciler {
             try connection.transaction {
                 for finding in findings { try record(finding, run: runID, now: now, known: known[finding.key]) }
                 for key in resolved {
-                    try connection.execute("UPDATE discrepancy SET status = 'resolved', resolved_at = ?, last_run_id = ? WHERE discrepancy_key = ?",
-                                           [now.sqlText, runID, key])
+                    try connection.execute(
+                        "UPDATE discrepancy SET status = 'resolved', resolved_at = ?, last_run_id = ? WHERE discrepancy_key = ?",
+                        [now.sqlText, runID, key])
                 }
                 for finding in findings where finding.kind.settlesWithRefund && settlements[finding.key] == nil {
                     guard let target = finding.refund else { continue }
                     settlements[finding.key] = try settle(finding, target: target, now: now)
                     settledNow.append(finding.key)
                 }
-                try connection.execute("""
+                try connection.execute(
+                    """
                     UPDATE reconciliation_run SET finished_at = ?, found = ?, opened = ?, resolved = ?, settled = ? WHERE id = ?
-                    """, [now.sqlText, findings.count, findings.filter { known[$0.key] == nil || known[$0.key]!.status == "resolved" }.count,
-                          resolved.count, settledNow.count, runID])
+                    """,
+                    [
+                        now.sqlText, findings.count,
+                        findings.filter { known[$0.key] == nil || known[$0.key]!.status == "resolved" }.count,
+                        resolved.count, settledNow.count, runID,
+                    ])
             }
         }
         let reported = findings.map { finding in
-            ReportedDiscrepancy(finding: finding, isNew: known[finding.key] == nil || known[finding.key]!.status == "resolved",
-                                settlement: settlements[finding.key])
+            ReportedDiscrepancy(
+                finding: finding, isNew: known[finding.key] == nil || known[finding.key]!.status == "resolved",
+                settlement: settlements[finding.key])
         }
-        return ReconciliationReport(mode: mode, runID: runID, discrepancies: reported, resolved: resolved, settledNow: settledNow,
-                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return ReconciliationReport(
+            mode: mode, runID: runID, discrepancies: reported, resolved: resolved, settledNow: settledNow,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 
-    private struct Known { let status: String; let settlement: String? }
+    private struct Known {
+        let status: String
+        let settlement: String?
+    }
 
     /// Recorded discrepancies in the run's scope, with their settlement if any.
     private func knownDiscrepancies(scope: ReconciliationScope) throws -> [String: Known] {
         var known = [String: Known]()
-        for row in try connection.rows("""
+        for row in try connection.rows(
+            """
             SELECT d.discrepancy_key, d.status, s.id AS settlement FROM discrepancy d
             LEFT JOIN settlement s ON s.discrepancy_key = d.discrepancy_key
             WHERE (? IS NULL OR d.event_id = ?) AND (? IS NULL OR d.occurred_at >= ?) AND (d.status <> 'resolved' OR s.id IS NOT NULL)
-            """, [scope.eventID, scope.eventID, scope.since?.sqlText, scope.since?.sqlText]) {
-            known[try row.get("discrepancy_key")] = Known(status: try row.get("status"), settlement: try row.get("settlement"))
+            """, [scope.eventID, scope.eventID, scope.since?.sqlText, scope.since?.sqlText])
+        {
+            known[try row.get("discrepancy_key")] = Known(
+                status: try row.get("status"), settlement: try row.get("settlement"))
         }
         return known
     }
 
     private func record(_ finding: Finding, run: Int64, now: Timestamp, known: Known?) throws {
         let status = known?.settlement != nil ? "settling" : "open"
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO discrepancy (discrepancy_key, class, severity, event_id, node_id, entity_id, occurred_at, detail, status,
                                      first_run_id, last_run_id, first_seen_at, last_seen_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON DUPLICATE KEY UPDATE detail = ?, status = ?, last_run_id = ?, last_seen_at = ?, resolved_at = NULL
-            """, [finding.key, finding.kind.rawValue, finding.severity.rawValue, finding.eventID, finding.nodeID, finding.entityID,
-                  finding.occurredAt?.sqlText, String(finding.detail.prefix(1000)), status, run, run, now.sqlText, now.sqlText,
-                  String(finding.detail.prefix(1000)), status, run, now.sqlText])
+            """,
+            [
+                finding.key, finding.kind.rawValue, finding.severity.rawValue, finding.eventID, finding.nodeID,
+                finding.entityID,
+                finding.occurredAt?.sqlText, String(finding.detail.prefix(1000)), status, run, run, now.sqlText,
+                now.sqlText,
+                String(finding.detail.prefix(1000)), status, run, now.sqlText,
+            ])
     }
 
     /// Sends a refund order to the node that sold the ticket; once per discrepancy key.
     private func settle(_ finding: Finding, target: RefundTarget, now: Timestamp) throws -> String {
         let id = "stl_" + Hex.encode(SHA256.hash(Array(finding.key.utf8)).prefix(12))
-        let order = RefundOrder(orderReference: id, orderID: target.orderID, ticketCodes: target.ticketCodes,
-                                reason: Self.reason(for: finding))
-        let seq = try ChangeFeed(connection: connection).append(.refundOrdered, entityID: target.orderID, node: target.nodeID,
-                                                                payload: try JSONText.encode(order), now: now)
-        try connection.execute("""
+        let order = RefundOrder(
+            orderReference: id, orderID: target.orderID, ticketCodes: target.ticketCodes,
+            reason: Self.reason(for: finding))
+        let seq = try ChangeFeed(connection: connection).append(
+            .refundOrdered, entityID: target.orderID, node: target.nodeID,
+            payload: try JSONText.encode(order), now: now)
+        try connection.execute(
+            """
             INSERT INTO settlement (id, discrepancy_key, kind, node_id, order_id, ticket_codes, change_seq, created_at)
             VALUES (?, ?, 'refund_order', ?, ?, ?, ?, ?)
-            """, [id, finding.key, target.nodeID, target.orderID, try JSONText.encode(target.ticketCodes), seq, now.sqlText])
+            """,
+            [id, finding.key, target.nodeID, target.orderID, try JSONText.encode(target.ticketCodes), seq, now.sqlText])
         try connection.execute("UPDATE discrepancy SET status = 'settling' WHERE discrepancy_key = ?", [finding.key])
         return id
     }

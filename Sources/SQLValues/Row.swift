@@ -55,7 +55,8 @@ public final class ColumnNames: Sendable {
     /// Names in column order.
     public init(_ names: [String]) {
         self.names = names
-        var positions = [String: Int](), propertyPositions = [String: Int]()
+        var positions = [String: Int]()
+        var propertyPositions = [String: Int]()
         for (index, name) in names.enumerated() {
             if positions[name] == nil { positions[name] = index }
             let folded = Self.folded(name)
@@ -73,9 +74,10 @@ public final class ColumnNames: Sendable {
 
     /// `name` in ASCII lower case without underscores.
     private static func folded(_ name: String) -> String {
-        String(decoding: name.utf8.compactMap { byte in
-            byte == 95 ? nil : (65...90).contains(byte) ? byte + 32 : byte
-        }, as: UTF8.self)
+        String(
+            decoding: name.utf8.compactMap { byte in
+                byte == 95 ? nil : (65...90).contains(byte) ? byte + 32 : byte
+            }, as: UTF8.self)
     }
 }
 

@@ -46,7 +46,10 @@ private struct ColumnContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func value(_ key: Key) throws -> (index: Int, value: SQLValue) {
         guard let index = row.columns.index(ofProperty: key.stringValue) else {
-            throw RowError(message: "no column for \(key.stringValue) in the result (columns: \(row.columns.names.joined(separator: ", ")))")
+            throw RowError(
+                message:
+                    "no column for \(key.stringValue) in the result (columns: \(row.columns.names.joined(separator: ", ")))"
+            )
         }
         return (index, row.values[index])
     }

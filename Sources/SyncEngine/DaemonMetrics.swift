@@ -39,21 +39,37 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
                 lines.append("# TYPE \(name) \(type)")
                 for (labels, value) in samples { lines.append("\(name){\(labels)} \(value)") }
             }
-            metric("venue_sync_records_pushed_total", "counter", "Outbox records central stored (applied or parked).", [(label, "\(pushed)")])
-            metric("venue_sync_records_pulled_total", "counter", "Changes pulled from central and applied.", [(label, "\(pulled)")])
+            metric(
+                "venue_sync_records_pushed_total", "counter", "Outbox records central stored (applied or parked).",
+                [(label, "\(pushed)")])
+            metric(
+                "venue_sync_records_pulled_total", "counter", "Changes pulled from central and applied.",
+                [(label, "\(pulled)")])
             metric("venue_sync_cycles_total", "counter", "Sync cycles run.", [(label, "\(cycles)")])
-            metric("venue_sync_errors_total", "counter", "Sync cycles that ended with an error.", [(label, "\(errors)")])
-            metric("venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
-                   CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == mode ? "1" : "0") })
+            metric(
+                "venue_sync_errors_total", "counter", "Sync cycles that ended with an error.", [(label, "\(errors)")])
+            metric(
+                "venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
+                CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == mode ? "1" : "0") })
             if let status {
-                metric("venue_sync_outbox_pending", "gauge", "Outbox records central has not acknowledged.", [(label, "\(status.outboxPending)")])
-                metric("venue_sync_lag_seconds", "gauge", "Age of the oldest unacknowledged outbox record.", [(label, "\(status.lagSeconds)")])
-                metric("venue_sync_parked_records", "gauge", "Records that could never be applied, kept with their error.",
-                       [("\(label),side=\"central\"", "\(status.centralParked)"), ("\(label),side=\"node\"", "\(status.pullParked)")])
-                metric("venue_sync_last_push_timestamp_seconds", "gauge", "When central last acknowledged a push.",
-                       [(label, status.lastPushAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
-                metric("venue_sync_last_pull_timestamp_seconds", "gauge", "When the node last pulled.",
-                       [(label, status.lastPullAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
+                metric(
+                    "venue_sync_outbox_pending", "gauge", "Outbox records central has not acknowledged.",
+                    [(label, "\(status.outboxPending)")])
+                metric(
+                    "venue_sync_lag_seconds", "gauge", "Age of the oldest unacknowledged outbox record.",
+                    [(label, "\(status.lagSeconds)")])
+                metric(
+                    "venue_sync_parked_records", "gauge", "Records that could never be applied, kept with their error.",
+                    [
+                        ("\(label),side=\"central\"", "\(status.centralParked)"),
+                        ("\(label),side=\"node\"", "\(status.pullParked)"),
+                    ])
+                metric(
+                    "venue_sync_last_push_timestamp_seconds", "gauge", "When central last acknowledged a push.",
+                    [(label, status.lastPushAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
+                metric(
+                    "venue_sync_last_pull_timestamp_seconds", "gauge", "When the node last pulled.",
+                    [(label, status.lastPullAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
             }
             lines.append("# HELP venue_sync_push_batch_seconds Time to push one batch, central commit included.")
             lines.append("# TYPE venue_sync_push_batch_seconds histogram")

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EventLog
 import Foundation
 import HTTPServer
 import SyncWire
 import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `venue-syncd`: keeps one node and central in step until told to stop.
 ///
@@ -65,8 +66,9 @@ public final class SyncDaemon {
         do {
             lock = try InstanceLock(databasePath: options.databasePath, owner: "venue-syncd")
         } catch let busy as InstanceLock.Busy {
-            throw DaemonError(message: "another \(busy.holder) is already running for \(options.databasePath)"
-                              + (busy.pid.map { " (pid \($0))" } ?? ""))
+            throw DaemonError(
+                message: "another \(busy.holder) is already running for \(options.databasePath)"
+                    + (busy.pid.map { " (pid \($0))" } ?? ""))
         }
         defer { withExtendedLifetime(lock) {} }
         let node = try VenueNode.open(path: options.databasePath, options: options.nodeOptions)
@@ -75,14 +77,19 @@ public final class SyncDaemon {
         defer { withExtendedLifetime(signals) {} }
         var server: HTTPServer?
         if let host = options.httpHost {
-            let probe = HealthProbe(databasePath: options.databasePath, nodeOptions: options.nodeOptions, metrics: metrics)
+            let probe = HealthProbe(
+                databasePath: options.databasePath, nodeOptions: options.nodeOptions, metrics: metrics)
             server = try HTTPServer(host: host, port: options.httpPort) { probe.respond(to: $0) }
             server?.start()
             logger.info("http.listening", ["address": "\(host):\(server!.port)"])
         }
         defer { server?.stop() }
-        logger.info("syncd.started", ["node": nodeID, "central": options.centralDescription, "interval": String(options.interval),
-                                      "batch": String(options.batchSize)])
+        logger.info(
+            "syncd.started",
+            [
+                "node": nodeID, "central": options.centralDescription, "interval": String(options.interval),
+                "batch": String(options.batchSize),
+            ])
         let stop = stopSignal
         let engine = SyncEngine(node: node, central: central, batchSize: options.batchSize, shouldStop: { stop.isSet })
         var mode = CentralMode.unknown
@@ -92,16 +99,19 @@ public final class SyncDaemon {
             // Writable: a full cycle. Read-only: pull only until a probe is due. Anything else:
             // nothing until a probe is due. A probe is a full cycle.
             let probeDue = Date() >= nextProbe
-            let report: CycleReport = switch (mode, probeDue) {
-            case (.readOnly, false): engine.cycle(push: false)
-            case (.unreachable, false), (.incompatible, false), (.nodeError, false):
-                CycleReport(mode: mode, pushSkipped: true)
-            default: engine.cycle(push: true)
-            }
+            let report: CycleReport =
+                switch (mode, probeDue) {
+                case (.readOnly, false): engine.cycle(push: false)
+                case (.unreachable, false), (.incompatible, false), (.nodeError, false):
+                    CycleReport(mode: mode, pushSkipped: true)
+                default: engine.cycle(push: true)
+                }
             metrics.record(report)
             log(report, previous: mode)
             mode = report.mode
-            if options.once { return mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable }
+            if options.once {
+                return mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable
+            }
             if mode == .writable {
                 failures = 0
                 nextProbe = .distantPast
@@ -124,23 +134,35 @@ public final class SyncDaemon {
 
     private func log(_ report: CycleReport, previous: CentralMode) {
         if let taken = report.takenBack {
-            logger.warning("sync.taken_back", ["fork": String(taken.forkSeq), "central": String(taken.centralSeq),
-                                               "records": String(taken.recordsTakenBack), "orders": String(taken.orders),
-                                               "refunds": String(taken.refunds), "renumbered": String(taken.renumbered),
-                                               "not_applied": String(taken.notApplied.count), "epoch": String(taken.epoch)])
+            logger.warning(
+                "sync.taken_back",
+                [
+                    "fork": String(taken.forkSeq), "central": String(taken.centralSeq),
+                    "records": String(taken.recordsTakenBack), "orders": String(taken.orders),
+                    "refunds": String(taken.refunds), "renumbered": String(taken.renumbered),
+                    "not_applied": String(taken.notApplied.count), "epoch": String(taken.epoch),
+                ])
         }
         for note in report.notes { logger.warning(note.event, note.fields) }
         if report.mode != previous {
             let level: LineLogger.Level = report.mode == .writable ? .info : .warning
-            logger.log(level, "central.mode", ["mode": report.mode.rawValue, "was": previous.rawValue, "cause": report.cause ?? "",
-                                               "error": report.error ?? ""])
+            logger.log(
+                level, "central.mode",
+                [
+                    "mode": report.mode.rawValue, "was": previous.rawValue, "cause": report.cause ?? "",
+                    "error": report.error ?? "",
+                ])
         } else if let error = report.error, !report.pushSkipped {
             logger.warning("sync.retry", ["mode": report.mode.rawValue, "cause": report.cause ?? "", "error": error])
         }
         if report.pulled > 0 { logger.info("pull.applied", ["changes": String(report.pulled)]) }
         if report.pushed > 0 {
-            logger.info("push.applied", ["records": String(report.pushed), "parked": String(report.parked),
-                                         "batches": String(report.pushLatencies.count)])
+            logger.info(
+                "push.applied",
+                [
+                    "records": String(report.pushed), "parked": String(report.parked),
+                    "batches": String(report.pushLatencies.count),
+                ])
         }
     }
 }
@@ -213,24 +235,28 @@ final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's s
     private func health() -> HTTPResponse {
         do {
             let (nodeID, status) = try readStatus()
-            let body = HealthBody(status: "ok", nodeID: nodeID, centralMode: status.mode.rawValue, centralCause: status.cause,
-                                  modeSince: status.modeSince, outboxPending: status.outboxPending, oldestPendingAt: status.oldestPendingAt,
-                                  lastPushAt: status.lastPushAt, lastPullAt: status.lastPullAt, lagSeconds: status.lagSeconds,
-                                  parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError,
-                                  epoch: status.epoch, recoveryPendingSince: status.recoveryPendingSince,
-                                  clockOffsetSeconds: status.clockOffsetSeconds)
+            let body = HealthBody(
+                status: "ok", nodeID: nodeID, centralMode: status.mode.rawValue, centralCause: status.cause,
+                modeSince: status.modeSince, outboxPending: status.outboxPending,
+                oldestPendingAt: status.oldestPendingAt,
+                lastPushAt: status.lastPushAt, lastPullAt: status.lastPullAt, lagSeconds: status.lagSeconds,
+                parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError,
+                epoch: status.epoch, recoveryPendingSince: status.recoveryPendingSince,
+                clockOffsetSeconds: status.clockOffsetSeconds)
             return HTTPResponse(status: 200, contentType: "application/json", body: try JSONText.encode(body) + "\n")
         } catch {
             let document = ["status": "unavailable", "error": "node database unusable: \(error)"]
-            return HTTPResponse(status: 503, contentType: "application/json",
-                                body: ((try? JSONText.encode(document)) ?? #"{"status":"unavailable"}"#) + "\n")
+            return HTTPResponse(
+                status: 503, contentType: "application/json",
+                body: ((try? JSONText.encode(document)) ?? #"{"status":"unavailable"}"#) + "\n")
         }
     }
 
     private func metricsPage() -> HTTPResponse {
         let read = try? readStatus()
-        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                            body: metrics.exposition(node: read?.0 ?? "unknown", status: read?.1))
+        return HTTPResponse(
+            status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+            body: metrics.exposition(node: read?.0 ?? "unknown", status: read?.1))
     }
 }
 

@@ -24,7 +24,8 @@ public struct CycleReport: Sendable, Equatable {
 
     public static func == (lhs: CycleReport, rhs: CycleReport) -> Bool {
         lhs.mode == rhs.mode && lhs.cause == rhs.cause && lhs.pulled == rhs.pulled && lhs.pushed == rhs.pushed
-            && lhs.parked == rhs.parked && lhs.error == rhs.error && lhs.pushSkipped == rhs.pushSkipped && lhs.takenBack == rhs.takenBack
+            && lhs.parked == rhs.parked && lhs.error == rhs.error && lhs.pushSkipped == rhs.pushSkipped
+            && lhs.takenBack == rhs.takenBack
     }
 }
 
@@ -45,7 +46,10 @@ public final class SyncEngine {
     let shouldStop: @Sendable () -> Bool
 
     /// An engine for `node` against `central`.
-    public init(node: VenueNode, central: any CentralEndpoint, batchSize: Int, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    public init(
+        node: VenueNode, central: any CentralEndpoint, batchSize: Int,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.node = node
         self.central = central
         self.batchSize = batchSize
@@ -87,29 +91,34 @@ public final class SyncEngine {
     /// node's history after the fork and takes it back. Reads only: works while central is read-only.
     private func takeBackIfNeeded(_ nodeID: String, into report: inout CycleReport) throws {
         guard let fork = try node.sync.recoveryFork() else { return }
-        var records = [OutboxRecord](), after = fork
+        var records = [OutboxRecord]()
+        var after = fork
         var page: HeldRecords
         repeat {
             page = try central.heldRecords(node: nodeID, after: after, limit: 1000)
             records += page.records
             after = page.records.last?.seq ?? after
         } while page.records.count == 1000 && !shouldStop()
-        var catalog = [Change](), cursor = try node.sync.pullCursor()
+        var catalog = [Change]()
+        var cursor = try node.sync.pullCursor()
         var changes: ChangePage
         repeat {
             changes = try central.changes(after: cursor, node: nodeID, limit: batchSize)
             catalog += changes.changes.filter { $0.type == ChangeType.catalogEvent.rawValue }
             cursor = changes.changes.last?.seq ?? cursor
         } while changes.changes.count == batchSize && !shouldStop()
-        report.takenBack = try node.sync.takeBack(CentralHistory(centralEpoch: page.centralEpoch, centralSeq: page.acknowledgedSeq,
-                                                                 records: records, allocations: page.allocations, catalog: catalog))
+        report.takenBack = try node.sync.takeBack(
+            CentralHistory(
+                centralEpoch: page.centralEpoch, centralSeq: page.acknowledgedSeq,
+                records: records, allocations: page.allocations, catalog: catalog))
     }
 
     /// Applies every change after the node's cursor; returns how many. First checks that central
     /// still holds, under the cursor's number, the change the node applied: if not, central was
     /// restored from a backup, and the cursor goes back to where both agree.
     private func pull(_ nodeID: String, into report: inout CycleReport) throws -> Int {
-        var pulled = 0, checked = false
+        var pulled = 0
+        var checked = false
         while !shouldStop() {
             let cursor = try node.sync.pullCursor()
             let page = try central.changes(after: cursor, node: nodeID, limit: batchSize)
@@ -117,10 +126,17 @@ public final class SyncEngine {
                 checked = true
                 if try !node.sync.agrees(with: page.anchor, at: cursor) {
                     let window = try central.changes(after: max(0, cursor - 1000), node: nodeID, limit: 1000)
-                    let agreed = try node.sync.rewindPull(from: cursor, window: [window.anchor].compactMap { $0 } + window.changes)
-                    report.notes.append(("pull.rewound", ["was": String(cursor), "now": String(agreed),
-                                                          "why": "central no longer holds the change this node applied as \(cursor): "
-                                                              + "it was restored from a backup"]))
+                    let agreed = try node.sync.rewindPull(
+                        from: cursor, window: [window.anchor].compactMap { $0 } + window.changes)
+                    report.notes.append(
+                        (
+                            "pull.rewound",
+                            [
+                                "was": String(cursor), "now": String(agreed),
+                                "why": "central no longer holds the change this node applied as \(cursor): "
+                                    + "it was restored from a backup",
+                            ]
+                        ))
                     continue
                 }
             }
@@ -148,21 +164,32 @@ public final class SyncEngine {
                 continue
             case .gap:
                 try node.sync.rewind(to: result.acknowledgedSeq)
-                report.notes.append(("push.resend", ["from": String(result.acknowledgedSeq + 1), "was": String(batch.records.first?.seq ?? 0),
-                                                     "why": "central holds this node's records only up to \(result.acknowledgedSeq)"]))
+                report.notes.append(
+                    (
+                        "push.resend",
+                        [
+                            "from": String(result.acknowledgedSeq + 1), "was": String(batch.records.first?.seq ?? 0),
+                            "why": "central holds this node's records only up to \(result.acknowledgedSeq)",
+                        ]
+                    ))
             case .diverged:
                 let fork = (result.divergedAt ?? result.acknowledgedSeq + 1) - 1
                 try node.sync.beginRecovery(fork: fork)
-                report.notes.append(("push.diverged", ["fork": String(fork), "central": String(result.acknowledgedSeq)]))
+                report.notes.append(
+                    ("push.diverged", ["fork": String(fork), "central": String(result.acknowledgedSeq)]))
                 try takeBackIfNeeded(nodeID, into: &report)
             case .staleEpoch:
-                throw SyncFailure(mode: .nodeError, cause: "stale_epoch", message: "central knows node \(nodeID) at epoch "
-                                  + "\(result.centralEpoch), this database is at epoch \(batch.epoch): it was replaced by a restore "
-                                  + "elsewhere and must not push; stop this daemon")
+                throw SyncFailure(
+                    mode: .nodeError, cause: "stale_epoch",
+                    message: "central knows node \(nodeID) at epoch "
+                        + "\(result.centralEpoch), this database is at epoch \(batch.epoch): it was replaced by a restore "
+                        + "elsewhere and must not push; stop this daemon")
             }
             refusals += 1
             guard refusals <= 3 else {
-                throw SyncFailure(mode: .nodeError, cause: "refused", message: "central keeps refusing this node's pushes (\(result.outcome.rawValue))")
+                throw SyncFailure(
+                    mode: .nodeError, cause: "refused",
+                    message: "central keeps refusing this node's pushes (\(result.outcome.rawValue))")
             }
         } while !shouldStop()
     }

@@ -38,9 +38,10 @@ public enum JSONText {
     static func swiftName(_ key: String) -> String {
         let words = key.split(separator: "_")
         guard words.count > 1 else { return key }
-        return String(words[0]) + words.dropFirst().map { word in
-            acronyms.contains(String(word)) ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
-        }.joined()
+        return String(words[0])
+            + words.dropFirst().map { word in
+                acronyms.contains(String(word)) ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
+            }.joined()
     }
 
     private struct AnyKey: CodingKey {

@@ -125,7 +125,10 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
     public let sold: Int
     public let held: Int
 
-    public init(eventID: String, categoryCode: String, nodeID: String, version: Int, accepted: Bool, reason: String?, sold: Int, held: Int) {
+    public init(
+        eventID: String, categoryCode: String, nodeID: String, version: Int, accepted: Bool, reason: String?, sold: Int,
+        held: Int
+    ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
         self.nodeID = nodeID

@@ -12,7 +12,9 @@ public struct OutboxRecord: Codable, Sendable, Equatable {
     /// keeps the record and sends it without its payload; central parks it.
     public let withheldBytes: Int?
 
-    public init(seq: Int64, type: String, entityID: String, payload: String, createdAt: Timestamp, withheldBytes: Int? = nil) {
+    public init(
+        seq: Int64, type: String, entityID: String, payload: String, createdAt: Timestamp, withheldBytes: Int? = nil
+    ) {
         self.seq = seq
         self.type = type
         self.entityID = entityID
@@ -44,8 +46,11 @@ public struct PushBatch: Sendable, Equatable {
     /// clock, but never decides anything by it.
     public let sentAt: Timestamp
 
-    public init(nodeID: String, protocolVersion: Int = SyncProtocolVersion.current, epoch: Int64 = 1, records: [OutboxRecord],
-                lastSeq: Int64? = nil, outboxPendingAfter: Int, oldestPendingAt: Timestamp?, pullCursor: Int64, sentAt: Timestamp) {
+    public init(
+        nodeID: String, protocolVersion: Int = SyncProtocolVersion.current, epoch: Int64 = 1, records: [OutboxRecord],
+        lastSeq: Int64? = nil, outboxPendingAfter: Int, oldestPendingAt: Timestamp?, pullCursor: Int64,
+        sentAt: Timestamp
+    ) {
         self.nodeID = nodeID
         self.protocolVersion = protocolVersion
         self.epoch = epoch
@@ -93,8 +98,11 @@ public struct PushResult: Sendable, Equatable, Codable {
     /// For ``Outcome/diverged``: the first sequence number whose record differs.
     public let divergedAt: Int64?
 
-    public init(outcome: Outcome = .accepted, acknowledgedSeq: Int64, centralEpoch: Int64 = 1, applied: Int, parked: Int, skipped: Int,
-                centralTime: Timestamp, divergedAt: Int64? = nil) {
+    public init(
+        outcome: Outcome = .accepted, acknowledgedSeq: Int64, centralEpoch: Int64 = 1, applied: Int, parked: Int,
+        skipped: Int,
+        centralTime: Timestamp, divergedAt: Int64? = nil
+    ) {
         self.outcome = outcome
         self.acknowledgedSeq = acknowledgedSeq
         self.centralEpoch = centralEpoch
@@ -118,7 +126,8 @@ public struct HeldRecords: Sendable, Equatable, Codable {
     /// The node's allocations in force at central (accepted proposals).
     public let allocations: [AllocationInForce]
 
-    public init(centralEpoch: Int64, acknowledgedSeq: Int64, records: [OutboxRecord], allocations: [AllocationInForce]) {
+    public init(centralEpoch: Int64, acknowledgedSeq: Int64, records: [OutboxRecord], allocations: [AllocationInForce])
+    {
         self.centralEpoch = centralEpoch
         self.acknowledgedSeq = acknowledgedSeq
         self.records = records

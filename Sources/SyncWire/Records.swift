@@ -35,7 +35,10 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
         public let changeMinor: Int64?
         public let reference: String?
 
-        public init(id: String, method: PaymentMethod, amountMinor: Int64, tenderedMinor: Int64?, changeMinor: Int64?, reference: String?) {
+        public init(
+            id: String, method: PaymentMethod, amountMinor: Int64, tenderedMinor: Int64?, changeMinor: Int64?,
+            reference: String?
+        ) {
             self.id = id
             self.method = method
             self.amountMinor = amountMinor
@@ -61,9 +64,12 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
     /// still recognises a retry of the same sale under its idempotency key.
     public let requestFingerprint: String?
 
-    public init(orderID: String, nodeID: String, eventID: String, categoryCode: String, idempotencyKey: String, holdID: String?,
-                customer: Customer?, tickets: [Ticket], totalMinor: Int64, currency: String, payment: Payment, createdAt: Timestamp,
-                createdBy: String, requestFingerprint: String? = nil) {
+    public init(
+        orderID: String, nodeID: String, eventID: String, categoryCode: String, idempotencyKey: String, holdID: String?,
+        customer: Customer?, tickets: [Ticket], totalMinor: Int64, currency: String, payment: Payment,
+        createdAt: Timestamp,
+        createdBy: String, requestFingerprint: String? = nil
+    ) {
         self.orderID = orderID
         self.nodeID = nodeID
         self.eventID = eventID
@@ -100,9 +106,12 @@ public struct RefundRecord: Codable, Sendable, Equatable {
     /// order is carried out once even by a node that took the refund back from central.
     public let centralReference: String?
 
-    public init(refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64,
-                currency: String, reason: String, origin: RefundOrigin, status: RefundStatus, createdAt: Timestamp, completedAt: Timestamp?,
-                actor: String, centralReference: String? = nil) {
+    public init(
+        refundID: String, orderID: String, paymentID: String, nodeID: String, ticketCodes: [String], amountMinor: Int64,
+        currency: String, reason: String, origin: RefundOrigin, status: RefundStatus, createdAt: Timestamp,
+        completedAt: Timestamp?,
+        actor: String, centralReference: String? = nil
+    ) {
         self.refundID = refundID
         self.orderID = orderID
         self.paymentID = paymentID
@@ -129,7 +138,9 @@ public struct CheckInRecord: Codable, Sendable, Equatable {
     public let checkedInAt: Timestamp
     public let actor: String
 
-    public init(ticketCode: String, orderID: String, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String) {
+    public init(
+        ticketCode: String, orderID: String, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String
+    ) {
         self.ticketCode = ticketCode
         self.orderID = orderID
         self.eventID = eventID
@@ -149,7 +160,9 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
     public let changedAt: Timestamp
     public let actor: String
 
-    public init(eventID: String, nodeID: String, status: EventStatus, reason: String?, changedAt: Timestamp, actor: String) {
+    public init(
+        eventID: String, nodeID: String, status: EventStatus, reason: String?, changedAt: Timestamp, actor: String
+    ) {
         self.eventID = eventID
         self.nodeID = nodeID
         self.status = status

@@ -22,7 +22,10 @@ public struct ReferenceData: Codable, Sendable, Equatable {
         /// The From header of customer emails (`Box Office <boxoffice@venue.example>`).
         public let mailFrom: String?
 
-        public init(currency: String? = nil, holdTTL: String? = nil, sessionTTL: String? = nil, maxTicketsPerOrder: Int? = nil, maxCashChangeMinor: Int64? = nil, mailFrom: String? = nil) {
+        public init(
+            currency: String? = nil, holdTTL: String? = nil, sessionTTL: String? = nil, maxTicketsPerOrder: Int? = nil,
+            maxCashChangeMinor: Int64? = nil, mailFrom: String? = nil
+        ) {
             self.currency = currency
             self.holdTTL = holdTTL
             self.sessionTTL = sessionTTL
@@ -79,7 +82,10 @@ public struct ReferenceData: Codable, Sendable, Equatable {
         public let capacity: Int?
         public let categories: [Category]
 
-        public init(id: String, venue: String, name: String, startsAt: String, status: String, capacity: Int? = nil, categories: [Category]) {
+        public init(
+            id: String, venue: String, name: String, startsAt: String, status: String, capacity: Int? = nil,
+            categories: [Category]
+        ) {
             self.id = id
             self.venue = venue
             self.name = name
@@ -101,7 +107,9 @@ public struct ReferenceData: Codable, Sendable, Equatable {
         /// Seated only: the sections whose seats belong to the category.
         public let sections: [String]?
 
-        public init(code: String, name: String, kind: String, priceMinor: Int64, capacity: Int? = nil, sections: [String]? = nil) {
+        public init(
+            code: String, name: String, kind: String, priceMinor: Int64, capacity: Int? = nil, sections: [String]? = nil
+        ) {
             self.code = code
             self.name = name
             self.kind = kind
@@ -139,7 +147,10 @@ public struct ReferenceData: Codable, Sendable, Equatable {
         }
     }
 
-    public init(format: String, parameters: Parameters? = nil, venues: [Venue], events: [Event], allocations: [Allocation], staff: [Staff]) {
+    public init(
+        format: String, parameters: Parameters? = nil, venues: [Venue], events: [Event], allocations: [Allocation],
+        staff: [Staff]
+    ) {
         self.format = format
         self.parameters = parameters
         self.venues = venues
@@ -154,14 +165,17 @@ extension ReferenceData.RowGroup {
     public func expandedLabels() throws -> [String] {
         let parts = labels.split(separator: "-").map(String.init)
         guard parts.count == 2 else {
-            guard parts.count == 1, !parts[0].isEmpty else { throw ReferenceDataError(message: "bad row label '\(labels)'") }
+            guard parts.count == 1, !parts[0].isEmpty else {
+                throw ReferenceDataError(message: "bad row label '\(labels)'")
+            }
             return parts
         }
         if let low = Int(parts[0]), let high = Int(parts[1]), low <= high, high - low < 200 {
             return (low...high).map(String.init)
         }
         guard parts[0].count == 1, parts[1].count == 1, let low = parts[0].unicodeScalars.first?.value,
-              let high = parts[1].unicodeScalars.first?.value, low <= high, high - low < 26 else {
+            let high = parts[1].unicodeScalars.first?.value, low <= high, high - low < 26
+        else {
             throw ReferenceDataError(message: "bad row range '\(labels)': use A-T or 1-20")
         }
         return (low...high).compactMap { Unicode.Scalar($0).map { String(Character($0)) } }

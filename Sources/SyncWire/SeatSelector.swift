@@ -15,9 +15,12 @@ public struct SeatSelector: Sendable, Equatable {
         if text == "*" {
             form = .all
         } else if let dots = text.range(of: "..") {
-            let start = text[..<dots.lowerBound], end = text[dots.upperBound...]
-            guard let dash = start.lastIndex(of: "-"), let low = Int(start[start.index(after: dash)...]), let high = Int(end),
-                  low >= 1, low <= high else { return nil }
+            let start = text[..<dots.lowerBound]
+            let end = text[dots.upperBound...]
+            guard let dash = start.lastIndex(of: "-"), let low = Int(start[start.index(after: dash)...]),
+                let high = Int(end),
+                low >= 1, low <= high
+            else { return nil }
             form = .range(row: String(start[..<dash]), numbers: low...high)
         } else {
             form = .text(text)

@@ -5,7 +5,9 @@ import SQLValues
 
 /// Where an event stands in its life.
 public enum EventStatus: String, Codable, Sendable, CaseIterable, SQLTextEnum {
-    case draft, onSale = "on_sale", closed, cancelled
+    case draft
+    case onSale = "on_sale"
+    case closed, cancelled
 }
 
 /// General admission (a count) or seated (named seats).
@@ -39,12 +41,16 @@ public enum TicketStatus: String, Codable, Sendable, CaseIterable, SQLTextEnum {
 
 /// An order's state, derived from its tickets (``OrderStatusRule``).
 public enum OrderStatus: String, Codable, Sendable, CaseIterable, SQLTextEnum {
-    case confirmed, partiallyRefunded = "partially_refunded", refunded, cancelled
+    case confirmed
+    case partiallyRefunded = "partially_refunded"
+    case refunded, cancelled
 }
 
 /// A payment's state.
 public enum PaymentStatus: String, Codable, Sendable, CaseIterable, SQLTextEnum {
-    case captured, partiallyRefunded = "partially_refunded", refunded
+    case captured
+    case partiallyRefunded = "partially_refunded"
+    case refunded
 }
 
 /// A refund's state: queued (its tickets are void), or paid out.

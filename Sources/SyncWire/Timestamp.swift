@@ -20,16 +20,24 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
     /// ISO 8601 in UTC with milliseconds: `2026-12-31T20:00:00.000Z`.
     public var description: String {
         let parts = civil
-        return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", parts.year, parts.month, parts.day,
-                      parts.hour, parts.minute, parts.second, parts.millisecond)
+        return String(
+            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", parts.year, parts.month, parts.day,
+            parts.hour, parts.minute, parts.second, parts.millisecond)
     }
 
     /// The calendar fields in UTC, and the weekday (0 = Sunday).
-    public var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64, weekday: Int64) {
+    public var civil:
+        (
+            year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64,
+            weekday: Int64
+        )
+    {
         let (days, inDay) = Self.floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
-        return (year, month, day, inDay / 3_600_000, inDay / 60_000 % 60, inDay / 1000 % 60, inDay % 1000,
-                Self.floorDivide(days + 4, 7).remainder)
+        return (
+            year, month, day, inDay / 3_600_000, inDay / 60_000 % 60, inDay / 1000 % 60, inDay % 1000,
+            Self.floorDivide(days + 4, 7).remainder
+        )
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]` followed by `Z` or an offset `±HH:MM`.
@@ -44,10 +52,12 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
             }
             return value
         }
-        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116, bytes[13] == 58, bytes[16] == 58,
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-              let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61
+        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116, bytes[13] == 58,
+            bytes[16] == 58,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60,
+            second < 61
         else { return nil }
         var index = 19
         var fraction: Int64 = 0
@@ -67,7 +77,9 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
         case 1 where bytes[index] == 90 || bytes[index] == 122:
             break
         case 6 where (bytes[index] == 43 || bytes[index] == 45) && bytes[index + 3] == 58:
-            guard let hours = number(index + 1, 2), let minutes = number(index + 4, 2), hours < 24, minutes < 60 else { return nil }
+            guard let hours = number(index + 1, 2), let minutes = number(index + 4, 2), hours < 24, minutes < 60 else {
+                return nil
+            }
             offsetMinutes = (hours * 60 + minutes) * (bytes[index] == 45 ? -1 : 1)
         default:
             return nil

@@ -5,7 +5,8 @@ struct BoxOffice: ParsableCommand {
     static let version = "0.1.0"
 
     /// Options every command accepts.
-    static let database = TypedOption.text("--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
+    static let database = TypedOption.text(
+        "--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
     static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
     static let globalOptions: [any OptionDeclaration] = [database, json]
 
@@ -21,7 +22,8 @@ struct BoxOffice: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Login.self, Logout.self, Events.self, Availability.self, Seats.self, Sell.self,
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
-            EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self, Migrate.self, Backup.self, Restore.self,
+            EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self, Migrate.self,
+            Backup.self, Restore.self,
         ])
 
     init(_ arguments: ParsedArguments) {}

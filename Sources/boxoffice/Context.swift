@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLIKit
 import Foundation
 import SyncWire
 import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What every command derives from its global options and the environment, read once when the
 /// command line is checked: where the database is and how to open it, how to print, and where the
@@ -41,8 +42,9 @@ struct Context: Sendable {
         if stat(sessionPath, &info) == 0, info.st_mode & 0o077 != 0 {
             try? node?.users.logout(token: session.token)
             SessionFile.remove(at: sessionPath)
-            throw TicketingError.notLoggedIn("the session file \(sessionPath) could be read by other users (mode "
-                                             + String(info.st_mode & 0o777, radix: 8) + "): that session is ended; log in again")
+            throw TicketingError.notLoggedIn(
+                "the session file \(sessionPath) could be read by other users (mode "
+                    + String(info.st_mode & 0o777, radix: 8) + "): that session is ended; log in again")
         }
         return session
     }
@@ -70,7 +72,9 @@ enum SessionFile {
     }
 
     static func write(_ session: LoginSession, at path: String) throws {
-        if let folder = path.range(of: "/", options: .backwards).map({ String(path[..<$0.lowerBound]) }), !folder.isEmpty {
+        if let folder = path.range(of: "/", options: .backwards).map({ String(path[..<$0.lowerBound]) }),
+            !folder.isEmpty
+        {
             try AtomicFile.makeDirectory(folder)
         }
         try AtomicFile.write(Array(try JSONText.encode(session).utf8), to: path, mode: 0o600)
@@ -83,21 +87,28 @@ enum SessionFile {
 enum CommonOptions {
     static let event = TypedArgument("EVENT", help: "The event id.")
     static let category = TypedOption.text("--category", "C", required: true, help: "Price category code.")
-    static let quantity = TypedOption.integer("--qty", "N", in: 1...1000, help: "Number of tickets (GA, or best available adjacent seats).")
+    static let quantity = TypedOption.integer(
+        "--qty", "N", in: 1...1000, help: "Number of tickets (GA, or best available adjacent seats).")
     static let seats = ListOption("--seat", "SEAT", help: "Seats by label, e.g. STALLS-A-12 (seated categories).")
     static let selection: [any OptionDeclaration] = [category, quantity, seats]
 
-    static let method = TypedOption<PaymentMethod>.choice("--payment", "METHOD", required: true,
-                                                          help: "cash, card or comp (comp: supervisors only).")
-    static let tendered = TypedOption.integer("--tendered", "MINOR", in: 0...100_000_000,
-                                              help: "Cash handed over, in minor units (default: the exact total).")
+    static let method = TypedOption<PaymentMethod>.choice(
+        "--payment", "METHOD", required: true,
+        help: "cash, card or comp (comp: supervisors only).")
+    static let tendered = TypedOption.integer(
+        "--tendered", "MINOR", in: 0...100_000_000,
+        help: "Cash handed over, in minor units (default: the exact total).")
     static let reference = TypedOption.text("--reference", "R", help: "Card terminal reference (card payments).")
-    static let amount = TypedOption.integer("--amount", "MINOR", in: 0...100_000_000, help: "Expected total in minor units; refused if it differs.")
+    static let amount = TypedOption.integer(
+        "--amount", "MINOR", in: 0...100_000_000, help: "Expected total in minor units; refused if it differs.")
     static let customer = TypedOption.text("--customer", "EMAIL", help: "Customer email (receives the confirmation).")
     static let customerName = TypedOption.text("--customer-name", "NAME", help: "Customer name.")
     static let customerPhone = TypedOption.text("--customer-phone", "PHONE", help: "Customer phone.")
-    static let idempotencyKey = TypedOption.text("--idempotency-key", "K", help: "Repeat-safe key: the same key returns the same order, charged once.")
-    static let payment: [any OptionDeclaration] = [method, tendered, reference, amount, customer, customerName, customerPhone, idempotencyKey]
+    static let idempotencyKey = TypedOption.text(
+        "--idempotency-key", "K", help: "Repeat-safe key: the same key returns the same order, charged once.")
+    static let payment: [any OptionDeclaration] = [
+        method, tendered, reference, amount, customer, customerName, customerPhone, idempotencyKey,
+    ]
 
     static func selection(_ arguments: ParsedArguments) throws -> SeatSelection {
         let quantity = try arguments.value(Self.quantity)
@@ -111,8 +122,9 @@ enum CommonOptions {
     }
 
     static func payment(_ arguments: ParsedArguments) throws -> PaymentRequest {
-        PaymentRequest(method: try arguments.required(method), tenderedMinor: try arguments.value(tendered),
-                       reference: try arguments.value(reference), amountMinor: try arguments.value(amount))
+        PaymentRequest(
+            method: try arguments.required(method), tenderedMinor: try arguments.value(tendered),
+            reference: try arguments.value(reference), amountMinor: try arguments.value(amount))
     }
 
     static func customer(_ arguments: ParsedArguments) throws -> CustomerDetails? {
@@ -122,6 +134,7 @@ enum CommonOptions {
             }
             return nil
         }
-        return CustomerDetails(email: email, name: try arguments.value(customerName), phone: try arguments.value(customerPhone))
+        return CustomerDetails(
+            email: email, name: try arguments.value(customerName), phone: try arguments.value(customerPhone))
     }
 }

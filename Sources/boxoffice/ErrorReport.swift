@@ -17,8 +17,11 @@ enum ErrorReport {
             }
         default:
             switch StorageProblem(error) {
-            case .busy: Failure(exitCode: 4, code: "busy", message: "the node database stayed locked by other terminals; try again")
-            case .failed(let message): Failure(exitCode: 1, code: "database_error", message: "database error: \(message)")
+            case .busy:
+                Failure(
+                    exitCode: 4, code: "busy", message: "the node database stayed locked by other terminals; try again")
+            case .failed(let message):
+                Failure(exitCode: 1, code: "database_error", message: "database error: \(message)")
             case nil: Failure(exitCode: 1, code: "error", message: "\(error)")
             }
         }

@@ -1,6 +1,7 @@
 import CLIKit
 import Foundation
 
-let tool = CommandLineTool(name: "boxoffice", version: BoxOffice.version, root: BoxOffice.self,
-                           globalOptions: BoxOffice.globalOptions, describe: ErrorReport.describe)
+let tool = CommandLineTool(
+    name: "boxoffice", version: BoxOffice.version, root: BoxOffice.self,
+    globalOptions: BoxOffice.globalOptions, describe: ErrorReport.describe)
 exit(tool.run(Array(CommandLine.arguments.dropFirst())))

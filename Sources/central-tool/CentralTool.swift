@@ -1,5 +1,5 @@
-import Central
 import CLIKit
+import Central
 import MySQLClient
 import SyncWire
 
@@ -8,7 +8,8 @@ struct CentralTool: ParsableCommand {
     static let version = "0.1.0"
 
     /// Options every command accepts.
-    static let central = TypedOption.text("--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
+    static let central = TypedOption.text(
+        "--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
     static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
     static let globalOptions: [any OptionDeclaration] = [central, json]
 
@@ -20,8 +21,10 @@ struct CentralTool: ParsableCommand {
             line. Exit codes: 0 ok, 1 refused or failed, 2 usage, 6 not found, 8 central unreachable; reconcile adds
             10 (discrepancies open) and 11 (central read-only, report only).
             """,
-        subcommands: [Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
-                      Parked.self, Reconcile.self])
+        subcommands: [
+            Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
+            Parked.self, Reconcile.self,
+        ])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -36,7 +39,9 @@ struct CentralTool: ParsableCommand {
         case let error as MySQLError where error.kind == .cannotConnect || error.kind == .connectionLost:
             Failure(exitCode: 8, code: "central_unreachable", message: "central is unreachable: \(error.message)")
         case let error as MySQLError where error.kind == .readOnly:
-            Failure(exitCode: 1, code: "central_read_only", message: "central is read-only (a rollback in progress?): \(error.message)")
+            Failure(
+                exitCode: 1, code: "central_read_only",
+                message: "central is read-only (a rollback in progress?): \(error.message)")
         case let error as MySQLError:
             Failure(exitCode: 1, code: "mysql_\(error.code)", message: error.description)
         default:

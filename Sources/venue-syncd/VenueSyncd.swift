@@ -1,5 +1,5 @@
-import Central
 import CLIKit
+import Central
 import EventLog
 import Foundation
 import MySQLClient
@@ -13,17 +13,24 @@ struct VenueSyncd: ParsableCommand {
     /// The format of the log lines on stderr.
     enum LogFormat: String, CaseIterable, Sendable { case text, json }
 
-    static let database = TypedOption.text("--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
-    static let central = TypedOption.text("--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
-    static let interval = TypedOption.duration("--interval", in: 0.05...3600, help: "Time between cycles while central is writable (default 2s).")
-    static let batch = TypedOption.integer("--batch", "N", in: 1...10_000, help: "Outbox records per push transaction, changes per pull (default 500).")
+    static let database = TypedOption.text(
+        "--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
+    static let central = TypedOption.text(
+        "--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
+    static let interval = TypedOption.duration(
+        "--interval", in: 0.05...3600, help: "Time between cycles while central is writable (default 2s).")
+    static let batch = TypedOption.integer(
+        "--batch", "N", in: 1...10_000, help: "Outbox records per push transaction, changes per pull (default 500).")
     static let once = FlagOption("--once", help: "Run one cycle (pull, push until drained) and exit.")
-    static let http = TypedOption<ListenAddress>("--http", "HOST:PORT", help: "Serve GET /health and /metrics there (e.g. 127.0.0.1:9464).",
-                                                 expected: "HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9464",
-                                                 convert: ListenAddress.init)
-    static let maxBackoff = TypedOption.duration("--max-backoff", in: 0.1...86_400,
-                                                 help: "Longest wait between probes of a read-only or unreachable central (default 30s).")
-    static let logFormat = TypedOption<LogFormat>.choice("--log-format", "FORMAT", help: "text (default) or json: one line per event on stderr.")
+    static let http = TypedOption<ListenAddress>(
+        "--http", "HOST:PORT", help: "Serve GET /health and /metrics there (e.g. 127.0.0.1:9464).",
+        expected: "HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9464",
+        convert: ListenAddress.init)
+    static let maxBackoff = TypedOption.duration(
+        "--max-backoff", in: 0.1...86_400,
+        help: "Longest wait between probes of a read-only or unreachable central (default 30s).")
+    static let logFormat = TypedOption<LogFormat>.choice(
+        "--log-format", "FORMAT", help: "text (default) or json: one line per event on stderr.")
 
     static let configuration = CommandConfiguration(
         name: "venue-syncd",
@@ -46,8 +53,9 @@ struct VenueSyncd: ParsableCommand {
         } catch let error as MySQLError {
             throw UsageError(error.message)
         }
-        var options = SyncDaemon.Options(databasePath: NodeEnvironment.databasePath(given: try arguments.value(Self.database)),
-                                         centralDescription: central.description)
+        var options = SyncDaemon.Options(
+            databasePath: NodeEnvironment.databasePath(given: try arguments.value(Self.database)),
+            centralDescription: central.description)
         options.interval = try arguments.value(Self.interval) ?? 2
         options.maxBackoff = try arguments.value(Self.maxBackoff) ?? 30
         options.batchSize = Int(try arguments.value(Self.batch) ?? 500)
@@ -67,8 +75,11 @@ struct VenueSyncd: ParsableCommand {
         endpoint.onEvent = { event, fields in logger.info(event, fields) }
         let status = try SyncDaemon(options: options, central: endpoint, logger: logger).run()
         if status != 0 {
-            throw Failure(exitCode: status, code: "central_unavailable",
-                          message: "central is not writable, unreachable or incompatible, or the node failed; see the log and try again later")
+            throw Failure(
+                exitCode: status, code: "central_unavailable",
+                message:
+                    "central is not writable, unreachable or incompatible, or the node failed; see the log and try again later"
+            )
         }
     }
 
@@ -80,8 +91,12 @@ struct VenueSyncd: ParsableCommand {
         default:
             if let problem = StorageProblem(error) {
                 switch problem {
-                case .busy: Failure(exitCode: 1, code: "database_busy", message: "node database: locked by another process too long")
-                case .failed(let message): Failure(exitCode: 1, code: "database_error", message: "node database: \(message)")
+                case .busy:
+                    Failure(
+                        exitCode: 1, code: "database_busy", message: "node database: locked by another process too long"
+                    )
+                case .failed(let message):
+                    Failure(exitCode: 1, code: "database_error", message: "node database: \(message)")
                 }
             } else {
                 Failure(exitCode: 1, code: "error", message: "\(error)")
@@ -98,7 +113,9 @@ struct ListenAddress: Sendable {
     /// `HOST:PORT`, or nil when `text` is not one.
     init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
+        guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else {
+            return nil
+        }
         host = String(parts[0])
         self.port = port
     }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EdgeStore
 import Foundation
 import TestSupport
 import Testing
 import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Who may do what, through the real `boxoffice`: every command for every role and for no
 /// session; files with personal data or secrets readable by their owner only.
@@ -20,7 +21,9 @@ import Ticketing
 
     static func rules(_ node: CLINode) -> [Rule] {
         let file = node.directory.path
-        func rule(_ arguments: [String], _ minimum: Role?, stdin: String? = nil) -> Rule { Rule(arguments: arguments, stdin: stdin, minimum: minimum) }
+        func rule(_ arguments: [String], _ minimum: Role?, stdin: String? = nil) -> Rule {
+            Rule(arguments: arguments, stdin: stdin, minimum: minimum)
+        }
         return [
             rule(["status"], nil), rule(["events"], nil), rule(["availability", "SHOW"], nil),
             rule(["seats", "SHOW", "--category", "MAIN"], nil), rule(["migrate", "--status"], nil),
@@ -29,13 +32,18 @@ import Ticketing
             rule(["confirm", "hold_NONE", "--payment", "cash"], .cashier), rule(["release", "hold_NONE"], .cashier),
             rule(["order", "ord_NONE"], .cashier), rule(["lookup", "nobody@example.org"], .cashier),
             rule(["checkin", "AAAA-BBBB-CCCC-DDDD"], .cashier),
-            rule(["refund", "ord_NONE", "--reason", "test"], .supervisor), rule(["event", "close", "DRAFT"], .supervisor),
-            rule(["import", TestFixture.write(into: node.directory)], .supervisor), rule(["users", "list"], .supervisor),
-            rule(["notifications", "list"], .supervisor), rule(["notifications", "send", "--spool", file + "/spool"], .supervisor),
+            rule(["refund", "ord_NONE", "--reason", "test"], .supervisor),
+            rule(["event", "close", "DRAFT"], .supervisor),
+            rule(["import", TestFixture.write(into: node.directory)], .supervisor),
+            rule(["users", "list"], .supervisor),
+            rule(["notifications", "list"], .supervisor),
+            rule(["notifications", "send", "--spool", file + "/spool"], .supervisor),
             rule(["sync", "parked"], .supervisor), rule(["sync", "parked", "--retry"], .supervisor),
             rule(["users", "add", "newbie", "--role", "cashier"], .admin, stdin: "newbie-password\n"),
-            rule(["users", "role", "dora", "--role", "cashier"], .admin), rule(["users", "passwd", "dora"], .admin, stdin: "dora-password-2\n"),
-            rule(["users", "disable", "nobody"], .admin), rule(["backup", file + "/backup-\(UUID().uuidString.prefix(6)).sqlite"], .admin),
+            rule(["users", "role", "dora", "--role", "cashier"], .admin),
+            rule(["users", "passwd", "dora"], .admin, stdin: "dora-password-2\n"),
+            rule(["users", "disable", "nobody"], .admin),
+            rule(["backup", file + "/backup-\(UUID().uuidString.prefix(6)).sqlite"], .admin),
             rule(["migrate"], .admin), rule(["restore", file + "/snapshot.sqlite"], .admin), rule(["logout"], nil),
         ]
     }
@@ -48,19 +56,22 @@ import Ticketing
         let supervisor = node.directory.file("supervisor.session")
         try node.expectSuccess(["login", "sue"], stdin: "sue-password\n", session: supervisor)
         try Database(path: node.database).backup(to: node.directory.file("snapshot.sqlite"))
-        let session = switch role {
-        case .none: node.directory.file("nobody.session")
-        case .cashier: node.cashierSession
-        case .supervisor: supervisor
-        case .admin: node.adminSession
-        }
+        let session =
+            switch role {
+            case .none: node.directory.file("nobody.session")
+            case .cashier: node.cashierSession
+            case .supervisor: supervisor
+            case .admin: node.adminSession
+            }
         for rule in Self.rules(node) {
             let result = try node.run(rule.arguments, stdin: rule.stdin, session: session)
             let allowed = rule.minimum.map { minimum in role.map { $0 >= minimum } ?? false } ?? true
             if allowed {
                 #expect(result.status != 5, "\(role?.rawValue ?? "no session") may run '\(rule)': \(result.stderr)")
             } else {
-                #expect(result.status == 5 && result.stderr.hasPrefix("Error: "), "\(role?.rawValue ?? "no session") must not run '\(rule)'")
+                #expect(
+                    result.status == 5 && result.stderr.hasPrefix("Error: "),
+                    "\(role?.rawValue ?? "no session") must not run '\(rule)'")
             }
         }
     }
@@ -72,9 +83,14 @@ import Ticketing
         defer { umask(previous) }
         let node = try CLINode()
         let open = try Database(path: node.database)  // keeps the -wal and -shm files while the commands run
-        func mode(_ path: String) -> Int? { (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int }
-        try node.expectSuccess(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--customer", "kim@example.org"])
-        let backup = node.directory.file("backup.sqlite"), spool = node.directory.file("spool")
+        func mode(_ path: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+        }
+        try node.expectSuccess([
+            "sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--customer", "kim@example.org",
+        ])
+        let backup = node.directory.file("backup.sqlite")
+        let spool = node.directory.file("spool")
         try node.expectSuccess(["backup", backup])
         try node.expectSuccess(["notifications", "send", "--spool", spool])
         for file in [node.database, node.database + "-wal", node.database + "-shm", backup, node.adminSession] {

@@ -11,7 +11,10 @@ import Testing
     static let cases: [([String], String?, Bool, Int32, String)] = [
         (["sell", "NOPE", "--category", "GA", "--qty", "1", "--payment", "cash"], nil, true, 6, "no event 'NOPE'"),
         (["sell", "SHOW", "--category", "VIP", "--qty", "1", "--payment", "cash"], nil, true, 6, "no category 'VIP'"),
-        (["sell", "SHOW'; DROP TABLE event; --", "--category", "GA", "--qty", "1", "--payment", "cash"], nil, true, 6, "no event"),
+        (
+            ["sell", "SHOW'; DROP TABLE event; --", "--category", "GA", "--qty", "1", "--payment", "cash"], nil, true,
+            6, "no event"
+        ),
         (sell + ["--qty", "0"], nil, true, 2, "--qty must be from 1"),
         (sell + ["--qty", "-3"], nil, true, 2, "--qty must be from 1"),
         (sell + ["--qty", "99999999999999999999999"], nil, true, 2, "--qty must be a whole number"),
@@ -23,21 +26,45 @@ import Testing
         (sell + ["--qty", "1", "--tendered", "100"], nil, true, 1, "less than the total 25.00 EUR"),
         (sell + ["--qty", "1", "--tendered", "99999999"], nil, true, 1, "exceeds the limit"),
         (sell + ["--qty", "1", "--amount", "100"], nil, true, 1, "does not match the order total"),
-        (["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "card"], nil, true, 2, "needs the terminal's reference"),
-        (["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "comp"], nil, true, 5, "comp tickets needs a supervisor"),
+        (
+            ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "card"], nil, true, 2,
+            "needs the terminal's reference"
+        ),
+        (
+            ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "comp"], nil, true, 5,
+            "comp tickets needs a supervisor"
+        ),
         (sell + ["--qty", "1", "--seat", "MAIN-A-1"], nil, true, 2, "not both"),
-        (sell + ["--qty", "1", "--customer", "x'; DROP TABLE orders; --@example.org"], nil, true, 2, "not a valid email"),
+        (
+            sell + ["--qty", "1", "--customer", "x'; DROP TABLE orders; --@example.org"], nil, true, 2,
+            "not a valid email"
+        ),
         (sell + ["--qty", "1", "--customer", tenKilobytes + "@example.org"], nil, true, 2, "email is too long"),
-        (sell + ["--qty", "1", "--customer", "a@example.org", "--customer-name", tenKilobytes], nil, true, 2, "customer name is too long"),
-        (sell + ["--qty", "1", "--customer", "a@example.org", "--customer-name", "line\nbreak"], nil, true, 2, "control characters"),
+        (
+            sell + ["--qty", "1", "--customer", "a@example.org", "--customer-name", tenKilobytes], nil, true, 2,
+            "customer name is too long"
+        ),
+        (
+            sell + ["--qty", "1", "--customer", "a@example.org", "--customer-name", "line\nbreak"], nil, true, 2,
+            "control characters"
+        ),
         (sell + ["--qty", "1", "--idempotency-key", "x"], nil, true, 2, "idempotency key must be"),
         (["sell", "DRAFT", "--category", "GA", "--qty", "1", "--payment", "cash"], nil, true, 1, "not on sale"),
-        (["sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-Z-99", "--payment", "cash"], nil, true, 6, "no seat 'MAIN-Z-99'"),
-        (["hold", "SHOW", "--category", "GA", "--qty", "1", "--ttl", "forever"], nil, true, 2, "--ttl must be a duration"),
+        (
+            ["sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-Z-99", "--payment", "cash"], nil, true, 6,
+            "no seat 'MAIN-Z-99'"
+        ),
+        (
+            ["hold", "SHOW", "--category", "GA", "--qty", "1", "--ttl", "forever"], nil, true, 2,
+            "--ttl must be a duration"
+        ),
         (["refund", "ord_missing", "--reason", "x"], nil, false, 6, "no order"),
         (["refund", "ord_missing", "--reason", "x"], nil, true, 5, "refunds needs a supervisor"),
         (["checkin", tenKilobytes], nil, true, 2, "is not a ticket code"),
-        (["users", "add", "a'; DROP TABLE staff; --", "--role", "cashier"], "password-123\n", false, 2, "user name must be"),
+        (
+            ["users", "add", "a'; DROP TABLE staff; --", "--role", "cashier"], "password-123\n", false, 2,
+            "user name must be"
+        ),
         (["users", "add", tenKilobytes, "--role", "cashier"], "password-123\n", false, 2, "user name must be"),
         (["users", "add", "newbie", "--role", "janitor"], "password-123\n", false, 2, "--role must be one of"),
         (["users", "add", "newbie", "--role", "cashier"], "password-123\n", true, 5, "adding users needs a admin"),
@@ -52,7 +79,7 @@ import Testing
     @Test(arguments: cases.indices)
     func badInputChangesNothing(index: Int) throws {
         let (arguments, stdin, asCashier, expectedStatus, fragment) = Self.cases[index]
-        let node = try SharedNode.node
+        let node = SharedNode.node
         let before = try node.dump()
         let result = try node.run(arguments, stdin: stdin, session: asCashier ? node.cashierSession : nil)
         #expect(result.status == expectedStatus, "\(arguments.prefix(6)): \(result.stderr)")

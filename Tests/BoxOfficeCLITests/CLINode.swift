@@ -25,9 +25,12 @@ final class CLINode: Sendable {
 
     /// Runs `boxoffice` against this node with the admin's session unless told otherwise.
     func run(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
-        try ProcessRunner.run(Self.binary, arguments, stdin: stdin,
-                              environment: ["BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession,
-                                            "HOME": directory.path])
+        try ProcessRunner.run(
+            Self.binary, arguments, stdin: stdin,
+            environment: [
+                "BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession,
+                "HOME": directory.path,
+            ])
     }
 
     /// Runs as the cashier.

@@ -25,7 +25,9 @@ import Testing
     private func expectOnlySalesAndSoldOut(_ outcomes: Outcomes) {
         let unexpected = outcomes.all.filter { $0.status != 0 && $0.status != 3 }
         #expect(unexpected.isEmpty, "unexpected exits: \(unexpected.prefix(3).map { "\($0.status) \($0.stderr)" })")
-        let busy = outcomes.all.filter { $0.stderr.lowercased().contains("busy") || $0.stderr.lowercased().contains("locked") }
+        let busy = outcomes.all.filter {
+            $0.stderr.lowercased().contains("busy") || $0.stderr.lowercased().contains("locked")
+        }
         #expect(busy.isEmpty, "SQLITE_BUSY surfaced: \(busy.prefix(3).map(\.stderr))")
     }
 
@@ -35,7 +37,10 @@ import Testing
         expectOnlySalesAndSoldOut(outcomes)
         #expect(outcomes.count(exit: 0) == 100)
         #expect(outcomes.count(exit: 3) == Self.processes * Self.attemptsEach - 100)
-        #expect(try node.count("SELECT count(*) FROM ticket WHERE event_id = 'SHOW' AND category_code = 'GA' AND status = 'valid'") == 100)
+        #expect(
+            try node.count(
+                "SELECT count(*) FROM ticket WHERE event_id = 'SHOW' AND category_code = 'GA' AND status = 'valid'")
+                == 100)
         #expect(try node.count("SELECT count(*) FROM payment") == 100)
         #expect(try node.inventoryViolations().isEmpty)
     }
@@ -44,11 +49,15 @@ import Testing
         let node = try CLINode()
         let outcomes = race(node) { _, _ in
             let first = Int.random(in: 1...9)
-            return ["sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-A-\(first)", "MAIN-A-\(first + 1)", "--payment", "cash"]
+            return [
+                "sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-A-\(first)", "MAIN-A-\(first + 1)", "--payment",
+                "cash",
+            ]
         }
         expectOnlySalesAndSoldOut(outcomes)
         let sold = try node.count("SELECT count(*) FROM ticket WHERE event_id = 'SHOW' AND seat_label LIKE 'MAIN-A-%'")
-        let distinct = try node.count("SELECT count(DISTINCT seat_label) FROM ticket WHERE event_id = 'SHOW' AND seat_label LIKE 'MAIN-A-%'")
+        let distinct = try node.count(
+            "SELECT count(DISTINCT seat_label) FROM ticket WHERE event_id = 'SHOW' AND seat_label LIKE 'MAIN-A-%'")
         #expect(sold == distinct && sold == outcomes.count(exit: 0) * 2 && sold <= 10)
         #expect(try node.inventoryViolations().isEmpty)
     }
@@ -56,7 +65,10 @@ import Testing
     @Test func raceAcrossTwoCategoriesNeverExceedsTheEventCapacity() throws {
         let node = try CLINode()
         let outcomes = race(node) { worker, index in
-            ["sell", "DUO", "--category", (worker + index) % 2 == 0 ? "LEFT" : "RIGHT", "--qty", "1", "--payment", "cash"]
+            [
+                "sell", "DUO", "--category", (worker + index) % 2 == 0 ? "LEFT" : "RIGHT", "--qty", "1", "--payment",
+                "cash",
+            ]
         }
         expectOnlySalesAndSoldOut(outcomes)
         #expect(outcomes.count(exit: 0) == 150)

@@ -1,8 +1,10 @@
-@testable import CLIKit
 import Testing
 
+@testable import CLIKit
+
 private struct Root: ParsableCommand {
-    static let configuration = CommandConfiguration(name: "tool", abstract: "A test tool.", subcommands: [Sell.self, Users.self])
+    static let configuration = CommandConfiguration(
+        name: "tool", abstract: "A test tool.", subcommands: [Sell.self, Users.self])
     init(_ arguments: ParsedArguments) {}
 }
 
@@ -18,7 +20,8 @@ private struct Sell: ParsableCommand {
     static let timeout = TypedOption.seconds("--timeout", in: 1...3600, help: "Timeout.")
     static let speed = TypedOption<Speed>.choice("--speed", "S", help: "Speed.")
     static let configuration = CommandConfiguration(
-        name: "sell", abstract: "Sell.", arguments: [event], options: [category, seats, quantity, dryRun, wait, timeout, speed])
+        name: "sell", abstract: "Sell.", arguments: [event],
+        options: [category, seats, quantity, dryRun, wait, timeout, speed])
     init(_ arguments: ParsedArguments) {}
 }
 
@@ -28,7 +31,8 @@ private struct Users: ParsableCommand {
     struct Add: ParsableCommand {
         static let name = TypedArgument("NAME", help: "Name.")
         static let role = TypedOption.text("--role", "R", required: true, help: "Role.")
-        static let configuration = CommandConfiguration(name: "add", abstract: "Add.", arguments: [name], options: [role])
+        static let configuration = CommandConfiguration(
+            name: "add", abstract: "Add.", arguments: [name], options: [role])
         init(_ arguments: ParsedArguments) {}
     }
 }
@@ -93,13 +97,19 @@ private let json = FlagOption("--json", help: "json")
         #expect(help.contains("--seat SEAT..."))
     }
 
-    @Test(arguments: [("12", 12 as Int64?), ("0", nil), ("21", nil), ("1e3", nil), ("", nil), ("99999999999999999999999", nil), ("+3", nil)])
+    @Test(arguments: [
+        ("12", 12 as Int64?), ("0", nil), ("21", nil), ("1e3", nil), ("", nil), ("99999999999999999999999", nil),
+        ("+3", nil),
+    ])
     func integersAreStrict(text: String, expected: Int64?) throws {
         let parsed = try parse("sell GALA --category S --qty=\(text)")
         #expect((try? parsed.arguments.value(Sell.quantity)) == expected)
     }
 
-    @Test(arguments: [("500ms", 0.5 as Double?), ("2s", 2), ("1m", 60), ("45", 45), ("90", nil), ("400ms", nil), ("2m", nil), ("1.5s", nil), ("s", nil)])
+    @Test(arguments: [
+        ("500ms", 0.5 as Double?), ("2s", 2), ("1m", 60), ("45", 45), ("90", nil), ("400ms", nil), ("2m", nil),
+        ("1.5s", nil), ("s", nil),
+    ])
     func durationsAreReadWithTheirUnitAndBounded(text: String, expected: Double?) throws {
         let parsed = try parse("sell GALA --category S --wait \(text)")
         #expect((try? parsed.arguments.value(Sell.wait)) == expected)
@@ -107,10 +117,15 @@ private let json = FlagOption("--json", help: "json")
 
     @Test func malformedValuesNameTheOptionAndWhatItExpects() throws {
         let parsed = try parse("sell GALA --category S --wait soon --timeout 1500ms --speed fastt")
-        #expect(throws: UsageError("--wait must be a duration like 500ms, 90s, 10m, 2h or 1d, from 500ms to 1m, not 'soon'")) {
+        #expect(
+            throws: UsageError("--wait must be a duration like 500ms, 90s, 10m, 2h or 1d, from 500ms to 1m, not 'soon'")
+        ) {
             try parsed.arguments.value(Sell.wait)
         }
-        #expect(throws: UsageError("--timeout must be a duration in whole seconds like 90s, 10m, 2h or 1d, from 1s to 1h, not '1500ms'")) {
+        #expect(
+            throws: UsageError(
+                "--timeout must be a duration in whole seconds like 90s, 10m, 2h or 1d, from 1s to 1h, not '1500ms'")
+        ) {
             try parsed.arguments.value(Sell.timeout)
         }
         #expect(throws: UsageError("--speed must be one of slow, fast, not 'fastt'. Did you mean 'fast'?")) {

@@ -31,7 +31,8 @@ import Testing
         let db = try Database(path: directory.file("a.sqlite"))
         try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
         let long = String(repeating: "é'; DROP TABLE t; --", count: 600)
-        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [Int64.max, 2.5, long, [UInt8]([0, 1, 255]), String?.none])
+        try db.execute(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [Int64.max, 2.5, long, [UInt8]([0, 1, 255]), String?.none])
         let row = try #require(try db.row("SELECT * FROM t"))
         #expect(try row.get("i") == Int64.max)
         #expect(try row.get("r") == 2.5)
@@ -110,9 +111,11 @@ import Testing
     @Test func concurrentCompareAndSetIncrementsAreExact() throws {
         let path = directory.file("a.sqlite")
         let setup = try Database(path: path)
-        try setup.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL, version INTEGER NOT NULL)")
+        try setup.execute(
+            "CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL, version INTEGER NOT NULL)")
         try setup.execute("INSERT INTO counter VALUES (1, 0, 0)")
-        let threads = 8, increments = 50
+        let threads = 8
+        let increments = 50
         let failures = Failures()
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             do {
@@ -120,10 +123,12 @@ import Testing
                 for _ in 0..<increments {
                     while true {
                         let row = try #require(try db.row("SELECT value, version FROM counter WHERE id = 1"))
-                        let value: Int = try row.get("value"), version: Int = try row.get("version")
+                        let value: Int = try row.get("value")
+                        let version: Int = try row.get("version")
                         let changed = try db.write {
-                            try db.execute("UPDATE counter SET value = ?, version = version + 1 WHERE id = 1 AND version = ?",
-                                           [value + 1, version])
+                            try db.execute(
+                                "UPDATE counter SET value = ?, version = version + 1 WHERE id = 1 AND version = ?",
+                                [value + 1, version])
                         }
                         if changed == 1 { break }
                     }

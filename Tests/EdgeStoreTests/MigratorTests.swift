@@ -5,9 +5,11 @@ import Testing
 @Suite struct MigratorTests {
     let directory = TemporaryDirectory()
     let v1 = Migration("1_parent", sql: "CREATE TABLE parent (id INTEGER PRIMARY KEY) STRICT;")
-    let v2 = Migration("2_child", sql: """
-        CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id)) STRICT;
-        """)
+    let v2 = Migration(
+        "2_child",
+        sql: """
+            CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id)) STRICT;
+            """)
 
     @Test func appliesInOrderOnceAndRecordsTheVersion() throws {
         let db = try Database(path: directory.file("m.sqlite"))

@@ -38,7 +38,8 @@ private func message(_ body: () throws -> Item) -> String? {
 
     private func database() throws -> Database {
         let db = try Database(path: directory.file("rows.sqlite"))
-        try db.executeScript("""
+        try db.executeScript(
+            """
             CREATE TABLE item (item_id TEXT, price_minor INTEGER, shade TEXT, note TEXT, sold_at INTEGER, is_active INTEGER);
             INSERT INTO item VALUES ('a', 1250, 'dark', NULL, 1700000000000, 1);
             INSERT INTO item VALUES ('b', 99, 'light', 'gift', NULL, 0);
@@ -48,10 +49,13 @@ private func message(_ body: () throws -> Item) -> String? {
 
     @Test func propertiesReadTheirSnakeCaseColumnsWithTheirTypes() throws {
         let items = try database().rows("SELECT * FROM item ORDER BY item_id").map { try $0.decode(Item.self) }
-        #expect(items == [
-            Item(itemID: "a", priceMinor: 1250, shade: .dark, note: nil, soldAt: Millis(value: 1_700_000_000_000), isActive: true),
-            Item(itemID: "b", priceMinor: 99, shade: .light, note: "gift", soldAt: nil, isActive: false),
-        ])
+        #expect(
+            items == [
+                Item(
+                    itemID: "a", priceMinor: 1250, shade: .dark, note: nil, soldAt: Millis(value: 1_700_000_000_000),
+                    isActive: true),
+                Item(itemID: "b", priceMinor: 99, shade: .light, note: "gift", soldAt: nil, isActive: false),
+            ])
     }
 
     @Test func aMissingColumnIsAnErrorEvenForAnOptionalProperty() throws {
@@ -64,7 +68,9 @@ private func message(_ body: () throws -> Item) -> String? {
         try db.execute("UPDATE item SET shade = 'purple' WHERE item_id = 'a'")
         let purple = try #require(try db.row("SELECT * FROM item WHERE item_id = 'a'"))
         #expect(message { try purple.decode(Item.self) } == "column shade holds text(\"purple\"), not Shade")
-        let nullPrice = try #require(try db.row("SELECT item_id, NULL AS price_minor, shade, note, sold_at, is_active FROM item WHERE item_id = 'b'"))
+        let nullPrice = try #require(
+            try db.row(
+                "SELECT item_id, NULL AS price_minor, shade, note, sold_at, is_active FROM item WHERE item_id = 'b'"))
         #expect(message { try nullPrice.decode(Item.self) } == "column price_minor holds null, not Int64")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MySQLClient
 import TestSupport
 import Testing
+
+@testable import MySQLClient
 
 @Suite struct MySQLConnectionTests {
     let sandbox = MariaDBSandbox.shared
@@ -12,13 +13,15 @@ import Testing
 
     @Test func roundTripsValuesThroughBoundParameters() throws {
         let db = try connect()
-        try db.executeScript("""
+        try db.executeScript(
+            """
             CREATE TABLE t (i BIGINT, u BIGINT UNSIGNED, d DOUBLE, m DECIMAL(12,2), s TEXT, b VARBINARY(10),
                             n VARCHAR(5), at DATETIME(3)) ENGINE=InnoDB;
             """)
         let long = String(repeating: "é'\";--", count: 1000)
-        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [Int64.min, 7, 2.5, "12.50", long, [UInt8]([0, 255]), String?.none, "2026-12-31 20:00:00.123"])
+        try db.execute(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [Int64.min, 7, 2.5, "12.50", long, [UInt8]([0, 255]), String?.none, "2026-12-31 20:00:00.123"])
         let row = try #require(try db.row("SELECT * FROM t"))
         #expect(try row.get("i") == Int64.min)
         #expect(try row.get("u") == 7)
@@ -78,8 +81,12 @@ import Testing
                 try db.transaction { try db.execute("INSERT INTO t VALUES (2)") }
             }
         }
-        #expect(try db.scalar("SELECT COUNT(*) FROM t") == 0, "the outer transaction rolled back whole; nothing committed half-way")
-        #expect(throws: MySQLError.self) { try db.scalar("SELECT CAST(18446744073709551615 AS UNSIGNED)", as: Int64.self) }
+        #expect(
+            try db.scalar("SELECT COUNT(*) FROM t") == 0,
+            "the outer transaction rolled back whole; nothing committed half-way")
+        #expect(throws: MySQLError.self) {
+            try db.scalar("SELECT CAST(18446744073709551615 AS UNSIGNED)", as: Int64.self)
+        }
         #expect(try db.scalar("SELECT CAST(9223372036854775807 AS UNSIGNED)", as: Int64.self) == Int64.max)
     }
 
@@ -92,7 +99,8 @@ import Testing
             #expect(error.kind == .accessDenied)
         }
         do {
-            _ = try MySQLConnection(MySQLConfiguration(url: "mysql://venue_app@127.0.0.1:1/central?connect_timeout=2", environment: [:]))
+            _ = try MySQLConnection(
+                MySQLConfiguration(url: "mysql://venue_app@127.0.0.1:1/central?connect_timeout=2", environment: [:]))
             Issue.record("expected cannot connect")
         } catch let error as MySQLError {
             #expect(error.kind == .cannotConnect && !error.isDataError && error.breaksConnection)
@@ -124,41 +132,54 @@ import Testing
 
 @Suite struct MySQLConfigurationTests {
     @Test func parsesURLsAndTakesThePasswordFromTheEnvironmentOnly() throws {
-        let configuration = try MySQLConfiguration(url: "mysql://app@db.example:3307/central?tls=required&read_timeout=9",
-                                                   environment: ["CENTRAL_PASSWORD": "s3cret"])
+        let configuration = try MySQLConfiguration(
+            url: "mysql://app@db.example:3307/central?tls=required&read_timeout=9",
+            environment: ["CENTRAL_PASSWORD": "s3cret"])
         #expect(configuration.host == "db.example" && configuration.port == 3307 && configuration.database == "central")
         #expect(configuration.tls == .required && configuration.readTimeout == 9 && configuration.password == "s3cret")
         #expect(!configuration.description.contains("s3cret"))
         let directory = TemporaryDirectory()
         try "from-file\n".write(toFile: directory.file("pw"), atomically: true, encoding: .utf8)
         chmod(directory.file("pw"), 0o600)
-        #expect(try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": directory.file("pw")]).password == "from-file")
+        #expect(
+            try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": directory.file("pw")])
+                .password == "from-file")
     }
 
-    @Test(arguments: ["postgres://a@h/c", "mysql://a:pw@h/c", "mysql://h/c", "mysql://a@h/", "mysql://a@h/c?tls=maybe",
-                      "mysql://a@h/c?colour=red", "mysql://a@h/c?read_timeout=0", "mysql://a@h/drop;table"])
+    @Test(arguments: [
+        "postgres://a@h/c", "mysql://a:pw@h/c", "mysql://h/c", "mysql://a@h/", "mysql://a@h/c?tls=maybe",
+        "mysql://a@h/c?colour=red", "mysql://a@h/c?read_timeout=0", "mysql://a@h/drop;table",
+    ])
     func badURLsAreRefused(url: String) {
         #expect(throws: MySQLError.self) { try MySQLConfiguration(url: url, environment: [:]) }
     }
 
     @Test func scriptsSplitOnSemicolonsAtLineEnds() {
-        #expect(MySQLConnection.statements(in: "-- c\nCREATE TABLE a (x INT);\n\nINSERT INTO a VALUES (1);\nSELECT 1") ==
-                ["CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)", "SELECT 1"])
+        #expect(
+            MySQLConnection.statements(in: "-- c\nCREATE TABLE a (x INT);\n\nINSERT INTO a VALUES (1);\nSELECT 1") == [
+                "CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)", "SELECT 1",
+            ])
     }
 }
 
 @Suite struct MySQLErrorTests {
     /// Only a data error parks a record; every other error is operational and retried, the
     /// privilege, space, timeout and killed-query errors included.
-    @Test(arguments: [(1290 as UInt32, "HY000", MySQLError.Kind.readOnly, false), (1836, "HY000", .readOnly, false),
-                      (1062, "23000", .duplicateKey, true), (1213, "40001", .deadlock, false), (1205, "HY000", .lockWaitTimeout, false),
-                      (2006, "HY000", .connectionLost, false), (2013, "HY000", .connectionLost, false), (1927, "70100", .connectionLost, false),
-                      (2002, "HY000", .cannotConnect, false), (2003, "HY000", .cannotConnect, false), (1045, "28000", .accessDenied, false),
-                      (1142, "42000", .privileges, false), (1044, "42000", .privileges, false), (1114, "HY000", .resources, false),
-                      (1021, "HY000", .resources, false), (1969, "70100", .interrupted, false), (1317, "70100", .interrupted, false),
-                      (1146, "42S02", .schema, false), (1054, "42S22", .schema, false), (1406, "22001", .data, true),
-                      (1264, "22003", .data, true), (1292, "22007", .data, true), (1366, "HY000", .data, true), (1048, "23000", .data, true),
-                      (4025, "23000", .data, true), (1064, "42000", .other, false)])
+    @Test(arguments: [
+        (1290 as UInt32, "HY000", MySQLError.Kind.readOnly, false), (1836, "HY000", .readOnly, false),
+        (1062, "23000", .duplicateKey, true), (1213, "40001", .deadlock, false),
+        (1205, "HY000", .lockWaitTimeout, false),
+        (2006, "HY000", .connectionLost, false), (2013, "HY000", .connectionLost, false),
+        (1927, "70100", .connectionLost, false),
+        (2002, "HY000", .cannotConnect, false), (2003, "HY000", .cannotConnect, false),
+        (1045, "28000", .accessDenied, false),
+        (1142, "42000", .privileges, false), (1044, "42000", .privileges, false), (1114, "HY000", .resources, false),
+        (1021, "HY000", .resources, false), (1969, "70100", .interrupted, false), (1317, "70100", .interrupted, false),
+        (1146, "42S02", .schema, false), (1054, "42S22", .schema, false), (1406, "22001", .data, true),
+        (1264, "22003", .data, true), (1292, "22007", .data, true), (1366, "HY000", .data, true),
+        (1048, "23000", .data, true),
+        (4025, "23000", .data, true), (1064, "42000", .other, false),
+    ])
     func codesMapToTheCasesCallersActOn(code: UInt32, sqlState: String, kind: MySQLError.Kind, isData: Bool) {
         let error = MySQLError(code: code, sqlState: sqlState, message: "m")
         #expect(error.kind == kind)
@@ -183,15 +204,22 @@ import Testing
         #expect(kind { try db.execute("INSERT INTO t (s) VALUES (?)", ["e\u{301}e\u{301}"]) } == .data)
         #expect(kind { try db.execute("INSERT INTO t (d) VALUES (?)", ["99999-01-01 00:00:00"]) } == .data)
         #expect(kind { try db.execute("SELECT * FROM missing_table") } == .schema)
-        #expect(kind {
-            _ = try db.rows("SET STATEMENT max_statement_time = 0.01 FOR SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE a.seq = b.seq + 1")
-        } == .interrupted)
+        #expect(
+            kind {
+                _ = try db.rows(
+                    "SET STATEMENT max_statement_time = 0.01 FOR SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE a.seq = b.seq + 1"
+                )
+            } == .interrupted)
         let database = String(try #require(URLComponents(string: url)).path.dropFirst())
         let limited = "limited_\(UUID().uuidString.prefix(6).lowercased())"
-        try sandbox.sql("CREATE USER '\(limited)'@'localhost' IDENTIFIED BY 'limited-pw'; GRANT SELECT ON \(database).* TO '\(limited)'@'localhost'")
+        try sandbox.sql(
+            "CREATE USER '\(limited)'@'localhost' IDENTIFIED BY 'limited-pw'; GRANT SELECT ON \(database).* TO '\(limited)'@'localhost'"
+        )
         defer { try? sandbox.sql("DROP USER '\(limited)'@'localhost'") }
-        let reader = try MySQLConnection(MySQLConfiguration(url: url.replacingOccurrences(of: "venue_app@", with: "\(limited)@"),
-                                                            environment: ["CENTRAL_PASSWORD": "limited-pw"]))
+        let reader = try MySQLConnection(
+            MySQLConfiguration(
+                url: url.replacingOccurrences(of: "venue_app@", with: "\(limited)@"),
+                environment: ["CENTRAL_PASSWORD": "limited-pw"]))
         #expect(kind { try reader.execute("INSERT INTO t (s) VALUES ('a')") } == .privileges)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MySQLClient
 import TestSupport
 import Testing
+
+@testable import MySQLClient
 
 /// TLS that fails closed, against a MariaDB serving a certificate the test made with `openssl`
 /// for `localhost`, whose application user must use TLS.
@@ -12,8 +13,10 @@ import Testing
         let server = try MariaDBSandbox.makePrivate(tls: folder.path)
         try server.sql("ALTER USER 'venue_app'@'127.0.0.1' REQUIRE SSL; ALTER USER 'venue_app'@'localhost' REQUIRE SSL")
         func connect(_ host: String, _ options: String) throws -> MySQLConnection {
-            try MySQLConnection(MySQLConfiguration(url: "mysql://venue_app@\(host):\(server.port)/central?connect_timeout=5\(options)",
-                                                   environment: server.environment))
+            try MySQLConnection(
+                MySQLConfiguration(
+                    url: "mysql://venue_app@\(host):\(server.port)/central?connect_timeout=5\(options)",
+                    environment: server.environment))
         }
         func refusal(_ host: String, _ options: String) -> String? {
             do {
@@ -24,15 +27,26 @@ import Testing
             }
         }
         let verified = try connect("localhost", "&tls=verify_identity&ssl_ca=\(certificates.authority)")
-        #expect(try verified.scalar("SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
-                                    as: String.self)?.isEmpty == false)
+        #expect(
+            try verified.scalar(
+                "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+                as: String.self)?.isEmpty == false)
         _ = try connect("127.0.0.1", "&tls=verify_ca&ssl_ca=\(certificates.authority)")
-        #expect(refusal("localhost", "&tls=verify_identity&ssl_ca=\(certificates.otherAuthority)") != nil, "a CA that did not sign it")
-        #expect(refusal("127.0.0.1", "&tls=verify_ca&ssl_ca=\(certificates.otherAuthority)") != nil, "a CA that did not sign it")
-        #expect(refusal("127.0.0.1", "&tls=verify_identity&ssl_ca=\(certificates.authority)") != nil, "a certificate for another name")
+        #expect(
+            refusal("localhost", "&tls=verify_identity&ssl_ca=\(certificates.otherAuthority)") != nil,
+            "a CA that did not sign it")
+        #expect(
+            refusal("127.0.0.1", "&tls=verify_ca&ssl_ca=\(certificates.otherAuthority)") != nil,
+            "a CA that did not sign it")
+        #expect(
+            refusal("127.0.0.1", "&tls=verify_identity&ssl_ca=\(certificates.authority)") != nil,
+            "a certificate for another name")
         let clear = refusal("127.0.0.1", "&tls=disabled")
-        #expect(clear?.contains("Access denied") == true && clear?.contains("may require TLS") == true, "\(clear ?? "")")
-        #expect(refusal("127.0.0.1", "&tls=required&ssl_ca=\(certificates.authority)")?.contains("ssl_ca is used by tls=verify_ca") == true)
+        #expect(
+            clear?.contains("Access denied") == true && clear?.contains("may require TLS") == true, "\(clear ?? "")")
+        #expect(
+            refusal("127.0.0.1", "&tls=required&ssl_ca=\(certificates.authority)")?.contains(
+                "ssl_ca is used by tls=verify_ca") == true)
         _ = try connect("127.0.0.1", "&tls=required")
     }
 
@@ -41,16 +55,22 @@ import Testing
         #expect(remote.tls == .required && remote.description == "mysql://app@db.example:3306/central?tls=required")
         #expect(try MySQLConfiguration(url: "mysql://app@127.0.0.1/central", environment: [:]).tls == .disabled)
         #expect(try MySQLConfiguration(url: "mysql://app@localhost/central", environment: [:]).tls == .disabled)
-        let socket = try MySQLConfiguration(url: "mysql://app@localhost/central?socket=/run/mysqld/mysqld.sock", environment: [:])
+        let socket = try MySQLConfiguration(
+            url: "mysql://app@localhost/central?socket=/run/mysqld/mysqld.sock", environment: [:])
         #expect(socket.tls == .disabled && socket.description.contains("socket=/run/mysqld/mysqld.sock&tls=disabled"))
-        #expect(throws: MySQLError.self) { try MySQLConfiguration(url: "mysql://app@db.example/central?tls=verify_ca&ssl_ca=/nonexistent.pem",
-                                                                  environment: [:]) }
+        #expect(throws: MySQLError.self) {
+            try MySQLConfiguration(
+                url: "mysql://app@db.example/central?tls=verify_ca&ssl_ca=/nonexistent.pem",
+                environment: [:])
+        }
     }
 
     /// No secret in any message: a password given in a URL of any scheme is never repeated.
     @Test func aPasswordInAURLIsNeverRepeated() {
-        for url in ["mysqlx://app:S3cret-planted@db.example/central", "mysql://app:S3cret-planted@db.example/central",
-                    "postgres://app:S3cret-planted@h/c", "mysql://app:S3cret-planted@h"] {
+        for url in [
+            "mysqlx://app:S3cret-planted@db.example/central", "mysql://app:S3cret-planted@db.example/central",
+            "postgres://app:S3cret-planted@h/c", "mysql://app:S3cret-planted@h",
+        ] {
             do {
                 _ = try MySQLConfiguration(url: url, environment: [:])
                 Issue.record("\(url) accepted")
@@ -66,8 +86,12 @@ import Testing
         let file = folder.file("password")
         try "s3cret\n".write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o644)
-        #expect(throws: MySQLError.self) { try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file]) }
+        #expect(throws: MySQLError.self) {
+            try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file])
+        }
         chmod(file, 0o600)
-        #expect(try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file]).password == "s3cret")
+        #expect(
+            try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file]).password
+                == "s3cret")
     }
 }

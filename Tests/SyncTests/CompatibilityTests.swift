@@ -6,15 +6,24 @@ import SyncEngine
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 /// Which centrals a node works with, and what a node does when its own database fails.
 @Suite struct CompatibilityTests {
     @Test func aNodeKeepsSyncingWithACentralMigratedPastItAndStopsOutsideTheWindow() throws {
         let world = try SyncWorld()
-        let future = CentralSchema.migrations + [(name: "006_future_reports",
-                                                  sql: "CREATE TABLE future_report (id BIGINT NOT NULL PRIMARY KEY) ENGINE = InnoDB")]
-        #expect(try CentralMigrator(connection: world.central, migrations: future).migrate(dryRun: false, now: world.clock.now()).version == 6)
+        let future =
+            CentralSchema.migrations + [
+                (
+                    name: "006_future_reports",
+                    sql: "CREATE TABLE future_report (id BIGINT NOT NULL PRIMARY KEY) ENGINE = InnoDB"
+                )
+            ]
+        #expect(
+            try CentralMigrator(connection: world.central, migrations: future).migrate(
+                dryRun: false, now: world.clock.now()
+            ).version == 6)
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         try node.sell("BIG", "FLOOR")
@@ -24,19 +33,25 @@ import Testing
         try world.central.execute("UPDATE sync_protocol SET min_version = 3, max_version = 3")
         try node.sell("BIG", "FLOOR")
         let refused = try world.syncOnce(node)
-        #expect(refused.status == 75 && refused.stderr.contains("mode=incompatible") && refused.stderr.contains("upgrade this node"),
-                "\(refused.stderr)")
+        #expect(
+            refused.status == 75 && refused.stderr.contains("mode=incompatible")
+                && refused.stderr.contains("upgrade this node"),
+            "\(refused.stderr)")
         let status = try node.node.sync.status()
         #expect(status.mode == .incompatible && status.cause == "protocol" && status.outboxPending == 1)
 
         let older = try world.server.freshDatabase()
         let connection = try MySQLConnection(MySQLConfiguration(url: older, environment: world.server.environment))
-        _ = try CentralMigrator(connection: connection, migrations: Array(CentralSchema.migrations.prefix(4))).migrate(dryRun: false,
-                                                                                                                   now: world.clock.now())
-        let behind = try ProcessRunner.run(ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once", "--central", older],
-                                           environment: world.environment)
-        #expect(behind.status == 75 && behind.stderr.contains("central schema is at version 4") && behind.stderr.contains("central migrate"),
-                "\(behind.stderr)")
+        _ = try CentralMigrator(connection: connection, migrations: Array(CentralSchema.migrations.prefix(4))).migrate(
+            dryRun: false,
+            now: world.clock.now())
+        let behind = try ProcessRunner.run(
+            ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once", "--central", older],
+            environment: world.environment)
+        #expect(
+            behind.status == 75 && behind.stderr.contains("central schema is at version 4")
+                && behind.stderr.contains("central migrate"),
+            "\(behind.stderr)")
         #expect(try node.node.sync.status().cause == "schema")
     }
 
@@ -46,12 +61,12 @@ import Testing
         let world = try SyncWorld()
         let arena = world.directory.file("arena.json")
         try """
-            { "format": "venue-reference/1", "venues": [ { "id": "ARENA", "name": "Arena", "timezone": "UTC",
-                "sections": [ { "code": "RING", "rows": [ { "labels": "A-T", "seats": 100 } ] } ] } ],
-              "events": [ { "id": "FIGHT", "venue": "ARENA", "name": "Fight Night", "starts_at": "2030-05-01T20:00:00Z", "status": "on_sale",
-                            "categories": [ { "code": "RING", "name": "Ring", "kind": "seated", "price_minor": 9000, "sections": ["RING"] } ] } ],
-              "allocations": [], "staff": [] }
-            """.write(toFile: arena, atomically: true, encoding: .utf8)
+        { "format": "venue-reference/1", "venues": [ { "id": "ARENA", "name": "Arena", "timezone": "UTC",
+            "sections": [ { "code": "RING", "rows": [ { "labels": "A-T", "seats": 100 } ] } ] } ],
+          "events": [ { "id": "FIGHT", "venue": "ARENA", "name": "Fight Night", "starts_at": "2030-05-01T20:00:00Z", "status": "on_sale",
+                        "categories": [ { "code": "RING", "name": "Ring", "kind": "seated", "price_minor": 9000, "sections": ["RING"] } ] } ],
+          "allocations": [], "staff": [] }
+        """.write(toFile: arena, atomically: true, encoding: .utf8)
         _ = try CentralCatalog(connection: world.central).importReference(file: arena, now: world.clock.now())
         let node = try world.makeNode("NODE-A")
         let central = MySQLCentral(configuration: try world.configuration)
@@ -61,7 +76,8 @@ import Testing
         try node.node.database.execute("PRAGMA max_page_count = \(pages)")
         let full = engine.cycle()
         #expect(full.mode == .nodeError && full.cause == "disk_full", "\(full.error ?? "")")
-        let fight: Int64 = try #require(try world.central.scalar("SELECT seq FROM change_log WHERE entity_id = 'FIGHT'"))
+        let fight: Int64 = try #require(
+            try world.central.scalar("SELECT seq FROM change_log WHERE entity_id = 'FIGHT'"))
         #expect(try node.node.sync.pullCursor() < fight && node.node.sync.parkedChanges().isEmpty)
         #expect(try node.count("SELECT count(*) FROM event WHERE id = 'FIGHT'") == 0)
         try node.node.database.execute("PRAGMA max_page_count = 1073741823")

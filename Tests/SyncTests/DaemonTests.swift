@@ -1,13 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Central
 import Foundation
 import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `venue-syncd` as a real process against a real MariaDB server.
 @Suite(.serialized) struct DaemonTests {
@@ -16,10 +18,18 @@ import Testing
     private func expectCentralEqualsNode(_ world: SyncWorld, _ node: SyncNode, _ label: String) throws {
         #expect(try world.centralTotals(node: node.node.settings().nodeID) == node.totals(), "\(label)")
         let nodeID = try node.node.settings().nodeID
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM orders WHERE node_id = ?", [nodeID]) == node.count("SELECT count(*) FROM orders"))
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE node_id = ?", [nodeID]) == node.count("SELECT count(*) FROM ticket"))
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = ?", [nodeID]) == node.count("SELECT count(*) FROM sync_outbox"))
-        #expect(try world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = ?", [nodeID]) == node.count("SELECT max(seq) FROM sync_outbox"))
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM orders WHERE node_id = ?", [nodeID])
+                == node.count("SELECT count(*) FROM orders"))
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE node_id = ?", [nodeID])
+                == node.count("SELECT count(*) FROM ticket"))
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = ?", [nodeID])
+                == node.count("SELECT count(*) FROM sync_outbox"))
+        #expect(
+            try world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = ?", [nodeID])
+                == node.count("SELECT max(seq) FROM sync_outbox"))
     }
 
     private func drain(_ world: SyncWorld, _ node: SyncNode) throws {
@@ -34,17 +44,22 @@ import Testing
         let node = try world.makeNode("NODE-A", durability: .normal)
         #expect(try world.syncOnce(node).status == 0)
         for index in 0..<10_000 {
-            try node.sell("BIG", "FLOOR", payment: PaymentRequest(method: index % 3 == 0 ? .card : .cash, reference: index % 3 == 0 ? "T\(index)" : nil))
+            try node.sell(
+                "BIG", "FLOOR",
+                payment: PaymentRequest(
+                    method: index % 3 == 0 ? .card : .cash, reference: index % 3 == 0 ? "T\(index)" : nil))
         }
         let total = try node.count("SELECT count(*) FROM sync_outbox")
-        var kills = 0, killedMidway = 0
+        var kills = 0
+        var killedMidway = 0
         while kills < 22 {
             let daemon = try world.startDaemon(node, ["--interval", "100ms", "--batch", "100"])
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.45))
             daemon.send(SIGKILL)
             #expect(daemon.wait() == SIGKILL)
             kills += 1
-            let acknowledged: Int = try world.central.scalar("SELECT COALESCE(MAX(acknowledged_seq), 0) FROM node WHERE id = 'NODE-A'") ?? 0
+            let acknowledged: Int =
+                try world.central.scalar("SELECT COALESCE(MAX(acknowledged_seq), 0) FROM node WHERE id = 'NODE-A'") ?? 0
             if acknowledged < total { killedMidway += 1 }
         }
         #expect(kills >= 20 && killedMidway >= 10, "kills \(kills), of which mid-push \(killedMidway)")
@@ -59,9 +74,12 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         let port = Network.freePort()
         let interval = 0.5
-        let daemon = try world.startDaemon(node, ["--interval", "500ms", "--max-backoff", "1s", "--http", "127.0.0.1:\(port)"])
+        let daemon = try world.startDaemon(
+            node, ["--interval", "500ms", "--max-backoff", "1s", "--http", "127.0.0.1:\(port)"])
         func health() -> [String: Any]? {
-            Network.get(port: port, path: "/health").flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any] }
+            Network.get(port: port, path: "/health").flatMap {
+                try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]
+            }
         }
         func mode() -> String? { health()?["central_mode"] as? String }
         func pending() -> Int? { health()?["outbox_pending"] as? Int }
@@ -90,12 +108,15 @@ import Testing
 
         daemon.send(SIGTERM)
         #expect(daemon.wait() == 0)
-        #expect(daemon.stderr.contains("central.mode") && daemon.stderr.contains("mode=read_only") && daemon.stderr.contains("syncd.stopped"))
+        #expect(
+            daemon.stderr.contains("central.mode") && daemon.stderr.contains("mode=read_only")
+                && daemon.stderr.contains("syncd.stopped"))
     }
 
     @Test func twoNodesOnOneEventAddUpAtCentral() throws {
         let world = try SyncWorld()
-        let a = try world.makeNode("NODE-A"), b = try world.makeNode("NODE-B")
+        let a = try world.makeNode("NODE-A")
+        let b = try world.makeNode("NODE-B")
         #expect(try world.syncOnce(a).status == 0 && world.syncOnce(b).status == 0)
         for _ in 0..<30 { try a.sell("BIG", "FLOOR") }
         for _ in 0..<20 { try b.sell("BIG", "FLOOR", .quantity(2)) }
@@ -116,33 +137,50 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<5 {
-            _ = try node.node.sales.sell(SaleRequest(eventID: "SMALL", categoryCode: "GA", selection: .quantity(1), payment: PaymentRequest(method: .cash),
-                                                     customer: CustomerDetails(email: "fan@example.org")), by: node.admin)
+            _ = try node.node.sales.sell(
+                SaleRequest(
+                    eventID: "SMALL", categoryCode: "GA", selection: .quantity(1),
+                    payment: PaymentRequest(method: .cash),
+                    customer: CustomerDetails(email: "fan@example.org")), by: node.admin)
         }
         #expect(try world.syncOnce(node).status == 0)
         let centralTool = ProcessRunner.product("central")
-        let grow = try ProcessRunner.run(centralTool, ["allocate", "BIG", "--category", "FLOOR", "--node", "NODE-A", "--quota", "11000"],
-                                         environment: world.environment)
+        let grow = try ProcessRunner.run(
+            centralTool, ["allocate", "BIG", "--category", "FLOOR", "--node", "NODE-A", "--quota", "11000"],
+            environment: world.environment)
         #expect(grow.status == 0 && grow.stdout.contains("Proposed v2"), "\(grow.stderr)")
-        let shrink = try ProcessRunner.run(centralTool, ["allocate", "SEATED", "--category", "MAIN", "--node", "NODE-A", "--seats", "MAIN-A", "MAIN-B"],
-                                           environment: world.environment)
+        let shrink = try ProcessRunner.run(
+            centralTool,
+            ["allocate", "SEATED", "--category", "MAIN", "--node", "NODE-A", "--seats", "MAIN-A", "MAIN-B"],
+            environment: world.environment)
         #expect(shrink.status == 0, "\(shrink.stderr)")
-        let cancel = try ProcessRunner.run(centralTool, ["event", "cancel", "SMALL", "--reason", "storm"], environment: world.environment)
+        let cancel = try ProcessRunner.run(
+            centralTool, ["event", "cancel", "SMALL", "--reason", "storm"], environment: world.environment)
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(try world.syncOnce(node).status == 0)
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'BIG'") == 11000)
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SEATED'") == 20)
-        #expect(try node.count("SELECT count(*) FROM event_seat WHERE event_id = 'SEATED' AND seat_label LIKE 'MAIN-C-%' AND status = 'unallocated'") == 10)
+        #expect(
+            try node.count(
+                "SELECT count(*) FROM event_seat WHERE event_id = 'SEATED' AND seat_label LIKE 'MAIN-C-%' AND status = 'unallocated'"
+            ) == 10)
         #expect(try node.node.catalog.event("SMALL").status == .cancelled)
-        #expect(try node.count("SELECT count(*) FROM refund WHERE status = 'pending' AND origin = 'event_cancelled'") == 5)
+        #expect(
+            try node.count("SELECT count(*) FROM refund WHERE status = 'pending' AND origin = 'event_cancelled'") == 5)
         #expect(try node.count("SELECT count(*) FROM notification WHERE kind = 'event_cancelled'") == 5)
         #expect(throws: TicketingError.self) { try node.sell("SMALL", "GA") }
         #expect(try world.syncOnce(node).status == 0)
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE event_id = 'SMALL' AND status = 'void'") == 5)
-        #expect(try world.central.scalar("SELECT quota FROM allocation WHERE event_id = 'SEATED' AND node_id = 'NODE-A'") == 20)
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM allocation_seat WHERE event_id = 'SEATED' AND node_id = 'NODE-A'") == 20)
-        let freed = try ProcessRunner.run(centralTool, ["allocate", "SEATED", "--category", "MAIN", "--node", "NODE-C", "--seats", "MAIN-C"],
-                                          environment: world.environment)
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE event_id = 'SMALL' AND status = 'void'") == 5)
+        #expect(
+            try world.central.scalar("SELECT quota FROM allocation WHERE event_id = 'SEATED' AND node_id = 'NODE-A'")
+                == 20)
+        #expect(
+            try world.central.scalar(
+                "SELECT COUNT(*) FROM allocation_seat WHERE event_id = 'SEATED' AND node_id = 'NODE-A'") == 20)
+        let freed = try ProcessRunner.run(
+            centralTool, ["allocate", "SEATED", "--category", "MAIN", "--node", "NODE-C", "--seats", "MAIN-C"],
+            environment: world.environment)
         #expect(freed.status == 0, "\(freed.stderr)")
     }
 
@@ -150,19 +188,30 @@ import Testing
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")
         let port = Network.freePort()
-        let daemon = try world.startDaemon(node, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--log-format", "json"])
-        #expect(waitUntil(timeout: 5) { Network.get(port: port, path: "/health")?.body.contains("\"central_mode\":\"writable\"") == true } != nil,
-                "\(daemon.stderr)")
+        let daemon = try world.startDaemon(
+            node, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--log-format", "json"])
+        #expect(
+            waitUntil(timeout: 5) {
+                Network.get(port: port, path: "/health")?.body.contains("\"central_mode\":\"writable\"") == true
+            } != nil,
+            "\(daemon.stderr)")
         let health = try #require(Network.get(port: port, path: "/health"))
-        #expect(health.status == 200 && health.body.contains("\"node_id\":\"NODE-A\"") && health.body.contains("\"outbox_pending\":0"))
+        #expect(
+            health.status == 200 && health.body.contains("\"node_id\":\"NODE-A\"")
+                && health.body.contains("\"outbox_pending\":0"))
         try node.sell("BIG", "FLOOR")
         let records = try node.count("SELECT count(*) FROM sync_outbox")
-        #expect(waitUntil(timeout: 5) {
-            Network.get(port: port, path: "/metrics")?.body.contains("venue_sync_records_pushed_total{node=\"NODE-A\"} \(records)") == true
-        } != nil)
+        #expect(
+            waitUntil(timeout: 5) {
+                Network.get(port: port, path: "/metrics")?.body.contains(
+                    "venue_sync_records_pushed_total{node=\"NODE-A\"} \(records)") == true
+            } != nil)
         let metrics = try #require(Network.get(port: port, path: "/metrics")).body
-        for name in ["venue_sync_records_pulled_total", "venue_sync_outbox_pending", "venue_sync_central_mode{node=\"NODE-A\",mode=\"writable\"} 1",
-                     "venue_sync_push_batch_seconds_bucket", "venue_sync_push_batch_seconds_count", "venue_sync_lag_seconds"] {
+        for name in [
+            "venue_sync_records_pulled_total", "venue_sync_outbox_pending",
+            "venue_sync_central_mode{node=\"NODE-A\",mode=\"writable\"} 1",
+            "venue_sync_push_batch_seconds_bucket", "venue_sync_push_batch_seconds_count", "venue_sync_lag_seconds",
+        ] {
             #expect(metrics.contains(name), "\(name) missing")
         }
         #expect(Network.get(port: port, path: "/nope")?.status == 404)
@@ -177,7 +226,9 @@ import Testing
         daemon.send(SIGTERM)
         #expect(daemon.wait() == 0)
         let lines = daemon.stderr.split(separator: "\n")
-        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") } && lines.last?.contains("syncd.stopped") == true)
+        #expect(
+            lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") } && lines.last?.contains("syncd.stopped") == true
+        )
     }
 
     /// The network freezes while a push transaction waits for its COMMIT: the server keeps that
@@ -188,26 +239,33 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<2000 { try node.sell("BIG", "FLOOR") }
-        let serverPort = try #require(world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let proxyPort = Network.freePort(), arm = world.directory.file("freeze-next-commit")
+        let serverPort = try #require(
+            world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
+        let proxyPort = Network.freePort()
+        let arm = world.directory.file("freeze-next-commit")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess("/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
-                                          logDirectory: world.directory.path)
+        let proxy = try BackgroundProcess(
+            "/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
+            logDirectory: world.directory.path)
         #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
         _ = FileManager.default.createFile(atPath: arm, contents: nil)
-        let through = "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?connect_timeout=2&read_timeout=2&write_timeout=2"
-        let daemon = try BackgroundProcess(ProcessRunner.product("venue-syncd"),
-                                           ["--db", node.path, "--interval", "200ms", "--batch", "100", "--max-backoff", "1s"],
-                                           environment: ["CENTRAL_URL": through, "CENTRAL_PASSWORD_FILE": world.server.passwordFile],
-                                           logDirectory: world.directory.path)
+        let through =
+            "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?connect_timeout=2&read_timeout=2&write_timeout=2"
+        let daemon = try BackgroundProcess(
+            ProcessRunner.product("venue-syncd"),
+            ["--db", node.path, "--interval", "200ms", "--batch", "100", "--max-backoff", "1s"],
+            environment: ["CENTRAL_URL": through, "CENTRAL_PASSWORD_FILE": world.server.passwordFile],
+            logDirectory: world.directory.path)
         #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
         let newest = try node.count("SELECT max(seq) FROM sync_outbox")
         let drained = waitUntil(timeout: 15) {
             (try? world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = 'NODE-A'", as: Int.self)) == newest
         }
         #expect(drained != nil, "\(daemon.stderr)")
-        #expect(daemon.stderr.contains("central.orphan_ended") && daemon.stderr.contains("cause=connection_lost"), "\(daemon.stderr)")
+        #expect(
+            daemon.stderr.contains("central.orphan_ended") && daemon.stderr.contains("cause=connection_lost"),
+            "\(daemon.stderr)")
         daemon.send(SIGTERM)
         #expect(daemon.wait() == 0)
         try expectCentralEqualsNode(world, node, "after the frozen network")

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Central
 import EdgeStore
 import Foundation
@@ -8,7 +5,12 @@ import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One error model: a record that can never apply is parked with its error and the rest flows;
 /// an operational failure rolls back and is retried; nothing is skipped.
@@ -18,19 +20,26 @@ import Testing
         let node = try world.makeNode("NODE-A")
         let database = world.databaseName
         let user = "limited_\(UUID().uuidString.prefix(6).lowercased())"
-        let tables = try world.central.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
-            .map { try $0.get(0, as: String.self) }
-        try world.server.sql("CREATE USER '\(user)'@'localhost' IDENTIFIED BY 'limited-password'; "
-                             + "GRANT SELECT, UPDATE, DELETE ON \(database).* TO '\(user)'@'localhost'; "
-                             + tables.filter { $0 != "payment" }.map { "GRANT INSERT ON \(database).\($0) TO '\(user)'@'localhost'" }
-                                .joined(separator: "; "))
+        let tables = try world.central.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+        )
+        .map { try $0.get(0, as: String.self) }
+        try world.server.sql(
+            "CREATE USER '\(user)'@'localhost' IDENTIFIED BY 'limited-password'; "
+                + "GRANT SELECT, UPDATE, DELETE ON \(database).* TO '\(user)'@'localhost'; "
+                + tables.filter { $0 != "payment" }.map { "GRANT INSERT ON \(database).\($0) TO '\(user)'@'localhost'" }
+                .joined(separator: "; "))
         defer { try? world.server.sql("DROP USER '\(user)'@'localhost'") }
         let passwordFile = world.directory.file("limited.password")
         try "limited-password\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
         chmod(passwordFile, 0o600)
-        let limited = ["CENTRAL_URL": world.url.replacingOccurrences(of: "venue_app@", with: "\(user)@"), "CENTRAL_PASSWORD_FILE": passwordFile]
+        let limited = [
+            "CENTRAL_URL": world.url.replacingOccurrences(of: "venue_app@", with: "\(user)@"),
+            "CENTRAL_PASSWORD_FILE": passwordFile,
+        ]
         func sync() throws -> ProcessResult {
-            try ProcessRunner.run(ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"], environment: limited)
+            try ProcessRunner.run(
+                ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"], environment: limited)
         }
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<30 { try node.sell("BIG", "FLOOR") }
@@ -53,9 +62,13 @@ import Testing
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
-        func poison(type: String = "ticket.checked_in", entity: String = "T", payload: String = "{}", createdAt: Int64 = 1_900_000_000_000) throws {
-            try node.node.database.execute("INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                                           [type, entity, payload, createdAt])
+        func poison(
+            type: String = "ticket.checked_in", entity: String = "T", payload: String = "{}",
+            createdAt: Int64 = 1_900_000_000_000
+        ) throws {
+            try node.node.database.execute(
+                "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                [type, entity, payload, createdAt])
         }
         try node.sell("BIG", "FLOOR")
         try poison(entity: String(repeating: "E", count: 200))
@@ -85,15 +98,16 @@ import Testing
 
     @Test func longIdsFitCentralsColumns() throws {
         let world = try SyncWorld(importFixture: false)
-        let event = String(repeating: "E", count: 40), category = String(repeating: "C", count: 40)
+        let event = String(repeating: "E", count: 40)
+        let category = String(repeating: "C", count: 40)
         let file = world.directory.file("long.json")
         try """
-            { "format": "venue-reference/1", "venues": [ { "id": "HALL", "name": "Hall", "timezone": "UTC",
-                "sections": [ { "code": "MAIN", "rows": [ { "labels": "A", "seats": 2 } ] } ] } ],
-              "events": [ { "id": "\(event)", "venue": "HALL", "name": "Long", "starts_at": "2030-01-01T20:00:00Z", "status": "on_sale",
-                            "categories": [ { "code": "\(category)", "name": "Floor", "kind": "ga", "price_minor": 100, "capacity": 10 } ] } ],
-              "allocations": [ { "node": "NODE-A", "event": "\(event)", "category": "\(category)", "quota": 5 } ], "staff": [] }
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        { "format": "venue-reference/1", "venues": [ { "id": "HALL", "name": "Hall", "timezone": "UTC",
+            "sections": [ { "code": "MAIN", "rows": [ { "labels": "A", "seats": 2 } ] } ] } ],
+          "events": [ { "id": "\(event)", "venue": "HALL", "name": "Long", "starts_at": "2030-01-01T20:00:00Z", "status": "on_sale",
+                        "categories": [ { "code": "\(category)", "name": "Floor", "kind": "ga", "price_minor": 100, "capacity": 10 } ] } ],
+          "allocations": [ { "node": "NODE-A", "event": "\(event)", "category": "\(category)", "quota": 5 } ], "staff": [] }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let imported = try world.central(["import", file])
         #expect(imported.status == 0, "\(imported.stderr)")
         let node = try world.makeNode("NODE-A")
@@ -112,14 +126,19 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         let accented = String(repeating: "e\u{301}", count: 100)
         #expect(SyncLimits.length(accented) == 200 && accented.count == 100)
-        let sale = try node.node.sales.sell(SaleRequest(eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(2),
-                                                        payment: PaymentRequest(method: .cash),
-                                                        customer: CustomerDetails(email: "e@example.org", name: accented)), by: node.admin)
+        let sale = try node.node.sales.sell(
+            SaleRequest(
+                eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(2),
+                payment: PaymentRequest(method: .cash),
+                customer: CustomerDetails(email: "e@example.org", name: accented)), by: node.admin)
         let reason = String(repeating: "e\u{301}", count: 250)
         _ = try node.node.refunds.refund(orderID: sale.orderID, ticketCodes: nil, reason: reason, by: node.admin)
         #expect(throws: TicketingError.self) {
-            try node.node.sales.sell(SaleRequest(eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(1), payment: PaymentRequest(method: .cash),
-                                                 customer: CustomerDetails(email: "f@example.org", name: accented + "e\u{301}")), by: node.admin)
+            try node.node.sales.sell(
+                SaleRequest(
+                    eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(1),
+                    payment: PaymentRequest(method: .cash),
+                    customer: CustomerDetails(email: "f@example.org", name: accented + "e\u{301}")), by: node.admin)
         }
         #expect(try world.syncOnce(node).status == 0)
         #expect(try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE status = 'parked'") == 0)
@@ -135,14 +154,19 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         try node.sell("BIG", "FLOOR")
-        let order = OrderPlacedRecord(orderID: "ord_OLDNODE0000000000000000001", nodeID: "NODE-A", eventID: "BIG", categoryCode: "FLOOR",
-                                      idempotencyKey: "old-node-key-1", holdID: nil,
-                                      customer: .init(id: "cus_OLD", email: "old@example.org", name: String(repeating: "n", count: 250), phone: nil),
-                                      tickets: [.init(code: "OLDN-ODE0-0000-0001", seat: nil, priceMinor: 1000)], totalMinor: 1000, currency: "EUR",
-                                      payment: .init(id: "pay_OLD", method: .cash, amountMinor: 1000, tenderedMinor: nil, changeMinor: nil, reference: nil),
-                                      createdAt: world.clock.now(), createdBy: "root")
-        try node.node.database.execute("INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', ?, ?, ?)",
-                                       [order.orderID, try JSONText.encode(order), world.clock.now().milliseconds])
+        let order = OrderPlacedRecord(
+            orderID: "ord_OLDNODE0000000000000000001", nodeID: "NODE-A", eventID: "BIG", categoryCode: "FLOOR",
+            idempotencyKey: "old-node-key-1", holdID: nil,
+            customer: .init(
+                id: "cus_OLD", email: "old@example.org", name: String(repeating: "n", count: 250), phone: nil),
+            tickets: [.init(code: "OLDN-ODE0-0000-0001", seat: nil, priceMinor: 1000)], totalMinor: 1000,
+            currency: "EUR",
+            payment: .init(
+                id: "pay_OLD", method: .cash, amountMinor: 1000, tenderedMinor: nil, changeMinor: nil, reference: nil),
+            createdAt: world.clock.now(), createdBy: "root")
+        try node.node.database.execute(
+            "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', ?, ?, ?)",
+            [order.orderID, try JSONText.encode(order), world.clock.now().milliseconds])
         try node.sell("BIG", "FLOOR")
         #expect(try world.syncOnce(node).status == 0)
         let parked = try NodesReport(connection: world.central).parked(node: "NODE-A")

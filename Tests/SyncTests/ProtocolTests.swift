@@ -4,13 +4,15 @@ import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct PushProtocolTests {
     @Test func replayingABatchChangesNothing() throws {
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")
-        try node.node.sync.apply(contentsOf: try ChangeFeed(connection: world.central).changes(after: 0, node: "NODE-A", limit: 100).changes)
+        try node.node.sync.apply(
+            contentsOf: try ChangeFeed(connection: world.central).changes(after: 0, node: "NODE-A", limit: 100).changes)
         for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
         let batch = try node.node.sync.pendingBatch(limit: 100)
         let receiver = PushReceiver(connection: world.central)
@@ -18,21 +20,32 @@ import Testing
         let before = try world.centralTotals()
         let again = try receiver.apply(batch)
         #expect(first.applied == batch.records.count && first.acknowledgedSeq == batch.records.last!.seq)
-        #expect(again.applied == 0 && again.skipped == batch.records.count && again.acknowledgedSeq == first.acknowledgedSeq)
+        #expect(
+            again.applied == 0 && again.skipped == batch.records.count && again.acknowledgedSeq == first.acknowledgedSeq
+        )
         #expect(try world.centralTotals() == before)
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = 'NODE-A'") == batch.records.count)
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = 'NODE-A'") == batch.records.count)
     }
 
     @Test func aRecordCentralCanNeverApplyIsParkedAndTheRestFlows() throws {
         let world = try SyncWorld()
-        let good = OutboxRecord(seq: 1, type: "ticket.checked_in", entityID: "X", payload: "{\"bad json", createdAt: world.clock.now())
-        let unknown = OutboxRecord(seq: 2, type: "gift_card.sold", entityID: "G", payload: "{}", createdAt: world.clock.now())
-        let fine = OutboxRecord(seq: 3, type: "event.status_changed", entityID: "SMALL", payload: try JSONText.encode(EventStatusRecord(
-            eventID: "SMALL", nodeID: "NODE-A", status: .closed, reason: nil, changedAt: world.clock.now(), actor: "sue")),
-                                createdAt: world.clock.now())
+        let good = OutboxRecord(
+            seq: 1, type: "ticket.checked_in", entityID: "X", payload: "{\"bad json", createdAt: world.clock.now())
+        let unknown = OutboxRecord(
+            seq: 2, type: "gift_card.sold", entityID: "G", payload: "{}", createdAt: world.clock.now())
+        let fine = OutboxRecord(
+            seq: 3, type: "event.status_changed", entityID: "SMALL",
+            payload: try JSONText.encode(
+                EventStatusRecord(
+                    eventID: "SMALL", nodeID: "NODE-A", status: .closed, reason: nil, changedAt: world.clock.now(),
+                    actor: "sue")),
+            createdAt: world.clock.now())
         let result = try PushReceiver(connection: world.central).apply(
-            PushBatch(nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
-                      sentAt: world.clock.now()))
+            PushBatch(
+                nodeID: "NODE-A", records: [good, unknown, fine], outboxPendingAfter: 0, oldestPendingAt: nil,
+                pullCursor: 0,
+                sentAt: world.clock.now()))
         #expect(result.parked == 2 && result.applied == 1 && result.acknowledgedSeq == 3)
         #expect(try world.central.scalar("SELECT status FROM event WHERE id = 'SMALL'") == "closed")
         let parked = try NodesReport(connection: world.central).parked(node: "NODE-A")
@@ -44,18 +57,31 @@ import Testing
         let world = try SyncWorld()
         let receiver = PushReceiver(connection: world.central)
         func order(_ id: String, node: String, code: String) throws -> OutboxRecord {
-            OutboxRecord(seq: 1, type: "order.placed", entityID: id, payload: try JSONText.encode(OrderPlacedRecord(
-                orderID: id, nodeID: node, eventID: "SEATED", categoryCode: "MAIN", idempotencyKey: "k-\(id)", holdID: nil, customer: nil,
-                tickets: [.init(code: code, seat: "MAIN-A-1", priceMinor: 5000)], totalMinor: 5000, currency: "EUR",
-                payment: .init(id: "pay-\(id)", method: .cash, amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0, reference: nil),
-                createdAt: world.clock.now(), createdBy: "x")), createdAt: world.clock.now())
+            OutboxRecord(
+                seq: 1, type: "order.placed", entityID: id,
+                payload: try JSONText.encode(
+                    OrderPlacedRecord(
+                        orderID: id, nodeID: node, eventID: "SEATED", categoryCode: "MAIN", idempotencyKey: "k-\(id)",
+                        holdID: nil, customer: nil,
+                        tickets: [.init(code: code, seat: "MAIN-A-1", priceMinor: 5000)], totalMinor: 5000,
+                        currency: "EUR",
+                        payment: .init(
+                            id: "pay-\(id)", method: .cash, amountMinor: 5000, tenderedMinor: 5000, changeMinor: 0,
+                            reference: nil),
+                        createdAt: world.clock.now(), createdBy: "x")), createdAt: world.clock.now())
         }
         for (id, node, code) in [("o1", "NODE-A", "C001"), ("o2", "NODE-B", "C002")] {
-            _ = try receiver.apply(PushBatch(nodeID: node, records: [try order(id, node: node, code: code)], outboxPendingAfter: 0,
-                                             oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
+            _ = try receiver.apply(
+                PushBatch(
+                    nodeID: node, records: [try order(id, node: node, code: code)], outboxPendingAfter: 0,
+                    oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
         }
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE seat_label = 'MAIN-A-1' AND status = 'valid'") == 2)
-        #expect(try world.central.scalar("SELECT kind FROM sync_conflict WHERE entity_id = 'SEATED/MAIN-A-1'") == "seat_double_sold")
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE seat_label = 'MAIN-A-1' AND status = 'valid'")
+                == 2)
+        #expect(
+            try world.central.scalar("SELECT kind FROM sync_conflict WHERE entity_id = 'SEATED/MAIN-A-1'")
+                == "seat_double_sold")
     }
 }
 
@@ -66,7 +92,8 @@ import Testing
     @Test func concurrentCentralWritersNeverMakePullSkipAChange() throws {
         let world = try SyncWorld(importFixture: false)
         let configuration = try world.configuration
-        let writers = 6, changesEach = 25
+        let writers = 6
+        let changesEach = 25
         let failures = Failures()
         let done = Flag()
         let seen = Collected()
@@ -76,7 +103,9 @@ import Testing
                 var cursor: Int64 = 0
                 while true {
                     let finished = done.isSet
-                    let changes = try ChangeFeed(connection: connection).changes(after: cursor, node: "NODE-A", limit: 7).changes
+                    let changes = try ChangeFeed(connection: connection).changes(
+                        after: cursor, node: "NODE-A", limit: 7
+                    ).changes
                     for change in changes {
                         seen.append(change.seq)
                         cursor = change.seq
@@ -94,8 +123,9 @@ import Testing
                 let connection = try MySQLConnection(configuration)
                 for index in 0..<changesEach {
                     try connection.transaction {
-                        try ChangeFeed(connection: connection).append(.eventStatus, entityID: "W\(writer)-\(index)", node: nil, payload: "{}",
-                                                                      now: SystemWallClock().now())
+                        try ChangeFeed(connection: connection).append(
+                            .eventStatus, entityID: "W\(writer)-\(index)", node: nil, payload: "{}",
+                            now: SystemWallClock().now())
                         Thread.sleep(forTimeInterval: Double.random(in: 0...0.004))
                     }
                 }
@@ -113,18 +143,23 @@ import Testing
 @Suite struct CentralSchemaTests {
     @Test func migrateRecordsChecksumsAndRefusesAnEditedMigration() throws {
         let server = MariaDBSandbox.shared
-        let connection = try MySQLConnection(MySQLConfiguration(url: try server.freshDatabase(), environment: server.environment))
+        let connection = try MySQLConnection(
+            MySQLConfiguration(url: try server.freshDatabase(), environment: server.environment))
         let migrator = CentralMigrator(connection: connection)
         #expect(try migrator.status().pending.count == CentralSchema.migrations.count)
         #expect(try migrator.migrate(dryRun: true, now: SystemWallClock().now()).applied.isEmpty)
-        #expect(try connection.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()") == 0)
+        #expect(
+            try connection.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()") == 0
+        )
         let report = try migrator.migrate(dryRun: false, now: SystemWallClock().now())
         #expect(report.applied.count == CentralSchema.migrations.count && report.pending.isEmpty)
         #expect(try migrator.migrate(dryRun: false, now: SystemWallClock().now()).applied.isEmpty)
         var edited = CentralSchema.migrations
         edited[0].sql += "\n-- edited after release"
         #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: edited).status() }
-        #expect(throws: CentralError.self) { try CentralMigrator(connection: connection, migrations: Array(edited.prefix(1))).status() }
+        #expect(throws: CentralError.self) {
+            try CentralMigrator(connection: connection, migrations: Array(edited.prefix(1))).status()
+        }
     }
 
     /// A database created with the server's latin1 default ends up utf8mb4 throughout.
@@ -135,19 +170,30 @@ import Testing
         let url = server.url.replacingOccurrences(of: "/central?", with: "/\(name)?")
         let connection = try MySQLConnection(MySQLConfiguration(url: url, environment: server.environment))
         _ = try CentralMigrator(connection: connection).migrate(dryRun: false, now: SystemWallClock().now())
-        #expect(try connection.scalar("SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()") == "utf8mb4")
-        let others = try connection.rows("""
+        #expect(
+            try connection.scalar(
+                "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
+                == "utf8mb4")
+        let others = try connection.rows(
+            """
             SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_COLLATION <> 'utf8mb4_bin'
             """)
         #expect(others.isEmpty, "\(others.map(\.values))")
     }
 
     @Test func everyMigrationRunsUnchangedOnTheServer() throws {
-        #expect(CentralSchema.migrations.map(\.name) == ["001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation", "005_protocol_2"])
+        #expect(
+            CentralSchema.migrations.map(\.name) == [
+                "001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation",
+                "005_protocol_2",
+            ])
         for (name, sql) in CentralSchema.migrations {
-            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
                 .appendingPathComponent("SyncProtocol/mysql/\(name).sql")
-            #expect(try String(contentsOf: file, encoding: .utf8) + "\n" == sql + "\n" || (try String(contentsOf: file, encoding: .utf8)) == sql)
+            #expect(
+                try String(contentsOf: file, encoding: .utf8) + "\n" == sql + "\n"
+                    || (try String(contentsOf: file, encoding: .utf8)) == sql)
         }
     }
 }
@@ -158,22 +204,30 @@ import Testing
         let allocations = CentralAllocations(connection: world.central)
         let now = world.clock.now()
         #expect(throws: CentralError.self) {  // NODE-A's proposal is still pending
-            try allocations.propose(AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-A", quota: 5), now: now)
+            try allocations.propose(
+                AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-A", quota: 5), now: now)
         }
         #expect(throws: CentralError.self) {  // 12,000 + 8,000 already counted against 20,000
-            try allocations.propose(AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-C", quota: 1), now: now)
+            try allocations.propose(
+                AllocationRequest(eventID: "BIG", categoryCode: "FLOOR", nodeID: "NODE-C", quota: 1), now: now)
         }
         #expect(throws: CentralError.self) {  // MAIN-A belongs to NODE-A
-            try allocations.propose(AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: ["MAIN-A-1"]), now: now)
+            try allocations.propose(
+                AllocationRequest(
+                    eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: ["MAIN-A-1"]), now: now)
         }
         #expect(throws: CentralError.self) {  // SMALL has an event capacity of 100, all allocated
-            try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
+            try allocations.propose(
+                AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
         }
         #expect(throws: CentralError.self) {
-            try allocations.propose(AllocationRequest(eventID: "NOPE", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
+            try allocations.propose(
+                AllocationRequest(eventID: "NOPE", categoryCode: "GA", nodeID: "NODE-C", quota: 1), now: now)
         }
         #expect(throws: CentralError.invalidInput("SEATED MAIN is seated: allocate it by seats")) {
-            try allocations.propose(AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: []), now: now)
+            try allocations.propose(
+                AllocationRequest(eventID: "SEATED", categoryCode: "MAIN", nodeID: "NODE-C", seatSelectors: []),
+                now: now)
         }
     }
 
@@ -183,12 +237,18 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<30 { try node.sell("SMALL", "GA") }
         let allocations = CentralAllocations(connection: world.central)
-        _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 20), now: world.clock.now())
+        _ = try allocations.propose(
+            AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 20), now: world.clock.now()
+        )
         #expect(try world.syncOnce(node).status == 0)
         var view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
-        #expect(view.proposalStatus == .rejected && view.quota == 60 && view.proposalError?.contains("already sold") == true)
+        #expect(
+            view.proposalStatus == .rejected && view.quota == 60 && view.proposalError?.contains("already sold") == true
+        )
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 60)
-        _ = try allocations.propose(AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 45), now: world.clock.now())
+        _ = try allocations.propose(
+            AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 45), now: world.clock.now()
+        )
         #expect(try world.syncOnce(node).status == 0)
         view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
         #expect(view.proposalStatus == .accepted && view.quota == 45 && view.version == 3)

@@ -1,10 +1,11 @@
 import Central
 import Foundation
 import MySQLClient
-@testable import Reconciliation
 import SyncWire
 import TestSupport
 import Testing
+
+@testable import Reconciliation
 @testable import Ticketing
 
 /// Writes sales straight into central's tables, as pushes would have: clean ones in bulk, and
@@ -19,20 +20,27 @@ struct SalesGenerator {
     func at(_ minute: Int) -> String { Timestamp(milliseconds: base.milliseconds + Int64(minute) * 60_000).sqlText }
 
     func node(_ id: String, lastSeen: String) throws {
-        try central.execute("""
+        try central.execute(
+            """
             INSERT INTO node (id, created_at, last_seen_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_seen_at = ?
             """, [id, lastSeen, lastSeen, lastSeen])
     }
 
-    func event(_ id: String, capacity: Int?, status: String = "on_sale", categories: [(String, Int)], allocations: [(String, String, Int)]) throws {
-        try central.execute("INSERT INTO event (id, venue_id, name, starts_at, status, capacity, updated_at) VALUES (?, 'HALL', ?, ?, ?, ?, ?)",
-                            [id, id, at(0), status, capacity, at(0)])
+    func event(
+        _ id: String, capacity: Int?, status: String = "on_sale", categories: [(String, Int)],
+        allocations: [(String, String, Int)]
+    ) throws {
+        try central.execute(
+            "INSERT INTO event (id, venue_id, name, starts_at, status, capacity, updated_at) VALUES (?, 'HALL', ?, ?, ?, ?, ?)",
+            [id, id, at(0), status, capacity, at(0)])
         for (code, cap) in categories {
-            try central.execute("INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity) VALUES (?, ?, ?, 'ga', 1000, 'EUR', ?)",
-                                [id, code, code, cap])
+            try central.execute(
+                "INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity) VALUES (?, ?, ?, 'ga', 1000, 'EUR', ?)",
+                [id, code, code, cap])
         }
         for (category, node, quota) in allocations {
-            try central.execute("""
+            try central.execute(
+                """
                 INSERT INTO allocation (event_id, category_code, node_id, quota, version, proposal_status, updated_at) VALUES (?, ?, ?, ?, 1, 'accepted', ?)
                 """, [id, category, node, quota, at(0)])
         }
@@ -43,32 +51,49 @@ struct SalesGenerator {
         var start = 0
         while start < count {
             let batch = min(500, count - start)
-            var orders = [any SQLValueConvertible](), tickets = [any SQLValueConvertible](), payments = [any SQLValueConvertible]()
+            var orders = [any SQLValueConvertible]()
+            var tickets = [any SQLValueConvertible]()
+            var payments = [any SQLValueConvertible]()
             for index in start..<start + batch {
-                let id = "o-\(event)-\(index)", node = nodes[index % nodes.count], time = at(10 + index % 50_000)
+                let id = "o-\(event)-\(index)"
+                let node = nodes[index % nodes.count]
+                let time = at(10 + index % 50_000)
                 orders += [id, node, event, category, "confirmed", 1000, "EUR", "k-\(id)", time, "gen", time]
                 tickets += ["t-\(event)-\(index)", id, node, event, category, 1000, "valid", time]
-                payments += ["p-\(id)", id, node, index % 2 == 0 ? "card" : "cash", 1000, "EUR", index % 2 == 0 ? "ref-\(id)" : nil, "captured", time]
+                payments += [
+                    "p-\(id)", id, node, index % 2 == 0 ? "card" : "cash", 1000, "EUR",
+                    index % 2 == 0 ? "ref-\(id)" : nil, "captured", time,
+                ]
             }
-            try insert("orders (id, node_id, event_id, category_code, status, total_minor, currency, idempotency_key, created_at, created_by, received_at)",
-                       columns: 11, rows: batch, values: orders)
-            try insert("ticket (code, order_id, node_id, event_id, category_code, price_minor, status, created_at)", columns: 8, rows: batch, values: tickets)
-            try insert("payment (id, order_id, node_id, method, amount_minor, currency, reference, status, created_at)", columns: 9, rows: batch, values: payments)
+            try insert(
+                "orders (id, node_id, event_id, category_code, status, total_minor, currency, idempotency_key, created_at, created_by, received_at)",
+                columns: 11, rows: batch, values: orders)
+            try insert(
+                "ticket (code, order_id, node_id, event_id, category_code, price_minor, status, created_at)",
+                columns: 8, rows: batch, values: tickets)
+            try insert(
+                "payment (id, order_id, node_id, method, amount_minor, currency, reference, status, created_at)",
+                columns: 9, rows: batch, values: payments)
             start += batch
         }
     }
 
     private func insert(_ target: String, columns: Int, rows: Int, values: [any SQLValueConvertible]) throws {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        try central.execute("INSERT INTO \(target) VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))", values)
+        try central.execute(
+            "INSERT INTO \(target) VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))", values)
     }
 
     /// One order with its tickets (seat labels or GA) and, unless `paid` is nil, a payment of `paid`.
     @discardableResult
-    func sale(_ id: String, node: String, event: String, category: String, seats: [String?] = [nil], minute: Int, paid: Int64? = nil,
-              status: String = "confirmed", key: String? = nil, reference: String? = nil, refunded: Int64 = 0) throws -> [String] {
+    func sale(
+        _ id: String, node: String, event: String, category: String, seats: [String?] = [nil], minute: Int,
+        paid: Int64? = nil,
+        status: String = "confirmed", key: String? = nil, reference: String? = nil, refunded: Int64 = 0
+    ) throws -> [String] {
         let total = Int64(seats.count) * 1000
-        try central.execute("""
+        try central.execute(
+            """
             INSERT INTO orders (id, node_id, event_id, category_code, status, total_minor, currency, idempotency_key, created_at, created_by, received_at)
             VALUES (?, ?, ?, ?, ?, ?, 'EUR', ?, ?, 'gen', ?)
             """, [id, node, event, category, status, total, key ?? "k-\(id)", at(minute), at(minute)])
@@ -76,13 +101,19 @@ struct SalesGenerator {
         for (index, seat) in seats.enumerated() {
             let code = "t-\(id)-\(index)"
             codes.append(code)
-            try central.execute("""
+            try central.execute(
+                """
                 INSERT INTO ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, 1000, ?, ?)
-                """, [code, id, node, event, category, seat, status == "confirmed" ? "valid" : status == "cancelled" ? "void" : "refunded", at(minute)])
+                """,
+                [
+                    code, id, node, event, category, seat,
+                    status == "confirmed" ? "valid" : status == "cancelled" ? "void" : "refunded", at(minute),
+                ])
         }
         if let paid {
-            try central.execute("""
+            try central.execute(
+                """
                 INSERT INTO payment (id, order_id, node_id, method, amount_minor, currency, reference, status, refunded_minor, created_at)
                 VALUES (?, ?, ?, 'card', ?, 'EUR', ?, 'captured', ?, ?)
                 """, ["p-\(id)", id, node, paid, reference, refunded, at(minute)])
@@ -99,34 +130,52 @@ struct SalesGenerator {
         let world = try SyncWorld(importFixture: false)
         var g = SalesGenerator(central: world.central)
         let now = world.clock.now()
-        try world.central.execute("INSERT INTO venue (id, name, timezone, definition, updated_at) VALUES ('HALL', 'Hall', 'UTC', '{}', ?)", [now.sqlText])
+        try world.central.execute(
+            "INSERT INTO venue (id, name, timezone, definition, updated_at) VALUES ('HALL', 'Hall', 'UTC', '{}', ?)",
+            [now.sqlText])
         for node in ["NODE-A", "NODE-B"] { try g.node(node, lastSeen: now.sqlText) }
-        try g.event("MEGA", capacity: nil, categories: [("GA", 1_000_000)], allocations: [("GA", "NODE-A", 600_000), ("GA", "NODE-B", 400_000)])
+        try g.event(
+            "MEGA", capacity: nil, categories: [("GA", 1_000_000)],
+            allocations: [("GA", "NODE-A", 600_000), ("GA", "NODE-B", 400_000)])
         try g.cleanSales(40_000, event: "MEGA", category: "GA", nodes: ["NODE-A", "NODE-B"])
 
         // A seat sold twice (the later sale loses) and a tie broken by node id.
-        try g.event("SEATS", capacity: nil, categories: [("MAIN", 50)], allocations: [("MAIN", "NODE-A", 25), ("MAIN", "NODE-B", 25)])
+        try g.event(
+            "SEATS", capacity: nil, categories: [("MAIN", 50)],
+            allocations: [("MAIN", "NODE-A", 25), ("MAIN", "NODE-B", 25)])
         try g.sale("s1", node: "NODE-A", event: "SEATS", category: "MAIN", seats: ["MAIN-A-1"], minute: 1, paid: 1000)
-        let late = try g.sale("s2", node: "NODE-B", event: "SEATS", category: "MAIN", seats: ["MAIN-A-1"], minute: 2, paid: 1000)
+        let late = try g.sale(
+            "s2", node: "NODE-B", event: "SEATS", category: "MAIN", seats: ["MAIN-A-1"], minute: 2, paid: 1000)
         g.expect("seat_double_sold/SEATS/MAIN-A-1/\(late[0])")
         try g.sale("s3", node: "NODE-B", event: "SEATS", category: "MAIN", seats: ["MAIN-A-2"], minute: 5, paid: 1000)
         try g.sale("s4", node: "NODE-A", event: "SEATS", category: "MAIN", seats: ["MAIN-A-2"], minute: 5, paid: 1000)
         g.expect("seat_double_sold/SEATS/MAIN-A-2/t-s3-0")
-        try g.sale("s5", node: "NODE-A", event: "SEATS", category: "MAIN", seats: ["MAIN-B-1", "MAIN-B-2"], minute: 6, paid: 2000)
+        try g.sale(
+            "s5", node: "NODE-A", event: "SEATS", category: "MAIN", seats: ["MAIN-B-1", "MAIN-B-2"], minute: 6,
+            paid: 2000)
 
         // A category sold 103 for 100 (the 3 latest flagged), by a node 3 beyond its allocation.
-        try g.event("SMALL", capacity: 100, categories: [("GA", 100)], allocations: [("GA", "NODE-A", 60), ("GA", "NODE-B", 40)])
+        try g.event(
+            "SMALL", capacity: 100, categories: [("GA", 100)],
+            allocations: [("GA", "NODE-A", 60), ("GA", "NODE-B", 40)])
         for index in 0..<103 {
-            let codes = try g.sale("m\(index)", node: index < 60 ? "NODE-A" : "NODE-B", event: "SMALL", category: "GA", minute: 100 + index, paid: 1000)
+            let codes = try g.sale(
+                "m\(index)", node: index < 60 ? "NODE-A" : "NODE-B", event: "SMALL", category: "GA",
+                minute: 100 + index, paid: 1000)
             if index >= 100 { g.expect("category_oversold/SMALL/GA/\(codes[0])") }
         }
         g.expect("node_over_allocation/SMALL/GA/NODE-B")
 
         // An event sold 12 for 10 across two categories that each fit.
-        try g.event("DUET", capacity: 10, categories: [("L", 8), ("R", 8)], allocations: [("L", "NODE-A", 8), ("R", "NODE-B", 8)])
-        for index in 0..<8 { try g.sale("l\(index)", node: "NODE-A", event: "DUET", category: "L", minute: 300 + index, paid: 1000) }
+        try g.event(
+            "DUET", capacity: 10, categories: [("L", 8), ("R", 8)],
+            allocations: [("L", "NODE-A", 8), ("R", "NODE-B", 8)])
+        for index in 0..<8 {
+            try g.sale("l\(index)", node: "NODE-A", event: "DUET", category: "L", minute: 300 + index, paid: 1000)
+        }
         for index in 0..<4 {
-            let codes = try g.sale("r\(index)", node: "NODE-B", event: "DUET", category: "R", minute: 400 + index, paid: 1000)
+            let codes = try g.sale(
+                "r\(index)", node: "NODE-B", event: "DUET", category: "R", minute: 400 + index, paid: 1000)
             if index >= 2 { g.expect("event_oversold/DUET/\(codes[0])") }
         }
 
@@ -135,16 +184,20 @@ struct SalesGenerator {
         try g.sale("under", node: "NODE-A", event: "MEGA", category: "GA", minute: 501, paid: 900)
         try g.sale("over", node: "NODE-B", event: "MEGA", category: "GA", minute: 502, paid: 1100)
         for order in ["unpaid", "under", "over"] { g.expect("payment_mismatch/\(order)") }
-        try world.central.execute("""
+        try world.central.execute(
+            """
             INSERT INTO payment (id, order_id, node_id, method, amount_minor, currency, status, created_at)
             VALUES ('p-ghost', 'no-such-order', 'NODE-A', 'card', 500, 'EUR', 'captured', ?)
             """, [g.at(503)])
         g.expect("payment_unexpected/p-ghost")
         try g.sale("kept", node: "NODE-A", event: "MEGA", category: "GA", minute: 504, paid: 1000, status: "refunded")
         g.expect("payment_unexpected/p-kept")
-        try g.sale("kept-cancelled", node: "NODE-B", event: "MEGA", category: "GA", minute: 504, paid: 1000, status: "cancelled")
+        try g.sale(
+            "kept-cancelled", node: "NODE-B", event: "MEGA", category: "GA", minute: 504, paid: 1000,
+            status: "cancelled")
         g.expect("payment_unexpected/p-kept-cancelled")
-        try g.event("GONE", capacity: nil, status: "cancelled", categories: [("GA", 10)], allocations: [("GA", "NODE-A", 10)])
+        try g.event(
+            "GONE", capacity: nil, status: "cancelled", categories: [("GA", 10)], allocations: [("GA", "NODE-A", 10)])
         try g.sale("gone", node: "NODE-A", event: "GONE", category: "GA", minute: 505, paid: 1000)
         g.expect("payment_unexpected/p-gone")
 
@@ -157,8 +210,10 @@ struct SalesGenerator {
         g.expect("duplicate_idempotency_key/till-9-0001")
 
         // A refund queued three days ago and never paid out; a node silent for two days.
-        try g.sale("late-refund", node: "NODE-B", event: "MEGA", category: "GA", minute: 510, paid: 1000, status: "cancelled")
-        try world.central.execute("""
+        try g.sale(
+            "late-refund", node: "NODE-B", event: "MEGA", category: "GA", minute: 510, paid: 1000, status: "cancelled")
+        try world.central.execute(
+            """
             INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at)
             VALUES ('r-late', 'late-refund', 'p-late-refund', 'NODE-B', 1000, 'EUR', 'storm', 'event_cancelled', 'pending', ?)
             """, [Timestamp(milliseconds: now.milliseconds - 3 * 86_400_000).sqlText])
@@ -168,11 +223,13 @@ struct SalesGenerator {
 
         // A node that acknowledged 10 records while central counts 8 and misses 4 and 5; a record
         // parked two days ago; a node whose clock is a day ahead.
-        try world.central.execute("""
+        try world.central.execute(
+            """
             INSERT INTO node (id, created_at, last_seen_at, acknowledged_seq, records_applied) VALUES ('NODE-S', ?, ?, 10, 8)
             """, [now.sqlText, now.sqlText])
         for seq in [1, 2, 3, 6, 7, 8, 9, 10] {
-            try world.central.execute("""
+            try world.central.execute(
+                """
                 INSERT INTO sync_inbox (node_id, seq, record_type, entity_id, status, created_at, received_at)
                 VALUES ('NODE-S', ?, 'ticket.checked_in', 'T', 'applied', ?, ?)
                 """, [seq, now.sqlText, now.sqlText])
@@ -180,50 +237,72 @@ struct SalesGenerator {
         g.expect("node_sequence_mismatch/NODE-S")
         g.expect("node_sequence_gap/NODE-S")
         let twoDaysAgo = Timestamp(milliseconds: now.milliseconds - 2 * 86_400_000).sqlText
-        try world.central.execute("""
+        try world.central.execute(
+            """
             INSERT INTO node (id, created_at, last_seen_at, acknowledged_seq, records_parked, clock_offset_ms) VALUES ('NODE-P', ?, ?, 1, 1, 86400000)
             """, [now.sqlText, now.sqlText])
-        try world.central.execute("""
+        try world.central.execute(
+            """
             INSERT INTO sync_inbox (node_id, seq, record_type, entity_id, status, error, created_at, received_at)
             VALUES ('NODE-P', 1, 'gift_card.sold', 'G1', 'parked', 'unknown record type', ?, ?)
             """, [twoDaysAgo, twoDaysAgo])
         g.expect("parked_record_stale/NODE-P/1")
         g.expect("node_clock_skew/NODE-P")
 
-        let rows: Int = try world.central.scalar("SELECT (SELECT COUNT(*) FROM orders) + (SELECT COUNT(*) FROM ticket) + (SELECT COUNT(*) FROM payment)") ?? 0
+        let rows: Int =
+            try world.central.scalar(
+                "SELECT (SELECT COUNT(*) FROM orders) + (SELECT COUNT(*) FROM ticket) + (SELECT COUNT(*) FROM payment)")
+            ?? 0
         #expect(rows >= 120_000)
         // --since reads the orders central received lately through their index, not all of them.
         try world.central.execute("ANALYZE TABLE orders")
-        let recent = Checks(connection: world.central, scope: ReconciliationScope(since: Timestamp(sqlText: g.at(40_000))),
-                            now: now).paymentMismatchQuery
+        let recent = Checks(
+            connection: world.central, scope: ReconciliationScope(since: Timestamp(sqlText: g.at(40_000))),
+            now: now
+        ).paymentMismatchQuery
         let plan = try world.central.rows("EXPLAIN " + recent.sql, recent.arguments)
-        #expect(try plan.contains { try $0.get("table", as: String?.self) == "o" && $0.get("key", as: String?.self) == "orders_by_received" },
-                "\(plan.map { $0.values })")
+        #expect(
+            try plan.contains {
+                try $0.get("table", as: String?.self) == "o" && $0.get("key", as: String?.self) == "orders_by_received"
+            },
+            "\(plan.map { $0.values })")
         let reconciler = Reconciler(connection: world.central)
         let first = try reconciler.run(scope: ReconciliationScope(), dryRun: false, now: now)
         let found = Set(first.discrepancies.map(\.finding.key))
-        #expect(found == g.expected, "missed: \(g.expected.subtracting(found).sorted()); false: \(found.subtracting(g.expected).sorted())")
+        #expect(
+            found == g.expected,
+            "missed: \(g.expected.subtracting(found).sorted()); false: \(found.subtracting(g.expected).sorted())")
         #expect(Set(DiscrepancyClass.allCases) == Set(first.discrepancies.map(\.finding.kind)))
         #expect(first.exitCode == 10 && first.discrepancies.allSatisfy(\.isNew))
         let critical = first.discrepancies.filter { $0.finding.kind.settlesWithRefund }
         #expect(first.settledNow.count == critical.count && critical.allSatisfy { $0.settlement != nil })
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'refund.ordered'") == critical.count)
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'refund.ordered'")
+                == critical.count)
 
         let second = try reconciler.run(scope: ReconciliationScope(), dryRun: false, now: now)
-        #expect(Set(second.discrepancies.map(\.finding.key)) == g.expected && second.discrepancies.allSatisfy { !$0.isNew })
+        #expect(
+            Set(second.discrepancies.map(\.finding.key)) == g.expected && second.discrepancies.allSatisfy { !$0.isNew })
         #expect(second.settledNow.isEmpty && second.resolved.isEmpty)
         #expect(try world.central.scalar("SELECT COUNT(*) FROM discrepancy") == g.expected.count)
         #expect(try world.central.scalar("SELECT COUNT(*) FROM settlement") == critical.count)
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'refund.ordered'") == critical.count)
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'refund.ordered'")
+                == critical.count)
 
         try world.central.execute("UPDATE orders SET idempotency_key = 'till-9-0002' WHERE id = 'key2'")
         let dry = try reconciler.run(scope: ReconciliationScope(), dryRun: true, now: now)
         #expect(dry.mode == .dryRun && dry.resolved == ["duplicate_idempotency_key/till-9-0001"] && dry.runID == nil)
-        #expect(try world.central.scalar("SELECT status FROM discrepancy WHERE discrepancy_key = 'duplicate_idempotency_key/till-9-0001'") == "open")
+        #expect(
+            try world.central.scalar(
+                "SELECT status FROM discrepancy WHERE discrepancy_key = 'duplicate_idempotency_key/till-9-0001'")
+                == "open")
         let third = try reconciler.run(scope: ReconciliationScope(eventID: "MEGA"), dryRun: false, now: now)
         #expect(third.resolved == ["duplicate_idempotency_key/till-9-0001"])
         #expect(!third.discrepancies.isEmpty && third.discrepancies.allSatisfy { $0.finding.eventID == "MEGA" })
-        #expect(try world.central.scalar("SELECT status FROM discrepancy WHERE discrepancy_key = 'node_silent/NODE-Z'") == "open")
+        #expect(
+            try world.central.scalar("SELECT status FROM discrepancy WHERE discrepancy_key = 'node_silent/NODE-Z'")
+                == "open")
     }
 
     @Test func aReadOnlyCentralGetsAReportAndNothingElse() throws {
@@ -231,7 +310,8 @@ struct SalesGenerator {
         let g = SalesGenerator(central: world.central)
         try g.node("NODE-Z", lastSeen: Timestamp(milliseconds: 0).sqlText)
         try world.server.sql("SET GLOBAL read_only = ON")
-        let result = try ProcessRunner.run(ProcessRunner.product("central"), ["reconcile"], environment: world.environment)
+        let result = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["reconcile"], environment: world.environment)
         #expect(result.status == 11, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("Central is read-only: report only; nothing recorded or settled.\n"))
         #expect(result.stdout.contains("node_silent"))
@@ -244,51 +324,68 @@ struct SalesGenerator {
     /// refunded, the node carries it out after a sync, and `boxoffice order` shows it.
     @Test func aSettledRefundReachesTheNodeAndShowsInBoxofficeOrder() throws {
         let world = try SyncWorld()
-        let a = try world.makeNode("NODE-A"), b = try world.makeNode("NODE-B")
+        let a = try world.makeNode("NODE-A")
+        let b = try world.makeNode("NODE-B")
         #expect(try world.syncOnce(a).status == 0 && world.syncOnce(b).status == 0)
         let badImport = world.directory.file("bad.json")
-        try SyncWorld.fixture.replacingOccurrences(of: "\"seats\": [\"MAIN-D\", \"MAIN-E\"]", with: "\"seats\": [\"MAIN-A-1\", \"MAIN-D\", \"MAIN-E\"]")
-            .write(toFile: badImport, atomically: true, encoding: .utf8)
+        try SyncWorld.fixture.replacingOccurrences(
+            of: "\"seats\": [\"MAIN-D\", \"MAIN-E\"]", with: "\"seats\": [\"MAIN-A-1\", \"MAIN-D\", \"MAIN-E\"]"
+        )
+        .write(toFile: badImport, atomically: true, encoding: .utf8)
         _ = try b.node.catalog.importReference(file: badImport, by: b.admin)
         let first = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1"]))
         Thread.sleep(forTimeInterval: 0.01)
-        let second = try b.node.sales.sell(SaleRequest(eventID: "SEATED", categoryCode: "MAIN", selection: .seats(["MAIN-A-1"]),
-                                                       payment: PaymentRequest(method: .card, reference: "B-1"),
-                                                       customer: CustomerDetails(email: "late@example.org")), by: b.admin)
+        let second = try b.node.sales.sell(
+            SaleRequest(
+                eventID: "SEATED", categoryCode: "MAIN", selection: .seats(["MAIN-A-1"]),
+                payment: PaymentRequest(method: .card, reference: "B-1"),
+                customer: CustomerDetails(email: "late@example.org")), by: b.admin)
         #expect(try world.syncOnce(a).status == 0 && world.syncOnce(b).status == 0)
 
         let tool = ProcessRunner.product("central")
         let report = try ProcessRunner.run(tool, ["reconcile", "--progress"], environment: world.environment)
         #expect(report.status == 10, "\(report.stderr)")
-        #expect(report.stderr.hasPrefix("[1/14] seat_double_sold: 1 found (") && report.stderr.contains("[14/14] node_clock_skew: 0 found"))
+        #expect(
+            report.stderr.hasPrefix("[1/14] seat_double_sold: 1 found (")
+                && report.stderr.contains("[14/14] node_clock_skew: 0 found"))
         #expect(report.stderr.hasSuffix("Error: 1 discrepancy open\n"))
         let json = try ProcessRunner.run(tool, ["reconcile", "--json", "--dry-run"], environment: world.environment)
         #expect(json.status == 10 && json.stderr == "Error: 1 discrepancy open\n")
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        #expect((document?["discrepancies"] as? [Any])?.count == 1 && document?["error"] == nil, "one JSON document: \(json.stdout)")
-        #expect(report.stdout.contains("seat_double_sold") && report.stdout.contains(second.tickets[0].code) && report.stdout.contains("refund ordered"))
+        #expect(
+            (document?["discrepancies"] as? [Any])?.count == 1 && document?["error"] == nil,
+            "one JSON document: \(json.stdout)")
+        #expect(
+            report.stdout.contains("seat_double_sold") && report.stdout.contains(second.tickets[0].code)
+                && report.stdout.contains("refund ordered"))
         #expect(!report.stdout.contains(first.tickets[0].code + " of order"))
 
         #expect(try world.syncOnce(b).status == 0)
         let session = world.directory.file("b.session")
-        let login = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["login", "root", "--db", b.path], stdin: "root-password\n",
-                                          environment: ["BOXOFFICE_SESSION_FILE": session])
+        let login = try ProcessRunner.run(
+            ProcessRunner.product("boxoffice"), ["login", "root", "--db", b.path], stdin: "root-password\n",
+            environment: ["BOXOFFICE_SESSION_FILE": session])
         #expect(login.status == 0, "\(login.stderr)")
-        let order = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["order", second.orderID, "--db", b.path, "--json"],
-                                          environment: ["BOXOFFICE_SESSION_FILE": session])
+        let order = try ProcessRunner.run(
+            ProcessRunner.product("boxoffice"), ["order", second.orderID, "--db", b.path, "--json"],
+            environment: ["BOXOFFICE_SESSION_FILE": session])
         let details = try #require(try JSONSerialization.jsonObject(with: Data(order.stdout.utf8)) as? [String: Any])
         let refund = try #require((details["refunds"] as? [[String: Any]])?.first)
         #expect(refund["origin"] as? String == "central" && refund["status"] as? String == "pending")
         #expect((details["order"] as? [String: Any])?["status"] as? String == "cancelled")
         #expect(try b.count("SELECT count(*) FROM notification WHERE kind = 'refund_ordered'") == 1)
-        let text = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["order", second.orderID, "--db", b.path],
-                                         environment: ["BOXOFFICE_SESSION_FILE": session])
-        #expect(text.stdout.contains("Refund ref_") && text.stdout.contains("pending") && text.stdout.contains("(central)"))
+        let text = try ProcessRunner.run(
+            ProcessRunner.product("boxoffice"), ["order", second.orderID, "--db", b.path],
+            environment: ["BOXOFFICE_SESSION_FILE": session])
+        #expect(
+            text.stdout.contains("Refund ref_") && text.stdout.contains("pending") && text.stdout.contains("(central)"))
 
         #expect(try world.syncOnce(b).status == 0)
         let again = try ProcessRunner.run(tool, ["reconcile", "--json"], environment: world.environment)
         #expect(again.status == 0, "\(again.stdout)")
-        #expect(again.stdout.contains("\"resolved\" : [\n    \"seat_double_sold/SEATED/MAIN-A-1/\(second.tickets[0].code)\""))
+        #expect(
+            again.stdout.contains(
+                "\"resolved\" : [\n    \"seat_double_sold/SEATED/MAIN-A-1/\(second.tickets[0].code)\""))
         let third = try ProcessRunner.run(tool, ["reconcile"], environment: world.environment)
         #expect(third.status == 0 && third.stdout.hasSuffix("No discrepancies.\n"))
         #expect(try world.syncOnce(b).status == 0)

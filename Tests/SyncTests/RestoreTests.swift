@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Central
 import EdgeStore
 import Foundation
@@ -8,7 +5,12 @@ import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Restores of either side: a node restored from a snapshot, a central restored from a backup,
 /// a node database copied back by hand. Afterwards node and central agree order by order.
@@ -18,8 +20,10 @@ import Testing
         let id = try node.node.settings().nodeID
         let newest = try node.count("SELECT max(seq) FROM sync_outbox")
         #expect(try world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = ?", [id]) == newest, "\(label)")
-        #expect(try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = ?", [id]) == newest, "\(label)")
-        #expect(try world.central.scalar("SELECT MAX(seq) FROM sync_inbox WHERE node_id = ?", [id]) == newest, "\(label)")
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = ?", [id]) == newest, "\(label)")
+        #expect(
+            try world.central.scalar("SELECT MAX(seq) FROM sync_inbox WHERE node_id = ?", [id]) == newest, "\(label)")
         #expect(try node.node.sync.status().outboxPending == 0, "\(label)")
     }
 
@@ -35,12 +39,14 @@ import Testing
         // After the snapshot: sales, one on a seat and one with a customer and a key, a refund, a check-in.
         for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
         let seat = try node.sell("SEATED", "MAIN", .seats(["MAIN-A-1"]))
-        let keyed = SaleRequest(eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(2), payment: PaymentRequest(method: .cash),
-                                customer: CustomerDetails(email: "fan@example.org", name: "Fan"), idempotencyKey: "till-9-000001")
+        let keyed = SaleRequest(
+            eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(2), payment: PaymentRequest(method: .cash),
+            customer: CustomerDetails(email: "fan@example.org", name: "Fan"), idempotencyKey: "till-9-000001")
         let kept = try node.node.sales.sell(keyed, by: node.admin)
         let refunded = try node.sell("BIG", "FLOOR", .quantity(3))
-        _ = try node.node.refunds.refund(orderID: refunded.orderID, ticketCodes: [refunded.tickets[0].code], reason: "one cannot come",
-                                         by: node.admin)
+        _ = try node.node.refunds.refund(
+            orderID: refunded.orderID, ticketCodes: [refunded.tickets[0].code], reason: "one cannot come",
+            by: node.admin)
         _ = try node.node.inventory.checkIn(code: seat.tickets[0].code, by: node.admin)
         #expect(try world.syncOnce(node).status == 0)
         let central = try world.centralOrders(node: "NODE-A")
@@ -55,9 +61,12 @@ import Testing
         #expect(daemon.wait() == 0)
 
         let restored = try world.boxoffice(node, ["restore", snapshot])
-        #expect(restored.status == 0 && restored.stdout.contains("sells again once venue-syncd has taken back"), "\(restored.stderr)")
+        #expect(
+            restored.status == 0 && restored.stdout.contains("sells again once venue-syncd has taken back"),
+            "\(restored.stderr)")
         #expect(try node.count("SELECT count(*) FROM orders") == 5)
-        let refused = try world.boxoffice(node, ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"])
+        let refused = try world.boxoffice(
+            node, ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"])
         #expect(refused.status == 1 && refused.stderr.contains("restored from a snapshot"), "\(refused.stderr)")
         let waiting = try world.boxoffice(node, ["status", "--json"])
         #expect(waiting.stdout.contains("\"recovery_pending_since\""))
@@ -65,7 +74,8 @@ import Testing
         let sync = try world.syncOnce(node)
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(sync.stderr.contains("sync.taken_back"))
-        #expect(try node.orders() == central, "the node took back every order, ticket, refund and check-in central holds")
+        #expect(
+            try node.orders() == central, "the node took back every order, ticket, refund and check-in central holds")
         #expect(try node.inventoryViolations().isEmpty)
         #expect(throws: TicketingError.self) { try node.sell("SEATED", "MAIN", .seats(["MAIN-A-1"])) }
         let replay = try node.node.sales.sell(keyed, by: node.admin)
@@ -98,13 +108,17 @@ import Testing
 
         try world.server.load(world.databaseName, from: backup)
         // Central lost 10 sales and a change; its next change takes the lost change's number.
-        let allocate = try world.central(["allocate", "BIG", "--category", "FLOOR", "--node", "NODE-A", "--quota", "11000"])
+        let allocate = try world.central([
+            "allocate", "BIG", "--category", "FLOOR", "--node", "NODE-A", "--quota", "11000",
+        ])
         #expect(allocate.status == 0, "\(allocate.stderr)")
         for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
         let sync = try world.syncOnce(node)
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(sync.stderr.contains("push.resend") && sync.stderr.contains("pull.rewound"))
-        #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'BIG'") == 11000, "the change numbered like the lost one applied")
+        #expect(
+            try node.count("SELECT quota FROM allocation WHERE event_id = 'BIG'") == 11000,
+            "the change numbered like the lost one applied")
         #expect(try world.centralOrders(node: "NODE-A") == node.orders())
         #expect(try node.orders().count == 20)
         try expectSequencesAgree(world, node, "after central's restore")
@@ -136,7 +150,8 @@ import Testing
         #expect(try node!.orders().count == 9)
         #expect(try world.centralOrders(node: "NODE-A") == node!.orders())
         let now = try node!.orders()
-        #expect(central.allSatisfy { id, described in now[id] == described }, "every order sold before the copy came back")
+        #expect(
+            central.allSatisfy { id, described in now[id] == described }, "every order sold before the copy came back")
         try expectSequencesAgree(world, node!, "after the hand copy")
         #expect(try node!.inventoryViolations().isEmpty)
     }

@@ -5,6 +5,7 @@ import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 /// A central database (fresh, migrated, catalog imported) on a real MariaDB server, and nodes
@@ -66,7 +67,8 @@ final class SyncWorld {
     func makeNode(_ id: String, durability: NodeOptions.Durability = .full) throws -> SyncNode {
         let path = directory.file("\(id).sqlite")
         let options = NodeOptions(durability: durability)
-        _ = try VenueNode.initialize(path: path, nodeID: id, adminName: "root", password: "root-password", options: options)
+        _ = try VenueNode.initialize(
+            path: path, nodeID: id, adminName: "root", password: "root-password", options: options)
         return try SyncNode(path: path, options: options)
     }
 
@@ -76,17 +78,24 @@ final class SyncWorld {
     }
 
     /// A built executable, under `faketime -f CLOCK` when a clock offset is given.
-    static func run(_ product: String, _ arguments: [String], stdin: String? = nil, clock: String?,
-                    environment: [String: String]) throws -> ProcessResult {
-        guard let clock else { return try ProcessRunner.run(ProcessRunner.product(product), arguments, stdin: stdin, environment: environment) }
-        return try ProcessRunner.run("/usr/bin/faketime", ["-f", clock, ProcessRunner.product(product)] + arguments, stdin: stdin,
-                                     environment: environment)
+    static func run(
+        _ product: String, _ arguments: [String], stdin: String? = nil, clock: String?,
+        environment: [String: String]
+    ) throws -> ProcessResult {
+        guard let clock else {
+            return try ProcessRunner.run(
+                ProcessRunner.product(product), arguments, stdin: stdin, environment: environment)
+        }
+        return try ProcessRunner.run(
+            "/usr/bin/faketime", ["-f", clock, ProcessRunner.product(product)] + arguments, stdin: stdin,
+            environment: environment)
     }
 
     /// A running `venue-syncd`.
     func startDaemon(_ node: SyncNode, _ arguments: [String]) throws -> BackgroundProcess {
-        try BackgroundProcess(ProcessRunner.product("venue-syncd"), ["--db", node.path] + arguments, environment: environment,
-                              logDirectory: directory.path)
+        try BackgroundProcess(
+            ProcessRunner.product("venue-syncd"), ["--db", node.path] + arguments, environment: environment,
+            logDirectory: directory.path)
     }
 
     /// The central database's name on the server.
@@ -94,11 +103,16 @@ final class SyncWorld {
 
     /// `boxoffice` on `node`, as its admin `root` (logged in on first use), as a venue runs it;
     /// with `clock`, under `faketime -f CLOCK`.
-    func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil, clock: String? = nil) throws -> ProcessResult {
-        let environment = ["BOXOFFICE_DB": node.path, "BOXOFFICE_SESSION_FILE": node.path + ".session", "HOME": directory.path]
+    func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil, clock: String? = nil) throws
+        -> ProcessResult
+    {
+        let environment = [
+            "BOXOFFICE_DB": node.path, "BOXOFFICE_SESSION_FILE": node.path + ".session", "HOME": directory.path,
+        ]
         if !FileManager.default.fileExists(atPath: node.path + ".session") {
-            let login = try ProcessRunner.run(ProcessRunner.product("boxoffice"), ["login", "root"], stdin: "root-password\n",
-                                              environment: environment)
+            let login = try ProcessRunner.run(
+                ProcessRunner.product("boxoffice"), ["login", "root"], stdin: "root-password\n",
+                environment: environment)
             precondition(login.status == 0, "login failed: \(login.stderr)")
         }
         return try Self.run("boxoffice", arguments, stdin: stdin, clock: clock, environment: environment)
@@ -112,22 +126,28 @@ final class SyncWorld {
     /// Every order `node` sold, as central holds it: status and total, each ticket's code and
     /// status, each payment's amount and refunded amount.
     func centralOrders(node: String) throws -> [String: String] {
-        try Self.orders(orders: central.rows("SELECT id, status, total_minor FROM orders WHERE node_id = ?", [node]),
-                        tickets: central.rows("SELECT code, order_id, status FROM ticket WHERE node_id = ?", [node]),
-                        payments: central.rows("SELECT order_id, amount_minor, refunded_minor FROM payment WHERE node_id = ?", [node]))
+        try Self.orders(
+            orders: central.rows("SELECT id, status, total_minor FROM orders WHERE node_id = ?", [node]),
+            tickets: central.rows("SELECT code, order_id, status FROM ticket WHERE node_id = ?", [node]),
+            payments: central.rows(
+                "SELECT order_id, amount_minor, refunded_minor FROM payment WHERE node_id = ?", [node]))
     }
 
     /// The same description of orders, from any database's rows.
     static func orders(orders: [Row], tickets: [Row], payments: [Row]) throws -> [String: String] {
         var described = [String: String]()
         for order in orders {
-            described[try order.get("id")] = "\(try order.get("status", as: String.self)) \(try order.get("total_minor", as: Int64.self))"
+            described[try order.get("id")] =
+                "\(try order.get("status", as: String.self)) \(try order.get("total_minor", as: Int64.self))"
         }
-        for ticket in try tickets.sorted(by: { try $0.get("code", as: String.self) < $1.get("code", as: String.self) }) {
-            described[try ticket.get("order_id"), default: "?"] += " \(try ticket.get("code", as: String.self)):\(try ticket.get("status", as: String.self))"
+        for ticket in try tickets.sorted(by: { try $0.get("code", as: String.self) < $1.get("code", as: String.self) })
+        {
+            described[try ticket.get("order_id"), default: "?"] +=
+                " \(try ticket.get("code", as: String.self)):\(try ticket.get("status", as: String.self))"
         }
         for payment in payments {
-            described[try payment.get("order_id"), default: "?"] += " paid \(try payment.get("amount_minor", as: Int64.self))"
+            described[try payment.get("order_id"), default: "?"] +=
+                " paid \(try payment.get("amount_minor", as: Int64.self))"
                 + " refunded \(try payment.get("refunded_minor", as: Int64.self))"
         }
         return described
@@ -180,16 +200,20 @@ final class SyncNode {
     }
 
     @discardableResult
-    func sell(_ event: String, _ category: String, _ selection: SeatSelection = .quantity(1),
-              payment: PaymentRequest = PaymentRequest(method: .cash)) throws -> Receipt {
-        try node.sales.sell(SaleRequest(eventID: event, categoryCode: category, selection: selection, payment: payment), by: admin)
+    func sell(
+        _ event: String, _ category: String, _ selection: SeatSelection = .quantity(1),
+        payment: PaymentRequest = PaymentRequest(method: .cash)
+    ) throws -> Receipt {
+        try node.sales.sell(
+            SaleRequest(eventID: event, categoryCode: category, selection: selection, payment: payment), by: admin)
     }
 
     /// Every order, as ``SyncWorld/centralOrders(node:)`` describes them, from the node's own database.
     func orders() throws -> [String: String] {
-        try SyncWorld.orders(orders: node.database.rows("SELECT id, status, total_minor FROM orders"),
-                             tickets: node.database.rows("SELECT code, order_id, status FROM ticket"),
-                             payments: node.database.rows("SELECT order_id, amount_minor, refunded_minor FROM payment"))
+        try SyncWorld.orders(
+            orders: node.database.rows("SELECT id, status, total_minor FROM orders"),
+            tickets: node.database.rows("SELECT code, order_id, status FROM ticket"),
+            payments: node.database.rows("SELECT order_id, amount_minor, refunded_minor FROM payment"))
     }
 
     /// Broken inventory invariants (none when all hold).

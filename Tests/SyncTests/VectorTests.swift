@@ -5,6 +5,7 @@ import MySQLClient
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 /// The conformance vectors of SyncProtocol/vectors, on both sides.
@@ -25,14 +26,18 @@ import Testing
         let receiver = PushReceiver(connection: world.central)
         for vector in try Self.vectors("records.json") {
             let record = try #require(vector["record"] as? [String: Any])
-            let outbox = OutboxRecord(seq: (record["seq"] as! NSNumber).int64Value, type: record["type"] as! String,
-                                      entityID: record["entity_id"] as! String, payload: RowExpectation.json(record["payload"]!),
-                                      createdAt: Timestamp(iso8601: record["created_at"] as! String)!)
-            _ = try receiver.apply(PushBatch(nodeID: "VEC-1", records: [outbox], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
-                                             sentAt: world.clock.now()))
+            let outbox = OutboxRecord(
+                seq: (record["seq"] as! NSNumber).int64Value, type: record["type"] as! String,
+                entityID: record["entity_id"] as! String, payload: RowExpectation.json(record["payload"]!),
+                createdAt: Timestamp(iso8601: record["created_at"] as! String)!)
+            _ = try receiver.apply(
+                PushBatch(
+                    nodeID: "VEC-1", records: [outbox], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
+                    sentAt: world.clock.now()))
             for (table, rows) in try #require(vector["central_rows"] as? [String: [[String: Any]]]) {
                 let keys = table == "allocation" ? ["event_id", "category_code", "node_id"] : nil
-                let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) { sql, arguments in
+                let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) {
+                    sql, arguments in
                     try world.central.row(sql, arguments)
                 }
                 #expect(problems.isEmpty, "\(vector["name"]!): \(problems)")
@@ -49,24 +54,31 @@ import Testing
         for vector in try Self.vectors("changes.json") {
             let change = try #require(vector["change"] as? [String: Any])
             let outboxBefore: Int64 = try node.database.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0
-            try node.sync.apply(Change(seq: (change["seq"] as! NSNumber).int64Value, type: change["type"] as! String,
-                                       entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!)))
+            try node.sync.apply(
+                Change(
+                    seq: (change["seq"] as! NSNumber).int64Value, type: change["type"] as! String,
+                    entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!)))
             #expect(try node.sync.pullCursor() == (change["seq"] as! NSNumber).int64Value)
             for (table, rows) in try #require(vector["node_rows"] as? [String: [[String: Any]]]) {
                 let keys = table == "allocation" ? ["event_id", "category_code"] : nil
-                let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) { sql, arguments in
+                let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) {
+                    sql, arguments in
                     try node.database.row(sql, arguments)
                 }
                 #expect(problems.isEmpty, "\(vector["name"]!): \(problems)")
             }
-            let written = try node.database.rows("SELECT record_type, payload FROM sync_outbox WHERE seq > ? ORDER BY seq", [outboxBefore])
+            let written = try node.database.rows(
+                "SELECT record_type, payload FROM sync_outbox WHERE seq > ? ORDER BY seq", [outboxBefore])
             let expected = try #require(vector["outbox"] as? [[String: Any]])
             #expect(written.count == expected.count, "\(vector["name"]!): \(written.count) outbox records")
             for (row, record) in zip(written, expected) {
                 #expect(try row.get("record_type") == record["type"] as! String)
-                let payload = try JSONSerialization.jsonObject(with: Data(try row.get("payload", as: String.self).utf8)) as! [String: Any]
+                let payload =
+                    try JSONSerialization.jsonObject(with: Data(try row.get("payload", as: String.self).utf8))
+                    as! [String: Any]
                 for (key, value) in record["payload"] as! [String: Any] {
-                    #expect(RowExpectation.value(payload[key]) == RowExpectation.value(value), "\(vector["name"]!): \(key)")
+                    #expect(
+                        RowExpectation.value(payload[key]) == RowExpectation.value(value), "\(vector["name"]!): \(key)")
                 }
             }
         }
@@ -81,32 +93,46 @@ import Testing
         let node = try VenueNode.open(path: path)
         for vector in try Self.vectors("changes.json").prefix(3) {
             let change = vector["change"] as! [String: Any]
-            try node.sync.apply(Change(seq: (change["seq"] as! NSNumber).int64Value, type: change["type"] as! String,
-                                       entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!)))
+            try node.sync.apply(
+                Change(
+                    seq: (change["seq"] as! NSNumber).int64Value, type: change["type"] as! String,
+                    entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!)))
         }
         let admin = Operator(id: try node.database.scalar("SELECT id FROM staff")!, name: "root", role: .admin)
-        let seated = try node.sales.sell(SaleRequest(eventID: "VEC-SHOW", categoryCode: "MAIN", selection: .quantity(2),
-                                                     payment: PaymentRequest(method: .card, reference: "T-1"),
-                                                     customer: CustomerDetails(email: "ana@example.org", name: "Ana")), by: admin)
+        let seated = try node.sales.sell(
+            SaleRequest(
+                eventID: "VEC-SHOW", categoryCode: "MAIN", selection: .quantity(2),
+                payment: PaymentRequest(method: .card, reference: "T-1"),
+                customer: CustomerDetails(email: "ana@example.org", name: "Ana")), by: admin)
         _ = try node.inventory.checkIn(code: seated.tickets[0].code, by: admin)
-        _ = try node.refunds.refund(orderID: seated.orderID, ticketCodes: [seated.tickets[1].code], reason: "cannot come", by: admin)
-        let produced = try Dictionary(grouping: node.database.rows("SELECT record_type, payload FROM sync_outbox"), by: { try $0.get("record_type", as: String.self) })
+        _ = try node.refunds.refund(
+            orderID: seated.orderID, ticketCodes: [seated.tickets[1].code], reason: "cannot come", by: admin)
+        let produced = try Dictionary(
+            grouping: node.database.rows("SELECT record_type, payload FROM sync_outbox"),
+            by: { try $0.get("record_type", as: String.self) })
         for vector in try Self.vectors("records.json") {
             let record = vector["record"] as! [String: Any]
             let type = record["type"] as! String
             let payload = record["payload"] as! [String: Any]
             if let mine = produced[type]?.first {
-                let keys = Set((try JSONSerialization.jsonObject(with: Data(try mine.get("payload", as: String.self).utf8)) as! [String: Any]).keys)
-                #expect(keys.subtracting(["hold_id", "reason", "completed_at"]) == Set(payload.keys).subtracting(["hold_id", "reason", "completed_at"]),
-                        "\(type): node writes \(keys.sorted()), vector has \(payload.keys.sorted())")
+                let keys = Set(
+                    (try JSONSerialization.jsonObject(with: Data(try mine.get("payload", as: String.self).utf8))
+                        as! [String: Any]).keys)
+                #expect(
+                    keys.subtracting(["hold_id", "reason", "completed_at"])
+                        == Set(payload.keys).subtracting(["hold_id", "reason", "completed_at"]),
+                    "\(type): node writes \(keys.sorted()), vector has \(payload.keys.sorted())")
             }
             let text = RowExpectation.json(payload)
             // A missing key and an explicit null mean the same on the wire; the encoder omits nulls.
             let expected = RowExpectation.json(Self.withoutNulls(payload))
             switch SyncRecordType(rawValue: type) {
-            case .orderPlaced: #expect(try JSONText.encode(try JSONText.decode(OrderPlacedRecord.self, from: text)) == expected)
-            case .refundQueued, .refundCompleted: #expect(try JSONText.encode(try JSONText.decode(RefundRecord.self, from: text)) == expected)
-            case .ticketCheckedIn: #expect(try JSONText.encode(try JSONText.decode(CheckInRecord.self, from: text)) == expected)
+            case .orderPlaced:
+                #expect(try JSONText.encode(try JSONText.decode(OrderPlacedRecord.self, from: text)) == expected)
+            case .refundQueued, .refundCompleted:
+                #expect(try JSONText.encode(try JSONText.decode(RefundRecord.self, from: text)) == expected)
+            case .ticketCheckedIn:
+                #expect(try JSONText.encode(try JSONText.decode(CheckInRecord.self, from: text)) == expected)
             case .allocationAccepted, .allocationRejected:
                 #expect(try JSONText.encode(try JSONText.decode(AllocationResponseRecord.self, from: text)) == expected)
             default: break

@@ -1,25 +1,35 @@
 import Testing
+
 @testable import SyncWire
 
 @Suite struct WireValueTests {
     @Test func timestampsRoundTripExactlyThroughISO8601() {
-        for milliseconds: Int64 in [0, 5, 1_004, -1, -86_400_001, 951_782_400_000, 1_900_000_000_123, 253_402_300_799_999] {
+        for milliseconds: Int64 in [
+            0, 5, 1_004, -1, -86_400_001, 951_782_400_000, 1_900_000_000_123, 253_402_300_799_999,
+        ] {
             let time = Timestamp(milliseconds: milliseconds)
             #expect(Timestamp(iso8601: time.description) == time, "\(time)")
         }
         #expect(Timestamp(milliseconds: 951_782_400_000).description == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp(iso8601: "2026-12-31T21:00:00+01:00") == Timestamp(iso8601: "2026-12-31T20:00:00Z"))
-        #expect(Timestamp(iso8601: "2026-12-31T20:00:00.5Z")?.milliseconds == Timestamp(iso8601: "2026-12-31T20:00:00Z")!.milliseconds + 500)
-        for bad in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-12-31 20:00:00Z", "2026-12-31T20:00:00", "2026-12-31T20:00:00.Z"] {
+        #expect(
+            Timestamp(iso8601: "2026-12-31T20:00:00.5Z")?.milliseconds == Timestamp(iso8601: "2026-12-31T20:00:00Z")!
+                .milliseconds + 500)
+        for bad in [
+            "", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-12-31 20:00:00Z", "2026-12-31T20:00:00",
+            "2026-12-31T20:00:00.Z",
+        ] {
             #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
         }
     }
 
     @Test func snakeCaseKeysRoundTripWithAcronyms() throws {
-        #expect(JSONText.swiftName("order_id") == "orderID" && JSONText.swiftName("hold_ttl_seconds") == "holdTTLSeconds")
+        #expect(
+            JSONText.swiftName("order_id") == "orderID" && JSONText.swiftName("hold_ttl_seconds") == "holdTTLSeconds")
         #expect(JSONText.swiftName("id") == "id" && JSONText.swiftName("node_id") == "nodeID")
-        let record = CheckInRecord(ticketCode: "T", orderID: "O", eventID: "E", nodeID: "N",
-                                   checkedInAt: Timestamp(milliseconds: 5), actor: "a")
+        let record = CheckInRecord(
+            ticketCode: "T", orderID: "O", eventID: "E", nodeID: "N",
+            checkedInAt: Timestamp(milliseconds: 5), actor: "a")
         let text = try JSONText.encode(record)
         #expect(text.contains("\"order_id\":\"O\"") && text.contains("\"checked_in_at\":\"1970-01-01T00:00:00.005Z\""))
         #expect(try JSONText.decode(CheckInRecord.self, from: text) == record)
@@ -36,6 +46,8 @@ import Testing
         #expect(SeatSelector("STALLS-Q")!.matches(section: "STALLS", row: "Q", number: 9))
         #expect(SeatSelector("STALLS-Q-9")!.matches(section: "STALLS", row: "Q", number: 9))
         #expect(!SeatSelector("STALLS-Q-9")!.matches(section: "STALLS", row: "Q", number: 19))
-        for bad in ["STALLS-A-9..2", "STALLS-A-x..3", "STALLS-A-0..3", "..", "A..3"] { #expect(SeatSelector(bad) == nil, "\(bad)") }
+        for bad in ["STALLS-A-9..2", "STALLS-A-x..3", "STALLS-A-0..3", "..", "A..3"] {
+            #expect(SeatSelector(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -17,7 +17,8 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
     private init(directory: String, owned: Bool, tls: String? = nil) throws {
         self.directory = directory
         self.owned = owned
-        let result = try ProcessRunner.run(Self.script, ["start", "--dir", directory] + (tls.map { ["--tls", $0] } ?? []))
+        let result = try ProcessRunner.run(
+            Self.script, ["start", "--dir", directory] + (tls.map { ["--tls", $0] } ?? []))
         guard result.status == 0 else {
             throw SandboxError(message: "Scripts/mysql-sandbox start failed: \(result.stderr)")
         }
@@ -40,7 +41,8 @@ public final class MariaDBSandbox: @unchecked Sendable {  // immutable after ini
     /// A server of its own, stopped and deleted when released; with `tls`, a folder holding
     /// `ca.pem`, `server.pem` and `server-key.pem`, it serves TLS.
     public static func makePrivate(tls: String? = nil) throws -> MariaDBSandbox {
-        try MariaDBSandbox(directory: NSTemporaryDirectory() + "venue-mysql-" + UUID().uuidString.prefix(8), owned: true, tls: tls)
+        try MariaDBSandbox(
+            directory: NSTemporaryDirectory() + "venue-mysql-" + UUID().uuidString.prefix(8), owned: true, tls: tls)
     }
 
     /// The server's TCP port.

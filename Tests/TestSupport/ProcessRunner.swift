@@ -19,7 +19,9 @@ public enum ProcessRunner {
     public static let productsDirectory: String = {
         if let override = ProcessInfo.processInfo.environment["VENUENODE_BIN_DIR"] { return override }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("boxoffice").path) {
+        while url.pathComponents.count > 1,
+            !FileManager.default.fileExists(atPath: url.appendingPathComponent("boxoffice").path)
+        {
             url.deleteLastPathComponent()
         }
         return url.path
@@ -30,13 +32,17 @@ public enum ProcessRunner {
 
     /// Runs `executable` with `arguments`, feeding `stdin`, with `environment` added to the
     /// current one, and waits for it.
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                           environment: [String: String] = [:]) throws -> ProcessResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let output = Pipe(), errors = Pipe(), input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
@@ -45,20 +51,24 @@ public enum ProcessRunner {
         try input.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         let group = DispatchGroup()
-        nonisolated(unsafe) var out = Data(), err = Data()
+        nonisolated(unsafe) var out = Data()
+        nonisolated(unsafe) var err = Data()
         DispatchQueue.global().async(group: group) { out = output.fileHandleForReading.readDataToEndOfFile() }
         err = errors.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                             stderr: String(decoding: err, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// `sqlite3 FILE .dump`: the database's whole content as SQL text. The shell waits up to
     /// 10 s for a lock (it has no busy timeout by default and would print a truncated dump).
     public static func dump(_ database: String) throws -> String {
         let result = try run("/usr/bin/sqlite3", ["-cmd", ".timeout 10000", database, ".dump"])
-        precondition(result.status == 0 && !result.stdout.contains("/**** ERROR"), "sqlite3 .dump failed: \(result.stderr)\(result.stdout.suffix(200))")
+        precondition(
+            result.status == 0 && !result.stdout.contains("/**** ERROR"),
+            "sqlite3 .dump failed: \(result.stderr)\(result.stdout.suffix(200))")
         return result.stdout
     }
 }

@@ -12,8 +12,10 @@ public enum RowExpectation {
 
     /// Problems found (empty when every expected row is there with the expected values).
     /// `fetch` runs a query with bound arguments and returns the first row, if any.
-    public static func mismatches(table: String, expected: [[String: Any]], keyColumns: [String]? = nil,
-                                  fetch: (String, [SQLValue]) throws -> Row?) throws -> [String] {
+    public static func mismatches(
+        table: String, expected: [[String: Any]], keyColumns: [String]? = nil,
+        fetch: (String, [SQLValue]) throws -> Row?
+    ) throws -> [String] {
         let keys = keyColumns ?? Self.keys[table] ?? []
         var problems = [String]()
         for object in expected {
@@ -22,11 +24,14 @@ public enum RowExpectation {
             let arguments = keys.map { value(object[$0]) }
             let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(condition)"
             guard let row = try fetch(sql, arguments) else {
-                problems.append("\(table): no row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")
+                problems.append(
+                    "\(table): no row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")
                 continue
             }
             for column in columns where row[column] != value(object[column]) {
-                problems.append("\(table) \(arguments): \(column) is \(row[column].map { "\($0)" } ?? "missing"), expected \(value(object[column]))")
+                problems.append(
+                    "\(table) \(arguments): \(column) is \(row[column].map { "\($0)" } ?? "missing"), expected \(value(object[column]))"
+                )
             }
         }
         return problems
@@ -36,7 +41,9 @@ public enum RowExpectation {
     public static func value(_ json: Any?) -> SQLValue {
         switch json {
         case nil, is NSNull: return .null
-        case let number as NSNumber: return number.doubleValue == Double(number.int64Value) ? .integer(number.int64Value) : .real(number.doubleValue)
+        case let number as NSNumber:
+            return number.doubleValue == Double(number.int64Value)
+                ? .integer(number.int64Value) : .real(number.doubleValue)
         case let text as String: return .text(text)
         default: return .text("\(json!)")
         }
@@ -44,13 +51,16 @@ public enum RowExpectation {
 
     /// `object` as compact JSON with sorted keys.
     public static func json(_ object: Any) -> String {
-        String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]),
-               as: UTF8.self)
+        String(
+            decoding: try! JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]),
+            as: UTF8.self)
     }
 
     /// The file `SyncProtocol/vectors/NAME` as a JSON object.
     public static func vectorFile(_ name: String) throws -> [String: Any] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("SyncProtocol/vectors/\(name)")
         return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     }

@@ -14,12 +14,24 @@ public struct TestCertificates {
         self.directory = directory
         try "subjectAltName=DNS:localhost\n".write(toFile: directory + "/server.ext", atomically: true, encoding: .utf8)
         for arguments in [
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Venue Test CA"],
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca-key.pem", "-out", "other-ca.pem", "-days", "2",
-             "-subj", "/CN=Someone Else's CA"],
-            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr", "-subj", "/CN=localhost"],
-            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "server.pem",
-             "-days", "2", "-extfile", "server.ext"],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days",
+                "2", "-subj", "/CN=Venue Test CA",
+            ],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca-key.pem", "-out", "other-ca.pem",
+                "-days", "2",
+                "-subj", "/CN=Someone Else's CA",
+            ],
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr", "-subj",
+                "/CN=localhost",
+            ],
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out",
+                "server.pem",
+                "-days", "2", "-extfile", "server.ext",
+            ],
         ] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -29,7 +41,9 @@ public struct TestCertificates {
             process.standardError = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw SandboxError(message: "openssl \(arguments.joined(separator: " ")) failed") }
+            guard process.terminationStatus == 0 else {
+                throw SandboxError(message: "openssl \(arguments.joined(separator: " ")) failed")
+            }
         }
     }
 }

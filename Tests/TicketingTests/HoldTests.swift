@@ -1,14 +1,17 @@
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct HoldTests {
     @Test func aHoldKeepsInventoryAndExpiresWithoutAnyoneCallingRelease() throws {
         let h = try NodeHarness()
-        let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(2), ttlSeconds: 60),
-                                             by: h.cashier)
+        let hold = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(2), ttlSeconds: 60),
+            by: h.cashier)
         #expect(hold.status == .active && hold.seats.count == 2)
-        var main = try #require(try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "MAIN" })
+        var main = try #require(
+            try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "MAIN" })
         #expect(main.held == 2 && main.available == 48)
         h.clock.advance(seconds: 61)
         main = try #require(try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "MAIN" })
@@ -20,7 +23,8 @@ import Testing
 
     @Test func aSaleSweepsExpiredHoldsSoTheirSeatsSellAgain() throws {
         let h = try NodeHarness()
-        _ = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(10), ttlSeconds: 5), by: h.cashier)
+        _ = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(10), ttlSeconds: 5), by: h.cashier)
         for _ in 0..<9 { _ = try h.sell(selection: .quantity(10)) }
         #expect(throws: TicketingError.self) { try h.sell() }
         h.clock.advance(seconds: 5)
@@ -31,13 +35,16 @@ import Testing
 
     @Test func confirmTurnsAHoldIntoOneOrderOnce() throws {
         let h = try NodeHarness()
-        let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .seats(["MAIN-B-2", "MAIN-B-3"])),
-                                             by: h.cashier)
-        let receipt = try h.node.sales.confirm(holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil,
-                                               idempotencyKey: nil, by: h.cashier)
+        let hold = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .seats(["MAIN-B-2", "MAIN-B-3"])),
+            by: h.cashier)
+        let receipt = try h.node.sales.confirm(
+            holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil,
+            idempotencyKey: nil, by: h.cashier)
         #expect(receipt.tickets.compactMap(\.seat) == ["MAIN-B-2", "MAIN-B-3"])
-        let again = try h.node.sales.confirm(holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil,
-                                             idempotencyKey: nil, by: h.cashier)
+        let again = try h.node.sales.confirm(
+            holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil,
+            idempotencyKey: nil, by: h.cashier)
         #expect(again.orderID == receipt.orderID && again.replayed)
         #expect(try h.count("SELECT count(*) FROM payment") == 1)
         #expect(try h.node.inventory.holdReceipt(hold.holdID).orderID == receipt.orderID)
@@ -47,10 +54,16 @@ import Testing
 
     @Test func anExpiredHoldCannotBeConfirmed() throws {
         let h = try NodeHarness()
-        let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), ttlSeconds: 10), by: h.cashier)
+        let hold = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), ttlSeconds: 10), by: h.cashier)
         h.clock.advance(seconds: 11)
-        #expect(throws: TicketingError.rejected(code: "hold_expired", message: "hold \(hold.holdID) is expired; place a new hold or sell directly")) {
-            try h.node.sales.confirm(holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil, idempotencyKey: nil, by: h.cashier)
+        #expect(
+            throws: TicketingError.rejected(
+                code: "hold_expired", message: "hold \(hold.holdID) is expired; place a new hold or sell directly")
+        ) {
+            try h.node.sales.confirm(
+                holdID: hold.holdID, payment: PaymentRequest(method: .cash), customer: nil, idempotencyKey: nil,
+                by: h.cashier)
         }
         #expect(try h.count("SELECT count(*) FROM orders") == 0)
         #expect(try h.inventoryViolations().isEmpty)
@@ -58,7 +71,8 @@ import Testing
 
     @Test func releaseGivesInventoryBackAndIsHarmlessTwice() throws {
         let h = try NodeHarness()
-        let hold = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(3)), by: h.cashier)
+        let hold = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "MAIN", selection: .quantity(3)), by: h.cashier)
         #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == .released)
         #expect(try h.node.inventory.release(holdID: hold.holdID, by: h.cashier).status == .released)
         #expect(try h.count("SELECT held FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'") == 0)
@@ -69,7 +83,9 @@ import Testing
         let h = try NodeHarness()
         for ttl: Int64 in [0, 86_401] {
             #expect(throws: TicketingError.self) {
-                try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), ttlSeconds: ttl), by: h.cashier)
+                try h.node.inventory.hold(
+                    HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), ttlSeconds: ttl),
+                    by: h.cashier)
             }
         }
     }
@@ -79,7 +95,9 @@ import Testing
     @Test func noAdjacentRunMeansNil() throws {
         let h = try NodeHarness()
         for seat in ["MAIN-A-3", "MAIN-A-6", "MAIN-A-9"] { _ = try h.sell("SHOW", "MAIN", selection: .seats([seat])) }
-        for row in ["B", "C", "D", "E"] { _ = try h.sell("SHOW", "MAIN", selection: .seats((1...10).map { "MAIN-\(row)-\($0)" })) }
+        for row in ["B", "C", "D", "E"] {
+            _ = try h.sell("SHOW", "MAIN", selection: .seats((1...10).map { "MAIN-\(row)-\($0)" }))
+        }
         #expect(throws: TicketingError.soldOut("no 3 adjacent seats left in MAIN; pick the seats by label")) {
             try h.sell("SHOW", "MAIN", selection: .quantity(3))
         }

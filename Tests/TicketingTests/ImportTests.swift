@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct ImportTests {
@@ -18,7 +19,10 @@ import Testing
         let h = try NodeHarness()
         #expect(try h.count("SELECT count(*) FROM seat") == 62)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'SIDE'") == 6)
-        #expect(try h.count("SELECT count(*) FROM event_seat WHERE event_id = 'SHOW' AND category_code = 'SIDE' AND status = 'unallocated'") == 6)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM event_seat WHERE event_id = 'SHOW' AND category_code = 'SIDE' AND status = 'unallocated'"
+            ) == 6)
         #expect(try h.node.settings().maxTicketsPerOrder == 10)
         #expect(try h.node.users.list(by: h.admin).map(\.name) == ["cal", "root", "sue"])
     }
@@ -28,7 +32,8 @@ import Testing
         _ = try h.sell(selection: .quantity(5))
         let edited = TestFixture.referenceJSON
             .replacingOccurrences(of: "\"Test Show\"", with: "\"Test Show (matinee)\"")
-            .replacingOccurrences(of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 80")
+            .replacingOccurrences(
+                of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 80")
         let file = h.directory.file("edited.json")
         try edited.write(toFile: file, atomically: true, encoding: .utf8)
         let summary = try h.node.catalog.importReference(file: file, by: h.admin)
@@ -42,9 +47,11 @@ import Testing
         let h = try NodeHarness()
         _ = try h.sell(selection: .quantity(10))
         let file = h.directory.file("shrunk.json")
-        try TestFixture.referenceJSON.replacingOccurrences(of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 5")
-            .replacingOccurrences(of: "\"Test Show\"", with: "\"Renamed\"")
-            .write(toFile: file, atomically: true, encoding: .utf8)
+        try TestFixture.referenceJSON.replacingOccurrences(
+            of: "\"category\": \"GA\", \"quota\": 100", with: "\"category\": \"GA\", \"quota\": 5"
+        )
+        .replacingOccurrences(of: "\"Test Show\"", with: "\"Renamed\"")
+        .write(toFile: file, atomically: true, encoding: .utf8)
         let before = try ProcessRunner.dump(h.path)
         #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: file, by: h.admin) }
         #expect(try ProcessRunner.dump(h.path) == before)
@@ -52,7 +59,10 @@ import Testing
 
     @Test(arguments: [
         ("{", "is not valid"),
-        ("{\"format\": \"venue-reference/9\", \"venues\": [], \"events\": [], \"allocations\": [], \"staff\": []}", "unknown reference format"),
+        (
+            "{\"format\": \"venue-reference/9\", \"venues\": [], \"events\": [], \"allocations\": [], \"staff\": []}",
+            "unknown reference format"
+        ),
         ("{\"format\": \"venue-reference/1\", \"venues\": [], \"events\": []}", "missing 'allocations'"),
     ])
     func badFilesAreRefusedClearly(content: String, message: String) throws {
@@ -65,7 +75,9 @@ import Testing
         } catch let error as TicketingError {
             #expect(error.message.contains(message), "\(error.message)")
         }
-        #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: h.directory.file("missing.json"), by: h.admin) }
+        #expect(throws: TicketingError.self) {
+            try h.node.catalog.importReference(file: h.directory.file("missing.json"), by: h.admin)
+        }
         #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: file, by: h.cashier) }
     }
 }
@@ -76,7 +88,9 @@ import Testing
         let session = try h.node.users.login(name: "root", password: "root-password")
         #expect(session.role == .admin && session.token.count == 64)
         let signedIn = try h.node.users.authenticate(token: session.token)
-        #expect(signedIn.id == h.admin.id && signedIn.role == .admin && signedIn.sessionHash == Users.tokenHash(session.token))
+        #expect(
+            signedIn.id == h.admin.id && signedIn.role == .admin
+                && signedIn.sessionHash == Users.tokenHash(session.token))
         #expect(try h.count("SELECT count(*) FROM session WHERE token_hash = ?", [session.token]) == 0)
         h.clock.advance(seconds: 12 * 3600)
         #expect(throws: TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")) {
@@ -87,21 +101,33 @@ import Testing
     @Test func wrongPasswordsAndUnknownUsersLookTheSameAndWriteNothing() throws {
         let h = try NodeHarness()
         let before = try ProcessRunner.dump(h.path)
-        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "root", password: "nope-nope") }
-        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "ghost", password: "nope-nope") }
-        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) { try h.node.users.login(name: "cal", password: "") }
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
+            try h.node.users.login(name: "root", password: "nope-nope")
+        }
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
+            try h.node.users.login(name: "ghost", password: "nope-nope")
+        }
+        #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
+            try h.node.users.login(name: "cal", password: "")
+        }
         #expect(try ProcessRunner.dump(h.path) == before)
     }
 
     @Test func adminsManageUsersAndDisablingEndsSessions() throws {
         let h = try NodeHarness()
-        #expect(throws: TicketingError.self) { try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.supervisor) }
+        #expect(throws: TicketingError.self) {
+            try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.supervisor)
+        }
         _ = try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.admin)
-        #expect(throws: TicketingError.self) { try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.admin) }
+        #expect(throws: TicketingError.self) {
+            try h.node.users.add(name: "dan", role: .cashier, password: "password-1", by: h.admin)
+        }
         let session = try h.node.users.login(name: "dan", password: "password-1")
         _ = try h.node.users.disable(name: "dan", by: h.admin)
         #expect(throws: TicketingError.self) { try h.node.users.authenticate(token: session.token) }
-        #expect(throws: TicketingError.notPermitted("the account dan is disabled")) { try h.node.users.login(name: "dan", password: "password-1") }
+        #expect(throws: TicketingError.notPermitted("the account dan is disabled")) {
+            try h.node.users.login(name: "dan", password: "password-1")
+        }
         #expect(throws: TicketingError.self) { try h.node.users.disable(name: "root", by: h.admin) }
         try h.node.users.setPassword(name: "cal", password: "cal-password", by: h.admin)
         #expect(try h.node.users.login(name: "cal", password: "cal-password").role == .cashier)
@@ -110,7 +136,9 @@ import Testing
     @Test(arguments: ["x", "Capital", "with space", "a'; DROP TABLE staff; --", String(repeating: "a", count: 10_000)])
     func badUserNamesAreRefused(name: String) throws {
         let h = try NodeHarness()
-        #expect(throws: TicketingError.self) { try h.node.users.add(name: name, role: .cashier, password: "password-1", by: h.admin) }
+        #expect(throws: TicketingError.self) {
+            try h.node.users.add(name: name, role: .cashier, password: "password-1", by: h.admin)
+        }
     }
 
     @Test func shortPasswordsAreRefused() throws {
@@ -139,7 +167,10 @@ import Testing
     @Test func rolesChangeByAnAdminOnlyAndTheLastAdminStays() throws {
         let h = try NodeHarness()
         #expect(throws: TicketingError.self) { try h.node.users.changeRole(name: "sue", to: .admin, by: h.supervisor) }
-        #expect(throws: TicketingError.rejected(code: "last_admin", message: "root is the last admin; make another admin first")) {
+        #expect(
+            throws: TicketingError.rejected(
+                code: "last_admin", message: "root is the last admin; make another admin first")
+        ) {
             try h.node.users.changeRole(name: "root", to: .cashier, by: h.admin)
         }
         #expect(try h.node.users.changeRole(name: "sue", to: .admin, by: h.admin).role == .admin)
@@ -162,17 +193,22 @@ import Testing
         let before = try ProcessRunner.dump(h.path)
         #expect(throws: TicketingError.self) { try h.node.catalog.importReference(file: escalation, by: h.supervisor) }
         #expect(throws: TicketingError.self) {
-            try h.node.catalog.importReference(file: try file("{\"name\":\"ana\",\"role\":\"supervisor\"}"), by: h.supervisor)
+            try h.node.catalog.importReference(
+                file: try file("{\"name\":\"ana\",\"role\":\"supervisor\"}"), by: h.supervisor)
         }
         #expect(try ProcessRunner.dump(h.path) == before)
-        let added = try h.node.catalog.importReference(file: try file("{\"name\":\"ana\",\"role\":\"cashier\"}"), by: h.supervisor)
+        let added = try h.node.catalog.importReference(
+            file: try file("{\"name\":\"ana\",\"role\":\"cashier\"}"), by: h.supervisor)
         #expect(added.staff.added == 1)
         #expect(throws: TicketingError.self, "not even an admin may demote the last admin") {
             try h.node.catalog.importReference(file: try file("{\"name\":\"root\",\"role\":\"cashier\"}"), by: h.admin)
         }
-        let promoted = try h.node.catalog.importReference(file: try file("{\"name\":\"sue\",\"role\":\"admin\"}"), by: h.admin)
+        let promoted = try h.node.catalog.importReference(
+            file: try file("{\"name\":\"sue\",\"role\":\"admin\"}"), by: h.admin)
         #expect(promoted.staff.updated == 1)
-        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action IN ('user.added', 'user.role_changed') AND at > 0") >= 2)
+        #expect(
+            try h.count("SELECT count(*) FROM audit_log WHERE action IN ('user.added', 'user.role_changed') AND at > 0")
+                >= 2)
         #expect(try h.node.users.list(by: h.admin).first { $0.name == "sue" }?.role == .admin)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 /// Values are what they are or an error: never a default, never a stand-in.
@@ -28,7 +29,8 @@ import Testing
     @Test func aDefaultIdempotencyKeyIsNotAnOrderID() throws {
         let h = try NodeHarness()
         let sale = try h.sell()
-        let key: String = try #require(try h.node.database.scalar("SELECT idempotency_key FROM orders WHERE id = ?", [sale.orderID]))
+        let key: String = try #require(
+            try h.node.database.scalar("SELECT idempotency_key FROM orders WHERE id = ?", [sale.orderID]))
         #expect(key.hasPrefix("key_") && key != sale.orderID)
     }
 }

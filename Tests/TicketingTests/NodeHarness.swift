@@ -3,6 +3,7 @@ import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 /// A node on its own copy of a template database (initialised, fixture imported), with a
@@ -23,17 +24,20 @@ final class NodeHarness {
         cashier = try Self.staff(node, "cal")
     }
 
-
     static func staff(_ node: VenueNode, _ name: String) throws -> Operator {
         let row = try #require(try node.database.row("SELECT id, role FROM staff WHERE name = ?", [name]))
         return Operator(id: try row.get("id"), name: name, role: Role(rawValue: try row.get("role"))!)
     }
 
-    func sell(_ event: String = "SHOW", _ category: String = "GA", selection: SeatSelection = .quantity(1),
-              payment: PaymentRequest = PaymentRequest(method: .cash), customer: CustomerDetails? = nil,
-              key: String? = nil, by actor: Operator? = nil) throws -> Receipt {
-        try node.sales.sell(SaleRequest(eventID: event, categoryCode: category, selection: selection, payment: payment,
-                                        customer: customer, idempotencyKey: key), by: actor ?? cashier)
+    func sell(
+        _ event: String = "SHOW", _ category: String = "GA", selection: SeatSelection = .quantity(1),
+        payment: PaymentRequest = PaymentRequest(method: .cash), customer: CustomerDetails? = nil,
+        key: String? = nil, by actor: Operator? = nil
+    ) throws -> Receipt {
+        try node.sales.sell(
+            SaleRequest(
+                eventID: event, categoryCode: category, selection: selection, payment: payment,
+                customer: customer, idempotencyKey: key), by: actor ?? cashier)
     }
 
     func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
@@ -51,9 +55,12 @@ enum Template {
     static let path: String = {
         let folder = NSTemporaryDirectory() + "venuenode-template-\(getpid())"
         try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "venuenode-template-\(getpid())") }
+        atexit {
+            try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "venuenode-template-\(getpid())")
+        }
         let building = folder + "/building.sqlite"
-        _ = try! VenueNode.initialize(path: building, nodeID: TestFixture.nodeID, adminName: "root", password: "root-password")
+        _ = try! VenueNode.initialize(
+            path: building, nodeID: TestFixture.nodeID, adminName: "root", password: "root-password")
         let node = try! VenueNode.open(path: building)
         let admin = try! NodeHarness.staff(node, "root")
         let fixture = folder + "/reference.json"

@@ -2,12 +2,15 @@ import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct NotificationTests {
     @Test func pendingNotificationsBecomeRFC5322FilesOnceEach() throws {
         let h = try NodeHarness()
-        let sale = try h.sell(selection: .quantity(2), customer: CustomerDetails(email: "zoë@example.org".replacingOccurrences(of: "ë", with: "e"), name: "Zoë"))
+        let sale = try h.sell(
+            selection: .quantity(2),
+            customer: CustomerDetails(email: "zoë@example.org".replacingOccurrences(of: "ë", with: "e"), name: "Zoë"))
         _ = try h.sell()  // no email: no notification
         let spool = h.directory.file("spool")
         let report = try h.node.notifications.deliver(to: spool, by: h.supervisor)
@@ -32,7 +35,8 @@ import Testing
         let blocker = h.directory.file("not-a-folder")
         try "x".write(toFile: blocker, atomically: true, encoding: .utf8)
         #expect(try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor).retrying == 1)
-        #expect(try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor).retrying == 0)  // not due yet
+        // Not due yet:
+        #expect(try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor).retrying == 0)
         for _ in 0..<7 {
             h.clock.advance(seconds: 3600)
             _ = try h.node.notifications.deliver(to: blocker + "/spool", by: h.supervisor)
@@ -51,8 +55,9 @@ import Testing
     }
 
     @Test func nonASCIISubjectsBecomeEncodedWordsAndHeadersNeverBreak() {
-        let message = EmailMessage(from: "Box <b@example.org>", to: "a@example.org\r\nBcc: evil@example.org",
-                                   subject: "Billets pour « Opéra »", body: "ok", date: Timestamp(milliseconds: 0), messageID: "m@x")
+        let message = EmailMessage(
+            from: "Box <b@example.org>", to: "a@example.org\r\nBcc: evil@example.org",
+            subject: "Billets pour « Opéra »", body: "ok", date: Timestamp(milliseconds: 0), messageID: "m@x")
         let text = message.rendered()
         #expect(text.contains("Subject: =?UTF-8?B?"))
         #expect(!text.contains("\r\nBcc:"))

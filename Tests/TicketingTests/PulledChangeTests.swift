@@ -2,6 +2,7 @@ import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct PulledChangeTests {
@@ -9,21 +10,24 @@ import Testing
     /// moves on; once the event arrives, `sync parked --retry` applies it.
     @Test func aParkedChangeAppliesAgainOnceItCan() throws {
         let h = try NodeHarness()
-        let closing = Change(seq: 1, type: ChangeType.eventStatus.rawValue, entityID: "LATER",
-                             payload: try JSONText.encode(EventStatusChange(eventID: "LATER", status: .closed, reason: nil)))
+        let closing = Change(
+            seq: 1, type: ChangeType.eventStatus.rawValue, entityID: "LATER",
+            payload: try JSONText.encode(EventStatusChange(eventID: "LATER", status: .closed, reason: nil)))
         #expect(try h.node.sync.apply(closing) == .parked)
         #expect(try h.node.sync.pullCursor() == 1 && h.node.sync.parkedChanges().map(\.seq) == [1])
         #expect(throws: TicketingError.self) { try h.node.sync.retryParked(by: h.cashier) }
         let still = try h.node.sync.retryParked(by: h.supervisor)
         #expect(still.count == 1 && still[0].outcome == nil && still[0].error?.contains("LATER") == true)
 
-        let catalog = Change(seq: 2, type: ChangeType.catalogEvent.rawValue, entityID: "LATER", payload: """
-            {"format":"venue-reference/1","venues":[{"id":"HALL","name":"Test Hall","timezone":"UTC","sections":[
-              {"code":"MAIN","rows":[{"labels":"A-E","seats":10}]},{"code":"SIDE","rows":[{"labels":"A-B","seats":6}]}]}],
-             "events":[{"id":"LATER","venue":"HALL","name":"Later","starts_at":"2030-03-01T20:00:00Z","status":"on_sale",
-               "categories":[{"code":"GA","name":"Standing","kind":"ga","price_minor":1000,"capacity":50}]}],
-             "allocations":[],"staff":[]}
-            """)
+        let catalog = Change(
+            seq: 2, type: ChangeType.catalogEvent.rawValue, entityID: "LATER",
+            payload: """
+                {"format":"venue-reference/1","venues":[{"id":"HALL","name":"Test Hall","timezone":"UTC","sections":[
+                  {"code":"MAIN","rows":[{"labels":"A-E","seats":10}]},{"code":"SIDE","rows":[{"labels":"A-B","seats":6}]}]}],
+                 "events":[{"id":"LATER","venue":"HALL","name":"Later","starts_at":"2030-03-01T20:00:00Z","status":"on_sale",
+                   "categories":[{"code":"GA","name":"Standing","kind":"ga","price_minor":1000,"capacity":50}]}],
+                 "allocations":[],"staff":[]}
+                """)
         #expect(try h.node.sync.apply(catalog) == .applied)
         let retried = try h.node.sync.retryParked(by: h.supervisor)
         #expect(retried.count == 1 && retried[0].outcome == .applied)
@@ -35,8 +39,12 @@ import Testing
     @Test func aProposalAlreadyAnsweredIsIgnored() throws {
         let h = try NodeHarness()
         func proposal(_ seq: Int64, version: Int, quota: Int) throws -> Change {
-            Change(seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA", payload: try JSONText.encode(
-                AllocationProposal(eventID: "SHOW", categoryCode: "GA", nodeID: TestFixture.nodeID, version: version, quota: quota, seats: nil)))
+            Change(
+                seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA",
+                payload: try JSONText.encode(
+                    AllocationProposal(
+                        eventID: "SHOW", categoryCode: "GA", nodeID: TestFixture.nodeID, version: version, quota: quota,
+                        seats: nil)))
         }
         #expect(try h.node.sync.apply(try proposal(1, version: 2, quota: 80)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)

@@ -1,31 +1,45 @@
-import Foundation
 import EdgeStore
+import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct SalesTests {
     @Test func aGASaleIsOneTransactionOfInventoryOrderPaymentNotificationAndOutbox() throws {
         let h = try NodeHarness()
-        let receipt = try h.sell(selection: .quantity(3), payment: PaymentRequest(method: .cash, tenderedMinor: 10_000),
-                                 customer: CustomerDetails(email: "Ann@Example.org", name: "Ann"))
+        let receipt = try h.sell(
+            selection: .quantity(3), payment: PaymentRequest(method: .cash, tenderedMinor: 10_000),
+            customer: CustomerDetails(email: "Ann@Example.org", name: "Ann"))
         #expect(receipt.tickets.count == 3)
         #expect(receipt.total == Money(minor: 7500, currency: "EUR"))
         #expect(receipt.payment.change == Money(minor: 2500, currency: "EUR"))
         #expect(receipt.customerEmail == "ann@example.org")
         #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 3)
         #expect(try h.count("SELECT count(*) FROM payment WHERE order_id = ?", [receipt.orderID]) == 1)
-        #expect(try h.count("SELECT count(*) FROM notification WHERE order_id = ? AND kind = 'order_confirmed'", [receipt.orderID]) == 1)
-        #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'order.placed' AND entity_id = ?", [receipt.orderID]) == 1)
-        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action = 'order.placed' AND entity_id = ?", [receipt.orderID]) == 1)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM notification WHERE order_id = ? AND kind = 'order_confirmed'", [receipt.orderID])
+                == 1)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM sync_outbox WHERE record_type = 'order.placed' AND entity_id = ?",
+                [receipt.orderID]) == 1)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM audit_log WHERE action = 'order.placed' AND entity_id = ?", [receipt.orderID])
+                == 1)
         #expect(try h.inventoryViolations().isEmpty)
     }
 
     @Test func theOutboxRecordCarriesTheWholeOrder() throws {
         let h = try NodeHarness()
-        let receipt = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1", "MAIN-A-2"]), payment: PaymentRequest(method: .card, reference: "T-9"))
-        let payload: String = try #require(try h.node.database.scalar("SELECT payload FROM sync_outbox WHERE entity_id = ?", [receipt.orderID]))
+        let receipt = try h.sell(
+            "SHOW", "MAIN", selection: .seats(["MAIN-A-1", "MAIN-A-2"]),
+            payment: PaymentRequest(method: .card, reference: "T-9"))
+        let payload: String = try #require(
+            try h.node.database.scalar("SELECT payload FROM sync_outbox WHERE entity_id = ?", [receipt.orderID]))
         let record = try JSONText.decode(OrderPlacedRecord.self, from: payload)
         #expect(record.nodeID == "TEST-1" && record.eventID == "SHOW" && record.categoryCode == "MAIN")
         #expect(record.tickets.map(\.seat) == ["MAIN-A-1", "MAIN-A-2"])
@@ -73,12 +87,17 @@ import Testing
     @Test func namedSeatsSellOnceAndOnlyWhenThisNodeOwnsThem() throws {
         let h = try NodeHarness()
         _ = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-C-5"]))
-        #expect(throws: TicketingError.soldOut("seat MAIN-C-5 is already sold")) { try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-C-4", "MAIN-C-5"])) }
-        #expect(try h.count("SELECT count(*) FROM event_seat WHERE seat_label = 'MAIN-C-4' AND status = 'available'") == 1)
+        #expect(throws: TicketingError.soldOut("seat MAIN-C-5 is already sold")) {
+            try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-C-4", "MAIN-C-5"]))
+        }
+        #expect(
+            try h.count("SELECT count(*) FROM event_seat WHERE seat_label = 'MAIN-C-4' AND status = 'available'") == 1)
         #expect(throws: TicketingError.soldOut("seat SIDE-B-1 is not sold at this box office")) {
             try h.sell("SHOW", "SIDE", selection: .seats(["SIDE-B-1"]))
         }
-        #expect(throws: TicketingError.notFound("no seat 'MAIN-Z-1' in SHOW MAIN")) { try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-Z-1"])) }
+        #expect(throws: TicketingError.notFound("no seat 'MAIN-Z-1' in SHOW MAIN")) {
+            try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-Z-1"]))
+        }
         #expect(throws: TicketingError.invalidInput("GA is general admission: sell it by quantity, not by seat")) {
             try h.sell("SHOW", "GA", selection: .seats(["MAIN-A-1"]))
         }
@@ -94,20 +113,31 @@ import Testing
         #expect(throws: TicketingError.invalidInput("a card payment needs the terminal's reference")) {
             try h.sell(payment: PaymentRequest(method: .card))
         }
-        #expect(throws: TicketingError.rejected(code: "insufficient_tender", message: "tendered 24.99 EUR is less than the total 25.00 EUR")) {
+        #expect(
+            throws: TicketingError.rejected(
+                code: "insufficient_tender", message: "tendered 24.99 EUR is less than the total 25.00 EUR")
+        ) {
             try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 2499))
         }
-        #expect(throws: TicketingError.rejected(code: "amount_mismatch", message: "amount 20.00 EUR does not match the order total 25.00 EUR")) {
+        #expect(
+            throws: TicketingError.rejected(
+                code: "amount_mismatch", message: "amount 20.00 EUR does not match the order total 25.00 EUR")
+        ) {
             try h.sell(payment: PaymentRequest(method: .card, reference: "x", amountMinor: 2000))
         }
-        #expect(throws: TicketingError.self) { try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 10_000_000)) }
+        #expect(throws: TicketingError.self) {
+            try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 10_000_000))
+        }
         #expect(try h.count("SELECT count(*) FROM orders") == 1)
         #expect(try h.inventoryViolations().isEmpty)
     }
 
     @Test func eventsNotOnSaleDoNotSell() throws {
         let h = try NodeHarness()
-        #expect(throws: TicketingError.rejected(code: "event_not_on_sale", message: "event DRAFT is not on sale (it is draft)")) {
+        #expect(
+            throws: TicketingError.rejected(
+                code: "event_not_on_sale", message: "event DRAFT is not on sale (it is draft)")
+        ) {
             try h.sell("DRAFT", "GA")
         }
     }
@@ -116,7 +146,9 @@ import Testing
         let h = try NodeHarness()
         let before = try ProcessRunner.dump(h.path)
         #expect(throws: TicketingError.self) { try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 1)) }
-        #expect(throws: TicketingError.self) { try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1", "MAIN-A-1"])) }
+        #expect(throws: TicketingError.self) {
+            try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1", "MAIN-A-1"]))
+        }
         #expect(throws: TicketingError.self) { try h.sell(customer: CustomerDetails(email: "not-an-email")) }
         #expect(try ProcessRunner.dump(h.path) == before)
     }
@@ -126,15 +158,19 @@ import Testing
     @Test func concurrentTerminalsNeverOversell() throws {
         let h = try NodeHarness()
         let outcomes = Failures()
-        let path = h.path, clock = h.clock, cashier = h.cashier
+        let path = h.path
+        let clock = h.clock
+        let cashier = h.cashier
         DispatchQueue.concurrentPerform(iterations: 6) { _ in
             do {
                 let node = try VenueNode.open(path: path, clock: clock)
                 for _ in 0..<30 {
                     do {
-                        _ = try node.sales.sell(SaleRequest(eventID: "DUO", categoryCode: Bool.random() ? "LEFT" : "RIGHT",
-                                                            selection: .quantity(Int.random(in: 1...3)), payment: .init(method: .cash)),
-                                                by: cashier)
+                        _ = try node.sales.sell(
+                            SaleRequest(
+                                eventID: "DUO", categoryCode: Bool.random() ? "LEFT" : "RIGHT",
+                                selection: .quantity(Int.random(in: 1...3)), payment: .init(method: .cash)),
+                            by: cashier)
                     } catch TicketingError.soldOut {
                         continue
                     }

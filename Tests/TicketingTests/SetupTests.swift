@@ -3,17 +3,23 @@ import Foundation
 import SyncWire
 import TestSupport
 import Testing
+
 @testable import Ticketing
 
 @Suite struct SetupTests {
     @Test func initIsHarmlessTwiceAndRefusesAnotherNode() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("n.sqlite")
-        #expect(try VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "boss-password").created)
+        #expect(
+            try VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "boss-password").created)
         let before = try ProcessRunner.dump(path)
-        #expect(try !VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "other-password").created)
+        #expect(
+            try !VenueNode.initialize(path: path, nodeID: "N-1", adminName: "boss", password: "other-password").created)
         #expect(try ProcessRunner.dump(path) == before)
-        #expect(throws: TicketingError.rejected(code: "other_node", message: "\(path) belongs to node N-1; refusing to initialise it as N-2")) {
+        #expect(
+            throws: TicketingError.rejected(
+                code: "other_node", message: "\(path) belongs to node N-1; refusing to initialise it as N-2")
+        ) {
             try VenueNode.initialize(path: path, nodeID: "N-2", adminName: "boss", password: "boss-password")
         }
     }
@@ -29,7 +35,9 @@ import Testing
         let h = try NodeHarness()
         let token = try h.node.users.login(name: "root", password: "root-password").token
         let outcome = try VenueNode.migrate(path: h.path, dryRun: false, sessionToken: token)
-        #expect(outcome.applied.isEmpty && outcome.snapshot == nil && outcome.fromVersion == NodeSchema.migrator.latestVersion)
+        #expect(
+            outcome.applied.isEmpty && outcome.snapshot == nil
+                && outcome.fromVersion == NodeSchema.migrator.latestVersion)
         #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
     }
 
@@ -38,23 +46,34 @@ import Testing
         let path = directory.file("old.sqlite")
         let old = try Database(path: path)
         try Migrator(Array(NodeSchema.migrator.migrations.prefix(2))).migrate(old)
-        try old.execute("""
+        try old.execute(
+            """
             INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)
             VALUES ('ntf_1', 'order_confirmed', 'a@example.org', '{}', 'pending', 0, 0)
             """)
         #expect(throws: TicketingError.self) { try VenueNode.open(path: path) }
-        try old.execute("INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'root', 'admin', 0, 0), ('usr_2', 'cal', 'cashier', 0, 0)")
-        try old.execute("INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, 'usr_1', 0, ?), (?, 'usr_2', 0, ?)",
-                        [Users.tokenHash("admin-token"), Int64.max, Users.tokenHash("cashier-token"), Int64.max])
-        #expect(throws: TicketingError.self, "applying migrations needs an admin") { try VenueNode.migrate(path: path, dryRun: false) }
-        #expect(throws: TicketingError.self) { try VenueNode.migrate(path: path, dryRun: false, sessionToken: "cashier-token") }
+        try old.execute(
+            "INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'root', 'admin', 0, 0), ('usr_2', 'cal', 'cashier', 0, 0)"
+        )
+        try old.execute(
+            "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, 'usr_1', 0, ?), (?, 'usr_2', 0, ?)",
+            [Users.tokenHash("admin-token"), Int64.max, Users.tokenHash("cashier-token"), Int64.max])
+        #expect(throws: TicketingError.self, "applying migrations needs an admin") {
+            try VenueNode.migrate(path: path, dryRun: false)
+        }
+        #expect(throws: TicketingError.self) {
+            try VenueNode.migrate(path: path, dryRun: false, sessionToken: "cashier-token")
+        }
         let outcome = try VenueNode.migrate(path: path, dryRun: false, sessionToken: "admin-token")
-        #expect(outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2"])
+        #expect(
+            outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion
+                && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2"])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
         #expect((try FileManager.default.attributesOfItem(atPath: snapshot)[.posixPermissions] as? Int) == 0o600)
         #expect(try old.scalar("SELECT recipient FROM notification WHERE id = 'ntf_1'") == "a@example.org")
-        try old.execute("""
+        try old.execute(
+            """
             INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)
             VALUES ('ntf_2', 'refund_ordered', 'a@example.org', '{}', 'pending', 0, 0)
             """)
@@ -66,7 +85,8 @@ import Testing
         let snapshot = h.directory.file("before.sqlite")
         try h.node.database.backup(to: snapshot)
         _ = try h.sell(selection: .quantity(4))
-        let outcome = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
+        let outcome = try VenueNode.restore(
+            path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
         #expect(try h.count("SELECT count(*) FROM orders") == 0)
         #expect(outcome.epoch == 2 && !outcome.recoveryPending, "a node that never synced has nothing to take back")
         let replaced = try #require(outcome.replacedFile)
@@ -74,7 +94,8 @@ import Testing
         #expect(try h.node.sync.status().epoch == 2)
         _ = try h.sell()
         #expect(throws: TicketingError.notFound("no snapshot at \(h.directory.file("missing.sqlite"))")) {
-            try VenueNode.restore(path: h.path, from: h.directory.file("missing.sqlite"), authority: .session(token: token))
+            try VenueNode.restore(
+                path: h.path, from: h.directory.file("missing.sqlite"), authority: .session(token: token))
         }
     }
 
@@ -103,24 +124,35 @@ import Testing
         _ = try VenueNode.initialize(path: other, nodeID: "OTHER-9", adminName: "root", password: "root-password")
         let otherSnapshot = h.directory.file("other-snapshot.sqlite")
         try VenueNode.open(path: other).database.backup(to: otherSnapshot)
-        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: otherSnapshot, authority: .session(token: admin)) } == "other_node")
+        #expect(
+            refusal { _ = try VenueNode.restore(path: h.path, from: otherSnapshot, authority: .session(token: admin)) }
+                == "other_node")
         let damaged = h.directory.file("damaged.sqlite")
         var bytes = try Data(contentsOf: URL(fileURLWithPath: snapshot))
         for offset in stride(from: 4096 * 2, to: min(bytes.count, 4096 * 6), by: 7) { bytes[offset] ^= 0x5A }
         try bytes.write(to: URL(fileURLWithPath: damaged))
-        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: damaged, authority: .session(token: admin)) } != nil)
-        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: cashier)) } != nil)
+        #expect(
+            refusal { _ = try VenueNode.restore(path: h.path, from: damaged, authority: .session(token: admin)) } != nil
+        )
+        #expect(
+            refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: cashier)) }
+                != nil)
         let daemon = try InstanceLock(databasePath: h.path, owner: "venue-syncd")
-        #expect(refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: admin)) } == "database_in_use")
+        #expect(
+            refusal { _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: admin)) }
+                == "database_in_use")
         withExtendedLifetime(daemon) {}
         #expect(try h.count("SELECT count(*) FROM orders") == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".replaced-") }.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".replaced-") }
+                .isEmpty)
     }
 
     @Test func statusCountsWhatWaits() throws {
         let h = try NodeHarness()
         _ = try h.sell(customer: CustomerDetails(email: "a@example.org"))
-        _ = try h.node.inventory.hold(HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1)), by: h.cashier)
+        _ = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(1)), by: h.cashier)
         let status = try h.node.status()
         #expect(status.nodeID == "TEST-1" && status.orders == 1 && status.activeHolds == 1)
         #expect(status.outboxPending == 1 && status.notificationsPending == 1)
@@ -135,7 +167,9 @@ import Testing
     }
 
     @Test func durationsParse() {
-        #expect(DurationText.seconds("90s") == 90 && DurationText.seconds("10m") == 600 && DurationText.seconds("2h") == 7200)
+        #expect(
+            DurationText.seconds("90s") == 90 && DurationText.seconds("10m") == 600
+                && DurationText.seconds("2h") == 7200)
         #expect(DurationText.seconds("45") == 45 && DurationText.seconds("1d") == 86_400)
         for bad in ["", "m", "-5m", "1.5h", "10 m", "99999999999h"] { #expect(DurationText.seconds(bad) == nil) }
     }

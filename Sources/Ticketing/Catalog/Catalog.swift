@@ -31,18 +31,23 @@ public struct Catalog {
 
     /// Every event, by start time.
     public func events() throws -> [EventSummary] {
-        try db.rows("""
+        try db.rows(
+            """
             SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
             FROM event e JOIN venue v ON v.id = e.venue_id ORDER BY e.starts_at, e.id
-            """).map(Self.summary(from:))
+            """
+        ).map(Self.summary(from:))
     }
 
     /// One event.
     public func event(_ eventID: String) throws -> EventSummary {
-        guard let row = try db.row("""
-            SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
-            FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?
-            """, [eventID]) else {
+        guard
+            let row = try db.row(
+                """
+                SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
+                FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?
+                """, [eventID])
+        else {
             throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
         }
         return try Self.summary(from: row)
@@ -51,7 +56,9 @@ public struct Catalog {
     /// Publishes (draft → on_sale), closes (on_sale → closed), reopens (closed → on_sale) or
     /// cancels an event. Supervisors and admins. Cancelling stops sales, releases holds, and
     /// queues a refund and a notification for every order with valid tickets.
-    public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, by actor: Operator) throws -> EventChange {
+    public func changeStatus(_ eventID: String, to status: EventStatus, reason: String?, by actor: Operator) throws
+        -> EventChange
+    {
         try actor.require(.supervisor, to: "changing events")
         let reason = try reason.map { try Validation.text($0, field: "reason", maxLength: SyncLimits.reason) }
         if status == .cancelled, reason == nil {
@@ -66,45 +73,63 @@ public struct Catalog {
     /// Changes an event's status inside the caller's transaction; also used when central orders it.
     func applyStatus(_ eventID: String, to status: EventStatus, reason: String?, actor: String) throws -> EventChange {
         let before = try node.inventory.eventState(eventID)
-        let allowed: Set<EventStatus> = switch before.status {
-        case .draft: [.onSale, .cancelled]
-        case .onSale: [.closed, .cancelled]
-        case .closed: [.onSale, .cancelled]
-        case .cancelled: []
-        }
+        let allowed: Set<EventStatus> =
+            switch before.status {
+            case .draft: [.onSale, .cancelled]
+            case .onSale: [.closed, .cancelled]
+            case .closed: [.onSale, .cancelled]
+            case .cancelled: []
+            }
         if before.status == status {
-            return EventChange(event: try event(eventID), previousStatus: before.status, refundsQueued: 0, holdsReleased: 0)
+            return EventChange(
+                event: try event(eventID), previousStatus: before.status, refundsQueued: 0, holdsReleased: 0)
         }
         guard allowed.contains(status) else {
-            throw TicketingError.rejected(code: "bad_transition", message: "event \(eventID) is \(before.status.rawValue); "
-                                          + "it cannot become \(status.rawValue)")
+            throw TicketingError.rejected(
+                code: "bad_transition",
+                message: "event \(eventID) is \(before.status.rawValue); "
+                    + "it cannot become \(status.rawValue)")
         }
-        var holdsReleased = 0, refundsQueued = 0
+        var holdsReleased = 0
+        var refundsQueued = 0
         if status == .cancelled {
             for row in try db.rows("SELECT * FROM hold WHERE event_id = ? AND status = 'active'", [eventID]) {
                 try node.inventory.giveBack(try row.decode(HoldState.self), as: .released, by: actor)
                 holdsReleased += 1
             }
-            let orders = try db.rows("""
+            let orders = try db.rows(
+                """
                 SELECT DISTINCT order_id FROM ticket WHERE event_id = ? AND status IN ('valid', 'checked_in') ORDER BY order_id
-                """, [eventID]).map { try $0.get(0, as: String.self) }
-            for orderID in orders where try node.refunds.queue(orderID: orderID, ticketCodes: nil, reason: reason ?? "event cancelled",
-                                                               origin: .eventCancelled, actor: actor) != nil {
+                """, [eventID]
+            ).map { try $0.get(0, as: String.self) }
+            for orderID in orders
+            where try node.refunds.queue(
+                orderID: orderID, ticketCodes: nil, reason: reason ?? "event cancelled",
+                origin: .eventCancelled, actor: actor) != nil
+            {
                 try NotificationQueue(node: node).enqueue(.eventCancelled, orderID: orderID, reason: reason)
                 refundsQueued += 1
             }
         }
-        guard try db.execute("UPDATE event SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
-                             [status.rawValue, eventID, before.status.rawValue]) == 1 else {
+        guard
+            try db.execute(
+                "UPDATE event SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
+                [status.rawValue, eventID, before.status.rawValue]) == 1
+        else {
             throw TicketingError.conflict("event \(eventID) changed meanwhile; try again")
         }
         let settings = try node.settings()
-        try node.outbox.append(.eventStatusChanged, id: eventID, payload: EventStatusRecord(
-            eventID: eventID, nodeID: settings.nodeID, status: status, reason: reason, changedAt: node.clock.now(), actor: actor))
-        try node.audit.record("event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
-                              detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])
-        return EventChange(event: try event(eventID), previousStatus: before.status, refundsQueued: refundsQueued,
-                           holdsReleased: holdsReleased)
+        try node.outbox.append(
+            .eventStatusChanged, id: eventID,
+            payload: EventStatusRecord(
+                eventID: eventID, nodeID: settings.nodeID, status: status, reason: reason, changedAt: node.clock.now(),
+                actor: actor))
+        try node.audit.record(
+            "event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
+            detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])
+        return EventChange(
+            event: try event(eventID), previousStatus: before.status, refundsQueued: refundsQueued,
+            holdsReleased: holdsReleased)
     }
 
     static func summary(from row: Row) throws -> EventSummary { try row.decode(EventSummary.self) }

@@ -20,7 +20,8 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 
     /// True when the import changed nothing.
     public var isNoOp: Bool {
-        [venues, seats, events, categories, allocations, staff].allSatisfy { $0.added == 0 && $0.updated == 0 } && settings.isEmpty
+        [venues, seats, events, categories, allocations, staff].allSatisfy { $0.added == 0 && $0.updated == 0 }
+            && settings.isEmpty
     }
 }
 
@@ -35,7 +36,8 @@ struct ReferenceImporter {
     /// rights the staff section is checked against (the Users service's rules).
     func apply(_ data: ReferenceData, actor: String, staffBy staffActor: Operator? = nil) throws -> ImportSummary {
         guard data.format == "venue-reference/1" else {
-            throw TicketingError.invalidInput("unknown reference format '\(data.format.prefix(40))'; expected venue-reference/1")
+            throw TicketingError.invalidInput(
+                "unknown reference format '\(data.format.prefix(40))'; expected venue-reference/1")
         }
         do {
             var summary = ImportSummary()
@@ -45,18 +47,23 @@ struct ReferenceImporter {
             for venue in data.venues { try importVenue(venue, into: &summary) }
             for event in data.events { try importEvent(event, currency: settings.currency, into: &summary) }
             for allocation in data.allocations where allocation.node == settings.nodeID {
-                summary.allocations.count(try node.inventory.setAllocation(
-                    eventID: allocation.event, categoryCode: allocation.category, quota: allocation.quota,
-                    seatSelectors: allocation.seats))
+                summary.allocations.count(
+                    try node.inventory.setAllocation(
+                        eventID: allocation.event, categoryCode: allocation.category, quota: allocation.quota,
+                        seatSelectors: allocation.seats))
             }
             if !data.staff.isEmpty {
-                guard let staffActor else { throw TicketingError.notPermitted("staff can only be imported by a logged-in admin") }
+                guard let staffActor else {
+                    throw TicketingError.notPermitted("staff can only be imported by a logged-in admin")
+                }
                 let staff = try node.users.importStaff(data.staff, by: staffActor)
-                summary.staff = ImportSummary.Counts(added: staff.added, updated: staff.updated, unchanged: staff.unchanged)
+                summary.staff = ImportSummary.Counts(
+                    added: staff.added, updated: staff.updated, unchanged: staff.unchanged)
             }
             if !summary.isNoOp {
-                try node.audit.record("reference.imported", by: actor, entity: "node", id: settings.nodeID,
-                                      detail: ["events": String(data.events.count)])
+                try node.audit.record(
+                    "reference.imported", by: actor, entity: "node", id: settings.nodeID,
+                    detail: ["events": String(data.events.count)])
             }
             return summary
         } catch let error as ReferenceDataError {
@@ -67,9 +74,13 @@ struct ReferenceImporter {
     private func apply(_ parameters: ReferenceData.Parameters?, to settings: inout NodeSettings) throws {
         guard let parameters else { return }
         if let currency = parameters.currency, currency != settings.currency {
-            guard Money.isCurrencyCode(currency) else { throw TicketingError.invalidInput("bad currency '\(currency.prefix(10))'") }
+            guard Money.isCurrencyCode(currency) else {
+                throw TicketingError.invalidInput("bad currency '\(currency.prefix(10))'")
+            }
             guard try db.scalar("SELECT 1 FROM orders LIMIT 1", as: Int.self) == nil else {
-                throw TicketingError.rejected(code: "currency_locked", message: "the node has orders in \(settings.currency); its currency cannot change")
+                throw TicketingError.rejected(
+                    code: "currency_locked",
+                    message: "the node has orders in \(settings.currency); its currency cannot change")
             }
             settings.currency = currency
         }
@@ -86,7 +97,9 @@ struct ReferenceImporter {
             settings.sessionTTLSeconds = seconds
         }
         if let maximum = parameters.maxTicketsPerOrder {
-            guard (1...100).contains(maximum) else { throw TicketingError.invalidInput("max_tickets_per_order must be 1 to 100") }
+            guard (1...100).contains(maximum) else {
+                throw TicketingError.invalidInput("max_tickets_per_order must be 1 to 100")
+            }
             settings.maxTicketsPerOrder = maximum
         }
         if let mailFrom = parameters.mailFrom {
@@ -102,20 +115,24 @@ struct ReferenceImporter {
         let id = try Validation.code(venue.id, field: "venue id")
         let name = try Validation.text(venue.name, field: "venue name", maxLength: SyncLimits.name)
         let timezone = try Validation.text(venue.timezone, field: "timezone", maxLength: 64)
-        summary.venues.count(try upsert(
-            select: "SELECT name, timezone FROM venue WHERE id = ?", key: [id], values: [name, timezone],
-            insert: "INSERT INTO venue (id, name, timezone) VALUES (?, ?, ?)",
-            update: "UPDATE venue SET name = ?, timezone = ? WHERE id = ?"))
+        summary.venues.count(
+            try upsert(
+                select: "SELECT name, timezone FROM venue WHERE id = ?", key: [id], values: [name, timezone],
+                insert: "INSERT INTO venue (id, name, timezone) VALUES (?, ?, ?)",
+                update: "UPDATE venue SET name = ?, timezone = ? WHERE id = ?"))
         var rowRank = 0
         for (sectionRank, section) in venue.sections.enumerated() {
             let code = try Validation.code(section.code, field: "section")
             for group in section.rows {
-                guard (1...500).contains(group.seats) else { throw TicketingError.invalidInput("a row has 1 to 500 seats") }
+                guard (1...500).contains(group.seats) else {
+                    throw TicketingError.invalidInput("a row has 1 to 500 seats")
+                }
                 for rowLabel in try group.expandedLabels() {
                     rowRank += 1
                     for number in 1...group.seats {
                         let label = "\(code)-\(rowLabel)-\(number)"
-                        let added = try db.execute("""
+                        let added = try db.execute(
+                            """
                             INSERT INTO seat (venue_id, label, section, row_label, number, section_rank, row_rank)
                             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                             """, [id, label, code, rowLabel, number, sectionRank, rowRank])
@@ -138,33 +155,45 @@ struct ReferenceImporter {
         guard try db.scalar("SELECT 1 FROM venue WHERE id = ?", [event.venue], as: Int.self) != nil else {
             throw TicketingError.notFound("event \(id): no venue '\(event.venue.prefix(40))'")
         }
-        if let capacity = event.capacity, capacity < 0 { throw TicketingError.invalidInput("event \(id): negative capacity") }
-        if let existing = try db.row("SELECT sold, held FROM event WHERE id = ?", [id]),
-           let capacity = event.capacity, capacity < (try existing.get("sold", as: Int.self)) + (try existing.get("held", as: Int.self)) {
-            throw TicketingError.rejected(code: "capacity_below_sales", message: "event \(id): capacity \(capacity) is below what is sold")
+        if let capacity = event.capacity, capacity < 0 {
+            throw TicketingError.invalidInput("event \(id): negative capacity")
         }
-        summary.events.count(try upsert(
-            select: "SELECT venue_id, name, starts_at, capacity FROM event WHERE id = ?", key: [id],
-            values: [event.venue, name, startsAt.milliseconds, event.capacity],
-            insert: "INSERT INTO event (id, venue_id, name, starts_at, capacity, status) VALUES (?, ?, ?, ?, ?, ?)",
-            insertExtra: [status.rawValue],
-            update: "UPDATE event SET venue_id = ?, name = ?, starts_at = ?, capacity = ? WHERE id = ?"))
+        if let existing = try db.row("SELECT sold, held FROM event WHERE id = ?", [id]),
+            let capacity = event.capacity,
+            capacity < (try existing.get("sold", as: Int.self)) + (try existing.get("held", as: Int.self))
+        {
+            throw TicketingError.rejected(
+                code: "capacity_below_sales", message: "event \(id): capacity \(capacity) is below what is sold")
+        }
+        summary.events.count(
+            try upsert(
+                select: "SELECT venue_id, name, starts_at, capacity FROM event WHERE id = ?", key: [id],
+                values: [event.venue, name, startsAt.milliseconds, event.capacity],
+                insert: "INSERT INTO event (id, venue_id, name, starts_at, capacity, status) VALUES (?, ?, ?, ?, ?, ?)",
+                insertExtra: [status.rawValue],
+                update: "UPDATE event SET venue_id = ?, name = ?, starts_at = ?, capacity = ? WHERE id = ?"))
         for category in event.categories {
             try importCategory(category, eventID: id, venueID: event.venue, currency: currency, into: &summary)
         }
     }
 
-    private func importCategory(_ category: ReferenceData.Category, eventID: String, venueID: String, currency: String,
-                                into summary: inout ImportSummary) throws {
+    private func importCategory(
+        _ category: ReferenceData.Category, eventID: String, venueID: String, currency: String,
+        into summary: inout ImportSummary
+    ) throws {
         let code = try Validation.code(category.code, field: "category code")
         let name = try Validation.text(category.name, field: "category name", maxLength: SyncLimits.name)
         guard let kind = CategoryKind(rawValue: category.kind) else {
             throw TicketingError.invalidInput("category \(code): kind must be ga or seated")
         }
         guard category.priceMinor >= 0 else { throw TicketingError.invalidInput("category \(code): negative price") }
-        if let existing: String = try db.scalar("SELECT kind FROM price_category WHERE event_id = ? AND code = ?", [eventID, code]),
-           existing != kind.rawValue {
-            throw TicketingError.rejected(code: "category_kind_locked", message: "category \(eventID) \(code) cannot change from \(existing) to \(kind.rawValue)")
+        if let existing: String = try db.scalar(
+            "SELECT kind FROM price_category WHERE event_id = ? AND code = ?", [eventID, code]),
+            existing != kind.rawValue
+        {
+            throw TicketingError.rejected(
+                code: "category_kind_locked",
+                message: "category \(eventID) \(code) cannot change from \(existing) to \(kind.rawValue)")
         }
         let capacity: Int
         var seatLabels: [String] = []
@@ -179,20 +208,30 @@ struct ReferenceImporter {
                 throw TicketingError.invalidInput("seated category \(code) needs its sections")
             }
             for section in sections {
-                let labels = try db.rows("SELECT label FROM seat WHERE venue_id = ? AND section = ? ORDER BY row_rank, number",
-                                         [venueID, section]).map { try $0.get(0, as: String.self) }
-                guard !labels.isEmpty else { throw TicketingError.notFound("category \(code): venue has no section '\(section.prefix(40))'") }
+                let labels = try db.rows(
+                    "SELECT label FROM seat WHERE venue_id = ? AND section = ? ORDER BY row_rank, number",
+                    [venueID, section]
+                ).map { try $0.get(0, as: String.self) }
+                guard !labels.isEmpty else {
+                    throw TicketingError.notFound("category \(code): venue has no section '\(section.prefix(40))'")
+                }
                 seatLabels += labels
             }
             capacity = seatLabels.count
         }
-        summary.categories.count(try upsert(
-            select: "SELECT name, kind, price_minor, currency, capacity FROM price_category WHERE event_id = ? AND code = ?",
-            key: [eventID, code], values: [name, kind.rawValue, category.priceMinor, currency, capacity],
-            insert: "INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            update: "UPDATE price_category SET name = ?, kind = ?, price_minor = ?, currency = ?, capacity = ? WHERE event_id = ? AND code = ?"))
+        summary.categories.count(
+            try upsert(
+                select:
+                    "SELECT name, kind, price_minor, currency, capacity FROM price_category WHERE event_id = ? AND code = ?",
+                key: [eventID, code], values: [name, kind.rawValue, category.priceMinor, currency, capacity],
+                insert:
+                    "INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                update:
+                    "UPDATE price_category SET name = ?, kind = ?, price_minor = ?, currency = ?, capacity = ? WHERE event_id = ? AND code = ?"
+            ))
         for label in seatLabels {
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO event_seat (event_id, venue_id, seat_label, category_code, status)
                 VALUES (?, ?, ?, ?, 'unallocated') ON CONFLICT DO NOTHING
                 """, [eventID, venueID, label, code])
@@ -202,9 +241,11 @@ struct ReferenceImporter {
     /// Inserts a row, updates it when its values differ, or leaves it: the heart of "importing
     /// twice changes nothing". `key` goes first in the INSERT (then `values`, then
     /// `insertExtra`) and last in the UPDATE.
-    private func upsert(select: String, key: [any SQLValueConvertible], values: [any SQLValueConvertible],
-                        insert: String, insertExtra: [any SQLValueConvertible] = [],
-                        update: String) throws -> AllocationChange {
+    private func upsert(
+        select: String, key: [any SQLValueConvertible], values: [any SQLValueConvertible],
+        insert: String, insertExtra: [any SQLValueConvertible] = [],
+        update: String
+    ) throws -> AllocationChange {
         guard let row = try db.row(select, key) else {
             try db.execute(insert, key + values + insertExtra)
             return .added

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a whole file or nothing: a temporary file in the same folder, fsync, rename, fsync of
@@ -14,7 +14,10 @@ public enum AtomicFile {
         let ok = bytes.withUnsafeBytes { buffer -> Bool in
             while written < buffer.count {
                 let result = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 { if errno == EINTR { continue }; return false }
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 written += result
             }
             return true

@@ -9,8 +9,13 @@ import SyncWire
 public struct Identifiers: Sendable {
     /// What an identifier names; its prefix.
     public enum Kind: String, Sendable {
-        case order = "ord", hold = "hold", payment = "pay", refund = "ref", customer = "cus"
-        case staff = "usr", notification = "ntf"
+        case order = "ord"
+        case hold = "hold"
+        case payment = "pay"
+        case refund = "ref"
+        case customer = "cus"
+        case staff = "usr"
+        case notification = "ntf"
         /// The idempotency key of a sale the cashier gave none (not an id: it names a request).
         case idempotencyKey = "key"
     }
@@ -38,11 +43,12 @@ public struct Identifiers: Sendable {
     public static func normalizedTicketCode(_ text: String) -> String? {
         var characters = [Character]()
         for character in text.uppercased() where character != "-" && character != " " {
-            let mapped: Character = switch character {
-            case "O": "0"
-            case "I", "L": "1"
-            default: character
-            }
+            let mapped: Character =
+                switch character {
+                case "O": "0"
+                case "I", "L": "1"
+                default: character
+                }
             guard alphabet.contains(mapped) else { return nil }
             characters.append(mapped)
         }
@@ -65,7 +71,8 @@ public struct Identifiers: Sendable {
 
     /// Crockford base32 of 10 bytes: 16 characters.
     static func base32(_ bytes: [UInt8]) -> String {
-        var bits: UInt64 = 0, count = 0
+        var bits: UInt64 = 0
+        var count = 0
         var out = ""
         for byte in bytes {
             bits = bits << 8 | UInt64(byte)

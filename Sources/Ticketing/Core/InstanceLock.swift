@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One owner at a time for a node database's sync and restore: an exclusive `flock` on
@@ -22,15 +22,20 @@ public final class InstanceLock {
         let path = Self.realPath(databasePath) + ".syncd.lock"
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw TicketingError.rejected(code: "io_error", message: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw TicketingError.rejected(
+                code: "io_error", message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 64)
             let count = pread(descriptor, &buffer, buffer.count, 0)
-            let words = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).split(whereSeparator: \.isWhitespace)
+            let words = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).split(
+                whereSeparator: \.isWhitespace)
             close(descriptor)
-            throw Busy(databasePath: databasePath, holder: words.dropFirst().joined(separator: " ").isEmpty ? "venue-syncd"
-                           : words.dropFirst().joined(separator: " "), pid: words.first.flatMap { Int32($0) })
+            throw Busy(
+                databasePath: databasePath,
+                holder: words.dropFirst().joined(separator: " ").isEmpty
+                    ? "venue-syncd"
+                    : words.dropFirst().joined(separator: " "), pid: words.first.flatMap { Int32($0) })
         }
         ftruncate(descriptor, 0)
         let text = Array("\(getpid()) \(owner)\n".utf8)

@@ -27,7 +27,8 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
         var divisor: Int64 = 1
         for _ in 0..<digits { divisor *= 10 }
         let magnitude = minor.magnitude
-        let whole = magnitude / UInt64(divisor), fraction = magnitude % UInt64(divisor)
+        let whole = magnitude / UInt64(divisor)
+        let fraction = magnitude % UInt64(divisor)
         let fractionText = String(fraction)
         let padded = String(repeating: "0", count: digits - fractionText.count) + fractionText
         return "\(minor < 0 ? "-" : "")\(whole).\(padded) \(currency)"

@@ -28,12 +28,16 @@ public struct NodeOptions: Sendable, Equatable {
 /// for `boxoffice` and `venue-syncd`.
 public enum NodeEnvironment {
     /// The node database: the path given on the command line, else `BOXOFFICE_DB`, else `./venue.sqlite`.
-    public static func databasePath(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func databasePath(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
         given ?? environment["BOXOFFICE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "./venue.sqlite"
     }
 
     /// `BOXOFFICE_SYNCHRONOUS`: `full` (the default) or `normal`; anything else is refused.
-    public static func options(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeOptions {
+    public static func options(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> NodeOptions
+    {
         guard let value = environment["BOXOFFICE_SYNCHRONOUS"], !value.isEmpty else { return NodeOptions() }
         guard let durability = NodeOptions.Durability(rawValue: value.lowercased()) else {
             throw TicketingError.invalidInput("BOXOFFICE_SYNCHRONOUS must be full or normal, not '\(value.prefix(20))'")
@@ -45,15 +49,18 @@ public enum NodeEnvironment {
     /// else `~/.local/state/boxoffice/session`.
     public static func sessionPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let path = environment["BOXOFFICE_SESSION_FILE"], !path.isEmpty { return path }
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
         return state + "/boxoffice/session"
     }
 
     /// Where customer emails are spooled: the folder given, else `BOXOFFICE_SPOOL`, else `spool/`
     /// next to the database.
-    public static func spool(given: String?, databasePath: String,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func spool(
+        given: String?, databasePath: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         if let given { return given }
         if let spool = environment["BOXOFFICE_SPOOL"], !spool.isEmpty { return spool }
         let folder = (databasePath as NSString).deletingLastPathComponent

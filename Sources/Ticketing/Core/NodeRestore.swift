@@ -42,8 +42,10 @@ struct DatabaseFacts {
         if verify {
             let problems = try db.rows("PRAGMA integrity_check").map { try $0.get(0, as: String.self) }
             guard problems == ["ok"] else {
-                throw TicketingError.rejected(code: "snapshot_damaged", message: "\(path) fails its integrity check: "
-                                              + SyncLimits.clip(problems.joined(separator: "; "), to: 200))
+                throw TicketingError.rejected(
+                    code: "snapshot_damaged",
+                    message: "\(path) fails its integrity check: "
+                        + SyncLimits.clip(problems.joined(separator: "; "), to: 200))
             }
             _ = try NodeSchema.migrator.status(db)
         }
@@ -51,9 +53,10 @@ struct DatabaseFacts {
             throw TicketingError.rejected(code: "not_a_node_snapshot", message: "\(path) is not a node database")
         }
         let state = SyncState(db: db)
-        return DatabaseFacts(nodeID: settings.nodeID, epoch: try state.epoch(),
-                             hasSynced: try state.integer(.lastPushAt) != nil || (try state.integer(.acknowledgedSeq) ?? 0) > 0,
-                             newestSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0)
+        return DatabaseFacts(
+            nodeID: settings.nodeID, epoch: try state.epoch(),
+            hasSynced: try state.integer(.lastPushAt) != nil || (try state.integer(.acknowledgedSeq) ?? 0) > 0,
+            newestSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0)
     }
 }
 
@@ -66,16 +69,22 @@ extension VenueNode {
     /// starts a new epoch; when this node ever synced, it also must take back from central the
     /// facts it made after the snapshot before it sells again (``NodeSync/takeBack(_:)``).
     /// Other connections see the old content or the new, never a mix.
-    public static func restore(path: String, from snapshot: String, authority: RestoreAuthority,
-                               options: NodeOptions = NodeOptions(),
-                               clock: any WallClock = SystemWallClock()) throws -> RestoreOutcome {
-        guard FileManager.default.fileExists(atPath: snapshot) else { throw TicketingError.notFound("no snapshot at \(snapshot)") }
+    public static func restore(
+        path: String, from snapshot: String, authority: RestoreAuthority,
+        options: NodeOptions = NodeOptions(),
+        clock: any WallClock = SystemWallClock()
+    ) throws -> RestoreOutcome {
+        guard FileManager.default.fileExists(atPath: snapshot) else {
+            throw TicketingError.notFound("no snapshot at \(snapshot)")
+        }
         let lock: InstanceLock
         do {
             lock = try InstanceLock(databasePath: path, owner: "boxoffice restore")
         } catch let busy as InstanceLock.Busy {
-            throw TicketingError.rejected(code: "database_in_use", message: "\(busy.holder) is running for \(path)"
-                                          + (busy.pid.map { " (pid \($0))" } ?? "") + "; stop it before restoring")
+            throw TicketingError.rejected(
+                code: "database_in_use",
+                message: "\(busy.holder) is running for \(path)"
+                    + (busy.pid.map { " (pid \($0))" } ?? "") + "; stop it before restoring")
         }
         defer { withExtendedLifetime(lock) {} }
         let incoming = try DatabaseFacts.read(snapshot, verify: true)
@@ -83,8 +92,10 @@ extension VenueNode {
         let current = exists ? try? DatabaseFacts.read(path, verify: false) : nil
         try authorize(authority, current: current == nil ? nil : path, snapshot: snapshot, clock: clock)
         if let current, current.nodeID != incoming.nodeID {
-            throw TicketingError.rejected(code: "other_node", message: "\(snapshot) is a snapshot of node \(incoming.nodeID); "
-                                          + "\(path) is node \(current.nodeID)")
+            throw TicketingError.rejected(
+                code: "other_node",
+                message: "\(snapshot) is a snapshot of node \(incoming.nodeID); "
+                    + "\(path) is node \(current.nodeID)")
         }
         let now = clock.now()
         let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
@@ -105,8 +116,9 @@ extension VenueNode {
                 try state.set(.recoveryFork, incoming.newestSeq)
                 try state.set(.recoverySince, now.milliseconds)
             }
-            try prepared.audit.record("node.restored", by: "restore", entity: "node", id: incoming.nodeID,
-                                      detail: ["snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery)])
+            try prepared.audit.record(
+                "node.restored", by: "restore", entity: "node", id: incoming.nodeID,
+                detail: ["snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery)])
         }
         var replaced: String?
         if exists {
@@ -115,8 +127,9 @@ extension VenueNode {
             replaced = keep
         }
         try openForSetup(path: path, options: options, clock: clock).database.restore(from: staging)
-        return RestoreOutcome(nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
-                              recoveryPending: recovery, snapshotSeq: incoming.newestSeq)
+        return RestoreOutcome(
+            nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
+            recoveryPending: recovery, snapshotSeq: incoming.newestSeq)
     }
 
     /// A consistent copy of the database being replaced; when it cannot be read as a database,
@@ -134,20 +147,24 @@ extension VenueNode {
         }
     }
 
-    private static func authorize(_ authority: RestoreAuthority, current: String?, snapshot: String, clock: any WallClock) throws {
+    private static func authorize(
+        _ authority: RestoreAuthority, current: String?, snapshot: String, clock: any WallClock
+    ) throws {
         var readOnly = Database.Options()
         readOnly.readOnly = true
         switch authority {
         case .session(let token):
             guard let current else {
-                throw TicketingError.notLoggedIn("the database to replace cannot be opened, so a session on it cannot be checked; "
-                                                 + "give an admin's name and password instead, checked against the snapshot")
+                throw TicketingError.notLoggedIn(
+                    "the database to replace cannot be opened, so a session on it cannot be checked; "
+                        + "give an admin's name and password instead, checked against the snapshot")
             }
             let node = VenueNode(database: try Database(path: current, options: readOnly), clock: clock)
             try node.users.authenticate(token: token).require(.admin, to: "restoring a snapshot")
         case .password(let name, let password):
             let node = VenueNode(database: try Database(path: snapshot, options: readOnly), clock: clock)
-            let stored: String? = try node.database.scalar("SELECT password_hash FROM staff WHERE name = ? AND disabled = 0", [name])
+            let stored: String? = try node.database.scalar(
+                "SELECT password_hash FROM staff WHERE name = ? AND disabled = 0", [name])
             guard PasswordHash.verify(password: password, against: stored ?? Users.decoyHash), stored != nil else {
                 throw TicketingError.notLoggedIn("wrong user name or password (checked against the snapshot)")
             }

@@ -19,12 +19,15 @@ public struct NodeSettings: Sendable, Equatable, Codable {
 
     /// Defaults for a new node.
     static func defaults(nodeID: String) -> NodeSettings {
-        NodeSettings(nodeID: nodeID, currency: "EUR", holdTTLSeconds: 600, sessionTTLSeconds: 12 * 3600,
-                     maxTicketsPerOrder: 20, maxCashChangeMinor: 50_000, mailFrom: "Box Office <boxoffice@localhost>")
+        NodeSettings(
+            nodeID: nodeID, currency: "EUR", holdTTLSeconds: 600, sessionTTLSeconds: 12 * 3600,
+            maxTicketsPerOrder: 20, maxCashChangeMinor: 50_000, mailFrom: "Box Office <boxoffice@localhost>")
     }
 
-    static let keys = ["node_id", "currency", "hold_ttl_seconds", "session_ttl_seconds", "max_tickets_per_order",
-                       "max_cash_change_minor", "mail_from"]
+    static let keys = [
+        "node_id", "currency", "hold_ttl_seconds", "session_ttl_seconds", "max_tickets_per_order",
+        "max_cash_change_minor", "mail_from",
+    ]
 
     /// Reads the settings; nil when the node was never initialised.
     static func load(_ db: Database) throws -> NodeSettings? {
@@ -47,14 +50,17 @@ public struct NodeSettings: Sendable, Equatable, Codable {
     /// Writes every setting; returns the keys whose stored value changed.
     @discardableResult
     func save(_ db: Database) throws -> [String] {
-        let values = [nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),
-                      String(maxCashChangeMinor), mailFrom]
+        let values = [
+            nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),
+            String(maxCashChangeMinor), mailFrom,
+        ]
         var changed = [String]()
         for (key, value) in zip(Self.keys, values) {
             let current: String? = try db.scalar("SELECT value FROM node_setting WHERE key = ?", [key])
             guard current != value else { continue }
-            try db.execute("INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                           [key, value])
+            try db.execute(
+                "INSERT INTO node_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value])
             changed.append(key)
         }
         return changed

@@ -28,9 +28,11 @@ extension VenueNode {
     ///
     /// Re-running with the same node id changes nothing; another node id is refused, because a
     /// node's identity is what central counts its sales under.
-    public static func initialize(path: String, nodeID: String, adminName: String, password: String,
-                                  options: NodeOptions = NodeOptions(),
-                                  clock: any WallClock = SystemWallClock()) throws -> InitOutcome {
+    public static func initialize(
+        path: String, nodeID: String, adminName: String, password: String,
+        options: NodeOptions = NodeOptions(),
+        clock: any WallClock = SystemWallClock()
+    ) throws -> InitOutcome {
         let nodeID = try Validation.code(nodeID, field: "node id")
         let adminName = try Validation.staffName(adminName)
         let password = try Validation.password(password)
@@ -38,11 +40,15 @@ extension VenueNode {
             let existing = try openForSetup(path: path, options: options, clock: clock)
             if let settings = try NodeSettings.load(existing.database) {
                 guard settings.nodeID == nodeID else {
-                    throw TicketingError.rejected(code: "other_node", message: "\(path) belongs to node \(settings.nodeID); "
-                                                  + "refusing to initialise it as \(nodeID)")
+                    throw TicketingError.rejected(
+                        code: "other_node",
+                        message: "\(path) belongs to node \(settings.nodeID); "
+                            + "refusing to initialise it as \(nodeID)")
                 }
-                return InitOutcome(nodeID: nodeID, admin: adminName, schemaVersion: try NodeSchema.migrator.status(existing.database).version,
-                                   created: false)
+                return InitOutcome(
+                    nodeID: nodeID, admin: adminName,
+                    schemaVersion: try NodeSchema.migrator.status(existing.database).version,
+                    created: false)
             }
         }
         let hash = PasswordHash.make(password: password)
@@ -51,43 +57,52 @@ extension VenueNode {
         let created = try node.database.write { () -> Bool in
             if let settings = try NodeSettings.load(node.database) {
                 guard settings.nodeID == nodeID else {
-                    throw TicketingError.rejected(code: "other_node", message: "\(path) belongs to node \(settings.nodeID)")
+                    throw TicketingError.rejected(
+                        code: "other_node", message: "\(path) belongs to node \(settings.nodeID)")
                 }
                 return false
             }
             try NodeSettings.defaults(nodeID: nodeID).save(node.database)
             let id = try node.users.insertStaff(name: adminName, role: .admin, passwordHash: hash)
             try node.audit.record("node.initialised", by: adminName, entity: "node", id: nodeID)
-            try node.audit.record("user.added", by: adminName, entity: "staff", id: id, detail: ["name": adminName, "role": "admin"])
+            try node.audit.record(
+                "user.added", by: adminName, entity: "staff", id: id, detail: ["name": adminName, "role": "admin"])
             return true
         }
-        return InitOutcome(nodeID: nodeID, admin: adminName, schemaVersion: NodeSchema.migrator.latestVersion, created: created)
+        return InitOutcome(
+            nodeID: nodeID, admin: adminName, schemaVersion: NodeSchema.migrator.latestVersion, created: created)
     }
 
     /// Applies pending migrations after snapshotting the database next to itself
     /// (`venue.sqlite.pre-v2-<time>.sqlite`, mode 0600); with `dryRun`, only reports what would
     /// happen. Applying needs an admin's session (`sessionToken`), checked against the database
     /// as it is before migrating.
-    public static func migrate(path: String, dryRun: Bool, sessionToken: String? = nil, options: NodeOptions = NodeOptions(),
-                               clock: any WallClock = SystemWallClock()) throws -> MigrationOutcome {
+    public static func migrate(
+        path: String, dryRun: Bool, sessionToken: String? = nil, options: NodeOptions = NodeOptions(),
+        clock: any WallClock = SystemWallClock()
+    ) throws -> MigrationOutcome {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
         }
         let node = try openForSetup(path: path, options: options, clock: clock)
         let status = try NodeSchema.migrator.status(node.database)
         if !dryRun {
-            guard let sessionToken else { throw TicketingError.notLoggedIn("migrating needs an admin: run 'boxoffice login NAME' first") }
+            guard let sessionToken else {
+                throw TicketingError.notLoggedIn("migrating needs an admin: run 'boxoffice login NAME' first")
+            }
             try node.users.authenticate(token: sessionToken).require(.admin, to: "migrating the database")
         }
         guard !dryRun, !status.pending.isEmpty else {
-            return MigrationOutcome(fromVersion: status.version, toVersion: status.version + (dryRun ? status.pending.count : 0),
-                                    applied: [], pending: status.pending, snapshot: nil, dryRun: dryRun)
+            return MigrationOutcome(
+                fromVersion: status.version, toVersion: status.version + (dryRun ? status.pending.count : 0),
+                applied: [], pending: status.pending, snapshot: nil, dryRun: dryRun)
         }
         let stamp = clock.now().description.replacingOccurrences(of: ":", with: "")
         let snapshot = "\(path).pre-v\(status.version + 1)-\(stamp).sqlite"
         try node.database.backup(to: snapshot)
         let applied = try NodeSchema.migrator.migrate(node.database, now: { clock.now().description })
-        return MigrationOutcome(fromVersion: status.version, toVersion: status.version + applied.count, applied: applied,
-                                pending: [], snapshot: snapshot, dryRun: false)
+        return MigrationOutcome(
+            fromVersion: status.version, toVersion: status.version + applied.count, applied: applied,
+            pending: [], snapshot: snapshot, dryRun: false)
     }
 }

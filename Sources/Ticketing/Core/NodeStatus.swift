@@ -28,7 +28,8 @@ extension VenueNode {
                 try database.scalar(sql, arguments) ?? 0
             }
             return NodeStatus(
-                nodeID: settings.nodeID, schemaVersion: try NodeSchema.migrator.status(database).version, currency: settings.currency,
+                nodeID: settings.nodeID, schemaVersion: try NodeSchema.migrator.status(database).version,
+                currency: settings.currency,
                 events: try count("SELECT count(*) FROM event"), orders: try count("SELECT count(*) FROM orders"),
                 activeHolds: try count("SELECT count(*) FROM hold WHERE status = 'active'"),
                 outboxPending: try count("SELECT count(*) FROM sync_outbox WHERE seq > ?", [cursor]),

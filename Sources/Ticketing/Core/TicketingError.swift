@@ -21,7 +21,7 @@ public enum TicketingError: Error, Equatable, Sendable, CustomStringConvertible 
     public var message: String {
         switch self {
         case .invalidInput(let text), .notFound(let text), .soldOut(let text), .conflict(let text),
-             .notLoggedIn(let text), .notPermitted(let text):
+            .notLoggedIn(let text), .notPermitted(let text):
             text
         case .rejected(_, let text):
             text

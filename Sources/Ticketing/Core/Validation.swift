@@ -12,8 +12,9 @@ enum Validation {
         guard !trimmed.isEmpty else { throw TicketingError.invalidInput("\(field) must not be empty") }
         let length = SyncLimits.length(trimmed)
         guard length <= maxLength else {
-            throw TicketingError.invalidInput("\(field) is too long (\(length) characters, accents written apart counted on their own; "
-                                              + "at most \(maxLength))")
+            throw TicketingError.invalidInput(
+                "\(field) is too long (\(length) characters, accents written apart counted on their own; "
+                    + "at most \(maxLength))")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw TicketingError.invalidInput("\(field) must not contain control characters or line breaks")
@@ -28,9 +29,9 @@ enum Validation {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
         guard parts.count == 2, (1...64).contains(parts[0].count), parts[1].count >= 3,
-              parts[0].allSatisfy({ allowed.contains($0) }),
-              parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") })
+            parts[0].allSatisfy({ allowed.contains($0) }),
+            parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") })
         else { throw TicketingError.invalidInput("'\(email.prefix(60))' is not a valid email address") }
         return email
     }
@@ -47,9 +48,10 @@ enum Validation {
     /// A code for events, categories, venues, nodes and seats: 1–40 letters, digits, `-`, `_`, `.`.
     static func code(_ value: String, field: String) throws -> String {
         guard (1...40).contains(value.count),
-              value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
         else {
-            throw TicketingError.invalidInput("\(field) must be 1 to 40 letters, digits, '-', '_' or '.', not '\(value.prefix(40))'")
+            throw TicketingError.invalidInput(
+                "\(field) must be 1 to 40 letters, digits, '-', '_' or '.', not '\(value.prefix(40))'")
         }
         return value
     }
@@ -57,7 +59,9 @@ enum Validation {
     /// A password: 8–1024 characters.
     static func password(_ value: String) throws -> String {
         guard value.count >= 8 else { throw TicketingError.invalidInput("password must have at least 8 characters") }
-        guard value.count <= 1024 else { throw TicketingError.invalidInput("password must have at most 1024 characters") }
+        guard value.count <= 1024 else {
+            throw TicketingError.invalidInput("password must have at most 1024 characters")
+        }
         return value
     }
 }

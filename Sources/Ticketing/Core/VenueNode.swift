@@ -31,8 +31,10 @@ public final class VenueNode {
     ///
     /// - Throws: ``TicketingError/notFound(_:)`` when the file is missing,
     ///   ``TicketingError/rejected(code:message:)`` when it is not initialised or needs a migration.
-    public static func open(path: String, options: NodeOptions = NodeOptions(),
-                            clock: any WallClock = SystemWallClock()) throws -> VenueNode {
+    public static func open(
+        path: String, options: NodeOptions = NodeOptions(),
+        clock: any WallClock = SystemWallClock()
+    ) throws -> VenueNode {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
         }
@@ -43,18 +45,22 @@ public final class VenueNode {
         guard status.pending.isEmpty else {
             throw TicketingError.rejected(
                 code: "migration_needed",
-                message: "database schema is at version \(status.version), this build needs \(NodeSchema.migrator.latestVersion); "
+                message:
+                    "database schema is at version \(status.version), this build needs \(NodeSchema.migrator.latestVersion); "
                     + "run 'boxoffice migrate' (it snapshots the database first)")
         }
         guard try NodeSettings.load(node.database) != nil else {
-            throw TicketingError.rejected(code: "not_initialised", message: "\(path) is not an initialised node; run 'boxoffice init'")
+            throw TicketingError.rejected(
+                code: "not_initialised", message: "\(path) is not an initialised node; run 'boxoffice init'")
         }
         return node
     }
 
     /// Opens or creates the file for `init` and `migrate`, without the checks of ``open(path:options:clock:)``.
-    public static func openForSetup(path: String, options: NodeOptions = NodeOptions(),
-                                    clock: any WallClock = SystemWallClock()) throws -> VenueNode {
+    public static func openForSetup(
+        path: String, options: NodeOptions = NodeOptions(),
+        clock: any WallClock = SystemWallClock()
+    ) throws -> VenueNode {
         VenueNode(database: try Database(path: path, options: options.database), clock: clock)
     }
 

@@ -15,33 +15,47 @@ extension Inventory {
     /// Checks a ticket in at the door: once only, valid tickets only, not for cancelled events.
     public func checkIn(code: String, by actor: Operator) throws -> CheckInResult {
         guard let code = Identifiers.normalizedTicketCode(code) else {
-            throw TicketingError.invalidInput("'\(code.prefix(40))' is not a ticket code (16 characters, like K7QX-3M9D-PA2F-W8ZR)")
+            throw TicketingError.invalidInput(
+                "'\(code.prefix(40))' is not a ticket code (16 characters, like K7QX-3M9D-PA2F-W8ZR)")
         }
         return try db.write {
-            guard let ticket = try db.row("""
-                SELECT t.*, e.status AS event_status FROM ticket t JOIN event e ON e.id = t.event_id WHERE t.code = ?
-                """, [code])?.decode(AdmittedTicket.self) else {
+            guard
+                let ticket = try db.row(
+                    """
+                    SELECT t.*, e.status AS event_status FROM ticket t JOIN event e ON e.id = t.event_id WHERE t.code = ?
+                    """, [code])?.decode(AdmittedTicket.self)
+            else {
                 throw TicketingError.notFound("no ticket \(code)")
             }
             guard ticket.eventStatus != .cancelled else {
-                throw TicketingError.rejected(code: "event_cancelled", message: "ticket \(code) is for a cancelled event")
+                throw TicketingError.rejected(
+                    code: "event_cancelled", message: "ticket \(code) is for a cancelled event")
             }
             switch ticket.status {
             case .valid: break
             case .checkedIn:
-                throw TicketingError.rejected(code: "already_checked_in",
-                                              message: "ticket \(code) was already checked in at \(ticket.checkedInAt.map(String.init(describing:)) ?? "an unknown time")")
+                throw TicketingError.rejected(
+                    code: "already_checked_in",
+                    message:
+                        "ticket \(code) was already checked in at \(ticket.checkedInAt.map(String.init(describing:)) ?? "an unknown time")"
+                )
             case .refunded, .void:
-                throw TicketingError.rejected(code: "ticket_not_valid", message: "ticket \(code) is \(ticket.status), not valid for entry")
+                throw TicketingError.rejected(
+                    code: "ticket_not_valid", message: "ticket \(code) is \(ticket.status), not valid for entry")
             }
             let now = node.clock.now()
-            try db.execute("UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
-                           [now.milliseconds, code])
-            let result = CheckInResult(ticketCode: code, orderID: ticket.orderID, eventID: ticket.eventID, category: ticket.categoryCode,
-                                       seat: ticket.seatLabel, checkedInAt: now)
-            try node.outbox.append(.ticketCheckedIn, id: code, payload: CheckInRecord(
-                ticketCode: code, orderID: result.orderID, eventID: result.eventID, nodeID: try node.settings().nodeID,
-                checkedInAt: now, actor: actor.name))
+            try db.execute(
+                "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
+                [now.milliseconds, code])
+            let result = CheckInResult(
+                ticketCode: code, orderID: ticket.orderID, eventID: ticket.eventID, category: ticket.categoryCode,
+                seat: ticket.seatLabel, checkedInAt: now)
+            try node.outbox.append(
+                .ticketCheckedIn, id: code,
+                payload: CheckInRecord(
+                    ticketCode: code, orderID: result.orderID, eventID: result.eventID,
+                    nodeID: try node.settings().nodeID,
+                    checkedInAt: now, actor: actor.name))
             try node.audit.record("ticket.checked_in", by: actor.name, entity: "ticket", id: code)
             return result
         }

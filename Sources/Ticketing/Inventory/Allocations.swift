@@ -11,17 +11,21 @@ extension Inventory {
     ///
     /// GA: `quota`. Seated: the seats matching `seatSelectors` (see ``SeatSelector``). The change is accepted only when it keeps everything this
     /// node already sold or holds: a quota not below `sold + held`, no sold or held seat taken away.
-    func setAllocation(eventID: String, categoryCode: String, quota: Int?, seatSelectors: [String]?) throws -> AllocationChange {
+    func setAllocation(eventID: String, categoryCode: String, quota: Int?, seatSelectors: [String]?) throws
+        -> AllocationChange
+    {
         let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
         let current = snapshot.allocation
         let newQuota: Int
         switch snapshot.category.kind {
         case .ga:
             guard let quota, quota >= 0, seatSelectors == nil else {
-                throw TicketingError.invalidInput("\(eventID) \(categoryCode) is general admission: allocate it by quota")
+                throw TicketingError.invalidInput(
+                    "\(eventID) \(categoryCode) is general admission: allocate it by quota")
             }
             guard quota <= snapshot.category.capacity else {
-                throw TicketingError.invalidInput("quota \(quota) exceeds the capacity \(snapshot.category.capacity) of \(categoryCode)")
+                throw TicketingError.invalidInput(
+                    "quota \(quota) exceeds the capacity \(snapshot.category.capacity) of \(categoryCode)")
             }
             newQuota = quota
         case .seated:
@@ -33,40 +37,53 @@ extension Inventory {
         if let current, current.quota == newQuota { return .unchanged }
         let taken = (current?.sold ?? 0) + (current?.held ?? 0)
         guard newQuota >= taken else {
-            throw TicketingError.rejected(code: "allocation_below_sales",
-                                          message: "cannot allocate \(newQuota) of \(eventID) \(categoryCode): this node already sold or holds \(taken)")
+            throw TicketingError.rejected(
+                code: "allocation_below_sales",
+                message:
+                    "cannot allocate \(newQuota) of \(eventID) \(categoryCode): this node already sold or holds \(taken)"
+            )
         }
         if let current {
-            guard try db.execute("UPDATE allocation SET quota = ?, version = version + 1 WHERE event_id = ? AND category_code = ? AND version = ?",
-                                 [newQuota, eventID, categoryCode, current.version]) == 1 else {
+            guard
+                try db.execute(
+                    "UPDATE allocation SET quota = ?, version = version + 1 WHERE event_id = ? AND category_code = ? AND version = ?",
+                    [newQuota, eventID, categoryCode, current.version]) == 1
+            else {
                 throw TicketingError.conflict("allocation of \(eventID) \(categoryCode) changed meanwhile")
             }
             return .updated
         }
-        try db.execute("INSERT INTO allocation (event_id, category_code, quota) VALUES (?, ?, ?)", [eventID, categoryCode, newQuota])
+        try db.execute(
+            "INSERT INTO allocation (event_id, category_code, quota) VALUES (?, ?, ?)",
+            [eventID, categoryCode, newQuota])
         return .added
     }
 
     /// Marks exactly the selected seats as this node's; returns how many that is.
     private func allocateSeats(_ snapshot: InventorySnapshot, selectors: [String]) throws -> Int {
-        let wanted = try Set(selectors.flatMap { text -> [String] in
-            guard let selector = SeatSelector(text) else {
-                throw TicketingError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO")
-            }
-            let matches = snapshot.seats.filter { selector.matches(section: $0.section, row: $0.row, number: $0.number) }
-            guard !matches.isEmpty else {
-                throw TicketingError.notFound("no seats match '\(text.prefix(40))' in \(snapshot.event.id) \(snapshot.category.code)")
-            }
-            return matches.map(\.label)
-        })
+        let wanted = try Set(
+            selectors.flatMap { text -> [String] in
+                guard let selector = SeatSelector(text) else {
+                    throw TicketingError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO")
+                }
+                let matches = snapshot.seats.filter {
+                    selector.matches(section: $0.section, row: $0.row, number: $0.number)
+                }
+                guard !matches.isEmpty else {
+                    throw TicketingError.notFound(
+                        "no seats match '\(text.prefix(40))' in \(snapshot.event.id) \(snapshot.category.code)")
+                }
+                return matches.map(\.label)
+            })
         for seat in snapshot.seats {
             let isOurs = seat.status != .unallocated
             if wanted.contains(seat.label), !isOurs {
                 try setSeats([seat.label], eventID: snapshot.event.id, to: .available, from: .unallocated)
             } else if !wanted.contains(seat.label), isOurs {
                 guard seat.status == .available else {
-                    throw TicketingError.rejected(code: "allocation_below_sales",
-                                                  message: "cannot take back seat \(seat.label): it is \(seat.status.rawValue) at this node")
+                    throw TicketingError.rejected(
+                        code: "allocation_below_sales",
+                        message: "cannot take back seat \(seat.label): it is \(seat.status.rawValue) at this node")
                 }
                 try setSeats([seat.label], eventID: snapshot.event.id, to: .unallocated, from: .available)
             }

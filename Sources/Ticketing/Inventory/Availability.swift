@@ -46,7 +46,8 @@ extension Inventory {
         if try hasExpiredHolds(eventID: eventID) { try db.write { try sweepExpiredHolds(eventID: eventID) } }
         return try db.read {
             let event = try eventState(eventID)
-            let rows = try db.rows("""
+            let rows = try db.rows(
+                """
                 SELECT c.*, a.quota, a.sold, a.held FROM price_category c
                 LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
                 WHERE c.event_id = ? ORDER BY c.price_minor DESC, c.code
@@ -57,13 +58,15 @@ extension Inventory {
                 let sold = try row.get("sold", as: Int?.self) ?? 0
                 let held = try row.get("held", as: Int?.self) ?? 0
                 let available = min(quota - sold - held, event.remaining ?? Int.max)
-                return Availability.Category(code: category.code, name: category.name, kind: category.kind,
-                                             price: Money(minor: category.priceMinor, currency: category.currency),
-                                             quota: quota, sold: sold, held: held,
-                                             available: event.status == .onSale ? max(0, available) : 0)
+                return Availability.Category(
+                    code: category.code, name: category.name, kind: category.kind,
+                    price: Money(minor: category.priceMinor, currency: category.currency),
+                    quota: quota, sold: sold, held: held,
+                    available: event.status == .onSale ? max(0, available) : 0)
             }
-            return Availability(eventID: event.id, name: event.name, status: event.status, startsAt: event.startsAt,
-                                capacity: event.capacity, sold: event.sold, held: event.held, categories: categories)
+            return Availability(
+                eventID: event.id, name: event.name, status: event.status, startsAt: event.startsAt,
+                capacity: event.capacity, sold: event.sold, held: event.held, categories: categories)
         }
     }
 
@@ -79,13 +82,16 @@ extension Inventory {
                 }
                 codes = [categoryCode]
             } else {
-                codes = try db.rows("SELECT code FROM price_category WHERE event_id = ? AND kind = 'seated' ORDER BY code", [eventID])
-                    .map { try $0.get(0) }
+                codes = try db.rows(
+                    "SELECT code FROM price_category WHERE event_id = ? AND kind = 'seated' ORDER BY code", [eventID]
+                )
+                .map { try $0.get(0) }
             }
             return try codes.flatMap { code in
                 try seatStates(eventID: eventID, categoryCode: code).map {
-                    SeatView(label: $0.label, category: code, section: $0.section, row: $0.row, number: $0.number,
-                             status: $0.status, version: $0.version)
+                    SeatView(
+                        label: $0.label, category: code, section: $0.section, row: $0.row, number: $0.number,
+                        status: $0.status, version: $0.version)
                 }
             }
         }

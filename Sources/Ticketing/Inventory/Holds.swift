@@ -58,17 +58,25 @@ extension Inventory {
         return try db.write {
             try SyncState(db: db).requireNoRecovery()
             try sweepExpiredHolds(eventID: request.eventID)
-            let reservation = try reserve(eventID: request.eventID, categoryCode: request.categoryCode,
-                                          selection: request.selection, into: .held(holdID: holdID), optimistic: optimistic)
+            let reservation = try reserve(
+                eventID: request.eventID, categoryCode: request.categoryCode,
+                selection: request.selection, into: .held(holdID: holdID), optimistic: optimistic)
             let now = node.clock.now()
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO hold (id, event_id, category_code, quantity, status, created_at, expires_at, created_by)
                 VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
-                """, [holdID, request.eventID, request.categoryCode, reservation.quantity, now.milliseconds,
-                      now.adding(seconds: ttl).milliseconds, actor.id])
-            try node.audit.record("hold.placed", by: actor.name, entity: "hold", id: holdID,
-                                  detail: ["event": request.eventID, "category": request.categoryCode,
-                                           "quantity": String(reservation.quantity)])
+                """,
+                [
+                    holdID, request.eventID, request.categoryCode, reservation.quantity, now.milliseconds,
+                    now.adding(seconds: ttl).milliseconds, actor.id,
+                ])
+            try node.audit.record(
+                "hold.placed", by: actor.name, entity: "hold", id: holdID,
+                detail: [
+                    "event": request.eventID, "category": request.categoryCode,
+                    "quantity": String(reservation.quantity),
+                ])
             return try holdReceipt(holdID)
         }
     }
@@ -84,8 +92,9 @@ extension Inventory {
             case .active:
                 try giveBack(hold, as: .released, by: actor.name)
             case .confirmed:
-                throw TicketingError.rejected(code: "hold_confirmed",
-                                              message: "hold \(holdID) was confirmed as order \(hold.orderID ?? "?"); refund the order instead")
+                throw TicketingError.rejected(
+                    code: "hold_confirmed",
+                    message: "hold \(holdID) was confirmed as order \(hold.orderID ?? "?"); refund the order instead")
             case .released, .expired:
                 break
             }
@@ -96,11 +105,14 @@ extension Inventory {
     /// True when an active hold of the event (of any event when nil) is past its time.
     func hasExpiredHolds(eventID: String?) throws -> Bool {
         let now = node.clock.now().milliseconds
-        let found: Int? = if let eventID {
-            try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ? LIMIT 1", [eventID, now])
-        } else {
-            try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND expires_at <= ? LIMIT 1", [now])
-        }
+        let found: Int? =
+            if let eventID {
+                try db.scalar(
+                    "SELECT 1 FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ? LIMIT 1",
+                    [eventID, now])
+            } else {
+                try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND expires_at <= ? LIMIT 1", [now])
+            }
         return found != nil
     }
 
@@ -110,11 +122,13 @@ extension Inventory {
     @discardableResult
     func sweepExpiredHolds(eventID: String?) throws -> Int {
         let now = node.clock.now().milliseconds
-        let rows = if let eventID {
-            try db.rows("SELECT * FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ?", [eventID, now])
-        } else {
-            try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
-        }
+        let rows =
+            if let eventID {
+                try db.rows(
+                    "SELECT * FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ?", [eventID, now])
+            } else {
+                try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
+            }
         for row in rows { try giveBack(try row.decode(HoldState.self), as: .expired, by: "system") }
         return rows.count
     }
@@ -132,19 +146,25 @@ extension Inventory {
     func convertHoldToSale(_ hold: HoldState) throws -> Reservation {
         let seats = try heldSeats(hold.id)
         try setSeats(seats, eventID: hold.eventID, to: .sold, from: .held)
-        try adjust(eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
-        return Reservation(event: try eventState(hold.eventID), category: try categoryState(eventID: hold.eventID, code: hold.categoryCode),
-                           quantity: hold.quantity, seats: seats)
+        try adjust(
+            eventID: hold.eventID, categoryCode: hold.categoryCode, soldDelta: hold.quantity, heldDelta: -hold.quantity)
+        return Reservation(
+            event: try eventState(hold.eventID),
+            category: try categoryState(eventID: hold.eventID, code: hold.categoryCode),
+            quantity: hold.quantity, seats: seats)
     }
 
     /// Marks a hold confirmed by `orderID`.
     func markConfirmed(_ hold: HoldState, orderID: String) throws {
-        try db.execute("UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ? AND status = 'active'", [orderID, hold.id])
+        try db.execute(
+            "UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ? AND status = 'active'", [orderID, hold.id])
     }
 
     /// The seats a hold keeps, by label.
     private func heldSeats(_ holdID: String) throws -> [String] {
-        try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [holdID]).map { try $0.get(0) }
+        try db.rows("SELECT seat_label FROM event_seat WHERE hold_id = ? ORDER BY seat_label", [holdID]).map {
+            try $0.get(0)
+        }
     }
 
     func holdState(_ holdID: String) throws -> HoldState {
@@ -158,13 +178,16 @@ extension Inventory {
         let hold = try holdState(holdID)
         let seats: [String]
         if hold.status == .confirmed, let orderID = hold.orderID {
-            seats = try db.rows("SELECT seat_label FROM ticket WHERE order_id = ? AND seat_label IS NOT NULL ORDER BY seat_label",
-                                [orderID]).map { try $0.get(0) }
+            seats = try db.rows(
+                "SELECT seat_label FROM ticket WHERE order_id = ? AND seat_label IS NOT NULL ORDER BY seat_label",
+                [orderID]
+            ).map { try $0.get(0) }
         } else {
             seats = try heldSeats(holdID)
         }
-        return HoldReceipt(holdID: hold.id, eventID: hold.eventID, category: hold.categoryCode, quantity: hold.quantity,
-                           seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID)
+        return HoldReceipt(
+            holdID: hold.id, eventID: hold.eventID, category: hold.categoryCode, quantity: hold.quantity,
+            seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID)
     }
 }
 

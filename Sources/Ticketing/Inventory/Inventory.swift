@@ -30,8 +30,9 @@ public struct Inventory {
     func loadSnapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
-        let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-                                    [eventID, categoryCode])?.decode(AllocationState.self)
+        let allocation = try db.row(
+            "SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
+            [eventID, categoryCode])?.decode(AllocationState.self)
         let seats = category.kind == .seated ? try seatStates(eventID: eventID, categoryCode: categoryCode) : []
         return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
     }
@@ -45,22 +46,26 @@ public struct Inventory {
 
     /// A category of an event; not found names the event's categories.
     func categoryState(eventID: String, code: String) throws -> CategoryState {
-        guard let row = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?", [eventID, code]) else {
+        guard let row = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?", [eventID, code])
+        else {
             let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
                 .map { try $0.get(0, as: String.self) }
-            throw TicketingError.notFound("event \(eventID) has no category '\(code.prefix(40))' "
-                                          + "(categories: \(known.joined(separator: ", ")))")
+            throw TicketingError.notFound(
+                "event \(eventID) has no category '\(code.prefix(40))' "
+                    + "(categories: \(known.joined(separator: ", ")))")
         }
         return try row.decode(CategoryState.self)
     }
 
     func seatStates(eventID: String, categoryCode: String) throws -> [SeatState] {
-        try db.rows("""
+        try db.rows(
+            """
             SELECT es.seat_label, es.status, es.version, s.section, s.row_label, s.number, s.section_rank, s.row_rank
             FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
             WHERE es.event_id = ? AND es.category_code = ?
             ORDER BY s.section_rank, s.row_rank, s.number
-            """, [eventID, categoryCode]).map { try $0.decode(SeatState.self) }
+            """, [eventID, categoryCode]
+        ).map { try $0.decode(SeatState.self) }
     }
 
     // MARK: Reserving
@@ -73,8 +78,10 @@ public struct Inventory {
 
     /// Takes `selection` from the allocation by compare-and-set. Must run inside a write
     /// transaction. `optimistic` is a snapshot read before the transaction, or nil.
-    func reserve(eventID: String, categoryCode: String, selection: SeatSelection, into target: Target,
-                 optimistic: InventorySnapshot?) throws -> Reservation {
+    func reserve(
+        eventID: String, categoryCode: String, selection: SeatSelection, into target: Target,
+        optimistic: InventorySnapshot?
+    ) throws -> Reservation {
         var optimistic = optimistic
         for authoritative in [false, true] {
             let snapshot: InventorySnapshot
@@ -92,9 +99,12 @@ public struct Inventory {
                 continue  // the snapshot may be stale: decide on the authoritative read
             }
             do {
-                try db.savepoint { try compareAndSet(snapshot, quantity: selection.count, seats: seats, target: target) }
-                return Reservation(event: snapshot.event, category: snapshot.category, quantity: selection.count,
-                                   seats: seats.map(\.label))
+                try db.savepoint {
+                    try compareAndSet(snapshot, quantity: selection.count, seats: seats, target: target)
+                }
+                return Reservation(
+                    event: snapshot.event, category: snapshot.category, quantity: selection.count,
+                    seats: seats.map(\.label))
             } catch is CompareAndSetMiss {
                 continue
             }
@@ -104,18 +114,21 @@ public struct Inventory {
 
     /// Decides, on one snapshot, whether the selection can be sold and which seats it takes.
     private func choose(_ selection: SeatSelection, in snapshot: InventorySnapshot) throws -> [SeatState] {
-        let event = snapshot.event, category = snapshot.category
+        let event = snapshot.event
+        let category = snapshot.category
         guard event.status == .onSale else {
-            throw TicketingError.rejected(code: "event_not_on_sale",
-                                          message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
+            throw TicketingError.rejected(
+                code: "event_not_on_sale",
+                message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
         }
         guard let allocation = snapshot.allocation, allocation.quota > 0 else {
             throw TicketingError.soldOut("this box office has no allocation for \(event.id) \(category.code)")
         }
         let count = selection.count
         guard count <= allocation.remaining else {
-            throw TicketingError.soldOut("sold out: \(max(0, allocation.remaining)) left in \(category.code) at this box office, "
-                                         + "\(count) asked")
+            throw TicketingError.soldOut(
+                "sold out: \(max(0, allocation.remaining)) left in \(category.code) at this box office, "
+                    + "\(count) asked")
         }
         if let remaining = event.remaining, count > remaining {
             throw TicketingError.soldOut("sold out: \(max(0, remaining)) left for event \(event.id), \(count) asked")
@@ -127,7 +140,8 @@ public struct Inventory {
             throw TicketingError.invalidInput("\(category.code) is general admission: sell it by quantity, not by seat")
         case (.seated, .quantity(let count)):
             guard let seats = BestAvailable.choose(count, from: snapshot.seats) else {
-                throw TicketingError.soldOut("no \(count) adjacent seats left in \(category.code); pick the seats by label")
+                throw TicketingError.soldOut(
+                    "no \(count) adjacent seats left in \(category.code); pick the seats by label")
             }
             return seats
         case (.seated, .seats(let labels)):
@@ -148,27 +162,34 @@ public struct Inventory {
     /// Signals that a row moved since the snapshot; the savepoint undoes the attempt.
     struct CompareAndSetMiss: Error {}
 
-    private func compareAndSet(_ snapshot: InventorySnapshot, quantity: Int, seats: [SeatState], target: Target) throws {
-        let (soldDelta, heldDelta, seatStatus, holdID): (Int, Int, SeatStatus, String?) = switch target {
-        case .sold: (quantity, 0, .sold, nil)
-        case .held(let holdID): (0, quantity, .held, holdID)
-        }
+    private func compareAndSet(_ snapshot: InventorySnapshot, quantity: Int, seats: [SeatState], target: Target) throws
+    {
+        let (soldDelta, heldDelta, seatStatus, holdID): (Int, Int, SeatStatus, String?) =
+            switch target {
+            case .sold: (quantity, 0, .sold, nil)
+            case .held(let holdID): (0, quantity, .held, holdID)
+            }
         guard let allocation = snapshot.allocation else { throw CompareAndSetMiss() }
         let event = snapshot.event
-        guard try db.execute("""
-            UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
-            WHERE event_id = ? AND category_code = ? AND version = ? AND sold + held + ? <= quota
-            """, [soldDelta, heldDelta, event.id, snapshot.category.code, allocation.version, quantity]) == 1,
-            try db.execute("""
-            UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1
-            WHERE id = ? AND version = ? AND status = 'on_sale' AND (capacity IS NULL OR sold + held + ? <= capacity)
-            """, [soldDelta, heldDelta, event.id, event.version, quantity]) == 1
+        guard
+            try db.execute(
+                """
+                UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
+                WHERE event_id = ? AND category_code = ? AND version = ? AND sold + held + ? <= quota
+                """, [soldDelta, heldDelta, event.id, snapshot.category.code, allocation.version, quantity]) == 1,
+            try db.execute(
+                """
+                UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1
+                WHERE id = ? AND version = ? AND status = 'on_sale' AND (capacity IS NULL OR sold + held + ? <= capacity)
+                """, [soldDelta, heldDelta, event.id, event.version, quantity]) == 1
         else { throw CompareAndSetMiss() }
         for seat in seats {
-            guard try db.execute("""
-                UPDATE event_seat SET status = ?, hold_id = ?, version = version + 1
-                WHERE event_id = ? AND seat_label = ? AND status = 'available' AND version = ?
-                """, [seatStatus, holdID, event.id, seat.label, seat.version]) == 1
+            guard
+                try db.execute(
+                    """
+                    UPDATE event_seat SET status = ?, hold_id = ?, version = version + 1
+                    WHERE event_id = ? AND seat_label = ? AND status = 'available' AND version = ?
+                    """, [seatStatus, holdID, event.id, seat.label, seat.version]) == 1
             else { throw CompareAndSetMiss() }
         }
     }
@@ -179,27 +200,35 @@ public struct Inventory {
     /// Runs inside the caller's write transaction, where the read is authoritative; the CHECK
     /// constraints reject anything that would go negative.
     func adjust(eventID: String, categoryCode: String, soldDelta: Int, heldDelta: Int) throws {
-        guard let allocation = try db.row("SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-                                          [eventID, categoryCode])?.decode(AllocationState.self) else {
+        guard
+            let allocation = try db.row(
+                "SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
+                [eventID, categoryCode])?.decode(AllocationState.self)
+        else {
             throw TicketingError.notFound("no allocation for \(eventID) \(categoryCode)")
         }
         let event = try eventState(eventID)
-        guard try db.execute("""
-            UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
-            WHERE event_id = ? AND category_code = ? AND version = ?
-            """, [soldDelta, heldDelta, eventID, categoryCode, allocation.version]) == 1,
-            try db.execute("UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1 WHERE id = ? AND version = ?",
-                           [soldDelta, heldDelta, eventID, event.version]) == 1
+        guard
+            try db.execute(
+                """
+                UPDATE allocation SET sold = sold + ?, held = held + ?, version = version + 1
+                WHERE event_id = ? AND category_code = ? AND version = ?
+                """, [soldDelta, heldDelta, eventID, categoryCode, allocation.version]) == 1,
+            try db.execute(
+                "UPDATE event SET sold = sold + ?, held = held + ?, version = version + 1 WHERE id = ? AND version = ?",
+                [soldDelta, heldDelta, eventID, event.version]) == 1
         else { throw TicketingError.conflict("inventory of \(eventID) changed during the update; try again") }
     }
 
     /// Sets seats' status (`available` after a refund or release, `sold` after confirming a hold).
     func setSeats(_ labels: [String], eventID: String, to status: SeatStatus, from expected: SeatStatus) throws {
         for label in labels {
-            guard try db.execute("""
-                UPDATE event_seat SET status = ?, hold_id = NULL, version = version + 1
-                WHERE event_id = ? AND seat_label = ? AND status = ?
-                """, [status, eventID, label, expected]) == 1
+            guard
+                try db.execute(
+                    """
+                    UPDATE event_seat SET status = ?, hold_id = NULL, version = version + 1
+                    WHERE event_id = ? AND seat_label = ? AND status = ?
+                    """, [status, eventID, label, expected]) == 1
             else { throw TicketingError.conflict("seat \(label) of \(eventID) was not \(expected.rawValue)") }
         }
     }

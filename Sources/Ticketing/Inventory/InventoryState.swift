@@ -64,7 +64,10 @@ struct SeatState: Decodable {
     let version: Int64
 
     enum CodingKeys: String, CodingKey {
-        case label = "seat_label", section, row = "row_label", number, sectionRank, rowRank, status, version
+        case label = "seat_label"
+        case section
+        case row = "row_label"
+        case number, sectionRank, rowRank, status, version
     }
 }
 

@@ -31,8 +31,9 @@ struct EmailMessage: Equatable {
         let parts = time.civil
         let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return String(format: "%@, %02lld %@ %04lld %02lld:%02lld:%02lld +0000", weekdays[Int(parts.weekday)], parts.day,
-                      months[Int(parts.month - 1)], parts.year, parts.hour, parts.minute, parts.second)
+        return String(
+            format: "%@, %02lld %@ %04lld %02lld:%02lld:%02lld +0000", weekdays[Int(parts.weekday)], parts.day,
+            months[Int(parts.month - 1)], parts.year, parts.hour, parts.minute, parts.second)
     }
 
     /// No line breaks can reach a header, whatever the data held.
@@ -44,7 +45,8 @@ struct EmailMessage: Equatable {
     /// split on character boundaries and folded onto continuation lines.
     static func encodedWords(_ text: String) -> String {
         guard !text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) else { return text }
-        var words = [String](), chunk = [UInt8]()
+        var words = [String]()
+        var chunk = [UInt8]()
         for character in text {
             let bytes = Array(String(character).utf8)
             if chunk.count + bytes.count > 45 {
@@ -59,13 +61,16 @@ struct EmailMessage: Equatable {
 
     /// RFC 2045 quoted-printable with CRLF hard breaks and `=` soft breaks at 76 characters.
     static func quotedPrintable(_ text: String) -> String {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false)
         return lines.map { line -> String in
-            var out = "", width = 0
+            var out = ""
+            var width = 0
             let bytes = Array(line.utf8)
             for (index, byte) in bytes.enumerated() {
                 let isLast = index == bytes.count - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
+                let literal =
+                    (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
                 let piece = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
                 if width + piece.count > 75 {
                     out += "=\r\n"

@@ -29,23 +29,33 @@ struct NotificationQueue {
 
     /// Queues a message about `orderID` to its customer, if the order has an email. `receipt`
     /// saves reading the order again when the caller has it.
-    func enqueue(_ kind: NotificationKind, orderID: String, receipt: Receipt? = nil, refund: Money? = nil, reason: String? = nil) throws {
+    func enqueue(
+        _ kind: NotificationKind, orderID: String, receipt: Receipt? = nil, refund: Money? = nil, reason: String? = nil
+    ) throws {
         let db = node.database
-        guard let row = try db.row("""
-            SELECT c.email, e.name AS event_name, e.starts_at, v.name AS venue_name, o.category_code
-            FROM orders o JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
-            JOIN venue v ON v.id = e.venue_id WHERE o.id = ?
-            """, [orderID]) else { return }
+        guard
+            let row = try db.row(
+                """
+                SELECT c.email, e.name AS event_name, e.starts_at, v.name AS venue_name, o.category_code
+                FROM orders o JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
+                JOIN venue v ON v.id = e.venue_id WHERE o.id = ?
+                """, [orderID])
+        else { return }
         let receipt = try receipt ?? Receipt.load(orderID: orderID, replayed: false, from: db)
         let payload = NotificationPayload(
-            orderID: orderID, eventName: try row.get("event_name"), eventStartsAt: Timestamp(milliseconds: try row.get("starts_at")),
+            orderID: orderID, eventName: try row.get("event_name"),
+            eventStartsAt: Timestamp(milliseconds: try row.get("starts_at")),
             venueName: try row.get("venue_name"), category: try row.get("category_code"), tickets: receipt.tickets,
             total: receipt.total, refund: refund, reason: reason)
         let now = node.clock.now().milliseconds
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO notification (id, kind, recipient, order_id, payload, status, next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
-            """, [node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
-                  try JSONText.encode(payload), now, now])
+            """,
+            [
+                node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
+                try JSONText.encode(payload), now, now,
+            ])
     }
 }

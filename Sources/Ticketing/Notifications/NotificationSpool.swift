@@ -37,10 +37,14 @@ public struct NotificationSpool {
         try actor.require(.supervisor, to: "sending customer emails")
         let db = node.database
         let settings = try node.settings()
-        let due = try db.rows("""
+        let due = try db.rows(
+            """
             SELECT * FROM notification WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-            """, [node.clock.now().milliseconds, limit]).map { try $0.decode(DueNotification.self) }
-        var delivered = 0, retrying = 0, failed = 0
+            """, [node.clock.now().milliseconds, limit]
+        ).map { try $0.decode(DueNotification.self) }
+        var delivered = 0
+        var retrying = 0
+        var failed = 0
         var folderError: String?
         do { try AtomicFile.makeDirectory(folder) } catch { folderError = "\(error)" }
         for row in due {
@@ -50,8 +54,9 @@ public struct NotificationSpool {
                 let message = try Self.message(for: row, from: settings.mailFrom, nodeID: settings.nodeID)
                 try AtomicFile.write(Array(message.rendered().utf8), to: "\(folder)/\(id).eml", mode: 0o600)
                 try db.write {
-                    try db.execute("UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                                   + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, id])
+                    try db.execute(
+                        "UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                            + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, id])
                 }
                 delivered += 1
             } catch {
@@ -59,12 +64,16 @@ public struct NotificationSpool {
                 let giveUp = attempts >= Self.maxAttempts
                 let backoff = min(3600, 30 << min(attempts - 1, 7))
                 try db.write {
-                    try db.execute("""
+                    try db.execute(
+                        """
                         UPDATE notification SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
                         WHERE id = ? AND status = 'pending'
-                        """, [attempts, String(describing: error).prefix(500).description,
-                              node.clock.now().adding(seconds: Int64(backoff)).milliseconds,
-                              giveUp ? NotificationStatus.failed : .pending, id])
+                        """,
+                        [
+                            attempts, String(describing: error).prefix(500).description,
+                            node.clock.now().adding(seconds: Int64(backoff)).milliseconds,
+                            giveUp ? NotificationStatus.failed : .pending, id,
+                        ])
                 }
                 if giveUp { failed += 1 } else { retrying += 1 }
             }
@@ -75,11 +84,14 @@ public struct NotificationSpool {
     /// Notifications by status (all when nil), newest first, at most `limit`.
     public func list(status: NotificationStatus?, limit: Int = 100, by actor: Operator) throws -> [NotificationView] {
         try actor.require(.supervisor, to: "listing customer emails")
-        let rows = if let status {
-            try node.database.rows("SELECT * FROM notification WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?", [status, limit])
-        } else {
-            try node.database.rows("SELECT * FROM notification ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
-        }
+        let rows =
+            if let status {
+                try node.database.rows(
+                    "SELECT * FROM notification WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                    [status, limit])
+            } else {
+                try node.database.rows("SELECT * FROM notification ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
+            }
         return try rows.map { try $0.decode(NotificationView.self) }
     }
 
@@ -87,8 +99,9 @@ public struct NotificationSpool {
     static func message(for row: DueNotification, from sender: String, nodeID: String) throws -> EmailMessage {
         let payload = try JSONText.decode(NotificationPayload.self, from: row.payload)
         let (subject, body) = NotificationTemplates.render(row.kind, payload)
-        return EmailMessage(from: sender, to: row.recipient, subject: subject, body: body, date: row.createdAt,
-                            messageID: "\(row.id)@\(nodeID.lowercased()).boxoffice.invalid")
+        return EmailMessage(
+            from: sender, to: row.recipient, subject: subject, body: body, date: row.createdAt,
+            messageID: "\(row.id)@\(nodeID.lowercased()).boxoffice.invalid")
     }
 }
 
@@ -111,25 +124,39 @@ enum NotificationTemplates {
         }
         switch kind {
         case .orderConfirmed:
-            return ("Your tickets for \(payload.eventName)", ([
-                "Thank you for your order \(payload.orderID).", "", payload.eventName, when, "", "Tickets:",
-            ] + lines + ["", "Total: \(payload.total)", "", "Show your ticket codes at the door."]).joined(separator: "\n"))
+            return (
+                "Your tickets for \(payload.eventName)",
+                ([
+                    "Thank you for your order \(payload.orderID).", "", payload.eventName, when, "", "Tickets:",
+                ] + lines + ["", "Total: \(payload.total)", "", "Show your ticket codes at the door."]).joined(
+                    separator: "\n")
+            )
         case .orderRefunded:
-            return ("Refund for order \(payload.orderID)", [
-                "We have refunded \(payload.refund.map(\.description) ?? "your payment") for order \(payload.orderID)",
-                "(\(payload.eventName), \(when)).", "", "Reason: \(payload.reason ?? "-")",
-            ].joined(separator: "\n"))
+            return (
+                "Refund for order \(payload.orderID)",
+                [
+                    "We have refunded \(payload.refund.map(\.description) ?? "your payment") for order \(payload.orderID)",
+                    "(\(payload.eventName), \(when)).", "", "Reason: \(payload.reason ?? "-")",
+                ].joined(separator: "\n")
+            )
         case .refundOrdered:
-            return ("Your order \(payload.orderID) will be refunded", [
-                "We are sorry: some tickets of your order \(payload.orderID) for \(payload.eventName) (\(when)) cannot be honoured.",
-                "", "Reason: \(payload.reason ?? "-")", "",
-                "They will be refunded (\(payload.refund.map(\.description) ?? "in full")); those tickets are no longer valid.",
-            ].joined(separator: "\n"))
+            return (
+                "Your order \(payload.orderID) will be refunded",
+                [
+                    "We are sorry: some tickets of your order \(payload.orderID) for \(payload.eventName) (\(when)) cannot be honoured.",
+                    "", "Reason: \(payload.reason ?? "-")", "",
+                    "They will be refunded (\(payload.refund.map(\.description) ?? "in full")); those tickets are no longer valid.",
+                ].joined(separator: "\n")
+            )
         case .eventCancelled:
-            return ("\(payload.eventName) is cancelled", [
-                "We are sorry: \(payload.eventName) (\(when)) is cancelled.", "", "Reason: \(payload.reason ?? "-")", "",
-                "Your order \(payload.orderID) will be refunded; your tickets are no longer valid.",
-            ].joined(separator: "\n"))
+            return (
+                "\(payload.eventName) is cancelled",
+                [
+                    "We are sorry: \(payload.eventName) (\(when)) is cancelled.", "",
+                    "Reason: \(payload.reason ?? "-")", "",
+                    "Your order \(payload.orderID) will be refunded; your tickets are no longer valid.",
+                ].joined(separator: "\n")
+            )
         }
     }
 }

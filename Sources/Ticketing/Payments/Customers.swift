@@ -19,9 +19,10 @@ public struct CustomerDetails: Sendable, Equatable {
         if let phone, !phone.allSatisfy({ $0.isASCII && ($0.isNumber || " +-()./".contains($0)) }) {
             throw TicketingError.invalidInput("phone may hold digits, spaces and + - ( ) . / only")
         }
-        return CustomerDetails(email: try Validation.email(email),
-                               name: try name.map { try Validation.text($0, field: "customer name", maxLength: SyncLimits.customerName) },
-                               phone: phone)
+        return CustomerDetails(
+            email: try Validation.email(email),
+            name: try name.map { try Validation.text($0, field: "customer name", maxLength: SyncLimits.customerName) },
+            phone: phone)
     }
 }
 
@@ -34,16 +35,19 @@ struct Customers {
         let db = node.database
         if let row = try db.row("SELECT id, name, phone FROM customer WHERE email = ?", [details.email]) {
             let id: String = try row.get("id")
-            let storedName: String? = try row.get("name"), storedPhone: String? = try row.get("phone")
-            let name = details.name ?? storedName, phone = details.phone ?? storedPhone
+            let storedName: String? = try row.get("name")
+            let storedPhone: String? = try row.get("phone")
+            let name = details.name ?? storedName
+            let phone = details.phone ?? storedPhone
             if name != storedName || phone != storedPhone {
                 try db.execute("UPDATE customer SET name = ?, phone = ? WHERE id = ?", [name, phone, id])
             }
             return id
         }
         let id = node.ids.make(.customer)
-        try db.execute("INSERT INTO customer (id, email, name, phone, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [id, details.email, details.name, details.phone, node.clock.now().milliseconds])
+        try db.execute(
+            "INSERT INTO customer (id, email, name, phone, created_at) VALUES (?, ?, ?, ?, ?)",
+            [id, details.email, details.name, details.phone, node.clock.now().milliseconds])
         return id
     }
 }

@@ -32,17 +32,20 @@ public struct Orders {
         try db.read {
             var orderID = reference
             if let code = Identifiers.normalizedTicketCode(reference),
-               let owner: String = try db.scalar("SELECT order_id FROM ticket WHERE code = ?", [code]) {
+                let owner: String = try db.scalar("SELECT order_id FROM ticket WHERE code = ?", [code])
+            {
                 orderID = owner
             }
             let receipt = try Receipt.load(orderID: orderID, replayed: false, from: db)
-            let extra = try db.row("""
+            let extra = try db.row(
+                """
                 SELECT c.name, c.phone, o.hold_id FROM orders o LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = ?
                 """, [orderID])
             let refunds = try db.rows("SELECT id FROM refund WHERE order_id = ? ORDER BY created_at", [orderID])
                 .map { try node.refunds.receipt(try $0.get(0)) }
-            return OrderDetails(order: receipt, customerName: try extra?.get("name"), customerPhone: try extra?.get("phone"),
-                                holdID: try extra?.get("hold_id"), refunds: refunds)
+            return OrderDetails(
+                order: receipt, customerName: try extra?.get("name"), customerPhone: try extra?.get("phone"),
+                holdID: try extra?.get("hold_id"), refunds: refunds)
         }
     }
 
@@ -54,7 +57,8 @@ public struct Orders {
         let escaped = Self.escapeLike(text)
         let codePrefix = Self.escapeLike(text.uppercased())
         let normalizedCode = Identifiers.normalizedTicketCode(text) ?? ""
-        return try db.rows("""
+        return try db.rows(
+            """
             SELECT o.id, o.event_id, o.status, o.total_minor, o.currency, o.created_at, c.email, c.name,
                    (SELECT count(*) FROM ticket t WHERE t.order_id = o.id) AS tickets
             FROM orders o LEFT JOIN customer c ON c.id = o.customer_id
@@ -63,10 +67,13 @@ public struct Orders {
                OR c.email LIKE '%' || ? || '%' ESCAPE '\\' OR c.name LIKE '%' || ? || '%' ESCAPE '\\'
                OR c.phone LIKE '%' || ? || '%' ESCAPE '\\'
             ORDER BY o.created_at DESC, o.id DESC LIMIT 50
-            """, [escaped, normalizedCode, codePrefix, escaped, escaped, escaped]).map { row in
+            """, [escaped, normalizedCode, codePrefix, escaped, escaped, escaped]
+        ).map { row in
             let hit = try row.decode(LookupRow.self)
-            return LookupHit(orderID: hit.id, eventID: hit.eventID, status: hit.status, total: Money(minor: hit.totalMinor, currency: hit.currency),
-                             tickets: hit.tickets, customerEmail: hit.email, customerName: hit.name, createdAt: hit.createdAt)
+            return LookupHit(
+                orderID: hit.id, eventID: hit.eventID, status: hit.status,
+                total: Money(minor: hit.totalMinor, currency: hit.currency),
+                tickets: hit.tickets, customerEmail: hit.email, customerName: hit.name, createdAt: hit.createdAt)
         }
     }
 

@@ -37,28 +37,41 @@ public struct Receipt: Sendable, Codable, Equatable {
 extension Receipt {
     /// Reads an order back as a receipt.
     static func load(orderID: String, replayed: Bool, from db: Database) throws -> Receipt {
-        guard let order = try db.row("""
-            SELECT o.*, e.name AS event_name, c.email FROM orders o JOIN event e ON e.id = o.event_id
-            LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = ?
-            """, [orderID]) else {
+        guard
+            let order = try db.row(
+                """
+                SELECT o.*, e.name AS event_name, c.email FROM orders o JOIN event e ON e.id = o.event_id
+                LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = ?
+                """, [orderID])
+        else {
             throw TicketingError.notFound("no order '\(orderID.prefix(40))'")
         }
         let row = try order.decode(OrderRow.self)
         let money = { (minor: Int64) in Money(minor: minor, currency: row.currency) }
-        let tickets = try db.rows("SELECT code, seat_label, price_minor, status FROM ticket WHERE order_id = ? ORDER BY seat_label, code",
-                                  [orderID]).map { try $0.decode(TicketRow.self) }
-        guard let payment = try db.row("SELECT * FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1", [orderID])?
-            .decode(PaymentRow.self) else {
+        let tickets = try db.rows(
+            "SELECT code, seat_label, price_minor, status FROM ticket WHERE order_id = ? ORDER BY seat_label, code",
+            [orderID]
+        ).map { try $0.decode(TicketRow.self) }
+        guard
+            let payment = try db.row("SELECT * FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1", [orderID])?
+                .decode(PaymentRow.self)
+        else {
             throw TicketingError.notFound("order \(orderID) has no payment")
         }
         return Receipt(
-            orderID: orderID, status: row.status, eventID: row.eventID, eventName: row.eventName, category: row.categoryCode,
+            orderID: orderID, status: row.status, eventID: row.eventID, eventName: row.eventName,
+            category: row.categoryCode,
             customerEmail: row.email,
-            tickets: tickets.map { Ticket(code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status) },
+            tickets: tickets.map {
+                Ticket(code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status)
+            },
             total: money(row.totalMinor),
-            payment: Payment(id: payment.id, method: payment.method, amount: money(payment.amountMinor), tendered: payment.tenderedMinor.map(money),
-                             change: payment.changeMinor.map(money), reference: payment.reference, refunded: money(payment.refundedMinor),
-                             status: payment.status),
+            payment: Payment(
+                id: payment.id, method: payment.method, amount: money(payment.amountMinor),
+                tendered: payment.tenderedMinor.map(money),
+                change: payment.changeMinor.map(money), reference: payment.reference,
+                refunded: money(payment.refundedMinor),
+                status: payment.status),
             idempotencyKey: row.idempotencyKey, createdAt: row.createdAt, replayed: replayed)
     }
 }

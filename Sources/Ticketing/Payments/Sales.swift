@@ -13,8 +13,10 @@ public struct SaleRequest: Sendable, Equatable {
     /// Nil gets a fresh key (no replay protection across commands).
     public var idempotencyKey: String?
 
-    public init(eventID: String, categoryCode: String, selection: SeatSelection, payment: PaymentRequest,
-                customer: CustomerDetails? = nil, idempotencyKey: String? = nil) {
+    public init(
+        eventID: String, categoryCode: String, selection: SeatSelection, payment: PaymentRequest,
+        customer: CustomerDetails? = nil, idempotencyKey: String? = nil
+    ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
         self.selection = selection
@@ -44,16 +46,20 @@ public struct Sales {
             if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
             try SyncState(db: db).requireNoRecovery()
             try node.inventory.sweepExpiredHolds(eventID: request.eventID)
-            let reservation = try node.inventory.reserve(eventID: request.eventID, categoryCode: request.categoryCode,
-                                                         selection: request.selection, into: .sold, optimistic: optimistic)
-            return try placeOrder(reservation, payment: request.payment, customer: customer, key: key, fingerprint: fingerprint,
-                                  holdID: nil, settings: settings, by: actor)
+            let reservation = try node.inventory.reserve(
+                eventID: request.eventID, categoryCode: request.categoryCode,
+                selection: request.selection, into: .sold, optimistic: optimistic)
+            return try placeOrder(
+                reservation, payment: request.payment, customer: customer, key: key, fingerprint: fingerprint,
+                holdID: nil, settings: settings, by: actor)
         }
     }
 
     /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
-    public func confirm(holdID: String, payment: PaymentRequest, customer: CustomerDetails?, idempotencyKey: String?,
-                        by actor: Operator) throws -> Receipt {
+    public func confirm(
+        holdID: String, payment: PaymentRequest, customer: CustomerDetails?, idempotencyKey: String?,
+        by actor: Operator
+    ) throws -> Receipt {
         let settings = try node.settings()
         try Tender.validate(payment, by: actor)
         let customer = try customer?.validated()
@@ -71,77 +77,110 @@ public struct Sales {
             try node.inventory.sweepExpiredHolds(eventID: hold.eventID)
             hold = try node.inventory.holdState(holdID)
             guard hold.status == .active else {
-                throw TicketingError.rejected(code: "hold_\(hold.status.rawValue)",
-                                              message: "hold \(holdID) is \(hold.status.rawValue); place a new hold or sell directly")
+                throw TicketingError.rejected(
+                    code: "hold_\(hold.status.rawValue)",
+                    message: "hold \(holdID) is \(hold.status.rawValue); place a new hold or sell directly")
             }
             let event = try node.inventory.eventState(hold.eventID)
             guard event.status == .onSale else {
-                throw TicketingError.rejected(code: "event_not_on_sale", message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
+                throw TicketingError.rejected(
+                    code: "event_not_on_sale",
+                    message: "event \(event.id) is not on sale (it is \(event.status.rawValue))")
             }
             let reservation = try node.inventory.convertHoldToSale(hold)
-            let receipt = try placeOrder(reservation, payment: payment, customer: customer, key: key, fingerprint: fingerprint,
-                                         holdID: holdID, settings: settings, by: actor)
+            let receipt = try placeOrder(
+                reservation, payment: payment, customer: customer, key: key, fingerprint: fingerprint,
+                holdID: holdID, settings: settings, by: actor)
             try node.inventory.markConfirmed(hold, orderID: receipt.orderID)
             return receipt
         }
     }
 
     /// Writes the order and everything that goes with it, inside the sale's transaction.
-    private func placeOrder(_ reservation: Reservation, payment request: PaymentRequest, customer: CustomerDetails?,
-                            key: String, fingerprint: String, holdID: String?, settings: NodeSettings,
-                            by actor: Operator) throws -> Receipt {
+    private func placeOrder(
+        _ reservation: Reservation, payment request: PaymentRequest, customer: CustomerDetails?,
+        key: String, fingerprint: String, holdID: String?, settings: NodeSettings,
+        by actor: Operator
+    ) throws -> Receipt {
         let category = reservation.category
         let unitPrice = request.method == .comp ? 0 : category.priceMinor
         let (total, overflow) = unitPrice.multipliedReportingOverflow(by: Int64(reservation.quantity))
-        guard !overflow, total <= Tender.maxAmountMinor else { throw TicketingError.invalidInput("order total is too large") }
-        let payment = try Tender.settle(request, total: Money(minor: total, currency: category.currency), settings: settings)
+        guard !overflow, total <= Tender.maxAmountMinor else {
+            throw TicketingError.invalidInput("order total is too large")
+        }
+        let payment = try Tender.settle(
+            request, total: Money(minor: total, currency: category.currency), settings: settings)
         let customerID = try customer.map { try Customers(node: node).upsert($0) }
         let orderID = node.ids.make(.order)
         let now = node.clock.now()
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, customer_id, status,
                                 total_minor, currency, hold_id, created_at, created_by)
             VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?)
-            """, [orderID, key, fingerprint, reservation.event.id, category.code, customerID, total, category.currency, holdID,
-                  now.milliseconds, actor.id])
-        let seats: [String?] = reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
+            """,
+            [
+                orderID, key, fingerprint, reservation.event.id, category.code, customerID, total, category.currency,
+                holdID,
+                now.milliseconds, actor.id,
+            ])
+        let seats: [String?] =
+            reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
         var tickets = [OrderPlacedRecord.Ticket]()
         for seat in seats {
             let code = node.ids.ticketCode()
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status)
                 VALUES (?, ?, ?, ?, ?, ?, 'valid')
                 """, [code, orderID, reservation.event.id, category.code, seat, unitPrice])
             tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice))
         }
         let paymentID = node.ids.make(.payment)
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)
-            """, [paymentID, orderID, payment.method.rawValue, payment.amountMinor, category.currency, payment.tenderedMinor,
-                  payment.changeMinor, payment.reference, now.milliseconds])
-        try node.outbox.append(.orderPlaced, id: orderID, payload: OrderPlacedRecord(
-            orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
-            idempotencyKey: key, holdID: holdID,
-            customer: customer.map { details in
-                OrderPlacedRecord.Customer(id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
-            },
-            tickets: tickets, totalMinor: total, currency: category.currency,
-            payment: .init(id: paymentID, method: payment.method, amountMinor: payment.amountMinor,
-                           tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference),
-            createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint))
-        try node.audit.record("order.placed", by: actor.name, entity: "order", id: orderID,
-                              detail: ["event": reservation.event.id, "category": category.code,
-                                       "tickets": String(reservation.quantity), "total_minor": String(total),
-                                       "method": payment.method.rawValue])
+            """,
+            [
+                paymentID, orderID, payment.method.rawValue, payment.amountMinor, category.currency,
+                payment.tenderedMinor,
+                payment.changeMinor, payment.reference, now.milliseconds,
+            ])
+        try node.outbox.append(
+            .orderPlaced, id: orderID,
+            payload: OrderPlacedRecord(
+                orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
+                idempotencyKey: key, holdID: holdID,
+                customer: customer.map { details in
+                    OrderPlacedRecord.Customer(
+                        id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
+                },
+                tickets: tickets, totalMinor: total, currency: category.currency,
+                payment: .init(
+                    id: paymentID, method: payment.method, amountMinor: payment.amountMinor,
+                    tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference
+                ),
+                createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint))
+        try node.audit.record(
+            "order.placed", by: actor.name, entity: "order", id: orderID,
+            detail: [
+                "event": reservation.event.id, "category": category.code,
+                "tickets": String(reservation.quantity), "total_minor": String(total),
+                "method": payment.method.rawValue,
+            ])
         let receipt = try Receipt.load(orderID: orderID, replayed: false, from: db)
-        if customerID != nil { try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, receipt: receipt) }
+        if customerID != nil {
+            try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, receipt: receipt)
+        }
         return receipt
     }
 
     /// The earlier order for `key`, if any; a different request under the same key is refused.
     private func replay(key: String, fingerprint: String) throws -> Receipt? {
-        guard let row = try db.row("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?", [key]) else { return nil }
+        guard let row = try db.row("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?", [key]) else {
+            return nil
+        }
         guard try row.get("request_fingerprint", as: String.self) == fingerprint else {
             throw TicketingError.conflict("idempotency key '\(key.prefix(40))' was already used for a different sale")
         }
@@ -149,7 +188,9 @@ public struct Sales {
     }
 
     static func validatedKey(_ key: String) throws -> String {
-        guard (8...128).contains(key.count), key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) else {
+        guard (8...128).contains(key.count),
+            key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+        else {
             throw TicketingError.invalidInput("idempotency key must be 8 to 128 letters, digits or - _ . :")
         }
         return key
@@ -157,14 +198,17 @@ public struct Sales {
 
     /// A digest of everything that defines a sale, to tell a true retry from a reused key.
     static func fingerprint(_ request: SaleRequest, customer: CustomerDetails?) -> String {
-        let selection = switch request.selection {
-        case .quantity(let count): "q:\(count)"
-        case .seats(let labels): "s:" + labels.sorted().joined(separator: ",")
-        }
-        let fields = ["sale/1", request.eventID, request.categoryCode, selection, request.payment.method.rawValue,
-                      request.payment.tenderedMinor.map(String.init) ?? "", request.payment.reference ?? "",
-                      request.payment.amountMinor.map(String.init) ?? "", customer?.email ?? "", customer?.name ?? "",
-                      customer?.phone ?? ""]
+        let selection =
+            switch request.selection {
+            case .quantity(let count): "q:\(count)"
+            case .seats(let labels): "s:" + labels.sorted().joined(separator: ",")
+            }
+        let fields = [
+            "sale/1", request.eventID, request.categoryCode, selection, request.payment.method.rawValue,
+            request.payment.tenderedMinor.map(String.init) ?? "", request.payment.reference ?? "",
+            request.payment.amountMinor.map(String.init) ?? "", customer?.email ?? "", customer?.name ?? "",
+            customer?.phone ?? "",
+        ]
         return Hex.encode(SHA256.hash(Array(fields.joined(separator: "\u{1F}").utf8)))
     }
 }

@@ -18,25 +18,33 @@ public struct NodeSync {
     public func pendingBatch(limit: Int) throws -> PushBatch {
         try db.read {
             let acknowledged = try state.integer(.acknowledgedSeq) ?? 0
-            var records = [OutboxRecord](), bytes = 0
-            for row in try db.rows("""
+            var records = [OutboxRecord]()
+            var bytes = 0
+            for row in try db.rows(
+                """
                 SELECT seq, record_type, entity_id, payload, created_at FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?
-                """, [acknowledged, limit]) {
+                """, [acknowledged, limit])
+            {
                 let payload: String = try row.get("payload")
-                let size = payload.utf8.count, withheld = size > SyncLimits.maxPayloadBytes
+                let size = payload.utf8.count
+                let withheld = size > SyncLimits.maxPayloadBytes
                 if !records.isEmpty, bytes + (withheld ? 0 : size) > SyncLimits.maxBatchBytes { break }
                 bytes += withheld ? 0 : size
-                records.append(OutboxRecord(seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
-                                            payload: withheld ? "" : payload, createdAt: Timestamp(milliseconds: try row.get("created_at")),
-                                            withheldBytes: withheld ? size : nil))
+                records.append(
+                    OutboxRecord(
+                        seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
+                        payload: withheld ? "" : payload, createdAt: Timestamp(milliseconds: try row.get("created_at")),
+                        withheldBytes: withheld ? size : nil))
             }
             let last = records.last?.seq ?? acknowledged
-            let after = try db.row("SELECT count(*) AS pending, min(created_at) AS oldest FROM sync_outbox WHERE seq > ?", [last])
-            return PushBatch(nodeID: try node.settings().nodeID, epoch: try state.epoch(), records: records,
-                             lastSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0,
-                             outboxPendingAfter: try after?.get("pending") ?? 0,
-                             oldestPendingAt: try after?.get("oldest", as: Int64?.self).map(Timestamp.init(milliseconds:)),
-                             pullCursor: try state.integer(.pullCursor) ?? 0, sentAt: node.clock.now())
+            let after = try db.row(
+                "SELECT count(*) AS pending, min(created_at) AS oldest FROM sync_outbox WHERE seq > ?", [last])
+            return PushBatch(
+                nodeID: try node.settings().nodeID, epoch: try state.epoch(), records: records,
+                lastSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0,
+                outboxPendingAfter: try after?.get("pending") ?? 0,
+                oldestPendingAt: try after?.get("oldest", as: Int64?.self).map(Timestamp.init(milliseconds:)),
+                pullCursor: try state.integer(.pullCursor) ?? 0, sentAt: node.clock.now())
         }
     }
 
@@ -59,8 +67,10 @@ public struct NodeSync {
         try db.write {
             let next: Int64? = try db.scalar("SELECT min(seq) FROM sync_outbox WHERE seq > ?", [acknowledged])
             if let next, next != acknowledged + 1 {
-                throw TicketingError.rejected(code: "outbox_hole", message: "central holds this node's records up to \(acknowledged) but "
-                                              + "the outbox lacks records \(acknowledged + 1) to \(next - 1); they cannot be re-sent")
+                throw TicketingError.rejected(
+                    code: "outbox_hole",
+                    message: "central holds this node's records up to \(acknowledged) but "
+                        + "the outbox lacks records \(acknowledged + 1) to \(next - 1); they cannot be re-sent")
             }
             try state.set(.acknowledgedSeq, acknowledged)
             try node.audit.record("sync.rewound", by: "central", entity: "outbox", id: String(acknowledged))
@@ -82,7 +92,11 @@ public struct NodeSync {
                 try state.set(.modeSince, node.clock.now().milliseconds)
             }
             if let cause { try state.set(.cause, cause) } else { try state.remove(.cause) }
-            if let error { try state.set(.lastError, SyncLimits.clip(error, to: 500)) } else { try state.remove(.lastError) }
+            if let error {
+                try state.set(.lastError, SyncLimits.clip(error, to: 500))
+            } else {
+                try state.remove(.lastError)
+            }
         }
     }
 
@@ -90,16 +104,21 @@ public struct NodeSync {
     public func status() throws -> SyncStatus {
         try db.read {
             let acknowledged = try state.integer(.acknowledgedSeq) ?? 0
-            let pending = try db.row("SELECT count(*) AS pending, min(created_at) AS oldest FROM sync_outbox WHERE seq > ?", [acknowledged])
+            let pending = try db.row(
+                "SELECT count(*) AS pending, min(created_at) AS oldest FROM sync_outbox WHERE seq > ?", [acknowledged])
             let oldest = try pending?.get("oldest", as: Int64?.self)
             let now = node.clock.now().milliseconds
             return SyncStatus(
                 mode: try state.mode(), cause: try state.text(.cause),
-                modeSince: try state.time(.modeSince), lastPushAt: try state.time(.lastPushAt), lastPullAt: try state.time(.lastPullAt),
-                acknowledgedSeq: acknowledged, pullCursor: try state.integer(.pullCursor) ?? 0, outboxPending: try pending?.get("pending") ?? 0,
-                oldestPendingAt: oldest.map(Timestamp.init(milliseconds:)), lagSeconds: oldest.map { max(0, (now - $0) / 1000) } ?? 0,
+                modeSince: try state.time(.modeSince), lastPushAt: try state.time(.lastPushAt),
+                lastPullAt: try state.time(.lastPullAt),
+                acknowledgedSeq: acknowledged, pullCursor: try state.integer(.pullCursor) ?? 0,
+                outboxPending: try pending?.get("pending") ?? 0,
+                oldestPendingAt: oldest.map(Timestamp.init(milliseconds:)),
+                lagSeconds: oldest.map { max(0, (now - $0) / 1000) } ?? 0,
                 centralParked: Int(try state.integer(.centralParked) ?? 0),
-                pullParked: try db.scalar("SELECT count(*) FROM sync_pull_parked") ?? 0, lastError: try state.text(.lastError),
+                pullParked: try db.scalar("SELECT count(*) FROM sync_pull_parked") ?? 0,
+                lastError: try state.text(.lastError),
                 epoch: try state.epoch(), recoveryPendingSince: try state.time(.recoverySince),
                 clockOffsetSeconds: try state.integer(.clockOffset).map { $0 / 1000 })
         }

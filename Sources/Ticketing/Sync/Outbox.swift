@@ -9,7 +9,8 @@ struct Outbox {
 
     /// Appends one record; `seq` (AUTOINCREMENT under SQLite's single writer) gives commit order.
     func append<Payload: Encodable>(_ type: SyncRecordType, id: String, payload: Payload) throws {
-        try db.execute("INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                       [type.rawValue, id, try JSONText.encode(payload), clock.now().milliseconds])
+        try db.execute(
+            "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
+            [type.rawValue, id, try JSONText.encode(payload), clock.now().milliseconds])
     }
 }

@@ -40,18 +40,23 @@ extension NodeSync {
                 try state.set(.lastPullAt, node.clock.now().milliseconds)
                 return outcome
             }
-        } catch where NodeFailure.isData(error) {
+        } catch  where NodeFailure.isData(error) {
             return try db.write {
                 guard change.seq > (try pullCursor()) else { return .ignored }
                 let reason = NodeFailure.describe(error)
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO sync_pull_parked (seq, change_type, entity_id, payload, error, parked_at) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (seq) DO NOTHING
-                    """, [change.seq, change.type, change.entityID, change.payload, SyncLimits.clip(reason, to: 1000),
-                          node.clock.now().milliseconds])
+                    """,
+                    [
+                        change.seq, change.type, change.entityID, change.payload, SyncLimits.clip(reason, to: 1000),
+                        node.clock.now().milliseconds,
+                    ])
                 try advance(past: change)
-                try node.audit.record("sync.change_parked", by: "central", entity: "change", id: String(change.seq),
-                                      detail: ["type": change.type, "error": SyncLimits.clip(reason, to: 200)])
+                try node.audit.record(
+                    "sync.change_parked", by: "central", entity: "change", id: String(change.seq),
+                    detail: ["type": change.type, "error": SyncLimits.clip(reason, to: 200)])
                 return .parked
             }
         }
@@ -60,14 +65,17 @@ extension NodeSync {
     /// Moves the cursor past `change` and remembers what it was under that number.
     private func advance(past change: Change) throws {
         try state.set(.pullCursor, change.seq)
-        try db.execute("INSERT INTO sync_pull_applied (seq, digest) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET digest = excluded.digest",
-                       [change.seq, Self.digest(change)])
+        try db.execute(
+            "INSERT INTO sync_pull_applied (seq, digest) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET digest = excluded.digest",
+            [change.seq, Self.digest(change)])
     }
 
     /// True unless central's change at the cursor is not the one this node applied under that
     /// number (or central no longer has it): then central was restored from a backup.
     public func agrees(with anchor: Change?, at cursor: Int64) throws -> Bool {
-        guard cursor > 0, let applied: String = try db.scalar("SELECT digest FROM sync_pull_applied WHERE seq = ?", [cursor]) else {
+        guard cursor > 0,
+            let applied: String = try db.scalar("SELECT digest FROM sync_pull_applied WHERE seq = ?", [cursor])
+        else {
             return true
         }
         return anchor.map(Self.digest) == applied
@@ -82,12 +90,15 @@ extension NodeSync {
     public func rewindPull(from cursor: Int64, window: [Change]) throws -> Int64 {
         let central = Dictionary(window.map { ($0.seq, Self.digest($0)) }, uniquingKeysWith: { first, _ in first })
         return try db.write {
-            let agreed = try db.rows("SELECT seq, digest FROM sync_pull_applied WHERE seq <= ? ORDER BY seq DESC", [cursor])
+            let agreed =
+                try db.rows("SELECT seq, digest FROM sync_pull_applied WHERE seq <= ? ORDER BY seq DESC", [cursor])
                 .first { row in central[try row.get("seq")] == (try row.get("digest", as: String.self)) }
                 .map { try $0.get("seq", as: Int64.self) } ?? 0
             try state.set(.pullCursor, agreed)
             try db.execute("DELETE FROM sync_pull_applied WHERE seq > ?", [agreed])
-            try node.audit.record("sync.pull_rewound", by: "central", entity: "change", id: String(agreed), detail: ["was": String(cursor)])
+            try node.audit.record(
+                "sync.pull_rewound", by: "central", entity: "change", id: String(agreed),
+                detail: ["was": String(cursor)])
             return agreed
         }
     }
@@ -103,14 +114,17 @@ extension NodeSync {
 
     /// What a change is, for telling it from another one under the same number.
     static func digest(_ change: Change) -> String {
-        String(Hex.encode(SHA256.hash(Array("\(change.type)\u{1F}\(change.entityID)\u{1F}\(change.payload)".utf8))).prefix(32))
+        String(
+            Hex.encode(SHA256.hash(Array("\(change.type)\u{1F}\(change.entityID)\u{1F}\(change.payload)".utf8))).prefix(
+                32))
     }
 
     /// The changes this node parked, oldest first.
     public func parkedChanges() throws -> [ParkedChange] {
         try db.rows("SELECT * FROM sync_pull_parked ORDER BY seq").map { row in
-            ParkedChange(seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
-                         error: try row.get("error"), parkedAt: Timestamp(milliseconds: try row.get("parked_at")))
+            ParkedChange(
+                seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
+                error: try row.get("error"), parkedAt: Timestamp(milliseconds: try row.get("parked_at")))
         }
     }
 
@@ -120,21 +134,25 @@ extension NodeSync {
     public func retryParked(by actor: Operator) throws -> [RetriedChange] {
         try actor.require(.supervisor, to: "re-applying parked changes")
         return try db.rows("SELECT * FROM sync_pull_parked ORDER BY seq").map { row in
-            let change = Change(seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
-                                payload: try row.get("payload"))
+            let change = Change(
+                seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
+                payload: try row.get("payload"))
             do {
                 let outcome = try db.write { () -> ChangeOutcome in
                     let outcome = try ChangeApplier(node: node).apply(change)
                     try db.execute("DELETE FROM sync_pull_parked WHERE seq = ?", [change.seq])
-                    try node.audit.record("sync.change_reapplied", by: actor.name, entity: "change", id: String(change.seq),
-                                          detail: ["type": change.type, "outcome": outcome.rawValue])
+                    try node.audit.record(
+                        "sync.change_reapplied", by: actor.name, entity: "change", id: String(change.seq),
+                        detail: ["type": change.type, "outcome": outcome.rawValue])
                     return outcome
                 }
                 return RetriedChange(seq: change.seq, type: change.type, outcome: outcome, error: nil)
-            } catch where NodeFailure.isData(error) {
+            } catch  where NodeFailure.isData(error) {
                 let reason = NodeFailure.describe(error)
                 try db.write {
-                    try db.execute("UPDATE sync_pull_parked SET error = ? WHERE seq = ?", [SyncLimits.clip(reason, to: 1000), change.seq])
+                    try db.execute(
+                        "UPDATE sync_pull_parked SET error = ? WHERE seq = ?",
+                        [SyncLimits.clip(reason, to: 1000), change.seq])
                 }
                 return RetriedChange(seq: change.seq, type: change.type, outcome: nil, error: reason)
             }

@@ -41,8 +41,9 @@ struct SyncState {
     func time(_ key: Key) throws -> Timestamp? { try integer(key).map(Timestamp.init(milliseconds:)) }
 
     func set(_ key: Key, _ value: String) throws {
-        try db.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                       [key.rawValue, value])
+        try db.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key.rawValue, value])
     }
 
     func set(_ key: Key, _ value: Int64) throws { try set(key, String(value)) }
@@ -55,7 +56,8 @@ struct SyncState {
     func mode() throws -> CentralMode {
         guard let text = try text(.mode) else { return .unknown }
         guard let mode = CentralMode(rawValue: text) else {
-            throw StoreError(code: .mismatch, message: "sync_state holds central_mode '\(text)', which is not a known mode")
+            throw StoreError(
+                code: .mismatch, message: "sync_state holds central_mode '\(text)', which is not a known mode")
         }
         return mode
     }
@@ -68,7 +70,8 @@ struct SyncState {
         guard let since = try time(.recoverySince) else { return }
         throw TicketingError.rejected(
             code: "recovery_pending",
-            message: "this node was restored from a snapshot at \(since); it sells again once venue-syncd has taken back its sales "
+            message:
+                "this node was restored from a snapshot at \(since); it sells again once venue-syncd has taken back its sales "
                 + "from central (boxoffice status shows it)")
     }
 }

@@ -36,7 +36,10 @@ public struct CentralHistory: Sendable {
     /// Central's catalog changes after the node's pull cursor: events the taken-back sales may need.
     public let catalog: [Change]
 
-    public init(centralEpoch: Int64, centralSeq: Int64, records: [OutboxRecord], allocations: [AllocationInForce], catalog: [Change]) {
+    public init(
+        centralEpoch: Int64, centralSeq: Int64, records: [OutboxRecord], allocations: [AllocationInForce],
+        catalog: [Change]
+    ) {
         self.centralEpoch = centralEpoch
         self.centralSeq = centralSeq
         self.records = records
@@ -76,22 +79,29 @@ extension NodeSync {
                 // One that cannot apply is parked by the pull that follows.
                 do {
                     try db.savepoint { _ = try ChangeApplier(node: node).apply(change) }
-                } catch where NodeFailure.isData(error) {}
+                } catch  where NodeFailure.isData(error) {}
             }
-            let local = try db.rows("SELECT record_type, entity_id, payload, created_at FROM sync_outbox WHERE seq > ? ORDER BY seq", [fork])
+            let local = try db.rows(
+                "SELECT record_type, entity_id, payload, created_at FROM sync_outbox WHERE seq > ? ORDER BY seq", [fork]
+            )
             try db.execute("DELETE FROM sync_outbox WHERE seq > ?", [fork])
             let records = history.records.filter { $0.seq > fork }
             for record in records {
-                try db.execute("INSERT INTO sync_outbox (seq, record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [record.seq, record.type, record.entityID, record.payload, record.createdAt.milliseconds])
+                try db.execute(
+                    "INSERT INTO sync_outbox (seq, record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [record.seq, record.type, record.entityID, record.payload, record.createdAt.milliseconds])
             }
             let base = max(history.centralSeq, records.last?.seq ?? fork, fork)
             for (offset, row) in local.enumerated() {
-                try db.execute("INSERT INTO sync_outbox (seq, record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [base + 1 + Int64(offset), row.values[0], row.values[1], row.values[2], row.values[3]])
+                try db.execute(
+                    "INSERT INTO sync_outbox (seq, record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [base + 1 + Int64(offset), row.values[0], row.values[1], row.values[2], row.values[3]])
             }
             let facts = TakenBackFacts(node: node)
-            var orders = 0, refunds = 0, checkIns = 0, notApplied = [Int64]()
+            var orders = 0
+            var refunds = 0
+            var checkIns = 0
+            var notApplied = [Int64]()
             for record in records {
                 guard record.withheldBytes == nil else {
                     notApplied.append(record.seq)
@@ -104,7 +114,7 @@ extension NodeSync {
                     case .checkIn: checkIns += 1
                     case .other: break
                     }
-                } catch where NodeFailure.isData(error) {
+                } catch  where NodeFailure.isData(error) {
                     notApplied.append(record.seq)
                 }
             }
@@ -114,13 +124,17 @@ extension NodeSync {
             try state.set(.epoch, epoch)
             try state.remove(.recoveryFork)
             try state.remove(.recoverySince)
-            let report = TakeBackReport(forkSeq: fork, centralSeq: history.centralSeq, recordsTakenBack: records.count, orders: orders,
-                                        refunds: refunds, checkIns: checkIns, notApplied: notApplied, renumbered: local.count,
-                                        holdsReleased: released, epoch: epoch)
-            try node.audit.record("sync.taken_back", by: "central", entity: "outbox", id: String(history.centralSeq),
-                                  detail: ["fork": String(fork), "records": String(records.count), "orders": String(orders),
-                                           "refunds": String(refunds), "renumbered": String(local.count),
-                                           "not_applied": String(notApplied.count), "epoch": String(epoch)])
+            let report = TakeBackReport(
+                forkSeq: fork, centralSeq: history.centralSeq, recordsTakenBack: records.count, orders: orders,
+                refunds: refunds, checkIns: checkIns, notApplied: notApplied, renumbered: local.count,
+                holdsReleased: released, epoch: epoch)
+            try node.audit.record(
+                "sync.taken_back", by: "central", entity: "outbox", id: String(history.centralSeq),
+                detail: [
+                    "fork": String(fork), "records": String(records.count), "orders": String(orders),
+                    "refunds": String(refunds), "renumbered": String(local.count),
+                    "not_applied": String(notApplied.count), "epoch": String(epoch),
+                ])
             return report
         }
     }

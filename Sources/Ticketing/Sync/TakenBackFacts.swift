@@ -27,17 +27,20 @@ struct TakenBackFacts {
             return .refund
         case .ticketCheckedIn:
             let checkIn = try JSONText.decode(CheckInRecord.self, from: record.payload)
-            try db.execute("UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
-                           [checkIn.checkedInAt.milliseconds, checkIn.ticketCode])
+            try db.execute(
+                "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
+                [checkIn.checkedInAt.milliseconds, checkIn.ticketCode])
             return .checkIn
         case .eventStatusChanged:
             let change = try JSONText.decode(EventStatusRecord.self, from: record.payload)
-            try db.execute("UPDATE event SET status = ?, version = version + 1 WHERE id = ? AND status NOT IN ('cancelled', ?)",
-                           [change.status, change.eventID, change.status])
+            try db.execute(
+                "UPDATE event SET status = ?, version = version + 1 WHERE id = ? AND status NOT IN ('cancelled', ?)",
+                [change.status, change.eventID, change.status])
             return .other
         case .allocationAccepted, .allocationRejected:
             let answer = try JSONText.decode(AllocationResponseRecord.self, from: record.payload)
-            try db.execute("""
+            try db.execute(
+                """
                 UPDATE allocation SET central_version = max(central_version, ?) WHERE event_id = ? AND category_code = ?
                 """, [answer.version, answer.eventID, answer.categoryCode])
             return .other
@@ -51,29 +54,40 @@ struct TakenBackFacts {
             if let known: String = try db.scalar("SELECT id FROM customer WHERE email = ?", [customer.email]) {
                 customerID = known
             } else {
-                try db.execute("INSERT INTO customer (id, email, name, phone, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [customer.id, customer.email, customer.name, customer.phone, order.createdAt.milliseconds])
+                try db.execute(
+                    "INSERT INTO customer (id, email, name, phone, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [customer.id, customer.email, customer.name, customer.phone, order.createdAt.milliseconds])
                 customerID = customer.id
             }
         }
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, customer_id, status,
                                 total_minor, currency, hold_id, created_at, created_by)
             VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?)
-            """, [order.orderID, order.idempotencyKey, order.requestFingerprint ?? "taken-back", order.eventID, order.categoryCode,
-                  customerID, order.totalMinor, order.currency, order.holdID, order.createdAt.milliseconds,
-                  try staffID(named: order.createdBy)])
+            """,
+            [
+                order.orderID, order.idempotencyKey, order.requestFingerprint ?? "taken-back", order.eventID,
+                order.categoryCode,
+                customerID, order.totalMinor, order.currency, order.holdID, order.createdAt.milliseconds,
+                try staffID(named: order.createdBy),
+            ])
         for ticket in order.tickets {
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status) VALUES (?, ?, ?, ?, ?, ?, 'valid')
                 """, [ticket.code, order.orderID, order.eventID, order.categoryCode, ticket.seat, ticket.priceMinor])
         }
         let payment = order.payment
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)
-            """, [payment.id, order.orderID, payment.method, payment.amountMinor, order.currency, payment.tenderedMinor,
-                  payment.changeMinor, payment.reference, order.createdAt.milliseconds])
+            """,
+            [
+                payment.id, order.orderID, payment.method, payment.amountMinor, order.currency, payment.tenderedMinor,
+                payment.changeMinor, payment.reference, order.createdAt.milliseconds,
+            ])
         if let holdID = order.holdID {
             try db.execute("UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ?", [order.orderID, holdID])
         }
@@ -83,26 +97,35 @@ struct TakenBackFacts {
         let previous: RefundStatus? = try db.scalar("SELECT status FROM refund WHERE id = ?", [refund.refundID])
         let completesNow = refund.status == .completed && previous != .completed
         if previous == nil {
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at, created_by,
                                     completed_at, completed_by, central_reference)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [refund.refundID, refund.orderID, refund.paymentID, refund.amountMinor, refund.currency, refund.reason, refund.origin,
-                      refund.status, refund.createdAt.milliseconds, refund.actor, refund.completedAt?.milliseconds,
-                      refund.status == .completed ? refund.actor : nil, refund.centralReference])
+                """,
+                [
+                    refund.refundID, refund.orderID, refund.paymentID, refund.amountMinor, refund.currency,
+                    refund.reason, refund.origin,
+                    refund.status, refund.createdAt.milliseconds, refund.actor, refund.completedAt?.milliseconds,
+                    refund.status == .completed ? refund.actor : nil, refund.centralReference,
+                ])
             for code in refund.ticketCodes {
-                try db.execute("INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?)", [refund.refundID, code])
+                try db.execute(
+                    "INSERT INTO refund_ticket (refund_id, ticket_code) VALUES (?, ?)", [refund.refundID, code])
             }
         } else if completesNow {
-            try db.execute("UPDATE refund SET status = 'completed', completed_at = ?, completed_by = ? WHERE id = ?",
-                           [refund.completedAt?.milliseconds, refund.actor, refund.refundID])
+            try db.execute(
+                "UPDATE refund SET status = 'completed', completed_at = ?, completed_by = ? WHERE id = ?",
+                [refund.completedAt?.milliseconds, refund.actor, refund.refundID])
         }
         let ticketStatus: TicketStatus = refund.status == .completed ? .refunded : .void
         for code in refund.ticketCodes {
-            try db.execute("UPDATE ticket SET status = ? WHERE code = ? AND status <> 'refunded'", [ticketStatus, code])
+            try db.execute(
+                "UPDATE ticket SET status = ? WHERE code = ? AND status <> 'refunded'", [ticketStatus, code])
         }
         if completesNow {
-            try db.execute("""
+            try db.execute(
+                """
                 UPDATE payment SET refunded_minor = refunded_minor + ?,
                     status = CASE WHEN refunded_minor + ? >= amount_minor THEN 'refunded' ELSE 'partially_refunded' END
                 WHERE id = ?
@@ -132,31 +155,41 @@ struct InventorySettlement {
     /// Settles everything; returns how many holds were released.
     func settle(_ allocations: [AllocationInForce]) throws -> Int {
         let released = try db.execute("UPDATE hold SET status = 'released' WHERE status = 'active'")
-        try db.execute("UPDATE event_seat SET status = 'available', hold_id = NULL, version = version + 1 WHERE status = 'held'")
+        try db.execute(
+            "UPDATE event_seat SET status = 'available', hold_id = NULL, version = version + 1 WHERE status = 'held'")
         let live = """
             EXISTS (SELECT 1 FROM ticket t WHERE t.event_id = event_seat.event_id AND t.seat_label = event_seat.seat_label
                     AND t.status IN ('valid', 'checked_in'))
             """
-        try db.execute("UPDATE event_seat SET status = 'sold', version = version + 1 WHERE status <> 'sold' AND \(live)")
-        try db.execute("UPDATE event_seat SET status = 'available', version = version + 1 WHERE status = 'sold' AND NOT \(live)")
+        try db.execute(
+            "UPDATE event_seat SET status = 'sold', version = version + 1 WHERE status <> 'sold' AND \(live)")
+        try db.execute(
+            "UPDATE event_seat SET status = 'available', version = version + 1 WHERE status = 'sold' AND NOT \(live)")
         var inForce = [String: AllocationInForce]()
         for allocation in allocations {
             inForce["\(allocation.eventID)/\(allocation.categoryCode)"] = allocation
             guard let seats = allocation.seats else { continue }
             let owned = Set(seats)
-            for row in try db.rows("SELECT seat_label, status FROM event_seat WHERE event_id = ? AND category_code = ?",
-                                   [allocation.eventID, allocation.categoryCode]) {
-                let label: String = try row.get("seat_label"), status: SeatStatus = try row.get("status")
-                let target: SeatStatus? = owned.contains(label) ? (status == .unallocated ? .available : nil)
+            for row in try db.rows(
+                "SELECT seat_label, status FROM event_seat WHERE event_id = ? AND category_code = ?",
+                [allocation.eventID, allocation.categoryCode])
+            {
+                let label: String = try row.get("seat_label")
+                let status: SeatStatus = try row.get("status")
+                let target: SeatStatus? =
+                    owned.contains(label)
+                    ? (status == .unallocated ? .available : nil)
                     : (status == .available ? .unallocated : nil)
                 if let target {
-                    try db.execute("UPDATE event_seat SET status = ?, version = version + 1 WHERE event_id = ? AND seat_label = ?",
-                                   [target, allocation.eventID, label])
+                    try db.execute(
+                        "UPDATE event_seat SET status = ?, version = version + 1 WHERE event_id = ? AND seat_label = ?",
+                        [target, allocation.eventID, label])
                 }
             }
         }
         // Every category with an allocation here, one in force at central, or live tickets.
-        let categories = try db.rows("""
+        let categories = try db.rows(
+            """
             SELECT c.event_id, c.code, c.kind, a.quota, a.central_version,
                    (SELECT count(*) FROM ticket t WHERE t.event_id = c.event_id AND t.category_code = c.code
                       AND t.status IN ('valid', 'checked_in')) AS sold,
@@ -165,7 +198,8 @@ struct InventorySettlement {
             FROM price_category c LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
             """)
         for row in categories {
-            let event: String = try row.get("event_id"), code: String = try row.get("code")
+            let event: String = try row.get("event_id")
+            let code: String = try row.get("code")
             let central = inForce["\(event)/\(code)"]
             let localQuota: Int? = try row.get("quota")
             let sold: Int = try row.get("sold")
@@ -175,17 +209,20 @@ struct InventorySettlement {
             let quota = max(seated ? owned : central?.quota ?? localQuota ?? 0, sold)
             let version = max(try row.get("central_version", as: Int?.self) ?? 0, central?.version ?? 0)
             if localQuota == nil {
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO allocation (event_id, category_code, quota, sold, held, central_version) VALUES (?, ?, ?, ?, 0, ?)
                     """, [event, code, quota, sold, version])
             } else {
-                try db.execute("""
+                try db.execute(
+                    """
                     UPDATE allocation SET quota = ?, sold = ?, held = 0, version = version + 1, central_version = ?
                     WHERE event_id = ? AND category_code = ?
                     """, [quota, sold, version, event, code])
             }
         }
-        try db.execute("""
+        try db.execute(
+            """
             UPDATE event SET sold = (SELECT coalesce(sum(sold), 0) FROM allocation a WHERE a.event_id = event.id), held = 0,
                 version = version + 1
             """)

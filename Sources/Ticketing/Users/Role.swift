@@ -1,4 +1,5 @@
 import SyncWire
+
 /// What a staff member may do. Each role includes the ones below it.
 public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     /// Sells, holds, confirms, releases, checks in, looks up.
@@ -41,7 +42,8 @@ public struct Operator: Sendable, Equatable {
     /// Throws ``TicketingError/notPermitted(_:)`` unless the role is at least `minimum`.
     public func require(_ minimum: Role, to action: String) throws {
         guard role >= minimum else {
-            throw TicketingError.notPermitted("\(action) needs a \(minimum.rawValue) or above; \(name) is a \(role.rawValue)")
+            throw TicketingError.notPermitted(
+                "\(action) needs a \(minimum.rawValue) or above; \(name) is a \(role.rawValue)")
         }
     }
 }

@@ -21,7 +21,8 @@ public struct Users {
                 throw TicketingError.rejected(code: "user_exists", message: "a user named \(name) already exists")
             }
             let id = try insertStaff(name: name, role: role, passwordHash: hash)
-            try node.audit.record("user.added", by: actor.name, entity: "staff", id: id, detail: ["name": name, "role": role.rawValue])
+            try node.audit.record(
+                "user.added", by: actor.name, entity: "staff", id: id, detail: ["name": name, "role": role.rawValue])
             return try member(named: name)
         }
     }
@@ -62,10 +63,12 @@ public struct Users {
             let now = node.clock.now().milliseconds
             try db.execute("UPDATE staff SET password_hash = ?, updated_at = ? WHERE id = ?", [hash, now, target.id])
             let kept = name == actor.name ? actor.sessionHash ?? "" : ""
-            let ended = try db.execute("UPDATE session SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL AND token_hash <> ?",
-                                       [now, target.id, kept])
-            try node.audit.record("user.password_set", by: actor.name, entity: "staff", id: target.id,
-                                  detail: ["sessions_ended": String(ended)])
+            let ended = try db.execute(
+                "UPDATE session SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL AND token_hash <> ?",
+                [now, target.id, kept])
+            try node.audit.record(
+                "user.password_set", by: actor.name, entity: "staff", id: target.id,
+                detail: ["sessions_ended": String(ended)])
         }
     }
 
@@ -82,22 +85,28 @@ public struct Users {
     func applyRole(_ target: StaffMember, to role: Role, by actor: Operator) throws {
         guard target.role != role else { return }
         if target.role == .admin, !target.disabled {
-            let admins: Int = try node.database.scalar("SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0") ?? 0
+            let admins: Int =
+                try node.database.scalar("SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0") ?? 0
             guard admins > 1 else {
-                throw TicketingError.rejected(code: "last_admin", message: "\(target.name) is the last admin; make another admin first")
+                throw TicketingError.rejected(
+                    code: "last_admin", message: "\(target.name) is the last admin; make another admin first")
             }
         }
-        try node.database.execute("UPDATE staff SET role = ?, updated_at = ? WHERE id = ?",
-                                  [role.rawValue, node.clock.now().milliseconds, target.id])
-        try node.audit.record("user.role_changed", by: actor.name, entity: "staff", id: target.id,
-                              detail: ["name": target.name, "from": target.role.rawValue, "to": role.rawValue])
+        try node.database.execute(
+            "UPDATE staff SET role = ?, updated_at = ? WHERE id = ?",
+            [role.rawValue, node.clock.now().milliseconds, target.id])
+        try node.audit.record(
+            "user.role_changed", by: actor.name, entity: "staff", id: target.id,
+            detail: ["name": target.name, "from": target.role.rawValue, "to": role.rawValue])
     }
 
     /// Adds or changes the staff listed in a reference file, inside the import's transaction and
     /// under the same rules as the `users` commands: an admin may add users and change roles; a
     /// supervisor may only add cashiers (who cannot log in before an admin sets their password).
     /// Anything else refuses the whole import. Returns what changed.
-    func importStaff(_ staff: [ReferenceData.Staff], by actor: Operator) throws -> (added: Int, updated: Int, unchanged: Int) {
+    func importStaff(_ staff: [ReferenceData.Staff], by actor: Operator) throws -> (
+        added: Int, updated: Int, unchanged: Int
+    ) {
         var counts = (added: 0, updated: 0, unchanged: 0)
         for entry in staff {
             let name = try Validation.staffName(entry.name)
@@ -111,18 +120,23 @@ public struct Users {
                     continue
                 }
                 guard actor.role == .admin else {
-                    throw TicketingError.notPermitted("the staff section would change \(name) from \(existing.role.rawValue) to "
-                                                      + "\(role.rawValue): only an admin may change roles (\(actor.name) is a \(actor.role.rawValue))")
+                    throw TicketingError.notPermitted(
+                        "the staff section would change \(name) from \(existing.role.rawValue) to "
+                            + "\(role.rawValue): only an admin may change roles (\(actor.name) is a \(actor.role.rawValue))"
+                    )
                 }
                 try applyRole(existing, to: role, by: actor)
                 counts.updated += 1
             } else {
                 guard actor.role == .admin || role == .cashier else {
-                    throw TicketingError.notPermitted("the staff section would add \(name) as \(role.rawValue): a \(actor.role.rawValue) "
-                                                      + "may add cashiers only")
+                    throw TicketingError.notPermitted(
+                        "the staff section would add \(name) as \(role.rawValue): a \(actor.role.rawValue) "
+                            + "may add cashiers only")
                 }
                 let id = try insertStaff(name: name, role: role, passwordHash: nil)
-                try node.audit.record("user.added", by: actor.name, entity: "staff", id: id, detail: ["name": name, "role": role.rawValue])
+                try node.audit.record(
+                    "user.added", by: actor.name, entity: "staff", id: id,
+                    detail: ["name": name, "role": role.rawValue])
                 counts.added += 1
             }
         }
@@ -146,22 +160,29 @@ public struct Users {
         let now = node.clock.now()
         let expiresAt = now.adding(seconds: settings.sessionTTLSeconds)
         try db.write {
-            try db.execute("INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])
+            try db.execute(
+                "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])
             try node.audit.record("session.started", by: staff.name, entity: "staff", id: staff.id)
         }
-        return LoginSession(token: token, staff: staff.name, role: staff.role, nodeID: settings.nodeID, expiresAt: expiresAt)
+        return LoginSession(
+            token: token, staff: staff.name, role: staff.role, nodeID: settings.nodeID, expiresAt: expiresAt)
     }
 
     /// Ends a session; ending an unknown or ended one changes nothing.
     public func logout(token: String) throws {
         let db = node.database
         try db.write {
-            guard let row = try db.row("SELECT s.staff_id, st.name FROM session s JOIN staff st ON st.id = s.staff_id "
-                                       + "WHERE s.token_hash = ? AND s.ended_at IS NULL", [Self.tokenHash(token)]) else { return }
-            try db.execute("UPDATE session SET ended_at = ? WHERE token_hash = ?",
-                           [node.clock.now().milliseconds, Self.tokenHash(token)])
-            try node.audit.record("session.ended", by: try row.get("name"), entity: "staff", id: try row.get("staff_id"))
+            guard
+                let row = try db.row(
+                    "SELECT s.staff_id, st.name FROM session s JOIN staff st ON st.id = s.staff_id "
+                        + "WHERE s.token_hash = ? AND s.ended_at IS NULL", [Self.tokenHash(token)])
+            else { return }
+            try db.execute(
+                "UPDATE session SET ended_at = ? WHERE token_hash = ?",
+                [node.clock.now().milliseconds, Self.tokenHash(token)])
+            try node.audit.record(
+                "session.ended", by: try row.get("name"), entity: "staff", id: try row.get("staff_id"))
         }
     }
 
@@ -171,7 +192,9 @@ public struct Users {
             SELECT st.id, st.name, st.role, st.disabled, s.expires_at, s.ended_at
             FROM session s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?
             """
-        guard let session = try node.database.row(sql, [Self.tokenHash(token)])?.decode(SessionRow.self), session.endedAt == nil else {
+        guard let session = try node.database.row(sql, [Self.tokenHash(token)])?.decode(SessionRow.self),
+            session.endedAt == nil
+        else {
             throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
         }
         guard session.expiresAt > node.clock.now() else {
@@ -205,8 +228,10 @@ public struct Users {
 
     static func member(from row: Row) throws -> StaffMember {
         let staff = try row.decode(StaffRow.self)
-        return StaffMember(id: staff.id, name: staff.name, role: staff.role, disabled: staff.disabled, hasPassword: staff.passwordHash != nil,
-                           createdAt: staff.createdAt)
+        return StaffMember(
+            id: staff.id, name: staff.name, role: staff.role, disabled: staff.disabled,
+            hasPassword: staff.passwordHash != nil,
+            createdAt: staff.createdAt)
     }
 
     static func tokenHash(_ token: String) -> String { Hex.encode(SHA256.hash(Array(token.utf8))) }

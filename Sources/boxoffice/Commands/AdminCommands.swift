@@ -4,7 +4,8 @@ import Ticketing
 
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "users", abstract: "Manage staff accounts (admins).", subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Passwd.self])
+        name: "users", abstract: "Manage staff accounts (admins).",
+        subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Passwd.self])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -14,7 +15,8 @@ struct UsersCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let newName = TypedArgument("NAME", help: "User name: lower-case letters, digits, . - _")
         static let configuration = CommandConfiguration(
-            name: "add", abstract: "Add a staff account (password on stdin).", arguments: [newName], options: [UsersCommand.role])
+            name: "add", abstract: "Add a staff account (password on stdin).", arguments: [newName],
+            options: [UsersCommand.role])
 
         let context: Context
         let name: String
@@ -45,9 +47,14 @@ struct UsersCommand: ParsableCommand {
             let (node, actor) = try context.signedIn()
             let members = try node.users.list(by: actor)
             context.output.emit(members) { members in
-                TextTable.render(["NAME", "ROLE", "STATE"], members.map {
-                    [$0.name, $0.role.rawValue, $0.disabled ? "disabled" : ($0.hasPassword ? "active" : "no password yet")]
-                })
+                TextTable.render(
+                    ["NAME", "ROLE", "STATE"],
+                    members.map {
+                        [
+                            $0.name, $0.role.rawValue,
+                            $0.disabled ? "disabled" : ($0.hasPassword ? "active" : "no password yet"),
+                        ]
+                    })
             }
         }
     }
@@ -95,7 +102,9 @@ struct UsersCommand: ParsableCommand {
 
     struct Passwd: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "passwd", abstract: "Set a password (your own, or anyone's as admin); password on stdin. Ends the user's other sessions.",
+            name: "passwd",
+            abstract:
+                "Set a password (your own, or anyone's as admin); password on stdin. Ends the user's other sessions.",
             arguments: [UsersCommand.name])
 
         let context: Context
@@ -117,14 +126,16 @@ struct UsersCommand: ParsableCommand {
 
 struct Notifications: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "notifications", abstract: "Customer emails: list them, or render pending ones into the spool folder (supervisors).",
+        name: "notifications",
+        abstract: "Customer emails: list them, or render pending ones into the spool folder (supervisors).",
         subcommands: [List.self, Send.self])
 
     init(_ arguments: ParsedArguments) {}
 
     struct List: ParsableCommand {
         static let status = TypedOption<NotificationStatus>.choice("--status", "S", help: "pending, sent or failed.")
-        static let configuration = CommandConfiguration(name: "list", abstract: "List notifications, newest first.", options: [status])
+        static let configuration = CommandConfiguration(
+            name: "list", abstract: "List notifications, newest first.", options: [status])
 
         let context: Context
         let status: NotificationStatus?
@@ -138,18 +149,28 @@ struct Notifications: ParsableCommand {
             let (node, actor) = try context.signedIn()
             let items = try node.notifications.list(status: status, by: actor)
             context.output.emit(items) { items in
-                items.isEmpty ? "No notifications." : TextTable.render(
-                    ["ID", "KIND", "STATUS", "ATTEMPTS", "TO", "ORDER"],
-                    items.map { [$0.id, $0.kind.rawValue, $0.status.rawValue, String($0.attempts), $0.recipient, $0.orderID ?? "-"] })
+                items.isEmpty
+                    ? "No notifications."
+                    : TextTable.render(
+                        ["ID", "KIND", "STATUS", "ATTEMPTS", "TO", "ORDER"],
+                        items.map {
+                            [
+                                $0.id, $0.kind.rawValue, $0.status.rawValue, String($0.attempts), $0.recipient,
+                                $0.orderID ?? "-",
+                            ]
+                        })
             }
         }
     }
 
     struct Send: ParsableCommand {
-        static let spool = TypedOption.text("--spool", "DIR", help: "Spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database).")
-        static let limit = TypedOption.integer("--limit", "N", in: 1...100_000, help: "At most this many (default 500).")
+        static let spool = TypedOption.text(
+            "--spool", "DIR", help: "Spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database).")
+        static let limit = TypedOption.integer(
+            "--limit", "N", in: 1...100_000, help: "At most this many (default 500).")
         static let configuration = CommandConfiguration(
-            name: "send", abstract: "Render due notifications as RFC 5322 .eml files into the spool folder.", options: [spool, limit])
+            name: "send", abstract: "Render due notifications as RFC 5322 .eml files into the spool folder.",
+            options: [spool, limit])
 
         let context: Context
         let folder: String
@@ -164,7 +185,9 @@ struct Notifications: ParsableCommand {
         func run() throws {
             let (node, actor) = try context.signedIn()
             let report = try node.notifications.deliver(to: folder, limit: limit, by: actor)
-            context.output.emit(report) { "Spooled \($0.delivered) to \($0.spool); \($0.retrying) to retry, \($0.failed) failed." }
+            context.output.emit(report) {
+                "Spooled \($0.delivered) to \($0.spool); \($0.retrying) to retry, \($0.failed) failed."
+            }
         }
     }
 }

@@ -3,7 +3,8 @@ import SyncWire
 import Ticketing
 
 struct Events: ParsableCommand {
-    static let configuration = CommandConfiguration(name: "events", abstract: "List events with their status and sales.")
+    static let configuration = CommandConfiguration(
+        name: "events", abstract: "List events with their status and sales.")
 
     let context: Context
 
@@ -12,17 +13,25 @@ struct Events: ParsableCommand {
     func run() throws {
         let events = try context.node().catalog.events()
         context.output.emit(events) { events in
-            events.isEmpty ? "No events; load some with 'boxoffice import FILE'." : TextTable.render(
-                ["EVENT", "STATUS", "STARTS", "SOLD", "HELD", "QUOTA", "NAME"],
-                events.map { [$0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold), String($0.held),
-                              String($0.quota), $0.name] })
+            events.isEmpty
+                ? "No events; load some with 'boxoffice import FILE'."
+                : TextTable.render(
+                    ["EVENT", "STATUS", "STARTS", "SOLD", "HELD", "QUOTA", "NAME"],
+                    events.map {
+                        [
+                            $0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold),
+                            String($0.held),
+                            String($0.quota), $0.name,
+                        ]
+                    })
         }
     }
 }
 
 struct Availability: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "availability", abstract: "What this box office can still sell of an event, per category.", arguments: [CommonOptions.event])
+        name: "availability", abstract: "What this box office can still sell of an event, per category.",
+        arguments: [CommonOptions.event])
 
     let context: Context
     let eventID: String
@@ -35,12 +44,18 @@ struct Availability: ParsableCommand {
     func run() throws {
         let availability = try context.node().inventory.availability(eventID: eventID)
         context.output.emit(availability) { a in
-            let header = "\(a.eventID)  \(a.name)  [\(a.status.rawValue)]  starts \(a.startsAt)\n"
+            let header =
+                "\(a.eventID)  \(a.name)  [\(a.status.rawValue)]  starts \(a.startsAt)\n"
                 + "event: sold \(a.sold), held \(a.held)\(a.capacity.map { ", capacity \($0)" } ?? "")\n"
-            return header + TextTable.render(
-                ["CATEGORY", "KIND", "PRICE", "QUOTA", "SOLD", "HELD", "AVAILABLE", "NAME"],
-                a.categories.map { [$0.code, $0.kind.rawValue, $0.price.description, String($0.quota), String($0.sold),
-                                    String($0.held), String($0.available), $0.name] })
+            return header
+                + TextTable.render(
+                    ["CATEGORY", "KIND", "PRICE", "QUOTA", "SOLD", "HELD", "AVAILABLE", "NAME"],
+                    a.categories.map {
+                        [
+                            $0.code, $0.kind.rawValue, $0.price.description, String($0.quota), String($0.sold),
+                            String($0.held), String($0.available), $0.name,
+                        ]
+                    })
         }
     }
 }
@@ -69,15 +84,21 @@ struct Seats: ParsableCommand {
         if onlyAvailable { seats = seats.filter { $0.status == .available } }
         context.output.emit(seats) { seats in
             guard !seats.isEmpty else { return "No seats." }
-            var lines = [String](), current = "", groups = [(SeatStatus, [Int])]()
+            var lines = [String]()
+            var current = ""
+            var groups = [(SeatStatus, [Int])]()
             func flush() {
                 guard !current.isEmpty else { return }
-                lines.append("\(current)  " + groups.map { "\($0.0) \(SeatRanges.compact($0.1))" }.joined(separator: "; "))
+                lines.append(
+                    "\(current)  " + groups.map { "\($0.0) \(SeatRanges.compact($0.1))" }.joined(separator: "; "))
                 groups = []
             }
             for seat in seats {
                 let row = "\(seat.category) \(seat.section)-\(seat.row)"
-                if row != current { flush(); current = row }
+                if row != current {
+                    flush()
+                    current = row
+                }
                 if let last = groups.indices.last, groups[last].0 == seat.status {
                     groups[last].1.append(seat.number)
                 } else {
@@ -93,9 +114,14 @@ struct Seats: ParsableCommand {
 /// `1-4, 7, 9-12` from seat numbers.
 enum SeatRanges {
     static func compact(_ numbers: [Int]) -> String {
-        var parts = [String](), start: Int?, previous: Int?
+        var parts = [String]()
+        var start: Int?
+        var previous: Int?
         for number in numbers.sorted() {
-            if let p = previous, number == p + 1 { previous = number; continue }
+            if let p = previous, number == p + 1 {
+                previous = number
+                continue
+            }
             if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)-\(p)") }
             start = number
             previous = number
@@ -128,7 +154,8 @@ struct EventCommand: ParsableCommand {
             let (node, actor) = try context.signedIn()
             let change = try node.catalog.changeStatus(eventID, to: status, reason: reason, by: actor)
             context.output.emit(change) { change in
-                var text = "Event \(change.event.id): \(change.previousStatus.rawValue) → \(change.event.status.rawValue)."
+                var text =
+                    "Event \(change.event.id): \(change.previousStatus.rawValue) → \(change.event.status.rawValue)."
                 if status == .cancelled {
                     text += " Refunds queued: \(change.refundsQueued); holds released: \(change.holdsReleased)."
                 }
@@ -138,21 +165,24 @@ struct EventCommand: ParsableCommand {
     }
 
     struct Publish: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "publish", abstract: "Put a draft event on sale.", arguments: [CommonOptions.event])
+        static let configuration = CommandConfiguration(
+            name: "publish", abstract: "Put a draft event on sale.", arguments: [CommonOptions.event])
         let change: Change
         init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
         func run() throws { try change.apply(.onSale) }
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event.", arguments: [CommonOptions.event])
+        static let configuration = CommandConfiguration(
+            name: "close", abstract: "Stop sales of an event.", arguments: [CommonOptions.event])
         let change: Change
         init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
         func run() throws { try change.apply(.closed) }
     }
 
     struct Reopen: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "reopen", abstract: "Put a closed event back on sale.", arguments: [CommonOptions.event])
+        static let configuration = CommandConfiguration(
+            name: "reopen", abstract: "Put a closed event back on sale.", arguments: [CommonOptions.event])
         let change: Change
         init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
         func run() throws { try change.apply(.onSale) }

@@ -13,9 +13,12 @@ struct Sell: ParsableCommand {
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
-        request = SaleRequest(eventID: try arguments.required(CommonOptions.event), categoryCode: try arguments.required(CommonOptions.category),
-                              selection: try CommonOptions.selection(arguments), payment: try CommonOptions.payment(arguments),
-                              customer: try CommonOptions.customer(arguments), idempotencyKey: try arguments.value(CommonOptions.idempotencyKey))
+        request = SaleRequest(
+            eventID: try arguments.required(CommonOptions.event),
+            categoryCode: try arguments.required(CommonOptions.category),
+            selection: try CommonOptions.selection(arguments), payment: try CommonOptions.payment(arguments),
+            customer: try CommonOptions.customer(arguments),
+            idempotencyKey: try arguments.value(CommonOptions.idempotencyKey))
     }
 
     func run() throws {
@@ -25,9 +28,11 @@ struct Sell: ParsableCommand {
 }
 
 struct Hold: ParsableCommand {
-    static let ttl = TypedOption.seconds("--ttl", in: 1...86_400, help: "How long, e.g. 90s, 10m, 2h (default: the node's, 10m).")
+    static let ttl = TypedOption.seconds(
+        "--ttl", in: 1...86_400, help: "How long, e.g. 90s, 10m, 2h (default: the node's, 10m).")
     static let configuration = CommandConfiguration(
-        name: "hold", abstract: "Hold tickets for a while without payment; they return by themselves when the hold expires.",
+        name: "hold",
+        abstract: "Hold tickets for a while without payment; they return by themselves when the hold expires.",
         usage: "EVENT --category C (--qty N | --seat SEAT...) [--ttl 10m]",
         arguments: [CommonOptions.event], options: CommonOptions.selection + [ttl])
 
@@ -36,8 +41,10 @@ struct Hold: ParsableCommand {
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
-        request = HoldRequest(eventID: try arguments.required(CommonOptions.event), categoryCode: try arguments.required(CommonOptions.category),
-                              selection: try CommonOptions.selection(arguments), ttlSeconds: try arguments.value(Self.ttl))
+        request = HoldRequest(
+            eventID: try arguments.required(CommonOptions.event),
+            categoryCode: try arguments.required(CommonOptions.category),
+            selection: try CommonOptions.selection(arguments), ttlSeconds: try arguments.value(Self.ttl))
     }
 
     func run() throws {
@@ -68,13 +75,16 @@ struct Confirm: ParsableCommand {
 
     func run() throws {
         let (node, actor) = try context.signedIn()
-        context.output.emit(try node.sales.confirm(holdID: holdID, payment: payment, customer: customer, idempotencyKey: idempotencyKey,
-                                                   by: actor), text: ReceiptText.render)
+        context.output.emit(
+            try node.sales.confirm(
+                holdID: holdID, payment: payment, customer: customer, idempotencyKey: idempotencyKey,
+                by: actor), text: ReceiptText.render)
     }
 }
 
 struct Release: ParsableCommand {
-    static let configuration = CommandConfiguration(name: "release", abstract: "Give a hold's tickets back now.", arguments: [Confirm.hold])
+    static let configuration = CommandConfiguration(
+        name: "release", abstract: "Give a hold's tickets back now.", arguments: [Confirm.hold])
 
     let context: Context
     let holdID: String
@@ -93,7 +103,8 @@ struct Release: ParsableCommand {
 struct Refund: ParsableCommand {
     static let order = TypedArgument("ORDER", help: "The order id.")
     static let tickets = ListOption("--ticket", "CODE", help: "Only these tickets (default: every valid ticket).")
-    static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Why; recorded and told to the customer.")
+    static let reason = TypedOption.text(
+        "--reason", "TEXT", required: true, help: "Why; recorded and told to the customer.")
     static let configuration = CommandConfiguration(
         name: "refund", abstract: "Refund an order or some of its tickets, or pay out its queued refund (supervisors).",
         arguments: [order], options: [tickets, reason])
@@ -116,15 +127,17 @@ struct Refund: ParsableCommand {
         let receipt = try node.refunds.refund(orderID: orderID, ticketCodes: ticketCodes, reason: reason, by: actor)
         context.output.emit(receipt) {
             "Refund \($0.refundID) \($0.status): \($0.amount) by \($0.method.rawValue) for \($0.tickets.count) ticket(s) of order "
-                + "\($0.orderID) (order now \($0.orderStatus)).\n" + $0.tickets.map { "  \($0)" }.joined(separator: "\n")
+                + "\($0.orderID) (order now \($0.orderStatus)).\n"
+                + $0.tickets.map { "  \($0)" }.joined(separator: "\n")
         }
     }
 }
 
 struct OrderCommand: ParsableCommand {
     static let order = TypedArgument("ORDER", help: "Order id or ticket code.")
-    static let configuration = CommandConfiguration(name: "order", abstract: "Show an order, by its id or one of its ticket codes.",
-                                                    arguments: [order])
+    static let configuration = CommandConfiguration(
+        name: "order", abstract: "Show an order, by its id or one of its ticket codes.",
+        arguments: [order])
 
     let context: Context
     let reference: String
@@ -142,7 +155,8 @@ struct OrderCommand: ParsableCommand {
             if let name = details.customerName { text += "\nName:     \(name)" }
             if let phone = details.customerPhone { text += "\nPhone:    \(phone)" }
             for refund in details.refunds {
-                text += "\nRefund \(refund.refundID) \(refund.status): \(refund.amount) (\(refund.origin)) \(refund.reason)"
+                text +=
+                    "\nRefund \(refund.refundID) \(refund.status): \(refund.amount) (\(refund.origin)) \(refund.reason)"
             }
             return text
         }
@@ -151,8 +165,9 @@ struct OrderCommand: ParsableCommand {
 
 struct Lookup: ParsableCommand {
     static let text = TypedArgument("TEXT", help: "At least 3 characters.")
-    static let configuration = CommandConfiguration(name: "lookup", abstract: "Find orders by id, ticket code, customer email, name or phone.",
-                                                    arguments: [text])
+    static let configuration = CommandConfiguration(
+        name: "lookup", abstract: "Find orders by id, ticket code, customer email, name or phone.",
+        arguments: [text])
 
     let context: Context
     let text: String
@@ -166,16 +181,24 @@ struct Lookup: ParsableCommand {
         let (node, _) = try context.signedIn()
         let hits = try node.orders.lookup(text)
         context.output.emit(hits) { hits in
-            hits.isEmpty ? "No orders found." : TextTable.render(
-                ["ORDER", "EVENT", "STATUS", "TICKETS", "TOTAL", "CUSTOMER"],
-                hits.map { [$0.orderID, $0.eventID, $0.status.rawValue, String($0.tickets), $0.total.description, $0.customerEmail ?? "-"] })
+            hits.isEmpty
+                ? "No orders found."
+                : TextTable.render(
+                    ["ORDER", "EVENT", "STATUS", "TICKETS", "TOTAL", "CUSTOMER"],
+                    hits.map {
+                        [
+                            $0.orderID, $0.eventID, $0.status.rawValue, String($0.tickets), $0.total.description,
+                            $0.customerEmail ?? "-",
+                        ]
+                    })
         }
     }
 }
 
 struct CheckIn: ParsableCommand {
     static let code = TypedArgument("CODE", help: "The ticket code.")
-    static let configuration = CommandConfiguration(name: "checkin", abstract: "Let a ticket in at the door (once).", arguments: [code])
+    static let configuration = CommandConfiguration(
+        name: "checkin", abstract: "Let a ticket in at the door (once).", arguments: [code])
 
     let context: Context
     let code: String
@@ -188,20 +211,29 @@ struct CheckIn: ParsableCommand {
     func run() throws {
         let (node, actor) = try context.signedIn()
         let result = try node.inventory.checkIn(code: code, by: actor)
-        context.output.emit(result) { "Welcome: \($0.ticketCode) \($0.eventID) \($0.category)\($0.seat.map { " seat \($0)" } ?? "")." }
+        context.output.emit(result) {
+            "Welcome: \($0.ticketCode) \($0.eventID) \($0.category)\($0.seat.map { " seat \($0)" } ?? "")."
+        }
     }
 }
 
 enum ReceiptText {
     static func render(_ receipt: Receipt) -> String {
-        var lines = ["Order \(receipt.orderID) \(receipt.status)" + (receipt.replayed ? " (repeated request: the original sale, not charged again)" : ""),
-                     "Event:    \(receipt.eventID)  \(receipt.eventName)",
-                     "Category: \(receipt.category)  \(receipt.tickets.count) ticket(s)"]
-        lines += receipt.tickets.map { "  \($0.code)  \($0.seat ?? "GA")  \($0.price)\($0.status == .valid ? "" : "  [\($0.status.rawValue)]")" }
+        var lines = [
+            "Order \(receipt.orderID) \(receipt.status)"
+                + (receipt.replayed ? " (repeated request: the original sale, not charged again)" : ""),
+            "Event:    \(receipt.eventID)  \(receipt.eventName)",
+            "Category: \(receipt.category)  \(receipt.tickets.count) ticket(s)",
+        ]
+        lines += receipt.tickets.map {
+            "  \($0.code)  \($0.seat ?? "GA")  \($0.price)\($0.status == .valid ? "" : "  [\($0.status.rawValue)]")"
+        }
         lines.append("Total:    \(receipt.total)")
         let payment = receipt.payment
         var paid = "Paid:     \(payment.method.rawValue) \(payment.amount)"
-        if let tendered = payment.tendered, let change = payment.change { paid += ", tendered \(tendered), change \(change)" }
+        if let tendered = payment.tendered, let change = payment.change {
+            paid += ", tendered \(tendered), change \(change)"
+        }
         if let reference = payment.reference { paid += ", reference \(reference)" }
         lines.append(paid)
         if payment.refunded.minor > 0 { lines.append("Refunded: \(payment.refunded)") }

@@ -4,11 +4,13 @@ import SyncWire
 import Ticketing
 
 struct Init: ParsableCommand {
-    static let nodeID = TypedOption.text("--node", "NODE_ID", required: true, help: "This node's id, as central knows it.")
+    static let nodeID = TypedOption.text(
+        "--node", "NODE_ID", required: true, help: "This node's id, as central knows it.")
     static let admin = TypedOption.text("--admin", "NAME", required: true, help: "The first admin's user name.")
     static let configuration = CommandConfiguration(
         name: "init", abstract: "Create the node database with its first admin (password on stdin).",
-        discussion: "Re-running for the same node changes nothing; another node id is refused.", options: [nodeID, admin])
+        discussion: "Re-running for the same node changes nothing; another node id is refused.",
+        options: [nodeID, admin])
 
     let context: Context
     let nodeID: String
@@ -22,10 +24,12 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let password = try context.password(prompt: "Password for \(admin): ", confirm: true)
-        let outcome = try VenueNode.initialize(path: context.databasePath, nodeID: nodeID, adminName: admin, password: password,
-                                               options: context.options)
+        let outcome = try VenueNode.initialize(
+            path: context.databasePath, nodeID: nodeID, adminName: admin, password: password,
+            options: context.options)
         context.output.emit(outcome) {
-            $0.created ? "Initialised node \($0.nodeID) (schema v\($0.schemaVersion)) at \(context.databasePath) with admin \($0.admin)."
+            $0.created
+                ? "Initialised node \($0.nodeID) (schema v\($0.schemaVersion)) at \(context.databasePath) with admin \($0.admin)."
                 : "Node \($0.nodeID) is already initialised at \(context.databasePath); nothing changed."
         }
     }
@@ -34,7 +38,9 @@ struct Init: ParsableCommand {
 struct Import: ParsableCommand {
     static let file = TypedArgument("FILE", help: "A reference data file, e.g. Fixtures/reference/grand-theatre.json.")
     static let configuration = CommandConfiguration(
-        name: "import", abstract: "Load reference data (venues, seats, events, allocations, staff); twice changes nothing.", arguments: [file])
+        name: "import",
+        abstract: "Load reference data (venues, seats, events, allocations, staff); twice changes nothing.",
+        arguments: [file])
 
     let context: Context
     let file: String
@@ -48,9 +54,11 @@ struct Import: ParsableCommand {
         let (node, actor) = try context.signedIn()
         let summary = try node.catalog.importReference(file: file, by: actor)
         context.output.emit(summary) { summary in
-            let rows = [("venues", summary.venues), ("seats", summary.seats), ("events", summary.events),
-                        ("categories", summary.categories), ("allocations", summary.allocations), ("staff", summary.staff)]
-                .map { [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)] }
+            let rows = [
+                ("venues", summary.venues), ("seats", summary.seats), ("events", summary.events),
+                ("categories", summary.categories), ("allocations", summary.allocations), ("staff", summary.staff),
+            ]
+            .map { [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)] }
             let table = TextTable.render(["", "added", "updated", "unchanged"], rows)
             return summary.isNoOp ? table + "\nNothing changed." : table
         }
@@ -60,7 +68,8 @@ struct Import: ParsableCommand {
 struct Login: ParsableCommand {
     static let name = TypedArgument("NAME", help: "Your user name.")
     static let configuration = CommandConfiguration(
-        name: "login", abstract: "Log in (password on stdin); the session is kept in the session file.", arguments: [name])
+        name: "login", abstract: "Log in (password on stdin); the session is kept in the session file.",
+        arguments: [name])
 
     let context: Context
     let name: String
@@ -113,8 +122,11 @@ struct Status: ParsableCommand {
                 ["notifications pending", String(status.notificationsPending)],
                 ["notifications failed", String(status.notificationsFailed)],
                 ["refunds pending", String(status.refundsPending)],
-                ["central", status.sync.mode.rawValue + (status.sync.cause.map { " (\($0))" } ?? "")
-                    + (status.sync.modeSince.map { " since \($0)" } ?? "")],
+                [
+                    "central",
+                    status.sync.mode.rawValue + (status.sync.cause.map { " (\($0))" } ?? "")
+                        + (status.sync.modeSince.map { " since \($0)" } ?? ""),
+                ],
                 ["last push", status.sync.lastPushAt?.description ?? "never"],
                 ["last pull", status.sync.lastPullAt?.description ?? "never"],
                 ["acknowledged seq", String(status.sync.acknowledgedSeq)],
@@ -125,9 +137,14 @@ struct Status: ParsableCommand {
             ]
             var extra = [[String]]()
             if let since = status.sync.recoveryPendingSince {
-                extra.append(["restored", "since \(since): sells again once venue-syncd has taken back its later sales from central"])
+                extra.append([
+                    "restored",
+                    "since \(since): sells again once venue-syncd has taken back its later sales from central",
+                ])
             }
-            if let offset = status.sync.clockOffsetSeconds { extra.append(["clock offset", "\(offset)s from central's"]) }
+            if let offset = status.sync.clockOffsetSeconds {
+                extra.append(["clock offset", "\(offset)s from central's"])
+            }
             if let error = status.sync.lastError { extra.append(["last sync error", error]) }
             return TextTable.render(rows: rows + extra)
         }
@@ -138,7 +155,8 @@ struct Migrate: ParsableCommand {
     static let status = FlagOption("--status", help: "Only show applied and pending migrations.")
     static let dryRun = FlagOption("--dry-run", help: "Show what would be applied; change nothing.")
     static let configuration = CommandConfiguration(
-        name: "migrate", abstract: "Apply schema migrations, snapshotting the database first (admins; --status for anyone).",
+        name: "migrate",
+        abstract: "Apply schema migrations, snapshotting the database first (admins; --status for anyone).",
         options: [status, dryRun])
 
     let context: Context
@@ -150,13 +168,16 @@ struct Migrate: ParsableCommand {
     }
 
     func run() throws {
-        let outcome = try VenueNode.migrate(path: context.databasePath, dryRun: dryRun,
-                                            sessionToken: dryRun ? nil : try? context.session(on: nil).token, options: context.options)
+        let outcome = try VenueNode.migrate(
+            path: context.databasePath, dryRun: dryRun,
+            sessionToken: dryRun ? nil : try? context.session(on: nil).token, options: context.options)
         context.output.emit(outcome) { outcome in
             if outcome.dryRun || outcome.applied.isEmpty {
-                return "Schema v\(outcome.fromVersion); pending: " + (outcome.pending.isEmpty ? "none" : outcome.pending.joined(separator: ", "))
+                return "Schema v\(outcome.fromVersion); pending: "
+                    + (outcome.pending.isEmpty ? "none" : outcome.pending.joined(separator: ", "))
             }
-            return "Migrated v\(outcome.fromVersion) → v\(outcome.toVersion) (\(outcome.applied.joined(separator: ", "))); "
+            return
+                "Migrated v\(outcome.fromVersion) → v\(outcome.toVersion) (\(outcome.applied.joined(separator: ", "))); "
                 + "snapshot: \(outcome.snapshot ?? "-")"
         }
     }
@@ -165,7 +186,8 @@ struct Migrate: ParsableCommand {
 struct Backup: ParsableCommand {
     static let file = TypedArgument("FILE", help: "The snapshot to create (must not exist).")
     static let configuration = CommandConfiguration(
-        name: "backup", abstract: "Write a consistent snapshot of the node database while it keeps selling (admins; mode 0600).",
+        name: "backup",
+        abstract: "Write a consistent snapshot of the node database while it keeps selling (admins; mode 0600).",
         arguments: [file])
 
     let context: Context
@@ -185,7 +207,8 @@ struct Backup: ParsableCommand {
 
 struct Restore: ParsableCommand {
     static let file = TypedArgument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")
-    static let login = TypedOption.text("--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")
+    static let login = TypedOption.text(
+        "--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")
     static let configuration = CommandConfiguration(
         name: "restore", abstract: "Replace the node database with a snapshot (a rollback). Admins only.",
         discussion: """
@@ -212,12 +235,17 @@ struct Restore: ParsableCommand {
         } else {
             authority = .session(token: try context.session(on: try? context.node()).token)
         }
-        let outcome = try VenueNode.restore(path: context.databasePath, from: file, authority: authority, options: context.options)
+        let outcome = try VenueNode.restore(
+            path: context.databasePath, from: file, authority: authority, options: context.options)
         context.output.emit(outcome) { outcome in
-            var lines = ["Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."]
+            var lines = [
+                "Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."
+            ]
             if let replaced = outcome.replacedFile { lines.append("The replaced database is kept at \(replaced).") }
             if outcome.recoveryPending {
-                lines.append("This node sells again once venue-syncd has taken back from central what it sold after the snapshot.")
+                lines.append(
+                    "This node sells again once venue-syncd has taken back from central what it sold after the snapshot."
+                )
             }
             return lines.joined(separator: "\n")
         }

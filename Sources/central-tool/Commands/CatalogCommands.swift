@@ -1,5 +1,5 @@
-import Central
 import CLIKit
+import Central
 import SyncWire
 
 /// The event id, first argument of several commands.
@@ -9,9 +9,11 @@ struct Allocate: ParsableCommand {
     static let category = TypedOption.text("--category", "C", required: true, help: "Price category code.")
     static let node = TypedOption.text("--node", "N", required: true, help: "The node id.")
     static let quota = TypedOption.integer("--quota", "Q", in: 0...10_000_000, help: "GA: how many tickets.")
-    static let seats = ListOption("--seats", "SELECTOR", help: "Seated: '*', a section, a row (SECTION-ROW) or seat labels.")
+    static let seats = ListOption(
+        "--seats", "SELECTOR", help: "Seated: '*', a section, a row (SECTION-ROW) or seat labels.")
     static let configuration = CommandConfiguration(
-        name: "allocate", abstract: "Propose what a node may sell of a category; the node accepts it if it keeps its sales.",
+        name: "allocate",
+        abstract: "Propose what a node may sell of a category; the node accepts it if it keeps its sales.",
         usage: "EVENT --category C --node N (--quota Q | --seats SELECTOR...)",
         arguments: [eventArgument], options: [category, node, quota, seats])
 
@@ -22,9 +24,12 @@ struct Allocate: ParsableCommand {
         context = try CentralContext(arguments)
         let quota = try arguments.value(Self.quota).map(Int.init)
         let seats = arguments.values(Self.seats)
-        guard (quota == nil) != seats.isEmpty else { throw UsageError("give --quota Q or --seats SELECTOR..., not both") }
-        request = AllocationRequest(eventID: try arguments.required(eventArgument), categoryCode: try arguments.required(Self.category),
-                                    nodeID: try arguments.required(Self.node), quota: quota, seatSelectors: seats.isEmpty ? nil : seats)
+        guard (quota == nil) != seats.isEmpty else {
+            throw UsageError("give --quota Q or --seats SELECTOR..., not both")
+        }
+        request = AllocationRequest(
+            eventID: try arguments.required(eventArgument), categoryCode: try arguments.required(Self.category),
+            nodeID: try arguments.required(Self.node), quota: quota, seatSelectors: seats.isEmpty ? nil : seats)
     }
 
     func run() throws {
@@ -40,7 +45,8 @@ struct Allocate: ParsableCommand {
 struct Allocations: ParsableCommand {
     static let event = TypedArgument("EVENT", help: "Only this event.", optional: true)
     static let configuration = CommandConfiguration(
-        name: "allocations", abstract: "List allocations per node: in force, and proposals with their answer.", arguments: [event])
+        name: "allocations", abstract: "List allocations per node: in force, and proposals with their answer.",
+        arguments: [event])
 
     let context: CentralContext
     let eventID: String?
@@ -53,10 +59,16 @@ struct Allocations: ParsableCommand {
     func run() throws {
         let views = try CentralAllocations(connection: try context.connect()).list(eventID: eventID)
         context.output.emit(views) { views in
-            TextTable.render(["EVENT", "CATEGORY", "NODE", "QUOTA", "VERSION", "PROPOSAL"], views.map { v in
-                [v.eventID, v.categoryCode, v.nodeID, String(v.quota), String(v.version),
-                 v.proposalStatus.map { "\($0) v\(v.proposedVersion ?? 0): \(v.proposedQuota ?? 0)\(v.proposalError.map { " (\($0))" } ?? "")" } ?? "-"]
-            })
+            TextTable.render(
+                ["EVENT", "CATEGORY", "NODE", "QUOTA", "VERSION", "PROPOSAL"],
+                views.map { v in
+                    [
+                        v.eventID, v.categoryCode, v.nodeID, String(v.quota), String(v.version),
+                        v.proposalStatus.map {
+                            "\($0) v\(v.proposedVersion ?? 0): \(v.proposedQuota ?? 0)\(v.proposalError.map { " (\($0))" } ?? "")"
+                        } ?? "-",
+                    ]
+                })
         }
     }
 }
@@ -71,17 +83,23 @@ struct Events: ParsableCommand {
     func run() throws {
         let events = try CentralCatalog(connection: try context.connect()).events()
         context.output.emit(events) { events in
-            TextTable.render(["EVENT", "STATUS", "STARTS", "SOLD", "CAPACITY", "REVENUE", "NAME"], events.map {
-                [$0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold), $0.capacity.map(String.init) ?? "-",
-                 String($0.revenueMinor), $0.name]
-            })
+            TextTable.render(
+                ["EVENT", "STATUS", "STARTS", "SOLD", "CAPACITY", "REVENUE", "NAME"],
+                events.map {
+                    [
+                        $0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold),
+                        $0.capacity.map(String.init) ?? "-",
+                        String($0.revenueMinor), $0.name,
+                    ]
+                })
         }
     }
 }
 
 struct EventCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "event", abstract: "Cancel, close or reopen an event for every node.", subcommands: [Cancel.self, Close.self, Reopen.self])
+        name: "event", abstract: "Cancel, close or reopen an event for every node.",
+        subcommands: [Cancel.self, Close.self, Reopen.self])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -100,7 +118,8 @@ struct EventCommand: ParsableCommand {
         }
 
         func run() throws {
-            let summary = try CentralCatalog(connection: try context.connect()).changeStatus(eventID, to: status, reason: reason, now: context.now)
+            let summary = try CentralCatalog(connection: try context.connect()).changeStatus(
+                eventID, to: status, reason: reason, now: context.now)
             context.output.emit(summary) { "Event \($0.id) is \($0.status); every node applies it when it next pulls." }
         }
     }
@@ -111,20 +130,24 @@ struct EventCommand: ParsableCommand {
             name: "cancel", abstract: "Cancel an event: every node stops selling, queues refunds and tells customers.",
             arguments: [eventArgument], options: [reason])
         let change: Change
-        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .cancelled, reason: Self.reason) }
+        init(_ arguments: ParsedArguments) throws {
+            change = try Change(arguments, to: .cancelled, reason: Self.reason)
+        }
         func run() throws { try change.run() }
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "close", abstract: "Stop sales of an event everywhere.", arguments: [eventArgument])
+        static let configuration = CommandConfiguration(
+            name: "close", abstract: "Stop sales of an event everywhere.", arguments: [eventArgument])
         let change: Change
         init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .closed) }
         func run() throws { try change.run() }
     }
 
     struct Reopen: ParsableCommand {
-        static let configuration = CommandConfiguration(name: "reopen", abstract: "Put a closed event back on sale everywhere.",
-                                                        arguments: [eventArgument])
+        static let configuration = CommandConfiguration(
+            name: "reopen", abstract: "Put a closed event back on sale everywhere.",
+            arguments: [eventArgument])
         let change: Change
         init(_ arguments: ParsedArguments) throws { change = try Change(arguments, to: .onSale) }
         func run() throws { try change.run() }
@@ -133,7 +156,9 @@ struct EventCommand: ParsableCommand {
 
 struct Nodes: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "nodes", abstract: "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.")
+        name: "nodes",
+        abstract:
+            "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.")
 
     let context: CentralContext
 
@@ -142,13 +167,24 @@ struct Nodes: ParsableCommand {
     func run() throws {
         let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
         context.output.emit(nodes) { nodes in
-            nodes.isEmpty ? "No node has pushed yet." : TextTable.render(
-                ["NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND", "LAST PUSH", "SILENT", "CLOCK"], nodes.map {
-                    [$0.id, String($0.epoch), String($0.acknowledgedSeq), String($0.recordsApplied), String($0.recordsParked),
-                     String($0.outboxPending), "\($0.lagSeconds)s", String($0.pullCursor), String($0.changesBehind),
-                     $0.lastPushAt.map { String($0.description.prefix(19)) } ?? "never", $0.silentSeconds.map { "\($0)s" } ?? "-",
-                     $0.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-"]
-                })
+            nodes.isEmpty
+                ? "No node has pushed yet."
+                : TextTable.render(
+                    [
+                        "NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
+                        "LAST PUSH", "SILENT", "CLOCK",
+                    ],
+                    nodes.map {
+                        [
+                            $0.id, String($0.epoch), String($0.acknowledgedSeq), String($0.recordsApplied),
+                            String($0.recordsParked),
+                            String($0.outboxPending), "\($0.lagSeconds)s", String($0.pullCursor),
+                            String($0.changesBehind),
+                            $0.lastPushAt.map { String($0.description.prefix(19)) } ?? "never",
+                            $0.silentSeconds.map { "\($0)s" } ?? "-",
+                            $0.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
+                        ]
+                    })
         }
     }
 }
@@ -157,7 +193,8 @@ struct Parked: ParsableCommand {
     static let node = TypedArgument("NODE", help: "The node id.")
     static let retry = FlagOption("--retry", help: "Apply the parked records again.")
     static let configuration = CommandConfiguration(
-        name: "parked", abstract: "A node's records central could never apply, with their errors; --retry applies them again.",
+        name: "parked",
+        abstract: "A node's records central could never apply, with their errors; --retry applies them again.",
         discussion: """
             After a fix (a central that knows a newer record type, a widened column), --retry applies the parked records
             again, oldest first, each on its own: those that apply join the rest, the others stay parked with their new
@@ -180,21 +217,37 @@ struct Parked: ParsableCommand {
         guard retry else {
             let items = try NodesReport(connection: connection).parked(node: nodeID)
             context.output.emit(items) { items in
-                items.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RECEIVED", "ERROR"], items.map {
-                    [String($0.seq), $0.type, $0.entityID, $0.receivedAt.map { String($0.description.prefix(19)) } ?? "-", $0.error]
-                })
+                items.isEmpty
+                    ? "Nothing parked."
+                    : TextTable.render(
+                        ["SEQ", "TYPE", "ENTITY", "RECEIVED", "ERROR"],
+                        items.map {
+                            [
+                                String($0.seq), $0.type, $0.entityID,
+                                $0.receivedAt.map { String($0.description.prefix(19)) } ?? "-", $0.error,
+                            ]
+                        })
             }
             return
         }
         let results = try PushReceiver(connection: connection).retryParked(node: nodeID)
         context.output.emit(results) { results in
-            results.isEmpty ? "Nothing parked." : TextTable.render(["SEQ", "TYPE", "ENTITY", "RESULT"], results.map {
-                [String($0.seq), $0.type, $0.entityID, $0.applied ? "applied" : "still parked: \($0.error ?? "")"]
-            })
+            results.isEmpty
+                ? "Nothing parked."
+                : TextTable.render(
+                    ["SEQ", "TYPE", "ENTITY", "RESULT"],
+                    results.map {
+                        [
+                            String($0.seq), $0.type, $0.entityID,
+                            $0.applied ? "applied" : "still parked: \($0.error ?? "")",
+                        ]
+                    })
         }
         let remaining = results.filter { !$0.applied }.count
         if remaining > 0 {
-            throw Failure(exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(nodeID) still parked", outcomePrinted: true)
+            throw Failure(
+                exitCode: 10, code: "still_parked", message: "\(remaining) record(s) of \(nodeID) still parked",
+                outcomePrinted: true)
         }
     }
 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLIKit
 import Reconciliation
 import SyncWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct Reconcile: ParsableCommand {
     /// `--since`: a moment, or a span back from when the command runs.
@@ -30,15 +31,20 @@ struct Reconcile: ParsableCommand {
     }
 
     static let event = TypedOption.text("--event", "E", help: "Only this event.")
-    static let since = TypedOption<Since>("--since", "T", help: "Only sales since T: an ISO 8601 time, or a duration back from now (24h, 7d).",
-                                          expected: "an ISO 8601 time or a duration like 24h", convert: Since.init)
+    static let since = TypedOption<Since>(
+        "--since", "T", help: "Only sales since T: an ISO 8601 time, or a duration back from now (24h, 7d).",
+        expected: "an ISO 8601 time or a duration like 24h", convert: Since.init)
     static let dryRun = FlagOption("--dry-run", help: "Find and report; record and settle nothing.")
     static let progress = FlagOption("--progress", help: "Report each check on stderr (the default on a terminal).")
-    static let refundDelay = TypedOption.seconds("--refund-delay", in: 1...31_536_000, help: "A queued refund is overdue after D (default 48h).")
-    static let silence = TypedOption.seconds("--silence", in: 1...31_536_000, help: "A node is silent after D without contact (default 1h).")
-    static let parkedAge = TypedOption.seconds("--parked-age", in: 1...31_536_000, help: "A parked record is stale after D (default 24h).")
-    static let clockSkew = TypedOption.seconds("--clock-skew", in: 1...31_536_000,
-                                               help: "A node's clock is skewed when off central's by more than D (default 5m).")
+    static let refundDelay = TypedOption.seconds(
+        "--refund-delay", in: 1...31_536_000, help: "A queued refund is overdue after D (default 48h).")
+    static let silence = TypedOption.seconds(
+        "--silence", in: 1...31_536_000, help: "A node is silent after D without contact (default 1h).")
+    static let parkedAge = TypedOption.seconds(
+        "--parked-age", in: 1...31_536_000, help: "A parked record is stale after D (default 24h).")
+    static let clockSkew = TypedOption.seconds(
+        "--clock-skew", in: 1...31_536_000,
+        help: "A node's clock is skewed when off central's by more than D (default 5m).")
 
     static let configuration = CommandConfiguration(
         name: "reconcile", abstract: "Find and settle every disagreement between nodes and central.",
@@ -72,17 +78,21 @@ struct Reconcile: ParsableCommand {
         let now = context.now
         var scope = scope
         scope.since = since?.timestamp(now: now)
-        let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: dryRun, now: now) { step in
+        let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: dryRun, now: now) {
+            step in
             guard showProgress else { return }
-            Output.writeStandardError("[\(step.index)/\(step.total)] \(step.check.rawValue): \(step.found) found "
-                                      + "(\(String(format: "%.2f", step.seconds)) s)\n")
+            Output.writeStandardError(
+                "[\(step.index)/\(step.total)] \(step.check.rawValue): \(step.found) found "
+                    + "(\(String(format: "%.2f", step.seconds)) s)\n")
         }
         context.output.emit(report, text: ReconcileText.render)
         if report.exitCode != 0 {
-            throw Failure(exitCode: report.exitCode, code: report.mode == .reportOnly ? "report_only" : "discrepancies_open",
-                          message: report.mode == .reportOnly ? "central is read-only: reported only, nothing recorded or settled"
-                              : "\(report.discrepancies.count) discrepanc\(report.discrepancies.count == 1 ? "y" : "ies") open",
-                          outcomePrinted: true)
+            throw Failure(
+                exitCode: report.exitCode, code: report.mode == .reportOnly ? "report_only" : "discrepancies_open",
+                message: report.mode == .reportOnly
+                    ? "central is read-only: reported only, nothing recorded or settled"
+                    : "\(report.discrepancies.count) discrepanc\(report.discrepancies.count == 1 ? "y" : "ies") open",
+                outcomePrinted: true)
         }
     }
 }
@@ -97,9 +107,10 @@ enum ReconcileText {
         case .settle: break
         }
         let new = report.discrepancies.filter(\.isNew).count
-        lines.append("Reconciliation\(report.runID.map { " run \($0)" } ?? "") (\(report.mode.rawValue)) in "
-                     + String(format: "%.2f", report.seconds) + " s: \(report.discrepancies.count) open (\(new) new), "
-                     + "\(report.resolved.count) resolved, \(report.settledNow.count) settled now.")
+        lines.append(
+            "Reconciliation\(report.runID.map { " run \($0)" } ?? "") (\(report.mode.rawValue)) in "
+                + String(format: "%.2f", report.seconds) + " s: \(report.discrepancies.count) open (\(new) new), "
+                + "\(report.resolved.count) resolved, \(report.settledNow.count) settled now.")
         guard !report.discrepancies.isEmpty else { return (lines + ["No discrepancies."]).joined(separator: "\n") }
         for severity in Severity.allCases {
             let items = report.discrepancies.filter { $0.finding.severity == severity }

@@ -1,5 +1,5 @@
-import Central
 import CLIKit
+import Central
 
 struct Migrate: ParsableCommand {
     static let status = FlagOption("--status", help: "Only show applied and pending migrations.")
@@ -21,7 +21,9 @@ struct Migrate: ParsableCommand {
         let report = onlyStatus ? try migrator.status() : try migrator.migrate(dryRun: false, now: context.now)
         context.output.emit(report) { report in
             var lines = ["central schema v\(report.version)"]
-            if !report.applied.isEmpty { lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", ")) }
+            if !report.applied.isEmpty {
+                lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", "))
+            }
             lines.append("pending: " + (report.pending.isEmpty ? "none" : report.pending.joined(separator: ", ")))
             return lines.joined(separator: "\n")
         }
@@ -31,7 +33,8 @@ struct Migrate: ParsableCommand {
 struct Import: ParsableCommand {
     static let file = TypedArgument("FILE", help: "e.g. Fixtures/reference/grand-theatre.json")
     static let configuration = CommandConfiguration(
-        name: "import", abstract: "Load a reference file's catalog and allocations into central; twice changes nothing.",
+        name: "import",
+        abstract: "Load a reference file's catalog and allocations into central; twice changes nothing.",
         arguments: [file])
 
     let context: CentralContext
@@ -43,13 +46,19 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let summary = try CentralCatalog(connection: try context.connect()).importReference(file: file, now: context.now)
+        let summary = try CentralCatalog(connection: try context.connect()).importReference(
+            file: file, now: context.now)
         context.output.emit(summary) { summary in
-            let counts: [(String, CentralImportSummary.Counts)] = [("venues", summary.venues), ("seats", summary.seats),
-                                                                   ("events", summary.events), ("categories", summary.categories)]
-            let rows: [[String]] = counts.map { [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)] }
+            let counts: [(String, CentralImportSummary.Counts)] = [
+                ("venues", summary.venues), ("seats", summary.seats),
+                ("events", summary.events), ("categories", summary.categories),
+            ]
+            let rows: [[String]] = counts.map {
+                [$0.0, String($0.1.added), String($0.1.updated), String($0.1.unchanged)]
+            }
             let table = TextTable.render(["", "added", "updated", "unchanged"], rows)
-            return table + "\nallocation proposals: \(summary.proposals) new, \(summary.allocationsUnchanged) unchanged; "
+            return table
+                + "\nallocation proposals: \(summary.proposals) new, \(summary.allocationsUnchanged) unchanged; "
                 + "catalog changes published: \(summary.changesPublished)"
         }
     }
