@@ -25,6 +25,8 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
     case eventStatus = "event.status"
     /// A refund head office orders a node to carry out (payload: ``RefundOrder``).
     case refundOrdered = "refund.ordered"
+    /// Maintenance mode on or off for one node or all (payload: ``MaintenanceChange``).
+    case nodeMaintenance = "node.maintenance"
 }
 
 /// One row of central's change log, as a node pulls it.
@@ -79,6 +81,24 @@ public struct AllocationProposal: Codable, Sendable, Equatable {
         self.version = version
         self.quota = quota
         self.seats = seats
+    }
+}
+
+/// `node.maintenance`: head office puts one node (`nodeID`) or every node (nil) in maintenance, or
+/// takes it out. The last instruction a node pulls wins.
+public struct MaintenanceChange: Codable, Sendable, Equatable {
+    public let nodeID: String?
+    public let enabled: Bool
+    /// Why; shown to the node's cashiers while on.
+    public let reason: String?
+    /// Who at head office.
+    public let by: String
+
+    public init(nodeID: String?, enabled: Bool, reason: String?, by: String) {
+        self.nodeID = nodeID
+        self.enabled = enabled
+        self.reason = reason
+        self.by = by
     }
 }
 

@@ -17,12 +17,13 @@ struct BoxOffice: ParsableCommand {
             Environment: BOXOFFICE_DB (database path), BOXOFFICE_SESSION_FILE (login session, default
             ~/.local/state/boxoffice/session), BOXOFFICE_SYNCHRONOUS (full or normal), BOXOFFICE_SPOOL
             (notification spool folder). Exit codes: 0 ok, 1 error, 2 usage, 3 sold out, 4 conflict,
-            5 not logged in or not permitted, 6 not found.
+            5 not logged in or not permitted, 6 not found, 7 in maintenance.
             """,
         subcommands: [
             Init.self, Import.self, Login.self, Logout.self, Events.self, Availability.self, Seats.self, Sell.self,
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
-            EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self, Migrate.self,
+            EventCommand.self, UsersCommand.self, Status.self, SyncCommand.self, Notifications.self,
+            MaintenanceCommand.self, Migrate.self,
             Backup.self, Restore.self,
         ])
 

@@ -14,6 +14,7 @@ enum ErrorReport {
             case .notPermitted(let message): Failure(exitCode: 5, code: "not_permitted", message: message)
             case .notFound(let message): Failure(exitCode: 6, code: "not_found", message: message)
             case .rejected(let code, let message): Failure(exitCode: 1, code: code, message: message)
+            case .maintenance(let message): Failure(exitCode: 7, code: "maintenance", message: message)
             }
         default:
             switch StorageProblem(error) {

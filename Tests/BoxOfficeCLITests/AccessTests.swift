@@ -44,6 +44,8 @@ import Ticketing
             rule(["users", "passwd", "dora"], .admin, stdin: "dora-password-2\n"),
             rule(["users", "disable", "nobody"], .admin),
             rule(["backup", file + "/backup-\(UUID().uuidString.prefix(6)).sqlite"], .admin),
+            rule(["maintenance", "status"], nil), rule(["maintenance", "on", "--reason", "test"], .admin),
+            rule(["maintenance", "off"], .admin),
             rule(["migrate"], .admin), rule(["restore", file + "/snapshot.sqlite"], .admin), rule(["logout"], nil),
         ]
     }

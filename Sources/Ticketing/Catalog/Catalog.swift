@@ -65,7 +65,7 @@ public struct Catalog {
             throw TicketingError.invalidInput("cancelling an event needs a reason (customers are told it)")
         }
         return try db.write {
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             return try applyStatus(eventID, to: status, reason: reason, actor: actor.name)
         }
     }

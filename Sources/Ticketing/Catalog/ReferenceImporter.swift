@@ -273,7 +273,7 @@ extension Catalog {
         }
         let importer = ReferenceImporter(node: node)
         return try db.write {
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             return try importer.apply(reference, actor: actor.name, staffBy: actor)
         }
     }

@@ -15,6 +15,8 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public let refundsPending: Int
     /// Sync with central, as `venue-syncd` last recorded it.
     public let sync: SyncStatus
+    /// Maintenance mode, here or from head office.
+    public let maintenance: MaintenanceState
 }
 
 extension VenueNode {
@@ -35,7 +37,8 @@ extension VenueNode {
                 outboxPending: try count("SELECT count(*) FROM sync_outbox WHERE seq > ?", [cursor]),
                 notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
                 notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
-                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: sync)
+                refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: sync,
+                maintenance: try Maintenance.state(database))
         }
     }
 }

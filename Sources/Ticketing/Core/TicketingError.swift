@@ -16,12 +16,14 @@ public enum TicketingError: Error, Equatable, Sendable, CustomStringConvertible 
     case notPermitted(String)
     /// A business rule refuses it (event not on sale, hold expired, too little cash tendered…).
     case rejected(code: String, message: String)
+    /// The node is in maintenance: sales, holds, refunds and changes wait until it is over.
+    case maintenance(String)
 
     /// The sentence for the cashier.
     public var message: String {
         switch self {
         case .invalidInput(let text), .notFound(let text), .soldOut(let text), .conflict(let text),
-            .notLoggedIn(let text), .notPermitted(let text):
+            .notLoggedIn(let text), .notPermitted(let text), .maintenance(let text):
             text
         case .rejected(_, let text):
             text

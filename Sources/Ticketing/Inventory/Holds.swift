@@ -56,7 +56,7 @@ extension Inventory {
         let optimistic = try snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
         let holdID = node.ids.make(.hold)
         return try db.write {
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             try sweepExpiredHolds(eventID: request.eventID)
             let reservation = try reserve(
                 eventID: request.eventID, categoryCode: request.categoryCode,
@@ -85,7 +85,7 @@ extension Inventory {
     /// confirmed hold is refused (refund its order instead).
     public func release(holdID: String, by actor: Operator) throws -> HoldReceipt {
         try db.write {
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             try sweepExpiredHolds(eventID: nil)
             let hold = try holdState(holdID)
             switch hold.status {

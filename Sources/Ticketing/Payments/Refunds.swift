@@ -36,7 +36,7 @@ public struct Refunds {
             }
         }
         return try db.write {
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             guard try db.scalar("SELECT 1 FROM orders WHERE id = ?", [orderID], as: Int.self) != nil else {
                 throw TicketingError.notFound("no order '\(orderID.prefix(40))'")
             }

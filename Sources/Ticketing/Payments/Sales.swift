@@ -44,7 +44,7 @@ public struct Sales {
         let optimistic = try node.inventory.snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
         return try db.write {
             if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             try node.inventory.sweepExpiredHolds(eventID: request.eventID)
             let reservation = try node.inventory.reserve(
                 eventID: request.eventID, categoryCode: request.categoryCode,
@@ -73,7 +73,7 @@ public struct Sales {
             if hold.status == .confirmed, let orderID = hold.orderID {
                 return try Receipt.load(orderID: orderID, replayed: true, from: db)
             }
-            try SyncState(db: db).requireNoRecovery()
+            try ChangeGate(db: db).requireOpen()
             try node.inventory.sweepExpiredHolds(eventID: hold.eventID)
             hold = try node.inventory.holdState(holdID)
             guard hold.status == .active else {

@@ -31,6 +31,12 @@ struct ChangeApplier {
             return .applied
         case .refundOrdered:
             return try node.refunds.carryOut(try JSONText.decode(RefundOrder.self, from: change.payload))
+        case .nodeMaintenance:
+            let instruction = try JSONText.decode(MaintenanceChange.self, from: change.payload)
+            let nodeID = try node.settings().nodeID
+            guard instruction.nodeID == nil || instruction.nodeID == nodeID else { return .ignored }
+            try node.maintenance.apply(instruction)
+            return .applied
         }
     }
 

@@ -136,6 +136,10 @@ struct Status: ParsableCommand {
                 ["epoch", String(status.sync.epoch)],
             ]
             var extra = [[String]]()
+            for (source, entry) in [("here", status.maintenance.local), ("head office", status.maintenance.central)] {
+                guard let entry else { continue }
+                extra.append(["maintenance", "on by \(entry.by) (\(source)) since \(entry.since): \(entry.reason)"])
+            }
             if let since = status.sync.recoveryPendingSince {
                 extra.append([
                     "restored",
