@@ -25,11 +25,15 @@ public struct HTTPResponse: Sendable, Equatable {
     }
 }
 
-/// A minimal HTTP/1.1 listener for health checks and metrics scrapes: one thread, one request per
-/// connection (`Connection: close`), GET and HEAD only, 8 KB of headers at most, 2 s to send
-/// them. Binding happens in `init`, so a busy port is reported at start-up.
+/// A minimal HTTP/1.1 listener for health checks and metrics scrapes: one request per connection
+/// (`Connection: close`), GET and HEAD only, 8 KB of headers at most, 2 s in all to send them
+/// (408 after that, however the bytes trickle in). Up to ``maximumConnections`` connections are
+/// served at once, each on a thread of its own, so a slow client holds nobody else; one more is
+/// answered 503 at once. Binding happens in `init`, so a busy port is reported at start-up.
 // @unchecked: the socket is only read by the accept thread; `stopped` is guarded by the lock.
 public final class HTTPServer: @unchecked Sendable {
+    /// Connections served at once; one more is answered 503 at once.
+    public static let maximumConnections = 16
     /// The port actually bound (useful when asked for port 0).
     public let port: Int
     private let socketDescriptor: Int32
@@ -37,6 +41,9 @@ public final class HTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var thread: Thread?
+    private let slots = DispatchSemaphore(value: HTTPServer.maximumConnections)
+    /// The whole request head must arrive within this.
+    static let headerDeadline = 2.0
 
     /// Binds `host:port` (IPv4 literal such as `127.0.0.1`).
     public init(host: String, port: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
@@ -94,25 +101,46 @@ public final class HTTPServer: @unchecked Sendable {
             guard poll(&poller, 1, 200) > 0 else { continue }
             let client = accept(socketDescriptor, nil, nil)
             guard client >= 0 else { continue }
-            serve(client)
-            close(client)
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            guard slots.wait(timeout: .now()) == .success else {
+                Self.reply(HTTPResponse(status: 503, body: "busy: too many connections\n"), method: "GET", to: client)
+                close(client)
+                continue
+            }
+            // A thread of its own, not a dispatch queue: a queue's pool grows with the cores, not
+            // with connections blocked on slow clients.
+            let worker = Thread { [self] in
+                serve(client)
+                close(client)
+                slots.signal()
+            }
+            worker.name = "http.connection"
+            worker.start()
         }
     }
 
     private func serve(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = Date().addingTimeInterval(Self.headerDeadline)
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 2048)
+        var timedOut = false
         while received.count < 8192, !Self.containsHeaderEnd(received) {
+            let remaining = Int32((deadline.timeIntervalSinceNow * 1000).rounded(.up))
+            var poller = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            guard remaining > 0, poll(&poller, 1, remaining) > 0 else {
+                timedOut = true
+                break
+            }
             let count = read(client, &buffer, buffer.count)
             guard count > 0 else { break }
             received += buffer[0..<count]
         }
         let response: HTTPResponse
         var method = "GET"
-        if let request = Self.parse(received) {
+        if timedOut {
+            response = HTTPResponse(status: 408, body: "request timeout: send the request within 2 s\n")
+        } else if let request = Self.parse(received) {
             method = request.method
             response =
                 ["GET", "HEAD"].contains(request.method)
@@ -120,6 +148,10 @@ public final class HTTPServer: @unchecked Sendable {
         } else {
             response = HTTPResponse(status: 400, body: "bad request\n")
         }
+        Self.reply(response, method: method, to: client)
+    }
+
+    private static func reply(_ response: HTTPResponse, method: String, to client: Int32) {
         let body = Array(response.body.utf8)
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         head += "Content-Type: \(response.contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
@@ -128,7 +160,7 @@ public final class HTTPServer: @unchecked Sendable {
         let bytes = Array(head.utf8) + (method == "HEAD" ? [] : body)
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            let count = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard count > 0 else { break }
             sent += count
         }
@@ -167,6 +199,7 @@ public final class HTTPServer: @unchecked Sendable {
         case 400: "Bad Request"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
         case 503: "Service Unavailable"
         default: "Status"
         }

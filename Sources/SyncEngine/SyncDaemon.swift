@@ -31,6 +31,10 @@ public final class SyncDaemon {
         public var httpPort = 9464
         /// The longest wait between probes of a central that is not writable.
         public var maxBackoff: Double = 30
+        /// How long one sync step may take before `/health/liveness` says the loop is wedged.
+        public var stallTimeout: Double = 300
+        /// `diskSpace` is DOWN below this much free space.
+        public var minimumFreeBytes = NodeHealth.defaultMinimumFreeBytes
         /// How the node database is opened.
         public var nodeOptions = NodeOptions()
 
@@ -75,10 +79,12 @@ public final class SyncDaemon {
         let nodeID = try node.settings().nodeID
         let signals = stopSignal.install()
         defer { withExtendedLifetime(signals) {} }
+        let heartbeat = LoopHeartbeat(within: options.stallTimeout)
         var server: HTTPServer?
         if let host = options.httpHost {
             let probe = HealthProbe(
-                databasePath: options.databasePath, nodeOptions: options.nodeOptions, metrics: metrics)
+                databasePath: options.databasePath, nodeOptions: options.nodeOptions,
+                minimumFreeBytes: options.minimumFreeBytes, metrics: metrics, heartbeat: heartbeat)
             server = try HTTPServer(host: host, port: options.httpPort) { probe.respond(to: $0) }
             server?.start()
             logger.info("http.listening", ["address": "\(host):\(server!.port)"])
@@ -91,7 +97,13 @@ public final class SyncDaemon {
                 "batch": String(options.batchSize),
             ])
         let stop = stopSignal
-        let engine = SyncEngine(node: node, central: central, batchSize: options.batchSize, shouldStop: { stop.isSet })
+        let stall = options.stallTimeout
+        let engine = SyncEngine(
+            node: node, central: central, batchSize: options.batchSize,
+            shouldStop: {
+                heartbeat.beat(within: stall)
+                return stop.isSet
+            })
         var mode = CentralMode.unknown
         var failures = 0
         var nextProbe = Date.distantPast
@@ -99,6 +111,7 @@ public final class SyncDaemon {
             // Writable: a full cycle. Read-only: pull only until a probe is due. Anything else:
             // nothing until a probe is due. A probe is a full cycle.
             let probeDue = Date() >= nextProbe
+            heartbeat.beat(within: stall)
             let report: CycleReport =
                 switch (mode, probeDue) {
                 case (.readOnly, false): engine.cycle(push: false)
@@ -120,7 +133,9 @@ public final class SyncDaemon {
                 nextProbe = Date().addingTimeInterval(backoff(failures))
             }
             let waitsForProbe = mode != .writable && mode != .readOnly
-            stopSignal.wait(seconds: waitsForProbe ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval)
+            let wait = waitsForProbe ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval
+            heartbeat.beat(within: wait + stall)
+            stopSignal.wait(seconds: wait)
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
@@ -200,84 +215,97 @@ public struct DaemonError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Answers `/health` and `/metrics` from a connection of its own, opened on first use. Called
-/// by the HTTP thread only.
-final class HealthProbe: @unchecked Sendable {  // used from the HTTP server's single thread
+/// Answers the health and metrics paths, each request from a fresh read of the node database
+/// (any number of HTTP threads may call it).
+final class HealthProbe: Sendable {
     let databasePath: String
     let nodeOptions: NodeOptions
+    let minimumFreeBytes: Int64
     let metrics: DaemonMetrics
-    private var node: VenueNode?
+    let heartbeat: LoopHeartbeat
 
-    init(databasePath: String, nodeOptions: NodeOptions, metrics: DaemonMetrics) {
+    init(
+        databasePath: String, nodeOptions: NodeOptions, minimumFreeBytes: Int64, metrics: DaemonMetrics,
+        heartbeat: LoopHeartbeat
+    ) {
         self.databasePath = databasePath
         self.nodeOptions = nodeOptions
+        self.minimumFreeBytes = minimumFreeBytes
         self.metrics = metrics
+        self.heartbeat = heartbeat
     }
+
+    /// The paths served, Spring Boot Actuator's and Kubernetes' names both.
+    static let paths = [
+        "/health", "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
+        "/actuator/health/readiness", "/metrics", "/actuator/prometheus",
+    ]
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
-        switch request.path {
-        case "/health": health()
-        case "/metrics": metricsPage()
-        default: HTTPResponse(status: 404, body: "not found: try /health or /metrics\n")
+        let path =
+            request.path.hasPrefix("/actuator/") && request.path != "/actuator/prometheus"
+            ? String(request.path.dropFirst("/actuator".count)) : request.path
+        switch path {
+        case "/health":
+            return document(HealthReport(components: everything(), deciding: NodeHealth.readiness + ["syncLoop"]))
+        case "/health/liveness":
+            return document(HealthReport(components: ["syncLoop": heartbeat.component()], deciding: ["syncLoop"]))
+        case "/health/readiness":
+            let components = everything().filter { NodeHealth.readiness.contains($0.key) }
+            return document(HealthReport(components: components, deciding: NodeHealth.readiness))
+        case "/metrics", "/actuator/prometheus": return metricsPage()
+        default:
+            return HTTPResponse(status: 404, body: "not found; try " + Self.paths.joined(separator: ", ") + "\n")
         }
     }
 
-    private func readStatus() throws -> (String, SyncStatus) {
-        if node == nil { node = try VenueNode.open(path: databasePath, options: nodeOptions) }
-        do {
-            return (try node!.settings().nodeID, try node!.sync.status())
-        } catch {
-            node = nil
-            throw error
-        }
+    private func everything() -> [String: HealthComponent] {
+        var components = NodeHealth.components(
+            databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes)
+        components["syncLoop"] = heartbeat.component()
+        return components
     }
 
-    private func health() -> HTTPResponse {
-        do {
-            let (nodeID, status) = try readStatus()
-            let body = HealthBody(
-                status: "ok", nodeID: nodeID, centralMode: status.mode.rawValue, centralCause: status.cause,
-                modeSince: status.modeSince, outboxPending: status.outboxPending,
-                oldestPendingAt: status.oldestPendingAt,
-                lastPushAt: status.lastPushAt, lastPullAt: status.lastPullAt, lagSeconds: status.lagSeconds,
-                parkedAtCentral: status.centralParked, parkedAtNode: status.pullParked, lastError: status.lastError,
-                epoch: status.epoch, recoveryPendingSince: status.recoveryPendingSince,
-                clockOffsetSeconds: status.clockOffsetSeconds)
-            return HTTPResponse(status: 200, contentType: "application/json", body: try JSONText.encode(body) + "\n")
-        } catch {
-            let document = ["status": "unavailable", "error": "node database unusable: \(error)"]
-            return HTTPResponse(
-                status: 503, contentType: "application/json",
-                body: ((try? JSONText.encode(document)) ?? #"{"status":"unavailable"}"#) + "\n")
-        }
+    private func document(_ report: HealthReport) -> HTTPResponse {
+        HTTPResponse(status: report.status.httpStatus, contentType: "application/json", body: report.json() + "\n")
     }
 
     private func metricsPage() -> HTTPResponse {
-        let read = try? readStatus()
+        let read = try? VenueNode.open(path: databasePath, options: nodeOptions)
+        let nodeID = (try? read?.settings().nodeID) ?? nil
+        let status = (try? read?.sync.status()) ?? nil
         return HTTPResponse(
             status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: metrics.exposition(node: read?.0 ?? "unknown", status: read?.1))
+            body: metrics.exposition(node: nodeID ?? "unknown", status: status))
     }
 }
 
-/// The `/health` document.
-struct HealthBody: Encodable {
-    let status: String
-    let nodeID: String
-    let centralMode: String
-    let centralCause: String?
-    let modeSince: Timestamp?
-    let outboxPending: Int
-    let oldestPendingAt: Timestamp?
-    let lastPushAt: Timestamp?
-    let lastPullAt: Timestamp?
-    let lagSeconds: Int64
-    let parkedAtCentral: Int
-    let parkedAtNode: Int
-    let lastError: String?
-    let epoch: Int64
-    /// Set after a restore until the node has taken its facts back from central (it does not sell meanwhile).
-    let recoveryPendingSince: Timestamp?
-    /// This node's clock minus central's, in seconds, at the last push.
-    let clockOffsetSeconds: Int64?
+/// The sync loop's own sign of life: each step says by when the next will come. A loop that
+/// misses its deadline is wedged (blocked on a frozen network, deadlocked) and liveness is DOWN,
+/// however well the database reads.
+final class LoopHeartbeat: @unchecked Sendable {  // both dates behind `lock`
+    private let lock = NSLock()
+    private var lastBeat = Date()
+    private var deadline: Date
+
+    init(within seconds: Double) { deadline = Date().addingTimeInterval(seconds) }
+
+    /// The loop is alive now and will beat again within `seconds`.
+    func beat(within seconds: Double) {
+        let now = Date()
+        lock.withLock {
+            lastBeat = now
+            deadline = now.addingTimeInterval(seconds)
+        }
+    }
+
+    func component(now: Date = Date()) -> HealthComponent {
+        let (last, deadline) = lock.withLock { (lastBeat, self.deadline) }
+        let late = now.timeIntervalSince(deadline)
+        var details: [String: HealthDetail] = [
+            "lastBeatAt": .text(Timestamp(milliseconds: Int64(last.timeIntervalSince1970 * 1000)).description)
+        ]
+        if late > 0 { details["lateSeconds"] = .number(Int64(late.rounded(.up))) }
+        return HealthComponent(late > 0 ? .down : .up, details)
+    }
 }

@@ -29,6 +29,11 @@ struct VenueSyncd: ParsableCommand {
     static let maxBackoff = TypedOption.duration(
         "--max-backoff", in: 0.1...86_400,
         help: "Longest wait between probes of a read-only or unreachable central (default 30s).")
+    static let stallTimeout = TypedOption.duration(
+        "--stall-timeout", in: 1...86_400,
+        help: "How long one sync step may take before /health/liveness reports the loop wedged (default 5m).")
+    static let minimumFree = TypedOption.integer(
+        "--min-free-mb", "MB", in: 1...10_000_000, help: "diskSpace is DOWN below this much free space (default 100).")
     static let logFormat = TypedOption<LogFormat>.choice(
         "--log-format", "FORMAT", help: "text (default) or json: one line per event on stderr.")
 
@@ -41,7 +46,7 @@ struct VenueSyncd: ParsableCommand {
             daemon runs for this database, the database is unusable), 2 usage, 75 --once found central read-only or
             unreachable.
             """,
-        options: [database, central, interval, batch, once, http, maxBackoff, logFormat])
+        options: [database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, logFormat])
 
     let central: MySQLConfiguration
     let options: SyncDaemon.Options
@@ -64,6 +69,9 @@ struct VenueSyncd: ParsableCommand {
             options.httpHost = address.host
             options.httpPort = address.port
         }
+        options.stallTimeout = try arguments.value(Self.stallTimeout) ?? options.stallTimeout
+        options.minimumFreeBytes =
+            (try arguments.value(Self.minimumFree)).map { $0 * 1024 * 1024 } ?? options.minimumFreeBytes
         options.nodeOptions = try NodeEnvironment.options()
         self.options = options
         logFormat = try arguments.value(Self.logFormat) ?? .text

@@ -81,8 +81,11 @@ import Testing
                 try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]
             }
         }
-        func mode() -> String? { health()?["central_mode"] as? String }
-        func pending() -> Int? { health()?["outbox_pending"] as? Int }
+        func component(_ name: String) -> [String: Any]? {
+            (health()?["components"] as? [String: Any])?[name] as? [String: Any]
+        }
+        func mode() -> String? { (component("central")?["details"] as? [String: Any])?["mode"] as? String }
+        func pending() -> Int? { (component("outbox")?["details"] as? [String: Any])?["pending"] as? Int }
         #expect(waitUntil(timeout: 5) { mode() == "writable" } != nil, "\(daemon.stderr)")
         for _ in 0..<10 { try node.sell("BIG", "FLOOR") }
         #expect(waitUntil(timeout: 5) { pending() == 0 } != nil)
@@ -90,6 +93,10 @@ import Testing
         try world.server.sql("SET GLOBAL read_only = ON")
         let noticed = waitUntil(timeout: 5) { mode() == "read_only" }
         #expect(noticed != nil && noticed! <= 2 * interval, "read-only noticed after \(noticed ?? -1) s")
+        #expect(
+            health()?["status"] as? String == "UP" && component("central")?["status"] as? String == "DOWN",
+            "a node whose central is read-only still sells: UP, with central DOWN")
+        #expect(Network.get(port: port, path: "/health/readiness")?.status == 200)
         for _ in 0..<100 { try node.sell("BIG", "FLOOR") }
         Thread.sleep(forTimeInterval: 2 * interval)
         #expect(mode() == "read_only" && pending() == 100)
@@ -192,13 +199,30 @@ import Testing
             node, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--log-format", "json"])
         #expect(
             waitUntil(timeout: 5) {
-                Network.get(port: port, path: "/health")?.body.contains("\"central_mode\":\"writable\"") == true
+                Network.get(port: port, path: "/health")?.body.contains("\"mode\":\"writable\"") == true
             } != nil,
             "\(daemon.stderr)")
         let health = try #require(Network.get(port: port, path: "/health"))
         #expect(
-            health.status == 200 && health.body.contains("\"node_id\":\"NODE-A\"")
-                && health.body.contains("\"outbox_pending\":0"))
+            health.status == 200 && health.body.hasPrefix("{\"components\":{")
+                && health.body.contains("\"nodeId\":\"NODE-A\"")
+                && health.body.contains("\"pending\":0") && health.body.hasSuffix("\"status\":\"UP\"}\n"),
+            "\(health.body)")
+        for name in ["central", "db", "diskSpace", "outbox", "sales", "sync", "syncLoop"] {
+            #expect(health.body.contains("\"\(name)\":{"), "\(name) missing from \(health.body)")
+        }
+        for path in [
+            "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
+            "/actuator/health/readiness",
+        ] {
+            let answer = Network.get(port: port, path: path)
+            #expect(
+                answer?.status == 200 && answer?.body.contains("\"status\":\"UP\"") == true,
+                "\(path): \(answer?.body ?? "")")
+            #expect(
+                Network.get(port: port, path: path, method: "HEAD").map { $0.status == 200 && $0.body.isEmpty } == true)
+        }
+        #expect(Network.get(port: port, path: "/actuator/prometheus")?.body.contains("venue_sync_cycles_total") == true)
         try node.sell("BIG", "FLOOR")
         let records = try node.count("SELECT count(*) FROM sync_outbox")
         #expect(
@@ -220,7 +244,7 @@ import Testing
         let second = try world.syncOnce(node)
         #expect(second.status == 1 && second.stderr.contains("another venue-syncd is already running"))
 
-        try Data().write(to: URL(fileURLWithPath: node.path))
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: node.path))  // not a database any more
         #expect(waitUntil(timeout: 5) { Network.get(port: port, path: "/health")?.status == 503 } != nil)
 
         daemon.send(SIGTERM)

@@ -87,6 +87,7 @@ public struct NodeSync {
     /// Records the mode central is in as the daemon last saw it, with its cause and the last error.
     public func recordMode(_ mode: CentralMode, cause: String?, error: String?) throws {
         try db.write {
+            try state.set(.lastCycleAt, node.clock.now().milliseconds)
             if try state.text(.mode) != mode.rawValue {
                 try state.set(.mode, mode.rawValue)
                 try state.set(.modeSince, node.clock.now().milliseconds)
@@ -111,7 +112,7 @@ public struct NodeSync {
             return SyncStatus(
                 mode: try state.mode(), cause: try state.text(.cause),
                 modeSince: try state.time(.modeSince), lastPushAt: try state.time(.lastPushAt),
-                lastPullAt: try state.time(.lastPullAt),
+                lastPullAt: try state.time(.lastPullAt), lastCycleAt: try state.time(.lastCycleAt),
                 acknowledgedSeq: acknowledged, pullCursor: try state.integer(.pullCursor) ?? 0,
                 outboxPending: try pending?.get("pending") ?? 0,
                 oldestPendingAt: oldest.map(Timestamp.init(milliseconds:)),

@@ -12,6 +12,8 @@ struct SyncState {
         case pullCursor = "pull_cursor"
         case lastPushAt = "last_push_at"
         case lastPullAt = "last_pull_at"
+        /// When the daemon last ran a sync cycle, whatever central's mode.
+        case lastCycleAt = "last_cycle_at"
         case mode = "central_mode"
         case modeSince = "central_mode_since"
         /// A short word for why central is in its mode (`read_only`, `privileges`, `disk_full`…).

@@ -8,6 +8,8 @@ public struct SyncStatus: Sendable, Codable, Equatable {
     public let modeSince: Timestamp?
     public let lastPushAt: Timestamp?
     public let lastPullAt: Timestamp?
+    /// When `venue-syncd` last ran a cycle.
+    public let lastCycleAt: Timestamp?
     /// Outbox records central has stored.
     public let acknowledgedSeq: Int64
     /// The last change pulled and applied.

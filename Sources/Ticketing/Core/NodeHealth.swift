@@ -1,0 +1,202 @@
+import Foundation
+import SyncWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A health status as Spring Boot Actuator spells it, in its order of severity.
+public enum HealthStatus: String, Codable, Sendable, Comparable {
+    case down = "DOWN"
+    case outOfService = "OUT_OF_SERVICE"
+    case up = "UP"
+    case unknown = "UNKNOWN"
+
+    /// Spring's default order: DOWN, OUT_OF_SERVICE, UP, UNKNOWN; the first one found wins.
+    private var severity: Int {
+        switch self {
+        case .down: 0
+        case .outOfService: 1
+        case .up: 2
+        case .unknown: 3
+        }
+    }
+
+    public static func < (lhs: HealthStatus, rhs: HealthStatus) -> Bool { lhs.severity < rhs.severity }
+
+    /// The HTTP status Spring answers with: 200 for UP and UNKNOWN, 503 otherwise.
+    public var httpStatus: Int { self == .up || self == .unknown ? 200 : 503 }
+}
+
+/// A detail value of a health component: text, a number or a flag.
+public enum HealthDetail: Codable, Sendable, Equatable {
+    case text(String)
+    case number(Int64)
+    case flag(Bool)
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .number(let number): try container.encode(number)
+        case .flag(let flag): try container.encode(flag)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            self = .flag(flag)
+        } else if let number = try? container.decode(Int64.self) {
+            self = .number(number)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+}
+
+/// One component of the health document (`db`, `diskSpace`, …).
+public struct HealthComponent: Codable, Sendable, Equatable {
+    public var status: HealthStatus
+    public var details: [String: HealthDetail]
+
+    public init(_ status: HealthStatus, _ details: [String: HealthDetail] = [:]) {
+        self.status = status
+        self.details = details
+    }
+}
+
+/// The health document in Spring Boot Actuator's shape: `{"status": …, "components": {…}}`.
+public struct HealthReport: Codable, Sendable, Equatable {
+    public var status: HealthStatus
+    public var components: [String: HealthComponent]
+
+    /// A report whose status is the worst of the `deciding` components; the others are shown
+    /// but decide nothing (central down does not stop a node that sells offline).
+    public init(components: [String: HealthComponent], deciding: [String]) {
+        self.components = components
+        status = deciding.compactMap { components[$0]?.status }.min() ?? .unknown
+    }
+
+    /// The document as Actuator writes it: camelCase keys, sorted.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"status":"DOWN"}"#
+    }
+}
+
+/// The node's health, as `boxoffice health` and `venue-syncd`'s listener report it.
+///
+/// Components: `db` (the node database answers), `diskSpace` (free space where it lives),
+/// `sales` (OUT_OF_SERVICE in maintenance or while a restored node takes its facts back),
+/// `central` (DOWN when central is read-only, unreachable or incompatible), `outbox` (what waits
+/// for central) and `sync` (when a sync cycle last ran). The node is UP when it can sell: `db`,
+/// `diskSpace` and `sales` decide; `central`, `outbox` and `sync` are shown but decide nothing.
+public enum NodeHealth {
+    /// The components that decide whether the node is ready to sell.
+    public static let readiness = ["db", "diskSpace", "sales"]
+    /// Free space below this is DOWN (Spring's default is 10 MB; a node also needs room for its WAL).
+    public static let defaultMinimumFreeBytes: Int64 = 100 * 1024 * 1024
+    /// An outbox record older than this makes `outbox` DOWN.
+    public static let outboxLagLimitSeconds: Int64 = 15 * 60
+    /// No sync cycle for this long makes `sync` DOWN (is venue-syncd running?).
+    public static let syncSilenceLimitSeconds: Int64 = 5 * 60
+
+    /// Every component, from a fresh read of the database at `path`; never throws: a database
+    /// that cannot be opened or read is `db` DOWN.
+    public static func components(
+        databasePath path: String, options: NodeOptions, minimumFreeBytes: Int64 = defaultMinimumFreeBytes,
+        clock: any WallClock = SystemWallClock()
+    ) -> [String: HealthComponent] {
+        var components = ["diskSpace": diskSpace(at: path, minimumFree: minimumFreeBytes)]
+        let node: VenueNode
+        let settings: NodeSettings
+        let sync: SyncStatus
+        let maintenance: MaintenanceState
+        let schema: Int
+        do {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw TicketingError.notFound("no node database at \(path)")
+            }
+            node = try VenueNode.open(path: path, options: options, clock: clock)
+            settings = try node.settings()
+            sync = try node.sync.status()
+            maintenance = try node.maintenance.state()
+            schema = try NodeSchema.migrator.status(node.database).version
+        } catch {
+            components["db"] = HealthComponent(.down, ["error": .text(SyncLimits.clip("\(error)", to: 300))])
+            return components
+        }
+        components["db"] = HealthComponent(
+            .up,
+            ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
+        components["sales"] = sales(maintenance: maintenance, sync: sync)
+        components["central"] = central(sync)
+        components["outbox"] = outbox(sync)
+        let now = clock.now()
+        let silence = sync.lastCycleAt.map { (now.milliseconds - $0.milliseconds) / 1000 }
+        var details: [String: HealthDetail] = [:]
+        if let last = sync.lastCycleAt { details["lastCycleAt"] = .text(last.description) }
+        components["sync"] = HealthComponent(
+            silence.map { $0 <= syncSilenceLimitSeconds ? .up : .down } ?? .unknown, details)
+        return components
+    }
+
+    static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {
+        var details: [String: HealthDetail] = [:]
+        if let local = maintenance.local { details["maintenance"] = .text("\(local.reason) (by \(local.by) here)") }
+        if let central = maintenance.central {
+            details["maintenanceByHeadOffice"] = .text("\(central.reason) (by \(central.by))")
+        }
+        if let since = sync.recoveryPendingSince { details["restoredSince"] = .text(since.description) }
+        return HealthComponent(details.isEmpty ? .up : .outOfService, details)
+    }
+
+    static func central(_ sync: SyncStatus) -> HealthComponent {
+        var details: [String: HealthDetail] = ["mode": .text(sync.mode.rawValue)]
+        if let cause = sync.cause { details["cause"] = .text(cause) }
+        if let since = sync.modeSince { details["since"] = .text(since.description) }
+        if let error = sync.lastError { details["lastError"] = .text(error) }
+        if let push = sync.lastPushAt { details["lastPushAt"] = .text(push.description) }
+        if let pull = sync.lastPullAt { details["lastPullAt"] = .text(pull.description) }
+        if let offset = sync.clockOffsetSeconds { details["clockOffsetSeconds"] = .number(offset) }
+        let status: HealthStatus =
+            switch sync.mode {
+            case .writable: .up
+            case .unknown: .unknown
+            default: .down
+            }
+        return HealthComponent(status, details)
+    }
+
+    static func outbox(_ sync: SyncStatus) -> HealthComponent {
+        HealthComponent(
+            sync.lagSeconds > outboxLagLimitSeconds ? .down : .up,
+            [
+                "pending": .number(Int64(sync.outboxPending)), "lagSeconds": .number(sync.lagSeconds),
+                "parkedAtCentral": .number(Int64(sync.centralParked)),
+                "parkedAtNode": .number(Int64(sync.pullParked)),
+                "acknowledgedSeq": .number(sync.acknowledgedSeq), "epoch": .number(sync.epoch),
+            ])
+    }
+
+    /// Free and total space of the file system holding `path`, as Spring's DiskSpaceHealthIndicator.
+    static func diskSpace(at path: String, minimumFree: Int64) -> HealthComponent {
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = folder.isEmpty ? "." : folder
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else {
+            return HealthComponent(
+                .down, ["path": .text(directory), "exists": .flag(false), "threshold": .number(minimumFree)])
+        }
+        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+        let total = Int64(info.f_blocks) * Int64(info.f_frsize)
+        return HealthComponent(
+            free >= minimumFree ? .up : .down,
+            [
+                "total": .number(total), "free": .number(free), "threshold": .number(minimumFree),
+                "path": .text(directory), "exists": .flag(true),
+            ])
+    }
+}
