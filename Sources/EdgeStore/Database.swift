@@ -19,6 +19,8 @@ import CSQLite
 /// }
 /// ```
 public final class Database {
+    /// Nesting depth inside ``rehearse(_:)``; 0 outside.
+    private var rehearsalDepth = 0
     /// How a connection is opened.
     public struct Options: Sendable {
         /// SQLite's `synchronous` setting in WAL mode.
@@ -193,7 +195,43 @@ public final class Database {
         }
     }
 
+    /// Runs `body` as a rehearsal: inside one write transaction that is always rolled back, where
+    /// every `write` and `read` of `body` becomes a savepoint. Everything `body` does is checked by
+    /// the database (constraints, triggers, locks) and then undone: nothing is committed, whatever
+    /// `body` returns or throws. The writer lock is held meanwhile.
+    @discardableResult
+    public func rehearse<T>(_ body: () throws -> T) throws -> T {
+        guard !isInTransaction else {
+            throw StoreError(code: .error, message: "a rehearsal needs no open transaction", sql: "BEGIN IMMEDIATE")
+        }
+        try execute("BEGIN IMMEDIATE")
+        rehearsalDepth = 1
+        defer {
+            rehearsalDepth = 0
+            if isInTransaction { _ = try? execute("ROLLBACK") }
+        }
+        return try body()
+    }
+
+    /// True inside ``rehearse(_:)``: nothing written now will be committed.
+    public var isRehearsing: Bool { rehearsalDepth > 0 }
+
     private func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
+        if isRehearsing {
+            rehearsalDepth += 1
+            defer { rehearsalDepth -= 1 }
+            let name = "rehearsal_\(rehearsalDepth)"
+            try execute("SAVEPOINT \(name)")
+            do {
+                let result = try body()
+                try execute("RELEASE \(name)")
+                return result
+            } catch {
+                _ = try? execute("ROLLBACK TO \(name)")
+                _ = try? execute("RELEASE \(name)")
+                throw error
+            }
+        }
         guard !isInTransaction else {
             throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
         }

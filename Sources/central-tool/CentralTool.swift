@@ -23,7 +23,7 @@ struct CentralTool: ParsableCommand {
             """,
         subcommands: [
             Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
-            Parked.self, MaintenanceCommand.self, Reconcile.self,
+            Parked.self, MaintenanceCommand.self, Reconcile.self, Smoke.self,
         ])
 
     init(_ arguments: ParsedArguments) {}

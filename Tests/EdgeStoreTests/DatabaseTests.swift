@@ -162,4 +162,25 @@ import Testing
         #expect(try db.rows("SELECT x FROM t ORDER BY x").map { try $0.get(0, as: Int.self) } == [1, 3])
         #expect(throws: StoreError.self) { try db.savepoint {} }
     }
+
+    @Test func aRehearsalRunsNestedTransactionsAndCommitsNothing() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        try db.execute("CREATE TABLE t (x INTEGER NOT NULL)")
+        try db.execute("INSERT INTO t VALUES (1)")
+        let seen: Int = try db.rehearse {
+            #expect(db.isRehearsing)
+            try db.write { try db.execute("INSERT INTO t VALUES (2)") }
+            #expect(throws: StoreError.self) {
+                try db.write {
+                    try db.execute("INSERT INTO t VALUES (3)")
+                    try db.execute("INSERT INTO t VALUES (NULL)")
+                }
+            }
+            return try db.read { try db.scalar("SELECT sum(x) FROM t") } ?? 0
+        }
+        #expect(seen == 3, "the failed write is undone, the other seen")
+        #expect(!db.isRehearsing && !db.isInTransaction)
+        #expect(try db.scalar("SELECT sum(x) FROM t") == 1)
+        #expect(throws: StoreError.self) { try db.write { try db.rehearse {} } }
+    }
 }

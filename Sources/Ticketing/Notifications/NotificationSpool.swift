@@ -95,6 +95,17 @@ public struct NotificationSpool {
         return try rows.map { try $0.decode(NotificationView.self) }
     }
 
+    /// The email the first notification queued for `orderID` becomes, without sending it.
+    func renderQueued(orderID: String) throws -> EmailMessage {
+        guard
+            let row = try node.database.row(
+                "SELECT * FROM notification WHERE order_id = ? ORDER BY created_at, id LIMIT 1", [orderID])
+        else { throw TicketingError.notFound("no notification queued for order \(orderID)") }
+        let settings = try node.settings()
+        return try Self.message(
+            for: try row.decode(DueNotification.self), from: settings.mailFrom, nodeID: settings.nodeID)
+    }
+
     /// The email for one notification row.
     static func message(for row: DueNotification, from sender: String, nodeID: String) throws -> EmailMessage {
         let payload = try JSONText.decode(NotificationPayload.self, from: row.payload)
