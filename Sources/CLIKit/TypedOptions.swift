@@ -37,14 +37,20 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
         self.convert = convert
     }
 
-    func read(_ text: String) throws -> Value {
-        guard let value = try convert(text) else {
-            let suggestion = Suggestion.sentence(for: text, among: suggestions)
-            throw UsageError(
-                "\(option.name) must be \(expected), not '\(text.prefix(40))'"
-                    + (suggestion.isEmpty ? "" : "." + suggestion))
+    /// `text` as a value; a usage error names `name` (the option, or the setting it came from).
+    func read(_ text: String, named name: String? = nil) throws -> Value {
+        let name = name ?? option.name
+        do {
+            guard let value = try convert(text) else {
+                let suggestion = Suggestion.sentence(for: text, among: suggestions)
+                throw UsageError(
+                    "\(name) must be \(expected), not '\(text.prefix(40))'"
+                        + (suggestion.isEmpty ? "" : "." + suggestion))
+            }
+            return value
+        } catch let error as UsageError where name != option.name {
+            throw UsageError(error.message.replacingOccurrences(of: option.name + " ", with: name + " "))
         }
-        return value
     }
 }
 
@@ -161,7 +167,7 @@ public struct TypedArgument: Sendable {
 extension ParsedArguments {
     /// The option's value, or nil when it was not given; a malformed value is a usage error.
     public func value<Value>(_ declared: TypedOption<Value>) throws -> Value? {
-        try value(declared.option.name).map(declared.read)
+        try value(declared.option.name).map { try declared.read($0) }
     }
 
     /// The option's value; missing or malformed is a usage error.

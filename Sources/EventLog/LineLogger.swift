@@ -8,17 +8,28 @@ import Foundation
 /// in JSON mode, `{"at":"…","level":"info","event":"push.applied","records":"500"}`.
 /// Values are whatever the caller passes: never pass secrets.
 public final class LineLogger: @unchecked Sendable {  // writes go through `lock`
-    /// Severity.
-    public enum Level: String, Sendable { case debug, info, warning, error }
+    /// Severity, least first.
+    public enum Level: String, Sendable, CaseIterable, Comparable {
+        case debug, info, warning, error
+
+        public static func < (lhs: Level, rhs: Level) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
 
     private let json: Bool
+    private let minimumLevel: Level
     private let lock = NSLock()
 
-    /// A logger writing text lines, or JSON lines when `json`.
-    public init(json: Bool) { self.json = json }
+    /// A logger writing text lines, or JSON lines when `json`, of events at `minimumLevel` or above.
+    public init(json: Bool, minimumLevel: Level = .info) {
+        self.json = json
+        self.minimumLevel = minimumLevel
+    }
 
-    /// Writes one event with its metadata, keys in sorted order.
+    /// Writes one event with its metadata, keys in sorted order, unless below the minimum level.
     public func log(_ level: Level, _ event: String, _ metadata: [String: String] = [:]) {
+        guard level >= minimumLevel else { return }
         let at = Date().formatted(.iso8601)
         let line: String
         if json {

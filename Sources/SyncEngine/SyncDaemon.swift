@@ -148,6 +148,12 @@ public final class SyncDaemon {
     }
 
     private func log(_ report: CycleReport, previous: CentralMode) {
+        logger.log(
+            .debug, "sync.cycle",
+            [
+                "mode": report.mode.rawValue, "pulled": String(report.pulled), "pushed": String(report.pushed),
+                "push_skipped": String(report.pushSkipped),
+            ])
         if let taken = report.takenBack {
             logger.warning(
                 "sync.taken_back",

@@ -8,15 +8,17 @@ struct BoxOffice: ParsableCommand {
     static let database = TypedOption.text(
         "--db", "PATH", help: "Node database (default: $BOXOFFICE_DB, else ./venue.sqlite).")
     static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
-    static let globalOptions: [any OptionDeclaration] = [database, json]
+    static let config = TypedOption.text(
+        "--config", "FILE", help: "Node settings, KEY=VALUE (default: $BOXOFFICE_CONFIG); flags and variables win.")
+    static let globalOptions: [any OptionDeclaration] = [database, json, config]
 
     static let configuration = CommandConfiguration(
         name: "boxoffice",
         abstract: "Sell, hold, refund and check in tickets at a venue node.",
         discussion: """
-            Environment: BOXOFFICE_DB (database path), BOXOFFICE_SESSION_FILE (login session, default
-            ~/.local/state/boxoffice/session), BOXOFFICE_SYNCHRONOUS (full or normal), BOXOFFICE_SPOOL
-            (notification spool folder). Exit codes: 0 ok, 1 error, 2 usage, 3 sold out, 4 conflict,
+            Environment (or the --config file): BOXOFFICE_DB (database path), BOXOFFICE_SESSION_FILE (login
+            session, default ~/.local/state/boxoffice/session), BOXOFFICE_SYNCHRONOUS (full or normal),
+            BOXOFFICE_SPOOL (notification spool folder). Exit codes: 0 ok, 1 error, 2 usage, 3 sold out, 4 conflict,
             5 not logged in or not permitted, 6 not found, 7 in maintenance.
             """,
         subcommands: [

@@ -15,12 +15,23 @@ struct Context: Sendable {
     let options: NodeOptions
     let output: Output
     let sessionPath: String
+    /// The environment over the config file.
+    let settings: [String: String]
 
     init(_ arguments: ParsedArguments) throws {
-        databasePath = NodeEnvironment.databasePath(given: try arguments.value(BoxOffice.database))
-        options = try NodeEnvironment.options()
+        let environment = ProcessInfo.processInfo.environment
+        settings = try ConfigFile.settings(
+            file: try arguments.value(BoxOffice.config) ?? environment["BOXOFFICE_CONFIG"],
+            known: NodeEnvironment.configKeys, environment: environment)
+        databasePath = NodeEnvironment.databasePath(
+            given: try arguments.value(BoxOffice.database), environment: settings)
+        do {
+            options = try NodeEnvironment.options(environment: settings)
+        } catch let error as TicketingError {
+            throw UsageError(error.message)
+        }
         output = Output(json: arguments.isSet(BoxOffice.json))
-        sessionPath = NodeEnvironment.sessionPath()
+        sessionPath = NodeEnvironment.sessionPath(environment: settings)
     }
 
     /// The node, opened and checked.

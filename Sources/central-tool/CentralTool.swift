@@ -1,5 +1,6 @@
 import CLIKit
 import Central
+import Foundation
 import MySQLClient
 import SyncWire
 
@@ -11,7 +12,14 @@ struct CentralTool: ParsableCommand {
     static let central = TypedOption.text(
         "--central", "URL", help: "mysql://user@host:port/db[?socket=…&tls=…] (default: $CENTRAL_URL).")
     static let json = FlagOption("--json", help: "Print one JSON document on stdout.")
-    static let globalOptions: [any OptionDeclaration] = [central, json]
+    static let config = TypedOption.text(
+        "--config", "FILE", help: "Central settings, KEY=VALUE (default: $CENTRAL_CONFIG); flags and variables win.")
+    static let globalOptions: [any OptionDeclaration] = [central, json, config]
+    /// The keys a central config file may set.
+    static let configKeys = [
+        "CENTRAL_URL", "CENTRAL_PASSWORD_FILE", "RECONCILE_REFUND_DELAY", "RECONCILE_SILENCE", "RECONCILE_PARKED_AGE",
+        "RECONCILE_CLOCK_SKEW",
+    ]
 
     static let configuration = CommandConfiguration(
         name: "central",
@@ -55,10 +63,18 @@ struct CentralTool: ParsableCommand {
 struct CentralContext: Sendable {
     let configuration: MySQLConfiguration
     let output: Output
+    /// The environment over the config file.
+    let settings: [String: String]
 
     init(_ arguments: ParsedArguments) throws {
+        let environment = ProcessInfo.processInfo.environment
+        settings = try ConfigFile.settings(
+            file: try arguments.value(CentralTool.config) ?? environment["CENTRAL_CONFIG"],
+            known: CentralTool.configKeys,
+            environment: environment)
         do {
-            configuration = try MySQLConfiguration.resolve(url: try arguments.value(CentralTool.central))
+            configuration = try MySQLConfiguration.resolve(
+                url: try arguments.value(CentralTool.central), environment: settings)
         } catch let error as MySQLError {
             throw UsageError(error.message)
         }

@@ -34,6 +34,10 @@ struct VenueSyncd: ParsableCommand {
         help: "How long one sync step may take before /health/liveness reports the loop wedged (default 5m).")
     static let minimumFree = TypedOption.integer(
         "--min-free-mb", "MB", in: 1...10_000_000, help: "diskSpace is DOWN below this much free space (default 100).")
+    static let logLevel = TypedOption<LineLogger.Level>.choice(
+        "--log-level", "LEVEL", help: "debug, info (default), warning or error: the least severe event logged.")
+    static let config = TypedOption.text(
+        "--config", "FILE", help: "Node settings, KEY=VALUE (default: $BOXOFFICE_CONFIG); flags and variables win.")
     static let logFormat = TypedOption<LogFormat>.choice(
         "--log-format", "FORMAT", help: "text (default) or json: one line per event on stderr.")
 
@@ -46,39 +50,58 @@ struct VenueSyncd: ParsableCommand {
             daemon runs for this database, the database is unusable), 2 usage, 75 --once found central read-only or
             unreachable.
             """,
-        options: [database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, logFormat])
+        options: [
+            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, logFormat,
+            logLevel,
+        ])
 
     let central: MySQLConfiguration
     let options: SyncDaemon.Options
     let logFormat: LogFormat
+    let logLevel: LineLogger.Level
 
     init(_ arguments: ParsedArguments) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try ConfigFile.settings(
+            file: try arguments.value(Self.config) ?? environment["BOXOFFICE_CONFIG"],
+            known: NodeEnvironment.configKeys,
+            environment: environment)
         do {
-            central = try MySQLConfiguration.resolve(url: try arguments.value(Self.central))
+            central = try MySQLConfiguration.resolve(url: try arguments.value(Self.central), environment: settings)
         } catch let error as MySQLError {
             throw UsageError(error.message)
         }
         var options = SyncDaemon.Options(
-            databasePath: NodeEnvironment.databasePath(given: try arguments.value(Self.database)),
+            databasePath: NodeEnvironment.databasePath(
+                given: try arguments.value(Self.database), environment: settings),
             centralDescription: central.description)
-        options.interval = try arguments.value(Self.interval) ?? 2
-        options.maxBackoff = try arguments.value(Self.maxBackoff) ?? 30
-        options.batchSize = Int(try arguments.value(Self.batch) ?? 500)
+        options.interval = try arguments.value(Self.interval, orSetting: "SYNCD_INTERVAL", in: settings) ?? 2
+        options.maxBackoff = try arguments.value(Self.maxBackoff, orSetting: "SYNCD_MAX_BACKOFF", in: settings) ?? 30
+        options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
-        if let address = try arguments.value(Self.http) {
+        if let address = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings) {
             options.httpHost = address.host
             options.httpPort = address.port
         }
-        options.stallTimeout = try arguments.value(Self.stallTimeout) ?? options.stallTimeout
+        options.stallTimeout =
+            try arguments.value(Self.stallTimeout, orSetting: "SYNCD_STALL_TIMEOUT", in: settings)
+            ?? options.stallTimeout
         options.minimumFreeBytes =
-            (try arguments.value(Self.minimumFree)).map { $0 * 1024 * 1024 } ?? options.minimumFreeBytes
-        options.nodeOptions = try NodeEnvironment.options()
+            (try arguments.value(Self.minimumFree, orSetting: "HEALTH_MIN_FREE_MB", in: settings)).map {
+                $0 * 1024 * 1024
+            } ?? options.minimumFreeBytes
+        do {
+            options.nodeOptions = try NodeEnvironment.options(environment: settings)
+        } catch let error as TicketingError {
+            throw UsageError(error.message)
+        }
         self.options = options
-        logFormat = try arguments.value(Self.logFormat) ?? .text
+        logFormat = try arguments.value(Self.logFormat, orSetting: "SYNCD_LOG_FORMAT", in: settings) ?? .text
+        logLevel = try arguments.value(Self.logLevel, orSetting: "SYNCD_LOG_LEVEL", in: settings) ?? .info
     }
 
     func run() throws {
-        let logger = LineLogger(json: logFormat == .json)
+        let logger = LineLogger(json: logFormat == .json, minimumLevel: logLevel)
         let endpoint = MySQLCentral(configuration: central)
         endpoint.onEvent = { event, fields in logger.info(event, fields) }
         let status = try SyncDaemon(options: options, central: endpoint, logger: logger).run()

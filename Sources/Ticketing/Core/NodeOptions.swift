@@ -25,8 +25,17 @@ public struct NodeOptions: Sendable, Equatable {
 }
 
 /// The environment variables the node's tools read, each resolved in one place, the same way
-/// for `boxoffice` and `venue-syncd`.
+/// for `boxoffice` and `venue-syncd`. `environment` is the process environment over the node's
+/// config file (`ConfigFile.settings`), so a flag beats the variable, which beats the file.
 public enum NodeEnvironment {
+    /// The keys a node config file (`--config`, `BOXOFFICE_CONFIG`) may set, shared by `boxoffice`
+    /// and `venue-syncd`.
+    public static let configKeys = [
+        "BOXOFFICE_DB", "BOXOFFICE_SYNCHRONOUS", "BOXOFFICE_SESSION_FILE", "BOXOFFICE_SPOOL", "CENTRAL_URL",
+        "CENTRAL_PASSWORD_FILE", "SYNCD_INTERVAL", "SYNCD_BATCH", "SYNCD_MAX_BACKOFF", "SYNCD_HTTP",
+        "SYNCD_STALL_TIMEOUT", "SYNCD_LOG_FORMAT", "SYNCD_LOG_LEVEL", "HEALTH_MIN_FREE_MB",
+    ]
+
     /// The node database: the path given on the command line, else `BOXOFFICE_DB`, else `./venue.sqlite`.
     public static func databasePath(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         -> String

@@ -178,7 +178,9 @@ struct Notifications: ParsableCommand {
 
         init(_ arguments: ParsedArguments) throws {
             context = try Context(arguments)
-            folder = NodeEnvironment.spool(given: try arguments.value(Self.spool), databasePath: context.databasePath)
+            folder = NodeEnvironment.spool(
+                given: try arguments.value(Self.spool), databasePath: context.databasePath,
+                environment: context.settings)
             limit = Int(try arguments.value(Self.limit) ?? 500)
         }
 

@@ -64,10 +64,18 @@ struct Reconcile: ParsableCommand {
     init(_ arguments: ParsedArguments) throws {
         context = try CentralContext(arguments)
         var scope = ReconciliationScope(eventID: try arguments.value(Self.event))
-        scope.refundDelaySeconds = try arguments.value(Self.refundDelay) ?? scope.refundDelaySeconds
-        scope.silenceSeconds = try arguments.value(Self.silence) ?? scope.silenceSeconds
-        scope.parkedAgeSeconds = try arguments.value(Self.parkedAge) ?? scope.parkedAgeSeconds
-        scope.clockSkewSeconds = try arguments.value(Self.clockSkew) ?? scope.clockSkewSeconds
+        let settings = context.settings
+        scope.refundDelaySeconds =
+            try arguments.value(Self.refundDelay, orSetting: "RECONCILE_REFUND_DELAY", in: settings)
+            ?? scope.refundDelaySeconds
+        scope.silenceSeconds =
+            try arguments.value(Self.silence, orSetting: "RECONCILE_SILENCE", in: settings) ?? scope.silenceSeconds
+        scope.parkedAgeSeconds =
+            try arguments.value(Self.parkedAge, orSetting: "RECONCILE_PARKED_AGE", in: settings)
+            ?? scope.parkedAgeSeconds
+        scope.clockSkewSeconds =
+            try arguments.value(Self.clockSkew, orSetting: "RECONCILE_CLOCK_SKEW", in: settings)
+            ?? scope.clockSkewSeconds
         self.scope = scope
         since = try arguments.value(Self.since)
         dryRun = arguments.isSet(Self.dryRun)

@@ -15,7 +15,7 @@ struct Smoke: ParsableCommand {
 
     init(_ arguments: ParsedArguments) throws {
         context = try CentralContext(arguments)
-        silenceSeconds = try arguments.value(Self.silence) ?? 3600
+        silenceSeconds = try arguments.value(Self.silence, orSetting: "RECONCILE_SILENCE", in: context.settings) ?? 3600
     }
 
     func run() throws {
