@@ -35,6 +35,8 @@ public final class SyncDaemon {
         public var stallTimeout: Double = 300
         /// `diskSpace` is DOWN below this much free space.
         public var minimumFreeBytes = NodeHealth.defaultMinimumFreeBytes
+        /// Where to deliver customer emails after each cycle, if anywhere (the email worker).
+        public var spool: String?
         /// How the node database is opened.
         public var nodeOptions = NodeOptions()
 
@@ -121,6 +123,7 @@ public final class SyncDaemon {
                 }
             metrics.record(report)
             log(report, previous: mode)
+            if let spool = options.spool { deliverEmail(node, to: spool) }
             mode = report.mode
             if options.once {
                 return mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable
@@ -139,6 +142,27 @@ public final class SyncDaemon {
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
+    }
+
+    /// The daemon as the notifications' sender: it holds the node database already.
+    static let emailWorker = Operator(id: "venue-syncd", name: "venue-syncd", role: .supervisor)
+
+    /// Delivers due customer emails to the spool; a failure is logged and retried next cycle
+    /// (each email keeps its own attempts and backoff).
+    private func deliverEmail(_ node: VenueNode, to spool: String) {
+        do {
+            let report = try node.notifications.deliver(to: spool, by: Self.emailWorker)
+            if report.delivered + report.retrying + report.failed > 0 {
+                logger.log(
+                    report.retrying + report.failed > 0 ? .warning : .info, "email.delivered",
+                    [
+                        "delivered": String(report.delivered), "retrying": String(report.retrying),
+                        "failed": String(report.failed), "spool": spool,
+                    ])
+            }
+        } catch {
+            logger.warning("email.error", ["error": "\(error)", "spool": spool])
+        }
     }
 
     /// interval × 2^failures, capped, with ±50 % jitter so many nodes do not probe in step.

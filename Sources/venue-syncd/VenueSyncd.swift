@@ -34,6 +34,8 @@ struct VenueSyncd: ParsableCommand {
         help: "How long one sync step may take before /health/liveness reports the loop wedged (default 5m).")
     static let minimumFree = TypedOption.integer(
         "--min-free-mb", "MB", in: 1...10_000_000, help: "diskSpace is DOWN below this much free space (default 100).")
+    static let spool = TypedOption.text(
+        "--spool", "DIR", help: "Deliver customer emails into DIR after each cycle (the email worker; default: off).")
     static let logLevel = TypedOption<LineLogger.Level>.choice(
         "--log-level", "LEVEL", help: "debug, info (default), warning or error: the least severe event logged.")
     static let config = TypedOption.text(
@@ -51,8 +53,8 @@ struct VenueSyncd: ParsableCommand {
             unreachable.
             """,
         options: [
-            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, logFormat,
-            logLevel,
+            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, spool,
+            logFormat, logLevel,
         ])
 
     let central: MySQLConfiguration
@@ -79,6 +81,7 @@ struct VenueSyncd: ParsableCommand {
         options.maxBackoff = try arguments.value(Self.maxBackoff, orSetting: "SYNCD_MAX_BACKOFF", in: settings) ?? 30
         options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
+        options.spool = try arguments.value(Self.spool, orSetting: "SYNCD_SPOOL", in: settings)
         if let address = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings) {
             options.httpHost = address.host
             options.httpPort = address.port
