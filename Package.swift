@@ -35,17 +35,19 @@ let package = Package(
         .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),
         .target(name: "SyncWire", dependencies: ["SQLValues"]),
-        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire"]),
+        .target(name: "AtomicFiles"),
+        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
-        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit"]),
+        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles"]),
         .executableTarget(
             name: "venue-syncd",
             dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog"]),
         // The `central` tool lives in `central-tool/`: a folder `central/` would be the same folder as the
         // `Central` library's on a case-insensitive file system (macOS's default).
         .executableTarget(
-            name: "central", dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit"],
+            name: "central",
+            dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit", "AtomicFiles"],
             path: "Sources/central-tool"),
         .executableTarget(name: "EmbedSQL"),
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),

@@ -56,38 +56,41 @@ public struct CentralCatalog {
             throw CentralError.invalidInput(
                 "unknown reference format '\(reference.format.prefix(40))'; expected venue-reference/1")
         }
+        return try connection.transaction { try importInTransaction(reference, now: now) }
+    }
+
+    /// Imports `reference` inside the caller's transaction.
+    func importInTransaction(_ reference: ReferenceData, now: Timestamp) throws -> CentralImportSummary {
         let currency = reference.parameters?.currency ?? "EUR"
-        return try connection.transaction {
-            var summary = CentralImportSummary()
-            var changedVenues = Set<String>()
-            for venue in reference.venues where try importVenue(venue, now: now, into: &summary) {
-                changedVenues.insert(venue.id)
-            }
-            for event in reference.events {
-                let changed = try importEvent(event, currency: currency, now: now, into: &summary)
-                guard changed || changedVenues.contains(event.venue) else { continue }
-                let given = reference.venues.first(where: { $0.id == event.venue })
-                guard let venue = try given ?? storedVenue(event.venue) else {
-                    throw CentralError.notFound("event \(event.id): no venue '\(event.venue.prefix(40))'")
-                }
-                let payload = ReferenceData(
-                    format: "venue-reference/1", venues: [venue], events: [event], allocations: [], staff: [])
-                try ChangeFeed(connection: connection).append(
-                    .catalogEvent, entityID: event.id, node: nil,
-                    payload: try JSONText.encode(payload), now: now)
-                summary.changesPublished += 1
-            }
-            let allocations = CentralAllocations(connection: connection)
-            for allocation in reference.allocations {
-                let outcome = try allocations.proposeInTransaction(
-                    AllocationRequest(
-                        eventID: allocation.event, categoryCode: allocation.category, nodeID: allocation.node,
-                        quota: allocation.quota,
-                        seatSelectors: allocation.seats), now: now)
-                if outcome.changed { summary.proposals += 1 } else { summary.allocationsUnchanged += 1 }
-            }
-            return summary
+        var summary = CentralImportSummary()
+        var changedVenues = Set<String>()
+        for venue in reference.venues where try importVenue(venue, now: now, into: &summary) {
+            changedVenues.insert(venue.id)
         }
+        for event in reference.events {
+            let changed = try importEvent(event, currency: currency, now: now, into: &summary)
+            guard changed || changedVenues.contains(event.venue) else { continue }
+            let given = reference.venues.first(where: { $0.id == event.venue })
+            guard let venue = try given ?? storedVenue(event.venue) else {
+                throw CentralError.notFound("event \(event.id): no venue '\(event.venue.prefix(40))'")
+            }
+            let payload = ReferenceData(
+                format: "venue-reference/1", venues: [venue], events: [event], allocations: [], staff: [])
+            try ChangeFeed(connection: connection).append(
+                .catalogEvent, entityID: event.id, node: nil,
+                payload: try JSONText.encode(payload), now: now)
+            summary.changesPublished += 1
+        }
+        let allocations = CentralAllocations(connection: connection)
+        for allocation in reference.allocations {
+            let outcome = try allocations.proposeInTransaction(
+                AllocationRequest(
+                    eventID: allocation.event, categoryCode: allocation.category, nodeID: allocation.node,
+                    quota: allocation.quota,
+                    seatSelectors: allocation.seats), now: now)
+            if outcome.changed { summary.proposals += 1 } else { summary.allocationsUnchanged += 1 }
+        }
+        return summary
     }
 
     /// Returns true when the venue or its seat map changed.

@@ -1,3 +1,4 @@
+import AtomicFiles
 import CLIKit
 import Foundation
 import SyncWire

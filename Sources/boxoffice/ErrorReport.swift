@@ -1,3 +1,4 @@
+import AtomicFiles
 import CLIKit
 import Ticketing
 
@@ -16,6 +17,7 @@ enum ErrorReport {
             case .rejected(let code, let message): Failure(exitCode: 1, code: code, message: message)
             case .maintenance(let message): Failure(exitCode: 7, code: "maintenance", message: message)
             }
+        case let error as AtomicFileError: Failure(exitCode: 1, code: "io_error", message: error.message)
         default:
             switch StorageProblem(error) {
             case .busy:

@@ -1,3 +1,4 @@
+import AtomicFiles
 import CLIKit
 import Central
 import Foundation
@@ -31,7 +32,7 @@ struct CentralTool: ParsableCommand {
             """,
         subcommands: [
             Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
-            Parked.self, MaintenanceCommand.self, Reconcile.self, Smoke.self,
+            Parked.self, MaintenanceCommand.self, Reconcile.self, Smoke.self, Export.self,
         ])
 
     init(_ arguments: ParsedArguments) {}
@@ -52,6 +53,8 @@ struct CentralTool: ParsableCommand {
                 message: "central is read-only (a rollback in progress?): \(error.message)")
         case let error as MySQLError:
             Failure(exitCode: 1, code: "mysql_\(error.code)", message: error.description)
+        case let error as AtomicFileError:
+            Failure(exitCode: 1, code: "io_error", message: error.message)
         default:
             Failure(exitCode: 1, code: "error", message: "\(error)")
         }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import EdgeStore
 import Foundation
 import SyncWire

@@ -1,5 +1,7 @@
 import CLIKit
 import Central
+import Foundation
+import SyncWire
 
 struct Migrate: ParsableCommand {
     static let status = FlagOption("--status", help: "Only show applied and pending migrations.")
@@ -30,11 +32,28 @@ struct Migrate: ParsableCommand {
     }
 }
 
+extension Import {
+    /// The export at `path`, or nil when the file is something else (a reference file).
+    static func export(at path: String) throws -> ExportedData? {
+        struct Format: Decodable { let format: String }
+        guard let data = FileManager.default.contents(atPath: path),
+            (try? JSONText.decoder().decode(Format.self, from: data))?.format == ExportedData.format
+        else { return nil }
+        do {
+            return try JSONText.decoder().decode(ExportedData.self, from: data)
+        } catch {
+            throw CentralError.invalidInput("\(path) is not a valid \(ExportedData.format) file: \(error)")
+        }
+    }
+}
+
 struct Import: ParsableCommand {
-    static let file = TypedArgument("FILE", help: "e.g. Fixtures/reference/grand-theatre.json")
+    static let file = TypedArgument(
+        "FILE", help: "A reference file (Fixtures/reference/grand-theatre.json) or an export (central export).")
     static let configuration = CommandConfiguration(
         name: "import",
-        abstract: "Load a reference file's catalog and allocations into central; twice changes nothing.",
+        abstract:
+            "Load a reference file's catalog and allocations (twice changes nothing), or an export into an empty central.",
         arguments: [file])
 
     let context: CentralContext
@@ -46,6 +65,15 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
+        if let export = try Self.export(at: file) {
+            let loaded = try CentralExport(connection: try context.connect()).load(export, now: context.now)
+            context.output.emit(loaded) {
+                "Loaded \($0.orders) orders, \($0.tickets) tickets, \($0.payments) payments, \($0.refunds) refunds, "
+                    + "\($0.customers) customers, \($0.nodes) nodes and \($0.allocations) allocations; "
+                    + "catalog changes published: \($0.catalog.changesPublished)"
+            }
+            return
+        }
         let summary = try CentralCatalog(connection: try context.connect()).importReference(
             file: file, now: context.now)
         context.output.emit(summary) { summary in

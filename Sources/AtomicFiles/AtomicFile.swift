@@ -46,7 +46,13 @@ public enum AtomicFile {
         }
     }
 
-    private static func failure(_ message: String) -> TicketingError {
-        .rejected(code: "io_error", message: "\(message): \(String(cString: strerror(errno)))")
+    private static func failure(_ message: String) -> AtomicFileError {
+        AtomicFileError(message: "\(message): \(String(cString: strerror(errno)))")
     }
+}
+
+/// A file or folder could not be written; the message names it and says why.
+public struct AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
