@@ -8,15 +8,26 @@ public struct CentralMigrationReport: Sendable, Codable, Equatable {
     public let applied: [String]
     public let pending: [String]
     public let dryRun: Bool
+    /// A migration that stopped half-way: how many of its statements are applied.
+    public let interrupted: Interrupted?
+
+    public struct Interrupted: Sendable, Codable, Equatable {
+        public let name: String
+        public let statementsApplied: Int
+        public let statements: Int
+    }
 }
 
 /// Applies `SyncProtocol/mysql/NNN_name.sql` in order and records each, with the SHA-256 of its
 /// text, in `schema_migrations`. An applied migration whose text changed since is refused, and so
 /// is a database newer than this build.
 ///
-/// MySQL commits DDL implicitly, so a migration is not atomic: each file is written to be safe
-/// to resume (a failure is reported with the statement that failed, and the migration stays
-/// pending). Run `central migrate` from one place at a time.
+/// MySQL commits DDL implicitly, so a migration is not atomic. The migrator records after each
+/// statement how far the migration got (`schema_migration_progress`); one that fails half-way
+/// stays pending, the error names the statement, and the next `central migrate`, once the cause
+/// is fixed, resumes at that statement instead of running the ones before it again. (Should the
+/// process die between a statement and its record, that statement runs again: the files' DDL
+/// then fails loudly rather than applying twice.) Run `central migrate` from one place at a time.
 public struct CentralMigrator {
     let connection: MySQLConnection
     let migrations: [(name: String, sql: String)]
@@ -32,7 +43,13 @@ public struct CentralMigrator {
         let applied = try verifiedApplied()
         return CentralMigrationReport(
             version: applied.count, applied: applied,
-            pending: migrations.dropFirst(applied.count).map(\.name), dryRun: true)
+            pending: migrations.dropFirst(applied.count).map(\.name), dryRun: true,
+            interrupted: try progress(of: applied.count).map { done in
+                let migration = migrations[applied.count]
+                return .init(
+                    name: migration.name, statementsApplied: done,
+                    statements: MySQLConnection.statements(in: migration.sql).count)
+            })
     }
 
     /// Applies every pending migration (or, with `dryRun`, reports them).
@@ -45,19 +62,81 @@ public struct CentralMigrator {
                 name VARCHAR(200) NOT NULL,
                 checksum CHAR(64) NOT NULL,
                 applied_at DATETIME(3) NOT NULL
+            ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+            CREATE TABLE IF NOT EXISTS schema_migration_progress (
+                version INT NOT NULL PRIMARY KEY,
+                name VARCHAR(200) NOT NULL,
+                checksum CHAR(64) NOT NULL,
+                statements_applied INT NOT NULL,
+                updated_at DATETIME(3) NOT NULL
             ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin
             """)
         var appliedNow = [String]()
         let alreadyApplied = try verifiedApplied().count
         for (offset, migration) in migrations.enumerated() where offset >= alreadyApplied {
-            try connection.executeScript(migration.sql)
-            try connection.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                [offset + 1, migration.name, Self.checksum(migration.sql), now.sqlText])
+            try apply(migration, version: offset + 1, now: now)
             appliedNow.append(migration.name)
         }
         let total = try verifiedApplied()
-        return CentralMigrationReport(version: total.count, applied: appliedNow, pending: [], dryRun: false)
+        return CentralMigrationReport(
+            version: total.count, applied: appliedNow, pending: [], dryRun: false, interrupted: nil)
+    }
+
+    /// Runs a migration's statements from where an earlier run stopped, recording each.
+    private func apply(_ migration: (name: String, sql: String), version: Int, now: Timestamp) throws {
+        let statements = MySQLConnection.statements(in: migration.sql)
+        let checksum = Self.checksum(migration.sql)
+        let done = try progress(of: version - 1) ?? 0
+        if done == 0 {
+            try connection.execute(
+                """
+                INSERT INTO schema_migration_progress (version, name, checksum, statements_applied, updated_at)
+                VALUES (?, ?, ?, 0, ?)
+                """, [version, migration.name, checksum, now.sqlText])
+        }
+        for (index, statement) in statements.enumerated() where index >= done {
+            do {
+                try connection.executeScript(statement)
+            } catch {
+                throw CentralError.rejected(
+                    code: "migration_failed",
+                    message: "migration \(migration.name) stopped at statement \(index + 1) of \(statements.count) "
+                        + "(\(statement.split(separator: "\n").first.map { String($0.prefix(80)) } ?? "")): \(error); "
+                        + "the \(index) before it are applied: fix the cause and run 'central migrate' again to resume there"
+                )
+            }
+            try connection.execute(
+                "UPDATE schema_migration_progress SET statements_applied = ?, updated_at = ? WHERE version = ?",
+                [index + 1, now.sqlText, version])
+        }
+        try connection.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+            [version, migration.name, checksum, now.sqlText])
+        try connection.execute("DELETE FROM schema_migration_progress WHERE version = ?", [version])
+    }
+
+    /// Statements applied of the migration after the first `applied` ones, when it stopped half-way.
+    private func progress(of applied: Int) throws -> Int? {
+        guard applied < migrations.count,
+            try connection.scalar(
+                """
+                SELECT COUNT(*) FROM information_schema.tables
+                WHERE table_schema = DATABASE() AND table_name = 'schema_migration_progress'
+                """, as: Int.self) == 1,
+            let row = try connection.row(
+                "SELECT name, checksum, statements_applied FROM schema_migration_progress WHERE version = ?",
+                [applied + 1])
+        else { return nil }
+        let migration = migrations[applied]
+        guard try row.get("name", as: String.self) == migration.name,
+            try row.get("checksum", as: String.self) == Self.checksum(migration.sql)
+        else {
+            throw CentralError.rejected(
+                code: "migration_edited",
+                message: "migration \(migration.name) stopped half-way under other text; restore central from the "
+                    + "snapshot taken before it, then migrate with one build")
+        }
+        return try row.get("statements_applied")
     }
 
     /// Throws unless the database's schema is exactly this build's.

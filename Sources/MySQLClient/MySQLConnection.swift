@@ -150,7 +150,7 @@ public final class MySQLConnection {
     }
 
     /// Splits a script into statements: each ends with `;` at the end of a line (or of the text).
-    static func statements(in script: String) -> [String] {
+    public static func statements(in script: String) -> [String] {
         var statements = [String]()
         var current = [Substring]()
         for line in script.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -162,6 +162,41 @@ import Testing
         }
     }
 
+    /// A migration that fails half-way (MySQL commits each DDL statement) resumes at the failed
+    /// statement once the cause is fixed, instead of running the applied ones again.
+    @Test func aMigrationThatFailsHalfWayResumesAtTheFailedStatement() throws {
+        let server = MariaDBSandbox.shared
+        let connection = try MySQLConnection(
+            MySQLConfiguration(url: try server.freshDatabase(), environment: server.environment))
+        let migrations = [
+            (name: "001_first", sql: "CREATE TABLE first (x INT);\n"),
+            (
+                name: "002_three_steps",
+                sql: "CREATE TABLE a (x INT);\nINSERT INTO b (x) VALUES (1);\nCREATE TABLE c (x INT);\n"
+            ),
+        ]
+        let migrator = CentralMigrator(connection: connection, migrations: migrations)
+        let now = SystemWallClock().now()
+        do {
+            _ = try migrator.migrate(dryRun: false, now: now)
+            Issue.record("the migration should have stopped at its second statement")
+        } catch let error as CentralError {
+            #expect(error.message.hasPrefix("migration 002_three_steps stopped at statement 2 of 3 (INSERT INTO b"))
+            #expect(error.message.hasSuffix("run 'central migrate' again to resume there"))
+        }
+        let stopped = try migrator.status()
+        #expect(stopped.version == 1 && stopped.pending == ["002_three_steps"])
+        #expect(
+            stopped.interrupted.map { [$0.name, String($0.statementsApplied), String($0.statements)] }
+                == ["002_three_steps", "1", "3"])
+        try connection.execute("CREATE TABLE b (x INT)")
+        let resumed = try migrator.migrate(dryRun: false, now: now)
+        #expect(resumed.applied == ["002_three_steps"] && resumed.version == 2 && resumed.interrupted == nil)
+        #expect(try connection.scalar("SELECT COUNT(*) FROM b") == 1)
+        #expect(try connection.scalar("SELECT COUNT(*) FROM schema_migration_progress") == 0)
+        #expect(try migrator.status().interrupted == nil)
+    }
+
     /// A database created with the server's latin1 default ends up utf8mb4 throughout.
     @Test func everyTableAndTheDatabaseDefaultAreUTF8MB4() throws {
         let server = MariaDBSandbox.shared

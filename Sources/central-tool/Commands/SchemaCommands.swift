@@ -27,6 +27,11 @@ struct Migrate: ParsableCommand {
                 lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", "))
             }
             lines.append("pending: " + (report.pending.isEmpty ? "none" : report.pending.joined(separator: ", ")))
+            if let stopped = report.interrupted {
+                lines.append(
+                    "interrupted: \(stopped.name) at statement \(stopped.statementsApplied + 1) of \(stopped.statements); "
+                        + "'central migrate' resumes there")
+            }
             return lines.joined(separator: "\n")
         }
     }
