@@ -30,19 +30,26 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibSSL",
+            path: "Sources/CLibSSL",
+            pkgConfig: "libssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "EdgeCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "Mail", dependencies: ["CLibSSL", "AtomicFiles"]),
         .target(name: "SQLValues"),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),
         .target(name: "SyncWire", dependencies: ["SQLValues"]),
         .target(name: "AtomicFiles"),
-        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles"]),
+        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
-        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles"]),
+        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail"]),
         .executableTarget(
             name: "venue-syncd",
-            dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog"]),
+            dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog", "Mail"]),
         // The `central` tool lives in `central-tool/`: a folder `central/` would be the same folder as the
         // `Central` library's on a case-insensitive file system (macOS's default).
         .executableTarget(
@@ -55,13 +62,15 @@ let package = Package(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer"),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
-        .target(name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog"]),
+        .target(
+            name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog", "Mail"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
-        .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport"]),
+        .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail"]),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),

@@ -25,7 +25,8 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
     let convert: @Sendable (String) throws -> Value?
 
     /// An option whose text `convert` turns into a value, or nil when it is not `expected`
-    /// ("a whole number from 1 to 1000"); `convert` may also throw a ``UsageError`` of its own.
+    /// ("a whole number from 1 to 1000"); `convert` may also throw: a ``UsageError`` as it is,
+    /// any other error as a usage error naming the option.
     /// A near miss of one of `suggestions` gets a "did you mean".
     public init(
         _ name: String, _ valueName: String, required: Bool = false, help: String, expected: String,
@@ -48,8 +49,11 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
                         + (suggestion.isEmpty ? "" : "." + suggestion))
             }
             return value
-        } catch let error as UsageError where name != option.name {
+        } catch let error as UsageError {
+            guard name != option.name else { throw error }
             throw UsageError(error.message.replacingOccurrences(of: option.name + " ", with: name + " "))
+        } catch {
+            throw UsageError("\(name): \(error)")
         }
     }
 }

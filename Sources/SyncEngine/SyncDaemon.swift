@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import HTTPServer
+import Mail
 import SyncWire
 import Ticketing
 
@@ -35,8 +36,8 @@ public final class SyncDaemon {
         public var stallTimeout: Double = 300
         /// `diskSpace` is DOWN below this much free space.
         public var minimumFreeBytes = NodeHealth.defaultMinimumFreeBytes
-        /// Where to deliver customer emails after each cycle, if anywhere (the email worker).
-        public var spool: String?
+        /// Where customer emails go, if this daemon delivers them (its email worker).
+        public var mail: (any MailTransport)?
         /// How the node database is opened.
         public var nodeOptions = NodeOptions()
 
@@ -106,6 +107,13 @@ public final class SyncDaemon {
                 heartbeat.beat(within: stall)
                 return stop.isSet
             })
+        let email = options.mail.map {
+            EmailWorker(
+                databasePath: options.databasePath, nodeOptions: options.nodeOptions, transport: $0,
+                interval: max(options.interval, 1), logger: logger)
+        }
+        if !options.once { email?.start(shouldStop: { stop.isSet }) }
+        defer { email?.join(seconds: 5) }
         var mode = CentralMode.unknown
         var failures = 0
         var nextProbe = Date.distantPast
@@ -123,9 +131,9 @@ public final class SyncDaemon {
                 }
             metrics.record(report)
             log(report, previous: mode)
-            if let spool = options.spool { deliverEmail(node, to: spool) }
             mode = report.mode
             if options.once {
+                email?.deliver(node)
                 return mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable
             }
             if mode == .writable {
@@ -142,27 +150,6 @@ public final class SyncDaemon {
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
-    }
-
-    /// The daemon as the notifications' sender: it holds the node database already.
-    static let emailWorker = Operator(id: "venue-syncd", name: "venue-syncd", role: .supervisor)
-
-    /// Delivers due customer emails to the spool; a failure is logged and retried next cycle
-    /// (each email keeps its own attempts and backoff).
-    private func deliverEmail(_ node: VenueNode, to spool: String) {
-        do {
-            let report = try node.notifications.deliver(to: spool, by: Self.emailWorker)
-            if report.delivered + report.retrying + report.failed > 0 {
-                logger.log(
-                    report.retrying + report.failed > 0 ? .warning : .info, "email.delivered",
-                    [
-                        "delivered": String(report.delivered), "retrying": String(report.retrying),
-                        "failed": String(report.failed), "spool": spool,
-                    ])
-            }
-        } catch {
-            logger.warning("email.error", ["error": "\(error)", "spool": spool])
-        }
     }
 
     /// interval × 2^failures, capped, with ±50 % jitter so many nodes do not probe in step.

@@ -2,6 +2,7 @@ import CLIKit
 import Central
 import EventLog
 import Foundation
+import Mail
 import MySQLClient
 import SyncEngine
 import Ticketing
@@ -34,8 +35,10 @@ struct VenueSyncd: ParsableCommand {
         help: "How long one sync step may take before /health/liveness reports the loop wedged (default 5m).")
     static let minimumFree = TypedOption.integer(
         "--min-free-mb", "MB", in: 1...10_000_000, help: "diskSpace is DOWN below this much free space (default 100).")
-    static let spool = TypedOption.text(
-        "--spool", "DIR", help: "Deliver customer emails into DIR after each cycle (the email worker; default: off).")
+    static let mail = TypedOption<any MailTransport>(
+        "--mail", "TRANSPORT",
+        help: "Deliver customer emails: smtp://host[:port][?starttls=…], sendmail:PATH or spool:DIR (default: off).",
+        expected: "a mail transport", convert: MailTransports.parse)
     static let logLevel = TypedOption<LineLogger.Level>.choice(
         "--log-level", "LEVEL", help: "debug, info (default), warning or error: the least severe event logged.")
     static let config = TypedOption.text(
@@ -53,7 +56,7 @@ struct VenueSyncd: ParsableCommand {
             unreachable.
             """,
         options: [
-            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, spool,
+            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, mail,
             logFormat, logLevel,
         ])
 
@@ -81,7 +84,7 @@ struct VenueSyncd: ParsableCommand {
         options.maxBackoff = try arguments.value(Self.maxBackoff, orSetting: "SYNCD_MAX_BACKOFF", in: settings) ?? 30
         options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
-        options.spool = try arguments.value(Self.spool, orSetting: "SYNCD_SPOOL", in: settings)
+        options.mail = try arguments.value(Self.mail, orSetting: "MAIL_TRANSPORT", in: settings)
         if let address = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings) {
             options.httpHost = address.host
             options.httpPort = address.port

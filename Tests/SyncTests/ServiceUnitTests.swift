@@ -57,12 +57,11 @@ import Ticketing
                 eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(1), payment: PaymentRequest(method: .cash),
                 customer: CustomerDetails(email: "unit@example.org")), by: node.admin)
         let nodeConf = world.directory.file("node.conf")
-        try "BOXOFFICE_DB=\(node.path)\nCENTRAL_URL=\(world.url)\n".write(
-            toFile: nodeConf, atomically: true, encoding: .utf8)
         let spool = world.directory.file("spool")
+        try "BOXOFFICE_DB=\(node.path)\nCENTRAL_URL=\(world.url)\nMAIL_TRANSPORT=spool:\(spool)\n".write(
+            toFile: nodeConf, atomically: true, encoding: .utf8)
         let syncdArguments = try execStart("venue-syncd.service").map {
             $0.replacingOccurrences(of: "/etc/venue/node.conf", with: nodeConf)
-                .replacingOccurrences(of: "/var/lib/venue/spool", with: spool)
                 .replacingOccurrences(of: "127.0.0.1:9464", with: "127.0.0.1:\(Network.freePort())")
         }
         let credential = ["CENTRAL_PASSWORD_FILE": world.server.passwordFile]

@@ -1,5 +1,6 @@
 import CLIKit
 import Foundation
+import Mail
 import Ticketing
 
 struct UsersCommand: ParsableCommand {
@@ -164,31 +165,45 @@ struct Notifications: ParsableCommand {
     }
 
     struct Send: ParsableCommand {
+        static let via = TypedOption<any MailTransport>(
+            "--via", "TRANSPORT",
+            help: "smtp://host[:port][?starttls=auto|required|off&ca=FILE], sendmail:PATH or spool:DIR.",
+            expected: "a mail transport", convert: MailTransports.parse)
         static let spool = TypedOption.text(
-            "--spool", "DIR", help: "Spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database).")
+            "--spool", "DIR",
+            help:
+                "Without a transport: the spool folder (default: $BOXOFFICE_SPOOL, else 'spool' next to the database).")
         static let limit = TypedOption.integer(
             "--limit", "N", in: 1...100_000, help: "At most this many (default 500).")
         static let configuration = CommandConfiguration(
-            name: "send", abstract: "Render due notifications as RFC 5322 .eml files into the spool folder.",
-            options: [spool, limit])
+            name: "send",
+            abstract:
+                "Deliver due customer emails: to an SMTP relay, a sendmail command, or .eml files in a spool folder.",
+            discussion: """
+                The transport is --via, else MAIL_TRANSPORT (environment or config file), else the spool folder.
+                """,
+            options: [via, spool, limit])
 
         let context: Context
-        let folder: String
+        let transport: any MailTransport
         let limit: Int
 
         init(_ arguments: ParsedArguments) throws {
             context = try Context(arguments)
-            folder = NodeEnvironment.spool(
-                given: try arguments.value(Self.spool), databasePath: context.databasePath,
-                environment: context.settings)
+            transport =
+                try arguments.value(Self.via, orSetting: "MAIL_TRANSPORT", in: context.settings)
+                ?? SpoolTransport(
+                    folder: NodeEnvironment.spool(
+                        given: try arguments.value(Self.spool), databasePath: context.databasePath,
+                        environment: context.settings))
             limit = Int(try arguments.value(Self.limit) ?? 500)
         }
 
         func run() throws {
             let (node, actor) = try context.signedIn()
-            let report = try node.notifications.deliver(to: folder, limit: limit, by: actor)
+            let report = try node.notifications.deliver(via: transport, limit: limit, by: actor)
             context.output.emit(report) {
-                "Spooled \($0.delivered) to \($0.spool); \($0.retrying) to retry, \($0.failed) failed."
+                "Delivered \($0.delivered) via \($0.transport); \($0.retrying) to retry, \($0.failed) failed."
             }
         }
     }

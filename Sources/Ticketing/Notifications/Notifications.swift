@@ -1,6 +1,6 @@
-import AtomicFiles
 import EdgeStore
 import Foundation
+import Mail
 import SyncWire
 
 /// A queued customer notification as listed.
@@ -17,24 +17,28 @@ public struct NotificationView: Sendable, Codable, Equatable {
 
 /// What one run of the delivery worker did.
 public struct DeliveryReport: Sendable, Codable, Equatable {
-    public let spool: String
+    /// Where the messages went (`smtp://relay:25 (starttls auto)`, `spool:DIR`…).
+    public let transport: String
     public let delivered: Int
     public let retrying: Int
     public let failed: Int
 }
 
-/// Renders pending notifications into RFC 5322 `.eml` files in a spool folder.
+/// Customer emails: queued with the change that causes them, delivered later by a worker
+/// (`venue-syncd --mail`, or `boxoffice notifications send`) through a ``MailTransport``.
 ///
-/// Each message lands as `<notification id>.eml`, written atomically before its row is marked
-/// sent; a crash in between rewrites the same file on the next run, so a message is never lost
-/// and never spooled twice. A message that cannot be written is retried with backoff (30 s,
-/// doubling, at most an hour apart) and marked failed after 8 attempts.
-public struct NotificationSpool {
+/// Each message keeps one Message-ID (`<notification id>@<node>.boxoffice.invalid`), so a message
+/// handed over again after a crash (sent, but not yet marked sent) is recognisably the same one. A
+/// transport that does not take a message is retried with capped backoff (30 s, doubling, at most
+/// an hour apart) and the message marked failed after 8 attempts, or at once when the refusal is
+/// permanent (a 5xx reply: an unknown recipient).
+public struct Notifications {
     let node: VenueNode
     static let maxAttempts = 8
 
-    /// Delivers up to `limit` due notifications into `folder`.
-    public func deliver(to folder: String, limit: Int = 500, by actor: Operator) throws -> DeliveryReport {
+    /// Delivers up to `limit` due notifications through `transport`.
+    public func deliver(via transport: any MailTransport, limit: Int = 500, by actor: Operator) throws -> DeliveryReport
+    {
         try actor.require(.supervisor, to: "sending customer emails")
         let db = node.database
         let settings = try node.settings()
@@ -46,23 +50,18 @@ public struct NotificationSpool {
         var delivered = 0
         var retrying = 0
         var failed = 0
-        var folderError: String?
-        do { try AtomicFile.makeDirectory(folder) } catch { folderError = "\(error)" }
         for row in due {
-            let id = row.id
             do {
-                if let folderError { throw TicketingError.rejected(code: "io_error", message: folderError) }
-                let message = try Self.message(for: row, from: settings.mailFrom, nodeID: settings.nodeID)
-                try AtomicFile.write(Array(message.rendered().utf8), to: "\(folder)/\(id).eml", mode: 0o600)
+                try transport.send(try Self.message(for: row, settings: settings))
                 try db.write {
                     try db.execute(
                         "UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                            + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, id])
+                            + "WHERE id = ? AND status = 'pending'", [node.clock.now().milliseconds, row.id])
                 }
                 delivered += 1
             } catch {
                 let attempts = row.attempts + 1
-                let giveUp = attempts >= Self.maxAttempts
+                let giveUp = attempts >= Self.maxAttempts || (error as? MailError)?.isPermanent == true
                 let backoff = min(3600, 30 << min(attempts - 1, 7))
                 try db.write {
                     try db.execute(
@@ -73,13 +72,14 @@ public struct NotificationSpool {
                         [
                             attempts, String(describing: error).prefix(500).description,
                             node.clock.now().adding(seconds: Int64(backoff)).milliseconds,
-                            giveUp ? NotificationStatus.failed : .pending, id,
+                            giveUp ? NotificationStatus.failed : .pending, row.id,
                         ])
                 }
                 if giveUp { failed += 1 } else { retrying += 1 }
             }
         }
-        return DeliveryReport(spool: folder, delivered: delivered, retrying: retrying, failed: failed)
+        return DeliveryReport(
+            transport: transport.description, delivered: delivered, retrying: retrying, failed: failed)
     }
 
     /// Notifications by status (all when nil), newest first, at most `limit`.
@@ -102,18 +102,21 @@ public struct NotificationSpool {
             let row = try node.database.row(
                 "SELECT * FROM notification WHERE order_id = ? ORDER BY created_at, id LIMIT 1", [orderID])
         else { throw TicketingError.notFound("no notification queued for order \(orderID)") }
-        let settings = try node.settings()
-        return try Self.message(
-            for: try row.decode(DueNotification.self), from: settings.mailFrom, nodeID: settings.nodeID)
+        return try Self.message(for: try row.decode(DueNotification.self), settings: try node.settings())
     }
 
-    /// The email for one notification row.
-    static func message(for row: DueNotification, from sender: String, nodeID: String) throws -> EmailMessage {
+    /// The email for one notification row: from the node's `mail_from`, to the customer by name.
+    static func message(for row: DueNotification, settings: NodeSettings) throws -> EmailMessage {
         let payload = try JSONText.decode(NotificationPayload.self, from: row.payload)
         let (subject, body) = NotificationTemplates.render(row.kind, payload)
+        guard let from = MailAddress(parsing: settings.mailFrom) else {
+            throw MailError(
+                "the node's mail_from '\(settings.mailFrom.prefix(60))' is not an address", permanent: false)
+        }
         return EmailMessage(
-            from: sender, to: row.recipient, subject: subject, body: body, date: row.createdAt,
-            messageID: "\(row.id)@\(nodeID.lowercased()).boxoffice.invalid")
+            from: from, to: MailAddress(name: payload.customerName, address: row.recipient), subject: subject,
+            body: body, date: Date(timeIntervalSince1970: Double(row.createdAt.milliseconds) / 1000),
+            messageID: "\(row.id)@\(settings.nodeID.lowercased()).boxoffice.invalid")
     }
 }
 
@@ -175,5 +178,5 @@ enum NotificationTemplates {
 
 extension VenueNode {
     /// The customer notification worker.
-    public var notifications: NotificationSpool { NotificationSpool(node: self) }
+    public var notifications: Notifications { Notifications(node: self) }
 }

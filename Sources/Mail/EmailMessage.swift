@@ -1,22 +1,33 @@
 import Foundation
-import SyncWire
 
 /// A plain-text email in RFC 5322 form: CRLF line ends, ASCII headers (RFC 2047 encoded words
 /// for anything else), a UTF-8 body in quoted-printable (RFC 2045) so no line exceeds 76 characters.
-struct EmailMessage: Equatable {
-    let from: String
-    let to: String
-    let subject: String
-    let body: String
-    let date: Timestamp
-    let messageID: String
+public struct EmailMessage: Sendable, Equatable {
+    public let from: MailAddress
+    public let to: MailAddress
+    public let subject: String
+    public let body: String
+    /// Seconds since 1970, UTC.
+    public let date: Date
+    /// Without angle brackets: `ntf_…@node.boxoffice.invalid`. Stable for one notification, so
+    /// a message sent again after a crash is recognisably the same one.
+    public let messageID: String
+
+    public init(from: MailAddress, to: MailAddress, subject: String, body: String, date: Date, messageID: String) {
+        self.from = from
+        self.to = to
+        self.subject = subject
+        self.body = body
+        self.date = date
+        self.messageID = messageID
+    }
 
     /// The message as it goes into a `.eml` file or an SMTP DATA command.
-    func rendered() -> String {
+    public func rendered() -> String {
         let headers = [
             "Date: \(Self.rfc5322Date(date))",
-            "From: \(Self.headerSafe(from))",
-            "To: \(Self.headerSafe(to))",
+            "From: \(from.headerValue)",
+            "To: \(to.headerValue)",
             "Subject: \(Self.encodedWords(Self.headerSafe(subject)))",
             "Message-ID: <\(Self.headerSafe(messageID))>",
             "MIME-Version: 1.0",
@@ -27,13 +38,12 @@ struct EmailMessage: Equatable {
     }
 
     /// `Wed, 25 Nov 2026 04:40:58 +0000`.
-    static func rfc5322Date(_ time: Timestamp) -> String {
-        let parts = time.civil
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return String(
-            format: "%@, %02lld %@ %04lld %02lld:%02lld:%02lld +0000", weekdays[Int(parts.weekday)], parts.day,
-            months[Int(parts.month - 1)], parts.year, parts.hour, parts.minute, parts.second)
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
     }
 
     /// No line breaks can reach a header, whatever the data held.

@@ -1,0 +1,70 @@
+import EventLog
+import Foundation
+import Mail
+import Ticketing
+
+/// `venue-syncd`'s email worker: delivers due customer emails through a mail transport on a thread
+/// and database connection of its own, so a slow or unreachable relay never holds up sync. Each
+/// email keeps its own attempts and backoff (``Notifications``).
+final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; the rest is set once
+    /// The daemon as the notifications' sender: it holds the node database already.
+    static let sender = Operator(id: "venue-syncd", name: "venue-syncd", role: .supervisor)
+
+    let databasePath: String
+    let nodeOptions: NodeOptions
+    let transport: any MailTransport
+    let interval: Double
+    let logger: LineLogger
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(
+        databasePath: String, nodeOptions: NodeOptions, transport: any MailTransport, interval: Double,
+        logger: LineLogger
+    ) {
+        self.databasePath = databasePath
+        self.nodeOptions = nodeOptions
+        self.transport = transport
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Delivers every `interval` until `shouldStop`, on a thread of its own.
+    func start(shouldStop: @escaping @Sendable () -> Bool) {
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            var node: VenueNode?
+            while !shouldStop() {
+                do {
+                    if node == nil { node = try VenueNode.open(path: databasePath, options: nodeOptions) }
+                    deliver(node!)
+                } catch {
+                    logger.warning("email.error", ["error": "\(error)", "transport": transport.description])
+                    node = nil
+                }
+                let until = Date().addingTimeInterval(interval)
+                while !shouldStop(), Date() < until { Thread.sleep(forTimeInterval: 0.1) }
+            }
+        }
+        thread.name = "email"
+        thread.start()
+    }
+
+    /// Waits up to `seconds` for the thread to finish the message it is handing over.
+    func join(seconds: Double) { _ = finished.wait(timeout: .now() + seconds) }
+
+    /// One round of delivery on `node`, logged when anything happened.
+    func deliver(_ node: VenueNode) {
+        do {
+            let report = try node.notifications.deliver(via: transport, by: Self.sender)
+            guard report.delivered + report.retrying + report.failed > 0 else { return }
+            logger.log(
+                report.retrying + report.failed > 0 ? .warning : .info, "email.delivered",
+                [
+                    "delivered": String(report.delivered), "retrying": String(report.retrying),
+                    "failed": String(report.failed), "transport": report.transport,
+                ])
+        } catch {
+            logger.warning("email.error", ["error": "\(error)", "transport": transport.description])
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+@testable import Mail
+
+@Suite struct EmailMessageTests {
+    @Test func quotedPrintableKeepsLinesShortAndEncodesWhatIsNotPrintable() {
+        let encoded = EmailMessage.quotedPrintable(String(repeating: "é", count: 60) + " \nx = y \n")
+        for line in encoded.components(separatedBy: "\r\n") { #expect(line.count <= 76) }
+        #expect(encoded.hasPrefix("=C3=A9=C3=A9"))
+        #expect(encoded.contains("x =3D y=20"))
+    }
+
+    @Test func nonASCIISubjectsBecomeEncodedWordsAndHeadersNeverBreak() {
+        let message = EmailMessage(
+            from: MailAddress(name: "Box", address: "b@example.org"),
+            to: MailAddress(name: "Zoë\r\nBcc: evil@example.org", address: "a@example.org\r\nBcc: evil@example.org"),
+            subject: "Billets pour « Opéra »", body: "ok", date: Date(timeIntervalSince1970: 0), messageID: "m@x")
+        let text = message.rendered()
+        #expect(text.contains("Subject: =?UTF-8?B?"))
+        #expect(!text.contains("\r\nBcc:"))
+        #expect(text.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"))
+    }
+}
