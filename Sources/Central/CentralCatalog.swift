@@ -30,6 +30,8 @@ public struct CentralEventSummary: Sendable, Codable, Equatable {
     /// Valid and checked-in tickets reported by all nodes.
     public let sold: Int
     public let revenueMinor: Int64
+    /// The venue's IANA zone: how people read `startsAt`.
+    public let timezone: String
 }
 
 /// Central's catalog: the system of record that nodes pull.
@@ -97,6 +99,11 @@ public struct CentralCatalog {
     private func importVenue(_ venue: ReferenceData.Venue, now: Timestamp, into summary: inout CentralImportSummary)
         throws -> Bool
     {
+        guard LocalTime.isZone(venue.timezone) else {
+            throw CentralError.invalidInput(
+                "venue \(venue.id.prefix(40)): unknown time zone '\(venue.timezone.prefix(64))'; give an IANA name like Europe/Amsterdam"
+            )
+        }
         let definition = try JSONText.encode(venue)
         let existing = try connection.row("SELECT name, timezone, definition FROM venue WHERE id = ?", [venue.id])
         let values: [SQLValue] = [.text(venue.name), .text(venue.timezone), .text(definition)]
@@ -237,17 +244,12 @@ public struct CentralCatalog {
     public func events() throws -> [CentralEventSummary] {
         try connection.rows(
             """
-            SELECT e.id, e.name, e.status, e.starts_at, e.capacity,
+            SELECT e.id, e.name, e.status, e.starts_at, e.capacity, COALESCE(v.timezone, 'UTC') AS timezone,
                    (SELECT COUNT(*) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS sold,
-                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS revenue
-            FROM event e ORDER BY e.starts_at, e.id
+                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS revenue_minor
+            FROM event e LEFT JOIN venue v ON v.id = e.venue_id ORDER BY e.starts_at, e.id
             """
-        ).map { row in
-            CentralEventSummary(
-                id: try row.get("id"), name: try row.get("name"), status: try row.get("status"),
-                startsAt: Timestamp(sqlText: try row.get("starts_at")) ?? Timestamp(milliseconds: 0),
-                capacity: try row.get("capacity"), sold: try row.get("sold"), revenueMinor: try row.get("revenue"))
-        }
+        ).map { try $0.decode(CentralEventSummary.self) }
     }
 
     /// Cancels, closes or reopens an event centrally; every node pulls the change (a cancellation

@@ -13,6 +13,8 @@ public struct EventSummary: Sendable, Codable, Equatable {
     public let held: Int
     /// What this node may sell over all categories.
     public let quota: Int
+    /// The venue's IANA zone: how people read `startsAt`.
+    public let timezone: String
 }
 
 /// What an event status change did.
@@ -33,7 +35,7 @@ public struct Catalog {
     public func events() throws -> [EventSummary] {
         try db.rows(
             """
-            SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
+            SELECT e.*, v.name AS venue, v.timezone, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
             FROM event e JOIN venue v ON v.id = e.venue_id ORDER BY e.starts_at, e.id
             """
         ).map(Self.summary(from:))
@@ -44,7 +46,7 @@ public struct Catalog {
         guard
             let row = try db.row(
                 """
-                SELECT e.*, v.name AS venue, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
+                SELECT e.*, v.name AS venue, v.timezone, (SELECT coalesce(sum(quota), 0) FROM allocation a WHERE a.event_id = e.id) AS quota
                 FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?
                 """, [eventID])
         else {

@@ -115,6 +115,11 @@ struct ReferenceImporter {
         let id = try Validation.code(venue.id, field: "venue id")
         let name = try Validation.text(venue.name, field: "venue name", maxLength: SyncLimits.name)
         let timezone = try Validation.text(venue.timezone, field: "timezone", maxLength: 64)
+        guard LocalTime.isZone(timezone) else {
+            throw TicketingError.invalidInput(
+                "venue \(venue.id.prefix(40)): unknown time zone '\(timezone)'; give an IANA name like Europe/Amsterdam"
+            )
+        }
         summary.venues.count(
             try upsert(
                 select: "SELECT name, timezone FROM venue WHERE id = ?", key: [id], values: [name, timezone],

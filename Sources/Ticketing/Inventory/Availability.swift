@@ -7,6 +7,8 @@ public struct Availability: Sendable, Codable, Equatable {
     public let name: String
     public let status: EventStatus
     public let startsAt: Timestamp
+    /// The venue's IANA zone: how people read `startsAt`.
+    public let timezone: String
     /// The event's total capacity, if it has one beyond its categories.
     public let capacity: Int?
     public let sold: Int
@@ -66,6 +68,7 @@ extension Inventory {
             }
             return Availability(
                 eventID: event.id, name: event.name, status: event.status, startsAt: event.startsAt,
+                timezone: try db.scalar("SELECT timezone FROM venue WHERE id = ?", [event.venueID]) ?? "UTC",
                 capacity: event.capacity, sold: event.sold, held: event.held, categories: categories)
         }
     }

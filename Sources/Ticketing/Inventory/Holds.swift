@@ -28,6 +28,8 @@ public struct HoldReceipt: Sendable, Codable, Equatable {
     public let expiresAt: Timestamp
     /// The order that confirmed it, once confirmed.
     public let orderID: String?
+    /// The venue's IANA zone: how people read `expiresAt`.
+    public let timezone: String
 }
 
 /// A hold row.
@@ -187,7 +189,10 @@ extension Inventory {
         }
         return HoldReceipt(
             holdID: hold.id, eventID: hold.eventID, category: hold.categoryCode, quantity: hold.quantity,
-            seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID)
+            seats: seats, status: hold.status, expiresAt: hold.expiresAt, orderID: hold.orderID,
+            timezone: try db.scalar(
+                "SELECT v.timezone FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?", [hold.eventID])
+                ?? "UTC")
     }
 }
 

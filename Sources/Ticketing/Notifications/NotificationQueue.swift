@@ -23,6 +23,8 @@ struct NotificationPayload: Codable, Equatable {
     let reason: String?
     /// The customer's name for the `To:` header (absent in notifications queued before it was kept).
     let customerName: String?
+    /// The venue's IANA zone, for the event's time (absent before it was kept: UTC then).
+    let venueTimezone: String?
 }
 
 /// Appends customer notifications to the outbox table, inside the caller's transaction.
@@ -38,7 +40,8 @@ struct NotificationQueue {
         guard
             let row = try db.row(
                 """
-                SELECT c.email, c.name AS customer_name, e.name AS event_name, e.starts_at, v.name AS venue_name, o.category_code
+                SELECT c.email, c.name AS customer_name, e.name AS event_name, e.starts_at, v.name AS venue_name,
+                       v.timezone, o.category_code
                 FROM orders o JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
                 JOIN venue v ON v.id = e.venue_id WHERE o.id = ?
                 """, [orderID])
@@ -48,7 +51,8 @@ struct NotificationQueue {
             orderID: orderID, eventName: try row.get("event_name"),
             eventStartsAt: Timestamp(milliseconds: try row.get("starts_at")),
             venueName: try row.get("venue_name"), category: try row.get("category_code"), tickets: receipt.tickets,
-            total: receipt.total, refund: refund, reason: reason, customerName: try row.get("customer_name"))
+            total: receipt.total, refund: refund, reason: reason, customerName: try row.get("customer_name"),
+            venueTimezone: try row.get("timezone"))
         let now = node.clock.now().milliseconds
         try db.execute(
             """

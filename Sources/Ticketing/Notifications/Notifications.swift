@@ -133,7 +133,7 @@ struct DueNotification: Decodable {
 /// The words of each message.
 enum NotificationTemplates {
     static func render(_ kind: NotificationKind, _ payload: NotificationPayload) -> (subject: String, body: String) {
-        let when = "\(payload.venueName), \(payload.eventStartsAt)"
+        let when = "\(payload.venueName), \(payload.eventStartsAt.local(in: payload.venueTimezone ?? "UTC"))"
         let lines = payload.tickets.map { ticket in
             "  \(ticket.code)  \(payload.category)\(ticket.seat.map { " seat \($0)" } ?? "")  \(ticket.price)"
         }

@@ -23,6 +23,9 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let status: OrderStatus
     public let eventID: String
     public let eventName: String
+    public let eventStartsAt: Timestamp
+    /// The venue's IANA zone: how people read the receipt's times.
+    public let timezone: String
     public let category: String
     public let customerEmail: String?
     public let tickets: [Ticket]
@@ -40,7 +43,8 @@ extension Receipt {
         guard
             let order = try db.row(
                 """
-                SELECT o.*, e.name AS event_name, c.email FROM orders o JOIN event e ON e.id = o.event_id
+                SELECT o.*, e.name AS event_name, e.starts_at AS event_starts_at, v.timezone, c.email
+                FROM orders o JOIN event e ON e.id = o.event_id JOIN venue v ON v.id = e.venue_id
                 LEFT JOIN customer c ON c.id = o.customer_id WHERE o.id = ?
                 """, [orderID])
         else {
@@ -60,7 +64,7 @@ extension Receipt {
         }
         return Receipt(
             orderID: orderID, status: row.status, eventID: row.eventID, eventName: row.eventName,
-            category: row.categoryCode,
+            eventStartsAt: row.eventStartsAt, timezone: row.timezone, category: row.categoryCode,
             customerEmail: row.email,
             tickets: tickets.map {
                 Ticket(code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status)
@@ -81,6 +85,8 @@ private struct OrderRow: Decodable {
     let status: OrderStatus
     let eventID: String
     let eventName: String
+    let eventStartsAt: Timestamp
+    let timezone: String
     let categoryCode: String
     let email: String?
     let currency: String

@@ -19,7 +19,7 @@ struct Events: ParsableCommand {
                     ["EVENT", "STATUS", "STARTS", "SOLD", "HELD", "QUOTA", "NAME"],
                     events.map {
                         [
-                            $0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold),
+                            $0.id, $0.status.rawValue, $0.startsAt.local(in: $0.timezone), String($0.sold),
                             String($0.held),
                             String($0.quota), $0.name,
                         ]
@@ -45,7 +45,7 @@ struct Availability: ParsableCommand {
         let availability = try context.node().inventory.availability(eventID: eventID)
         context.output.emit(availability) { a in
             let header =
-                "\(a.eventID)  \(a.name)  [\(a.status.rawValue)]  starts \(a.startsAt)\n"
+                "\(a.eventID)  \(a.name)  [\(a.status.rawValue)]  starts \(a.startsAt.local(in: a.timezone))\n"
                 + "event: sold \(a.sold), held \(a.held)\(a.capacity.map { ", capacity \($0)" } ?? "")\n"
             return header
                 + TextTable.render(

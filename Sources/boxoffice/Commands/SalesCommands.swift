@@ -222,7 +222,7 @@ enum ReceiptText {
         var lines = [
             "Order \(receipt.orderID) \(receipt.status)"
                 + (receipt.replayed ? " (repeated request: the original sale, not charged again)" : ""),
-            "Event:    \(receipt.eventID)  \(receipt.eventName)",
+            "Event:    \(receipt.eventID)  \(receipt.eventName), \(receipt.eventStartsAt.local(in: receipt.timezone))",
             "Category: \(receipt.category)  \(receipt.tickets.count) ticket(s)",
         ]
         lines += receipt.tickets.map {
@@ -246,7 +246,7 @@ enum HoldText {
     static func render(_ hold: HoldReceipt) -> String {
         var text = "Hold \(hold.holdID) \(hold.status): \(hold.quantity) × \(hold.eventID) \(hold.category)"
         if !hold.seats.isEmpty { text += " (\(hold.seats.joined(separator: ", ")))" }
-        text += hold.status == .active ? ", expires \(hold.expiresAt)" : ""
+        text += hold.status == .active ? ", expires \(hold.expiresAt.local(in: hold.timezone))" : ""
         if let order = hold.orderID { text += ", order \(order)" }
         return text
     }

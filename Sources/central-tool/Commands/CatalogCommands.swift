@@ -87,7 +87,7 @@ struct Events: ParsableCommand {
                 ["EVENT", "STATUS", "STARTS", "SOLD", "CAPACITY", "REVENUE", "NAME"],
                 events.map {
                     [
-                        $0.id, $0.status.rawValue, String($0.startsAt.description.prefix(16)), String($0.sold),
+                        $0.id, $0.status.rawValue, $0.startsAt.local(in: $0.timezone), String($0.sold),
                         $0.capacity.map(String.init) ?? "-",
                         String($0.revenueMinor), $0.name,
                     ]
