@@ -24,7 +24,8 @@ struct BoxOffice: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Login.self, Logout.self, Events.self, Availability.self, Seats.self, Sell.self,
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
-            EventCommand.self, UsersCommand.self, Status.self, Health.self, Smoke.self, SyncCommand.self,
+            EventCommand.self, UsersCommand.self, Status.self, Health.self, Smoke.self, DrawerCommand.self,
+            ReportCommand.self, SyncCommand.self,
             Notifications.self,
             MaintenanceCommand.self, Migrate.self,
             Backup.self, Restore.self,

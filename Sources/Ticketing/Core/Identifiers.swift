@@ -16,6 +16,7 @@ public struct Identifiers: Sendable {
         case customer = "cus"
         case staff = "usr"
         case notification = "ntf"
+        case drawer = "drw"
         /// The idempotency key of a sale the cashier gave none (not an id: it names a request).
         case idempotencyKey = "key"
     }

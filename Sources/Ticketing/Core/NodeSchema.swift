@@ -12,6 +12,7 @@ public enum NodeSchema {
         Migration("2_sync_pull_parking", sql: version2),
         Migration("3_central_refund_orders", sql: version3),
         Migration("4_sync_protocol_2", sql: version4),
+        Migration("5_cash_drawers", sql: version5),
     ])
 
     static let version1 = """
@@ -297,5 +298,25 @@ public enum NodeSchema {
             seq INTEGER PRIMARY KEY,
             digest TEXT NOT NULL
         ) STRICT;
+        """
+
+    /// A cashier's drawer from opening float to counted close, and the indexes the counter's
+    /// reports read by time.
+    static let version5 = """
+        CREATE TABLE drawer (
+            id TEXT PRIMARY KEY,
+            staff_id TEXT NOT NULL REFERENCES staff(id),
+            currency TEXT NOT NULL,
+            float_minor INTEGER NOT NULL CHECK (float_minor >= 0),
+            opened_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            counted_minor INTEGER CHECK (counted_minor >= 0),
+            expected_minor INTEGER,
+            CHECK ((closed_at IS NULL) = (counted_minor IS NULL))
+        ) STRICT;
+        CREATE UNIQUE INDEX drawer_open_once ON drawer(staff_id) WHERE closed_at IS NULL;
+        CREATE INDEX drawer_by_time ON drawer(opened_at);
+        CREATE INDEX orders_by_time ON orders(created_at);
+        CREATE INDEX refund_by_completion ON refund(completed_at) WHERE status = 'completed';
         """
 }
