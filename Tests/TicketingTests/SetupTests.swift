@@ -67,7 +67,7 @@ import Testing
         let outcome = try VenueNode.migrate(path: path, dryRun: false, sessionToken: "admin-token")
         #expect(
             outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion
-                && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2"])
+                && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers"])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
         #expect((try FileManager.default.attributesOfItem(atPath: snapshot)[.posixPermissions] as? Int) == 0o600)

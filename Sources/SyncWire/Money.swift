@@ -35,7 +35,7 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// True for a three-letter upper-case code.
-    static func isCurrencyCode(_ text: String) -> Bool {
+    public static func isCurrencyCode(_ text: String) -> Bool {
         text.count == 3 && text.allSatisfy { $0.isASCII && $0.isUppercase }
     }
 }
