@@ -2,6 +2,7 @@ import EdgeStore
 import Foundation
 import TestSupport
 import Testing
+import Ticketing
 
 /// A node set up through the real CLI, as a venue would: `init`, `login`, `import`, and a
 /// cashier `cal` with a password and a session file of their own.
@@ -56,7 +57,7 @@ final class CLINode: Sendable {
     }
 
     func inventoryViolations() throws -> [String] {
-        try Database(path: database).rows(Invariants.inventorySQL).map { try $0.get("problem") }
+        try Database(path: database).rows(InventoryAudit.sql).map { try $0.get("problem") }
     }
 
     func dump() throws -> String { try ProcessRunner.dump(database) }

@@ -218,7 +218,7 @@ final class SyncNode {
 
     /// Broken inventory invariants (none when all hold).
     func inventoryViolations() throws -> [String] {
-        try node.database.rows(Invariants.inventorySQL).map { try $0.get("problem") }
+        try node.database.rows(InventoryAudit.sql).map { try $0.get("problem") }
     }
 
     /// The same totals as ``SyncWorld/centralTotals(node:)``, from the node's own database.

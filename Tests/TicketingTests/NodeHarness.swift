@@ -46,7 +46,7 @@ final class NodeHarness {
 
     /// Every inventory invariant, as a list of violations (empty when all hold).
     func inventoryViolations() throws -> [String] {
-        try node.database.rows(Invariants.inventorySQL).map { try $0.get("problem") }
+        try node.database.rows(InventoryAudit.sql).map { try $0.get("problem") }
     }
 }
 

@@ -1,9 +1,12 @@
-/// The inventory invariants of a node database, as one query listing violations.
-public enum Invariants {
-    /// Rows with a `problem` column, one per broken invariant: `sold + held <= quota`, `sold` =
-    /// valid tickets, `held` = active holds, seat statuses agree with the counters, and an event's
-    /// counters are the sum of its categories and within its capacity.
-    public static let inventorySQL = """
+import EdgeStore
+
+/// The inventory invariants of a node database, checked by one query: `sold + held <= quota`,
+/// `sold` = valid tickets, `held` = active holds, seat statuses agree with the counters, and an
+/// event's counters are the sum of its categories and within its capacity. The tests check them
+/// after every scenario; the benchmark after every run.
+public enum InventoryAudit {
+    /// Rows with a `problem` column, one per broken invariant.
+    public static let sql = """
         SELECT 'allocation ' || a.event_id || ' ' || a.category_code || ': sold ' || a.sold || ' held ' || a.held
                || ' quota ' || a.quota || ' tickets ' || t.valid || ' holds ' || h.held || ' seats sold ' || s.sold
                || ' seats held ' || s.held AS problem
@@ -32,4 +35,11 @@ public enum Invariants {
            OR e.held != (SELECT coalesce(sum(held), 0) FROM allocation WHERE event_id = e.id)
            OR (e.capacity IS NOT NULL AND e.sold + e.held > e.capacity)
         """
+}
+
+extension Inventory {
+    /// Every broken inventory invariant, in words; empty when the books balance.
+    public func violations() throws -> [String] {
+        try node.database.rows(InventoryAudit.sql).map { try $0.get("problem") }
+    }
 }
