@@ -57,6 +57,12 @@ let package = Package(
             dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit", "AtomicFiles"],
             path: "Sources/central-tool"),
         .executableTarget(name: "EmbedSQL"),
+        // The benchmark program: `swift run -c release bench SCENARIO [--quick]` (Scripts/bench runs them all).
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "Ticketing", "CSQLite", "Central", "Reconciliation", "SyncEngine", "SyncWire", "MySQLClient",
+            ]),
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),
         .target(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),

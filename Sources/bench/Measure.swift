@@ -1,0 +1,87 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One figure next to its baseline, measured in the same run by the same binary.
+struct Figure {
+    let name: String
+    let unit: String
+    let value: Double
+    let baseline: Double
+    let baselineName: String
+    /// The ratio the project aims at (value / baseline), if any.
+    let target: Double?
+    /// True when a smaller value is better (times, memory).
+    var lowerIsBetter = false
+
+    var ratio: Double { baseline == 0 ? 0 : value / baseline }
+
+    var line: String {
+        let verdict: String
+        if let target {
+            let met = lowerIsBetter ? ratio <= target : ratio >= target
+            verdict = met ? "target \(Self.number(target)) met" : "target \(Self.number(target)) NOT met"
+        } else {
+            verdict = ""
+        }
+        return
+            "  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(Self.number(value).leftPad(10)) \(unit.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            + " \(baselineName) \(Self.number(baseline)) \(unit)  ratio \(Self.number(ratio))  \(verdict)"
+    }
+
+    static func number(_ value: Double) -> String {
+        value >= 100
+            ? String(format: "%.0f", value)
+            : value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+/// Wall-clock seconds of `body`.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// The median of the values.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+/// The `p`th percentile (0…100) of the values.
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[
+        min(
+            sorted.count - 1,
+            Int((Double(sorted.count) * p / 100).rounded(.up)) - 1 < 0
+                ? 0 : Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)]
+}
+
+/// The machine the figures come from.
+enum Machine {
+    static var description: String {
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map {
+                $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            } ?? "unknown CPU"
+        return
+            "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu ?? "unknown CPU"), \(ProcessInfo.processInfo.operatingSystemVersionString)"
+    }
+
+    /// Peak resident memory of this process, in MB.
+    static var peakMemoryMB: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

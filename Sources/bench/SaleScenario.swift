@@ -1,0 +1,36 @@
+import Foundation
+import Ticketing
+
+/// `sale`: sales per second in one process, through `VenueNode` and as raw SQLite C calls, with
+/// `synchronous` FULL and NORMAL, GA and seated (best available).
+enum SaleScenario {
+    static func run(quick: Bool, directory: String) throws -> [Figure] {
+        let sales = quick ? 100 : 2000
+        let pairs = quick ? 1 : 5
+        var figures = [Figure]()
+        for durability in [NodeOptions.Durability.full, .normal] {
+            for category in ["GA", "SEATED"] {
+                let node = try BenchNode(in: directory, name: "sale-\(durability)-\(category)", durability: durability)
+                let raw = try RawSale(
+                    path: "\(directory)/raw-\(durability)-\(category).sqlite",
+                    synchronous: durability.rawValue.uppercased())
+                var ours = [Double]()
+                var baseline = [Double]()
+                let count = category == "GA" ? sales : sales / 10
+                for _ in 0..<pairs {
+                    baseline.append(Double(count) / (try seconds { for _ in 0..<count { _ = try raw.sell() } }))
+                    ours.append(
+                        Double(count) / (try seconds { for _ in 0..<count { try node.sell(category: category) } }))
+                }
+                try node.checkInvariants()
+                figures.append(
+                    Figure(
+                        name:
+                            "in-process sale, \(category == "GA" ? "GA" : "seated best available"), \(durability.rawValue.uppercased())",
+                        unit: "sales/s", value: median(ours), baseline: median(baseline), baselineName: "raw SQLite",
+                        target: durability == .full ? 0.6 : 0.5))
+            }
+        }
+        return figures
+    }
+}

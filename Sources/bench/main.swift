@@ -1,0 +1,48 @@
+import Foundation
+
+// `bench SCENARIO... [--quick]`: the project's numbers, each printed next to a baseline measured
+// in the same run by the same binary. Scenarios: sale, push, cli, contention, daemon, reconcile,
+// all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
+// figures, and asserts no timing.
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "contention-worker" {
+    exit(ContentionScenario.worker(Array(arguments.dropFirst())))
+}
+let quick = arguments.contains("--quick")
+arguments.removeAll { $0 == "--quick" }
+let all = ["sale", "push", "cli", "contention", "daemon", "reconcile"]
+let chosen = arguments.isEmpty || arguments == ["all"] ? all : arguments
+if let unknown = chosen.first(where: { !all.contains($0) }) {
+    FileHandle.standardError.write(
+        Data("bench: unknown scenario '\(unknown)'; choose from \(all.joined(separator: ", ")) or all\n".utf8))
+    exit(2)
+}
+
+let directory = NSTemporaryDirectory() + "venue-bench-\(getpid())"
+try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+print("venue node benchmark\(quick ? " (--quick: few iterations, figures are rough)" : "")")
+print("machine: \(Machine.description)")
+print("build: \(BenchBuild.configuration)")
+var failed = false
+for scenario in chosen {
+    print("\n\(scenario)")
+    do {
+        let figures: [Figure] =
+            switch scenario {
+            case "sale": try SaleScenario.run(quick: quick, directory: directory)
+            case "push": try PushScenario.run(quick: quick, directory: directory)
+            case "cli": try CLIScenario.run(quick: quick, directory: directory)
+            case "contention": try ContentionScenario.run(quick: quick, directory: directory)
+            case "daemon": try DaemonScenario.run(quick: quick, directory: directory)
+            default: try ReconcileScenario.run(quick: quick, directory: directory)
+            }
+        for figure in figures { print(figure.line) }
+    } catch {
+        failed = true
+        print("  FAILED: \(error)")
+    }
+}
+BenchCentral.stopShared()
+exit(failed ? 1 : 0)
