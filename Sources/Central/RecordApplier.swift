@@ -33,83 +33,7 @@ struct RecordApplier {
     }
 
     private func orderPlaced(_ order: OrderPlacedRecord) throws {
-        if let customer = order.customer {
-            try connection.execute(
-                """
-                INSERT INTO customer (id, node_id, email, name, phone) VALUES (?, ?, ?, ?, ?)
-                ON DUPLICATE KEY UPDATE email = ?, name = ?, phone = ?
-                """,
-                [
-                    customer.id, nodeID, customer.email, customer.name, customer.phone, customer.email, customer.name,
-                    customer.phone,
-                ])
-        }
-        try connection.execute(
-            """
-            INSERT INTO orders (id, node_id, event_id, category_code, customer_id, status, total_minor, currency, idempotency_key,
-                                hold_id, created_at, created_by, received_at)
-            VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id
-            """,
-            [
-                order.orderID, nodeID, order.eventID, order.categoryCode, order.customer?.id, order.totalMinor,
-                order.currency,
-                order.idempotencyKey, order.holdID, order.createdAt.sqlText, order.createdBy, now.sqlText,
-            ])
-        if !order.tickets.isEmpty {
-            try connection.execute(
-                """
-                INSERT INTO ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at)
-                VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, 'valid', ?)", count: order.tickets.count).joined(separator: ", "))
-                ON DUPLICATE KEY UPDATE code = code
-                """,
-                order.tickets.flatMap { ticket -> [any SQLValueConvertible] in
-                    [
-                        ticket.code, order.orderID, nodeID, order.eventID, order.categoryCode, ticket.seat,
-                        ticket.priceMinor,
-                        order.createdAt.sqlText,
-                    ]
-                })
-        }
-        let payment = order.payment
-        try connection.execute(
-            """
-            INSERT INTO payment (id, order_id, node_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?) ON DUPLICATE KEY UPDATE id = id
-            """,
-            [
-                payment.id, order.orderID, nodeID, payment.method, payment.amountMinor, order.currency,
-                payment.tenderedMinor,
-                payment.changeMinor, payment.reference, order.createdAt.sqlText,
-            ])
-        try recordSeatConflicts(order)
-        if try connection.scalar("SELECT status FROM event WHERE id = ?", [order.eventID], as: String.self)
-            == "cancelled"
-        {
-            try conflict(
-                "sale_for_cancelled_event", entity: order.orderID,
-                detail:
-                    "order \(order.orderID) from \(nodeID) sold \(order.tickets.count) ticket(s) of cancelled event \(order.eventID)"
-            )
-        }
-    }
-
-    /// A seat that already has a live ticket from another order was sold twice.
-    private func recordSeatConflicts(_ order: OrderPlacedRecord) throws {
-        let seats = order.tickets.compactMap(\.seat)
-        guard !seats.isEmpty else { return }
-        let others = try connection.rows(
-            """
-            SELECT seat_label, order_id, node_id FROM ticket
-            WHERE event_id = ? AND seat_label IN (\(Array(repeating: "?", count: seats.count).joined(separator: ", ")))
-              AND status IN ('valid', 'checked_in') AND order_id <> ?
-            """, [order.eventID] + seats + [order.orderID])
-        for other in others {
-            let seat: String = try other.get("seat_label")
-            try conflict(
-                "seat_double_sold", entity: "\(order.eventID)/\(seat)",
-                detail: "seat \(seat) of \(order.eventID) sold by \(try other.get("node_id", as: String.self)) "
-                    + "(order \(try other.get("order_id", as: String.self))) and by \(nodeID) (order \(order.orderID))")
-        }
+        try OrderBatch(connection: connection, nodeID: nodeID, now: now).apply([order])
     }
 
     private func refund(_ refund: RefundRecord) throws {
@@ -178,7 +102,8 @@ struct RecordApplier {
                 EventStatusChange(eventID: change.eventID, status: change.status, reason: change.reason)), now: now)
     }
 
-    private func conflict(_ kind: String, entity: String, detail: String) throws {
+    /// Records what allocation could not prevent, once per kind and entity, for reconciliation.
+    func conflict(_ kind: String, entity: String, detail: String) throws {
         try connection.execute(
             """
             INSERT INTO sync_conflict (kind, node_id, entity_id, detail, created_at) VALUES (?, ?, ?, ?, ?)

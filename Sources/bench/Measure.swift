@@ -55,15 +55,12 @@ func median(_ values: [Double]) -> Double {
     return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
 }
 
-/// The `p`th percentile (0…100) of the values.
+/// The `p`th percentile (0…100) of the values: the smallest value at least `p` % of them do not exceed.
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
-    return sorted[
-        min(
-            sorted.count - 1,
-            Int((Double(sorted.count) * p / 100).rounded(.up)) - 1 < 0
-                ? 0 : Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)]
+    let rank = Int((Double(sorted.count) * p / 100).rounded(.up))
+    return sorted[min(sorted.count, max(rank, 1)) - 1]
 }
 
 /// The machine the figures come from.
@@ -75,7 +72,7 @@ enum Machine {
                 $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             } ?? "unknown CPU"
         return
-            "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu ?? "unknown CPU"), \(ProcessInfo.processInfo.operatingSystemVersionString)"
+            "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.operatingSystemVersionString)"
     }
 
     /// Peak resident memory of this process, in MB.
