@@ -113,6 +113,16 @@ public final class Database {
         }
     }
 
+    /// Steps through a query's rows in order, handing each to `body` until it returns false: for
+    /// a scan that can stop early without reading (or allocating) the rest.
+    public func forEachRow(
+        _ sql: String, _ arguments: [any SQLValueConvertible] = [], _ body: (Row) throws -> Bool
+    ) throws {
+        try withStatement(sql, arguments) { statement in
+            while let row = try statement.step(), try body(row) {}
+        }
+    }
+
     /// The first row of a query, or nil when there is none.
     public func row(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Row? {
         try withStatement(sql, arguments) { try $0.step() }

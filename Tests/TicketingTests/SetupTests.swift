@@ -56,6 +56,9 @@ import Testing
             "INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'root', 'admin', 0, 0), ('usr_2', 'cal', 'cashier', 0, 0)"
         )
         try old.execute(
+            "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', 'ord_1', '{}', 0), ('order.placed', 'ord_2', '{}', 0)"
+        )
+        try old.execute(
             "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, 'usr_1', 0, ?), (?, 'usr_2', 0, ?)",
             [Users.tokenHash("admin-token"), Int64.max, Users.tokenHash("cashier-token"), Int64.max])
         #expect(throws: TicketingError.self, "applying migrations needs an admin") {
@@ -67,11 +70,19 @@ import Testing
         let outcome = try VenueNode.migrate(path: path, dryRun: false, sessionToken: "admin-token")
         #expect(
             outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion
-                && outcome.applied == ["3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers"])
+                && outcome.applied == [
+                    "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
+                ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
         #expect((try FileManager.default.attributesOfItem(atPath: snapshot)[.posixPermissions] as? Int) == 0o600)
         #expect(try old.scalar("SELECT recipient FROM notification WHERE id = 'ntf_1'") == "a@example.org")
+        // The outbox, rebuilt without AUTOINCREMENT, keeps its records and numbers on after them.
+        #expect(try old.scalar("SELECT group_concat(seq || ':' || entity_id) FROM sync_outbox") == "1:ord_1,2:ord_2")
+        try old.execute(
+            "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('order.placed', 'ord_3', '{}', 0)"
+        )
+        #expect(try old.scalar("SELECT max(seq) FROM sync_outbox") == 3)
         try old.execute(
             """
             INSERT INTO notification (id, kind, recipient, payload, status, next_attempt_at, created_at)

@@ -13,6 +13,7 @@ public enum NodeSchema {
         Migration("3_central_refund_orders", sql: version3),
         Migration("4_sync_protocol_2", sql: version4),
         Migration("5_cash_drawers", sql: version5),
+        Migration("6_sale_path", sql: version6),
     ])
 
     static let version1 = """
@@ -318,5 +319,31 @@ public enum NodeSchema {
         CREATE INDEX drawer_by_time ON drawer(opened_at);
         CREATE INDEX orders_by_time ON orders(created_at);
         CREATE INDEX refund_by_completion ON refund(completed_at) WHERE status = 'completed';
+        """
+
+    /// What a sale writes and reads, trimmed to what it needs: the seat map in rank order (best
+    /// available reads the front rows only), no index entry for the many orders without a
+    /// customer, and an outbox numbered by its rowid (SQLite's single writer already gives commit
+    /// order; AUTOINCREMENT only added a `sqlite_sequence` write to every sale). Outbox rows are
+    /// never deleted except to be written again at the same or higher numbers (taking back), so
+    /// numbers are not reused.
+    static let version6 = """
+        CREATE INDEX seat_by_rank ON seat(venue_id, section_rank, row_rank, number);
+
+        DROP INDEX orders_by_customer;
+        CREATE INDEX orders_by_customer ON orders(customer_id) WHERE customer_id IS NOT NULL;
+
+        CREATE TABLE sync_outbox_v6 (
+            seq INTEGER PRIMARY KEY,
+            record_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO sync_outbox_v6 (seq, record_type, entity_id, payload, created_at)
+            SELECT seq, record_type, entity_id, payload, created_at FROM sync_outbox;
+        DROP TABLE sync_outbox;
+        ALTER TABLE sync_outbox_v6 RENAME TO sync_outbox;
+        DELETE FROM sqlite_sequence WHERE name = 'sync_outbox';
         """
 }

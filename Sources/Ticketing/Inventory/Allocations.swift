@@ -14,7 +14,7 @@ extension Inventory {
     func setAllocation(eventID: String, categoryCode: String, quota: Int?, seatSelectors: [String]?) throws
         -> AllocationChange
     {
-        let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
+        let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: nil)
         let current = snapshot.allocation
         let newQuota: Int
         switch snapshot.category.kind {

@@ -77,7 +77,7 @@ extension Inventory {
     public func seats(eventID: String, categoryCode: String?) throws -> [SeatView] {
         if try hasExpiredHolds(eventID: eventID) { try db.write { try sweepExpiredHolds(eventID: eventID) } }
         return try db.read {
-            _ = try eventState(eventID)
+            let event = try eventState(eventID)
             let codes: [String]
             if let categoryCode {
                 guard try categoryState(eventID: eventID, code: categoryCode).kind == .seated else {
@@ -91,7 +91,7 @@ extension Inventory {
                 .map { try $0.get(0) }
             }
             return try codes.flatMap { code in
-                try seatStates(eventID: eventID, categoryCode: code).map {
+                try seatStates(event: event, categoryCode: code).map {
                     SeatView(
                         label: $0.label, category: code, section: $0.section, row: $0.row, number: $0.number,
                         status: $0.status, version: $0.version)

@@ -22,18 +22,31 @@ public struct Inventory {
 
     // MARK: Reading
 
-    /// Reads what a sale needs, in one consistent snapshot; throws not-found for unknown names.
-    func snapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
-        try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode) }
+    /// Reads what selling `selection` needs, in one consistent snapshot; throws not-found for
+    /// unknown names.
+    func snapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws -> InventorySnapshot {
+        try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
     }
 
-    func loadSnapshot(eventID: String, categoryCode: String) throws -> InventorySnapshot {
+    /// The event, category and allocation, and the seats `selection` concerns: the seats it names,
+    /// the best available run for a quantity, or (nil) every seat of the category.
+    func loadSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection?) throws
+        -> InventorySnapshot
+    {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
         let allocation = try db.row(
             "SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
             [eventID, categoryCode])?.decode(AllocationState.self)
-        let seats = category.kind == .seated ? try seatStates(eventID: eventID, categoryCode: categoryCode) : []
+        let seats: [SeatState] =
+            switch (category.kind, selection) {
+            case (.ga, _): []
+            case (.seated, nil): try seatStates(event: event, categoryCode: categoryCode)
+            case (.seated, .seats(let labels)?):
+                try seatStates(eventID: eventID, categoryCode: categoryCode, labels: labels)
+            case (.seated, .quantity(let count)?):
+                try bestAvailable(count, event: event, categoryCode: categoryCode) ?? []
+            }
         return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
     }
 
@@ -57,15 +70,46 @@ public struct Inventory {
         return try row.decode(CategoryState.self)
     }
 
-    func seatStates(eventID: String, categoryCode: String) throws -> [SeatState] {
-        try db.rows(
-            """
-            SELECT es.seat_label, es.status, es.version, s.section, s.row_label, s.number, s.section_rank, s.row_rank
-            FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
-            WHERE es.event_id = ? AND es.category_code = ?
-            ORDER BY s.section_rank, s.row_rank, s.number
-            """, [eventID, categoryCode]
-        ).map { try $0.decode(SeatState.self) }
+    /// The category's seats in rank order (section, row, number), read through `seat_by_rank`
+    /// without a sort, so that a caller may stop early.
+    private static let seatsInRankOrder = """
+        SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
+        FROM seat s CROSS JOIN event_seat es
+        WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
+        ORDER BY s.section_rank, s.row_rank, s.number
+        """
+
+    /// Every seat of a category, in rank order.
+    func seatStates(event: EventState, categoryCode: String) throws -> [SeatState] {
+        var seats = [SeatState]()
+        try db.forEachRow(Self.seatsInRankOrder, [event.venueID, event.id, categoryCode]) { row in
+            seats.append(try SeatState(row))
+            return true
+        }
+        return seats
+    }
+
+    /// The named seats of a category (unknown labels left out: the caller names them).
+    private func seatStates(eventID: String, categoryCode: String, labels: [String]) throws -> [SeatState] {
+        try labels.compactMap { label in
+            try db.row(
+                """
+                SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
+                FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
+                WHERE es.event_id = ? AND es.seat_label = ? AND es.category_code = ?
+                """, [eventID, label, categoryCode]
+            ).map(SeatState.init)
+        }
+    }
+
+    /// The best available run of `count` seats (see ``BestAvailable``), reading the seat map only
+    /// as far as the first row that has one.
+    private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
+        var chooser = BestAvailable(count: count)
+        try db.forEachRow(Self.seatsInRankOrder, [event.venueID, event.id, categoryCode]) { row in
+            chooser.feed(try SeatState(row))
+        }
+        return chooser.finish()
     }
 
     // MARK: Reserving
@@ -88,7 +132,7 @@ public struct Inventory {
             if !authoritative, let taken = optimistic {
                 snapshot = taken
             } else {
-                snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode)
+                snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection)
             }
             optimistic = nil
             let seats: [SeatState]
@@ -139,11 +183,11 @@ public struct Inventory {
         case (.ga, .seats):
             throw TicketingError.invalidInput("\(category.code) is general admission: sell it by quantity, not by seat")
         case (.seated, .quantity(let count)):
-            guard let seats = BestAvailable.choose(count, from: snapshot.seats) else {
+            guard snapshot.seats.count == count else {
                 throw TicketingError.soldOut(
                     "no \(count) adjacent seats left in \(category.code); pick the seats by label")
             }
-            return seats
+            return snapshot.seats
         case (.seated, .seats(let labels)):
             let byLabel = Dictionary(snapshot.seats.map { ($0.label, $0) }, uniquingKeysWith: { first, _ in first })
             return try labels.map { label in

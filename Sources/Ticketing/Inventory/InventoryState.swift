@@ -53,7 +53,7 @@ struct AllocationState: Decodable {
 }
 
 /// One seat of an event with its position and inventory state.
-struct SeatState: Decodable {
+struct SeatState {
     let label: String
     let section: String
     let row: String
@@ -63,11 +63,17 @@ struct SeatState: Decodable {
     let status: SeatStatus
     let version: Int64
 
-    enum CodingKeys: String, CodingKey {
-        case label = "seat_label"
-        case section
-        case row = "row_label"
-        case number, sectionRank, rowRank, status, version
+    /// From a row of columns seat_label, section, row_label, number, section_rank, row_rank,
+    /// status, version — in that order, read by position: a sale may read many.
+    init(_ row: Row) throws {
+        label = try row.get(0)
+        section = try row.get(1)
+        self.row = try row.get(2)
+        number = try row.get(3)
+        sectionRank = try row.get(4)
+        rowRank = try row.get(5)
+        status = try row.get(6)
+        version = try row.get(7)
     }
 }
 

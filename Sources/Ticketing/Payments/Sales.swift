@@ -41,7 +41,8 @@ public struct Sales {
         let key = try request.idempotencyKey.map { try Self.validatedKey($0) } ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-        let optimistic = try node.inventory.snapshot(eventID: request.eventID, categoryCode: request.categoryCode)
+        let optimistic = try node.inventory.snapshot(
+            eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         return try db.write {
             if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
             try ChangeGate(db: db).requireOpen()

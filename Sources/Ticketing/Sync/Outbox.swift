@@ -7,7 +7,7 @@ struct Outbox {
     let db: Database
     let clock: any WallClock
 
-    /// Appends one record; `seq` (AUTOINCREMENT under SQLite's single writer) gives commit order.
+    /// Appends one record; `seq` (the rowid, under SQLite's single writer) gives commit order.
     func append<Payload: Encodable>(_ type: SyncRecordType, id: String, payload: Payload) throws {
         try db.execute(
             "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
