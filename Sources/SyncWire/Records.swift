@@ -171,3 +171,47 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
         self.actor = actor
     }
 }
+
+extension OrderPlacedRecord {
+    /// The record as ``JSONText/encode(_:)`` writes it, without `JSONEncoder`: every sale writes
+    /// one. A test holds the two byte-equal.
+    public var jsonText: String {
+        JSONValue.object([
+            ("order_id", .string(orderID)), ("node_id", .string(nodeID)), ("event_id", .string(eventID)),
+            ("category_code", .string(categoryCode)), ("idempotency_key", .string(idempotencyKey)),
+            ("hold_id", holdID.map(JSONValue.string)),
+            (
+                "customer",
+                customer.map { customer in
+                    .object([
+                        ("id", .string(customer.id)), ("email", .string(customer.email)),
+                        ("name", customer.name.map(JSONValue.string)), ("phone", customer.phone.map(JSONValue.string)),
+                    ])
+                }
+            ),
+            (
+                "tickets",
+                .array(
+                    tickets.map { ticket in
+                        .object([
+                            ("code", .string(ticket.code)), ("seat", ticket.seat.map(JSONValue.string)),
+                            ("price_minor", .integer(ticket.priceMinor)),
+                        ])
+                    })
+            ),
+            ("total_minor", .integer(totalMinor)), ("currency", .string(currency)),
+            (
+                "payment",
+                .object([
+                    ("id", .string(payment.id)), ("method", .string(payment.method.rawValue)),
+                    ("amount_minor", .integer(payment.amountMinor)),
+                    ("tendered_minor", payment.tenderedMinor.map(JSONValue.integer)),
+                    ("change_minor", payment.changeMinor.map(JSONValue.integer)),
+                    ("reference", payment.reference.map(JSONValue.string)),
+                ])
+            ),
+            ("created_at", .string(createdAt.description)), ("created_by", .string(createdBy)),
+            ("request_fingerprint", requestFingerprint.map(JSONValue.string)),
+        ]).text
+    }
+}

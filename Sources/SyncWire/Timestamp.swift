@@ -20,9 +20,31 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
     /// ISO 8601 in UTC with milliseconds: `2026-12-31T20:00:00.000Z`.
     public var description: String {
         let parts = civil
-        return String(
-            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", parts.year, parts.month, parts.day,
-            parts.hour, parts.minute, parts.second, parts.millisecond)
+        var text = ""
+        text.reserveCapacity(24)
+        if parts.year < 0 { text += "-" }
+        Self.append(abs(parts.year), width: parts.year < 0 ? 3 : 4, to: &text)
+        text += "-"
+        Self.append(parts.month, width: 2, to: &text)
+        text += "-"
+        Self.append(parts.day, width: 2, to: &text)
+        text += "T"
+        Self.append(parts.hour, width: 2, to: &text)
+        text += ":"
+        Self.append(parts.minute, width: 2, to: &text)
+        text += ":"
+        Self.append(parts.second, width: 2, to: &text)
+        text += "."
+        Self.append(parts.millisecond, width: 3, to: &text)
+        text += "Z"
+        return text
+    }
+
+    /// `value` (not negative) in decimal, zero-padded to `width` digits, as `%0*lld` writes it.
+    private static func append(_ value: Int64, width: Int, to text: inout String) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
     }
 
     /// The calendar fields in UTC, and the weekday (0 = Sunday).

@@ -11,6 +11,9 @@ import Testing
             #expect(Timestamp(iso8601: time.description) == time, "\(time)")
         }
         #expect(Timestamp(milliseconds: 951_782_400_000).description == "2000-02-29T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).description == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: -62_135_596_800_001).description == "0000-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: 1_004).description == "1970-01-01T00:00:01.004Z")
         #expect(Timestamp(iso8601: "2026-12-31T21:00:00+01:00") == Timestamp(iso8601: "2026-12-31T20:00:00Z"))
         #expect(
             Timestamp(iso8601: "2026-12-31T20:00:00.5Z")?.milliseconds == Timestamp(iso8601: "2026-12-31T20:00:00Z")!
@@ -33,6 +36,41 @@ import Testing
         let text = try JSONText.encode(record)
         #expect(text.contains("\"order_id\":\"O\"") && text.contains("\"checked_in_at\":\"1970-01-01T00:00:00.005Z\""))
         #expect(try JSONText.decode(CheckInRecord.self, from: text) == record)
+    }
+}
+
+@Suite struct RecordTextTests {
+    static func record(customer: OrderPlacedRecord.Customer?, seat: String?, reference: String?) -> OrderPlacedRecord {
+        OrderPlacedRecord(
+            orderID: "ord_01", nodeID: "AMS-1", eventID: "GALA/2026", categoryCode: "STALLS",
+            idempotencyKey: "key:1", holdID: reference == nil ? nil : "hold_1", customer: customer,
+            tickets: [
+                .init(code: "K7QX-3M9D-PA2F-W8ZR", seat: seat, priceMinor: 4500),
+                .init(code: "AAAA-BBBB-CCCC-DDDD", seat: nil, priceMinor: 0),
+            ],
+            totalMinor: 4500, currency: "EUR",
+            payment: .init(
+                id: "pay_1", method: reference == nil ? .cash : .card, amountMinor: 4500,
+                tenderedMinor: reference == nil ? 5000 : nil, changeMinor: reference == nil ? 500 : nil,
+                reference: reference),
+            createdAt: Timestamp(milliseconds: 1_798_747_200_123), createdBy: "cal",
+            requestFingerprint: reference == nil ? nil : "ab12")
+    }
+
+    @Test func theSaleRecordIsWrittenByteForByteAsTheEncoderWritesIt() throws {
+        let records = [
+            Self.record(customer: nil, seat: nil, reference: nil),
+            Self.record(
+                customer: .init(
+                    id: "cus_1", email: "zoë@example.org", name: "Zoë \"Q\" O'Brien\\\n\t\u{1}", phone: nil),
+                seat: "STALLS-A-1", reference: "T/9"),
+            Self.record(
+                customer: .init(id: "cus_2", email: "a@b.c", name: nil, phone: "+31 20 123"), seat: "😀", reference: "r"),
+        ]
+        for record in records {
+            #expect(record.jsonText == (try JSONText.encode(record)))
+            #expect(try JSONText.decode(OrderPlacedRecord.self, from: record.jsonText) == record)
+        }
     }
 }
 

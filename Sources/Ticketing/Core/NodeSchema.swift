@@ -328,7 +328,7 @@ public enum NodeSchema {
     /// never deleted except to be written again at the same or higher numbers (taking back), so
     /// numbers are not reused.
     static let version6 = """
-        CREATE INDEX seat_by_rank ON seat(venue_id, section_rank, row_rank, number);
+        CREATE INDEX seat_by_rank ON seat(venue_id, section_rank, row_rank, number, section, row_label);
 
         DROP INDEX orders_by_customer;
         CREATE INDEX orders_by_customer ON orders(customer_id) WHERE customer_id IS NOT NULL;

@@ -2,20 +2,26 @@
 /// row order, as the seat map lists them) that has such a run, and in it the run nearest the
 /// row's centre.
 ///
-/// Seats are fed in rank order (section rank, row rank, number), every status included so that
-/// the row's centre is the row's and not that of what is left of it; the choice is made as soon as
-/// a row with a run is complete, so a sale reads the front rows only, not the whole seat map.
+/// The available seats are fed in rank order (section rank, row rank, number); the choice is made
+/// as soon as a row with a run is complete, so a sale reads the front rows only, not the whole
+/// seat map. The row's centre is that of all its seats in the category, sold or not, which
+/// `rowBounds` reads for the rows that have a run.
 struct BestAvailable {
     let count: Int
+    /// The first and last seat number of the category's seats in the row of the given seat.
+    let rowBounds: (SeatState) throws -> (first: Int, last: Int)
     private var row: [SeatState] = []
     private(set) var chosen: [SeatState]?
 
-    init(count: Int) { self.count = count }
+    init(count: Int, rowBounds: @escaping (SeatState) throws -> (first: Int, last: Int)) {
+        self.count = count
+        self.rowBounds = rowBounds
+    }
 
-    /// Takes the next seat in rank order; false once the choice is made and no more are needed.
-    mutating func feed(_ seat: SeatState) -> Bool {
+    /// Takes the next available seat in rank order; false once the choice is made.
+    mutating func feed(_ seat: SeatState) throws -> Bool {
         if let first = row.first, first.sectionRank != seat.sectionRank || first.rowRank != seat.rowRank {
-            if let run = Self.bestRun(count, in: row) {
+            if let run = try bestRun() {
                 chosen = run
                 return false
             }
@@ -26,28 +32,28 @@ struct BestAvailable {
     }
 
     /// The choice once every seat was fed (or the feed stopped): nil when no row has the run.
-    mutating func finish() -> [SeatState]? {
-        if chosen == nil { chosen = Self.bestRun(count, in: row) }
+    mutating func finish() throws -> [SeatState]? {
+        if chosen == nil { chosen = try bestRun() }
         return chosen
     }
 
-    /// The run of `count` available seats nearest the centre of one row sorted by number.
-    private static func bestRun(_ count: Int, in row: [SeatState]) -> [SeatState]? {
-        guard count > 0, let first = row.first, let last = row.last else { return nil }
-        let centre = Double(first.number + last.number) / 2
-        var best: (distance: Double, seats: ArraySlice<SeatState>)?
-        var runStart: Int?
+    /// The run of `count` consecutively numbered seats of the current row nearest its centre.
+    private func bestRun() throws -> [SeatState]? {
+        guard count > 0, row.count >= count else { return nil }
+        var runs = [Range<Int>]()
+        var runStart = 0
         for index in row.indices {
-            guard row[index].status == .available else {
-                runStart = nil
-                continue
-            }
-            if runStart == nil || row[index].number != row[index - 1].number + 1 { runStart = index }
-            guard index - runStart! + 1 >= count else { continue }
-            let window = row[(index - count + 1)...index]
-            let distance = abs(Double(window.first!.number + window.last!.number) / 2 - centre)
-            if best == nil || distance < best!.distance { best = (distance, window) }
+            if index > 0, row[index].number != row[index - 1].number + 1 { runStart = index }
+            if index - runStart + 1 >= count { runs.append((index - count + 1)..<(index + 1)) }
         }
-        return best.map { Array($0.seats) }
+        guard !runs.isEmpty else { return nil }
+        let bounds = try rowBounds(row[0])
+        let centre = Double(bounds.first + bounds.last) / 2
+        let distance = { (run: Range<Int>) in
+            abs(Double(self.row[run.lowerBound].number + self.row[run.upperBound - 1].number) / 2 - centre)
+        }
+        // The first of equally near runs, as the seat map reads.
+        let best = runs.dropFirst().reduce(runs[0]) { best, run in distance(run) < distance(best) ? run : best }
+        return Array(row[best])
     }
 }

@@ -102,14 +102,30 @@ public struct Inventory {
         }
     }
 
-    /// The best available run of `count` seats (see ``BestAvailable``), reading the seat map only
-    /// as far as the first row that has one.
+    /// The best available run of `count` seats (see ``BestAvailable``), reading the category's
+    /// available seats in rank order only as far as the first row that has one.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
-        var chooser = BestAvailable(count: count)
-        try db.forEachRow(Self.seatsInRankOrder, [event.venueID, event.id, categoryCode]) { row in
-            chooser.feed(try SeatState(row))
+        var chooser = BestAvailable(count: count) { seat in
+            let bounds = try db.row(
+                """
+                SELECT min(s.number), max(s.number) FROM seat s JOIN event_seat es
+                  ON es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
+                WHERE s.venue_id = ? AND s.section_rank = ? AND s.row_rank = ?
+                """, [event.id, categoryCode, event.venueID, seat.sectionRank, seat.rowRank])
+            return (try bounds?.get(0) ?? seat.number, try bounds?.get(1) ?? seat.number)
         }
-        return chooser.finish()
+        try db.forEachRow(
+            """
+            SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
+            FROM seat s CROSS JOIN event_seat es
+            WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
+              AND es.status = 'available'
+            ORDER BY s.section_rank, s.row_rank, s.number
+            """, [event.venueID, event.id, categoryCode]
+        ) { row in
+            try chooser.feed(try SeatState(row))
+        }
+        return try chooser.finish()
     }
 
     // MARK: Reserving

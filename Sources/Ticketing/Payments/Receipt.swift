@@ -38,6 +38,40 @@ public struct Receipt: Sendable, Codable, Equatable {
 }
 
 extension Receipt {
+    /// The receipt of an order just written, from what was written (no read back but the
+    /// venue's zone): equal to what ``load(orderID:replayed:from:)`` reads for it.
+    init(
+        placed record: OrderPlacedRecord, status: OrderStatus, event: EventState, customerEmail: String?,
+        in db: Database
+    )
+        throws
+    {
+        let money = { (minor: Int64) in Money(minor: minor, currency: record.currency) }
+        guard let timezone: String = try db.scalar("SELECT timezone FROM venue WHERE id = ?", [event.venueID]) else {
+            throw TicketingError.notFound("no venue '\(event.venueID)' for event \(event.id)")
+        }
+        // As the read orders them: by seat (none first), then code, byte for byte.
+        let tickets = record.tickets.sorted {
+            let left = ($0.seat.map { Array($0.utf8) }, Array($0.code.utf8))
+            let right = ($1.seat.map { Array($0.utf8) }, Array($1.code.utf8))
+            guard left.0 != right.0 else { return left.1.lexicographicallyPrecedes(right.1) }
+            guard let leftSeat = left.0 else { return true }
+            guard let rightSeat = right.0 else { return false }
+            return leftSeat.lexicographicallyPrecedes(rightSeat)
+        }
+        self.init(
+            orderID: record.orderID, status: status, eventID: event.id, eventName: event.name,
+            eventStartsAt: event.startsAt, timezone: timezone, category: record.categoryCode,
+            customerEmail: customerEmail,
+            tickets: tickets.map { Ticket(code: $0.code, seat: $0.seat, price: money($0.priceMinor), status: .valid) },
+            total: money(record.totalMinor),
+            payment: Payment(
+                id: record.payment.id, method: record.payment.method, amount: money(record.payment.amountMinor),
+                tendered: record.payment.tenderedMinor.map(money), change: record.payment.changeMinor.map(money),
+                reference: record.payment.reference, refunded: money(0), status: .captured),
+            idempotencyKey: record.idempotencyKey, createdAt: record.createdAt, replayed: false)
+    }
+
     /// Reads an order back as a receipt.
     static func load(orderID: String, replayed: Bool, from db: Database) throws -> Receipt {
         guard

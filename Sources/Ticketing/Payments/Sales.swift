@@ -38,13 +38,15 @@ public struct Sales {
         try SaleLimits.check(request.selection, settings: settings)
         try Tender.validate(request.payment, by: actor)
         let customer = try request.customer?.validated()
-        let key = try request.idempotencyKey.map { try Self.validatedKey($0) } ?? node.ids.make(.idempotencyKey)
+        // A key the cashier gave may have been used before; a fresh one cannot have been.
+        let given = try request.idempotencyKey.map { try Self.validatedKey($0) }
+        let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
-        if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+        if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
         let optimistic = try node.inventory.snapshot(
             eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         return try db.write {
-            if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+            if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
             try ChangeGate(db: db).requireOpen()
             try node.inventory.sweepExpiredHolds(eventID: request.eventID)
             let reservation = try node.inventory.reserve(
@@ -148,29 +150,23 @@ public struct Sales {
                 payment.tenderedMinor,
                 payment.changeMinor, payment.reference, now.milliseconds,
             ])
-        try node.outbox.append(
-            .orderPlaced, id: orderID,
-            payload: OrderPlacedRecord(
-                orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
-                idempotencyKey: key, holdID: holdID,
-                customer: customer.map { details in
-                    OrderPlacedRecord.Customer(
-                        id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
-                },
-                tickets: tickets, totalMinor: total, currency: category.currency,
-                payment: .init(
-                    id: paymentID, method: payment.method, amountMinor: payment.amountMinor,
-                    tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference
-                ),
-                createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint))
-        try node.audit.record(
-            "order.placed", by: actor.name, entity: "order", id: orderID,
-            detail: [
-                "event": reservation.event.id, "category": category.code,
-                "tickets": String(reservation.quantity), "total_minor": String(total),
-                "method": payment.method.rawValue,
-            ])
-        let receipt = try Receipt.load(orderID: orderID, replayed: false, from: db)
+        let record = OrderPlacedRecord(
+            orderID: orderID, nodeID: settings.nodeID, eventID: reservation.event.id, categoryCode: category.code,
+            idempotencyKey: key, holdID: holdID,
+            customer: customer.map { details in
+                OrderPlacedRecord.Customer(
+                    id: customerID ?? "", email: details.email, name: details.name, phone: details.phone)
+            },
+            tickets: tickets, totalMinor: total, currency: category.currency,
+            payment: .init(
+                id: paymentID, method: payment.method, amountMinor: payment.amountMinor,
+                tenderedMinor: payment.tenderedMinor, changeMinor: payment.changeMinor, reference: payment.reference),
+            createdAt: now, createdBy: actor.name, requestFingerprint: fingerprint)
+        // The outbox record is the sale's audit trail (who, when, what, paid how); the order row
+        // keeps who sold it too. No second copy goes to audit_log.
+        try node.outbox.append(.orderPlaced, id: orderID, json: record.jsonText)
+        let receipt = try Receipt(
+            placed: record, status: .confirmed, event: reservation.event, customerEmail: customer?.email, in: db)
         if customerID != nil {
             try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, receipt: receipt)
         }

@@ -9,8 +9,13 @@ struct Outbox {
 
     /// Appends one record; `seq` (the rowid, under SQLite's single writer) gives commit order.
     func append<Payload: Encodable>(_ type: SyncRecordType, id: String, payload: Payload) throws {
+        try append(type, id: id, json: try JSONText.encode(payload))
+    }
+
+    /// Appends one record whose payload is already JSON text, written as ``JSONText`` writes it.
+    func append(_ type: SyncRecordType, id: String, json: String) throws {
         try db.execute(
             "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES (?, ?, ?, ?)",
-            [type.rawValue, id, try JSONText.encode(payload), clock.now().milliseconds])
+            [type.rawValue, id, json, clock.now().milliseconds])
     }
 }
