@@ -47,6 +47,9 @@ public final class Database {
     let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
     private let busyWait: BusyWait
+    private let busyTimeout: Double
+    /// Queues this connection's write transactions behind other writers; nil for read-only ones.
+    private let turnstile: WriterTurnstile?
 
     /// Opens (and by default creates) the database at `path` and configures the connection. A
     /// database this connection may write is made readable by its owner only (see ``PrivateFile``).
@@ -67,6 +70,8 @@ public final class Database {
         self.handle = handle
         self.path = path
         busyWait = BusyWait(timeout: options.busyTimeout)
+        busyTimeout = options.busyTimeout
+        turnstile = options.readOnly ? nil : WriterTurnstile(databasePath: path)
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_handler(
             handle,
@@ -84,6 +89,7 @@ public final class Database {
 
     private func configure(_ options: Options) throws {
         try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA mmap_size = 268435456")
         guard !options.readOnly else { return }
         let mode: String? = try scalar("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
@@ -245,6 +251,12 @@ public final class Database {
         guard !isInTransaction else {
             throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
         }
+        let queued = begin == "BEGIN IMMEDIATE" ? turnstile : nil
+        if let queued, !queued.enter(timeout: busyTimeout) {
+            throw StoreError(
+                code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
+        }
+        defer { queued?.leave() }
         try execute(begin)
         do {
             let result = try body()

@@ -47,6 +47,12 @@ public enum JSONValue: Sendable {
     /// A JSON string: quotes, backslashes and control characters escaped as `JSONEncoder` does.
     private static func writeString(_ string: String, to out: inout String) {
         out += "\""
+        defer { out += "\"" }
+        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        else {
+            out += string
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -62,6 +68,5 @@ public enum JSONValue: Sendable {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        out += "\""
     }
 }

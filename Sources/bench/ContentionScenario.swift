@@ -3,22 +3,28 @@ import Ticketing
 
 /// `contention`: 1, 4 and 16 processes selling from one category of one node database at once,
 /// FULL, against the raw SQLite sale in as many processes: throughput and each sale's wait.
+///
+/// Every worker opens its database and logs in first, then all start selling at the same instant
+/// and sell for the same time, so that the processes really overlap (a fixed number of sales per
+/// process lets fast ones finish before slow ones have started).
 enum ContentionScenario {
     static func run(quick: Bool, directory: String) throws -> [Figure] {
-        let perProcess = quick ? 20 : 250
+        let duration = quick ? 0.5 : 3
         var figures = [Figure]()
         for processes in quick ? [4] : [1, 4, 16] {
             let node = try BenchNode(in: directory, name: "contention-\(processes)")
             let raw = directory + "/raw-contention-\(processes).sqlite"
             let setUp = try RawSale(path: raw, synchronous: "FULL")  // held open: the WAL outlives the workers' opens
             let baseline = try withExtendedLifetime(setUp) {
-                try race(processes, ["--raw", raw, "--sales", String(perProcess)])
+                try race(processes, duration: duration, ["--raw", raw])
             }
-            let ours = try race(processes, ["--db", node.path, "--sales", String(perProcess)])
+            let ours = try race(processes, duration: duration, ["--db", node.path])
             try node.checkInvariants()
             let sold =
                 try node.node.inventory.availability(eventID: "BENCH").categories.first { $0.code == "GA" }?.sold ?? 0
-            guard sold == processes * perProcess else { throw BenchError("sold \(sold) of \(processes * perProcess)") }
+            guard sold == ours.waits.count else {
+                throw BenchError("sold \(sold), workers counted \(ours.waits.count)")
+            }
             figures.append(
                 Figure(
                     name: "\(processes) process(es) selling one category, FULL", unit: "sales/s", value: ours.rate,
@@ -28,71 +34,94 @@ enum ContentionScenario {
                     name: "  p50 / p99 / max wait per sale", unit: "ms",
                     value: percentile(ours.waits, 99) * 1000, baseline: percentile(baseline.waits, 99) * 1000,
                     baselineName:
-                        "raw p99 (ours p50 \(Figure.number(percentile(ours.waits, 50) * 1000)), max \(Figure.number((ours.waits.max() ?? 0) * 1000)))",
+                        "raw p99 (ours p50 \(Figure.number(percentile(ours.waits, 50) * 1000)), max \(Figure.number((ours.waits.max() ?? 0) * 1000)); raw max \(Figure.number((baseline.waits.max() ?? 0) * 1000)))",
                     target: nil, lowerIsBetter: true))
         }
         return figures
     }
 
-    /// Runs `processes` workers at once; their total rate and every sale's wait.
-    static func race(_ processes: Int, _ arguments: [String]) throws -> (rate: Double, waits: [Double]) {
+    /// Runs `processes` workers that sell together for `duration` seconds; their total rate and
+    /// every sale's wait.
+    static func race(_ processes: Int, duration: Double, _ arguments: [String]) throws -> (
+        rate: Double, waits: [Double]
+    ) {
+        // Time for every process to start and log in (a deliberately slow password hash).
+        let startAt = uptimeSeconds() + 1 + 0.15 * Double(processes)
+        let timing = ["--start-at", String(startAt), "--seconds", String(duration)]
         let results = Results(count: processes)
         let group = DispatchGroup()
-        let elapsed = seconds {
-            for index in 0..<processes {
-                let thread = Thread {
-                    results.set(index, try? Tool.run("bench", ["contention-worker"] + arguments))
-                    group.leave()
-                }
-                group.enter()
-                thread.start()
+        for index in 0..<processes {
+            let thread = Thread {
+                results.set(index, try? Tool.run("bench", ["contention-worker"] + arguments + timing))
+                group.leave()
             }
-            group.wait()
+            group.enter()
+            thread.start()
         }
+        group.wait()
         var waits = [Double]()
+        var spans = [(start: Double, end: Double)]()
         for result in results.all {
             guard let result, result.status == 0 else {
-                throw BenchError("a worker failed: \(result?.stderr ?? "no result")")
+                throw BenchError("a worker of \(processes) failed: \(result?.stderr ?? "no result")")
             }
-            waits += result.stdout.split(separator: "\n").compactMap { Double($0) }
+            for line in result.stdout.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count == 3, fields[0] == "span", let start = Double(fields[1]), let end = Double(fields[2]) {
+                    spans.append((start, end))
+                } else if let wait = Double(line) {
+                    waits.append(wait)
+                }
+            }
         }
-        return (Double(waits.count) / elapsed, waits)
+        guard let first = spans.map(\.start).min(), let last = spans.map(\.end).max(), last > first else {
+            throw BenchError("the workers of \(processes) reported no selling time")
+        }
+        return (Double(waits.count) / (last - first), waits)
     }
 
-    /// `bench contention-worker (--db PATH | --raw PATH) --sales N`: sells N tickets, printing each
-    /// sale's seconds.
+    /// `bench contention-worker (--db PATH | --raw PATH) --start-at T --seconds D`: opens the
+    /// database, waits until T (seconds of the system's monotonic clock, comparable across
+    /// processes), sells one ticket at a time until T + D, and prints each sale's seconds, then
+    /// `span START END`: when the first sale began and the last ended. Late to the start, it fails.
     static func worker(_ arguments: [String]) -> Int32 {
         func value(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
-        let sales = Int(value("--sales") ?? "") ?? 100
         do {
-            var lines = [String]()
+            guard let startAt = value("--start-at").flatMap(Double.init),
+                let duration = value("--seconds").flatMap(Double.init)
+            else { throw BenchError("usage: bench contention-worker (--db|--raw) PATH --start-at T --seconds D") }
+            let sell: () throws -> Void
             if let raw = value("--raw") {
                 let sale = try RawSale(path: raw, synchronous: "FULL", create: false)
-                for _ in 0..<sales {
+                sell = {
                     var attempts = 0
-                    let wait = try seconds {
-                        while try !sale.sell() {
-                            attempts += 1
-                            guard attempts < 1000 else { throw BenchError("raw sale: 1,000 attempts lost") }
+                    while try !sale.sell() {
+                        attempts += 1
+                        guard attempts < 1000 else {
+                            throw BenchError("raw sale: 1,000 attempts lost; the last: \(sale.lastFailure)")
                         }
                     }
-                    lines.append(String(wait))
                 }
             } else if let path = value("--db") {
                 let node = try VenueNode.open(path: path)
                 let admin = try node.users.authenticate(
                     token: try node.users.login(name: "root", password: "bench-password").token)
-                for _ in 0..<sales {
-                    let wait = try seconds {
-                        _ = try node.sales.sell(
-                            SaleRequest(
-                                eventID: "BENCH", categoryCode: "GA", selection: .quantity(1),
-                                payment: PaymentRequest(method: .cash)),
-                            by: admin)
-                    }
-                    lines.append(String(wait))
-                }
+                let request = SaleRequest(
+                    eventID: "BENCH", categoryCode: "GA", selection: .quantity(1),
+                    payment: PaymentRequest(method: .cash))
+                sell = { _ = try node.sales.sell(request, by: admin) }
+            } else {
+                throw BenchError("contention-worker needs --db or --raw")
             }
+            let late = uptimeSeconds() - startAt
+            guard late < 0 else { throw BenchError("ready \(Figure.number(late)) s after the start") }
+            usleep(UInt32(-late * 1_000_000))
+            var lines = [String]()
+            let first = uptimeSeconds()
+            while uptimeSeconds() < startAt + duration {
+                lines.append(String(try seconds(sell)))
+            }
+            lines.append("span \(first) \(uptimeSeconds())")
             print(lines.joined(separator: "\n"))
             return 0
         } catch {

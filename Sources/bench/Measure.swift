@@ -49,6 +49,9 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// Seconds of the system's monotonic clock: comparable between processes of this machine.
+func uptimeSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
 /// The median of the values.
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()

@@ -7,6 +7,8 @@ final class RawSale {
     private var db: OpaquePointer?
     private var statements = [String: OpaquePointer]()
     private var counter = 0
+    /// Why the last `sell` returned false.
+    private(set) var lastFailure = ""
 
     /// Opens the baseline database; `create` sets it up (WAL, tables, the inventory row), which
     /// one process does before others open it.
@@ -58,17 +60,22 @@ final class RawSale {
         counter += 1
         let id = "\(getpid())-\(counter)"
         if sqlite3_get_autocommit(db) == 0 { sqlite3_exec(db, "ROLLBACK", nil, nil, nil) }
-        guard sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK else { return false }
+        guard sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK else {
+            lastFailure = "BEGIN IMMEDIATE: " + String(cString: sqlite3_errmsg(db))
+            return false
+        }
         let read = statement(
             "SELECT quota, sold, version FROM allocation WHERE event_id = 'E' AND category_code = 'GA'")
         guard sqlite3_step(read) == SQLITE_ROW else { throw BenchError("raw: no allocation") }
         let version = sqlite3_column_int64(read, 2)
+        sqlite3_reset(read)  // an unfinished read keeps its snapshot past COMMIT, and the next BEGIN fails
         let update = statement(
             "UPDATE allocation SET sold = sold + 1, version = version + 1 WHERE event_id = 'E' AND category_code = 'GA' AND version = ?"
         )
         sqlite3_bind_int64(update, 1, version)
         sqlite3_step(update)
         guard sqlite3_changes(db) == 1 else {
+            lastFailure = "compare-and-set missed"
             try exec("ROLLBACK")
             return false
         }
@@ -85,6 +92,7 @@ final class RawSale {
         text(payment, 2, "ord_" + id)
         sqlite3_step(payment)
         guard sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK else {
+            lastFailure = "COMMIT: " + String(cString: sqlite3_errmsg(db))
             sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
             return false
         }

@@ -1,7 +1,8 @@
-import EdgeStore
 import Foundation
 import TestSupport
 import Testing
+
+@testable import EdgeStore
 
 @Suite struct DatabaseTests {
     let directory = TemporaryDirectory()
@@ -142,6 +143,68 @@ import Testing
     }
 }
 
+@Suite struct WriterTurnstileTests {
+    let directory = TemporaryDirectory()
+
+    /// A write transaction on one thread waits for another thread's to end, and gives up with
+    /// busy after its timeout, as when SQLite's own lock is taken.
+    @Test func aWriterWaitsItsTurnAndGivesUpAfterItsTimeout() throws {
+        let path = directory.file("a.sqlite")
+        let holder = try Database(path: path)
+        try holder.execute("CREATE TABLE t (x INTEGER)")
+        let outcome = Outcome()
+        try holder.write {
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                outcome.record {
+                    var options = Database.Options()
+                    options.busyTimeout = 0.2
+                    let waiter = try Database(path: path, options: options)
+                    try waiter.write { try waiter.execute("INSERT INTO t VALUES (1)") }
+                }
+                done.signal()
+            }.start()
+            done.wait()
+        }
+        let error = try #require(outcome.error as? StoreError)
+        #expect(error.isBusy && outcome.seconds >= 0.2 && outcome.seconds < 2)
+        #expect(FileManager.default.fileExists(atPath: path + "-writer"))
+    }
+
+    /// A writer that dies in its turn (here a thread that ends holding it; a killed process is
+    /// the same to a robust mutex) does not stop the next one.
+    @Test func aWriterThatDiesInItsTurnHandsItOn() throws {
+        let path = directory.file("a.sqlite")
+        let db = try Database(path: path)
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        let abandoned = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
+        let ended = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            _ = abandoned.turnstile.enter(timeout: 1)  // and never leaves: the thread just ends
+            ended.signal()
+        }
+        thread.start()
+        ended.wait()
+        Thread.sleep(forTimeInterval: 0.1)  // the thread is gone
+        var options = Database.Options()
+        options.busyTimeout = 2
+        let next = try Database(path: path, options: options)
+        try next.write { try next.execute("INSERT INTO t VALUES (1)") }
+        try next.write { try next.execute("INSERT INTO t VALUES (2)") }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 2)
+    }
+
+    /// Without a turnstile file (it cannot be made), writes still happen, under SQLite's lock alone.
+    @Test func withoutItsFileWritesStillHappen() throws {
+        let path = directory.file("a.sqlite")
+        try FileManager.default.createDirectory(atPath: path + "-writer", withIntermediateDirectories: true)
+        let db = try Database(path: path)
+        try db.write { try db.execute("CREATE TABLE t (x INTEGER)") }
+        try db.write { try db.execute("INSERT INTO t VALUES (1)") }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 1)
+    }
+}
+
 @Suite struct SavepointTests {
     let directory = TemporaryDirectory()
 
@@ -182,5 +245,26 @@ import Testing
         #expect(!db.isRehearsing && !db.isInTransaction)
         #expect(try db.scalar("SELECT sum(x) FROM t") == 1)
         #expect(throws: StoreError.self) { try db.write { try db.rehearse {} } }
+    }
+}
+
+/// A turnstile handed to another thread in a test.
+private final class TurnstileBox: @unchecked Sendable {  // used by one thread at a time
+    let turnstile: WriterTurnstile
+    init?(_ turnstile: WriterTurnstile?) {
+        guard let turnstile else { return nil }
+        self.turnstile = turnstile
+    }
+}
+
+/// What a body run on another thread threw, and how long it took.
+private final class Outcome: @unchecked Sendable {  // written by one thread before the other reads
+    private(set) var error: (any Error)?
+    private(set) var seconds = 0.0
+
+    func record(_ body: () throws -> Void) {
+        let started = Date()
+        do { try body() } catch { self.error = error }
+        seconds = Date().timeIntervalSince(started)
     }
 }
