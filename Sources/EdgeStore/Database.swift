@@ -89,7 +89,6 @@ public final class Database {
 
     private func configure(_ options: Options) throws {
         try execute("PRAGMA foreign_keys = ON")
-        try execute("PRAGMA mmap_size = 268435456")
         guard !options.readOnly else { return }
         let mode: String? = try scalar("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {

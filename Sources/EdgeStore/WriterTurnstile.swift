@@ -10,7 +10,7 @@
 /// so with many processes on few cores the waiters' wake-ups take the CPU from the holder and
 /// whoever happens to wake at the right moment goes next (16 processes selling at once: p99 wait
 /// 130 ms, worst 245 ms, 580 sales/s). Waiters on this mutex sleep in the kernel and the next one
-/// is woken when it is given back (p99 35–53 ms, worst 59–85 ms, 870–1,000 sales/s; see
+/// is woken when it is given back (p99 33–53 ms, worst 52–85 ms, 870–1,030 sales/s; see
 /// `bench contention`).
 ///
 /// It orders writers; it does not make them correct: SQLite's own lock still guards every write,
