@@ -55,12 +55,11 @@ struct Checks {
         let filter = scoped("o")
         return (
             """
-            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at, COALESCE(paid.amount, 0) AS amount,
-                   COALESCE(paid.payments, 0) AS payments
-            FROM orders o
-            LEFT JOIN (SELECT order_id, SUM(amount_minor) AS amount, COUNT(*) AS payments FROM payment GROUP BY order_id) paid
-              ON paid.order_id = o.id
-            WHERE o.status IN ('confirmed', 'partially_refunded') AND COALESCE(paid.amount, 0) <> o.total_minor\(filter.sql)
+            SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at,
+                   COALESCE(SUM(p.amount_minor), 0) AS amount, COUNT(p.id) AS payments
+            FROM orders o LEFT JOIN payment p ON p.order_id = o.id
+            WHERE o.status IN ('confirmed', 'partially_refunded')\(filter.sql)
+            GROUP BY o.id HAVING amount <> o.total_minor
             """, filter.arguments
         )
     }
@@ -157,15 +156,32 @@ struct Checks {
         WHERE t.status IN ('valid', 'checked_in')
         """
 
+    /// Places occupied per `groups` (event and category, and node when named): every GA ticket
+    /// (counted, not told apart by code) and each seat once. Two index-only passes over
+    /// `ticket_places` (GA tickets, then seated ones) rather than one `COUNT(DISTINCT …)` that
+    /// sorts every ticket. Takes the event scope twice (`event + event`).
+    private static func places(by groups: String) -> String {
+        """
+        SELECT \(groups), SUM(places) AS places FROM (
+            SELECT \(groups), COUNT(*) AS places FROM ticket
+            WHERE seat_label IS NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
+            GROUP BY \(groups)
+            UNION ALL
+            SELECT \(groups), COUNT(DISTINCT seat_label) FROM ticket
+            WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
+            GROUP BY \(groups)
+        ) parts GROUP BY \(groups)
+        """
+    }
+
     func categoriesOversold() throws -> [Finding] {
         let over = try connection.rows(
             """
             SELECT c.event_id, c.code, c.capacity, occupied.places FROM price_category c
-            JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
-                  WHERE status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?) GROUP BY event_id, category_code) occupied
+            JOIN (\(Self.places(by: "event_id, category_code"))) occupied
               ON occupied.event_id = c.event_id AND occupied.category_code = c.code
             WHERE occupied.places > c.capacity
-            """, event)
+            """, event + event)
         return try over.flatMap { row -> [Finding] in
             let oversold = try row.decode(OversoldCategory.self)
             let (eventID, category, capacity, places) = (
@@ -189,12 +205,11 @@ struct Checks {
             """
             SELECT e.id, e.capacity, SUM(LEAST(occupied.places, c.capacity)) AS places FROM event e
             JOIN price_category c ON c.event_id = e.id
-            JOIN (SELECT event_id, category_code, COUNT(DISTINCT COALESCE(seat_label, code)) AS places FROM ticket
-                  WHERE status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?) GROUP BY event_id, category_code) occupied
+            JOIN (\(Self.places(by: "event_id, category_code"))) occupied
               ON occupied.event_id = c.event_id AND occupied.category_code = c.code
             WHERE e.capacity IS NOT NULL
             GROUP BY e.id, e.capacity HAVING SUM(LEAST(occupied.places, c.capacity)) > e.capacity
-            """, event)
+            """, event + event)
         return try over.flatMap { row -> [Finding] in
             let oversold = try row.decode(OversoldEvent.self)
             let (eventID, capacity, places) = (oversold.id, oversold.capacity, oversold.places)
@@ -231,15 +246,15 @@ struct Checks {
     func nodesOverAllocation() throws -> [Finding] {
         try connection.rows(
             """
-            SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota, sold.last_sale
-            FROM (SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT COALESCE(t.seat_label, t.code)) AS places,
-                         MAX(o.received_at) AS last_sale
-                  FROM ticket t JOIN orders o ON o.id = t.order_id
-                  WHERE t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.event_id = ?)
-                  GROUP BY t.event_id, t.category_code, t.node_id) sold
+            SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota,
+                   (SELECT MAX(o.received_at) FROM ticket t JOIN orders o ON o.id = t.order_id
+                    WHERE t.event_id = sold.event_id AND t.category_code = sold.category_code AND t.node_id = sold.node_id
+                      AND t.status IN ('valid', 'checked_in')) AS last_sale
+            FROM (\(Self.places(by: "event_id, category_code, node_id"))) sold
             LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
-            WHERE sold.places > COALESCE(a.quota, 0) AND (? IS NULL OR sold.last_sale >= ?)
-            """, event + since
+            WHERE sold.places > COALESCE(a.quota, 0)
+            HAVING (? IS NULL OR last_sale >= ?)
+            """, event + event + since
         ).map { row in
             let over = try row.decode(NodeOverAllocation.self)
             let (eventID, category, node) = (over.eventID, over.categoryCode, over.nodeID)
@@ -320,16 +335,24 @@ struct Checks {
         }
     }
 
+    /// Keys used more than once: first the keys alone, from `orders_by_key` without reading an
+    /// order (almost always none), then the orders of those keys in the scope.
     func duplicateIdempotencyKeys() throws -> [Finding] {
+        let reused: [String] = try connection.rows(
+            "SELECT idempotency_key FROM orders GROUP BY idempotency_key HAVING COUNT(*) > 1"
+        ).map { try $0.get(0) }
         let filter = scoped("o")
-        return try connection.rows(
-            """
-            SELECT o.idempotency_key, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(o.received_at) AS last_use,
-                   GROUP_CONCAT(o.id ORDER BY o.id SEPARATOR ', ') AS orders
-            FROM orders o WHERE 1 = 1\(filter.sql)
-            GROUP BY o.idempotency_key HAVING COUNT(*) > 1
-            """, filter.arguments
-        ).map { row in
+        var rows = [Row]()
+        for keys in stride(from: 0, to: reused.count, by: 500).map({ reused[$0..<min(reused.count, $0 + 500)] }) {
+            rows += try connection.rows(
+                """
+                SELECT o.idempotency_key, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(o.received_at) AS last_use,
+                       GROUP_CONCAT(o.id ORDER BY o.id SEPARATOR ', ') AS orders
+                FROM orders o WHERE o.idempotency_key IN (\(keys.map { _ in "?" }.joined(separator: ", ")))\(filter.sql)
+                GROUP BY o.idempotency_key HAVING COUNT(*) > 1
+                """, Array(keys) + filter.arguments)
+        }
+        return try rows.map { row in
             let duplicate = try row.decode(DuplicateKey.self)
             return Finding(
                 key: "duplicate_idempotency_key/\(duplicate.idempotencyKey)", kind: .duplicateIdempotencyKey,

@@ -26,7 +26,10 @@ final class BenchCentral {
         try admin.executeScript(
             "DROP DATABASE IF EXISTS central_\(name); CREATE DATABASE central_\(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
         )
-        let url = configuration.description.replacingOccurrences(of: "/central?", with: "/central_\(name)?")
+        // Batch statements (planting a million orders, reconciling them) outlast the 30 s default.
+        let url =
+            configuration.description.replacingOccurrences(of: "/central?", with: "/central_\(name)?")
+            + "&read_timeout=3600"
         let scoped = try MySQLConfiguration(
             url: url, environment: ["CENTRAL_PASSWORD_FILE": directory + "/app.password"])
         let connection = try MySQLConnection(scoped)
@@ -38,7 +41,8 @@ final class BenchCentral {
 
     init(in parent: String) throws {
         directory = parent + "/mysql"
-        let url = try Self.sandbox(["start", "--dir", directory])
+        // The buffer pool the reconcile target is stated for.
+        let url = try Self.sandbox(["start", "--dir", directory], environment: ["SANDBOX_BUFFER_POOL": "256M"])
         configuration = try MySQLConfiguration(
             url: url.trimmingCharacters(in: .whitespacesAndNewlines),
             environment: ["CENTRAL_PASSWORD_FILE": directory + "/app.password"])
@@ -52,10 +56,11 @@ final class BenchCentral {
     }
 
     @discardableResult
-    static func sandbox(_ arguments: [String]) throws -> String {
+    static func sandbox(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: root + "/Scripts/mysql-sandbox")
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -85,7 +85,12 @@ struct CentralContext: Sendable {
     }
 
     /// A connection to central; `requireCurrentSchema` also checks the schema is this build's.
-    func connect(requireCurrentSchema: Bool = true) throws -> MySQLConnection {
+    /// `batchReadTimeout`: seconds a query may run before the client gives up, for batch work
+    /// (reconciliation scans every sale) that the interactive default (30 s) would cut short;
+    /// a longer `read_timeout` in the URL wins.
+    func connect(requireCurrentSchema: Bool = true, batchReadTimeout: Int? = nil) throws -> MySQLConnection {
+        var configuration = configuration
+        if let batchReadTimeout { configuration.readTimeout = max(configuration.readTimeout, batchReadTimeout) }
         let connection = try MySQLConnection(configuration)
         if requireCurrentSchema { try CentralMigrator(connection: connection).requireCurrent() }
         return connection

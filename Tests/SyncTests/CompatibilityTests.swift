@@ -16,14 +16,14 @@ import Testing
         let future =
             CentralSchema.migrations + [
                 (
-                    name: "006_future_reports",
+                    name: "\(String(format: "%03d", CentralSchema.migrations.count + 1))_future_reports",
                     sql: "CREATE TABLE future_report (id BIGINT NOT NULL PRIMARY KEY) ENGINE = InnoDB"
                 )
             ]
         #expect(
             try CentralMigrator(connection: world.central, migrations: future).migrate(
                 dryRun: false, now: world.clock.now()
-            ).version == 6)
+            ).version == CentralSchema.migrations.count + 1)
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         try node.sell("BIG", "FLOOR")

@@ -86,7 +86,9 @@ struct Reconcile: ParsableCommand {
         let now = context.now
         var scope = scope
         scope.since = since?.timestamp(now: now)
-        let report = try Reconciler(connection: try context.connect()).run(scope: scope, dryRun: dryRun, now: now) {
+        let report = try Reconciler(connection: try context.connect(batchReadTimeout: 3600)).run(
+            scope: scope, dryRun: dryRun, now: now
+        ) {
             step in
             guard showProgress else { return }
             Output.writeStandardError(
