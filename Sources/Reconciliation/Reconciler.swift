@@ -63,6 +63,34 @@ public struct Reconciler {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
+    /// How far before the last run's start a run from the watermark looks again: a push that
+    /// was in flight then (its rows stamped before, committed after) is seen by the next run.
+    public static let watermarkMargin: Int64 = 300
+
+    /// Where a run from the watermark starts (`--since last`): the start of the last finished run
+    /// over every event whose window joined up with the runs before it (a full run, or one from
+    /// the watermark of its time), less ``watermarkMargin``; nil before the first full run (the
+    /// run then reads everything). A run over a shorter window (`--since 1h`) leaves it where it is.
+    public func watermark() throws -> Timestamp? {
+        let runs = try connection.rows(
+            """
+            SELECT started_at, scope_since FROM reconciliation_run
+            WHERE mode = 'settle' AND finished_at IS NOT NULL AND scope_event IS NULL
+              AND started_at >= (SELECT MAX(started_at) FROM reconciliation_run
+                                 WHERE mode = 'settle' AND finished_at IS NOT NULL AND scope_event IS NULL
+                                   AND scope_since IS NULL)
+            ORDER BY started_at
+            """)
+        var watermark: Timestamp?
+        for run in runs {
+            let started: Timestamp = try run.get("started_at")
+            let since: Timestamp? = try run.get("scope_since")
+            if let since, let reached = watermark, since.milliseconds > reached.milliseconds { continue }
+            watermark = Timestamp(milliseconds: started.milliseconds - Self.watermarkMargin * 1000)
+        }
+        return watermark
+    }
+
     public func run(
         scope: ReconciliationScope, dryRun: Bool, now: Timestamp,
         progress: (ReconciliationProgress) -> Void = { _ in }

@@ -23,7 +23,9 @@ enum CLIScenario {
             shimmed["FLUSH_DELAY_US"] = String(delay * 1000)
             let baseline = median(
                 try (0..<runs).map { _ in
-                    try seconds { _ = try Tool.spawn("/usr/bin/sqlite3", [node.path, "select 1"], environment: shimmed) }
+                    try seconds {
+                        _ = try Tool.spawn("/usr/bin/sqlite3", [node.path, "select 1"], environment: shimmed)
+                    }
                 })
             for (name, arguments) in [
                 ("sell", ["sell", "BENCH", "--category", "GA", "--qty", "1", "--payment", "cash"]),
@@ -35,7 +37,9 @@ enum CLIScenario {
                     var environment = shimmed
                     environment["FLUSH_COUNT_FILE"] = counter
                     var status: Int32 = -1
-                    let elapsed = try seconds { status = try Tool.spawn("boxoffice", arguments, environment: environment) }
+                    let elapsed = try seconds {
+                        status = try Tool.spawn("boxoffice", arguments, environment: environment)
+                    }
                     guard status == 0 else {
                         let again = try Tool.run("boxoffice", arguments, environment: environment)
                         throw BenchError("boxoffice \(name) failed (\(status)): \(again.stderr)")
@@ -122,12 +126,13 @@ enum Tool {
         let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for descriptor: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(
+                &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
         }
         var pid = pid_t()
         let code = posix_spawn(&pid, path, &actions, nil, argv, envp)

@@ -7,13 +7,17 @@ import SyncWire
 #endif
 
 struct Reconcile: ParsableCommand {
-    /// `--since`: a moment, or a span back from when the command runs.
+    /// `--since`: a moment, a span back from when the command runs, or the watermark of the last
+    /// run over every event.
     enum Since: Sendable {
         case time(Timestamp)
         case secondsBack(Int64)
+        case lastRun
 
         init?(_ text: String) {
-            if let time = Timestamp(iso8601: text) {
+            if text == "last" {
+                self = .lastRun
+            } else if let time = Timestamp(iso8601: text) {
                 self = .time(time)
             } else if let seconds = DurationText.seconds(text) {
                 self = .secondsBack(seconds)
@@ -22,18 +26,22 @@ struct Reconcile: ParsableCommand {
             }
         }
 
-        func timestamp(now: Timestamp) -> Timestamp {
+        /// The moment; for `last`, the watermark `reconciler` reads (nil before any full run).
+        func timestamp(now: Timestamp, reconciler: Reconciler) throws -> Timestamp? {
             switch self {
             case .time(let time): time
             case .secondsBack(let seconds): Timestamp(milliseconds: now.milliseconds - seconds * 1000)
+            case .lastRun: try reconciler.watermark()
             }
         }
     }
 
     static let event = TypedOption.text("--event", "E", help: "Only this event.")
     static let since = TypedOption<Since>(
-        "--since", "T", help: "Only sales since T: an ISO 8601 time, or a duration back from now (24h, 7d).",
-        expected: "an ISO 8601 time or a duration like 24h", convert: Since.init)
+        "--since", "T",
+        help:
+            "Only sales since T: an ISO 8601 time, a duration back from now (24h, 7d), or 'last' (what central received since the last full run, less 5 minutes).",
+        expected: "an ISO 8601 time, a duration like 24h, or last", convert: Since.init)
     static let dryRun = FlagOption("--dry-run", help: "Find and report; record and settle nothing.")
     static let progress = FlagOption("--progress", help: "Report each check on stderr (the default on a terminal).")
     static let refundDelay = TypedOption.seconds(
@@ -85,10 +93,9 @@ struct Reconcile: ParsableCommand {
     func run() throws {
         let now = context.now
         var scope = scope
-        scope.since = since?.timestamp(now: now)
-        let report = try Reconciler(connection: try context.connect(batchReadTimeout: 3600)).run(
-            scope: scope, dryRun: dryRun, now: now
-        ) {
+        let reconciler = Reconciler(connection: try context.connect(batchReadTimeout: 3600))
+        scope.since = try since?.timestamp(now: now, reconciler: reconciler)
+        let report = try reconciler.run(scope: scope, dryRun: dryRun, now: now) {
             step in
             guard showProgress else { return }
             Output.writeStandardError(
