@@ -82,7 +82,8 @@ struct InventorySnapshot {
     let event: EventState
     let category: CategoryState
     let allocation: AllocationState?
-    /// Seated categories: every seat of the category (for best available and explicit seats).
+    /// Seated categories: the seats the selection names, the best available run for a quantity,
+    /// or every seat of the category (allocating).
     let seats: [SeatState]
 }
 
