@@ -41,6 +41,55 @@ import Testing
         #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
     }
 
+    /// Orders and payments made again keyed by id keep every row, and every ticket, refund and
+    /// hold still points at them.
+    @Test func ordersAndPaymentsRekeyedByIDKeepTheirRowsAndReferences() throws {
+        let directory = TemporaryDirectory()
+        let db = try Database(path: directory.file("v6.sqlite"))
+        try Migrator(Array(NodeSchema.migrator.migrations.prefix(6))).migrate(db)
+        try db.executeScript(
+            """
+            INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'cal', 'cashier', 0, 0);
+            INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
+            INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
+            INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
+                VALUES ('E', 'GA', 'Floor', 'ga', 1000, 'EUR', 10);
+            INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
+                                currency, created_at, created_by)
+                VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'partially_refunded', 2000, 'EUR', 5, 'usr_1'),
+                       ('ord_2', 'key_2', 'f2', 'E', 'GA', 'confirmed', 1000, 'EUR', 6, 'usr_1');
+            INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
+                VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'refunded'), ('T2', 'ord_1', 'E', 'GA', 1000, 'valid'),
+                       ('T3', 'ord_2', 'E', 'GA', 1000, 'valid');
+            INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, status,
+                                 refunded_minor, created_at)
+                VALUES ('pay_1', 'ord_1', 'cash', 2000, 'EUR', 5000, 3000, 'partially_refunded', 1000, 5),
+                       ('pay_2', 'ord_2', 'card', 1000, 'EUR', NULL, NULL, 'captured', 0, 6);
+            INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at,
+                                created_by)
+                VALUES ('ref_1', 'ord_1', 'pay_1', 1000, 'EUR', 'asked', 'counter', 'completed', 7, 'cal');
+            INSERT INTO refund_ticket (refund_id, ticket_code) VALUES ('ref_1', 'T1');
+            """)
+        let before = try db.rows("SELECT * FROM orders ORDER BY id").map(\.values)
+        let payments = try db.rows("SELECT * FROM payment ORDER BY id").map(\.values)
+        #expect(try NodeSchema.migrator.migrate(db) == ["7_orders_payments_by_id"])
+        #expect(try db.rows("SELECT * FROM orders ORDER BY id").map(\.values) == before)
+        #expect(try db.rows("SELECT * FROM payment ORDER BY id").map(\.values) == payments)
+        #expect(try db.rows("PRAGMA foreign_key_check").isEmpty)
+        for table in ["orders", "payment"] {
+            let sql: String? = try db.scalar("SELECT sql FROM sqlite_master WHERE name = ?", [table])
+            #expect(sql?.hasSuffix("WITHOUT ROWID") == true)
+        }
+        #expect(
+            try db.scalar(
+                "SELECT group_concat(name) FROM sqlite_master WHERE tbl_name = 'orders' AND type = 'index' AND sql IS NOT NULL"
+            )
+                == "orders_by_event,orders_by_customer,orders_by_time")
+        #expect(throws: StoreError.self) {
+            try db.execute("DELETE FROM orders WHERE id = 'ord_2'")  // its ticket and payment still point at it
+        }
+    }
+
     @Test func migratingAnOlderNodeSnapshotsItFirstAndKeepsItsData() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("old.sqlite")
@@ -72,6 +121,7 @@ import Testing
             outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion
                 && outcome.applied == [
                     "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
+                    "7_orders_payments_by_id",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)

@@ -14,6 +14,7 @@ public enum NodeSchema {
         Migration("4_sync_protocol_2", sql: version4),
         Migration("5_cash_drawers", sql: version5),
         Migration("6_sale_path", sql: version6),
+        Migration("7_orders_payments_by_id", sql: version7),
     ])
 
     static let version1 = """
@@ -345,5 +346,63 @@ public enum NodeSchema {
         DROP TABLE sync_outbox;
         ALTER TABLE sync_outbox_v6 RENAME TO sync_outbox;
         DELETE FROM sqlite_sequence WHERE name = 'sync_outbox';
+        """
+
+    /// Orders and payments keyed by their id alone (`WITHOUT ROWID`): a rowid table with a text
+    /// primary key is two B-trees, so every sale wrote one page more for each. Their rows are
+    /// copied aside, the tables dropped and made again, and the rows put back; the children's
+    /// references (tickets, payments, refunds, holds, notifications) are checked at commit
+    /// (`defer_foreign_keys`), after the rows are back, and by the migrator's foreign key check.
+    static let version7 = """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TEMP TABLE orders_v7 AS SELECT * FROM orders;
+        CREATE TEMP TABLE payment_v7 AS SELECT * FROM payment;
+        DROP TABLE payment;
+        DROP TABLE orders;
+
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            request_fingerprint TEXT NOT NULL,
+            event_id TEXT NOT NULL REFERENCES event(id),
+            category_code TEXT NOT NULL,
+            customer_id TEXT REFERENCES customer(id),
+            status TEXT NOT NULL CHECK (status IN ('confirmed', 'partially_refunded', 'refunded', 'cancelled')),
+            total_minor INTEGER NOT NULL CHECK (total_minor >= 0),
+            currency TEXT NOT NULL,
+            hold_id TEXT,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL REFERENCES staff(id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX orders_by_event ON orders(event_id);
+        CREATE INDEX orders_by_customer ON orders(customer_id) WHERE customer_id IS NOT NULL;
+        CREATE INDEX orders_by_time ON orders(created_at);
+        INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, customer_id, status,
+                            total_minor, currency, hold_id, created_at, created_by)
+            SELECT id, idempotency_key, request_fingerprint, event_id, category_code, customer_id, status,
+                   total_minor, currency, hold_id, created_at, created_by FROM temp.orders_v7;
+
+        CREATE TABLE payment (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            method TEXT NOT NULL CHECK (method IN ('cash', 'card', 'comp')),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+            currency TEXT NOT NULL,
+            tendered_minor INTEGER,
+            change_minor INTEGER,
+            reference TEXT,
+            status TEXT NOT NULL CHECK (status IN ('captured', 'partially_refunded', 'refunded')),
+            refunded_minor INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            CHECK (refunded_minor >= 0 AND refunded_minor <= amount_minor)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX payment_by_order ON payment(order_id);
+        INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, reference,
+                             status, refunded_minor, created_at)
+            SELECT id, order_id, method, amount_minor, currency, tendered_minor, change_minor, reference,
+                   status, refunded_minor, created_at FROM temp.payment_v7;
+
+        DROP TABLE temp.orders_v7;
+        DROP TABLE temp.payment_v7;
         """
 }
