@@ -36,6 +36,12 @@ enum ContentionScenario {
                     baselineName:
                         "raw p99 (ours p50 \(Figure.number(percentile(ours.waits, 50) * 1000)), max \(Figure.number((ours.waits.max() ?? 0) * 1000)); raw max \(Figure.number((baseline.waits.max() ?? 0) * 1000)))",
                     target: nil, lowerIsBetter: true))
+            figures.append(
+                Figure(
+                    name: "  retries per 1,000 sales", unit: "retries",
+                    value: Double(ours.retries) * 1000 / Double(max(1, ours.waits.count)),
+                    baseline: Double(baseline.retries) * 1000 / Double(max(1, baseline.waits.count)),
+                    baselineName: "raw (compare-and-set lost, lock not had)", target: nil, lowerIsBetter: true))
         }
         return figures
     }
@@ -43,7 +49,7 @@ enum ContentionScenario {
     /// Runs `processes` workers that sell together for `duration` seconds; their total rate and
     /// every sale's wait.
     static func race(_ processes: Int, duration: Double, _ arguments: [String]) throws -> (
-        rate: Double, waits: [Double]
+        rate: Double, waits: [Double], retries: Int
     ) {
         // Time for every process to start and log in (a deliberately slow password hash).
         let startAt = uptimeSeconds() + 1 + 0.15 * Double(processes)
@@ -61,6 +67,7 @@ enum ContentionScenario {
         group.wait()
         var waits = [Double]()
         var spans = [(start: Double, end: Double)]()
+        var retries = 0
         for result in results.all {
             guard let result, result.status == 0 else {
                 throw BenchError("a worker of \(processes) failed: \(result?.stderr ?? "no result")")
@@ -69,6 +76,8 @@ enum ContentionScenario {
                 let fields = line.split(separator: " ")
                 if fields.count == 3, fields[0] == "span", let start = Double(fields[1]), let end = Double(fields[2]) {
                     spans.append((start, end))
+                } else if fields.count == 2, fields[0] == "retries", let count = Int(fields[1]) {
+                    retries += count
                 } else if let wait = Double(line) {
                     waits.append(wait)
                 }
@@ -77,7 +86,7 @@ enum ContentionScenario {
         guard let first = spans.map(\.start).min(), let last = spans.map(\.end).max(), last > first else {
             throw BenchError("the workers of \(processes) reported no selling time")
         }
-        return (Double(waits.count) / (last - first), waits)
+        return (Double(waits.count) / (last - first), waits, retries)
     }
 
     /// `bench contention-worker (--db PATH | --raw PATH) --start-at T --seconds D`: opens the
@@ -90,6 +99,9 @@ enum ContentionScenario {
             guard let startAt = value("--start-at").flatMap(Double.init),
                 let duration = value("--seconds").flatMap(Double.init)
             else { throw BenchError("usage: bench contention-worker (--db|--raw) PATH --start-at T --seconds D") }
+            // Attempts the seller had to make again: a compare-and-set lost or the lock not had in
+            // time (the raw sale), a conflict the node could not settle by itself (ours).
+            var retries = 0
             let sell: () throws -> Void
             if let raw = value("--raw") {
                 let sale = try RawSale(path: raw, synchronous: "FULL", create: false)
@@ -101,6 +113,7 @@ enum ContentionScenario {
                             throw BenchError("raw sale: 1,000 attempts lost; the last: \(sale.lastFailure)")
                         }
                     }
+                    retries += attempts
                 }
             } else if let path = value("--db") {
                 let node = try VenueNode.open(path: path)
@@ -109,7 +122,16 @@ enum ContentionScenario {
                 let request = SaleRequest(
                     eventID: "BENCH", categoryCode: "GA", selection: .quantity(1),
                     payment: PaymentRequest(method: .cash))
-                sell = { _ = try node.sales.sell(request, by: admin) }
+                sell = {
+                    for attempt in 1...1000 {
+                        do {
+                            _ = try node.sales.sell(request, by: admin)
+                            return
+                        } catch TicketingError.conflict where attempt < 1000 {
+                            retries += 1
+                        }
+                    }
+                }
             } else {
                 throw BenchError("contention-worker needs --db or --raw")
             }
@@ -122,6 +144,7 @@ enum ContentionScenario {
                 lines.append(String(try seconds(sell)))
             }
             lines.append("span \(first) \(uptimeSeconds())")
+            lines.append("retries \(retries)")
             print(lines.joined(separator: "\n"))
             return 0
         } catch {
