@@ -146,10 +146,39 @@ public final class SyncDaemon {
             let waitsForProbe = mode != .writable && mode != .readOnly
             let wait = waitsForProbe ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval
             heartbeat.beat(within: wait + stall)
-            stopSignal.wait(seconds: wait)
+            if mode == .writable {
+                mode = pushCommits(
+                    engine, node: node, until: Date().addingTimeInterval(wait), mode: mode, metrics: metrics)
+            } else {
+                stopSignal.wait(seconds: wait)
+            }
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
+    }
+
+    /// How often a writable daemon looks, between cycles, for a sale committed by another process.
+    static let commitPoll = 0.05
+
+    /// Waits until `deadline` (or a stop), pushing as soon as another process commits a record to
+    /// the outbox (a sale at the counter) instead of at the next cycle, so that central sees a
+    /// sale within `commitPoll` and a push; pulls stay once a cycle. Returns central's mode after
+    /// the last push; stops waiting early when it is no longer writable.
+    private func pushCommits(
+        _ engine: SyncEngine, node: VenueNode, until deadline: Date, mode: CentralMode, metrics: DaemonMetrics
+    ) -> CentralMode {
+        var token = try? node.sync.commitToken()
+        while !stopSignal.isSet, deadline.timeIntervalSinceNow > 0 {
+            stopSignal.wait(seconds: min(Self.commitPoll, deadline.timeIntervalSinceNow))
+            guard let now = try? node.sync.commitToken(), now != token else { continue }
+            token = now
+            guard (try? node.sync.hasPending()) == true else { continue }
+            let report = engine.pushPending()
+            metrics.record(report)
+            log(report, previous: mode)
+            guard report.mode == .writable else { return report.mode }
+        }
+        return mode
     }
 
     /// interval × 2^failures, capped, with ±50 % jitter so many nodes do not probe in step.

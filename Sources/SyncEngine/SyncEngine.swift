@@ -58,9 +58,7 @@ public final class SyncEngine {
 
     /// Takes back, pulls, then (when `push`) pushes until drained, and records the outcome in the node.
     public func cycle(push: Bool = true) -> CycleReport {
-        var report = CycleReport(mode: .writable)
-        do {
-            let nodeID = try node.settings().nodeID
+        run { nodeID, report in
             try takeBackIfNeeded(nodeID, into: &report)
             report.pulled = try pull(nodeID, into: &report)
             if push {
@@ -70,6 +68,20 @@ public final class SyncEngine {
                 report.mode = .readOnly
                 report.cause = CentralMode.readOnly.rawValue
             }
+        }
+    }
+
+    /// Pushes what the outbox holds until drained, without pulling: for a daemon that saw a sale
+    /// committed between its cycles. Records the outcome in the node, as a cycle does.
+    public func pushPending() -> CycleReport {
+        run { nodeID, report in try push(nodeID, into: &report) }
+    }
+
+    /// Runs `body` with the node's id, classifying what it throws into the report's mode.
+    private func run(_ body: (String, inout CycleReport) throws -> Void) -> CycleReport {
+        var report = CycleReport(mode: .writable)
+        do {
+            try body(try node.settings().nodeID, &report)
         } catch let failure as SyncFailure {
             report.mode = failure.mode
             report.cause = failure.cause

@@ -120,6 +120,28 @@ import Testing
                 && daemon.stderr.contains("syncd.stopped"))
     }
 
+    /// Between its cycles (30 s apart here) the daemon pushes a sale as soon as the counter
+    /// commits it: central has it within a second, not at the next cycle.
+    @Test func aSaleReachesCentralWithoutWaitingForTheNextCycle() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        let daemon = try world.startDaemon(node, ["--interval", "30s"])
+        defer {
+            daemon.send(SIGTERM)
+            _ = daemon.wait()
+        }
+        let firstCycle = try waitUntil(timeout: 10) {
+            try world.central.scalar("SELECT COUNT(*) FROM node WHERE id = 'NODE-A' AND last_seen_at IS NOT NULL") == 1
+        }
+        #expect(firstCycle != nil)
+        Thread.sleep(forTimeInterval: 0.5)  // the first cycle is over; the next is 30 s away
+        for _ in 0..<3 {
+            try node.sell("BIG", "FLOOR")
+            let took = try waitUntil(timeout: 5) { try world.centralOrders(node: "NODE-A") == node.orders() }
+            #expect(took != nil && took! < 1, "central had the sale after \(took ?? -1) s")
+        }
+    }
+
     @Test func twoNodesOnOneEventAddUpAtCentral() throws {
         let world = try SyncWorld()
         let a = try world.makeNode("NODE-A")

@@ -48,6 +48,18 @@ public struct NodeSync {
         }
     }
 
+    /// Changes whenever another connection commits to the node database (SQLite's
+    /// `data_version`): a daemon polls it to learn of a sale between its cycles, reading nothing.
+    public func commitToken() throws -> Int64 { try db.scalar("PRAGMA data_version") ?? 0 }
+
+    /// True when the outbox holds records central has not acknowledged.
+    public func hasPending() throws -> Bool {
+        try db.read {
+            let acknowledged = try state.integer(.acknowledgedSeq) ?? 0
+            return try db.row("SELECT 1 FROM sync_outbox WHERE seq > ? LIMIT 1", [acknowledged]) != nil
+        }
+    }
+
     /// Records central's answer to an accepted push: the acknowledged sequence becomes exactly
     /// what central holds, and the offset between this node's clock and central's is kept.
     public func acknowledge(_ result: PushResult) throws {
