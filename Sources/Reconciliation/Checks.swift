@@ -345,13 +345,17 @@ struct Checks {
         }
     }
 
-    /// Keys used more than once: first the keys alone, from `orders_by_key` without reading an
-    /// order (almost always none), then the orders of those keys in the scope.
+    /// Keys used more than once in the scope: first the keys alone (unscoped, from `orders_by_key`
+    /// without reading an order; scoped, from the orders of the event or received since), almost
+    /// always none, then the orders of those keys.
     func duplicateIdempotencyKeys() throws -> [Finding] {
-        let reused: [String] = try connection.rows(
-            "SELECT idempotency_key FROM orders GROUP BY idempotency_key HAVING COUNT(*) > 1"
-        ).map { try $0.get(0) }
         let filter = scoped("o")
+        let reused: [String] = try connection.rows(
+            """
+            SELECT o.idempotency_key FROM orders o WHERE 1 = 1\(filter.sql)
+            GROUP BY o.idempotency_key HAVING COUNT(*) > 1
+            """, filter.arguments
+        ).map { try $0.get(0) }
         var rows = [Row]()
         for keys in stride(from: 0, to: reused.count, by: 500).map({ reused[$0..<min(reused.count, $0 + 500)] }) {
             rows += try connection.rows(
