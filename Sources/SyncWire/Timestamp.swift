@@ -20,31 +20,16 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
     /// ISO 8601 in UTC with milliseconds: `2026-12-31T20:00:00.000Z`.
     public var description: String {
         let parts = civil
-        var text = ""
-        text.reserveCapacity(24)
-        if parts.year < 0 { text += "-" }
-        Self.append(abs(parts.year), width: parts.year < 0 ? 3 : 4, to: &text)
-        text += "-"
-        Self.append(parts.month, width: 2, to: &text)
-        text += "-"
-        Self.append(parts.day, width: 2, to: &text)
-        text += "T"
-        Self.append(parts.hour, width: 2, to: &text)
-        text += ":"
-        Self.append(parts.minute, width: 2, to: &text)
-        text += ":"
-        Self.append(parts.second, width: 2, to: &text)
-        text += "."
-        Self.append(parts.millisecond, width: 3, to: &text)
-        text += "Z"
-        return text
+        let year = parts.year < 0 ? "-" + Self.padded(-parts.year, 3) : Self.padded(parts.year, 4)
+        let date = "\(year)-\(Self.padded(parts.month, 2))-\(Self.padded(parts.day, 2))"
+        let time = "\(Self.padded(parts.hour, 2)):\(Self.padded(parts.minute, 2)):\(Self.padded(parts.second, 2))"
+        return "\(date)T\(time).\(Self.padded(parts.millisecond, 3))Z"
     }
 
     /// `value` (not negative) in decimal, zero-padded to `width` digits, as `%0*lld` writes it.
-    private static func append(_ value: Int64, width: Int, to text: inout String) {
+    private static func padded(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
-        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-        text += digits
+        return digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
     }
 
     /// The calendar fields in UTC, and the weekday (0 = Sunday).

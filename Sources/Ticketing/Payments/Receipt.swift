@@ -50,14 +50,12 @@ extension Receipt {
         guard let timezone: String = try db.scalar("SELECT timezone FROM venue WHERE id = ?", [event.venueID]) else {
             throw TicketingError.notFound("no venue '\(event.venueID)' for event \(event.id)")
         }
-        // As the read orders them: by seat (none first), then code, byte for byte.
+        // As the read orders them: by seat (none first; labels are never empty), then code, byte
+        // for byte.
         let tickets = record.tickets.sorted {
-            let left = ($0.seat.map { Array($0.utf8) }, Array($0.code.utf8))
-            let right = ($1.seat.map { Array($0.utf8) }, Array($1.code.utf8))
-            guard left.0 != right.0 else { return left.1.lexicographicallyPrecedes(right.1) }
-            guard let leftSeat = left.0 else { return true }
-            guard let rightSeat = right.0 else { return false }
-            return leftSeat.lexicographicallyPrecedes(rightSeat)
+            let (left, right) = (($0.seat ?? "").utf8, ($1.seat ?? "").utf8)
+            return left.elementsEqual(right)
+                ? $0.code.utf8.lexicographicallyPrecedes($1.code.utf8) : left.lexicographicallyPrecedes(right)
         }
         self.init(
             orderID: record.orderID, status: status, eventID: event.id, eventName: event.name,
