@@ -67,18 +67,24 @@ struct Checks {
     /// Every check, in the order they run, with its name for progress reports.
     var all: [(DiscrepancyClass, () throws -> [Finding])] {
         var categoryFlags = Set<String>()
+        var counted: OccupiedPlaces?
+        let places = {
+            if let counted { return counted }
+            counted = try occupiedPlaces()
+            return counted!
+        }
         var checks: [(DiscrepancyClass, () throws -> [Finding])] = [
             (.seatDoubleSold, seatsSoldTwice),
             (
                 .categoryOversold,
                 {
-                    let found = try categoriesOversold()
+                    let found = try categoriesOversold(try places())
                     categoryFlags = Set(found.map(\.entityID))
                     return found
                 }
             ),
-            (.eventOversold, { try eventsOversold(excluding: categoryFlags) }),
-            (.nodeOverAllocation, nodesOverAllocation),
+            (.eventOversold, { try eventsOversold(try places(), excluding: categoryFlags) }),
+            (.nodeOverAllocation, { try nodesOverAllocation(try places()) }),
             (.paymentMismatch, paymentMismatches),
             (.paymentUnexpected, unexpectedPayments),
             (.duplicatePaymentReference, duplicatePaymentReferences),
@@ -156,62 +162,80 @@ struct Checks {
         WHERE t.status IN ('valid', 'checked_in')
         """
 
-    /// Places occupied per `groups` (event and category, and node when named): every GA ticket
-    /// (counted, not told apart by code) and each seat once. Two index-only passes over
-    /// `ticket_places` (GA tickets, then seated ones) rather than one `COUNT(DISTINCT …)` that
-    /// sorts every ticket. Takes the event scope twice (`event + event`).
-    private static func places(by groups: String) -> String {
-        """
-        SELECT \(groups), SUM(places) AS places FROM (
-            SELECT \(groups), COUNT(*) AS places FROM ticket
-            WHERE seat_label IS NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
-            GROUP BY \(groups)
-            UNION ALL
-            SELECT \(groups), COUNT(DISTINCT seat_label) FROM ticket
-            WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in') AND (? IS NULL OR event_id = ?)
-            GROUP BY \(groups)
-        ) parts GROUP BY \(groups)
-        """
+    /// Places occupied per category and per node within it: every GA ticket (counted, not told
+    /// apart by code) and each seat once. Two index-only passes over `ticket_places` (GA tickets,
+    /// then seated ones), grouped by event, category and node `WITH ROLLUP`, so that a category's
+    /// total, where a seat two nodes sold counts once, comes from the same pass. The three capacity
+    /// checks share one count.
+    func occupiedPlaces() throws -> OccupiedPlaces {
+        var places = OccupiedPlaces()
+        let event = scope.eventID == nil ? "" : " AND event_id = ?"
+        for (seatLabel, count) in [("IS NULL", "COUNT(*)"), ("IS NOT NULL", "COUNT(DISTINCT seat_label)")] {
+            let rows = try connection.rows(
+                """
+                SELECT event_id, category_code, node_id, \(count) FROM ticket
+                WHERE seat_label \(seatLabel) AND status IN ('valid', 'checked_in')\(event)
+                GROUP BY event_id, category_code, node_id WITH ROLLUP
+                """, scope.eventID.map { [$0] } ?? [])
+            for row in rows {
+                guard let eventID = try row.get(0, as: String?.self), let category = try row.get(1, as: String?.self)
+                else { continue }  // an event's or the grand total
+                let count: Int = try row.get(3)
+                if let node = try row.get(2, as: String?.self) {
+                    places.byNode[
+                        OccupiedPlaces.Node(eventID: eventID, categoryCode: category, nodeID: node), default: 0] +=
+                        count
+                } else {
+                    places.byCategory[OccupiedPlaces.Category(eventID: eventID, code: category), default: 0] += count
+                }
+            }
+        }
+        return places
     }
 
-    func categoriesOversold() throws -> [Finding] {
-        let over = try connection.rows(
-            """
-            SELECT c.event_id, c.code, c.capacity, occupied.places FROM price_category c
-            JOIN (\(Self.places(by: "event_id, category_code"))) occupied
-              ON occupied.event_id = c.event_id AND occupied.category_code = c.code
-            WHERE occupied.places > c.capacity
-            """, event + event)
-        return try over.flatMap { row -> [Finding] in
-            let oversold = try row.decode(OversoldCategory.self)
-            let (eventID, category, capacity, places) = (
-                oversold.eventID, oversold.code, oversold.capacity, oversold.places
-            )
-            return try latest(places - capacity, eventID: eventID, category: category).map { ticket in
+    func categoriesOversold(_ places: OccupiedPlaces) throws -> [Finding] {
+        let categories = try connection.rows(
+            "SELECT event_id, code, capacity FROM price_category WHERE (? IS NULL OR event_id = ?) ORDER BY event_id, code",
+            event)
+        return try categories.flatMap { row -> [Finding] in
+            let (eventID, category, capacity): (String, String, Int) = (try row.get(0), try row.get(1), try row.get(2))
+            let occupied = places.byCategory[OccupiedPlaces.Category(eventID: eventID, code: category)] ?? 0
+            guard occupied > capacity else { return [] }
+            return try latest(occupied - capacity, eventID: eventID, category: category).map { ticket in
                 Finding(
                     key: "category_oversold/\(eventID)/\(category)/\(ticket.code)", kind: .categoryOversold,
                     eventID: eventID,
                     nodeID: ticket.nodeID, entityID: ticket.code, occurredAt: ticket.receivedAt,
                     detail:
-                        "\(category) holds \(places) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
-                        + "(\(ticket.nodeID)) is one of the \(places - capacity) latest beyond it",
+                        "\(category) holds \(occupied) for a capacity of \(capacity); ticket \(ticket.code) of order \(ticket.orderID) "
+                        + "(\(ticket.nodeID)) is one of the \(occupied - capacity) latest beyond it",
                     refund: RefundTarget(nodeID: ticket.nodeID, orderID: ticket.orderID, ticketCodes: [ticket.code]))
             }
         }
     }
 
-    func eventsOversold(excluding flagged: Set<String>) throws -> [Finding] {
-        let over = try connection.rows(
+    /// Events holding more than their capacity, counting each category up to its own capacity
+    /// (the places beyond it are the category's finding).
+    func eventsOversold(_ places: OccupiedPlaces, excluding flagged: Set<String>) throws -> [Finding] {
+        let categories = try connection.rows(
             """
-            SELECT e.id, e.capacity, SUM(LEAST(occupied.places, c.capacity)) AS places FROM event e
-            JOIN price_category c ON c.event_id = e.id
-            JOIN (\(Self.places(by: "event_id, category_code"))) occupied
-              ON occupied.event_id = c.event_id AND occupied.category_code = c.code
-            WHERE e.capacity IS NOT NULL
-            GROUP BY e.id, e.capacity HAVING SUM(LEAST(occupied.places, c.capacity)) > e.capacity
-            """, event + event)
-        return try over.flatMap { row -> [Finding] in
-            let oversold = try row.decode(OversoldEvent.self)
+            SELECT e.id, e.capacity, c.code, c.capacity FROM event e JOIN price_category c ON c.event_id = e.id
+            WHERE e.capacity IS NOT NULL AND (? IS NULL OR e.id = ?) ORDER BY e.id
+            """, event)
+        var events = [(id: String, capacity: Int, places: Int)]()
+        for row in categories {
+            let (eventID, capacity, code, categoryCapacity): (String, Int, String, Int) = (
+                try row.get(0), try row.get(1), try row.get(2), try row.get(3)
+            )
+            let occupied = min(
+                places.byCategory[OccupiedPlaces.Category(eventID: eventID, code: code)] ?? 0, categoryCapacity)
+            if events.last?.id == eventID {
+                events[events.count - 1].places += occupied
+            } else {
+                events.append((eventID, capacity, occupied))
+            }
+        }
+        return try events.filter { $0.places > $0.capacity }.flatMap { oversold -> [Finding] in
             let (eventID, capacity, places) = (oversold.id, oversold.capacity, oversold.places)
             let excess = places - capacity
             let candidates = try latest(excess + flagged.count, eventID: eventID, category: nil).filter {
@@ -243,26 +267,31 @@ struct Checks {
         ).map { try $0.decode(OccupyingTicket.self) }
     }
 
-    func nodesOverAllocation() throws -> [Finding] {
-        try connection.rows(
-            """
-            SELECT sold.event_id, sold.category_code, sold.node_id, sold.places, COALESCE(a.quota, 0) AS quota,
-                   (SELECT MAX(o.received_at) FROM ticket t JOIN orders o ON o.id = t.order_id
-                    WHERE t.event_id = sold.event_id AND t.category_code = sold.category_code AND t.node_id = sold.node_id
-                      AND t.status IN ('valid', 'checked_in')) AS last_sale
-            FROM (\(Self.places(by: "event_id, category_code, node_id"))) sold
-            LEFT JOIN allocation a ON a.event_id = sold.event_id AND a.category_code = sold.category_code AND a.node_id = sold.node_id
-            WHERE sold.places > COALESCE(a.quota, 0)
-            HAVING (? IS NULL OR last_sale >= ?)
-            """, event + event + since
-        ).map { row in
-            let over = try row.decode(NodeOverAllocation.self)
-            let (eventID, category, node) = (over.eventID, over.categoryCode, over.nodeID)
+    func nodesOverAllocation(_ places: OccupiedPlaces) throws -> [Finding] {
+        var quotas = [OccupiedPlaces.Node: Int]()
+        for row in try connection.rows(
+            "SELECT event_id, category_code, node_id, quota FROM allocation WHERE (? IS NULL OR event_id = ?)", event)
+        {
+            quotas[OccupiedPlaces.Node(eventID: try row.get(0), categoryCode: try row.get(1), nodeID: try row.get(2))] =
+                try row.get(3)
+        }
+        let over = places.byNode.filter { $0.value > quotas[$0.key] ?? 0 }.sorted {
+            ($0.key.eventID, $0.key.categoryCode, $0.key.nodeID) < ($1.key.eventID, $1.key.categoryCode, $1.key.nodeID)
+        }
+        return try over.compactMap { sold -> Finding? in
+            let (eventID, category, node) = (sold.key.eventID, sold.key.categoryCode, sold.key.nodeID)
+            let lastSale: Timestamp? = try connection.scalar(
+                """
+                SELECT MAX(o.received_at) FROM ticket t JOIN orders o ON o.id = t.order_id
+                WHERE t.event_id = ? AND t.category_code = ? AND t.node_id = ? AND t.status IN ('valid', 'checked_in')
+                """, [eventID, category, node])
+            if let since = scope.since, (lastSale?.milliseconds ?? Int64.min) < since.milliseconds { return nil }
             return Finding(
                 key: "node_over_allocation/\(eventID)/\(category)/\(node)", kind: .nodeOverAllocation, eventID: eventID,
                 nodeID: node,
-                entityID: "\(eventID)/\(category)", occurredAt: over.lastSale,
-                detail: "\(node) sold \(over.places) of \(category) with an allocation of \(over.quota)", refund: nil)
+                entityID: "\(eventID)/\(category)", occurredAt: lastSale,
+                detail: "\(node) sold \(sold.value) of \(category) with an allocation of \(quotas[sold.key] ?? 0)",
+                refund: nil)
         }
     }
 
@@ -414,34 +443,12 @@ private struct SecondSale: Decodable {
     let keeperNode: String
 }
 
-private struct OversoldCategory: Decodable {
-    let eventID: String
-    let code: String
-    let capacity: Int
-    let places: Int
-}
-
-private struct OversoldEvent: Decodable {
-    let id: String
-    let capacity: Int
-    let places: Int
-}
-
 /// A ticket that occupies a place.
 private struct OccupyingTicket: Decodable {
     let code: String
     let orderID: String
     let nodeID: String
     let receivedAt: Timestamp?
-}
-
-private struct NodeOverAllocation: Decodable {
-    let eventID: String
-    let categoryCode: String
-    let nodeID: String
-    let places: Int
-    let quota: Int
-    let lastSale: Timestamp?
 }
 
 private struct PaymentMismatch: Decodable {
@@ -488,4 +495,23 @@ private struct OverdueRefund: Decodable {
     let amountMinor: Int64
     let origin: String
     let queuedAt: Timestamp
+}
+
+/// Places occupied, counted once per run for the three capacity checks.
+struct OccupiedPlaces {
+    struct Category: Hashable {
+        let eventID: String
+        let code: String
+    }
+
+    struct Node: Hashable {
+        let eventID: String
+        let categoryCode: String
+        let nodeID: String
+    }
+
+    /// Per category: GA tickets and distinct seats.
+    var byCategory = [Category: Int]()
+    /// Per category and node: GA tickets and distinct seats the node sold.
+    var byNode = [Node: Int]()
 }

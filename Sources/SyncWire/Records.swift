@@ -176,42 +176,43 @@ extension OrderPlacedRecord {
     /// The record as ``JSONText/encode(_:)`` writes it, without `JSONEncoder`: every sale writes
     /// one. A test holds the two byte-equal.
     public var jsonText: String {
+        // Members in key order, as `JSONText` sorts them: written without a sort.
         JSONValue.object([
-            ("order_id", .string(orderID)), ("node_id", .string(nodeID)), ("event_id", .string(eventID)),
-            ("category_code", .string(categoryCode)), ("idempotency_key", .string(idempotencyKey)),
-            ("hold_id", holdID.map(JSONValue.string)),
+            ("category_code", .string(categoryCode)), ("created_at", .string(createdAt.description)),
+            ("created_by", .string(createdBy)), ("currency", .string(currency)),
             (
                 "customer",
                 customer.map { customer in
                     .object([
-                        ("id", .string(customer.id)), ("email", .string(customer.email)),
+                        ("email", .string(customer.email)), ("id", .string(customer.id)),
                         ("name", customer.name.map(JSONValue.string)), ("phone", customer.phone.map(JSONValue.string)),
                     ])
                 }
             ),
+            ("event_id", .string(eventID)), ("hold_id", holdID.map(JSONValue.string)),
+            ("idempotency_key", .string(idempotencyKey)), ("node_id", .string(nodeID)), ("order_id", .string(orderID)),
+            (
+                "payment",
+                .object([
+                    ("amount_minor", .integer(payment.amountMinor)),
+                    ("change_minor", payment.changeMinor.map(JSONValue.integer)), ("id", .string(payment.id)),
+                    ("method", .string(payment.method.rawValue)),
+                    ("reference", payment.reference.map(JSONValue.string)),
+                    ("tendered_minor", payment.tenderedMinor.map(JSONValue.integer)),
+                ])
+            ),
+            ("request_fingerprint", requestFingerprint.map(JSONValue.string)),
             (
                 "tickets",
                 .array(
                     tickets.map { ticket in
                         .object([
-                            ("code", .string(ticket.code)), ("seat", ticket.seat.map(JSONValue.string)),
-                            ("price_minor", .integer(ticket.priceMinor)),
+                            ("code", .string(ticket.code)), ("price_minor", .integer(ticket.priceMinor)),
+                            ("seat", ticket.seat.map(JSONValue.string)),
                         ])
                     })
             ),
-            ("total_minor", .integer(totalMinor)), ("currency", .string(currency)),
-            (
-                "payment",
-                .object([
-                    ("id", .string(payment.id)), ("method", .string(payment.method.rawValue)),
-                    ("amount_minor", .integer(payment.amountMinor)),
-                    ("tendered_minor", payment.tenderedMinor.map(JSONValue.integer)),
-                    ("change_minor", payment.changeMinor.map(JSONValue.integer)),
-                    ("reference", payment.reference.map(JSONValue.string)),
-                ])
-            ),
-            ("created_at", .string(createdAt.description)), ("created_by", .string(createdBy)),
-            ("request_fingerprint", requestFingerprint.map(JSONValue.string)),
+            ("total_minor", .integer(totalMinor)),
         ]).text
     }
 }

@@ -21,7 +21,6 @@ if let unknown = chosen.first(where: { !all.contains($0) }) {
 
 let directory = NSTemporaryDirectory() + "venue-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: directory) }
 print("venue node benchmark\(quick ? " (--quick: few iterations, figures are rough)" : "")")
 print("machine: \(Machine.description)")
 print("build: \(BenchBuild.configuration)")
@@ -45,4 +44,7 @@ for scenario in chosen {
     }
 }
 BenchCentral.stopShared()
+// Removed here, not in a `defer`: top-level code ends in `exit`, which runs no `defer`.
+// BENCH_KEEP=1 keeps the databases, to look into them after a run.
+if getenv("BENCH_KEEP") == nil { try? FileManager.default.removeItem(atPath: directory) }
 exit(failed ? 1 : 0)

@@ -50,10 +50,12 @@ import Testing
                     method: index % 3 == 0 ? .card : .cash, reference: index % 3 == 0 ? "T\(index)" : nil))
         }
         let total = try node.count("SELECT count(*) FROM sync_outbox")
+        // Killed at random moments until at least 10 kills landed mid-push (small batches: a
+        // daemon's life of 0.1 to 0.45 s pushes a few thousand records at most).
         var kills = 0
         var killedMidway = 0
-        while kills < 22 {
-            let daemon = try world.startDaemon(node, ["--interval", "100ms", "--batch", "100"])
+        while kills < 20 || killedMidway < 10, kills < 60 {
+            let daemon = try world.startDaemon(node, ["--interval", "100ms", "--batch", "20"])
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.45))
             daemon.send(SIGKILL)
             #expect(daemon.wait() == SIGKILL)
@@ -62,7 +64,7 @@ import Testing
                 try world.central.scalar("SELECT COALESCE(MAX(acknowledged_seq), 0) FROM node WHERE id = 'NODE-A'") ?? 0
             if acknowledged < total { killedMidway += 1 }
         }
-        #expect(kills >= 20 && killedMidway >= 10, "kills \(kills), of which mid-push \(killedMidway)")
+        #expect(killedMidway >= 10, "kills \(kills), of which mid-push \(killedMidway)")
         try drain(world, node)
         try expectCentralEqualsNode(world, node, "after \(kills) SIGKILLs")
         #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket WHERE node_id = 'NODE-A'") == 10_000)

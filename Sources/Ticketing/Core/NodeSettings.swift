@@ -29,22 +29,28 @@ public struct NodeSettings: Sendable, Equatable, Codable {
         "max_cash_change_minor", "mail_from",
     ]
 
-    /// Reads the settings; nil when the node was never initialised.
+    /// Reads the settings; nil when the node was never initialised. Every sale reads them: rows
+    /// are read by position, into the fields directly.
     static func load(_ db: Database) throws -> NodeSettings? {
-        var values = [String: String]()
-        for row in try db.rows("SELECT key, value FROM node_setting") {
-            values[try row.get("key")] = try row.get("value")
+        var settings = defaults(nodeID: "")
+        var initialised = false
+        try db.forEachRow("SELECT key, value FROM node_setting") { row in
+            let value: String = try row.get(1)
+            switch try row.get(0, as: String.self) {
+            case "node_id":
+                settings.nodeID = value
+                initialised = true
+            case "currency": settings.currency = value
+            case "hold_ttl_seconds": settings.holdTTLSeconds = Int64(value) ?? settings.holdTTLSeconds
+            case "session_ttl_seconds": settings.sessionTTLSeconds = Int64(value) ?? settings.sessionTTLSeconds
+            case "max_tickets_per_order": settings.maxTicketsPerOrder = Int(value) ?? settings.maxTicketsPerOrder
+            case "max_cash_change_minor": settings.maxCashChangeMinor = Int64(value) ?? settings.maxCashChangeMinor
+            case "mail_from": settings.mailFrom = value
+            default: break
+            }
+            return true
         }
-        guard let nodeID = values["node_id"] else { return nil }
-        let fallback = defaults(nodeID: nodeID)
-        return NodeSettings(
-            nodeID: nodeID,
-            currency: values["currency"] ?? fallback.currency,
-            holdTTLSeconds: values["hold_ttl_seconds"].flatMap { Int64($0) } ?? fallback.holdTTLSeconds,
-            sessionTTLSeconds: values["session_ttl_seconds"].flatMap { Int64($0) } ?? fallback.sessionTTLSeconds,
-            maxTicketsPerOrder: values["max_tickets_per_order"].flatMap { Int($0) } ?? fallback.maxTicketsPerOrder,
-            maxCashChangeMinor: values["max_cash_change_minor"].flatMap { Int64($0) } ?? fallback.maxCashChangeMinor,
-            mailFrom: values["mail_from"] ?? fallback.mailFrom)
+        return initialised ? settings : nil
     }
 
     /// Writes every setting; returns the keys whose stored value changed.

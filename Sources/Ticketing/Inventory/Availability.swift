@@ -50,12 +50,13 @@ extension Inventory {
             let event = try eventState(eventID)
             let rows = try db.rows(
                 """
-                SELECT c.*, a.quota, a.sold, a.held FROM price_category c
+                SELECT \(CategoryState.columns.split(separator: ", ").map { "c.\($0)" }.joined(separator: ", ")),
+                       a.quota, a.sold, a.held FROM price_category c
                 LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
                 WHERE c.event_id = ? ORDER BY c.price_minor DESC, c.code
                 """, [eventID])
             let categories = try rows.map { row -> Availability.Category in
-                let category = try row.decode(CategoryState.self)
+                let category = try CategoryState(row)
                 let quota = try row.get("quota", as: Int?.self) ?? 0
                 let sold = try row.get("sold", as: Int?.self) ?? 0
                 let held = try row.get("held", as: Int?.self) ?? 0

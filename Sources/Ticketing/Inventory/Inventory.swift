@@ -35,9 +35,7 @@ public struct Inventory {
     {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
-        let allocation = try db.row(
-            "SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-            [eventID, categoryCode])?.decode(AllocationState.self)
+        let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
         let seats: [SeatState] =
             switch (category.kind, selection) {
             case (.ga, _): []
@@ -51,15 +49,17 @@ public struct Inventory {
     }
 
     func eventState(_ eventID: String) throws -> EventState {
-        guard let row = try db.row("SELECT * FROM event WHERE id = ?", [eventID]) else {
+        guard let row = try db.row("SELECT \(EventState.columns) FROM event WHERE id = ?", [eventID]) else {
             throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
         }
-        return try row.decode(EventState.self)
+        return try EventState(row)
     }
 
     /// A category of an event; not found names the event's categories.
     func categoryState(eventID: String, code: String) throws -> CategoryState {
-        guard let row = try db.row("SELECT * FROM price_category WHERE event_id = ? AND code = ?", [eventID, code])
+        guard
+            let row = try db.row(
+                "SELECT \(CategoryState.columns) FROM price_category WHERE event_id = ? AND code = ?", [eventID, code])
         else {
             let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
                 .map { try $0.get(0, as: String.self) }
@@ -67,7 +67,7 @@ public struct Inventory {
                 "event \(eventID) has no category '\(code.prefix(40))' "
                     + "(categories: \(known.joined(separator: ", ")))")
         }
-        return try row.decode(CategoryState.self)
+        return try CategoryState(row)
     }
 
     /// The category's seats in rank order (section, row, number), read through `seat_by_rank`
@@ -261,9 +261,7 @@ public struct Inventory {
     /// constraints reject anything that would go negative.
     func adjust(eventID: String, categoryCode: String, soldDelta: Int, heldDelta: Int) throws {
         guard
-            let allocation = try db.row(
-                "SELECT * FROM allocation WHERE event_id = ? AND category_code = ?",
-                [eventID, categoryCode])?.decode(AllocationState.self)
+            let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
         else {
             throw TicketingError.notFound("no allocation for \(eventID) \(categoryCode)")
         }

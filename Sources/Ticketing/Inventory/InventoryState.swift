@@ -17,7 +17,7 @@ public enum SeatSelection: Sendable, Equatable {
 }
 
 /// An event row with its node-level counters.
-struct EventState: Decodable {
+struct EventState {
     let id: String
     let name: String
     let venueID: String
@@ -30,26 +30,66 @@ struct EventState: Decodable {
 
     /// Tickets the event can still take, or nil when only the categories limit it.
     var remaining: Int? { capacity.map { $0 - sold - held } }
+
+    /// The columns ``init(_:)`` reads, in its order.
+    static let columns = "id, name, venue_id, starts_at, status, capacity, sold, held, version"
+
+    /// From a row of ``columns`` in that order, read by position: every sale reads one.
+    init(_ row: Row) throws {
+        id = try row.get(0)
+        name = try row.get(1)
+        venueID = try row.get(2)
+        startsAt = try row.get(3)
+        status = try row.get(4)
+        capacity = try row.get(5)
+        sold = try row.get(6)
+        held = try row.get(7)
+        version = try row.get(8)
+    }
 }
 
 /// A price category.
-struct CategoryState: Decodable {
+struct CategoryState {
     let code: String
     let name: String
     let kind: CategoryKind
     let priceMinor: Int64
     let currency: String
     let capacity: Int
+
+    /// The columns ``init(_:)`` reads, in its order.
+    static let columns = "code, name, kind, price_minor, currency, capacity"
+
+    /// From a row that starts with ``columns`` in that order, read by position.
+    init(_ row: Row) throws {
+        code = try row.get(0)
+        name = try row.get(1)
+        kind = try row.get(2)
+        priceMinor = try row.get(3)
+        currency = try row.get(4)
+        capacity = try row.get(5)
+    }
 }
 
 /// This node's allocation of a category.
-struct AllocationState: Decodable {
+struct AllocationState {
     let quota: Int
     let sold: Int
     let held: Int
     let version: Int64
 
     var remaining: Int { quota - sold - held }
+
+    /// The allocation of a category, read by position.
+    static let query = "SELECT quota, sold, held, version FROM allocation WHERE event_id = ? AND category_code = ?"
+
+    /// From a row of ``query``.
+    init(_ row: Row) throws {
+        quota = try row.get(0)
+        sold = try row.get(1)
+        held = try row.get(2)
+        version = try row.get(3)
+    }
 }
 
 /// One seat of an event with its position and inventory state.
