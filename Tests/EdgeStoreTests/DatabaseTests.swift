@@ -21,6 +21,28 @@ import Testing
         #expect(try db.scalar("PRAGMA synchronous") == 1)  // NORMAL
     }
 
+    /// Checkpoints come every `checkpointPages` pages of WAL, not SQLite's 1,000 (sales write
+    /// fewer pages in all), and keep the WAL file from growing past about that size.
+    @Test func theWALIsCheckpointedPastItsBoundAndStaysNearIt() throws {
+        var options = Database.Options()
+        options.synchronous = .normal
+        let path = directory.file("a.sqlite")
+        let db = try Database(path: path, options: options)
+        try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+        func walPages() throws -> Int {
+            ((try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0) / 4096
+        }
+        let page = [UInt8](repeating: 7, count: 3000)
+        var largest = 0
+        for index in 0..<(Database.checkpointPages + 2000) {  // one page of row (and the root) per commit
+            try db.write { try db.execute("INSERT INTO t (id, b) VALUES (?, ?)", [index, page]) }
+            if index == 1500 { #expect(try walPages() > 1500, "no checkpoint at SQLite's 1,000 pages") }
+            largest = max(largest, try walPages())
+        }
+        #expect(largest >= Database.checkpointPages && largest < Database.checkpointPages + 50, "\(largest) pages")
+        #expect(try walPages() == largest, "the file is reused after a checkpoint, not grown")
+    }
+
     @Test func refusesToCreateWhenToldNot() throws {
         var options = Database.Options()
         options.createIfMissing = false

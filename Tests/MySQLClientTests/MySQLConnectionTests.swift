@@ -207,7 +207,7 @@ import Testing
         #expect(
             kind {
                 _ = try db.rows(
-                    "SET STATEMENT max_statement_time = 0.01 FOR SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE a.seq = b.seq + 1"
+                    "SET STATEMENT max_statement_time = 0.01 FOR SELECT COUNT(*) FROM seq_1_to_100000 a, seq_1_to_100000 b WHERE a.seq + b.seq = 3"
                 )
             } == .interrupted)
         let database = String(try #require(URLComponents(string: url)).path.dropFirst())

@@ -15,6 +15,7 @@ public enum NodeSchema {
         Migration("5_cash_drawers", sql: version5),
         Migration("6_sale_path", sql: version6),
         Migration("7_orders_payments_by_id", sql: version7),
+        Migration("8_no_orders_by_event", sql: version8),
     ])
 
     static let version1 = """
@@ -404,5 +405,12 @@ public enum NodeSchema {
 
         DROP TABLE temp.orders_v7;
         DROP TABLE temp.payment_v7;
+        """
+
+    /// No index of orders by event: no query reads orders by their event (cancelling an event
+    /// finds its orders through their tickets, `ticket_by_category`), events are never deleted,
+    /// and every sale wrote a page of it.
+    static let version8 = """
+        DROP INDEX orders_by_event;
         """
 }
