@@ -32,15 +32,22 @@ public struct Row: Sendable {
         return try get(index)
     }
 
-    /// The value at a column position as `T`.
+    /// The value at a column position as `T`. Inlinable, so that callers get it specialised for
+    /// their `T`: hot paths read many rows by position.
+    @inlinable
     public func get<T: SQLValueDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
-        guard values.indices.contains(index) else {
-            throw RowError(message: "no column at index \(index) in the result")
-        }
-        guard let decoded = T.decode(from: values[index]) else {
-            throw RowError(message: "column \(columns.names[index]) holds \(values[index]), not \(T.self)")
+        guard values.indices.contains(index), let decoded = T.decode(from: values[index]) else {
+            throw mismatch(at: index, as: T.self)
         }
         return decoded
+    }
+
+    /// Why ``get(_:as:)`` could not read the column at `index` as `type`.
+    @usableFromInline
+    func mismatch(at index: Int, as type: Any.Type) -> RowError {
+        values.indices.contains(index)
+            ? RowError(message: "column \(columns.names[index]) holds \(values[index]), not \(type)")
+            : RowError(message: "no column at index \(index) in the result")
     }
 }
 

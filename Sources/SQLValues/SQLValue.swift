@@ -27,7 +27,7 @@ public protocol SQLValueDecodable {
 
 extension Int64: SQLValueConvertible {
     public var sqlValue: SQLValue { .integer(self) }
-    public static func decode(from value: SQLValue) -> Int64? {
+    @inlinable public static func decode(from value: SQLValue) -> Int64? {
         if case .integer(let number) = value { return number }
         return nil
     }
@@ -35,7 +35,7 @@ extension Int64: SQLValueConvertible {
 
 extension Int: SQLValueConvertible {
     public var sqlValue: SQLValue { .integer(Int64(self)) }
-    public static func decode(from value: SQLValue) -> Int? {
+    @inlinable public static func decode(from value: SQLValue) -> Int? {
         if case .integer(let number) = value { return Int(exactly: number) }
         return nil
     }
@@ -43,7 +43,7 @@ extension Int: SQLValueConvertible {
 
 extension Bool: SQLValueConvertible {
     public var sqlValue: SQLValue { .integer(self ? 1 : 0) }
-    public static func decode(from value: SQLValue) -> Bool? {
+    @inlinable public static func decode(from value: SQLValue) -> Bool? {
         if case .integer(let number) = value { return number != 0 }
         return nil
     }
@@ -51,7 +51,7 @@ extension Bool: SQLValueConvertible {
 
 extension Double: SQLValueConvertible {
     public var sqlValue: SQLValue { .real(self) }
-    public static func decode(from value: SQLValue) -> Double? {
+    @inlinable public static func decode(from value: SQLValue) -> Double? {
         switch value {
         case .real(let number): number
         case .integer(let number): Double(number)
@@ -62,7 +62,7 @@ extension Double: SQLValueConvertible {
 
 extension String: SQLValueConvertible {
     public var sqlValue: SQLValue { .text(self) }
-    public static func decode(from value: SQLValue) -> String? {
+    @inlinable public static func decode(from value: SQLValue) -> String? {
         if case .text(let text) = value { return text }
         return nil
     }
@@ -70,7 +70,7 @@ extension String: SQLValueConvertible {
 
 extension [UInt8]: SQLValueDecodable, SQLValueConvertible {
     public var sqlValue: SQLValue { .blob(self) }
-    public static func decode(from value: SQLValue) -> [UInt8]? {
+    @inlinable public static func decode(from value: SQLValue) -> [UInt8]? {
         switch value {
         case .blob(let bytes): bytes
         case .text(let text): Array(text.utf8)
@@ -81,12 +81,12 @@ extension [UInt8]: SQLValueDecodable, SQLValueConvertible {
 
 extension SQLValue: SQLValueConvertible {
     public var sqlValue: SQLValue { self }
-    public static func decode(from value: SQLValue) -> SQLValue? { value }
+    @inlinable public static func decode(from value: SQLValue) -> SQLValue? { value }
 }
 
 extension Optional: SQLValueDecodable where Wrapped: SQLValueDecodable {
     /// `.null` decodes to `.some(nil)`; any other value decodes through `Wrapped`.
-    public static func decode(from value: SQLValue) -> Wrapped?? {
+    @inlinable public static func decode(from value: SQLValue) -> Wrapped?? {
         if case .null = value { return .some(nil) }
         return Wrapped.decode(from: value).map { .some($0) }
     }
@@ -112,7 +112,7 @@ extension SQLTextEnum {
 
     public var sqlValue: SQLValue { .text(rawValue) }
 
-    public static func decode(from value: SQLValue) -> Self? {
+    @inlinable public static func decode(from value: SQLValue) -> Self? {
         guard case .text(let text) = value else { return nil }
         return Self(rawValue: text)
     }

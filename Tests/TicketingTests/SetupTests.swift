@@ -72,7 +72,10 @@ import Testing
             """)
         let before = try db.rows("SELECT * FROM orders ORDER BY id").map(\.values)
         let payments = try db.rows("SELECT * FROM payment ORDER BY id").map(\.values)
-        #expect(try NodeSchema.migrator.migrate(db) == ["7_orders_payments_by_id", "8_no_orders_by_event"])
+        #expect(
+            try NodeSchema.migrator.migrate(db) == [
+                "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
+            ])
         #expect(try db.rows("SELECT * FROM orders ORDER BY id").map(\.values) == before)
         #expect(try db.rows("SELECT * FROM payment ORDER BY id").map(\.values) == payments)
         #expect(try db.rows("PRAGMA foreign_key_check").isEmpty)
@@ -88,6 +91,41 @@ import Testing
         #expect(throws: StoreError.self) {
             try db.execute("DELETE FROM orders WHERE id = 'ord_2'")  // its ticket and payment still point at it
         }
+    }
+
+    /// Migration 9 gives every event seat its seat's rank; rank order is the seat map's order.
+    @Test func eventSeatsGetTheirSeatsRankInSeatMapOrder() throws {
+        let directory = TemporaryDirectory()
+        let db = try Database(path: directory.file("old.sqlite"))
+        try Migrator(Array(NodeSchema.migrator.migrations.prefix(8))).migrate(db)
+        try db.executeScript(
+            """
+            INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
+            INSERT INTO seat (venue_id, label, section, row_label, number, section_rank, row_rank) VALUES
+                ('V', 'B-A-2', 'B', 'A', 2, 1, 3), ('V', 'A-B-1', 'A', 'B', 1, 0, 2), ('V', 'A-A-10', 'A', 'A', 10, 0, 1),
+                ('V', 'A-A-9', 'A', 'A', 9, 0, 1), ('V', 'B-A-1', 'B', 'A', 1, 1, 3);
+            INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
+            INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
+                VALUES ('E', 'S', 'Seats', 'seated', 1000, 'EUR', 5);
+            INSERT INTO event_seat (event_id, venue_id, seat_label, category_code, status)
+                SELECT 'E', 'V', label, 'S', 'available' FROM seat;
+            """)
+        #expect(try db.scalar("SELECT count(*) FROM event_seat") == 5)
+        #expect(try NodeSchema.migrator.migrate(db) == ["9_event_seats_by_rank"])
+        let order = try db.rows("SELECT seat_label FROM event_seat ORDER BY seat_rank").map {
+            try $0.get(0, as: String.self)
+        }
+        #expect(order == ["A-A-9", "A-A-10", "A-B-1", "B-A-1", "B-A-2"])
+        #expect(
+            try db.scalar("SELECT seat_rank FROM event_seat WHERE seat_label = 'B-A-2'") == (1 << 42) + (3 << 21) + 2)
+        let plan = try db.rows(
+            """
+            EXPLAIN QUERY PLAN SELECT seat_label FROM event_seat
+            WHERE event_id = 'E' AND category_code = 'S' AND status = 'available' ORDER BY seat_rank
+            """
+        ).map { try $0.get("detail", as: String.self) }
+        #expect(
+            plan.contains { $0.contains("event_seat_by_category") } && !plan.contains { $0.contains("TEMP B-TREE") })
     }
 
     @Test func migratingAnOlderNodeSnapshotsItFirstAndKeepsItsData() throws {
@@ -121,7 +159,7 @@ import Testing
             outcome.fromVersion == 2 && outcome.toVersion == NodeSchema.migrator.latestVersion
                 && outcome.applied == [
                     "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
-                    "7_orders_payments_by_id", "8_no_orders_by_event",
+                    "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)

@@ -237,9 +237,10 @@ struct ReferenceImporter {
         for label in seatLabels {
             try db.execute(
                 """
-                INSERT INTO event_seat (event_id, venue_id, seat_label, category_code, status)
-                VALUES (?, ?, ?, ?, 'unallocated') ON CONFLICT DO NOTHING
-                """, [eventID, venueID, label, code])
+                INSERT INTO event_seat (event_id, venue_id, seat_label, category_code, status, seat_rank)
+                SELECT ?, venue_id, label, ?, 'unallocated', \(NodeSchema.seatRank) FROM seat WHERE venue_id = ? AND label = ?
+                ON CONFLICT DO NOTHING
+                """, [eventID, code, venueID, label])
         }
     }
 

@@ -16,6 +16,7 @@ public enum NodeSchema {
         Migration("6_sale_path", sql: version6),
         Migration("7_orders_payments_by_id", sql: version7),
         Migration("8_no_orders_by_event", sql: version8),
+        Migration("9_event_seats_by_rank", sql: version9),
     ])
 
     static let version1 = """
@@ -413,4 +414,21 @@ public enum NodeSchema {
     static let version8 = """
         DROP INDEX orders_by_event;
         """
+
+    /// Each event seat carries its seat's rank (section, row, number as one integer, see
+    /// ``seatRank``), and the index of a category's seats by status is in rank order: best
+    /// available reads the category's available seats front to back through it, never passing
+    /// over the sold ones, and a sale still moves one entry of one index.
+    static let version9 = """
+        ALTER TABLE event_seat ADD COLUMN seat_rank INTEGER NOT NULL DEFAULT 0;
+        UPDATE event_seat SET seat_rank = (
+            SELECT (s.section_rank << 42) + (s.row_rank << 21) + s.number FROM seat s
+            WHERE s.venue_id = event_seat.venue_id AND s.label = event_seat.seat_label);
+        DROP INDEX event_seat_by_category;
+        CREATE INDEX event_seat_by_category ON event_seat(event_id, category_code, status, seat_rank);
+        """
+
+    /// A seat's place in best-available order as one integer, from the columns of `seat`:
+    /// section, then row, then number (each under 2^21: rows hold at most 500 seats).
+    static let seatRank = "(section_rank << 42) + (row_rank << 21) + number"
 }

@@ -106,22 +106,25 @@ public struct Inventory {
     /// available seats in rank order only as far as the first row that has one.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
         var chooser = BestAvailable(count: count) { seat in
+            // The row's seats of the category, whatever their status, are one range of ranks
+            // (the number in the low bits): read from `event_seat_by_category` alone.
+            let row = (Int64(seat.sectionRank) << 42) + (Int64(seat.rowRank) << 21)
             let bounds = try db.row(
                 """
-                SELECT min(s.number), max(s.number) FROM seat s JOIN event_seat es
-                  ON es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
-                WHERE s.venue_id = ? AND s.section_rank = ? AND s.row_rank = ?
-                """, [event.id, categoryCode, event.venueID, seat.sectionRank, seat.rowRank])
+                SELECT min(seat_rank & 2097151), max(seat_rank & 2097151) FROM event_seat
+                WHERE event_id = ? AND category_code = ? AND status IN ('available', 'held', 'sold', 'unallocated')
+                  AND seat_rank BETWEEN ? AND ?
+                """, [event.id, categoryCode, row, row + (1 << 21) - 1])
             return (try bounds?.get(0) ?? seat.number, try bounds?.get(1) ?? seat.number)
         }
         try db.forEachRow(
             """
             SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
-            FROM seat s CROSS JOIN event_seat es
-            WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
-              AND es.status = 'available'
-            ORDER BY s.section_rank, s.row_rank, s.number
-            """, [event.venueID, event.id, categoryCode]
+            FROM event_seat es CROSS JOIN seat s
+            WHERE es.event_id = ? AND es.category_code = ? AND es.status = 'available'
+              AND s.venue_id = es.venue_id AND s.label = es.seat_label
+            ORDER BY es.seat_rank
+            """, [event.id, categoryCode]
         ) { row in
             try chooser.feed(try SeatState(row))
         }
