@@ -45,7 +45,13 @@ public final class Database {
     /// The file this connection opened.
     public let path: String
     let handle: OpaquePointer
+    /// Prepared statements by their SQL text.
     private var statements: [String: Statement] = [:]
+    /// The same statements by the address of their text's UTF-8: a program repeats the same
+    /// literals, and hashing an address costs little next to hashing the whole text. A hit counts
+    /// only when the texts are equal (the same storage compares at once); entries for texts made
+    /// afresh each time are dropped when they pile up.
+    private var statementsByAddress: [UnsafeRawPointer: Statement] = [:]
     private let busyWait: BusyWait
     private let busyTimeout: Double
     /// Queues this connection's write transactions behind other writers; nil for read-only ones.
@@ -83,6 +89,7 @@ public final class Database {
     }
 
     deinit {
+        statementsByAddress.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -169,11 +176,20 @@ public final class Database {
         _ body: (Statement) throws -> T
     ) throws -> T {
         let statement: Statement
-        if let cached = statements[sql] {
+        let address = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        if let address, let cached = statementsByAddress[address], cached.sql == sql {
             statement = cached
         } else {
-            statement = try Statement(database: self, sql: sql)
-            statements[sql] = statement
+            if let cached = statements[sql] {
+                statement = cached
+            } else {
+                statement = try Statement(database: self, sql: sql)
+                statements[sql] = statement
+            }
+            if let address {
+                if statementsByAddress.count > 4 * statements.count { statementsByAddress.removeAll() }
+                statementsByAddress[address] = statement
+            }
         }
         defer { statement.reset() }
         try statement.bind(arguments.map(\.sqlValue))

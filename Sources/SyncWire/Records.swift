@@ -176,43 +176,44 @@ extension OrderPlacedRecord {
     /// The record as ``JSONText/encode(_:)`` writes it, without `JSONEncoder`: every sale writes
     /// one. A test holds the two byte-equal.
     public var jsonText: String {
-        // Members in key order, as `JSONText` sorts them: written without a sort.
-        JSONValue.object([
-            ("category_code", .string(categoryCode)), ("created_at", .string(createdAt.description)),
-            ("created_by", .string(createdBy)), ("currency", .string(currency)),
-            (
-                "customer",
-                customer.map { customer in
-                    .object([
-                        ("email", .string(customer.email)), ("id", .string(customer.id)),
-                        ("name", customer.name.map(JSONValue.string)), ("phone", customer.phone.map(JSONValue.string)),
-                    ])
+        // Members in key order, as `JSONText` sorts them.
+        var json = JSONWriter()
+        json.object { json in
+            json.member("category_code", categoryCode)
+            json.member("created_at", createdAt.description)
+            json.member("created_by", createdBy)
+            json.member("currency", currency)
+            if let customer {
+                json.member("customer") { json in
+                    json.member("email", customer.email)
+                    json.member("id", customer.id)
+                    json.member("name", customer.name)
+                    json.member("phone", customer.phone)
                 }
-            ),
-            ("event_id", .string(eventID)), ("hold_id", holdID.map(JSONValue.string)),
-            ("idempotency_key", .string(idempotencyKey)), ("node_id", .string(nodeID)), ("order_id", .string(orderID)),
-            (
-                "payment",
-                .object([
-                    ("amount_minor", .integer(payment.amountMinor)),
-                    ("change_minor", payment.changeMinor.map(JSONValue.integer)), ("id", .string(payment.id)),
-                    ("method", .string(payment.method.rawValue)),
-                    ("reference", payment.reference.map(JSONValue.string)),
-                    ("tendered_minor", payment.tenderedMinor.map(JSONValue.integer)),
-                ])
-            ),
-            ("request_fingerprint", requestFingerprint.map(JSONValue.string)),
-            (
-                "tickets",
-                .array(
-                    tickets.map { ticket in
-                        .object([
-                            ("code", .string(ticket.code)), ("price_minor", .integer(ticket.priceMinor)),
-                            ("seat", ticket.seat.map(JSONValue.string)),
-                        ])
-                    })
-            ),
-            ("total_minor", .integer(totalMinor)),
-        ]).text
+            }
+            json.member("event_id", eventID)
+            json.member("hold_id", holdID)
+            json.member("idempotency_key", idempotencyKey)
+            json.member("node_id", nodeID)
+            json.member("order_id", orderID)
+            json.member("payment") { json in
+                json.member("amount_minor", payment.amountMinor)
+                json.member("change_minor", payment.changeMinor)
+                json.member("id", payment.id)
+                json.member("method", payment.method.rawValue)
+                json.member("reference", payment.reference)
+                json.member("tendered_minor", payment.tenderedMinor)
+            }
+            json.member("request_fingerprint", requestFingerprint)
+            json.member("tickets", array: tickets) { json, ticket in
+                json.object { json in
+                    json.member("code", ticket.code)
+                    json.member("price_minor", ticket.priceMinor)
+                    json.member("seat", ticket.seat)
+                }
+            }
+            json.member("total_minor", totalMinor)
+        }
+        return json.text
     }
 }

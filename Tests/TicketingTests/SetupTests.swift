@@ -273,6 +273,21 @@ import Testing
         for bad in ["", "m", "-5m", "1.5h", "10 m", "99999999999h"] { #expect(DurationText.seconds(bad) == nil) }
     }
 
+    /// The ULID specification's example time, and Crockford base32 at both ends of the alphabet.
+    @Test func identifiersAreULIDsAndTicketCodesReadAloudGroups() {
+        #expect(
+            Identifiers.ulid(milliseconds: 1_469_918_176_385, random: [UInt8](repeating: 0xFF, count: 10))
+                == "01ARYZ6S41ZZZZZZZZZZZZZZZZ")
+        #expect(Identifiers.base32([UInt8](repeating: 0, count: 10)) == "0000000000000000")
+        #expect(Identifiers.base32([0x08, 0x42, 0x10, 0x84, 0x21, 0x08, 0x42, 0x10, 0x84, 0x21]) == "1111111111111111")
+        let ids = Identifiers(clock: SystemWallClock())
+        let order = ids.make(.order)
+        #expect(order.hasPrefix("ord_") && order.count == 30)
+        let code = ids.ticketCode()
+        #expect(code.count == 19 && Identifiers.normalizedTicketCode(code) == code)
+        #expect(Set((0..<100).map { _ in ids.ticketCode() }).count == 100)
+    }
+
     @Test func ticketCodesNormalise() {
         #expect(Identifiers.normalizedTicketCode("k7qx 3m9d pa2f w8zr") == "K7QX-3M9D-PA2F-W8ZR")
         #expect(Identifiers.normalizedTicketCode("O0IL-0000-0000-0000") == "0011-0000-0000-0000")

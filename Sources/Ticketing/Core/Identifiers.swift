@@ -33,10 +33,19 @@ public struct Identifiers: Sendable {
 
     /// A new unguessable ticket code.
     public func ticketCode() -> String {
-        let characters = Self.base32(SecureRandom.bytes(10))
-        return stride(from: 0, to: 16, by: 4).map { offset in
-            String(characters[characters.index(characters.startIndex, offsetBy: offset)...].prefix(4))
-        }.joined(separator: "-")
+        let characters = Array(Self.base32(SecureRandom.bytes(10)).utf8)
+        return String(unsafeUninitializedCapacity: 19) { out in
+            var count = 0
+            for (index, character) in characters.enumerated() {
+                if index > 0, index % 4 == 0 {
+                    out[count] = UInt8(ascii: "-")
+                    count += 1
+                }
+                out[count] = character
+                count += 1
+            }
+            return count
+        }
     }
 
     /// The canonical form of a ticket code as a person may type it: upper case, dashes placed,
@@ -58,32 +67,44 @@ public struct Identifiers: Sendable {
     }
 
     static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    /// The same digits as ASCII bytes, for writing.
+    private static let digits = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     /// 48-bit time then 80 random bits, 26 Crockford base32 characters.
     static func ulid(milliseconds: Int64, random: [UInt8]) -> String {
-        var time = UInt64(max(0, milliseconds))
-        var timeCharacters = [Character](repeating: "0", count: 10)
-        for index in stride(from: 9, through: 0, by: -1) {
-            timeCharacters[index] = alphabet[Int(time & 31)]
-            time >>= 5
+        String(unsafeUninitializedCapacity: 10 + (random.count * 8 + 4) / 5) { out in
+            var time = UInt64(max(0, milliseconds))
+            for index in stride(from: 9, through: 0, by: -1) {
+                out[index] = digits[Int(time & 31)]
+                time >>= 5
+            }
+            return 10 + base32(random, into: UnsafeMutableBufferPointer(rebasing: out[10...]))
         }
-        return String(timeCharacters) + base32(random)
     }
 
     /// Crockford base32 of 10 bytes: 16 characters.
     static func base32(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: (bytes.count * 8 + 4) / 5) { base32(bytes, into: $0) }
+    }
+
+    /// Writes the base32 digits of `bytes` to `out`; returns how many.
+    private static func base32(_ bytes: [UInt8], into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var bits: UInt64 = 0
+        var pending = 0
         var count = 0
-        var out = ""
         for byte in bytes {
             bits = bits << 8 | UInt64(byte)
-            count += 8
-            while count >= 5 {
-                count -= 5
-                out.append(alphabet[Int((bits >> UInt64(count)) & 31)])
+            pending += 8
+            while pending >= 5 {
+                pending -= 5
+                out[count] = digits[Int((bits >> UInt64(pending)) & 31)]
+                count += 1
             }
         }
-        if count > 0 { out.append(alphabet[Int((bits << UInt64(5 - count)) & 31)]) }
-        return out
+        if pending > 0 {
+            out[count] = digits[Int((bits << UInt64(5 - pending)) & 31)]
+            count += 1
+        }
+        return count
     }
 }
