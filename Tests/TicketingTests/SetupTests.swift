@@ -75,6 +75,7 @@ import Testing
         #expect(
             try NodeSchema.migrator.migrate(db) == [
                 "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
+                "10_checks_without_in_lists",
             ])
         #expect(try db.rows("SELECT * FROM orders ORDER BY id").map(\.values) == before)
         #expect(try db.rows("SELECT * FROM payment ORDER BY id").map(\.values) == payments)
@@ -111,7 +112,7 @@ import Testing
                 SELECT 'E', 'V', label, 'S', 'available' FROM seat;
             """)
         #expect(try db.scalar("SELECT count(*) FROM event_seat") == 5)
-        #expect(try NodeSchema.migrator.migrate(db) == ["9_event_seats_by_rank"])
+        #expect(try NodeSchema.migrator.migrate(db) == ["9_event_seats_by_rank", "10_checks_without_in_lists"])
         let order = try db.rows("SELECT seat_label FROM event_seat ORDER BY seat_rank").map {
             try $0.get(0, as: String.self)
         }
@@ -126,6 +127,45 @@ import Testing
         ).map { try $0.get("detail", as: String.self) }
         #expect(
             plan.contains { $0.contains("event_seat_by_category") } && !plan.contains { $0.contains("TEMP B-TREE") })
+    }
+
+    /// Migration 10 rewrites the sale tables' `IN` checks as `OR` chains: the same rows pass,
+    /// the same rows are refused, in this connection and in a new one.
+    @Test func saleTablesCheckWithoutInListsAndStillRefuseBadValues() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("node.sqlite")
+        try NodeSchema.migrator.migrate(try Database(path: path))
+        let db = try Database(path: path)
+        for table in ["orders", "payment", "ticket", "event_seat"] {
+            let sql: String = try #require(try db.scalar("SELECT sql FROM sqlite_schema WHERE name = ?", [table]))
+            #expect(!sql.contains(" IN ("), "\(table): \(sql)")
+            #expect(sql.contains("status = "), "\(table)")
+        }
+        #expect(try db.scalar("PRAGMA integrity_check") == "ok")
+        try db.executeScript(
+            """
+            INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'cal', 'cashier', 0, 0);
+            INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
+            INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
+            INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
+                VALUES ('E', 'GA', 'Floor', 'ga', 1000, 'EUR', 10);
+            INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
+                                currency, created_at, created_by)
+                VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'confirmed', 1000, 'EUR', 5, 'usr_1');
+            INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
+                VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'valid');
+            INSERT INTO payment (id, order_id, method, amount_minor, currency, status, created_at)
+                VALUES ('pay_1', 'ord_1', 'card', 1000, 'EUR', 'captured', 5);
+            """)
+        for refused in [
+            "UPDATE orders SET status = 'lost' WHERE id = 'ord_1'",
+            "UPDATE ticket SET status = 'lost' WHERE code = 'T1'",
+            "UPDATE payment SET method = 'iou' WHERE id = 'pay_1'",
+            "UPDATE payment SET status = 'lost' WHERE id = 'pay_1'",
+        ] {
+            #expect(throws: StoreError.self, "\(refused)") { try db.execute(refused) }
+        }
+        #expect(try db.execute("UPDATE orders SET status = 'cancelled' WHERE id = 'ord_1'") == 1)
     }
 
     @Test func migratingAnOlderNodeSnapshotsItFirstAndKeepsItsData() throws {
@@ -160,6 +200,7 @@ import Testing
                 && outcome.applied == [
                     "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
                     "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
+                    "10_checks_without_in_lists",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)

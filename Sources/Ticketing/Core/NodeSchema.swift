@@ -17,6 +17,7 @@ public enum NodeSchema {
         Migration("7_orders_payments_by_id", sql: version7),
         Migration("8_no_orders_by_event", sql: version8),
         Migration("9_event_seats_by_rank", sql: version9),
+        Migration("10_checks_without_in_lists", sql: version10),
     ])
 
     static let version1 = """
@@ -426,6 +427,37 @@ public enum NodeSchema {
             WHERE s.venue_id = event_seat.venue_id AND s.label = event_seat.seat_label);
         DROP INDEX event_seat_by_category;
         CREATE INDEX event_seat_by_category ON event_seat(event_id, category_code, status, seat_rank);
+        """
+
+    /// The status and method checks of the tables a sale writes, as `=` tests joined by `OR`
+    /// rather than `IN (…)`: SQLite builds a temporary index for an `IN` list of three or more
+    /// values each time a row is checked, which cost a sale about 8 µs. The same tests, so every
+    /// stored row passes them; changed in place, as SQLite documents for a CHECK constraint
+    /// (the stored rows are untouched), and the temporary table made and dropped at the end moves
+    /// the schema version on, so that every connection reads the new text.
+    static let version10 = """
+        PRAGMA writable_schema = ON;
+        UPDATE sqlite_schema SET sql = replace(sql,
+            'status IN (''confirmed'', ''partially_refunded'', ''refunded'', ''cancelled'')',
+            '(status = ''confirmed'' OR status = ''partially_refunded'' OR status = ''refunded'' OR status = ''cancelled'')')
+        WHERE type = 'table' AND name = 'orders';
+        UPDATE sqlite_schema SET sql = replace(replace(sql,
+            'method IN (''cash'', ''card'', ''comp'')',
+            '(method = ''cash'' OR method = ''card'' OR method = ''comp'')'),
+            'status IN (''captured'', ''partially_refunded'', ''refunded'')',
+            '(status = ''captured'' OR status = ''partially_refunded'' OR status = ''refunded'')')
+        WHERE type = 'table' AND name = 'payment';
+        UPDATE sqlite_schema SET sql = replace(sql,
+            'status IN (''valid'', ''checked_in'', ''refunded'', ''void'')',
+            '(status = ''valid'' OR status = ''checked_in'' OR status = ''refunded'' OR status = ''void'')')
+        WHERE type = 'table' AND name = 'ticket';
+        UPDATE sqlite_schema SET sql = replace(sql,
+            'status IN (''available'', ''held'', ''sold'', ''unallocated'')',
+            '(status = ''available'' OR status = ''held'' OR status = ''sold'' OR status = ''unallocated'')')
+        WHERE type = 'table' AND name = 'event_seat';
+        PRAGMA writable_schema = OFF;
+        CREATE TABLE checks_rewritten (done INTEGER);
+        DROP TABLE checks_rewritten;
         """
 
     /// A seat's place in best-available order as one integer, from the columns of `seat`:

@@ -20,6 +20,9 @@ public final class VenueNode {
     public let clock: any WallClock
     /// Where identifiers come from.
     public let ids: Identifiers
+    /// Categories (`event` and `code`) this connection last read as general admission: a sale of
+    /// one reads the inventory inside the writer lock only (see ``Inventory/optimisticSnapshot``).
+    var generalAdmission = Set<[String]>()
 
     init(database: Database, clock: any WallClock) {
         self.database = database

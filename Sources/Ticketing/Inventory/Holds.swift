@@ -55,7 +55,7 @@ extension Inventory {
         guard (1...Self.maxHoldSeconds).contains(ttl) else {
             throw TicketingError.invalidInput("a hold lasts from 1 second to 24 hours, not \(ttl) seconds")
         }
-        let optimistic = try snapshot(
+        let optimistic = try optimisticSnapshot(
             eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         let holdID = node.ids.make(.hold)
         return try db.write {

@@ -22,10 +22,16 @@ public struct Inventory {
 
     // MARK: Reading
 
-    /// Reads what selling `selection` needs, in one consistent snapshot; throws not-found for
-    /// unknown names.
-    func snapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws -> InventorySnapshot {
-        try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
+    /// What a sale or hold reads before it takes the writer lock: a snapshot of what selling
+    /// `selection` needs, in one read transaction, so that choosing seats from the seat map keeps
+    /// no other writer waiting; nil for a general admission category, whose three rows cost less
+    /// to read inside the lock than a transaction of their own outside it (and, with other
+    /// writers about, would be stale by then). Throws not-found for unknown names.
+    func optimisticSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws
+        -> InventorySnapshot?
+    {
+        if node.generalAdmission.contains([eventID, categoryCode]) { return nil }
+        return try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
     }
 
     /// The event, category and allocation, and the seats `selection` concerns: the seats it names,
@@ -35,6 +41,11 @@ public struct Inventory {
     {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
+        if category.kind == .ga {
+            node.generalAdmission.insert([eventID, categoryCode])
+        } else {
+            node.generalAdmission.remove([eventID, categoryCode])
+        }
         let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
         let seats: [SeatState] =
             switch (category.kind, selection) {
@@ -140,39 +151,34 @@ public struct Inventory {
     }
 
     /// Takes `selection` from the allocation by compare-and-set. Must run inside a write
-    /// transaction. `optimistic` is a snapshot read before the transaction, or nil.
+    /// transaction. `optimistic` is a snapshot read before the transaction, or nil: when its
+    /// decision holds and its compare-and-set finds every row as read, it is the sale (a
+    /// savepoint undoes a partial attempt); otherwise the inventory is read again inside the
+    /// lock, where the read is authoritative and the compare-and-set cannot miss.
     func reserve(
         eventID: String, categoryCode: String, selection: SeatSelection, into target: Target,
         optimistic: InventorySnapshot?
     ) throws -> Reservation {
-        var optimistic = optimistic
-        for authoritative in [false, true] {
-            let snapshot: InventorySnapshot
-            if !authoritative, let taken = optimistic {
-                snapshot = taken
-            } else {
-                snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection)
-            }
-            optimistic = nil
-            let seats: [SeatState]
-            do {
-                seats = try choose(selection, in: snapshot)
-            } catch let error as TicketingError {
-                if authoritative { throw error }
-                continue  // the snapshot may be stale: decide on the authoritative read
-            }
+        if let optimistic, let seats = try? choose(selection, in: optimistic) {
             do {
                 try db.savepoint {
-                    try compareAndSet(snapshot, quantity: selection.count, seats: seats, target: target)
+                    try compareAndSet(optimistic, quantity: selection.count, seats: seats, target: target)
                 }
                 return Reservation(
-                    event: snapshot.event, category: snapshot.category, quantity: selection.count,
+                    event: optimistic.event, category: optimistic.category, quantity: selection.count,
                     seats: seats.map(\.label))
-            } catch is CompareAndSetMiss {
-                continue
-            }
+            } catch is CompareAndSetMiss {}  // another writer moved first
         }
-        throw TicketingError.conflict("the inventory of \(eventID) \(categoryCode) kept changing; try again")
+        let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection)
+        let seats = try choose(selection, in: snapshot)
+        do {
+            try compareAndSet(snapshot, quantity: selection.count, seats: seats, target: target)
+        } catch is CompareAndSetMiss {
+            // Cannot happen under the lock; if it did, the caller's transaction is undone whole.
+            throw TicketingError.conflict("the inventory of \(eventID) \(categoryCode) kept changing; try again")
+        }
+        return Reservation(
+            event: snapshot.event, category: snapshot.category, quantity: selection.count, seats: seats.map(\.label))
     }
 
     /// Decides, on one snapshot, whether the selection can be sold and which seats it takes.

@@ -43,7 +43,7 @@ public struct Sales {
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-        let optimistic = try node.inventory.snapshot(
+        let optimistic = try node.inventory.optimisticSnapshot(
             eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         return try db.write {
             if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
