@@ -39,9 +39,15 @@ final class Statement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .real(let number): code = sqlite3_bind_double(handle, index, number)
-            case .text(let text):
-                code = text.utf8CString.withUnsafeBufferPointer {
-                    csqlite_bind_text(handle, index, $0.baseAddress, Int32($0.count - 1))
+            case .text(let text) where text.isEmpty:
+                code = csqlite_bind_text(handle, index, "", 0)  // a NULL pointer would bind NULL
+            case .text(var text):
+                // The string's own UTF-8 (made contiguous if it is not), with its length: SQLite
+                // copies it and needs no terminating NUL.
+                code = text.withUTF8 { utf8 in
+                    utf8.withMemoryRebound(to: CChar.self) {
+                        csqlite_bind_text(handle, index, $0.baseAddress, Int32($0.count))
+                    }
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes {

@@ -56,6 +56,9 @@ import Testing
         let long = String(repeating: "é'; DROP TABLE t; --", count: 600)
         try db.execute(
             "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [Int64.max, 2.5, long, [UInt8]([0, 1, 255]), String?.none])
+        try db.execute("INSERT INTO t (s) VALUES (?)", [""])
+        #expect(try db.scalar("SELECT typeof(s) FROM t WHERE i IS NULL") == "text", "an empty string is text, not NULL")
+        try db.execute("DELETE FROM t WHERE i IS NULL")
         let row = try #require(try db.row("SELECT * FROM t"))
         #expect(try row.get("i") == Int64.max)
         #expect(try row.get("r") == 2.5)

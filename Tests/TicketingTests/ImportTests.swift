@@ -1,3 +1,4 @@
+import EdgeStore
 import Foundation
 import TestSupport
 import Testing
@@ -25,6 +26,24 @@ import Testing
             ) == 6)
         #expect(try h.node.settings().maxTicketsPerOrder == 10)
         #expect(try h.node.users.list(by: h.admin).map(\.name) == ["cal", "root", "sue"])
+    }
+
+    /// The settings a sale reads are kept between sales, and read again once this connection
+    /// imported new ones or another process changed them.
+    @Test func keptSettingsFollowAnImportAndAnotherProcess() throws {
+        let h = try NodeHarness()
+        #expect(try h.node.settings().maxTicketsPerOrder == 10)
+        let file = h.directory.file("edited.json")
+        try TestFixture.referenceJSON
+            .replacingOccurrences(of: "\"max_tickets_per_order\": 10", with: "\"max_tickets_per_order\": 4")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try h.node.catalog.importReference(file: file, by: h.admin)
+        #expect(try h.node.settings().maxTicketsPerOrder == 4)
+        #expect(throws: TicketingError.self) { try h.sell(selection: .quantity(5)) }
+        try Database(path: h.path).execute(
+            "UPDATE node_setting SET value = '6' WHERE key = 'max_tickets_per_order'")
+        #expect(try h.node.settings().maxTicketsPerOrder == 6)
+        _ = try h.sell(selection: .quantity(5))
     }
 
     @Test func aChangedFileUpdatesWhatChangedAndKeepsSales() throws {

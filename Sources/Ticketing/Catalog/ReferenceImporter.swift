@@ -43,7 +43,7 @@ struct ReferenceImporter {
             var summary = ImportSummary()
             var settings = try node.settings()
             try apply(data.parameters, to: &settings)
-            summary.settings = try settings.save(db)
+            summary.settings = try settings.save(to: node)
             for venue in data.venues { try importVenue(venue, into: &summary) }
             for event in data.events { try importEvent(event, currency: settings.currency, into: &summary) }
             for allocation in data.allocations where allocation.node == settings.nodeID {

@@ -55,7 +55,9 @@ public struct NodeSettings: Sendable, Equatable, Codable {
 
     /// Writes every setting; returns the keys whose stored value changed.
     @discardableResult
-    func save(_ db: Database) throws -> [String] {
+    func save(to node: VenueNode) throws -> [String] {
+        node.settingsWrites += 1
+        let db = node.database
         let values = [
             nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),
             String(maxCashChangeMinor), mailFrom,

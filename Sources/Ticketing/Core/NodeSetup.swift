@@ -62,7 +62,7 @@ extension VenueNode {
                 }
                 return false
             }
-            try NodeSettings.defaults(nodeID: nodeID).save(node.database)
+            try NodeSettings.defaults(nodeID: nodeID).save(to: node)
             let id = try node.users.insertStaff(name: adminName, role: .admin, passwordHash: hash)
             try node.audit.record("node.initialised", by: adminName, entity: "node", id: nodeID)
             try node.audit.record(

@@ -23,6 +23,10 @@ public final class VenueNode {
     /// Categories (`event` and `code`) this connection last read as general admission: a sale of
     /// one reads the inventory inside the writer lock only (see ``Inventory/optimisticSnapshot``).
     var generalAdmission = Set<[String]>()
+    /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
+    var settingsWrites = 0
+    /// The settings as last read outside a transaction, with when (see ``settings()``).
+    private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
 
     init(database: Database, clock: any WallClock) {
         self.database = database
@@ -67,11 +71,22 @@ public final class VenueNode {
         VenueNode(database: try Database(path: path, options: options.database), clock: clock)
     }
 
-    /// The node's settings.
+    /// The node's settings. Every sale asks for them: outside a transaction they are read again
+    /// only when they may have changed, that is when another connection committed (`PRAGMA
+    /// data_version`) or this one wrote them (``NodeSettings/save(to:)``); inside one they are
+    /// read afresh and not kept, since the transaction may yet roll back.
     public func settings() throws -> NodeSettings {
+        let current: (dataVersion: Int64, writes: Int)? =
+            database.isInTransaction ? nil : (try database.scalar("PRAGMA data_version") ?? 0, settingsWrites)
+        if let current, let kept = settingsRead, kept.dataVersion == current.dataVersion,
+            kept.writes == current.writes
+        {
+            return kept.settings
+        }
         guard let settings = try NodeSettings.load(database) else {
             throw TicketingError.rejected(code: "not_initialised", message: "this database is not an initialised node")
         }
+        if let current { settingsRead = (settings, current.dataVersion, current.writes) }
         return settings
     }
 
