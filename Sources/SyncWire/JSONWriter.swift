@@ -4,7 +4,8 @@
 /// For payloads written on every sale, where Foundation's `JSONEncoder` machinery (boxes, key
 /// conversion, dynamic casts) costs more than the rest of the encoding. The caller writes each
 /// object's members in key order; tests hold each such payload byte-equal to what
-/// `JSONText.encode` writes.
+/// `JSONText.encode` writes. Keys are literals, written as they are: a record's snake_case
+/// names need no escaping.
 public struct JSONWriter {
     private var bytes = [UInt8]()
     /// A value was written at the current level: the next one needs a comma.
@@ -27,21 +28,21 @@ public struct JSONWriter {
     }
 
     /// Writes a string member; nil leaves it out.
-    public mutating func member(_ key: String, _ value: String?) {
+    public mutating func member(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         self.key(key)
         string(value)
     }
 
     /// Writes an integer member; nil leaves it out.
-    public mutating func member(_ key: String, _ value: Int64?) {
+    public mutating func member(_ key: StaticString, _ value: Int64?) {
         guard let value else { return }
         self.key(key)
         bytes.append(contentsOf: String(value).utf8)
     }
 
     /// Writes an object member whose members `body` writes.
-    public mutating func member(_ key: String, object body: (inout JSONWriter) -> Void) {
+    public mutating func member(_ key: StaticString, object body: (inout JSONWriter) -> Void) {
         self.key(key)
         needsComma = false
         object(body)
@@ -49,7 +50,7 @@ public struct JSONWriter {
 
     /// Writes an array member of `elements`, each written by `body`.
     public mutating func member<Elements: Sequence>(
-        _ key: String, array elements: Elements, _ body: (inout JSONWriter, Elements.Element) -> Void
+        _ key: StaticString, array elements: Elements, _ body: (inout JSONWriter, Elements.Element) -> Void
     ) {
         self.key(key)
         bytes.append(UInt8(ascii: "["))
@@ -63,10 +64,12 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    private mutating func key(_ key: String) {
+    /// A member's key: the record's own snake_case names, which need no escaping.
+    private mutating func key(_ key: StaticString) {
         separate()
-        string(key)
-        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         needsComma = true
     }
 
@@ -74,11 +77,15 @@ public struct JSONWriter {
     private mutating func string(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
         defer { bytes.append(UInt8(ascii: "\"")) }
-        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        else {
-            bytes.append(contentsOf: string.utf8)
-            return
+        var text = string
+        let plain = text.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
         }
+        if plain { return }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
