@@ -18,6 +18,7 @@ public enum NodeSchema {
         Migration("8_no_orders_by_event", sql: version8),
         Migration("9_event_seats_by_rank", sql: version9),
         Migration("10_checks_without_in_lists", sql: version10),
+        Migration("11_no_ticket_by_category", sql: version11),
     ])
 
     static let version1 = """
@@ -410,7 +411,7 @@ public enum NodeSchema {
         """
 
     /// No index of orders by event: no query reads orders by their event (cancelling an event
-    /// finds its orders through their tickets, `ticket_by_category`), events are never deleted,
+    /// finds its orders through their tickets), events are never deleted,
     /// and every sale wrote a page of it.
     static let version8 = """
         DROP INDEX orders_by_event;
@@ -458,6 +459,13 @@ public enum NodeSchema {
         PRAGMA writable_schema = OFF;
         CREATE TABLE checks_rewritten (done INTEGER);
         DROP TABLE checks_rewritten;
+        """
+
+    /// No index of tickets by event, category and status: every sale wrote a page of it, and
+    /// what read it reads all tickets in one pass instead (the counts per category of a take-back
+    /// and of the inventory audit, grouped) or rarely (the orders of an event being cancelled).
+    static let version11 = """
+        DROP INDEX ticket_by_category;
         """
 
     /// A seat's place in best-available order as one integer, from the columns of `seat`:

@@ -8,13 +8,12 @@ public enum InventoryAudit {
     /// Rows with a `problem` column, one per broken invariant.
     public static let sql = """
         SELECT 'allocation ' || a.event_id || ' ' || a.category_code || ': sold ' || a.sold || ' held ' || a.held
-               || ' quota ' || a.quota || ' tickets ' || t.valid || ' holds ' || h.held || ' seats sold ' || s.sold
+               || ' quota ' || a.quota || ' tickets ' || coalesce(t.valid, 0) || ' holds ' || h.held || ' seats sold ' || s.sold
                || ' seats held ' || s.held AS problem
         FROM allocation a
         JOIN price_category c ON c.event_id = a.event_id AND c.code = a.category_code
-        JOIN (SELECT a2.event_id, a2.category_code,
-                     (SELECT count(*) FROM ticket t WHERE t.event_id = a2.event_id AND t.category_code = a2.category_code
-                        AND t.status IN ('valid', 'checked_in')) AS valid FROM allocation a2) t
+        LEFT JOIN (SELECT event_id, category_code, count(*) AS valid FROM ticket
+                   WHERE status IN ('valid', 'checked_in') GROUP BY event_id, category_code) t
           ON t.event_id = a.event_id AND t.category_code = a.category_code
         JOIN (SELECT a3.event_id, a3.category_code,
                      (SELECT coalesce(sum(quantity), 0) FROM hold h WHERE h.event_id = a3.event_id
@@ -26,7 +25,7 @@ public enum InventoryAudit {
                      (SELECT count(*) FROM event_seat es WHERE es.event_id = a4.event_id AND es.category_code = a4.category_code
                         AND es.status = 'held') AS held FROM allocation a4) s
           ON s.event_id = a.event_id AND s.category_code = a.category_code
-        WHERE a.sold + a.held > a.quota OR a.sold != t.valid OR a.held != h.held
+        WHERE a.sold + a.held > a.quota OR a.sold != coalesce(t.valid, 0) OR a.held != h.held
            OR (c.kind = 'seated' AND (s.sold != a.sold OR s.held != a.held))
         UNION ALL
         SELECT 'event ' || e.id || ': sold ' || e.sold || ' held ' || e.held || ' capacity ' || coalesce(e.capacity, '-')

@@ -190,12 +190,13 @@ struct InventorySettlement {
         // Every category with an allocation here, one in force at central, or live tickets.
         let categories = try db.rows(
             """
-            SELECT c.event_id, c.code, c.kind, a.quota, a.central_version,
-                   (SELECT count(*) FROM ticket t WHERE t.event_id = c.event_id AND t.category_code = c.code
-                      AND t.status IN ('valid', 'checked_in')) AS sold,
+            SELECT c.event_id, c.code, c.kind, a.quota, a.central_version, coalesce(t.sold, 0) AS sold,
                    (SELECT count(*) FROM event_seat s WHERE s.event_id = c.event_id AND s.category_code = c.code
                       AND s.status <> 'unallocated') AS owned
             FROM price_category c LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
+            LEFT JOIN (SELECT event_id, category_code, count(*) AS sold FROM ticket
+                       WHERE status IN ('valid', 'checked_in') GROUP BY event_id, category_code) t
+              ON t.event_id = c.event_id AND t.category_code = c.code
             """)
         for row in categories {
             let event: String = try row.get("event_id")
