@@ -11,8 +11,10 @@ import SyncWire
 enum ReconcileScenario {
     static func run(quick: Bool, directory: String) throws -> [Figure] {
         let orders = quick ? 10_000 : 1_000_000
-        // A server of its own: the scenarios before it leave the shared one purging and flushing
-        // what they pushed, which had slowed the run from the watermark up to threefold.
+        // A server of its own, and none other running: the scenarios before it leave the shared
+        // one purging and flushing what they pushed, which had slowed the run from the watermark
+        // up to threefold (a later scenario starts the shared one again).
+        BenchCentral.stopShared()
         let central = try BenchCentral(in: directory + "/reconcile")
         defer { withExtendedLifetime(central) {} }  // stopped when the scenario ends, not before
         let (connection, _) = try central.database("reconcile")
