@@ -41,6 +41,16 @@ import Testing
         #expect(try VenueNode.migrate(path: h.path, dryRun: true).pending.isEmpty)
     }
 
+    /// A cashier, a venue, an on-sale event and its GA category: what an order points at.
+    static let orderParents = """
+        INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'cal', 'cashier', 0, 0);
+        INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
+        INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
+        INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
+            VALUES ('E', 'GA', 'Floor', 'ga', 1000, 'EUR', 10);
+
+        """
+
     /// Orders and payments made again keyed by id keep every row, and every ticket, refund and
     /// hold still points at them.
     @Test func ordersAndPaymentsRekeyedByIDKeepTheirRowsAndReferences() throws {
@@ -48,28 +58,23 @@ import Testing
         let db = try Database(path: directory.file("v6.sqlite"))
         try Migrator(Array(NodeSchema.migrator.migrations.prefix(6))).migrate(db)
         try db.executeScript(
-            """
-            INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'cal', 'cashier', 0, 0);
-            INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
-            INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
-            INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
-                VALUES ('E', 'GA', 'Floor', 'ga', 1000, 'EUR', 10);
-            INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
-                                currency, created_at, created_by)
-                VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'partially_refunded', 2000, 'EUR', 5, 'usr_1'),
-                       ('ord_2', 'key_2', 'f2', 'E', 'GA', 'confirmed', 1000, 'EUR', 6, 'usr_1');
-            INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
-                VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'refunded'), ('T2', 'ord_1', 'E', 'GA', 1000, 'valid'),
-                       ('T3', 'ord_2', 'E', 'GA', 1000, 'valid');
-            INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, status,
-                                 refunded_minor, created_at)
-                VALUES ('pay_1', 'ord_1', 'cash', 2000, 'EUR', 5000, 3000, 'partially_refunded', 1000, 5),
-                       ('pay_2', 'ord_2', 'card', 1000, 'EUR', NULL, NULL, 'captured', 0, 6);
-            INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at,
-                                created_by)
-                VALUES ('ref_1', 'ord_1', 'pay_1', 1000, 'EUR', 'asked', 'counter', 'completed', 7, 'cal');
-            INSERT INTO refund_ticket (refund_id, ticket_code) VALUES ('ref_1', 'T1');
-            """)
+            Self.orderParents + """
+                INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
+                                    currency, created_at, created_by)
+                    VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'partially_refunded', 2000, 'EUR', 5, 'usr_1'),
+                           ('ord_2', 'key_2', 'f2', 'E', 'GA', 'confirmed', 1000, 'EUR', 6, 'usr_1');
+                INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
+                    VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'refunded'), ('T2', 'ord_1', 'E', 'GA', 1000, 'valid'),
+                           ('T3', 'ord_2', 'E', 'GA', 1000, 'valid');
+                INSERT INTO payment (id, order_id, method, amount_minor, currency, tendered_minor, change_minor, status,
+                                     refunded_minor, created_at)
+                    VALUES ('pay_1', 'ord_1', 'cash', 2000, 'EUR', 5000, 3000, 'partially_refunded', 1000, 5),
+                           ('pay_2', 'ord_2', 'card', 1000, 'EUR', NULL, NULL, 'captured', 0, 6);
+                INSERT INTO refund (id, order_id, payment_id, amount_minor, currency, reason, origin, status, created_at,
+                                    created_by)
+                    VALUES ('ref_1', 'ord_1', 'pay_1', 1000, 'EUR', 'asked', 'counter', 'completed', 7, 'cal');
+                INSERT INTO refund_ticket (refund_id, ticket_code) VALUES ('ref_1', 'T1');
+                """)
         let before = try db.rows("SELECT * FROM orders ORDER BY id").map(\.values)
         let payments = try db.rows("SELECT * FROM payment ORDER BY id").map(\.values)
         #expect(
@@ -146,20 +151,15 @@ import Testing
         }
         #expect(try db.scalar("PRAGMA integrity_check") == "ok")
         try db.executeScript(
-            """
-            INSERT INTO staff (id, name, role, created_at, updated_at) VALUES ('usr_1', 'cal', 'cashier', 0, 0);
-            INSERT INTO venue (id, name, timezone) VALUES ('V', 'Hall', 'UTC');
-            INSERT INTO event (id, venue_id, name, starts_at, status) VALUES ('E', 'V', 'Show', 0, 'on_sale');
-            INSERT INTO price_category (event_id, code, name, kind, price_minor, currency, capacity)
-                VALUES ('E', 'GA', 'Floor', 'ga', 1000, 'EUR', 10);
-            INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
-                                currency, created_at, created_by)
-                VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'confirmed', 1000, 'EUR', 5, 'usr_1');
-            INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
-                VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'valid');
-            INSERT INTO payment (id, order_id, method, amount_minor, currency, status, created_at)
-                VALUES ('pay_1', 'ord_1', 'card', 1000, 'EUR', 'captured', 5);
-            """)
+            Self.orderParents + """
+                INSERT INTO orders (id, idempotency_key, request_fingerprint, event_id, category_code, status, total_minor,
+                                    currency, created_at, created_by)
+                    VALUES ('ord_1', 'key_1', 'f1', 'E', 'GA', 'confirmed', 1000, 'EUR', 5, 'usr_1');
+                INSERT INTO ticket (code, order_id, event_id, category_code, price_minor, status)
+                    VALUES ('T1', 'ord_1', 'E', 'GA', 1000, 'valid');
+                INSERT INTO payment (id, order_id, method, amount_minor, currency, status, created_at)
+                    VALUES ('pay_1', 'ord_1', 'card', 1000, 'EUR', 'captured', 5);
+                """)
         for refused in [
             "UPDATE orders SET status = 'lost' WHERE id = 'ord_1'",
             "UPDATE ticket SET status = 'lost' WHERE code = 'T1'",

@@ -2,7 +2,8 @@ import EdgeStore
 
 /// Ticket inventory: what this node may sell, and the optimistic compare-and-set that sells it.
 ///
-/// A sale reads the event, category, allocation and seats in a snapshot outside the writer lock,
+/// A seated sale reads the event, category, allocation and seats in a snapshot outside the writer
+/// lock (a general admission sale reads its three rows inside it, see ``optimisticSnapshot``),
 /// then, inside its `BEGIN IMMEDIATE` transaction, updates them only if their `version` is still
 /// the one it read and the capacity still holds:
 ///
