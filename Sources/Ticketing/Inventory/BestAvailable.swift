@@ -9,18 +9,18 @@
 struct BestAvailable {
     let count: Int
     /// The first and last seat number of the category's seats in the row of the given seat.
-    let rowBounds: (SeatState) throws -> (first: Int, last: Int)
-    private var row: [SeatState] = []
-    private(set) var chosen: [SeatState]?
+    let rowBounds: (RankedSeat) throws -> (first: Int, last: Int)
+    private var row: [RankedSeat] = []
+    private(set) var chosen: [RankedSeat]?
 
-    init(count: Int, rowBounds: @escaping (SeatState) throws -> (first: Int, last: Int)) {
+    init(count: Int, rowBounds: @escaping (RankedSeat) throws -> (first: Int, last: Int)) {
         self.count = count
         self.rowBounds = rowBounds
     }
 
     /// Takes the next available seat in rank order; false once the choice is made.
-    mutating func feed(_ seat: SeatState) throws -> Bool {
-        if let first = row.first, first.sectionRank != seat.sectionRank || first.rowRank != seat.rowRank {
+    mutating func feed(_ seat: RankedSeat) throws -> Bool {
+        if let first = row.first, first.row != seat.row {
             if let run = try bestRun() {
                 chosen = run
                 return false
@@ -32,13 +32,13 @@ struct BestAvailable {
     }
 
     /// The choice once every seat was fed (or the feed stopped): nil when no row has the run.
-    mutating func finish() throws -> [SeatState]? {
+    mutating func finish() throws -> [RankedSeat]? {
         if chosen == nil { chosen = try bestRun() }
         return chosen
     }
 
     /// The run of `count` consecutively numbered seats of the current row nearest its centre.
-    private func bestRun() throws -> [SeatState]? {
+    private func bestRun() throws -> [RankedSeat]? {
         guard count > 0, row.count >= count else { return nil }
         var runs = [Range<Int>]()
         var runStart = 0
@@ -56,4 +56,16 @@ struct BestAvailable {
         let best = runs.dropFirst().reduce(runs[0]) { best, run in distance(run) < distance(best) ? run : best }
         return Array(row[best])
     }
+}
+
+/// A seat as best available reads it: its label and its rank, section, row and number packed in
+/// one integer as ``NodeSchema/seatRank`` packs them.
+struct RankedSeat {
+    let label: String
+    let rank: Int64
+
+    /// Section and row: the rank without the number.
+    var row: Int64 { rank >> 21 }
+    /// The seat number: the rank's low 21 bits.
+    var number: Int { Int(rank & 0x1F_FFFF) }
 }

@@ -85,7 +85,7 @@ public struct Inventory {
     /// The category's seats in rank order (section, row, number), read through `seat_by_rank`
     /// without a sort, so that a caller may stop early.
     private static let seatsInRankOrder = """
-        SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
+        SELECT \(SeatState.columns)
         FROM seat s CROSS JOIN event_seat es
         WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
         ORDER BY s.section_rank, s.row_rank, s.number
@@ -101,26 +101,26 @@ public struct Inventory {
         return seats
     }
 
+    private static let seatByLabel = """
+        SELECT \(SeatState.columns)
+        FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
+        WHERE es.event_id = ? AND es.seat_label = ? AND es.category_code = ?
+        """
+
     /// The named seats of a category (unknown labels left out: the caller names them).
     private func seatStates(eventID: String, categoryCode: String, labels: [String]) throws -> [SeatState] {
         try labels.compactMap { label in
-            try db.row(
-                """
-                SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
-                FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
-                WHERE es.event_id = ? AND es.seat_label = ? AND es.category_code = ?
-                """, [eventID, label, categoryCode]
-            ).map(SeatState.init)
+            try db.row(Self.seatByLabel, [eventID, label, categoryCode]).map(SeatState.init)
         }
     }
 
     /// The best available run of `count` seats (see ``BestAvailable``), reading the category's
-    /// available seats in rank order only as far as the first row that has one.
+    /// available seats in rank order from `event_seat_by_category` alone (label and rank), only as
+    /// far as the first row that has one; then the chosen seats in full.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
         var chooser = BestAvailable(count: count) { seat in
-            // The row's seats of the category, whatever their status, are one range of ranks
-            // (the number in the low bits): read from `event_seat_by_category` alone.
-            let row = (Int64(seat.sectionRank) << 42) + (Int64(seat.rowRank) << 21)
+            // The row's seats of the category, whatever their status, are one range of ranks.
+            let row = seat.row << 21
             let bounds = try db.row(
                 """
                 SELECT min(seat_rank & 2097151), max(seat_rank & 2097151) FROM event_seat
@@ -131,16 +131,14 @@ public struct Inventory {
         }
         try db.forEachRow(
             """
-            SELECT es.seat_label, s.section, s.row_label, s.number, s.section_rank, s.row_rank, es.status, es.version
-            FROM event_seat es CROSS JOIN seat s
-            WHERE es.event_id = ? AND es.category_code = ? AND es.status = 'available'
-              AND s.venue_id = es.venue_id AND s.label = es.seat_label
-            ORDER BY es.seat_rank
+            SELECT seat_label, seat_rank FROM event_seat
+            WHERE event_id = ? AND category_code = ? AND status = 'available' ORDER BY seat_rank
             """, [event.id, categoryCode]
         ) { row in
-            try chooser.feed(try SeatState(row))
+            try chooser.feed(RankedSeat(label: try row.get(0), rank: try row.get(1)))
         }
-        return try chooser.finish()
+        guard let chosen = try chooser.finish() else { return nil }
+        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: chosen.map(\.label))
     }
 
     // MARK: Reserving

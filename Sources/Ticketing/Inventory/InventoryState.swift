@@ -98,22 +98,20 @@ struct SeatState {
     let section: String
     let row: String
     let number: Int
-    let sectionRank: Int
-    let rowRank: Int
     let status: SeatStatus
     let version: Int64
 
-    /// From a row of columns seat_label, section, row_label, number, section_rank, row_rank,
-    /// status, version — in that order, read by position: a sale may read many.
+    /// The columns ``init(_:)`` reads, in its order, from `event_seat es` joined to `seat s`.
+    static let columns = "es.seat_label, s.section, s.row_label, s.number, es.status, es.version"
+
+    /// From a row of ``columns``, read by position: allocating reads every seat of a category.
     init(_ row: Row) throws {
         label = try row.get(0)
         section = try row.get(1)
         self.row = try row.get(2)
         number = try row.get(3)
-        sectionRank = try row.get(4)
-        rowRank = try row.get(5)
-        status = try row.get(6)
-        version = try row.get(7)
+        status = try row.get(4)
+        version = try row.get(5)
     }
 }
 
