@@ -50,19 +50,26 @@ import Testing
                     method: index % 3 == 0 ? .card : .cash, reference: index % 3 == 0 ? "T\(index)" : nil))
         }
         let total = try node.count("SELECT count(*) FROM sync_outbox")
-        // Killed at random moments until at least 10 kills landed mid-push (small batches: a
-        // daemon's life of 0.1 to 0.45 s pushes a few thousand records at most).
+        // Each daemon is killed at a random moment within 50 ms of central first acknowledging
+        // a batch of its push, until at least 10 kills landed mid-push: however fast the push,
+        // each life moves only a part of the outbox.
+        func acknowledged() throws -> Int {
+            try world.central.scalar("SELECT COALESCE(MAX(acknowledged_seq), 0) FROM node WHERE id = 'NODE-A'") ?? 0
+        }
         var kills = 0
         var killedMidway = 0
         while kills < 20 || killedMidway < 10, kills < 60 {
-            let daemon = try world.startDaemon(node, ["--interval", "100ms", "--batch", "20"])
-            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.45))
+            let before = try acknowledged()
+            let daemon = try world.startDaemon(node, ["--interval", "100ms", "--batch", "100"])
+            let deadline = Date().addingTimeInterval(5)
+            while before < total, try acknowledged() == before, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.05))
             daemon.send(SIGKILL)
             #expect(daemon.wait() == SIGKILL)
             kills += 1
-            let acknowledged: Int =
-                try world.central.scalar("SELECT COALESCE(MAX(acknowledged_seq), 0) FROM node WHERE id = 'NODE-A'") ?? 0
-            if acknowledged < total { killedMidway += 1 }
+            if try acknowledged() < total { killedMidway += 1 }
         }
         #expect(killedMidway >= 10, "kills \(kills), of which mid-push \(killedMidway)")
         try drain(world, node)

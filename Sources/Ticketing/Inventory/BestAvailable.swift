@@ -64,8 +64,16 @@ struct RankedSeat {
     let label: String
     let rank: Int64
 
+    /// Bits of the rank that hold the seat number.
+    private static let numberBits: Int64 = 21
+
     /// Section and row: the rank without the number.
-    var row: Int64 { rank >> 21 }
-    /// The seat number: the rank's low 21 bits.
-    var number: Int { Int(rank & 0x1F_FFFF) }
+    var row: Int64 { rank >> Self.numberBits }
+    /// The seat number: the rank's low bits.
+    var number: Int { Self.number(ofRank: rank) }
+    /// The ranks of every seat in this seat's row.
+    var ranksOfRow: ClosedRange<Int64> { (row << Self.numberBits)...((row + 1) << Self.numberBits) - 1 }
+
+    /// The seat number a rank holds.
+    static func number(ofRank rank: Int64) -> Int { Int(rank & ((1 << numberBits) - 1)) }
 }

@@ -120,14 +120,18 @@ public struct Inventory {
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
         var chooser = BestAvailable(count: count) { seat in
             // The row's seats of the category, whatever their status, are one range of ranks.
-            let row = seat.row << 21
             let bounds = try db.row(
                 """
-                SELECT min(seat_rank & 2097151), max(seat_rank & 2097151) FROM event_seat
+                SELECT min(seat_rank), max(seat_rank) FROM event_seat
                 WHERE event_id = ? AND category_code = ? AND status IN ('available', 'held', 'sold', 'unallocated')
                   AND seat_rank BETWEEN ? AND ?
-                """, [event.id, categoryCode, row, row + (1 << 21) - 1])
-            return (try bounds?.get(0) ?? seat.number, try bounds?.get(1) ?? seat.number)
+                """, [event.id, categoryCode, seat.ranksOfRow.lowerBound, seat.ranksOfRow.upperBound])
+            let first: Int64? = try bounds?.get(0)
+            let last: Int64? = try bounds?.get(1)
+            return (
+                first.map(RankedSeat.number(ofRank:)) ?? seat.number,
+                last.map(RankedSeat.number(ofRank:)) ?? seat.number
+            )
         }
         try db.forEachRow(
             """
