@@ -45,7 +45,12 @@ final class BenchNode {
     }
 
     /// Throws when the inventory's books do not balance.
-    func checkInvariants() throws {
+    func checkInvariants() throws { try Self.checkInvariants(of: node) }
+
+    /// Throws when the inventory's books of the node at `path` do not balance.
+    static func checkInvariants(at path: String) throws { try checkInvariants(of: VenueNode.open(path: path)) }
+
+    private static func checkInvariants(of node: VenueNode) throws {
         let problems = try node.inventory.violations()
         guard problems.isEmpty else { throw BenchError("inventory invariants broken: \(problems.prefix(3))") }
     }

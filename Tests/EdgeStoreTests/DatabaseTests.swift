@@ -43,6 +43,59 @@ import Testing
         #expect(try walPages() == largest, "the file is reused after a checkpoint, not grown")
     }
 
+    /// Closing does not checkpoint: the next process appends to the same WAL instead of creating,
+    /// flushing and deleting one of its own (three flushes a short-lived process need not make).
+    @Test func closingLeavesTheWALForTheNextConnection() throws {
+        let path = directory.file("a.sqlite")
+        do {
+            let db = try Database(path: path)
+            try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            try db.write { try db.execute("INSERT INTO t (id) VALUES (1)") }
+        }
+        #expect(try walBytes(path) > 0, "the WAL was checkpointed and removed at close")
+        let again = try Database(path: path)
+        #expect(try again.scalar("SELECT count(*) FROM t") == 1)
+    }
+
+    /// A WAL past ``Database/closeCheckpointFrames`` is checkpointed and truncated at close, so
+    /// the next process to open the database reads little of it back.
+    @Test func closingCheckpointsAWALPastItsCloseBound() throws {
+        let path = directory.file("a.sqlite")
+        do {
+            let db = try Database(path: path)
+            try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+            for index in 0...Database.closeCheckpointFrames {
+                try db.write { try db.execute("INSERT INTO t (id, b) VALUES (?, zeroblob(3000))", [index]) }
+            }
+        }
+        #expect(try walBytes(path) == 0)
+        let again = try Database(path: path)
+        #expect(try again.scalar("SELECT count(*) FROM t") == Database.closeCheckpointFrames + 1)
+    }
+
+    /// That checkpoint never waits: with another connection reading, close returns at once and
+    /// leaves the WAL to a later close.
+    @Test func closingDoesNotWaitForAReader() throws {
+        let path = directory.file("a.sqlite")
+        let reader = try Database(path: path)
+        var writer: Database? = try Database(path: path)
+        try writer?.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+        for index in 0...Database.closeCheckpointFrames {
+            try writer?.write { try writer?.execute("INSERT INTO t (id, b) VALUES (?, zeroblob(3000))", [index]) }
+        }
+        try reader.read { () throws -> Void in
+            #expect(try reader.scalar("SELECT count(*) FROM t") == Database.closeCheckpointFrames + 1)
+            let started = Date()
+            writer = nil
+            #expect(Date().timeIntervalSince(started) < 5, "close waited on the reader")
+        }
+        #expect(try walBytes(path) > 0)
+    }
+
+    private func walBytes(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+    }
+
     @Test func refusesToCreateWhenToldNot() throws {
         var options = Database.Options()
         options.createIfMissing = false

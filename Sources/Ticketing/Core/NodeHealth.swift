@@ -119,6 +119,9 @@ public enum NodeHealth {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw TicketingError.notFound("no node database at \(path)")
             }
+            guard hasSQLiteHeader(path) else {
+                throw TicketingError.invalidInput("\(path) is not an SQLite database (its header is not SQLite's)")
+            }
             node = try VenueNode.open(path: path, options: options, clock: clock)
             settings = try node.settings()
             sync = try node.sync.status()
@@ -141,6 +144,16 @@ public enum NodeHealth {
         components["sync"] = HealthComponent(
             silence.map { $0 <= syncSilenceLimitSeconds ? .up : .down } ?? .unknown, details)
         return components
+    }
+
+    /// True when the file starts as an SQLite database does, or is empty with all of it still in
+    /// the WAL. SQLite reads page 1 from the WAL when the WAL has a copy, so a database file
+    /// overwritten in place would otherwise open and answer until the next checkpoint.
+    static func hasSQLiteHeader(_ path: String) -> Bool {
+        guard let file = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? file.close() }
+        let header = (try? file.read(upToCount: 16)) ?? Data()
+        return header.isEmpty || header == Data("SQLite format 3\u{0}".utf8)
     }
 
     static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {
