@@ -72,7 +72,7 @@ let package = Package(
             name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog", "Mail"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
-        .testTarget(name: "SyncWireTests", dependencies: ["SyncWire"]),
+        .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail"]),

@@ -1,42 +1,72 @@
-import Foundation
-
 /// Times as people at a venue read them: in the venue's zone (an IANA name from the reference
-/// data, read from the system's zone data), `31 Dec 2026 21:00 CET`. Machines get UTC
-/// (``Timestamp``'s ISO 8601, and every `--json` document).
+/// data, read from the system's zone data, ``ZoneInfo``), `31 Dec 2026 21:00 CET`. Machines get
+/// UTC (``Timestamp``'s ISO 8601, and every `--json` document).
 public struct LocalTime: Sendable {
-    public let zone: TimeZone
-    /// The name given (Foundation may report `UTC` as `GMT`).
-    let identifier: String
+    let zone: ZoneInfo
 
     /// The venue's zone, or nil for a name the system's zone data does not know.
     public init?(zone identifier: String) {
-        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        guard let zone = ZoneInfo(identifier: identifier) else { return nil }
         self.zone = zone
-        self.identifier = identifier
     }
 
     /// True for an IANA zone name the system knows (`Europe/Amsterdam`, `UTC`).
-    public static func isZone(_ identifier: String) -> Bool { TimeZone(identifier: identifier) != nil }
+    public static func isZone(_ identifier: String) -> Bool { ZoneInfo(identifier: identifier) != nil }
 
     /// `31 Dec 2026 21:00 CET`: day, month, year, 24-hour time and the zone's abbreviation
-    /// (`GMT+9` where the zone has none in common use).
+    /// (`GMT+4` where the zone data has only numbers, `+04`).
     public func format(_ time: Timestamp) -> String {
-        let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
-        let british = Self.formatter(zone, locale: "en_GB").string(from: date)
-        if zone.secondsFromGMT(for: date) == 0, british.hasSuffix(" GMT"), identifier.hasSuffix("UTC") {
-            return british.dropLast(3) + "UTC"
-        }
-        guard british.contains("GMT+") || british.contains("GMT-") else { return british }
-        let american = Self.formatter(zone, locale: "en_US").string(from: date)
-        return american.contains("GMT") ? british : american
+        let seconds = Timestamp.floorDivide(time.milliseconds, 1000).quotient
+        let type = zone.localTimeType(at: seconds)
+        let (days, secondOfDay) = Timestamp.floorDivide(seconds + type.offset, 86_400)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let hour = secondOfDay / 3600
+        let minute = secondOfDay / 60 % 60
+        return
+            "\(day) \(Self.months[Int(month) - 1]) \(year) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) "
+            + Self.readable(type.abbreviation)
     }
 
-    private static func formatter(_ zone: TimeZone, locale: String) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: locale)
-        formatter.timeZone = zone
-        formatter.dateFormat = "d MMM yyyy HH:mm zzz"
-        return formatter
+    /// The local calendar day `date` (`YYYY-MM-DD`), or when nil the one containing `now`: from its
+    /// first moment to the last millisecond before the next day's. Nil for text that is not a date.
+    public func day(_ date: String?, now: Timestamp) -> (from: Timestamp, until: Timestamp)? {
+        let days: Int64
+        if let date {
+            let parts = date.split(separator: "-", omittingEmptySubsequences: false).map { Int64($0) }
+            guard date.utf8.count == 10, parts.count == 3, let year = parts[0], let month = parts[1],
+                let day = parts[2], (1...12).contains(month),
+                (1...Timestamp.daysIn(month: month, year: year)).contains(day)
+            else { return nil }
+            days = Timestamp.days(fromCivil: year, month, day)
+        } else {
+            let seconds = Timestamp.floorDivide(now.milliseconds, 1000).quotient
+            days = Timestamp.floorDivide(seconds + zone.localTimeType(at: seconds).offset, 86_400).quotient
+        }
+        return (start(ofLocalDay: days), Timestamp(milliseconds: start(ofLocalDay: days + 1).milliseconds - 1))
+    }
+
+    /// The first moment whose local time is on or after midnight of `days` since 1970: midnight
+    /// itself, or when the clocks jump past it, the moment they do.
+    private func start(ofLocalDay days: Int64) -> Timestamp {
+        let midnight = days * 86_400
+        var low = midnight - 86_400  // local time then is before midnight whatever the offset (at most ±1 day)
+        var high = midnight + 86_400
+        while low < high {
+            let middle = low + (high - low) / 2
+            if middle + zone.localTimeType(at: middle).offset >= midnight { high = middle } else { low = middle + 1 }
+        }
+        return Timestamp(milliseconds: low * 1000)
+    }
+
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `+04` as `GMT+4`, `-0330` as `GMT-3:30`; names as they are.
+    private static func readable(_ abbreviation: String) -> String {
+        guard let sign = abbreviation.first, sign == "+" || sign == "-" else { return abbreviation }
+        let digits = abbreviation.dropFirst()
+        guard digits.count >= 2, let hours = Int(digits.prefix(2)) else { return abbreviation }
+        let minutes = digits.dropFirst(2)
+        return "GMT\(sign)\(hours)" + (minutes.isEmpty || minutes == "00" ? "" : ":\(minutes)")
     }
 }
 

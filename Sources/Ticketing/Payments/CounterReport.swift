@@ -48,25 +48,10 @@ public struct CounterReports {
     /// A local day at this node (today when nil), every cashier (supervisors).
     public func day(_ date: String?, by actor: Operator) throws -> CounterReport {
         try actor.require(.supervisor, to: "the day's report")
-        let zone = try timezone()
-        let local = LocalTime(zone: zone)!.zone
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = local
-        let start: Date
-        if let date {
-            let parts = date.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, date.count == 10,
-                let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-                calendar.dateComponents([.year, .month, .day], from: day)
-                    == DateComponents(year: parts[0], month: parts[1], day: parts[2])
-            else { throw TicketingError.invalidInput("a day is YYYY-MM-DD, not '\(date.prefix(20))'") }
-            start = day
-        } else {
-            start = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(node.clock.now().milliseconds) / 1000))
+        let local = LocalTime(zone: try timezone()) ?? LocalTime(zone: "UTC")!
+        guard let (from, until) = local.day(date, now: node.clock.now()) else {
+            throw TicketingError.invalidInput("a day is YYYY-MM-DD, not '\(date?.prefix(20) ?? "")'")
         }
-        let end = calendar.date(byAdding: .day, value: 1, to: start)!
-        let from = Timestamp(milliseconds: Int64(start.timeIntervalSince1970 * 1000))
-        let until = Timestamp(milliseconds: Int64(end.timeIntervalSince1970 * 1000) - 1)
         let drawers = try db.rows(
             "SELECT id FROM drawer WHERE opened_at <= ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at",
             [until.milliseconds, from.milliseconds]
