@@ -37,7 +37,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "EdgeCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "Mail", dependencies: ["CLibSSL", "AtomicFiles"]),
+        .target(name: "Mail", dependencies: ["CLibSSL", "AtomicFiles", "SyncWire"]),
         .target(name: "SQLValues"),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),

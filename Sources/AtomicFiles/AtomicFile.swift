@@ -29,12 +29,19 @@ public enum AtomicFile {
             unlink(temporary)
             throw failure("cannot write \(path)")
         }
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let folderDescriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let folder = folder(of: path)
+        let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folderDescriptor >= 0 {
             fsync(folderDescriptor)
             close(folderDescriptor)
         }
+    }
+
+    /// The folder `path` names a file in, as `dirname` without its `.`: `a/b` → `a`, `/b` → `/`,
+    /// `b` → empty.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Creates `path` and missing parents with `mode` (0700 by default).

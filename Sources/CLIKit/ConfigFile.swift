@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -29,12 +29,12 @@ public enum ConfigFile {
         }
         var settings = [String: String]()
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let place = "config file \(path) line \(index + 1)"
             guard let equals = line.firstIndex(of: "=") else { throw UsageError("\(place): expected KEY=VALUE") }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmingSpaces
+            let value = line[line.index(after: equals)...].trimmingSpaces
             if Self.isSecret(key) {
                 throw UsageError(
                     "\(place): \(key) is a secret; put it in a file of its own and set \(key)_FILE to its path")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -78,10 +79,9 @@ public struct Output: Sendable {
 }
 
 /// The first failure recorded; later ones add nothing.
-private final class FirstFailure: @unchecked Sendable {  // `value` is guarded by `lock`
-    private let lock = NSLock()
-    private var value: String?
+private final class FirstFailure: Sendable {
+    private let value = Mutex<String?>(nil)
 
-    func record(_ failure: String) { lock.withLock { if value == nil { value = failure } } }
-    var first: String? { lock.withLock { value } }
+    func record(_ failure: String) { value.withLock { if $0 == nil { $0 = failure } } }
+    var first: String? { value.withLock { $0 } }
 }

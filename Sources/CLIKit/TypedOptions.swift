@@ -51,7 +51,7 @@ public struct TypedOption<Value: Sendable>: OptionDeclaration {
             return value
         } catch let error as UsageError {
             guard name != option.name else { throw error }
-            throw UsageError(error.message.replacingOccurrences(of: option.name + " ", with: name + " "))
+            throw UsageError(error.message.replacing(option.name + " ", with: name + " "))
         } catch {
             throw UsageError("\(name): \(error)")
         }

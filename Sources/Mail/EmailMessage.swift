@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SyncWire
 
 /// A plain-text email in RFC 5322 form: CRLF line ends, ASCII headers (RFC 2047 encoded words
 /// for anything else), a UTF-8 body in quoted-printable (RFC 2045) so no line exceeds 76 characters.
@@ -39,11 +40,7 @@ public struct EmailMessage: Sendable, Equatable {
 
     /// `Wed, 25 Nov 2026 04:40:58 +0000`.
     static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        Timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))).rfc5322
     }
 
     /// No line breaks can reach a header, whatever the data held.
@@ -71,7 +68,7 @@ public struct EmailMessage: Sendable, Equatable {
 
     /// RFC 2045 quoted-printable with CRLF hard breaks and `=` soft breaks at 76 characters.
     static func quotedPrintable(_ text: String) -> String {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+        let lines = text.replacing("\r\n", with: "\n").split(
             separator: "\n", omittingEmptySubsequences: false)
         return lines.map { line -> String in
             var out = ""
@@ -81,7 +78,11 @@ public struct EmailMessage: Sendable, Equatable {
                 let isLast = index == bytes.count - 1
                 let literal =
                     (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
-                let piece = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
+                let piece =
+                    literal
+                    ? String(UnicodeScalar(byte))
+                    : "=" + String(byte >> 4, radix: 16, uppercase: true)
+                        + String(byte & 15, radix: 16, uppercase: true)
                 if width + piece.count > 75 {
                     out += "=\r\n"
                     width = 0

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SyncWire
 
 /// A mailbox: an address with an optional display name, as RFC 5322 headers write it.
 public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
@@ -7,17 +8,17 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     public let address: String
 
     public init(name: String? = nil, address: String) {
-        self.name = name.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        self.name = name.flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
         self.address = address
     }
 
     /// `Box Office <boxoffice@example.org>` or a bare `boxoffice@example.org`; nil when there is
     /// no plausible address (no `@`, spaces, or angle brackets in the wrong place).
     public init?(parsing text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingSpaces
         if let open = text.lastIndex(of: "<"), text.hasSuffix(">") {
             let address = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
-            var name = text[..<open].trimmingCharacters(in: .whitespaces)
+            var name = text[..<open].trimmingSpaces
             if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
                 name = String(name.dropFirst().dropLast())
             }
@@ -46,7 +47,8 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     public var headerValue: String {
         let address = EmailMessage.headerSafe(self.address)
         guard let name = EmailMessage.headerSafe(name ?? "").nilIfEmpty else { return address }
-        let atext = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$%&'*+-/=?^_`{|}~ "))
+        let atext = Set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~ ".unicodeScalars)
         let phrase: String
         if !name.unicodeScalars.allSatisfy({ $0.isASCII }) {
             phrase = EmailMessage.encodedWords(name)
@@ -54,7 +56,7 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
             phrase = name
         } else {
             phrase =
-                "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
                 + "\""
         }
         return "\(phrase) <\(address)>"

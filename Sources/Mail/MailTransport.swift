@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where customer emails go: an SMTP relay, a sendmail-style command, or a spool folder.
 public protocol MailTransport: Sendable {

@@ -1,5 +1,5 @@
 import CLibSSL
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Delivers each message to an SMTP relay (RFC 5321) in a session of its own: EHLO, STARTTLS
 /// when the relay offers it (or always, with `starttls=required`), MAIL FROM, RCPT TO, DATA with
@@ -79,7 +79,7 @@ public struct SMTPTransport: MailTransport {
 
     /// The message with each line that starts with `.` given another (RFC 5321 §4.5.2), ending in CRLF.
     static func dotStuffed(_ text: String) -> String {
-        var lines = text.components(separatedBy: "\r\n")
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return lines.map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n") + "\r\n"
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The node's one JSON encoding: snake_case keys, sorted, compact. Used for outbox payloads,
 /// notification payloads and audit details, so equal values always give equal bytes.

@@ -14,7 +14,7 @@ public struct SeatSelector: Sendable, Equatable {
     public init?(_ text: String) {
         if text == "*" {
             form = .all
-        } else if let dots = text.range(of: "..") {
+        } else if let dots = text.firstRange(of: "..") {
             let start = text[..<dots.lowerBound]
             let end = text[dots.upperBound...]
             guard let dash = start.lastIndex(of: "-"), let low = Int(start[start.index(after: dash)...]),

@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SQLValues
+import Synchronization
 
 /// A moment in UTC with millisecond precision, stored as milliseconds since the Unix epoch.
 ///
@@ -24,6 +26,17 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
         let date = "\(year)-\(Self.padded(parts.month, 2))-\(Self.padded(parts.day, 2))"
         let time = "\(Self.padded(parts.hour, 2)):\(Self.padded(parts.minute, 2)):\(Self.padded(parts.second, 2))"
         return "\(date)T\(time).\(Self.padded(parts.millisecond, 3))Z"
+    }
+
+    /// `Wed, 25 Nov 2026 04:40:58 +0000`: an email's `Date` (RFC 5322 §3.3), in UTC.
+    public var rfc5322: String {
+        let parts = civil
+        let days = Self.floorDivide(milliseconds, 86_400_000).quotient
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(Self.floorDivide(days, 7).remainder)]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+            Int(parts.month) - 1]
+        let time = "\(Self.padded(parts.hour, 2)):\(Self.padded(parts.minute, 2)):\(Self.padded(parts.second, 2))"
+        return "\(weekday), \(Self.padded(parts.day, 2)) \(month) \(parts.year) \(time) +0000"
     }
 
     /// `value` (not negative) in decimal, zero-padded to `width` digits, as `%0*lld` writes it.
@@ -165,17 +178,16 @@ public struct SystemWallClock: WallClock {
 }
 
 /// A clock that stands still until moved: for tests of expiry and ordering.
-public final class ManualWallClock: WallClock, @unchecked Sendable {  // `current` is guarded by `lock`
-    private let lock = NSLock()
-    private var current: Timestamp
+public final class ManualWallClock: WallClock {
+    private let current: Mutex<Timestamp>
 
     /// A clock showing `start`.
-    public init(_ start: Timestamp) { current = start }
+    public init(_ start: Timestamp) { current = Mutex(start) }
 
-    public func now() -> Timestamp { lock.withLock { current } }
+    public func now() -> Timestamp { current.withLock { $0 } }
 
     /// Moves the clock forward.
-    public func advance(seconds: Int64) { lock.withLock { current = current.adding(seconds: seconds) } }
+    public func advance(seconds: Int64) { current.withLock { $0 = $0.adding(seconds: seconds) } }
 }
 
 extension Timestamp: SQLValueDecodable {
@@ -187,7 +199,7 @@ extension Timestamp: SQLValueDecodable {
 
     /// Reads a DATETIME(3) value (`2026-12-31 20:00:00.000`, fraction optional) as UTC.
     public init?(sqlText text: String) {
-        self.init(iso8601: text.replacingOccurrences(of: " ", with: "T") + "Z")
+        self.init(iso8601: text.replacing(" ", with: "T") + "Z")
     }
 
     /// A stored time: milliseconds since the epoch (the node's INTEGER columns) or DATETIME(3)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A time zone as the system's zone data describes it: a TZif file (RFC 8536) under
 /// `/usr/share/zoneinfo` (Debian's `tzdata`), the same files `date` and the C library read.

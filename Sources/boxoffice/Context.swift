@@ -1,6 +1,6 @@
 import AtomicFiles
 import CLIKit
-import Foundation
+import FoundationEssentials
 import SyncWire
 import Ticketing
 
@@ -84,11 +84,8 @@ enum SessionFile {
     }
 
     static func write(_ session: LoginSession, at path: String) throws {
-        if let folder = path.range(of: "/", options: .backwards).map({ String(path[..<$0.lowerBound]) }),
-            !folder.isEmpty
-        {
-            try AtomicFile.makeDirectory(folder)
-        }
+        let folder = AtomicFile.folder(of: path)
+        if !folder.isEmpty { try AtomicFile.makeDirectory(folder) }
         try AtomicFile.write(Array(try JSONText.encode(session).utf8), to: path, mode: 0o600)
     }
 

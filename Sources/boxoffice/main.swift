@@ -1,5 +1,5 @@
 import CLIKit
-import Foundation
+import Glibc
 
 let tool = CommandLineTool(
     name: "boxoffice", version: BoxOffice.version, root: BoxOffice.self,

@@ -1,5 +1,5 @@
 import EdgeStore
-import Foundation
+import FoundationEssentials
 import SyncWire
 
 /// What an import added, changed and left alone.

@@ -1,4 +1,5 @@
-import Foundation
+import AtomicFiles
+import FoundationEssentials
 import SyncWire
 
 #if canImport(Glibc)
@@ -150,10 +151,12 @@ public enum NodeHealth {
     /// the WAL. SQLite reads page 1 from the WAL when the WAL has a copy, so a database file
     /// overwritten in place would otherwise open and answer until the next checkpoint.
     static func hasSQLiteHeader(_ path: String) -> Bool {
-        guard let file = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? file.close() }
-        let header = (try? file.read(upToCount: 16)) ?? Data()
-        return header.isEmpty || header == Data("SQLite format 3\u{0}".utf8)
+        let file = open(path, O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { return false }
+        defer { close(file) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let count = read(file, &header, 16)
+        return count == 0 || (count == 16 && header == Array("SQLite format 3\u{0}".utf8))
     }
 
     static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {
@@ -196,7 +199,7 @@ public enum NodeHealth {
 
     /// Free and total space of the file system holding `path`, as Spring's DiskSpaceHealthIndicator.
     static func diskSpace(at path: String, minimumFree: Int64) -> HealthComponent {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = AtomicFile.folder(of: path)
         let directory = folder.isEmpty ? "." : folder
         var info = statvfs()
         guard statvfs(directory, &info) == 0 else {

@@ -1,5 +1,6 @@
+import AtomicFiles
 import EdgeStore
-import Foundation
+import FoundationEssentials
 
 /// How a node's database is opened: the durability of its commits.
 public struct NodeOptions: Sendable, Equatable {
@@ -60,7 +61,7 @@ public enum NodeEnvironment {
         if let path = environment["BOXOFFICE_SESSION_FILE"], !path.isEmpty { return path }
         let state =
             environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+            ?? (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.local/state"
         return state + "/boxoffice/session"
     }
 
@@ -72,7 +73,7 @@ public enum NodeEnvironment {
     ) -> String {
         if let given { return given }
         if let spool = environment["BOXOFFICE_SPOOL"], !spool.isEmpty { return spool }
-        let folder = (databasePath as NSString).deletingLastPathComponent
+        let folder = AtomicFile.folder(of: databasePath)
         return folder.isEmpty ? "spool" : folder + "/spool"
     }
 }

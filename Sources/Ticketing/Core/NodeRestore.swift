@@ -1,6 +1,7 @@
 import EdgeCrypto
 import EdgeStore
-import Foundation
+import FoundationEssentials
+import Glibc
 import SyncWire
 
 /// Who may restore: an admin's session on the database being replaced, or, when that database
@@ -122,7 +123,7 @@ extension VenueNode {
         }
         var replaced: String?
         if exists {
-            let keep = "\(path).replaced-\(now.description.replacingOccurrences(of: ":", with: "")).sqlite"
+            let keep = "\(path).replaced-\(now.description.replacing(":", with: "")).sqlite"
             try keepReplaced(path, at: keep)
             replaced = keep
         }

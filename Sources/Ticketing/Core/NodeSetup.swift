@@ -1,6 +1,6 @@
 import EdgeCrypto
 import EdgeStore
-import Foundation
+import FoundationEssentials
 import SyncWire
 
 /// What `init` did.
@@ -97,7 +97,7 @@ extension VenueNode {
                 fromVersion: status.version, toVersion: status.version + (dryRun ? status.pending.count : 0),
                 applied: [], pending: status.pending, snapshot: nil, dryRun: dryRun)
         }
-        let stamp = clock.now().description.replacingOccurrences(of: ":", with: "")
+        let stamp = clock.now().description.replacing(":", with: "")
         let snapshot = "\(path).pre-v\(status.version + 1)-\(stamp).sqlite"
         try node.database.backup(to: snapshot)
         let applied = try NodeSchema.migrator.migrate(node.database, now: { clock.now().description })

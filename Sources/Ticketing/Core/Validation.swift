@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SyncWire
 
 /// Checks on free text before it reaches the database: bounded length, no control characters.
@@ -8,7 +8,7 @@ enum Validation {
     /// characters. Length is counted in code points, as central's `VARCHAR` columns count it (an
     /// accent written as a combining mark counts on its own), so what passes here fits there.
     static func text(_ value: String, field: String, maxLength: Int) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingSpaces
         guard !trimmed.isEmpty else { throw TicketingError.invalidInput("\(field) must not be empty") }
         let length = SyncLimits.length(trimmed)
         guard length <= maxLength else {

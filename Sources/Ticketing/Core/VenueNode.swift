@@ -1,5 +1,5 @@
 import EdgeStore
-import Foundation
+import FoundationEssentials
 import SyncWire
 
 /// A venue node: its SQLite database, clock and id source, and the services over them.

@@ -1,5 +1,5 @@
 import EdgeStore
-import Foundation
+import FoundationEssentials
 import Mail
 import SyncWire
 

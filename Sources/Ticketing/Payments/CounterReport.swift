@@ -1,5 +1,5 @@
 import EdgeStore
-import Foundation
+import FoundationEssentials
 import SyncWire
 
 /// A closing report of the counter, as pretixPOS prints one: sales and refunds by payment method,

@@ -52,7 +52,7 @@ struct Health: ParsableCommand {
                 }
             }
             lines.append(
-                "  \(component.status.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))\(name)"
+                "  \(component.status.rawValue.padded(to: 14))\(name)"
                     + (details.isEmpty ? "" : "  " + details.joined(separator: " ")))
         }
         return lines.joined(separator: "\n")

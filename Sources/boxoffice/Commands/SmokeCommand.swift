@@ -20,7 +20,7 @@ struct Smoke: ParsableCommand {
         let report = try node.smokeTest(by: actor)
         context.output.emit(report) { report in
             report.steps.map {
-                "\($0.outcome.rawValue.uppercased())  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0))\($0.detail)"
+                "\($0.outcome.rawValue.uppercased())  \($0.name.padded(to: 13))\($0.detail)"
             }
             .joined(separator: "\n")
         }
