@@ -73,6 +73,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
+        .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail"]),

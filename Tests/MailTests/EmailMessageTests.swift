@@ -20,5 +20,8 @@ import Testing
         #expect(text.contains("Subject: =?UTF-8?B?"))
         #expect(!text.contains("\r\nBcc:"))
         #expect(text.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"))
+        #expect(
+            EmailMessage.rfc5322Date(Date(timeIntervalSince1970: 1_795_581_658.9)) == "Wed, 25 Nov 2026 04:40:58 +0000")
+        #expect(EmailMessage.rfc5322Date(Date(timeIntervalSince1970: 951_782_400)) == "Tue, 29 Feb 2000 00:00:00 +0000")
     }
 }
