@@ -1,6 +1,7 @@
 import COpenSSL
 
-/// SHA-256 (FIPS 180-4), computed by OpenSSL's libcrypto.
+/// SHA-256 (FIPS 180-4), computed by OpenSSL's libcrypto (its low-level functions: see
+/// `copenssl_sha256`).
 ///
 /// ```swift
 /// let digest = SHA256.hash(Array("abc".utf8))   // 32 bytes
@@ -13,11 +14,8 @@ public enum SHA256 {
     public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
         let input = Array(bytes)
         var digest = [UInt8](repeating: 0, count: digestByteCount)
-        var length: UInt32 = 0
-        let done = input.withUnsafeBytes { data in
-            EVP_Digest(data.baseAddress, data.count, &digest, &length, EVP_sha256(), nil)
-        }
-        precondition(done == 1 && length == digestByteCount, "OpenSSL could not compute a SHA-256 digest")
+        let done = input.withUnsafeBytes { data in copenssl_sha256(data.baseAddress, data.count, &digest) }
+        precondition(done == 1, "OpenSSL could not compute a SHA-256 digest")
         return digest
     }
 }
