@@ -5,8 +5,11 @@ import Foundation
 #endif
 
 /// `cli`: one `boxoffice sell` and one `boxoffice availability` process, start to exit, against
-/// `sqlite3 DB 'select 1'`; and how many times each flushes to disk, with flushes made to cost
-/// 0, 1 and 5 ms by an `LD_PRELOAD` shim built here (an SSD or SD card of a box-office PC takes 1–5 ms).
+/// `sqlite3 DB 'select 1'`, as deployed (`Scripts/build-release`: a static executable); how many
+/// times each flushes to disk; and both again with every flush made to cost 1 and 5 ms (an SSD or
+/// SD card of a box-office PC takes 1–5 ms). A static executable ignores `LD_PRELOAD`, so flushes
+/// are counted, and slowed, by `strace` (`--seccomp-bpf`: only `fsync` and `fdatasync` stop the
+/// process); the slowed rows run the baseline under the same `strace`, whose own start they share.
 enum CLIScenario {
     static func run(quick: Bool, directory: String) throws -> [Figure] {
         let runs = quick ? 5 : 41
@@ -14,119 +17,88 @@ enum CLIScenario {
         // box office without the daemon (another connection would spare them the WAL's set-up).
         let path = try BenchNode(in: directory, name: "cli").path
         let session = directory + "/cli.session"
-        let login = try Tool.run(
-            "boxoffice", ["login", "root"], stdin: "bench-password\n", environment: environment(path, session))
+        let environment = ["BOXOFFICE_DB": path, "BOXOFFICE_SESSION_FILE": session]
+        let login = try Tool.run("boxoffice", ["login", "root"], stdin: "bench-password\n", environment: environment)
         guard login.status == 0 else { throw BenchError("login failed: \(login.stderr)") }
-        let shim = try FlushShim(in: directory)
+        let commands = [
+            ("sell", ["sell", "BENCH", "--category", "GA", "--qty", "1", "--payment", "cash"]),
+            ("availability", ["availability", "BENCH"]),
+        ]
         var figures = [Figure]()
         for delay in quick ? [0] : [0, 1, 5] {
-            var shimmed = environment(path, session)
-            shimmed["LD_PRELOAD"] = shim.library
-            shimmed["FLUSH_DELAY_US"] = String(delay * 1000)
+            let slowed = delay == 0 ? [] : FlushTrace.arguments(delayMicroseconds: delay * 1000, log: "/dev/null")
             let baseline = median(
                 try (0..<runs).map { _ in
                     try seconds {
-                        _ = try Tool.spawn("/usr/bin/sqlite3", [path, "select 1"], environment: shimmed)
+                        try Tool.check("sqlite3", Tool.spawn(slowed, "/usr/bin/sqlite3", [path, "select 1"]))
                     }
                 })
-            for (name, arguments) in [
-                ("sell", ["sell", "BENCH", "--category", "GA", "--qty", "1", "--payment", "cash"]),
-                ("availability", ["availability", "BENCH"]),
-            ] {
-                var flushes = [Int]()
-                let times = try (0..<runs).map { _ -> Double in
-                    let counter = directory + "/flushes-\(UUID().uuidString)"
-                    var environment = shimmed
-                    environment["FLUSH_COUNT_FILE"] = counter
-                    var status: Int32 = -1
-                    let elapsed = try seconds {
-                        status = try Tool.spawn("boxoffice", arguments, environment: environment)
+            for (name, arguments) in commands {
+                let times = try (0..<runs).map { _ in
+                    try seconds {
+                        try Tool.check(
+                            "boxoffice \(name)", Tool.spawn(slowed, "boxoffice", arguments, environment: environment))
                     }
-                    guard status == 0 else {
-                        let again = try Tool.run("boxoffice", arguments, environment: environment)
-                        throw BenchError("boxoffice \(name) failed (\(status)): \(again.stderr)")
-                    }
-                    flushes.append(
-                        Int(
-                            (try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(
-                                in: .whitespacesAndNewlines) ?? "") ?? -1)
-                    return elapsed
                 }
                 figures.append(
                     Figure(
                         name: "one boxoffice \(name) process, flush \(delay) ms", unit: "ms",
                         value: median(times) * 1000,
-                        baseline: baseline * 1000, baselineName: "sqlite3 'select 1'", target: 3, lowerIsBetter: true))
-                figures.append(
-                    Figure(
-                        name: "  flushes per boxoffice \(name) process", unit: "flushes",
-                        value: Double(median(flushes.map(Double.init))),
-                        baseline: 1, baselineName: "needed for durability", target: name == "sell" ? 2 : nil,
+                        baseline: baseline * 1000, baselineName: "sqlite3 'select 1'", target: delay == 0 ? 3 : nil,
                         lowerIsBetter: true))
+                if delay == 0 {
+                    let flushes = try (0..<runs).map { _ in
+                        try FlushTrace.count(directory: directory) { trace in
+                            try Tool.check(
+                                "boxoffice \(name)", Tool.spawn(trace, "boxoffice", arguments, environment: environment)
+                            )
+                        }
+                    }
+                    figures.append(
+                        Figure(
+                            name: "  flushes per boxoffice \(name) process", unit: "flushes",
+                            value: median(flushes.map(Double.init)), baseline: 1, baselineName: "needed for durability",
+                            target: name == "sell" ? 2 : nil, lowerIsBetter: true))
+                }
             }
         }
         try BenchNode.checkInvariants(at: path)
         return figures
     }
-
-    static func environment(_ database: String, _ session: String) -> [String: String] {
-        ["BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session]
-    }
 }
 
-/// An `LD_PRELOAD` library, compiled here with `cc`, that makes every fsync and fdatasync sleep
-/// `FLUSH_DELAY_US` microseconds first and counts them into `FLUSH_COUNT_FILE` at exit.
-struct FlushShim {
-    let library: String
+/// `strace` watching a process and its children for `fsync` and `fdatasync` only.
+enum FlushTrace {
+    /// The `strace` command line that logs each flush to `log`, after sleeping `delayMicroseconds`.
+    static func arguments(delayMicroseconds: Int = 0, log: String) -> [String] {
+        var arguments = ["/usr/bin/strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=fsync,fdatasync", "-o", log]
+        if delayMicroseconds > 0 { arguments += ["-e", "inject=fsync,fdatasync:delay_enter=\(delayMicroseconds)"] }
+        return arguments
+    }
 
-    init(in directory: String) throws {
-        let source = directory + "/flush-shim.c"
-        library = directory + "/flush-shim.so"
-        try """
-        #define _GNU_SOURCE
-        #include <dlfcn.h>
-        #include <stdio.h>
-        #include <stdlib.h>
-        #include <unistd.h>
-        static int flushes;
-        static void pause_for_flush(void) {
-            const char *delay = getenv("FLUSH_DELAY_US");
-            if (delay) usleep((useconds_t)atoi(delay));
-            __atomic_add_fetch(&flushes, 1, __ATOMIC_SEQ_CST);
-        }
-        int fsync(int fd) {
-            static int (*real)(int);
-            if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-            pause_for_flush();
-            return real(fd);
-        }
-        int fdatasync(int fd) {
-            static int (*real)(int);
-            if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-            pause_for_flush();
-            return real(fd);
-        }
-        __attribute__((destructor)) static void report(void) {
-            const char *path = getenv("FLUSH_COUNT_FILE");
-            if (!path) return;
-            FILE *file = fopen(path, "w");
-            if (file) { fprintf(file, "%d\\n", flushes); fclose(file); }
-        }
-        """.write(toFile: source, atomically: true, encoding: .utf8)
-        let compile = try Tool.run("/usr/bin/cc", ["-shared", "-fPIC", "-O2", "-o", library, source, "-ldl"])
-        guard compile.status == 0 else { throw BenchError("cannot build the flush shim: \(compile.stderr)") }
+    /// How many times the process `run` starts (under the `strace` arguments it is given) flushes.
+    static func count(directory: String, _ run: ([String]) throws -> Void) throws -> Int {
+        let log = directory + "/flushes-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        try run(arguments(log: log))
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count
     }
 }
 
 /// Runs the project's tools (found next to this binary) and system commands.
 enum Tool {
-    /// Runs `tool` with its input and output on /dev/null and returns its exit status, by
-    /// posix_spawn and waitpid: what is timed is the tool, not the launcher (Foundation's
-    /// `Process` adds about 50 ms a run here, more than the tools themselves take).
-    static func spawn(_ tool: String, _ arguments: [String], environment: [String: String]) throws -> Int32 {
-        let path = tool.hasPrefix("/") ? tool : binaries + "/" + tool
+    /// Runs `tool` (under `wrapper`, a command line such as `strace …`, when given) with its
+    /// input and output on /dev/null and returns its exit status, by posix_spawn and waitpid: what
+    /// is timed is the tool, not the launcher (Foundation's `Process` adds about 50 ms a run here,
+    /// more than the tools themselves take).
+    static func spawn(
+        _ wrapper: [String] = [], _ tool: String, _ arguments: [String], environment: [String: String] = [:]
+    ) throws -> Int32 {
+        let tool = tool.hasPrefix("/") ? tool : binaries + "/" + tool
+        let command = wrapper + [tool] + arguments
+        let path = command[0]
         let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let argv = command.map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var actions = posix_spawn_file_actions_t()
@@ -142,6 +114,11 @@ enum Tool {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Throws unless `status`, what `spawn` returned for `what`, is 0.
+    static func check(_ what: String, _ status: Int32) throws {
+        guard status == 0 else { throw BenchError("\(what) failed with status \(status)") }
     }
 
     struct Result {
