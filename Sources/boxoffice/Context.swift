@@ -73,11 +73,16 @@ struct Context: Sendable {
     }
 }
 
-/// The login session on disk: the token and who it belongs to, mode 0600.
+/// The login session on disk, mode 0600: `key=value` lines (`token`, `staff`, `role`, `node_id`,
+/// `expires_at`). Read by hand rather than with `JSONDecoder`, whose first use cost every command
+/// about an eighth of its instructions; files earlier versions wrote as JSON are still read.
 enum SessionFile {
     static func read(at path: String) throws -> LoginSession? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let session = try? JSONText.decoder().decode(LoginSession.self, from: data) else {
+        let text = String(decoding: data, as: UTF8.self)
+        let session =
+            text.hasPrefix("{") ? try? JSONText.decoder().decode(LoginSession.self, from: data) : parse(text)
+        guard let session else {
             throw TicketingError.notLoggedIn("the session file \(path) is damaged; run 'boxoffice login NAME'")
         }
         return session
@@ -86,7 +91,26 @@ enum SessionFile {
     static func write(_ session: LoginSession, at path: String) throws {
         let folder = AtomicFile.folder(of: path)
         if !folder.isEmpty { try AtomicFile.makeDirectory(folder) }
-        try AtomicFile.write(Array(try JSONText.encode(session).utf8), to: path, mode: 0o600)
+        let text = [
+            "token=\(session.token)", "staff=\(session.staff)", "role=\(session.role.rawValue)",
+            "node_id=\(session.nodeID)", "expires_at=\(session.expiresAt)",
+        ].map { $0 + "\n" }.joined()
+        try AtomicFile.write(Array(text.utf8), to: path, mode: 0o600)
+    }
+
+    /// The session in `text`, or nil when a line or a field is missing or malformed.
+    private static func parse(_ text: String) -> LoginSession? {
+        var fields = [Substring: Substring]()
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "="), fields[line[..<equals]] == nil else { return nil }
+            fields[line[..<equals]] = line[line.index(after: equals)...]
+        }
+        guard let token = fields["token"], !token.isEmpty, let staff = fields["staff"],
+            let role = fields["role"].flatMap({ Role(rawValue: String($0)) }), let nodeID = fields["node_id"],
+            let expiresAt = fields["expires_at"].flatMap({ Timestamp(iso8601: String($0)) })
+        else { return nil }
+        return LoginSession(
+            token: String(token), staff: String(staff), role: role, nodeID: String(nodeID), expiresAt: expiresAt)
     }
 
     static func remove(at path: String) { try? FileManager.default.removeItem(atPath: path) }

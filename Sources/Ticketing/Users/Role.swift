@@ -66,4 +66,12 @@ public struct LoginSession: Sendable, Codable, Equatable {
     public let role: Role
     public let nodeID: String
     public let expiresAt: Timestamp
+
+    public init(token: String, staff: String, role: Role, nodeID: String, expiresAt: Timestamp) {
+        self.token = token
+        self.staff = staff
+        self.role = role
+        self.nodeID = nodeID
+        self.expiresAt = expiresAt
+    }
 }
