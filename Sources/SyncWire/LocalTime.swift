@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Times as people at a venue read them: in the venue's zone (an IANA name from the reference
 /// data, read from the system's zone data, ``ZoneInfo``), `31 Dec 2026 21:00 CET`. Machines get
 /// UTC (``Timestamp``'s ISO 8601, and every `--json` document).
@@ -6,12 +8,24 @@ public struct LocalTime: Sendable {
 
     /// The venue's zone, or nil for a name the system's zone data does not know.
     public init?(zone identifier: String) {
-        guard let zone = ZoneInfo(identifier: identifier) else { return nil }
+        guard let zone = Self.zone(identifier) else { return nil }
         self.zone = zone
     }
 
     /// True for an IANA zone name the system knows (`Europe/Amsterdam`, `UTC`).
-    public static func isZone(_ identifier: String) -> Bool { ZoneInfo(identifier: identifier) != nil }
+    public static func isZone(_ identifier: String) -> Bool { zone(identifier) != nil }
+
+    /// Zones read so far, by name: a listing of a hundred events reads its venue's file once. Like
+    /// the C library's, a process keeps the rules it read until it restarts. Unknown names are
+    /// not kept (they come from input), so the cache holds at most the system's zones.
+    private static let zones = Mutex([String: ZoneInfo]())
+
+    private static func zone(_ identifier: String) -> ZoneInfo? {
+        if let known = zones.withLock({ $0[identifier] }) { return known }
+        guard let zone = ZoneInfo(identifier: identifier) else { return nil }
+        zones.withLock { $0[identifier] = zone }
+        return zone
+    }
 
     /// `31 Dec 2026 21:00 CET`: day, month, year, 24-hour time and the zone's abbreviation
     /// (`GMT+4` where the zone data has only numbers, `+04`).
