@@ -7,7 +7,8 @@ import Glibc
 ///
 /// Every connection runs in WAL mode with foreign keys on, extended result codes, `synchronous`
 /// FULL unless told otherwise (a commit the cashier saw survives a power cut), and a bounded,
-/// jittered busy wait. Statements are prepared once and cached by their SQL text; arguments are
+/// jittered busy wait. Closing leaves the WAL for the next connection, checkpointed and truncated
+/// once it is long (``closeCheckpointFrames``). Statements are prepared once and cached by their SQL text; arguments are
 /// always bound, never spliced into SQL.
 ///
 /// A `Database` is used from one thread at a time (it is not `Sendable`); processes and threads
