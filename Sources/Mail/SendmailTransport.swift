@@ -42,8 +42,9 @@ private final class ChildProcess {
             close(inputPipe[1])
             throw MailError("cannot run \(path): no pipe (errno \(errno))")
         }
-        // The parent's ends must not leak into the child (it would never see its input end).
-        for descriptor in [inputPipe[1], errorPipe[0]] { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        // No end leaks into the command but the two it is given as 0 and 2 (dup2 clears the flag
+        // on those): with the input's writing end open there, it would never see its input end.
+        for descriptor in inputPipe + errorPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

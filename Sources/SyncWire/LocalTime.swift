@@ -46,8 +46,12 @@ public struct LocalTime: Sendable {
     public func day(_ date: String?, now: Timestamp) -> (from: Timestamp, until: Timestamp)? {
         let days: Int64
         if let date {
+            let shape = date.utf8.enumerated().allSatisfy { index, byte in
+                index == 4 || index == 7
+                    ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            }
             let parts = date.split(separator: "-", omittingEmptySubsequences: false).map { Int64($0) }
-            guard date.utf8.count == 10, parts.count == 3, let year = parts[0], let month = parts[1],
+            guard date.utf8.count == 10, shape, parts.count == 3, let year = parts[0], let month = parts[1],
                 let day = parts[2], (1...12).contains(month),
                 (1...Timestamp.daysIn(month: month, year: year)).contains(day)
             else { return nil }
