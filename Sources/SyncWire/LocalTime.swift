@@ -37,7 +37,7 @@ public struct LocalTime: Sendable {
         let hour = secondOfDay / 3600
         let minute = secondOfDay / 60 % 60
         return
-            "\(day) \(Self.months[Int(month) - 1]) \(year) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) "
+            "\(day) \(Timestamp.monthAbbreviations[Int(month) - 1]) \(year) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) "
             + Self.readable(type.abbreviation)
     }
 
@@ -46,15 +46,21 @@ public struct LocalTime: Sendable {
     public func day(_ date: String?, now: Timestamp) -> (from: Timestamp, until: Timestamp)? {
         let days: Int64
         if let date {
-            let shape = date.utf8.enumerated().allSatisfy { index, byte in
-                index == 4 || index == 7
-                    ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-            }
-            let parts = date.split(separator: "-", omittingEmptySubsequences: false).map { Int64($0) }
-            guard date.utf8.count == 10, shape, parts.count == 3, let year = parts[0], let month = parts[1],
-                let day = parts[2], (1...12).contains(month),
-                (1...Timestamp.daysIn(month: month, year: year)).contains(day)
+            let bytes = Array(date.utf8)
+            guard bytes.count == 10,
+                bytes.indices.allSatisfy({ index in
+                    index == 4 || index == 7
+                        ? bytes[index] == UInt8(ascii: "-")
+                        : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index])
+                })
             else { return nil }
+            func number(_ range: Range<Int>) -> Int64 {
+                bytes[range].reduce(0) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+            }
+            let (year, month, day) = (number(0..<4), number(5..<7), number(8..<10))
+            guard (1...12).contains(month), (1...Timestamp.daysIn(month: month, year: year)).contains(day) else {
+                return nil
+            }
             days = Timestamp.days(fromCivil: year, month, day)
         } else {
             let seconds = Timestamp.floorDivide(now.milliseconds, 1000).quotient
@@ -75,8 +81,6 @@ public struct LocalTime: Sendable {
         }
         return Timestamp(milliseconds: low * 1000)
     }
-
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `+04` as `GMT+4`, `-0330` as `GMT-3:30`; names as they are.
     private static func readable(_ abbreviation: String) -> String {

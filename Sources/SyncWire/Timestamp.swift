@@ -33,11 +33,15 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
         let parts = civil
         let days = Self.floorDivide(milliseconds, 86_400_000).quotient
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(Self.floorDivide(days, 7).remainder)]
-        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
-            Int(parts.month) - 1]
+        let month = Self.monthAbbreviations[Int(parts.month) - 1]
         let time = "\(Self.padded(parts.hour, 2)):\(Self.padded(parts.minute, 2)):\(Self.padded(parts.second, 2))"
         return "\(weekday), \(Self.padded(parts.day, 2)) \(month) \(parts.year) \(time) +0000"
     }
+
+    /// English month abbreviations, January first: emails' dates and people's local times.
+    static let monthAbbreviations = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// `value` (not negative) in decimal, zero-padded to `width` digits, as `%0*lld` writes it.
     private static func padded(_ value: Int64, _ width: Int) -> String {

@@ -75,7 +75,7 @@ struct Context: Sendable {
 
 /// The login session on disk, mode 0600: `key=value` lines (`token`, `staff`, `role`, `node_id`,
 /// `expires_at`). Read by hand rather than with `JSONDecoder`, whose first use cost every command
-/// about an eighth of its instructions; files earlier versions wrote as JSON are still read.
+/// about a seventh of its instructions; files earlier versions wrote as JSON are still read.
 enum SessionFile {
     static func read(at path: String) throws -> LoginSession? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
