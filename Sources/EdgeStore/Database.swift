@@ -58,6 +58,8 @@ public final class Database {
     private let busyTimeout: Double
     /// Queues this connection's write transactions behind other writers; nil for read-only ones.
     private let turnstile: WriterTurnstile?
+    /// The WAL's length after this connection's last commit, from SQLite's WAL hook.
+    private let walLength = WALLength()
 
     /// Opens (and by default creates) the database at `path` and configures the connection. A
     /// database this connection may write is made readable by its owner only (see ``PrivateFile``).
@@ -116,8 +118,38 @@ public final class Database {
         sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
     }
 
-    /// WAL pages after which a commit checkpoints (`wal_autocheckpoint`).
+    /// WAL pages after which a write transaction checkpoints once it has committed.
+    ///
+    /// 8,000 pages (32 MiB at 4 KiB) rather than SQLite's 1,000: a sale writes about a dozen
+    /// pages, mostly the same few leaves each time, and a checkpoint copies each page in the WAL
+    /// once and flushes twice, so rarer checkpoints copy and flush far less. The WAL file stays
+    /// at most about that size.
     static let checkpointPages = 8000
+
+    /// Checkpoints once the last commit left the WAL at ``checkpointPages`` or more, in two steps,
+    /// after the writer's turn is given back. First it copies the WAL's pages while other writers
+    /// go on committing (`PASSIVE`: it waits for no one); then it takes a turn like any writer and
+    /// copies the few pages they wrote meanwhile, so that the WAL is
+    /// wholly copied and the next writer starts it again from the beginning. (A WAL that other
+    /// writers keep ahead of its checkpoint never restarts: it grows, and every commit past the
+    /// bound checkpoints again, two more flushes each.) SQLite's own checkpoint runs inside the
+    /// committing `COMMIT`, where every other writer waited for the whole copy.
+    ///
+    /// One connection checkpoints at a time (``WriterTurnstile/claimCheckpoint()``); the others
+    /// go on. One that cannot run now is tried again after a later commit, which finds the WAL
+    /// still as long; without a turnstile, the first step alone runs.
+    private func checkpointIfDue() {
+        guard walLength.frames >= Self.checkpointPages else { return }
+        walLength.frames = 0
+        if let turnstile, !turnstile.claimCheckpoint() { return }
+        defer { turnstile?.releaseCheckpoint() }
+        // What the first step copies is what the WAL held when it began; later commits are left.
+        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK,
+            let turnstile, turnstile.enter(timeout: busyTimeout)
+        else { return }
+        defer { turnstile.leave() }
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
 
     private func configure(_ options: Options) throws {
         try execute("PRAGMA foreign_keys = ON")
@@ -128,11 +160,14 @@ public final class Database {
                 code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
         }
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
-        // A checkpoint once the WAL holds 8,000 pages (32 MiB at 4 KiB) rather than SQLite's 1,000:
-        // a sale writes about a dozen pages, mostly the same few leaves each time, and a checkpoint
-        // copies each page in the WAL once and flushes twice, so rarer checkpoints copy and flush
-        // far less. The WAL file stays at most about that size.
-        try execute("PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
+        // SQLite's own checkpoint runs inside COMMIT, while this connection still has its turn
+        // (``checkpointIfDue()`` runs it after); the hook replaces `wal_autocheckpoint`.
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                Unmanaged<WALLength>.fromOpaque(context!).takeUnretainedValue().frames = Int(frames)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(walLength).toOpaque())
         // Closing leaves the WAL for the next connection: a `boxoffice` process that checkpointed
         // and deleted the WAL at exit flushed five times where its commit needs one (the header
         // of a WAL made anew and its folder, the commit, the checkpoint's two).
@@ -306,7 +341,10 @@ public final class Database {
             throw StoreError(
                 code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
         }
-        defer { queued?.leave() }
+        defer {
+            queued?.leave()
+            checkpointIfDue()
+        }
         try execute(begin)
         do {
             let result = try body()
@@ -326,6 +364,11 @@ public final class Database {
             code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
             message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
+}
+
+/// The WAL's length in frames as SQLite's WAL hook last reported it to one connection.
+private final class WALLength {
+    var frames = 0
 }
 
 @available(*, unavailable, message: "a connection is used from one thread at a time; open one per thread")

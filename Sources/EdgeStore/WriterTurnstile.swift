@@ -19,9 +19,15 @@
 /// its transaction back as usual.
 final class WriterTurnstile {
     private let mapping: UnsafeMutableRawPointer
+    /// The turn: held from before `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// The right to checkpoint: held by one connection through both steps of its checkpoint.
+    private let checkpointMutex: UnsafeMutablePointer<pthread_mutex_t>
+    // The file: a magic number for each mutex (bytes 0 and 8), the turn at 64, the checkpoint's
+    // at 128. Files made before the checkpoint's mutex existed get it added.
     private static let size = 4096
     private static let magic: UInt64 = 0x5645_4E55_4557_5231  // "VENUEWR1"
+    private static let checkpointMagic: UInt64 = 0x5645_4E55_4543_4B31  // "VENUECK1"
 
     /// Opens (creating when missing) the turnstile of the database at `databasePath`; nil when
     /// its file cannot be made or mapped (a full disk, a read-only directory).
@@ -42,16 +48,26 @@ final class WriterTurnstile {
         else { return nil }
         mapping = mapped
         mutex = (mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1)
-        let header = mapped.bindMemory(to: UInt64.self, capacity: 1)
-        if header.pointee != Self.magic {
-            var attributes = pthread_mutexattr_t()
-            pthread_mutexattr_init(&attributes)
-            pthread_mutexattr_setpshared(&attributes, Int32(PTHREAD_PROCESS_SHARED))
-            pthread_mutexattr_setrobust(&attributes, Int32(PTHREAD_MUTEX_ROBUST))
-            pthread_mutex_init(mutex, &attributes)
-            pthread_mutexattr_destroy(&attributes)
-            header.pointee = Self.magic
+        checkpointMutex = (mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1)
+        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
+        if header[0] != Self.magic {
+            Self.initialize(mutex)
+            header[0] = Self.magic
         }
+        if header[1] != Self.checkpointMagic {
+            Self.initialize(checkpointMutex)
+            header[1] = Self.checkpointMagic
+        }
+    }
+
+    /// Makes `mutex` robust and shared between processes.
+    private static func initialize(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_setpshared(&attributes, Int32(PTHREAD_PROCESS_SHARED))
+        pthread_mutexattr_setrobust(&attributes, Int32(PTHREAD_MUTEX_ROBUST))
+        pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
     }
 
     deinit { munmap(mapping, Self.size) }
@@ -75,4 +91,19 @@ final class WriterTurnstile {
 
     /// Gives the turn to the next waiter.
     func leave() { pthread_mutex_unlock(mutex) }
+
+    /// Takes the right to checkpoint without waiting; false when another connection has it. A
+    /// connection that died with it gives it up, as with the turn.
+    func claimCheckpoint() -> Bool {
+        switch pthread_mutex_trylock(checkpointMutex) {
+        case 0: return true
+        case EOWNERDEAD:
+            pthread_mutex_consistent(checkpointMutex)
+            return true
+        default: return false
+        }
+    }
+
+    /// Gives up the right to checkpoint.
+    func releaseCheckpoint() { pthread_mutex_unlock(checkpointMutex) }
 }

@@ -43,6 +43,45 @@ import Testing
         #expect(try walPages() == largest, "the file is reused after a checkpoint, not grown")
     }
 
+    /// The checkpoint a commit sets off runs after that writer's turn is given back: the next
+    /// writer, queued meanwhile, commits while the pages are copied instead of waiting behind
+    /// them (16 processes selling: a queue of fifteen stalled for each checkpoint).
+    @Test func theNextWriterDoesNotWaitForTheCheckpoint() throws {
+        var options = Database.Options()
+        options.synchronous = .normal
+        let path = directory.file("a.sqlite")
+        let first = try Database(path: path, options: options)
+        try first.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+        let second = ConnectionBox(try Database(path: path, options: options))
+        let events = EventList()
+        let queued = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        try first.write {
+            // Enough pages for this commit to set off a checkpoint of them all.
+            try first.execute(
+                """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO t (b) SELECT zeroblob(3000) FROM n
+                """, [Database.checkpointPages])
+            Thread {
+                queued.signal()
+                do {
+                    try second.db.write { try second.db.execute("INSERT INTO t (b) VALUES (x'00')") }
+                    events.append("second committed")
+                } catch {
+                    events.append("second failed: \(error)")
+                }
+                finished.signal()
+            }.start()
+            queued.wait()
+            Thread.sleep(forTimeInterval: 0.05)  // the second writer waits for its turn
+        }
+        events.append("first returned")
+        finished.wait()
+        #expect(events.all == ["second committed", "first returned"])
+        #expect(try first.scalar("SELECT count(*) FROM t") == Database.checkpointPages + 1)
+    }
+
     /// Closing does not checkpoint: the next process appends to the same WAL instead of creating,
     /// flushing and deleting one of its own (three flushes a short-lived process need not make).
     @Test func closingLeavesTheWALForTheNextConnection() throws {
@@ -272,6 +311,31 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM t") == 2)
     }
 
+    /// One connection at a time may checkpoint; one that dies with the right hands it on.
+    @Test func theRightToCheckpointIsOneConnectionsAtATime() throws {
+        let path = directory.file("a.sqlite")
+        let first = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
+        let second = try #require(WriterTurnstile(databasePath: path))
+        let ended = DispatchSemaphore(value: 0)
+        Thread {
+            #expect(first.turnstile.claimCheckpoint())
+            ended.signal()  // and never releases it: the thread just ends
+        }.start()
+        ended.wait()
+        Thread.sleep(forTimeInterval: 0.1)  // the thread is gone
+        #expect(second.claimCheckpoint(), "the right died with its holder")
+        let third = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
+        let claimed = Flag()
+        let asked = DispatchSemaphore(value: 0)
+        Thread {
+            claimed.set(third.turnstile.claimCheckpoint())
+            asked.signal()
+        }.start()
+        asked.wait()
+        #expect(!claimed.value, "two connections held it at once")
+        second.releaseCheckpoint()
+    }
+
     /// Without a turnstile file (it cannot be made), writes still happen, under SQLite's lock alone.
     @Test func withoutItsFileWritesStillHappen() throws {
         let path = directory.file("a.sqlite")
@@ -324,6 +388,26 @@ import Testing
         #expect(try db.scalar("SELECT sum(x) FROM t") == 1)
         #expect(throws: StoreError.self) { try db.write { try db.rehearse {} } }
     }
+}
+
+/// A connection handed to another thread in a test.
+private final class ConnectionBox: @unchecked Sendable {  // used by one thread at a time
+    let db: Database
+    init(_ db: Database) { self.db = db }
+}
+
+/// What threads of a test saw, in the order they saw it.
+private final class EventList: @unchecked Sendable {  // `values` behind `lock`
+    private let lock = NSLock()
+    private var values = [String]()
+    func append(_ event: String) { lock.withLock { values.append(event) } }
+    var all: [String] { lock.withLock { values } }
+}
+
+/// A yes or no set on one thread and read on another.
+private final class Flag: @unchecked Sendable {  // set before the reader's semaphore is signalled
+    private(set) var value = false
+    func set(_ value: Bool) { self.value = value }
 }
 
 /// A turnstile handed to another thread in a test.
