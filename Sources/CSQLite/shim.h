@@ -17,4 +17,49 @@ static inline int csqlite_bind_blob(sqlite3_stmt *statement, int index, const vo
 static inline int csqlite_keep_wal_on_close(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }
+
+// The writer queue's shared words (EdgeStore's WriterTurnstile): atomic operations on memory
+// mapped by several processes, and the futex(2) calls that sleep and wake on them (Glibc's
+// module map has neither; `syscall` is variadic, which Swift cannot call).
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/// Atomically loads the 32-bit word at `word`.
+static inline uint32_t csqlite_atomic_load(uint32_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+
+/// Atomically adds `value` to the word at `word`; its value before.
+static inline uint32_t csqlite_atomic_add(uint32_t *word, uint32_t value) {
+    return __atomic_fetch_add(word, value, __ATOMIC_SEQ_CST);
+}
+
+/// Atomically sets the word at `word` to `desired` if it is `expected`; 1 when it was.
+static inline int csqlite_atomic_swap_if(uint32_t *word, uint32_t expected, uint32_t desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/// Sleeps while the word at `word` is `expected`, at most `nanoseconds`; woken by
+/// `csqlite_futex_wake` on the same word in any process that maps it.
+static inline void csqlite_futex_wait(uint32_t *word, uint32_t expected, long nanoseconds) {
+    struct timespec timeout = {nanoseconds / 1000000000, nanoseconds % 1000000000};
+    syscall(SYS_futex, word, FUTEX_WAIT, expected, &timeout, (void *)0, 0);
+}
+
+/// The calling thread's id (gettid(2)), which `kill(id, 0)` finds while the thread lives.
+static inline uint32_t csqlite_thread_id(void) { return (uint32_t)syscall(SYS_gettid); }
+
+/// Atomically stores `value` in the 64-bit word at `word`.
+static inline void csqlite_atomic_store64(uint64_t *word, uint64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_SEQ_CST);
+}
+
+/// Atomically loads the 64-bit word at `word`.
+static inline uint64_t csqlite_atomic_load64(uint64_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+
+/// Wakes every process sleeping on the word at `word`.
+static inline void csqlite_futex_wake(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, (void *)0, (void *)0, 0);
+}
 #endif
