@@ -21,6 +21,7 @@ extension Database {
         let file = try Self.openRaw(partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         defer { sqlite3_close_v2(file) }
         try Self.copyAllPages(from: handle, to: file, describing: destination)
+        try flushCommits()  // what the copy holds is on disk here too, whoever committed it
         guard rename(partial, destination) == 0 else {
             throw StoreError(code: .ioError, message: "cannot rename \(partial) to \(destination)")
         }
@@ -32,6 +33,7 @@ extension Database {
         let file = try Self.openRaw(source, flags: SQLITE_OPEN_READONLY)
         defer { sqlite3_close_v2(file) }
         try Self.copyAllPages(from: file, to: handle, describing: source)
+        try flushCommits()  // the backup API commits below SQLite's WAL hook
     }
 
     private static func openRaw(_ path: String, flags: Int32) throws -> OpaquePointer {

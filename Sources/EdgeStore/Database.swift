@@ -5,9 +5,10 @@ import Glibc
 
 /// One SQLite connection: owns its `sqlite3` handle from `init` to `deinit`.
 ///
-/// Every connection runs in WAL mode with foreign keys on, extended result codes, `synchronous`
-/// FULL unless told otherwise (a commit the cashier saw survives a power cut), and a bounded,
-/// jittered busy wait. Closing leaves the WAL for the next connection, checkpointed and truncated
+/// Every connection runs in WAL mode with foreign keys on, extended result codes, commits flushed
+/// to disk before the call that made them returns unless told otherwise (a sale the cashier saw
+/// survives a power cut), writers queued in turn (``WriterTurnstile``), and a bounded, jittered
+/// busy wait. Closing leaves the WAL for the next connection, checkpointed and truncated
 /// once it is long (``closeCheckpointFrames``). Statements are prepared once and cached by their SQL text; arguments are
 /// always bound, never spliced into SQL.
 ///
@@ -27,7 +28,11 @@ public final class Database {
     public struct Options: Sendable {
         /// SQLite's `synchronous` setting in WAL mode.
         public enum Synchronous: String, Sendable, CaseIterable {
-            /// fsync on every commit: no committed transaction is lost on power failure.
+            /// Every commit flushed before the write transaction (or the statement) that made it
+            /// returns: nothing a caller was told is committed is lost on power failure. The flush
+            /// comes after the writer's turn is given back, so the next writer commits meanwhile
+            /// and flushes of several processes overlap; another connection may read a commit a
+            /// moment before it is flushed (``Database/flushCommits()``).
             case full = "FULL"
             /// fsync at checkpoints only: faster; the last commits may roll back on power failure.
             case normal = "NORMAL"
@@ -59,7 +64,13 @@ public final class Database {
     /// Queues this connection's write transactions behind other writers; nil for read-only ones.
     private let turnstile: WriterTurnstile?
     /// The WAL's length after this connection's last commit, from SQLite's WAL hook.
-    private let walLength = WALLength()
+    private var walFrames = 0
+    /// Commits are flushed to disk before the statement or transaction that made them returns
+    /// (`synchronous` FULL asked for).
+    private let flushesCommits: Bool
+    /// True while a write transaction has its turn: its commit is flushed once the turn is given
+    /// back, not inside `COMMIT`.
+    private var flushAfterTurn = false
 
     /// Opens (and by default creates) the database at `path` and configures the connection. A
     /// database this connection may write is made readable by its owner only (see ``PrivateFile``).
@@ -82,6 +93,7 @@ public final class Database {
         busyWait = BusyWait(timeout: options.busyTimeout)
         busyTimeout = options.busyTimeout
         turnstile = options.readOnly ? nil : WriterTurnstile(databasePath: path)
+        flushesCommits = !options.readOnly && options.synchronous == .full
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_handler(
             handle,
@@ -139,8 +151,8 @@ public final class Database {
     /// go on. One that cannot run now is tried again after a later commit, which finds the WAL
     /// still as long; without a turnstile, the first step alone runs.
     private func checkpointIfDue() {
-        guard walLength.frames >= Self.checkpointPages else { return }
-        walLength.frames = 0
+        guard walFrames >= Self.checkpointPages else { return }
+        walFrames = 0
         if let turnstile, !turnstile.claimCheckpoint() { return }
         defer { turnstile?.releaseCheckpoint() }
         // What the first step copies is what the WAL held when it began; later commits are left.
@@ -159,15 +171,17 @@ public final class Database {
             throw StoreError(
                 code: .error, message: "cannot switch \(path) to WAL mode (journal_mode is \(mode ?? "unknown"))")
         }
-        try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
+        // FULL is kept by flushing the WAL after each commit here (``flushCommits()``), once the
+        // writer's turn is given back: SQLite's FULL flushes inside COMMIT, with the next writer
+        // waiting on the flush as well.
+        try execute("PRAGMA synchronous = NORMAL")
         // SQLite's own checkpoint runs inside COMMIT, while this connection still has its turn
         // (``checkpointIfDue()`` runs it after); the hook replaces `wal_autocheckpoint`.
         sqlite3_wal_hook(
             handle,
             { context, _, _, frames in
-                Unmanaged<WALLength>.fromOpaque(context!).takeUnretainedValue().frames = Int(frames)
-                return SQLITE_OK
-            }, Unmanaged.passUnretained(walLength).toOpaque())
+                Unmanaged<Database>.fromOpaque(context!).takeUnretainedValue().committed(walFrames: Int(frames))
+            }, Unmanaged.passUnretained(self).toOpaque())
         // Closing leaves the WAL for the next connection: a `boxoffice` process that checkpointed
         // and deleted the WAL at exit flushed five times where its commit needs one (the header
         // of a WAL made anew and its folder, the commit, the checkpoint's two).
@@ -336,24 +350,68 @@ public final class Database {
         guard !isInTransaction else {
             throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
         }
-        let queued = begin == "BEGIN IMMEDIATE" ? turnstile : nil
+        let writing = begin == "BEGIN IMMEDIATE"
+        let queued = writing ? turnstile : nil
         if let queued, !queued.enter(timeout: busyTimeout) {
             throw StoreError(
                 code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
         }
-        defer {
-            queued?.leave()
-            checkpointIfDue()
-        }
-        try execute(begin)
+        let result: T
         do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if isInTransaction { _ = try? execute("ROLLBACK") }
-            throw error
+            flushAfterTurn = queued != nil
+            defer {
+                flushAfterTurn = false
+                queued?.leave()
+            }
+            try execute(begin)
+            do {
+                result = try body()
+                try execute("COMMIT")
+            } catch {
+                if isInTransaction { _ = try? execute("ROLLBACK") }
+                throw error
+            }
         }
+        // Also when this transaction wrote nothing: what it read (a sale replayed by its key) may
+        // be another writer's commit that is not yet flushed.
+        if writing { try flushCommits() }
+        checkpointIfDue()
+        return result
+    }
+
+    /// Flushes the WAL to disk (FULL): once this returns, every transaction committed to the
+    /// database so far, by any connection, survives a power cut. A write transaction and a
+    /// statement that commits on its own call it before they return; call it before what was read
+    /// leaves the node (a push to central, an email), since another connection's commit is seen
+    /// a moment before its writer has flushed it. Does nothing for NORMAL.
+    public func flushCommits() throws {
+        let code = flushWAL()
+        guard code == SQLITE_OK else {
+            throw StoreError(
+                code: ResultCode(rawValue: code),
+                message:
+                    "the disk did not confirm a flush of \(path)-wal: what was committed last may not survive a power cut; check the disk"
+            )
+        }
+    }
+
+    /// `fdatasync` of the WAL through SQLite's own handle (the file it writes, whatever happened
+    /// to the path); SQLITE_OK when nothing needs it.
+    private func flushWAL() -> Int32 {
+        guard flushesCommits else { return SQLITE_OK }
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
+            let file, let sync = file.pointee.pMethods?.pointee.xSync
+        else { return SQLITE_OK }  // no WAL open yet: nothing committed through it
+        return sync(file, SQLITE_SYNC_NORMAL)
+    }
+
+    /// SQLite's WAL hook, called once a commit of this connection is done and SQLite's write
+    /// lock given back: notes the WAL's length, and flushes a commit made outside a turn (a
+    /// statement on its own); a failed flush fails that statement.
+    fileprivate func committed(walFrames frames: Int) -> Int32 {
+        walFrames = frames
+        return flushAfterTurn ? SQLITE_OK : flushWAL()
     }
 
     // MARK: Errors
@@ -364,11 +422,6 @@ public final class Database {
             code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
             message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
-}
-
-/// The WAL's length in frames as SQLite's WAL hook last reported it to one connection.
-private final class WALLength {
-    var frames = 0
 }
 
 @available(*, unavailable, message: "a connection is used from one thread at a time; open one per thread")

@@ -24,14 +24,18 @@ final class CLINode: Sendable {
         try expectSuccess(["login", "cal"], stdin: "cal-password\n", session: cashierSession)
     }
 
-    /// Runs `boxoffice` against this node with the admin's session unless told otherwise.
-    func run(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
+    /// Runs `boxoffice` (or `executable`, a tool that runs it) against this node with the admin's
+    /// session unless told otherwise.
+    func run(
+        _ arguments: [String], stdin: String? = nil, session: String? = nil, executable: String = binary,
+        environment: [String: String] = [:]
+    ) throws -> ProcessResult {
         try ProcessRunner.run(
-            Self.binary, arguments, stdin: stdin,
+            executable, arguments, stdin: stdin,
             environment: [
                 "BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession,
                 "HOME": directory.path,
-            ])
+            ].merging(environment) { _, given in given })
     }
 
     /// Runs as the cashier.

@@ -47,6 +47,7 @@ public struct Notifications {
             SELECT * FROM notification WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
             """, [node.clock.now().milliseconds, limit]
         ).map { try $0.decode(DueNotification.self) }
+        try db.flushCommits()  // no customer is told of a sale a power cut could still undo
         var delivered = 0
         var retrying = 0
         var failed = 0

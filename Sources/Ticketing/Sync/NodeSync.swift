@@ -36,6 +36,9 @@ public struct NodeSync {
                         payload: withheld ? "" : payload, createdAt: Timestamp(milliseconds: try row.get("created_at")),
                         withheldBytes: withheld ? size : nil))
             }
+            // What goes to central is on disk first: another terminal's sale is seen here a
+            // moment before that terminal has flushed it (``Database/flushCommits()``).
+            try db.flushCommits()
             let last = records.last?.seq ?? acknowledged
             let after = try db.row(
                 "SELECT count(*) AS pending, min(created_at) AS oldest FROM sync_outbox WHERE seq > ?", [last])
