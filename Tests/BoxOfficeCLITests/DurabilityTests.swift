@@ -10,11 +10,14 @@ import Testing
     struct Trace {
         let calls: [String]
 
-        init(of node: CLINode, _ arguments: [String], environment: [String: String] = [:]) throws {
+        init(
+            of node: CLINode, _ arguments: [String], session: String? = nil, environment: [String: String] = [:],
+            tracing: String = "pwrite64,fdatasync,fsync,write"
+        ) throws {
             let file = node.directory.file("strace-\(UUID().uuidString).txt")
             let result = try node.run(
-                ["-f", "-qq", "-y", "-o", file, "-e", "trace=pwrite64,fdatasync,fsync,write", CLINode.binary]
-                    + arguments, session: node.cashierSession, executable: "/usr/bin/strace", environment: environment)
+                ["-f", "-qq", "-y", "-o", file, "-e", "trace=\(tracing)", CLINode.binary] + arguments,
+                session: session ?? node.cashierSession, executable: "/usr/bin/strace", environment: environment)
             #expect(result.status == 0, "\(result.stderr)")
             calls = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         }
@@ -41,6 +44,26 @@ import Testing
         let lastFrame = try #require(frames.last, "the sale wrote no WAL frames")
         let flush = trace.index(of: "fdatasync", after: lastFrame) ?? trace.calls.count
         #expect(flush < receipt, "the receipt was printed before the sale was on disk")
+    }
+
+    /// A customer is told of a sale only once it is on disk: `notifications send` flushes the WAL
+    /// after reading what is due and before the first email is written out.
+    @Test func anEmailGoesOutOnlyForASaleOnDisk() throws {
+        let node = try CLINode()
+        try node.expectSuccess(
+            ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--customer", "kim@example.org"],
+            session: node.cashierSession)
+        let spool = node.directory.file("spool")
+        let trace = try Trace(
+            of: node, ["notifications", "send", "--spool", spool], session: node.adminSession,
+            tracing: "pread64,fdatasync,fsync,openat")
+        let email = try #require(
+            trace.calls.firstIndex { $0.contains("openat(") && $0.contains(spool + "/") && $0.contains("O_CREAT") },
+            "no email was written")
+        let lastRead = try #require(
+            trace.calls[..<email].lastIndex { $0.contains("pread64(") && $0.contains(".sqlite-wal>") },
+            "the notification was not read from the WAL")
+        #expect(trace.index(of: "fdatasync", after: lastRead).map { $0 < email } == true)
     }
 
     /// `BOXOFFICE_SYNCHRONOUS=normal` trades that flush for speed: the sale's commit is not flushed.
