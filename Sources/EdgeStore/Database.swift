@@ -374,18 +374,18 @@ public final class Database {
         }
         // Also when this transaction wrote nothing: what it read (a sale replayed by its key) may
         // be another writer's commit that is not yet flushed.
-        if writing { try flushCommits() }
+        if writing, flushesCommits { try flushCommits() }
         checkpointIfDue()
         return result
     }
 
-    /// Flushes the WAL to disk (FULL): once this returns, every transaction committed to the
-    /// database so far, by any connection, survives a power cut. A write transaction and a
-    /// statement that commits on its own call it before they return; call it before what was read
-    /// leaves the node (a push to central, an email), since another connection's commit is seen
-    /// a moment before its writer has flushed it. Does nothing for NORMAL.
+    /// Flushes the WAL to disk: once this returns, every transaction committed to the database
+    /// so far, by any connection, survives a power cut. With FULL, a write transaction and a
+    /// statement that commits on its own do this before they return; call it before what was
+    /// read leaves the node (a push to central, an email), since another connection's commit is
+    /// seen a moment before its writer has flushed it (and, with NORMAL, long before).
     public func flushCommits() throws {
-        let code = flushWAL()
+        let code = syncWAL()
         guard code == SQLITE_OK else {
             throw StoreError(
                 code: ResultCode(rawValue: code),
@@ -396,9 +396,8 @@ public final class Database {
     }
 
     /// `fdatasync` of the WAL through SQLite's own handle (the file it writes, whatever happened
-    /// to the path); SQLITE_OK when nothing needs it.
-    private func flushWAL() -> Int32 {
-        guard flushesCommits else { return SQLITE_OK }
+    /// to the path); SQLITE_OK when there is none.
+    private func syncWAL() -> Int32 {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
             let file, let sync = file.pointee.pMethods?.pointee.xSync
@@ -411,7 +410,7 @@ public final class Database {
     /// statement on its own); a failed flush fails that statement.
     fileprivate func committed(walFrames frames: Int) -> Int32 {
         walFrames = frames
-        return flushAfterTurn ? SQLITE_OK : flushWAL()
+        return flushesCommits && !flushAfterTurn ? syncWAL() : SQLITE_OK
     }
 
     // MARK: Errors

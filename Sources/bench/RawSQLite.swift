@@ -2,8 +2,12 @@ import CSQLite
 import Foundation
 
 /// The baseline sale: the same work as C calls straight into SQLite, in a database of its own —
-/// BEGIN IMMEDIATE, read and compare-and-set of the inventory row, 3 inserts, COMMIT.
+/// BEGIN IMMEDIATE, read and compare-and-set of the inventory row (GA: the category's
+/// allocation; seated: the best available seat, the first by rank), 3 inserts, COMMIT.
 final class RawSale {
+    /// What is sold: standing places counted in one row, or seats, one row each.
+    enum Kind { case ga, seated }
+    private let kind: Kind
     private var db: OpaquePointer?
     private var statements = [String: OpaquePointer]()
     private var counter = 0
@@ -12,7 +16,8 @@ final class RawSale {
 
     /// Opens the baseline database; `create` sets it up (WAL, tables, the inventory row), which
     /// one process does before others open it.
-    init(path: String, synchronous: String, create: Bool = true) throws {
+    init(path: String, synchronous: String, kind: Kind = .ga, create: Bool = true) throws {
+        self.kind = kind
         guard sqlite3_open(path, &db) == SQLITE_OK else { throw BenchError("cannot open \(path)") }
         try exec("PRAGMA busy_timeout = 10000; PRAGMA synchronous = \(synchronous);")
         guard create else { return }
@@ -25,6 +30,16 @@ final class RawSale {
             CREATE TABLE IF NOT EXISTS ticket (code TEXT PRIMARY KEY, order_id TEXT, price_minor INTEGER);
             CREATE TABLE IF NOT EXISTS payment (id TEXT PRIMARY KEY, order_id TEXT, method TEXT, amount_minor INTEGER);
             INSERT OR IGNORE INTO allocation VALUES ('E', 'GA', 100000000, 0, 0);
+            """)
+        guard kind == .seated else { return }
+        // As many seats as the bench node's seated category (5,000), ranked in the venue's order.
+        try exec(
+            """
+            CREATE TABLE IF NOT EXISTS seat (event_id TEXT, label TEXT, seat_rank INTEGER, status TEXT, version INTEGER,
+                PRIMARY KEY (event_id, label)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS seat_available ON seat (event_id, status, seat_rank);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+            INSERT OR IGNORE INTO seat SELECT 'E', 'S-' || i, i, 'available', 0 FROM n;
             """)
     }
 
@@ -64,16 +79,36 @@ final class RawSale {
             lastFailure = "BEGIN IMMEDIATE: " + String(cString: sqlite3_errmsg(db))
             return false
         }
-        let read = statement(
-            "SELECT quota, sold, version FROM allocation WHERE event_id = 'E' AND category_code = 'GA'")
-        guard sqlite3_step(read) == SQLITE_ROW else { throw BenchError("raw: no allocation") }
-        let version = sqlite3_column_int64(read, 2)
-        sqlite3_reset(read)  // an unfinished read keeps its snapshot past COMMIT, and the next BEGIN fails
-        let update = statement(
-            "UPDATE allocation SET sold = sold + 1, version = version + 1 WHERE event_id = 'E' AND category_code = 'GA' AND version = ?"
-        )
-        sqlite3_bind_int64(update, 1, version)
-        sqlite3_step(update)
+        let seat: String?
+        switch kind {
+        case .ga:
+            let read = statement(
+                "SELECT quota, sold, version FROM allocation WHERE event_id = 'E' AND category_code = 'GA'")
+            guard sqlite3_step(read) == SQLITE_ROW else { throw BenchError("raw: no allocation") }
+            let version = sqlite3_column_int64(read, 2)
+            sqlite3_reset(read)  // an unfinished read keeps its snapshot past COMMIT, and the next BEGIN fails
+            let update = statement(
+                "UPDATE allocation SET sold = sold + 1, version = version + 1 WHERE event_id = 'E' AND category_code = 'GA' AND version = ?"
+            )
+            sqlite3_bind_int64(update, 1, version)
+            sqlite3_step(update)
+            seat = nil
+        case .seated:
+            let read = statement(
+                "SELECT label, version FROM seat WHERE event_id = 'E' AND status = 'available' ORDER BY seat_rank LIMIT 1"
+            )
+            guard sqlite3_step(read) == SQLITE_ROW else { throw BenchError("raw: no seat left") }
+            let label = String(cString: sqlite3_column_text(read, 0))
+            let version = sqlite3_column_int64(read, 1)
+            sqlite3_reset(read)
+            let update = statement(
+                "UPDATE seat SET status = 'sold', version = version + 1 WHERE event_id = 'E' AND label = ? AND version = ?"
+            )
+            text(update, 1, label)
+            sqlite3_bind_int64(update, 2, version)
+            sqlite3_step(update)
+            seat = label
+        }
         guard sqlite3_changes(db) == 1 else {
             lastFailure = "compare-and-set missed"
             try exec("ROLLBACK")
@@ -84,7 +119,7 @@ final class RawSale {
         sqlite3_bind_int64(order, 2, Int64(Date().timeIntervalSince1970 * 1000))
         sqlite3_step(order)
         let ticket = statement("INSERT INTO ticket VALUES (?, ?, 2500)")
-        text(ticket, 1, "T" + id)
+        text(ticket, 1, "T" + id + (seat.map { "-" + $0 } ?? ""))
         text(ticket, 2, "ord_" + id)
         sqlite3_step(ticket)
         let payment = statement("INSERT INTO payment VALUES (?, ?, 'cash', 2500)")

@@ -2,7 +2,8 @@ import Foundation
 import Ticketing
 
 /// `sale`: sales per second in one process, through `VenueNode` and as raw SQLite C calls, with
-/// `synchronous` FULL and NORMAL, GA and seated (best available).
+/// `synchronous` FULL and NORMAL, GA and seated (best available), each against the raw sale of
+/// the same kind.
 enum SaleScenario {
     static func run(quick: Bool, directory: String) throws -> [Figure] {
         let sales = quick ? 100 : 2000
@@ -13,10 +14,18 @@ enum SaleScenario {
                 let node = try BenchNode(in: directory, name: "sale-\(durability)-\(category)", durability: durability)
                 let raw = try RawSale(
                     path: "\(directory)/raw-\(durability)-\(category).sqlite",
-                    synchronous: durability.rawValue.uppercased())
+                    synchronous: durability.rawValue.uppercased(), kind: category == "GA" ? .ga : .seated)
                 var ours = [Double]()
                 var baseline = [Double]()
                 let count = category == "GA" ? sales : sales / 10
+                // Unmeasured first: enough sales for the node's WAL to pass its checkpoint bound
+                // and be reused. A WAL still growing costs each flush a journal commit for the
+                // file's new blocks; a node that has sold for a while writes over blocks it has.
+                let warmUp = quick ? 0 : 8000 / (category == "GA" ? 10 : 14) + 1
+                for _ in 0..<warmUp {
+                    _ = try raw.sell()
+                    try node.sell(category: category)
+                }
                 for _ in 0..<pairs {
                     baseline.append(Double(count) / (try seconds { for _ in 0..<count { _ = try raw.sell() } }))
                     ours.append(
@@ -27,7 +36,8 @@ enum SaleScenario {
                     Figure(
                         name:
                             "in-process sale, \(category == "GA" ? "GA" : "seated best available"), \(durability.rawValue.uppercased())",
-                        unit: "sales/s", value: median(ours), baseline: median(baseline), baselineName: "raw SQLite",
+                        unit: "sales/s", value: median(ours), baseline: median(baseline),
+                        baselineName: category == "GA" ? "raw SQLite" : "raw SQLite, seated",
                         target: durability == .full ? 0.6 : 0.5))
             }
         }
