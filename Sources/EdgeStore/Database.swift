@@ -366,6 +366,7 @@ public final class Database {
             try execute(begin)
             do {
                 result = try body()
+                queued?.wakeNext()
                 try execute("COMMIT")
             } catch {
                 if isInTransaction { _ = try? execute("ROLLBACK") }

@@ -16,8 +16,8 @@ import CSQLite
 /// writer that comes back at the right moment take it before the one woken for it: of 16
 /// sellers, a third of the turns went to the writer that had just left, and one sale in a
 /// hundred waited for 30 or more others. Tickets serve writers in the order they came; each
-/// writer, when its turn comes, wakes the one behind it, which stays awake (yielding the CPU)
-/// until its own turn, so no turn waits for a sleeping process to be scheduled.
+/// writer, as its turn nears its end (``wakeNext()``), wakes the one behind it, which stays
+/// awake until its own turn, so no turn waits for a sleeping process to be scheduled.
 ///
 /// It orders writers; it does not make them correct: SQLite's own lock still guards every write,
 /// so a writer without the turnstile (the `sqlite3` shell, a file that could not be made) is
@@ -120,7 +120,6 @@ final class WriterTurnstile {
             pass(mine)  // in case the turn came just now
             return false
         }
-        ring(mine &+ 1)  // the next writer stays awake from now on
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)  // pthread_mutex_timedlock's clock
         let left = deadline - min(deadline, BusyWait.monotonicNanoseconds())
@@ -139,6 +138,13 @@ final class WriterTurnstile {
         ticket = mine
         return true
     }
+
+    /// Wakes the writer next in line, which then stays awake (yielding the CPU) until its turn:
+    /// called as this turn nears its end (before `COMMIT`), so that the next turn does not wait
+    /// for a sleeping process to be scheduled, and the next writer does not spin through the
+    /// whole of this one. (Woken when the turn began instead, it spun through all of it: a fifth
+    /// of both cores in `sched_yield` with 16 writers, for the same throughput.)
+    func wakeNext() { ring(ticket &+ 1) }
 
     /// Gives the turn to the next writer.
     func leave() {
