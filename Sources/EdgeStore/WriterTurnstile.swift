@@ -45,8 +45,7 @@ final class WriterTurnstile {
     private var ticket: UInt32 = 0
     // The file: a magic number for each mutex (bytes 0 and 8), the turn's mutex at 64, the
     // checkpoint's at 128, the tickets at 256 and 260, the bells from 512, the holders from 1536.
-    // Files made before the
-    // checkpoint's mutex existed get it added; the queue starts from zeros.
+    // Files made before the checkpoint's mutex existed get it added; the queue starts from zeros.
     private static let size = 4096
     private static let magic: UInt64 = 0x5645_4E55_4557_5231  // "VENUEWR1"
     private static let checkpointMagic: UInt64 = 0x5645_4E55_4543_4B31  // "VENUECK1"
