@@ -209,8 +209,10 @@ final class WriterTurnstile {
         if csqlite_atomic_swap_if(serving, turn, turn &+ 1) != 0 { ring(turn &+ 1) }
     }
 
-    /// Wakes the writer holding `ticket`.
+    /// Wakes the writer holding `ticket`, if that ticket has been taken. (One taken after this
+    /// looks reads `serving` after taking it, and so never sleeps through the change this follows.)
     private func ring(_ ticket: UInt32) {
+        guard Int32(bitPattern: csqlite_atomic_load(nextTicket) &- ticket) > 0 else { return }
         let bell = bells + Int(ticket % Self.bellCount)
         _ = csqlite_atomic_add(bell, 1)
         csqlite_futex_wake(bell)
