@@ -24,18 +24,15 @@ final class CLINode: Sendable {
         try expectSuccess(["login", "cal"], stdin: "cal-password\n", session: cashierSession)
     }
 
-    /// Runs `boxoffice` (or `executable`, a tool that runs it) against this node with the admin's
-    /// session unless told otherwise.
-    func run(
-        _ arguments: [String], stdin: String? = nil, session: String? = nil, executable: String = binary,
-        environment: [String: String] = [:]
-    ) throws -> ProcessResult {
-        try ProcessRunner.run(
-            executable, arguments, stdin: stdin,
-            environment: [
-                "BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession,
-                "HOME": directory.path,
-            ].merging(environment) { _, given in given })
+    /// Runs `boxoffice` against this node with the admin's session unless told otherwise.
+    func run(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
+        try ProcessRunner.run(Self.binary, arguments, stdin: stdin, environment: environment(session: session))
+    }
+
+    /// What `boxoffice` needs to run against this node: its database, a session (the admin's
+    /// unless told otherwise) and a home of its own.
+    func environment(session: String? = nil) -> [String: String] {
+        ["BOXOFFICE_DB": database, "BOXOFFICE_SESSION_FILE": session ?? adminSession, "HOME": directory.path]
     }
 
     /// Runs as the cashier.

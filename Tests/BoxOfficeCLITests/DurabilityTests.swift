@@ -6,43 +6,29 @@ import Testing
 /// writes the sale's WAL frames, flushes the WAL, and only then prints the receipt. (The node
 /// flushes each commit itself, after the writer's turn, rather than inside SQLite's `COMMIT`.)
 @Suite struct DurabilityTests {
-    /// The system calls of one `boxoffice` run that touch the node's WAL or print, in order.
-    struct Trace {
-        let calls: [String]
+    static let sale = ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"]
+    static let wal = ".sqlite-wal>"
 
-        init(
-            of node: CLINode, _ arguments: [String], session: String? = nil, environment: [String: String] = [:],
-            tracing: String = "pwrite64,fdatasync,fsync,write"
-        ) throws {
-            let file = node.directory.file("strace-\(UUID().uuidString).txt")
-            let result = try node.run(
-                ["-f", "-qq", "-y", "-o", file, "-e", "trace=\(tracing)", CLINode.binary] + arguments,
-                session: session ?? node.cashierSession, executable: "/usr/bin/strace", environment: environment)
-            #expect(result.status == 0, "\(result.stderr)")
-            calls = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
-        }
-
-        /// Index of the first call named `name` on the WAL at or after `start`.
-        func index(of name: String, onWAL: Bool = true, after start: Int = 0) -> Int? {
-            calls.indices.first { index in
-                index >= start && calls[index].contains("\(name)(")
-                    && (!onWAL || calls[index].contains(".sqlite-wal>"))
-            }
-        }
-
-        /// Index of the first write to standard output: the receipt.
-        var receipt: Int? { calls.firstIndex { $0.contains("write(1<") } }
+    /// `boxoffice` run as the cashier under `strace`.
+    func trace(
+        _ node: CLINode, _ arguments: [String], session: String? = nil, environment: [String: String] = [:],
+        tracing: String = "pwrite64,fdatasync,fsync,write"
+    ) throws -> SyscallTrace {
+        let trace = try SyscallTrace(
+            CLINode.binary, arguments, tracing: tracing,
+            environment: node.environment(session: session ?? node.cashierSession).merging(environment) { $1 },
+            in: node.directory.path)
+        #expect(trace.result.status == 0, "\(trace.result.stderr)")
+        return trace
     }
 
     @Test func aSaleIsFlushedBeforeItsReceiptIsPrinted() throws {
         let node = try CLINode()
-        let trace = try Trace(of: node, ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
-        let receipt = try #require(trace.receipt, "no receipt printed")
-        let frames = trace.calls[..<receipt].indices.filter {
-            trace.calls[$0].contains("pwrite64(") && trace.calls[$0].contains(".sqlite-wal>")
-        }
-        let lastFrame = try #require(frames.last, "the sale wrote no WAL frames")
-        let flush = trace.index(of: "fdatasync", after: lastFrame) ?? trace.calls.count
+        let trace = try trace(node, Self.sale)
+        let receipt = try #require(trace.first("write", mentioning: "write(1<"), "no receipt printed")
+        let lastFrame = try #require(
+            trace.last("pwrite64", mentioning: Self.wal, before: receipt), "the sale wrote no WAL frames")
+        let flush = trace.first("fdatasync", mentioning: Self.wal, from: lastFrame) ?? trace.calls.count
         #expect(flush < receipt, "the receipt was printed before the sale was on disk")
     }
 
@@ -50,29 +36,24 @@ import Testing
     /// after reading what is due and before the first email is written out.
     @Test func anEmailGoesOutOnlyForASaleOnDisk() throws {
         let node = try CLINode()
-        try node.expectSuccess(
-            ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--customer", "kim@example.org"],
-            session: node.cashierSession)
+        try node.expectSuccess(Self.sale + ["--customer", "kim@example.org"], session: node.cashierSession)
         let spool = node.directory.file("spool")
-        let trace = try Trace(
-            of: node, ["notifications", "send", "--spool", spool], session: node.adminSession,
+        let trace = try trace(
+            node, ["notifications", "send", "--spool", spool], session: node.adminSession,
             tracing: "pread64,fdatasync,fsync,openat")
         let email = try #require(
             trace.calls.firstIndex { $0.contains("openat(") && $0.contains(spool + "/") && $0.contains("O_CREAT") },
             "no email was written")
         let lastRead = try #require(
-            trace.calls[..<email].lastIndex { $0.contains("pread64(") && $0.contains(".sqlite-wal>") },
-            "the notification was not read from the WAL")
-        #expect(trace.index(of: "fdatasync", after: lastRead).map { $0 < email } == true)
+            trace.last("pread64", mentioning: Self.wal, before: email), "the notification was not read from the WAL")
+        #expect(trace.first("fdatasync", mentioning: Self.wal, from: lastRead).map { $0 < email } == true)
     }
 
     /// `BOXOFFICE_SYNCHRONOUS=normal` trades that flush for speed: the sale's commit is not flushed.
     @Test func normalDurabilityLeavesTheCommitUnflushed() throws {
         let node = try CLINode()
-        let trace = try Trace(
-            of: node, ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"],
-            environment: ["BOXOFFICE_SYNCHRONOUS": "normal"])
-        let receipt = try #require(trace.receipt)
-        #expect(trace.index(of: "fdatasync") == nil || trace.index(of: "fdatasync")! > receipt)
+        let trace = try trace(node, Self.sale, environment: ["BOXOFFICE_SYNCHRONOUS": "normal"])
+        let receipt = try #require(trace.first("write", mentioning: "write(1<"))
+        #expect(trace.first("fdatasync", mentioning: Self.wal).map { $0 > receipt } ?? true)
     }
 }

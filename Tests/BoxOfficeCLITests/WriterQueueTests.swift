@@ -15,9 +15,7 @@ import Testing
     @Test func aSellerKilledWhileQueuedDoesNotStallTheOthers() throws {
         let node = try CLINode()
         let sale = ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"]
-        let environment = [
-            "BOXOFFICE_DB": node.database, "BOXOFFICE_SESSION_FILE": node.cashierSession, "HOME": node.directory.path,
-        ]
+        let environment = node.environment(session: node.cashierSession)
         let holder = try #require(WriterTurnstile(databasePath: node.database))
         #expect(holder.enter(timeout: 5))
         let doomed = try BackgroundProcess(

@@ -7,6 +7,13 @@ import Testing
 @Suite struct DatabaseTests {
     let directory = TemporaryDirectory()
 
+    /// NORMAL: commits left to the checkpoints' flushes, for tests that commit thousands of times.
+    static let unflushed = {
+        var options = Database.Options()
+        options.synchronous = .normal
+        return options
+    }()
+
     /// WAL and foreign keys. SQLite's own `synchronous` is NORMAL either way: with FULL (the
     /// default) the connection flushes each commit itself, after the writer's turn; what reaches
     /// the disk when is tested on the real executables (`DurabilityTests`, `FlushBeforePushTests`).
@@ -20,8 +27,7 @@ import Testing
     /// Checkpoints come every `checkpointPages` pages of WAL, not SQLite's 1,000 (sales write
     /// fewer pages in all), and keep the WAL file from growing past about that size.
     @Test func theWALIsCheckpointedPastItsBoundAndStaysNearIt() throws {
-        var options = Database.Options()
-        options.synchronous = .normal
+        let options = Self.unflushed
         let path = directory.file("a.sqlite")
         let db = try Database(path: path, options: options)
         try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
@@ -43,8 +49,7 @@ import Testing
     /// writer, queued meanwhile, has its turn while the pages are copied instead of waiting
     /// behind them (16 processes selling: a queue of fifteen stalled for each checkpoint).
     @Test func theNextWriterDoesNotWaitForTheCheckpoint() throws {
-        var options = Database.Options()
-        options.synchronous = .normal
+        let options = Self.unflushed
         let path = directory.file("a.sqlite")
         let first = try Database(path: path, options: options)
         try first.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")

@@ -15,22 +15,17 @@ import Ticketing
         let node = try world.makeNode("NODE-A", durability: durability)
         #expect(try world.syncOnce(node).status == 0)
         let orderID = try node.sell("BIG", "FLOOR").orderID
-        let file = world.directory.file("syncd.trace")
-        let result = try ProcessRunner.run(
-            "/usr/bin/strace",
-            [
-                "-f", "-qq", "-y", "-s", "4096", "-o", file, "-e",
-                "trace=pread64,fdatasync,fsync,write,writev,sendto,sendmsg",
-                ProcessRunner.product("venue-syncd"), "--db", node.path, "--once",
-            ], environment: world.environment.merging(["BOXOFFICE_SYNCHRONOUS": durability.rawValue]) { $1 })
-        #expect(result.status == 0, "\(result.stderr)")
-        let calls = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let trace = try SyscallTrace(
+            ProcessRunner.product("venue-syncd"), ["--db", node.path, "--once"],
+            tracing: "pread64,fdatasync,fsync,write,writev,sendto,sendmsg",
+            environment: world.environment.merging(["BOXOFFICE_SYNCHRONOUS": durability.rawValue]) { $1 },
+            stringLimit: 4096, in: world.directory.path)
+        #expect(trace.result.status == 0, "\(trace.result.stderr)")
         let sent = try #require(
-            calls.firstIndex { !$0.contains(".sqlite") && $0.contains(orderID) }, "the order never went out")
+            trace.calls.firstIndex { !$0.contains(".sqlite") && $0.contains(orderID) }, "the order never went out")
         let lastRead = try #require(
-            calls[..<sent].lastIndex { $0.contains("pread64(") && $0.contains(".sqlite-wal>") },
-            "the outbox was not read from the WAL")
-        let flushed = calls[lastRead..<sent].contains { $0.contains("fdatasync(") && $0.contains(".sqlite-wal>") }
+            trace.last("pread64", mentioning: ".sqlite-wal>", before: sent), "the outbox was not read from the WAL")
+        let flushed = trace.first("fdatasync", mentioning: ".sqlite-wal>", from: lastRead).map { $0 < sent } == true
         #expect(flushed, "the records went to central before the WAL that holds them was flushed")
         #expect(try world.centralOrders(node: "NODE-A") == node.orders())
     }
