@@ -100,10 +100,10 @@ enum SessionFile {
 
     /// The session in `text`, or nil when a line or a field is missing or malformed.
     private static func parse(_ text: String) -> LoginSession? {
-        var fields = [Substring: Substring]()
+        var fields = [String: Substring]()  // String keys: see `VenueNode.generalAdmission`
         for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "="), fields[line[..<equals]] == nil else { return nil }
-            fields[line[..<equals]] = line[line.index(after: equals)...]
+            guard let equals = line.firstIndex(of: "="), fields[String(line[..<equals])] == nil else { return nil }
+            fields[String(line[..<equals])] = line[line.index(after: equals)...]
         }
         guard let token = fields["token"], !token.isEmpty, let staff = fields["staff"],
             let role = fields["role"].flatMap({ Role(rawValue: String($0)) }), let nodeID = fields["node_id"],

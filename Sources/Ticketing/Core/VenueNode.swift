@@ -20,9 +20,11 @@ public final class VenueNode {
     public let clock: any WallClock
     /// Where identifiers come from.
     public let ids: Identifiers
-    /// Categories (`event` and `code`) this connection last read as general admission: a sale of
+    /// Category codes by event that this connection last read as general admission: a sale of
     /// one reads the inventory inside the writer lock only (see ``Inventory/optimisticSnapshot``).
-    var generalAdmission = Set<[String]>()
+    /// Keyed by strings alone: each other key type costs a `boxoffice` process a scan of the
+    /// executable's protocol conformances the first time it is hashed.
+    var generalAdmission = [String: Set<String>]()
     /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
     var settingsWrites = 0
     /// The settings as last read outside a transaction, with when (see ``settings()``).

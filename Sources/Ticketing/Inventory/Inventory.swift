@@ -31,7 +31,7 @@ public struct Inventory {
     func optimisticSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws
         -> InventorySnapshot?
     {
-        if node.generalAdmission.contains([eventID, categoryCode]) { return nil }
+        if node.generalAdmission[eventID]?.contains(categoryCode) == true { return nil }
         return try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
     }
 
@@ -43,9 +43,9 @@ public struct Inventory {
         let event = try eventState(eventID)
         let category = try categoryState(eventID: eventID, code: categoryCode)
         if category.kind == .ga {
-            node.generalAdmission.insert([eventID, categoryCode])
+            node.generalAdmission[eventID, default: []].insert(categoryCode)
         } else {
-            node.generalAdmission.remove([eventID, categoryCode])
+            node.generalAdmission[eventID]?.remove(categoryCode)
         }
         let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
         let seats: [SeatState] =
