@@ -45,7 +45,14 @@ public final class Database {
         public var createIfMissing = true
         /// Open for reading only: no file is created and the journal mode is left as found.
         public var readOnly = false
-        /// Defaults: FULL, 10 s busy timeout, create if missing.
+        /// Bytes per page of a database this connection creates; one that exists keeps its own.
+        ///
+        /// 2 KiB rather than SQLite's 4: a commit writes every page it changed whole into the WAL,
+        /// and a sale changes a few bytes in each of a dozen pages (a row and an index entry per
+        /// table), so smaller pages halve what each commit writes and flushes, for B-trees a level
+        /// deeper at most. (`Scripts/bench sale`: BENCHMARKS.md.)
+        public var pageSize = 2048
+        /// Defaults: FULL, 10 s busy timeout, create if missing, 2 KiB pages.
         public init() {}
     }
 
@@ -168,6 +175,7 @@ public final class Database {
     private func configure(_ options: Options) throws {
         try execute("PRAGMA foreign_keys = ON")
         guard !options.readOnly else { return }
+        try execute("PRAGMA page_size = \(options.pageSize)")  // before WAL mode writes the first page
         let mode: String? = try scalar("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(
@@ -189,6 +197,29 @@ public final class Database {
         // of a WAL made anew and its folder, the commit, the checkpoint's two).
         // `checkpointLargeWAL()` keeps the WAL short instead.
         csqlite_keep_wal_on_close(handle)
+    }
+
+    /// Bytes per page of this database.
+    public func pageSize() throws -> Int { try scalar("PRAGMA page_size") ?? 0 }
+
+    /// Rewrites the database with pages of `bytes` (`VACUUM` outside WAL mode, then WAL again).
+    /// Needs the database to itself: it fails while another connection has it open.
+    public func changePageSize(to bytes: Int) throws {
+        guard try pageSize() != bytes else { return }
+        guard try scalar("PRAGMA journal_mode = DELETE", as: String.self)?.lowercased() == "delete" else {
+            throw StoreError(
+                code: .busy, message: "cannot change the page size of \(path): another connection has it open")
+        }
+        do {
+            try execute("PRAGMA page_size = \(bytes)")
+            try execute("VACUUM")
+        } catch {
+            _ = try? scalar("PRAGMA journal_mode = WAL", as: String.self)  // the VACUUM's error is the one to report
+            throw error
+        }
+        guard try scalar("PRAGMA journal_mode = WAL", as: String.self)?.lowercased() == "wal" else {
+            throw StoreError(code: .error, message: "cannot switch \(path) back to WAL mode")
+        }
     }
 
     // MARK: Statements

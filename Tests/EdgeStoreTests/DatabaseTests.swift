@@ -24,6 +24,33 @@ import Testing
         #expect(try db.scalar("PRAGMA synchronous") == 1)
     }
 
+    /// A database this module creates has 2 KiB pages; one that exists keeps its own, and
+    /// `changePageSize` rewrites it when nothing else has it open.
+    @Test func newDatabasesHaveTwoKiBPagesAndOldOnesKeepTheirs() throws {
+        #expect(try Database(path: directory.file("new.sqlite")).pageSize() == 2048)
+        var options = Database.Options()
+        options.pageSize = 4096
+        let path = directory.file("old.sqlite")
+        do {
+            let old = try Database(path: path, options: options)
+            try old.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT)")
+            try old.execute("INSERT INTO t (b) VALUES ('kept')")
+        }
+        let reopened = try Database(path: path)
+        #expect(try reopened.pageSize() == 4096)
+        do {
+            let other = try Database(path: path)
+            #expect(throws: StoreError.self, "another connection has it open") {
+                try reopened.changePageSize(to: 2048)
+            }
+            #expect(try other.scalar("PRAGMA journal_mode") == "wal")
+        }
+        try reopened.changePageSize(to: 2048)
+        #expect(try reopened.pageSize() == 2048)
+        #expect(try reopened.scalar("PRAGMA journal_mode") == "wal")
+        #expect(try reopened.scalar("SELECT b FROM t") == "kept")
+    }
+
     /// Checkpoints come every `checkpointPages` pages of WAL, not SQLite's 1,000 (sales write
     /// fewer pages in all), and keep the WAL file from growing past about that size.
     @Test func theWALIsCheckpointedPastItsBoundAndStaysNearIt() throws {
@@ -31,10 +58,11 @@ import Testing
         let path = directory.file("a.sqlite")
         let db = try Database(path: path, options: options)
         try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
-        func walPages() throws -> Int {
-            ((try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0) / 4096
+        let pageSize = try db.pageSize()
+        func walPages() throws -> Int {  // frames: a page and its 24-byte header
+            ((try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0) / (pageSize + 24)
         }
-        let page = [UInt8](repeating: 7, count: 3000)
+        let page = [UInt8](repeating: 7, count: pageSize * 3 / 4)
         var largest = 0
         for index in 0..<(Database.checkpointPages + 2000) {  // one page of row (and the root) per commit
             try db.write { try db.execute("INSERT INTO t (id, b) VALUES (?, ?)", [index, page]) }

@@ -242,6 +242,36 @@ import Testing
         }
     }
 
+    /// A snapshot of a database made before nodes had 2 KiB pages has 4 KiB pages; it restores
+    /// into a node database of either size (SQLite copies into a WAL database only between equal
+    /// page sizes) and onto a machine that has none, which then gets 2 KiB pages.
+    @Test func restoreTakesSnapshotsWhosePagesAreAnotherSize() throws {
+        let h = try NodeHarness()
+        let token = try h.node.users.login(name: "root", password: "root-password").token
+        #expect(try h.node.database.pageSize() == 2048)
+        _ = try h.sell()
+        let snapshot = h.directory.file("old-pages.sqlite")
+        try h.node.database.backup(to: snapshot)
+        try Database(path: snapshot).changePageSize(to: 4096)
+        #expect(try Database(path: snapshot).pageSize() == 4096)
+        _ = try h.sell(selection: .quantity(2))
+        _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
+        #expect(try h.count("SELECT count(*) FROM orders") == 1)
+        #expect(try h.node.database.pageSize() == 2048)
+        #expect(try h.inventoryViolations().isEmpty)
+        _ = try h.sell()
+
+        let fresh = h.directory.file("new-machine.sqlite")
+        let outcome = try VenueNode.restore(
+            path: fresh, from: snapshot, authority: .password(name: "root", password: "root-password"),
+            clock: h.clock)
+        #expect(outcome.replacedFile == nil)
+        let restored = try VenueNode.open(path: fresh)
+        #expect(try restored.database.pageSize() == 2048)
+        #expect(try restored.database.scalar("SELECT count(*) FROM orders") == 1)
+        #expect(try restored.database.scalar("PRAGMA journal_mode") == "wal")
+    }
+
     /// Restoring refuses another node's snapshot, a damaged one, a cashier, and a database the
     /// daemon holds; each refusal leaves the database as it was.
     @Test func restoreRefusesWhatWouldLoseOrMixData() throws {
