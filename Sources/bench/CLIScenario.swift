@@ -27,19 +27,27 @@ enum CLIScenario {
         var figures = [Figure]()
         for delay in quick ? [0] : [0, 1, 5] {
             let slowed = delay == 0 ? [] : FlushTrace.arguments(delayMicroseconds: delay * 1000, log: "/dev/null")
-            let baseline = median(
-                try (0..<runs).map { _ in
+            // Interleaved (sqlite3, sell, availability, sqlite3, …), so that a slow spell of the
+            // machine slows the baseline as much as the commands it is compared with.
+            var baselines = [Double]()
+            var times = Array(repeating: [Double](), count: commands.count)
+            for _ in 0..<runs {
+                baselines.append(
                     try seconds {
                         try Tool.check("sqlite3", Tool.spawn(slowed, "/usr/bin/sqlite3", [path, "select 1"]))
-                    }
-                })
-            for (name, arguments) in commands {
-                let times = try (0..<runs).map { _ in
-                    try seconds {
-                        try Tool.check(
-                            "boxoffice \(name)", Tool.spawn(slowed, "boxoffice", arguments, environment: environment))
-                    }
+                    })
+                for (index, (name, arguments)) in commands.enumerated() {
+                    times[index].append(
+                        try seconds {
+                            try Tool.check(
+                                "boxoffice \(name)",
+                                Tool.spawn(slowed, "boxoffice", arguments, environment: environment))
+                        })
                 }
+            }
+            let baseline = median(baselines)
+            for (index, (name, arguments)) in commands.enumerated() {
+                let times = times[index]
                 figures.append(
                     Figure(
                         name: "one boxoffice \(name) process, flush \(delay) ms", unit: "ms",
