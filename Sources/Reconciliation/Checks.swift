@@ -336,11 +336,14 @@ struct Checks {
             WHERE e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded')\(filter.sql)
             """, filter.arguments + filter.arguments)
         if scope.eventID == nil {  // an order central does not have has no event to scope by
+            // Every payment is read in the order it is stored, each order looked up by its key:
+            // walking `payment_by_order` instead (which MariaDB chose once that index held the
+            // amount) fetched each payment's row at random and took a third longer.
             rows += try connection.rows(
                 """
                 SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.created_at AS received_at, NULL AS event_id,
                        'order_missing' AS reason
-                FROM payment p LEFT JOIN orders o ON o.id = p.order_id
+                FROM payment p IGNORE INDEX (payment_by_order) LEFT JOIN orders o ON o.id = p.order_id
                 WHERE o.id IS NULL\(scope.since == nil ? "" : " AND p.created_at >= ?")
                 """, scope.since.map { [$0.sqlText] } ?? [])
         }
