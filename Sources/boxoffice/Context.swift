@@ -102,8 +102,10 @@ enum SessionFile {
     private static func parse(_ text: String) -> LoginSession? {
         var fields = [String: Substring]()  // String keys: see `VenueNode.generalAdmission`
         for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "="), fields[String(line[..<equals])] == nil else { return nil }
-            fields[String(line[..<equals])] = line[line.index(after: equals)...]
+            guard let equals = line.firstIndex(of: "=") else { return nil }
+            let key = String(line[..<equals])
+            guard fields[key] == nil else { return nil }
+            fields[key] = line[line.index(after: equals)...]
         }
         guard let token = fields["token"], !token.isEmpty, let staff = fields["staff"],
             let role = fields["role"].flatMap({ Role(rawValue: String($0)) }), let nodeID = fields["node_id"],
