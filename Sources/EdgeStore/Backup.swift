@@ -29,11 +29,43 @@ extension Database {
 
     /// Replaces this database's content with the snapshot at `source` (the backup API in
     /// reverse). Other connections see the old or the new content, never a mix.
+    ///
+    /// SQLite copies into a WAL database only between equal page sizes: a snapshot whose pages
+    /// are another size (one of a database made before 2 KiB pages) is copied aside next to
+    /// this database and rewritten with this one's first.
     public func restore(from source: String) throws {
         let file = try Self.openRaw(source, flags: SQLITE_OPEN_READONLY)
         defer { sqlite3_close_v2(file) }
+        let pages = try pageSize()
+        if try Self.pageSize(of: file) != pages {
+            let resized = path + ".resizing"
+            let files = ["", "-wal", "-shm", "-writer"].map { resized + $0 }
+            for name in files { unlink(name) }
+            defer { for name in files { unlink(name) } }
+            try PrivateFile.create(resized)
+            do {
+                let copy = try Self.openRaw(resized, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                defer { sqlite3_close_v2(copy) }
+                try Self.copyAllPages(from: file, to: copy, describing: source)
+            }
+            try Database(path: resized).changePageSize(to: pages)  // closed at once: the copy is read next
+            return try restore(from: resized)
+        }
         try Self.copyAllPages(from: file, to: handle, describing: source)
         try flushCommits()  // the backup API commits below SQLite's WAL hook
+    }
+
+    private static func pageSize(of connection: OpaquePointer) throws -> Int {
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(connection, "PRAGMA page_size", -1, &statement, nil) == SQLITE_OK,
+            sqlite3_step(statement) == SQLITE_ROW
+        else {
+            throw StoreError(
+                code: ResultCode(rawValue: sqlite3_extended_errcode(connection)),
+                message: "cannot read the page size: \(String(cString: sqlite3_errmsg(connection)))")
+        }
+        return Int(sqlite3_column_int64(statement, 0))
     }
 
     private static func openRaw(_ path: String, flags: Int32) throws -> OpaquePointer {

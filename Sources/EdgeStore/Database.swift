@@ -139,14 +139,7 @@ public final class Database {
         let pageSize = (try? scalar("PRAGMA page_size", as: Int.self)) ?? 4096
         guard Int(status.st_size) > Self.closeCheckpointFrames * (pageSize + 24) else { return }
         sqlite3_busy_handler(handle, nil, nil)
-        if let turnstile {
-            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            guard turnstile.enter(timeout: Self.closeTurnWait) else { return }
-            defer { turnstile.leave() }
-            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        } else {
-            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        }
+        checkpointInTwoSteps(finishing: SQLITE_CHECKPOINT_TRUNCATE, turnWait: Self.closeTurnWait)
     }
 
     /// Longest wait, in seconds, for the turn in which a closing connection truncates the WAL.
@@ -179,12 +172,23 @@ public final class Database {
         walFrames = 0
         if let turnstile, !turnstile.claimCheckpoint() { return }
         defer { turnstile?.releaseCheckpoint() }
-        // What the first step copies is what the WAL held when it began; later commits are left.
+        checkpointInTwoSteps(finishing: SQLITE_CHECKPOINT_PASSIVE, turnWait: busyTimeout)
+    }
+
+    /// The two steps of a checkpoint: a `PASSIVE` copy of what the WAL held when it began, while
+    /// other writers go on committing; then, in a turn of its own (waited for at most `turnWait`
+    /// seconds), a checkpoint of `mode` over what they wrote meanwhile. Without a turnstile there
+    /// is no turn to take, and `mode` runs at once.
+    private func checkpointInTwoSteps(finishing mode: Int32, turnWait: Double) {
+        guard let turnstile else {
+            sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
+            return
+        }
         guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK,
-            let turnstile, turnstile.enter(timeout: busyTimeout)
+            turnstile.enter(timeout: turnWait)
         else { return }
         defer { turnstile.leave() }
-        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
     }
 
     private func configure(_ options: Options) throws {

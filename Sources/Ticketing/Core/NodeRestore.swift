@@ -127,12 +127,7 @@ extension VenueNode {
             try keepReplaced(path, at: keep)
             replaced = keep
         }
-        let target = try openForSetup(path: path, options: options, clock: clock).database
-        // SQLite copies into a WAL database only between equal page sizes: a snapshot of a
-        // database made before nodes had 2 KiB pages (or one made on a machine with none yet)
-        // is rewritten with the target's first.
-        try prepared.database.changePageSize(to: try target.pageSize())
-        try target.restore(from: staging)
+        try openForSetup(path: path, options: options, clock: clock).database.restore(from: staging)
         return RestoreOutcome(
             nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
             recoveryPending: recovery, snapshotSeq: incoming.newestSeq)
