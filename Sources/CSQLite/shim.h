@@ -62,4 +62,26 @@ static inline uint64_t csqlite_atomic_load64(uint64_t *word) { return __atomic_l
 static inline void csqlite_futex_wake(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, (void *)0, (void *)0, 0);
 }
+/// The descriptor in an open file of SQLite's unix VFS: its `unixFile` begins with the methods,
+/// the VFS and the inode's lock record, then the descriptor (a layout unchanged since 2008;
+/// SQLite has no call that returns it). The caller checks that it names the file it expects.
+/// Another descriptor of the same file must not be opened and closed instead: closing any
+/// descriptor of a file drops every POSIX lock the process holds on it, SQLite's among them.
+static inline int csqlite_unix_file_descriptor(sqlite3_file *file) {
+    struct unix_file_start {
+        const sqlite3_io_methods *methods;
+        sqlite3_vfs *vfs;
+        void *inode;
+        int descriptor;
+    };
+    return ((struct unix_file_start *)file)->descriptor;
+}
+
+/// Writes the dirty pages of `fd` in [offset, offset + length) to the disk and waits for them
+/// (`sync_file_range` with WAIT_BEFORE, WRITE and WAIT_AFTER, through syscall(2): Glibc declares it
+/// only under _GNU_SOURCE). It does not flush the disk's cache; an fdatasync must follow.
+static inline int csqlite_write_back_range(int fd, int64_t offset, int64_t length) {
+    return (int)syscall(SYS_sync_file_range, fd, offset, length, 1 | 2 | 4);
+}
+
 #endif
