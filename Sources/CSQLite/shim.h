@@ -62,6 +62,7 @@ static inline uint64_t csqlite_atomic_load64(uint64_t *word) { return __atomic_l
 static inline void csqlite_futex_wake(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, (void *)0, (void *)0, 0);
 }
+
 /// The descriptor in an open file of SQLite's unix VFS: its `unixFile` begins with the methods,
 /// the VFS and the inode's lock record, then the descriptor (a layout unchanged since 2008;
 /// SQLite has no call that returns it). The caller checks that it names the file it expects.

@@ -202,7 +202,7 @@ public final class Database {
     ///
     /// SQLite flushes the database file only in a checkpoint that copies the WAL to its end, which
     /// under load only the step in a turn does: that step flushed every page copied since the WAL
-    /// last started again, a few thousand scattered pages, 3–10 ms while every writer waited; and
+    /// last started again, a few thousand scattered pages, 3–12 ms while every writer waited; and
     /// the disk's queue, full of them, held up the commit flushes of every process behind them
     /// (16 writers, `bench contention`: over half the moments when every commit flush stalled
     /// fell in a checkpoint). Written back here first, ``writeBackPiece`` at a time and each piece
