@@ -185,8 +185,12 @@ public final class Database {
             sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
             return
         }
-        guard sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK,
-            writeBackDatabaseFile(),
+        // A first step that copied the WAL to its end had SQLite flush the database file itself.
+        var logFrames: Int32 = 0
+        var copiedFrames: Int32 = 0
+        guard
+            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames) == SQLITE_OK,
+            copiedFrames == logFrames || writeBackDatabaseFile(),
             turnstile.enter(timeout: turnWait)
         else { return }
         defer { turnstile.leave() }
