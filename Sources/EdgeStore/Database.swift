@@ -136,8 +136,8 @@ public final class Database {
     private func checkpointLargeWAL() {
         var status = stat()
         guard stat(path + "-wal", &status) == 0 else { return }
-        let pageSize = (try? scalar("PRAGMA page_size", as: Int.self)) ?? 4096
-        guard Int(status.st_size) > Self.closeCheckpointFrames * (pageSize + 24) else { return }
+        let pageBytes = (try? pageSize()) ?? 4096
+        guard Int(status.st_size) > Self.closeCheckpointFrames * (pageBytes + 24) else { return }
         sqlite3_busy_handler(handle, nil, nil)
         checkpointInTwoSteps(finishing: SQLITE_CHECKPOINT_TRUNCATE, turnWait: Self.closeTurnWait)
     }
@@ -215,10 +215,7 @@ public final class Database {
     /// third of those stalls fell in a checkpoint, and the step in a turn took about 2 ms. Only
     /// checkpoints write the file in WAL mode, and one connection checkpoints at a time.
     private func writeBackDatabaseFile() -> Bool {
-        var file: UnsafeMutablePointer<sqlite3_file>?
-        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK, let file,
-            let sync = file.pointee.pMethods?.pointee.xSync
-        else { return false }
+        guard let file = sqliteFile(SQLITE_FCNTL_FILE_POINTER) else { return false }
         // SQLite's own descriptor, once it is shown to be this file's; without it, the flush alone.
         let descriptor = csqlite_unix_file_descriptor(file)
         var opened = stat()
@@ -231,7 +228,7 @@ public final class Database {
                 _ = csqlite_write_back_range(descriptor, offset, Self.writeBackPiece)
             }
         }
-        return sync(file, SQLITE_SYNC_NORMAL) == SQLITE_OK
+        return Self.sync(file) == SQLITE_OK
     }
 
     private func configure(_ options: Options) throws {
@@ -493,10 +490,21 @@ public final class Database {
     /// `fdatasync` of the WAL through SQLite's own handle (the file it writes, whatever happened
     /// to the path); SQLITE_OK when there is none.
     private func syncWAL() -> Int32 {
+        guard let file = sqliteFile(SQLITE_FCNTL_JOURNAL_POINTER) else { return SQLITE_OK }
+        return Self.sync(file)
+    }
+
+    /// SQLite's open file that `request` (`SQLITE_FCNTL_FILE_POINTER`, `…_JOURNAL_POINTER`) names.
+    private func sqliteFile(_ request: Int32) -> UnsafeMutablePointer<sqlite3_file>? {
         var file: UnsafeMutablePointer<sqlite3_file>?
-        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
-            let file, let sync = file.pointee.pMethods?.pointee.xSync
-        else { return SQLITE_OK }  // no WAL open yet: nothing committed through it
+        guard sqlite3_file_control(handle, "main", request, &file) == SQLITE_OK else { return nil }
+        return file
+    }
+
+    /// `fdatasync` through SQLite's own method for `file`; SQLITE_OK when it is not open (no WAL
+    /// yet: nothing committed through it).
+    private static func sync(_ file: UnsafeMutablePointer<sqlite3_file>) -> Int32 {
+        guard let sync = file.pointee.pMethods?.pointee.xSync else { return SQLITE_OK }
         return sync(file, SQLITE_SYNC_NORMAL)
     }
 
