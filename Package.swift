@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "EdgeCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Mail", dependencies: ["CLibSSL", "AtomicFiles", "SyncWire"]),
         .target(name: "SQLValues"),
-        .target(name: "EdgeStore", dependencies: ["CSQLite", "EdgeCrypto", "SQLValues"]),
+        // SQLite's unix VFS with each commit's WAL frames written in one call (EdgeStore opens through it).
+        .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
+        .target(name: "EdgeStore", dependencies: ["CSQLite", "CBatchedWAL", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),
         .target(name: "SyncWire", dependencies: ["SQLValues"]),
         .target(name: "AtomicFiles"),

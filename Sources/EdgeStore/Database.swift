@@ -1,3 +1,4 @@
+import CBatchedWAL
 import CSQLite
 import Glibc
 // Rows and values are part of this module's API.
@@ -9,8 +10,9 @@ import Glibc
 /// to disk before the call that made them returns unless told otherwise (a sale the cashier saw
 /// survives a power cut), writers queued in turn (``WriterTurnstile``), and a bounded, jittered
 /// busy wait. Closing leaves the WAL for the next connection, checkpointed and truncated
-/// once it is long (``closeCheckpointFrames``). Statements are prepared once and cached by their SQL text; arguments are
-/// always bound, never spliced into SQL.
+/// once it is long (``closeCheckpointFrames``). It opens through the batched-WAL VFS
+/// (`CBatchedWAL`), which writes each commit's WAL frames in one call. Statements are prepared
+/// once and cached by their SQL text; arguments are always bound, never spliced into SQL.
 ///
 /// A `Database` is used from one thread at a time (it is not `Sendable`); processes and threads
 /// that need concurrency open their own connections to the same file.
@@ -89,7 +91,11 @@ public final class Database {
         }
         if !options.readOnly { PrivateFile.tighten(path) }
         var handle: OpaquePointer?
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        let registered = batched_wal_register()
+        guard registered == SQLITE_OK else {
+            throw StoreError(code: ResultCode(rawValue: registered), message: "cannot set up SQLite's file layer")
+        }
+        let code = sqlite3_open_v2(path, &handle, flags, BATCHED_WAL_VFS)
         guard code == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(handle)
@@ -217,7 +223,7 @@ public final class Database {
     private func writeBackDatabaseFile() -> Bool {
         guard let file = sqliteFile(SQLITE_FCNTL_FILE_POINTER) else { return false }
         // SQLite's own descriptor, once it is shown to be this file's; without it, the flush alone.
-        let descriptor = csqlite_unix_file_descriptor(file)
+        let descriptor = csqlite_unix_file_descriptor(batched_wal_underlying(file))
         var opened = stat()
         var named = stat()
         if fstat(descriptor, &opened) == 0, stat(path, &named) == 0, opened.st_dev == named.st_dev,

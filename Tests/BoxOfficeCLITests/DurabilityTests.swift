@@ -32,6 +32,21 @@ import Testing
         #expect(flush < receipt, "the receipt was printed before the sale was on disk")
     }
 
+    /// The sale's WAL frames, each a 24-byte header and a page that SQLite writes in two calls,
+    /// reach the file in one `pwrite` (`CBatchedWAL`): two dozen calls a sale before.
+    @Test func aSalesFramesAreWrittenInOneCall() throws {
+        let node = try CLINode()
+        let trace = try trace(node, Self.sale, tracing: "pwrite64")
+        let frames = trace.calls.filter { $0.contains("pwrite64(") && $0.contains(Self.wal) }
+        #expect(frames.count == 1, "\(frames.count) writes to the WAL: \(frames.prefix(4))")
+        // Whole frames, after the WAL's 32-byte header when the sale is its first commit.
+        let written = try #require(
+            frames.first.flatMap {
+                Int($0.components(separatedBy: " = ").last?.trimmingCharacters(in: .whitespaces) ?? "")
+            })
+        #expect(written > 4 * (2048 + 24) && [0, 32].contains(written % (2048 + 24)), "\(written) bytes")
+    }
+
     /// A customer is told of a sale only once it is on disk: `notifications send` flushes the WAL
     /// after reading what is due and before the first email is written out.
     @Test func anEmailGoesOutOnlyForASaleOnDisk() throws {

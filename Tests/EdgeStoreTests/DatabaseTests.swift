@@ -115,6 +115,62 @@ import Testing
         #expect(try first.scalar("SELECT count(*) FROM t") == Database.checkpointPages + 1)
     }
 
+    /// A commit's WAL frames are held and written together (`CBatchedWAL`), and are all in the
+    /// file when the commit returns, with no flush asked for (a process killed then loses none):
+    /// a commit of a few pages, one many times larger than what is held at once whose pages also
+    /// spilled to the WAL before its commit (a tiny page cache), and one written over the frames
+    /// of a spilled transaction rolled back. Another connection reads each whole, and so does the
+    /// next after both closed.
+    @Test func everyCommitsFramesAreInTheFileWhenItReturns() throws {
+        let path = directory.file("a.sqlite")
+        let row = [UInt8](repeating: 9, count: 600)
+        do {
+            // NORMAL: no flush after the commit, which would write out what is held as well.
+            let writer = try Database(path: path, options: Self.unflushed)
+            let reader = try Database(path: path)
+            try writer.execute("PRAGMA cache_size = 10")  // pages beyond ten spill to the WAL mid-transaction
+            try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
+            try writer.execute("CREATE INDEX t_b ON t (b, id)")
+            func insert(_ count: Int) throws {
+                try writer.execute(
+                    """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                    INSERT INTO t (b) SELECT ? FROM n
+                    """, [count, row])
+            }
+            try writer.write { try insert(3) }  // a few pages, all held until the commit frame's
+            #expect(try rowsOnFile(path) == 3)
+            try writer.write { try insert(1000) }  // about 600 pages: many times what is held
+            #expect(try rowsOnFile(path) == 1003)
+            #expect(try reader.scalar("SELECT count(*) FROM t") == 1003)
+            #expect(throws: StoreError.self) {
+                try writer.write {
+                    try insert(500)
+                    #expect(try writer.scalar("SELECT count(*) FROM t") == 1503)  // read back from the WAL
+                    throw StoreError(code: .error, message: "given up")
+                }
+            }
+            try writer.write { try insert(3) }  // over the frames the rolled-back transaction spilled
+            #expect(try rowsOnFile(path) == 1006)
+            #expect(try reader.scalar("SELECT count(*) FROM t") == 1006)
+            #expect(try reader.scalar("SELECT sum(length(b)) FROM t") == 1006 * row.count)
+            #expect(try reader.scalar("PRAGMA integrity_check") == "ok")
+        }
+        let again = try Database(path: path)
+        #expect(try again.scalar("SELECT count(*) FROM t") == 1006)
+        #expect(try again.scalar("PRAGMA integrity_check") == "ok")
+    }
+
+    /// Rows of `t` in what the files of the database at `path` hold now, as the next process would
+    /// find them if every process had been killed: a copy of the database and its WAL without the
+    /// WAL index, which SQLite rebuilds from the WAL's frames, checking each frame's checksum.
+    private func rowsOnFile(_ path: String) throws -> Int? {
+        let copy = directory.file("copy-\(UUID().uuidString).sqlite")
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        return try Database(path: copy).scalar("SELECT count(*) FROM t")
+    }
+
     /// Closing does not checkpoint: the next process appends to the same WAL instead of creating,
     /// flushing and deleting one of its own (three flushes a short-lived process need not make).
     @Test func closingLeavesTheWALForTheNextConnection() throws {

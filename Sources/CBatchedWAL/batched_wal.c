@@ -1,0 +1,211 @@
+#include "batched_wal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/// An open file of the batched-WAL VFS: the unix VFS's file follows it in the same allocation.
+typedef struct BatchedFile {
+    sqlite3_file base;
+    sqlite3_file *real;
+    /// Held writes (WAL files only): `length` bytes for the file from `offset`.
+    unsigned char *held;
+    int capacity;
+    int length;
+    sqlite3_int64 offset;
+    /// The last write held was a commit frame's header: its page, next, ends the commit.
+    int commitHeaderHeld;
+    /// Where the frames written since the WAL header end: writes from here on append, and only
+    /// those are held; a write before it (a frame of this transaction written again, the frame
+    /// headers SQLite rewrites after such a write, the last of them a commit frame's) goes
+    /// straight through, so that nothing stays held once the commit frame's page is written.
+    sqlite3_int64 end;
+} BatchedFile;
+
+/// Bytes held at most; a larger commit is written in pieces of up to this size. (The unix VFS
+/// writes at most 128 KiB - 1 bytes a call: its `seekAndWrite` masks the length with 0x1ffff.)
+enum { heldCapacity = 64 * 1024, frameHeaderBytes = 24 };
+
+static sqlite3_vfs *unixVFS;
+static sqlite3_vfs batchedVFS;
+static int registered = SQLITE_ERROR;
+static pthread_once_t registerOnce = PTHREAD_ONCE_INIT;
+
+static sqlite3_file *real(sqlite3_file *file) { return ((BatchedFile *)file)->real; }
+
+/// Writes what `file` holds; the error of that write, if any.
+static int writeHeld(BatchedFile *file) {
+    if (file->length == 0) return SQLITE_OK;
+    int length = file->length;
+    file->length = 0;
+    file->commitHeaderHeld = 0;
+    return file->real->pMethods->xWrite(file->real, file->held, length, file->offset);
+}
+
+#define WRITE_HELD_FIRST(file)                                    \
+    do {                                                          \
+        int code = writeHeld((BatchedFile *)(file));              \
+        if (code != SQLITE_OK) return code;                       \
+    } while (0)
+
+static int batchedClose(sqlite3_file *file) {
+    BatchedFile *batched = (BatchedFile *)file;
+    int written = writeHeld(batched);
+    int closed = batched->real->pMethods->xClose(batched->real);
+    free(batched->held);
+    batched->held = 0;
+    return written != SQLITE_OK ? written : closed;
+}
+
+static int batchedRead(sqlite3_file *file, void *buffer, int amount, sqlite3_int64 offset) {
+    WRITE_HELD_FIRST(file);
+    return real(file)->pMethods->xRead(real(file), buffer, amount, offset);
+}
+
+/// Commit frame: a frame header whose second word, the database size after the commit, is not 0.
+static int isCommitFrameHeader(const unsigned char *bytes, int amount) {
+    return amount == frameHeaderBytes && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+}
+
+static int batchedWrite(sqlite3_file *file, const void *buffer, int amount, sqlite3_int64 offset) {
+    BatchedFile *batched = (BatchedFile *)file;
+    if (batched->held == 0) return batched->real->pMethods->xWrite(batched->real, buffer, amount, offset);
+    if (offset == 0) batched->end = 0;  // the WAL header: frames start again from the file's start
+    int appends = offset >= batched->end && amount <= batched->capacity;
+    int endsCommit = batched->commitHeaderHeld;
+    if (batched->length > 0 &&
+        (!appends || offset != batched->offset + batched->length || batched->length + amount > batched->capacity)) {
+        WRITE_HELD_FIRST(batched);
+    }
+    if (offset + amount > batched->end) batched->end = offset + amount;
+    if (!appends) return batched->real->pMethods->xWrite(batched->real, buffer, amount, offset);
+    if (batched->length == 0) batched->offset = offset;
+    memcpy(batched->held + batched->length, buffer, (size_t)amount);
+    batched->length += amount;
+    if (endsCommit) return writeHeld(batched);
+    batched->commitHeaderHeld = isCommitFrameHeader(buffer, amount);
+    return SQLITE_OK;
+}
+
+static int batchedTruncate(sqlite3_file *file, sqlite3_int64 size) {
+    WRITE_HELD_FIRST(file);
+    BatchedFile *batched = (BatchedFile *)file;
+    if (batched->end > size) batched->end = size;
+    return real(file)->pMethods->xTruncate(real(file), size);
+}
+
+static int batchedSync(sqlite3_file *file, int flags) {
+    WRITE_HELD_FIRST(file);
+    return real(file)->pMethods->xSync(real(file), flags);
+}
+
+static int batchedFileSize(sqlite3_file *file, sqlite3_int64 *size) {
+    WRITE_HELD_FIRST(file);
+    return real(file)->pMethods->xFileSize(real(file), size);
+}
+
+static int batchedLock(sqlite3_file *file, int lock) { return real(file)->pMethods->xLock(real(file), lock); }
+
+static int batchedUnlock(sqlite3_file *file, int lock) { return real(file)->pMethods->xUnlock(real(file), lock); }
+
+static int batchedCheckReservedLock(sqlite3_file *file, int *out) {
+    return real(file)->pMethods->xCheckReservedLock(real(file), out);
+}
+
+static int batchedFileControl(sqlite3_file *file, int op, void *argument) {
+    WRITE_HELD_FIRST(file);
+    return real(file)->pMethods->xFileControl(real(file), op, argument);
+}
+
+static int batchedSectorSize(sqlite3_file *file) { return real(file)->pMethods->xSectorSize(real(file)); }
+
+static int batchedDeviceCharacteristics(sqlite3_file *file) {
+    return real(file)->pMethods->xDeviceCharacteristics(real(file));
+}
+
+static int batchedShmMap(sqlite3_file *file, int region, int size, int extend, void volatile **out) {
+    return real(file)->pMethods->xShmMap(real(file), region, size, extend, out);
+}
+
+static int batchedShmLock(sqlite3_file *file, int offset, int count, int flags) {
+    return real(file)->pMethods->xShmLock(real(file), offset, count, flags);
+}
+
+static void batchedShmBarrier(sqlite3_file *file) { real(file)->pMethods->xShmBarrier(real(file)); }
+
+static int batchedShmUnmap(sqlite3_file *file, int deleteFlag) {
+    return real(file)->pMethods->xShmUnmap(real(file), deleteFlag);
+}
+
+static int batchedFetch(sqlite3_file *file, sqlite3_int64 offset, int amount, void **out) {
+    WRITE_HELD_FIRST(file);
+    return real(file)->pMethods->xFetch(real(file), offset, amount, out);
+}
+
+static int batchedUnfetch(sqlite3_file *file, sqlite3_int64 offset, void *page) {
+    return real(file)->pMethods->xUnfetch(real(file), offset, page);
+}
+
+static const sqlite3_io_methods batchedMethods = {
+    3,
+    batchedClose,
+    batchedRead,
+    batchedWrite,
+    batchedTruncate,
+    batchedSync,
+    batchedFileSize,
+    batchedLock,
+    batchedUnlock,
+    batchedCheckReservedLock,
+    batchedFileControl,
+    batchedSectorSize,
+    batchedDeviceCharacteristics,
+    batchedShmMap,
+    batchedShmLock,
+    batchedShmBarrier,
+    batchedShmUnmap,
+    batchedFetch,
+    batchedUnfetch,
+};
+
+static int batchedOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *outFlags) {
+    (void)vfs;
+    BatchedFile *batched = (BatchedFile *)file;
+    memset(batched, 0, sizeof *batched);
+    batched->real = (sqlite3_file *)(batched + 1);
+    if (flags & SQLITE_OPEN_WAL) {
+        batched->held = malloc(heldCapacity);
+        if (batched->held == 0) return SQLITE_NOMEM;
+        batched->capacity = heldCapacity;
+    }
+    int code = unixVFS->xOpen(unixVFS, name, batched->real, flags, outFlags);
+    if (code != SQLITE_OK) {
+        // SQLite closes a file whose open failed only if its methods are set, and these are not.
+        if (batched->real->pMethods != 0) batched->real->pMethods->xClose(batched->real);
+        free(batched->held);
+        batched->held = 0;
+        return code;
+    }
+    batched->base.pMethods = &batchedMethods;
+    return SQLITE_OK;
+}
+
+static void registerVFS(void) {
+    unixVFS = sqlite3_vfs_find("unix");
+    if (unixVFS == 0) return;
+    batchedVFS = *unixVFS;
+    batchedVFS.pNext = 0;
+    batchedVFS.zName = BATCHED_WAL_VFS;
+    batchedVFS.szOsFile = (int)sizeof(BatchedFile) + unixVFS->szOsFile;
+    batchedVFS.xOpen = batchedOpen;
+    registered = sqlite3_vfs_register(&batchedVFS, 0);
+}
+
+int batched_wal_register(void) {
+    pthread_once(&registerOnce, registerVFS);
+    return registered;
+}
+
+sqlite3_file *batched_wal_underlying(sqlite3_file *file) {
+    return file->pMethods == &batchedMethods ? ((BatchedFile *)file)->real : file;
+}

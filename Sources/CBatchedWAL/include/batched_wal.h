@@ -1,0 +1,27 @@
+#ifndef BATCHED_WAL_H
+#define BATCHED_WAL_H
+#include <sqlite3.h>
+
+/// The name of the VFS that `batched_wal_register` adds: SQLite's "unix" VFS with each commit's
+/// WAL frames written in one call.
+#define BATCHED_WAL_VFS "unix-batched-wal"
+
+/// Registers the batched-WAL VFS (not as the default) once per process; SQLITE_OK when it is
+/// there. Open a connection with `sqlite3_open_v2(..., BATCHED_WAL_VFS)` to use it.
+///
+/// SQLite writes a WAL frame in two calls, its 24-byte header then its page: a sale of a dozen
+/// pages made two dozen `pwrite` calls, each dirtying the same page-cache blocks again. This VFS
+/// holds the writes that append to a WAL file, one after another, and writes them in one call
+/// once the commit frame's page is written (the frame whose header carries the database size:
+/// WAL file format, sqlite.org/fileformat2.html#walformat), before anything else touches that
+/// file (a read, a sync, its size, a truncation, a file control, closing), and whenever 64 KiB
+/// are held. A write that does not append (SQLite writing a frame of the same transaction again,
+/// then rewriting the headers after it) goes straight through. So when a commit returns, all its
+/// frames are in the file, as without this VFS: other connections, which learn of frames from
+/// the WAL index only after that, read them there, and a process killed then loses nothing.
+int batched_wal_register(void);
+
+/// The unix VFS's file beneath `file` when `file` was opened by the batched-WAL VFS; else `file`.
+sqlite3_file *batched_wal_underlying(sqlite3_file *file);
+
+#endif
