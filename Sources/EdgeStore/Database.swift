@@ -317,6 +317,16 @@ public final class Database {
         }
     }
 
+    /// Steps through a query's first column as integers (NULL read as 0), handing each to `body`
+    /// until it returns false: a scan of keys or ranks that allocates nothing per row.
+    public func forEachInteger(
+        _ sql: String, _ arguments: [any SQLValueConvertible] = [], _ body: (Int64) throws -> Bool
+    ) throws {
+        try withStatement(sql, arguments) { statement in
+            while let value = try statement.stepInteger(), try body(value) {}
+        }
+    }
+
     /// The first row of a query, or nil when there is none.
     public func row(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Row? {
         try withStatement(sql, arguments) { try $0.step() }

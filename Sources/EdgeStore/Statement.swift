@@ -75,6 +75,16 @@ final class Statement {
         }
     }
 
+    /// Steps once: the next row's first column as an integer (0 for NULL), or nil when the
+    /// statement is done. For scans of one integer column, without a ``Row`` for each.
+    func stepInteger() throws -> Int64? {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
+        case SQLITE_DONE: return nil
+        case let code: throw database.error(code: code, sql: sql)
+        }
+    }
+
     /// Clears bindings and resets for the next use. Errors of the last step were already thrown.
     func reset() {
         sqlite3_reset(handle)

@@ -2,9 +2,9 @@
 /// row order, as the seat map lists them) that has such a run, and in it the run nearest the
 /// row's centre.
 ///
-/// The available seats are fed in rank order (section rank, row rank, number); the choice is made
-/// as soon as a row with a run is complete, so a sale reads the front rows only, not the whole
-/// seat map. The row's centre is that of all its seats in the category, sold or not, which
+/// The available seats' ranks are fed in rank order (section rank, row rank, number); the choice
+/// is made as soon as a row with a run is complete, so a sale reads the front rows only, not the
+/// whole seat map. The row's centre is that of all its seats in the category, sold or not, which
 /// `rowBounds` reads for the rows that have a run.
 struct BestAvailable {
     let count: Int
@@ -58,10 +58,9 @@ struct BestAvailable {
     }
 }
 
-/// A seat as best available reads it: its label and its rank, section, row and number packed in
-/// one integer as ``NodeSchema/seatRank`` packs them.
+/// A seat as best available reads it: its rank, the section, row and number packed in one
+/// integer as ``NodeSchema/seatRank`` packs them (unique among an event's seats).
 struct RankedSeat {
-    let label: String
     let rank: Int64
 
     /// Bits of the rank that hold the seat number.

@@ -114,18 +114,38 @@ public struct Inventory {
         }
     }
 
-    /// The best available run of `count` seats (see ``BestAvailable``), reading the category's
-    /// available seats in rank order from `event_seat_by_category` alone (label and rank), only as
-    /// far as the first row that has one; then the chosen seats in full.
+    /// The first and the last rank of a category's seats in a range of ranks, whatever their
+    /// status: for each status the least and the greatest, each one seek in
+    /// `event_seat_by_category` (a single `min`/`max` over `status IN (…)` reads every seat of
+    /// the range).
+    private static let rankBounds: String = {
+        let seeks = SeatStatus.allCases.flatMap { status in
+            ["min", "max"].map { bound in
+                """
+                SELECT (SELECT \(bound)(seat_rank) FROM event_seat
+                        WHERE event_id = ?1 AND category_code = ?2 AND status = '\(status.rawValue)'
+                          AND seat_rank BETWEEN ?3 AND ?4) AS bound
+                """
+            }
+        }
+        return "SELECT min(bound), max(bound) FROM (\(seeks.joined(separator: " UNION ALL ")))"
+    }()
+
+    /// The label of an available seat of a category by its rank (one seek in
+    /// `event_seat_by_category`; joined to `seat` in one query, SQLite would scan the event's seats).
+    private static let availableLabelByRank = """
+        SELECT seat_label FROM event_seat
+        WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank = ?
+        """
+
+    /// The best available run of `count` seats (see ``BestAvailable``), reading the ranks of the
+    /// category's available seats in order from `event_seat_by_category` alone, only as far as the
+    /// first row that has one; then the chosen seats in full.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
         var chooser = BestAvailable(count: count) { seat in
             // The row's seats of the category, whatever their status, are one range of ranks.
             let bounds = try db.row(
-                """
-                SELECT min(seat_rank), max(seat_rank) FROM event_seat
-                WHERE event_id = ? AND category_code = ? AND status IN ('available', 'held', 'sold', 'unallocated')
-                  AND seat_rank BETWEEN ? AND ?
-                """, [event.id, categoryCode, seat.ranksOfRow.lowerBound, seat.ranksOfRow.upperBound])
+                Self.rankBounds, [event.id, categoryCode, seat.ranksOfRow.lowerBound, seat.ranksOfRow.upperBound])
             let first: Int64? = try bounds?.get(0)
             let last: Int64? = try bounds?.get(1)
             return (
@@ -133,16 +153,19 @@ public struct Inventory {
                 last.map(RankedSeat.number(ofRank:)) ?? seat.number
             )
         }
-        try db.forEachRow(
+        try db.forEachInteger(
             """
-            SELECT seat_label, seat_rank FROM event_seat
+            SELECT seat_rank FROM event_seat
             WHERE event_id = ? AND category_code = ? AND status = 'available' ORDER BY seat_rank
             """, [event.id, categoryCode]
-        ) { row in
-            try chooser.feed(RankedSeat(label: try row.get(0), rank: try row.get(1)))
+        ) { rank in
+            try chooser.feed(RankedSeat(rank: rank))
         }
         guard let chosen = try chooser.finish() else { return nil }
-        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: chosen.map(\.label))
+        let labels: [String] = try chosen.compactMap { seat in
+            try db.scalar(Self.availableLabelByRank, [event.id, categoryCode, seat.rank])
+        }
+        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: labels)
     }
 
     // MARK: Reserving
