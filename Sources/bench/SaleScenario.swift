@@ -43,4 +43,36 @@ enum SaleScenario {
         }
         return figures
     }
+
+    /// `bench sale-loop (ga|seated) (full|normal) (ours|raw) COUNT`: sells COUNT tickets one way
+    /// and nothing else, for a profiler (`perf record`, `valgrind --tool=callgrind`) to watch.
+    static func loop(_ arguments: [String]) -> Int32 {
+        guard arguments.count == 4, let kind = ["ga": "GA", "seated": "SEATED"][arguments[0]],
+            let durability = NodeOptions.Durability(rawValue: arguments[1]), ["ours", "raw"].contains(arguments[2]),
+            let count = Int(arguments[3]), count > 0
+        else {
+            FileHandle.standardError.write(
+                Data("usage: bench sale-loop (ga|seated) (full|normal) (ours|raw) COUNT\n".utf8))
+            return 2
+        }
+        let directory = NSTemporaryDirectory() + "venue-bench-loop-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if arguments[2] == "raw" {
+                let raw = try RawSale(
+                    path: "\(directory)/raw.sqlite", synchronous: durability.rawValue.uppercased(),
+                    kind: kind == "GA" ? .ga : .seated)
+                for _ in 0..<count { _ = try raw.sell() }
+            } else {
+                let node = try BenchNode(in: directory, name: "loop", durability: durability)
+                for _ in 0..<count { try node.sell(category: kind) }
+                try node.checkInvariants()
+            }
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("bench sale-loop: \(error)\n".utf8))
+            return 1
+        }
+    }
 }

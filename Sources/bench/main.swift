@@ -3,11 +3,15 @@ import Foundation
 // `bench SCENARIO... [--quick]`: the project's numbers, each printed next to a baseline measured
 // in the same run by the same binary. Scenarios: sale, push, cli, contention, daemon, reconcile,
 // all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
-// figures, and asserts no timing.
+// figures, and asserts no timing. `bench sale-loop …` sells one kind of sale and nothing else,
+// for a profiler.
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "contention-worker" {
     exit(ContentionScenario.worker(Array(arguments.dropFirst())))
+}
+if arguments.first == "sale-loop" {
+    exit(SaleScenario.loop(Array(arguments.dropFirst())))
 }
 let quick = arguments.contains("--quick")
 arguments.removeAll { $0 == "--quick" }
