@@ -317,8 +317,9 @@ public final class Database {
         }
     }
 
-    /// Steps through a query's first column as integers (NULL read as 0), handing each to `body`
-    /// until it returns false: a scan of keys or ranks that allocates nothing per row.
+    /// Steps through a query's first column as integers, handing each to `body` until it returns
+    /// false: a scan of keys or ranks that allocates nothing per row. A value that is not an
+    /// integer (NULL included) throws `.mismatch`, as ``Row/get(_:as:)`` would.
     public func forEachInteger(
         _ sql: String, _ arguments: [any SQLValueConvertible] = [], _ body: (Int64) throws -> Bool
     ) throws {

@@ -75,11 +75,16 @@ final class Statement {
         }
     }
 
-    /// Steps once: the next row's first column as an integer (0 for NULL), or nil when the
-    /// statement is done. For scans of one integer column, without a ``Row`` for each.
+    /// Steps once: the next row's first column, which must be an integer (anything else, NULL
+    /// included, is a `.mismatch` error), or nil when the statement is done. For scans of one
+    /// integer column, without a ``Row`` for each.
     func stepInteger() throws -> Int64? {
         switch sqlite3_step(handle) {
-        case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
+        case SQLITE_ROW:
+            guard sqlite3_column_type(handle, 0) == SQLITE_INTEGER else {
+                throw StoreError(code: .mismatch, message: "expected an integer in the first column", sql: sql)
+            }
+            return sqlite3_column_int64(handle, 0)
         case SQLITE_DONE: return nil
         case let code: throw database.error(code: code, sql: sql)
         }

@@ -252,6 +252,24 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM t") == 1)
     }
 
+    /// `forEachInteger` reads the first column as integers, stops when told, and refuses a value
+    /// that is not one rather than reading it as 0.
+    @Test func anIntegerScanStopsWhenToldAndRefusesOtherValues() throws {
+        let db = try Database(path: directory.file("a.sqlite"))
+        try db.execute("CREATE TABLE t (n INTEGER)")
+        try db.execute("INSERT INTO t (n) VALUES (3), (1), (2), (NULL)")
+        var seen = [Int64]()
+        try db.forEachInteger("SELECT n FROM t WHERE n IS NOT NULL ORDER BY n") { value in
+            seen.append(value)
+            return value < 2
+        }
+        #expect(seen == [1, 2])
+        let error = try #require(throws: StoreError.self) {
+            try db.forEachInteger("SELECT n FROM t ORDER BY n") { _ in true }  // NULL sorts first
+        }
+        #expect(error.code == .mismatch)
+    }
+
     @Test func argumentCountMustMatchPlaceholders() throws {
         let db = try Database(path: directory.file("a.sqlite"))
         #expect(throws: StoreError.self) { try db.execute("SELECT ?", []) }
