@@ -15,6 +15,8 @@ struct Figure {
     let target: Double?
     /// True when a smaller value is better (times, memory).
     var lowerIsBetter = false
+    /// A bound on the value itself that the project aims at (the 16-process waits), if any.
+    var limit: Double? = nil
 
     var ratio: Double { baseline == 0 ? 0 : value / baseline }
 
@@ -23,6 +25,10 @@ struct Figure {
         if let target {
             let met = lowerIsBetter ? ratio <= target : ratio >= target
             verdict = met ? "target \(Self.number(target)) met" : "target \(Self.number(target)) NOT met"
+        } else if let limit {
+            verdict =
+                value <= limit
+                ? "limit \(Self.number(limit)) \(unit) met" : "limit \(Self.number(limit)) \(unit) NOT met"
         } else {
             verdict = ""
         }
