@@ -30,6 +30,9 @@ static inline int csqlite_keep_wal_on_close(sqlite3 *db) {
 /// Atomically loads the 32-bit word at `word`.
 static inline uint32_t csqlite_atomic_load(uint32_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
 
+/// Atomically stores `value` in the 32-bit word at `word`.
+static inline void csqlite_atomic_store(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+
 /// Atomically adds `value` to the word at `word`; its value before.
 static inline uint32_t csqlite_atomic_add(uint32_t *word, uint32_t value) {
     return __atomic_fetch_add(word, value, __ATOMIC_SEQ_CST);

@@ -197,7 +197,7 @@ public final class Database {
         guard
             sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames) == SQLITE_OK,
             copiedFrames == logFrames || writeBackDatabaseFile(),
-            turnstile.enter(timeout: turnWait)
+            case .turn = turnstile.enter(timeout: turnWait)
         else { return }
         defer { turnstile.leave() }
         sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
@@ -388,14 +388,33 @@ public final class Database {
     /// Commits when `body` returns; rolls back and rethrows the first error when it throws.
     @discardableResult
     public func write<T>(_ body: () throws -> T) throws -> T {
-        try transaction("BEGIN IMMEDIATE", body)
+        try transaction("BEGIN IMMEDIATE") { _ in try body() }
     }
+
+    /// Runs `body` in a write transaction, as ``write(_:)`` does, or has it run for this
+    /// connection: while this one waits in line, `request` is offered to the writers ahead, and
+    /// the one whose turn comes first may run it (through its ``offeredWrites``) in its own
+    /// transaction, commit and flush it, and answer: `answered` then turns the answer into the
+    /// result, in no transaction. `body` gets `recheck` true when a writer that had taken the
+    /// request died meanwhile, before or after committing it: `body` finds out which first.
+    public func write<T>(
+        offering request: [UInt8], _ body: (_ recheck: Bool) throws -> T, answered: ([UInt8]) throws -> T
+    ) throws -> T {
+        try withoutActuallyEscaping(answered) { answered in
+            try transaction("BEGIN IMMEDIATE", offering: request, answered: answered, body)
+        }
+    }
+
+    /// What this connection does with the writes other connections of its database offer while
+    /// it has the writer's turn for one of its own offered writes (``write(offering:_:answered:)``);
+    /// nil takes none.
+    public var offeredWrites: OfferedWrites?
 
     /// Runs `body` in a deferred transaction: one consistent snapshot for all its reads, without
     /// blocking writers (WAL).
     @discardableResult
     public func read<T>(_ body: () throws -> T) throws -> T {
-        try transaction("BEGIN DEFERRED", body)
+        try transaction("BEGIN DEFERRED") { _ in try body() }
     }
 
     /// Runs `body` inside a savepoint of the current transaction: when it throws, only its own
@@ -440,14 +459,17 @@ public final class Database {
     /// True inside ``rehearse(_:)``: nothing written now will be committed.
     public var isRehearsing: Bool { rehearsalDepth > 0 }
 
-    private func transaction<T>(_ begin: String, _ body: () throws -> T) throws -> T {
+    private func transaction<T>(
+        _ begin: String, offering request: [UInt8]? = nil, answered: (([UInt8]) throws -> T)? = nil,
+        _ body: (_ recheck: Bool) throws -> T
+    ) throws -> T {
         if isRehearsing {
             rehearsalDepth += 1
             defer { rehearsalDepth -= 1 }
             let name = "rehearsal_\(rehearsalDepth)"
             try execute("SAVEPOINT \(name)")
             do {
-                let result = try body()
+                let result = try body(false)
                 try execute("RELEASE \(name)")
                 return result
             } catch {
@@ -461,31 +483,75 @@ public final class Database {
         }
         let writing = begin == "BEGIN IMMEDIATE"
         let queued = writing ? turnstile : nil
-        if let queued, !queued.enter(timeout: busyTimeout) {
-            throw StoreError(
-                code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
+        var recheck = false
+        if let queued {
+            switch queued.enter(timeout: busyTimeout, offering: answered == nil ? nil : request) {
+            case .turn(let again): recheck = again
+            case .answered(let answer): return try answered!(answer)
+            case .answeredUnflushed:
+                throw StoreError(
+                    code: .ioError,
+                    message:
+                        "the disk did not confirm a flush of \(path)-wal: what was committed last may not survive a power cut; check the disk"
+                )
+            case .timedOut:
+                throw StoreError(
+                    code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
+            }
         }
         let result: T
+        var served = [(ticket: UInt32, answer: [UInt8])]()
         do {
             flushAfterTurn = queued != nil
             defer {
                 flushAfterTurn = false
-                queued?.leave()
+                queued?.leave(through: served.last?.ticket)
             }
             try execute(begin)
             do {
-                result = try body()
+                result = try body(recheck)
+                // Only a transaction that is itself an offered write (a sale) runs others: a
+                // migration's, a restore's or the daemon's stays its own.
+                if let queued, let offeredWrites, answered != nil {
+                    served = queued.takeOffers(limit: Self.offeredWritesPerTurn) { runOffered($0, by: offeredWrites) }
+                }
                 try execute("COMMIT")
             } catch {
+                queued?.handBack(served)
+                served = []
                 if isInTransaction { _ = try? execute("ROLLBACK") }
                 throw error
             }
         }
         // Also when this transaction wrote nothing: what it read (a sale replayed by its key) may
         // be another writer's commit that is not yet flushed.
-        if writing, flushesCommits { try flushCommits() }
+        if writing, flushesCommits {
+            do { try flushCommits() } catch {
+                queued?.answer(served, flushed: false)
+                throw error
+            }
+        }
+        queued?.answer(served, flushed: true)
         checkpointIfDue()
         return result
+    }
+
+    /// Offered writes a turn runs at most besides its own.
+    static let offeredWritesPerTurn = 32
+
+    /// Runs an offered write in a savepoint of this connection's transaction: its answer, or the
+    /// refusal for what it threw (its changes undone); nil hands it back to its writer.
+    private func runOffered(_ request: [UInt8], by writes: OfferedWrites) -> [UInt8]? {
+        guard (try? execute("SAVEPOINT offered")) != nil else { return nil }
+        do {
+            let answer = try writes.run(request)
+            try execute("RELEASE offered")
+            return answer
+        } catch {
+            _ = try? execute("ROLLBACK TO offered")
+            _ = try? execute("RELEASE offered")
+            return writes.refusal(error)
+        }
     }
 
     /// Flushes the WAL to disk: once this returns, every transaction committed to the database
@@ -545,3 +611,18 @@ public final class Database {
 
 @available(*, unavailable, message: "a connection is used from one thread at a time; open one per thread")
 extension Database: Sendable {}
+
+/// How a connection runs the writes other connections offer it (``Database/offeredWrites``).
+public struct OfferedWrites {
+    /// Runs one offered request inside the taking connection's transaction, in a savepoint of
+    /// its own; returns the answer for the offering connection.
+    public let run: ([UInt8]) throws -> [UInt8]
+    /// The answer for an error `run` threw, its changes undone; nil hands the request back to
+    /// the connection that offered it, which then runs it itself.
+    public let refusal: (any Error) -> [UInt8]?
+
+    public init(run: @escaping ([UInt8]) throws -> [UInt8], refusal: @escaping (any Error) -> [UInt8]?) {
+        self.run = run
+        self.refusal = refusal
+    }
+}

@@ -44,13 +44,19 @@ final class WriterTurnstile {
     /// Who holds each ticket (modulo ``bellCount``): the ticket in the high half, the thread id
     /// in the low (0 once its writer gave up waiting).
     private let holders: UnsafeMutablePointer<UInt64>
-    private static let bellCount: UInt32 = 256
+    static let bellCount: UInt32 = 256
+    /// The mailbox: a slot per ticket (modulo ``slotCount``) where a waiting writer offers its
+    /// write to the writer whose turn it is (see ``OfferedWrite``).
+    let slots: UnsafeMutableRawPointer
+    static let slotCount: UInt32 = 64
+    static let slotSize = 8192
     /// This connection's ticket while it has the turn.
     private var ticket: UInt32 = 0
     // The file: a magic number for each mutex (bytes 0 and 8), the turn's mutex at 64, the
-    // checkpoint's at 128, the tickets at 256 and 260, the bells from 512, the holders from 1536.
-    // Files made before the checkpoint's mutex existed get it added; the queue starts from zeros.
-    private static let size = 4096
+    // checkpoint's at 128, the tickets at 256 and 260, the bells from 512, the holders from 1536,
+    // the mailbox's slots from 4096. Files made before the checkpoint's mutex existed get it
+    // added, files made before the mailbox grow to hold it; the queue starts from zeros.
+    private static let size = 4096 + Int(slotCount) * slotSize
     private static let magic: UInt64 = 0x5645_4E55_4557_5231  // "VENUEWR1"
     private static let checkpointMagic: UInt64 = 0x5645_4E55_4543_4B31  // "VENUECK1"
 
@@ -87,6 +93,7 @@ final class WriterTurnstile {
         serving = (mapped + 260).bindMemory(to: UInt32.self, capacity: 1)
         bells = (mapped + 512).bindMemory(to: UInt32.self, capacity: Int(Self.bellCount))
         holders = (mapped + 1536).bindMemory(to: UInt64.self, capacity: Int(Self.bellCount))
+        slots = mapped + 4096
         let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
         if header[0] != Self.magic {
             Self.initialize(mutex)
@@ -110,16 +117,38 @@ final class WriterTurnstile {
 
     deinit { munmap(mapping, Self.size) }
 
-    /// Waits at most `timeout` seconds for the turn; false when it did not come.
-    func enter(timeout: Double) -> Bool {
+    /// How a writer's wait in line ended.
+    enum Entry {
+        /// Its turn: it runs its transaction itself. `recheck` when a writer that had taken its
+        /// offered write died meanwhile, before or after committing it.
+        case turn(recheck: Bool)
+        /// The writer whose turn it was ran the offered write, committed and flushed it.
+        case answered([UInt8])
+        /// As `answered`, but the flush after the commit failed.
+        case answeredUnflushed([UInt8])
+        /// The turn did not come within the timeout; nothing was written.
+        case timedOut
+    }
+
+    /// Waits at most `timeout` seconds for the turn. With `request`, the write is offered to the
+    /// writers ahead meanwhile (when it fits in a slot and the slot is free): one of them may run
+    /// it in its own transaction and answer instead.
+    func enter(timeout: Double, offering request: [UInt8]? = nil) -> Entry {
         let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1_000_000_000)
         let mine = csqlite_atomic_add(nextTicket, 1)
         let holder = holders + Int(mine % Self.bellCount)
         csqlite_atomic_store64(holder, UInt64(mine) << 32 | UInt64(csqlite_thread_id()))
-        guard waitForTurn(mine, until: deadline) else {
+        var offer = request.flatMap {
+            OfferedWrite.post($0, ticket: mine, serving: csqlite_atomic_load(serving), in: self)
+        }
+        var recheck = false
+        switch waitForTurn(mine, offer: &offer, recheck: &recheck, until: deadline) {
+        case .turn: break
+        case .answered(let entry): return entry
+        case .timedOut:
             csqlite_atomic_store64(holder, UInt64(mine) << 32)  // given up
             pass(mine)  // in case the turn came just now
-            return false
+            return .timedOut
         }
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)  // pthread_mutex_timedlock's clock
@@ -134,21 +163,69 @@ final class WriterTurnstile {
             pthread_mutex_consistent(mutex)
         default:
             pass(mine)
-            return false
+            return .timedOut
         }
         ticket = mine
-        return true
+        return .turn(recheck: recheck)
     }
 
-    /// Gives the turn to the next writer.
-    func leave() {
+    /// Gives the turn to the next writer, or past the writers up to `served` whose offered
+    /// writes this one ran.
+    func leave(through served: UInt32? = nil) {
         pthread_mutex_unlock(mutex)
-        pass(ticket)
+        guard let served else { return pass(ticket) }
+        if csqlite_atomic_swap_if(serving, ticket, served &+ 1) != 0 { ring(served &+ 1) }
+    }
+
+    /// Takes the writes offered by the writers queued right behind this one, in their order, and
+    /// runs each through `run` (inside this writer's transaction); stops at the first writer that
+    /// offered nothing, whose write `run` hands back (nil), or after `limit`. The tickets taken,
+    /// with their answers, for ``answer(_:flushed:)`` or ``handBack(_:)``.
+    func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
+        var taken = [(ticket: UInt32, answer: [UInt8])]()
+        var next = ticket &+ 1
+        while taken.count < limit, Int32(bitPattern: csqlite_atomic_load(nextTicket) &- next) > 0,
+            let offer = OfferedWrite.take(ticket: next, in: self)
+        {
+            guard let answer = run(offer.request), offer.fits(answer) else {
+                offer.handBack()
+                ring(next)
+                break
+            }
+            taken.append((next, answer))
+            next = next &+ 1
+        }
+        return taken
+    }
+
+    /// Gives the writers of `taken` their answers (once their commit is flushed, or failed to).
+    func answer(_ taken: [(ticket: UInt32, answer: [UInt8])], flushed: Bool) {
+        for (ticket, answer) in taken {
+            OfferedWrite(ticket: ticket, in: self).answer(answer, flushed: flushed)
+            ring(ticket)
+        }
+    }
+
+    /// Hands the writes of `taken` back to their writers, not committed: each runs its own.
+    func handBack(_ taken: [(ticket: UInt32, answer: [UInt8])]) {
+        for (ticket, _) in taken {
+            OfferedWrite(ticket: ticket, in: self).handBack()
+            ring(ticket)
+        }
+    }
+
+    private enum Wait {
+        case turn
+        case answered(Entry)
+        case timedOut
     }
 
     /// Waits until ticket `mine` is served (or was passed over: the mutex alone then orders this
-    /// writer); false at `deadline`.
-    private func waitForTurn(_ mine: UInt32, until deadline: UInt64) -> Bool {
+    /// writer), or its offered write was answered; timed out at `deadline`, unless another writer
+    /// is running the offered write (it then waits for the answer).
+    private func waitForTurn(
+        _ mine: UInt32, offer: inout OfferedWrite?, recheck: inout Bool, until deadline: UInt64
+    ) -> Wait {
         let bell = bells + Int(mine % Self.bellCount)
         var seen = csqlite_atomic_load(serving)
         var seenAt = BusyWait.monotonicNanoseconds()
@@ -156,10 +233,38 @@ final class WriterTurnstile {
         while true {
             let rung = csqlite_atomic_load(bell)  // before `serving`: a ring after this wakes the wait
             let now = BusyWait.monotonicNanoseconds()
+            if let posted = offer, let state = posted.state, state != OfferedWrite.offered {
+                switch state {
+                case OfferedWrite.answered, OfferedWrite.answeredUnflushed:
+                    return .answered(posted.collect())
+                case OfferedWrite.taken:
+                    if now - checkedAt >= Self.checkTurnAfter {
+                        checkedAt = now
+                        if posted.reclaimIfRunnerDied() {
+                            offer = nil
+                            recheck = true  // it may have committed the write before it died
+                            continue
+                        }
+                    }
+                    csqlite_futex_wait(bell, rung, Int(Self.checkTurnAfter))
+                default:  // handed back
+                    posted.clear()
+                    offer = nil
+                }
+                continue
+            } else if offer != nil, offer?.state == nil {
+                offer = nil  // the slot was taken over as stale: the write may have been run
+                recheck = true
+            }
             let current = csqlite_atomic_load(serving)
             let ahead = Int32(bitPattern: mine &- current)
-            if ahead <= 0 { return true }
-            if now >= deadline { return false }
+            if ahead <= 0 || now >= deadline {
+                if let posted = offer {
+                    guard posted.withdraw() else { continue }  // taken just now: wait for its answer
+                    offer = nil
+                }
+                return ahead <= 0 ? .turn : .timedOut
+            }
             if current != seen {
                 (seen, seenAt, checkedAt) = (current, now, now)
             } else if now - checkedAt >= Self.checkTurnAfter {

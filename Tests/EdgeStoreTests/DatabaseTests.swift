@@ -401,12 +401,12 @@ import Testing
         let path = directory.file("a.sqlite")
         let first = try #require(WriterTurnstile(databasePath: path))
         let events = EventList()
-        #expect(first.enter(timeout: 5))
+        #expect(first.entered(timeout: 5))
         let finished = DispatchSemaphore(value: 0)
         for name in ["second", "third"] {
             let waiter = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
             Thread {
-                if waiter.turnstile.enter(timeout: 5) {
+                if waiter.turnstile.entered(timeout: 5) {
                     events.append(name)
                     waiter.turnstile.leave()
                 }
@@ -415,7 +415,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.05)  // it waits before the next one comes
         }
         first.leave()
-        #expect(first.enter(timeout: 5))
+        #expect(first.entered(timeout: 5))
         events.append("first again")
         first.leave()
         finished.wait()
@@ -428,11 +428,11 @@ import Testing
     @Test func aTicketGivenUpIsPassedOver() throws {
         let path = directory.file("a.sqlite")
         let first = try #require(WriterTurnstile(databasePath: path))
-        #expect(first.enter(timeout: 5))
+        #expect(first.entered(timeout: 5))
         let impatient = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
         let gaveUp = DispatchSemaphore(value: 0)
         Thread {
-            #expect(!impatient.turnstile.enter(timeout: 0.05))
+            #expect(!impatient.turnstile.entered(timeout: 0.05))
             gaveUp.signal()
         }.start()
         gaveUp.wait()
@@ -441,7 +441,7 @@ import Testing
         let finished = DispatchSemaphore(value: 0)
         Thread {
             outcome.record {
-                guard patient.turnstile.enter(timeout: 5) else { throw StoreError(code: .busy, message: "no turn") }
+                guard patient.turnstile.entered(timeout: 5) else { throw StoreError(code: .busy, message: "no turn") }
                 patient.turnstile.leave()
             }
             finished.signal()
@@ -462,7 +462,7 @@ import Testing
         let abandoned = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
         let ended = DispatchSemaphore(value: 0)
         let thread = Thread {
-            _ = abandoned.turnstile.enter(timeout: 1)  // and never leaves: the thread just ends
+            _ = abandoned.turnstile.entered(timeout: 1)  // and never leaves: the thread just ends
             ended.signal()
         }
         thread.start()
@@ -593,5 +593,13 @@ private final class Outcome: @unchecked Sendable {  // written by one thread bef
         let started = Date()
         do { try body() } catch { self.error = error }
         seconds = Date().timeIntervalSince(started)
+    }
+}
+
+extension WriterTurnstile {
+    /// Whether the turn came (nothing offered meanwhile).
+    fileprivate func entered(timeout: Double) -> Bool {
+        if case .turn = enter(timeout: timeout) { return true }
+        return false
     }
 }

@@ -34,6 +34,12 @@ public final class VenueNode {
         self.database = database
         self.clock = clock
         ids = Identifiers(clock: clock)
+        // Sales other processes offer while this one has the writer's turn (see `OfferedSale`).
+        // A refusal goes back as the cashier's error; anything else hands the sale back to its
+        // process, which then sells it itself and meets the error there.
+        database.offeredWrites = OfferedWrites(
+            run: { [unowned self] bytes in try sales.sellOffered(bytes) },
+            refusal: { error in (error as? TicketingError).map(OfferedSale.answer(refusal:)) })
     }
 
     /// Opens an initialised node database whose schema matches this build.

@@ -45,17 +45,42 @@ public struct Sales {
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
         let optimistic = try node.inventory.optimisticSnapshot(
             eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
-        return try db.write {
-            if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-            try ChangeGate(db: db).requireOpen()
-            try node.inventory.sweepExpiredHolds(eventID: request.eventID)
-            let reservation = try node.inventory.reserve(
-                eventID: request.eventID, categoryCode: request.categoryCode,
-                selection: request.selection, into: .sold, optimistic: optimistic)
-            return try placeOrder(
-                reservation, payment: request.payment, customer: customer, key: key, fingerprint: fingerprint,
-                holdID: nil, settings: settings, by: actor)
+        let sale = OfferedSale(
+            request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
+            actor: actor)
+        // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
+        // own transaction and answer with the receipt.
+        return try db.write(
+            offering: sale.encoded,
+            { recheck in try sell(sale, optimistic: optimistic, settings: settings, recheck: recheck) },
+            answered: { answer in try OfferedSale.receipt(from: answer) })
+    }
+
+    /// The part of a sale inside the writer's turn. `recheck`: the sale may have been placed
+    /// already, by a writer that took it and died; its key then finds it.
+    func sell(_ sale: OfferedSale, optimistic: InventorySnapshot?, settings: NodeSettings, recheck: Bool)
+        throws -> Receipt
+    {
+        let request = sale.request
+        if sale.keyGiven || recheck,
+            let replay = try replay(key: sale.key, fingerprint: sale.fingerprint, replayed: sale.keyGiven)
+        {
+            return replay
         }
+        try ChangeGate(db: db).requireOpen()
+        try node.inventory.sweepExpiredHolds(eventID: request.eventID)
+        let reservation = try node.inventory.reserve(
+            eventID: request.eventID, categoryCode: request.categoryCode,
+            selection: request.selection, into: .sold, optimistic: optimistic)
+        return try placeOrder(
+            reservation, payment: request.payment, customer: sale.customer, key: sale.key,
+            fingerprint: sale.fingerprint, holdID: nil, settings: settings, by: sale.actor)
+    }
+
+    /// Sells a sale another process offered, inside this one's write transaction: the answer.
+    func sellOffered(_ bytes: [UInt8]) throws -> [UInt8] {
+        let sale = try OfferedSale(decoding: bytes)
+        return OfferedSale.answer(try sell(sale, optimistic: nil, settings: try node.settings(), recheck: false))
     }
 
     /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
@@ -174,14 +199,14 @@ public struct Sales {
     }
 
     /// The earlier order for `key`, if any; a different request under the same key is refused.
-    private func replay(key: String, fingerprint: String) throws -> Receipt? {
+    private func replay(key: String, fingerprint: String, replayed: Bool = true) throws -> Receipt? {
         guard let row = try db.row("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?", [key]) else {
             return nil
         }
         guard try row.get("request_fingerprint", as: String.self) == fingerprint else {
             throw TicketingError.conflict("idempotency key '\(key.prefix(40))' was already used for a different sale")
         }
-        return try Receipt.load(orderID: try row.get("id"), replayed: true, from: db)
+        return try Receipt.load(orderID: try row.get("id"), replayed: replayed, from: db)
     }
 
     static func validatedKey(_ key: String) throws -> String {

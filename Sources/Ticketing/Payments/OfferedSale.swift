@@ -1,0 +1,304 @@
+import EdgeStore
+import SyncWire
+
+/// A sale as one box-office process offers it to the process whose turn it is to write
+/// (``Database/write(offering:_:answered:)``): everything the sale's transaction needs, checked
+/// and decided before the offer (the key, the fingerprint, the validated customer, the seller),
+/// in a few hundred bytes; and the answer back: the order's id, or the refusal.
+struct OfferedSale: Equatable {
+    var request: SaleRequest
+    var customer: CustomerDetails?
+    var key: String
+    /// The cashier gave the key (a replay returns the first sale as `replayed`).
+    var keyGiven: Bool
+    var fingerprint: String
+    var actor: Operator
+
+    private static let format: UInt8 = 1
+
+    /// The sale as bytes for the mailbox.
+    var encoded: [UInt8] {
+        var out = ByteWriter()
+        out.byte(Self.format)
+        out.text(actor.id)
+        out.text(actor.name)
+        out.text(actor.role.rawValue)
+        out.text(actor.sessionHash)
+        out.text(request.eventID)
+        out.text(request.categoryCode)
+        switch request.selection {
+        case .quantity(let count):
+            out.byte(0)
+            out.integer(Int64(count))
+        case .seats(let labels):
+            out.byte(1)
+            out.integer(Int64(labels.count))
+            for label in labels { out.text(label) }
+        }
+        out.text(request.payment.method.rawValue)
+        out.integer(request.payment.tenderedMinor)
+        out.text(request.payment.reference)
+        out.integer(request.payment.amountMinor)
+        out.byte(customer == nil ? 0 : 1)
+        if let customer {
+            out.text(customer.email)
+            out.text(customer.name)
+            out.text(customer.phone)
+        }
+        out.text(key)
+        out.byte(keyGiven ? 1 : 0)
+        out.text(fingerprint)
+        return out.bytes
+    }
+
+    init(
+        request: SaleRequest, customer: CustomerDetails?, key: String, keyGiven: Bool, fingerprint: String,
+        actor: Operator
+    ) {
+        self.request = request
+        self.customer = customer
+        self.key = key
+        self.keyGiven = keyGiven
+        self.fingerprint = fingerprint
+        self.actor = actor
+    }
+
+    /// Reads a sale that ``encoded`` wrote; throws on anything else.
+    init(decoding bytes: [UInt8]) throws {
+        var input = ByteReader(bytes)
+        guard try input.byte() == Self.format else { throw ByteReader.Malformed() }
+        let id = try input.requiredText()
+        let name = try input.requiredText()
+        guard let role = Role(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
+        actor = Operator(id: id, name: name, role: role, sessionHash: try input.text())
+        let eventID = try input.requiredText()
+        let categoryCode = try input.requiredText()
+        let selection: SeatSelection
+        switch try input.byte() {
+        case 0: selection = .quantity(Int(try input.requiredInteger()))
+        case 1:
+            let count = Int(try input.requiredInteger())
+            guard (0...Int(UInt16.max)).contains(count) else { throw ByteReader.Malformed() }
+            selection = .seats(try (0..<count).map { _ in try input.requiredText() })
+        default: throw ByteReader.Malformed()
+        }
+        guard let method = PaymentMethod(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
+        let payment = PaymentRequest(
+            method: method, tenderedMinor: try input.integer(), reference: try input.text(),
+            amountMinor: try input.integer())
+        customer =
+            try input.byte() == 1
+            ? CustomerDetails(email: try input.requiredText(), name: try input.text(), phone: try input.text()) : nil
+        key = try input.requiredText()
+        keyGiven = try input.byte() == 1
+        fingerprint = try input.requiredText()
+        request = SaleRequest(
+            eventID: eventID, categoryCode: categoryCode, selection: selection, payment: payment, customer: customer,
+            idempotencyKey: keyGiven ? key : nil)
+        guard input.isAtEnd else { throw ByteReader.Malformed() }
+    }
+
+    /// The answer for a sale that was placed (or replayed): its receipt.
+    static func answer(_ receipt: Receipt) -> [UInt8] {
+        var out = ByteWriter()
+        out.byte(receipt.replayed ? 1 : 0)
+        out.text(receipt.orderID)
+        out.text(receipt.status.rawValue)
+        out.text(receipt.eventID)
+        out.text(receipt.eventName)
+        out.integer(receipt.eventStartsAt.milliseconds)
+        out.text(receipt.timezone)
+        out.text(receipt.category)
+        out.text(receipt.customerEmail)
+        out.integer(Int64(receipt.tickets.count))
+        for ticket in receipt.tickets {
+            out.text(ticket.code)
+            out.text(ticket.seat)
+            out.money(ticket.price)
+            out.text(ticket.status.rawValue)
+        }
+        out.money(receipt.total)
+        let payment = receipt.payment
+        out.text(payment.id)
+        out.text(payment.method.rawValue)
+        out.money(payment.amount)
+        out.money(payment.tendered)
+        out.money(payment.change)
+        out.text(payment.reference)
+        out.money(payment.refunded)
+        out.text(payment.status.rawValue)
+        out.text(receipt.idempotencyKey)
+        out.integer(receipt.createdAt.milliseconds)
+        return out.bytes
+    }
+
+    /// The answer for a sale refused: the error the cashier would have had.
+    static func answer(refusal error: TicketingError) -> [UInt8] {
+        var out = ByteWriter()
+        out.byte(2)
+        switch error {
+        case .invalidInput(let message):
+            out.byte(0)
+            out.text(message)
+        case .notFound(let message):
+            out.byte(1)
+            out.text(message)
+        case .soldOut(let message):
+            out.byte(2)
+            out.text(message)
+        case .conflict(let message):
+            out.byte(3)
+            out.text(message)
+        case .notLoggedIn(let message):
+            out.byte(4)
+            out.text(message)
+        case .notPermitted(let message):
+            out.byte(5)
+            out.text(message)
+        case .maintenance(let message):
+            out.byte(6)
+            out.text(message)
+        case .rejected(let code, let message):
+            out.byte(7)
+            out.text(code)
+            out.text(message)
+        }
+        return out.bytes
+    }
+
+    /// The receipt an answer carries; throws the refusal it carries instead.
+    static func receipt(from answer: [UInt8]) throws -> Receipt {
+        var input = ByteReader(answer)
+        let kind = try input.byte()
+        guard kind == 2 else { return try receipt(replayed: kind == 1, from: &input) }
+        let refusal: TicketingError
+        switch try input.byte() {
+        case 0: refusal = .invalidInput(try input.requiredText())
+        case 1: refusal = .notFound(try input.requiredText())
+        case 2: refusal = .soldOut(try input.requiredText())
+        case 3: refusal = .conflict(try input.requiredText())
+        case 4: refusal = .notLoggedIn(try input.requiredText())
+        case 5: refusal = .notPermitted(try input.requiredText())
+        case 6: refusal = .maintenance(try input.requiredText())
+        case 7: refusal = .rejected(code: try input.requiredText(), message: try input.requiredText())
+        default: throw ByteReader.Malformed()
+        }
+        throw refusal
+    }
+
+    private static func receipt(replayed: Bool, from input: inout ByteReader) throws -> Receipt {
+        func value<T: RawRepresentable<String>>(_ type: T.Type) throws -> T {
+            guard let value = T(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
+            return value
+        }
+        let orderID = try input.requiredText()
+        let status = try value(OrderStatus.self)
+        let eventID = try input.requiredText()
+        let eventName = try input.requiredText()
+        let eventStartsAt = Timestamp(milliseconds: try input.requiredInteger())
+        let timezone = try input.requiredText()
+        let category = try input.requiredText()
+        let customerEmail = try input.text()
+        let count = try input.requiredInteger()
+        guard (0...Int64(UInt16.max)).contains(count) else { throw ByteReader.Malformed() }
+        let tickets = try (0..<count).map { _ in
+            Receipt.Ticket(
+                code: try input.requiredText(), seat: try input.text(), price: try input.requiredMoney(),
+                status: try value(TicketStatus.self))
+        }
+        let total = try input.requiredMoney()
+        let payment = Receipt.Payment(
+            id: try input.requiredText(), method: try value(PaymentMethod.self), amount: try input.requiredMoney(),
+            tendered: try input.money(), change: try input.money(), reference: try input.text(),
+            refunded: try input.requiredMoney(), status: try value(PaymentStatus.self))
+        let receipt = Receipt(
+            orderID: orderID, status: status, eventID: eventID, eventName: eventName, eventStartsAt: eventStartsAt,
+            timezone: timezone, category: category, customerEmail: customerEmail, tickets: tickets, total: total,
+            payment: payment, idempotencyKey: try input.requiredText(),
+            createdAt: Timestamp(milliseconds: try input.requiredInteger()), replayed: replayed)
+        guard input.isAtEnd else { throw ByteReader.Malformed() }
+        return receipt
+    }
+}
+
+/// Length-prefixed fields for ``OfferedSale``.
+struct ByteWriter {
+    private(set) var bytes = [UInt8]()
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    /// A 64-bit integer, or none.
+    mutating func integer(_ value: Int64?) {
+        guard let value else { return byte(0) }
+        byte(1)
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// An amount and its currency, or none.
+    mutating func money(_ value: Money?) {
+        integer(value?.minor)
+        if let value { text(value.currency) }
+    }
+
+    /// Text as its UTF-8 length and bytes, or none.
+    mutating func text(_ value: String?) {
+        guard let value else { return byte(0) }
+        byte(1)
+        integer(Int64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+}
+
+/// Reads what ``ByteWriter`` wrote; throws ``Malformed`` past the end or on a bad field.
+struct ByteReader {
+    struct Malformed: Error {}
+    private let bytes: [UInt8]
+    private var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.count else { throw Malformed() }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func integer() throws -> Int64? {
+        guard try byte() == 1 else { return nil }
+        guard bytes.count - position >= 8 else { throw Malformed() }
+        var value: Int64 = 0
+        for index in 0..<8 { value |= Int64(bytes[position + index]) << (8 * index) }
+        position += 8
+        return value
+    }
+
+    mutating func requiredInteger() throws -> Int64 {
+        guard let value = try integer() else { throw Malformed() }
+        return value
+    }
+
+    mutating func text() throws -> String? {
+        guard try byte() == 1 else { return nil }
+        let length = try requiredInteger()
+        guard length >= 0, Int64(bytes.count - position) >= length else { throw Malformed() }
+        defer { position += Int(length) }
+        return String(decoding: bytes[position..<position + Int(length)], as: UTF8.self)
+    }
+
+    mutating func money() throws -> Money? {
+        guard let minor = try integer() else { return nil }
+        return Money(minor: minor, currency: try requiredText())
+    }
+
+    mutating func requiredMoney() throws -> Money {
+        guard let value = try money() else { throw Malformed() }
+        return value
+    }
+
+    mutating func requiredText() throws -> String {
+        guard let value = try text() else { throw Malformed() }
+        return value
+    }
+}

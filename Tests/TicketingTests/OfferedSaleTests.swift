@@ -1,0 +1,148 @@
+import EdgeStore
+import Foundation
+import SyncWire
+import TestSupport
+import Testing
+
+@testable import Ticketing
+
+/// A sale asked for while another connection writes is offered to it: that connection sells it
+/// in its own transaction and answers with the receipt, or with the refusal.
+@Suite struct OfferedSaleTests {
+    /// Sells `request` as `actor` through a second connection while `h.node` holds the writer's
+    /// turn for a sale of its own (the other sale offered meanwhile); its receipt or error.
+    private func sellWhileAnotherWrites(_ h: NodeHarness, _ request: SaleRequest, by actor: Operator) throws
+        -> Result<Receipt, any Error>
+    {
+        let other = NodeBox(try VenueNode.open(path: h.path, clock: h.clock))
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let clock = PausingClock(h.clock)
+        let first = try VenueNode.open(path: h.path, clock: clock)
+        clock.node = first
+        clock.inTransaction = {
+            // Inside the first sale's turn: the second asks now, waits in line, offers its sale.
+            Thread {
+                outcome.result = Result { try other.node.sales.sell(request, by: actor) }
+                done.signal()
+            }.start()
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        _ = try first.sales.sell(
+            SaleRequest(
+                eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), payment: PaymentRequest(method: .cash)),
+            by: h.cashier)
+        done.wait()
+        return outcome.result
+    }
+
+    @Test func theConnectionWhoseTurnItIsSellsTheOfferedSaleAndAnswersWithItsReceipt() throws {
+        let h = try NodeHarness()
+        let request = SaleRequest(
+            eventID: "SHOW", categoryCode: "GA", selection: .quantity(2),
+            payment: PaymentRequest(method: .cash, tenderedMinor: 10_000),
+            customer: CustomerDetails(email: "Ann@Example.org", name: "Ann"))
+        let receipt = try sellWhileAnotherWrites(h, request, by: h.cashier).get()
+        #expect(receipt.tickets.count == 2 && !receipt.replayed)
+        #expect(receipt.customerEmail == "ann@example.org")
+        #expect(try Receipt.load(orderID: receipt.orderID, replayed: false, from: h.node.database) == receipt)
+        // Sold by the other connection, for the cashier who asked.
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM orders o JOIN staff s ON s.id = o.created_by WHERE o.id = ? AND s.name = 'cal'",
+                [receipt.orderID]) == 1)
+        #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 2 + 1)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
+    @Test func anOfferedSaleRefusedThrowsTheRefusalInTheProcessThatAsked() throws {
+        let h = try NodeHarness()
+        for _ in 0..<9 { _ = try h.sell(selection: .quantity(10)) }
+        _ = try h.sell(selection: .quantity(4))  // and the sale in whose turn it is offered, 1
+        let request = SaleRequest(
+            eventID: "SHOW", categoryCode: "GA", selection: .quantity(6), payment: PaymentRequest(method: .cash))
+        #expect(throws: TicketingError.soldOut("sold out: 5 left in GA at this box office, 6 asked")) {
+            try sellWhileAnotherWrites(h, request, by: h.cashier).get()
+        }
+        #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 95)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
+    /// A process sold an offered sale and died before answering: the process that offered it
+    /// sells it itself, told to recheck, and finds the order the other committed (its key, made
+    /// before the offer, went with it) instead of selling it twice.
+    @Test func aSaleRecheckedAfterItsSellerDiedIsFoundNotSoldAgain() throws {
+        let h = try NodeHarness()
+        let sale = OfferedSale(
+            request: SaleRequest(
+                eventID: "SHOW", categoryCode: "GA", selection: .quantity(2), payment: PaymentRequest(method: .cash)),
+            customer: nil, key: h.node.ids.make(.idempotencyKey), keyGiven: false,
+            fingerprint: Sales.fingerprint(
+                SaleRequest(
+                    eventID: "SHOW", categoryCode: "GA", selection: .quantity(2), payment: PaymentRequest(method: .cash)
+                ),
+                customer: nil), actor: h.cashier)
+        let placed = try OfferedSale.receipt(
+            from: try h.node.database.write { try h.node.sales.sellOffered(sale.encoded) })
+        let settings = try h.node.settings()
+        let rechecked = try h.node.database.write {
+            try h.node.sales.sell(sale, optimistic: nil, settings: settings, recheck: true)
+        }
+        #expect(rechecked == placed && !rechecked.replayed)
+        #expect(try h.count("SELECT count(*) FROM orders") == 1)
+        #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 2)
+    }
+
+    @Test func anOfferedSaleAndItsAnswersReadBackAsWritten() throws {
+        let sale = OfferedSale(
+            request: SaleRequest(
+                eventID: "SHOW", categoryCode: "STALLS", selection: .seats(["STALLS-A-1", "STALLS-A-2"]),
+                payment: PaymentRequest(method: .card, tenderedMinor: nil, reference: "T-1", amountMinor: 9000),
+                customer: CustomerDetails(email: "ann@example.org", name: nil, phone: "+31 20"),
+                idempotencyKey: "key-12345"),
+            customer: CustomerDetails(email: "ann@example.org", name: nil, phone: "+31 20"), key: "key-12345",
+            keyGiven: true, fingerprint: "ab12",
+            actor: Operator(id: "S1", name: "cal", role: .cashier, sessionHash: "h"))
+        #expect(try OfferedSale(decoding: sale.encoded) == sale)
+        #expect(throws: (any Error).self) { try OfferedSale(decoding: Array(sale.encoded.dropLast())) }
+
+        let h = try NodeHarness()
+        let receipt = try h.sell(
+            selection: .quantity(2), payment: PaymentRequest(method: .cash, tenderedMinor: 10_000),
+            customer: CustomerDetails(email: "ann@example.org"))
+        #expect(try OfferedSale.receipt(from: OfferedSale.answer(receipt)) == receipt)
+        for refusal in [
+            TicketingError.soldOut("none left"), .rejected(code: "event_not_on_sale", message: "closed"),
+            .maintenance("back at 6"), .conflict("key reused"),
+        ] {
+            #expect(throws: refusal) { try OfferedSale.receipt(from: OfferedSale.answer(refusal: refusal)) }
+        }
+    }
+}
+
+private final class NodeBox: @unchecked Sendable {  // used by the one thread it is handed to
+    let node: VenueNode
+    init(_ node: VenueNode) { self.node = node }
+}
+
+private final class Outcome: @unchecked Sendable {  // set before the reader's semaphore is signalled
+    var result: Result<Receipt, any Error> = .failure(CancellationError())
+}
+
+/// A clock that runs `inTransaction` once, the first time it is read inside a transaction of
+/// `node`'s connection.
+private final class PausingClock: WallClock, @unchecked Sendable {  // used by the selling thread
+    let base: ManualWallClock
+    weak var node: VenueNode?
+    var inTransaction: (() -> Void)?
+
+    init(_ base: ManualWallClock) { self.base = base }
+
+    func now() -> Timestamp {
+        if let node, node.database.isInTransaction, let pause = inTransaction {
+            inTransaction = nil
+            pause()
+        }
+        return base.now()
+    }
+}
