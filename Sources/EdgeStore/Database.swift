@@ -540,17 +540,21 @@ public final class Database {
     static let offeredWritesPerTurn = 32
 
     /// Runs an offered write in a savepoint of this connection's transaction: its answer, or the
-    /// refusal for what it threw (its changes undone); nil hands it back to its writer.
+    /// refusal for what it threw (its changes undone); nil hands it back to its writer, undone
+    /// (as is a write whose answer would not fit in its slot).
     private func runOffered(_ request: [UInt8], by writes: OfferedWrites) -> [UInt8]? {
+        struct AnswerTooLong: Error {}
         guard (try? execute("SAVEPOINT offered")) != nil else { return nil }
         do {
             let answer = try writes.run(request)
+            guard answer.count <= OfferedWrite.capacity else { throw AnswerTooLong() }
             try execute("RELEASE offered")
             return answer
         } catch {
             _ = try? execute("ROLLBACK TO offered")
             _ = try? execute("RELEASE offered")
-            return writes.refusal(error)
+            return error is AnswerTooLong
+                ? nil : writes.refusal(error).flatMap { $0.count <= OfferedWrite.capacity ? $0 : nil }
         }
     }
 

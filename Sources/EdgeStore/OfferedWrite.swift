@@ -90,9 +90,6 @@ struct OfferedWrite {
     /// The offered request (read by the writer that took it).
     var request: [UInt8] { read() }
 
-    /// Whether `answer` fits in the slot.
-    func fits(_ answer: [UInt8]) -> Bool { answer.count <= Self.capacity }
-
     /// Answers the write taken (`flushed`: its commit reached the disk).
     func answer(_ bytes: [UInt8], flushed: Bool) {
         write(bytes)

@@ -178,8 +178,9 @@ final class WriterTurnstile {
     }
 
     /// Takes the writes offered by the writers queued right behind this one, in their order, and
-    /// runs each through `run` (inside this writer's transaction); stops at the first writer that
-    /// offered nothing, whose write `run` hands back (nil), or after `limit`. The tickets taken,
+    /// runs each through `run` (inside this writer's transaction; an answer fits in a slot); stops
+    /// at the first writer that offered nothing, whose write `run` hands back (nil), or after
+    /// `limit`. The tickets taken,
     /// with their answers, for ``answer(_:flushed:)`` or ``handBack(_:)``.
     func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
         var taken = [(ticket: UInt32, answer: [UInt8])]()
@@ -187,7 +188,7 @@ final class WriterTurnstile {
         while taken.count < limit, Int32(bitPattern: csqlite_atomic_load(nextTicket) &- next) > 0,
             let offer = OfferedWrite.take(ticket: next, in: self)
         {
-            guard let answer = run(offer.request), offer.fits(answer) else {
+            guard let answer = run(offer.request) else {
                 offer.handBack()
                 ring(next)
                 break

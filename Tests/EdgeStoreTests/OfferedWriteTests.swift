@@ -97,6 +97,17 @@ import Testing
         #expect(try Database(path: path).rows("SELECT v FROM t").map { try $0.get("v") as String } == ["by itself"])
     }
 
+    /// An answer too long for the slot cannot be given: the write is undone and handed back.
+    @Test func aWriteWhoseAnswerWouldNotFitIsUndoneAndHandedBack() throws {
+        let (path, holder) = try holder { db, _ in
+            try db.execute("INSERT INTO t (v) VALUES ('run by the holder')")
+            return Array(repeating: 1, count: OfferedWrite.capacity + 1)
+        }
+        let result = try race(holder: holder) { try Self.offer(at: path, "x") }
+        #expect(result == "by itself")
+        #expect(try Database(path: path).rows("SELECT v FROM t").map { try $0.get("v") as String } == ["by itself"])
+    }
+
     @Test func aRefusalIsTheAnswerAndWhatTheRefusedWriteDidIsUndone() throws {
         struct SoldOut: Error {}
         let (path, holder) = try holder(
