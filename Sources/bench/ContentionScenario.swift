@@ -76,9 +76,12 @@ enum ContentionScenario {
     /// Runs `processes` workers that sell together for `duration` seconds; their total rate and
     /// every sale's wait.
     static func race(_ processes: Int, duration: Double, _ arguments: [String]) throws -> Race {
-        // Time for every process to start and log in (a deliberately slow password hash).
-        let startAt = uptimeSeconds() + 1 + 0.15 * Double(processes)
-        let timing = ["--start-at", String(startAt), "--seconds", String(duration)]
+        // Every process starts and logs in (a deliberately slow password hash), says so in the
+        // gate's folder, and waits there for the start time: a slow machine only starts later.
+        let gate = NSTemporaryDirectory() + "venue-bench-gate-\(getpid())-\(UInt64(uptimeSeconds() * 1e6))"
+        try FileManager.default.createDirectory(atPath: gate, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: gate) }
+        let timing = ["--gate", gate, "--seconds", String(duration)]
         let results = Results(count: processes)
         let group = DispatchGroup()
         for index in 0..<processes {
@@ -89,6 +92,14 @@ enum ContentionScenario {
             group.enter()
             thread.start()
         }
+        let giveUpAt = uptimeSeconds() + 120
+        while uptimeSeconds() < giveUpAt, !results.anyFinished,
+            (try? FileManager.default.contentsOfDirectory(atPath: gate).count) ?? 0 < processes
+        {
+            usleep(10_000)
+        }
+        try String(uptimeSeconds() + 0.1).write(toFile: gate + "/start.tmp", atomically: false, encoding: .utf8)
+        _ = rename(gate + "/start.tmp", gate + "/start")
         group.wait()
         var waits = [Double]()
         var spans = [(start: Double, end: Double)]()
@@ -114,16 +125,17 @@ enum ContentionScenario {
         return (Double(waits.count) / (last - first), waits, retries)
     }
 
-    /// `bench contention-worker (--db PATH | --raw PATH) --start-at T --seconds D`: opens the
-    /// database, waits until T (seconds of the system's monotonic clock, comparable across
-    /// processes), sells one ticket at a time until T + D, and prints each sale's seconds, then
-    /// `span START END`: when the first sale began and the last ended. Late to the start, it fails.
+    /// `bench contention-worker (--db PATH | --raw PATH) --gate DIR --seconds D`: opens the
+    /// database, makes `DIR/ready-PID`, waits for `DIR/start` to give the start time T (seconds of
+    /// the system's monotonic clock, comparable across processes) and for T, sells one ticket at
+    /// a time until T + D, and prints each sale's seconds, then `span START END`: when the first
+    /// sale began and the last ended.
     static func worker(_ arguments: [String]) -> Int32 {
         func value(_ name: String) -> String? { arguments.firstIndex(of: name).map { arguments[$0 + 1] } }
         do {
-            guard let startAt = value("--start-at").flatMap(Double.init),
-                let duration = value("--seconds").flatMap(Double.init)
-            else { throw BenchError("usage: bench contention-worker (--db|--raw) PATH --start-at T --seconds D") }
+            guard let gate = value("--gate"), let duration = value("--seconds").flatMap(Double.init) else {
+                throw BenchError("usage: bench contention-worker (--db|--raw) PATH --gate DIR --seconds D")
+            }
             // Attempts the seller had to make again: a compare-and-set lost or the lock not had in
             // time (the raw sale), a conflict the node could not settle by itself (ours).
             var retries = 0
@@ -160,9 +172,15 @@ enum ContentionScenario {
             } else {
                 throw BenchError("contention-worker needs --db or --raw")
             }
-            let late = uptimeSeconds() - startAt
-            guard late < 0 else { throw BenchError("ready \(Figure.number(late)) s after the start") }
-            usleep(UInt32(-late * 1_000_000))
+            FileManager.default.createFile(atPath: gate + "/ready-\(getpid())", contents: nil)
+            let giveUpAt = uptimeSeconds() + 130
+            var startAt: Double?
+            while startAt == nil, uptimeSeconds() < giveUpAt {
+                startAt = (try? String(contentsOfFile: gate + "/start", encoding: .utf8)).flatMap(Double.init)
+                if startAt == nil { usleep(1_000) }
+            }
+            guard let startAt else { throw BenchError("no start time in \(gate)") }
+            usleep(UInt32(max(0, startAt - uptimeSeconds()) * 1_000_000))
             var lines = [String]()
             let first = uptimeSeconds()
             while uptimeSeconds() < startAt + duration {
@@ -189,4 +207,7 @@ private final class Results: @unchecked Sendable {  // `values` behind `lock`
     func set(_ index: Int, _ result: Tool.Result?) { lock.withLock { values[index] = result } }
 
     var all: [Tool.Result?] { lock.withLock { values } }
+
+    /// Whether any worker has exited yet.
+    var anyFinished: Bool { lock.withLock { values.contains { $0 != nil } } }
 }
