@@ -488,12 +488,7 @@ public final class Database {
             switch queued.enter(timeout: busyTimeout, offering: answered == nil ? nil : request) {
             case .turn(let again): recheck = again
             case .answered(let answer): return try answered!(answer)
-            case .answeredUnflushed:
-                throw StoreError(
-                    code: .ioError,
-                    message:
-                        "the disk did not confirm a flush of \(path)-wal: what was committed last may not survive a power cut; check the disk"
-                )
+            case .answeredUnflushed: throw flushFailure(code: SQLITE_IOERR | 4 << 8)  // SQLITE_IOERR_FSYNC
             case .timedOut:
                 throw StoreError(
                     code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
@@ -565,13 +560,16 @@ public final class Database {
     /// seen a moment before its writer has flushed it (and, with NORMAL, long before).
     public func flushCommits() throws {
         let code = syncWAL()
-        guard code == SQLITE_OK else {
-            throw StoreError(
-                code: ResultCode(rawValue: code),
-                message:
-                    "the disk did not confirm a flush of \(path)-wal: what was committed last may not survive a power cut; check the disk"
-            )
-        }
+        guard code == SQLITE_OK else { throw flushFailure(code: code) }
+    }
+
+    /// A flush of the WAL that the disk did not confirm, with SQLite's `code` for it.
+    private func flushFailure(code: Int32) -> StoreError {
+        StoreError(
+            code: ResultCode(rawValue: code),
+            message:
+                "the disk did not confirm a flush of \(path)-wal: what was committed last may not survive a power cut; check the disk"
+        )
     }
 
     /// `fdatasync` of the WAL through SQLite's own handle (the file it writes, whatever happened

@@ -56,6 +56,7 @@ struct OfferedWrite {
         slot.clearIfStale(serving: serving)
         guard csqlite_atomic_swap_if(slot.word(0), empty, writing) != 0 else { return nil }
         csqlite_atomic_store(slot.word(4), ticket)
+        csqlite_atomic_store(slot.word(12), 0)  // no taker yet: not one of an earlier use of the slot
         slot.write(request)
         csqlite_atomic_store(slot.word(0), offered)
         return slot

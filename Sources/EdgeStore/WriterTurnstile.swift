@@ -180,8 +180,8 @@ final class WriterTurnstile {
     /// Takes the writes offered by the writers queued right behind this one, in their order, and
     /// runs each through `run` (inside this writer's transaction; an answer fits in a slot); stops
     /// at the first writer that offered nothing, whose write `run` hands back (nil), or after
-    /// `limit`. The tickets taken,
-    /// with their answers, for ``answer(_:flushed:)`` or ``handBack(_:)``.
+    /// `limit`. The tickets taken, with their answers, for ``answer(_:flushed:)`` or
+    /// ``handBack(_:)``.
     func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
         var taken = [(ticket: UInt32, answer: [UInt8])]()
         var next = ticket &+ 1
