@@ -27,6 +27,9 @@ public final class VenueNode {
     var generalAdmission = [String: Set<String>]()
     /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
     var settingsWrites = 0
+    /// The settings this connection's last sale read before its turn: the sales other processes
+    /// offer it in that turn are sold under the same (see `Sales.sellOffered`).
+    var settingsOfLastSale: NodeSettings?
     /// The settings as last read outside a transaction, with when (see ``settings()``).
     private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
 

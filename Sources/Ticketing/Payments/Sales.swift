@@ -48,6 +48,7 @@ public struct Sales {
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
             actor: actor)
+        node.settingsOfLastSale = settings
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
@@ -80,7 +81,8 @@ public struct Sales {
     /// Sells a sale another process offered, inside this one's write transaction: the answer.
     func sellOffered(_ bytes: [UInt8]) throws -> [UInt8] {
         let sale = try OfferedSale(decoding: bytes)
-        return OfferedSale.answer(try sell(sale, optimistic: nil, settings: try node.settings(), recheck: false))
+        let settings = try node.settingsOfLastSale ?? node.settings()
+        return OfferedSale.answer(try sell(sale, optimistic: nil, settings: settings, recheck: false))
     }
 
     /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
