@@ -51,19 +51,11 @@ struct OfferedSale: Equatable {
         return out.bytes
     }
 
-    init(
-        request: SaleRequest, customer: CustomerDetails?, key: String, keyGiven: Bool, fingerprint: String,
-        actor: Operator
-    ) {
-        self.request = request
-        self.customer = customer
-        self.key = key
-        self.keyGiven = keyGiven
-        self.fingerprint = fingerprint
-        self.actor = actor
-    }
+}
 
-    /// Reads a sale that ``encoded`` wrote; throws on anything else.
+extension OfferedSale {
+    /// Reads a sale that ``encoded`` wrote; throws on anything else. (In an extension, so that
+    /// the memberwise initialiser stays.)
     init(decoding bytes: [UInt8]) throws {
         var input = ByteReader(bytes)
         guard try input.byte() == Self.format else { throw ByteReader.Malformed() }
