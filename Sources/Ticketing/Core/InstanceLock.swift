@@ -30,7 +30,9 @@ public final class InstanceLock {
             let count = pread(descriptor, &buffer, buffer.count, 0)
             let words = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).split(
                 whereSeparator: \.isWhitespace)
-            close(descriptor)
+            // Not closed here: Swift runs `deinit` for an instance whose `init` throws after
+            // every property is set, and `deinit` closes it. Closed here as well, it was closed
+            // twice, and in between another thread could have opened a file under its number.
             throw Busy(
                 databasePath: databasePath,
                 holder: words.dropFirst().joined(separator: " ").isEmpty
@@ -42,7 +44,7 @@ public final class InstanceLock {
         _ = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// The canonical path: symlinks resolved; for a file that does not exist yet, its folder's.
     static func realPath(_ path: String) -> String {
