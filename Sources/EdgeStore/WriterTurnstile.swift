@@ -23,6 +23,9 @@ import CSQLite
 /// 15–20 µs either way; 16 writers, `bench contention`: p99 12.3–14.5 ms with it, 12.3–14.3
 /// without, and no `sched_yield` calls, about 50 a sale before.)
 ///
+/// The same file holds a mailbox: a writer waiting in line may offer its write there, and the
+/// writer whose turn it is may run it in its own transaction and answer (``OfferedWrite``).
+///
 /// It orders writers; it does not make them correct: SQLite's own lock still guards every write,
 /// so a writer without the turnstile (the `sqlite3` shell, a file that could not be made) is
 /// merely not queued. A ticket whose writer will never come (its thread is gone, or it gave up)
