@@ -124,37 +124,25 @@ extension OfferedSale {
         return out.bytes
     }
 
-    /// The answer for a sale refused: the error the cashier would have had.
+    /// The answer for a sale refused: the error the cashier would have had, as its case, its
+    /// code (a rejection's only) and its sentence.
     static func answer(refusal error: TicketingError) -> [UInt8] {
         var out = ByteWriter()
         out.byte(2)
-        switch error {
-        case .invalidInput(let message):
-            out.byte(0)
-            out.text(message)
-        case .notFound(let message):
-            out.byte(1)
-            out.text(message)
-        case .soldOut(let message):
-            out.byte(2)
-            out.text(message)
-        case .conflict(let message):
-            out.byte(3)
-            out.text(message)
-        case .notLoggedIn(let message):
-            out.byte(4)
-            out.text(message)
-        case .notPermitted(let message):
-            out.byte(5)
-            out.text(message)
-        case .maintenance(let message):
-            out.byte(6)
-            out.text(message)
-        case .rejected(let code, let message):
-            out.byte(7)
-            out.text(code)
-            out.text(message)
-        }
+        let (tag, code): (UInt8, String?) =
+            switch error {
+            case .invalidInput: (0, nil)
+            case .notFound: (1, nil)
+            case .soldOut: (2, nil)
+            case .conflict: (3, nil)
+            case .notLoggedIn: (4, nil)
+            case .notPermitted: (5, nil)
+            case .maintenance: (6, nil)
+            case .rejected(let code, _): (7, code)
+            }
+        out.byte(tag)
+        out.text(code)
+        out.text(error.message)
         return out.bytes
     }
 
@@ -163,19 +151,18 @@ extension OfferedSale {
         var input = ByteReader(answer)
         let kind = try input.byte()
         guard kind == 2 else { return try receipt(replayed: kind == 1, from: &input) }
-        let refusal: TicketingError
-        switch try input.byte() {
-        case 0: refusal = .invalidInput(try input.requiredText())
-        case 1: refusal = .notFound(try input.requiredText())
-        case 2: refusal = .soldOut(try input.requiredText())
-        case 3: refusal = .conflict(try input.requiredText())
-        case 4: refusal = .notLoggedIn(try input.requiredText())
-        case 5: refusal = .notPermitted(try input.requiredText())
-        case 6: refusal = .maintenance(try input.requiredText())
-        case 7: refusal = .rejected(code: try input.requiredText(), message: try input.requiredText())
+        let (tag, code, message) = (try input.byte(), try input.text(), try input.requiredText())
+        switch (tag, code) {
+        case (0, nil): throw TicketingError.invalidInput(message)
+        case (1, nil): throw TicketingError.notFound(message)
+        case (2, nil): throw TicketingError.soldOut(message)
+        case (3, nil): throw TicketingError.conflict(message)
+        case (4, nil): throw TicketingError.notLoggedIn(message)
+        case (5, nil): throw TicketingError.notPermitted(message)
+        case (6, nil): throw TicketingError.maintenance(message)
+        case (7, let code?): throw TicketingError.rejected(code: code, message: message)
         default: throw ByteReader.Malformed()
         }
-        throw refusal
     }
 
     private static func receipt(replayed: Bool, from input: inout ByteReader) throws -> Receipt {
