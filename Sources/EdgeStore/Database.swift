@@ -456,6 +456,10 @@ public final class Database {
         return try body()
     }
 
+    /// How many transactions this connection has begun (in a rehearsal, each `write` and `read`
+    /// counts as one): tells one of its transactions from the next.
+    public private(set) var transactionsBegun = 0
+
     /// True inside ``rehearse(_:)``: nothing written now will be committed.
     public var isRehearsing: Bool { rehearsalDepth > 0 }
 
@@ -463,6 +467,7 @@ public final class Database {
         _ begin: String, offering request: [UInt8]? = nil, answered: (([UInt8]) throws -> T)? = nil,
         _ body: (_ recheck: Bool) throws -> T
     ) throws -> T {
+        transactionsBegun += 1
         if isRehearsing {
             rehearsalDepth += 1
             defer { rehearsalDepth -= 1 }

@@ -156,6 +156,54 @@ import Testing
         #expect(try ProcessRunner.dump(h.path) == before)
     }
 
+    /// The most tickets an order takes is read inside the sale's own transaction: a terminal that
+    /// sold a moment before another changed it is held to the new value, and nothing is written.
+    @Test func theMostTicketsAnOrderTakesIsTheOneInForceAtTheSale() throws {
+        let h = try NodeHarness()
+        _ = try h.sell()
+        let office = try VenueNode.open(path: h.path, clock: h.clock)
+        var settings = try office.settings()
+        settings.maxTicketsPerOrder = 2
+        try office.database.write { try settings.save(to: office) }
+        let before = try ProcessRunner.dump(h.path)
+        #expect(throws: TicketingError.invalidInput("quantity must be from 1 to 2, not 3")) {
+            try h.sell(selection: .quantity(3))
+        }
+        #expect(throws: TicketingError.invalidInput("quantity must be at least 1, not 0")) {
+            try h.sell(selection: .quantity(0))
+        }
+        #expect(try ProcessRunner.dump(h.path) == before)
+        #expect(try h.sell(selection: .quantity(2)).tickets.count == 2)
+    }
+
+    /// Sales read the settings inside their transactions and keep what they read; settings written
+    /// in a transaction that rolls back, or in a rehearsal, are not kept.
+    @Test func settingsWrittenAndUndoneAreNotKept() throws {
+        struct Undo: Error {}
+        let h = try NodeHarness()
+        let before = try h.node.settings().maxTicketsPerOrder
+        #expect(throws: Undo.self) {
+            try h.node.database.write {
+                var settings = try h.node.settings()
+                settings.maxTicketsPerOrder = before + 3
+                try settings.save(to: h.node)
+                #expect(try h.node.settings().maxTicketsPerOrder == before + 3)
+                throw Undo()
+            }
+        }
+        #expect(try h.node.database.write { try h.node.settings() }.maxTicketsPerOrder == before)
+        try h.node.database.rehearse {
+            try h.node.database.write {
+                var settings = try h.node.settings()
+                settings.maxTicketsPerOrder = before + 5
+                try settings.save(to: h.node)
+            }
+            #expect(try h.node.database.write { try h.node.settings() }.maxTicketsPerOrder == before + 5)
+        }
+        #expect(try h.node.database.write { try h.node.settings() }.maxTicketsPerOrder == before)
+        #expect(try h.node.settings().maxTicketsPerOrder == before)
+    }
+
     /// Connections on threads stand in for terminals: a snapshot read before the write lock goes
     /// stale, the compare-and-set misses, and the authoritative retry decides.
     @Test func concurrentTerminalsNeverOversell() throws {

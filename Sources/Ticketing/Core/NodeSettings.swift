@@ -57,6 +57,7 @@ public struct NodeSettings: Sendable, Equatable, Codable {
     @discardableResult
     func save(to node: VenueNode) throws -> [String] {
         node.settingsWrites += 1
+        node.settingsWrittenIn = node.database.transactionsBegun
         let db = node.database
         let values = [
             nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),

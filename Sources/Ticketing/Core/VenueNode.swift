@@ -27,9 +27,13 @@ public final class VenueNode {
     var generalAdmission = [String: Set<String>]()
     /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
     var settingsWrites = 0
-    /// The settings this connection's last sale read before its turn: the sales other processes
-    /// offer it in that turn are sold under the same (see `Sales.sellOffered`).
-    var settingsOfLastSale: NodeSettings?
+    /// The transaction (``EdgeStore/Database/transactionsBegun``) that last wrote settings through
+    /// this connection: what it reads of them is not kept, since it may yet roll back.
+    var settingsWrittenIn: Int?
+    /// The settings the last sale read inside its transaction, and which transaction that was
+    /// (``EdgeStore/Database/transactionsBegun``): the sales other processes offer it in that turn
+    /// are sold under the same (see `Sales.sellOffered`).
+    var settingsOfTurn: (settings: NodeSettings, transaction: Int)?
     /// The settings as last read outside a transaction, with when (see ``settings()``).
     private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
 
@@ -82,22 +86,21 @@ public final class VenueNode {
         VenueNode(database: try Database(path: path, options: options.database), clock: clock)
     }
 
-    /// The node's settings. Every sale asks for them: outside a transaction they are read again
+    /// The node's settings. Every sale asks for them, inside its transaction: they are read again
     /// only when they may have changed, that is when another connection committed (`PRAGMA
-    /// data_version`) or this one wrote them (``NodeSettings/save(to:)``); inside one they are
-    /// read afresh and not kept, since the transaction may yet roll back.
+    /// data_version`) or this one wrote them (``NodeSettings/save(to:)``). What a transaction that
+    /// wrote them reads is not kept, nor what a rehearsal reads: either may yet roll back.
     public func settings() throws -> NodeSettings {
-        let current: (dataVersion: Int64, writes: Int)? =
-            database.isInTransaction ? nil : (try database.scalar("PRAGMA data_version") ?? 0, settingsWrites)
-        if let current, let kept = settingsRead, kept.dataVersion == current.dataVersion,
-            kept.writes == current.writes
-        {
+        let current = (dataVersion: try database.scalar("PRAGMA data_version") ?? Int64(0), writes: settingsWrites)
+        if let kept = settingsRead, kept.dataVersion == current.dataVersion, kept.writes == current.writes {
             return kept.settings
         }
         guard let settings = try NodeSettings.load(database) else {
             throw TicketingError.rejected(code: "not_initialised", message: "this database is not an initialised node")
         }
-        if let current { settingsRead = (settings, current.dataVersion, current.writes) }
+        if !database.isRehearsing, !database.isInTransaction || settingsWrittenIn != database.transactionsBegun {
+            settingsRead = (settings, current.dataVersion, current.writes)
+        }
         return settings
     }
 

@@ -199,21 +199,34 @@ extension Inventory {
 
 /// Limits every sale and hold obeys before touching inventory.
 enum SaleLimits {
-    static func check(_ selection: SeatSelection, settings: NodeSettings) throws {
-        let maximum = settings.maxTicketsPerOrder
+    /// What a selection must be whatever the settings: at least one ticket, no seat twice, each
+    /// label well formed.
+    static func checkShape(_ selection: SeatSelection) throws {
         switch selection {
         case .quantity(let count):
-            guard (1...maximum).contains(count) else {
-                throw TicketingError.invalidInput("quantity must be from 1 to \(maximum), not \(count)")
-            }
+            guard count >= 1 else { throw TicketingError.invalidInput("quantity must be at least 1, not \(count)") }
         case .seats(let labels):
-            guard (1...maximum).contains(labels.count) else {
-                throw TicketingError.invalidInput("an order takes 1 to \(maximum) seats, not \(labels.count)")
-            }
+            guard !labels.isEmpty else { throw TicketingError.invalidInput("an order takes at least 1 seat") }
             guard Set(labels).count == labels.count else {
                 throw TicketingError.invalidInput("the same seat is listed twice")
             }
             for label in labels { _ = try Validation.code(label, field: "seat") }
+        }
+    }
+
+    /// ``checkShape(_:)``, and no more tickets than `settings` allow in one order.
+    static func check(_ selection: SeatSelection, settings: NodeSettings) throws {
+        try checkShape(selection)
+        let maximum = settings.maxTicketsPerOrder
+        switch selection {
+        case .quantity(let count):
+            guard count <= maximum else {
+                throw TicketingError.invalidInput("quantity must be from 1 to \(maximum), not \(count)")
+            }
+        case .seats(let labels):
+            guard labels.count <= maximum else {
+                throw TicketingError.invalidInput("an order takes 1 to \(maximum) seats, not \(labels.count)")
+            }
         }
     }
 }

@@ -33,9 +33,12 @@ public struct Sales {
 
     /// Sells tickets. A repeated idempotency key returns the original receipt (`replayed`),
     /// even when the first attempt's answer was lost; reused for a different sale, it is refused.
+    ///
+    /// The settings (the most tickets an order takes, the cash change allowed) are read inside
+    /// the sale's transaction, where another process's change cannot slip in between: a sale
+    /// reads nothing before its turn but a seated category's seat map.
     public func sell(_ request: SaleRequest, by actor: Operator) throws -> Receipt {
-        let settings = try node.settings()
-        try SaleLimits.check(request.selection, settings: settings)
+        try SaleLimits.checkShape(request.selection)
         try Tender.validate(request.payment, by: actor)
         let customer = try request.customer?.validated()
         // A key the cashier gave may have been used before; a fresh one cannot have been.
@@ -48,26 +51,31 @@ public struct Sales {
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
             actor: actor)
-        node.settingsOfLastSale = settings
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
-            offering: sale.encoded,
-            { recheck in try sell(sale, optimistic: optimistic, settings: settings, recheck: recheck) },
+            offering: sale.encoded, { recheck in try sell(sale, optimistic: optimistic, recheck: recheck) },
             answered: { answer in try OfferedSale.receipt(from: answer) })
     }
 
     /// The part of a sale inside the writer's turn. `recheck`: the sale may have been placed
-    /// already, by a writer that took it and died; its key then finds it.
-    func sell(_ sale: OfferedSale, optimistic: InventorySnapshot?, settings: NodeSettings, recheck: Bool)
-        throws -> Receipt
-    {
+    /// already, by a writer that took it and died; its key then finds it. The first sale of a
+    /// turn reads the settings; the sales offered to it are sold under the same.
+    func sell(_ sale: OfferedSale, optimistic: InventorySnapshot?, recheck: Bool) throws -> Receipt {
         let request = sale.request
+        let settings: NodeSettings
+        if let kept = node.settingsOfTurn, kept.transaction == db.transactionsBegun {
+            settings = kept.settings
+        } else {
+            settings = try node.settings()
+            node.settingsOfTurn = (settings, db.transactionsBegun)
+        }
         if sale.keyGiven || recheck,
             let replay = try replay(key: sale.key, fingerprint: sale.fingerprint, replayed: sale.keyGiven)
         {
             return replay
         }
+        try SaleLimits.check(request.selection, settings: settings)
         try ChangeGate(db: db).requireOpen()
         try node.inventory.sweepExpiredHolds(eventID: request.eventID)
         let reservation = try node.inventory.reserve(
@@ -81,8 +89,7 @@ public struct Sales {
     /// Sells a sale another process offered, inside this one's write transaction: the answer.
     func sellOffered(_ bytes: [UInt8]) throws -> [UInt8] {
         let sale = try OfferedSale(decoding: bytes)
-        let settings = try node.settingsOfLastSale ?? node.settings()
-        return OfferedSale.answer(try sell(sale, optimistic: nil, settings: settings, recheck: false))
+        return OfferedSale.answer(try sell(sale, optimistic: nil, recheck: false))
     }
 
     /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
