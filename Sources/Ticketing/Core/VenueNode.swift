@@ -25,6 +25,9 @@ public final class VenueNode {
     /// Keyed by strings alone: each other key type costs a `boxoffice` process a scan of the
     /// executable's protocol conformances the first time it is hashed.
     var generalAdmission = [String: Set<String>]()
+    /// What this connection's last general admission compare-and-set left of its event and
+    /// category, and in which transaction (see ``Inventory/leftInThisTransaction(eventID:categoryCode:)``).
+    var inventoryLeft: (transaction: Int, snapshot: InventorySnapshot)?
     /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
     var settingsWrites = 0
     /// The transaction (``EdgeStore/Database/transactionsBegun``) that last wrote settings through

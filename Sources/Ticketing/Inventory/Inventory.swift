@@ -35,6 +35,17 @@ public struct Inventory {
         return try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
     }
 
+    /// What the last general admission compare-and-set of this transaction left of `categoryCode`
+    /// of `eventID`, if it was one: a snapshot for the next sale in the same turn (an offered
+    /// sale), taken as optimistic, so that a row something else moved meanwhile only sends it to
+    /// read them again.
+    func leftInThisTransaction(eventID: String, categoryCode: String) -> InventorySnapshot? {
+        guard let (transaction, snapshot) = node.inventoryLeft, transaction == db.transactionsBegun,
+            snapshot.event.id == eventID, snapshot.category.code == categoryCode
+        else { return nil }
+        return snapshot
+    }
+
     /// The event, category and allocation, and the seats `selection` concerns: the seats it names,
     /// the best available run for a quantity, or (nil) every seat of the category.
     func loadSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection?) throws
@@ -278,6 +289,14 @@ public struct Inventory {
                 WHERE id = ? AND version = ? AND status = 'on_sale' AND (capacity IS NULL OR sold + held + ? <= capacity)
                 """, [soldDelta, heldDelta, event.id, event.version, quantity]) == 1
         else { throw CompareAndSetMiss() }
+        if seats.isEmpty {
+            node.inventoryLeft = (
+                db.transactionsBegun,
+                InventorySnapshot(
+                    event: event.moved(sold: soldDelta, held: heldDelta), category: snapshot.category,
+                    allocation: allocation.moved(sold: soldDelta, held: heldDelta), seats: [])
+            )
+        }
         for seat in seats {
             guard
                 try db.execute(

@@ -24,9 +24,9 @@ struct EventState {
     let startsAt: Timestamp
     let status: EventStatus
     let capacity: Int?
-    let sold: Int
-    let held: Int
-    let version: Int64
+    private(set) var sold: Int
+    private(set) var held: Int
+    private(set) var version: Int64
 
     /// Tickets the event can still take, or nil when only the categories limit it.
     var remaining: Int? { capacity.map { $0 - sold - held } }
@@ -45,6 +45,15 @@ struct EventState {
         sold = try row.get(6)
         held = try row.get(7)
         version = try row.get(8)
+    }
+
+    /// The row as a compare-and-set that moved its counters by these deltas leaves it.
+    func moved(sold soldDelta: Int, held heldDelta: Int) -> EventState {
+        var next = self
+        next.sold += soldDelta
+        next.held += heldDelta
+        next.version += 1
+        return next
     }
 }
 
@@ -74,9 +83,9 @@ struct CategoryState {
 /// This node's allocation of a category.
 struct AllocationState {
     let quota: Int
-    let sold: Int
-    let held: Int
-    let version: Int64
+    private(set) var sold: Int
+    private(set) var held: Int
+    private(set) var version: Int64
 
     var remaining: Int { quota - sold - held }
 
@@ -89,6 +98,15 @@ struct AllocationState {
         sold = try row.get(1)
         held = try row.get(2)
         version = try row.get(3)
+    }
+
+    /// The row as a compare-and-set that moved its counters by these deltas leaves it.
+    func moved(sold soldDelta: Int, held heldDelta: Int) -> AllocationState {
+        var next = self
+        next.sold += soldDelta
+        next.held += heldDelta
+        next.version += 1
+        return next
     }
 }
 

@@ -80,7 +80,9 @@ public struct Sales {
         try node.inventory.sweepExpiredHolds(eventID: request.eventID)
         let reservation = try node.inventory.reserve(
             eventID: request.eventID, categoryCode: request.categoryCode,
-            selection: request.selection, into: .sold, optimistic: optimistic)
+            selection: request.selection, into: .sold,
+            optimistic: optimistic
+                ?? node.inventory.leftInThisTransaction(eventID: request.eventID, categoryCode: request.categoryCode))
         return try placeOrder(
             reservation, payment: request.payment, customer: sale.customer, key: sale.key,
             fingerprint: sale.fingerprint, holdID: nil, settings: settings, by: sale.actor)
