@@ -33,11 +33,8 @@ public final class VenueNode {
     /// The transaction (``EdgeStore/Database/transactionsBegun``) that last wrote settings through
     /// this connection: what it reads of them is not kept, since it may yet roll back.
     var settingsWrittenIn: Int?
-    /// The settings the last sale read inside its transaction, and which transaction that was
-    /// (``EdgeStore/Database/transactionsBegun``): the sales other processes offer it in that turn
-    /// are sold under the same (see `Sales.sellOffered`).
-    var settingsOfTurn: (settings: NodeSettings, transaction: Int)?
-    /// The settings as last read outside a transaction, with when (see ``settings()``).
+    /// The settings as last read, outside a transaction or in one that did not write them, with
+    /// when (see ``settings()``).
     private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
 
     init(database: Database, clock: any WallClock) {

@@ -60,16 +60,10 @@ public struct Sales {
 
     /// The part of a sale inside the writer's turn. `recheck`: the sale may have been placed
     /// already, by a writer that took it and died; its key then finds it. The first sale of a
-    /// turn reads the settings; the sales offered to it are sold under the same.
+    /// turn reads the settings; the sales offered to it find them kept (``VenueNode/settings()``).
     func sell(_ sale: OfferedSale, optimistic: InventorySnapshot?, recheck: Bool) throws -> Receipt {
         let request = sale.request
-        let settings: NodeSettings
-        if let kept = node.settingsOfTurn, kept.transaction == db.transactionsBegun {
-            settings = kept.settings
-        } else {
-            settings = try node.settings()
-            node.settingsOfTurn = (settings, db.transactionsBegun)
-        }
+        let settings = try node.settings()
         if sale.keyGiven || recheck,
             let replay = try replay(key: sale.key, fingerprint: sale.fingerprint, replayed: sale.keyGiven)
         {
