@@ -22,6 +22,27 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
     /// ISO 8601 in UTC with milliseconds: `2026-12-31T20:00:00.000Z`.
     public var description: String {
         let parts = civil
+        // Years 0–9999 (every sale's) written digit by digit into the 24 bytes; others below.
+        if (0...9999).contains(parts.year) {
+            return String(unsafeUninitializedCapacity: 24) { text in
+                func put(_ value: Int64, digits: Int, at offset: Int, then separator: Unicode.Scalar) {
+                    var rest = value
+                    for index in (offset..<offset + digits).reversed() {
+                        text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    text[offset + digits] = UInt8(ascii: separator)
+                }
+                put(parts.year, digits: 4, at: 0, then: "-")
+                put(parts.month, digits: 2, at: 5, then: "-")
+                put(parts.day, digits: 2, at: 8, then: "T")
+                put(parts.hour, digits: 2, at: 11, then: ":")
+                put(parts.minute, digits: 2, at: 14, then: ":")
+                put(parts.second, digits: 2, at: 17, then: ".")
+                put(parts.millisecond, digits: 3, at: 20, then: "Z")
+                return 24
+            }
+        }
         let year = parts.year < 0 ? "-" + Self.padded(-parts.year, 3) : Self.padded(parts.year, 4)
         let date = "\(year)-\(Self.padded(parts.month, 2))-\(Self.padded(parts.day, 2))"
         let time = "\(Self.padded(parts.hour, 2)):\(Self.padded(parts.minute, 2)):\(Self.padded(parts.second, 2))"

@@ -1,3 +1,4 @@
+import EdgeCrypto
 import EdgeStore
 import Foundation
 import SyncWire
@@ -202,6 +203,22 @@ import Testing
         }
         #expect(try h.node.database.write { try h.node.settings() }.maxTicketsPerOrder == before)
         #expect(try h.node.settings().maxTicketsPerOrder == before)
+    }
+
+    /// A sale's fingerprint, stored with its order and compared when its key comes again, is the
+    /// SHA-256 of its fields joined by the unit separator: orders sold by earlier builds replay.
+    @Test func theFingerprintIsTheDigestOfTheFieldsJoined() throws {
+        let request = SaleRequest(
+            eventID: "SHOW", categoryCode: "MAIN", selection: .seats(["MAIN-B-2", "MAIN-A-1"]),
+            payment: PaymentRequest(method: .card, reference: "T-9", amountMinor: 9000))
+        let customer = CustomerDetails(email: "zoë@example.org", name: "Zoë Ä", phone: "+44 20 7946 0000")
+        let fields = [
+            "sale/1", "SHOW", "MAIN", "s:MAIN-A-1,MAIN-B-2", "card", "", "T-9", "9000", "zoë@example.org", "Zoë Ä",
+            "+44 20 7946 0000",
+        ]
+        #expect(
+            Sales.fingerprint(request, customer: customer)
+                == Hex.encode(SHA256.hash(Array(fields.joined(separator: "\u{1F}").utf8))))
     }
 
     /// Connections on threads stand in for terminals: a snapshot read before the write lock goes

@@ -230,13 +230,19 @@ public struct Sales {
             case .quantity(let count): "q:\(count)"
             case .seats(let labels): "s:" + labels.sorted().joined(separator: ",")
             }
-        let fields = [
-            "sale/1", request.eventID, request.categoryCode, selection, request.payment.method.rawValue,
+        // The fields' UTF-8 one after another, each after a unit separator (0x1F) but the first.
+        var bytes = Array("sale/1".utf8)
+        bytes.reserveCapacity(256)
+        for field in [
+            request.eventID, request.categoryCode, selection, request.payment.method.rawValue,
             request.payment.tenderedMinor.map(String.init) ?? "", request.payment.reference ?? "",
             request.payment.amountMinor.map(String.init) ?? "", customer?.email ?? "", customer?.name ?? "",
             customer?.phone ?? "",
-        ]
-        return Hex.encode(SHA256.hash(Array(fields.joined(separator: "\u{1F}").utf8)))
+        ] {
+            bytes.append(0x1F)
+            bytes.append(contentsOf: field.utf8)
+        }
+        return Hex.encode(SHA256.hash(bytes))
     }
 }
 
