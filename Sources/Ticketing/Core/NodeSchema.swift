@@ -19,6 +19,7 @@ public enum NodeSchema {
         Migration("9_event_seats_by_rank", sql: version9),
         Migration("10_checks_without_in_lists", sql: version10),
         Migration("11_no_ticket_by_category", sql: version11),
+        Migration("12_event_seat_ranks", sql: version12),
     ])
 
     static let version1 = """
@@ -466,6 +467,13 @@ public enum NodeSchema {
     /// and of the inventory audit, grouped) or rarely (the orders of an event being cancelled).
     static let version11 = """
         DROP INDEX ticket_by_category;
+        """
+
+    /// A category's seats in rank order whatever their status: best available finds a row's first
+    /// and last seat, sold or not, in two seeks, where `event_seat_by_category` (status first)
+    /// took eight. No sale writes it: a sale changes a seat's status, not its category or rank.
+    static let version12 = """
+        CREATE INDEX event_seat_rank ON event_seat(event_id, category_code, seat_rank);
         """
 
     /// A seat's place in best-available order as one integer, from the columns of `seat`:

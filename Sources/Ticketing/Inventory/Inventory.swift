@@ -126,21 +126,13 @@ public struct Inventory {
     }
 
     /// The first and the last rank of a category's seats in a range of ranks, whatever their
-    /// status: for each status the least and the greatest, each one seek in
-    /// `event_seat_by_category` (a single `min`/`max` over `status IN (…)` reads every seat of
-    /// the range).
-    private static let rankBounds: String = {
-        let seeks = SeatStatus.allCases.flatMap { status in
-            ["min", "max"].map { bound in
-                """
-                SELECT (SELECT \(bound)(seat_rank) FROM event_seat
-                        WHERE event_id = ?1 AND category_code = ?2 AND status = '\(status.rawValue)'
-                          AND seat_rank BETWEEN ?3 AND ?4) AS bound
-                """
-            }
-        }
-        return "SELECT min(bound), max(bound) FROM (\(seeks.joined(separator: " UNION ALL ")))"
-    }()
+    /// status: one seek each in `event_seat_rank`.
+    private static let rankBounds = """
+        SELECT (SELECT min(seat_rank) FROM event_seat
+                WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4),
+               (SELECT max(seat_rank) FROM event_seat
+                WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4)
+        """
 
     /// The label of an available seat of a category by its rank (one seek in
     /// `event_seat_by_category`; joined to `seat` in one query, SQLite would scan the event's seats).
