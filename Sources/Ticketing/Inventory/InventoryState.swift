@@ -16,17 +16,35 @@ public enum SeatSelection: Sendable, Equatable {
     }
 }
 
+/// A row whose counters a compare-and-set moves: tickets sold and held, and its version.
+protocol InventoryCounters {
+    var sold: Int { get set }
+    var held: Int { get set }
+    var version: Int64 { get set }
+}
+
+extension InventoryCounters {
+    /// The row as a compare-and-set that moved its counters by these deltas leaves it.
+    func moved(sold soldDelta: Int, held heldDelta: Int) -> Self {
+        var next = self
+        next.sold += soldDelta
+        next.held += heldDelta
+        next.version += 1
+        return next
+    }
+}
+
 /// An event row with its node-level counters.
-struct EventState {
+struct EventState: InventoryCounters {
     let id: String
     let name: String
     let venueID: String
     let startsAt: Timestamp
     let status: EventStatus
     let capacity: Int?
-    private(set) var sold: Int
-    private(set) var held: Int
-    private(set) var version: Int64
+    var sold: Int
+    var held: Int
+    var version: Int64
 
     /// Tickets the event can still take, or nil when only the categories limit it.
     var remaining: Int? { capacity.map { $0 - sold - held } }
@@ -45,15 +63,6 @@ struct EventState {
         sold = try row.get(6)
         held = try row.get(7)
         version = try row.get(8)
-    }
-
-    /// The row as a compare-and-set that moved its counters by these deltas leaves it.
-    func moved(sold soldDelta: Int, held heldDelta: Int) -> EventState {
-        var next = self
-        next.sold += soldDelta
-        next.held += heldDelta
-        next.version += 1
-        return next
     }
 }
 
@@ -81,11 +90,11 @@ struct CategoryState {
 }
 
 /// This node's allocation of a category.
-struct AllocationState {
+struct AllocationState: InventoryCounters {
     let quota: Int
-    private(set) var sold: Int
-    private(set) var held: Int
-    private(set) var version: Int64
+    var sold: Int
+    var held: Int
+    var version: Int64
 
     var remaining: Int { quota - sold - held }
 
@@ -98,15 +107,6 @@ struct AllocationState {
         sold = try row.get(1)
         held = try row.get(2)
         version = try row.get(3)
-    }
-
-    /// The row as a compare-and-set that moved its counters by these deltas leaves it.
-    func moved(sold soldDelta: Int, held heldDelta: Int) -> AllocationState {
-        var next = self
-        next.sold += soldDelta
-        next.held += heldDelta
-        next.version += 1
-        return next
     }
 }
 
