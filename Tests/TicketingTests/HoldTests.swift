@@ -90,18 +90,3 @@ import Testing
         }
     }
 }
-
-@Suite struct BestAvailableTests {
-    @Test func noAdjacentRunMeansNil() throws {
-        let h = try NodeHarness()
-        for seat in ["MAIN-A-3", "MAIN-A-6", "MAIN-A-9"] { _ = try h.sell("SHOW", "MAIN", selection: .seats([seat])) }
-        for row in ["B", "C", "D", "E"] {
-            _ = try h.sell("SHOW", "MAIN", selection: .seats((1...10).map { "MAIN-\(row)-\($0)" }))
-        }
-        #expect(throws: TicketingError.soldOut("no 3 adjacent seats left in MAIN; pick the seats by label")) {
-            try h.sell("SHOW", "MAIN", selection: .quantity(3))
-        }
-        let pair = try h.sell("SHOW", "MAIN", selection: .quantity(2))
-        #expect(pair.tickets.compactMap(\.seat) == ["MAIN-A-4", "MAIN-A-5"])
-    }
-}

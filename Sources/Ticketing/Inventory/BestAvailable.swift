@@ -1,78 +1,118 @@
 /// Picks `count` adjacent available seats in one row: the best-ranked row (section order, then
 /// row order, as the seat map lists them) that has such a run, and in it the run nearest the
-/// row's centre.
+/// row's centre, the first of equally near runs as the seat map reads. The row's centre is that of
+/// all its seats in the category, sold or not.
 ///
-/// The available seats' ranks are fed in rank order (section rank, row rank, number); the choice
-/// is made as soon as a row with a run is complete, so a sale reads the front rows only, not the
-/// whole seat map. The row's centre is that of all its seats in the category, sold or not, which
-/// `rowBounds` reads for the rows that have a run.
-struct BestAvailable {
+/// It reads few seats: the first available seat names the row to try; in it, the available seats
+/// outwards from the centre, a batch at a time on each side, until the best run among them is
+/// nearer the centre than any run reaching past what was read could be, or the row is read out;
+/// then the next row with an available seat. A sale in a row that fills from its centre outwards
+/// reads a few seats either side of the sold block, not the row.
+struct BestAvailable<Seats: AvailableSeats> {
     let count: Int
-    /// The first and last seat number of the category's seats in the row of the given seat.
-    let rowBounds: (RankedSeat) throws -> (first: Int, last: Int)
-    private var row: [RankedSeat] = []
-    private(set) var chosen: [RankedSeat]?
+    let seats: Seats
 
-    init(count: Int, rowBounds: @escaping (RankedSeat) throws -> (first: Int, last: Int)) {
-        self.count = count
-        self.rowBounds = rowBounds
-    }
-
-    /// Takes the next available seat in rank order; false once the choice is made.
-    mutating func feed(_ seat: RankedSeat) throws -> Bool {
-        if let first = row.first, first.row != seat.row {
-            if let run = try bestRun() {
-                chosen = run
-                return false
-            }
-            row.removeAll(keepingCapacity: true)
+    /// The chosen run, in seat order; nil when no row has one.
+    func choose() throws -> [RankedSeat]? {
+        guard count > 0 else { return nil }
+        var after: Int64?
+        while let first = try seats.firstAvailable(after: after) {
+            let row = RankedSeat.row(ofRank: first)
+            if let run = try bestRun(inRow: row) { return run }
+            after = RankedSeat.rank(row: row, number: RankedSeat.maxNumber)
         }
-        row.append(seat)
-        return true
+        return nil
     }
 
-    /// The choice once every seat was fed (or the feed stopped): nil when no row has the run.
-    mutating func finish() throws -> [RankedSeat]? {
-        if chosen == nil { chosen = try bestRun() }
-        return chosen
+    /// The run nearest the centre of `row`, reading outwards from it.
+    private func bestRun(inRow row: Int64) throws -> [RankedSeat]? {
+        guard let bounds = try seats.numberBounds(ofRow: row) else { return nil }
+        let centre = Double(bounds.first + bounds.last) / 2
+        // Read so far: every available seat numbered from `below + 1` to `above - 1`; the seats
+        // right of the centre in `right`, those left of it in `left`, nearest first.
+        var above = Int(centre.rounded(.up))
+        var below = above - 1
+        var right = [RankedSeat]()
+        var left = [RankedSeat]()
+        var batch = count + 2
+        // Each seat of a run is at most this much farther from the centre than the run's middle.
+        let reach = Double(count - 1) / 2
+        while true {
+            if above <= bounds.last {
+                let read = try seats.available(
+                    in: RankedSeat.rank(row: row, number: above)...RankedSeat.rank(row: row, number: bounds.last),
+                    descending: false, limit: batch)
+                right += read
+                above = read.count < batch ? bounds.last + 1 : read[read.count - 1].number + 1
+            }
+            if below >= bounds.first {
+                let read = try seats.available(
+                    in: RankedSeat.rank(row: row, number: bounds.first)...RankedSeat.rank(row: row, number: below),
+                    descending: true, limit: batch)
+                left += read
+                below = read.count < batch ? bounds.first - 1 : read[read.count - 1].number - 1
+            }
+            let known = left.reversed() + right
+            let best = Self.nearestRun(of: count, in: known, to: centre)
+            // Every available seat nearer the centre than this was read, so every run whose
+            // middle is within `radius - reach` of it.
+            let radius = min(
+                above > bounds.last ? .infinity : Double(above) - centre,
+                below < bounds.first ? .infinity : centre - Double(below))
+            if radius == .infinity { return best.map { Array(known[$0.run]) } }
+            if let best, best.distance + reach < radius { return Array(known[best.run]) }
+            batch *= 2
+        }
     }
 
-    /// The run of `count` consecutively numbered seats of the current row nearest its centre.
-    private func bestRun() throws -> [RankedSeat]? {
-        guard count > 0, row.count >= count else { return nil }
-        var runs = [Range<Int>]()
+    /// Among seats of one row in seat order, the run of `count` consecutively numbered seats whose
+    /// middle is nearest `centre` (the first of equally near runs), with that distance.
+    static func nearestRun(of count: Int, in row: [RankedSeat], to centre: Double)
+        -> (run: Range<Int>, distance: Double)?
+    {
+        var best: (run: Range<Int>, distance: Double)?
         var runStart = 0
         for index in row.indices {
             if index > 0, row[index].number != row[index - 1].number + 1 { runStart = index }
-            if index - runStart + 1 >= count { runs.append((index - count + 1)..<(index + 1)) }
+            guard index - runStart + 1 >= count else { continue }
+            let run = (index - count + 1)..<(index + 1)
+            let distance = abs(Double(row[run.lowerBound].number + row[index].number) / 2 - centre)
+            if best == nil || distance < best!.distance { best = (run, distance) }
         }
-        guard !runs.isEmpty else { return nil }
-        let bounds = try rowBounds(row[0])
-        let centre = Double(bounds.first + bounds.last) / 2
-        let distance = { (run: Range<Int>) in
-            abs(Double(self.row[run.lowerBound].number + self.row[run.upperBound - 1].number) / 2 - centre)
-        }
-        // The first of equally near runs, as the seat map reads.
-        let best = runs.dropFirst().reduce(runs[0]) { best, run in distance(run) < distance(best) ? run : best }
-        return Array(row[best])
+        return best
     }
 }
 
-/// A seat as best available reads it: its rank, the section, row and number packed in one
-/// integer as ``NodeSchema/seatRank`` packs them (unique among an event's seats).
-struct RankedSeat {
+/// Where ``BestAvailable`` reads a category's seats, by rank.
+protocol AvailableSeats {
+    /// The rank of the first available seat ranked after `rank` (after none: the first).
+    func firstAvailable(after rank: Int64?) throws -> Int64?
+    /// The first `limit` available seats ranked in `ranks`, in rank order or its reverse.
+    func available(in ranks: ClosedRange<Int64>, descending: Bool, limit: Int) throws -> [RankedSeat]
+    /// The first and last seat number of the category's seats in `row`, whatever their status;
+    /// nil when it has none.
+    func numberBounds(ofRow row: Int64) throws -> (first: Int, last: Int)?
+}
+
+/// An available seat as best available reads it: its label and its rank, the section, row and
+/// number packed in one integer as ``NodeSchema/seatRank`` packs them (unique among an event's
+/// seats).
+struct RankedSeat: Equatable {
     let rank: Int64
+    let label: String
 
     /// Bits of the rank that hold the seat number.
     private static let numberBits: Int64 = 21
+    /// The highest number a rank holds.
+    static let maxNumber = Int((1 << numberBits) - 1)
+
+    /// The seat number: the rank's low bits.
+    var number: Int { Int(rank & Int64(Self.maxNumber)) }
 
     /// Section and row: the rank without the number.
-    var row: Int64 { rank >> Self.numberBits }
-    /// The seat number: the rank's low bits.
-    var number: Int { Self.number(ofRank: rank) }
-    /// The ranks of every seat in this seat's row.
-    var ranksOfRow: ClosedRange<Int64> { (row << Self.numberBits)...((row + 1) << Self.numberBits) - 1 }
-
+    static func row(ofRank rank: Int64) -> Int64 { rank >> numberBits }
     /// The seat number a rank holds.
-    static func number(ofRank rank: Int64) -> Int { Int(rank & ((1 << numberBits) - 1)) }
+    static func number(ofRank rank: Int64) -> Int { Int(rank & Int64(maxNumber)) }
+    /// The rank of seat `number` of `row`.
+    static func rank(row: Int64, number: Int) -> Int64 { row << numberBits | Int64(number) }
 }

@@ -125,50 +125,11 @@ public struct Inventory {
         }
     }
 
-    /// The first and the last rank of a category's seats in a range of ranks, whatever their
-    /// status: one seek each in `event_seat_rank`.
-    private static let rankBounds = """
-        SELECT (SELECT min(seat_rank) FROM event_seat
-                WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4),
-               (SELECT max(seat_rank) FROM event_seat
-                WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4)
-        """
-
-    /// The label of an available seat of a category by its rank (one seek in
-    /// `event_seat_by_category`; joined to `seat` in one query, SQLite would scan the event's seats).
-    private static let availableLabelByRank = """
-        SELECT seat_label FROM event_seat
-        WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank = ?
-        """
-
-    /// The best available run of `count` seats (see ``BestAvailable``), reading the ranks of the
-    /// category's available seats in order from `event_seat_by_category` alone, only as far as the
-    /// first row that has one; then the chosen seats in full.
+    /// The best available run of `count` seats (see ``BestAvailable``), then the chosen seats in full.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
-        var chooser = BestAvailable(count: count) { seat in
-            // The row's seats of the category, whatever their status, are one range of ranks.
-            let bounds = try db.row(
-                Self.rankBounds, [event.id, categoryCode, seat.ranksOfRow.lowerBound, seat.ranksOfRow.upperBound])
-            let first: Int64? = try bounds?.get(0)
-            let last: Int64? = try bounds?.get(1)
-            return (
-                first.map(RankedSeat.number(ofRank:)) ?? seat.number,
-                last.map(RankedSeat.number(ofRank:)) ?? seat.number
-            )
-        }
-        try db.forEachInteger(
-            """
-            SELECT seat_rank FROM event_seat
-            WHERE event_id = ? AND category_code = ? AND status = 'available' ORDER BY seat_rank
-            """, [event.id, categoryCode]
-        ) { rank in
-            try chooser.feed(RankedSeat(rank: rank))
-        }
-        guard let chosen = try chooser.finish() else { return nil }
-        let labels: [String] = try chosen.compactMap { seat in
-            try db.scalar(Self.availableLabelByRank, [event.id, categoryCode, seat.rank])
-        }
-        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: labels)
+        let seats = CategorySeats(db: db, eventID: event.id, categoryCode: categoryCode)
+        guard let chosen = try BestAvailable(count: count, seats: seats).choose() else { return nil }
+        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: chosen.map(\.label))
     }
 
     // MARK: Reserving
