@@ -111,10 +111,20 @@ struct ChangeGate {
     let db: Database
 
     func requireOpen() throws {
+        // One statement when nothing is set, as on nearly every sale.
+        guard try db.scalar(Self.anySet, as: Int64.self) == 1 else { return }
         let maintenance = try Maintenance.state(db)
         if maintenance.isOn, !db.isRehearsing { throw TicketingError.maintenance(maintenance.refusal) }
         try SyncState(db: db).requireNoRecovery()
     }
+
+    /// 1 when either maintenance switch or a pending recovery is recorded: a seek for each (a
+    /// list of keys would cost a temporary table each time).
+    private static let anySet = """
+        SELECT EXISTS (SELECT 1 FROM node_setting WHERE key = '\(Maintenance.Source.local.rawValue)')
+            OR EXISTS (SELECT 1 FROM node_setting WHERE key = '\(Maintenance.Source.central.rawValue)')
+            OR EXISTS (SELECT 1 FROM sync_state WHERE key = '\(SyncState.Key.recoverySince.rawValue)')
+        """
 }
 
 extension VenueNode {

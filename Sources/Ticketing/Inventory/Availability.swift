@@ -50,7 +50,7 @@ extension Inventory {
             let event = try eventState(eventID)
             let rows = try db.rows(
                 """
-                SELECT \(CategoryState.columns.split(separator: ", ").map { "c.\($0)" }.joined(separator: ", ")),
+                SELECT \(CategoryState.columns),
                        a.quota, a.sold, a.held FROM price_category c
                 LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
                 WHERE c.event_id = ? ORDER BY c.price_minor DESC, c.code
@@ -69,7 +69,7 @@ extension Inventory {
             }
             return Availability(
                 eventID: event.id, name: event.name, status: event.status, startsAt: event.startsAt,
-                timezone: try db.scalar("SELECT timezone FROM venue WHERE id = ?", [event.venueID]) ?? "UTC",
+                timezone: event.timezone,
                 capacity: event.capacity, sold: event.sold, held: event.held, categories: categories)
         }
     }

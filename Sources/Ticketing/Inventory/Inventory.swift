@@ -51,14 +51,12 @@ public struct Inventory {
     func loadSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection?) throws
         -> InventorySnapshot
     {
-        let event = try eventState(eventID)
-        let category = try categoryState(eventID: eventID, code: categoryCode)
+        let (event, category, allocation) = try rows(eventID: eventID, categoryCode: categoryCode)
         if category.kind == .ga {
             node.generalAdmission[eventID, default: []].insert(categoryCode)
         } else {
             node.generalAdmission[eventID]?.remove(categoryCode)
         }
-        let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
         let seats: [SeatState] =
             switch (category.kind, selection) {
             case (.ga, _): []
@@ -71,10 +69,34 @@ public struct Inventory {
         return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
     }
 
-    func eventState(_ eventID: String) throws -> EventState {
-        guard let row = try db.row("SELECT \(EventState.columns) FROM event WHERE id = ?", [eventID]) else {
-            throw TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
+    /// The event, its category and this node's allocation of it, in one statement: every sale
+    /// reads them.
+    private func rows(eventID: String, categoryCode: String) throws
+        -> (EventState, CategoryState, AllocationState?)
+    {
+        guard let row = try db.row(Self.inventoryRows, [eventID, categoryCode]) else {
+            throw Self.noEvent(eventID)
         }
+        let eventColumns = 10
+        let categoryColumns = 6
+        guard row.values[eventColumns] != .null else { throw try noCategory(categoryCode, of: eventID) }
+        let allocation =
+            row.values[eventColumns + categoryColumns] == .null
+            ? nil : try AllocationState(row, from: eventColumns + categoryColumns)
+        return (try EventState(row), try CategoryState(row, from: eventColumns), allocation)
+    }
+
+    private static let inventoryRows = """
+        SELECT \(EventState.columns), \(CategoryState.columns), \(AllocationState.columns)
+        FROM \(EventState.tables)
+        LEFT JOIN price_category c ON c.event_id = e.id AND c.code = ?2
+        LEFT JOIN allocation a ON a.event_id = e.id AND a.category_code = ?2
+        WHERE e.id = ?1
+        """
+
+    func eventState(_ eventID: String) throws -> EventState {
+        guard let row = try db.row("SELECT \(EventState.columns) FROM \(EventState.tables) WHERE e.id = ?", [eventID])
+        else { throw Self.noEvent(eventID) }
         return try EventState(row)
     }
 
@@ -82,15 +104,21 @@ public struct Inventory {
     func categoryState(eventID: String, code: String) throws -> CategoryState {
         guard
             let row = try db.row(
-                "SELECT \(CategoryState.columns) FROM price_category WHERE event_id = ? AND code = ?", [eventID, code])
-        else {
-            let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
-                .map { try $0.get(0, as: String.self) }
-            throw TicketingError.notFound(
-                "event \(eventID) has no category '\(code.prefix(40))' "
-                    + "(categories: \(known.joined(separator: ", ")))")
-        }
+                "SELECT \(CategoryState.columns) FROM price_category c WHERE event_id = ? AND code = ?",
+                [eventID, code])
+        else { throw try noCategory(code, of: eventID) }
         return try CategoryState(row)
+    }
+
+    private static func noEvent(_ eventID: String) -> TicketingError {
+        TicketingError.notFound("no event '\(eventID.prefix(40))'; 'boxoffice events' lists them")
+    }
+
+    private func noCategory(_ code: String, of eventID: String) throws -> TicketingError {
+        let known = try db.rows("SELECT code FROM price_category WHERE event_id = ? ORDER BY code", [eventID])
+            .map { try $0.get(0, as: String.self) }
+        return TicketingError.notFound(
+            "event \(eventID) has no category '\(code.prefix(40))' (categories: \(known.joined(separator: ", ")))")
     }
 
     /// The category's seats in rank order (section, row, number), read through `seat_by_rank`
@@ -268,7 +296,7 @@ public struct Inventory {
     /// constraints reject anything that would go negative.
     func adjust(eventID: String, categoryCode: String, soldDelta: Int, heldDelta: Int) throws {
         guard
-            let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map(AllocationState.init)
+            let allocation = try db.row(AllocationState.query, [eventID, categoryCode]).map({ try AllocationState($0) })
         else {
             throw TicketingError.notFound("no allocation for \(eventID) \(categoryCode)")
         }

@@ -34,7 +34,7 @@ extension InventoryCounters {
     }
 }
 
-/// An event row with its node-level counters.
+/// An event row with its node-level counters, and its venue's time zone.
 struct EventState: InventoryCounters {
     let id: String
     let name: String
@@ -45,24 +45,31 @@ struct EventState: InventoryCounters {
     var sold: Int
     var held: Int
     var version: Int64
+    /// The venue's IANA time zone, in which receipts show the start.
+    let timezone: String
 
     /// Tickets the event can still take, or nil when only the categories limit it.
     var remaining: Int? { capacity.map { $0 - sold - held } }
 
-    /// The columns ``init(_:)`` reads, in its order.
-    static let columns = "id, name, venue_id, starts_at, status, capacity, sold, held, version"
+    /// The columns ``init(_:from:)`` reads, in its order, from ``tables``.
+    static let columns =
+        "e.id, e.name, e.venue_id, e.starts_at, e.status, e.capacity, e.sold, e.held, e.version, v.timezone"
+    /// The event `e` joined to its venue `v`.
+    static let tables = "event e JOIN venue v ON v.id = e.venue_id"
 
-    /// From a row of ``columns`` in that order, read by position: every sale reads one.
-    init(_ row: Row) throws {
-        id = try row.get(0)
-        name = try row.get(1)
-        venueID = try row.get(2)
-        startsAt = try row.get(3)
-        status = try row.get(4)
-        capacity = try row.get(5)
-        sold = try row.get(6)
-        held = try row.get(7)
-        version = try row.get(8)
+    /// From a row with ``columns`` in that order from column `first`, read by position: every
+    /// sale reads one.
+    init(_ row: Row, from first: Int = 0) throws {
+        id = try row.get(first)
+        name = try row.get(first + 1)
+        venueID = try row.get(first + 2)
+        startsAt = try row.get(first + 3)
+        status = try row.get(first + 4)
+        capacity = try row.get(first + 5)
+        sold = try row.get(first + 6)
+        held = try row.get(first + 7)
+        version = try row.get(first + 8)
+        timezone = try row.get(first + 9)
     }
 }
 
@@ -75,17 +82,17 @@ struct CategoryState {
     let currency: String
     let capacity: Int
 
-    /// The columns ``init(_:)`` reads, in its order.
-    static let columns = "code, name, kind, price_minor, currency, capacity"
+    /// The columns ``init(_:from:)`` reads, in its order, of `price_category c`.
+    static let columns = "c.code, c.name, c.kind, c.price_minor, c.currency, c.capacity"
 
-    /// From a row that starts with ``columns`` in that order, read by position.
-    init(_ row: Row) throws {
-        code = try row.get(0)
-        name = try row.get(1)
-        kind = try row.get(2)
-        priceMinor = try row.get(3)
-        currency = try row.get(4)
-        capacity = try row.get(5)
+    /// From a row with ``columns`` in that order from column `first`, read by position.
+    init(_ row: Row, from first: Int = 0) throws {
+        code = try row.get(first)
+        name = try row.get(first + 1)
+        kind = try row.get(first + 2)
+        priceMinor = try row.get(first + 3)
+        currency = try row.get(first + 4)
+        capacity = try row.get(first + 5)
     }
 }
 
@@ -98,15 +105,17 @@ struct AllocationState: InventoryCounters {
 
     var remaining: Int { quota - sold - held }
 
+    /// The columns ``init(_:from:)`` reads, in its order, of `allocation a`.
+    static let columns = "a.quota, a.sold, a.held, a.version"
     /// The allocation of a category, read by position.
-    static let query = "SELECT quota, sold, held, version FROM allocation WHERE event_id = ? AND category_code = ?"
+    static let query = "SELECT \(columns) FROM allocation a WHERE event_id = ? AND category_code = ?"
 
-    /// From a row of ``query``.
-    init(_ row: Row) throws {
-        quota = try row.get(0)
-        sold = try row.get(1)
-        held = try row.get(2)
-        version = try row.get(3)
+    /// From a row with ``columns`` in that order from column `first`.
+    init(_ row: Row, from first: Int = 0) throws {
+        quota = try row.get(first)
+        sold = try row.get(first + 1)
+        held = try row.get(first + 2)
+        version = try row.get(first + 3)
     }
 }
 

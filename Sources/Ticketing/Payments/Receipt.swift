@@ -38,18 +38,10 @@ public struct Receipt: Sendable, Codable, Equatable {
 }
 
 extension Receipt {
-    /// The receipt of an order just written, from what was written (no read back but the
-    /// venue's zone): equal to what ``load(orderID:replayed:from:)`` reads for it.
-    init(
-        placed record: OrderPlacedRecord, status: OrderStatus, event: EventState, customerEmail: String?,
-        in db: Database
-    )
-        throws
-    {
+    /// The receipt of an order just written, from what was written (no read back; the venue's
+    /// zone came with the event): equal to what ``load(orderID:replayed:from:)`` reads for it.
+    init(placed record: OrderPlacedRecord, status: OrderStatus, event: EventState, customerEmail: String?) {
         let money = { (minor: Int64) in Money(minor: minor, currency: record.currency) }
-        guard let timezone: String = try db.scalar("SELECT timezone FROM venue WHERE id = ?", [event.venueID]) else {
-            throw TicketingError.notFound("no venue '\(event.venueID)' for event \(event.id)")
-        }
         // As the read orders them: by seat (none first; labels are never empty), then code, byte
         // for byte.
         let tickets = record.tickets.sorted {
@@ -59,7 +51,7 @@ extension Receipt {
         }
         self.init(
             orderID: record.orderID, status: status, eventID: event.id, eventName: event.name,
-            eventStartsAt: event.startsAt, timezone: timezone, category: record.categoryCode,
+            eventStartsAt: event.startsAt, timezone: event.timezone, category: record.categoryCode,
             customerEmail: customerEmail,
             tickets: tickets.map { Ticket(code: $0.code, seat: $0.seat, price: money($0.priceMinor), status: .valid) },
             total: money(record.totalMinor),

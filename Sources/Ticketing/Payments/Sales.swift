@@ -195,8 +195,8 @@ public struct Sales {
         // The outbox record is the sale's audit trail (who, when, what, paid how); the order row
         // keeps who sold it too. No second copy goes to audit_log.
         try node.outbox.append(.orderPlaced, id: orderID, json: record.jsonText)
-        let receipt = try Receipt(
-            placed: record, status: .confirmed, event: reservation.event, customerEmail: customer?.email, in: db)
+        let receipt = Receipt(
+            placed: record, status: .confirmed, event: reservation.event, customerEmail: customer?.email)
         if customerID != nil {
             try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, receipt: receipt)
         }
