@@ -392,16 +392,19 @@ public final class Database {
     }
 
     /// Runs `body` in a write transaction, as ``write(_:)`` does, or has it run for this
-    /// connection: while this one waits in line, `request` is offered to the writers ahead, and
+    /// connection: while this one waits in line, what `request` makes (only then: a writer
+    /// whose turn is at once makes nothing) is offered to the writers ahead, and
     /// the one whose turn comes first may run it (through its ``offeredWrites``) in its own
     /// transaction, commit and flush it, and answer: `answered` then turns the answer into the
     /// result, in no transaction. `body` gets `recheck` true when a writer that had taken the
     /// request died meanwhile, before or after committing it: `body` finds out which first.
     public func write<T>(
-        offering request: [UInt8], _ body: (_ recheck: Bool) throws -> T, answered: ([UInt8]) throws -> T
+        offering request: () -> [UInt8], _ body: (_ recheck: Bool) throws -> T, answered: ([UInt8]) throws -> T
     ) throws -> T {
-        try withoutActuallyEscaping(answered) { answered in
-            try transaction("BEGIN IMMEDIATE", offering: request, answered: answered, body)
+        try withoutActuallyEscaping(request) { request in
+            try withoutActuallyEscaping(answered) { answered in
+                try transaction("BEGIN IMMEDIATE", offering: request, answered: answered, body)
+            }
         }
     }
 
@@ -464,7 +467,7 @@ public final class Database {
     public var isRehearsing: Bool { rehearsalDepth > 0 }
 
     private func transaction<T>(
-        _ begin: String, offering request: [UInt8]? = nil, answered: (([UInt8]) throws -> T)? = nil,
+        _ begin: String, offering request: (() -> [UInt8])? = nil, answered: (([UInt8]) throws -> T)? = nil,
         _ body: (_ recheck: Bool) throws -> T
     ) throws -> T {
         transactionsBegun += 1

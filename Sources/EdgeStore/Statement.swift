@@ -90,10 +90,10 @@ final class Statement {
         }
     }
 
-    /// Clears bindings and resets for the next use. Errors of the last step were already thrown.
+    /// Resets for the next use. Errors of the last step were already thrown. The bindings stay:
+    /// every use binds every parameter (``bind(_:)`` checks the count), replacing them.
     func reset() {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
     }
 
     private func value(at column: Int32) -> SQLValue {

@@ -133,17 +133,18 @@ final class WriterTurnstile {
         case timedOut
     }
 
-    /// Waits at most `timeout` seconds for the turn. With `request`, the write is offered to the
-    /// writers ahead meanwhile (when it fits in a slot and the slot is free): one of them may run
-    /// it in its own transaction and answer instead.
-    func enter(timeout: Double, offering request: [UInt8]? = nil) -> Entry {
+    /// Waits at most `timeout` seconds for the turn. With `request`, the write it makes is offered
+    /// to the writers ahead meanwhile (when there are any, it fits in a slot and the slot is
+    /// free): one of them may run it in its own transaction and answer instead.
+    func enter(timeout: Double, offering request: (() -> [UInt8])? = nil) -> Entry {
         let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1_000_000_000)
         let mine = csqlite_atomic_add(nextTicket, 1)
         let holder = holders + Int(mine % Self.bellCount)
         csqlite_atomic_store64(holder, UInt64(mine) << 32 | UInt64(csqlite_thread_id()))
-        var offer = request.flatMap {
-            OfferedWrite.post($0, ticket: mine, serving: csqlite_atomic_load(serving), in: self)
-        }
+        let now = csqlite_atomic_load(serving)
+        var offer =
+            now == mine
+            ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
         var recheck = false
         switch waitForTurn(mine, offer: &offer, recheck: &recheck, until: deadline) {
         case .turn: break

@@ -28,7 +28,7 @@ import Testing
         let result = Answer()
         let done = DispatchSemaphore(value: 0)
         _ = try holder.write(
-            offering: [],
+            offering: { [] },
             { _ in
                 Thread {
                     result.set(Result { try offer() })
@@ -43,7 +43,7 @@ import Testing
     private static func offer(at path: String, _ text: String, recheck: Flag? = nil) throws -> String {
         let db = try Database(path: path)
         return try db.write(
-            offering: Array(text.utf8),
+            offering: { Array(text.utf8) },
             { again in
                 recheck?.set(again)
                 try db.execute("INSERT INTO t (v) VALUES ('by itself')")

@@ -54,7 +54,7 @@ public struct Sales {
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
-            offering: sale.encoded, { recheck in try sell(sale, optimistic: optimistic, recheck: recheck) },
+            offering: { sale.encoded }, { recheck in try sell(sale, optimistic: optimistic, recheck: recheck) },
             answered: { answer in try OfferedSale.receipt(from: answer) })
     }
 
