@@ -98,11 +98,14 @@ private struct SeatMap: AvailableSeats, CustomStringConvertible {
         RankedSeat(rank: RankedSeat.rank(row: Int64(row), number: number), label: "R\(row)-\(number)")
     }
 
-    func firstAvailable(after rank: Int64?) throws -> Int64? {
+    func nextRow(after rank: Int64?) throws -> SeatRow? {
         let all = rows.indices.flatMap { row in
             rows[row].numbers.filter(rows[row].available.contains).map { self.seat(row: row, number: $0).rank }
         }
-        return all.first { $0 > (rank ?? .min) }
+        guard let first = all.first(where: { $0 > (rank ?? .min) }) else { return nil }
+        let row = Int(RankedSeat.row(ofRank: first))
+        return SeatRow(
+            row: Int64(row), first: rows[row].numbers[0], last: rows[row].numbers[rows[row].numbers.count - 1])
     }
 
     func available(in ranks: ClosedRange<Int64>, descending: Bool, limit: Int) throws -> [RankedSeat] {
@@ -114,14 +117,7 @@ private struct SeatMap: AvailableSeats, CustomStringConvertible {
         return found
     }
 
-    func numberBounds(ofRow row: Int64) throws -> (first: Int, last: Int)? {
-        guard rows.indices.contains(Int(row)), let first = rows[Int(row)].numbers.first,
-            let last = rows[Int(row)].numbers.last
-        else { return nil }
-        return (first, last)
-    }
-
-    /// What best available chose before it read windows: each row whole, in order; in the first
+    /// What best available chose before it read outwards: each row whole, in order; in the first
     /// with a run of `count` consecutive numbers, the run whose middle is nearest the row's centre,
     /// the first of equally near ones.
     func wholeRowChoice(_ count: Int) -> [RankedSeat]? {

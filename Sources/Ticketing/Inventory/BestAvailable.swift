@@ -16,17 +16,15 @@ struct BestAvailable<Seats: AvailableSeats> {
     func choose() throws -> [RankedSeat]? {
         guard count > 0 else { return nil }
         var after: Int64?
-        while let first = try seats.firstAvailable(after: after) {
-            let row = RankedSeat.row(ofRank: first)
-            if let run = try bestRun(inRow: row) { return run }
-            after = RankedSeat.rank(row: row, number: RankedSeat.maxNumber)
+        while let row = try seats.nextRow(after: after) {
+            if let run = try bestRun(in: row) { return run }
+            after = RankedSeat.rank(row: row.row, number: RankedSeat.maxNumber)
         }
         return nil
     }
 
-    /// The run nearest the centre of `row`, reading outwards from it.
-    private func bestRun(inRow row: Int64) throws -> [RankedSeat]? {
-        guard let bounds = try seats.numberBounds(ofRow: row) else { return nil }
+    /// The run nearest the centre of `bounds`' row, reading outwards from it.
+    private func bestRun(in bounds: SeatRow) throws -> [RankedSeat]? {
         let centre = Double(bounds.first + bounds.last) / 2
         // Read so far: every available seat numbered from `below + 1` to `above - 1`; the seats
         // right of the centre in `right`, those left of it in `left`, nearest first.
@@ -40,15 +38,13 @@ struct BestAvailable<Seats: AvailableSeats> {
         while true {
             if above <= bounds.last {
                 let read = try seats.available(
-                    in: RankedSeat.rank(row: row, number: above)...RankedSeat.rank(row: row, number: bounds.last),
-                    descending: false, limit: batch)
+                    in: bounds.rank(of: above)...bounds.rank(of: bounds.last), descending: false, limit: batch)
                 right += read
                 above = read.count < batch ? bounds.last + 1 : read[read.count - 1].number + 1
             }
             if below >= bounds.first {
                 let read = try seats.available(
-                    in: RankedSeat.rank(row: row, number: bounds.first)...RankedSeat.rank(row: row, number: below),
-                    descending: true, limit: batch)
+                    in: bounds.rank(of: bounds.first)...bounds.rank(of: below), descending: true, limit: batch)
                 left += read
                 below = read.count < batch ? bounds.first - 1 : read[read.count - 1].number - 1
             }
@@ -85,13 +81,22 @@ struct BestAvailable<Seats: AvailableSeats> {
 
 /// Where ``BestAvailable`` reads a category's seats, by rank.
 protocol AvailableSeats {
-    /// The rank of the first available seat ranked after `rank` (after none: the first).
-    func firstAvailable(after rank: Int64?) throws -> Int64?
+    /// The row of the first available seat ranked after `rank` (after none: the first), with
+    /// the first and last number of the category's seats in it, whatever their status.
+    func nextRow(after rank: Int64?) throws -> SeatRow?
     /// The first `limit` available seats ranked in `ranks`, in rank order or its reverse.
     func available(in ranks: ClosedRange<Int64>, descending: Bool, limit: Int) throws -> [RankedSeat]
-    /// The first and last seat number of the category's seats in `row`, whatever their status;
-    /// nil when it has none.
-    func numberBounds(ofRow row: Int64) throws -> (first: Int, last: Int)?
+}
+
+/// A row of a category's seats: its section and row as a rank holds them, and the first and last
+/// seat number of the category in it.
+struct SeatRow: Equatable {
+    let row: Int64
+    let first: Int
+    let last: Int
+
+    /// The rank of seat `number` of this row.
+    func rank(of number: Int) -> Int64 { RankedSeat.rank(row: row, number: number) }
 }
 
 /// An available seat as best available reads it: its label and its rank, the section, row and
@@ -102,7 +107,7 @@ struct RankedSeat: Equatable {
     let label: String
 
     /// Bits of the rank that hold the seat number.
-    private static let numberBits: Int64 = 21
+    static let numberBits: Int64 = 21
     /// The highest number a rank holds.
     static let maxNumber = Int((1 << numberBits) - 1)
 

@@ -8,14 +8,29 @@ struct CategorySeats: AvailableSeats {
     let eventID: String
     let categoryCode: String
 
-    func firstAvailable(after rank: Int64?) throws -> Int64? {
-        try db.scalar(
-            """
-            SELECT seat_rank FROM event_seat
-            WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank > ?
-            ORDER BY seat_rank LIMIT 1
-            """, [eventID, categoryCode, rank ?? Int64.min])
+    func nextRow(after rank: Int64?) throws -> SeatRow? {
+        guard let row = try db.row(Self.nextRow, [eventID, categoryCode, rank ?? Int64.min]) else { return nil }
+        let first: Int64 = try row.get(1)
+        let last: Int64 = try row.get(2)
+        return SeatRow(
+            row: RankedSeat.row(ofRank: try row.get(0)), first: RankedSeat.number(ofRank: first),
+            last: RankedSeat.number(ofRank: last))
     }
+
+    /// The first available seat after a rank, and the first and last rank of the category's
+    /// seats in its row (one seek each in `event_seat_rank`).
+    private static let nextRow = """
+        SELECT f.seat_rank,
+               (SELECT min(seat_rank) FROM event_seat WHERE event_id = ?1 AND category_code = ?2
+                   AND seat_rank BETWEEN f.seat_rank >> \(RankedSeat.numberBits) << \(RankedSeat.numberBits)
+                                     AND (f.seat_rank >> \(RankedSeat.numberBits) << \(RankedSeat.numberBits)) + \(RankedSeat.maxNumber)),
+               (SELECT max(seat_rank) FROM event_seat WHERE event_id = ?1 AND category_code = ?2
+                   AND seat_rank BETWEEN f.seat_rank >> \(RankedSeat.numberBits) << \(RankedSeat.numberBits)
+                                     AND (f.seat_rank >> \(RankedSeat.numberBits) << \(RankedSeat.numberBits)) + \(RankedSeat.maxNumber))
+        FROM (SELECT seat_rank FROM event_seat
+              WHERE event_id = ?1 AND category_code = ?2 AND status = 'available' AND seat_rank > ?3
+              ORDER BY seat_rank LIMIT 1) AS f
+        """
 
     func available(in ranks: ClosedRange<Int64>, descending: Bool, limit: Int) throws -> [RankedSeat] {
         var seats = [RankedSeat]()
@@ -29,6 +44,8 @@ struct CategorySeats: AvailableSeats {
         return seats
     }
 
+    // Either side of a row's centre in a statement of its own: the two in one (UNION ALL) cost
+    // more instructions than both apart.
     private static let availableAscending = """
         SELECT seat_rank, seat_label FROM event_seat
         WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank BETWEEN ? AND ?
@@ -40,23 +57,4 @@ struct CategorySeats: AvailableSeats {
         WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank BETWEEN ? AND ?
         ORDER BY seat_rank DESC LIMIT ?
         """
-
-    /// One seek each in `event_seat_rank`; nil when the category has no seat in the row.
-    func numberBounds(ofRow row: Int64) throws -> (first: Int, last: Int)? {
-        let bounds = try db.row(
-            """
-            SELECT (SELECT min(seat_rank) FROM event_seat
-                    WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4),
-                   (SELECT max(seat_rank) FROM event_seat
-                    WHERE event_id = ?1 AND category_code = ?2 AND seat_rank BETWEEN ?3 AND ?4)
-            """,
-            [
-                eventID, categoryCode, RankedSeat.rank(row: row, number: 0),
-                RankedSeat.rank(row: row, number: RankedSeat.maxNumber),
-            ])
-        let first: Int64? = try bounds?.get(0)
-        let last: Int64? = try bounds?.get(1)
-        guard let first, let last else { return nil }
-        return (RankedSeat.number(ofRank: first), RankedSeat.number(ofRank: last))
-    }
 }
