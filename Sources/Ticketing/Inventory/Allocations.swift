@@ -14,25 +14,26 @@ extension Inventory {
     func setAllocation(eventID: String, categoryCode: String, quota: Int?, seatSelectors: [String]?) throws
         -> AllocationChange
     {
-        let snapshot = try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: nil)
-        let current = snapshot.allocation
+        let (event, category, current) = try eventCategoryAllocation(eventID: eventID, categoryCode: categoryCode)
         let newQuota: Int
-        switch snapshot.category.kind {
+        switch category.kind {
         case .ga:
             guard let quota, quota >= 0, seatSelectors == nil else {
                 throw TicketingError.invalidInput(
                     "\(eventID) \(categoryCode) is general admission: allocate it by quota")
             }
-            guard quota <= snapshot.category.capacity else {
+            guard quota <= category.capacity else {
                 throw TicketingError.invalidInput(
-                    "quota \(quota) exceeds the capacity \(snapshot.category.capacity) of \(categoryCode)")
+                    "quota \(quota) exceeds the capacity \(category.capacity) of \(categoryCode)")
             }
             newQuota = quota
         case .seated:
             guard let seatSelectors, quota == nil else {
                 throw TicketingError.invalidInput("\(eventID) \(categoryCode) is seated: allocate it by seats")
             }
-            newQuota = try allocateSeats(snapshot, selectors: seatSelectors)
+            newQuota = try allocateSeats(
+                seatMap(event: event, categoryCode: categoryCode), of: event, categoryCode: categoryCode,
+                selectors: seatSelectors)
         }
         if let current, current.quota == newQuota { return .unchanged }
         let taken = (current?.sold ?? 0) + (current?.held ?? 0)
@@ -60,32 +61,34 @@ extension Inventory {
     }
 
     /// Marks exactly the selected seats as this node's; returns how many that is.
-    private func allocateSeats(_ snapshot: InventorySnapshot, selectors: [String]) throws -> Int {
+    private func allocateSeats(_ seats: [SeatView], of event: EventState, categoryCode: String, selectors: [String])
+        throws -> Int
+    {
         let wanted = try Set(
             selectors.flatMap { text -> [String] in
                 guard let selector = SeatSelector(text) else {
                     throw TicketingError.invalidInput("bad seat range '\(text.prefix(40))'; write SECTION-ROW-FROM..TO")
                 }
-                let matches = snapshot.seats.filter {
+                let matches = seats.filter {
                     selector.matches(section: $0.section, row: $0.row, number: $0.number)
                 }
                 guard !matches.isEmpty else {
                     throw TicketingError.notFound(
-                        "no seats match '\(text.prefix(40))' in \(snapshot.event.id) \(snapshot.category.code)")
+                        "no seats match '\(text.prefix(40))' in \(event.id) \(categoryCode)")
                 }
                 return matches.map(\.label)
             })
-        for seat in snapshot.seats {
+        for seat in seats {
             let isOurs = seat.status != .unallocated
             if wanted.contains(seat.label), !isOurs {
-                try setSeats([seat.label], eventID: snapshot.event.id, to: .available, from: .unallocated)
+                try setSeats([seat.label], eventID: event.id, to: .available, from: .unallocated)
             } else if !wanted.contains(seat.label), isOurs {
                 guard seat.status == .available else {
                     throw TicketingError.rejected(
                         code: "allocation_below_sales",
                         message: "cannot take back seat \(seat.label): it is \(seat.status.rawValue) at this node")
                 }
-                try setSeats([seat.label], eventID: snapshot.event.id, to: .unallocated, from: .available)
+                try setSeats([seat.label], eventID: event.id, to: .unallocated, from: .available)
             }
         }
         return wanted.count

@@ -91,13 +91,28 @@ extension Inventory {
                 )
                 .map { try $0.get(0) }
             }
-            return try codes.flatMap { code in
-                try seatStates(event: event, categoryCode: code).map {
-                    SeatView(
-                        label: $0.label, category: code, section: $0.section, row: $0.row, number: $0.number,
-                        status: $0.status, version: $0.version)
-                }
-            }
+            return try codes.flatMap { try seatMap(event: event, categoryCode: $0) }
         }
     }
+
+    /// A category's seats with their place in the venue, in rank order (section, row, number).
+    func seatMap(event: EventState, categoryCode: String) throws -> [SeatView] {
+        var seats = [SeatView]()
+        try db.forEachRow(Self.seatMap, [event.venueID, event.id, categoryCode]) { row in
+            seats.append(
+                SeatView(
+                    label: try row.get(0), category: categoryCode, section: try row.get(1), row: try row.get(2),
+                    number: try row.get(3), status: try row.get(4), version: try row.get(5)))
+            return true
+        }
+        return seats
+    }
+
+    /// Read through `seat_by_rank`, without a sort.
+    private static let seatMap = """
+        SELECT es.seat_label, s.section, s.row_label, s.number, es.status, es.version
+        FROM seat s CROSS JOIN event_seat es
+        WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
+        ORDER BY s.section_rank, s.row_rank, s.number
+        """
 }

@@ -47,11 +47,11 @@ public struct Inventory {
     }
 
     /// The event, category and allocation, and the seats `selection` concerns: the seats it names,
-    /// the best available run for a quantity, or (nil) every seat of the category.
-    func loadSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection?) throws
+    /// or the best available run for a quantity.
+    func loadSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws
         -> InventorySnapshot
     {
-        let (event, category, allocation) = try rows(eventID: eventID, categoryCode: categoryCode)
+        let (event, category, allocation) = try eventCategoryAllocation(eventID: eventID, categoryCode: categoryCode)
         if category.kind == .ga {
             node.generalAdmission[eventID, default: []].insert(categoryCode)
         } else {
@@ -60,10 +60,9 @@ public struct Inventory {
         let seats: [SeatState] =
             switch (category.kind, selection) {
             case (.ga, _): []
-            case (.seated, nil): try seatStates(event: event, categoryCode: categoryCode)
-            case (.seated, .seats(let labels)?):
+            case (.seated, .seats(let labels)):
                 try seatStates(eventID: eventID, categoryCode: categoryCode, labels: labels)
-            case (.seated, .quantity(let count)?):
+            case (.seated, .quantity(let count)):
                 try bestAvailable(count, event: event, categoryCode: categoryCode) ?? []
             }
         return InventorySnapshot(event: event, category: category, allocation: allocation, seats: seats)
@@ -71,7 +70,7 @@ public struct Inventory {
 
     /// The event, its category and this node's allocation of it, in one statement: every sale
     /// reads them.
-    private func rows(eventID: String, categoryCode: String) throws
+    func eventCategoryAllocation(eventID: String, categoryCode: String) throws
         -> (EventState, CategoryState, AllocationState?)
     {
         guard let row = try db.row(Self.inventoryRows, [eventID, categoryCode]) else {
@@ -121,35 +120,13 @@ public struct Inventory {
             "event \(eventID) has no category '\(code.prefix(40))' (categories: \(known.joined(separator: ", ")))")
     }
 
-    /// The category's seats in rank order (section, row, number), read through `seat_by_rank`
-    /// without a sort, so that a caller may stop early.
-    private static let seatsInRankOrder = """
-        SELECT \(SeatState.columns)
-        FROM seat s CROSS JOIN event_seat es
-        WHERE s.venue_id = ? AND es.event_id = ? AND es.seat_label = s.label AND es.category_code = ?
-        ORDER BY s.section_rank, s.row_rank, s.number
-        """
-
-    /// Every seat of a category, in rank order.
-    func seatStates(event: EventState, categoryCode: String) throws -> [SeatState] {
-        var seats = [SeatState]()
-        try db.forEachRow(Self.seatsInRankOrder, [event.venueID, event.id, categoryCode]) { row in
-            seats.append(try SeatState(row))
-            return true
-        }
-        return seats
-    }
-
-    private static let seatByLabel = """
-        SELECT \(SeatState.columns)
-        FROM event_seat es JOIN seat s ON s.venue_id = es.venue_id AND s.label = es.seat_label
-        WHERE es.event_id = ? AND es.seat_label = ? AND es.category_code = ?
-        """
-
     /// The named seats of a category (unknown labels left out: the caller names them).
     private func seatStates(eventID: String, categoryCode: String, labels: [String]) throws -> [SeatState] {
         try labels.compactMap { label in
-            try db.row(Self.seatByLabel, [eventID, label, categoryCode]).map(SeatState.init)
+            try db.row(
+                "SELECT \(SeatState.columns) FROM event_seat WHERE event_id = ? AND seat_label = ? AND category_code = ?",
+                [eventID, label, categoryCode]
+            ).map(SeatState.init)
         }
     }
 

@@ -119,26 +119,20 @@ struct AllocationState: InventoryCounters {
     }
 }
 
-/// One seat of an event with its position and inventory state.
+/// One seat of an event as a sale sees it: its label and inventory state.
 struct SeatState {
     let label: String
-    let section: String
-    let row: String
-    let number: Int
     let status: SeatStatus
     let version: Int64
 
-    /// The columns ``init(_:)`` reads, in its order, from `event_seat es` joined to `seat s`.
-    static let columns = "es.seat_label, s.section, s.row_label, s.number, es.status, es.version"
+    /// The columns ``init(_:)`` reads, in its order, of `event_seat`.
+    static let columns = "seat_label, status, version"
 
-    /// From a row of ``columns``, read by position: allocating reads every seat of a category.
+    /// From a row of ``columns``, read by position.
     init(_ row: Row) throws {
         label = try row.get(0)
-        section = try row.get(1)
-        self.row = try row.get(2)
-        number = try row.get(3)
-        status = try row.get(4)
-        version = try row.get(5)
+        status = try row.get(1)
+        version = try row.get(2)
     }
 }
 
@@ -147,8 +141,7 @@ struct InventorySnapshot {
     let event: EventState
     let category: CategoryState
     let allocation: AllocationState?
-    /// Seated categories: the seats the selection names, the best available run for a quantity,
-    /// or every seat of the category (allocating).
+    /// Seated categories: the seats the selection names, or the best available run for a quantity.
     let seats: [SeatState]
 }
 
