@@ -81,6 +81,10 @@ public final class Database {
     /// back, not inside `COMMIT`.
     private var flushAfterTurn = false
 
+    /// What the process sets in SQLite once, before its first connection: no memory statistics
+    /// (`csqlite_skip_memory_statistics`).
+    private static let sqliteSetUp: Void = { _ = csqlite_skip_memory_statistics() }()
+
     /// Opens (and by default creates) the database at `path` and configures the connection. A
     /// database this connection may write is made readable by its owner only (see ``PrivateFile``).
     public init(path: String, options: Options = Options()) throws {
@@ -91,6 +95,7 @@ public final class Database {
         }
         if !options.readOnly { PrivateFile.tighten(path) }
         var handle: OpaquePointer?
+        _ = Self.sqliteSetUp
         let registered = batched_wal_register()
         guard registered == SQLITE_OK else {
             throw StoreError(code: ResultCode(rawValue: registered), message: "cannot set up SQLite's file layer")
