@@ -76,13 +76,13 @@ public struct Inventory {
         guard let row = try db.row(Self.inventoryRows, [eventID, categoryCode]) else {
             throw Self.noEvent(eventID)
         }
-        let eventColumns = 10
-        let categoryColumns = 6
-        guard row.values[eventColumns] != .null else { throw try noCategory(categoryCode, of: eventID) }
-        let allocation =
-            row.values[eventColumns + categoryColumns] == .null
-            ? nil : try AllocationState(row, from: eventColumns + categoryColumns)
-        return (try EventState(row), try CategoryState(row, from: eventColumns), allocation)
+        let category = EventState.columnCount
+        let allocation = category + CategoryState.columnCount
+        guard row.values[category] != .null else { throw try noCategory(categoryCode, of: eventID) }
+        return (
+            try EventState(row), try CategoryState(row, from: category),
+            row.values[allocation] == .null ? nil : try AllocationState(row, from: allocation)
+        )
     }
 
     private static let inventoryRows = """

@@ -54,6 +54,8 @@ struct EventState: InventoryCounters {
     /// The columns ``init(_:from:)`` reads, in its order, from ``tables``.
     static let columns =
         "e.id, e.name, e.venue_id, e.starts_at, e.status, e.capacity, e.sold, e.held, e.version, v.timezone"
+    /// How many ``columns`` there are.
+    static let columnCount = columns.split(separator: ",").count
     /// The event `e` joined to its venue `v`.
     static let tables = "event e JOIN venue v ON v.id = e.venue_id"
 
@@ -84,6 +86,8 @@ struct CategoryState {
 
     /// The columns ``init(_:from:)`` reads, in its order, of `price_category c`.
     static let columns = "c.code, c.name, c.kind, c.price_minor, c.currency, c.capacity"
+    /// How many ``columns`` there are.
+    static let columnCount = columns.split(separator: ",").count
 
     /// From a row with ``columns`` in that order from column `first`, read by position.
     init(_ row: Row, from first: Int = 0) throws {
