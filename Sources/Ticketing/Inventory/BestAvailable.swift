@@ -112,7 +112,7 @@ struct RankedSeat: Equatable {
     static let maxNumber = Int((1 << numberBits) - 1)
 
     /// The seat number: the rank's low bits.
-    var number: Int { Int(rank & Int64(Self.maxNumber)) }
+    var number: Int { Self.number(ofRank: rank) }
 
     /// Section and row: the rank without the number.
     static func row(ofRank rank: Int64) -> Int64 { rank >> numberBits }

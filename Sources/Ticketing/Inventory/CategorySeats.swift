@@ -46,15 +46,15 @@ struct CategorySeats: AvailableSeats {
 
     // Either side of a row's centre in a statement of its own: the two in one (UNION ALL) cost
     // more instructions than both apart.
-    private static let availableAscending = """
-        SELECT seat_rank, seat_label FROM event_seat
-        WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank BETWEEN ? AND ?
-        ORDER BY seat_rank LIMIT ?
-        """
+    private static let availableAscending = available(orderedBy: "seat_rank")
+    private static let availableDescending = available(orderedBy: "seat_rank DESC")
 
-    private static let availableDescending = """
+    /// The statement of ``available(in:descending:limit:)`` in `order`.
+    private static func available(orderedBy order: String) -> String {
+        """
         SELECT seat_rank, seat_label FROM event_seat
         WHERE event_id = ? AND category_code = ? AND status = 'available' AND seat_rank BETWEEN ? AND ?
-        ORDER BY seat_rank DESC LIMIT ?
+        ORDER BY \(order) LIMIT ?
         """
+    }
 }
