@@ -88,6 +88,18 @@ import Testing
         #expect(pair.tickets.compactMap(\.seat) == ["MAIN-A-1", "MAIN-A-2", "MAIN-A-3"])
     }
 
+    /// A seat sold leaves the index of available seats and joins no other: one page of the
+    /// seat indexes in the sale's commit, not one for the status it left and one for the status
+    /// it took.
+    @Test func aSeatedSaleWritesOnePageOfSeatIndexes() throws {
+        let h = try NodeHarness()
+        for selection in [SeatSelection.quantity(2), .seats(["MAIN-C-5"])] {
+            _ = try h.sell("SHOW", "MAIN", selection: selection)
+            let trees = try WALCommit.lastTrees(path: h.path, db: h.node.database)
+            #expect(trees.filter { $0.hasPrefix("event_seat_") } == ["event_seat_available"], "\(trees)")
+        }
+    }
+
     @Test func namedSeatsSellOnceAndOnlyWhenThisNodeOwnsThem() throws {
         let h = try NodeHarness()
         _ = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-C-5"]))

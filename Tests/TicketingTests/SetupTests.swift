@@ -81,6 +81,7 @@ import Testing
             try NodeSchema.migrator.migrate(db) == [
                 "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                 "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
+                "13_available_seats",
             ])
         #expect(try db.rows("SELECT * FROM orders ORDER BY id").map(\.values) == before)
         #expect(try db.rows("SELECT * FROM payment ORDER BY id").map(\.values) == payments)
@@ -120,7 +121,7 @@ import Testing
         #expect(
             try NodeSchema.migrator.migrate(db) == [
                 "9_event_seats_by_rank", "10_checks_without_in_lists", "11_no_ticket_by_category",
-                "12_event_seat_ranks",
+                "12_event_seat_ranks", "13_available_seats",
             ])
         let order = try db.rows("SELECT seat_label FROM event_seat ORDER BY seat_rank").map {
             try $0.get(0, as: String.self)
@@ -135,7 +136,8 @@ import Testing
             """
         ).map { try $0.get("detail", as: String.self) }
         #expect(
-            plan.contains { $0.contains("event_seat_by_category") } && !plan.contains { $0.contains("TEMP B-TREE") })
+            plan.contains { $0.contains("COVERING INDEX event_seat_available") }
+                && !plan.contains { $0.contains("TEMP B-TREE") })
     }
 
     /// Migration 10 rewrites the sale tables' `IN` checks as `OR` chains: the same rows pass,
@@ -205,6 +207,7 @@ import Testing
                     "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
                     "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                     "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
+                    "13_available_seats",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)

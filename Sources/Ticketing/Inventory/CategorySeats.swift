@@ -1,8 +1,8 @@
 import EdgeStore
 
-/// A category's seats as best available reads them: from `event_seat_by_category`, whose entries
-/// for the available seats are in rank order and carry the label (read either way from a seek),
-/// and `event_seat_rank` for a row's bounds.
+/// A category's seats as best available reads them: from `event_seat_available`, whose entries
+/// are the available seats in rank order and carry the label (read either way from a seek), and
+/// `event_seat_rank` for a row's bounds.
 struct CategorySeats: AvailableSeats {
     let db: Database
     let eventID: String

@@ -4,8 +4,9 @@ import EdgeStore
 ///
 /// A seated sale reads the event, category, allocation and seats in a snapshot outside the writer
 /// lock (a general admission sale reads its three rows inside it, see ``optimisticSnapshot``),
-/// then, inside its `BEGIN IMMEDIATE` transaction, updates them only if their `version` is still
-/// the one it read and the capacity still holds:
+/// then, inside its `BEGIN IMMEDIATE` transaction, updates the allocation and the event only if
+/// their `version` is still the one it read and the capacity still holds, and each seat only if it
+/// is still available:
 ///
 /// ```sql
 /// UPDATE allocation SET sold = sold + ?, version = version + 1
@@ -130,11 +131,12 @@ public struct Inventory {
         }
     }
 
-    /// The best available run of `count` seats (see ``BestAvailable``), then the chosen seats in full.
+    /// The best available run of `count` seats (see ``BestAvailable``): available when read.
     private func bestAvailable(_ count: Int, event: EventState, categoryCode: String) throws -> [SeatState]? {
         let seats = CategorySeats(db: db, eventID: event.id, categoryCode: categoryCode)
-        guard let chosen = try BestAvailable(count: count, seats: seats).choose() else { return nil }
-        return try seatStates(eventID: event.id, categoryCode: categoryCode, labels: chosen.map(\.label))
+        return try BestAvailable(count: count, seats: seats).choose()?.map {
+            SeatState(label: $0.label, status: .available)
+        }
     }
 
     // MARK: Reserving
@@ -260,8 +262,8 @@ public struct Inventory {
                 try db.execute(
                     """
                     UPDATE event_seat SET status = ?, hold_id = ?, version = version + 1
-                    WHERE event_id = ? AND seat_label = ? AND status = 'available' AND version = ?
-                    """, [seatStatus, holdID, event.id, seat.label, seat.version]) == 1
+                    WHERE event_id = ? AND seat_label = ? AND status = 'available'
+                    """, [seatStatus, holdID, event.id, seat.label]) == 1
             else { throw CompareAndSetMiss() }
         }
     }

@@ -123,20 +123,25 @@ struct AllocationState: InventoryCounters {
     }
 }
 
-/// One seat of an event as a sale sees it: its label and inventory state.
+/// One seat of an event as a sale sees it: its label and inventory state. A sale takes it only
+/// if it is still available then, whatever happened to it in between (its compare-and-set is on
+/// the status; the allocation's version catches every other move in the category).
 struct SeatState {
     let label: String
     let status: SeatStatus
-    let version: Int64
 
     /// The columns ``init(_:)`` reads, in its order, of `event_seat`.
-    static let columns = "seat_label, status, version"
+    static let columns = "seat_label, status"
+
+    init(label: String, status: SeatStatus) {
+        self.label = label
+        self.status = status
+    }
 
     /// From a row of ``columns``, read by position.
     init(_ row: Row) throws {
         label = try row.get(0)
         status = try row.get(1)
-        version = try row.get(2)
     }
 }
 
