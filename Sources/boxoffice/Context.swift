@@ -100,7 +100,9 @@ enum SessionFile {
 
     /// The session in `text`, or nil when a line or a field is missing or malformed.
     private static func parse(_ text: String) -> LoginSession? {
-        var fields = [String: Substring]()  // String keys: see `VenueNode.generalAdmission`
+        // String keys: a Substring key costs the process a scan of the executable's protocol
+        // conformances the first time one is hashed.
+        var fields = [String: Substring]()
         for line in text.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { return nil }
             let key = String(line[..<equals])

@@ -84,7 +84,7 @@ import Testing
                 customer: nil), actor: h.cashier)
         let placed = try OfferedSale.receipt(
             from: try h.node.database.write { try h.node.sales.sellOffered(sale.encoded) })
-        let rechecked = try h.node.database.write { try h.node.sales.sell(sale, optimistic: nil, recheck: true) }
+        let rechecked = try h.node.database.write { try h.node.sales.sell(sale, recheck: true) }
         #expect(rechecked == placed && !rechecked.replayed)
         #expect(try h.count("SELECT count(*) FROM orders") == 1)
         #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 2)

@@ -20,11 +20,6 @@ public final class VenueNode {
     public let clock: any WallClock
     /// Where identifiers come from.
     public let ids: Identifiers
-    /// Category codes by event that this connection last read as general admission: a sale of
-    /// one reads the inventory inside the writer lock only (see ``Inventory/optimisticSnapshot``).
-    /// Keyed by strings alone: each other key type costs a `boxoffice` process a scan of the
-    /// executable's protocol conformances the first time it is hashed.
-    var generalAdmission = [String: Set<String>]()
     /// What this connection's last general admission compare-and-set left of its event and
     /// category, and in which transaction (see ``Inventory/leftInThisTransaction(eventID:categoryCode:)``).
     var inventoryLeft: (transaction: Int, snapshot: InventorySnapshot)?

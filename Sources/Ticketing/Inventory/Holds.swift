@@ -55,15 +55,13 @@ extension Inventory {
         guard (1...Self.maxHoldSeconds).contains(ttl) else {
             throw TicketingError.invalidInput("a hold lasts from 1 second to 24 hours, not \(ttl) seconds")
         }
-        let optimistic = try optimisticSnapshot(
-            eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         let holdID = node.ids.make(.hold)
         return try db.write {
             try ChangeGate(db: db).requireOpen()
             try sweepExpiredHolds(eventID: request.eventID)
             let reservation = try reserve(
                 eventID: request.eventID, categoryCode: request.categoryCode,
-                selection: request.selection, into: .held(holdID: holdID), optimistic: optimistic)
+                selection: request.selection, into: .held(holdID: holdID))
             let now = node.clock.now()
             try db.execute(
                 """

@@ -1,12 +1,11 @@
 import EdgeStore
 
-/// Ticket inventory: what this node may sell, and the optimistic compare-and-set that sells it.
+/// Ticket inventory: what this node may sell, and the compare-and-set that sells it.
 ///
-/// A seated sale reads the event, category, allocation and seats in a snapshot outside the writer
-/// lock (a general admission sale reads its three rows inside it, see ``optimisticSnapshot``),
-/// then, inside its `BEGIN IMMEDIATE` transaction, updates the allocation and the event only if
-/// their `version` is still the one it read and the capacity still holds, and each seat only if it
-/// is still available:
+/// A sale reads the event, category, allocation and the seats it takes inside its `BEGIN
+/// IMMEDIATE` transaction, then updates the allocation and the event only if their `version` is
+/// still the one it read and the capacity still holds, and each seat only if it is still
+/// available:
 ///
 /// ```sql
 /// UPDATE allocation SET sold = sold + ?, version = version + 1
@@ -14,33 +13,28 @@ import EdgeStore
 /// ```
 ///
 /// The event row (the aggregate over all categories) is checked and bumped in the same way, so
-/// two sales in different categories cannot together exceed the event's capacity. One row
-/// unchanged means someone else moved first: the attempt is undone (a savepoint) and retried once
-/// with a read taken inside the lock, which is authoritative, so a cashier sees either a sale or
-/// a true "sold out", never a spurious conflict.
+/// two sales in different categories cannot together exceed the event's capacity. Read inside the
+/// writer lock, the rows cannot have moved; the next sale of the same turn (a sale offered to this
+/// writer) starts from what the last compare-and-set left instead of reading again, and there one
+/// row unchanged means the turn moved it otherwise: the attempt is undone (a savepoint) and made
+/// again from a fresh read, so a cashier sees either a sale or a true "sold out", never a
+/// spurious conflict.
+///
+/// (A seated sale used to read outside the lock, to keep the other writers from waiting while it
+/// chose seats. Best available now reads a few seats, and with another writer selling in the
+/// category that read was stale by the time the lock came, as every sale moves the allocation:
+/// read twice for nothing.)
 public struct Inventory {
     let node: VenueNode
     var db: Database { node.database }
 
     // MARK: Reading
 
-    /// What a sale or hold reads before it takes the writer lock: a snapshot of what selling
-    /// `selection` needs, in one read transaction, so that choosing seats from the seat map keeps
-    /// no other writer waiting; nil for a general admission category, whose three rows cost less
-    /// to read inside the lock than a transaction of their own outside it (and, with other
-    /// writers about, would be stale by then). Throws not-found for unknown names.
-    func optimisticSnapshot(eventID: String, categoryCode: String, for selection: SeatSelection) throws
-        -> InventorySnapshot?
-    {
-        if node.generalAdmission[eventID]?.contains(categoryCode) == true { return nil }
-        return try db.read { try loadSnapshot(eventID: eventID, categoryCode: categoryCode, for: selection) }
-    }
-
     /// What the last general admission compare-and-set of this transaction left of `categoryCode`
     /// of `eventID`, if it was one: a snapshot for the next sale in the same turn (an offered
     /// sale), taken as optimistic, so that a row something else moved meanwhile only sends it to
     /// read them again.
-    func leftInThisTransaction(eventID: String, categoryCode: String) -> InventorySnapshot? {
+    private func leftInThisTransaction(eventID: String, categoryCode: String) -> InventorySnapshot? {
         guard let (transaction, snapshot) = node.inventoryLeft, transaction == db.transactionsBegun,
             snapshot.event.id == eventID, snapshot.category.code == categoryCode
         else { return nil }
@@ -53,11 +47,6 @@ public struct Inventory {
         -> InventorySnapshot
     {
         let (event, category, allocation) = try eventCategoryAllocation(eventID: eventID, categoryCode: categoryCode)
-        if category.kind == .ga {
-            node.generalAdmission[eventID, default: []].insert(categoryCode)
-        } else {
-            node.generalAdmission[eventID]?.remove(categoryCode)
-        }
         let seats: [SeatState] =
             switch (category.kind, selection) {
             case (.ga, _): []
@@ -148,15 +137,17 @@ public struct Inventory {
     }
 
     /// Takes `selection` from the allocation by compare-and-set. Must run inside a write
-    /// transaction. `optimistic` is a snapshot read before the transaction, or nil: when its
-    /// decision holds and its compare-and-set finds every row as read, it is the sale (a
-    /// savepoint undoes a partial attempt); otherwise the inventory is read again inside the
-    /// lock, where the read is authoritative and the compare-and-set cannot miss.
-    func reserve(
-        eventID: String, categoryCode: String, selection: SeatSelection, into target: Target,
-        optimistic: InventorySnapshot?
-    ) throws -> Reservation {
-        if let optimistic, let seats = try? choose(selection, in: optimistic) {
+    /// transaction. After a general admission compare-and-set of the same category in this
+    /// transaction, it starts from what that one left (``leftInThisTransaction``): when that
+    /// decision holds and its compare-and-set finds every row so, it is the sale (a savepoint
+    /// undoes a partial attempt). Otherwise it reads the inventory, which inside the lock is
+    /// authoritative: the compare-and-set cannot miss.
+    func reserve(eventID: String, categoryCode: String, selection: SeatSelection, into target: Target) throws
+        -> Reservation
+    {
+        if let optimistic = leftInThisTransaction(eventID: eventID, categoryCode: categoryCode),
+            let seats = try? choose(selection, in: optimistic)
+        {
             do {
                 try db.savepoint {
                     try compareAndSet(optimistic, quantity: selection.count, seats: seats, target: target)

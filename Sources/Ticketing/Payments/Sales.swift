@@ -46,22 +46,20 @@ public struct Sales {
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-        let optimistic = try node.inventory.optimisticSnapshot(
-            eventID: request.eventID, categoryCode: request.categoryCode, for: request.selection)
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
             actor: actor)
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
-            offering: { sale.encoded }, { recheck in try sell(sale, optimistic: optimistic, recheck: recheck) },
+            offering: { sale.encoded }, { recheck in try sell(sale, recheck: recheck) },
             answered: { answer in try OfferedSale.receipt(from: answer) })
     }
 
     /// The part of a sale inside the writer's turn. `recheck`: the sale may have been placed
     /// already, by a writer that took it and died; its key then finds it. The first sale of a
     /// turn reads the settings; the sales offered to it find them kept (``VenueNode/settings()``).
-    func sell(_ sale: OfferedSale, optimistic: InventorySnapshot?, recheck: Bool) throws -> Receipt {
+    func sell(_ sale: OfferedSale, recheck: Bool) throws -> Receipt {
         let request = sale.request
         let settings = try node.settings()
         if sale.keyGiven || recheck,
@@ -74,9 +72,7 @@ public struct Sales {
         try node.inventory.sweepExpiredHolds(eventID: request.eventID)
         let reservation = try node.inventory.reserve(
             eventID: request.eventID, categoryCode: request.categoryCode,
-            selection: request.selection, into: .sold,
-            optimistic: optimistic
-                ?? node.inventory.leftInThisTransaction(eventID: request.eventID, categoryCode: request.categoryCode))
+            selection: request.selection, into: .sold)
         return try placeOrder(
             reservation, payment: request.payment, customer: sale.customer, key: sale.key,
             fingerprint: sale.fingerprint, holdID: nil, settings: settings, by: sale.actor)
@@ -85,7 +81,7 @@ public struct Sales {
     /// Sells a sale another process offered, inside this one's write transaction: the answer.
     func sellOffered(_ bytes: [UInt8]) throws -> [UInt8] {
         let sale = try OfferedSale(decoding: bytes)
-        return OfferedSale.answer(try sell(sale, optimistic: nil, recheck: false))
+        return OfferedSale.answer(try sell(sale, recheck: false))
     }
 
     /// Pays for a hold and turns it into an order. Confirming the same hold again returns its order.
