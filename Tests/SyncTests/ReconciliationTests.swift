@@ -341,6 +341,56 @@ struct SalesGenerator {
         #expect(try reconciler.watermark()?.milliseconds == at(3).milliseconds - margin)
     }
 
+    /// Two long checks run on a second connection while the others run on the first; a central
+    /// that lets the user have one connection only gets the same report, in the same order, from
+    /// every check run in turn.
+    @Test func aCentralAllowingOneConnectionGetsTheSameReportInTurn() throws {
+        let world = try SyncWorld(importFixture: false)
+        let g = SalesGenerator(central: world.central)
+        try g.node("NODE-A", lastSeen: g.at(600))
+        try g.event("SHOW", capacity: nil, categories: [("GA", 100)], allocations: [("GA", "NODE-A", 100)])
+        try g.cleanSales(50, event: "SHOW", category: "GA", nodes: ["NODE-A"])
+        try g.sale("under", node: "NODE-A", event: "SHOW", category: "GA", minute: 500, paid: 500)
+        try g.sale("kept", node: "NODE-A", event: "SHOW", category: "GA", minute: 501, paid: 1000, status: "refunded")
+        try g.sale("key1", node: "NODE-A", event: "SHOW", category: "GA", minute: 502, paid: 1000, key: "till-1")
+        try g.sale("key2", node: "NODE-A", event: "SHOW", category: "GA", minute: 503, paid: 1000, key: "till-1")
+        try world.central.execute(
+            """
+            INSERT INTO payment (id, order_id, node_id, method, amount_minor, currency, status, created_at)
+            VALUES ('p-ghost', 'no-such-order', 'NODE-A', 'card', 500, 'EUR', 'captured', ?)
+            """, [g.at(504)])
+        let now = Timestamp(iso8601: "2030-01-01T10:00:00Z")!
+        func report(_ connection: MySQLConnection) throws -> ([String], [Int]) {
+            var order = [Int]()
+            let found = try Reconciler(connection: connection).run(
+                scope: ReconciliationScope(), dryRun: true, now: now, progress: { order.append($0.index) })
+            return (found.discrepancies.map(\.finding.key), order)
+        }
+        let both = try report(world.central)
+        #expect(
+            both.0 == [
+                "payment_mismatch/under", "payment_unexpected/p-kept", "payment_unexpected/p-ghost",
+                "duplicate_idempotency_key/till-1",
+            ])
+        #expect(both.1 == Array(1...both.1.count))
+
+        let user = "lone_\(UUID().uuidString.prefix(6).lowercased())"
+        try world.server.sql(
+            "CREATE USER '\(user)'@'localhost' IDENTIFIED BY 'lone-password' WITH MAX_USER_CONNECTIONS 1; "
+                + "GRANT SELECT ON \(world.databaseName).* TO '\(user)'@'localhost'")
+        defer { try? world.server.sql("DROP USER '\(user)'@'localhost'") }
+        let passwordFile = world.directory.file("lone.password")
+        try "lone-password\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o600)
+        let lone = try MySQLConfiguration(
+            url: world.url.replacingOccurrences(of: "venue_app@", with: "\(user)@"),
+            environment: ["CENTRAL_PASSWORD_FILE": passwordFile])
+        let connection = try MySQLConnection(lone)
+        #expect(throws: MySQLError.self, "a second connection for this user") { try MySQLConnection(lone) }
+        let alone = try report(connection)
+        #expect(alone.0 == both.0 && alone.1 == both.1)
+    }
+
     @Test func aReadOnlyCentralGetsAReportAndNothingElse() throws {
         let world = try SyncWorld(privateServer: true, importFixture: false)
         let g = SalesGenerator(central: world.central)
