@@ -84,6 +84,24 @@ enum Machine {
             "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.operatingSystemVersionString)"
     }
 
+    /// The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor gave to
+    /// other machines while this one wanted to run (`steal`, the eighth field of `/proc/stat`'s
+    /// `cpu` line); nil where there is no such line.
+    static var cpuTicks: (total: UInt64, stolen: UInt64)? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard fields.count >= 8 else { return nil }
+        return (fields.prefix(8).reduce(0, +), fields[7])
+    }
+
+    /// The share of the machine's CPU time stolen between two readings of ``cpuTicks``, in percent.
+    static func stolenPercent(from start: (total: UInt64, stolen: UInt64)?) -> Double? {
+        guard let start, let end = cpuTicks, end.total > start.total else { return nil }
+        return Double(end.stolen - start.stolen) * 100 / Double(end.total - start.total)
+    }
+
     /// Peak resident memory of this process, in MB.
     static var peakMemoryMB: Double {
         var usage = rusage()

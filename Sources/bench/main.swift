@@ -31,6 +31,7 @@ print("build: \(BenchBuild.configuration)")
 var failed = false
 for scenario in chosen {
     print("\n\(scenario)")
+    let ticks = Machine.cpuTicks
     do {
         let figures: [Figure] =
             switch scenario {
@@ -42,6 +43,11 @@ for scenario in chosen {
             default: try ReconcileScenario.run(quick: quick, directory: directory)
             }
         for figure in figures { print(figure.line) }
+        // On a shared host, other machines' load slows ours and the baseline alike, but not
+        // evenly: a figure measured under steal is the host's as much as the code's.
+        if let stolen = Machine.stolenPercent(from: ticks) {
+            print("  host: \(Figure.number(stolen)) % of the CPU time stolen by other machines during the scenario")
+        }
     } catch {
         failed = true
         print("  FAILED: \(error)")
