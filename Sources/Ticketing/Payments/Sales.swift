@@ -36,7 +36,7 @@ public struct Sales {
     ///
     /// The settings (the most tickets an order takes, the cash change allowed) are read inside
     /// the sale's transaction, where another process's change cannot slip in between: a sale
-    /// reads nothing before its turn but a seated category's seat map.
+    /// reads nothing before its turn.
     public func sell(_ request: SaleRequest, by actor: Operator) throws -> Receipt {
         try SaleLimits.checkShape(request.selection)
         try Tender.validate(request.payment, by: actor)
