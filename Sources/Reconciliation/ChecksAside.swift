@@ -32,21 +32,29 @@ final class ChecksAside: @unchecked Sendable {  // state written by the thread b
         let thread = Thread { [self] in
             defer { finished.signal() }
             for (kind, check) in checks {
-                let started = DispatchTime.now().uptimeNanoseconds
-                let findings = Result { try check() }
-                outcomes[kind] = (findings, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                let (findings, seconds) = timed { Result { try check() } }
+                outcomes[kind] = (findings, seconds)
             }
         }
         thread.name = "reconcile-aside"
         thread.start()
     }
 
-    /// The outcome of `kind`, once every check aside has run.
+    /// The outcome of `kind`, once every check aside has run; nil at once for a check that does
+    /// not go aside.
     func outcome(of kind: DiscrepancyClass) -> Outcome? {
+        guard Self.kinds.contains(kind) else { return nil }
         if !waited {
             finished.wait()
             waited = true
         }
         return outcomes[kind]
     }
+}
+
+/// What `body` returned, and the seconds it took.
+func timed<T>(_ body: () throws -> T) rethrows -> (T, seconds: Double) {
+    let started = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
 }

@@ -119,12 +119,10 @@ public struct Reconciler {
         for (index, (kind, check)) in checks.enumerated() {
             let found: [Finding]
             let seconds: Double
-            if let aside, ChecksAside.kinds.contains(kind), let outcome = aside.outcome(of: kind) {
+            if let outcome = aside?.outcome(of: kind) {
                 (found, seconds) = (try outcome.findings.get(), outcome.seconds)
             } else {
-                let checkStarted = DispatchTime.now().uptimeNanoseconds
-                found = try check()
-                seconds = Double(DispatchTime.now().uptimeNanoseconds - checkStarted) / 1e9
+                (found, seconds) = try timed(check)
             }
             findings += found
             progress(

@@ -9,18 +9,18 @@ enum WALCommit {
         let wal = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "-wal")))
         func word(_ offset: Int) -> Int { wal[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
         let pageSize = word(8)
-        var commits = [[Int]]()
+        var last = [Int]()
         var current = [Int]()
         var offset = 32
         while offset + 24 + pageSize <= wal.count, wal[offset + 8..<offset + 16] == wal[16..<24] {
             current.append(word(offset))
             if word(offset + 4) != 0 {
-                commits.append(current)
+                last = current
                 current = []
             }
             offset += 24 + pageSize
         }
-        return try (commits.last ?? []).map { page in
+        return try last.map { page in
             try db.scalar("SELECT name FROM dbstat WHERE pageno = ?", [page]) ?? "page \(page)"
         }.sorted()
     }
