@@ -17,10 +17,18 @@ struct Figure {
     var lowerIsBetter = false
     /// A bound on the value itself that the project aims at (the 16-process waits), if any.
     var limit: Double? = nil
+    /// Text printed in place of the figure: what was not measured, and why.
+    var note: String? = nil
+
+    /// A line of text in place of a figure.
+    static func note(_ text: String) -> Figure {
+        Figure(name: "", unit: "", value: 0, baseline: 0, baselineName: "", target: nil, note: text)
+    }
 
     var ratio: Double { baseline == 0 ? 0 : value / baseline }
 
     var line: String {
+        if let note { return "  \(note)" }
         let verdict: String
         if let target {
             let met = lowerIsBetter ? ratio <= target : ratio >= target
