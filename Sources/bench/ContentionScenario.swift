@@ -212,7 +212,9 @@ enum ContentionScenario {
             } else {
                 throw BenchError("contention-worker needs --db or --raw")
             }
-            FileManager.default.createFile(atPath: gate + "/ready-\(getpid())", contents: nil)
+            guard FileManager.default.createFile(atPath: gate + "/ready-\(getpid())", contents: nil) else {
+                throw BenchError("cannot say ready in \(gate)")
+            }
             let giveUpAt = uptimeSeconds() + 130
             var startAt: Double?
             while startAt == nil, uptimeSeconds() < giveUpAt {
