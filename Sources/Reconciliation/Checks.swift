@@ -30,6 +30,9 @@ struct Checks {
     let connection: MySQLConnection
     let scope: ReconciliationScope
     let now: Timestamp
+    /// True when a count of every event's places is kept for the runs from the watermark
+    /// (``PlaceCounts``): a run that settles, not a dry run or one on a read-only central.
+    var keepsCounts = false
 
     private var event: [any SQLValueConvertible] { [scope.eventID, scope.eventID] }
     private var since: [any SQLValueConvertible] { [scope.since?.sqlText, scope.since?.sqlText] }
@@ -68,23 +71,35 @@ struct Checks {
     var all: [(DiscrepancyClass, () throws -> [Finding])] {
         var categoryFlags = Set<String>()
         var counted: OccupiedPlaces?
+        var bounded: OccupiedPlaces??
+        let counts = PlaceCounts(connection: connection)
         let places = {
             if let counted { return counted }
             counted = try occupiedPlaces()
+            if keepsCounts, scope.eventID == nil { try counts.keep(counted!, countedAt: now) }
             return counted!
+        }
+        // The three capacity checks share one count. A run from the watermark tries each over
+        // the kept count's bound first: nothing found there, nothing to find; else it counts.
+        let overPlaces = { (check: (OccupiedPlaces) throws -> [Finding]) throws -> [Finding] in
+            if scope.since != nil, counted == nil {
+                if bounded == nil { bounded = .some(try counts.bound()) }
+                if let bound = bounded!, try check(bound).isEmpty { return [] }
+            }
+            return try check(try places())
         }
         var checks: [(DiscrepancyClass, () throws -> [Finding])] = [
             (.seatDoubleSold, seatsSoldTwice),
             (
                 .categoryOversold,
                 {
-                    let found = try categoriesOversold(try places())
+                    let found = try overPlaces(categoriesOversold)
                     categoryFlags = Set(found.map(\.entityID))
                     return found
                 }
             ),
-            (.eventOversold, { try eventsOversold(try places(), excluding: categoryFlags) }),
-            (.nodeOverAllocation, { try nodesOverAllocation(try places()) }),
+            (.eventOversold, { try overPlaces { try eventsOversold($0, excluding: categoryFlags) } }),
+            (.nodeOverAllocation, { try overPlaces(nodesOverAllocation) }),
             (.paymentMismatch, paymentMismatches),
             (.paymentUnexpected, unexpectedPayments),
             (.duplicatePaymentReference, duplicatePaymentReferences),
@@ -180,14 +195,7 @@ struct Checks {
             for row in rows {
                 guard let eventID = try row.get(0, as: String?.self), let category = try row.get(1, as: String?.self)
                 else { continue }  // an event's or the grand total
-                let count: Int = try row.get(3)
-                if let node = try row.get(2, as: String?.self) {
-                    places.byNode[
-                        OccupiedPlaces.Node(eventID: eventID, categoryCode: category, nodeID: node), default: 0] +=
-                        count
-                } else {
-                    places.byCategory[OccupiedPlaces.Category(eventID: eventID, code: category), default: 0] += count
-                }
+                places.add(try row.get(3), eventID: eventID, category: category, node: try row.get(2, as: String?.self))
             }
         }
         return places
@@ -358,15 +366,27 @@ struct Checks {
         }
     }
 
+    /// References on more than one payment in the scope. From the watermark, the references of
+    /// the payments received since (of the orders received since, or without an order and made
+    /// since) come first, and only their payments are read, by `payment_by_reference`.
     func duplicatePaymentReferences() throws -> [Finding] {
-        try connection.rows(
+        let payments =
+            scope.since == nil
+            ? "payment p"
+            : """
+            (SELECT r.reference FROM orders ro JOIN payment r ON r.order_id = ro.id
+               WHERE ro.received_at >= ? AND r.reference IS NOT NULL
+             UNION SELECT r.reference FROM payment r WHERE r.created_at >= ? AND r.reference IS NOT NULL) recent
+            STRAIGHT_JOIN payment p ON p.reference = recent.reference
+            """
+        return try connection.rows(
             """
             SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
                    GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
-            FROM payment p LEFT JOIN orders o ON o.id = p.order_id
+            FROM \(payments) LEFT JOIN orders o ON o.id = p.order_id
             WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)
             GROUP BY p.reference HAVING COUNT(*) > 1
-            """, event + since
+            """, (scope.since == nil ? [] : since) + event + since
         ).map { row in
             let duplicate = try row.decode(DuplicateReference.self)
             return Finding(

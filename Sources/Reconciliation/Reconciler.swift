@@ -109,7 +109,7 @@ public struct Reconciler {
                 mode = .reportOnly
             }
         }
-        let checks = Checks(connection: connection, scope: scope, now: now).all
+        let checks = Checks(connection: connection, scope: scope, now: now, keepsCounts: mode == .settle).all
         // Some long checks run at once on a second connection; when central refuses one (its
         // connection limit), they run here in turn like the others.
         let aside = (try? MySQLConnection(connection.configuration)).map {
