@@ -7,8 +7,9 @@ import SyncWire
 ///
 /// The count kept plus every live ticket of the orders received since, less the watermark's
 /// margin (``Reconciler/watermarkMargin``: a push stamped before the count and committed after
-/// it), is at least what a count now would give: a refund or a void since only lowers it, and a
-/// seat sold since counts once whether or not another node sold it too. Where no such bound
+/// it), plus every refunded ticket checked in, is at least what a count now would give: a refund
+/// or a void since only lowers it, a refunded ticket takes a place again only by a check-in, and
+/// a seat sold since counts once whether or not another node sold it too. Where no such bound
 /// passes a capacity or a quota, nothing there can be oversold.
 struct PlaceCounts {
     let connection: MySQLConnection
@@ -28,10 +29,17 @@ struct PlaceCounts {
             countedAt = min(countedAt, (try row.get(4, as: Timestamp.self)).milliseconds)
         }
         let since = Timestamp(milliseconds: countedAt - Reconciler.watermarkMargin * 1000)
+        // The tickets of the orders received since, and every refunded ticket checked in (in the
+        // count kept or not): a check-in central hears of after the refund takes a place again.
         for row in try connection.rows(
             """
             SELECT t.event_id, t.category_code, t.node_id, COUNT(*) FROM orders o JOIN ticket t ON t.order_id = o.id
             WHERE o.received_at >= ? AND t.status IN ('valid', 'checked_in')
+            GROUP BY t.event_id, t.category_code, t.node_id
+            UNION ALL
+            SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT t.code)
+            FROM refund_ticket r JOIN ticket t ON t.code = r.ticket_code
+            WHERE t.status = 'checked_in'
             GROUP BY t.event_id, t.category_code, t.node_id
             """, [since.sqlText])
         {
