@@ -71,7 +71,8 @@ struct Checks {
     var all: [(DiscrepancyClass, () throws -> [Finding])] {
         var categoryFlags = Set<String>()
         var counted: OccupiedPlaces?
-        var bounded: OccupiedPlaces??
+        var bound: OccupiedPlaces?
+        var boundRead = false
         let counts = PlaceCounts(connection: connection)
         let places = {
             if let counted { return counted }
@@ -83,8 +84,8 @@ struct Checks {
         // the kept count's bound first: nothing found there, nothing to find; else it counts.
         let overPlaces = { (check: (OccupiedPlaces) throws -> [Finding]) throws -> [Finding] in
             if scope.since != nil, counted == nil {
-                if bounded == nil { bounded = .some(try counts.bound()) }
-                if let bound = bounded!, try check(bound).isEmpty { return [] }
+                if !boundRead { (bound, boundRead) = (try counts.bound(), true) }
+                if let bound, try check(bound).isEmpty { return [] }
             }
             return try check(try places())
         }
