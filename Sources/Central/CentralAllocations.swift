@@ -198,17 +198,9 @@ public struct CentralAllocations {
             }
         }
         let adding = wanted.subtracting(owned).sorted()
-        for chunk in stride(from: 0, to: adding.count, by: 500).map({ Array(adding[$0..<min($0 + 500, adding.count)]) })
-        {
-            try connection.execute(
-                """
-                INSERT INTO allocation_seat (event_id, seat_label, category_code, node_id, state)
-                VALUES \(Array(repeating: "(?, ?, ?, ?, 'adding')", count: chunk.count).joined(separator: ", "))
-                """,
-                chunk.flatMap {
-                    [request.eventID, $0, request.categoryCode, request.nodeID] as [any SQLValueConvertible]
-                })
-        }
+        try connection.insertRows(
+            into: "allocation_seat (event_id, seat_label, category_code, node_id, state)", "(?, ?, ?, ?, 'adding')",
+            adding.map { [request.eventID, $0, request.categoryCode, request.nodeID] })
         for label in owned.subtracting(wanted) {
             try connection.execute(
                 "UPDATE allocation_seat SET state = 'removing' WHERE event_id = ? AND seat_label = ?",

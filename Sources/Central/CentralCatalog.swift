@@ -136,16 +136,11 @@ public struct CentralCatalog {
         } catch let error as ReferenceDataError {
             throw CentralError.invalidInput("venue \(venue.id): \(error.message)")
         }
-        for chunk in stride(from: 0, to: seats.count, by: 500).map({ Array(seats[$0..<min($0 + 500, seats.count)]) }) {
-            let added = try connection.execute(
-                """
-                INSERT INTO seat (venue_id, label, section, row_label, number)
-                VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
-                ON DUPLICATE KEY UPDATE label = label
-                """, chunk.flatMap { $0 })
-            summary.seats.added += added
-            summary.seats.unchanged += chunk.count - added
-        }
+        let added = try connection.insertRows(
+            into: "seat (venue_id, label, section, row_label, number)", "(?, ?, ?, ?, ?)", onDuplicate: "label = label",
+            seats)
+        summary.seats.added += added
+        summary.seats.unchanged += seats.count - added
         return changed
     }
 

@@ -25,9 +25,10 @@ struct OrderBatch {
                     customer.phone,
                 ])
         }
-        try insert(
-            "orders (id, node_id, event_id, category_code, customer_id, status, total_minor, currency, idempotency_key, hold_id, created_at, created_by, received_at)",
-            "(?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?)", update: "id = id",
+        try connection.insertRows(
+            into:
+                "orders (id, node_id, event_id, category_code, customer_id, status, total_minor, currency, idempotency_key, hold_id, created_at, created_by, received_at)",
+            "(?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?)", onDuplicate: "id = id",
             orders.map { order in
                 [
                     order.orderID, nodeID, order.eventID, order.categoryCode, order.customer?.id, order.totalMinor,
@@ -36,9 +37,10 @@ struct OrderBatch {
                 ]
             })
         let seatSales = try otherSeatSales(orders)
-        try insert(
-            "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at)",
-            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?)", update: "code = code",
+        try connection.insertRows(
+            into:
+                "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at)",
+            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?)", onDuplicate: "code = code",
             orders.flatMap { order in
                 order.tickets.map { ticket -> [any SQLValueConvertible] in
                     [
@@ -48,9 +50,10 @@ struct OrderBatch {
                     ]
                 }
             })
-        try insert(
-            "payment (id, order_id, node_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)",
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)", update: "id = id",
+        try connection.insertRows(
+            into:
+                "payment (id, order_id, node_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'captured', ?)", onDuplicate: "id = id",
             orders.map { order in
                 let payment = order.payment
                 return [
@@ -63,18 +66,6 @@ struct OrderBatch {
     }
 
     /// `INSERT INTO table VALUES …` of `rows`, 500 at a time.
-    private func insert(_ table: String, _ placeholders: String, update: String, _ rows: [[any SQLValueConvertible]])
-        throws
-    {
-        for start in stride(from: 0, to: rows.count, by: 500) {
-            let chunk = rows[start..<min(start + 500, rows.count)]
-            try connection.execute(
-                "INSERT INTO \(table) VALUES "
-                    + Array(repeating: placeholders, count: chunk.count).joined(separator: ", ")
-                    + " ON DUPLICATE KEY UPDATE \(update)", chunk.flatMap { $0 })
-        }
-    }
-
     /// A seat's live sale in another order, as central holds it before this run.
     private struct SeatSale: Hashable {
         let eventID: String

@@ -116,6 +116,26 @@ public final class MySQLConnection {
         try run(sql, arguments).lastInsertID
     }
 
+    /// Inserts `rows` into `table` (its name and columns: `orders (id, node_id, …)`), 500 rows a
+    /// statement, each written as `placeholders` (`(?, ?, 'valid', ?)`); with `update`, an
+    /// existing row gets `ON DUPLICATE KEY UPDATE update` instead. The rows changed, as MySQL
+    /// counts them.
+    @discardableResult
+    public func insertRows(
+        into table: String, _ placeholders: String, onDuplicate update: String? = nil,
+        _ rows: [[any SQLValueConvertible]]
+    ) throws -> Int {
+        var changed = 0
+        for start in stride(from: 0, to: rows.count, by: 500) {
+            let chunk = rows[start..<min(start + 500, rows.count)]
+            changed += try execute(
+                "INSERT INTO \(table) VALUES "
+                    + Array(repeating: placeholders, count: chunk.count).joined(separator: ", ")
+                    + (update.map { " ON DUPLICATE KEY UPDATE \($0)" } ?? ""), chunk.flatMap { $0 })
+        }
+        return changed
+    }
+
     /// All rows of a query.
     public func rows(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [Row] {
         try run(sql, arguments).rows

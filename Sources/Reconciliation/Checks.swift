@@ -538,4 +538,13 @@ struct OccupiedPlaces {
     var byCategory = [Category: Int]()
     /// Per category and node: GA tickets and distinct seats the node sold.
     var byNode = [Node: Int]()
+
+    /// Adds `count` places to a node's count, or with `node` nil to the category's total.
+    mutating func add(_ count: Int, eventID: String, category: String, node: String?) {
+        if let node {
+            byNode[Node(eventID: eventID, categoryCode: category, nodeID: node), default: 0] += count
+        } else {
+            byCategory[Category(eventID: eventID, code: category), default: 0] += count
+        }
+    }
 }

@@ -59,24 +59,9 @@ struct PlaceCounts {
             + places.byCategory.map { [$0.key.eventID, $0.key.code, "", $0.value, countedAt.sqlText] }
         try connection.transaction {
             try connection.execute("DELETE FROM reconciliation_places")
-            for start in stride(from: 0, to: rows.count, by: 500) {
-                let chunk = rows[start..<min(rows.count, start + 500)]
-                try connection.execute(
-                    "INSERT INTO reconciliation_places (event_id, category_code, node_id, places, counted_at) VALUES "
-                        + Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                    chunk.flatMap { $0 })
-            }
-        }
-    }
-}
-
-extension OccupiedPlaces {
-    /// Adds `count` places to a node's count, or with `node` nil to the category's total.
-    mutating func add(_ count: Int, eventID: String, category: String, node: String?) {
-        if let node {
-            byNode[Node(eventID: eventID, categoryCode: category, nodeID: node), default: 0] += count
-        } else {
-            byCategory[Category(eventID: eventID, code: category), default: 0] += count
+            try connection.insertRows(
+                into: "reconciliation_places (event_id, category_code, node_id, places, counted_at)", "(?, ?, ?, ?, ?)",
+                rows)
         }
     }
 }
