@@ -367,10 +367,18 @@ struct Checks {
         }
     }
 
-    /// References on more than one payment in the scope. From the watermark, the references of
-    /// the payments received since (of the orders received since, or without an order and made
-    /// since) come first, and only their payments are read, by `payment_by_reference`.
+    /// References on more than one payment in the scope. Over everything, the references used
+    /// twice come first from `payment_by_reference` alone (almost always none), and only their
+    /// payments are read with their orders; from the watermark, the references of the payments
+    /// received since (of the orders received since, or without an order and made since).
     func duplicatePaymentReferences() throws -> [Finding] {
+        var reused = [String]()
+        if scope.since == nil, scope.eventID == nil {
+            reused = try connection.rows(
+                "SELECT reference FROM payment WHERE reference IS NOT NULL GROUP BY reference HAVING COUNT(*) > 1"
+            ).map { try $0.get(0) }
+            guard !reused.isEmpty else { return [] }
+        }
         let payments =
             scope.since == nil
             ? "payment p"
@@ -380,14 +388,17 @@ struct Checks {
              UNION SELECT r.reference FROM payment r WHERE r.created_at >= ? AND r.reference IS NOT NULL) recent
             STRAIGHT_JOIN payment p ON p.reference = recent.reference
             """
+        let only =
+            reused.isEmpty
+            ? "" : " AND p.reference IN (\(Array(repeating: "?", count: reused.count).joined(separator: ", ")))"
         return try connection.rows(
             """
             SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
                    GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
             FROM \(payments) LEFT JOIN orders o ON o.id = p.order_id
-            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)
+            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)\(only)
             GROUP BY p.reference HAVING COUNT(*) > 1
-            """, (scope.since == nil ? [] : since) + event + since
+            """, (scope.since == nil ? [] : since) + event + since + reused
         ).map { row in
             let duplicate = try row.decode(DuplicateReference.self)
             return Finding(
