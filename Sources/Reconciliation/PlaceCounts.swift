@@ -22,9 +22,7 @@ struct PlaceCounts {
         var places = OccupiedPlaces()
         var countedAt = Int64.max
         for row in kept {
-            let (eventID, category, node, count): (String, String, String, Int) = (
-                try row.get(0), try row.get(1), try row.get(2), try row.get(3)
-            )
+            let (eventID, category, node, count) = try Self.count(row)
             places.add(count, eventID: eventID, category: category, node: node.isEmpty ? nil : node)
             countedAt = min(countedAt, (try row.get(4, as: Timestamp.self)).milliseconds)
         }
@@ -43,13 +41,16 @@ struct PlaceCounts {
             GROUP BY t.event_id, t.category_code, t.node_id
             """, [since.sqlText])
         {
-            let (eventID, category, node, count): (String, String, String, Int) = (
-                try row.get(0), try row.get(1), try row.get(2), try row.get(3)
-            )
+            let (eventID, category, node, count) = try Self.count(row)
             places.add(count, eventID: eventID, category: category, node: node)
             places.add(count, eventID: eventID, category: category, node: nil)
         }
         return places
+    }
+
+    /// A row's event, category, node and places, its first four columns.
+    private static func count(_ row: Row) throws -> (String, String, String, Int) {
+        (try row.get(0), try row.get(1), try row.get(2), try row.get(3))
     }
 
     /// Keeps `places`, counted over every event at `countedAt`, in place of the count kept.
