@@ -53,18 +53,43 @@ struct Checks {
         return (sql, arguments)
     }
 
-    /// The payment-mismatch query for this scope (orders first, by event or receipt time when scoped).
-    var paymentMismatchQuery: (sql: String, arguments: [any SQLValueConvertible]) {
+    /// The payment-mismatch query for this scope (orders first, by event or receipt time when
+    /// scoped), over `orders` only when given.
+    func paymentMismatchQuery(among orders: ArraySlice<String>? = nil) -> (
+        sql: String, arguments: [any SQLValueConvertible]
+    ) {
         let filter = scoped("o")
         return (
             """
             SELECT o.id, o.event_id, o.node_id, o.total_minor, o.currency, o.received_at,
                    COALESCE(SUM(p.amount_minor), 0) AS amount, COUNT(p.id) AS payments
             FROM orders o LEFT JOIN payment p ON p.order_id = o.id
-            WHERE o.status IN ('confirmed', 'partially_refunded')\(filter.sql)
+            WHERE o.status IN ('confirmed', 'partially_refunded')\(filter.sql)\(Self.among("o.id", orders))
             GROUP BY o.id HAVING amount <> o.total_minor
-            """, filter.arguments
+            """, filter.arguments + (orders.map(Array.init) ?? [])
         )
+    }
+
+    /// ` AND column IN (?, …)` for `keys`, or nothing when nil.
+    static func among(_ column: String, _ keys: ArraySlice<String>?) -> String {
+        guard let keys else { return "" }
+        return " AND \(column) IN (\(Array(repeating: "?", count: keys.count).joined(separator: ", ")))"
+    }
+
+    /// `query` over `keys` 500 at a time (the placeholders of a statement are bounded), its rows
+    /// together.
+    func rows(among keys: [String], _ query: (ArraySlice<String>) throws -> [Row]) rethrows -> [Row] {
+        try stride(from: 0, to: keys.count, by: 500).flatMap { try query(keys[$0..<min(keys.count, $0 + 500)]) }
+    }
+
+    /// Payments against orders merged from one read of each (``PaymentsAgainstOrders``), for a
+    /// run over all of central; nil for a scoped run, when central refuses a second connection
+    /// or when the merge cannot rely on the order of the keys (the checks then join in SQL).
+    func paymentsAgainstOrders() throws -> PaymentsAgainstOrders? {
+        guard scope.eventID == nil, scope.since == nil,
+            let payments = try? MySQLConnection(connection.configuration)
+        else { return nil }
+        return try PaymentsAgainstOrders.find(orders: connection, payments: payments)
     }
 
     /// Every check, in the order they run, with its name for progress reports.
@@ -74,6 +99,13 @@ struct Checks {
         var bound: OccupiedPlaces?
         var boundRead = false
         let counts = PlaceCounts(connection: connection)
+        // The payment mismatches and the payments without an order share one merge.
+        var merged: PaymentsAgainstOrders?
+        var mergeRun = false
+        let candidates = {
+            if !mergeRun { (merged, mergeRun) = (try paymentsAgainstOrders(), true) }
+            return merged
+        }
         let places = {
             if let counted { return counted }
             counted = try occupiedPlaces()
@@ -101,8 +133,8 @@ struct Checks {
             ),
             (.eventOversold, { try overPlaces { try eventsOversold($0, excluding: categoryFlags) } }),
             (.nodeOverAllocation, { try overPlaces(nodesOverAllocation) }),
-            (.paymentMismatch, paymentMismatches),
-            (.paymentUnexpected, unexpectedPayments),
+            (.paymentMismatch, { try paymentMismatches(among: try candidates()?.orders) }),
+            (.paymentUnexpected, { try unexpectedPayments(among: try candidates()?.payments) }),
             (.duplicatePaymentReference, duplicatePaymentReferences),
             (.duplicateIdempotencyKey, duplicateIdempotencyKeys),
             (.refundOverdue, overdueRefunds),
@@ -306,9 +338,14 @@ struct Checks {
 
     // MARK: Money
 
-    func paymentMismatches() throws -> [Finding] {
-        let query = paymentMismatchQuery
-        return try connection.rows(query.sql, query.arguments).map { row in
+    /// Orders whose payments do not add up to their total: in the scope, or among `orders`.
+    func paymentMismatches(among orders: [String]? = nil) throws -> [Finding] {
+        let mismatched = { (orders: ArraySlice<String>?) in
+            let query = paymentMismatchQuery(among: orders)
+            return try connection.rows(query.sql, query.arguments)
+        }
+        let rows = try orders.map { try self.rows(among: $0, mismatched) } ?? mismatched(nil)
+        return try rows.map { row in
             let mismatch = try row.decode(PaymentMismatch.self)
             let (order, total, amount, payments) = (
                 mismatch.id, mismatch.totalMinor, mismatch.amount, mismatch.payments
@@ -325,9 +362,9 @@ struct Checks {
 
     /// Payments kept that should not be: for a refunded or cancelled order with no refund
     /// pending, for a live order of an event cancelled centrally, or for an order central does
-    /// not have. Each part is read from its own side, so that a scope (event, receipt time) reads
-    /// through the indexes and not every payment.
-    func unexpectedPayments() throws -> [Finding] {
+    /// not have (in the scope, or among `orphans`). Each part is read from its own side, so that
+    /// a scope (event, receipt time) reads through the indexes and not every payment.
+    func unexpectedPayments(among orphans: [String]? = nil) throws -> [Finding] {
         let filter = scoped("o")
         // Refunded and cancelled orders (few: read by `orders_by_status`), then the live orders of
         // events cancelled centrally (by `orders_by_event`).
@@ -345,16 +382,19 @@ struct Checks {
             WHERE e.status = 'cancelled' AND o.status IN ('confirmed', 'partially_refunded')\(filter.sql)
             """, filter.arguments + filter.arguments)
         if scope.eventID == nil {  // an order central does not have has no event to scope by
-            // Every payment is read in the order it is stored, each order looked up by its key:
-            // walking `payment_by_order` instead (which MariaDB chose once that index held the
-            // amount) fetched each payment's row at random and took a third longer.
-            rows += try connection.rows(
-                """
-                SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.created_at AS received_at, NULL AS event_id,
-                       'order_missing' AS reason
-                FROM payment p IGNORE INDEX (payment_by_order) LEFT JOIN orders o ON o.id = p.order_id
-                WHERE o.id IS NULL\(scope.since == nil ? "" : " AND p.created_at >= ?")
-                """, scope.since.map { [$0.sqlText] } ?? [])
+            // Without candidates every payment is read in the order it is stored, each order
+            // looked up by its key: walking `payment_by_order` instead (which MariaDB chose once
+            // that index held the amount) fetched each payment's row at random and took a third longer.
+            let missing = { (payments: ArraySlice<String>?) in
+                try connection.rows(
+                    """
+                    SELECT p.id, p.order_id, p.node_id, p.amount_minor, p.created_at AS received_at, NULL AS event_id,
+                           'order_missing' AS reason
+                    FROM payment p IGNORE INDEX (payment_by_order) LEFT JOIN orders o ON o.id = p.order_id
+                    WHERE o.id IS NULL\(scope.since == nil ? "" : " AND p.created_at >= ?")\(Self.among("p.id", payments))
+                    """, (scope.since.map { [$0.sqlText] } ?? []) + (payments.map(Array.init) ?? []))
+            }
+            rows += try orphans.map { try self.rows(among: $0, missing) } ?? missing(nil)
         }
         return try rows.map { row in
             let payment = try row.decode(UnexpectedPayment.self)
@@ -372,13 +412,6 @@ struct Checks {
     /// payments are read with their orders; from the watermark, the references of the payments
     /// received since (of the orders received since, or without an order and made since).
     func duplicatePaymentReferences() throws -> [Finding] {
-        var reused = [String]()
-        if scope.since == nil, scope.eventID == nil {
-            reused = try connection.rows(
-                "SELECT reference FROM payment WHERE reference IS NOT NULL GROUP BY reference HAVING COUNT(*) > 1"
-            ).map { try $0.get(0) }
-            guard !reused.isEmpty else { return [] }
-        }
         let payments =
             scope.since == nil
             ? "payment p"
@@ -388,18 +421,27 @@ struct Checks {
              UNION SELECT r.reference FROM payment r WHERE r.created_at >= ? AND r.reference IS NOT NULL) recent
             STRAIGHT_JOIN payment p ON p.reference = recent.reference
             """
-        let only =
-            reused.isEmpty
-            ? "" : " AND p.reference IN (\(Array(repeating: "?", count: reused.count).joined(separator: ", ")))"
-        return try connection.rows(
-            """
-            SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
-                   GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
-            FROM \(payments) LEFT JOIN orders o ON o.id = p.order_id
-            WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)\(only)
-            GROUP BY p.reference HAVING COUNT(*) > 1
-            """, (scope.since == nil ? [] : since) + event + since + reused
-        ).map { row in
+        let uses = { (references: ArraySlice<String>?) in
+            try connection.rows(
+                """
+                SELECT p.reference, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(COALESCE(o.received_at, p.created_at)) AS last_use,
+                       GROUP_CONCAT(p.id ORDER BY p.id SEPARATOR ', ') AS payments
+                FROM \(payments) LEFT JOIN orders o ON o.id = p.order_id
+                WHERE p.reference IS NOT NULL AND (? IS NULL OR o.event_id = ?) AND (? IS NULL OR COALESCE(o.received_at, p.created_at) >= ?)\(Self.among("p.reference", references))
+                GROUP BY p.reference HAVING COUNT(*) > 1
+                """, (scope.since == nil ? [] : since) + event + since + (references.map(Array.init) ?? []))
+        }
+        let rows =
+            if scope.since == nil, scope.eventID == nil {
+                try rows(
+                    among: try connection.rows(
+                        "SELECT reference FROM payment WHERE reference IS NOT NULL GROUP BY reference HAVING COUNT(*) > 1"
+                    ).map { try $0.get(0) }
+                ) { try uses($0) }
+            } else {
+                try uses(nil)
+            }
+        return try rows.map { row in
             let duplicate = try row.decode(DuplicateReference.self)
             return Finding(
                 key: "duplicate_payment_reference/\(duplicate.reference)", kind: .duplicatePaymentReference,
@@ -420,15 +462,14 @@ struct Checks {
             GROUP BY o.idempotency_key HAVING COUNT(*) > 1
             """, filter.arguments
         ).map { try $0.get(0) }
-        var rows = [Row]()
-        for keys in stride(from: 0, to: reused.count, by: 500).map({ reused[$0..<min(reused.count, $0 + 500)] }) {
-            rows += try connection.rows(
+        let rows = try rows(among: reused) { keys in
+            try connection.rows(
                 """
                 SELECT o.idempotency_key, COUNT(*) AS uses, MIN(o.event_id) AS event_id, MAX(o.received_at) AS last_use,
                        GROUP_CONCAT(o.id ORDER BY o.id SEPARATOR ', ') AS orders
-                FROM orders o WHERE o.idempotency_key IN (\(keys.map { _ in "?" }.joined(separator: ", ")))\(filter.sql)
+                FROM orders o WHERE 1 = 1\(filter.sql)\(Self.among("o.idempotency_key", keys))
                 GROUP BY o.idempotency_key HAVING COUNT(*) > 1
-                """, Array(keys) + filter.arguments)
+                """, filter.arguments + Array(keys))
         }
         return try rows.map { row in
             let duplicate = try row.decode(DuplicateKey.self)
