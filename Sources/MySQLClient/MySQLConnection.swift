@@ -154,33 +154,9 @@ public final class MySQLConnection {
         try row(sql, arguments).flatMap { row in row.values.first == .null ? nil : try row.get(0) }
     }
 
-    /// The rows of a query read one at a time as the server sends them (``MySQLCursor``): for a
-    /// pass over more rows than should be held at once. The connection runs nothing else until
-    /// the cursor ends.
-    public func cursor(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> MySQLCursor {
-        try refuseWhileCursorOpen(sql)
-        // A statement of its own: the cached one may be run again while this one is read.
-        return try MySQLCursor(
-            connection: self, statement: PreparedStatement(connection: handle, sql: sql),
-            arguments: arguments.map(\.sqlValue))
-    }
-
-    /// True while a ``MySQLCursor`` reads a result on this connection.
-    var cursorOpen = false
-
-    private func refuseWhileCursorOpen(_ sql: String) throws {
-        guard !cursorOpen else {
-            throw MySQLError(
-                code: 0,
-                message: "a cursor is still reading a result on this connection: read it to the end or close it",
-                sql: sql)
-        }
-    }
-
     /// Runs `;`-separated statements without arguments over the text protocol (schema scripts).
     /// A statement ends with `;` at the end of a line; `--` comment lines are skipped.
     public func executeScript(_ script: String) throws {
-        try refuseWhileCursorOpen(script)
         for statement in Self.statements(in: script) {
             let utf8 = Array(statement.utf8)
             let status = utf8.withUnsafeBufferPointer { buffer in
@@ -220,7 +196,6 @@ public final class MySQLConnection {
     private func run(_ sql: String, _ arguments: [any SQLValueConvertible]) throws -> (
         rows: [Row], affectedRows: Int, lastInsertID: UInt64
     ) {
-        try refuseWhileCursorOpen(sql)
         let statement: PreparedStatement
         if let cached = statements[sql] {
             statement = cached

@@ -35,7 +35,13 @@ final class PreparedStatement {
 
     /// Executes with `arguments` and returns the rows (empty for statements without a result set).
     func run(_ arguments: [SQLValue]) throws -> (rows: [Row], affectedRows: Int, lastInsertID: UInt64) {
-        try execute(arguments)
+        guard arguments.count == parameterCount else {
+            throw MySQLError(
+                code: 0, message: "statement expects \(parameterCount) arguments, got \(arguments.count)", sql: sql)
+        }
+        try withBoundParameters(arguments) {
+            guard mysql_stmt_execute(handle) == 0 else { throw Self.error(handle, sql: sql) }
+        }
         let affected = Int(bitPattern: UInt(mysql_stmt_affected_rows(handle)))
         let insertID = UInt64(mysql_stmt_insert_id(handle))
         guard let metadata = mysql_stmt_result_metadata(handle) else {
@@ -46,21 +52,7 @@ final class PreparedStatement {
             mysql_stmt_free_result(handle)
         }
         guard mysql_stmt_store_result(handle) == 0 else { throw Self.error(handle, sql: sql) }
-        let reader = try ResultReader(statement: self, metadata: metadata, buffered: true)
-        var rows = [Row]()
-        while let row = try reader.next() { rows.append(row) }
-        return (rows, affected, insertID)
-    }
-
-    /// Executes with `arguments`, leaving any result set on the server to be read.
-    func execute(_ arguments: [SQLValue]) throws {
-        guard arguments.count == parameterCount else {
-            throw MySQLError(
-                code: 0, message: "statement expects \(parameterCount) arguments, got \(arguments.count)", sql: sql)
-        }
-        try withBoundParameters(arguments) {
-            guard mysql_stmt_execute(handle) == 0 else { throw Self.error(handle, sql: sql) }
-        }
+        return (try fetchAll(metadata), affected, insertID)
     }
 
     private func withBoundParameters(_ arguments: [SQLValue], _ body: () throws -> Void) throws {
@@ -103,6 +95,119 @@ final class PreparedStatement {
         }
         guard mysql_stmt_bind_param(handle, binds) == 0 else { throw Self.error(handle, sql: sql) }
         try body()
+    }
+
+    private enum ColumnKind {
+        case integer(unsigned: Bool)
+        case real, decimal, text, binary
+    }
+
+    private func fetchAll(_ metadata: UnsafeMutablePointer<MYSQL_RES>) throws -> [Row] {
+        let count = Int(mysql_num_fields(metadata))
+        guard count > 0, let fields = mysql_fetch_fields(metadata) else { return [] }
+        let columns = ColumnNames((0..<count).map { String(cString: fields[$0].name) })
+        var kinds = [ColumnKind]()
+        let binds = UnsafeMutablePointer<MYSQL_BIND>.allocate(capacity: count)
+        binds.initialize(repeating: MYSQL_BIND(), count: count)
+        let nulls = UnsafeMutablePointer<my_bool>.allocate(capacity: count)
+        let lengths = UnsafeMutablePointer<UInt>.allocate(capacity: count)
+        var buffers = [UnsafeMutableRawPointer]()
+        defer {
+            for buffer in buffers { buffer.deallocate() }
+            binds.deallocate()
+            nulls.deallocate()
+            lengths.deallocate()
+        }
+        for index in 0..<count {
+            let field = fields[index]
+            let kind: ColumnKind =
+                switch field.type {
+                case MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_INT24,
+                    MYSQL_TYPE_YEAR:
+                    .integer(unsigned: field.flags & UInt32(UNSIGNED_FLAG) != 0)
+                case MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE: .real
+                case MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_DECIMAL: .decimal
+                case MYSQL_TYPE_BLOB, MYSQL_TYPE_TINY_BLOB, MYSQL_TYPE_MEDIUM_BLOB, MYSQL_TYPE_LONG_BLOB,
+                    MYSQL_TYPE_STRING, MYSQL_TYPE_VAR_STRING:
+                    field.charsetnr == 63 ? .binary : .text
+                default: .text
+                }
+            kinds.append(kind)
+            let size: Int
+            switch kind {
+            case .integer:
+                binds[index].buffer_type = MYSQL_TYPE_LONGLONG
+                if case .integer(let unsigned) = kind { binds[index].is_unsigned = unsigned ? 1 : 0 }
+                size = 8
+            case .real:
+                binds[index].buffer_type = MYSQL_TYPE_DOUBLE
+                size = 8
+            case .decimal, .text:
+                binds[index].buffer_type = MYSQL_TYPE_STRING
+                size = Int(field.max_length) + 1
+            case .binary:
+                binds[index].buffer_type = MYSQL_TYPE_BLOB
+                size = Int(field.max_length) + 1
+            }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+            buffers.append(buffer)
+            binds[index].buffer = buffer
+            binds[index].buffer_length = UInt(size)
+            binds[index].is_null = nulls + index
+            binds[index].length = lengths + index
+        }
+        guard mysql_stmt_bind_result(handle, binds) == 0 else { throw Self.error(handle, sql: sql) }
+        var rows = [Row]()
+        while true {
+            let status = mysql_stmt_fetch(handle)
+            if status == MYSQL_NO_DATA { break }
+            guard status == 0 else {
+                throw status == MYSQL_DATA_TRUNCATED
+                    ? MySQLError(code: 0, message: "a value was truncated while reading the result", sql: sql)
+                    : Self.error(handle, sql: sql)
+            }
+            var values = [SQLValue]()
+            values.reserveCapacity(count)
+            for index in 0..<count {
+                guard nulls[index] == 0 else {
+                    values.append(.null)
+                    continue
+                }
+                let buffer = buffers[index]
+                let length = Int(lengths[index])
+                switch kinds[index] {
+                case .integer(let unsigned):
+                    let raw = buffer.load(as: Int64.self)
+                    guard !unsigned || raw >= 0 else {
+                        throw MySQLError(
+                            code: 0,
+                            message: "column \(columns.names[index]) holds \(UInt64(bitPattern: raw)), "
+                                + "beyond the largest signed 64-bit integer", sql: sql)
+                    }
+                    values.append(.integer(raw))
+                case .real:
+                    values.append(.real(buffer.load(as: Double.self)))
+                case .decimal:
+                    let text = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+                    if let whole = Int64(text) {
+                        values.append(.integer(whole))
+                    } else if let number = Double(text) {
+                        values.append(.real(number))
+                    } else {
+                        throw MySQLError(
+                            code: 0, message: "column \(columns.names[index]) holds '\(text.prefix(40))', not a number",
+                            sql: sql)
+                    }
+                case .text:
+                    values.append(
+                        .text(String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)))
+                case .binary:
+                    values.append(.blob(Array(UnsafeRawBufferPointer(start: buffer, count: length))))
+                }
+            }
+            rows.append(Row(columns: columns, values: values))
+        }
+        return rows
     }
 
     static func error(_ handle: UnsafeMutablePointer<MYSQL_STMT>, sql: String) -> MySQLError {

@@ -83,13 +83,11 @@ struct Checks {
     }
 
     /// Payments against orders merged from one read of each (``PaymentsAgainstOrders``), for a
-    /// run over all of central; nil for a scoped run, when central refuses a second connection
-    /// or when the merge cannot rely on the order of the keys (the checks then join in SQL).
+    /// run over all of central; nil for a scoped run (read through the indexes) or when the merge
+    /// cannot rely on the order of the keys (the checks then join in SQL).
     func paymentsAgainstOrders() throws -> PaymentsAgainstOrders? {
-        guard scope.eventID == nil, scope.since == nil,
-            let payments = try? MySQLConnection(connection.configuration)
-        else { return nil }
-        return try PaymentsAgainstOrders.find(orders: connection, payments: payments)
+        guard scope.eventID == nil, scope.since == nil else { return nil }
+        return try PaymentsAgainstOrders.find(in: connection)
     }
 
     /// Every check, in the order they run, with its name for progress reports.

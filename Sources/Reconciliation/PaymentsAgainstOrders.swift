@@ -5,11 +5,12 @@ import MySQLClient
 ///
 /// Joined in SQL, each order looks its payments up (or each payment its order) one index
 /// descent at a time: 5–6 s per million on a buffer pool smaller than the tables. Read here
-/// instead, the orders in key order on one connection and the payments by order on another
-/// (`payment_by_order` holds the amount), merged as they come: about as long as reading them.
+/// instead, in key order a chunk at a time on one connection (the orders, then the payments of
+/// the same keys from `payment_by_order`, which holds the amount), and merged: about as long as
+/// reading them.
 ///
 /// What the merge finds are candidates, each confirmed by the check's own query over its key:
-/// the two reads see central a moment apart (a sale pushed in between would look unpaid or
+/// the chunks see central a moment apart (a sale pushed in between would look unpaid or
 /// orphaned), and a key that differs only in trailing spaces is one key to the server.
 struct PaymentsAgainstOrders {
     /// Orders confirmed or partially refunded whose payments may not add up to their total.
@@ -17,39 +18,61 @@ struct PaymentsAgainstOrders {
     /// Payments whose order may be missing.
     var payments = [String]()
 
-    /// The candidates, or nil when the server sends keys in another order than their bytes' (a
-    /// collation that pads with spaces sorts `a\t` before `a`), which the merge relies on.
-    static func find(orders: MySQLConnection, payments: MySQLConnection) throws -> PaymentsAgainstOrders? {
-        // A server thread whose rows wait to be read gives up after `net_write_timeout` (60 s by
-        // default): one stream may wait while the other is read past keys it does not have.
-        for connection in [orders, payments] { try connection.executeScript("SET SESSION net_write_timeout = 3600") }
-        let orderRows = try orders.cursor("SELECT id, status, total_minor FROM orders ORDER BY id")
-        let paymentRows = try payments.cursor("SELECT order_id, amount_minor, id FROM payment ORDER BY order_id")
+    /// The candidates, read `chunk` orders at a time; nil when the server sends keys in another
+    /// order than their bytes' (a collation that pads with spaces sorts `a\t` before `a`), which
+    /// the merge relies on.
+    static func find(in connection: MySQLConnection, chunk: Int = 10_000) throws -> PaymentsAgainstOrders? {
         var found = PaymentsAgainstOrders()
-        var order = try orderRows.next().map(Order.init)
-        var payment = try paymentRows.next().map(Payment.init)
+        var merge = Merge()
+        var after: String?  // the last order key of the chunk before
         while true {
-            let key: String
-            switch (order, payment) {
-            case (nil, nil): return found
-            case (let order?, nil): key = order.id
-            case (nil, let payment?): key = payment.orderID
-            case (let order?, let payment?): key = payment.orderID.bytes(before: order.id) ? payment.orderID : order.id
+            let orders = try connection.rows(
+                "SELECT id, status, total_minor FROM orders\(after == nil ? "" : " WHERE id > ?") ORDER BY id LIMIT ?",
+                (after.map { [$0] } ?? []) + [chunk]
+            ).map(Order.init)
+            // The payments of this chunk's keys, up to the last chunk's: every payment left.
+            let through = orders.count == chunk ? orders.last?.id : nil
+            let range = [after.map { _ in "order_id > ?" }, through.map { _ in "order_id <= ?" }].compactMap { $0 }
+            let payments = try connection.rows(
+                "SELECT order_id, amount_minor, id FROM payment"
+                    + (range.isEmpty ? "" : " WHERE " + range.joined(separator: " AND ")) + " ORDER BY order_id",
+                [after, through].compactMap { $0 }
+            ).map(Payment.init)
+            guard merge.add(orders, payments, to: &found) else { return nil }
+            guard let through else { return found }
+            after = through
+        }
+    }
+
+    /// Merges chunks in byte order, checking that the keys come in it across chunks.
+    private struct Merge {
+        var lastOrder: String?
+        var lastPayment: String?
+
+        /// False when a key came out of byte order.
+        mutating func add(_ orders: [Order], _ payments: [Payment], to found: inout PaymentsAgainstOrders) -> Bool {
+            var next = payments.startIndex
+            for order in orders.map(Optional.some) + [nil] {
+                if let order {
+                    if let lastOrder, !lastOrder.bytes(before: order.id) { return false }
+                    lastOrder = order.id
+                }
+                var paid = Int64(0)
+                // This order's payments, and before them those of keys no order has.
+                while next < payments.endIndex, order.map({ !$0.id.bytes(before: payments[next].orderID) }) ?? true {
+                    let payment = payments[next]
+                    if let lastPayment, payment.orderID.bytes(before: lastPayment) { return false }
+                    lastPayment = payment.orderID
+                    if let order, payment.orderID.bytes(equalTo: order.id) {
+                        paid += payment.amount
+                    } else {
+                        found.payments.append(payment.id)
+                    }
+                    next += 1
+                }
+                if let order, order.isLive, paid != order.total { found.orders.append(order.id) }
             }
-            var (paid, ids) = (Int64(0), [String]())
-            while let current = payment, current.orderID.bytes(equalTo: key) {
-                paid += current.amount
-                ids.append(current.id)
-                payment = try paymentRows.next().map(Payment.init)
-                if let next = payment, next.orderID.bytes(before: current.orderID) { return nil }
-            }
-            guard let current = order, current.id.bytes(equalTo: key) else {
-                found.payments += ids
-                continue
-            }
-            if current.isLive, paid != current.total { found.orders.append(current.id) }
-            order = try orderRows.next().map(Order.init)
-            if let next = order, !current.id.bytes(before: next.id) { return nil }
+            return true
         }
     }
 
