@@ -7,8 +7,8 @@ import SyncWire
 /// `reconcile`: the reconciliation job over 1,000,000 orders from 50 nodes with 0.1 % of them
 /// planted as payment mismatches: wall time of a full run, then of a run from the watermark
 /// (`central reconcile --since last`) after 10,000 more orders, against the targets (10 s and
-/// 1 s), then of a run from a time before half the orders against the full run's, and this
-/// process's peak memory.
+/// 1 s), then of a run from a time before half the orders and of one over their event against
+/// the full run's, and this process's peak memory.
 enum ReconcileScenario {
     static func run(quick: Bool, directory: String) throws -> [Figure] {
         let orders = quick ? 10_000 : 1_000_000
@@ -58,6 +58,15 @@ enum ReconcileScenario {
         guard found == orders / 2 / 1000 + more / 1000 else {
             throw BenchError("the run from half the orders found \(found) payment mismatches")
         }
+        // Over the one event they are all for, as `central reconcile --event` would be.
+        let event = try seconds {
+            found = try reconciler.run(
+                scope: ReconciliationScope(eventID: "BENCH"), dryRun: true, now: SystemWallClock().now()
+            ).discrepancies.filter { $0.finding.kind == .paymentMismatch }.count
+        }
+        guard found == (orders + more) / 1000 else {
+            throw BenchError("the run over the event found \(found) payment mismatches")
+        }
         return [
             Figure(
                 name: "reconcile \(orders) orders, 50 nodes, full run", unit: "s", value: full, baseline: 10,
@@ -67,6 +76,9 @@ enum ReconcileScenario {
                 baselineName: "target", target: 1, lowerIsBetter: true),
             Figure(
                 name: "  from a time before half of them (dry run)", unit: "s", value: fromHalf, baseline: full,
+                baselineName: "full run", target: nil, lowerIsBetter: true),
+            Figure(
+                name: "  over their one event (dry run)", unit: "s", value: event, baseline: full,
                 baselineName: "full run", target: nil, lowerIsBetter: true),
             Figure(
                 name: "  peak memory of this process", unit: "MB", value: Machine.peakMemoryMB, baseline: memoryBefore,

@@ -440,6 +440,52 @@ struct SalesGenerator {
             ])
     }
 
+    /// Places are counted per category and per node, over all events or one: every GA ticket,
+    /// each seat once in its category and once in each node's share however many live tickets it
+    /// has (a refunded one takes none). (`bench reconcile` times the run over one event: grouped
+    /// `WITH ROLLUP` as before, MariaDB sorted every ticket of it.)
+    @Test func placesCountEachSeatOnceInACategoryAndInEachNodesShare() throws {
+        let world = try SyncWorld(importFixture: false)
+        let g = SalesGenerator(central: world.central)
+        try g.node("NODE-A", lastSeen: g.at(600))
+        try g.event(
+            "HALL", capacity: nil, categories: [("MAIN", 100), ("VIP", 10)],
+            allocations: [("MAIN", "NODE-A", 50), ("MAIN", "NODE-B", 50), ("VIP", "NODE-A", 10)])
+        try g.event("FIELD", capacity: nil, categories: [("GA", 100)], allocations: [("GA", "NODE-A", 100)])
+        try g.cleanSales(30, event: "FIELD", category: "GA", nodes: ["NODE-A", "NODE-A", "NODE-B"])
+        let sales: [(String, String, String, String?, String)] = [
+            ("s1-a", "NODE-A", "MAIN", "S1", "confirmed"), ("s1-b", "NODE-B", "MAIN", "S1", "confirmed"),
+            ("s2-a", "NODE-A", "MAIN", "S2", "confirmed"), ("s2-a2", "NODE-A", "MAIN", "S2", "confirmed"),
+            ("s3-a", "NODE-A", "MAIN", "S3", "confirmed"), ("s4-b", "NODE-B", "MAIN", "S4", "confirmed"),
+            ("s4-vip", "NODE-A", "VIP", "S4", "confirmed"), ("s5-a", "NODE-A", "MAIN", "S5", "refunded"),
+            ("s5-b", "NODE-B", "MAIN", "S5", "refunded"),
+        ]
+        for (order, node, category, seat, status) in sales {
+            try g.sale(order, node: node, event: "HALL", category: category, seats: [seat], minute: 1, status: status)
+        }
+        typealias Category = OccupiedPlaces.Category
+        typealias Node = OccupiedPlaces.Node
+        let hall: [Category: Int] = [
+            Category(eventID: "HALL", code: "MAIN"): 4, Category(eventID: "HALL", code: "VIP"): 1,
+        ]
+        let hallNodes: [Node: Int] = [
+            Node(eventID: "HALL", categoryCode: "MAIN", nodeID: "NODE-A"): 3,
+            Node(eventID: "HALL", categoryCode: "MAIN", nodeID: "NODE-B"): 2,
+            Node(eventID: "HALL", categoryCode: "VIP", nodeID: "NODE-A"): 1,
+        ]
+        let field: [Category: Int] = [Category(eventID: "FIELD", code: "GA"): 30]
+        let fieldNodes: [Node: Int] = [
+            Node(eventID: "FIELD", categoryCode: "GA", nodeID: "NODE-A"): 20,
+            Node(eventID: "FIELD", categoryCode: "GA", nodeID: "NODE-B"): 10,
+        ]
+        let now = try #require(Timestamp(sqlText: g.at(600)))
+        let all = try Checks(connection: world.central, scope: ReconciliationScope(), now: now).occupiedPlaces()
+        #expect(all.byCategory == hall.merging(field) { $1 } && all.byNode == hallNodes.merging(fieldNodes) { $1 })
+        let one = Checks(connection: world.central, scope: ReconciliationScope(eventID: "HALL"), now: now)
+        let places = try one.occupiedPlaces()
+        #expect(places.byCategory == hall && places.byNode == hallNodes)
+    }
+
     /// A ticket refunded before the count kept and checked in after it (a node that had not yet
     /// heard of the refund) takes a place again without a new order: the bound of a run from the
     /// watermark counts it, and the category and the node over their capacity and allocation are
