@@ -25,7 +25,9 @@ public struct ReconciliationScope: Sendable, Equatable {
 
 /// The checks, each one set-based SQL over central's tables (indexed by event, seat, order,
 /// reference and status), so that a run stays fast at millions of rows: grouped counts first,
-/// then window functions (MariaDB 10.2+, MySQL 8) only over the groups that disagree.
+/// then window functions (MariaDB 10.2+, MySQL 8) only over the groups that disagree. A run over
+/// all of central reads payments against orders itself (``PaymentsAgainstOrders``) and confirms
+/// what it finds with the checks' own queries.
 struct Checks {
     let connection: MySQLConnection
     let scope: ReconciliationScope
