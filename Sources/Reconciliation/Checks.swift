@@ -100,22 +100,12 @@ struct Checks {
     var all: [(DiscrepancyClass, () throws -> [Finding])] {
         var categoryFlags = Set<String>()
         var counted: OccupiedPlaces?
-        var bound: OccupiedPlaces?
-        var boundRead = false
         let counts = PlaceCounts(connection: connection)
+        let keptBound = once { try counts.bound() }
         // The payment mismatches and the payments without an order share one merge.
-        var merged: PaymentsAgainstOrders?
-        var mergeRun = false
-        let candidates = {
-            if !mergeRun { (merged, mergeRun) = (try paymentsAgainstOrders(), true) }
-            return merged
-        }
+        let candidates = once { try paymentsAgainstOrders() }
         // The seats sold twice and the count of places share the seats with more than one ticket.
-        var seats: [String: [String]]?
-        let seatsTwice = {
-            if seats == nil { seats = try seatsWithMoreThanOneTicket() }
-            return seats!
-        }
+        let seatsTwice = once { try seatsWithMoreThanOneTicket() }
         let places = {
             if let counted { return counted }
             counted = try occupiedPlaces(try seatsTwice())
@@ -125,10 +115,7 @@ struct Checks {
         // The three capacity checks share one count. A run from the watermark tries each over
         // the kept count's bound first: nothing found there, nothing to find; else it counts.
         let overPlaces = { (check: (OccupiedPlaces) throws -> [Finding]) throws -> [Finding] in
-            if scope.since != nil, counted == nil {
-                if !boundRead { (bound, boundRead) = (try counts.bound(), true) }
-                if let bound, try check(bound).isEmpty { return [] }
-            }
+            if scope.since != nil, counted == nil, let bound = try keptBound(), try check(bound).isEmpty { return [] }
             return try check(try places())
         }
         var checks: [(DiscrepancyClass, () throws -> [Finding])] = [
@@ -157,6 +144,17 @@ struct Checks {
             ]
         }
         return checks
+    }
+
+    /// `make`'s value, made on the first call only (checks that share a read).
+    private func once<T>(_ make: @escaping () throws -> T) -> () throws -> T {
+        var made: T?
+        return {
+            if let made { return made }
+            let value = try make()
+            made = value
+            return value
+        }
     }
 
     // MARK: Inventory
@@ -190,24 +188,22 @@ struct Checks {
         return seats
     }
 
-    /// `query` over each event's `seats`, 500 at a time, its rows together: `query` gets the SQL
-    /// condition on `alias`'s event and seat and its arguments.
+    /// `query` over each event's `seats` (as ``rows(among:_:)``), its rows together: `query`
+    /// gets the SQL condition on ticket `t`'s event and seat and its arguments.
     private func rows(
-        ofSeats seats: [String: [String]], _ alias: String,
+        ofSeats seats: [String: [String]],
         _ query: (_ condition: String, _ arguments: [any SQLValueConvertible]) throws -> [Row]
     ) rethrows -> [Row] {
         try seats.sorted { $0.key < $1.key }.flatMap { event, labels in
-            try stride(from: 0, to: labels.count, by: 500).flatMap { start in
-                let chunk = labels[start..<min(labels.count, start + 500)]
-                return try query(
-                    "\(alias).event_id = ?\(Self.among("\(alias).seat_label", chunk))", [event] + Array(chunk))
+            try rows(among: labels) { chunk in
+                try query("t.event_id = ?\(Self.among("t.seat_label", chunk))", [event] + Array(chunk))
             }
         }
     }
 
     /// The later sales of each seat sold more than once (`seats`).
     func seatsSoldTwice(_ seats: [String: [String]]) throws -> [Finding] {
-        try rows(ofSeats: seats, "t") { condition, arguments in
+        try rows(ofSeats: seats) { condition, arguments in
             try connection.rows(
                 """
                 SELECT event_id, seat_label, code, order_id, node_id, received_at, keeper_code, keeper_node FROM (
@@ -280,7 +276,7 @@ struct Checks {
         }
         var perNode = [OccupiedPlaces.Node: [String: Int]]()
         for row in try rows(
-            ofSeats: seats, "t",
+            ofSeats: seats,
             { condition, arguments in
                 try connection.rows(
                     """
