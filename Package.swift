@@ -36,6 +36,8 @@ let package = Package(
             pkgConfig: "libssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Linux system calls Glibc's module map leaves out (epoll, eventfd, accept4).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .target(name: "EdgeCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Mail", dependencies: ["CLibSSL", "AtomicFiles", "SyncWire"]),
         .target(name: "SQLValues"),
@@ -51,7 +53,9 @@ let package = Package(
         .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail"]),
         .executableTarget(
             name: "venue-syncd",
-            dependencies: ["SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog", "Mail"]),
+            dependencies: [
+                "SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog", "Mail", "HTTPServer",
+            ]),
         // The `central` tool lives in `central-tool/`: a folder `central/` would be the same folder as the
         // `Central` library's on a case-insensitive file system (macOS's default).
         .executableTarget(
@@ -68,7 +72,7 @@ let package = Package(
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),
         .target(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
-        .target(name: "HTTPServer"),
+        .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
         .target(
             name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog", "Mail"]),

@@ -593,7 +593,7 @@ public final class Database {
     }
 
     /// SQLite's open file that `request` (`SQLITE_FCNTL_FILE_POINTER`, `…_JOURNAL_POINTER`) names.
-    private func sqliteFile(_ request: Int32) -> UnsafeMutablePointer<sqlite3_file>? {
+    func sqliteFile(_ request: Int32) -> UnsafeMutablePointer<sqlite3_file>? {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(handle, "main", request, &file) == SQLITE_OK else { return nil }
         return file

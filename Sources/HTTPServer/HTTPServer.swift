@@ -1,213 +1,481 @@
+import CLinux
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A request as the listener understood it.
-public struct HTTPRequest: Sendable, Equatable {
-    public let method: String
-    /// The path without the query string.
-    public let path: String
-    public let headers: [String: String]
-}
+/// An HTTP/1.1 server on POSIX sockets: one thread reads and writes every connection (epoll), and
+/// pools of worker threads run the handler on requests read whole. A client that is slow to send
+/// or to read holds a connection, never a worker; health checks have workers of their own
+/// (``HTTPLane/probe``), so they are answered while every other worker waits on a slow sale.
+///
+/// Limits: ``Configuration``. Keep-alive and pipelining (answers in order); `Content-Length` and
+/// `chunked` bodies; `Expect: 100-continue`. At the connection limit the longest-idle kept-alive
+/// connection is closed for a new one; with none idle, the new one is answered 503. ``stop(grace:)``
+/// closes the listening socket (new connections are refused), answers further requests on open
+/// connections 503, lets every request already read finish, and returns once all are answered.
+public final class HTTPServer: Sendable {
+    /// The server's limits.
+    public struct Configuration: Sendable {
+        /// Connections open at once.
+        public var maximumConnections = 1024
+        /// Connections open at once from one address, except ``unlimitedPeers``.
+        public var maximumConnectionsPerClient = 64
+        /// Addresses the per-client limit does not apply to (a reverse proxy in front).
+        public var unlimitedPeers: Set<String> = []
+        /// Bytes of a request's head (request line and fields).
+        public var maximumHeaderBytes = 16 * 1024
+        /// Bytes of a request's body.
+        public var maximumBodyBytes = 1024 * 1024
+        /// Seconds from a request's first byte to its last: a client slower than that is answered
+        /// 408 and cut off.
+        public var requestDeadline: Double = 10
+        /// Seconds a kept-alive connection may wait for its next request.
+        public var idleTimeout: Double = 60
+        /// Seconds to send an answer to a client that reads it slowly.
+        public var writeDeadline: Double = 30
+        /// Workers for ``HTTPLane/work`` and ``HTTPLane/probe``.
+        public var workers = 16
+        public var probeWorkers = 2
+        /// Requests waiting for a worker, per lane, before the server answers 503 at once.
+        public var maximumQueuedRequests = 256
 
-/// What the handler answers.
-public struct HTTPResponse: Sendable, Equatable {
-    public var status: Int
-    public var contentType: String
-    public var body: String
-
-    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: String) {
-        self.status = status
-        self.contentType = contentType
-        self.body = body
-    }
-}
-
-/// A minimal HTTP/1.1 listener for health checks and metrics scrapes: one request per connection
-/// (`Connection: close`), GET and HEAD only, 8 KB of headers at most, 2 s in all to send them
-/// (408 after that, however the bytes trickle in). Up to ``maximumConnections`` connections are
-/// served at once, each on a thread of its own, so a slow client holds nobody else; one more is
-/// answered 503 at once. Binding happens in `init`, so a busy port is reported at start-up.
-// @unchecked: the socket is only read by the accept thread; `stopped` is guarded by the lock.
-public final class HTTPServer: @unchecked Sendable {
-    /// Connections served at once; one more is answered 503 at once.
-    public static let maximumConnections = 16
-    /// The port actually bound (useful when asked for port 0).
-    public let port: Int
-    private let socketDescriptor: Int32
-    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
-    private let lock = NSLock()
-    private var stopped = false
-    private var thread: Thread?
-    private let slots = DispatchSemaphore(value: HTTPServer.maximumConnections)
-    /// The whole request head must arrive within this.
-    static let headerDeadline = 2.0
-
-    /// Binds `host:port` (IPv4 literal such as `127.0.0.1`).
-    public init(host: String, port: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
-        self.handler = handler
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else {
-            throw HTTPServerError(message: "cannot create a socket: \(String(cString: strerror(errno)))")
-        }
-        var reuse: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            close(descriptor)
-            throw HTTPServerError(message: "'\(host)' is not an IPv4 address")
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(descriptor, 16) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw HTTPServerError(message: "cannot listen on \(host):\(port): \(reason)")
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        self.port = Int(UInt16(bigEndian: actual.sin_port))
-        socketDescriptor = descriptor
+        public init() {}
     }
 
-    deinit { close(socketDescriptor) }
+    /// The address and port actually bound (a port 0 asked for is the one the system chose).
+    public let address: ListenAddress
+    private let loop: EventLoop
+    private let stopped = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
 
-    /// Starts answering on a thread of its own.
+    /// Binds `address` at once, so that a busy port is reported at start-up; serves after ``start()``.
+    public init(
+        listening address: ListenAddress, configuration: Configuration = Configuration(), handler: any HTTPHandler
+    ) throws {
+        ListeningSocket.raiseDescriptorLimit(to: configuration.maximumConnections + 256)
+        let (descriptor, port) = try ListeningSocket.open(address, backlog: 1024)
+        self.address = ListenAddress(host: address.host, port: port)
+        do {
+            loop = try EventLoop(listener: descriptor, configuration: configuration, handler: handler)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { stop(grace: 0) }
+
+    /// The port bound.
+    public var port: Int { address.port }
+
+    /// Starts serving on threads of its own.
     public func start() {
-        let thread = Thread { [self] in acceptLoop() }
+        guard !started.exchange(true, ordering: .relaxed) else { return }
+        let thread = Thread { [loop, stopped] in
+            loop.run()
+            stopped.signal()
+        }
         thread.name = "http"
-        self.thread = thread
         thread.start()
     }
 
-    /// Stops accepting; the thread ends within 200 ms.
-    public func stop() { lock.withLock { stopped = true } }
-
-    private var isStopped: Bool { lock.withLock { stopped } }
-
-    private func acceptLoop() {
-        while !isStopped {
-            var poller = pollfd(fd: socketDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) > 0 else { continue }
-            let client = accept(socketDescriptor, nil, nil)
-            guard client >= 0 else { continue }
-            var timeout = timeval(tv_sec: 2, tv_usec: 0)
-            setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            guard slots.wait(timeout: .now()) == .success else {
-                Self.reply(HTTPResponse(status: 503, body: "busy: too many connections\n"), method: "GET", to: client)
-                close(client)
-                continue
-            }
-            // A thread of its own, not a dispatch queue: a queue's pool grows with the cores, not
-            // with connections blocked on slow clients.
-            let worker = Thread { [self] in
-                serve(client)
-                close(client)
-                slots.signal()
-            }
-            worker.name = "http.connection"
-            worker.start()
-        }
-    }
-
-    private func serve(_ client: Int32) {
-        let deadline = Date().addingTimeInterval(Self.headerDeadline)
-        var received = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 2048)
-        var timedOut = false
-        while received.count < 8192, !Self.containsHeaderEnd(received) {
-            let remaining = Int32((deadline.timeIntervalSinceNow * 1000).rounded(.up))
-            var poller = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
-            guard remaining > 0, poll(&poller, 1, remaining) > 0 else {
-                timedOut = true
-                break
-            }
-            let count = read(client, &buffer, buffer.count)
-            guard count > 0 else { break }
-            received += buffer[0..<count]
-        }
-        let response: HTTPResponse
-        var method = "GET"
-        if timedOut {
-            response = HTTPResponse(status: 408, body: "request timeout: send the request within 2 s\n")
-        } else if let request = Self.parse(received) {
-            method = request.method
-            response =
-                ["GET", "HEAD"].contains(request.method)
-                ? handler(request) : HTTPResponse(status: 405, body: "method not allowed\n")
-        } else {
-            response = HTTPResponse(status: 400, body: "bad request\n")
-        }
-        Self.reply(response, method: method, to: client)
-    }
-
-    private static func reply(_ response: HTTPResponse, method: String, to client: Int32) {
-        let body = Array(response.body.utf8)
-        var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
-        head += "Content-Type: \(response.contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-        if response.status == 405 { head += "Allow: GET, HEAD\r\n" }
-        head += "\r\n"
-        let bytes = Array(head.utf8) + (method == "HEAD" ? [] : body)
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { break }
-            sent += count
-        }
-    }
-
-    static func containsHeaderEnd(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4
-            && (0...(bytes.count - 4)).contains {
-                bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
-            }
-    }
-
-    /// Parses the request line and headers; nil when malformed.
-    static func parse(_ bytes: [UInt8]) -> HTTPRequest? {
-        guard containsHeaderEnd(bytes), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
-        var lines = text.components(separatedBy: "\r\n")
-        let requestLine = lines.removeFirst().split(separator: " ")
-        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), requestLine[1].hasPrefix("/") else {
-            return nil
-        }
-        var headers = [String: String]()
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
-        }
-        let target = String(requestLine[1])
-        return HTTPRequest(
-            method: String(requestLine[0]), path: String(target.split(separator: "?", maxSplits: 1).first ?? ""),
-            headers: headers)
-    }
-
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 408: "Request Timeout"
-        case 503: "Service Unavailable"
-        default: "Status"
-        }
+    /// Stops as described above, waiting at most `grace` seconds for the requests in hand; then
+    /// closes what is left. Returns once the server is stopped; harmless to call twice.
+    public func stop(grace: Double = 10) {
+        guard started.load(ordering: .relaxed) else { return loop.closeUnstarted() }
+        guard loop.requestStop(grace: grace) else { return }
+        stopped.wait()
+        loop.stopWorkers()
     }
 }
 
-/// The listener could not start.
-public struct HTTPServerError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+/// The thread that owns every connection: accepts, reads, hands requests to the lanes, writes
+/// their answers, and enforces the deadlines.
+final class EventLoop: @unchecked Sendable {
+    // @unchecked: everything but `completions`, `stopRequest` and `wake` is touched by the loop's
+    // thread only (and by `closeUnstarted` when that thread never ran).
+    private let configuration: HTTPServer.Configuration
+    private let handler: any HTTPHandler
+    private var listener: Int32
+    private let poll: Int32
+    /// Written to wake the loop: an answer is ready, or a stop was asked for.
+    private let wake: Int32
+    private var connections: [Int32: Connection] = [:]
+    private var perClient: [String: Int] = [:]
+    private var serial: UInt64 = 0
+    private let completions = Mutex<[(ConnectionID, HTTPResponse)]>([])
+    /// The grace period asked for, once a stop is.
+    private let stopRequest = Mutex<Double?>(nil)
+    private var stoppingUntil: UInt64?
+    private var listenerPausedUntil: UInt64?
+    private var lastSweep: UInt64 = 0
+    private var lanes: [HTTPLane: WorkerLane] = [:]
+    private let date = HTTPDate()
+
+    init(listener: Int32, configuration: HTTPServer.Configuration, handler: any HTTPHandler) throws {
+        self.listener = listener
+        self.configuration = configuration
+        self.handler = handler
+        poll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wake = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard poll >= 0, wake >= 0 else {
+            throw HTTPServerError(message: "cannot set up epoll: \(String(cString: strerror(errno)))")
+        }
+        register(listener, events: EPOLLIN.rawValue, operation: EPOLL_CTL_ADD)
+        register(wake, events: EPOLLIN.rawValue, operation: EPOLL_CTL_ADD)
+        lanes[.work] = WorkerLane(
+            name: "http.work", threads: configuration.workers, maximumQueued: configuration.maximumQueuedRequests
+        ) { [unowned self] job in serve(job) }
+        lanes[.probe] = WorkerLane(
+            name: "http.probe", threads: configuration.probeWorkers,
+            maximumQueued: configuration.maximumQueuedRequests
+        ) { [unowned self] job in serve(job) }
+    }
+
+    /// Runs a job on a worker and hands its answer to the loop.
+    private func serve(_ job: WorkerLane.Job) {
+        let response = handler.respond(to: job.request)
+        completions.withLock { $0.append((job.connection, response)) }
+        signalWake()
+    }
+
+    private func signalWake() {
+        var one: UInt64 = 1
+        _ = write(wake, &one, 8)
+    }
+
+    /// Asks the loop to stop; false when it was asked already.
+    func requestStop(grace: Double) -> Bool {
+        let first = stopRequest.withLock { request -> Bool in
+            guard request == nil else { return false }
+            request = grace
+            return true
+        }
+        if first { signalWake() }
+        return first
+    }
+
+    func stopWorkers() {
+        for lane in lanes.values { lane.stop() }
+    }
+
+    /// Closes the sockets of a server that was never started.
+    func closeUnstarted() {
+        guard listener >= 0 else { return }
+        close(listener)
+        listener = -1
+        stopWorkers()
+        close(poll)
+        close(wake)
+    }
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while true {
+            let count = epoll_wait(poll, &events, Int32(events.count), 100)
+            let now = Monotonic.nanoseconds()
+            for index in 0..<max(0, Int(count)) {
+                let descriptor = Int32(truncatingIfNeeded: events[index].data.u64)
+                let flags = events[index].events
+                if descriptor == listener {
+                    acceptAll(now: now)
+                } else if descriptor == wake {
+                    var value: UInt64 = 0
+                    _ = read(wake, &value, 8)
+                    deliverCompletions(now: now)
+                } else if let connection = connections[descriptor] {
+                    handle(connection, flags: flags, now: now)
+                }
+            }
+            if stoppingUntil == nil, let grace = stopRequest.withLock({ $0 }) { beginStopping(grace: grace, now: now) }
+            if now &- lastSweep >= 100_000_000 {
+                lastSweep = now
+                sweep(now: now)
+            }
+            if let until = stoppingUntil, connections.isEmpty || now >= until { break }
+        }
+        for connection in Array(connections.values) { closeConnection(connection) }
+        if listener >= 0 { close(listener) }
+        close(poll)
+        close(wake)
+    }
+
+    // MARK: Accepting
+
+    private func acceptAll(now: UInt64) {
+        while listener >= 0 {
+            guard let (descriptor, peer) = ListeningSocket.accept(listener) else {
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    // Out of descriptors: stop listening for a moment instead of spinning.
+                    register(listener, events: 0, operation: EPOLL_CTL_MOD)
+                    listenerPausedUntil = now + 100_000_000
+                }
+                return
+            }
+            admit(descriptor, peer: peer, now: now)
+        }
+    }
+
+    private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
+        if connections.count >= configuration.maximumConnections, !evictIdleConnection() {
+            return refuseAtOnce(descriptor, .tooManyConnections)
+        }
+        if !configuration.unlimitedPeers.contains(peer),
+            perClient[peer, default: 0] >= configuration.maximumConnectionsPerClient
+        {
+            return refuseAtOnce(descriptor, .clientConnections)
+        }
+        serial += 1
+        let connection = Connection(
+            id: ConnectionID(descriptor: descriptor, serial: serial), peer: peer, now: now,
+            maximumHeaderBytes: configuration.maximumHeaderBytes, maximumBodyBytes: configuration.maximumBodyBytes)
+        connections[descriptor] = connection
+        perClient[peer, default: 0] += 1
+        listen(to: connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, operation: EPOLL_CTL_ADD)
+    }
+
+    /// Closes the kept-alive connection idle the longest; false when none is idle.
+    private func evictIdleConnection() -> Bool {
+        guard
+            let oldest = connections.values.filter(\.isIdle).min(by: {
+                ($0.idleSince, $0.id.serial) < ($1.idleSince, $1.id.serial)
+            })
+        else {
+            return false
+        }
+        closeConnection(oldest)
+        return true
+    }
+
+    /// Answers a connection that is not taken on, without reading it, and closes it.
+    private func refuseAtOnce(_ descriptor: Int32, _ refusal: HTTPRefusal) {
+        let bytes = handler.refusal(refusal, for: nil).serialized(keepAlive: false, omitBody: false, date: date.now())
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(descriptor)
+    }
+
+    // MARK: Reading and writing
+
+    private func handle(_ connection: Connection, flags: UInt32, now: UInt64) {
+        switch connection.phase {
+        case .dispatched:
+            // The client went away while a worker has its request: stop watching; the answer
+            // closes the connection when it comes.
+            if flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                connection.peerClosed = true
+                listen(to: connection, events: 0, operation: EPOLL_CTL_DEL)
+            }
+        case .writing:
+            if flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { return closeConnection(connection) }
+            sendAnswer(connection, now: now)
+        case .reading:
+            if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                let wasEmpty = connection.input.isEmpty
+                if !connection.receive(limit: 256 * 1024) { connection.peerClosed = true }
+                if wasEmpty, !connection.input.isEmpty, connection.requestStartedAt == nil {
+                    connection.requestStartedAt = now
+                }
+            }
+            readRequests(connection, now: now)
+        }
+    }
+
+    /// Turns what a reading connection holds into a request for a worker, a refusal, or a wait.
+    private func readRequests(_ connection: Connection, now: UInt64) {
+        guard connection.phase == .reading else { return }
+        if connection.isIdle {
+            if connection.peerClosed || stoppingUntil != nil { closeConnection(connection) }
+            return
+        }
+        if connection.requestStartedAt == nil { connection.requestStartedAt = now }
+        switch connection.parser.parse(connection.input) {
+        case .needMore:
+            if connection.peerClosed { return closeConnection(connection) }
+            if connection.parser.wantsContinue, !connection.sentContinue {
+                connection.sentContinue = true
+                let bytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                _ = bytes.withUnsafeBytes {
+                    send(connection.id.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+            }
+        case .refused(let refusal):
+            answer(connection, handler.refusal(refusal, for: nil), head: nil, keepAlive: false, now: now)
+        case .request(let request, let consumed):
+            connection.input.removeFirst(consumed)
+            connection.parser.reset()
+            connection.sentContinue = false
+            connection.requestStartedAt = connection.input.isEmpty ? nil : now
+            let keepAlive = request.head.keepsAlive && !connection.peerClosed
+            if stoppingUntil != nil {
+                return answer(
+                    connection, handler.refusal(.stopping, for: request.head), head: request.head, keepAlive: false,
+                    now: now)
+            }
+            let lane = lanes[handler.lane(for: request.head)]!
+            connection.closeAfterWrite = !keepAlive
+            connection.phase = .dispatched
+            listen(to: connection, events: 0, operation: EPOLL_CTL_MOD)
+            if !lane.submit(WorkerLane.Job(connection: connection.id, request: request)) {
+                connection.phase = .reading
+                answer(
+                    connection, handler.refusal(.busy, for: request.head), head: request.head, keepAlive: keepAlive,
+                    now: now)
+            } else {
+                pending[connection.id] = request.head
+            }
+        }
+    }
+
+    /// Heads of the requests the workers have, for HEAD's bodiless answers.
+    private var pending: [ConnectionID: HTTPRequestHead] = [:]
+
+    private func deliverCompletions(now: UInt64) {
+        let done = completions.withLock { completions -> [(ConnectionID, HTTPResponse)] in
+            defer { completions.removeAll(keepingCapacity: true) }
+            return completions
+        }
+        for (id, response) in done {
+            let head = pending.removeValue(forKey: id)
+            guard let connection = connections[id.descriptor], connection.id == id, connection.phase == .dispatched
+            else {
+                continue
+            }
+            if connection.peerClosed {
+                closeConnection(connection)
+                continue
+            }
+            answer(
+                connection, response, head: head, keepAlive: !connection.closeAfterWrite && stoppingUntil == nil,
+                now: now)
+        }
+    }
+
+    /// Starts sending `response` on `connection`.
+    private func answer(
+        _ connection: Connection, _ response: HTTPResponse, head: HTTPRequestHead?, keepAlive: Bool, now: UInt64
+    ) {
+        connection.phase = .writing
+        connection.closeAfterWrite = !keepAlive
+        connection.output = response.serialized(
+            keepAlive: keepAlive, omitBody: head?.method == "HEAD", date: date.now())
+        connection.sent = 0
+        connection.writeStartedAt = now
+        sendAnswer(connection, now: now)
+    }
+
+    private func sendAnswer(_ connection: Connection, now: UInt64) {
+        switch connection.flush() {
+        case nil: closeConnection(connection)
+        case false?:
+            if connection.events != EPOLLOUT.rawValue {
+                listen(to: connection, events: EPOLLOUT.rawValue, operation: EPOLL_CTL_MOD)
+            }
+        case true?:
+            if connection.closeAfterWrite || stoppingUntil != nil { return closeConnection(connection) }
+            connection.output = []
+            connection.sent = 0
+            connection.phase = .reading
+            connection.idleSince = now
+            listen(to: connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, operation: EPOLL_CTL_MOD)
+            readRequests(connection, now: now)
+        }
+    }
+
+    private func closeConnection(_ connection: Connection) {
+        guard connections[connection.id.descriptor] === connection else { return }
+        connections[connection.id.descriptor] = nil
+        pending[connection.id] = nil
+        if let count = perClient[connection.peer] {
+            perClient[connection.peer] = count > 1 ? count - 1 : nil
+        }
+        close(connection.id.descriptor)
+    }
+
+    // MARK: Deadlines and stopping
+
+    /// Enforces the deadlines: 408 for a request slower than its deadline, closing for a
+    /// kept-alive connection idle too long or an answer not taken in time.
+    private func sweep(now: UInt64) {
+        if let until = listenerPausedUntil, now >= until, listener >= 0 {
+            listenerPausedUntil = nil
+            register(listener, events: EPOLLIN.rawValue, operation: EPOLL_CTL_MOD)
+        }
+        let requestDeadline = UInt64(configuration.requestDeadline * 1e9)
+        let idleTimeout = UInt64(configuration.idleTimeout * 1e9)
+        let writeDeadline = UInt64(configuration.writeDeadline * 1e9)
+        for connection in Array(connections.values) {
+            switch connection.phase {
+            case .reading:
+                if connection.isIdle {
+                    if now &- connection.idleSince >= idleTimeout || stoppingUntil != nil {
+                        closeConnection(connection)
+                    }
+                } else if let started = connection.requestStartedAt, now &- started >= requestDeadline {
+                    answer(
+                        connection, handler.refusal(.timedOut(configuration.requestDeadline), for: nil), head: nil,
+                        keepAlive: false, now: now)
+                }
+            case .writing:
+                if now &- connection.writeStartedAt >= writeDeadline { closeConnection(connection) }
+            case .dispatched: break
+            }
+        }
+    }
+
+    private func beginStopping(grace: Double, now: UInt64) {
+        stoppingUntil = now + UInt64(max(0, grace) * 1e9)
+        if listener >= 0 {
+            register(listener, events: 0, operation: EPOLL_CTL_DEL)
+            close(listener)
+            listener = -1
+        }
+        for connection in Array(connections.values) where connection.isIdle { closeConnection(connection) }
+    }
+
+    // MARK: epoll
+
+    private func listen(to connection: Connection, events: UInt32, operation: Int32) {
+        connection.events = events
+        register(connection.id.descriptor, events: events, operation: operation)
+    }
+
+    private func register(_ descriptor: Int32, events: UInt32, operation: Int32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = UInt64(UInt32(bitPattern: descriptor))
+        _ = epoll_ctl(poll, operation, descriptor, &event)
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: deadlines that a step of the wall clock does not move.
+enum Monotonic {
+    static func nanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+/// The `Date` header's value (IMF-fixdate, RFC 9110 §5.6.7), made once a second.
+final class HTTPDate {
+    private var second = 0
+    private var text = ""
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    func now() -> String {
+        var seconds = time(nil)
+        guard seconds != second else { return text }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        text =
+            "\(Self.days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(Self.months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        second = seconds
+        return text
+    }
 }

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Mail
+import SyncWire
 import Ticketing
 
 /// `venue-syncd`'s email worker: delivers due customer emails through a mail transport on a thread
@@ -36,13 +37,16 @@ final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; th
             while !shouldStop() {
                 do {
                     if node == nil { node = try VenueNode.open(path: databasePath, options: nodeOptions) }
-                    deliver(node!)
+                    // Files replaced under the process: the sync loop starts the daemon again;
+                    // meanwhile this connection reads what it can no longer trust.
+                    if node!.detachedFiles().isEmpty { deliver(node!) }
                 } catch {
                     logger.warning("email.error", ["error": "\(error)", "transport": transport.description])
                     node = nil
                 }
-                let until = Date().addingTimeInterval(interval)
-                while !shouldStop(), Date() < until { Thread.sleep(forTimeInterval: 0.1) }
+                // The monotonic clock: a step of the wall clock does not stretch the wait.
+                let until = MonotonicClock.nanoseconds() + UInt64(interval * 1e9)
+                while !shouldStop(), MonotonicClock.nanoseconds() < until { Thread.sleep(forTimeInterval: 0.1) }
             }
         }
         thread.name = "email"

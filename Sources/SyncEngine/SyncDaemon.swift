@@ -27,9 +27,14 @@ public final class SyncDaemon {
         public var interval: Double = 2
         public var batchSize = 500
         public var once = false
-        /// `host:port` for `/health` and `/metrics`, if any.
-        public var httpHost: String?
-        public var httpPort = 9464
+        /// Where to serve `/health`, `/metrics` and `/actuator`, if anywhere.
+        public var listen: ListenAddress?
+        /// The listener's limits.
+        public var server = HTTPServer.Configuration()
+        /// Who sees the details of health components.
+        public var healthDetails = HealthDetailsVisibility.loopback
+        /// Reverse proxies whose `X-Forwarded-For` names the client.
+        public var trustedProxies: Set<String> = []
         /// The longest wait between probes of a central that is not writable.
         public var maxBackoff: Double = 30
         /// How long one sync step may take before `/health/liveness` says the loop is wedged.
@@ -45,6 +50,18 @@ public final class SyncDaemon {
             self.databasePath = databasePath
             self.centralDescription = centralDescription
         }
+    }
+
+    /// How a run ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Stopped (a signal, or `--once` done) with this exit code.
+        case exited(Int32)
+        /// The database's files were deleted or replaced under the daemon: every connection of
+        /// the process to them must go (SQLite's shared memory is kept per database file and
+        /// process, so a new connection beside the old ones would read the deleted one's). The
+        /// daemon has stopped its listener and email worker; the caller starts the process again
+        /// from scratch (``VenueSyncd`` re-executes itself).
+        case restart(reason: String)
     }
 
     /// Exit codes.
@@ -67,8 +84,9 @@ public final class SyncDaemon {
         self.logger = logger
     }
 
-    /// Runs until stopped (or one cycle with `once`) and returns the exit code.
-    public func run() throws -> Int32 {
+    /// Runs until stopped (or one cycle with `once`), or until the database's files are replaced
+    /// under it.
+    public func run() throws -> Outcome {
         let lock: InstanceLock
         do {
             lock = try InstanceLock(databasePath: options.databasePath, owner: "venue-syncd")
@@ -83,15 +101,7 @@ public final class SyncDaemon {
         let signals = stopSignal.install()
         defer { withExtendedLifetime(signals) {} }
         let heartbeat = LoopHeartbeat(within: options.stallTimeout)
-        var server: HTTPServer?
-        if let host = options.httpHost {
-            let probe = HealthProbe(
-                databasePath: options.databasePath, nodeOptions: options.nodeOptions,
-                minimumFreeBytes: options.minimumFreeBytes, metrics: metrics, heartbeat: heartbeat)
-            server = try HTTPServer(host: host, port: options.httpPort) { probe.respond(to: $0) }
-            server?.start()
-            logger.info("http.listening", ["address": "\(host):\(server!.port)"])
-        }
+        let server = try startServer(heartbeat: heartbeat)
         defer { server?.stop() }
         logger.info(
             "syncd.started",
@@ -116,11 +126,14 @@ public final class SyncDaemon {
         defer { email?.join(seconds: 5) }
         var mode = CentralMode.unknown
         var failures = 0
-        var nextProbe = Date.distantPast
+        // Every interval, backoff and deadline is on the monotonic clock: a step of the wall
+        // clock neither stalls the loop nor hurries it.
+        var nextProbe: UInt64 = 0
         repeat {
+            if let reason = detached(node) { return .restart(reason: reason) }
             // Writable: a full cycle. Read-only: pull only until a probe is due. Anything else:
             // nothing until a probe is due. A probe is a full cycle.
-            let probeDue = Date() >= nextProbe
+            let probeDue = MonotonicClock.nanoseconds() >= nextProbe
             heartbeat.beat(within: stall)
             let report: CycleReport =
                 switch (mode, probeDue) {
@@ -134,42 +147,91 @@ public final class SyncDaemon {
             mode = report.mode
             if options.once {
                 email?.deliver(node)
-                return mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable
+                return .exited(
+                    mode == .writable && report.error == nil ? ExitCode.ok : ExitCode.centralUnavailable)
             }
             if mode == .writable {
                 failures = 0
-                nextProbe = .distantPast
+                nextProbe = 0
             } else if !report.pushSkipped {
                 failures += 1
-                nextProbe = Date().addingTimeInterval(backoff(failures))
+                nextProbe = MonotonicClock.nanoseconds() + UInt64(backoff(failures) * 1e9)
             }
             let waitsForProbe = mode != .writable && mode != .readOnly
-            let wait = waitsForProbe ? max(0.05, nextProbe.timeIntervalSinceNow) : options.interval
+            let wait =
+                waitsForProbe
+                ? max(0.05, Double(Int64(bitPattern: nextProbe &- MonotonicClock.nanoseconds())) / 1e9)
+                : options.interval
             heartbeat.beat(within: wait + stall)
             if mode == .writable {
                 mode = pushCommits(
-                    engine, node: node, until: Date().addingTimeInterval(wait), mode: mode, metrics: metrics)
+                    engine, node: node, until: MonotonicClock.nanoseconds() + UInt64(wait * 1e9), mode: mode,
+                    metrics: metrics)
             } else {
-                stopSignal.wait(seconds: wait)
+                waitWatchingFiles(node, seconds: wait)
             }
         } while !stopSignal.isSet
         logger.info("syncd.stopped", ["node": nodeID])
-        return ExitCode.ok
+        return .exited(ExitCode.ok)
+    }
+
+    /// Starts the listener for health, metrics and the index, when one is configured.
+    private func startServer(heartbeat: LoopHeartbeat) throws -> HTTPServer? {
+        guard let address = options.listen else { return nil }
+        let health = HealthEndpoints(
+            databasePath: options.databasePath, nodeOptions: options.nodeOptions,
+            minimumFreeBytes: options.minimumFreeBytes, metrics: metrics, heartbeat: heartbeat,
+            visibility: options.healthDetails, clients: ClientAddresses(trustedProxies: options.trustedProxies))
+        var configuration = options.server
+        configuration.unlimitedPeers = options.trustedProxies
+        let server = try HTTPServer(
+            listening: address, configuration: configuration, handler: DaemonHTTPHandler(health: health))
+        server.start()
+        logger.info("http.listening", ["address": server.address.description])
+        return server
+    }
+
+    /// Why the daemon must start again, when the database file or WAL its connection has open was
+    /// deleted or replaced (another process believed itself the last one and removed the WAL, or a
+    /// file was moved over the database): what it wrote there no other process would read, and
+    /// what they commit it would not see. Logged as an error. Nil when all is well.
+    private func detached(_ node: VenueNode) -> String? {
+        let files = node.detachedFiles()
+        guard !files.isEmpty else { return nil }
+        logger.log(
+            .error, "store.detached",
+            ["files": files.joined(separator: "; "), "database": options.databasePath, "action": "restarting"])
+        return files.joined(separator: "; ")
+    }
+
+    /// Sleeps `seconds` (or until stopped), looking at the database's files every second, so that a
+    /// long backoff does not leave the daemon on a deleted WAL.
+    private func waitWatchingFiles(_ node: VenueNode, seconds: Double) {
+        let deadline = MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9)
+        while !stopSignal.isSet, node.detachedFiles().isEmpty {
+            let now = MonotonicClock.nanoseconds()
+            guard now < deadline else { return }
+            stopSignal.wait(seconds: min(1, Double(deadline - now) / 1e9))
+        }
     }
 
     /// How often a writable daemon looks, between cycles, for a sale committed by another process.
     static let commitPoll = 0.05
 
-    /// Waits until `deadline` (or a stop), pushing as soon as another process commits a record to
-    /// the outbox (a sale at the counter) instead of at the next cycle, so that central sees a
-    /// sale within `commitPoll` and a push; pulls stay once a cycle. Returns central's mode after
-    /// the last push; stops waiting early when it is no longer writable.
+    /// Waits until `deadline` (monotonic nanoseconds) or a stop, pushing as soon as another
+    /// process commits a record to the outbox (a sale at the counter) instead of at the next
+    /// cycle, so that central sees a sale within `commitPoll` and a push; pulls stay once a cycle.
+    /// Returns central's mode after the last push; stops waiting early when it is no longer
+    /// writable or the database's files were replaced (the loop then starts the daemon again).
     private func pushCommits(
-        _ engine: SyncEngine, node: VenueNode, until deadline: Date, mode: CentralMode, metrics: DaemonMetrics
+        _ engine: SyncEngine, node: VenueNode, until deadline: UInt64, mode: CentralMode, metrics: DaemonMetrics
     ) -> CentralMode {
         var token = try? node.sync.commitToken()
-        while !stopSignal.isSet, deadline.timeIntervalSinceNow > 0 {
-            stopSignal.wait(seconds: min(Self.commitPoll, deadline.timeIntervalSinceNow))
+        while !stopSignal.isSet {
+            let now = MonotonicClock.nanoseconds()
+            guard now < deadline else { break }
+            stopSignal.wait(seconds: min(Self.commitPoll, Double(deadline - now) / 1e9))
+            if !node.detachedFiles().isEmpty { break }
             guard let now = try? node.sync.commitToken(), now != token else { continue }
             token = now
             guard (try? node.sync.hasPending()) == true else { continue }
@@ -228,130 +290,8 @@ public final class SyncDaemon {
     }
 }
 
-/// The stop flag set by SIGTERM/SIGINT, and a sleep that a signal cuts short.
-final class StopSignal: @unchecked Sendable {  // `flag` behind `lock`; the semaphore is thread-safe
-    private let lock = NSLock()
-    private var flag = false
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    var isSet: Bool { lock.withLock { flag } }
-
-    func set() {
-        lock.withLock { flag = true }
-        semaphore.signal()
-    }
-
-    func wait(seconds: Double) { _ = semaphore.wait(timeout: .now() + seconds) }
-
-    /// Routes SIGTERM and SIGINT here; keep the returned sources alive while running.
-    func install() -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in set() }
-            source.resume()
-            return source
-        }
-    }
-}
-
 /// The daemon cannot start.
 public struct DaemonError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
-}
-
-/// Answers the health and metrics paths, each request from a fresh read of the node database
-/// (any number of HTTP threads may call it).
-final class HealthProbe: Sendable {
-    let databasePath: String
-    let nodeOptions: NodeOptions
-    let minimumFreeBytes: Int64
-    let metrics: DaemonMetrics
-    let heartbeat: LoopHeartbeat
-
-    init(
-        databasePath: String, nodeOptions: NodeOptions, minimumFreeBytes: Int64, metrics: DaemonMetrics,
-        heartbeat: LoopHeartbeat
-    ) {
-        self.databasePath = databasePath
-        self.nodeOptions = nodeOptions
-        self.minimumFreeBytes = minimumFreeBytes
-        self.metrics = metrics
-        self.heartbeat = heartbeat
-    }
-
-    /// The paths served, Spring Boot Actuator's and Kubernetes' names both.
-    static let paths = [
-        "/health", "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
-        "/actuator/health/readiness", "/metrics", "/actuator/prometheus",
-    ]
-
-    func respond(to request: HTTPRequest) -> HTTPResponse {
-        let path =
-            request.path.hasPrefix("/actuator/") && request.path != "/actuator/prometheus"
-            ? String(request.path.dropFirst("/actuator".count)) : request.path
-        switch path {
-        case "/health":
-            return document(HealthReport(components: everything(), deciding: NodeHealth.readiness + ["syncLoop"]))
-        case "/health/liveness":
-            return document(HealthReport(components: ["syncLoop": heartbeat.component()], deciding: ["syncLoop"]))
-        case "/health/readiness":
-            let components = everything().filter { NodeHealth.readiness.contains($0.key) }
-            return document(HealthReport(components: components, deciding: NodeHealth.readiness))
-        case "/metrics", "/actuator/prometheus": return metricsPage()
-        default:
-            return HTTPResponse(status: 404, body: "not found; try " + Self.paths.joined(separator: ", ") + "\n")
-        }
-    }
-
-    private func everything() -> [String: HealthComponent] {
-        var components = NodeHealth.components(
-            databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes)
-        components["syncLoop"] = heartbeat.component()
-        return components
-    }
-
-    private func document(_ report: HealthReport) -> HTTPResponse {
-        HTTPResponse(status: report.status.httpStatus, contentType: "application/json", body: report.json() + "\n")
-    }
-
-    private func metricsPage() -> HTTPResponse {
-        let read = try? VenueNode.open(path: databasePath, options: nodeOptions)
-        let nodeID = (try? read?.settings().nodeID) ?? nil
-        let status = (try? read?.sync.status()) ?? nil
-        return HTTPResponse(
-            status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: metrics.exposition(node: nodeID ?? "unknown", status: status))
-    }
-}
-
-/// The sync loop's own sign of life: each step says by when the next will come. A loop that
-/// misses its deadline is wedged (blocked on a frozen network, deadlocked) and liveness is DOWN,
-/// however well the database reads.
-final class LoopHeartbeat: @unchecked Sendable {  // both dates behind `lock`
-    private let lock = NSLock()
-    private var lastBeat = Date()
-    private var deadline: Date
-
-    init(within seconds: Double) { deadline = Date().addingTimeInterval(seconds) }
-
-    /// The loop is alive now and will beat again within `seconds`.
-    func beat(within seconds: Double) {
-        let now = Date()
-        lock.withLock {
-            lastBeat = now
-            deadline = now.addingTimeInterval(seconds)
-        }
-    }
-
-    func component(now: Date = Date()) -> HealthComponent {
-        let (last, deadline) = lock.withLock { (lastBeat, self.deadline) }
-        let late = now.timeIntervalSince(deadline)
-        var details: [String: HealthDetail] = [
-            "lastBeatAt": .text(Timestamp(milliseconds: Int64(last.timeIntervalSince1970 * 1000)).description)
-        ]
-        if late > 0 { details["lateSeconds"] = .number(Int64(late.rounded(.up))) }
-        return HealthComponent(late > 0 ? .down : .up, details)
-    }
 }

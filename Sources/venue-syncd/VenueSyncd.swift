@@ -2,6 +2,7 @@ import CLIKit
 import Central
 import EventLog
 import Foundation
+import HTTPServer
 import Mail
 import MySQLClient
 import SyncEngine
@@ -24,9 +25,16 @@ struct VenueSyncd: ParsableCommand {
         "--batch", "N", in: 1...10_000, help: "Outbox records per push transaction, changes per pull (default 500).")
     static let once = FlagOption("--once", help: "Run one cycle (pull, push until drained) and exit.")
     static let http = TypedOption<ListenAddress>(
-        "--http", "HOST:PORT", help: "Serve GET /health and /metrics there (e.g. 127.0.0.1:9464).",
-        expected: "HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9464",
+        "--http", "HOST:PORT", help: "Serve /health, /metrics and /actuator there (e.g. 127.0.0.1:9464).",
+        expected: "HOST:PORT or [IPv6]:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9464",
         convert: ListenAddress.init)
+    static let healthDetails = TypedOption<HealthDetailsVisibility>.choice(
+        "--health-details", "WHO",
+        help: "Who sees health components' details: loopback (default: this machine), always or never.")
+    static let trustedProxies = TypedOption<Set<String>>(
+        "--trusted-proxies", "ADDRESSES",
+        help: "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client.",
+        expected: "IP addresses separated by commas, e.g. 127.0.0.1,::1", convert: Self.addresses)
     static let maxBackoff = TypedOption.duration(
         "--max-backoff", in: 0.1...86_400,
         help: "Longest wait between probes of a read-only or unreachable central (default 30s).")
@@ -56,8 +64,8 @@ struct VenueSyncd: ParsableCommand {
             unreachable.
             """,
         options: [
-            config, database, central, interval, batch, once, http, maxBackoff, stallTimeout, minimumFree, mail,
-            logFormat, logLevel,
+            config, database, central, interval, batch, once, http, healthDetails, trustedProxies, maxBackoff,
+            stallTimeout, minimumFree, mail, logFormat, logLevel,
         ])
 
     let central: MySQLConfiguration
@@ -85,10 +93,11 @@ struct VenueSyncd: ParsableCommand {
         options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
         options.mail = try arguments.value(Self.mail, orSetting: "MAIL_TRANSPORT", in: settings)
-        if let address = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings) {
-            options.httpHost = address.host
-            options.httpPort = address.port
-        }
+        options.listen = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings)
+        options.healthDetails =
+            try arguments.value(Self.healthDetails, orSetting: "SYNCD_HEALTH_DETAILS", in: settings) ?? .loopback
+        options.trustedProxies =
+            try arguments.value(Self.trustedProxies, orSetting: "SYNCD_TRUSTED_PROXIES", in: settings) ?? []
         options.stallTimeout =
             try arguments.value(Self.stallTimeout, orSetting: "SYNCD_STALL_TIMEOUT", in: settings)
             ?? options.stallTimeout
@@ -110,7 +119,13 @@ struct VenueSyncd: ParsableCommand {
         let logger = LineLogger(json: logFormat == .json, minimumLevel: logLevel)
         let endpoint = MySQLCentral(configuration: central)
         endpoint.onEvent = { event, fields in logger.info(event, fields) }
-        let status = try SyncDaemon(options: options, central: endpoint, logger: logger).run()
+        let status: Int32
+        switch try SyncDaemon(options: options, central: endpoint, logger: logger).run() {
+        case .exited(let code): status = code
+        case .restart(let reason):
+            logger.log(.error, "syncd.restarting", ["reason": reason])
+            throw Reexecution.restart()
+        }
         if status != 0 {
             throw Failure(
                 exitCode: status, code: "central_unavailable",
@@ -142,19 +157,15 @@ struct VenueSyncd: ParsableCommand {
     }
 }
 
-/// Where the daemon serves `/health` and `/metrics`.
-struct ListenAddress: Sendable {
-    let host: String
-    let port: Int
-
-    /// `HOST:PORT`, or nil when `text` is not one.
-    init?(_ text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else {
-            return nil
-        }
-        host = String(parts[0])
-        self.port = port
+extension VenueSyncd {
+    /// Comma-separated IP addresses; nil when one is not an address.
+    static func addresses(_ text: String) -> Set<String>? {
+        let addresses = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !addresses.isEmpty,
+            addresses.allSatisfy({ ListenAddress.isLoopback(address: $0) || ListenAddress(host: $0, port: 0).isAddress }
+            )
+        else { return nil }
+        return Set(addresses)
     }
 }
 

@@ -8,88 +8,206 @@ import Testing
     import Glibc
 #endif
 
+/// The listener with real clients: raw sockets, `curl` and Python's `http.client`.
 @Suite struct HTTPServerTests {
-    @Test func parsesRequestLinesAndHeaders() {
-        let request = HTTPServer.parse(Array("GET /health?x=1 HTTP/1.1\r\nHost: a\r\nX-Thing:  b \r\n\r\n".utf8))
-        #expect(request == HTTPRequest(method: "GET", path: "/health", headers: ["host": "a", "x-thing": "b"]))
-        for bad in [
-            "GET /health HTTP/1.1\r\n", "GET health HTTP/1.1\r\n\r\n", "GET / SPDY/3\r\n\r\n", "GET /\r\n\r\n",
-            "GET / HTTP/1.1\r\nno colon\r\n\r\n",
-        ] {
-            #expect(HTTPServer.parse(Array(bad.utf8)) == nil, "\(bad)")
+    /// A server answering `/ok` and `/health` (on the probe workers), 404 otherwise; `/block`
+    /// waits for `release` after signalling `entered`.
+    private final class Fixture: Sendable {
+        let server: HTTPServer
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+
+        init(_ configure: (inout HTTPServer.Configuration) -> Void = { _ in }) throws {
+            var configuration = HTTPServer.Configuration()
+            configure(&configuration)
+            let entered = entered
+            let release = release
+            server = try HTTPServer(
+                listening: ListenAddress(host: "127.0.0.1", port: 0), configuration: configuration,
+                handler: HTTPClosureHandler(lane: { $0.path == "/health" ? .probe : .work }) { request in
+                    switch request.path {
+                    case "/ok", "/health": return HTTPResponse(status: 200, body: "hello \(request.method)\n")
+                    case "/echo": return HTTPResponse(status: 200, bytes: request.body)
+                    case "/block":
+                        entered.signal()
+                        release.wait()
+                        return HTTPResponse(status: 200, body: "done\n")
+                    default: return HTTPResponse(status: 404, body: "no\n")
+                    }
+                })
+            server.start()
         }
+
+        var port: Int { server.port }
     }
 
-    @Test func servesGetAndHeadAndRefusesOtherMethods() throws {
-        let server = try HTTPServer(host: "127.0.0.1", port: 0) { request in
-            HTTPResponse(status: request.path == "/ok" ? 200 : 404, body: "hello\n")
-        }
-        server.start()
-        defer { server.stop() }
-        #expect(Network.get(port: server.port, path: "/ok")?.status == 200)
-        #expect(Network.get(port: server.port, path: "/ok")?.body == "hello\n")
-        #expect(Network.get(port: server.port, path: "/ok", method: "HEAD")?.body == "")
-        #expect(Network.get(port: server.port, path: "/other")?.status == 404)
-        #expect(Network.get(port: server.port, path: "/ok", method: "DELETE")?.status == 405)
-        #expect(throws: HTTPServerError.self) {
-            try HTTPServer(host: "127.0.0.1", port: server.port) { _ in HTTPResponse(status: 200, body: "") }
-        }
-        #expect(throws: HTTPServerError.self) {
-            try HTTPServer(host: "localhost", port: 0) { _ in HTTPResponse(status: 200, body: "") }
-        }
+    private static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Helpers").path
+
+    private func curl(_ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run("/usr/bin/curl", ["-sS"] + arguments)
     }
 
-    /// A client that sends its request a byte every 1.5 s holds neither itself past the 2 s header
-    /// deadline nor anybody else: a scrape in the meantime is answered at once.
-    @Test func aSlowClientHoldsNobodyAndIsCutOffAtTheDeadline() throws {
-        let server = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse(status: 200, body: "ok\n") }
-        server.start()
-        defer { server.stop() }
-        let slow = try SlowClient(port: server.port)
-        let started = Date()
-        let answered = DispatchSemaphore(value: 0)
-        let trickle = Thread {
-            for byte in Array("GET /health HTTP/1.1\r\n\r\n".utf8) {
-                guard slow.send(byte) else { break }
-                Thread.sleep(forTimeInterval: 1.5)
-            }
-            answered.signal()
-        }
-        trickle.start()
-        Thread.sleep(forTimeInterval: 0.2)
-        for _ in 0..<3 {
-            let scrape = Date()
-            #expect(Network.get(port: server.port, path: "/health")?.status == 200)
-            #expect(Date().timeIntervalSince(scrape) < 1, "a scrape waited behind the slow client")
-        }
-        let reply = slow.readAll()
-        #expect(reply.hasPrefix("HTTP/1.1 408 "), "\(reply)")
+    @Test func servesGetHeadAndBodiesOverKeptAliveConnections() throws {
+        let fixture = try Fixture()
+        defer { fixture.server.stop() }
+        let result = try ProcessRunner.run(
+            "/usr/bin/env",
+            ["python3", Self.helpers + "/http-client.py", "keepalive", String(fixture.port), "50", "/ok"])
         #expect(
-            Date().timeIntervalSince(started) < 3.5, "the slow client was held \(Date().timeIntervalSince(started)) s")
-        _ = answered.wait(timeout: .now() + 60)
+            result.stdout == "statuses \(Array(repeating: "200", count: 50).joined(separator: ",")) connections 1\n")
+        let head = try curl(["-I", "http://127.0.0.1:\(fixture.port)/ok"])
+        #expect(head.stdout.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(head.stdout.contains("Content-Length: 11\r\n"))
+        let echo = try curl(["--data-binary", "@-", "http://127.0.0.1:\(fixture.port)/echo"])
+        #expect(echo.stdout == "")
+        let chunked = try ProcessRunner.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "-H", "Transfer-Encoding: chunked", "--data-binary", "@-",
+                "http://127.0.0.1:\(fixture.port)/echo",
+            ],
+            stdin: String(repeating: "seat ", count: 3000))
+        #expect(chunked.stdout == String(repeating: "seat ", count: 3000))
     }
 
-    /// More slow clients than the listener serves at once: the extra connection is told 503 at once.
-    @Test func connectionsBeyondTheLimitAreRefusedAtOnce() throws {
-        let server = try HTTPServer(host: "127.0.0.1", port: 0) { _ in HTTPResponse(status: 200, body: "ok\n") }
-        server.start()
-        defer { server.stop() }
-        let holders = try (0..<HTTPServer.maximumConnections).map { _ in try SlowClient(port: server.port) }
-        Thread.sleep(forTimeInterval: 0.3)
-        let refused = Date()
-        #expect(Network.get(port: server.port, path: "/health")?.status == 503)
-        #expect(Date().timeIntervalSince(refused) < 1)
-        for holder in holders { _ = holder.readAll() }
-        #expect(Network.get(port: server.port, path: "/health")?.status == 200)
+    /// Two requests in one write are answered in order on the same connection.
+    @Test func answersPipelinedRequestsInOrder() throws {
+        let fixture = try Fixture()
+        defer { fixture.server.stop() }
+        let client = try RawClient(port: fixture.port)
+        client.send(
+            "GET /ok HTTP/1.1\r\nHost: t\r\n\r\nHEAD /ok HTTP/1.1\r\nHost: t\r\n\r\nGET /nothing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        let answers = client.readToEnd()
+        let statuses = answers.utf8.split(separator: UInt8(ascii: "\n")).map {
+            String(decoding: $0.dropLast(), as: UTF8.self)
+        }
+        .filter { $0.hasPrefix("HTTP/1.1 ") }
+        #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found"])
+        #expect(answers.components(separatedBy: "hello GET\n").count == 2, "HEAD sent a body: \(answers)")
+    }
+
+    /// 200 clients, each sending its request a byte every second from one of 50 addresses, hold
+    /// connections but no worker: every health probe is answered as monitoring asks (`curl -f
+    /// --max-time 1`), and so are requests for the other workers.
+    @Test func probesAreAnsweredWhileTwoHundredSlowClientsAreConnected() throws {
+        let fixture = try Fixture { $0.requestDeadline = 120 }
+        defer { fixture.server.stop(grace: 0) }
+        let directory = TemporaryDirectory()
+        let slow = try BackgroundProcess(
+            "/usr/bin/env", ["python3", Self.helpers + "/slow-clients.py", String(fixture.port), "200", "50", "1"],
+            logDirectory: directory.path)
+        #expect(waitUntil(timeout: 30) { slow.stderr.contains("connected 200") } != nil, "\(slow.stderr)")
+        for path in Array(repeating: "/health", count: 20) + ["/ok"] {
+            let probe = try curl([
+                "-f", "--max-time", "1", "-o", "/dev/null", "-w", "%{http_code}",
+                "http://127.0.0.1:\(fixture.port)\(path)",
+            ])
+            #expect(probe.stdout == "200", "\(path): \(probe.stderr)")
+        }
+        #expect(!slow.stderr.contains("closed"), "a slow client was cut off before its deadline")
+    }
+
+    /// A client slower than the request deadline is answered 408 with the error object and cut off.
+    @Test func aClientSlowerThanTheDeadlineIsAnswered408() throws {
+        let fixture = try Fixture { $0.requestDeadline = 1 }
+        defer { fixture.server.stop() }
+        let client = try RawClient(port: fixture.port)
+        client.send("GET /ok HTTP/1.1\r\nHo")
+        let answer = client.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(answer)")
+        #expect(answer.contains(#""code":"request_timeout""#))
+        #expect(try curl(["-f", "http://127.0.0.1:\(fixture.port)/ok"]).stdout == "hello GET\n")
+    }
+
+    /// One address may hold so many connections; the next is told so (429) at once.
+    @Test func connectionsPerClientAreLimited() throws {
+        let fixture = try Fixture { $0.maximumConnectionsPerClient = 4 }
+        defer { fixture.server.stop() }
+        let held = try (0..<4).map { _ in try RawClient(port: fixture.port) }
+        let fifth = try RawClient(port: fixture.port)
+        let answer = fifth.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 429 "), "\(answer)")
+        #expect(answer.contains(#""code":"too_many_connections_from_client""#))
+        let other = try RawClient(port: fixture.port, from: "127.0.0.9")
+        other.send("GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        #expect(other.readToEnd().hasPrefix("HTTP/1.1 200 "))
+        withExtendedLifetime(held) {}
+    }
+
+    /// At the connection limit, the connection idle the longest makes room for a new one; when
+    /// every connection is in the middle of a request, the new one is answered 503.
+    @Test func atTheConnectionLimitIdleConnectionsMakeRoom() throws {
+        let fixture = try Fixture { $0.maximumConnections = 3 }
+        defer { fixture.server.stop() }
+        let idle = try (0..<3).map { _ in try RawClient(port: fixture.port) }
+        let newcomer = try RawClient(port: fixture.port)
+        newcomer.send("GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        #expect(newcomer.readToEnd().hasPrefix("HTTP/1.1 200 "))
+        #expect(idle[0].readToEnd() == "", "the longest idle connection was closed")
+        // Now three connections each in the middle of a request (the server said 100 Continue).
+        let busy = try (0..<3).map { _ in try RawClient(port: fixture.port) }
+        for client in busy {
+            client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            #expect(client.readSome().hasPrefix("HTTP/1.1 100 Continue"))
+        }
+        let refused = try RawClient(port: fixture.port)
+        #expect(refused.readToEnd().hasPrefix("HTTP/1.1 503 "))
+        withExtendedLifetime(idle) {}
+    }
+
+    /// A stop lets the request a worker has finish and be answered, refuses new connections, and
+    /// returns once it is answered.
+    @Test func stopFinishesTheRequestsInHandAndRefusesNewOnes() throws {
+        let fixture = try Fixture()
+        let client = try RawClient(port: fixture.port)
+        client.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(fixture.entered.wait(timeout: .now() + 30) == .success)
+        let stopped = DispatchSemaphore(value: 0)
+        let stopper = Thread {
+            fixture.server.stop(grace: 60)
+            stopped.signal()
+        }
+        stopper.start()
+        #expect(waitUntil(timeout: 30) { (try? RawClient(port: fixture.port)) == nil } != nil, "still accepting")
+        #expect(stopped.wait(timeout: .now()) == .timedOut, "stopped before the request in hand was answered")
+        fixture.release.signal()
+        let answer = client.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer)")
+        #expect(answer.contains("Connection: close\r\n"))
+        #expect(stopped.wait(timeout: .now() + 30) == .success)
+    }
+
+    /// 10,000 malformed and hostile requests: each is answered 4xx or 5xx with the error object
+    /// (or closed, for bytes that are not HTTP at all), and the server serves on.
+    @Test func fuzzedRequestsGetTheErrorObjectAndTheServerServesOn() throws {
+        let fixture = try Fixture()
+        defer { fixture.server.stop() }
+        let result = try ProcessRunner.run(
+            "/usr/bin/env", ["python3", Self.helpers + "/http-client.py", "fuzz", String(fixture.port), "10000", "7"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout == "ok 10000\n")
+        #expect(try curl(["-f", "http://127.0.0.1:\(fixture.port)/ok"]).stdout == "hello GET\n")
     }
 }
 
-/// A raw TCP client that sends when told.
-private final class SlowClient: @unchecked Sendable {  // one thread sends, another reads at the end
+/// A TCP client on 127.0.0.1 that sends and reads when told.
+private final class RawClient: Sendable {
     let descriptor: Int32
 
-    init(port: Int) throws {
+    init(port: Int, from source: String? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            _ = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -99,22 +217,32 @@ private final class SlowClient: @unchecked Sendable {  // one thread sends, anot
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw HTTPServerError(message: "cannot connect") }
+        guard connected == 0 else {
+            close(descriptor)
+            throw HTTPServerError(message: "cannot connect")
+        }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(descriptor) }
 
-    func send(_ byte: UInt8) -> Bool {
-        var value = byte
-        return Glibc.send(descriptor, &value, 1, Int32(MSG_NOSIGNAL)) == 1
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Everything until the server closes (at most 10 s).
-    func readAll() -> String {
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    /// What one read returns (at most 30 s).
+    func readSome() -> String {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = read(descriptor, &buffer, buffer.count)
+        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
+    }
+
+    /// Everything until the server closes (at most 30 s without a byte).
+    func readToEnd() -> String {
         var received = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 1024)
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = read(descriptor, &buffer, buffer.count)
             guard count > 0 else { break }

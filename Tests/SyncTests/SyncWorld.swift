@@ -72,6 +72,14 @@ final class SyncWorld {
         return try SyncNode(path: path, options: options)
     }
 
+    /// A new node database that has not synced yet, closed: only the processes a test starts
+    /// have it open (a connection of the test's would hide what happens when one closes).
+    func makeNodeFile(_ id: String) throws -> String {
+        let path = directory.file("\(id).sqlite")
+        _ = try VenueNode.initialize(path: path, nodeID: id, adminName: "root", password: "root-password")
+        return path
+    }
+
     /// `venue-syncd --once` against this central; with `clock`, under `faketime -f CLOCK` (`-1d`).
     func syncOnce(_ node: SyncNode, _ extra: [String] = [], clock: String? = nil) throws -> ProcessResult {
         try Self.run("venue-syncd", ["--db", node.path, "--once"] + extra, clock: clock, environment: environment)
@@ -93,8 +101,13 @@ final class SyncWorld {
 
     /// A running `venue-syncd`.
     func startDaemon(_ node: SyncNode, _ arguments: [String]) throws -> BackgroundProcess {
+        try startDaemon(path: node.path, arguments)
+    }
+
+    /// A running `venue-syncd` on the node database at `path`.
+    func startDaemon(path: String, _ arguments: [String]) throws -> BackgroundProcess {
         try BackgroundProcess(
-            ProcessRunner.product("venue-syncd"), ["--db", node.path] + arguments, environment: environment,
+            ProcessRunner.product("venue-syncd"), ["--db", path] + arguments, environment: environment,
             logDirectory: directory.path)
     }
 
@@ -106,10 +119,17 @@ final class SyncWorld {
     func boxoffice(_ node: SyncNode, _ arguments: [String], stdin: String? = nil, clock: String? = nil) throws
         -> ProcessResult
     {
+        try boxoffice(path: node.path, arguments, stdin: stdin, clock: clock)
+    }
+
+    /// `boxoffice` on the node database at `path`, as ``boxoffice(_:_:stdin:clock:)``.
+    func boxoffice(path: String, _ arguments: [String], stdin: String? = nil, clock: String? = nil) throws
+        -> ProcessResult
+    {
         let environment = [
-            "BOXOFFICE_DB": node.path, "BOXOFFICE_SESSION_FILE": node.path + ".session", "HOME": directory.path,
+            "BOXOFFICE_DB": path, "BOXOFFICE_SESSION_FILE": path + ".session", "HOME": directory.path,
         ]
-        if !FileManager.default.fileExists(atPath: node.path + ".session") {
+        if !FileManager.default.fileExists(atPath: path + ".session") {
             let login = try ProcessRunner.run(
                 ProcessRunner.product("boxoffice"), ["login", "root"], stdin: "root-password\n",
                 environment: environment)

@@ -88,7 +88,7 @@ public enum Network {
             }
         }
         guard connected == 0 else { return nil }
-        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)

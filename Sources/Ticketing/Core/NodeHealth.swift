@@ -61,6 +61,16 @@ public struct HealthComponent: Codable, Sendable, Equatable {
     public var status: HealthStatus
     public var details: [String: HealthDetail]
 
+    enum CodingKeys: String, CodingKey {
+        case status, details
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(HealthStatus.self, forKey: .status)
+        details = try container.decodeIfPresent([String: HealthDetail].self, forKey: .details) ?? [:]
+    }
+
     public init(_ status: HealthStatus, _ details: [String: HealthDetail] = [:]) {
         self.status = status
         self.details = details
@@ -80,10 +90,41 @@ public struct HealthReport: Codable, Sendable, Equatable {
     }
 
     /// The document as Actuator writes it: camelCase keys, sorted.
-    public func json() -> String {
+    public func json() -> String { json(showingDetails: true) }
+
+    /// The document with each component's details, or with its status alone (Actuator's
+    /// `show-details: never`, `show-components: always`).
+    public func json(showingDetails details: Bool) -> String {
+        HealthJSON.encode(
+            details ? self : HealthReport(status: status, components: components.mapValues(\.withoutDetails)))
+    }
+
+    private init(status: HealthStatus, components: [String: HealthComponent]) {
+        self.status = status
+        self.components = components
+    }
+}
+
+extension HealthComponent {
+    /// The component as its own document (`/actuator/health/{component}`).
+    public func json(showingDetails details: Bool) -> String { HealthJSON.encode(details ? self : withoutDetails) }
+
+    /// The status alone: details name files, hosts and errors that are not for everyone.
+    var withoutDetails: HealthComponent { HealthComponent(status) }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        if !details.isEmpty { try container.encode(details, forKey: .details) }
+    }
+}
+
+/// Actuator's JSON: camelCase keys, sorted.
+enum HealthJSON {
+    static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"status":"DOWN"}"#
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"status":"DOWN"}"#
     }
 }
 
@@ -120,10 +161,10 @@ public enum NodeHealth {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw TicketingError.notFound("no node database at \(path)")
             }
-            guard hasSQLiteHeader(path) else {
+            node = try VenueNode.open(path: path, options: options, clock: clock)
+            guard node.database.storedHeaderIsSQLite() else {
                 throw TicketingError.invalidInput("\(path) is not an SQLite database (its header is not SQLite's)")
             }
-            node = try VenueNode.open(path: path, options: options, clock: clock)
             settings = try node.settings()
             sync = try node.sync.status()
             maintenance = try node.maintenance.state()
@@ -145,18 +186,6 @@ public enum NodeHealth {
         components["sync"] = HealthComponent(
             silence.map { $0 <= syncSilenceLimitSeconds ? .up : .down } ?? .unknown, details)
         return components
-    }
-
-    /// True when the file starts as an SQLite database does, or is empty with all of it still in
-    /// the WAL. SQLite reads page 1 from the WAL when the WAL has a copy, so a database file
-    /// overwritten in place would otherwise open and answer until the next checkpoint.
-    static func hasSQLiteHeader(_ path: String) -> Bool {
-        let file = open(path, O_RDONLY | O_CLOEXEC)
-        guard file >= 0 else { return false }
-        defer { close(file) }
-        var header = [UInt8](repeating: 0, count: 16)
-        let count = read(file, &header, 16)
-        return count == 0 || (count == 16 && header == Array("SQLite format 3\u{0}".utf8))
     }
 
     static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {

@@ -35,6 +35,7 @@ public enum NodeEnvironment {
         "BOXOFFICE_DB", "BOXOFFICE_SYNCHRONOUS", "BOXOFFICE_SESSION_FILE", "BOXOFFICE_SPOOL", "CENTRAL_URL",
         "CENTRAL_PASSWORD_FILE", "SYNCD_INTERVAL", "SYNCD_BATCH", "SYNCD_MAX_BACKOFF", "SYNCD_HTTP",
         "SYNCD_STALL_TIMEOUT", "MAIL_TRANSPORT", "SYNCD_LOG_FORMAT", "SYNCD_LOG_LEVEL", "HEALTH_MIN_FREE_MB",
+        "SYNCD_HEALTH_DETAILS", "SYNCD_TRUSTED_PROXIES",
     ]
 
     /// The node database: the path given on the command line, else `BOXOFFICE_DB`, else `./venue.sqlite`.

@@ -107,6 +107,11 @@ public final class VenueNode {
         try database.write { try audit.record("node.backed_up", by: actor.name, entity: "node", id: file) }
     }
 
+    /// The database file and WAL this connection has open that were deleted or replaced under it,
+    /// described for an operator; empty when all is well. A connection writing into a deleted WAL
+    /// loses what it writes to every other process: reopen (``open(path:options:clock:)``).
+    public func detachedFiles() -> [String] { database.detachedFiles().map(\.description) }
+
     var audit: AuditLog { AuditLog(db: database, clock: clock) }
     var outbox: Outbox { Outbox(db: database, clock: clock) }
 }

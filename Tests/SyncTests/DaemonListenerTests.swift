@@ -1,0 +1,183 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `venue-syncd`'s listener and what else touches the same database: a health probe must not
+/// drop the daemon's SQLite locks, a deleted WAL must not swallow sales, slow clients must not
+/// turn probes away.
+@Suite struct DaemonListenerTests {
+    static let sell = ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"]
+
+    /// Every path the daemon answers (GET and HEAD), then `boxoffice` commands, then a `sqlite3`
+    /// reader: the daemon still holds its POSIX locks on the database (a `close` of any descriptor
+    /// of the file would have dropped them, and the reader, thinking itself the last connection,
+    /// would then have checkpointed and deleted the WAL under the daemon), and the next sale reaches
+    /// central.
+    @Test func everyRouteLeavesTheDaemonItsLocksAndTheNextSaleReachesCentral() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        #expect(try world.boxoffice(path: path, Self.sell).status == 0)
+        #expect(waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 1 } != nil)
+        let held = Self.locks(of: daemon.pid, on: path)
+        #expect(held > 0, "the daemon holds no lock on its database")
+        let paths = [
+            "/health", "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
+            "/actuator/health/readiness", "/metrics", "/actuator/prometheus", "/actuator", "/actuator/health/db",
+            "/actuator/health/diskSpace", "/actuator/health/sales", "/actuator/health/central",
+            "/actuator/health/outbox", "/actuator/health/sync", "/actuator/health/syncLoop",
+            "/actuator/health/nothing", "/nothing",
+        ]
+        for path in paths {
+            for method in ["GET", "HEAD"] {
+                #expect(Network.get(port: port, path: path, method: method) != nil, "\(method) \(path)")
+            }
+        }
+        for command in [["health"], ["status"], ["backup", world.directory.file("copy.sqlite")]] {
+            #expect(try world.boxoffice(path: path, command).status == 0, "\(command)")
+        }
+        #expect(Self.locks(of: daemon.pid, on: path) == held, "a route or command dropped the daemon's locks")
+        let reader = try ProcessRunner.run("/usr/bin/sqlite3", [path, "SELECT count(*) FROM orders"])
+        #expect(reader.stdout == "1\n", "\(reader.stderr)")
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the reader deleted the daemon's WAL")
+        #expect(try world.boxoffice(path: path, Self.sell).status == 0)
+        #expect(
+            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 2 } != nil,
+            "the second sale never reached central: \(daemon.stderr)")
+        #expect(Network.get(port: port, path: "/health/readiness")?.status == 200)
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+    }
+
+    /// The WAL and shared-memory files deleted under a running daemon (what a reader does when it
+    /// believes itself the last connection): the daemon notices the file it writes is gone, says
+    /// so in its log, starts again (the same process, every connection closed), and the sales
+    /// made since reach central.
+    @Test func aDeletedWALIsNoticedAndTheDaemonReopensLoudly() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms"])
+        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        let checkpoint = try ProcessRunner.run("/usr/bin/sqlite3", [path, "PRAGMA wal_checkpoint(TRUNCATE)"])
+        #expect(checkpoint.stdout.hasPrefix("0|"), "\(checkpoint.stdout)\(checkpoint.stderr)")
+        #expect(unlink(path + "-wal") == 0 && unlink(path + "-shm") == 0)
+        for _ in 0..<3 { #expect(try world.boxoffice(path: path, Self.sell).status == 0) }
+        #expect(
+            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 3 } != nil,
+            "sales after the WAL was deleted never reached central: \(daemon.stderr)")
+        #expect(daemon.stderr.contains("store.detached"), "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("-wal was deleted while open"))
+        #expect(daemon.stderr.contains("syncd.restarting"))
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+    }
+
+    /// 200 clients from 50 addresses, each sending a request a byte every 5 s, hold the daemon's
+    /// connections but none of its workers: every probe the way monitoring sends it (`curl -f
+    /// --max-time 1`) is answered 200.
+    @Test func probesAreAnsweredWhileTwoHundredSlowClientsAreConnected() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let slow = try BackgroundProcess(
+            "/usr/bin/env", ["python3", helpers + "/slow-clients.py", String(port), "200", "50", "5"],
+            logDirectory: world.directory.path)
+        #expect(waitUntil(timeout: 30) { slow.stderr.contains("connected 200") } != nil, "\(slow.stderr)")
+        for probe in Array(repeating: "/health", count: 15) + Array(repeating: "/health/liveness", count: 15) {
+            let answer = try ProcessRunner.run(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-f", "--max-time", "1", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://127.0.0.1:\(port)\(probe)",
+                ])
+            #expect(answer.stdout == "200", "\(probe): \(answer.stderr)")
+        }
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        withExtendedLifetime(slow) {}
+    }
+
+    /// Components' details (file paths, central's host and last error) are shown to this machine
+    /// only, as Spring Boot's `show-details`; a client behind a trusted proxy counts as where the
+    /// proxy says it is, and `X-Forwarded-For` from anyone else counts for nothing.
+    @Test func healthDetailsAreForThisMachineUnlessConfigured() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let port = Network.freePort()
+        let proxied = try world.startDaemon(
+            path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--trusted-proxies", "127.0.0.1"])
+        #expect(waitUntil(timeout: 20) { proxied.stderr.contains("pull.applied") } != nil, "\(proxied.stderr)")
+        func document(_ path: String, forwardedFor: String? = nil) throws -> [String: Any] {
+            let headers = forwardedFor.map { ["-H", "X-Forwarded-For: 10.0.0.1, \($0)"] } ?? []
+            let answer = try ProcessRunner.run("/usr/bin/curl", ["-sS"] + headers + ["http://127.0.0.1:\(port)\(path)"])
+            return try #require(try JSONSerialization.jsonObject(with: Data(answer.stdout.utf8)) as? [String: Any])
+        }
+        func dbDetails(_ document: [String: Any]) -> Any? {
+            ((document["components"] as? [String: Any])?["db"] as? [String: Any])?["details"]
+        }
+        #expect(dbDetails(try document("/actuator/health")) != nil)
+        #expect(dbDetails(try document("/actuator/health", forwardedFor: "127.0.0.1")) != nil)
+        let remote = try document("/actuator/health", forwardedFor: "203.0.113.7")
+        #expect(remote["status"] as? String == "UP")
+        #expect(dbDetails(remote) == nil, "details shown to a client elsewhere: \(remote)")
+        #expect(try document("/actuator/health/central", forwardedFor: "203.0.113.7")["details"] == nil)
+        let component = try document("/actuator/health/db")
+        #expect(component["status"] as? String == "UP")
+        #expect((component["details"] as? [String: Any])?["nodeId"] as? String == "NODE-A")
+        #expect(Network.get(port: port, path: "/actuator/health/nothing")?.status == 404)
+        let links = try document("/actuator")["_links"] as? [String: Any]
+        #expect(Set(links?.keys.map { $0 } ?? []) == ["self", "health", "health-path", "prometheus"])
+        proxied.send(SIGTERM)
+        #expect(proxied.wait() == 0)
+
+        let untrusted = try world.startDaemon(
+            path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--health-details", "never"])
+        #expect(waitUntil(timeout: 20) { untrusted.stderr.contains("http.listening") } != nil)
+        #expect(dbDetails(try document("/actuator/health")) == nil, "details shown with --health-details never")
+        untrusted.send(SIGTERM)
+        #expect(untrusted.wait() == 0)
+        let loopback = try world.startDaemon(path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 20) { loopback.stderr.contains("http.listening") } != nil)
+        #expect(
+            dbDetails(try document("/actuator/health", forwardedFor: "203.0.113.7")) != nil,
+            "X-Forwarded-For believed from a peer that is not a trusted proxy")
+        loopback.send(SIGTERM)
+        #expect(loopback.wait() == 0)
+    }
+
+    /// The daemon's POSIX locks on the database file (`/proc/locks`, matched by device and inode).
+    static func locks(of pid: Int32, on path: String) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        let device =
+            "\(String(major(info.st_dev), radix: 16, uppercase: false).leftPadded(2)):"
+            + "\(String(minor(info.st_dev), radix: 16, uppercase: false).leftPadded(2)):\(info.st_ino)"
+        let table = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+        return table.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let pidIndex = fields.firstIndex(where: { Int32($0) == pid }), pidIndex + 1 < fields.count else {
+                return false
+            }
+            return fields[1] == "POSIX" && fields[pidIndex + 1] == device
+        }.count
+    }
+
+    private static func major(_ device: UInt) -> UInt { (device >> 8) & 0xfff | (device >> 32) & ~0xfff }
+    private static func minor(_ device: UInt) -> UInt { device & 0xff | (device >> 12) & ~0xff }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
