@@ -1,3 +1,4 @@
+import EdgeCrypto
 import MySQLClient
 import SyncWire
 
@@ -124,7 +125,9 @@ public struct CentralAllocations {
         }
         try checkCapacity(request, quota: quota, categoryCapacity: category.capacity, eventCapacity: event.capacity)
         if let targetSeats { try reserveSeats(request, target: targetSeats) }
-        let version = max(current?.version ?? 0, current?.proposedVersion ?? 0) + 1
+        let version = CentralVersion.next(
+            after: Int64(max(current?.version ?? 0, current?.proposedVersion ?? 0)),
+            now: try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)") ?? ""))
         try connection.execute(
             """
             INSERT INTO allocation (event_id, category_code, node_id, quota, version, proposed_quota, proposed_version, proposal_status,
@@ -138,7 +141,7 @@ public struct CentralAllocations {
             ])
         let proposal = AllocationProposal(
             eventID: request.eventID, categoryCode: request.categoryCode, nodeID: request.nodeID,
-            version: version, quota: targetSeats == nil ? quota : nil, seats: targetSeats?.sorted())
+            version: Int(version), quota: targetSeats == nil ? quota : nil, seats: targetSeats?.sorted())
         try ChangeFeed(connection: connection).append(
             .allocationProposed, entityID: "\(request.eventID)/\(request.categoryCode)",
             node: request.nodeID, payload: try JSONText.encode(proposal), now: now)
@@ -208,16 +211,31 @@ public struct CentralAllocations {
         }
     }
 
-    /// Applies a node's answer inside the push transaction; an answer to an older proposal is ignored.
+    /// Applies a node's answer inside the push transaction, when it answers the proposal pending
+    /// here: the same version, and the same quota and seats when the answer names them (every
+    /// protocol 3 answer does). Any other answer — to an older proposal, or one a node sends again
+    /// after central was restored from a backup, under a number central has handed out since for
+    /// something else — changes nothing.
     func respond(_ response: AllocationResponseRecord, now: Timestamp) throws {
+        let key: [any SQLValueConvertible] = [response.eventID, response.categoryCode, response.nodeID]
         guard
             let row = try connection.row(
                 """
-                SELECT proposed_version, proposal_status FROM allocation WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
-                """, [response.eventID, response.categoryCode, response.nodeID])?.decode(Proposal.self),
-            row.proposalStatus == .pending, row.proposedVersion == response.version
+                SELECT proposed_version, proposed_quota, proposal_status FROM allocation
+                WHERE event_id = ? AND category_code = ? AND node_id = ? FOR UPDATE
+                """, key)?.decode(Proposal.self),
+            row.proposalStatus == .pending, row.proposedVersion == Int64(response.version)
         else { return }
-        let key: [any SQLValueConvertible] = [response.eventID, response.categoryCode, response.nodeID]
+        if let quota = response.quota, quota != row.proposedQuota { return }
+        if let digest = response.seatsDigest {
+            let seats = try connection.rows(
+                """
+                SELECT seat_label FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ?
+                  AND state IN ('allocated', 'adding')
+                """, key
+            ).map { try $0.get(0, as: String.self) }
+            guard digest == Self.seatsDigest(seats) else { return }
+        }
         if response.accepted {
             try connection.execute(
                 """
@@ -267,6 +285,11 @@ public struct CentralAllocations {
     }
 
     static func view(from row: Row) throws -> AllocationView { try row.decode(AllocationView.self) }
+
+    /// The digest a node's answer names seats by (``AllocationResponseRecord/seatsDigest``).
+    static func seatsDigest(_ seats: [String]) -> String {
+        Hex.encode(SHA256.hash(Array(AllocationResponseRecord.seatsDigestText(seats).utf8)))
+    }
 
     private func seatsOf(_ request: AllocationRequest, states: [String]) throws -> [String] {
         try connection.rows(
@@ -331,7 +354,8 @@ private struct AllocationRow: Decodable {
 
 /// The proposal of an allocation.
 private struct Proposal: Decodable {
-    let proposedVersion: Int?
+    let proposedVersion: Int64?
+    let proposedQuota: Int?
     let proposalStatus: ProposalStatus?
 }
 

@@ -12,11 +12,13 @@ public struct CentralImportSummary: Sendable, Codable, Equatable {
     public var proposals = 0, allocationsUnchanged = 0
     /// Catalog changes published for nodes to pull.
     public var changesPublished = 0
+    /// True when the file's node parameters differed from central's and were published.
+    public var parametersPublished = false
 
     /// True when the import changed nothing.
     public var isNoOp: Bool {
         [venues, seats, events, categories].allSatisfy { $0.added == 0 && $0.updated == 0 } && proposals == 0
-            && changesPublished == 0
+            && changesPublished == 0 && !parametersPublished
     }
 }
 
@@ -41,9 +43,10 @@ public struct CentralCatalog {
     public init(connection: MySQLConnection) { self.connection = connection }
 
     /// Loads a reference file (`Fixtures/reference/*.json`) into central in one transaction:
+    /// node parameters (published as a `node.parameters` change when they differ from central's),
     /// venues and seats, events and categories (publishing a `catalog.event` change for each that
-    /// changed) and allocation proposals. Staff and node parameters stay with the nodes.
-    /// Importing the same file twice changes nothing.
+    /// changed) and allocation proposals. Staff stay with the nodes. Importing the same file twice
+    /// changes nothing.
     public func importReference(file path: String, now: Timestamp) throws -> CentralImportSummary {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CentralError.notFound("cannot read \(path)")
@@ -65,6 +68,10 @@ public struct CentralCatalog {
     func importInTransaction(_ reference: ReferenceData, now: Timestamp) throws -> CentralImportSummary {
         let currency = reference.parameters?.currency ?? "EUR"
         var summary = CentralImportSummary()
+        if let parameters = reference.parameters {
+            summary.parametersPublished = try publish(parameters, now: now)
+            if summary.parametersPublished { summary.changesPublished += 1 }
+        }
         var changedVenues = Set<String>()
         for venue in reference.venues where try importVenue(venue, now: now, into: &summary) {
             changedVenues.insert(venue.id)
@@ -93,6 +100,29 @@ public struct CentralCatalog {
             if outcome.changed { summary.proposals += 1 } else { summary.allocationsUnchanged += 1 }
         }
         return summary
+    }
+
+    /// Keeps the parameters every node sells under and publishes them, unless central holds these
+    /// already; returns true when it published. Refuses parameters a node would refuse.
+    private func publish(_ parameters: ReferenceData.Parameters, now: Timestamp) throws -> Bool {
+        if let problem = parameters.problem { throw CentralError.invalidInput("parameters: \(problem)") }
+        let text = try JSONText.encode(parameters)
+        guard try self.parameters() != parameters else { return false }
+        try connection.execute(
+            """
+            INSERT INTO node_parameters (node_id, parameters, updated_at) VALUES ('', ?, ?)
+            ON DUPLICATE KEY UPDATE parameters = ?, updated_at = ?
+            """, [text, now.sqlText, text, now.sqlText])
+        try ChangeFeed(connection: connection).append(
+            .nodeParameters, entityID: "*", node: nil,
+            payload: try JSONText.encode(NodeParametersChange(nodeID: nil, parameters: parameters)), now: now)
+        return true
+    }
+
+    /// The parameters every node sells under, as last imported (nil: none imported).
+    public func parameters() throws -> ReferenceData.Parameters? {
+        try connection.scalar("SELECT parameters FROM node_parameters WHERE node_id = ''", as: String.self)
+            .map { try JSONText.decode(ReferenceData.Parameters.self, from: $0) }
     }
 
     /// Returns true when the venue or its seat map changed.
@@ -235,6 +265,21 @@ public struct CentralCatalog {
             .map { try JSONText.decode(ReferenceData.Venue.self, from: $0) }
     }
 
+    /// Sets an event's status under a new version (``CentralVersion``) and publishes it to every
+    /// node, inside the caller's transaction (the event's row locked).
+    func publishStatus(_ eventID: String, status: EventStatus, reason: String?, after previous: Int64) throws {
+        let now = try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)") ?? "")
+        let version = CentralVersion.next(after: previous, now: now)
+        try connection.execute(
+            "UPDATE event SET status = ?, status_version = ?, updated_at = ? WHERE id = ?",
+            [status, version, now.sqlText, eventID])
+        try ChangeFeed(connection: connection).append(
+            .eventStatus, entityID: eventID, node: nil,
+            payload: try JSONText.encode(
+                EventStatusChange(eventID: eventID, status: status, reason: reason, version: version)),
+            now: now)
+    }
+
     /// Every event with what all nodes sold.
     public func events() throws -> [CentralEventSummary] {
         try connection.rows(
@@ -260,22 +305,18 @@ public struct CentralCatalog {
         }
         try connection.transaction {
             guard
-                let current: EventStatus = try connection.scalar(
-                    "SELECT status FROM event WHERE id = ? FOR UPDATE", [eventID])
+                let current = try connection.row(
+                    "SELECT status, status_version FROM event WHERE id = ? FOR UPDATE", [eventID])?.decode(
+                        EventStatusRow.self)
             else {
                 throw CentralError.notFound("no event '\(eventID.prefix(40))' at central")
             }
-            guard current != .cancelled else {
+            guard current.status != .cancelled else {
                 throw CentralError.rejected(
                     code: "bad_transition", message: "event \(eventID) is cancelled; it cannot become \(status)")
             }
-            guard current != status else { return }
-            try connection.execute(
-                "UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [status, now.sqlText, eventID])
-            try ChangeFeed(connection: connection).append(
-                .eventStatus, entityID: eventID, node: nil,
-                payload: try JSONText.encode(EventStatusChange(eventID: eventID, status: status, reason: reason)),
-                now: now)
+            guard current.status != status else { return }
+            try publishStatus(eventID, status: status, reason: reason, after: current.statusVersion)
         }
         guard let summary = try events().first(where: { $0.id == eventID }) else {
             throw CentralError.notFound("no event \(eventID)")

@@ -10,6 +10,9 @@ public struct CentralMigrationReport: Sendable, Codable, Equatable {
     public let dryRun: Bool
     /// A migration that stopped half-way: how many of its statements are applied.
     public let interrupted: Interrupted?
+    /// This central's identity (``CentralIdentity``), once the migration that makes it has run:
+    /// what `boxoffice sync rejoin` names to move a node here.
+    public let identity: CentralIdentity?
 
     public struct Interrupted: Sendable, Codable, Equatable {
         public let name: String
@@ -49,7 +52,7 @@ public struct CentralMigrator {
                 return .init(
                     name: migration.name, statementsApplied: done,
                     statements: MySQLConnection.statements(in: migration.sql).count)
-            })
+            }, identity: try CentralIdentity.read(connection))
     }
 
     /// Applies every pending migration (or, with `dryRun`, reports them).
@@ -79,7 +82,8 @@ public struct CentralMigrator {
         }
         let total = try verifiedApplied()
         return CentralMigrationReport(
-            version: total.count, applied: appliedNow, pending: [], dryRun: false, interrupted: nil)
+            version: total.count, applied: appliedNow, pending: [], dryRun: false, interrupted: nil,
+            identity: try CentralIdentity.read(connection))
     }
 
     /// Runs a migration's statements from where an earlier run stopped, recording each.

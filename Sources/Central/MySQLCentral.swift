@@ -8,17 +8,34 @@ import SyncWire
 /// and `sync_protocol` accepting this build's version). When a connection was lost mid-work (a
 /// frozen network), the server may keep that session and its locks until its idle timeout: the
 /// next connection to the same server ends it (`KILL CONNECTION`), so the node is not locked out
-/// by its own ghost. Every MySQL error becomes a ``SyncFailure`` with a mode and a cause, here.
-/// Used from the sync thread only.
+/// by its own ghost. Each connection also reads central's identity and, once the node has joined
+/// a central (``expectedIdentity``), refuses one that shows another. Every MySQL error becomes a
+/// ``SyncFailure`` with a mode and a cause, here. Used from the sync thread only.
 public final class MySQLCentral: CentralEndpoint {
     /// Where central is.
     public let configuration: MySQLConfiguration
     /// Told about connection events worth a log line (`central.connected`, `central.orphan_ended`).
     public var onEvent: (String, [String: String]) -> Void = { _, _ in }
+    /// The central the node joined; a live connection to another is dropped when this is set.
+    public var expectedIdentity: String? {
+        didSet {
+            if let expectedIdentity, connection != nil, connectedIdentity?.id != expectedIdentity { connection = nil }
+        }
+    }
     private var connection: MySQLConnection?
+    private var connectedIdentity: CentralIdentity?
     private var orphan: (id: UInt64, server: String)?
 
     public init(configuration: MySQLConfiguration) { self.configuration = configuration }
+
+    public func identity() throws -> String {
+        try withConnection { _ in
+            guard let identity = connectedIdentity else {
+                throw SyncFailure(mode: .unreachable, cause: "central", message: "central's identity was not read")
+            }
+            return identity.id
+        }
+    }
 
     public func push(_ batch: PushBatch) throws -> PushResult {
         try withConnection { try PushReceiver(connection: $0).apply(batch) }
@@ -57,6 +74,7 @@ public final class MySQLCentral: CentralEndpoint {
     private func connect() throws -> MySQLConnection {
         let live = try MySQLConnection(configuration)
         try Self.checkCompatibility(live)
+        let identity = try Self.checkIdentity(live, expected: expectedIdentity, configuration: configuration)
         if let orphan, orphan.server == live.serverIdentity, orphan.id != live.connectionID {
             // The server may already have ended it (1094): nothing to do then.
             if (try? live.kill(connection: orphan.id)) != nil {
@@ -65,8 +83,32 @@ public final class MySQLCentral: CentralEndpoint {
         }
         orphan = nil
         connection = live
-        onEvent("central.connected", ["server": live.serverIdentity, "session": String(live.connectionID)])
+        connectedIdentity = identity
+        onEvent(
+            "central.connected",
+            ["server": live.serverIdentity, "session": String(live.connectionID), "central": identity.id])
         return live
+    }
+
+    /// Central's identity, checked against the one the node joined: another is `incompatible`
+    /// (cause `identity`) with both named, and how to move the node on purpose.
+    static func checkIdentity(_ connection: MySQLConnection, expected: String?, configuration: MySQLConfiguration)
+        throws -> CentralIdentity
+    {
+        guard let identity = try CentralIdentity.read(connection) else {
+            throw SyncFailure(
+                mode: .incompatible, cause: "schema",
+                message: "central has no identity (central_identity is empty): run 'central migrate' with the "
+                    + "central tool of this release or later")
+        }
+        if let expected, identity.id != expected {
+            throw SyncFailure(
+                mode: .incompatible, cause: "identity",
+                message: "\(configuration.description) is central \(identity.id) (made \(identity.createdAt)), "
+                    + "not central \(expected), which this node joined: check CENTRAL_URL; to move this node to that "
+                    + "central on purpose, stop venue-syncd and run 'boxoffice sync rejoin \(identity.id)'")
+        }
+        return identity
     }
 
     /// Throws `incompatible` unless central's schema is new enough for this build and accepts its

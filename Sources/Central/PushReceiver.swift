@@ -54,6 +54,8 @@ public struct PushReceiver {
         }
         if batch.epoch < centralEpoch { return try refuse(.staleEpoch) }
         if let first = batch.records.first, first.seq > acknowledged + 1 { return try refuse(.gap) }
+        // A heartbeat from a node holding records central lacks (central restored, nothing new sold).
+        if batch.records.isEmpty, batch.lastSeq > acknowledged { return try refuse(.gap) }
         let replayed = batch.records.filter { $0.seq <= acknowledged }
         let held = try heldIdentities(node: batch.nodeID, seqs: replayed.map(\.seq))
         if let different = replayed.first(where: { record in held[record.seq].map { $0 != Identity(record) } ?? false })

@@ -87,19 +87,22 @@ struct RecordApplier {
             [checkIn.checkedInAt.sqlText, checkIn.ticketCode])
     }
 
-    /// A node changed an event's status: central follows, and tells the other nodes.
+    /// A node changed an event's status: central follows, and tells every node, when the change
+    /// was made over the status's version still current here (a node that changed it over an
+    /// older one had not heard of central's decision since, which stands and reaches that node
+    /// by its pull). A cancellation is taken whatever its version: the node has voided the
+    /// tickets and queued the refunds. A record of a change central made (actor `central`,
+    /// written by a protocol 2 node applying it) is not a decision and changes nothing.
     private func eventStatus(_ change: EventStatusRecord) throws {
-        guard
-            let current: EventStatus = try connection.scalar(
-                "SELECT status FROM event WHERE id = ? FOR UPDATE", [change.eventID]),
-            current != change.status, current != .cancelled
+        guard change.actor != "central",
+            let current = try connection.row(
+                "SELECT status, status_version FROM event WHERE id = ? FOR UPDATE", [change.eventID])?.decode(
+                    EventStatusRow.self),
+            current.status != change.status, current.status != .cancelled
         else { return }
-        try connection.execute(
-            "UPDATE event SET status = ?, updated_at = ? WHERE id = ?", [change.status, now.sqlText, change.eventID])
-        try ChangeFeed(connection: connection).append(
-            .eventStatus, entityID: change.eventID, node: nil,
-            payload: try JSONText.encode(
-                EventStatusChange(eventID: change.eventID, status: change.status, reason: change.reason)), now: now)
+        if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion { return }
+        try CentralCatalog(connection: connection).publishStatus(
+            change.eventID, status: change.status, reason: change.reason, after: current.statusVersion)
     }
 
     /// Records what allocation could not prevent, once per kind and entity, for reconciliation.
@@ -110,4 +113,10 @@ struct RecordApplier {
             ON DUPLICATE KEY UPDATE id = id
             """, [kind, nodeID, entity, SyncLimits.clip(detail, to: 1000), now.sqlText])
     }
+}
+
+/// An event's status and its version.
+struct EventStatusRow: Decodable {
+    let status: EventStatus
+    let statusVersion: Int64
 }

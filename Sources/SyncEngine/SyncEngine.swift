@@ -81,6 +81,7 @@ public final class SyncEngine {
     private func run(_ body: (String, inout CycleReport) throws -> Void) -> CycleReport {
         var report = CycleReport(mode: .writable)
         do {
+            try joinCentral(into: &report)
             try body(try node.settings().nodeID, &report)
         } catch let failure as SyncFailure {
             report.mode = failure.mode
@@ -97,6 +98,19 @@ public final class SyncEngine {
         }
         try? node.sync.recordMode(report.mode, cause: report.cause, error: report.error)
         return report
+    }
+
+    /// Tells the endpoint which central this node joined, so that every connection checks it; a
+    /// node that has not joined one yet joins the central it reaches now.
+    private func joinCentral(into report: inout CycleReport) throws {
+        if let joined = try node.sync.joinedCentral() {
+            central.expectedIdentity = joined.identity
+            return
+        }
+        let identity = try central.identity()
+        try node.sync.join(central: identity)
+        central.expectedIdentity = identity
+        report.notes.append(("sync.joined", ["central": identity]))
     }
 
     /// After a restore (or a divergence central found), gathers what central holds of this

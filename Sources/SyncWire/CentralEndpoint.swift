@@ -43,6 +43,11 @@ public struct SyncFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// incompatible…). A record or change that can never apply is not an error here: central parks it
 /// and says so in the ``PushResult``.
 public protocol CentralEndpoint: AnyObject {
+    /// The identity of the central this node joined, when it has: every connection checks that
+    /// central shows it, and fails with `incompatible` (cause `identity`) when it shows another.
+    var expectedIdentity: String? { get set }
+    /// Central's identity (made by `central migrate`, kept through dumps and restores).
+    func identity() throws -> String
     /// Applies a batch in one central transaction, or answers why it did not (``PushResult/Outcome``).
     func push(_ batch: PushBatch) throws -> PushResult
     /// Up to `limit` changes for `node` after `seq`, in commit order, and central's newest change number.

@@ -7,12 +7,36 @@ public enum SyncProtocolVersion {
     ///
     /// Version 2: pushes carry the node's epoch, its newest sequence number and its clock; central
     /// checks that a push continues exactly where it stands and answers with what it holds.
-    public static let current = 2
+    /// Version 3: central has an identity a node records at join and checks on every connection;
+    /// allocation and event status versions come from central's clock; a node's answer names what
+    /// it took, its status change the version it changed from, and it never reports back a change
+    /// central made; node parameters are central data.
+    public static let current = 3
 
     /// The oldest central schema (its number of applied migrations) this build's sync works
     /// with. A central migrated further keeps serving this build as long as it still accepts
     /// ``current``: migrations within a protocol version only add.
-    public static let minimumCentralSchema = 5
+    public static let minimumCentralSchema = 9
+}
+
+/// The versions central gives allocation proposals and event statuses.
+///
+/// A version is central's clock in milliseconds since 1970 when it is made, or one past the
+/// previous version of the same thing when that is larger. A database restored from a backup
+/// forgets the versions it handed out since, but not the time: the next version is still larger
+/// than any a node saw, so a number never means two things.
+public enum CentralVersion {
+    /// The largest version central can hand out: the last millisecond of the year 9999, the last
+    /// time central stores. A version above it (or below 1) cannot come from central.
+    public static let maximum: Int64 = 253_402_300_799_999
+
+    /// The version after `previous`, made at central's time `now`.
+    public static func next(after previous: Int64, now: Timestamp) -> Int64 {
+        max(previous + 1, now.milliseconds)
+    }
+
+    /// True when central can have handed out `version`.
+    public static func isIssuable(_ version: Int64) -> Bool { (1...maximum).contains(version) }
 }
 
 /// The kinds of change central publishes for nodes to pull.
@@ -27,6 +51,8 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
     case refundOrdered = "refund.ordered"
     /// Maintenance mode on or off for one node or all (payload: ``MaintenanceChange``).
     case nodeMaintenance = "node.maintenance"
+    /// The parameters nodes sell under (payload: ``NodeParametersChange``).
+    case nodeParameters = "node.parameters"
 }
 
 /// One row of central's change log, as a node pulls it.
@@ -108,11 +134,26 @@ public struct EventStatusChange: Codable, Sendable, Equatable {
     /// on_sale, closed or cancelled.
     public let status: EventStatus
     public let reason: String?
+    /// The status's version at central (``CentralVersion``); absent from a protocol 2 central.
+    public let version: Int64?
 
-    public init(eventID: String, status: EventStatus, reason: String?) {
+    public init(eventID: String, status: EventStatus, reason: String?, version: Int64? = nil) {
         self.eventID = eventID
         self.status = status
         self.reason = reason
+        self.version = version
+    }
+}
+
+/// `node.parameters`: what every node (`nodeID` nil) or one node sells under, as the reference
+/// file's `parameters` give them. A parameter left out keeps the node's value.
+public struct NodeParametersChange: Codable, Sendable, Equatable {
+    public let nodeID: String?
+    public let parameters: ReferenceData.Parameters
+
+    public init(nodeID: String?, parameters: ReferenceData.Parameters) {
+        self.nodeID = nodeID
+        self.parameters = parameters
     }
 }
 
@@ -144,10 +185,15 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
     /// What the node had sold and held when it answered.
     public let sold: Int
     public let held: Int
+    /// What the proposal answered gave: the GA quota, or the number of seats (absent from a
+    /// protocol 2 node). Central takes an answer only for the proposal it names.
+    public let quota: Int?
+    /// Seated: ``seatsDigest(_:)`` of the proposal's seats.
+    public let seatsDigest: String?
 
     public init(
         eventID: String, categoryCode: String, nodeID: String, version: Int, accepted: Bool, reason: String?, sold: Int,
-        held: Int
+        held: Int, quota: Int? = nil, seatsDigest: String? = nil
     ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
@@ -157,5 +203,13 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
         self.reason = reason
         self.sold = sold
         self.held = held
+        self.quota = quota
+        self.seatsDigest = seatsDigest
+    }
+
+    /// The text whose SHA-256, in lowercase hex, is ``seatsDigest``: the seat labels sorted by
+    /// their bytes, one per line.
+    public static func seatsDigestText(_ seats: [String]) -> String {
+        seats.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined(separator: "\n")
     }
 }

@@ -159,9 +159,14 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
     public let reason: String?
     public let changedAt: Timestamp
     public let actor: String
+    /// The version of the status at central this change was made over (0: none yet; absent from
+    /// a protocol 2 node). Central takes a change of status only over the version still current
+    /// there; a cancellation, a fact with refunds behind it, whatever the version.
+    public let fromVersion: Int64?
 
     public init(
-        eventID: String, nodeID: String, status: EventStatus, reason: String?, changedAt: Timestamp, actor: String
+        eventID: String, nodeID: String, status: EventStatus, reason: String?, changedAt: Timestamp, actor: String,
+        fromVersion: Int64? = nil
     ) {
         self.eventID = eventID
         self.nodeID = nodeID
@@ -169,6 +174,7 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
         self.reason = reason
         self.changedAt = changedAt
         self.actor = actor
+        self.fromVersion = fromVersion
     }
 }
 

@@ -187,3 +187,37 @@ public struct ReferenceDataError: Error, Equatable, Sendable, CustomStringConver
     public let message: String
     public var description: String { message }
 }
+
+extension ReferenceData.Parameters {
+    /// The longest a hold may keep inventory: a day.
+    public static let maxHoldSeconds: Int64 = 86_400
+
+    /// What breaks the rules every node applies to these parameters, or nil: central refuses such
+    /// a file when it is imported rather than every node parking it.
+    public var problem: String? {
+        if let currency, !Money.isCurrencyCode(currency) { return "bad currency '\(currency.prefix(10))'" }
+        if let text = holdTTL, !Self.seconds(text, within: 1...Self.maxHoldSeconds) {
+            return "bad hold_ttl '\(text.prefix(20))'"
+        }
+        if let text = sessionTTL, !Self.seconds(text, within: 60...7 * 86_400) {
+            return "bad session_ttl '\(text.prefix(20))'"
+        }
+        if let maximum = maxTicketsPerOrder, !(1...100).contains(maximum) {
+            return "max_tickets_per_order must be 1 to 100"
+        }
+        if let maximum = maxCashChangeMinor, maximum < 0 { return "max_cash_change_minor must not be negative" }
+        if let mailFrom {
+            let trimmed = mailFrom.trimmingSpaces
+            if trimmed.isEmpty { return "mail_from must not be empty" }
+            if SyncLimits.length(trimmed) > 200 { return "mail_from is too long (at most 200 characters)" }
+            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                return "mail_from must not contain control characters or line breaks"
+            }
+        }
+        return nil
+    }
+
+    private static func seconds(_ text: String, within range: ClosedRange<Int64>) -> Bool {
+        DurationText.seconds(text).map(range.contains) ?? false
+    }
+}

@@ -39,6 +39,7 @@ import Ticketing
             rule(["notifications", "list"], .supervisor),
             rule(["notifications", "send", "--spool", file + "/spool"], .supervisor),
             rule(["sync", "parked"], .supervisor), rule(["sync", "parked", "--retry"], .supervisor),
+            rule(["sync", "rejoin", "0b7e6a52-0000-4000-8000-00000000c0de"], .admin),
             rule(["users", "add", "newbie", "--role", "cashier"], .admin, stdin: "newbie-password\n"),
             rule(["users", "role", "dora", "--role", "cashier"], .admin),
             rule(["users", "passwd", "dora"], .admin, stdin: "dora-password-2\n"),

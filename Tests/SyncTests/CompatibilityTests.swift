@@ -30,7 +30,7 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         #expect(try world.centralOrders(node: "NODE-A") == node.orders())
 
-        try world.central.execute("UPDATE sync_protocol SET min_version = 3, max_version = 3")
+        try world.central.execute("UPDATE sync_protocol SET min_version = 4, max_version = 4")
         try node.sell("BIG", "FLOOR")
         let refused = try world.syncOnce(node)
         #expect(

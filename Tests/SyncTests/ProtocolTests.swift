@@ -221,7 +221,7 @@ import Testing
             CentralSchema.migrations.map(\.name) == [
                 "001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation",
                 "005_protocol_2", "006_reconcile_indexes", "007_payments_covered_by_order",
-                "008_reconcile_place_counts",
+                "008_reconcile_place_counts", "009_protocol_3",
             ])
         for (name, sql) in CentralSchema.migrations {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -273,7 +273,7 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<30 { try node.sell("SMALL", "GA") }
         let allocations = CentralAllocations(connection: world.central)
-        _ = try allocations.propose(
+        let refused = try allocations.propose(
             AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 20), now: world.clock.now()
         )
         #expect(try world.syncOnce(node).status == 0)
@@ -282,12 +282,13 @@ import Testing
             view.proposalStatus == .rejected && view.quota == 60 && view.proposalError?.contains("already sold") == true
         )
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 60)
-        _ = try allocations.propose(
+        let taken = try allocations.propose(
             AllocationRequest(eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", quota: 45), now: world.clock.now()
         )
+        #expect(try #require(taken.proposedVersion) > #require(refused.proposedVersion))
         #expect(try world.syncOnce(node).status == 0)
         view = try allocations.list(eventID: "SMALL").first { $0.nodeID == "NODE-A" }!
-        #expect(view.proposalStatus == .accepted && view.quota == 45 && view.version == 3)
+        #expect(view.proposalStatus == .accepted && view.quota == 45 && view.version == taken.proposedVersion)
         #expect(try node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 45)
         for _ in 0..<15 { try node.sell("SMALL", "GA") }
         #expect(throws: TicketingError.self) { try node.sell("SMALL", "GA") }

@@ -130,6 +130,9 @@ final class ScriptedCentral: CentralEndpoint {
 
     init(answer: PushResult) { self.answer = answer }
 
+    var expectedIdentity: String?
+    func identity() throws -> String { "00000000-0000-0000-0000-00000000000a" }
+
     private var unreachable: SyncFailure {
         SyncFailure(mode: .unreachable, cause: "scripted", message: "the vector ends here")
     }

@@ -23,8 +23,11 @@ import Testing
         let file = world.directory.file("vector-catalog.json")
         try RowExpectation.json(reference).write(toFile: file, atomically: true, encoding: .utf8)
         _ = try CentralCatalog(connection: world.central).importReference(file: file, now: world.clock.now())
+        // Central numbers proposals from its clock; the vectors name the pending one version 1.
+        try world.central.execute("UPDATE allocation SET proposed_version = 1 WHERE node_id = 'VEC-1'")
         let receiver = PushReceiver(connection: world.central)
         for vector in try Self.vectors("records.json") {
+            let changesBefore: Int64 = try world.central.scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log") ?? 0
             let record = try #require(vector["record"] as? [String: Any])
             let outbox = OutboxRecord(
                 seq: (record["seq"] as! NSNumber).int64Value, type: record["type"] as! String,
@@ -41,6 +44,23 @@ import Testing
                     try world.central.row(sql, arguments)
                 }
                 #expect(problems.isEmpty, "\(vector["name"]!): \(problems)")
+            }
+            guard let expected = vector["central_changes"] as? [[String: Any]] else { continue }
+            let published = try world.central.rows(
+                "SELECT change_type, entity_id, payload FROM change_log WHERE seq > ? ORDER BY seq", [changesBefore])
+            #expect(published.count == expected.count, "\(vector["name"]!): \(published.count) changes published")
+            for (row, change) in zip(published, expected) {
+                #expect(try row.get("change_type") == change["type"] as! String, "\(vector["name"]!)")
+                #expect(try row.get("entity_id") == change["entity_id"] as! String, "\(vector["name"]!)")
+                let payload =
+                    try JSONSerialization.jsonObject(with: Data(try row.get("payload", as: String.self).utf8))
+                    as! [String: Any]
+                for (key, value) in change where key != "type" && key != "entity_id" {
+                    #expect(
+                        RowExpectation.value(payload[key]) == RowExpectation.value(value), "\(vector["name"]!): \(key)")
+                }
+                let version = (payload["version"] as? NSNumber)?.int64Value ?? 0
+                #expect(CentralVersion.isIssuable(version), "\(vector["name"]!): a status change carries its version")
             }
         }
     }

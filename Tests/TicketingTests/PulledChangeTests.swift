@@ -53,4 +53,50 @@ import Testing
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
         #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'allocation.accepted'") == 1)
     }
+
+    /// A proposal whose version central cannot have handed out (here 2^62, with a seat the node
+    /// does not have) is parked, unanswered, and moves nothing: the genuine proposal after it
+    /// applies, is answered and audited. A proposal naming an unknown seat under a genuine
+    /// version is refused without moving the version either.
+    @Test func aProposalCentralCannotHaveMadeIsParkedAndHidesNoLaterOne() throws {
+        let h = try NodeHarness()
+        func proposal(_ seq: Int64, version: Int, seats: [String]) throws -> Change {
+            Change(
+                seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/MAIN",
+                payload: try JSONText.encode(
+                    AllocationProposal(
+                        eventID: "SHOW", categoryCode: "MAIN", nodeID: TestFixture.nodeID, version: version, quota: nil,
+                        seats: seats)))
+        }
+        let answers = "SELECT count(*) FROM sync_outbox WHERE record_type LIKE 'allocation.%'"
+        let poison = try proposal(1, version: 4_611_686_018_427_387_904, seats: ["MAIN-A-1", "MAIN-Z-99"])
+        #expect(try h.node.sync.apply(poison) == .parked)
+        #expect(try h.node.sync.parkedChanges().map(\.seq) == [1])
+        #expect(try h.node.sync.parkedChanges()[0].error.contains("cannot come from central"))
+        #expect(try h.count(answers) == 0)
+        #expect(
+            try h.count("SELECT central_version FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'")
+                == 0)
+
+        #expect(try h.node.sync.apply(try proposal(2, version: 5, seats: ["MAIN-A-1", "MAIN-Z-99"])) == .applied)
+        #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'allocation.rejected'") == 1)
+        #expect(
+            try h.count("SELECT central_version FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'")
+                == 0)
+
+        #expect(try h.node.sync.apply(try proposal(3, version: 6, seats: (1...10).map { "MAIN-A-\($0)" })) == .applied)
+        #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'") == 10)
+        #expect(
+            try h.count("SELECT central_version FROM allocation WHERE event_id = 'SHOW' AND category_code = 'MAIN'")
+                == 6)
+        let accepted = try #require(
+            try h.node.database.scalar(
+                "SELECT payload FROM sync_outbox WHERE record_type = 'allocation.accepted' ORDER BY seq DESC LIMIT 1",
+                as: String.self))
+        let answer = try JSONText.decode(AllocationResponseRecord.self, from: accepted)
+        #expect(answer.version == 6 && answer.quota == 10 && answer.seatsDigest?.count == 64)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM audit_log WHERE action = 'allocation.accepted' AND entity_id = 'SHOW/MAIN'") == 1)
+    }
 }

@@ -183,8 +183,10 @@ public struct CentralExport {
                 id: event.id, venue: event.venueID, name: event.name, startsAt: event.startsAt.description,
                 status: event.status.rawValue, capacity: event.capacity, categories: categories[event.id] ?? [])
         }
+        let parameters = try CentralCatalog(connection: connection).parameters()
         return ReferenceData(
-            format: "venue-reference/1", parameters: currency.map { ReferenceData.Parameters(currency: $0) },
+            format: "venue-reference/1",
+            parameters: parameters ?? currency.map { ReferenceData.Parameters(currency: $0) },
             venues: venues,
             events: events, allocations: [], staff: [])
     }

@@ -72,8 +72,43 @@ public struct Catalog {
         }
     }
 
-    /// Changes an event's status inside the caller's transaction; also used when central orders it.
-    func applyStatus(_ eventID: String, to status: EventStatus, reason: String?, actor: String) throws -> EventChange {
+    /// The version of the event's status at central that this node last applied (0: none).
+    func centralStatusVersion(_ eventID: String) throws -> Int64 {
+        try db.scalar("SELECT version FROM event_central_status WHERE event_id = ?", [eventID]) ?? 0
+    }
+
+    /// Applies a status central decided, inside the caller's transaction. Central's change is
+    /// never reported back (it would come back from central to every node, and again). A change
+    /// at or below the version applied last is one pulled again and changes nothing; one without
+    /// a version (from a protocol 2 central) applies only while no versioned change has. An event
+    /// cancelled here stays cancelled: central takes this node's cancellation whatever its version.
+    func applyCentralStatus(_ change: EventStatusChange) throws -> ChangeOutcome {
+        let applied = try centralStatusVersion(change.eventID)
+        if let version = change.version {
+            guard version > applied else { return .ignored }
+        } else if applied > 0 {
+            return .ignored
+        }
+        if try node.inventory.eventState(change.eventID).status == .cancelled, change.status != .cancelled {
+            return .ignored
+        }
+        _ = try applyStatus(
+            change.eventID, to: change.status, reason: change.reason, actor: "central", fromCentral: true)
+        if let version = change.version {
+            try db.execute(
+                """
+                INSERT INTO event_central_status (event_id, version) VALUES (?, ?)
+                ON CONFLICT (event_id) DO UPDATE SET version = excluded.version
+                """, [change.eventID, version])
+        }
+        return .applied
+    }
+
+    /// Changes an event's status inside the caller's transaction. A change made here goes to
+    /// central with the version of central's status it was made over; one central made does not.
+    func applyStatus(
+        _ eventID: String, to status: EventStatus, reason: String?, actor: String, fromCentral: Bool = false
+    ) throws -> EventChange {
         let before = try node.inventory.eventState(eventID)
         let allowed: Set<EventStatus> =
             switch before.status {
@@ -120,12 +155,13 @@ public struct Catalog {
         else {
             throw TicketingError.conflict("event \(eventID) changed meanwhile; try again")
         }
-        let settings = try node.settings()
-        try node.outbox.append(
-            .eventStatusChanged, id: eventID,
-            payload: EventStatusRecord(
-                eventID: eventID, nodeID: settings.nodeID, status: status, reason: reason, changedAt: node.clock.now(),
-                actor: actor))
+        if !fromCentral {
+            try node.outbox.append(
+                .eventStatusChanged, id: eventID,
+                payload: EventStatusRecord(
+                    eventID: eventID, nodeID: try node.settings().nodeID, status: status, reason: reason,
+                    changedAt: node.clock.now(), actor: actor, fromVersion: try centralStatusVersion(eventID)))
+        }
         try node.audit.record(
             "event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
             detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])

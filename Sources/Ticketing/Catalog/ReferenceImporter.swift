@@ -71,12 +71,12 @@ struct ReferenceImporter {
         }
     }
 
-    private func apply(_ parameters: ReferenceData.Parameters?, to settings: inout NodeSettings) throws {
+    /// Sets `settings` to the parameters given (a parameter left out keeps its value); the
+    /// currency cannot change once the node has orders. Also applies parameters pulled from central.
+    func apply(_ parameters: ReferenceData.Parameters?, to settings: inout NodeSettings) throws {
         guard let parameters else { return }
+        if let problem = parameters.problem { throw TicketingError.invalidInput(problem) }
         if let currency = parameters.currency, currency != settings.currency {
-            guard Money.isCurrencyCode(currency) else {
-                throw TicketingError.invalidInput("bad currency '\(currency.prefix(10))'")
-            }
             guard try db.scalar("SELECT 1 FROM orders LIMIT 1", as: Int.self) == nil else {
                 throw TicketingError.rejected(
                     code: "currency_locked",
@@ -84,31 +84,13 @@ struct ReferenceImporter {
             }
             settings.currency = currency
         }
-        if let text = parameters.holdTTL {
-            guard let seconds = DurationText.seconds(text), (1...Inventory.maxHoldSeconds).contains(seconds) else {
-                throw TicketingError.invalidInput("bad hold_ttl '\(text.prefix(20))'")
-            }
-            settings.holdTTLSeconds = seconds
-        }
-        if let text = parameters.sessionTTL {
-            guard let seconds = DurationText.seconds(text), (60...7 * 86_400).contains(seconds) else {
-                throw TicketingError.invalidInput("bad session_ttl '\(text.prefix(20))'")
-            }
-            settings.sessionTTLSeconds = seconds
-        }
-        if let maximum = parameters.maxTicketsPerOrder {
-            guard (1...100).contains(maximum) else {
-                throw TicketingError.invalidInput("max_tickets_per_order must be 1 to 100")
-            }
-            settings.maxTicketsPerOrder = maximum
-        }
+        if let seconds = parameters.holdTTL.flatMap(DurationText.seconds) { settings.holdTTLSeconds = seconds }
+        if let seconds = parameters.sessionTTL.flatMap(DurationText.seconds) { settings.sessionTTLSeconds = seconds }
+        if let maximum = parameters.maxTicketsPerOrder { settings.maxTicketsPerOrder = maximum }
         if let mailFrom = parameters.mailFrom {
             settings.mailFrom = try Validation.text(mailFrom, field: "mail_from", maxLength: 200)
         }
-        if let maximum = parameters.maxCashChangeMinor {
-            guard maximum >= 0 else { throw TicketingError.invalidInput("max_cash_change_minor must not be negative") }
-            settings.maxCashChangeMinor = maximum
-        }
+        if let maximum = parameters.maxCashChangeMinor { settings.maxCashChangeMinor = maximum }
     }
 
     private func importVenue(_ venue: ReferenceData.Venue, into summary: inout ImportSummary) throws {

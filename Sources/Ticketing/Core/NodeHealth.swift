@@ -206,6 +206,7 @@ public enum NodeHealth {
         if let push = sync.lastPushAt { details["lastPushAt"] = .text(push.description) }
         if let pull = sync.lastPullAt { details["lastPullAt"] = .text(pull.description) }
         if let offset = sync.clockOffsetSeconds { details["clockOffsetSeconds"] = .number(offset) }
+        if let identity = sync.centralIdentity { details["identity"] = .text(identity) }
         let status: HealthStatus =
             switch sync.mode {
             case .writable: .up

@@ -21,6 +21,7 @@ public enum NodeSchema {
         Migration("11_no_ticket_by_category", sql: version11),
         Migration("12_event_seat_ranks", sql: version12),
         Migration("13_available_seats", sql: version13),
+        Migration("14_sync_protocol_3", sql: version14),
     ])
 
     static let version1 = """
@@ -486,6 +487,16 @@ public enum NodeSchema {
         DROP INDEX event_seat_by_category;
         CREATE INDEX event_seat_available ON event_seat(event_id, category_code, seat_rank, status)
             WHERE status = 'available';
+        """
+
+    /// Sync protocol 3: the version of each event's status at central as this node last applied
+    /// it, so that a change pulled again (after a restore) is recognised, and so that a status
+    /// changed here tells central which of its versions it was changed over.
+    static let version14 = """
+        CREATE TABLE event_central_status (
+            event_id TEXT PRIMARY KEY REFERENCES event(id),
+            version INTEGER NOT NULL CHECK (version >= 0)
+        ) STRICT, WITHOUT ROWID;
         """
 
     /// A seat's place in best-available order as one integer, from the columns of `seat`:

@@ -45,7 +45,7 @@ struct HoldState: Decodable {
 
 extension Inventory {
     /// The longest hold: a day.
-    static let maxHoldSeconds: Int64 = 86_400
+    static let maxHoldSeconds = ReferenceData.Parameters.maxHoldSeconds
 
     /// Holds inventory until it is confirmed, released, or expires.
     public func hold(_ request: HoldRequest, by actor: Operator) throws -> HoldReceipt {

@@ -1,11 +1,13 @@
+import EdgeCrypto
 import EdgeStore
 import SyncWire
 
 /// Applies one change pulled from central, inside the caller's write transaction.
 ///
-/// Throws for a change this node can never apply (malformed, unknown type, unknown event): the
-/// caller parks it. A refused allocation proposal is not an error: the node answers it with an
-/// `allocation.rejected` record.
+/// Throws for a change this node can never apply (malformed, unknown type, unknown event, a
+/// version central cannot have handed out): the caller parks it. A refused allocation proposal
+/// is not an error: the node answers it with an `allocation.rejected` record. What central
+/// decided is never reported back to it.
 struct ChangeApplier {
     let node: VenueNode
 
@@ -25,10 +27,8 @@ struct ChangeApplier {
         case .allocationProposed:
             return try applyProposal(try JSONText.decode(AllocationProposal.self, from: change.payload))
         case .eventStatus:
-            let statusChange = try JSONText.decode(EventStatusChange.self, from: change.payload)
-            _ = try node.catalog.applyStatus(
-                statusChange.eventID, to: statusChange.status, reason: statusChange.reason, actor: "central")
-            return .applied
+            return try node.catalog.applyCentralStatus(
+                try JSONText.decode(EventStatusChange.self, from: change.payload))
         case .refundOrdered:
             return try node.refunds.carryOut(try JSONText.decode(RefundOrder.self, from: change.payload))
         case .nodeMaintenance:
@@ -37,22 +37,34 @@ struct ChangeApplier {
             guard instruction.nodeID == nil || instruction.nodeID == nodeID else { return .ignored }
             try node.maintenance.apply(instruction)
             return .applied
+        case .nodeParameters:
+            return try applyParameters(try JSONText.decode(NodeParametersChange.self, from: change.payload))
         }
     }
 
-    /// Takes the proposal if it keeps everything already sold or held, and answers either way.
-    /// A proposal at or below the version this node last answered was decided already (it comes
-    /// again after a restore) and is ignored.
+    /// Takes the proposal if it keeps everything already sold or held, and answers either way,
+    /// naming the quota (and seats) answered. The version this node decided moves when it takes
+    /// a proposal or refuses it by that rule, so that a proposal pulled again (after a restore)
+    /// is not decided twice; a proposal naming what this node does not have (an unknown event,
+    /// category or seat) is refused without moving it. A version central cannot have handed out
+    /// is parked: it is not a proposal, and answering or remembering it would hide later ones.
     private func applyProposal(_ proposal: AllocationProposal) throws -> ChangeOutcome {
         let settings = try node.settings()
         guard proposal.nodeID == settings.nodeID else { return .ignored }
-        let answered: Int =
+        let entity = "\(proposal.eventID)/\(proposal.categoryCode)"
+        guard CentralVersion.isIssuable(Int64(proposal.version)) else {
+            throw TicketingError.invalidInput(
+                "allocation proposal v\(proposal.version) of \(entity) cannot come from central, "
+                    + "whose versions run from 1 to \(CentralVersion.maximum)")
+        }
+        let decided: Int =
             try node.database.scalar(
                 """
                 SELECT central_version FROM allocation WHERE event_id = ? AND category_code = ?
                 """, [proposal.eventID, proposal.categoryCode]) ?? 0
-        guard proposal.version > answered else { return .ignored }
+        guard proposal.version > decided else { return .ignored }
         var rejection: String?
+        var decides = true
         do {
             try node.database.savepoint {
                 _ = try node.inventory.setAllocation(
@@ -60,11 +72,19 @@ struct ChangeApplier {
                     quota: proposal.quota, seatSelectors: proposal.seats)
             }
         } catch let error as TicketingError {
-            rejection = error.message
+            switch error {
+            case .conflict: throw error
+            case .rejected(code: "allocation_below_sales", _): rejection = error.message
+            default:
+                rejection = error.message
+                decides = false
+            }
         }
-        try node.database.execute(
-            "UPDATE allocation SET central_version = ? WHERE event_id = ? AND category_code = ?",
-            [proposal.version, proposal.eventID, proposal.categoryCode])
+        if decides {
+            try node.database.execute(
+                "UPDATE allocation SET central_version = ? WHERE event_id = ? AND category_code = ?",
+                [proposal.version, proposal.eventID, proposal.categoryCode])
+        }
         let counts = try node.database.row(
             "SELECT sold, held FROM allocation WHERE event_id = ? AND category_code = ?",
             [proposal.eventID, proposal.categoryCode])
@@ -72,14 +92,32 @@ struct ChangeApplier {
             eventID: proposal.eventID, categoryCode: proposal.categoryCode, nodeID: settings.nodeID,
             version: proposal.version,
             accepted: rejection == nil, reason: rejection, sold: try counts?.get("sold") ?? 0,
-            held: try counts?.get("held") ?? 0)
+            held: try counts?.get("held") ?? 0, quota: proposal.quota ?? proposal.seats?.count,
+            seatsDigest: proposal.seats.map(Self.seatsDigest))
         try node.outbox.append(
-            rejection == nil ? .allocationAccepted : .allocationRejected,
-            id: "\(proposal.eventID)/\(proposal.categoryCode)", payload: response)
+            rejection == nil ? .allocationAccepted : .allocationRejected, id: entity, payload: response)
         try node.audit.record(
             rejection == nil ? "allocation.accepted" : "allocation.rejected", by: "central", entity: "allocation",
-            id: "\(proposal.eventID)/\(proposal.categoryCode)",
-            detail: ["version": String(proposal.version), "reason": rejection ?? ""])
+            id: entity, detail: ["version": String(proposal.version), "reason": rejection ?? ""])
+        return .applied
+    }
+
+    /// The digest an answer names a seated proposal by (``AllocationResponseRecord/seatsDigest``).
+    static func seatsDigest(_ seats: [String]) -> String {
+        Hex.encode(SHA256.hash(Array(AllocationResponseRecord.seatsDigestText(seats).utf8)))
+    }
+
+    /// Sets the parameters head office gave this node (or every node). One this node cannot take
+    /// (a currency other than its orders') is a data error: the change is parked.
+    private func applyParameters(_ change: NodeParametersChange) throws -> ChangeOutcome {
+        var settings = try node.settings()
+        guard change.nodeID == nil || change.nodeID == settings.nodeID else { return .ignored }
+        try ReferenceImporter(node: node).apply(change.parameters, to: &settings)
+        let changed = try settings.save(to: node)
+        guard !changed.isEmpty else { return .applied }
+        try node.audit.record(
+            "settings.changed", by: "central", entity: "node", id: settings.nodeID,
+            detail: ["keys": changed.joined(separator: ",")])
         return .applied
     }
 }

@@ -136,7 +136,8 @@ public struct NodeSync {
                 pullParked: try db.scalar("SELECT count(*) FROM sync_pull_parked") ?? 0,
                 lastError: try state.text(.lastError),
                 epoch: try state.epoch(), recoveryPendingSince: try state.time(.recoverySince),
-                clockOffsetSeconds: try state.integer(.clockOffset).map { $0 / 1000 })
+                clockOffsetSeconds: try state.integer(.clockOffset).map { $0 / 1000 },
+                centralIdentity: try state.text(.centralIdentity))
         }
     }
 }

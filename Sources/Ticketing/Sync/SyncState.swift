@@ -30,6 +30,10 @@ struct SyncState {
         case recoverySince = "recovery_since"
         /// The node's clock minus central's, in milliseconds, at the last push.
         case clockOffset = "clock_offset_ms"
+        /// The identity of the central this node joined (``NodeSync/centralIdentity()``).
+        case centralIdentity = "central_identity"
+        /// When it joined that central.
+        case centralJoinedAt = "central_joined_at"
     }
 
     let db: Database

@@ -30,6 +30,8 @@ public struct SyncStatus: Sendable, Codable, Equatable {
     public let recoveryPendingSince: Timestamp?
     /// How far this node's clock was ahead of central's (negative: behind) at the last push.
     public let clockOffsetSeconds: Int64?
+    /// The identity of the central this node joined (nil before its first sync).
+    public let centralIdentity: String?
 }
 
 /// What applying one pulled change did.

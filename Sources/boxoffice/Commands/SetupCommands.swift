@@ -134,6 +134,7 @@ struct Status: ParsableCommand {
                 ["sync lag", "\(status.sync.lagSeconds)s"],
                 ["parked", "\(status.sync.centralParked) at central, \(status.sync.pullParked) here"],
                 ["epoch", String(status.sync.epoch)],
+                ["central identity", status.sync.centralIdentity ?? "none yet (joins at the first sync)"],
             ]
             var extra = [[String]]()
             for (source, entry) in [("here", status.maintenance.local), ("head office", status.maintenance.central)] {

@@ -3,7 +3,7 @@ import Ticketing
 
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        name: "sync", abstract: "The node's side of sync with central.", subcommands: [Parked.self])
+        name: "sync", abstract: "The node's side of sync with central.", subcommands: [Parked.self, Rejoin.self])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -59,6 +59,43 @@ struct SyncCommand: ParsableCommand {
                 throw Failure(
                     exitCode: 1, code: "still_parked", message: "\(remaining) change(s) still parked",
                     outcomePrinted: true)
+            }
+        }
+    }
+
+    struct Rejoin: ParsableCommand {
+        static let identity = TypedArgument(
+            "CENTRAL_ID", help: "The identity of the central to sync with from now on ('central migrate --status').")
+        static let configuration = CommandConfiguration(
+            name: "rejoin",
+            abstract: "Move this node, on purpose, to another central (admins; venue-syncd stopped).",
+            discussion: """
+                A node syncs only with the central it joined; venue-syncd reports 'incompatible' (cause identity) with any
+                other. After this command it syncs with the central CENTRAL_ID names: its outbox goes there in full, its
+                pull starts at that central's first change. Stop venue-syncd first; start it again afterwards.
+                """,
+            arguments: [identity])
+
+        let context: Context
+        let identity: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            identity = try arguments.required(Self.identity)
+        }
+
+        func run() throws {
+            let (node, actor) = try context.signedIn()
+            let outcome = try node.sync.rejoin(central: identity, by: actor)
+            context.output.emit(outcome) { outcome in
+                "This node now syncs with central \(outcome.identity)"
+                    + (outcome.previous.map { " (it had joined \($0))" } ?? "")
+                    + "; its outbox goes there in full at the next sync, and its pull starts at that central's first "
+                    + "change (it was at \(outcome.pullCursorWas) of the previous central)"
+                    + (outcome.parkedChangesDropped > 0
+                        ? "; \(outcome.parkedChangesDropped) change(s) parked from the previous central were dropped"
+                        : "")
+                    + "."
             }
         }
     }

@@ -23,6 +23,9 @@ struct Migrate: ParsableCommand {
         let report = onlyStatus ? try migrator.status() : try migrator.migrate(dryRun: false, now: context.now)
         context.output.emit(report) { report in
             var lines = ["central schema v\(report.version)"]
+            if let identity = report.identity {
+                lines.append("central identity \(identity.id) (made \(identity.createdAt))")
+            }
             if !report.applied.isEmpty {
                 lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", "))
             }
@@ -93,6 +96,7 @@ struct Import: ParsableCommand {
             return table
                 + "\nallocation proposals: \(summary.proposals) new, \(summary.allocationsUnchanged) unchanged; "
                 + "catalog changes published: \(summary.changesPublished)"
+                + (summary.parametersPublished ? " (node parameters among them)" : "")
         }
     }
 }

@@ -1,0 +1,81 @@
+import Central
+import Foundation
+import MySQLClient
+import SyncWire
+import TestSupport
+import Testing
+
+@testable import Ticketing
+
+/// Event statuses between central and two nodes: what central decides reaches every node and is
+/// never reported back, a node's own change applies over the version it was made over only,
+/// and the change log stops growing once every node has pulled.
+@Suite struct EventStatusTests {
+    @Test func statusChangesCrossOnceAndTheChangeLogStopsGrowing() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        let b = try world.makeNode("NODE-B")
+        func round() throws {
+            for node in [a, b] {
+                let sync = try world.syncOnce(node)
+                #expect(sync.status == 0, "\(sync.stderr)")
+            }
+        }
+        func newestChange() throws -> Int64 { try world.central.scalar("SELECT MAX(seq) FROM change_log") ?? 0 }
+        func statuses() throws -> [EventStatus] {
+            [
+                try #require(
+                    try world.central.scalar("SELECT status FROM event WHERE id = 'SMALL'", as: EventStatus.self)),
+                try a.node.catalog.event("SMALL").status, try b.node.catalog.event("SMALL").status,
+            ]
+        }
+        func central(_ arguments: [String]) throws {
+            let result = try world.central(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try round()
+
+        // Central closes and reopens before either node pulls: each node applies both and
+        // reports neither back.
+        try central(["event", "close", "SMALL"])
+        try central(["event", "reopen", "SMALL"])
+        let decided = try newestChange()
+        try round()
+        #expect(try newestChange() == decided, "no node echoed central's changes")
+        try round()
+        #expect(try newestChange() == decided)
+        #expect(try statuses() == [.onSale, .onSale, .onSale])
+        try a.sell("SMALL", "GA")
+        try b.sell("SMALL", "GA")
+
+        // A node's own change goes to central once and from there to the other node, once.
+        let close = try world.boxoffice(a, ["event", "close", "SMALL"])
+        #expect(close.status == 0, "\(close.stderr)")
+        try round()
+        try round()
+        #expect(try newestChange() == decided + 1)
+        #expect(try statuses() == [.closed, .closed, .closed])
+
+        // A node's change over a version central has moved past does not undo central's decision.
+        try central(["event", "reopen", "SMALL"])
+        #expect(try world.syncOnce(a).status == 0)
+        let stale = try world.boxoffice(b, ["event", "reopen", "SMALL"])  // B has not pulled the reopen
+        #expect(stale.status == 0, "\(stale.stderr)")
+        try central(["event", "close", "SMALL"])
+        let settled = try newestChange()
+        try round()
+        try round()
+        #expect(try newestChange() == settled, "B's reopen was made over an older version: central's close stands")
+        #expect(try statuses() == [.closed, .closed, .closed])
+
+        // A cancellation reaches both nodes, each queues its refunds, and nothing comes back.
+        try central(["event", "cancel", "SMALL", "--reason", "storm"])
+        let cancelled = try newestChange()
+        try round()
+        try round()
+        #expect(try newestChange() == cancelled)
+        #expect(try statuses() == [.cancelled, .cancelled, .cancelled])
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM refund WHERE origin = 'event_cancelled'") == 2)
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'event.status'") == 6)
+    }
+}
