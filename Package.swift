@@ -62,20 +62,24 @@ let package = Package(
             name: "central",
             dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit", "AtomicFiles"],
             path: "Sources/central-tool"),
-        .executableTarget(name: "EmbedSQL"),
+        .executableTarget(name: "EmbedFiles"),
         // The benchmark program: `swift run -c release bench SCENARIO [--quick]` (Scripts/bench runs them all).
         .executableTarget(
             name: "bench",
             dependencies: [
                 "Ticketing", "CSQLite", "Central", "Reconciliation", "SyncEngine", "SyncWire", "MySQLClient",
             ]),
-        .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedSQL"]),
+        .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedFiles"]),
+        .plugin(name: "EmbedNodeAPIFiles", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         .target(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
+        .target(
+            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
         .target(
-            name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog", "Mail"]),
+            name: "SyncEngine",
+            dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "NodeAPI", "EventLog", "Mail"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),

@@ -12,10 +12,11 @@ struct EmbedCentralSchema: BuildToolPlugin {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedCentralSchema.swift")
         return [
-            .buildCommand(displayName: "Embedding the central MySQL schema (\(files.count) migrations)",
-                          executable: try context.tool(named: "EmbedSQL").url,
-                          arguments: [output.path] + files.map(\.path),
-                          inputFiles: files, outputFiles: [output])
+            .buildCommand(
+                displayName: "Embedding the central MySQL schema (\(files.count) migrations)",
+                executable: try context.tool(named: "EmbedFiles").url,
+                arguments: [output.path, "EmbeddedCentralSchema"] + files.map(\.path),
+                inputFiles: files, outputFiles: [output])
         ]
     }
 }

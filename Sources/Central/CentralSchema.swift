@@ -1,5 +1,7 @@
 /// The central database's schema: `SyncProtocol/mysql/NNN_name.sql`, embedded at build time.
 public enum CentralSchema {
     /// The migrations in order.
-    public static var migrations: [(name: String, sql: String)] { EmbeddedCentralSchema.files }
+    public static var migrations: [(name: String, sql: String)] {
+        EmbeddedCentralSchema.files.map { ($0.name, $0.text) }
+    }
 }

@@ -26,6 +26,8 @@ import Glibc
 public final class Database {
     /// Nesting depth inside ``rehearse(_:)``; 0 outside.
     private var rehearsalDepth = 0
+    /// Nesting depth inside ``writeAsOne(_:)``; 0 outside.
+    private var groupDepth = 0
     /// How a connection is opened.
     public struct Options: Sendable {
         /// When commits reach the disk.
@@ -464,6 +466,22 @@ public final class Database {
         return try body()
     }
 
+    /// Runs `body` in one write transaction in which every `write` and `read` of `body` becomes a
+    /// savepoint: the operations inside commit together, once, or not at all. For a write and the
+    /// record of it made elsewhere (an API answer kept for its idempotency key) that must not be
+    /// separated by a crash. Commits when `body` returns; rolls back and rethrows when it throws.
+    @discardableResult
+    public func writeAsOne<T>(_ body: () throws -> T) throws -> T {
+        guard !isInTransaction else {
+            throw StoreError(code: .error, message: "transactions do not nest", sql: "BEGIN IMMEDIATE")
+        }
+        return try transaction("BEGIN IMMEDIATE") { _ in
+            groupDepth = 1
+            defer { groupDepth = 0 }
+            return try body()
+        }
+    }
+
     /// How many transactions this connection has begun (in a rehearsal, each `write` and `read`
     /// counts as one): tells one of its transactions from the next.
     public private(set) var transactionsBegun = 0
@@ -476,10 +494,10 @@ public final class Database {
         _ body: (_ recheck: Bool) throws -> T
     ) throws -> T {
         transactionsBegun += 1
-        if isRehearsing {
-            rehearsalDepth += 1
-            defer { rehearsalDepth -= 1 }
-            let name = "rehearsal_\(rehearsalDepth)"
+        if isRehearsing || groupDepth > 0 {
+            if isRehearsing { rehearsalDepth += 1 } else { groupDepth += 1 }
+            defer { if isRehearsing { rehearsalDepth -= 1 } else { groupDepth -= 1 } }
+            let name = "nested_\(rehearsalDepth + groupDepth)"
             try execute("SAVEPOINT \(name)")
             do {
                 let result = try body(false)

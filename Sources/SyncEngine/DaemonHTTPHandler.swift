@@ -1,26 +1,32 @@
 import HTTPServer
+import NodeAPI
 
-/// What the daemon's listener answers: the health, metrics and index paths on the probe workers,
-/// anything else with the error object (404).
+/// What the daemon's listener answers: the health, metrics and index paths on the probe workers
+/// (`/v1/health` too), the API and its document on the others, anything else with the error
+/// object (404).
 struct DaemonHTTPHandler: HTTPHandler {
     let health: HealthEndpoints
+    let api: NodeAPI
 
     func lane(for head: HTTPRequestHead) -> HTTPLane {
-        HealthEndpoints.serves(head.path) ? .probe : .work
+        Self.isHealth(head.path) ? .probe : .work
     }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
+        if request.path == "/v1/health" { return health.respond(to: request, path: "/health") }
         if HealthEndpoints.serves(request.path) { return health.respond(to: request) }
+        if NodeAPI.serves(request.path) { return api.respond(to: request) }
         return HTTPResponse.error(
             HTTPRefusal(
                 status: 404, code: "not_found",
                 message:
-                    "no such path: \(request.path); try /health, /health/liveness, /health/readiness, /metrics or /actuator"
-            ))
+                    "no such path: \(request.path); try /v1/… (see /openapi.json), /health, /metrics or /actuator"))
     }
 
     func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {
-        guard let head, HealthEndpoints.serves(head.path) else { return HTTPResponse.error(refusal) }
+        guard let head, Self.isHealth(head.path) else { return HTTPResponse.error(refusal) }
         return health.refusal(refusal)
     }
+
+    private static func isHealth(_ path: Substring) -> Bool { path == "/v1/health" || HealthEndpoints.serves(path) }
 }

@@ -57,7 +57,8 @@ final class HealthEndpoints: Sendable {
             || path.hasPrefix("/actuator/health/")
     }
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
+    /// The answer for `request`, at `path` (its own path unless given: `/v1/health` is `/health`).
+    func respond(to request: HTTPRequest, path: String? = nil) -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
             var headers = HTTPHeaders()
             headers.add("Allow", "GET, HEAD")
@@ -65,7 +66,7 @@ final class HealthEndpoints: Sendable {
                 HTTPRefusal(status: 405, code: "method_not_allowed", message: "\(request.path) answers GET and HEAD"),
                 headers: headers)
         }
-        let path = String(request.path)
+        let path = path ?? String(request.path)
         let details = showsDetails(to: request.head)
         if let group = Self.groups[path] {
             switch group {

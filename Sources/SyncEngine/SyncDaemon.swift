@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import HTTPServer
 import Mail
+import NodeAPI
 import SyncWire
 import Ticketing
 
@@ -175,7 +176,7 @@ public final class SyncDaemon {
         return .exited(ExitCode.ok)
     }
 
-    /// Starts the listener for health, metrics and the index, when one is configured.
+    /// Starts the listener for the API, health, metrics and the index, when one is configured.
     private func startServer(heartbeat: LoopHeartbeat) throws -> HTTPServer? {
         guard let address = options.listen else { return nil }
         let health = HealthEndpoints(
@@ -184,8 +185,9 @@ public final class SyncDaemon {
             visibility: options.healthDetails, clients: ClientAddresses(trustedProxies: options.trustedProxies))
         var configuration = options.server
         configuration.unlimitedPeers = options.trustedProxies
+        let api = NodeAPI(databasePath: options.databasePath, options: options.nodeOptions)
         let server = try HTTPServer(
-            listening: address, configuration: configuration, handler: DaemonHTTPHandler(health: health))
+            listening: address, configuration: configuration, handler: DaemonHTTPHandler(health: health, api: api))
         server.start()
         logger.info("http.listening", ["address": server.address.description])
         return server

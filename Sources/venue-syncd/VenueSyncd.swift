@@ -24,10 +24,18 @@ struct VenueSyncd: ParsableCommand {
     static let batch = TypedOption.integer(
         "--batch", "N", in: 1...10_000, help: "Outbox records per push transaction, changes per pull (default 500).")
     static let once = FlagOption("--once", help: "Run one cycle (pull, push until drained) and exit.")
+    static let listen = TypedOption<ListenAddress>(
+        "--listen", "HOST:PORT",
+        help: "Serve the API for tills and doors, /health, /metrics and /actuator there (e.g. 127.0.0.1:8080).",
+        expected: "HOST:PORT or [IPv6]:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080",
+        convert: ListenAddress.init)
     static let http = TypedOption<ListenAddress>(
-        "--http", "HOST:PORT", help: "Serve /health, /metrics and /actuator there (e.g. 127.0.0.1:9464).",
+        "--http", "HOST:PORT", help: "The same as --listen (its earlier name).",
         expected: "HOST:PORT or [IPv6]:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9464",
         convert: ListenAddress.init)
+    static let allowPlainHTTP = FlagOption(
+        "--allow-plain-http",
+        help: "Listen on an address other machines reach without TLS in front (only on a network you trust).")
     static let healthDetails = TypedOption<HealthDetailsVisibility>.choice(
         "--health-details", "WHO",
         help: "Who sees health components' details: loopback (default: this machine), always or never.")
@@ -64,7 +72,9 @@ struct VenueSyncd: ParsableCommand {
             unreachable.
             """,
         options: [
-            config, database, central, interval, batch, once, http, healthDetails, trustedProxies, maxBackoff,
+            config, database, central, interval, batch, once, listen, http, allowPlainHTTP, healthDetails,
+            trustedProxies,
+            maxBackoff,
             stallTimeout, minimumFree, mail, logFormat, logLevel,
         ])
 
@@ -93,7 +103,22 @@ struct VenueSyncd: ParsableCommand {
         options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
         options.mail = try arguments.value(Self.mail, orSetting: "MAIL_TRANSPORT", in: settings)
-        options.listen = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings)
+        let listen = try arguments.value(Self.listen, orSetting: "SYNCD_LISTEN", in: settings)
+        let http = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings)
+        if listen != nil, http != nil {
+            throw UsageError("--listen (SYNCD_LISTEN) and --http (SYNCD_HTTP) name the same listener: give one")
+        }
+        options.listen = listen ?? http
+        let setting = settings["SYNCD_ALLOW_PLAIN_HTTP"] ?? ""
+        guard ["", "yes", "no"].contains(setting) else {
+            throw UsageError("SYNCD_ALLOW_PLAIN_HTTP must be yes or no, not '\(setting)'")
+        }
+        let plain = arguments.isSet(Self.allowPlainHTTP) || setting == "yes"
+        if let address = options.listen, !address.isLoopback, !plain {
+            throw UsageError(
+                "\(address) would serve the API without TLS to the venue network: listen on 127.0.0.1 behind "
+                    + "nginx (Scripts/nginx/venue-node.conf), or say --allow-plain-http (SYNCD_ALLOW_PLAIN_HTTP=yes)")
+        }
         options.healthDetails =
             try arguments.value(Self.healthDetails, orSetting: "SYNCD_HEALTH_DETAILS", in: settings) ?? .loopback
         options.trustedProxies =

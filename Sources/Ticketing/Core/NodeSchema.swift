@@ -22,6 +22,7 @@ public enum NodeSchema {
         Migration("12_event_seat_ranks", sql: version12),
         Migration("13_available_seats", sql: version13),
         Migration("14_sync_protocol_3", sql: version14),
+        Migration("15_api_requests_and_login_failures", sql: version15),
     ])
 
     static let version1 = """
@@ -496,6 +497,26 @@ public enum NodeSchema {
         CREATE TABLE event_central_status (
             event_id TEXT PRIMARY KEY REFERENCES event(id),
             version INTEGER NOT NULL CHECK (version >= 0)
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The API's answers kept under their `Idempotency-Key` (written in the transaction of the
+    /// write they answer, so a retry gets the same answer and never a second write), and failed
+    /// logins per name, which slow further attempts down and then lock the account for a while.
+    static let version15 = """
+        CREATE TABLE api_request (
+            idempotency_key TEXT PRIMARY KEY CHECK (length(idempotency_key) BETWEEN 8 AND 128),
+            fingerprint TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX api_request_by_time ON api_request(created_at);
+        CREATE TABLE login_failure (
+            name TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL CHECK (failures > 0),
+            last_failed_at INTEGER NOT NULL,
+            locked_until INTEGER
         ) STRICT, WITHOUT ROWID;
         """
 

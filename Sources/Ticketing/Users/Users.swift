@@ -144,22 +144,27 @@ public struct Users {
     }
 
     /// Checks a password and opens a session. Unknown users and wrong passwords get the same
-    /// answer after the same work, so neither can be told apart. A failed login writes nothing.
+    /// answer after the same work, so neither can be told apart; each failure is counted
+    /// (``LoginThrottle``): attempts slow down, then the account is locked for a while.
     public func login(name: String, password: String) throws -> LoginSession {
         let settings = try node.settings()
         let db = node.database
+        let throttle = LoginThrottle(node: node)
+        let now = node.clock.now()
+        try throttle.check(name, now: now)
         let row = try db.row("SELECT * FROM staff WHERE name = ?", [name])
         let stored: String? = try row?.get("password_hash")
         let matches = PasswordHash.verify(password: password, against: stored ?? Self.decoyHash)
         guard let row, stored != nil, matches else {
+            try throttle.recordFailure(name, now: now)
             throw TicketingError.notLoggedIn("wrong user name or password")
         }
         let staff = try Self.member(from: row)
         guard !staff.disabled else { throw TicketingError.notPermitted("the account \(name) is disabled") }
         let token = Hex.encode(SecureRandom.bytes(32))
-        let now = node.clock.now()
         let expiresAt = now.adding(seconds: settings.sessionTTLSeconds)
         try db.write {
+            try throttle.clear(name)
             try db.execute(
                 "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                 [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])

@@ -6,7 +6,7 @@ import Ticketing
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "users", abstract: "Manage staff accounts (admins).",
-        subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Passwd.self])
+        subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Unlock.self, Passwd.self])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -98,6 +98,26 @@ struct UsersCommand: ParsableCommand {
             let (node, actor) = try context.signedIn()
             let member = try node.users.disable(name: name, by: actor)
             context.output.emit(member) { "Disabled \($0.name)." }
+        }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "unlock", abstract: "Lift the lock that failed logins put on an account, and forget them (admins).",
+            arguments: [UsersCommand.name])
+
+        let context: Context
+        let name: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(UsersCommand.name)
+        }
+
+        func run() throws {
+            let (node, actor) = try context.signedIn()
+            let member = try node.users.unlock(name: name, by: actor)
+            context.output.emit(member) { "Unlocked \($0.name)." }
         }
     }
 
