@@ -114,6 +114,11 @@ public final class SyncDaemon {
         }
         if !options.once { email?.start(shouldStop: { stop.isSet }) }
         defer { email?.join(seconds: 5) }
+        let notifier = ServiceNotifier()
+        if !options.once {
+            notifier.ready(status: "syncing node \(nodeID) with \(options.centralDescription)")
+            notifier.startWatchdog { heartbeat.component().status == .up }
+        }
         var mode = CentralMode.unknown
         var failures = 0
         var nextProbe = Date.distantPast
@@ -153,6 +158,7 @@ public final class SyncDaemon {
                 stopSignal.wait(seconds: wait)
             }
         } while !stopSignal.isSet
+        notifier.stopping()
         logger.info("syncd.stopped", ["node": nodeID])
         return ExitCode.ok
     }
