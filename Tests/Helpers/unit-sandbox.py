@@ -113,7 +113,8 @@ def yes(unit, key):
     return last(unit, key, "no").lower() in ("yes", "true", "1", "on")
 
 
-def specifiers(text, unit_name, state_dir):
+def specifiers(text, unit_name):
+    """The specifiers the units use: %d (credentials), %S (state root), %n (unit name)."""
     return (text.replace("%d", f"/run/credentials/{unit_name}").replace("%S", "/var/lib")
             .replace("%n", unit_name).replace("%%", "%"))
 
@@ -330,7 +331,7 @@ def syscall_sets():
     return sets
 
 
-def expand(name, sets, seen=None):
+def expand(name, sets):
     if not name.startswith("@"):
         return {name}
     if name not in sets:
@@ -525,7 +526,7 @@ def main():
     sets = syscall_sets()
     sandbox_files(unit, root, unit_name, notify_socket if last(unit, "Type") == "notify" else None,
                   [(name, dict(credentials)[name]) for name, _ in loaded])
-    command = shlex.split(specifiers(unit["ExecStart"][-1].lstrip("@-:+!"), unit_name, state))
+    command = shlex.split(specifiers(unit["ExecStart"][-1].lstrip("@-:+!"), unit_name))
     for old, new in replacements:
         command = [word.replace(old, new) for word in command]
     command += appended
@@ -536,7 +537,7 @@ def main():
     environment = {"PATH": system_path, "LANG": "C.UTF-8", "HOME": entry.pw_dir, "USER": entry.pw_name,
                    "LOGNAME": entry.pw_name, "SHELL": entry.pw_shell, "INVOCATION_ID": os.urandom(16).hex()}
     for value in unit.get("Environment", []):
-        for assignment in shlex.split(specifiers(value, unit_name, state)):
+        for assignment in shlex.split(specifiers(value, unit_name)):
             key, _, setting = assignment.partition("=")
             environment[key] = setting
     if loaded:
