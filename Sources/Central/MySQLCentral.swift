@@ -3,7 +3,9 @@ import SyncWire
 
 /// Central over MySQL, as a node's daemon talks to it: the ``CentralEndpoint`` contract.
 ///
-/// Owns one connection, opened on first use and dropped when it breaks. Each new connection is
+/// Owns one connection, opened on first use and dropped when it breaks or fails for any reason but
+/// contention (``needsNewSession(_:)``), so each retry of an operational error runs on a new
+/// session. Each new connection is
 /// first checked for compatibility (central's schema at least ``SyncProtocolVersion/minimumCentralSchema``
 /// and `sync_protocol` accepting this build's version). When a connection was lost mid-work (a
 /// frozen network), the server may keep that session and its locks until its idle timeout: the
@@ -62,7 +64,7 @@ public final class MySQLCentral: CentralEndpoint {
             return try body(live)
         } catch let error as MySQLError {
             if error.breaksConnection, let lost = connection { orphan = (lost.connectionID, lost.serverIdentity) }
-            if error.breaksConnection { connection = nil }
+            if Self.needsNewSession(error) { connection = nil }
             throw Self.failure(error)
         } catch let failure as SyncFailure {
             throw failure
@@ -144,6 +146,14 @@ public final class MySQLCentral: CentralEndpoint {
                 message: "central accepts sync protocol \(low)–\(high); this node speaks "
                     + "\(speaks): upgrade \(speaks < low ? "this node" : "central")")
         }
+    }
+
+    /// True unless the error is contention (a deadlock, a lock wait), after which the session is
+    /// as good as before. After any other operational error the next attempt starts a new session:
+    /// the server fixes some of a session's state when it connects (MariaDB its database-level
+    /// grants, a cluster member its role), so a grant given back would go unseen on the old one.
+    static func needsNewSession(_ error: MySQLError) -> Bool {
+        error.kind != .deadlock && error.kind != .lockWaitTimeout
     }
 
     /// The mode and cause a MySQL error means for a node. Contention (a deadlock, a lock wait)

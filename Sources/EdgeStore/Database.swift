@@ -489,6 +489,23 @@ public final class Database {
     /// True inside ``rehearse(_:)``: nothing written now will be committed.
     public var isRehearsing: Bool { rehearsalDepth > 0 }
 
+    /// Inside ``rehearse(_:)``: writes the pages the rehearsal changed to the WAL, as frames no
+    /// commit covers, and flushes the WAL (`sqlite3_db_cacheflush`, then `fdatasync`), so that a
+    /// full or failing disk fails the rehearsal where it would fail the real writes. The rollback
+    /// discards those frames, as it does a transaction too large for the page cache.
+    public func writeRehearsalToDisk() throws {
+        guard isRehearsing else {
+            throw StoreError(code: .error, message: "only a rehearsal's pages are written without a commit")
+        }
+        let code = sqlite3_db_cacheflush(handle)
+        guard code == SQLITE_OK else {
+            throw StoreError(
+                code: ResultCode(rawValue: code),
+                message: "writing to \(path)-wal failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+        try flushCommits()
+    }
+
     private func transaction<T>(
         _ begin: String, offering request: (() -> [UInt8])? = nil, answered: (([UInt8]) throws -> T)? = nil,
         _ body: (_ recheck: Bool) throws -> T

@@ -4,6 +4,10 @@ import FoundationEssentials
 public protocol MailTransport: Sendable {
     /// Hands `message` over for delivery; throws ``MailError`` when it was not taken.
     func send(_ message: EmailMessage) throws
+    /// Goes as far towards delivering a message from `sender` as it can without delivering one,
+    /// within `timeout` seconds a step (a smoke test); throws ``MailError`` where a real send
+    /// would fail. Returns what it checked, for a report.
+    func check(sender: MailAddress, timeout: Int) throws -> String
     /// Where it delivers, without secrets, for logs and reports.
     var description: String { get }
 }

@@ -42,7 +42,43 @@ public struct SMTPTransport: MailTransport {
         for mailbox in [message.from, message.to] where !mailbox.isValid {
             throw MailError("'\(mailbox.address.prefix(60))' is not an address SMTP can carry", permanent: true)
         }
-        let connection = try SMTPConnection(host: options.host, port: options.port, timeout: options.timeout)
+        try session(timeout: options.timeout) { connection, extensions, expect in
+            let eightBit = extensions.split(separator: "\n").contains { $0.uppercased().hasPrefix("8BITMIME") }
+            try connection.send("MAIL FROM:<\(message.from.address)>\(eightBit ? " BODY=8BITMIME" : "")\r\n")
+            _ = try expect("the sender", 250...250)
+            try connection.send("RCPT TO:<\(message.to.address)>\r\n")
+            _ = try expect("the recipient \(message.to.address)", 250...251)
+            try connection.send("DATA\r\n")
+            _ = try expect("DATA", 354...354)
+            try connection.send(Self.dotStuffed(message.rendered()) + ".\r\n")
+            _ = try expect("the message", 250...250)
+        }
+    }
+
+    /// The session up to the sender: the greeting, EHLO, STARTTLS as configured (the relay's
+    /// certificate verified), `MAIL FROM` accepted; then `RSET`, and nothing is sent.
+    public func check(sender: MailAddress, timeout: Int) throws -> String {
+        guard sender.isValid else {
+            throw MailError("'\(sender.address.prefix(60))' is not an address SMTP can carry", permanent: true)
+        }
+        var encrypted = false
+        try session(timeout: timeout) { connection, _, expect in
+            encrypted = connection.isEncrypted
+            try connection.send("MAIL FROM:<\(sender.address)>\r\n")
+            _ = try expect("the sender", 250...250)
+            try connection.send("RSET\r\n")
+            _ = try expect("RSET", 250...250)
+        }
+        return "\(options.host):\(options.port) accepts mail from \(sender.address)\(encrypted ? " over TLS" : "")"
+    }
+
+    /// One SMTP session: connects, reads the greeting, says EHLO, starts TLS when it should, runs
+    /// `body` with the connection, the relay's extensions and a reply reader, then QUITs.
+    private func session(
+        timeout: Int,
+        _ body: (SMTPConnection, String, (String, ClosedRange<Int>) throws -> String) throws -> Void
+    ) throws {
+        let connection = try SMTPConnection(host: options.host, port: options.port, timeout: timeout)
         func expect(_ step: String, _ accepted: ClosedRange<Int>) throws -> String {
             let reply = try connection.readReply()
             guard accepted.contains(reply.code) else {
@@ -64,15 +100,7 @@ public struct SMTPTransport: MailTransport {
             try connection.send("EHLO \(options.helo)\r\n")
             extensions = try expect("EHLO after STARTTLS", 250...250)
         }
-        let eightBit = extensions.split(separator: "\n").contains { $0.uppercased().hasPrefix("8BITMIME") }
-        try connection.send("MAIL FROM:<\(message.from.address)>\(eightBit ? " BODY=8BITMIME" : "")\r\n")
-        _ = try expect("the sender", 250...250)
-        try connection.send("RCPT TO:<\(message.to.address)>\r\n")
-        _ = try expect("the recipient \(message.to.address)", 250...251)
-        try connection.send("DATA\r\n")
-        _ = try expect("DATA", 354...354)
-        try connection.send(Self.dotStuffed(message.rendered()) + ".\r\n")
-        _ = try expect("the message", 250...250)
+        try body(connection, extensions, expect)
         try? connection.send("QUIT\r\n")
         _ = try? connection.readReply()
     }

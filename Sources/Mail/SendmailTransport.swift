@@ -23,6 +23,14 @@ public struct SendmailTransport: MailTransport {
         }
     }
 
+    /// The command exists and this user may run it; nothing is piped to it.
+    public func check(sender: MailAddress, timeout: Int) throws -> String {
+        guard access(path, X_OK) == 0 else {
+            throw MailError("cannot run \(path): \(String(cString: strerror(errno)))")
+        }
+        return "\(path) can be run"
+    }
+
     public var description: String { "sendmail:\(path)" }
 }
 

@@ -15,12 +15,19 @@ public struct CentralSmokeReport: Sendable, Codable, Equatable {
 }
 
 /// Head office's smoke test after a deployment: the schema is this build's, central takes writes,
-/// every node has been heard from lately, and a dry-run reconciliation finds nothing critical or
-/// high. Reads only: it records and settles nothing.
+/// the nodes' user may run every statement a node's daemon runs (``NodeWriteProbe``, rolled
+/// back), every node has been heard from lately, and a dry-run reconciliation finds nothing
+/// critical or high. It records and settles nothing.
 public struct CentralSmokeTest {
     let connection: MySQLConnection
+    let nodesConnection: Result<MySQLConnection, any Error>?
 
-    public init(connection: MySQLConnection) { self.connection = connection }
+    /// A smoke test over `connection`; `nodesConnection` is central as the nodes' user connects
+    /// to it (nil: the writes are checked on `connection`, as its own user).
+    public init(connection: MySQLConnection, nodesConnection: Result<MySQLConnection, any Error>? = nil) {
+        self.connection = connection
+        self.nodesConnection = nodesConnection
+    }
 
     /// Runs every check; `silenceSeconds` is how long a node may have been quiet.
     public func run(silenceSeconds: Int64, now: Timestamp) -> CentralSmokeReport {
@@ -46,6 +53,20 @@ public struct CentralSmokeTest {
             let readOnly: Int = try connection.scalar("SELECT @@global.read_only") ?? 1
             return readOnly == 0
                 ? (true, "read_only is off") : (false, "central is read-only (a rollback in progress?)")
+        }
+        check("writes") {
+            let probed = try nodesConnection?.get() ?? connection
+            let user: String = try probed.scalar("SELECT CURRENT_USER()") ?? "?"
+            let outcome = try NodeWriteProbe(connection: probed).run()
+            guard outcome.refused.isEmpty else {
+                let shown = outcome.refused.prefix(3).joined(separator: "; ")
+                let more = outcome.refused.count > 3 ? " (and \(outcome.refused.count - 3) more)" : ""
+                return (false, "as \(user), \(outcome.refused.count) of \(outcome.statements) refused: \(shown)\(more)")
+            }
+            return (
+                true,
+                "as \(user): \(outcome.statements) statements on \(NodeWriteProbe.writes.count) tables, rolled back"
+            )
         }
         check("nodes") {
             let nodes = try NodesReport(connection: connection).nodes(now: now)

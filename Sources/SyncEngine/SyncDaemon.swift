@@ -125,6 +125,11 @@ public final class SyncDaemon {
         }
         if !options.once { email?.start(shouldStop: { stop.isSet }) }
         defer { email?.join(seconds: 5) }
+        let notifier = ServiceNotifier()
+        if !options.once {
+            notifier.ready(status: "syncing node \(nodeID) with \(options.centralDescription)")
+            notifier.startWatchdog { heartbeat.component().status == .up }
+        }
         var mode = CentralMode.unknown
         var failures = 0
         // Every interval, backoff and deadline is on the monotonic clock: a step of the wall
@@ -172,6 +177,7 @@ public final class SyncDaemon {
                 waitWatchingFiles(node, seconds: wait)
             }
         } while !stopSignal.isSet
+        notifier.stopping()
         logger.info("syncd.stopped", ["node": nodeID])
         return .exited(ExitCode.ok)
     }

@@ -19,7 +19,7 @@ struct CentralTool: ParsableCommand {
     /// The keys a central config file may set.
     static let configKeys = [
         "CENTRAL_URL", "CENTRAL_PASSWORD_FILE", "RECONCILE_REFUND_DELAY", "RECONCILE_SILENCE", "RECONCILE_PARKED_AGE",
-        "RECONCILE_CLOCK_SKEW",
+        "RECONCILE_CLOCK_SKEW", "CENTRAL_APP_URL", "CENTRAL_APP_PASSWORD_FILE",
     ]
 
     static let configuration = CommandConfiguration(

@@ -13,7 +13,9 @@ final class CLINode: Sendable {
     let cashierSession: String
     static let binary = ProcessRunner.product("boxoffice")
 
-    init() throws {
+    /// `prepare` runs on the node's folder before anything is written there (to mount a file system on it).
+    init(prepare: (String) throws -> Void = { _ in }) throws {
+        try prepare(directory.path)
         database = directory.file("venue.sqlite")
         adminSession = directory.file("admin.session")
         cashierSession = directory.file("cashier.session")

@@ -7,7 +7,9 @@ Relays 127.0.0.1:LISTEN_PORT to TARGET_HOST:TARGET_PORT. While ARM_FILE exists, 
 COM_QUERY packet that starts with COMMIT is swallowed and its connection frozen: both sockets stay
 open and nothing more is relayed either way, so the server keeps that session and its locks while
 the client times out. ARM_FILE is then removed and "frozen" written to stderr. Other connections,
-before and after, are relayed as usual.
+before and after, are relayed as usual. While ARM_FILE holds the word `connections`, every new
+connection is frozen as it is accepted instead (a relay that takes the connection and never
+answers; "frozen" on stderr for each).
 """
 import os
 import select
@@ -32,7 +34,20 @@ def commits(data):
     return False
 
 
+def freezes_connections():
+    try:
+        with open(arm_file) as arm:
+            return arm.read().strip() == "connections"
+    except FileNotFoundError:
+        return False
+
+
 def relay(client):
+    if freezes_connections():
+        with lock:
+            frozen.append((client,))
+        print("frozen", file=sys.stderr, flush=True)
+        return
     upstream = socket.create_connection((target_host, target_port))
     while True:
         readable, _, _ = select.select([client, upstream], [], [])
@@ -44,7 +59,7 @@ def relay(client):
                 return
             if source is client:
                 with lock:
-                    freeze = os.path.exists(arm_file) and commits(data)
+                    freeze = os.path.exists(arm_file) and not freezes_connections() and commits(data)
                     if freeze:
                         os.remove(arm_file)
                         frozen.append((client, upstream))

@@ -14,7 +14,7 @@ import Testing
         #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
         #expect(
             healthy.stdout.split(separator: "\n").map { String($0.prefix(16)) } == [
-                "PASS  schema    ", "PASS  writable  ", "PASS  nodes     ", "PASS  reconcile ",
+                "PASS  schema    ", "PASS  writable  ", "PASS  writes    ", "PASS  nodes     ", "PASS  reconcile ",
             ], "\(healthy.stdout)")
 
         try world.central.execute("UPDATE node SET last_seen_at = NOW(3) - INTERVAL 2 HOUR WHERE id = 'NODE-A'")

@@ -19,9 +19,11 @@ import Testing
             $0.split(separator: " ", omittingEmptySubsequences: true)
         }
         #expect(
-            steps.count == 11 && steps.allSatisfy { $0.count > 3 && Double($0[0]) != nil && $0[2] == "ok" },
+            steps.count == 12 && steps.allSatisfy { $0.count > 3 && Double($0[0]) != nil && $0[2] == "ok" },
             "\(result.stdout)")
         #expect(result.stdout.contains("ok    9 back") && result.stdout.hasSuffix("day J rehearsed\n"))
+        #expect(
+            result.stdout.contains("ok    3 migrations behind snapshots (central migrate stopped half-way and resumed"))
     }
 
     /// A step that fails stops the rehearsal there, named, with exit 1 (here `central smoke`

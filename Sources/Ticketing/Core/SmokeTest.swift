@@ -1,3 +1,4 @@
+import Mail
 import SyncWire
 
 /// One step of a smoke test: passed, failed with the error, or skipped after an earlier failure.
@@ -20,8 +21,14 @@ extension VenueNode {
     /// refund, check-in — inside one rehearsal of the database (``Database/rehearse(_:)``), so
     /// every write is checked by the real code and schema and then rolled back: nothing reaches
     /// sellable inventory, sales figures, the outbox (so central never sees it) or reconciliation.
-    /// A last step checks that nothing was kept. Works in maintenance, before traffic opens.
-    public func smokeTest(by actor: Operator) throws -> SmokeReport {
+    /// The rehearsal's pages are written to the disk and flushed before the rollback, so a full
+    /// or failing disk fails it as it fails a sale. Then `mail`, the transport the email worker
+    /// delivers through, is checked as far as it goes without sending (``MailTransport/check(sender:timeout:)``,
+    /// `mailTimeout` seconds a step: a relay that does not answer fails it). A last step checks
+    /// that nothing was kept. Works in maintenance, before traffic opens.
+    public func smokeTest(by actor: Operator, mail: (any MailTransport)? = nil, mailTimeout: Int = 10) throws
+        -> SmokeReport
+    {
         try actor.require(.supervisor, to: "smoke tests")
         let before = try SmokeFootprint(self)
         var steps = [SmokeStep]()
@@ -37,6 +44,7 @@ extension VenueNode {
             }
         }
         let scratch = "SMOKE-" + String(ids.make(.hold).suffix(8)).uppercased()
+        var sender: MailAddress?
         try database.rehearse {
             var holdID = ""
             var orderID = ""
@@ -66,6 +74,7 @@ extension VenueNode {
             }
             step("notification") {
                 let message = try notifications.renderQueued(orderID: orderID)
+                sender = message.from
                 guard message.rendered().contains("\r\nSubject: ") else {
                     throw TicketingError.rejected(code: "smoke", message: "the email has no subject line")
                 }
@@ -86,6 +95,19 @@ extension VenueNode {
                     throw TicketingError.rejected(code: "smoke", message: "a second check-in was let in")
                 } catch TicketingError.rejected(code: "already_checked_in", _) {}
                 return "ticket \(codes[1]) let in once, refused the second time"
+            }
+            step("disk") {
+                try database.writeRehearsalToDisk()
+                return "the rehearsal's pages written to \(database.path)-wal and flushed, to be discarded"
+            }
+        }
+        step("mail") {
+            guard let mail else { return "no mail transport set (MAIL_TRANSPORT): emails stay queued" }
+            guard let sender else { throw TicketingError.rejected(code: "smoke", message: "no sender address") }
+            do {
+                return "\(mail.description): " + (try mail.check(sender: sender, timeout: mailTimeout))
+            } catch let error as MailError {
+                throw TicketingError.rejected(code: "smoke", message: "\(mail.description): \(error.message)")
             }
         }
         let after = try SmokeFootprint(self)

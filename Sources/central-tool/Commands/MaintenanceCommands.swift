@@ -8,7 +8,8 @@ struct MaintenanceCommand: ParsableCommand {
             "Put nodes in maintenance (read-only) mode or take them out; each node applies it when it next pulls.",
         discussion: """
             The last instruction a node pulls wins: 'on --all' then 'off --node A' leaves every node but A in
-            maintenance. A node's own 'boxoffice maintenance on' is separate and lifted only there.
+            maintenance. A node's own 'boxoffice maintenance on' is separate and lifted only there. Works on the
+            schema before 'central migrate' too: day J puts nodes in maintenance first, then migrates.
             """,
         subcommands: [On.self, Off.self, Show.self])
 
@@ -32,7 +33,8 @@ struct MaintenanceCommand: ParsableCommand {
         let reason: String?
 
         func run() throws {
-            let view = try CentralMaintenance(connection: try context.connect()).set(
+            // The change feed it writes is in every schema since the first: no current schema needed.
+            let view = try CentralMaintenance(connection: try context.connect(requireCurrentSchema: false)).set(
                 nodeID: nodeID, enabled: enabled, reason: reason, now: context.now)
             context.output.emit(view) { v in
                 let target = v.nodeID == "*" ? "every node" : "node \(v.nodeID)"
@@ -88,7 +90,8 @@ struct MaintenanceCommand: ParsableCommand {
         init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
 
         func run() throws {
-            let views = try CentralMaintenance(connection: try context.connect()).instructions()
+            let views = try CentralMaintenance(connection: try context.connect(requireCurrentSchema: false))
+                .instructions()
             context.output.emit(views) { views in
                 views.isEmpty
                     ? "No maintenance instruction was ever given."
