@@ -90,6 +90,9 @@ let package = Package(
         .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(
+            name: "NodeAPITests",
+            dependencies: ["NodeAPI", "SyncEngine", "TestSupport", "venue-syncd", "boxoffice"]),
         .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),
         .testTarget(
             name: "SyncTests",

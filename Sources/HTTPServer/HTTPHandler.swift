@@ -21,19 +21,20 @@ public protocol HTTPHandler: Sendable {
 extension HTTPHandler {
     public func lane(for head: HTTPRequestHead) -> HTTPLane { .work }
 
-    /// `{"error": {"code": …, "message": …}}`.
+    /// `{"error": {"code": …, "exit_code": …, "message": …}}`.
     public func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {
         HTTPResponse.error(refusal)
     }
 }
 
 extension HTTPResponse {
-    /// A refusal as `{"error": {"code": …, "message": …}}`, with `Retry-After` on a 503.
+    /// A refusal as `{"error": {"code": …, "exit_code": …, "message": …}}`, with `Retry-After` on a 503.
     public static func error(_ refusal: HTTPRefusal) -> HTTPResponse {
         var headers = HTTPHeaders()
         if refusal.status == 503 || refusal.status == 429 { headers.add("Retry-After", "1") }
         let body =
-            #"{"error":{"code":"\#(refusal.code)","message":"\#(jsonEscaped(refusal.message))"}}"# + "\n"
+            #"{"error":{"code":"\#(refusal.code)","exit_code":\#(refusal.exitCode),"message":"\#(jsonEscaped(refusal.message))"}}"#
+            + "\n"
         return HTTPResponse(status: refusal.status, contentType: "application/json", headers: headers, body: body)
     }
 

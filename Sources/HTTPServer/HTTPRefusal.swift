@@ -15,6 +15,17 @@ public struct HTTPRefusal: Error, Sendable, Equatable {
         self.message = message
     }
 
+    /// What the command line exits with for the same outcome (the error object carries it): 6 not
+    /// found, 5 no session or not allowed, 4 busy or in conflict (try again), 2 a malformed request.
+    public var exitCode: Int {
+        switch status {
+        case 404: 6
+        case 401, 403: 5
+        case 409, 429, 503: 4
+        default: 2
+        }
+    }
+
     static func badRequest(_ message: String) -> HTTPRefusal {
         HTTPRefusal(status: 400, code: "bad_request", message: message)
     }

@@ -28,5 +28,12 @@ struct DaemonHTTPHandler: HTTPHandler {
         return health.refusal(refusal)
     }
 
+    /// Every route the listener answers, `METHOD /template`: the API's and the health paths (GET;
+    /// HEAD as GET). The OpenAPI document lists the same.
+    static func routeNames(api: NodeAPI) -> [String] {
+        api.routeNames + ["GET /v1/health", "GET /openapi.json", "GET /actuator", "GET /actuator/health/{component}"]
+            + (HealthEndpoints.groups.keys.sorted() + HealthEndpoints.metricsPaths.sorted()).map { "GET \($0)" }
+    }
+
     private static func isHealth(_ path: Substring) -> Bool { path == "/v1/health" || HealthEndpoints.serves(path) }
 }

@@ -117,9 +117,16 @@ import Testing
         }
     }
 
-    @Test func wrongPasswordsAndUnknownUsersLookTheSameAndWriteNothing() throws {
+    /// A wrong password and an unknown name get the same answer, and each is counted the same way
+    /// (``LoginThrottle``): nothing else is written.
+    @Test func wrongPasswordsAndUnknownUsersLookTheSameAndAreCountedAlike() throws {
         let h = try NodeHarness()
-        let before = try ProcessRunner.dump(h.path)
+        func withoutFailures(_ dump: String) -> [Substring] {
+            dump.split(separator: "\n").filter {
+                !$0.hasPrefix("INSERT INTO login_failure") && !$0.contains("'login.failed'")
+            }
+        }
+        let before = withoutFailures(try ProcessRunner.dump(h.path))
         #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
             try h.node.users.login(name: "root", password: "nope-nope")
         }
@@ -129,7 +136,49 @@ import Testing
         #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
             try h.node.users.login(name: "cal", password: "")
         }
-        #expect(try ProcessRunner.dump(h.path) == before)
+        #expect(withoutFailures(try ProcessRunner.dump(h.path)) == before)
+        let counted = try h.node.database.rows("SELECT name, failures FROM login_failure ORDER BY name").map {
+            "\(try $0.get("name", as: String.self))=\(try $0.get("failures", as: Int.self))"
+        }
+        #expect(counted == ["cal=1", "ghost=1", "root=1"])
+    }
+
+    /// Five failures in a row slow a name down; ten lock it for a while (whatever the password
+    /// then), audit-logged, until an admin unlocks it; a success clears the count.
+    @Test func failedLoginsSlowDownThenLockUntilAnAdminUnlocks() throws {
+        let h = try NodeHarness()
+        let clock = h.clock
+        try h.node.users.setPassword(name: "cal", password: "cal-password", by: h.admin)
+        for _ in 0..<5 {
+            #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
+                try h.node.users.login(name: "cal", password: "wrong-password")
+            }
+        }
+        #expect(
+            throws: TicketingError.rejected(
+                code: "login_throttled", message: "5 failed logins for cal: try again in 1 s")
+        ) {
+            try h.node.users.login(name: "cal", password: "cal-password")
+        }
+        for _ in 5..<10 {
+            clock.advance(seconds: 61)
+            #expect(throws: TicketingError.notLoggedIn("wrong user name or password")) {
+                try h.node.users.login(name: "cal", password: "wrong-password")
+            }
+        }
+        clock.advance(seconds: 61)
+        do {
+            _ = try h.node.users.login(name: "cal", password: "cal-password")
+            Issue.record("a locked account signed in")
+        } catch let error as TicketingError {
+            #expect(error.message.contains("is locked until") && error.message.contains("boxoffice users unlock cal"))
+        }
+        #expect(try h.node.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'staff.locked'") == 1)
+        #expect(throws: TicketingError.self) { try h.node.users.unlock(name: "cal", by: h.supervisor) }
+        _ = try h.node.users.unlock(name: "cal", by: h.admin)
+        #expect(try h.node.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'staff.unlocked'") == 1)
+        _ = try h.node.users.login(name: "cal", password: "cal-password")
+        #expect(try h.node.database.scalar("SELECT count(*) FROM login_failure") == 0)
     }
 
     @Test func adminsManageUsersAndDisablingEndsSessions() throws {

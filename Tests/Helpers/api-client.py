@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""Real clients of the node's API for its tests (Python's http.client; Debian's python3-jsonschema).
+
+usage:
+  api-client.py conformance BASE DOCUMENT NAME PASSWORD
+      Walks every operation of a test node (events GALA with GA category FLOOR and seated STALLS),
+      checking each answer's status and validating its body against DOCUMENT's schema for that
+      path, method and status. Prints "ok N" (answers checked), or the failures and exits 1.
+  api-client.py race BASE TOKEN EVENT CATEGORY SECONDS CLIENTS
+      CLIENTS threads, each on one kept-alive connection, sell one ticket at a time for SECONDS
+      (each sale under a key of its own, one in ten sent twice). Prints a JSON summary: sales
+      made, replays, sold_out answers, and any other status with its count.
+  api-client.py fuzz BASE TOKEN N SEED
+      N requests with valid framing and a session, each wrong in its route, method, query, headers
+      or JSON body. Prints "ok N" when every answer was a 4xx with the error object, else the
+      failures and exits 1.
+"""
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+import urllib.parse
+
+import jsonschema
+
+
+class Client:
+    def __init__(self, base, token=None):
+        url = urllib.parse.urlsplit(base)
+        self.host, self.port = url.hostname, url.port
+        self.token = token
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def call(self, method, path, body=None, key=None, headers=None, raw=None):
+        sent = dict(headers or {})
+        if self.token:
+            sent.setdefault("Authorization", "Bearer " + self.token)
+        if key:
+            sent["Idempotency-Key"] = key
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        for attempt in range(2):
+            try:
+                self.connection.request(method, path, body=data, headers=sent)
+                response = self.connection.getresponse()
+                payload = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 1:
+                    raise
+        document = None
+        if payload and response.getheader("Content-Type", "").startswith("application/"):
+            document = json.loads(payload)
+        return response.status, document, response
+
+
+class Document:
+    """The OpenAPI document: the schema of each answer, resolved against its components."""
+
+    def __init__(self, path):
+        self.document = json.load(open(path))
+        self.registry_root = self.document
+
+    def schema(self, template, method, status):
+        operation = self.document["paths"][template][method.lower()]
+        answer = operation["responses"].get(str(status))
+        if answer is None:
+            raise AssertionError("%s %s: status %d is not in the document" % (method, template, status))
+        content = answer.get("content", {})
+        for media in content.values():
+            schema = dict(media["schema"])
+            schema["components"] = self.document["components"]
+            return schema
+        return None
+
+    def validate(self, template, method, status, body):
+        schema = self.schema(template, method, status)
+        if schema is None:
+            if body not in (None, b""):
+                raise AssertionError("%s %s %d: a body where the document has none" % (method, template, status))
+            return
+        jsonschema.Draft202012Validator(schema).validate(body)
+
+
+def conformance(base, document_path, name, password):
+    document = Document(document_path)
+    failures, checked = [], [0]
+    anonymous = Client(base)
+
+    def check(client, method, template, path, expected, body=None, key=None, headers=None):
+        status, answer, response = client.call(method, path, body=body, key=key, headers=headers)
+        try:
+            if status != expected:
+                raise AssertionError("status %d, expected %d: %s" % (status, expected, answer))
+            document.validate(template, method, status, answer)
+            checked[0] += 1
+        except Exception as error:  # collect every failure, then report them all
+            failures.append("%s %s: %s" % (method, path, str(error).split("\n")[0]))
+        return answer, response
+
+    session, _ = check(anonymous, "POST", "/v1/sessions", "/v1/sessions", 201, {"name": name, "password": password})
+    client = Client(base, session["token"])
+
+    def stop_on_failure():
+        if failures:
+            print("\n".join(failures))
+            sys.exit(1)
+    check(anonymous, "GET", "/v1/events", "/v1/events", 401)
+    check(client, "GET", "/v1/events", "/v1/events", 200)
+    check(client, "GET", "/v1/events/{event}/availability", "/v1/events/GALA/availability", 200)
+    check(client, "GET", "/v1/events/{event}/availability", "/v1/events/NOPE/availability", 404)
+    check(client, "GET", "/v1/events/{event}/seats", "/v1/events/GALA/seats?category=STALLS&available=true", 200)
+    check(client, "GET", "/v1/events/{event}/seats", "/v1/events/GALA/seats?available=maybe", 400)
+    sale, _ = check(client, "POST", "/v1/sales", "/v1/sales", 201,
+                    {"event": "GALA", "category": "FLOOR", "quantity": 2, "payment": {"method": "cash", "tendered_minor": 10000}}, key="conf-sale-0001")
+    check(client, "POST", "/v1/sales", "/v1/sales", 201,
+          {"event": "GALA", "category": "FLOOR", "quantity": 2, "payment": {"method": "cash", "tendered_minor": 10000}}, key="conf-sale-0001")
+    check(client, "POST", "/v1/sales", "/v1/sales", 409,
+          {"event": "GALA", "category": "FLOOR", "quantity": 3, "payment": {"method": "cash"}}, key="conf-sale-0001")
+    check(client, "POST", "/v1/sales", "/v1/sales", 428, {"event": "GALA", "category": "FLOOR", "quantity": 1, "payment": {"method": "cash"}})
+    check(client, "POST", "/v1/sales", "/v1/sales", 400, {"event": "GALA", "category": "FLOOR", "quantity": "1", "payment": {"method": "cash"}}, key="conf-sale-0002")
+    check(client, "POST", "/v1/sales", "/v1/sales", 422, {"event": "GALA", "category": "FLOOR", "quantity": 0, "payment": {"method": "cash"}}, key="conf-sale-0003")
+    check(client, "POST", "/v1/sales", "/v1/sales", 201,
+          {"event": "GALA", "category": "STALLS", "quantity": 2, "payment": {"method": "card", "reference": "T1-0001"},
+           "customer": {"email": "jo@example.org", "name": "Jo"}}, key="conf-sale-0004")
+    check(client, "POST", "/v1/sales", "/v1/sales", 201,
+          {"event": "GALA", "category": "STALLS", "seats": ["STALLS-B-1"], "payment": {"method": "cash"}}, key="conf-sale-0005")
+    check(client, "POST", "/v1/sales", "/v1/sales", 409,
+          {"event": "GALA", "category": "STALLS", "seats": ["STALLS-B-1"], "payment": {"method": "cash"}}, key="conf-sale-0006")
+    hold, _ = check(client, "POST", "/v1/holds", "/v1/holds", 201, {"event": "GALA", "category": "STALLS", "seats": ["STALLS-C-1", "STALLS-C-2"]}, key="conf-hold-0001")
+    check(client, "POST", "/v1/holds/{hold}/confirm", "/v1/holds/%s/confirm" % hold["hold_id"], 201,
+          {"payment": {"method": "cash"}, "customer": {"email": "al@example.org"}}, key="conf-confirm-01")
+    other, _ = check(client, "POST", "/v1/holds", "/v1/holds", 201, {"event": "GALA", "category": "FLOOR", "quantity": 1, "ttl_seconds": 600}, key="conf-hold-0002")
+    check(client, "POST", "/v1/holds/{hold}/release", "/v1/holds/%s/release" % other["hold_id"], 200, key="conf-release-1")
+    check(client, "POST", "/v1/holds/{hold}/confirm", "/v1/holds/%s/confirm" % other["hold_id"], 409, {"payment": {"method": "cash"}}, key="conf-confirm-02")
+    stop_on_failure()
+    code = sale["tickets"][0]["code"]
+    check(client, "GET", "/v1/orders", "/v1/orders?q=jo%40example", 200)
+    check(client, "GET", "/v1/orders", "/v1/orders", 400)
+    check(client, "GET", "/v1/orders/{order}", "/v1/orders/%s" % sale["order_id"], 200)
+    check(client, "GET", "/v1/orders/{order}", "/v1/orders/ord_NONE", 404)
+    check(client, "GET", "/v1/tickets/{code}", "/v1/tickets/%s" % code, 200)
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, {"code": code}, key="conf-door-0001")
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, {"code": code}, key="conf-door-0001")
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 409, {"code": code}, key="conf-door-0002")
+    check(client, "POST", "/v1/orders/{order}/refunds", "/v1/orders/%s/refunds" % sale["order_id"], 201,
+          {"tickets": [sale["tickets"][1]["code"]], "reason": "cannot come"}, key="conf-refund-01")
+    check(client, "GET", "/v1/drawer", "/v1/drawer", 404)
+    check(client, "POST", "/v1/drawer/open", "/v1/drawer/open", 201, {"float_minor": 20000}, key="conf-drawer-01")
+    check(client, "GET", "/v1/drawer", "/v1/drawer", 200)
+    check(client, "POST", "/v1/sales", "/v1/sales", 201,
+          {"event": "GALA", "category": "FLOOR", "quantity": 1, "payment": {"method": "cash", "tendered_minor": 5000}}, key="conf-sale-0007")
+    check(client, "POST", "/v1/drawer/close", "/v1/drawer/close", 200, {"counted_minor": 24500}, key="conf-drawer-02")
+    check(client, "GET", "/v1/reports/shift", "/v1/reports/shift", 200)
+    check(client, "GET", "/v1/reports/day", "/v1/reports/day", 200)
+    check(client, "GET", "/v1/reports/day", "/v1/reports/day?date=2026-13-40", 422)
+    check(client, "GET", "/v1/status", "/v1/status", 200)
+    check(client, "GET", "/v1/health", "/v1/health", 200)
+    check(anonymous, "GET", "/health", "/health", 200)
+    check(anonymous, "GET", "/health/liveness", "/health/liveness", 200)
+    check(anonymous, "GET", "/actuator/health/{component}", "/actuator/health/db", 200)
+    check(anonymous, "GET", "/actuator/health/{component}", "/actuator/health/nothing", 404)
+    check(anonymous, "GET", "/actuator", "/actuator", 200)
+    check(client, "POST", "/v1/users/{name}/unlock", "/v1/users/%s/unlock" % name, 200, key="conf-unlock-01")
+    check(client, "POST", "/v1/users/{name}/unlock", "/v1/users/nobody/unlock", 404, key="conf-unlock-02")
+    check(anonymous, "POST", "/v1/sessions", "/v1/sessions", 401, {"name": name, "password": "wrong-password"})
+    check(client, "DELETE", "/v1/sessions/current", "/v1/sessions/current", 204)
+    check(client, "GET", "/v1/events", "/v1/events", 401)
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
+    print("ok %d" % checked[0])
+
+
+def race(base, token, event, category, seconds, clients):
+    results = {"sold": 0, "replayed": 0, "sold_out": 0, "other": {}}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(number):
+        client = Client(base, token)
+        counter = 0
+        while time.monotonic() < stop_at:
+            counter += 1
+            key = "race-%02d-%07d" % (number, counter)
+            body = {"event": event, "category": category, "quantity": 1, "payment": {"method": "cash"}}
+            for attempt in range(2 if counter % 10 == 0 else 1):
+                try:
+                    status, answer, response = client.call("POST", "/v1/sales", body=body, key=key)
+                except OSError:  # the server stopped: this client stops too
+                    with lock:
+                        results["disconnected"] = results.get("disconnected", 0) + 1
+                    return
+                with lock:
+                    if status == 201 and response.getheader("Idempotent-Replayed") == "true":
+                        results["replayed"] += 1
+                    elif status == 201:
+                        results["sold"] += 1
+                    elif status == 409 and answer and answer["error"]["code"] == "sold_out":
+                        results["sold_out"] += 1
+                    else:
+                        name = "%d %s" % (status, answer["error"]["code"] if answer and "error" in answer else "")
+                        results["other"][name] = results["other"].get(name, 0) + 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(results, sort_keys=True))
+
+
+def fuzz(base, token, count, seed):
+    rng = random.Random(seed)
+    client = Client(base, token)
+    values = [None, True, False, 0, -1, 1.5, 10 ** 30, -(10 ** 30), "", "x" * 5000, "\u0000", "😀", [], {}, [1, 2], {"a": 1}]
+    routes = ["/v1/sales", "/v1/holds", "/v1/checkins", "/v1/drawer/open", "/v1/drawer/close", "/v1/holds/hold_X/confirm",
+              "/v1/orders/ord_X/refunds"]
+    fields = ["event", "category", "quantity", "seats", "payment", "customer", "ttl_seconds", "code", "float_minor",
+              "counted_minor", "tickets", "reason", "method", "tendered_minor", "unknown"]
+
+    def hostile():
+        choice = rng.randrange(9)
+        key = "fuzz-%08d" % rng.randrange(10 ** 8)
+        if choice == 0:  # a body of a wrong type, or fields of wrong types (always a shape no write accepts)
+            body = {rng.choice(fields): rng.choice(values) for _ in range(rng.randrange(1, 4))}
+            body["unknown_field"] = 1
+            return "POST", rng.choice(routes), json.dumps(body).encode(), {"Content-Type": "application/json", "Idempotency-Key": key}
+        if choice == 1:  # JSON that is not JSON
+            return "POST", rng.choice(routes), bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))), {"Content-Type": "application/json", "Idempotency-Key": key}
+        if choice == 2:  # huge numbers where a count goes
+            body = {"event": "GALA", "category": "FLOOR", "quantity": rng.choice([10 ** 19, 2 ** 63, -(2 ** 63) - 1, 1e308]), "payment": {"method": "cash"}}
+            return "POST", "/v1/sales", json.dumps(body).encode(), {"Content-Type": "application/json", "Idempotency-Key": key}
+        if choice == 3:  # unknown routes and methods
+            path = rng.choice(["/v1/", "/v1/nothing", "/v1/events/GALA/nothing", "/v2/sales", "/v1/sales/x/y", "/v1/%zz", "/v1/orders/%ff%fe"])
+            return rng.choice(["GET", "POST", "PUT", "PATCH", "DELETE"]), path, b"", {}
+        if choice == 4:  # wrong methods on known routes
+            return rng.choice(["PUT", "PATCH", "DELETE"]), rng.choice(["/v1/sales", "/v1/events", "/v1/status"]), b"", {}
+        if choice == 5:  # a body that is not JSON by its type
+            return "POST", "/v1/sales", b"event=GALA", {"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": key}
+        if choice == 6:  # malformed keys
+            return "POST", "/v1/sales", b"{}", {"Content-Type": "application/json", "Idempotency-Key": rng.choice(["short", "x" * 200, "bad key!!"])}
+        if choice == 7:  # malformed queries
+            return "GET", rng.choice(["/v1/orders?q=%zz", "/v1/events/GALA/seats?available=yes", "/v1/orders?%=1"]), b"", {}
+        return "POST", "/v1/sales", b"", {"Idempotency-Key": key}  # no body
+
+    bad = []
+    for _ in range(count):
+        method, path, body, headers = hostile()
+        status, answer, _ = client.call(method, path, headers=headers, raw=body)
+        ok = 400 <= status < 500 and isinstance(answer, dict) and isinstance(answer.get("error", {}).get("code"), str)
+        if not ok:
+            bad.append("%s %s %r -> %d %r" % (method, path, body[:80], status, answer))
+    if bad:
+        print("\n".join(bad[:20]))
+        sys.exit(1)
+    print("ok %d" % count)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1]
+    if command == "conformance":
+        conformance(*sys.argv[2:6])
+    elif command == "race":
+        race(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]), int(sys.argv[7]))
+    else:
+        fuzz(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
