@@ -239,6 +239,10 @@ import Testing
         let replaced = try #require(outcome.replacedFile)
         #expect(try Database(path: replaced).scalar("SELECT count(*) FROM orders") == 1)
         #expect(try h.node.sync.status().epoch == 2)
+        let staged = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter {
+            $0.contains(".restoring")
+        }
+        #expect(staged.isEmpty, "the staging copy's files are gone: \(staged)")
         _ = try h.sell()
         #expect(throws: TicketingError.notFound("no snapshot at \(h.directory.file("missing.sqlite"))")) {
             try VenueNode.restore(

@@ -104,8 +104,9 @@ extension VenueNode {
         // The snapshot is prepared in a copy first, so the database is only ever replaced by a
         // complete, marked one.
         let staging = path + ".restoring"
-        unlink(staging)
-        defer { unlink(staging) }
+        let stagingFiles = ["", "-wal", "-shm", "-writer"].map { staging + $0 }
+        for file in stagingFiles { unlink(file) }
+        defer { for file in stagingFiles { unlink(file) } }
         var readOnly = Database.Options()
         readOnly.readOnly = true
         try Database(path: snapshot, options: readOnly).backup(to: staging)
