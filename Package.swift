@@ -44,7 +44,7 @@ let package = Package(
         // SQLite's unix VFS with each commit's WAL frames written in one call (EdgeStore opens through it).
         .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "CBatchedWAL", "EdgeCrypto", "SQLValues"]),
-        .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues"]),
+        .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
         .target(name: "SyncWire", dependencies: ["SQLValues"]),
         .target(name: "AtomicFiles"),
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),

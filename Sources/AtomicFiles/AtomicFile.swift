@@ -6,9 +6,18 @@
 /// the folder. A crash leaves the old file or the new one, never a torn one.
 public enum AtomicFile {
     /// Writes `bytes` to `path` with `mode` permissions (0600 by default).
+    ///
+    /// The temporary file is made new (`O_EXCL`, `O_NOFOLLOW`) under a name no one can guess:
+    /// in a folder others may write, a file or symlink planted under the name it will take is
+    /// never written through, and the rename replaces a symlink at `path` rather than following it.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<8 {
+            temporary = path + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            guard descriptor < 0, errno == EEXIST else { break }
+        }
         guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
         var written = 0
         let ok = bytes.withUnsafeBytes { buffer -> Bool in

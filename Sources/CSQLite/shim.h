@@ -93,4 +93,15 @@ static inline int csqlite_write_back_range(int fd, int64_t offset, int64_t lengt
     return (int)syscall(SYS_sync_file_range, fd, offset, length, 1 | 2 | 4);
 }
 
+#include <fcntl.h>
+
+/// Sets an open file description lock (`F_OFD_SETLK`, which Glibc declares only under
+/// _GNU_SOURCE) of `type` (F_RDLCK, F_WRLCK, F_UNLCK) on the first byte of `fd`, without waiting;
+/// 0 or -1 with errno. Unlike a POSIX lock, it belongs to the open file and lives until the last
+/// descriptor of it is closed; the kernel drops it when its process dies, and a boot finds none.
+static inline int csqlite_ofd_lock(int fd, short type) {
+    struct flock lock = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1, .l_pid = 0};
+    return fcntl(fd, 37 /* F_OFD_SETLK */, &lock);
+}
+
 #endif

@@ -108,11 +108,17 @@ public final class Database {
             sqlite3_close_v2(handle)
             throw StoreError(code: ResultCode(rawValue: code), message: "\(message): \(path)")
         }
+        if !options.readOnly, let names = Self.linkCount(handle), names > 1 {
+            sqlite3_close_v2(handle)
+            throw StoreError.hardLinked(path, names: names)
+        }
         self.handle = handle
         self.path = path
         busyWait = BusyWait(timeout: options.busyTimeout)
         busyTimeout = options.busyTimeout
-        turnstile = options.readOnly ? nil : WriterTurnstile(databasePath: path)
+        // Next to SQLite's own `-wal`, named after the file it opened (symlinks resolved).
+        let opened = sqlite3_db_filename(handle, "main").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        turnstile = options.readOnly ? nil : WriterTurnstile(databasePath: opened ?? path)
         flushesCommits = !options.readOnly && options.synchronous == .full
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_handler(
@@ -123,6 +129,24 @@ public final class Database {
             }, Unmanaged.passUnretained(busyWait).toOpaque())
         try configure(options)
     }
+
+    /// How many names (hard links) the database file SQLite opened has, from SQLite's own
+    /// descriptor (never another one: closing it would drop SQLite's locks); nil when unknown.
+    private static func linkCount(_ handle: OpaquePointer) -> Int? {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK, let file,
+            file.pointee.pMethods != nil
+        else { return nil }
+        var info = stat()
+        guard fstat(csqlite_unix_file_descriptor(batched_wal_underlying(file)), &info) == 0 else { return nil }
+        return Int(info.st_nlink)
+    }
+
+    /// Whether a writer of this database gets its turn in the writers' queue within `timeout`
+    /// seconds: the connection takes the turn and gives it back at once, writing nothing. False
+    /// when the queue is wedged (the writer whose turn it is keeps it: a process stopped or hung
+    /// in its transaction); true for a connection that has no queue (read-only).
+    public func writersQueueAnswers(within timeout: Double) -> Bool { turnstile?.answers(within: timeout) ?? true }
 
     deinit {
         if turnstile != nil { checkpointLargeWAL() }

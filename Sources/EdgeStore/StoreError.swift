@@ -53,6 +53,18 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         self.sql = sql
     }
 
+    /// The database file at `path` has `names` names (hard links). SQLite names its `-wal` and
+    /// `-shm` after the name it was given, so each name gets a WAL of its own, and what is
+    /// committed through one is lost to the others.
+    public static func hardLinked(_ path: String, names: Int) -> StoreError {
+        StoreError(
+            code: .cannotOpen,
+            message:
+                "\(path) has \(names) names (hard links), and SQLite keeps a -wal for each name: what is written "
+                + "through one is lost to the others; keep one name and remove the others "
+                + "(find them with: find / -xdev -samefile \(path))")
+    }
+
     /// The writer lock stayed taken for longer than the busy timeout.
     public var isBusy: Bool { code.primary == .busy || code.primary == .locked }
     /// The values themselves were refused (a constraint, a type, a size): retrying the same

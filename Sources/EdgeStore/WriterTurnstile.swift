@@ -10,21 +10,19 @@ import CSQLite
 /// `COMMIT` or `ROLLBACK`.
 ///
 /// SQLite has no queue for its writer lock: a writer that finds it taken sleeps and tries again,
-/// so with many processes on few cores the waiters' wake-ups take the CPU from the holder and
-/// whoever happens to wake at the right moment goes next (16 processes selling at once: p99 wait
-/// 130 ms, worst 245 ms, 580 sales/s). A mutex alone queues waiters in the kernel but lets a
-/// writer that comes back at the right moment take it before the one woken for it: of 16
-/// sellers, a third of the turns went to the writer that had just left, and one sale in a
-/// hundred waited for 30 or more others. Tickets serve writers in the order they came; each
-/// writer sleeps until the one before it gives the turn up and rings its bell. (The writer next
-/// in line used to be woken early and stay awake yielding the CPU until its turn: on a kernel
-/// whose scheduler (EEVDF) pushes a task that yields behind the others, the yielding writer
-/// could find its turn come and wait milliseconds for the CPU, and the hand-over was no quicker,
-/// 15–20 µs either way; 16 writers, `bench contention`: p99 12.3–14.5 ms with it, 12.3–14.3
-/// without, and no `sched_yield` calls, about 50 a sale before.)
+/// and whoever wakes at the right moment goes next. A mutex alone queues waiters in the kernel but
+/// lets a writer that comes back at once take it before the one woken for it. Tickets serve
+/// writers in the order they came; each sleeps until the one before it gives the turn up and
+/// rings its bell (BENCHMARKS.md has the measurements behind this shape).
 ///
 /// The same file holds a mailbox: a writer waiting in line may offer its write there, and the
 /// writer whose turn it is may run it in its own transaction and answer (``OfferedWrite``).
+///
+/// Its bytes are trusted only while a connection uses them: each connection holds an open file
+/// description lock on the file from its open to its close, which the kernel drops with its
+/// process and which no boot keeps. The first connection to find none starts the queue afresh,
+/// so that nothing a power cut or a copied file left there (a mutex locked by a writer long gone,
+/// tickets nobody will take) can wedge the writers.
 ///
 /// It orders writers; it does not make them correct: SQLite's own lock still guards every write,
 /// so a writer without the turnstile (the `sqlite3` shell, a file that could not be made) is
@@ -32,6 +30,8 @@ import CSQLite
 /// is passed over by the writers behind it; a process that dies holding the mutex hands it on
 /// (`EOWNERDEAD`) and SQLite rolls its transaction back as usual.
 final class WriterTurnstile {
+    /// The open `-writer` file: its read lock says this connection uses the queue.
+    private let descriptor: Int32
     private let mapping: UnsafeMutableRawPointer
     /// Held from before `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -57,8 +57,7 @@ final class WriterTurnstile {
     private var ticket: UInt32 = 0
     // The file: a magic number for each mutex (bytes 0 and 8), the turn's mutex at 64, the
     // checkpoint's at 128, the tickets at 256 and 260, the bells from 512, the holders from 1536,
-    // the mailbox's slots from 4096. Files made before the checkpoint's mutex existed get it
-    // added, files made before the mailbox grow to hold it; the queue starts from zeros.
+    // the mailbox's slots from 4096.
     private static let size = 4096 + Int(slotCount) * slotSize
     private static let magic: UInt64 = 0x5645_4E55_4557_5231  // "VENUEWR1"
     private static let checkpointMagic: UInt64 = 0x5645_4E55_4543_4B31  // "VENUECK1"
@@ -73,22 +72,16 @@ final class WriterTurnstile {
     static let passUnusedAfter: UInt64 = 1_000_000_000  // 1 s
 
     /// Opens (creating when missing) the turnstile of the database at `databasePath`; nil when
-    /// its file cannot be made or mapped (a full disk, a read-only directory).
+    /// its file cannot be made, locked or mapped (a full disk, a read-only directory).
     init?(databasePath: String) {
         let path = databasePath + "-writer"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        // One process at a time sets the file up; the others wait here for a moment.
-        guard flock(descriptor, LOCK_EX) == 0 else { return nil }
-        defer { flock(descriptor, LOCK_UN) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        // Blocks really allocated, so that a full disk fails here and not as SIGBUS in the mapping.
-        if info.st_size < Self.size, posix_fallocate(descriptor, 0, off_t(Self.size)) != 0 { return nil }
-        guard let mapped = mmap(nil, Self.size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
-            mapped != MAP_FAILED
-        else { return nil }
+        guard let mapped = Self.attach(descriptor) else {
+            close(descriptor)
+            return nil
+        }
+        self.descriptor = descriptor
         mapping = mapped
         mutex = (mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1)
         checkpointMutex = (mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1)
@@ -97,14 +90,55 @@ final class WriterTurnstile {
         bells = (mapped + 512).bindMemory(to: UInt32.self, capacity: Int(Self.bellCount))
         holders = (mapped + 1536).bindMemory(to: UInt64.self, capacity: Int(Self.bellCount))
         slots = mapped + 4096
-        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
-        if header[0] != Self.magic {
-            Self.initialize(mutex)
-            header[0] = Self.magic
+    }
+
+    /// Maps the queue in the file open at `descriptor` and marks it used by this connection (a
+    /// read lock on its first byte, until ``deinit`` closes the descriptor). A queue no other
+    /// connection uses is started afresh (``reset(_:)``), whatever its bytes say.
+    private static func attach(_ descriptor: Int32) -> UnsafeMutableRawPointer? {
+        // One connection at a time sets the file up; the others wait here for a moment.
+        guard flock(descriptor, LOCK_EX) == 0 else { return nil }
+        defer { flock(descriptor, LOCK_UN) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        // Blocks really allocated, so that a full disk fails here and not as SIGBUS in the mapping.
+        if info.st_size < size, posix_fallocate(descriptor, 0, off_t(size)) != 0 { return nil }
+        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
+            mapped != MAP_FAILED
+        else { return nil }
+        // The write lock is had only when no connection holds its read lock: nobody uses the queue.
+        let unused = csqlite_ofd_lock(descriptor, Int16(F_WRLCK)) == 0
+        if unused { reset(mapped) }
+        guard csqlite_ofd_lock(descriptor, Int16(F_RDLCK)) == 0 else {
+            munmap(mapped, size)
+            return nil
         }
-        if header[1] != Self.checkpointMagic {
-            Self.initialize(checkpointMutex)
-            header[1] = Self.checkpointMagic
+        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
+        if header[0] != magic {  // a file of a build older than these locks, in use by it
+            initialize((mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1))
+            header[0] = magic
+        }
+        if header[1] != checkpointMagic {
+            initialize((mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1))
+            header[1] = checkpointMagic
+        }
+        return mapped
+    }
+
+    /// Starts the queue afresh: both mutexes free, no ticket taken, every slot of the mailbox
+    /// empty. Only for a queue no connection uses.
+    private static func reset(_ mapped: UnsafeMutableRawPointer) {
+        mapped.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        initialize((mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1))
+        initialize((mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1))
+        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
+        header[0] = magic
+        header[1] = checkpointMagic
+        // A slot's state and ticket (its first 8 bytes); written only where set, so that a queue
+        // left clean costs no page written.
+        for slot in 0..<Int(slotCount) {
+            let words = (mapped + 4096 + slot * slotSize).bindMemory(to: UInt64.self, capacity: 1)
+            if words.pointee != 0 { words.pointee = 0 }
         }
     }
 
@@ -118,7 +152,19 @@ final class WriterTurnstile {
         pthread_mutexattr_destroy(&attributes)
     }
 
-    deinit { munmap(mapping, Self.size) }
+    deinit {
+        munmap(mapping, Self.size)
+        close(descriptor)  // gives up the read lock that says this connection uses the queue
+    }
+
+    /// Whether a writer gets its turn within `timeout` seconds: takes it and gives it back at
+    /// once. False when the queue is wedged: the writer whose turn it is keeps it (a process
+    /// stopped or hung in its transaction).
+    func answers(within timeout: Double) -> Bool {
+        guard case .turn = enter(timeout: timeout) else { return false }
+        leave()
+        return true
+    }
 
     /// How a writer's wait in line ended.
     enum Entry {

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 #if canImport(Glibc)
@@ -153,23 +154,19 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `CENTRAL_PASSWORD`, or the first line of the file named by `CENTRAL_PASSWORD_FILE`; a file
-    /// other users may read or write is refused.
+    /// other users may read or write is refused (``SecretFile``).
     static func password(from environment: [String: String]) throws -> String? {
         switch (environment["CENTRAL_PASSWORD"], environment["CENTRAL_PASSWORD_FILE"]) {
         case (let password?, nil):
             return password
         case (nil, let path?):
-            var info = stat()
-            guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
-                throw MySQLError(code: 0, message: "cannot read CENTRAL_PASSWORD_FILE \(path)")
+            let bytes: [UInt8]
+            do {
+                bytes = try SecretFile.read(path, named: "CENTRAL_PASSWORD_FILE")
+            } catch let error as SecretFileError {
+                throw MySQLError(code: 0, message: error.message)
             }
-            guard info.st_mode & 0o007 == 0 else {
-                throw MySQLError(
-                    code: 0,
-                    message: "CENTRAL_PASSWORD_FILE \(path) is open to other users (mode "
-                        + String(info.st_mode & 0o777, radix: 8) + "); run: chmod 600 \(path)")
-            }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
+            return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
                 .map(String.init)
         case (nil, nil):
             return nil

@@ -272,7 +272,17 @@ public final class SyncDaemon {
                     "records": String(taken.recordsTakenBack), "orders": String(taken.orders),
                     "refunds": String(taken.refunds), "renumbered": String(taken.renumbered),
                     "not_applied": String(taken.notApplied.count), "epoch": String(taken.epoch),
+                    "carried_over": String(taken.carriedOver.carried),
+                    "not_carried_over": String(taken.carriedOver.refused.count),
                 ])
+            for refused in taken.carriedOver.refused {
+                logger.warning(
+                    "sync.not_carried_over",
+                    [
+                        "seq": String(refused.seq), "type": refused.type, "entity": refused.entityID,
+                        "reason": refused.reason,
+                    ])
+            }
         }
         for note in report.notes { logger.warning(note.event, note.fields) }
         if report.mode != previous {

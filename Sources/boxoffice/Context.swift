@@ -51,7 +51,7 @@ struct Context: Sendable {
             throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
         }
         var info = stat()
-        if stat(sessionPath, &info) == 0, info.st_mode & 0o077 != 0 {
+        if stat(sessionPath, &info) == 0, SecretFile.isOpenToOthers(info.st_mode) {
             try? node?.users.logout(token: session.token)
             SessionFile.remove(at: sessionPath)
             throw TicketingError.notLoggedIn(

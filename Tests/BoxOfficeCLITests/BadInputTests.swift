@@ -67,7 +67,10 @@ import Testing
         ),
         (["users", "add", tenKilobytes, "--role", "cashier"], "password-123\n", false, 2, "user name must be"),
         (["users", "add", "newbie", "--role", "janitor"], "password-123\n", false, 2, "--role must be one of"),
-        (["users", "add", "newbie", "--role", "cashier"], "password-123\n", true, 5, "adding users needs a admin"),
+        (
+            ["users", "add", "newbie", "--role", "cashier"], "password-123\n", true, 5,
+            "adding users needs an admin or above; cal is a cashier"
+        ),
         (["login", "root"], "wrong-password\n", false, 5, "wrong user name or password"),
         (["login", "root' OR '1'='1"], "x\n", false, 5, "wrong user name or password"),
         (["event", "cancel", "SHOW", "--reason", tenKilobytes], nil, false, 2, "reason is too long"),

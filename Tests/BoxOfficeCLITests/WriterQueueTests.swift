@@ -37,4 +37,49 @@ import Testing
         #expect(try node.count("SELECT count(*) FROM orders") == 1)
         #expect(try node.inventoryViolations().isEmpty)
     }
+
+    /// A power cut while a writer has its turn: the `-writer` file the disk keeps holds the turn's
+    /// mutex locked by a process that no longer exists, and no kernel remembers it. The first
+    /// connection after the reboot finds nobody using the queue and starts it afresh: the next
+    /// sale is sold at once, not refused as "locked by other terminals" after 10 s.
+    @Test func aWriterFileLeftLockedByAPowerCutDoesNotWedgeTheSales() throws {
+        let node = try CLINode()
+        let writer = node.database + "-writer"
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
+        let holder = try BackgroundProcess(
+            "/usr/bin/python3", [helpers + "/Helpers/hold-writer-turn.py", writer], logDirectory: node.directory.path)
+        #expect(waitUntil(timeout: 30) { holder.stderr.contains("held") } != nil, "\(holder.stderr)")
+        let atThePowerCut = try Data(contentsOf: URL(fileURLWithPath: writer))
+        holder.send(SIGKILL)
+        holder.wait()
+        try atThePowerCut.write(to: URL(fileURLWithPath: writer))
+        try? FileManager.default.removeItem(atPath: node.database + "-shm")
+
+        let sale = try node.cashier(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        #expect(sale.status == 0, "\(sale.stderr)")
+        #expect(try node.count("SELECT count(*) FROM orders") == 1)
+        let health = try node.run(["health"])
+        #expect(health.status == 0, "\(health.stdout)")
+    }
+
+    /// A queue that is really wedged, its turn kept by a live process that uses it: nothing
+    /// starts it afresh under that process, and `health` says DOWN (exit 1) until the turn is
+    /// given back.
+    @Test func healthIsDownWhileAProcessKeepsTheWritersTurn() throws {
+        let node = try CLINode()
+        let holder = try #require(WriterTurnstile(databasePath: node.database))
+        guard case .turn = holder.enter(timeout: 5) else {
+            Issue.record("the turn did not come")
+            return
+        }
+        let wedged = try node.run(["health", "--json"])
+        let sale = try node.cashier(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash", "--json"])
+        holder.leave()
+        #expect(wedged.status == 1, "\(wedged.stdout)")
+        #expect(wedged.stdout.contains("no writer got its turn within 1.0 s"), "\(wedged.stdout)")
+        #expect(sale.status == 4 && sale.stdout.contains("\"busy\""), "\(sale.stderr)")
+        let health = try node.run(["health"])
+        #expect(health.status == 0, "\(health.stdout)")
+        #expect(try node.count("SELECT count(*) FROM orders") == 0)
+    }
 }

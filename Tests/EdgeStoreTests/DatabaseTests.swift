@@ -395,6 +395,20 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path + "-writer"))
     }
 
+    /// A database opened through a symlink queues its writers with those of its real name: the
+    /// queue lives beside SQLite's own `-wal`, named after the file SQLite opened.
+    @Test func aSymlinkedNameSharesTheQueueOfItsFile() throws {
+        let path = directory.file("real.sqlite")
+        let alias = directory.file("alias.sqlite")
+        let holder = try Database(path: path)
+        try holder.execute("CREATE TABLE t (x INTEGER)")
+        #expect(symlink(path, alias) == 0)
+        let other = try Database(path: alias)
+        try holder.write { #expect(!other.writersQueueAnswers(within: 0.2), "the alias has a queue of its own") }
+        #expect(other.writersQueueAnswers(within: 5))
+        #expect(!FileManager.default.fileExists(atPath: alias + "-writer"))
+    }
+
     /// A writer that gives the turn back and asks again at once goes behind the writers already
     /// waiting (a mutex alone gave a third of the turns back to the writer that had just left).
     @Test func writersAreServedInTheOrderTheyCame() throws {

@@ -81,17 +81,28 @@ import Testing
         #expect(MySQLConfiguration.redacted("mysqlx://app:S3cret@db/c") == "mysqlx://app:***@db/c")
     }
 
+    /// The rule of every secret file (as for session files): its owner's alone. A group may not
+    /// read it either (0640 was accepted while a session file 0640 was refused).
     @Test func aPasswordFileOthersMayReadIsRefused() throws {
         let folder = TemporaryDirectory()
         let file = folder.file("password")
         try "s3cret\n".write(toFile: file, atomically: true, encoding: .utf8)
-        chmod(file, 0o644)
-        #expect(throws: MySQLError.self) {
-            try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file])
+        for mode: mode_t in [0o644, 0o640, 0o620, 0o604] {
+            chmod(file, mode)
+            #expect(
+                throws: MySQLError(
+                    code: 0,
+                    message: "CENTRAL_PASSWORD_FILE \(file) is open to other users (mode \(String(mode, radix: 8))); "
+                        + "a secret file must be its owner's alone: run chmod 600 \(file)")
+            ) {
+                try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file])
+            }
         }
-        chmod(file, 0o600)
-        #expect(
-            try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file]).password
-                == "s3cret")
+        for mode: mode_t in [0o600, 0o400] {
+            chmod(file, mode)
+            #expect(
+                try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": file]).password
+                    == "s3cret")
+        }
     }
 }

@@ -48,6 +48,12 @@ import Ticketing
         let key = world.directory.file("export.key")
         try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: key))
         let file = world.directory.file("export.json")
+        chmod(key, 0o644)
+        let exposed = try world.central(["export", "--anonymize", file, "--key-file", key])
+        #expect(
+            exposed.status == 2 && exposed.stderr.contains("--key-file \(key) is open to other users (mode 644)"),
+            "a key others may read is refused, as every secret file: \(exposed.stderr)")
+        chmod(key, 0o600)
         let export = try world.central(["export", "--anonymize", file, "--key-file", key])
         #expect(export.status == 0, "\(export.stderr)")
         #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)

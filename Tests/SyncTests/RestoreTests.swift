@@ -92,6 +92,69 @@ import Testing
         #expect(reconcile.status == 0, "\(reconcile.stdout)")
     }
 
+    /// Sales made while central was unreachable, then a restore of an older snapshot: the
+    /// replaced database still holds them, central never had them, and the take-back brings back
+    /// only what central holds. The restore carries them over after the take-back, in order, as
+    /// new records of the new epoch: every sale with a receipt ends on the node and at central.
+    @Test func aRestoreCarriesOverWhatCentralNeverAcknowledged() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        for _ in 0..<3 { try node.sell("BIG", "FLOOR") }
+        #expect(try world.syncOnce(node).status == 0)
+        let snapshot = world.directory.file("old.sqlite")
+        #expect(try world.boxoffice(node, ["backup", snapshot]).status == 0)
+        var receipts = [Receipt]()
+        for _ in 0..<4 { receipts.append(try node.sell("BIG", "FLOOR", .quantity(2))) }
+        let seated = try node.sell("SEATED", "MAIN", .seats(["MAIN-A-1"]))
+        #expect(try world.syncOnce(node).status == 0)
+
+        // Central goes away; the node sells on, refunds and checks in, and prints every receipt.
+        let down = try world.syncOnce(node, ["--central", "mysql://venue_app@127.0.0.1:1/central"])
+        #expect(down.status == 75, "\(down.stderr)")
+        var unpushed = [Receipt]()
+        for _ in 0..<5 { unpushed.append(try node.sell("BIG", "FLOOR")) }
+        unpushed.append(try node.sell("SEATED", "MAIN", .seats(["MAIN-A-2", "MAIN-A-3"])))
+        let refundedLater = try node.sell("BIG", "FLOOR", .quantity(3))
+        unpushed.append(refundedLater)
+        _ = try node.node.refunds.refund(
+            orderID: refundedLater.orderID, ticketCodes: [refundedLater.tickets[0].code], reason: "one cannot come",
+            by: node.admin)
+        _ = try node.node.refunds.refund(
+            orderID: receipts[0].orderID, ticketCodes: [receipts[0].tickets[1].code], reason: "changed plans",
+            by: node.admin)
+        _ = try node.node.inventory.checkIn(code: seated.tickets[0].code, by: node.admin)
+        _ = try node.node.inventory.checkIn(code: unpushed[0].tickets[0].code, by: node.admin)
+        let sold = try node.orders()
+        #expect(sold.count == 3 + 5 + 7)
+
+        let restored = try world.boxoffice(node, ["restore", snapshot])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(
+            restored.stdout.contains(
+                "facts central never acknowledged (7 sales) are carried over from the replaced database once "
+                    + "venue-syncd has taken back what central holds"), "\(restored.stdout)")
+        #expect(try node.count("SELECT count(*) FROM orders") == 3)
+
+        let sync = try world.syncOnce(node)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.stderr.contains("sync.taken_back") && sync.stderr.contains("not_carried_over=0"), "\(sync.stderr)")
+        #expect(!sync.stderr.contains("sync.not_carried_over "), "\(sync.stderr)")
+        #expect(try node.orders() == sold, "every order, ticket, refund and check-in the replaced database held")
+        #expect(try world.centralOrders(node: "NODE-A") == sold, "and central holds them all")
+        for receipt in receipts + unpushed + [seated] {
+            #expect(sold[receipt.orderID] != nil)
+        }
+        #expect(try node.inventoryViolations().isEmpty)
+        #expect(throws: TicketingError.self) { try node.sell("SEATED", "MAIN", .seats(["MAIN-A-2"])) }
+        try node.sell("BIG", "FLOOR")
+        #expect(try world.syncOnce(node).status == 0)
+        #expect(try world.centralOrders(node: "NODE-A") == node.orders())
+        try expectSequencesAgree(world, node, "after the carry-over")
+        let reconcile = try world.central(["reconcile"])
+        #expect(reconcile.status == 0, "\(reconcile.stdout)")
+    }
+
     @Test func aCentralRestoredFromABackupGetsBackWhatItLostBothWays() throws {
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")

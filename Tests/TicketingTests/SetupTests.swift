@@ -226,24 +226,110 @@ import Testing
             """)
     }
 
-    @Test func restoreRollsBackToASnapshotAndKeepsTheReplacedDatabase() throws {
+    /// A node that never synced has nothing to take back: the sale it made after the snapshot,
+    /// which central never acknowledged, is carried over at once, as a new record of the new
+    /// epoch, with its tickets, and the inventory counts it.
+    @Test func restoreCarriesOverWhatCentralNeverAcknowledgedAndKeepsTheReplacedDatabase() throws {
         let h = try NodeHarness()
         let token = try h.node.users.login(name: "root", password: "root-password").token
         let snapshot = h.directory.file("before.sqlite")
         try h.node.database.backup(to: snapshot)
-        _ = try h.sell(selection: .quantity(4))
+        let lost = try h.sell(selection: .quantity(4))
         let outcome = try VenueNode.restore(
             path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
-        #expect(try h.count("SELECT count(*) FROM orders") == 0)
         #expect(outcome.epoch == 2 && !outcome.recoveryPending, "a node that never synced has nothing to take back")
+        #expect(outcome.carriedOver?.carried == 1 && outcome.carriedOver?.sales == 1, "\(String(describing: outcome))")
+        #expect(outcome.carriedOver?.refused == [] && outcome.toCarryOver == 0 && outcome.discarded == 0)
+        #expect(try h.count("SELECT count(*) FROM orders WHERE id = ?", [lost.orderID]) == 1)
+        #expect(try h.count("SELECT count(*) FROM ticket WHERE order_id = ? AND status = 'valid'", [lost.orderID]) == 4)
+        #expect(
+            try h.count(
+                "SELECT count(*) FROM sync_outbox WHERE record_type = 'order.placed' AND instr(payload, ?) > 0",
+                [lost.orderID]) == 1)
+        #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 4)
+        #expect(try h.inventoryViolations().isEmpty)
         let replaced = try #require(outcome.replacedFile)
         #expect(try Database(path: replaced).scalar("SELECT count(*) FROM orders") == 1)
         #expect(try h.node.sync.status().epoch == 2)
+        let staged = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter {
+            $0.contains(".restoring")
+        }
+        #expect(staged.isEmpty, "the staging copy's files are gone: \(staged)")
         _ = try h.sell()
         #expect(throws: TicketingError.notFound("no snapshot at \(h.directory.file("missing.sqlite"))")) {
             try VenueNode.restore(
                 path: h.path, from: h.directory.file("missing.sqlite"), authority: .session(token: token))
         }
+    }
+
+    /// Told to, a restore drops what central never acknowledged, and says how many sales; the
+    /// replaced database keeps them.
+    @Test func restoreDropsWhatCentralNeverAcknowledgedOnlyWhenTold() throws {
+        let h = try NodeHarness()
+        let token = try h.node.users.login(name: "root", password: "root-password").token
+        let snapshot = h.directory.file("before.sqlite")
+        try h.node.database.backup(to: snapshot)
+        _ = try h.sell(selection: .quantity(2))
+        _ = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1"]))
+        let outcome = try VenueNode.restore(
+            path: h.path, from: snapshot, authority: .session(token: token), discardingUnpushed: true, clock: h.clock)
+        #expect(outcome.carriedOver == nil && outcome.salesDiscarded == 2 && outcome.discarded == 2)
+        #expect(try h.count("SELECT count(*) FROM orders") == 0)
+        #expect(try Database(path: try #require(outcome.replacedFile)).scalar("SELECT count(*) FROM orders") == 2)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
+    /// A replaced database that cannot be read cannot have its unacknowledged facts carried
+    /// over: the restore is refused, the file left as it is, unless told to drop them.
+    @Test func restoreOverAnUnreadableDatabaseNeedsToBeToldToDropItsFacts() throws {
+        let h = try NodeHarness()
+        let snapshot = h.directory.file("before.sqlite")
+        try h.node.database.backup(to: snapshot)
+        let broken = h.directory.file("broken.sqlite")
+        let garbage = Data(repeating: 0x5A, count: 8192)
+        try garbage.write(to: URL(fileURLWithPath: broken))
+        let password = RestoreAuthority.password(name: "root", password: "root-password")
+        #expect {
+            try VenueNode.restore(path: broken, from: snapshot, authority: password, clock: h.clock)
+        } throws: { error in
+            guard case .rejected("unpushed_unknown", let message) = error as? TicketingError else { return false }
+            return message.contains("cannot be carried over: restoring would drop it; nothing was changed")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: broken)) == garbage)
+        let outcome = try VenueNode.restore(
+            path: broken, from: snapshot, authority: password, discardingUnpushed: true, clock: h.clock)
+        #expect(outcome.unpushedUnknown && outcome.replacedFile != nil)
+        #expect(try VenueNode.open(path: broken).settings().nodeID == h.node.settings().nodeID)
+    }
+
+    /// A fact that conflicts with the restored database is left out and listed, the others go
+    /// on: here a seat the replaced database sold again after an earlier restore had dropped
+    /// its first sale, which the snapshot now restored holds.
+    @Test func restoreLeavesOutAndListsWhatConflicts() throws {
+        let h = try NodeHarness()
+        let token = try h.node.users.login(name: "root", password: "root-password").token
+        let empty = h.directory.file("empty.sqlite")
+        try h.node.database.backup(to: empty)
+        let first = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1"]))
+        let withFirst = h.directory.file("with-first.sqlite")
+        try h.node.database.backup(to: withFirst)
+        _ = try VenueNode.restore(
+            path: h.path, from: empty, authority: .session(token: token), discardingUnpushed: true, clock: h.clock)
+        let second = try h.sell("SHOW", "MAIN", selection: .seats(["MAIN-A-1"]))
+        let standing = try h.sell(selection: .quantity(2))
+        h.clock.advance(seconds: 60)
+
+        let outcome = try VenueNode.restore(
+            path: h.path, from: withFirst, authority: .session(token: token), clock: h.clock)
+        let report = try #require(outcome.carriedOver)
+        #expect(report.carried == 1 && report.sales == 1)
+        #expect(
+            report.refused.map(\.reason) == ["seat MAIN-A-1 is sold to order \(first.orderID) here"]
+                && report.refused.first?.entityID == second.orderID, "\(report.refused)")
+        #expect(try h.count("SELECT count(*) FROM orders WHERE id IN (?, ?)", [first.orderID, standing.orderID]) == 2)
+        #expect(try h.count("SELECT count(*) FROM orders WHERE id = ?", [second.orderID]) == 0)
+        #expect(try h.count("SELECT count(*) FROM audit_log WHERE action = 'sync.not_carried_over'") == 1)
+        #expect(try h.inventoryViolations().isEmpty)
     }
 
     /// A snapshot of a database made before nodes had 2 KiB pages has 4 KiB pages; it restores
@@ -260,7 +346,7 @@ import Testing
         #expect(try Database(path: snapshot).pageSize() == 4096)
         _ = try h.sell(selection: .quantity(2))
         _ = try VenueNode.restore(path: h.path, from: snapshot, authority: .session(token: token), clock: h.clock)
-        #expect(try h.count("SELECT count(*) FROM orders") == 1)
+        #expect(try h.count("SELECT count(*) FROM orders") == 2, "the later sale, never pushed, carried over")
         #expect(try h.node.database.pageSize() == 2048)
         #expect(try h.inventoryViolations().isEmpty)
         _ = try h.sell()

@@ -176,6 +176,7 @@ public enum NodeHealth {
         components["db"] = HealthComponent(
             .up,
             ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
+        writersQueue(of: node, into: &components["db"]!)
         components["sales"] = sales(maintenance: maintenance, sync: sync)
         components["central"] = central(sync)
         components["outbox"] = outbox(sync)
@@ -186,6 +187,20 @@ public enum NodeHealth {
         components["sync"] = HealthComponent(
             silence.map { $0 <= syncSilenceLimitSeconds ? .up : .down } ?? .unknown, details)
         return components
+    }
+
+    /// How long a writer may wait for its turn before `db` is DOWN: sales wait milliseconds for
+    /// it, even with every terminal selling.
+    public static let writersTurnLimitSeconds = 1.0
+
+    /// Marks `db` DOWN when no writer gets its turn within ``writersTurnLimitSeconds``: the
+    /// writer whose turn it is keeps it, and every sale and hold waits, then fails.
+    static func writersQueue(of node: VenueNode, into db: inout HealthComponent) {
+        guard !node.database.writersQueueAnswers(within: writersTurnLimitSeconds) else { return }
+        db.status = .down
+        db.details["error"] = .text(
+            "no writer got its turn within \(writersTurnLimitSeconds) s: a process keeps the database's writers' "
+                + "queue (stopped, or hung in a transaction); sales and holds wait for it, then fail")
     }
 
     static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {

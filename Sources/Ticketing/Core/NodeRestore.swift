@@ -24,6 +24,20 @@ public struct RestoreOutcome: Sendable, Codable, Equatable {
     public let recoveryPending: Bool
     /// The snapshot's newest outbox record: central's records after it are taken back.
     public let snapshotSeq: Int64
+    /// The facts the replaced database made that central never acknowledged, carried over now
+    /// (a node with nothing to take back first); nil when none were.
+    public let carriedOver: CarryOverReport?
+    /// Facts central never acknowledged, kept to be carried over once the node has taken back
+    /// what central holds, and the sales among them.
+    public let toCarryOver: Int
+    public let salesToCarryOver: Int
+    /// Facts central never acknowledged that were dropped as asked, and the sales among them
+    /// (the replaced database keeps them).
+    public let discarded: Int
+    public let salesDiscarded: Int
+    /// True when the replaced database could not be read, so that what it held that central never
+    /// acknowledged was dropped unseen (as asked).
+    public let unpushedUnknown: Bool
 }
 
 /// What a node database says about itself, read without changing it.
@@ -33,10 +47,12 @@ struct DatabaseFacts {
     /// It has talked to central (so central may hold facts a snapshot lacks).
     let hasSynced: Bool
     let newestSeq: Int64
+    /// What it made that central never acknowledged (read only when asked).
+    let unacknowledged: [OutboxRecord]
 
     /// Reads `path` read-only; with `verify`, runs `PRAGMA integrity_check` and refuses a schema
-    /// newer than this build's.
-    static func read(_ path: String, verify: Bool) throws -> DatabaseFacts {
+    /// newer than this build's; with `unacknowledged`, reads the facts central never acknowledged.
+    static func read(_ path: String, verify: Bool, unacknowledged: Bool = false) throws -> DatabaseFacts {
         var options = Database.Options()
         options.readOnly = true
         let db = try Database(path: path, options: options)
@@ -57,7 +73,8 @@ struct DatabaseFacts {
         return DatabaseFacts(
             nodeID: settings.nodeID, epoch: try state.epoch(),
             hasSynced: try state.integer(.lastPushAt) != nil || (try state.integer(.acknowledgedSeq) ?? 0) > 0,
-            newestSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0)
+            newestSeq: try db.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0,
+            unacknowledged: unacknowledged ? try CarryOver.unacknowledged(in: db) : [])
     }
 }
 
@@ -70,8 +87,14 @@ extension VenueNode {
     /// starts a new epoch; when this node ever synced, it also must take back from central the
     /// facts it made after the snapshot before it sells again (``NodeSync/takeBack(_:)``).
     /// Other connections see the old content or the new, never a mix.
+    ///
+    /// What the replaced database made that central never acknowledged (sales with receipts
+    /// printed, refunds, check-ins) is carried over (``CarryOver``): at once when there is
+    /// nothing to take back, else after the take-back. Only with `discardingUnpushed` is it
+    /// dropped instead; a replaced database that cannot be read is refused without it, since
+    /// what it holds cannot be carried over.
     public static func restore(
-        path: String, from snapshot: String, authority: RestoreAuthority,
+        path: String, from snapshot: String, authority: RestoreAuthority, discardingUnpushed: Bool = false,
         options: NodeOptions = NodeOptions(),
         clock: any WallClock = SystemWallClock()
     ) throws -> RestoreOutcome {
@@ -90,8 +113,21 @@ extension VenueNode {
         defer { withExtendedLifetime(lock) {} }
         let incoming = try DatabaseFacts.read(snapshot, verify: true)
         let exists = FileManager.default.fileExists(atPath: path)
-        let current = exists ? try? DatabaseFacts.read(path, verify: false) : nil
+        var current: DatabaseFacts?
+        var unreadable: (any Error)?
+        if exists {
+            do { current = try DatabaseFacts.read(path, verify: false, unacknowledged: true) } catch {
+                unreadable = error
+            }
+        }
         try authorize(authority, current: current == nil ? nil : path, snapshot: snapshot, clock: clock)
+        if let unreadable, !discardingUnpushed {
+            throw TicketingError.rejected(
+                code: "unpushed_unknown",
+                message: "\(path) cannot be read (\(SyncLimits.clip("\(unreadable)", to: 200))), so what it holds that "
+                    + "central never acknowledged (sales with receipts among it) cannot be carried over: restoring would "
+                    + "drop it; nothing was changed")
+        }
         if let current, current.nodeID != incoming.nodeID {
             throw TicketingError.rejected(
                 code: "other_node",
@@ -101,25 +137,43 @@ extension VenueNode {
         let now = clock.now()
         let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
         let recovery = incoming.hasSynced || current?.hasSynced == true
+        let unpushed = current?.unacknowledged ?? []
+        let carried = discardingUnpushed ? [] : unpushed
+        let discarded = discardingUnpushed ? unpushed : []
+        func sales(_ facts: [OutboxRecord]) -> Int {
+            facts.filter { $0.type == SyncRecordType.orderPlaced.rawValue }.count
+        }
         // The snapshot is prepared in a copy first, so the database is only ever replaced by a
         // complete, marked one.
         let staging = path + ".restoring"
-        unlink(staging)
-        defer { unlink(staging) }
+        let stagingFiles = ["", "-wal", "-shm", "-writer"].map { staging + $0 }
+        for file in stagingFiles { unlink(file) }
+        defer { for file in stagingFiles { unlink(file) } }
         var readOnly = Database.Options()
         readOnly.readOnly = true
         try Database(path: snapshot, options: readOnly).backup(to: staging)
         let prepared = try openForSetup(path: staging, options: options, clock: clock)
-        try prepared.database.write {
+        let carriedNow: CarryOverReport? = try prepared.database.write {
             let state = SyncState(db: prepared.database)
             try state.set(.epoch, epoch)
+            var report: CarryOverReport?
             if recovery {
                 try state.set(.recoveryFork, incoming.newestSeq)
                 try state.set(.recoverySince, now.milliseconds)
+                try CarryOver(node: prepared).keep(carried)
+            } else if !carried.isEmpty {
+                report = try CarryOver(node: prepared).carry(carried)
+                if report?.carried ?? 0 > 0 { _ = try InventorySettlement(node: prepared).settle([]) }
             }
             try prepared.audit.record(
                 "node.restored", by: "restore", entity: "node", id: incoming.nodeID,
-                detail: ["snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery)])
+                detail: [
+                    "snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery),
+                    "unpushed": String(unpushed.count), "carried_over": String(report?.carried ?? 0),
+                    "to_carry_over": String(recovery ? carried.count : 0), "discarded": String(discarded.count),
+                    "unpushed_unknown": String(unreadable != nil),
+                ])
+            return report
         }
         var replaced: String?
         if exists {
@@ -127,10 +181,20 @@ extension VenueNode {
             try keepReplaced(path, at: keep)
             replaced = keep
         }
-        try openForSetup(path: path, options: options, clock: clock).database.restore(from: staging)
+        let target: VenueNode
+        do {
+            target = try openForSetup(path: path, options: options, clock: clock)
+        } catch  where unreadable != nil {
+            // Not even SQLite can open it (kept above, as its files were): the snapshot takes its place.
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            target = try openForSetup(path: path, options: options, clock: clock)
+        }
+        try target.database.restore(from: staging)
         return RestoreOutcome(
             nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
-            recoveryPending: recovery, snapshotSeq: incoming.newestSeq)
+            recoveryPending: recovery, snapshotSeq: incoming.newestSeq, carriedOver: carriedNow,
+            toCarryOver: recovery ? carried.count : 0, salesToCarryOver: recovery ? sales(carried) : 0,
+            discarded: discarded.count, salesDiscarded: sales(discarded), unpushedUnknown: unreadable != nil)
     }
 
     /// A consistent copy of the database being replaced; when it cannot be read as a database,

@@ -19,6 +19,9 @@ public struct TakeBackReport: Sendable, Codable, Equatable {
     public let renumbered: Int
     /// Holds from before the restore, released.
     public let holdsReleased: Int
+    /// The facts the replaced database made that central never acknowledged, carried over after
+    /// central's (see ``CarryOver``).
+    public let carriedOver: CarryOverReport
     /// The epoch this database pushes under from now on.
     public let epoch: Int64
 }
@@ -67,8 +70,9 @@ extension NodeSync {
     /// Takes back, in one transaction, what central holds of this node's history after the fork:
     /// central's catalog changes first (events the lost sales need), then the records — into the
     /// outbox under their own numbers, and as orders, tickets, payments, refunds and check-ins —
+    /// then the facts the replaced database made that central never acknowledged (``CarryOver``),
     /// then the allocations in force at central, with every counter recomputed. Records made here
-    /// since the fork are moved after central's. The acknowledged sequence becomes central's, the
+    /// since the fork are moved after central's, and the carried facts after those. The acknowledged sequence becomes central's, the
     /// epoch moves past central's, and the node sells again.
     public func takeBack(_ history: CentralHistory) throws -> TakeBackReport {
         try db.write {
@@ -118,6 +122,7 @@ extension NodeSync {
                     notApplied.append(record.seq)
                 }
             }
+            let carried = try CarryOver(node: node).carryKept()
             let released = try InventorySettlement(node: node).settle(history.allocations)
             let epoch = max(try state.epoch(), history.centralEpoch + 1)
             try state.set(.acknowledgedSeq, history.centralSeq)
@@ -127,13 +132,14 @@ extension NodeSync {
             let report = TakeBackReport(
                 forkSeq: fork, centralSeq: history.centralSeq, recordsTakenBack: records.count, orders: orders,
                 refunds: refunds, checkIns: checkIns, notApplied: notApplied, renumbered: local.count,
-                holdsReleased: released, epoch: epoch)
+                holdsReleased: released, carriedOver: carried, epoch: epoch)
             try node.audit.record(
                 "sync.taken_back", by: "central", entity: "outbox", id: String(history.centralSeq),
                 detail: [
                     "fork": String(fork), "records": String(records.count), "orders": String(orders),
                     "refunds": String(refunds), "renumbered": String(local.count),
                     "not_applied": String(notApplied.count), "epoch": String(epoch),
+                    "carried_over": String(carried.carried), "not_carried_over": String(carried.refused.count),
                 ])
             return report
         }

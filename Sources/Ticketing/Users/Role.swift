@@ -43,8 +43,13 @@ public struct Operator: Sendable, Equatable {
     public func require(_ minimum: Role, to action: String) throws {
         guard role >= minimum else {
             throw TicketingError.notPermitted(
-                "\(action) needs a \(minimum.rawValue) or above; \(name) is a \(role.rawValue)")
+                "\(action) needs \(Self.withArticle(minimum)) or above; \(name) is \(Self.withArticle(role))")
         }
+    }
+
+    /// "a cashier", "a supervisor", "an admin".
+    private static func withArticle(_ role: Role) -> String {
+        (role.rawValue.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + role.rawValue
     }
 }
 

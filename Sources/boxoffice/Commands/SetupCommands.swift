@@ -214,23 +214,31 @@ struct Restore: ParsableCommand {
     static let file = TypedArgument("FILE", help: "A snapshot from 'boxoffice backup' or 'boxoffice migrate'.")
     static let login = TypedOption.text(
         "--login", "NAME", help: "When the database cannot be opened: an admin of the snapshot (password on stdin).")
+    static let discardUnpushed = FlagOption(
+        "--discard-unpushed",
+        help: "Drop what the replaced database holds that central never acknowledged instead of carrying it over.")
     static let configuration = CommandConfiguration(
         name: "restore", abstract: "Replace the node database with a snapshot (a rollback). Admins only.",
         discussion: """
             Refused while venue-syncd runs on the database, for a damaged snapshot and for another node's. The replaced
             database is kept next to it. A node that has synced with central takes back from central the sales, refunds
-            and check-ins it made after the snapshot before it sells again (venue-syncd does it on its next cycle).
+            and check-ins it made after the snapshot before it sells again (venue-syncd does it on its next cycle). What
+            the replaced database made that central never acknowledged (sales with printed receipts among it) is carried
+            over into the restored one, after what is taken back; what conflicts is left out and listed. A replaced
+            database that cannot be read is restored over only with --discard-unpushed.
             """,
-        arguments: [file], options: [login])
+        arguments: [file], options: [login, discardUnpushed])
 
     let context: Context
     let file: String
     let login: String?
+    let discarding: Bool
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
         file = try arguments.required(Self.file)
         login = try arguments.value(Self.login)
+        discarding = arguments.isSet(Self.discardUnpushed)
     }
 
     func run() throws {
@@ -240,13 +248,44 @@ struct Restore: ParsableCommand {
         } else {
             authority = .session(token: try context.session(on: try? context.node()).token)
         }
-        let outcome = try VenueNode.restore(
-            path: context.databasePath, from: file, authority: authority, options: context.options)
+        let outcome: RestoreOutcome
+        do {
+            outcome = try VenueNode.restore(
+                path: context.databasePath, from: file, authority: authority, discardingUnpushed: discarding,
+                options: context.options)
+        } catch TicketingError.rejected(let code, let message) where code == "unpushed_unknown" {
+            throw TicketingError.rejected(code: code, message: message + "; to restore anyway, give --discard-unpushed")
+        }
         context.output.emit(outcome) { outcome in
             var lines = [
                 "Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."
             ]
             if let replaced = outcome.replacedFile { lines.append("The replaced database is kept at \(replaced).") }
+            if let carried = outcome.carriedOver, carried.carried > 0 || !carried.refused.isEmpty {
+                lines.append(
+                    "Carried over \(carried.carried) facts central never acknowledged (\(carried.sales) sales) "
+                        + "from the replaced database.")
+            }
+            if outcome.toCarryOver > 0 {
+                lines.append(
+                    "\(outcome.toCarryOver) facts central never acknowledged (\(outcome.salesToCarryOver) sales) are "
+                        + "carried over from the replaced database once venue-syncd has taken back what central holds.")
+            }
+            for refused in outcome.carriedOver?.refused ?? [] {
+                lines.append(
+                    "Not carried over: \(refused.type) \(refused.entityID) (record \(refused.seq) of the replaced "
+                        + "database): \(refused.reason).")
+            }
+            if outcome.discarded > 0 {
+                lines.append(
+                    "Dropped \(outcome.discarded) facts central never acknowledged (\(outcome.salesDiscarded) sales), "
+                        + "as asked; the replaced database keeps them.")
+            }
+            if outcome.unpushedUnknown {
+                lines.append(
+                    "The replaced database could not be read: what it held that central never acknowledged was dropped, as asked."
+                )
+            }
             if outcome.recoveryPending {
                 lines.append(
                     "This node sells again once venue-syncd has taken back from central what it sold after the snapshot."

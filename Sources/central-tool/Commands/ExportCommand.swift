@@ -35,13 +35,16 @@ struct Export: ParsableCommand {
                 "exports are anonymised: give --anonymize (a copy with personal data is a mariadb-dump backup)")
         }
         if let path = try arguments.value(Self.keyFile) {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw UsageError("cannot read --key-file \(path)")
+            let data: [UInt8]
+            do {
+                data = try SecretFile.read(path, named: "--key-file")
+            } catch let error as SecretFileError {
+                throw UsageError(error.message)
             }
             guard data.count >= 16 else {
                 throw UsageError("--key-file \(path) holds \(data.count) bytes; at least 16")
             }
-            key = Array(data)
+            key = data
         } else {
             key = Pseudonyms.freshKey()
         }
