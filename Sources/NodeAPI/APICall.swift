@@ -14,6 +14,8 @@ struct APICall {
     let query: [String: String]
     /// The `Idempotency-Key` of a write.
     let idempotencyKey: String?
+    /// Where the request came from: the peer, or the client a trusted proxy names.
+    let client: String
 
     /// The signed-in staff member.
     var actor: Operator {

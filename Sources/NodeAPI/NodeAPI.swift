@@ -8,10 +8,12 @@ import Ticketing
 public final class NodeAPI: Sendable {
     let connections: NodeConnections
     let routes: [Route]
+    let clients: ClientAddresses
 
-    public init(databasePath: String, options: NodeOptions) {
+    public init(databasePath: String, options: NodeOptions, clients: ClientAddresses = ClientAddresses()) {
         connections = NodeConnections(path: databasePath, options: options)
         routes = Routes.all
+        self.clients = clients
     }
 
     /// Every route as `METHOD /template`, for the document's test.
@@ -63,7 +65,8 @@ public final class NodeAPI: Sendable {
             key = given
         }
         let call = APICall(
-            request: request, node: node, caller: caller, parameters: parameters, query: query, idempotencyKey: key)
+            request: request, node: node, caller: caller, parameters: parameters, query: query, idempotencyKey: key,
+            client: clients.client(of: request.head))
         switch route.retry {
         case .read, .unkeyed, .saleKey:
             return try route.handle(call).response

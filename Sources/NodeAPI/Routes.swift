@@ -9,7 +9,8 @@ enum Routes {
     static let sessions = [
         Route("POST", "/v1/sessions", session: false, retry: .unkeyed) { call in
             let body = try call.body(SignInBody.self)
-            return try .json(201, try call.node.users.login(name: body.name, password: body.password))
+            return try .json(
+                201, try call.node.users.login(name: body.name, password: body.password, client: call.client))
         },
         Route("DELETE", "/v1/sessions/current", retry: .unkeyed) { call in
             _ = try call.actor

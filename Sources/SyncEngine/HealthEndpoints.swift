@@ -161,22 +161,6 @@ final class HealthEndpoints: Sendable {
     }
 }
 
-/// Who a request came from: the peer, or, when the peer is a trusted reverse proxy, the address
-/// that proxy says it served (the last entry of `X-Forwarded-For`, which the proxy appended).
-/// `X-Forwarded-For` from anyone else is ignored: a client could write anything there.
-public struct ClientAddresses: Sendable {
-    public let trustedProxies: Set<String>
-
-    public init(trustedProxies: Set<String> = []) { self.trustedProxies = trustedProxies }
-
-    public func client(of head: HTTPRequestHead) -> String {
-        guard trustedProxies.contains(head.peer), let forwarded = head.headers["x-forwarded-for"],
-            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-        else { return head.peer }
-        return last
-    }
-}
-
 /// The sync loop's own sign of life: each step says by when the next will come. A loop that
 /// misses its deadline is wedged (blocked on a frozen network, deadlocked) and liveness is DOWN,
 /// however well the database reads. Deadlines are on the monotonic clock, so a step of the wall

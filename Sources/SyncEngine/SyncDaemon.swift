@@ -191,7 +191,9 @@ public final class SyncDaemon {
             visibility: options.healthDetails, clients: ClientAddresses(trustedProxies: options.trustedProxies))
         var configuration = options.server
         configuration.unlimitedPeers = options.trustedProxies
-        let api = NodeAPI(databasePath: options.databasePath, options: options.nodeOptions)
+        let api = NodeAPI(
+            databasePath: options.databasePath, options: options.nodeOptions,
+            clients: ClientAddresses(trustedProxies: options.trustedProxies))
         let server = try HTTPServer(
             listening: address, configuration: configuration, handler: DaemonHTTPHandler(health: health, api: api))
         server.start()

@@ -64,7 +64,7 @@ struct LoginThrottle {
     }
 
     /// Counts a failure for `name`; locks the account at ``lockAfter``. Its own transaction.
-    func recordFailure(_ name: String, now: Timestamp) throws {
+    func recordFailure(_ name: String, now: Timestamp, client: String? = nil) throws {
         let db = node.database
         try db.write {
             let failures = (try record(name, now: now)?.failures ?? 0) + 1
@@ -78,7 +78,7 @@ struct LoginThrottle {
                 [name, failures, now.milliseconds, locks ? now.milliseconds + Self.lockSeconds * 1000 : nil])
             try node.audit.record(
                 locks ? "staff.locked" : "login.failed", by: "login", entity: "staff", id: name,
-                detail: ["failures": String(failures)])
+                detail: ["failures": String(failures)].merging(client.map { ["client": $0] } ?? [:]) { $1 })
             // Names nobody uses are not kept for ever.
             try db.execute(
                 "DELETE FROM login_failure WHERE last_failed_at < ? AND coalesce(locked_until, 0) < ?",

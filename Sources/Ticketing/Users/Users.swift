@@ -146,7 +146,8 @@ public struct Users {
     /// Checks a password and opens a session. Unknown users and wrong passwords get the same
     /// answer after the same work, so neither can be told apart; each failure is counted
     /// (``LoginThrottle``): attempts slow down, then the account is locked for a while.
-    public func login(name: String, password: String) throws -> LoginSession {
+    /// `client` names where the attempt came from (a till's address), for the audit log.
+    public func login(name: String, password: String, client: String? = nil) throws -> LoginSession {
         let settings = try node.settings()
         let db = node.database
         let throttle = LoginThrottle(node: node)
@@ -156,7 +157,7 @@ public struct Users {
         let stored: String? = try row?.get("password_hash")
         let matches = PasswordHash.verify(password: password, against: stored ?? Self.decoyHash)
         guard let row, stored != nil, matches else {
-            try throttle.recordFailure(name, now: now)
+            try throttle.recordFailure(name, now: now, client: client)
             throw TicketingError.notLoggedIn("wrong user name or password")
         }
         let staff = try Self.member(from: row)
@@ -168,7 +169,9 @@ public struct Users {
             try db.execute(
                 "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                 [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])
-            try node.audit.record("session.started", by: staff.name, entity: "staff", id: staff.id)
+            try node.audit.record(
+                "session.started", by: staff.name, entity: "staff", id: staff.id,
+                detail: client.map { ["client": $0] } ?? [:])
         }
         return LoginSession(
             token: token, staff: staff.name, role: staff.role, nodeID: settings.nodeID, expiresAt: expiresAt)
