@@ -10,7 +10,8 @@ struct APIAnswer {
     var headers = HTTPHeaders()
 
     static func json(_ status: Int, _ value: some Encodable) throws -> APIAnswer {
-        APIAnswer(status: status, body: Array((try JSONText.encode(value) + "\n").utf8))
+        let text = try (value as? any PrewrittenJSON)?.jsonText ?? JSONText.encode(value)
+        return APIAnswer(status: status, body: Array((text + "\n").utf8))
     }
 
     static let noContent = APIAnswer(status: 204, body: [])

@@ -41,6 +41,13 @@ public struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// Writes a boolean member; nil leaves it out.
+    public mutating func member(_ key: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        self.key(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
     /// Writes an object member whose members `body` writes.
     public mutating func member(_ key: StaticString, object body: (inout JSONWriter) -> Void) {
         self.key(key)
@@ -103,6 +110,24 @@ public struct JSONWriter {
                 bytes.append(hex[Int(byte & 0xF)])
             default: bytes.append(byte)
             }
+        }
+    }
+}
+
+/// A value that writes its own JSON with ``JSONWriter``, byte for byte what ``JSONText/encode(_:)``
+/// writes for it (a test holds the two equal): for answers written on every sale.
+public protocol PrewrittenJSON: Encodable {
+    /// The value as ``JSONText/encode(_:)`` writes it.
+    var jsonText: String { get }
+}
+
+extension JSONWriter {
+    /// Writes money as `{"currency": …, "minor": …}`; nil leaves it out.
+    public mutating func member(_ key: StaticString, money: Money?) {
+        guard let money else { return }
+        member(key) { json in
+            json.member("currency", money.currency)
+            json.member("minor", money.minor)
         }
     }
 }

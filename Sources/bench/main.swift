@@ -1,8 +1,8 @@
 import Foundation
 
 // `bench SCENARIO... [--quick]`: the project's numbers, each printed next to a baseline measured
-// in the same run by the same binary. Scenarios: sale, push, cli, contention, daemon, reconcile,
-// all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
+// in the same run by the same binary. Scenarios: sale, push, cli, contention, api, daemon,
+// reconcile, all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
 // figures, and asserts no timing. `bench sale-loop …` sells one kind of sale and nothing else,
 // for a profiler.
 
@@ -15,7 +15,7 @@ if arguments.first == "sale-loop" {
 }
 let quick = arguments.contains("--quick")
 arguments.removeAll { $0 == "--quick" }
-let all = ["sale", "push", "cli", "contention", "daemon", "reconcile"]
+let all = ["sale", "push", "cli", "contention", "api", "daemon", "reconcile"]
 let chosen = arguments.isEmpty || arguments == ["all"] ? all : arguments
 if let unknown = chosen.first(where: { !all.contains($0) }) {
     FileHandle.standardError.write(
@@ -39,6 +39,7 @@ for scenario in chosen {
             case "push": try PushScenario.run(quick: quick, directory: directory)
             case "cli": try CLIScenario.run(quick: quick, directory: directory)
             case "contention": try ContentionScenario.run(quick: quick, directory: directory)
+            case "api": try APIScenario.run(quick: quick, directory: directory)
             case "daemon": try DaemonScenario.run(quick: quick, directory: directory)
             default: try ReconcileScenario.run(quick: quick, directory: directory)
             }

@@ -50,6 +50,27 @@ import Testing
         #expect(record.totalMinor == 10_000 && record.payment.method == .card && record.payment.reference == "T-9")
     }
 
+    /// The receipt's own JSON (written for the API without `JSONEncoder`) is the encoder's, byte
+    /// for byte: GA and seats, cash with change and card with a reference, a customer or none, a
+    /// refund and a replay.
+    @Test func theReceiptsJSONIsTheEncodersByteForByte() throws {
+        let h = try NodeHarness()
+        var receipts = [
+            try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 5000)),
+            try h.sell(
+                "SHOW", "MAIN", selection: .quantity(2), payment: PaymentRequest(method: .card, reference: "T1-0042/a:b"),
+                customer: CustomerDetails(email: "jo@example.org", name: "Jo \u{1F3AD}")),
+            try h.sell(key: "receipt-json-key-1"),
+        ]
+        receipts.append(try h.sell(key: "receipt-json-key-1"))
+        _ = try h.node.refunds.refund(orderID: receipts[1].orderID, ticketCodes: nil, reason: "test", by: h.supervisor)
+        receipts.append(try h.node.orders.details(receipts[1].orderID).order)
+        #expect(receipts[3].replayed)
+        for receipt in receipts {
+            #expect(receipt.jsonText == (try JSONText.encode(receipt)))
+        }
+    }
+
     @Test func aRepeatedIdempotencyKeyReturnsTheSameOrderAndChargesOnce() throws {
         let h = try NodeHarness()
         let first = try h.sell(selection: .quantity(2), key: "till-3-sale-0042")
