@@ -136,6 +136,21 @@ import Ticketing
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".eml") }.count == 2)
     }
 
+    @Test func publishingClosingAndReopeningTakeAReasonForTheAuditLogAndCentral() throws {
+        let node = try CLINode()
+        for (arguments, reason) in [
+            (["event", "close", "SHOW"], "sold at the door only"), (["event", "reopen", "SHOW"], "door sales done"),
+            (["event", "publish", "DRAFT"], "the artist confirmed"),
+        ] {
+            try node.expectSuccess(arguments + ["--reason", reason])
+            #expect(
+                try node.count("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%\(reason)%'") == 1, "\(arguments)")
+            #expect(try node.count("SELECT COUNT(*) FROM sync_outbox WHERE payload LIKE '%\(reason)%'") == 1)
+        }
+        try node.expectSuccess(["event", "close", "DUO"])
+        #expect(try node.run(["event", "cancel", "DUO"]).status == 2, "customers are told why an event is cancelled")
+    }
+
     @Test func statusReportsTheNodeWithoutALogin() throws {
         let node = SharedNode.node
         let status = try node.run(["status", "--json"], session: node.directory.file("nobody.session"))

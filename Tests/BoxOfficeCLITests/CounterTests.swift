@@ -53,4 +53,17 @@ import Testing
         #expect(try node.run(["report", "day", "--csv", "--json"]).status == 2)
         #expect(try node.run(["report", "day", "--date", "2026-13-01"]).status == 2)
     }
+
+    @Test func everyCSVReportReadsStrictlyWithEveryRowsSectionAndCurrency() throws {
+        let node = try CLINode()
+        try node.expectSuccess(["drawer", "open", "--float", "10000"])
+        try node.expectSuccess(["sell", "SHOW", "--category", "GA", "--qty", "2", "--payment", "cash"])
+        let refunded = try node.json(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        try node.expectSuccess(["refund", try #require(refunded["order_id"] as? String), "--reason", "wrong night"])
+        try node.expectSuccess(["drawer", "close", "--counted", "20000"])
+        for report in [["report", "shift", "--csv"], ["report", "day", "--csv"]] {
+            let rows = try StrictCSV.rows(node.expectSuccess(report).stdout, filled: ["section", "currency"])
+            #expect(rows.map { $0["section"] } == ["sale", "refund", "net", "drawer"], "\(report): \(rows)")
+        }
+    }
 }

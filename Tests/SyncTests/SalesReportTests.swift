@@ -64,4 +64,22 @@ import Ticketing
             text.contains("Not yet synced: NODE-B 4 record(s) at its last push") && !text.contains("SMALL"), "\(text)")
         #expect(try world.central(["report", "sales", "--by", "week"]).status == 2)
     }
+
+    @Test func everyCSVColumnIsNamedOnceAndEveryRowNamesItsEventAndGroup() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a).status == 0)
+        try a.sell("BIG", "FLOOR", .quantity(2))
+        try a.sell("SMALL", "GA")
+        #expect(try world.syncOnce(a).status == 0)
+        for grouping in [nil, "event", "node", "category", "day"] {
+            let arguments = ["report", "sales", "--csv"] + (grouping.map { ["--by", $0] } ?? [])
+            let result = try world.central(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let group = grouping.flatMap { $0 == "event" ? nil : $0 }
+            let rows = try StrictCSV.rows(result.stdout, filled: ["event"] + (group.map { [$0] } ?? []) + ["currency"])
+            #expect(rows.map { $0["event"] } == ["BIG", "SMALL"], "\(arguments): \(result.stdout)")
+            #expect(rows.map { $0["tickets"] } == ["2", "1"], "\(arguments)")
+        }
+    }
 }

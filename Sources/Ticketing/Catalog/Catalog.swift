@@ -162,9 +162,9 @@ public struct Catalog {
                     eventID: eventID, nodeID: try node.settings().nodeID, status: status, reason: reason,
                     changedAt: node.clock.now(), actor: actor, fromVersion: try centralStatusVersion(eventID)))
         }
-        try node.audit.record(
-            "event.\(status.rawValue)", by: actor, entity: "event", id: eventID,
-            detail: ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)])
+        var detail = ["from": before.status.rawValue, "refunds_queued": String(refundsQueued)]
+        if let reason { detail["reason"] = reason }
+        try node.audit.record("event.\(status.rawValue)", by: actor, entity: "event", id: eventID, detail: detail)
         return EventChange(
             event: try event(eventID), previousStatus: before.status, refundsQueued: refundsQueued,
             holdsReleased: holdsReleased)

@@ -164,27 +164,33 @@ struct EventCommand: ParsableCommand {
         }
     }
 
+    /// Why an event is published, closed or reopened: optional, kept in the audit log and sent to central.
+    static let reason = TypedOption.text("--reason", "TEXT", help: "Why, for the audit log and central.")
+
     struct Publish: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "publish", abstract: "Put a draft event on sale.", arguments: [CommonOptions.event])
+            name: "publish", abstract: "Put a draft event on sale.", arguments: [CommonOptions.event],
+            options: [EventCommand.reason])
         let change: Change
-        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, reason: EventCommand.reason) }
         func run() throws { try change.apply(.onSale) }
     }
 
     struct Close: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "close", abstract: "Stop sales of an event.", arguments: [CommonOptions.event])
+            name: "close", abstract: "Stop sales of an event.", arguments: [CommonOptions.event],
+            options: [EventCommand.reason])
         let change: Change
-        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, reason: EventCommand.reason) }
         func run() throws { try change.apply(.closed) }
     }
 
     struct Reopen: ParsableCommand {
         static let configuration = CommandConfiguration(
-            name: "reopen", abstract: "Put a closed event back on sale.", arguments: [CommonOptions.event])
+            name: "reopen", abstract: "Put a closed event back on sale.", arguments: [CommonOptions.event],
+            options: [EventCommand.reason])
         let change: Change
-        init(_ arguments: ParsedArguments) throws { change = try Change(arguments) }
+        init(_ arguments: ParsedArguments) throws { change = try Change(arguments, reason: EventCommand.reason) }
         func run() throws { try change.apply(.onSale) }
     }
 

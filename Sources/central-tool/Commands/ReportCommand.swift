@@ -38,17 +38,19 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             let report = try SalesReport.build(connection: try context.connect(), eventID: eventID, by: grouping)
             if csv {
+                // Grouped by event alone, the event is the only key: a second column named `event`
+                // would shadow the first in every reader that keys rows by column name.
+                let grouped = grouping != .event
                 Output.writeStandardOutput(
                     CSV.render(
-                        [
-                            "event", grouping.rawValue, "orders", "tickets", "revenue_minor", "refunded_minor",
-                            "collected_minor", "currency",
-                        ],
+                        ["event"] + (grouped ? [grouping.rawValue] : [])
+                            + ["orders", "tickets", "revenue_minor", "refunded_minor", "collected_minor", "currency"],
                         report.lines.map {
-                            [
-                                $0.eventID, $0.group, String($0.orders), String($0.tickets), String($0.revenueMinor),
-                                String($0.refundedMinor), String($0.collectedMinor), $0.currency,
-                            ]
+                            [$0.eventID] + (grouped ? [$0.group] : [])
+                                + [
+                                    String($0.orders), String($0.tickets), String($0.revenueMinor),
+                                    String($0.refundedMinor), String($0.collectedMinor), $0.currency,
+                                ]
                         }))
                 return
             }
