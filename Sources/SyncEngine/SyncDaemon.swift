@@ -135,8 +135,14 @@ public final class SyncDaemon {
         // Every interval, backoff and deadline is on the monotonic clock: a step of the wall
         // clock neither stalls the loop nor hurries it.
         var nextProbe: UInt64 = 0
+        var nextHousekeeping: UInt64 = 0
         repeat {
             if let reason = detached(node) { return .restart(reason: reason) }
+            if MonotonicClock.nanoseconds() >= nextHousekeeping {
+                // The API's kept answers serve retries, which come within minutes: a week is plenty.
+                do { try node.forgetKeptAnswers() } catch { logger.warning("api.forget_failed", ["error": "\(error)"]) }
+                nextHousekeeping = MonotonicClock.nanoseconds() + 3_600_000_000_000
+            }
             // Writable: a full cycle. Read-only: pull only until a probe is due. Anything else:
             // nothing until a probe is due. A probe is a full cycle.
             let probeDue = MonotonicClock.nanoseconds() >= nextProbe

@@ -121,3 +121,32 @@ extension APINode {
         guard result.status == 0 else { throw APITestError("cannot lock \(name): \(result.stderr)") }
     }
 }
+
+/// Where the API may listen.
+@Suite struct APIListenTests {
+    private func syncd(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try ProcessRunner.run(
+            ProcessRunner.product("venue-syncd"), ["--db", "/nonexistent/venue.sqlite", "--once"] + arguments,
+            environment: ["CENTRAL_URL": "mysql://venue_app@127.0.0.1:1/central", "CENTRAL_PASSWORD": "unused"]
+                .merging(environment) { $1 })
+    }
+
+    /// An address other machines reach, without TLS in front, is refused unless said so; loopback
+    /// and a malformed setting as operators would expect.
+    @Test func theAPIListensOnTheNetworkOnlyWhenToldTo() throws {
+        let open = try syncd(["--listen", "0.0.0.0:18443"])
+        #expect(open.status == 2, "\(open.stderr)")
+        #expect(open.stderr.contains("without TLS") && open.stderr.contains("--allow-plain-http"), "\(open.stderr)")
+        let told = try syncd(["--listen", "0.0.0.0:18443", "--allow-plain-http"])
+        #expect(told.status != 2, "\(told.stderr)")
+        let byConfig = try syncd(["--listen", "0.0.0.0:18443"], environment: ["SYNCD_ALLOW_PLAIN_HTTP": "yes"])
+        #expect(byConfig.status != 2, "\(byConfig.stderr)")
+        let malformed = try syncd(["--listen", "0.0.0.0:18443"], environment: ["SYNCD_ALLOW_PLAIN_HTTP": "maybe"])
+        #expect(malformed.status == 2 && malformed.stderr.contains("SYNCD_ALLOW_PLAIN_HTTP must be yes or no"))
+        let both = try syncd(["--listen", "127.0.0.1:18443", "--http", "127.0.0.1:18444"])
+        #expect(both.status == 2 && both.stderr.contains("name the same listener"))
+        for address in ["127.0.0.1:18443", "[::1]:18443", "localhost:18443"] {
+            #expect(try syncd(["--listen", address]).status != 2, "\(address)")
+        }
+    }
+}
