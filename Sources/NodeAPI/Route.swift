@@ -8,7 +8,7 @@ struct Route: Sendable {
     enum Retry: Sendable {
         /// A read: nothing to make safe.
         case read
-        /// A write that needs no key: signing in (a second session harms nothing) and out.
+        /// A write that needs no key: signing in (signing in twice harms nothing) and out.
         case unkeyed
         /// The operation keeps the key itself, as the CLI's `--idempotency-key` (a sale, a hold's
         /// confirmation): a retry gets the original receipt, marked replayed.
