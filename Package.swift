@@ -45,7 +45,9 @@ let package = Package(
         .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "CBatchedWAL", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
-        .target(name: "SyncWire", dependencies: ["SQLValues"]),
+        // Timestamps and clocks, time zones and local time, durations, money.
+        .target(name: "TimeAndMoney", dependencies: ["SQLValues"]),
+        .target(name: "SyncWire", dependencies: ["SQLValues", "TimeAndMoney"]),
         .target(name: "AtomicFiles"),
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
@@ -83,6 +85,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
+        .testTarget(name: "TimeAndMoneyTests", dependencies: ["TimeAndMoney", "TestSupport"]),
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),

@@ -78,7 +78,8 @@ public struct HTTPRequest: Sendable, Equatable {
 }
 
 extension StringProtocol {
-    /// The text without the given characters at either end.
+    /// The text without the given characters at either end (this module needs no more of
+    /// Foundation's trimming).
     func trimmingCharacters(in set: String) -> String {
         let scalars = Set(set.unicodeScalars)
         var text = Substring(self)

@@ -95,20 +95,10 @@ public final class NodeAPI: Sendable {
             throw APIError.noSession("the Authorization header must be 'Bearer TOKEN'")
         }
         do {
-            return try node.users.authenticate(token: String(parts[1]).trimmingCharacters(in: " \t"))
+            return try node.users.authenticate(token: parts[1].trimmingSpaces)
         } catch TicketingError.notLoggedIn(let message) {
             throw APIError.noSession(
                 message.replacing("run 'boxoffice login NAME'", with: "sign in again: POST /v1/sessions"))
         }
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let scalars = Set(set.unicodeScalars)
-        var text = Substring(self)
-        while let first = text.unicodeScalars.first, scalars.contains(first) { text = text.dropFirst() }
-        while let last = text.unicodeScalars.last, scalars.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }

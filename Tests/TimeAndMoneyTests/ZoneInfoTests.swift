@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import SyncWire
+@testable import TimeAndMoney
 
 /// The zone data is read as the C library reads it: every offset and abbreviation agrees with
 /// `date` (GNU coreutils over glibc) for instants from 1900 to 2100, before and after each file's

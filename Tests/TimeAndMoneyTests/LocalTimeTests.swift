@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SyncWire
+@testable import TimeAndMoney
 
 @Suite struct LocalTimeTests {
     @Test(arguments: [
