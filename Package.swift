@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "boxoffice", targets: ["boxoffice"]),
         .executable(name: "venue-syncd", targets: ["venue-syncd"]),
         .executable(name: "central", targets: ["central"]),
+        // For tests only: an LD_PRELOAD library that steps a process's wall clock (Tests/ClockStep).
+        .library(name: "ClockStep", type: .dynamic, targets: ["ClockStep"]),
     ],
     targets: [
         .systemLibrary(
@@ -77,6 +79,7 @@ let package = Package(
         .target(
             name: "SyncEngine", dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "EventLog", "Mail"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
+        .target(name: "ClockStep", path: "Tests/ClockStep"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
