@@ -22,6 +22,7 @@ public enum NodeSchema {
         Migration("12_event_seat_ranks", sql: version12),
         Migration("13_available_seats", sql: version13),
         Migration("14_sync_protocol_3", sql: version14),
+        Migration("15_deadlines_on_the_boot_clock", sql: version15),
     ])
 
     static let version1 = """
@@ -497,6 +498,21 @@ public enum NodeSchema {
             event_id TEXT PRIMARY KEY REFERENCES event(id),
             version INTEGER NOT NULL CHECK (version >= 0)
         ) STRICT, WITHOUT ROWID;
+        """
+
+    /// A hold's expiry and an email's next attempt also on the boot clock (``Deadline``), so that
+    /// a step of the wall clock neither stretches nor cuts them short; null in older rows, whose
+    /// wall-clock time decides. Each kind of row is looked up by either range.
+    static let version15 = """
+        ALTER TABLE hold ADD COLUMN expires_boot_id TEXT;
+        ALTER TABLE hold ADD COLUMN expires_boot_ms INTEGER;
+        CREATE INDEX hold_active_by_boot_expiry ON hold(expires_boot_id, expires_boot_ms) WHERE status = 'active';
+        CREATE INDEX hold_active_by_event_boot_expiry ON hold(event_id, expires_boot_id, expires_boot_ms)
+            WHERE status = 'active';
+        ALTER TABLE notification ADD COLUMN next_attempt_boot_id TEXT;
+        ALTER TABLE notification ADD COLUMN next_attempt_boot_ms INTEGER;
+        CREATE INDEX notification_due_by_boot ON notification(next_attempt_boot_id, next_attempt_boot_ms)
+            WHERE status = 'pending';
         """
 
     /// A seat's place in best-available order as one integer, from the columns of `seat`:
