@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),
+        .testTarget(
+            name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "SyncWire", "TestSupport", "boxoffice"]),
         .testTarget(
             name: "SyncTests",
             dependencies: [
