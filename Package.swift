@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "boxoffice", targets: ["boxoffice"]),
         .executable(name: "venue-syncd", targets: ["venue-syncd"]),
         .executable(name: "central", targets: ["central"]),
+        // For tests only: an LD_PRELOAD library that steps a process's wall clock (Tests/ClockStep).
+        .library(name: "ClockStep", type: .dynamic, targets: ["ClockStep"]),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +85,7 @@ let package = Package(
             name: "SyncEngine",
             dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "NodeAPI", "EventLog", "Mail"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
+        .target(name: "ClockStep", path: "Tests/ClockStep"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
         .testTarget(name: "TimeAndMoneyTests", dependencies: ["TimeAndMoney", "TestSupport"]),
@@ -96,7 +99,8 @@ let package = Package(
         .testTarget(
             name: "NodeAPITests",
             dependencies: ["NodeAPI", "SyncEngine", "TestSupport", "venue-syncd", "boxoffice"]),
-        .testTarget(name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "TestSupport", "boxoffice"]),
+        .testTarget(
+            name: "BoxOfficeCLITests", dependencies: ["EdgeStore", "Ticketing", "SyncWire", "TestSupport", "boxoffice"]),
         .testTarget(
             name: "SyncTests",
             dependencies: [

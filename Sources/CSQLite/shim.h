@@ -71,6 +71,16 @@ static inline void csqlite_futex_wake(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, (void *)0, (void *)0, 0);
 }
 
+#include <pthread.h>
+// Declared by pthread.h only under _GNU_SOURCE (glibc 2.30 and later).
+extern int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline);
+
+/// Locks `mutex`, waiting at most until `deadline` on CLOCK_MONOTONIC (as
+/// pthread_mutex_timedlock, whose deadline is on the wall clock, which a step would move).
+static inline int csqlite_mutex_lock_until(pthread_mutex_t *mutex, const struct timespec *deadline) {
+    return pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, deadline);
+}
+
 /// The descriptor in an open file of SQLite's unix VFS: its `unixFile` begins with the methods,
 /// the VFS and the inode's lock record, then the descriptor (a layout unchanged since 2008;
 /// SQLite has no call that returns it). The caller checks that it names the file it expects.

@@ -11,6 +11,8 @@ public struct NodeMaintenanceView: Sendable, Codable, Equatable {
     /// The change number nodes pull it as.
     public let changeSeq: Int64
     public let at: Timestamp
+    /// The zone people read `at` in (the node's venues'; for `*`, every venue's).
+    public let timezone: String
 }
 
 /// Head office's switch of nodes' maintenance mode: an instruction in the change feed that each
@@ -34,13 +36,15 @@ public struct CentralMaintenance {
             let seq = try ChangeFeed(connection: connection).append(
                 .nodeMaintenance, entityID: nodeID ?? "*", node: nodeID, payload: try JSONText.encode(change), now: now)
             return NodeMaintenanceView(
-                nodeID: nodeID ?? "*", enabled: enabled, reason: reason, by: account, changeSeq: seq, at: now)
+                nodeID: nodeID ?? "*", enabled: enabled, reason: reason, by: account, changeSeq: seq, at: now,
+                timezone: try NodeTimeZones(connection: connection).zone(of: nodeID ?? "*"))
         }
     }
 
     /// The last instruction per target (`*` and each node named), oldest first.
     public func instructions() throws -> [NodeMaintenanceView] {
         var latest = [String: NodeMaintenanceView]()
+        let zones = try NodeTimeZones(connection: connection)
         for row in try connection.rows(
             "SELECT seq, payload, created_at FROM change_log WHERE change_type = ? ORDER BY seq",
             [ChangeType.nodeMaintenance.rawValue])
@@ -49,7 +53,7 @@ public struct CentralMaintenance {
             let change = try JSONText.decode(MaintenanceChange.self, from: entry.payload)
             latest[change.nodeID ?? "*"] = NodeMaintenanceView(
                 nodeID: change.nodeID ?? "*", enabled: change.enabled, reason: change.reason, by: change.by,
-                changeSeq: entry.seq, at: entry.createdAt)
+                changeSeq: entry.seq, at: entry.createdAt, timezone: zones.zone(of: change.nodeID ?? "*"))
         }
         return latest.values.sorted { $0.changeSeq < $1.changeSeq }
     }

@@ -24,6 +24,8 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let silentSeconds: Int64?
     /// How far the node's clock was ahead of central's (negative: behind) at its last push.
     public let clockOffsetSeconds: Int64?
+    /// The zone people read the node's times in (its venues').
+    public let timezone: String
 }
 
 /// The `central nodes` report.
@@ -34,7 +36,8 @@ public struct NodesReport {
 
     /// Every node that ever pushed, by id.
     public func nodes(now: Timestamp) throws -> [NodeReport] {
-        try connection.rows(
+        let zones = try NodeTimeZones(connection: connection)
+        return try connection.rows(
             """
             SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor AND c.node_id IN ('', n.id)) AS behind
             FROM node n ORDER BY n.id
@@ -50,7 +53,7 @@ public struct NodesReport {
                 pullCursor: node.pullCursor, changesBehind: node.behind, lastPushAt: node.lastPushAt,
                 lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
-                clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 })
+                clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id))
         }
     }
 

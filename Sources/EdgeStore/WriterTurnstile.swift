@@ -200,13 +200,10 @@ final class WriterTurnstile {
             pass(mine)  // in case the turn came just now
             return .timedOut
         }
-        var clock = timespec()
-        clock_gettime(CLOCK_REALTIME, &clock)  // pthread_mutex_timedlock's clock
-        let left = deadline - min(deadline, BusyWait.monotonicNanoseconds())
-        let nanoseconds = Int(clock.tv_nsec) + Int(left)
-        clock.tv_sec += nanoseconds / 1_000_000_000
-        clock.tv_nsec = nanoseconds % 1_000_000_000
-        switch pthread_mutex_timedlock(mutex, &clock) {
+        // The deadline on the monotonic clock: pthread_mutex_timedlock's is a wall-clock time,
+        // which a step of the clock during the wait would move by as much.
+        var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        switch csqlite_mutex_lock_until(mutex, &until) {
         case 0: break
         case EOWNERDEAD:
             // The last holder died in its turn; SQLite undoes its transaction, the queue goes on.

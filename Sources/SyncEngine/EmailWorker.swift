@@ -2,12 +2,13 @@ import EventLog
 import Foundation
 import Mail
 import SyncWire
+import Synchronization
 import Ticketing
 
 /// `venue-syncd`'s email worker: delivers due customer emails through a mail transport on a thread
 /// and database connection of its own, so a slow or unreachable relay never holds up sync. Each
 /// email keeps its own attempts and backoff (``Notifications``).
-final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; the rest is set once
+final class EmailWorker: Sendable {
     /// The daemon as the notifications' sender: it holds the node database already.
     static let sender = Operator(id: "venue-syncd", name: "venue-syncd", role: .supervisor)
 
@@ -16,7 +17,8 @@ final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; th
     let transport: any MailTransport
     let interval: Double
     let logger: LineLogger
-    private let finished = DispatchSemaphore(value: 0)
+    /// False while the thread runs.
+    private let finished = Atomic<Bool>(true)
 
     init(
         databasePath: String, nodeOptions: NodeOptions, transport: any MailTransport, interval: Double,
@@ -31,8 +33,9 @@ final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; th
 
     /// Delivers every `interval` until `shouldStop`, on a thread of its own.
     func start(shouldStop: @escaping @Sendable () -> Bool) {
+        finished.store(false, ordering: .releasing)
         let thread = Thread { [self] in
-            defer { finished.signal() }
+            defer { finished.store(true, ordering: .releasing) }
             var node: VenueNode?
             while !shouldStop() {
                 do {
@@ -53,8 +56,15 @@ final class EmailWorker: @unchecked Sendable {  // `finished` is a semaphore; th
         thread.start()
     }
 
-    /// Waits up to `seconds` for the thread to finish the message it is handing over.
-    func join(seconds: Double) { _ = finished.wait(timeout: .now() + seconds) }
+    /// Waits up to `seconds` for the thread to finish the message it is handing over. The wait is
+    /// on the monotonic clock: a semaphore's timed wait ends at a time of the wall clock, which a
+    /// step back would put off by as much.
+    func join(seconds: Double) {
+        let until = MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9)
+        while !finished.load(ordering: .acquiring), MonotonicClock.nanoseconds() < until {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
 
     /// One round of delivery on `node`, logged when anything happened.
     func deliver(_ node: VenueNode) {

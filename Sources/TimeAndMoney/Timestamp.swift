@@ -185,9 +185,18 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, CustomStringCo
 }
 
 /// Where the current time comes from: the system clock in production, a settable one in tests.
+/// It also reads the boot clock (``BootTime``), which deadlines that a step of the wall clock
+/// must not move are kept on, so that a test moves both together or steps the wall clock alone.
 public protocol WallClock: Sendable {
     /// The current time.
     func now() -> Timestamp
+
+    /// The time since the machine started (``BootTime/now()`` unless a test sets it).
+    func sinceBoot() -> BootTime
+}
+
+extension WallClock {
+    public func sinceBoot() -> BootTime { BootTime.now() }
 }
 
 /// The system's real-time clock.
@@ -202,17 +211,45 @@ public struct SystemWallClock: WallClock {
     }
 }
 
-/// A clock that stands still until moved: for tests of expiry and ordering.
+/// A clock that stands still until moved: for tests of expiry and ordering. Its boot clock
+/// starts at zero on a boot of its own.
 public final class ManualWallClock: WallClock {
-    private let current: Mutex<Timestamp>
+    private struct Reading {
+        var wall: Timestamp
+        var boots = 1
+        var sinceBoot: Int64 = 0
+    }
+
+    private let current: Mutex<Reading>
 
     /// A clock showing `start`.
-    public init(_ start: Timestamp) { current = Mutex(start) }
+    public init(_ start: Timestamp) { current = Mutex(Reading(wall: start)) }
 
-    public func now() -> Timestamp { current.withLock { $0 } }
+    public func now() -> Timestamp { current.withLock { $0.wall } }
 
-    /// Moves the clock forward.
-    public func advance(seconds: Int64) { current.withLock { $0 = $0.adding(seconds: seconds) } }
+    public func sinceBoot() -> BootTime {
+        current.withLock { BootTime(boot: "manual-boot-\($0.boots)", milliseconds: $0.sinceBoot) }
+    }
+
+    /// Lets time pass: the wall clock and the boot clock move forward together.
+    public func advance(seconds: Int64) {
+        current.withLock {
+            $0.wall = $0.wall.adding(seconds: seconds)
+            $0.sinceBoot += seconds * 1000
+        }
+    }
+
+    /// Steps the wall clock alone, as NTP correcting it or `date -s` would (negative: back).
+    public func step(seconds: Int64) { current.withLock { $0.wall = $0.wall.adding(seconds: seconds) } }
+
+    /// Starts the machine again: the wall clock stays, the boot clock starts from zero on a new
+    /// boot, and readings of the last one no longer compare.
+    public func restart() {
+        current.withLock {
+            $0.boots += 1
+            $0.sinceBoot = 0
+        }
+    }
 }
 
 extension Timestamp: SQLValueDecodable {

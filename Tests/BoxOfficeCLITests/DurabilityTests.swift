@@ -23,8 +23,20 @@ import Testing
         return trace
     }
 
-    @Test func aSaleIsFlushedBeforeItsReceiptIsPrinted() throws {
+    /// A node whose WAL is in use, as nearly every sale finds it. A sale that starts a new WAL
+    /// (the first commit after a checkpoint emptied it) writes and flushes its header first, and
+    /// whether the set-up leaves the WAL empty depends on how many pages it wrote (a process
+    /// closing with more than 200 frames in it truncates it): so the WAL is emptied here, then a
+    /// sale starts it.
+    func nodeWithWALInUse() throws -> CLINode {
         let node = try CLINode()
+        let _: Int64? = try Database(path: node.database).scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+        try node.expectSuccess(Self.sale, session: node.cashierSession)
+        return node
+    }
+
+    @Test func aSaleIsFlushedBeforeItsReceiptIsPrinted() throws {
+        let node = try nodeWithWALInUse()
         let trace = try trace(node, Self.sale)
         let receipt = try #require(trace.first("write", mentioning: "write(1<"), "no receipt printed")
         let lastFrame = try #require(
@@ -36,7 +48,7 @@ import Testing
     /// The sale's WAL frames, each a 24-byte header and a page that SQLite writes in two calls,
     /// reach the file in one `pwrite` (`CBatchedWAL`): two dozen calls a sale before.
     @Test func aSalesFramesAreWrittenInOneCall() throws {
-        let node = try CLINode()
+        let node = try nodeWithWALInUse()
         let trace = try trace(node, Self.sale, tracing: "pwrite64")
         let frames = trace.calls.filter { $0.contains("pwrite64(") && $0.contains(Self.wal) }
         #expect(frames.count == 1, "\(frames.count) writes to the WAL: \(frames.prefix(4))")
@@ -70,7 +82,7 @@ import Testing
 
     /// `BOXOFFICE_SYNCHRONOUS=normal` trades that flush for speed: the sale's commit is not flushed.
     @Test func normalDurabilityLeavesTheCommitUnflushed() throws {
-        let node = try CLINode()
+        let node = try nodeWithWALInUse()
         let trace = try trace(node, Self.sale, environment: ["BOXOFFICE_SYNCHRONOUS": "normal"])
         let receipt = try #require(trace.first("write", mentioning: "write(1<"))
         #expect(trace.first("fdatasync", mentioning: Self.wal).map { $0 > receipt } ?? true)

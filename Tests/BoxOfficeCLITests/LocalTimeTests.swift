@@ -1,4 +1,6 @@
+import EdgeStore
 import Foundation
+import SyncWire
 import TestSupport
 import Testing
 
@@ -38,6 +40,58 @@ import Testing
             .appendingPathComponent("Helpers").path
         let parsed = try ProcessRunner.run("/usr/bin/python3", [helpers + "/check-email.py", spool + "/" + email])
         #expect(parsed.stdout.contains("Concertgebouw, 31 Dec 2030 21:00 CET"), "\(parsed.stdout)\(parsed.stderr)")
+    }
+
+    /// Times that belong to no one event (maintenance, a session's end, a restore) are read in
+    /// the zone the node's venues share, a refused check-in's in its venue's; `--json` keeps UTC
+    /// and names the zone.
+    @Test func maintenanceSessionsCheckInsAndRestoresShowTheVenuesTime() throws {
+        let node = try CLINode()
+        try Database(path: node.database).execute("UPDATE venue SET timezone = 'Europe/Amsterdam'")
+        func local(_ iso: Any?) throws -> String {
+            let text = (iso as? String) ?? (iso as? Substring).map(String.init)
+            return try #require(text.flatMap(Timestamp.init(iso8601:)), "\(iso ?? "nil")").local(in: "Europe/Amsterdam")
+        }
+        func json(_ text: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        }
+
+        let login = try node.expectSuccess(["login", "root"], stdin: "root-password\n")
+        let session = try String(contentsOfFile: node.adminSession, encoding: .utf8)
+        let expires = try local(session.split(separator: "\n").first { $0.hasPrefix("expires_at=") }?.dropFirst(11))
+        #expect(login.stdout == "Logged in as root (admin) on node TEST-1 until \(expires).\n")
+        let machine = try json(try node.expectSuccess(["login", "root", "--json"], stdin: "root-password\n").stdout)
+        #expect(machine["timezone"] as? String == "Europe/Amsterdam")
+        #expect((machine["expires_at"] as? String)?.hasSuffix("Z") == true)
+
+        try node.expectSuccess(["maintenance", "on", "--reason", "stock take"])
+        let state = try node.json(["maintenance", "status"])
+        #expect(state["timezone"] as? String == "Europe/Amsterdam")
+        let since = try local((state["local"] as? [String: Any])?["since"])
+        #expect(
+            try node.expectSuccess(["maintenance", "status"]).stdout.contains(
+                "  here, by root since \(since): stock take\n"))
+        #expect(try node.expectSuccess(["status"]).stdout.contains("on by root (here) since \(since): stock take"))
+        #expect(try node.json(["status"])["timezone"] as? String == "Europe/Amsterdam")
+        try node.expectSuccess(["maintenance", "off"])
+
+        let sale = try node.json(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        let code = try #require((sale["tickets"] as? [[String: Any]])?.first?["code"] as? String)
+        let admitted = try local(try node.json(["checkin", code])["checked_in_at"])
+        let again = try node.run(["checkin", code])
+        #expect(
+            again.status == 1 && again.stderr == "Error: ticket \(code) was already checked in at \(admitted)\n",
+            "\(again.stderr)")
+
+        // As a restore leaves a node that synced before: it takes its sales back before it sells.
+        let restored = Timestamp(iso8601: "2030-07-01T12:00:00.000Z")!.milliseconds
+        try Database(path: node.database).execute(
+            "INSERT INTO sync_state (key, value) VALUES ('recovery_since', ?)", [String(restored)])
+        let refused = try node.run(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        #expect(
+            refused.stderr.contains("restored from a snapshot at 1 Jul 2030 14:00 CEST; it sells again"),
+            "\(refused.stderr)")
+        #expect(try node.expectSuccess(["status"]).stdout.contains("since 1 Jul 2030 14:00 CEST: sells again"))
     }
 
     @Test func aZoneTheSystemDoesNotKnowIsRefused() throws {

@@ -21,6 +21,55 @@ import Testing
         #expect(try h.inventoryViolations().isEmpty)
     }
 
+    /// A hold lives its time to live on the boot clock: a step of the wall clock back an hour
+    /// does not keep it an hour longer, nor does a step forward end it early.
+    @Test func aHoldLivesItsTimeWhateverTheWallClockSteps() throws {
+        let h = try NodeHarness()
+        func held() throws -> Int {
+            try #require(try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "GA" }).held
+        }
+        let back = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(2), ttlSeconds: 60), by: h.cashier)
+        h.clock.step(seconds: -3600)
+        h.clock.advance(seconds: 59)
+        #expect(try held() == 2)
+        h.clock.advance(seconds: 1)
+        #expect(try held() == 0, "a 1-minute hold outlived its minute by the step back")
+        #expect(try h.node.inventory.holdReceipt(back.holdID).status == .expired)
+
+        let forward = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(3), ttlSeconds: 60), by: h.cashier)
+        h.clock.step(seconds: 7200)
+        #expect(try held() == 3, "the step forward ended the hold early")
+        _ = try h.node.sales.confirm(
+            holdID: forward.holdID, payment: PaymentRequest(method: .cash), customer: nil, idempotencyKey: nil,
+            by: h.cashier)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
+    /// After a restart the boot clock starts again and says nothing of a hold made before it: the
+    /// wall clock decides, as it does for a hold made before the boot clock was recorded.
+    @Test func afterARestartTheWallClockDecidesAHoldsEnd() throws {
+        let h = try NodeHarness()
+        let hold = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(2), ttlSeconds: 60), by: h.cashier)
+        let older = try h.node.inventory.hold(
+            HoldRequest(eventID: "SHOW", categoryCode: "GA", selection: .quantity(3), ttlSeconds: 60), by: h.cashier)
+        try h.node.database.execute(
+            "UPDATE hold SET expires_boot_id = NULL, expires_boot_ms = NULL WHERE id = ?", [older.holdID])
+        func held() throws -> Int? {
+            try h.node.inventory.availability(eventID: "SHOW").categories.first { $0.code == "GA" }?.held
+        }
+        h.clock.restart()
+        h.clock.step(seconds: 59)
+        #expect(try held() == 5)
+        h.clock.step(seconds: 1)
+        #expect(try held() == 0)
+        #expect(try h.node.inventory.holdReceipt(hold.holdID).status == .expired)
+        #expect(try h.node.inventory.holdReceipt(older.holdID).status == .expired)
+        #expect(try h.inventoryViolations().isEmpty)
+    }
+
     @Test func aSaleSweepsExpiredHoldsSoTheirSeatsSellAgain() throws {
         let h = try NodeHarness()
         _ = try h.node.inventory.hold(

@@ -50,6 +50,27 @@ import Testing
         #expect(failed.count == 1 && failed[0].attempts == 8 && failed[0].lastError != nil)
     }
 
+    /// A retry's backoff runs on the boot clock: after the wall clock steps back an hour, a
+    /// message refused once is tried again 30 s later, not an hour and 30 s.
+    @Test func aRetryComesAfterItsBackoffWhateverTheWallClockSteps() throws {
+        let h = try NodeHarness()
+        _ = try h.sell(customer: CustomerDetails(email: "a@example.org"))
+        h.clock.step(seconds: -3600)
+        let blocked = h.directory.file("not-a-folder")
+        try "x".write(toFile: blocked, atomically: true, encoding: .utf8)
+        #expect(
+            try h.node.notifications.deliver(via: SpoolTransport(folder: blocked + "/spool"), by: h.supervisor).retrying
+                == 1, "a new message is due at once, whatever the step")
+        h.clock.step(seconds: -3600)
+        h.clock.advance(seconds: 29)
+        let spool = h.directory.file("spool")
+        #expect(try h.node.notifications.deliver(via: SpoolTransport(folder: spool), by: h.supervisor).delivered == 0)
+        h.clock.advance(seconds: 1)
+        #expect(
+            try h.node.notifications.deliver(via: SpoolTransport(folder: spool), by: h.supervisor).delivered == 1,
+            "the retry waited for the wall clock to come back")
+    }
+
     /// Through a real SMTP server: a 451 is retried after its backoff, a 550 fails the message at
     /// once, and what arrives has the customer's name in To: and the notification's Message-ID.
     @Test func smtpRetriesATemporaryRefusalAndFailsAnUnknownRecipientAtOnce() throws {

@@ -81,7 +81,8 @@ import Testing
             try NodeSchema.migrator.migrate(db) == [
                 "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                 "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
-                "13_available_seats", "14_sync_protocol_3", "15_api_requests_and_login_failures",
+                "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
+                "16_api_requests_and_login_failures",
             ])
         #expect(try db.rows("SELECT * FROM orders ORDER BY id").map(\.values) == before)
         #expect(try db.rows("SELECT * FROM payment ORDER BY id").map(\.values) == payments)
@@ -121,7 +122,8 @@ import Testing
         #expect(
             try NodeSchema.migrator.migrate(db) == [
                 "9_event_seats_by_rank", "10_checks_without_in_lists", "11_no_ticket_by_category",
-                "12_event_seat_ranks", "13_available_seats", "14_sync_protocol_3", "15_api_requests_and_login_failures",
+                "12_event_seat_ranks", "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
+                "16_api_requests_and_login_failures",
             ])
         let order = try db.rows("SELECT seat_label FROM event_seat ORDER BY seat_rank").map {
             try $0.get(0, as: String.self)
@@ -207,7 +209,8 @@ import Testing
                     "3_central_refund_orders", "4_sync_protocol_2", "5_cash_drawers", "6_sale_path",
                     "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                     "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
-                    "13_available_seats", "14_sync_protocol_3", "15_api_requests_and_login_failures",
+                    "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
+                "16_api_requests_and_login_failures",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)

@@ -15,6 +15,8 @@ public struct MaintenanceState: Sendable, Codable, Equatable {
     public let local: Switch?
     /// Set by head office with `central maintenance on`.
     public let central: Switch?
+    /// The zone people read `since` in (``NodeTimeZone``).
+    public let timezone: String
 
     /// True while sales, holds, refunds and changes are refused.
     public var isOn: Bool { local != nil || central != nil }
@@ -99,7 +101,7 @@ public struct Maintenance {
             let text: String? = try db.scalar("SELECT value FROM node_setting WHERE key = ?", [source.rawValue])
             return try text.map { try JSONText.decode(MaintenanceState.Switch.self, from: $0) }
         }
-        return MaintenanceState(local: try read(.local), central: try read(.central))
+        return MaintenanceState(local: try read(.local), central: try read(.central), timezone: try NodeTimeZone.of(db))
     }
 }
 

@@ -22,7 +22,8 @@ public enum NodeSchema {
         Migration("12_event_seat_ranks", sql: version12),
         Migration("13_available_seats", sql: version13),
         Migration("14_sync_protocol_3", sql: version14),
-        Migration("15_api_requests_and_login_failures", sql: version15),
+        Migration("15_deadlines_on_the_boot_clock", sql: version15),
+        Migration("16_api_requests_and_login_failures", sql: version16),
     ])
 
     static let version1 = """
@@ -500,10 +501,25 @@ public enum NodeSchema {
         ) STRICT, WITHOUT ROWID;
         """
 
+    /// A hold's expiry and an email's next attempt also on the boot clock (``Deadline``), so that
+    /// a step of the wall clock neither stretches nor cuts them short; null in older rows, whose
+    /// wall-clock time decides. Each kind of row is looked up by either range.
+    static let version15 = """
+        ALTER TABLE hold ADD COLUMN expires_boot_id TEXT;
+        ALTER TABLE hold ADD COLUMN expires_boot_ms INTEGER;
+        CREATE INDEX hold_active_by_boot_expiry ON hold(expires_boot_id, expires_boot_ms) WHERE status = 'active';
+        CREATE INDEX hold_active_by_event_boot_expiry ON hold(event_id, expires_boot_id, expires_boot_ms)
+            WHERE status = 'active';
+        ALTER TABLE notification ADD COLUMN next_attempt_boot_id TEXT;
+        ALTER TABLE notification ADD COLUMN next_attempt_boot_ms INTEGER;
+        CREATE INDEX notification_due_by_boot ON notification(next_attempt_boot_id, next_attempt_boot_ms)
+            WHERE status = 'pending';
+        """
+
     /// The API's answers kept under their `Idempotency-Key` (written in the transaction of the
     /// write they answer, so a retry gets the same answer and never a second write), and failed
     /// logins per name, which slow further attempts down and then lock the account for a while.
-    static let version15 = """
+    static let version16 = """
         CREATE TABLE api_request (
             idempotency_key TEXT PRIMARY KEY CHECK (length(idempotency_key) BETWEEN 8 AND 128),
             fingerprint TEXT NOT NULL,

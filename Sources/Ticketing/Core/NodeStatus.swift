@@ -17,6 +17,8 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public let sync: SyncStatus
     /// Maintenance mode, here or from head office.
     public let maintenance: MaintenanceState
+    /// The zone people read its times in (``NodeTimeZone``).
+    public let timezone: String
 }
 
 extension VenueNode {
@@ -38,7 +40,7 @@ extension VenueNode {
                 notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
                 notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
                 refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: sync,
-                maintenance: try Maintenance.state(database))
+                maintenance: try Maintenance.state(database), timezone: try NodeTimeZone.of(database))
         }
     }
 }

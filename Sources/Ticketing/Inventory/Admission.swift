@@ -22,7 +22,8 @@ extension Inventory {
             guard
                 let ticket = try db.row(
                     """
-                    SELECT t.*, e.status AS event_status FROM ticket t JOIN event e ON e.id = t.event_id WHERE t.code = ?
+                    SELECT t.*, e.status AS event_status, v.timezone FROM ticket t JOIN event e ON e.id = t.event_id
+                    JOIN venue v ON v.id = e.venue_id WHERE t.code = ?
                     """, [code])?.decode(AdmittedTicket.self)
             else {
                 throw TicketingError.notFound("no ticket \(code)")
@@ -37,7 +38,8 @@ extension Inventory {
                 throw TicketingError.rejected(
                     code: "already_checked_in",
                     message:
-                        "ticket \(code) was already checked in at \(ticket.checkedInAt.map(String.init(describing:)) ?? "an unknown time")"
+                        "ticket \(code) was already checked in at "
+                        + (ticket.checkedInAt.map { $0.local(in: ticket.timezone) } ?? "an unknown time")
                 )
             case .refunded, .void:
                 throw TicketingError.rejected(
@@ -71,4 +73,6 @@ private struct AdmittedTicket: Decodable {
     let status: TicketStatus
     let checkedInAt: Timestamp?
     let eventStatus: EventStatus
+    /// The event's venue's zone, in which people read `checkedInAt`.
+    let timezone: String
 }

@@ -62,16 +62,14 @@ extension Inventory {
             let reservation = try reserve(
                 eventID: request.eventID, categoryCode: request.categoryCode,
                 selection: request.selection, into: .held(holdID: holdID))
-            let now = node.clock.now()
             try db.execute(
                 """
-                INSERT INTO hold (id, event_id, category_code, quantity, status, created_at, expires_at, created_by)
-                VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
+                INSERT INTO hold (id, event_id, category_code, quantity, status, created_at, \(Self.expiry.columns),
+                                  created_by)
+                VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)
                 """,
-                [
-                    holdID, request.eventID, request.categoryCode, reservation.quantity, now.milliseconds,
-                    now.adding(seconds: ttl).milliseconds, actor.id,
-                ])
+                [holdID, request.eventID, request.categoryCode, reservation.quantity, node.clock.now().milliseconds]
+                    + Deadline(after: ttl, on: node.clock).values + [actor.id])
             try node.audit.record(
                 "hold.placed", by: actor.name, entity: "hold", id: holdID,
                 detail: [
@@ -103,18 +101,14 @@ extension Inventory {
         }
     }
 
+    /// When a hold expires: its time to live on the boot clock, so that a step of the wall clock
+    /// neither keeps it an hour longer nor ends it early (``Deadline``).
+    static let expiry = Deadline.Column("expires")
+
     /// True when an active hold of the event (of any event when nil) is past its time.
     func hasExpiredHolds(eventID: String?) throws -> Bool {
-        let now = node.clock.now().milliseconds
-        let found: Int? =
-            if let eventID {
-                try db.scalar(
-                    "SELECT 1 FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ? LIMIT 1",
-                    [eventID, now])
-            } else {
-                try db.scalar("SELECT 1 FROM hold WHERE status = 'active' AND expires_at <= ? LIMIT 1", [now])
-            }
-        return found != nil
+        let query = expiredHolds("1", eventID: eventID, then: "LIMIT 1")
+        return try db.scalar(query.sql, query.arguments) as Int? != nil
     }
 
     /// Expires due holds inside the caller's write transaction, giving their inventory back.
@@ -122,16 +116,23 @@ extension Inventory {
     /// seats without anyone calling release.
     @discardableResult
     func sweepExpiredHolds(eventID: String?) throws -> Int {
-        let now = node.clock.now().milliseconds
-        let rows =
-            if let eventID {
-                try db.rows(
-                    "SELECT * FROM hold WHERE status = 'active' AND event_id = ? AND expires_at <= ?", [eventID, now])
-            } else {
-                try db.rows("SELECT * FROM hold WHERE status = 'active' AND expires_at <= ?", [now])
-            }
+        let query = expiredHolds("*", eventID: eventID)
+        let rows = try db.rows(query.sql, query.arguments)
         for row in rows { try giveBack(try row.decode(HoldState.self), as: .expired, by: "system") }
         return rows.count
+    }
+
+    /// The active holds of the event (of any event when nil) that are past their time.
+    private func expiredHolds(_ columns: String, eventID: String?, then rest: String = "") -> (
+        sql: String, arguments: [any SQLValueConvertible]
+    ) {
+        if let eventID {
+            Self.expiry.select(
+                columns, from: "hold", where: "status = 'active' AND event_id = ?", [eventID], now: node.clock,
+                then: rest)
+        } else {
+            Self.expiry.select(columns, from: "hold", where: "status = 'active'", [], now: node.clock, then: rest)
+        }
     }
 
     /// Gives a hold's inventory back and marks it `status` (released or expired), inside the caller's transaction.

@@ -53,15 +53,16 @@ struct NotificationQueue {
             venueName: try row.get("venue_name"), category: try row.get("category_code"), tickets: receipt.tickets,
             total: receipt.total, refund: refund, reason: reason, customerName: try row.get("customer_name"),
             venueTimezone: try row.get("timezone"))
-        let now = node.clock.now().milliseconds
+        let due = Deadline(after: 0, on: node.clock)
         try db.execute(
             """
-            INSERT INTO notification (id, kind, recipient, order_id, payload, status, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+            INSERT INTO notification (id, kind, recipient, order_id, payload, status, \(Notifications.nextAttempt.columns),
+                                      created_at)
+            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
             """,
             [
                 node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
-                try JSONText.encode(payload), now, now,
-            ])
+                try JSONText.encode(payload),
+            ] + due.values + [due.wall.milliseconds])
     }
 }

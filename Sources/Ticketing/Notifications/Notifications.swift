@@ -35,6 +35,9 @@ public struct DeliveryReport: Sendable, Codable, Equatable {
 public struct Notifications {
     let node: VenueNode
     static let maxAttempts = 8
+    /// When a notification is next due: the backoff on the boot clock, so that a step of the wall
+    /// clock does not put a retry off by as much (``Deadline``).
+    static let nextAttempt = Deadline.Column("next_attempt")
 
     /// Delivers up to `limit` due notifications through `transport`.
     public func deliver(via transport: any MailTransport, limit: Int = 500, by actor: Operator) throws -> DeliveryReport
@@ -42,11 +45,10 @@ public struct Notifications {
         try actor.require(.supervisor, to: "sending customer emails")
         let db = node.database
         let settings = try node.settings()
-        let due = try db.rows(
-            """
-            SELECT * FROM notification WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-            """, [node.clock.now().milliseconds, limit]
-        ).map { try $0.decode(DueNotification.self) }
+        let query = Self.nextAttempt.select(
+            "*", from: "notification", where: "status = 'pending'", [], now: node.clock,
+            then: "ORDER BY next_attempt_at, id LIMIT ?", [limit])
+        let due = try db.rows(query.sql, query.arguments).map { try $0.decode(DueNotification.self) }
         try db.flushCommits()  // no customer is told of a sale a power cut could still undo
         var delivered = 0
         var retrying = 0
@@ -67,14 +69,12 @@ public struct Notifications {
                 try db.write {
                     try db.execute(
                         """
-                        UPDATE notification SET attempts = ?, last_error = ?, next_attempt_at = ?, status = ?
+                        UPDATE notification SET attempts = ?, last_error = ?, \(Self.nextAttempt.assignments), status = ?
                         WHERE id = ? AND status = 'pending'
                         """,
-                        [
-                            attempts, String(describing: error).prefix(500).description,
-                            node.clock.now().adding(seconds: Int64(backoff)).milliseconds,
-                            giveUp ? NotificationStatus.failed : .pending, row.id,
-                        ])
+                        [attempts, String(describing: error).prefix(500).description]
+                            + Deadline(after: Int64(backoff), on: node.clock).values
+                            + [giveUp ? NotificationStatus.failed : .pending, row.id])
                 }
                 if giveUp { failed += 1 } else { retrying += 1 }
             }

@@ -97,11 +97,8 @@ public struct CounterReports {
                 minor: sales.reduce(0) { $0 + $1.amount } - refunds.reduce(0) { $0 + $1.amount }, currency: currency))
     }
 
-    /// The zone people at this node read times in: its venues' when they share one, else UTC.
-    public func timezone() throws -> String {
-        let zones = try db.rows("SELECT DISTINCT timezone FROM venue").map { try $0.get(0, as: String.self) }
-        return zones.count == 1 ? zones[0] : "UTC"
-    }
+    /// The zone people at this node read times in (``NodeTimeZone``).
+    public func timezone() throws -> String { try NodeTimeZone.of(db) }
 }
 
 /// One payment method's totals as the report's queries return them.

@@ -77,7 +77,8 @@ struct SyncState {
         throw TicketingError.rejected(
             code: "recovery_pending",
             message:
-                "this node was restored from a snapshot at \(since); it sells again once venue-syncd has taken back its sales "
+                "this node was restored from a snapshot at \(since.local(in: try NodeTimeZone.of(db))); it sells again once "
+                + "venue-syncd has taken back its sales "
                 + "from central (boxoffice status shows it)")
     }
 }

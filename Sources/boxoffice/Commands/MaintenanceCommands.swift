@@ -17,9 +17,12 @@ struct MaintenanceCommand: ParsableCommand {
     static func describe(_ state: MaintenanceState) -> String {
         guard state.isOn else { return "Maintenance is off: the node sells." }
         var lines = ["Maintenance is on: sales, holds, refunds and changes are refused (exit 7)."]
-        if let local = state.local { lines.append("  here, by \(local.by) since \(local.since): \(local.reason)") }
+        if let local = state.local {
+            lines.append("  here, by \(local.by) since \(local.since.local(in: state.timezone)): \(local.reason)")
+        }
         if let central = state.central {
-            lines.append("  by head office (\(central.by)) since \(central.since): \(central.reason)")
+            lines.append(
+                "  by head office (\(central.by)) since \(central.since.local(in: state.timezone)): \(central.reason)")
         }
         return lines.joined(separator: "\n")
     }

@@ -81,10 +81,11 @@ struct Login: ParsableCommand {
 
     func run() throws {
         let password = try context.password(prompt: "Password for \(name): ")
-        let session = try context.node().users.login(name: name, password: password)
+        let node = try context.node()
+        let session = try node.users.login(name: name, password: password)
         try SessionFile.write(session, at: context.sessionPath)
-        context.output.emit(session.publicView) {
-            "Logged in as \($0.staff) (\($0.role.rawValue)) on node \($0.nodeID) until \($0.expiresAt)."
+        context.output.emit(session.publicView(timezone: try node.timezone())) {
+            "Logged in as \($0.staff) (\($0.role.rawValue)) on node \($0.nodeID) until \($0.expiresAt.local(in: $0.timezone))."
         }
     }
 }
@@ -115,6 +116,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let status = try context.node().status()
         context.output.emit(status) { status in
+            func local(_ time: Timestamp) -> String { time.local(in: status.timezone) }
             let rows: [[String]] = [
                 ["node", status.nodeID], ["schema", "v\(status.schemaVersion)"], ["currency", status.currency],
                 ["events", String(status.events)], ["orders", String(status.orders)],
@@ -125,10 +127,10 @@ struct Status: ParsableCommand {
                 [
                     "central",
                     status.sync.mode.rawValue + (status.sync.cause.map { " (\($0))" } ?? "")
-                        + (status.sync.modeSince.map { " since \($0)" } ?? ""),
+                        + (status.sync.modeSince.map { " since \(local($0))" } ?? ""),
                 ],
-                ["last push", status.sync.lastPushAt?.description ?? "never"],
-                ["last pull", status.sync.lastPullAt?.description ?? "never"],
+                ["last push", status.sync.lastPushAt.map(local) ?? "never"],
+                ["last pull", status.sync.lastPullAt.map(local) ?? "never"],
                 ["acknowledged seq", String(status.sync.acknowledgedSeq)],
                 ["pull cursor", String(status.sync.pullCursor)],
                 ["sync lag", "\(status.sync.lagSeconds)s"],
@@ -139,12 +141,14 @@ struct Status: ParsableCommand {
             var extra = [[String]]()
             for (source, entry) in [("here", status.maintenance.local), ("head office", status.maintenance.central)] {
                 guard let entry else { continue }
-                extra.append(["maintenance", "on by \(entry.by) (\(source)) since \(entry.since): \(entry.reason)"])
+                extra.append([
+                    "maintenance", "on by \(entry.by) (\(source)) since \(local(entry.since)): \(entry.reason)",
+                ])
             }
             if let since = status.sync.recoveryPendingSince {
                 extra.append([
                     "restored",
-                    "since \(since): sells again once venue-syncd has taken back its later sales from central",
+                    "since \(local(since)): sells again once venue-syncd has taken back its later sales from central",
                 ])
             }
             if let offset = status.sync.clockOffsetSeconds {
@@ -297,8 +301,10 @@ struct Restore: ParsableCommand {
 }
 
 extension LoginSession {
-    /// The session without its token, for printing.
-    var publicView: PublicSession { PublicSession(staff: staff, role: role, nodeID: nodeID, expiresAt: expiresAt) }
+    /// The session without its token, for printing; people read `expiresAt` in `timezone`.
+    func publicView(timezone: String) -> PublicSession {
+        PublicSession(staff: staff, role: role, nodeID: nodeID, expiresAt: expiresAt, timezone: timezone)
+    }
 }
 
 struct PublicSession: Codable {
@@ -306,4 +312,5 @@ struct PublicSession: Codable {
     let role: Role
     let nodeID: String
     let expiresAt: Timestamp
+    let timezone: String
 }

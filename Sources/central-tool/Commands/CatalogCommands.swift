@@ -174,15 +174,15 @@ struct Nodes: ParsableCommand {
                         "NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
                         "LAST PUSH", "SILENT", "CLOCK",
                     ],
-                    nodes.map {
+                    nodes.map { node in
                         [
-                            $0.id, String($0.epoch), String($0.acknowledgedSeq), String($0.recordsApplied),
-                            String($0.recordsParked),
-                            String($0.outboxPending), "\($0.lagSeconds)s", String($0.pullCursor),
-                            String($0.changesBehind),
-                            $0.lastPushAt.map { String($0.description.prefix(19)) } ?? "never",
-                            $0.silentSeconds.map { "\($0)s" } ?? "-",
-                            $0.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
+                            node.id, String(node.epoch), String(node.acknowledgedSeq), String(node.recordsApplied),
+                            String(node.recordsParked),
+                            String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
+                            String(node.changesBehind),
+                            node.lastPushAt.map { $0.local(in: node.timezone) } ?? "never",
+                            node.silentSeconds.map { "\($0)s" } ?? "-",
+                            node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
                         ]
                     })
         }

@@ -100,7 +100,7 @@ struct MaintenanceCommand: ParsableCommand {
                         views.map {
                             [
                                 $0.nodeID, $0.enabled ? "on" : "off", String($0.changeSeq),
-                                String($0.at.description.prefix(19)), $0.by, $0.reason ?? "",
+                                $0.at.local(in: $0.timezone), $0.by, $0.reason ?? "",
                             ]
                         })
             }
