@@ -210,7 +210,7 @@ import Testing
                     "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                     "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
                     "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
-                "16_api_requests_and_login_failures",
+                    "16_api_requests_and_login_failures",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
