@@ -1,4 +1,5 @@
 import CBatchedWAL
+import CLinux
 import CSQLite
 import Glibc
 // Rows and values are part of this module's API.
@@ -262,7 +263,7 @@ public final class Database {
         {
             // Pacing only: what the disk failed to write, the flush below reports.
             for offset in stride(from: Int64(0), to: Int64(opened.st_size), by: Int(Self.writeBackPiece)) {
-                _ = csqlite_write_back_range(descriptor, offset, Self.writeBackPiece)
+                _ = clinux_write_back_range(descriptor, offset, Self.writeBackPiece)
             }
         }
         return Self.sync(file) == SQLITE_OK

@@ -1,3 +1,4 @@
+import CLinux
 import CSQLite
 
 #if canImport(Glibc)
@@ -42,8 +43,8 @@ struct OfferedWrite {
 
     /// The slot's state, if ticket `ticket` is still the one using it; nil when another is.
     var state: UInt32? {
-        let state = csqlite_atomic_load(word(0))
-        return csqlite_atomic_load(word(4)) == ticket ? state : nil
+        let state = clinux_atomic_load(word(0))
+        return clinux_atomic_load(word(4)) == ticket ? state : nil
     }
 
     /// Offers `request` for ticket `ticket`; nil when it is too long or the slot is in use.
@@ -54,37 +55,37 @@ struct OfferedWrite {
         guard request.count <= capacity else { return nil }
         let slot = OfferedWrite(ticket: ticket, in: turnstile)
         slot.clearIfStale(serving: serving)
-        guard csqlite_atomic_swap_if(slot.word(0), empty, writing) != 0 else { return nil }
-        csqlite_atomic_store(slot.word(4), ticket)
-        csqlite_atomic_store(slot.word(12), 0)  // no taker yet: not one of an earlier use of the slot
+        guard clinux_atomic_swap_if(slot.word(0), empty, writing) != 0 else { return nil }
+        clinux_atomic_store(slot.word(4), ticket)
+        clinux_atomic_store(slot.word(12), 0)  // no taker yet: not one of an earlier use of the slot
         slot.write(request)
-        csqlite_atomic_store(slot.word(0), offered)
+        clinux_atomic_store(slot.word(0), offered)
         return slot
     }
 
     /// Empties a slot whose ticket went by more than a full queue ago and whose thread, if it
     /// took the write, is gone.
     private func clearIfStale(serving: UInt32) {
-        let state = csqlite_atomic_load(word(0))
-        let owner = csqlite_atomic_load(word(4))
+        let state = clinux_atomic_load(word(0))
+        let owner = clinux_atomic_load(word(4))
         guard state != Self.empty, Int32(bitPattern: serving &- owner) > Int32(WriterTurnstile.bellCount) else {
             return
         }
-        if state == Self.taken, !Self.isGone(csqlite_atomic_load(word(12))) { return }
-        _ = csqlite_atomic_swap_if(word(0), state, Self.empty)
+        if state == Self.taken, !Self.isGone(clinux_atomic_load(word(12))) { return }
+        _ = clinux_atomic_swap_if(word(0), state, Self.empty)
     }
 
     /// Takes ticket `ticket`'s offered write for the calling thread; nil when none is offered.
     static func take(ticket: UInt32, in turnstile: WriterTurnstile) -> OfferedWrite? {
         let slot = OfferedWrite(ticket: ticket, in: turnstile)
-        guard csqlite_atomic_load(slot.word(4)) == ticket,
-            csqlite_atomic_swap_if(slot.word(0), offered, taken) != 0
+        guard clinux_atomic_load(slot.word(4)) == ticket,
+            clinux_atomic_swap_if(slot.word(0), offered, taken) != 0
         else { return nil }
-        guard csqlite_atomic_load(slot.word(4)) == ticket else {  // another ticket's, posted meanwhile
-            csqlite_atomic_store(slot.word(0), offered)
+        guard clinux_atomic_load(slot.word(4)) == ticket else {  // another ticket's, posted meanwhile
+            clinux_atomic_store(slot.word(0), offered)
             return nil
         }
-        csqlite_atomic_store(slot.word(12), csqlite_thread_id())
+        clinux_atomic_store(slot.word(12), clinux_thread_id())
         return slot
     }
 
@@ -94,30 +95,30 @@ struct OfferedWrite {
     /// Answers the write taken (`flushed`: its commit reached the disk).
     func answer(_ bytes: [UInt8], flushed: Bool) {
         write(bytes)
-        csqlite_atomic_store(word(0), flushed ? Self.answered : Self.answeredUnflushed)
+        clinux_atomic_store(word(0), flushed ? Self.answered : Self.answeredUnflushed)
     }
 
     /// Hands the write taken back to its writer, not committed.
-    func handBack() { csqlite_atomic_store(word(0), Self.handedBack) }
+    func handBack() { clinux_atomic_store(word(0), Self.handedBack) }
 
     /// Takes the write back while it is still only offered; false once another writer took it.
-    func withdraw() -> Bool { csqlite_atomic_swap_if(word(0), Self.offered, Self.empty) != 0 }
+    func withdraw() -> Bool { clinux_atomic_swap_if(word(0), Self.offered, Self.empty) != 0 }
 
     /// Takes the write back when the thread that took it is gone; true when it did.
     func reclaimIfRunnerDied() -> Bool {
-        Self.isGone(csqlite_atomic_load(word(12))) && csqlite_atomic_swap_if(word(0), Self.taken, Self.empty) != 0
+        Self.isGone(clinux_atomic_load(word(12))) && clinux_atomic_swap_if(word(0), Self.taken, Self.empty) != 0
     }
 
     /// The answer, the slot emptied for the next ticket.
     func collect() -> WriterTurnstile.Entry {
         let bytes = read()
-        let flushed = csqlite_atomic_load(word(0)) == Self.answered
+        let flushed = clinux_atomic_load(word(0)) == Self.answered
         clear()
         return flushed ? .answered(bytes) : .answeredUnflushed(bytes)
     }
 
     /// Empties the slot.
-    func clear() { csqlite_atomic_store(word(0), Self.empty) }
+    func clear() { clinux_atomic_store(word(0), Self.empty) }
 
     private func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
@@ -125,11 +126,11 @@ struct OfferedWrite {
                 (base + Self.headerSize).copyMemory(from: start, byteCount: buffer.count)
             }
         }
-        csqlite_atomic_store(word(8), UInt32(bytes.count))
+        clinux_atomic_store(word(8), UInt32(bytes.count))
     }
 
     private func read() -> [UInt8] {
-        let length = min(Int(csqlite_atomic_load(word(8))), Self.capacity)
+        let length = min(Int(clinux_atomic_load(word(8))), Self.capacity)
         return Array(UnsafeRawBufferPointer(start: base + Self.headerSize, count: length))
     }
 

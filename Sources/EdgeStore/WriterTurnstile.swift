@@ -1,3 +1,4 @@
+import CLinux
 import CSQLite
 
 #if canImport(Glibc)
@@ -107,9 +108,9 @@ final class WriterTurnstile {
             mapped != MAP_FAILED
         else { return nil }
         // The write lock is had only when no connection holds its read lock: nobody uses the queue.
-        let unused = csqlite_ofd_lock(descriptor, Int16(F_WRLCK)) == 0
+        let unused = clinux_ofd_lock(descriptor, Int16(F_WRLCK)) == 0
         if unused { reset(mapped) }
-        guard csqlite_ofd_lock(descriptor, Int16(F_RDLCK)) == 0 else {
+        guard clinux_ofd_lock(descriptor, Int16(F_RDLCK)) == 0 else {
             munmap(mapped, size)
             return nil
         }
@@ -184,10 +185,10 @@ final class WriterTurnstile {
     /// free): one of them may run it in its own transaction and answer instead.
     func enter(timeout: Double, offering request: (() -> [UInt8])? = nil) -> Entry {
         let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1_000_000_000)
-        let mine = csqlite_atomic_add(nextTicket, 1)
+        let mine = clinux_atomic_add(nextTicket, 1)
         let holder = holders + Int(mine % Self.bellCount)
-        csqlite_atomic_store64(holder, UInt64(mine) << 32 | UInt64(csqlite_thread_id()))
-        let now = csqlite_atomic_load(serving)
+        clinux_atomic_store64(holder, UInt64(mine) << 32 | UInt64(clinux_thread_id()))
+        let now = clinux_atomic_load(serving)
         var offer =
             now == mine
             ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
@@ -196,14 +197,14 @@ final class WriterTurnstile {
         case .turn: break
         case .answered(let entry): return entry
         case .timedOut:
-            csqlite_atomic_store64(holder, UInt64(mine) << 32)  // given up
+            clinux_atomic_store64(holder, UInt64(mine) << 32)  // given up
             pass(mine)  // in case the turn came just now
             return .timedOut
         }
         // The deadline on the monotonic clock: pthread_mutex_timedlock's is a wall-clock time,
         // which a step of the clock during the wait would move by as much.
         var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        switch csqlite_mutex_lock_until(mutex, &until) {
+        switch clinux_mutex_lock_until(mutex, &until) {
         case 0: break
         case EOWNERDEAD:
             // The last holder died in its turn; SQLite undoes its transaction, the queue goes on.
@@ -221,7 +222,7 @@ final class WriterTurnstile {
     func leave(through served: UInt32? = nil) {
         pthread_mutex_unlock(mutex)
         guard let served else { return pass(ticket) }
-        if csqlite_atomic_swap_if(serving, ticket, served &+ 1) != 0 { ring(served &+ 1) }
+        if clinux_atomic_swap_if(serving, ticket, served &+ 1) != 0 { ring(served &+ 1) }
     }
 
     /// Takes the writes offered by the writers queued right behind this one, in their order, and
@@ -232,7 +233,7 @@ final class WriterTurnstile {
     func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
         var taken = [(ticket: UInt32, answer: [UInt8])]()
         var next = ticket &+ 1
-        while taken.count < limit, Int32(bitPattern: csqlite_atomic_load(nextTicket) &- next) > 0,
+        while taken.count < limit, Int32(bitPattern: clinux_atomic_load(nextTicket) &- next) > 0,
             let offer = OfferedWrite.take(ticket: next, in: self)
         {
             guard let answer = run(offer.request) else {
@@ -275,11 +276,11 @@ final class WriterTurnstile {
         _ mine: UInt32, offer: inout OfferedWrite?, recheck: inout Bool, until deadline: UInt64
     ) -> Wait {
         let bell = bells + Int(mine % Self.bellCount)
-        var seen = csqlite_atomic_load(serving)
+        var seen = clinux_atomic_load(serving)
         var seenAt = BusyWait.monotonicNanoseconds()
         var checkedAt = seenAt
         while true {
-            let rung = csqlite_atomic_load(bell)  // before `serving`: a ring after this wakes the wait
+            let rung = clinux_atomic_load(bell)  // before `serving`: a ring after this wakes the wait
             let now = BusyWait.monotonicNanoseconds()
             if let posted = offer, let state = posted.state, state != OfferedWrite.offered {
                 switch state {
@@ -294,7 +295,7 @@ final class WriterTurnstile {
                             continue
                         }
                     }
-                    csqlite_futex_wait(bell, rung, Int(Self.checkTurnAfter))
+                    clinux_futex_wait(bell, rung, Int(Self.checkTurnAfter))
                 default:  // handed back
                     posted.clear()
                     offer = nil
@@ -304,7 +305,7 @@ final class WriterTurnstile {
                 offer = nil  // the slot was taken over as stale: the write may have been run
                 recheck = true
             }
-            let current = csqlite_atomic_load(serving)
+            let current = clinux_atomic_load(serving)
             let ahead = Int32(bitPattern: mine &- current)
             if ahead <= 0 || now >= deadline {
                 if let posted = offer {
@@ -320,7 +321,7 @@ final class WriterTurnstile {
                 passOverIfAbandoned(current, unusedFor: now - seenAt)
             }
             let nap = min(deadline - now, ahead == 1 ? Self.checkTurnAfter : 5 * Self.checkTurnAfter)
-            csqlite_futex_wait(bell, rung, Int(nap))
+            clinux_futex_wait(bell, rung, Int(nap))
         }
     }
 
@@ -328,7 +329,7 @@ final class WriterTurnstile {
     /// (a killed process); or when the turn has sat unused for ``passUnusedAfter``. Never while
     /// the mutex is held.
     private func passOverIfAbandoned(_ turn: UInt32, unusedFor unused: UInt64) {
-        let record = csqlite_atomic_load64(holders + Int(turn % Self.bellCount))
+        let record = clinux_atomic_load64(holders + Int(turn % Self.bellCount))
         let thread = Int32(truncatingIfNeeded: record & 0xFFFF_FFFF)
         let abandoned =
             UInt32(truncatingIfNeeded: record >> 32) == turn
@@ -345,16 +346,16 @@ final class WriterTurnstile {
 
     /// Serves the ticket after `turn`, if `turn` is still being served.
     private func pass(_ turn: UInt32) {
-        if csqlite_atomic_swap_if(serving, turn, turn &+ 1) != 0 { ring(turn &+ 1) }
+        if clinux_atomic_swap_if(serving, turn, turn &+ 1) != 0 { ring(turn &+ 1) }
     }
 
     /// Wakes the writer holding `ticket`, if that ticket has been taken. (One taken after this
     /// looks reads `serving` after taking it, and so never sleeps through the change this follows.)
     private func ring(_ ticket: UInt32) {
-        guard Int32(bitPattern: csqlite_atomic_load(nextTicket) &- ticket) > 0 else { return }
+        guard Int32(bitPattern: clinux_atomic_load(nextTicket) &- ticket) > 0 else { return }
         let bell = bells + Int(ticket % Self.bellCount)
-        _ = csqlite_atomic_add(bell, 1)
-        csqlite_futex_wake(bell)
+        _ = clinux_atomic_add(bell, 1)
+        clinux_futex_wake(bell)
     }
 
     /// Takes the right to checkpoint without waiting; false when another connection has it. A
