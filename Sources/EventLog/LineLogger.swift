@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,7 +8,7 @@ import Foundation
 /// Logs to stderr, one line per event: `2026-11-25T05:00:00Z info push.applied records=500` or,
 /// in JSON mode, `{"at":"…","level":"info","event":"push.applied","records":"500"}`.
 /// Values are whatever the caller passes: never pass secrets.
-public final class LineLogger: @unchecked Sendable {  // writes go through `lock`
+public final class LineLogger: Sendable {
     /// Severity, least first.
     public enum Level: String, Sendable, CaseIterable, Comparable {
         case debug, info, warning, error
@@ -19,7 +20,8 @@ public final class LineLogger: @unchecked Sendable {  // writes go through `lock
 
     private let json: Bool
     private let minimumLevel: Level
-    private let lock = NSLock()
+    /// One line at a time on stderr.
+    private let lock = Mutex(())
 
     /// A logger writing text lines, or JSON lines when `json`, of events at `minimumLevel` or above.
     public init(json: Bool, minimumLevel: Level = .info) {
@@ -51,7 +53,7 @@ public final class LineLogger: @unchecked Sendable {  // writes go through `lock
         }
         // write(2), not FileHandle: a closed stderr must not end the daemon.
         let bytes = Array((line + "\n").utf8)
-        lock.withLock { _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) } }
+        lock.withLock { _ in _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) } }
     }
 
     /// An event of the normal course of things.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -13,16 +14,18 @@ import Foundation
 /// within it, or kills and restarts the service: ``startWatchdog(isHealthy:)`` sends it every half
 /// of that while `isHealthy` says the sync loop keeps its heartbeat, and stops sending once the
 /// loop is wedged. Safe to use from any thread.
-public final class ServiceNotifier: @unchecked Sendable {  // `watching` behind `lock`; the rest set once or semaphores
+public final class ServiceNotifier: Sendable {
     /// Where the notifications go; nil when not started by systemd.
     public let socketPath: String?
     /// How often to send `WATCHDOG=1`: half of `WATCHDOG_USEC`; nil when systemd watches nothing
     /// (or watches another process, per `WATCHDOG_PID`).
     public let watchdogInterval: Double?
-    private let stopped = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var watching = false
+    /// Set by ``stopping()``; the watchdog's sleep is a relative wait on it (poll(2)), which a step
+    /// of the wall clock does not stretch, as it would a semaphore's timed wait.
+    private let stopped = StopSignal()
+    /// Set by the watchdog's thread as it ends.
+    private let finished = StopSignal()
+    private let watching = Mutex(false)
 
     /// A notifier for the environment systemd gave this process.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -41,25 +44,26 @@ public final class ServiceNotifier: @unchecked Sendable {  // `watching` behind 
 
     /// The service is shutting down (`STOPPING=1`); also ends the watchdog.
     public func stopping() {
-        stopped.signal()
+        stopped.set()
         send("STOPPING=1")
-        if lock.withLock({ watching }) { _ = finished.wait(timeout: .now() + 5) }
+        if watching.withLock({ $0 }) { finished.wait(seconds: 5) }
     }
 
     /// Sends `WATCHDOG=1` every ``watchdogInterval`` on a thread of its own, each time
     /// `isHealthy` holds, until ``stopping()``. Does nothing when systemd watches nothing.
     public func startWatchdog(isHealthy: @escaping @Sendable () -> Bool) {
         guard let interval = watchdogInterval else { return }
-        let first = lock.withLock {
+        let first = watching.withLock { watching in
             defer { watching = true }
             return !watching
         }
         guard first else { return }
         let thread = Thread { [self] in
-            defer { finished.signal() }
+            defer { finished.set() }
             repeat {
                 if isHealthy() { send("WATCHDOG=1") }
-            } while stopped.wait(timeout: .now() + interval) == .timedOut
+                stopped.wait(seconds: interval)
+            } while !stopped.isSet
         }
         thread.name = "watchdog"
         thread.start()
