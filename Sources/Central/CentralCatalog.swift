@@ -285,8 +285,8 @@ public struct CentralCatalog {
         try connection.rows(
             """
             SELECT e.id, e.name, e.status, e.starts_at, e.capacity, COALESCE(v.timezone, 'UTC') AS timezone,
-                   (SELECT COUNT(*) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS sold,
-                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = e.id AND t.status IN ('valid', 'checked_in')) AS revenue_minor
+                   (SELECT COUNT(*) FROM ticket t WHERE t.event_id = e.id AND t.status IN \(TicketStatus.liveList)) AS sold,
+                   (SELECT COALESCE(SUM(t.price_minor), 0) FROM ticket t WHERE t.event_id = e.id AND t.status IN \(TicketStatus.liveList)) AS revenue_minor
             FROM event e LEFT JOIN venue v ON v.id = e.venue_id ORDER BY e.starts_at, e.id
             """
         ).map { try $0.decode(CentralEventSummary.self) }

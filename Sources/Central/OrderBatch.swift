@@ -85,7 +85,7 @@ struct OrderBatch {
                 """
                 SELECT event_id, seat_label, order_id, node_id FROM ticket
                 WHERE (event_id, seat_label) IN (\(Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")))
-                  AND status IN ('valid', 'checked_in')
+                  AND status IN \(TicketStatus.liveList)
                 """, chunk.flatMap { [$0.0, $0.1] as [any SQLValueConvertible] }
             ).map {
                 SeatSale(

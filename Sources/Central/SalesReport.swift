@@ -60,7 +60,7 @@ extension SalesReport {
             SELECT t.event_id, t.node_id, t.category_code, FLOOR(UNIX_TIMESTAMP(o.created_at) / 900) AS bucket,
                    COUNT(*) AS tickets, COALESCE(SUM(t.price_minor), 0) AS revenue
             FROM ticket t JOIN orders o ON o.id = t.order_id
-            WHERE t.status IN ('valid', 'checked_in') AND (? IS NULL OR t.event_id = ?)
+            WHERE t.status IN \(TicketStatus.liveList) AND (? IS NULL OR t.event_id = ?)
             GROUP BY t.event_id, t.node_id, t.category_code, bucket
             """, scope
         ).map { try $0.decode(Bucket.self) }

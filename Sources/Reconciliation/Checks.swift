@@ -179,7 +179,7 @@ struct Checks {
         for row in try connection.rows(
             """
             SELECT event_id, seat_label FROM ticket FORCE INDEX (ticket_places)
-            WHERE seat_label IS NOT NULL AND status IN ('valid', 'checked_in')\(scope.eventID == nil ? "" : " AND event_id = ?")
+            WHERE seat_label IS NOT NULL AND status IN \(TicketStatus.liveList)\(scope.eventID == nil ? "" : " AND event_id = ?")
             GROUP BY seat_label, event_id HAVING COUNT(*) > 1
             """, scope.eventID.map { [$0] } ?? [])
         {
@@ -214,7 +214,7 @@ struct Checks {
                     FROM ticket t
                     JOIN orders o ON o.id = t.order_id
                     \(Self.seatOwner)
-                    WHERE t.status IN ('valid', 'checked_in') AND \(condition)
+                    WHERE t.status IN \(TicketStatus.liveList) AND \(condition)
                 ) ranked
                 WHERE position > 1 AND (? IS NULL OR received_at >= ?)
                 ORDER BY event_id, seat_label, position
@@ -245,7 +245,7 @@ struct Checks {
         FROM ticket t JOIN orders o ON o.id = t.order_id
         LEFT JOIN allocation a ON a.event_id = t.event_id AND a.category_code = t.category_code AND a.node_id = t.node_id
         \(seatOwner)
-        WHERE t.status IN ('valid', 'checked_in')
+        WHERE t.status IN \(TicketStatus.liveList)
         """
 
     /// Places occupied per category and per node within it: every GA ticket (counted, not told
@@ -259,7 +259,7 @@ struct Checks {
     /// 200,000 seats.) The three capacity checks share one count.
     func occupiedPlaces(_ seats: [String: [String]]) throws -> OccupiedPlaces {
         var places = OccupiedPlaces()
-        let live = "status IN ('valid', 'checked_in')\(scope.eventID == nil ? "" : " AND event_id = ?")"
+        let live = "status IN \(TicketStatus.liveList)\(scope.eventID == nil ? "" : " AND event_id = ?")"
         for labelled in ["IS NULL", "IS NOT NULL"] {
             for row in try connection.rows(
                 """
@@ -281,7 +281,7 @@ struct Checks {
                 try connection.rows(
                     """
                     SELECT t.event_id, t.seat_label, t.category_code, t.node_id FROM ticket t
-                    WHERE t.status IN ('valid', 'checked_in') AND \(condition)
+                    WHERE t.status IN \(TicketStatus.liveList) AND \(condition)
                     """, arguments)
             })
         {
@@ -395,7 +395,7 @@ struct Checks {
             let lastSale: Timestamp? = try connection.scalar(
                 """
                 SELECT MAX(o.received_at) FROM ticket t JOIN orders o ON o.id = t.order_id
-                WHERE t.event_id = ? AND t.category_code = ? AND t.node_id = ? AND t.status IN ('valid', 'checked_in')
+                WHERE t.event_id = ? AND t.category_code = ? AND t.node_id = ? AND t.status IN \(TicketStatus.liveList)
                 """, [eventID, category, node])
             if let since = scope.since, (lastSale?.milliseconds ?? Int64.min) < since.milliseconds { return nil }
             return Finding(

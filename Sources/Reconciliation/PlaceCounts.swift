@@ -32,7 +32,7 @@ struct PlaceCounts {
         for row in try connection.rows(
             """
             SELECT t.event_id, t.category_code, t.node_id, COUNT(*) FROM orders o JOIN ticket t ON t.order_id = o.id
-            WHERE o.received_at >= ? AND t.status IN ('valid', 'checked_in')
+            WHERE o.received_at >= ? AND t.status IN \(TicketStatus.liveList)
             GROUP BY t.event_id, t.category_code, t.node_id
             UNION ALL
             SELECT t.event_id, t.category_code, t.node_id, COUNT(DISTINCT t.code)

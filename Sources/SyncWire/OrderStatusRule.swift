@@ -5,7 +5,7 @@ public enum OrderStatusRule {
     /// Recomputes one order's status; bind the order id four times.
     public static let updateSQL = """
         UPDATE orders SET status = CASE
-            WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status IN ('valid', 'checked_in'))
+            WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status IN \(TicketStatus.liveList))
                 THEN CASE WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status IN ('refunded', 'void'))
                      THEN 'partially_refunded' ELSE 'confirmed' END
             WHEN EXISTS (SELECT 1 FROM ticket WHERE order_id = ? AND status = 'void') THEN 'cancelled'

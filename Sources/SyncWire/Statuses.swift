@@ -37,6 +37,11 @@ public enum TicketStatus: String, Codable, Sendable, CaseIterable, SQLTextEnum {
 
     /// True while the ticket holds its place (valid or already used at the door).
     public var isLive: Bool { self == .valid || self == .checkedIn }
+
+    /// The live statuses as an SQL list, `('valid', 'checked_in')`, made from ``isLive``: the one
+    /// place SQL, the node's and central's, learns which tickets hold a place.
+    public static let liveList =
+        "(" + allCases.filter(\.isLive).map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 }
 
 /// An order's state, derived from its tickets (``OrderStatusRule``).

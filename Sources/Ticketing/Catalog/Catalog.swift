@@ -136,7 +136,7 @@ public struct Catalog {
             }
             let orders = try db.rows(
                 """
-                SELECT DISTINCT order_id FROM ticket WHERE event_id = ? AND status IN ('valid', 'checked_in') ORDER BY order_id
+                SELECT DISTINCT order_id FROM ticket WHERE event_id = ? AND status IN \(TicketStatus.liveList) ORDER BY order_id
                 """, [eventID]
             ).map { try $0.get(0, as: String.self) }
             for orderID in orders

@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// The inventory invariants of a node database, checked by one query: `sold + held <= quota`,
 /// `sold` = valid tickets, `held` = active holds, seat statuses agree with the counters, and an
@@ -13,7 +14,7 @@ public enum InventoryAudit {
         FROM allocation a
         JOIN price_category c ON c.event_id = a.event_id AND c.code = a.category_code
         LEFT JOIN (SELECT event_id, category_code, count(*) AS valid FROM ticket
-                   WHERE status IN ('valid', 'checked_in') GROUP BY event_id, category_code) t
+                   WHERE status IN \(TicketStatus.liveList) GROUP BY event_id, category_code) t
           ON t.event_id = a.event_id AND t.category_code = a.category_code
         JOIN (SELECT a3.event_id, a3.category_code,
                      (SELECT coalesce(sum(quantity), 0) FROM hold h WHERE h.event_id = a3.event_id

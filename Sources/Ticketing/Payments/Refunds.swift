@@ -73,7 +73,7 @@ public struct Refunds {
         orderID: String, ticketCodes: [String]?, reason: String, origin: RefundOrigin, actor: String,
         centralReference: String? = nil
     ) throws -> String? {
-        let refundable = origin == .counter ? "('valid')" : "('valid', 'checked_in')"
+        let refundable = origin == .counter ? "('valid')" : TicketStatus.liveList
         let tickets = try db.rows(
             "SELECT code, seat_label, price_minor FROM ticket WHERE order_id = ? AND status IN \(refundable) ORDER BY code",
             [orderID]
@@ -225,7 +225,7 @@ extension Refunds {
         }
         let live = try codes.filter {
             try db.scalar(
-                "SELECT 1 FROM ticket WHERE code = ? AND order_id = ? AND status IN ('valid', 'checked_in')",
+                "SELECT 1 FROM ticket WHERE code = ? AND order_id = ? AND status IN \(TicketStatus.liveList)",
                 [$0, order.orderID],
                 as: Int.self) != nil
         }

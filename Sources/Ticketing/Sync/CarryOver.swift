@@ -133,7 +133,7 @@ struct CarryOver {
 
     private func refusal(_ reason: String) -> TicketingError { .rejected(code: Self.conflict, message: reason) }
 
-    private static let live = "status IN ('valid', 'checked_in')"
+    private static let live = "status IN \(TicketStatus.liveList)"
 
     private func carry(_ fact: OutboxRecord) throws -> Outcome {
         guard let type = SyncRecordType(rawValue: fact.type), Self.types.contains(type) else {

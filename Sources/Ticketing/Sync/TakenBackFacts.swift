@@ -159,7 +159,7 @@ struct InventorySettlement {
             "UPDATE event_seat SET status = 'available', hold_id = NULL, version = version + 1 WHERE status = 'held'")
         let live = """
             EXISTS (SELECT 1 FROM ticket t WHERE t.event_id = event_seat.event_id AND t.seat_label = event_seat.seat_label
-                    AND t.status IN ('valid', 'checked_in'))
+                    AND t.status IN \(TicketStatus.liveList))
             """
         try db.execute(
             "UPDATE event_seat SET status = 'sold', version = version + 1 WHERE status <> 'sold' AND \(live)")
@@ -195,7 +195,7 @@ struct InventorySettlement {
                       AND s.status <> 'unallocated') AS owned
             FROM price_category c LEFT JOIN allocation a ON a.event_id = c.event_id AND a.category_code = c.code
             LEFT JOIN (SELECT event_id, category_code, count(*) AS sold FROM ticket
-                       WHERE status IN ('valid', 'checked_in') GROUP BY event_id, category_code) t
+                       WHERE status IN \(TicketStatus.liveList) GROUP BY event_id, category_code) t
               ON t.event_id = c.event_id AND t.category_code = c.code
             """)
         for row in categories {
