@@ -80,10 +80,8 @@ public struct CentralAllocations {
         else {
             throw CentralError.notFound("event \(request.eventID) has no category '\(request.categoryCode.prefix(40))'")
         }
-        guard (1...40).contains(request.nodeID.count),
-            request.nodeID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        else {
-            throw CentralError.invalidInput("node id must be 1 to 40 letters, digits, '-', '_' or '.'")
+        guard CodeRule.allows(request.nodeID) else {
+            throw CentralError.invalidInput("node id must be \(CodeRule.description)")
         }
         let current = try connection.row(
             """

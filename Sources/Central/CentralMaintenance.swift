@@ -25,8 +25,8 @@ public struct CentralMaintenance {
 
     /// Publishes the instruction for `nodeID` (nil: every node), from the MySQL account running it.
     public func set(nodeID: String?, enabled: Bool, reason: String?, now: Timestamp) throws -> NodeMaintenanceView {
-        if let nodeID, !Self.isNodeID(nodeID) {
-            throw CentralError.invalidInput("node id must be 1 to 40 letters, digits, '-', '_' or '.'")
+        if let nodeID, !CodeRule.allows(nodeID) {
+            throw CentralError.invalidInput("node id must be \(CodeRule.description)")
         }
         let reason = reason.map { SyncLimits.clip($0, to: 500) }
         if enabled, (reason ?? "").isEmpty { throw CentralError.invalidInput("maintenance needs a reason") }
@@ -58,10 +58,6 @@ public struct CentralMaintenance {
         return latest.values.sorted { $0.changeSeq < $1.changeSeq }
     }
 
-    static func isNodeID(_ text: String) -> Bool {
-        (1...40).contains(text.count)
-            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-    }
 }
 
 /// A row of `change_log`.

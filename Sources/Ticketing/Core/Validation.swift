@@ -47,11 +47,8 @@ enum Validation {
 
     /// A code for events, categories, venues, nodes and seats: 1–40 letters, digits, `-`, `_`, `.`.
     static func code(_ value: String, field: String) throws -> String {
-        guard (1...40).contains(value.count),
-            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
-        else {
-            throw TicketingError.invalidInput(
-                "\(field) must be 1 to 40 letters, digits, '-', '_' or '.', not '\(value.prefix(40))'")
+        guard CodeRule.allows(value) else {
+            throw TicketingError.invalidInput("\(field) must be \(CodeRule.description), not '\(value.prefix(40))'")
         }
         return value
     }
