@@ -69,12 +69,13 @@ public enum ConfigFile {
 extension ParsedArguments {
     /// The option's value from the command line, else from `settings[key]` (the environment or
     /// the config file), read and checked the same way; a bad setting names its key.
-    public func value<Value>(_ declared: TypedOption<Value>, orSetting key: String, in settings: [String: String])
-        throws
-        -> Value?
-    {
+    /// `key` is a closed type of the tool's settings (`NodeSetting`, `CentralSetting`), so a
+    /// misspelt key does not compile.
+    public func value<Value>(
+        _ declared: TypedOption<Value>, orSetting key: some RawRepresentable<String>, in settings: [String: String]
+    ) throws -> Value? {
         if let given = try value(declared) { return given }
-        guard let text = settings[key], !text.isEmpty else { return nil }
-        return try declared.read(text, named: key)
+        guard let text = settings[key.rawValue], !text.isEmpty else { return nil }
+        return try declared.read(text, named: key.rawValue)
     }
 }

@@ -57,12 +57,20 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// killed process) before ending it and releasing its locks (server default: hours).
     public var idleTransactionTimeout: Int
 
+    /// The environment variables that name central and its password, spelled once for every tool
+    /// (the node's and central's settings list the same names; a test holds them equal).
+    public enum Setting: String, CaseIterable, Sendable {
+        case url = "CENTRAL_URL"
+        case password = "CENTRAL_PASSWORD"
+        case passwordFile = "CENTRAL_PASSWORD_FILE"
+    }
+
     /// The central URL given on the command line, else `CENTRAL_URL`, parsed, with the password
     /// from the environment: the one resolver of `CENTRAL_URL` for every tool.
     public static func resolve(url given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> MySQLConfiguration
     {
-        guard let url = given ?? environment["CENTRAL_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let url = given ?? environment[Setting.url.rawValue].flatMap({ $0.isEmpty ? nil : $0 }) else {
             throw MySQLError(code: 0, message: "no central URL: give one, or set CENTRAL_URL")
         }
         return try MySQLConfiguration(url: url, environment: environment)
@@ -156,7 +164,7 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// `CENTRAL_PASSWORD`, or the first line of the file named by `CENTRAL_PASSWORD_FILE`; a file
     /// other users may read or write is refused (``SecretFile``).
     static func password(from environment: [String: String]) throws -> String? {
-        switch (environment["CENTRAL_PASSWORD"], environment["CENTRAL_PASSWORD_FILE"]) {
+        switch (environment[Setting.password.rawValue], environment[Setting.passwordFile.rawValue]) {
         case (let password?, nil):
             return password
         case (nil, let path?):

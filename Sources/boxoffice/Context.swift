@@ -22,8 +22,8 @@ struct Context: Sendable {
     init(_ arguments: ParsedArguments) throws {
         let environment = ProcessInfo.processInfo.environment
         settings = try ConfigFile.settings(
-            file: try arguments.value(BoxOffice.config) ?? environment["BOXOFFICE_CONFIG"],
-            known: NodeEnvironment.configKeys, environment: environment)
+            file: try arguments.value(BoxOffice.config) ?? environment[NodeSetting.config.rawValue],
+            known: NodeSetting.fileKeys, environment: environment)
         databasePath = NodeEnvironment.databasePath(
             given: try arguments.value(BoxOffice.database), environment: settings)
         do {

@@ -16,11 +16,6 @@ struct CentralTool: ParsableCommand {
     static let config = TypedOption.text(
         "--config", "FILE", help: "Central settings, KEY=VALUE (default: $CENTRAL_CONFIG); flags and variables win.")
     static let globalOptions: [any OptionDeclaration] = [central, json, config]
-    /// The keys a central config file may set.
-    static let configKeys = [
-        "CENTRAL_URL", "CENTRAL_PASSWORD_FILE", "RECONCILE_REFUND_DELAY", "RECONCILE_SILENCE", "RECONCILE_PARKED_AGE",
-        "RECONCILE_CLOCK_SKEW", "CENTRAL_APP_URL", "CENTRAL_APP_PASSWORD_FILE",
-    ]
 
     static let configuration = CommandConfiguration(
         name: "central",
@@ -72,8 +67,8 @@ struct CentralContext: Sendable {
     init(_ arguments: ParsedArguments) throws {
         let environment = ProcessInfo.processInfo.environment
         settings = try ConfigFile.settings(
-            file: try arguments.value(CentralTool.config) ?? environment["CENTRAL_CONFIG"],
-            known: CentralTool.configKeys,
+            file: try arguments.value(CentralTool.config) ?? environment[CentralSetting.config.rawValue],
+            known: CentralSetting.fileKeys,
             environment: environment)
         do {
             configuration = try MySQLConfiguration.resolve(

@@ -86,8 +86,8 @@ struct VenueSyncd: ParsableCommand {
     init(_ arguments: ParsedArguments) throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try ConfigFile.settings(
-            file: try arguments.value(Self.config) ?? environment["BOXOFFICE_CONFIG"],
-            known: NodeEnvironment.configKeys,
+            file: try arguments.value(Self.config) ?? environment[NodeSetting.config.rawValue],
+            known: NodeSetting.fileKeys,
             environment: environment)
         do {
             central = try MySQLConfiguration.resolve(url: try arguments.value(Self.central), environment: settings)
@@ -98,20 +98,20 @@ struct VenueSyncd: ParsableCommand {
             databasePath: NodeEnvironment.databasePath(
                 given: try arguments.value(Self.database), environment: settings),
             centralDescription: central.description)
-        options.interval = try arguments.value(Self.interval, orSetting: "SYNCD_INTERVAL", in: settings) ?? 2
-        options.maxBackoff = try arguments.value(Self.maxBackoff, orSetting: "SYNCD_MAX_BACKOFF", in: settings) ?? 30
-        options.batchSize = Int(try arguments.value(Self.batch, orSetting: "SYNCD_BATCH", in: settings) ?? 500)
+        options.interval = try arguments.value(Self.interval, orSetting: NodeSetting.interval, in: settings) ?? 2
+        options.maxBackoff = try arguments.value(Self.maxBackoff, orSetting: NodeSetting.maxBackoff, in: settings) ?? 30
+        options.batchSize = Int(try arguments.value(Self.batch, orSetting: NodeSetting.batch, in: settings) ?? 500)
         options.once = arguments.isSet(Self.once)
-        options.mail = try arguments.value(Self.mail, orSetting: "MAIL_TRANSPORT", in: settings)
-        let listen = try arguments.value(Self.listen, orSetting: "SYNCD_LISTEN", in: settings)
-        let http = try arguments.value(Self.http, orSetting: "SYNCD_HTTP", in: settings)
+        options.mail = try arguments.value(Self.mail, orSetting: NodeSetting.mailTransport, in: settings)
+        let listen = try arguments.value(Self.listen, orSetting: NodeSetting.listen, in: settings)
+        let http = try arguments.value(Self.http, orSetting: NodeSetting.http, in: settings)
         if listen != nil, http != nil {
             throw UsageError("--listen (SYNCD_LISTEN) and --http (SYNCD_HTTP) name the same listener: give one")
         }
         options.listen = listen ?? http
-        let setting = settings["SYNCD_ALLOW_PLAIN_HTTP"] ?? ""
+        let setting = settings[setting: .allowPlainHTTP] ?? ""
         guard ["", "yes", "no"].contains(setting) else {
-            throw UsageError("SYNCD_ALLOW_PLAIN_HTTP must be yes or no, not '\(setting)'")
+            throw UsageError("\(NodeSetting.allowPlainHTTP.rawValue) must be yes or no, not '\(setting)'")
         }
         let plain = arguments.isSet(Self.allowPlainHTTP) || setting == "yes"
         if let address = options.listen, !address.isLoopback, !plain {
@@ -120,14 +120,14 @@ struct VenueSyncd: ParsableCommand {
                     + "nginx (Scripts/nginx/venue-node.conf), or say --allow-plain-http (SYNCD_ALLOW_PLAIN_HTTP=yes)")
         }
         options.healthDetails =
-            try arguments.value(Self.healthDetails, orSetting: "SYNCD_HEALTH_DETAILS", in: settings) ?? .loopback
+            try arguments.value(Self.healthDetails, orSetting: NodeSetting.healthDetails, in: settings) ?? .loopback
         options.trustedProxies =
-            try arguments.value(Self.trustedProxies, orSetting: "SYNCD_TRUSTED_PROXIES", in: settings) ?? []
+            try arguments.value(Self.trustedProxies, orSetting: NodeSetting.trustedProxies, in: settings) ?? []
         options.stallTimeout =
-            try arguments.value(Self.stallTimeout, orSetting: "SYNCD_STALL_TIMEOUT", in: settings)
+            try arguments.value(Self.stallTimeout, orSetting: NodeSetting.stallTimeout, in: settings)
             ?? options.stallTimeout
         options.minimumFreeBytes =
-            (try arguments.value(Self.minimumFree, orSetting: "HEALTH_MIN_FREE_MB", in: settings)).map {
+            (try arguments.value(Self.minimumFree, orSetting: NodeSetting.minimumFreeMB, in: settings)).map {
                 $0 * 1024 * 1024
             } ?? options.minimumFreeBytes
         do {
@@ -136,8 +136,8 @@ struct VenueSyncd: ParsableCommand {
             throw UsageError(error.message)
         }
         self.options = options
-        logFormat = try arguments.value(Self.logFormat, orSetting: "SYNCD_LOG_FORMAT", in: settings) ?? .text
-        logLevel = try arguments.value(Self.logLevel, orSetting: "SYNCD_LOG_LEVEL", in: settings) ?? .info
+        logFormat = try arguments.value(Self.logFormat, orSetting: NodeSetting.logFormat, in: settings) ?? .text
+        logLevel = try arguments.value(Self.logLevel, orSetting: NodeSetting.logLevel, in: settings) ?? .info
     }
 
     func run() throws {

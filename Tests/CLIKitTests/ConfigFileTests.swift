@@ -71,18 +71,21 @@ import Testing
         let interval = TypedOption.duration("--interval", in: 0.05...3600, help: "")
         let parser = ArgumentParser(root: Bare.self, globalOptions: [interval.option])
         let none = try parser.parse([]).arguments
-        #expect(try none.value(interval, orSetting: "SYNCD_INTERVAL", in: ["SYNCD_INTERVAL": "5s"]) == 5)
+        #expect(try none.value(interval, orSetting: Key.interval, in: ["SYNCD_INTERVAL": "5s"]) == 5)
         #expect(
             try parser.parse(["--interval", "1s"]).arguments.value(
-                interval, orSetting: "SYNCD_INTERVAL", in: ["SYNCD_INTERVAL": "5s"]) == 1)
+                interval, orSetting: Key.interval, in: ["SYNCD_INTERVAL": "5s"]) == 1)
         #expect(
             throws: UsageError(
                 "SYNCD_INTERVAL must be a duration like 500ms, 90s, 10m, 2h or 1d, from 50ms to 1h, not 'soon'")
         ) {
-            try none.value(interval, orSetting: "SYNCD_INTERVAL", in: ["SYNCD_INTERVAL": "soon"])
+            try none.value(interval, orSetting: Key.interval, in: ["SYNCD_INTERVAL": "soon"])
         }
     }
 }
+
+/// A tool's settings, as tools declare them (a closed type: a misspelt key does not compile).
+private enum Key: String { case interval = "SYNCD_INTERVAL" }
 
 private struct Bare: ParsableCommand {
     static let configuration = CommandConfiguration(name: "bare", abstract: "Nothing.")

@@ -1,6 +1,8 @@
 import Foundation
+import MySQLClient
 import TestSupport
 import Testing
+import Ticketing
 
 #if canImport(Glibc)
     import Glibc
@@ -13,6 +15,14 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o640)
         return path
+    }
+
+    /// The node's and central's settings name central as the connection resolver reads it.
+    @Test func everyToolSpellsCentralsSettingsAlike() {
+        #expect(NodeSetting.centralURL.rawValue == MySQLConfiguration.Setting.url.rawValue)
+        #expect(NodeSetting.centralPasswordFile.rawValue == MySQLConfiguration.Setting.passwordFile.rawValue)
+        #expect(NodeSetting.fileKeys.count == Set(NodeSetting.fileKeys).count)
+        #expect(!NodeSetting.fileKeys.contains(MySQLConfiguration.Setting.password.rawValue), "a secret in a file")
     }
 
     @Test func theNodeFileDrivesBoxofficeAndVenueSyncdAndFlagsAndVariablesWin() throws {

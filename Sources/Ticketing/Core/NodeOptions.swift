@@ -29,29 +29,21 @@ public struct NodeOptions: Sendable, Equatable {
 /// for `boxoffice` and `venue-syncd`. `environment` is the process environment over the node's
 /// config file (`ConfigFile.settings`), so a flag beats the variable, which beats the file.
 public enum NodeEnvironment {
-    /// The keys a node config file (`--config`, `BOXOFFICE_CONFIG`) may set, shared by `boxoffice`
-    /// and `venue-syncd`.
-    public static let configKeys = [
-        "BOXOFFICE_DB", "BOXOFFICE_SYNCHRONOUS", "BOXOFFICE_SESSION_FILE", "BOXOFFICE_SPOOL", "CENTRAL_URL",
-        "CENTRAL_PASSWORD_FILE", "SYNCD_INTERVAL", "SYNCD_BATCH", "SYNCD_MAX_BACKOFF", "SYNCD_HTTP",
-        "SYNCD_STALL_TIMEOUT", "MAIL_TRANSPORT", "SYNCD_LOG_FORMAT", "SYNCD_LOG_LEVEL", "HEALTH_MIN_FREE_MB",
-        "SYNCD_HEALTH_DETAILS", "SYNCD_TRUSTED_PROXIES", "SYNCD_LISTEN", "SYNCD_ALLOW_PLAIN_HTTP",
-    ]
-
     /// The node database: the path given on the command line, else `BOXOFFICE_DB`, else `./venue.sqlite`.
     public static func databasePath(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         -> String
     {
-        given ?? environment["BOXOFFICE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "./venue.sqlite"
+        given ?? environment[setting: .database] ?? "./venue.sqlite"
     }
 
     /// `BOXOFFICE_SYNCHRONOUS`: `full` (the default) or `normal`; anything else is refused.
     public static func options(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> NodeOptions
     {
-        guard let value = environment["BOXOFFICE_SYNCHRONOUS"], !value.isEmpty else { return NodeOptions() }
+        guard let value = environment[setting: .synchronous] else { return NodeOptions() }
         guard let durability = NodeOptions.Durability(rawValue: value.lowercased()) else {
-            throw TicketingError.invalidInput("BOXOFFICE_SYNCHRONOUS must be full or normal, not '\(value.prefix(20))'")
+            throw TicketingError.invalidInput(
+                "\(NodeSetting.synchronous.rawValue) must be full or normal, not '\(value.prefix(20))'")
         }
         return NodeOptions(durability: durability)
     }
@@ -59,7 +51,7 @@ public enum NodeEnvironment {
     /// The login session file: `BOXOFFICE_SESSION_FILE`, else `$XDG_STATE_HOME/boxoffice/session`,
     /// else `~/.local/state/boxoffice/session`.
     public static func sessionPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let path = environment["BOXOFFICE_SESSION_FILE"], !path.isEmpty { return path }
+        if let path = environment[setting: .sessionFile] { return path }
         let state =
             environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.local/state"
@@ -73,7 +65,7 @@ public enum NodeEnvironment {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String {
         if let given { return given }
-        if let spool = environment["BOXOFFICE_SPOOL"], !spool.isEmpty { return spool }
+        if let spool = environment[setting: .spool] { return spool }
         let folder = AtomicFile.folder(of: databasePath)
         return folder.isEmpty ? "spool" : folder + "/spool"
     }

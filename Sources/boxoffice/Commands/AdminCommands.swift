@@ -211,7 +211,7 @@ struct Notifications: ParsableCommand {
         init(_ arguments: ParsedArguments) throws {
             context = try Context(arguments)
             transport =
-                try arguments.value(Self.via, orSetting: "MAIL_TRANSPORT", in: context.settings)
+                try arguments.value(Self.via, orSetting: NodeSetting.mailTransport, in: context.settings)
                 ?? SpoolTransport(
                     folder: NodeEnvironment.spool(
                         given: try arguments.value(Self.spool), databasePath: context.databasePath,

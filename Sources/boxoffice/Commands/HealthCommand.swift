@@ -19,7 +19,7 @@ struct Health: ParsableCommand {
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
         minimumFreeBytes =
-            (try arguments.value(Self.minimumFree, orSetting: "HEALTH_MIN_FREE_MB", in: context.settings)).map {
+            (try arguments.value(Self.minimumFree, orSetting: NodeSetting.minimumFreeMB, in: context.settings)).map {
                 $0 * 1024 * 1024
             } ?? NodeHealth.defaultMinimumFreeBytes
     }

@@ -26,7 +26,7 @@ struct Smoke: ParsableCommand {
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
-        transport = try arguments.value(Self.mail, orSetting: "MAIL_TRANSPORT", in: context.settings)
+        transport = try arguments.value(Self.mail, orSetting: NodeSetting.mailTransport, in: context.settings)
     }
 
     func run() throws {

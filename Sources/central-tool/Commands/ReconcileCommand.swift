@@ -74,15 +74,15 @@ struct Reconcile: ParsableCommand {
         var scope = ReconciliationScope(eventID: try arguments.value(Self.event))
         let settings = context.settings
         scope.refundDelaySeconds =
-            try arguments.value(Self.refundDelay, orSetting: "RECONCILE_REFUND_DELAY", in: settings)
+            try arguments.value(Self.refundDelay, orSetting: CentralSetting.refundDelay, in: settings)
             ?? scope.refundDelaySeconds
         scope.silenceSeconds =
-            try arguments.value(Self.silence, orSetting: "RECONCILE_SILENCE", in: settings) ?? scope.silenceSeconds
+            try arguments.value(Self.silence, orSetting: CentralSetting.silence, in: settings) ?? scope.silenceSeconds
         scope.parkedAgeSeconds =
-            try arguments.value(Self.parkedAge, orSetting: "RECONCILE_PARKED_AGE", in: settings)
+            try arguments.value(Self.parkedAge, orSetting: CentralSetting.parkedAge, in: settings)
             ?? scope.parkedAgeSeconds
         scope.clockSkewSeconds =
-            try arguments.value(Self.clockSkew, orSetting: "RECONCILE_CLOCK_SKEW", in: settings)
+            try arguments.value(Self.clockSkew, orSetting: CentralSetting.clockSkew, in: settings)
             ?? scope.clockSkewSeconds
         self.scope = scope
         since = try arguments.value(Self.since)

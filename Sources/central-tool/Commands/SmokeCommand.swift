@@ -24,18 +24,21 @@ struct Smoke: ParsableCommand {
 
     init(_ arguments: ParsedArguments) throws {
         context = try CentralContext(arguments)
-        silenceSeconds = try arguments.value(Self.silence, orSetting: "RECONCILE_SILENCE", in: context.settings) ?? 3600
+        silenceSeconds =
+            try arguments.value(Self.silence, orSetting: CentralSetting.silence, in: context.settings) ?? 3600
         let settings = context.settings
         do {
-            nodes = try settings["CENTRAL_APP_URL"].map { url in
+            nodes = try settings[CentralSetting.appURL.rawValue].map { url in
                 try MySQLConfiguration(
                     url: url,
-                    environment: ["CENTRAL_PASSWORD_FILE": settings["CENTRAL_APP_PASSWORD_FILE"]].compactMapValues {
+                    environment: [
+                        CentralSetting.centralPasswordFile.rawValue: settings[CentralSetting.appPasswordFile.rawValue]
+                    ].compactMapValues {
                         $0
                     })
             }
         } catch let error as MySQLError {
-            throw UsageError("CENTRAL_APP_URL: \(error.message)")
+            throw UsageError("\(CentralSetting.appURL.rawValue): \(error.message)")
         }
     }
 
