@@ -266,8 +266,12 @@ public struct CentralCatalog {
     }
 
     /// Sets an event's status under a new version (``CentralVersion``) and publishes it to every
-    /// node, inside the caller's transaction (the event's row locked).
-    func publishStatus(_ eventID: String, status: EventStatus, reason: String?, after previous: Int64) throws {
+    /// node, inside the caller's transaction (the event's row locked); `origin` names the node
+    /// record it was taken from, none when central decided it.
+    func publishStatus(
+        _ eventID: String, status: EventStatus, reason: String?, after previous: Int64,
+        origin: EventStatusOrigin? = nil
+    ) throws {
         let now = try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)") ?? "")
         let version = CentralVersion.next(after: previous, now: now)
         try connection.execute(
@@ -276,7 +280,7 @@ public struct CentralCatalog {
         try ChangeFeed(connection: connection).append(
             .eventStatus, entityID: eventID, node: nil,
             payload: try JSONText.encode(
-                EventStatusChange(eventID: eventID, status: status, reason: reason, version: version)),
+                EventStatusChange(eventID: eventID, status: status, reason: reason, version: version, origin: origin)),
             now: now)
     }
 

@@ -24,7 +24,8 @@ struct RecordApplier {
         case .orderPlaced: try orderPlaced(try JSONText.decode(OrderPlacedRecord.self, from: record.payload))
         case .refundQueued, .refundCompleted: try refund(try JSONText.decode(RefundRecord.self, from: record.payload))
         case .ticketCheckedIn: try checkIn(try JSONText.decode(CheckInRecord.self, from: record.payload))
-        case .eventStatusChanged: try eventStatus(try JSONText.decode(EventStatusRecord.self, from: record.payload))
+        case .eventStatusChanged:
+            try eventStatus(try JSONText.decode(EventStatusRecord.self, from: record.payload), seq: record.seq)
         case .allocationAccepted, .allocationRejected:
             try CentralAllocations(connection: connection).respond(
                 try JSONText.decode(AllocationResponseRecord.self, from: record.payload),
@@ -87,22 +88,46 @@ struct RecordApplier {
             [checkIn.checkedInAt.sqlText, checkIn.ticketCode])
     }
 
-    /// A node changed an event's status: central follows, and tells every node, when the change
-    /// was made over the status's version still current here (a node that changed it over an
-    /// older one had not heard of central's decision since, which stands and reaches that node
-    /// by its pull). A cancellation is taken whatever its version: the node has voided the
-    /// tickets and queued the refunds. A record of a change central made (actor `central`,
-    /// written by a protocol 2 node applying it) is not a decision and changes nothing.
-    private func eventStatus(_ change: EventStatusRecord) throws {
+    /// A node changed an event's status: central follows, and tells every node, when every change
+    /// of the status since the version the node changed it over is this node's own (none, or the
+    /// earlier changes it made before it pulled them back). A change over a version someone else
+    /// has moved past since crosses their decision, which stands and reaches the node by its pull.
+    /// A cancellation is taken whatever its version: the node has voided the tickets and queued
+    /// the refunds. A record without a version (a protocol 2 node) is taken over any, as that
+    /// protocol did. A record of a change central made (actor `central`, written by a protocol 2
+    /// node applying it) is not a decision and changes nothing.
+    private func eventStatus(_ change: EventStatusRecord, seq: Int64) throws {
         guard change.actor != "central",
             let current = try connection.row(
                 "SELECT status, status_version FROM event WHERE id = ? FOR UPDATE", [change.eventID])?.decode(
                     EventStatusRow.self),
             current.status != change.status, current.status != .cancelled
         else { return }
-        if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion { return }
+        if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion {
+            guard try continuesOwnChanges(change.eventID, over: from, current: current.statusVersion) else { return }
+        }
         try CentralCatalog(connection: connection).publishStatus(
-            change.eventID, status: change.status, reason: change.reason, after: current.statusVersion)
+            change.eventID, status: change.status, reason: change.reason, after: current.statusVersion,
+            origin: change.fromVersion.map { EventStatusOrigin(nodeID: nodeID, seq: seq, fromVersion: $0) })
+    }
+
+    /// True when the event's status at version `current` was taken from this node's record made
+    /// over `from` or an older version. That record was itself taken only when every change since
+    /// its own version was this node's, so every change since `from` is this node's. The newest
+    /// `event.status` change of the event is the one at `current`, except when this transaction's
+    /// snapshot predates another writer's change (only the event's row is read locked) or the log
+    /// lost it to a restore: then the versions differ, and the answer is false.
+    private func continuesOwnChanges(_ eventID: String, over from: Int64, current: Int64) throws -> Bool {
+        // Reads back from the newest change to the event's newest status change, one the node had
+        // not pulled when it made its own: the changes published since then.
+        guard
+            let payload: String = try connection.scalar(
+                "SELECT payload FROM change_log WHERE change_type = ? AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+                [ChangeType.eventStatus.rawValue, eventID])
+        else { return false }
+        let newest = try JSONText.decode(EventStatusChange.self, from: payload)
+        guard newest.version == current, let origin = newest.origin else { return false }
+        return origin.nodeID == nodeID && origin.fromVersion <= from
     }
 
     /// Records what allocation could not prevent, once per kind and entity, for reconciliation.

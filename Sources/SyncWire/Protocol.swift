@@ -128,7 +128,7 @@ public struct MaintenanceChange: Codable, Sendable, Equatable {
     }
 }
 
-/// `event.status`: an event's new status, decided centrally.
+/// `event.status`: an event's new status, decided centrally or taken from a node's record.
 public struct EventStatusChange: Codable, Sendable, Equatable {
     public let eventID: String
     /// on_sale, closed or cancelled.
@@ -136,12 +136,34 @@ public struct EventStatusChange: Codable, Sendable, Equatable {
     public let reason: String?
     /// The status's version at central (``CentralVersion``); absent from a protocol 2 central.
     public let version: Int64?
+    /// The node record central took this status from; absent when central decided it, when the
+    /// record carried no version (a protocol 2 node), and from a central before the origin.
+    public let origin: EventStatusOrigin?
 
-    public init(eventID: String, status: EventStatus, reason: String?, version: Int64? = nil) {
+    public init(
+        eventID: String, status: EventStatus, reason: String?, version: Int64? = nil, origin: EventStatusOrigin? = nil
+    ) {
         self.eventID = eventID
         self.status = status
         self.reason = reason
         self.version = version
+        self.origin = origin
+    }
+}
+
+/// The node record an `event.status` change was taken from: the node that made it knows the
+/// change as its own, and central continues that node's later changes over it.
+public struct EventStatusOrigin: Codable, Sendable, Equatable {
+    public let nodeID: String
+    /// The record's sequence number in that node's outbox.
+    public let seq: Int64
+    /// The version of central's status the node changed it over (the record's `from_version`).
+    public let fromVersion: Int64
+
+    public init(nodeID: String, seq: Int64, fromVersion: Int64) {
+        self.nodeID = nodeID
+        self.seq = seq
+        self.fromVersion = fromVersion
     }
 }
 

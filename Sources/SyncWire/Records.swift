@@ -160,8 +160,9 @@ public struct EventStatusRecord: Codable, Sendable, Equatable {
     public let changedAt: Timestamp
     public let actor: String
     /// The version of the status at central this change was made over (0: none yet; absent from
-    /// a protocol 2 node). Central takes a change of status only over the version still current
-    /// there; a cancellation, a fact with refunds behind it, whatever the version.
+    /// a protocol 2 node). Central takes a change of status only when every change since that
+    /// version is this node's own (its earlier changes not yet pulled back); a cancellation, a
+    /// fact with refunds behind it, whatever the version.
     public let fromVersion: Int64?
 
     public init(

@@ -27,6 +27,11 @@ import Testing
         try world.central.execute("UPDATE allocation SET proposed_version = 1 WHERE node_id = 'VEC-1'")
         let receiver = PushReceiver(connection: world.central)
         for vector in try Self.vectors("records.json") {
+            if let status = vector["central_status"] as? [String: Any] {
+                _ = try CentralCatalog(connection: world.central).changeStatus(
+                    status["event_id"] as! String, to: EventStatus(rawValue: status["status"] as! String)!,
+                    reason: nil, now: world.clock.now())
+            }
             let changesBefore: Int64 = try world.central.scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log") ?? 0
             let record = try #require(vector["record"] as? [String: Any])
             let outbox = OutboxRecord(
@@ -35,8 +40,8 @@ import Testing
                 createdAt: Timestamp(iso8601: record["created_at"] as! String)!)
             _ = try receiver.apply(
                 PushBatch(
-                    nodeID: "VEC-1", records: [outbox], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0,
-                    sentAt: world.clock.now()))
+                    nodeID: vector["node"] as? String ?? "VEC-1", records: [outbox], outboxPendingAfter: 0,
+                    oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
             for (table, rows) in try #require(vector["central_rows"] as? [String: [[String: Any]]]) {
                 let keys = table == "allocation" ? ["event_id", "category_code", "node_id"] : nil
                 let problems = try RowExpectation.mismatches(table: table, expected: rows, keyColumns: keys) {
@@ -56,8 +61,15 @@ import Testing
                     try JSONSerialization.jsonObject(with: Data(try row.get("payload", as: String.self).utf8))
                     as! [String: Any]
                 for (key, value) in change where key != "type" && key != "entity_id" {
-                    #expect(
-                        RowExpectation.value(payload[key]) == RowExpectation.value(value), "\(vector["name"]!): \(key)")
+                    if value is [String: Any] {
+                        #expect(
+                            RowExpectation.json(payload[key] ?? NSNull()) == RowExpectation.json(value),
+                            "\(vector["name"]!): \(key)")
+                    } else {
+                        #expect(
+                            RowExpectation.value(payload[key]) == RowExpectation.value(value),
+                            "\(vector["name"]!): \(key)")
+                    }
                 }
                 let version = (payload["version"] as? NSNumber)?.int64Value ?? 0
                 #expect(CentralVersion.isIssuable(version), "\(vector["name"]!): a status change carries its version")
@@ -71,7 +83,13 @@ import Testing
         let path = directory.file("vec.sqlite")
         _ = try VenueNode.initialize(path: path, nodeID: "VEC-1", adminName: "root", password: "root-password")
         let node = try VenueNode.open(path: path)
+        let supervisor = Operator(id: try node.database.scalar("SELECT id FROM staff")!, name: "sue", role: .supervisor)
         for vector in try Self.vectors("changes.json") {
+            for status in vector["node_status"] as? [[String: Any]] ?? [] {
+                _ = try node.catalog.changeStatus(
+                    status["event_id"] as! String, to: EventStatus(rawValue: status["status"] as! String)!,
+                    reason: nil, by: supervisor)
+            }
             let change = try #require(vector["change"] as? [String: Any])
             let outboxBefore: Int64 = try node.database.scalar("SELECT coalesce(max(seq), 0) FROM sync_outbox") ?? 0
             try node.sync.apply(

@@ -77,11 +77,14 @@ public struct Catalog {
         try db.scalar("SELECT version FROM event_central_status WHERE event_id = ?", [eventID]) ?? 0
     }
 
-    /// Applies a status central decided, inside the caller's transaction. Central's change is
+    /// Applies a status central published, inside the caller's transaction. Central's change is
     /// never reported back (it would come back from central to every node, and again). A change
     /// at or below the version applied last is one pulled again and changes nothing; one without
     /// a version (from a protocol 2 central) applies only while no versioned change has. An event
     /// cancelled here stays cancelled: central takes this node's cancellation whatever its version.
+    /// A change taken from this node's own record, when the node changed the status again after
+    /// that record, only moves the version: the later change stands here, and central either
+    /// takes it too or has crossed it with a change this node pulls next.
     func applyCentralStatus(_ change: EventStatusChange) throws -> ChangeOutcome {
         let applied = try centralStatusVersion(change.eventID)
         if let version = change.version {
@@ -92,8 +95,11 @@ public struct Catalog {
         if try node.inventory.eventState(change.eventID).status == .cancelled, change.status != .cancelled {
             return .ignored
         }
-        _ = try applyStatus(
-            change.eventID, to: change.status, reason: change.reason, actor: "central", fromCentral: true)
+        let superseded = try change.origin.map { try changedSince($0, of: change.eventID) } ?? false
+        if !superseded {
+            _ = try applyStatus(
+                change.eventID, to: change.status, reason: change.reason, actor: "central", fromCentral: true)
+        }
         if let version = change.version {
             try db.execute(
                 """
@@ -102,6 +108,15 @@ public struct Catalog {
                 """, [change.eventID, version])
         }
         return .applied
+    }
+
+    /// True when `origin` is a record of this node and the node changed the event's status again
+    /// after it (a later `event.status_changed` in its outbox, which keeps every record).
+    private func changedSince(_ origin: EventStatusOrigin, of eventID: String) throws -> Bool {
+        guard origin.nodeID == (try node.settings().nodeID) else { return false }
+        return try db.row(
+            "SELECT 1 FROM sync_outbox WHERE seq > ? AND record_type = ? AND entity_id = ? LIMIT 1",
+            [origin.seq, SyncRecordType.eventStatusChanged.rawValue, eventID]) != nil
     }
 
     /// Changes an event's status inside the caller's transaction. A change made here goes to
