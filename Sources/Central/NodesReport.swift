@@ -59,7 +59,8 @@ public struct NodesReport {
 
     /// A node's parked records with their errors, oldest first.
     public func parked(node: String) throws -> [ParkedRecord] {
-        try connection.rows(
+        let zone = try NodeTimeZones(connection: connection).zone(of: node)
+        return try connection.rows(
             """
             SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
             """, [node]
@@ -67,7 +68,7 @@ public struct NodesReport {
             let parked = try row.decode(ParkedRow.self)
             return ParkedRecord(
                 seq: parked.seq, type: parked.recordType, entityID: parked.entityID, error: parked.error ?? "",
-                receivedAt: parked.receivedAt)
+                receivedAt: parked.receivedAt, timezone: zone)
         }
     }
 }
@@ -80,6 +81,8 @@ public struct ParkedRecord: Sendable, Codable, Equatable {
     public let error: String
     /// When central received it.
     public let receivedAt: Timestamp?
+    /// The zone the node's people read times in (``NodeTimeZones``).
+    public let timezone: String
 }
 
 /// A row of the `node` table with how many changes it has not pulled.

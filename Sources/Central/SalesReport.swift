@@ -31,6 +31,8 @@ public struct SalesReport: Sendable, Codable, Equatable {
         public let nodeID: String
         public let records: Int64
         public let lastPushAt: Timestamp?
+        /// The zone the node's people read times in (``NodeTimeZones``).
+        public let timezone: String
     }
 
     public let grouping: Grouping
@@ -110,9 +112,15 @@ extension SalesReport {
             }
         }
         for bucket in refunds { add(bucket) { $0.refundedMinor += bucket.refunded ?? 0 } }
+        let nodeZones = try NodeTimeZones(connection: connection)
         let pending = try connection.rows(
-            "SELECT id AS node_id, outbox_pending AS records, last_push_at FROM node WHERE outbox_pending > 0 ORDER BY id"
-        ).map { try $0.decode(Pending.self) }
+            "SELECT id, outbox_pending, last_push_at FROM node WHERE outbox_pending > 0 ORDER BY id"
+        ).map { row in
+            let nodeID: String = try row.get("id")
+            return Pending(
+                nodeID: nodeID, records: try row.get("outbox_pending"),
+                lastPushAt: try row.get("last_push_at", as: Timestamp?.self), timezone: nodeZones.zone(of: nodeID))
+        }
         return SalesReport(
             grouping: grouping,
             lines: lines.values.sorted { ($0.eventID, $0.group) < ($1.eventID, $1.group) },

@@ -30,16 +30,14 @@ struct SyncCommand: ParsableCommand {
             let (node, actor) = try context.signedIn()
             guard retry else {
                 try actor.require(.supervisor, to: "listing parked changes")
+                let zone = try node.timezone()
                 context.output.emit(try node.sync.parkedChanges()) { items in
                     items.isEmpty
                         ? "Nothing parked."
                         : TextTable.render(
                             ["SEQ", "TYPE", "ENTITY", "PARKED", "ERROR"],
                             items.map {
-                                [
-                                    String($0.seq), $0.type, $0.entityID, String($0.parkedAt.description.prefix(19)),
-                                    $0.error,
-                                ]
+                                [String($0.seq), $0.type, $0.entityID, $0.parkedAt.local(in: zone), $0.error]
                             })
                 }
                 return

@@ -221,10 +221,10 @@ struct Parked: ParsableCommand {
                     ? "Nothing parked."
                     : TextTable.render(
                         ["SEQ", "TYPE", "ENTITY", "RECEIVED", "ERROR"],
-                        items.map {
+                        items.map { item in
                             [
-                                String($0.seq), $0.type, $0.entityID,
-                                $0.receivedAt.map { String($0.description.prefix(19)) } ?? "-", $0.error,
+                                String(item.seq), item.type, item.entityID,
+                                item.receivedAt.map { $0.local(in: item.timezone) } ?? "-", item.error,
                             ]
                         })
             }

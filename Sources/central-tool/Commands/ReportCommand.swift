@@ -73,9 +73,9 @@ struct ReportCommand: ParsableCommand {
                     report.notYetSynced.isEmpty
                     ? "\nEvery node had pushed everything at its last push."
                     : "\nNot yet synced: "
-                        + report.notYetSynced.map {
-                            "\($0.nodeID) \($0.records) record(s) at its last push"
-                                + ($0.lastPushAt.map { " (\($0.description.prefix(19))Z)" } ?? "")
+                        + report.notYetSynced.map { node in
+                            "\(node.nodeID) \(node.records) record(s) at its last push"
+                                + (node.lastPushAt.map { " (\($0.local(in: node.timezone)))" } ?? "")
                         }.joined(separator: "; ")
                 return text
             }
