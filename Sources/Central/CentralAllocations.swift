@@ -39,6 +39,15 @@ public struct AllocationView: Sendable, Codable, Equatable {
 }
 
 /// Where a proposed allocation stands: sent, or answered by the node.
+/// A seat's place in a node's allocation at central: `adding` while a proposal that gives it to the
+/// node waits for the node's answer, `allocated` once in force, `removing` while a proposal that
+/// takes it away waits (the node still owns it meanwhile).
+public enum SeatAllocationState: String, Sendable, Codable, CaseIterable, SQLTextEnum {
+    case adding
+    case allocated
+    case removing
+}
+
 public enum ProposalStatus: String, Sendable, Codable, CaseIterable, SQLTextEnum {
     case pending, accepted, rejected
 }
@@ -200,11 +209,12 @@ public struct CentralAllocations {
         }
         let adding = wanted.subtracting(owned).sorted()
         try connection.insertRows(
-            into: "allocation_seat (event_id, seat_label, category_code, node_id, state)", "(?, ?, ?, ?, 'adding')",
+            into: "allocation_seat (event_id, seat_label, category_code, node_id, state)",
+            "(?, ?, ?, ?, '\(SeatAllocationState.adding)')",
             adding.map { [request.eventID, $0, request.categoryCode, request.nodeID] })
         for label in owned.subtracting(wanted) {
             try connection.execute(
-                "UPDATE allocation_seat SET state = 'removing' WHERE event_id = ? AND seat_label = ?",
+                "UPDATE allocation_seat SET state = '\(SeatAllocationState.removing)' WHERE event_id = ? AND seat_label = ?",
                 [request.eventID, label])
         }
     }
@@ -229,7 +239,7 @@ public struct CentralAllocations {
             let seats = try connection.rows(
                 """
                 SELECT seat_label FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ?
-                  AND state IN ('allocated', 'adding')
+                  AND state IN ('\(SeatAllocationState.allocated)', '\(SeatAllocationState.adding)')
                 """, key
             ).map { try $0.get(0, as: String.self) }
             guard digest == Self.seatsDigest(seats) else { return }
@@ -241,10 +251,10 @@ public struct CentralAllocations {
                 WHERE event_id = ? AND category_code = ? AND node_id = ?
                 """, [now.sqlText] + key)
             try connection.execute(
-                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'",
+                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = '\(SeatAllocationState.removing)'",
                 key)
             try connection.execute(
-                "UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'",
+                "UPDATE allocation_seat SET state = '\(SeatAllocationState.allocated)' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = '\(SeatAllocationState.adding)'",
                 key)
         } else {
             try connection.execute(
@@ -253,10 +263,10 @@ public struct CentralAllocations {
                 WHERE event_id = ? AND category_code = ? AND node_id = ?
                 """, [SyncLimits.clip(response.reason ?? "rejected", to: 500), now.sqlText] + key)
             try connection.execute(
-                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'adding'",
+                "DELETE FROM allocation_seat WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = '\(SeatAllocationState.adding)'",
                 key)
             try connection.execute(
-                "UPDATE allocation_seat SET state = 'allocated' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = 'removing'",
+                "UPDATE allocation_seat SET state = '\(SeatAllocationState.allocated)' WHERE event_id = ? AND category_code = ? AND node_id = ? AND state = '\(SeatAllocationState.removing)'",
                 key)
         }
     }

@@ -198,7 +198,7 @@ struct HeldRecordsQuery {
         var seats = [String: [String]]()
         for row in try connection.rows(
             """
-            SELECT event_id, category_code, seat_label FROM allocation_seat WHERE node_id = ? AND state IN ('allocated', 'removing')
+            SELECT event_id, category_code, seat_label FROM allocation_seat WHERE node_id = ? AND state IN ('\(SeatAllocationState.allocated)', '\(SeatAllocationState.removing)')
             ORDER BY event_id, category_code, seat_label
             """, [node]
         ).map({ try $0.decode(AllocatedSeat.self) }) {

@@ -62,7 +62,7 @@ public struct NodesReport {
         let zone = try NodeTimeZones(connection: connection).zone(of: node)
         return try connection.rows(
             """
-            SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = 'parked' AND node_id = ? ORDER BY seq
+            SELECT seq, record_type, entity_id, error, received_at FROM sync_inbox WHERE status = '\(InboxStatus.parked)' AND node_id = ? ORDER BY seq
             """, [node]
         ).map { row in
             let parked = try row.decode(ParkedRow.self)

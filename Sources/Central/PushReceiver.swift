@@ -93,23 +93,23 @@ public struct PushReceiver {
                     do {
                         try connection.savepoint {
                             try applier.apply(record)
-                            try insertInbox([row.values(status: "applied", error: nil)])
+                            try insertInbox([row.values(status: .applied, error: nil)])
                         }
                     } catch  where RecordFailure.isData(error) {
                         failure = RecordFailure.describe(error)
                     }
                 } else if record.type == SyncRecordType.orderPlaced.rawValue {
                     sales.append(try JSONText.decode(OrderPlacedRecord.self, from: record.payload))
-                    inbox.append(row.values(status: "applied", error: nil))
+                    inbox.append(row.values(status: .applied, error: nil))
                 } else {
                     try applySales()
                     try applier.apply(record)
-                    inbox.append(row.values(status: "applied", error: nil))
+                    inbox.append(row.values(status: .applied, error: nil))
                 }
             }
             if let failure {
                 parked += 1
-                try insertInbox([row.values(status: "parked", error: failure)])
+                try insertInbox([row.values(status: .parked, error: failure)])
             } else {
                 applied += 1
             }
@@ -217,7 +217,7 @@ public struct PushReceiver {
             var results = [Retried]()
             for row in try connection.rows(
                 """
-                SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND status = 'parked' ORDER BY seq
+                SELECT \(InboxEntry.columns) FROM sync_inbox WHERE node_id = ? AND status = '\(InboxStatus.parked)' ORDER BY seq
                 """, [node]
             ).map({ try $0.decode(InboxEntry.self) }) {
                 let seq = row.seq
@@ -231,7 +231,7 @@ public struct PushReceiver {
                                 OutboxRecord(
                                     seq: seq, type: type, entityID: entity, payload: payload, createdAt: createdAt))
                             try connection.execute(
-                                "UPDATE sync_inbox SET status = 'applied', error = NULL WHERE node_id = ? AND seq = ?",
+                                "UPDATE sync_inbox SET status = '\(InboxStatus.applied)', error = NULL WHERE node_id = ? AND seq = ?",
                                 [node, seq])
                         }
                     } catch  where RecordFailure.isData(error) {
@@ -290,7 +290,7 @@ struct InboxRow {
         return nil
     }
 
-    func values(status: String, error: String?) -> [any SQLValueConvertible] {
+    func values(status: InboxStatus, error: String?) -> [any SQLValueConvertible] {
         let keepsPayload = record.withheldBytes == nil && record.payload.utf8.count <= SyncLimits.maxPayloadBytes
         return [
             node, epoch, record.seq, SyncLimits.clip(record.type, to: SyncLimits.recordType),

@@ -166,7 +166,7 @@ struct Checks {
     /// The allocation in force that gives a ticket's seat to the node that sold it.
     static let seatOwner = """
         LEFT JOIN allocation_seat owner ON owner.event_id = t.event_id AND owner.seat_label = t.seat_label
-          AND owner.node_id = t.node_id AND owner.state IN ('allocated', 'removing')
+          AND owner.node_id = t.node_id AND owner.state IN ('\(SeatAllocationState.allocated)', '\(SeatAllocationState.removing)')
         """
 
     /// The seats of the scope's events with more than one live ticket, by event (almost always

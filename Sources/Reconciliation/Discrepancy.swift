@@ -1,3 +1,4 @@
+import SQLValues
 import SyncWire
 
 /// The kinds of disagreement the reconciliation job finds, each with its severity and whether
@@ -80,4 +81,12 @@ public struct RefundTarget: Sendable, Codable, Equatable {
     public let nodeID: String
     public let orderID: String
     public let ticketCodes: [String]
+}
+
+/// Where a recorded discrepancy stands: found and not settled, a settlement sent (a refund order
+/// on its way to the node), or no longer found by a run in its scope.
+public enum DiscrepancyStatus: String, Sendable, Codable, CaseIterable, SQLTextEnum {
+    case open
+    case settling
+    case resolved
 }

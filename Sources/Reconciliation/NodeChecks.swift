@@ -79,7 +79,7 @@ extension Checks {
         return try connection.rows(
             """
             SELECT node_id, seq, record_type, entity_id, error, received_at FROM sync_inbox
-            WHERE status = 'parked' AND received_at < ? ORDER BY node_id, seq
+            WHERE status = '\(InboxStatus.parked)' AND received_at < ? ORDER BY node_id, seq
             """, [deadline.sqlText]
         ).map { row in
             let parked = try row.decode(StaleParked.self)

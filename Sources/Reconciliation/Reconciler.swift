@@ -131,7 +131,7 @@ public struct Reconciler {
         }
         let known = try knownDiscrepancies(scope: scope)
         let foundKeys = Set(findings.map(\.key))
-        let resolved = known.filter { !foundKeys.contains($0.key) && $0.value.status != "resolved" }.keys.sorted()
+        let resolved = known.filter { !foundKeys.contains($0.key) && $0.value.status != .resolved }.keys.sorted()
         var settlements = known.compactMapValues(\.settlement)
         var settledNow = [String]()
         if let runID {
@@ -139,8 +139,8 @@ public struct Reconciler {
                 for finding in findings { try record(finding, run: runID, now: now, known: known[finding.key]) }
                 for key in resolved {
                     try connection.execute(
-                        "UPDATE discrepancy SET status = 'resolved', resolved_at = ?, last_run_id = ? WHERE discrepancy_key = ?",
-                        [now.sqlText, runID, key])
+                        "UPDATE discrepancy SET status = ?, resolved_at = ?, last_run_id = ? WHERE discrepancy_key = ?",
+                        [DiscrepancyStatus.resolved, now.sqlText, runID, key])
                 }
                 for finding in findings where finding.kind.settlesWithRefund && settlements[finding.key] == nil {
                     guard let target = finding.refund else { continue }
@@ -153,14 +153,14 @@ public struct Reconciler {
                     """,
                     [
                         now.sqlText, findings.count,
-                        findings.filter { known[$0.key] == nil || known[$0.key]!.status == "resolved" }.count,
+                        findings.filter { known[$0.key] == nil || known[$0.key]!.status == .resolved }.count,
                         resolved.count, settledNow.count, runID,
                     ])
             }
         }
         let reported = findings.map { finding in
             ReportedDiscrepancy(
-                finding: finding, isNew: known[finding.key] == nil || known[finding.key]!.status == "resolved",
+                finding: finding, isNew: known[finding.key] == nil || known[finding.key]!.status == .resolved,
                 settlement: settlements[finding.key])
         }
         return ReconciliationReport(
@@ -169,7 +169,7 @@ public struct Reconciler {
     }
 
     private struct Known {
-        let status: String
+        let status: DiscrepancyStatus
         let settlement: String?
     }
 
@@ -180,8 +180,8 @@ public struct Reconciler {
             """
             SELECT d.discrepancy_key, d.status, s.id AS settlement FROM discrepancy d
             LEFT JOIN settlement s ON s.discrepancy_key = d.discrepancy_key
-            WHERE (? IS NULL OR d.event_id = ?) AND (? IS NULL OR d.occurred_at >= ?) AND (d.status <> 'resolved' OR s.id IS NOT NULL)
-            """, [scope.eventID, scope.eventID, scope.since?.sqlText, scope.since?.sqlText])
+            WHERE (? IS NULL OR d.event_id = ?) AND (? IS NULL OR d.occurred_at >= ?) AND (d.status <> ? OR s.id IS NOT NULL)
+            """, [scope.eventID, scope.eventID, scope.since?.sqlText, scope.since?.sqlText, DiscrepancyStatus.resolved])
         {
             known[try row.get("discrepancy_key")] = Known(
                 status: try row.get("status"), settlement: try row.get("settlement"))
@@ -190,7 +190,7 @@ public struct Reconciler {
     }
 
     private func record(_ finding: Finding, run: Int64, now: Timestamp, known: Known?) throws {
-        let status = known?.settlement != nil ? "settling" : "open"
+        let status: DiscrepancyStatus = known?.settlement != nil ? .settling : .open
         try connection.execute(
             """
             INSERT INTO discrepancy (discrepancy_key, class, severity, event_id, node_id, entity_id, occurred_at, detail, status,
@@ -222,7 +222,8 @@ public struct Reconciler {
             VALUES (?, ?, 'refund_order', ?, ?, ?, ?, ?)
             """,
             [id, finding.key, target.nodeID, target.orderID, try JSONText.encode(target.ticketCodes), seq, now.sqlText])
-        try connection.execute("UPDATE discrepancy SET status = 'settling' WHERE discrepancy_key = ?", [finding.key])
+        try connection.execute(
+            "UPDATE discrepancy SET status = ? WHERE discrepancy_key = ?", [DiscrepancyStatus.settling, finding.key])
         return id
     }
 

@@ -19,7 +19,9 @@ public struct CentralExport {
             var data = ExportedData(
                 exportedAt: now, anonymized: true, catalog: try catalog(),
                 allocations: try all("allocation", "version > 0"),
-                allocationSeats: try all("allocation_seat", "state IN ('allocated', 'removing')"),
+                allocationSeats: try all(
+                    "allocation_seat",
+                    "state IN ('\(SeatAllocationState.allocated)', '\(SeatAllocationState.removing)')"),
                 nodes: try all("node"),
                 customers: try all("customer"), orders: try all("orders"), tickets: try all("ticket", orderBy: "code"),
                 payments: try all("payment"), refunds: try all("refund"),
@@ -75,7 +77,7 @@ public struct CentralExport {
             }
             for row in data.allocationSeats {
                 try connection.execute(
-                    "INSERT INTO allocation_seat (event_id, seat_label, category_code, node_id, state) VALUES (?, ?, ?, ?, 'allocated')",
+                    "INSERT INTO allocation_seat (event_id, seat_label, category_code, node_id, state) VALUES (?, ?, ?, ?, '\(SeatAllocationState.allocated)')",
                     [row.eventID, row.seatLabel, row.categoryCode, row.nodeID])
             }
             for row in data.nodes {

@@ -6,6 +6,12 @@ import SyncWire
 /// comps, and each drawer's expected cash against what was counted. A shift covers one drawer; a
 /// day covers every sale, refund and drawer of a local calendar day at this node.
 public struct CounterReport: Sendable, Codable, Equatable {
+    /// A cashier's shift (since their drawer opened) or a day at the node.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case shift
+        case day
+    }
+
     /// Orders, tickets and money of one payment method.
     public struct MethodTotal: Sendable, Codable, Equatable {
         public let method: PaymentMethod
@@ -15,7 +21,7 @@ public struct CounterReport: Sendable, Codable, Equatable {
     }
 
     /// `shift` or `day`.
-    public let kind: String
+    public let kind: Kind
     /// What it covers: a drawer's opening to its close (or now), or a local day.
     public let from: Timestamp
     public let until: Timestamp
@@ -42,7 +48,7 @@ public struct CounterReports {
         let drawer = try node.drawers.current(of: actor)
         let until = drawer.closedAt ?? node.clock.now()
         return try report(
-            kind: "shift", from: drawer.openedAt, until: until, cashier: actor, drawers: [drawer])
+            kind: .shift, from: drawer.openedAt, until: until, cashier: actor, drawers: [drawer])
     }
 
     /// A local day at this node (today when nil), every cashier (supervisors).
@@ -56,10 +62,12 @@ public struct CounterReports {
             "SELECT id FROM drawer WHERE opened_at <= ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at",
             [until.milliseconds, from.milliseconds]
         ).map { try node.drawers.summary(try $0.get(0)) }
-        return try report(kind: "day", from: from, until: until, cashier: nil, drawers: drawers)
+        return try report(kind: .day, from: from, until: until, cashier: nil, drawers: drawers)
     }
 
-    private func report(kind: String, from: Timestamp, until: Timestamp, cashier: Operator?, drawers: [DrawerSummary])
+    private func report(
+        kind: CounterReport.Kind, from: Timestamp, until: Timestamp, cashier: Operator?, drawers: [DrawerSummary]
+    )
         throws -> CounterReport
     {
         let currency = try node.settings().currency

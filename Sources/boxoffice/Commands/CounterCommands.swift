@@ -110,7 +110,7 @@ struct ReportCommand: ParsableCommand {
     static func text(_ report: CounterReport) -> String {
         let zone = report.timezone
         var lines = [
-            (report.kind == "shift" ? "Shift of \(report.cashier ?? "?")" : "Day")
+            (report.kind == .shift ? "Shift of \(report.cashier ?? "?")" : "Day")
                 + ": \(report.from.local(in: zone)) – \(report.until.local(in: zone))", "",
         ]
         func table(_ title: String, _ totals: [CounterReport.MethodTotal]) -> String {
