@@ -48,20 +48,16 @@ final class WriterTurnstile {
     /// Who holds each ticket (modulo ``bellCount``): the ticket in the high half, the thread id
     /// in the low (0 once its writer gave up waiting).
     private let holders: UnsafeMutablePointer<UInt64>
-    static let bellCount: UInt32 = 256
+    static let bellCount = WriterQueueLayout.bellCount
     /// The mailbox: a slot per ticket (modulo ``slotCount``) where a waiting writer offers its
     /// write to the writer whose turn it is (see ``OfferedWrite``).
     let slots: UnsafeMutableRawPointer
-    static let slotCount: UInt32 = 64
-    static let slotSize = 8192
+    static let slotCount = WriterQueueLayout.slotCount
+    static let slotSize = WriterQueueLayout.slotSize
     /// This connection's ticket while it has the turn.
     private var ticket: UInt32 = 0
-    // The file: a magic number for each mutex (bytes 0 and 8), the turn's mutex at 64, the
-    // checkpoint's at 128, the tickets at 256 and 260, the bells from 512, the holders from 1536,
-    // the mailbox's slots from 4096.
-    private static let size = 4096 + Int(slotCount) * slotSize
-    private static let magic: UInt64 = 0x5645_4E55_4557_5231  // "VENUEWR1"
-    private static let checkpointMagic: UInt64 = 0x5645_4E55_4543_4B31  // "VENUECK1"
+    // The file's bytes: ``WriterQueueLayout``.
+    private static let size = WriterQueueLayout.size
 
     /// How long a turn sits unused before the writers behind look at whether its writer is
     /// still coming.
@@ -84,13 +80,14 @@ final class WriterTurnstile {
         }
         self.descriptor = descriptor
         mapping = mapped
-        mutex = (mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1)
-        checkpointMutex = (mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1)
-        nextTicket = (mapped + 256).bindMemory(to: UInt32.self, capacity: 1)
-        serving = (mapped + 260).bindMemory(to: UInt32.self, capacity: 1)
-        bells = (mapped + 512).bindMemory(to: UInt32.self, capacity: Int(Self.bellCount))
-        holders = (mapped + 1536).bindMemory(to: UInt64.self, capacity: Int(Self.bellCount))
-        slots = mapped + 4096
+        let layout = WriterQueueLayout(base: mapped)
+        mutex = layout.turnMutex
+        checkpointMutex = layout.checkpointMutex
+        nextTicket = layout.nextTicket
+        serving = layout.serving
+        bells = layout.bells
+        holders = layout.holders
+        slots = layout.slots
     }
 
     /// Maps the queue in the file open at `descriptor` and marks it used by this connection (a
@@ -114,14 +111,14 @@ final class WriterTurnstile {
             munmap(mapped, size)
             return nil
         }
-        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
-        if header[0] != magic {  // a file of a build older than these locks, in use by it
-            initialize((mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1))
-            header[0] = magic
+        let layout = WriterQueueLayout(base: mapped)
+        if layout.turnMagic.pointee != WriterQueueLayout.turnMagic {  // a file of a build older than these locks
+            initialize(layout.turnMutex)
+            layout.turnMagic.pointee = WriterQueueLayout.turnMagic
         }
-        if header[1] != checkpointMagic {
-            initialize((mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1))
-            header[1] = checkpointMagic
+        if layout.checkpointMagic.pointee != WriterQueueLayout.checkpointMagic {
+            initialize(layout.checkpointMutex)
+            layout.checkpointMagic.pointee = WriterQueueLayout.checkpointMagic
         }
         return mapped
     }
@@ -129,17 +126,16 @@ final class WriterTurnstile {
     /// Starts the queue afresh: both mutexes free, no ticket taken, every slot of the mailbox
     /// empty. Only for a queue no connection uses.
     private static func reset(_ mapped: UnsafeMutableRawPointer) {
-        mapped.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-        initialize((mapped + 64).bindMemory(to: pthread_mutex_t.self, capacity: 1))
-        initialize((mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1))
-        let header = mapped.bindMemory(to: UInt64.self, capacity: 2)
-        header[0] = magic
-        header[1] = checkpointMagic
+        mapped.initializeMemory(as: UInt8.self, repeating: 0, count: WriterQueueLayout.slotsOffset)
+        let layout = WriterQueueLayout(base: mapped)
+        initialize(layout.turnMutex)
+        initialize(layout.checkpointMutex)
+        layout.turnMagic.pointee = WriterQueueLayout.turnMagic
+        layout.checkpointMagic.pointee = WriterQueueLayout.checkpointMagic
         // A slot's state and ticket (its first 8 bytes); written only where set, so that a queue
         // left clean costs no page written.
-        for slot in 0..<Int(slotCount) {
-            let words = (mapped + 4096 + slot * slotSize).bindMemory(to: UInt64.self, capacity: 1)
-            if words.pointee != 0 { words.pointee = 0 }
+        for slot in 0..<Int(slotCount) where layout.slotHeader(slot).pointee != 0 {
+            layout.slotHeader(slot).pointee = 0
         }
     }
 
