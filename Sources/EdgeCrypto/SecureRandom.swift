@@ -6,8 +6,9 @@ import Synchronization
 /// OpenSSL seeds its own from): what tokens, salts, ids and ticket codes need.
 ///
 /// The kernel rather than OpenSSL's `RAND_bytes`: OpenSSL 3 sets up its generator (provider,
-/// seed source, DRBG) on a process's first call, about 1.7 ms on this hardware, a sixth of a
-/// whole `boxoffice sell` process; the kernel's is ready at once and as strong.
+/// seed source, DRBG) on a process's first call, a large share of a short `boxoffice sell`
+/// process (BENCHMARKS.md, "One sale from the command line"); the kernel's is ready at once and as
+/// strong.
 ///
 /// Requests of up to ``pooledLimit`` bytes are served from a 4 KiB buffer that one call fills: a
 /// sale takes four ids of ten bytes. Bytes handed out are wiped from the buffer, and a forked

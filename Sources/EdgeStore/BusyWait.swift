@@ -5,9 +5,9 @@
 /// SQLite busy handler state: short, jittered sleeps until a deadline.
 ///
 /// SQLite's own `sqlite3_busy_timeout` sleeps in steps growing to 100 ms, so under contention a
-/// writer can wait long after the lock was freed (0.3–2.6 s worst waits measured with 4–16
-/// processes). Here a waiter polls every 50 µs to 2 ms, randomised so contending processes do not
-/// wake in lock-step, and gives up (SQLITE_BUSY) once `timeout` has passed since the first try.
+/// writer can wait long after the lock was freed (BENCHMARKS.md, "Contention"). Here a waiter
+/// polls in short, randomised sleeps, so contending processes do not wake in lock-step, and gives
+/// up (SQLITE_BUSY) once `timeout` has passed since the first try.
 /// Used by one connection, on its thread only.
 final class BusyWait {
     private let timeoutNanoseconds: UInt64

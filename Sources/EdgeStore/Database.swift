@@ -159,16 +159,14 @@ public final class Database {
     /// WAL frames past which a connection checkpoints and truncates the WAL as it closes.
     ///
     /// The WAL outlives the connection (``configure(_:)``); the next process to open the database
-    /// with none other open rebuilds its index from the WAL, about 3 µs a frame, so the WAL is
-    /// kept short: 200 frames (0.4 MiB at 2 KiB a page) is about twenty sales, read back in under a
-    /// millisecond.
+    /// with none other open rebuilds its index from the WAL frame by frame, so the WAL is kept
+    /// short: 200 frames is about twenty sales (BENCHMARKS.md, "Opening the database").
     static let closeCheckpointFrames = 200
 
     /// Checkpoints and truncates a WAL longer than ``closeCheckpointFrames``, in the two steps of
     /// ``checkpointIfDue()``: the bulk copied while other writers go on, then the rest and the
-    /// truncation in a turn of its own. (In one step, the truncating checkpoint held SQLite's
-    /// writer lock for the whole copy: a process that closed with a long WAL, 16 MiB on a busy
-    /// node, kept every terminal's sale waiting 80–90 ms.) It waits for no reader: when another
+    /// truncation in a turn of its own, so that no sale waits for the whole copy. It waits for no
+    /// reader: when another
     /// connection is reading, it copies what it can and a later close finishes it; when the turn
     /// does not come within ``closeTurnWait``, it leaves the rest too.
     private func checkpointLargeWAL() {
@@ -185,10 +183,9 @@ public final class Database {
 
     /// WAL pages after which a write transaction checkpoints once it has committed.
     ///
-    /// 8,000 pages (16 MiB at 2 KiB) rather than SQLite's 1,000: a sale writes about a dozen
-    /// pages, mostly the same few leaves each time, and a checkpoint copies each page in the WAL
-    /// once and flushes twice, so rarer checkpoints copy and flush far less. The WAL file stays
-    /// at most about that size.
+    /// 8,000 pages rather than SQLite's 1,000: a sale rewrites mostly the same few leaves, and a
+    /// checkpoint copies each page in the WAL once and flushes twice, so rarer checkpoints copy
+    /// and flush far less. The WAL file stays at most about that size.
     static let checkpointPages = 8000
 
     /// Checkpoints once the last commit left the WAL at ``checkpointPages`` or more, in two steps,
@@ -200,8 +197,8 @@ public final class Database {
     /// more flushes each.) SQLite's own checkpoint runs inside the committing `COMMIT`, where every
     /// other writer waited for the whole copy. Between the steps, the pages the first one copied
     /// are written to disk and flushed (``writeBackDatabaseFile()``), so the step in a turn flushes
-    /// only its own: about 2 ms with 16 writers, nearly all of it the two flushes a checkpoint
-    /// needs (the WAL before copying, the database before the WAL starts again).
+    /// little more than the two flushes a checkpoint needs (the WAL before copying, the database
+    /// before the WAL starts again). BENCHMARKS.md, "Checkpoints", has the measurements.
     ///
     /// One connection checkpoints at a time (``WriterTurnstile/claimCheckpoint()``); the others
     /// go on. One that cannot run now is tried again after a later commit, which finds the WAL
@@ -243,15 +240,12 @@ public final class Database {
     /// later commit tries again).
     ///
     /// SQLite flushes the database file only in a checkpoint that copies the WAL to its end, which
-    /// under load only the step in a turn does: that step flushed every page copied since the WAL
-    /// last started again, a few thousand scattered pages, 3–12 ms while every writer waited; and
-    /// the disk's queue, full of them, held up the commit flushes of every process behind them
-    /// (16 writers, `bench contention`: over half the moments when every commit flush stalled
-    /// fell in a checkpoint). Written back here first, ``writeBackPiece`` at a time and each piece
-    /// waited for (`sync_file_range`; PostgreSQL paces its checkpoints' writes the same way, in
-    /// pieces of the same size), the commit flushes get through between the pieces: a fifth to a
-    /// third of those stalls fell in a checkpoint, and the step in a turn took about 2 ms. Only
-    /// checkpoints write the file in WAL mode, and one connection checkpoints at a time.
+    /// under load only the step in a turn does, with every writer waiting, and the disk's queue
+    /// full of those pages holds up every process's commit flush. Written back here first,
+    /// ``writeBackPiece`` at a time and each piece waited for (`sync_file_range`; PostgreSQL paces
+    /// its checkpoints' writes the same way), the commit flushes get through between the pieces
+    /// (BENCHMARKS.md, "Checkpoints"). Only checkpoints write the file in WAL mode, and one
+    /// connection checkpoints at a time.
     private func writeBackDatabaseFile() -> Bool {
         guard let file = sqliteFile(SQLITE_FCNTL_FILE_POINTER) else { return false }
         // SQLite's own descriptor, once it is shown to be this file's; without it, the flush alone.

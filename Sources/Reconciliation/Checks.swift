@@ -170,10 +170,8 @@ struct Checks {
         """
 
     /// The seats of the scope's events with more than one live ticket, by event (almost always
-    /// none): one index-only pass over `ticket_places` in its order, over one event too (through
-    /// `ticket_by_seat` MariaDB read each seated ticket of the event: 1.0 s against 0.2 s for
-    /// 200,000). (Grouped by event first, as a derived table joined to the tickets, MariaDB
-    /// grouped every seated ticket in a temporary table: 12.6 s for 200,000, none sold twice.)
+    /// none): one index-only pass over `ticket_places` in its order, over one event too, which
+    /// reads no ticket row and groups nothing in a temporary table (BENCHMARKS.md, "Reconcile").
     func seatsWithMoreThanOneTicket() throws -> [String: [String]] {
         var seats = [String: [String]]()
         for row in try connection.rows(
@@ -254,9 +252,8 @@ struct Checks {
     /// per event, category and node from `ticket_places` without reading a ticket, GA then
     /// seated (a category holds the sum of its nodes'); then each seat with more than one ticket
     /// (`seats`, almost always none) gives back all but one of them, in its category and in each
-    /// node's share. (Grouped `WITH ROLLUP` before, MariaDB sorted every ticket of an event
-    /// given, 21 s for 1,000,000 against 0.7 s, and `COUNT(DISTINCT seat_label)` took 1.9 s for
-    /// 200,000 seats.) The three capacity checks share one count.
+    /// node's share, without the sort of every ticket a `WITH ROLLUP` or a `COUNT(DISTINCT …)`
+    /// makes MariaDB do (BENCHMARKS.md, "Reconcile"). The three capacity checks share one count.
     func occupiedPlaces(_ seats: [String: [String]]) throws -> OccupiedPlaces {
         var places = OccupiedPlaces()
         let live = "status IN \(TicketStatus.liveList)\(scope.eventID == nil ? "" : " AND event_id = ?")"
@@ -515,9 +512,8 @@ struct Checks {
     }
 
     /// References on more than one payment in the scope: those that may be
-    /// (``reusedReferencesQuery(recent:)``), then only their payments, read with their orders.
-    /// (Joined to every payment instead, a run from a time before many payments took 3 s for
-    /// 10,000 of 20,000, 16 s for 568,000 of 1,000,000: MariaDB compared each with every payment.)
+    /// (``reusedReferencesQuery(recent:)``), then only their payments, read with their orders,
+    /// rather than a join of the payments since to every payment (BENCHMARKS.md, "Reconcile").
     func duplicatePaymentReferences() throws -> [Finding] {
         let query = reusedReferencesQuery(recent: try fewSince())
         let reused: [String] = try connection.rows(query.sql, query.arguments).map { try $0.get(0) }
@@ -544,8 +540,8 @@ struct Checks {
     /// Keys used more than once in the scope: first the keys alone (unscoped, or from a time
     /// before many orders, from `orders_by_key` without reading an order, as ``fewSince()``
     /// tells; else from the orders of the event or received since), almost always none, then the
-    /// orders of those keys in the scope. (From the orders received since, 3.8 s for 568,000 of
-    /// 1,000,000: grouped in a temporary table.)
+    /// orders of those keys in the scope, so that no run groups the orders since in a temporary
+    /// table (BENCHMARKS.md, "Reconcile").
     func duplicateIdempotencyKeys() throws -> [Finding] {
         let filter = scoped("o")
         let candidates = try scoped("o", since: scope.since == nil || fewSince())

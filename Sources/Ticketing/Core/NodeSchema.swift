@@ -437,7 +437,7 @@ public enum NodeSchema {
 
     /// The status and method checks of the tables a sale writes, as `=` tests joined by `OR`
     /// rather than `IN (…)`: SQLite builds a temporary index for an `IN` list of three or more
-    /// values each time a row is checked, which cost a sale about 8 µs. The same tests, so every
+    /// values each time a row is checked, on every sale. The same tests, so every
     /// stored row passes them; changed in place, as SQLite documents for a CHECK constraint
     /// (the stored rows are untouched), and the temporary table made and dropped at the end moves
     /// the schema version on, so that every connection reads the new text.

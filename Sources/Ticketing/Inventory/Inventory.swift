@@ -18,12 +18,8 @@ import EdgeStore
 /// writer) starts from what the last compare-and-set left instead of reading again, and there one
 /// row unchanged means the turn moved it otherwise: the attempt is undone (a savepoint) and made
 /// again from a fresh read, so a cashier sees either a sale or a true "sold out", never a
-/// spurious conflict.
-///
-/// (A seated sale used to read outside the lock, to keep the other writers from waiting while it
-/// chose seats. Best available now reads a few seats, and with another writer selling in the
-/// category that read was stale by the time the lock came, as every sale moves the allocation:
-/// read twice for nothing.)
+/// spurious conflict. A seated sale reads its seats inside the lock too: with another writer
+/// selling in the category, a read made before the lock is stale by the time it comes.
 public struct Inventory {
     let node: VenueNode
     var db: Database { node.database }
