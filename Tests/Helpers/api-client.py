@@ -11,19 +11,26 @@ usage:
       (each sale under a key of its own, one in ten sent twice). Prints a JSON summary: sales
       made, replays, sold_out answers, and any other status with its count.
   api-client.py fuzz BASE TOKEN N SEED
-      N requests with valid framing and a session, each wrong in its route, method, query, headers
-      or JSON body. Prints "ok N" when every answer was a 4xx with the error object, else the
-      failures and exits 1.
+      N hostile requests: half malformed HTTP on connections of their own (request lines, header
+      fields, chunked bodies, lengths), half with valid framing and a session, each wrong in its
+      route, method, query, headers or JSON body. Prints "ok N" when every answer was a 4xx (5xx
+      for framing the server does not take) with the error object, or for bytes that are not
+      HTTP a clean close; else the failures, and exits 1.
 """
 import http.client
 import json
+import os
 import random
+import socket
 import sys
 import threading
 import time
 import urllib.parse
 
 import jsonschema
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostile_http import hostile_request, is_error_object_answer  # noqa: E402
 
 
 class Client:
@@ -251,7 +258,28 @@ def fuzz(base, token, count, seed):
         return "POST", "/v1/sales", b"", {"Idempotency-Key": key}  # no body
 
     bad = []
-    for _ in range(count):
+    url = urllib.parse.urlsplit(base)
+    for index in range(count):
+        if index % 2:
+            raw_request = hostile_request(rng)
+            client_socket = socket.create_connection((url.hostname, url.port), timeout=10)
+            try:
+                client_socket.sendall(raw_request)
+            except OSError:
+                pass
+            raw = b""
+            try:
+                while True:
+                    data = client_socket.recv(65536)
+                    if not data:
+                        break
+                    raw += data
+            except OSError:
+                pass
+            client_socket.close()
+            if not is_error_object_answer(raw):
+                bad.append("raw %r -> %r" % (raw_request[:80], raw[:200]))
+            continue
         method, path, body, headers = hostile()
         status, answer, _ = client.call(method, path, headers=headers, raw=body)
         ok = 400 <= status < 500 and isinstance(answer, dict) and isinstance(answer.get("error", {}).get("code"), str)

@@ -43,8 +43,11 @@ import Testing
         #expect(try node.count("SELECT count(*) FROM orders") == 1500)
     }
 
-    /// 10,000 requests wrong in their route, method, query, headers or body, with a valid session:
-    /// each is a 4xx with the error object, and the database is as it was (`sqlite3 .dump`).
+    /// 10,000 hostile requests: half malformed HTTP (request lines, header fields, chunked bodies,
+    /// lengths), half well framed with a valid session but wrong in their route, method, query,
+    /// headers or JSON body (wrong types, huge numbers): each is answered with the error object
+    /// (or, for bytes that are not HTTP, closed), the daemon serves on, and the database is as it
+    /// was (`sqlite3 .dump`).
     @Test func tenThousandHostileRequestsChangeNothing() throws {
         let node = try APINode()
         let token = try node.signIn("cal")
