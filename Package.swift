@@ -64,7 +64,10 @@ let package = Package(
         // `Central` library's on a case-insensitive file system (macOS's default).
         .executableTarget(
             name: "central",
-            dependencies: ["Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit", "AtomicFiles"],
+            dependencies: [
+                "Central", "Reconciliation", "MySQLClient", "SyncWire", "CLIKit", "AtomicFiles", "FleetMetrics",
+                "HTTPServer", "EventLog",
+            ],
             path: "Sources/central-tool"),
         .executableTarget(name: "EmbedFiles"),
         // The benchmark program: `swift run -c release bench SCENARIO [--quick]` (Scripts/bench runs them all).
@@ -78,6 +81,8 @@ let package = Package(
         .target(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
+        // The fleet as central sees it, as Prometheus metrics (`central metrics`).
+        .target(name: "FleetMetrics", dependencies: ["Central", "MySQLClient", "SyncWire", "HTTPServer"]),
         .target(
             name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),

@@ -147,12 +147,14 @@ public struct Reconciler {
                     settlements[finding.key] = try settle(finding, target: target, now: now)
                     settledNow.append(finding.key)
                 }
+                // The run's length on the monotonic clock, after its start by the clock it started by.
+                let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
                 try connection.execute(
                     """
                     UPDATE reconciliation_run SET finished_at = ?, found = ?, opened = ?, resolved = ?, settled = ? WHERE id = ?
                     """,
                     [
-                        now.sqlText, findings.count,
+                        Timestamp(milliseconds: now.milliseconds + elapsed).sqlText, findings.count,
                         findings.filter { known[$0.key] == nil || known[$0.key]!.status == .resolved }.count,
                         resolved.count, settledNow.count, runID,
                     ])

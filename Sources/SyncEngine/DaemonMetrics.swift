@@ -2,8 +2,8 @@ import Foundation
 import SyncWire
 import Ticketing
 
-/// Counters and the push-latency histogram, shared by the sync thread (writes) and the HTTP
-/// thread (reads).
+/// Counters and the push-latency histogram, shared by the sync thread and the email worker
+/// (writes) and the HTTP thread (reads).
 final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
@@ -13,6 +13,29 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     private var latencyCount = 0
     private var latencySum = 0.0
     private var mode: CentralMode = .unknown
+    /// Emails handed to the relay, by outcome; nil when the daemon delivers no email.
+    private var emails: [String: Int]?
+
+    /// The space where the node database lives, and the free space below which `diskSpace` is DOWN.
+    struct Disk {
+        let free: Int64
+        let total: Int64
+        let minimumFree: Int64
+    }
+
+    /// Counts emails from now on (the daemon runs an email worker).
+    func countEmails() {
+        lock.withLock { emails = emails ?? ["delivered": 0, "retrying": 0, "failed": 0] }
+    }
+
+    /// One round of the email worker: delivered, failed and to be retried, failed for good.
+    func record(_ delivery: DeliveryReport) {
+        lock.withLock {
+            emails?["delivered", default: 0] += delivery.delivered
+            emails?["retrying", default: 0] += delivery.retrying
+            emails?["failed", default: 0] += delivery.failed
+        }
+    }
 
     func record(_ report: CycleReport) {
         lock.withLock {
@@ -30,7 +53,7 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     }
 
     /// Prometheus text exposition format 0.0.4.
-    func exposition(node: String, status: SyncStatus?) -> String {
+    func exposition(node: String, status: SyncStatus?, disk: Disk?) -> String {
         lock.withLock {
             let label = "node=\"\(node)\""
             var lines = [String]()
@@ -70,6 +93,34 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
                 metric(
                     "venue_sync_last_pull_timestamp_seconds", "gauge", "When the node last pulled.",
                     [(label, status.lastPullAt.map { String(Double($0.milliseconds) / 1000) } ?? "0")])
+                metric(
+                    "venue_sync_epoch", "gauge", "This database's epoch: moved on by every restore.",
+                    [(label, "\(status.epoch)")])
+                if let offset = status.clockOffsetSeconds {
+                    metric(
+                        "venue_sync_clock_offset_seconds", "gauge",
+                        "How far this node's clock was ahead of central's (negative: behind) at the last push.",
+                        [(label, "\(offset)")])
+                }
+            }
+            if let disk {
+                metric(
+                    "venue_node_disk_available_bytes", "gauge",
+                    "Space the daemon may still write where the node database lives.", [(label, "\(disk.free)")])
+                metric(
+                    "venue_node_disk_size_bytes", "gauge", "Size of the file system holding the node database.",
+                    [(label, "\(disk.total)")])
+                metric(
+                    "venue_node_disk_threshold_bytes", "gauge",
+                    "Free space below which health's diskSpace is DOWN and the node stops selling (--min-free-mb).",
+                    [(label, "\(disk.minimumFree)")])
+            }
+            if let emails {
+                metric(
+                    "venue_email_deliveries_total", "counter",
+                    "Customer emails handed to the mail transport, by result: delivered, retrying (failed, tried "
+                        + "again later) or failed (given up).",
+                    emails.keys.sorted().map { ("\(label),result=\"\($0)\"", "\(emails[$0]!)") })
             }
             lines.append("# HELP venue_sync_push_batch_seconds Time to push one batch, central commit included.")
             lines.append("# TYPE venue_sync_push_batch_seconds histogram")

@@ -17,18 +17,22 @@ final class EmailWorker: Sendable {
     let transport: any MailTransport
     let interval: Double
     let logger: LineLogger
+    /// Counts each round's deliveries for `/metrics`.
+    let metrics: DaemonMetrics
     /// False while the thread runs.
     private let finished = Atomic<Bool>(true)
 
     init(
         databasePath: String, nodeOptions: NodeOptions, transport: any MailTransport, interval: Double,
-        logger: LineLogger
+        logger: LineLogger, metrics: DaemonMetrics
     ) {
         self.databasePath = databasePath
         self.nodeOptions = nodeOptions
         self.transport = transport
         self.interval = interval
         self.logger = logger
+        self.metrics = metrics
+        metrics.countEmails()
     }
 
     /// Delivers every `interval` until `shouldStop`, on a thread of its own.
@@ -70,6 +74,7 @@ final class EmailWorker: Sendable {
     func deliver(_ node: VenueNode) {
         do {
             let report = try node.notifications.deliver(via: transport, by: Self.sender)
+            metrics.record(report)
             guard report.delivered + report.retrying + report.failed > 0 else { return }
             logger.log(
                 report.retrying + report.failed > 0 ? .warning : .info, "email.delivered",

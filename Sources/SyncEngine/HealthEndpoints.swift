@@ -155,9 +155,12 @@ final class HealthEndpoints: Sendable {
         let read = try? VenueNode.open(path: databasePath, options: nodeOptions)
         let nodeID = (try? read?.settings().nodeID) ?? nil
         let status = (try? read?.sync.status()) ?? nil
+        let disk = NodeHealth.diskUsage(at: databasePath).map {
+            DaemonMetrics.Disk(free: $0.free, total: $0.total, minimumFree: minimumFreeBytes)
+        }
         return HTTPResponse(
             status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: metrics.exposition(node: nodeID ?? "unknown", status: status))
+            body: metrics.exposition(node: nodeID ?? "unknown", status: status, disk: disk))
     }
 }
 

@@ -121,7 +121,7 @@ public final class SyncDaemon {
         let email = options.mail.map {
             EmailWorker(
                 databasePath: options.databasePath, nodeOptions: options.nodeOptions, transport: $0,
-                interval: max(options.interval, 1), logger: logger)
+                interval: max(options.interval, 1), logger: logger, metrics: metrics)
         }
         if !options.once { email?.start(shouldStop: { stop.isSet }) }
         defer { email?.join(seconds: 5) }

@@ -83,6 +83,37 @@ struct ServiceSandboxTests {
         #expect(reconcile.stdout.contains("\"mode\" : \"settle\""), "\(reconcile.stdout)")
     }
 
+    /// The fleet metrics as their unit runs them: a scrape reads central, SIGTERM stops them with exit 0.
+    @Test func theFleetMetricsServeUnderTheirUnit() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        let host = try InstalledHost(in: world.directory, name: "metrics-host")
+        let provisioned = try host.provision([
+            InstalledHost.repository + "/Scripts/provision", "reconcile", "--central-password-file",
+            world.server.passwordFile,
+        ])
+        #expect(provisioned.status == 0, "\(provisioned.stderr)")
+        try host.set(["CENTRAL_URL": tcp(world.url)], in: "/etc/venue/central.conf")
+        let port = Network.freePort()
+        let metrics = try host.start(
+            unit: Self.units + "/central-metrics.service",
+            [
+                "--credential", "central-password=\(world.server.passwordFile)",
+                "--replace", "127.0.0.1:9465=127.0.0.1:\(port)",
+            ], logDirectory: world.directory.path)
+        var scrape = ""
+        waitUntil(timeout: 20) {
+            scrape = Network.get(port: port, path: "/metrics")?.body ?? ""
+            return !scrape.isEmpty || !metrics.isRunning
+        }
+        #expect(scrape.contains("\nvenue_central_up 1\n"), "\(scrape)\(metrics.stderr)")
+        #expect(scrape.contains("venue_fleet_node_epoch{node=\"NODE-A\"} 1\n"), "\(scrape)")
+        metrics.send(SIGTERM)
+        #expect(metrics.wait() == 0, "\(metrics.stderr)")
+        #expect(metrics.process.terminationReason == .exit)
+    }
+
     /// The helper itself: what the unit forbids fails, as it would under systemd. A unit with
     /// venue-syncd's [Service] section and another command: a system call the filter leaves out
     /// kills it (SIGSYS), a write outside the state directory fails, the state directory takes it.

@@ -11,7 +11,9 @@ import Ticketing
 @Suite struct ServiceUnitTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Scripts/systemd").path
-    static let units = ["venue-syncd.service", "central-reconcile.service", "central-reconcile.timer"]
+    static let units = [
+        "venue-syncd.service", "central-reconcile.service", "central-reconcile.timer", "central-metrics.service",
+    ]
 
     /// The unit with its binaries at this build's paths.
     private func unit(_ name: String, into directory: TemporaryDirectory) throws -> String {

@@ -242,22 +242,30 @@ public enum NodeHealth {
             ])
     }
 
+    /// The space of the file system holding the file at `path`: what an unprivileged process may
+    /// still write there (`free`) and its size, in bytes; nil when its folder cannot be read.
+    public static func diskUsage(at path: String) -> (free: Int64, total: Int64)? {
+        var info = statvfs()
+        guard statvfs(folder(of: path), &info) == 0 else { return nil }
+        return (Int64(info.f_bavail) * Int64(info.f_frsize), Int64(info.f_blocks) * Int64(info.f_frsize))
+    }
+
     /// Free and total space of the file system holding `path`, as Spring's DiskSpaceHealthIndicator.
     static func diskSpace(at path: String, minimumFree: Int64) -> HealthComponent {
-        let folder = AtomicFile.folder(of: path)
-        let directory = folder.isEmpty ? "." : folder
-        var info = statvfs()
-        guard statvfs(directory, &info) == 0 else {
+        guard let (free, total) = diskUsage(at: path) else {
             return HealthComponent(
-                .down, ["path": .text(directory), "exists": .flag(false), "threshold": .number(minimumFree)])
+                .down, ["path": .text(folder(of: path)), "exists": .flag(false), "threshold": .number(minimumFree)])
         }
-        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
-        let total = Int64(info.f_blocks) * Int64(info.f_frsize)
         return HealthComponent(
             free >= minimumFree ? .up : .down,
             [
                 "total": .number(total), "free": .number(free), "threshold": .number(minimumFree),
-                "path": .text(directory), "exists": .flag(true),
+                "path": .text(folder(of: path)), "exists": .flag(true),
             ])
+    }
+
+    private static func folder(of path: String) -> String {
+        let folder = AtomicFile.folder(of: path)
+        return folder.isEmpty ? "." : folder
     }
 }

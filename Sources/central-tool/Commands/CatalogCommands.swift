@@ -1,5 +1,6 @@
 import CLIKit
 import Central
+import MySQLClient
 import SyncWire
 
 /// The event id, first argument of several commands.
@@ -155,37 +156,81 @@ struct EventCommand: ParsableCommand {
 }
 
 struct Nodes: ParsableCommand {
+    static let watch = FlagOption("--watch", help: "Refresh the table in place, as top does, until Ctrl-C.")
+    static let interval = TypedOption.duration(
+        "--interval", in: 0.1...3600, help: "With --watch: the time between refreshes (default 2s).")
+    static let iterations = TypedOption.integer(
+        "--iterations", "N", in: 1...1_000_000, help: "With --watch: stop after N refreshes.")
     static let configuration = CommandConfiguration(
         name: "nodes",
         abstract:
-            "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.")
+            "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.",
+        discussion: """
+            With --watch the table is read again every --interval and drawn over the last on a terminal (into a pipe
+            or file, one table after another); a central that cannot be read shows its error and is read again at the
+            next refresh.
+            """,
+        options: [watch, interval, iterations])
 
     let context: CentralContext
+    let watching: Bool
+    let interval: Double
+    let iterations: Int?
 
-    init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
+    init(_ arguments: ParsedArguments) throws {
+        context = try CentralContext(arguments)
+        watching = arguments.isSet(Self.watch)
+        let interval = try arguments.value(Self.interval)
+        let iterations = try arguments.value(Self.iterations)
+        self.interval = interval ?? 2
+        self.iterations = iterations.map { Int($0) }
+        if !watching, interval != nil || iterations != nil {
+            throw UsageError("--interval and --iterations go with --watch")
+        }
+        if watching, context.output.json { throw UsageError("--watch draws a table; --json prints once") }
+    }
 
     func run() throws {
-        let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
-        context.output.emit(nodes) { nodes in
-            nodes.isEmpty
-                ? "No node has pushed yet."
-                : TextTable.render(
-                    [
-                        "NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
-                        "LAST PUSH", "SILENT", "CLOCK",
-                    ],
-                    nodes.map { node in
-                        [
-                            node.id, String(node.epoch), String(node.acknowledgedSeq), String(node.recordsApplied),
-                            String(node.recordsParked),
-                            String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
-                            String(node.changesBehind),
-                            node.lastPushAt.map { $0.local(in: node.timezone) } ?? "never",
-                            node.silentSeconds.map { "\($0)s" } ?? "-",
-                            node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
-                        ]
-                    })
+        guard watching else {
+            let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
+            context.output.emit(nodes) { Self.table($0) }
+            return
         }
+        var connection: MySQLConnection?
+        Watch.run(every: interval, frames: iterations) {
+            let now = context.now
+            let every = interval == interval.rounded() ? "\(Int(interval))s" : "\(Int(interval * 1000))ms"
+            let header = "central nodes, every \(every), at \(now.description.prefix(19))Z (Ctrl-C to stop)"
+            do {
+                let live = try connection ?? context.connect()
+                connection = live
+                return header + "\n\n" + Self.table(try NodesReport(connection: live).nodes(now: now))
+            } catch {
+                connection = nil
+                return header + "\n\nError: \(CentralTool.describe(error).message) (read again in a moment)"
+            }
+        }
+    }
+
+    static func table(_ nodes: [NodeReport]) -> String {
+        nodes.isEmpty
+            ? "No node has pushed yet."
+            : TextTable.render(
+                [
+                    "NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
+                    "LAST PUSH", "SILENT", "CLOCK",
+                ],
+                nodes.map { node in
+                    [
+                        node.id, String(node.epoch), String(node.acknowledgedSeq), String(node.recordsApplied),
+                        String(node.recordsParked),
+                        String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
+                        String(node.changesBehind),
+                        node.lastPushAt.map { $0.local(in: node.timezone) } ?? "never",
+                        node.silentSeconds.map { "\($0)s" } ?? "-",
+                        node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
+                    ]
+                })
     }
 }
 

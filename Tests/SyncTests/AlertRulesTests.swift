@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The monitoring files shipped in `Scripts/prometheus` and `Scripts/grafana`, checked by
+/// Prometheus' and Alertmanager's own tools.
+@Suite struct AlertRulesTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let prometheusFolder = repository + "/Scripts/prometheus"
+    static let rules = prometheusFolder + "/venue-alerts.yml"
+    static let ruleTests = prometheusFolder + "/venue-alerts-test.yml"
+    static let dashboard = repository + "/Scripts/grafana/venue-fleet.json"
+
+    /// Every `- alert: NAME` of the rules file, in order.
+    static func alertNames() throws -> [String] {
+        try String(contentsOfFile: rules, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasPrefix("- alert: ") ? String(trimmed.dropFirst("- alert: ".count)) : nil
+        }
+    }
+
+    /// Every `venue_…` metric name `text` mentions.
+    static func metricNames(in text: String) -> Set<String> {
+        let pattern = /venue_[a-z0-9_]+/
+        return Set(text.matches(of: pattern).map { String($0.output) })
+    }
+
+    @Test func theRulesPassPromtoolAndTheirTestsPass() throws {
+        let check = try ProcessRunner.run("/usr/bin/promtool", ["check", "rules", Self.rules])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("SUCCESS: \(try Self.alertNames().count) rules found"), "\(check.stdout)")
+        let test = try ProcessRunner.run("/usr/bin/promtool", ["test", "rules", Self.ruleTests])
+        #expect(test.status == 0 && test.stdout.contains("SUCCESS"), "\(test.stdout)\(test.stderr)")
+    }
+
+    /// For each alert, the test file has a case where it fires and one where it must not.
+    @Test func everyAlertHasATestThatFiresAndOneThatDoesNot() throws {
+        let lines = try String(contentsOfFile: Self.ruleTests, encoding: .utf8).split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        var fires = Set<String>()
+        var quiet = Set<String>()
+        for (index, line) in lines.enumerated() where line.hasPrefix("alertname: ") && index + 1 < lines.count {
+            let name = String(line.dropFirst("alertname: ".count))
+            if lines[index + 1] == "exp_alerts: []" { quiet.insert(name) }
+            if lines[index + 1] == "exp_alerts:" { fires.insert(name) }
+        }
+        let names = try Self.alertNames()
+        #expect(names.count == 13 && Set(names).count == names.count, "\(names)")
+        for name in names {
+            #expect(fires.contains(name), "no test where \(name) fires")
+            #expect(quiet.contains(name), "no test where \(name) stays quiet")
+        }
+        #expect(fires.union(quiet).subtracting(names).isEmpty, "tests of alerts the rules do not have")
+    }
+
+    /// Each alert has a summary and a runbook line that names a command.
+    @Test func everyAlertHasASummaryAndARunbook() throws {
+        let text = try String(contentsOfFile: Self.rules, encoding: .utf8)
+        let blocks = text.components(separatedBy: "- alert: ").dropFirst()
+        let names = try Self.alertNames()
+        #expect(blocks.count == names.count)
+        for block in blocks {
+            let name = block.prefix { $0 != "\n" }
+            #expect(block.contains("\n          summary: \""), "\(name) has no summary")
+            let runbook = block.split(separator: "\n").first { $0.hasPrefix("          runbook: ") } ?? ""
+            #expect(
+                ["central ", "boxoffice ", "systemctl ", "curl ", "timedatectl ", "df "].contains {
+                    runbook.contains($0)
+                }, "\(name)'s runbook names no command: \(runbook)")
+        }
+    }
+
+    @Test func thePrometheusAndAlertmanagerExamplesAreValid() throws {
+        let prometheus = try ProcessRunner.run(
+            "/usr/bin/promtool", ["check", "config", "--syntax-only", Self.prometheusFolder + "/prometheus.yml"])
+        #expect(prometheus.status == 0, "\(prometheus.stdout)\(prometheus.stderr)")
+        let alertmanager = try ProcessRunner.run(
+            "/usr/bin/amtool", ["check-config", Self.prometheusFolder + "/alertmanager.yml"])
+        #expect(alertmanager.status == 0, "\(alertmanager.stdout)\(alertmanager.stderr)")
+        // The inhibitions name alerts the rules have.
+        let config = try String(contentsOfFile: Self.prometheusFolder + "/alertmanager.yml", encoding: .utf8)
+        let named = Set(config.matches(of: /Venue[A-Za-z]+/).map { String($0.output) })
+        let alerts = Set(try Self.alertNames())
+        #expect(!named.isEmpty && named.isSubset(of: alerts), "\(named)")
+        // A critical alert pages; the rest are mailed.
+        let route = try ProcessRunner.run(
+            "/usr/bin/amtool",
+            [
+                "config", "routes", "test", "--config.file", Self.prometheusFolder + "/alertmanager.yml",
+                "alertname=VenueNodeSilent", "severity=critical", "node=BOX-1",
+            ])
+        #expect(route.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "on-call-pager", "\(route.stdout)")
+    }
+
+    /// The dashboard's expressions, with Grafana's variables as a test Prometheus reads them.
+    static func dashboardExpressions() throws -> [String] {
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dashboard)))
+                as? [String: Any])
+        var expressions = [String]()
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let expr = object["expr"] as? String { expressions.append(expr) }
+                for (key, inner) in object where key != "expr" { collect(inner) }
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(document["panels"] ?? [])
+        let variables = (document["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        for variable in variables where variable["type"] as? String == "query" {
+            let query = ((variable["query"] as? [String: Any])?["query"] as? String) ?? ""
+            // label_values(EXPR, LABEL) is Grafana's; EXPR is the query Prometheus answers.
+            let inner = query.wholeMatch(of: /label_values\((.+), *[a-z_]+\)/).map { String($0.1) }
+            expressions.append(try #require(inner, "a variable query Grafana may not send as is: \(query)"))
+        }
+        return expressions.map { $0.replacingOccurrences(of: "$node", with: ".*") }
+    }
+}

@@ -1,0 +1,225 @@
+import Central
+import Foundation
+import SyncWire
+import TestSupport
+import Testing
+import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `central metrics` (the fleet as central sees it, for Prometheus), the node's added metrics and
+/// `central nodes --watch`, on real processes against a real central.
+@Suite struct FleetMetricsTests {
+    static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Helpers").path
+
+    /// `promtool check metrics` on `text`: nil when clean, else what it says.
+    static func promtoolProblems(_ text: String) throws -> String? {
+        let check = try ProcessRunner.run("/usr/bin/promtool", ["check", "metrics"], stdin: text)
+        return check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty ? nil : check.stdout + check.stderr
+    }
+
+    /// The value of the sample `series` (name and labels as written) in `text`.
+    static func value(_ series: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap {
+            Double($0.dropFirst(series.count + 1).replacingOccurrences(of: "+Inf", with: "inf"))
+        }
+    }
+
+    @Test func centralTellsEachNodeTheReconcileRunsAndTheOpenDiscrepancies() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a).status == 0)
+        try a.sell("BIG", "FLOOR")
+        #expect(try world.syncOnce(a).status == 0)
+        // A node a day behind: reconcile records its clock as a discrepancy (no event).
+        let b = try world.makeNode("NODE-B")
+        #expect(try world.syncOnce(b, clock: "-1d").status == 0)
+        #expect(try world.central(["reconcile"]).status == 10)
+        #expect(try world.central(["reconcile", "--since", "last"]).status == 10)
+
+        let scrape = try world.central(["metrics"])
+        #expect(scrape.status == 0, "\(scrape.stderr)")
+        let text = scrape.stdout
+        let problems = try Self.promtoolProblems(text)
+        #expect(problems == nil, "\(problems ?? "")")
+        #expect(Self.value("venue_central_up", in: text) == 1)
+        #expect(Self.value("venue_central_read_only", in: text) == 0)
+        #expect(Self.value("venue_central_schema_version", in: text) == Double(CentralSchema.migrations.count))
+        let a1 = "{node=\"NODE-A\"}"
+        #expect(Self.value("venue_fleet_node_epoch\(a1)", in: text) == 1)
+        #expect(
+            Self.value("venue_fleet_node_protocol_version\(a1)", in: text) == Double(SyncProtocolVersion.current))
+        #expect(
+            Self.value("venue_fleet_node_records_applied_total\(a1)", in: text)
+                == Double(try a.count("SELECT count(*) FROM sync_outbox")))
+        #expect(Self.value("venue_fleet_node_outbox_records\(a1)", in: text) == 0)
+        #expect(Self.value("venue_fleet_node_parked_records\(a1)", in: text) == 0)
+        #expect(Self.value("venue_fleet_node_changes_behind\(a1)", in: text) == 0)
+        #expect(Self.value("venue_fleet_node_last_push_age_seconds\(a1)", in: text).map { $0 < 3600 } == true)
+        #expect(Self.value("venue_fleet_node_sync_mode{node=\"NODE-A\",mode=\"writable\"}", in: text) == 1)
+        #expect(Self.value("venue_fleet_node_sync_mode{node=\"NODE-A\",mode=\"silent\"}", in: text) == 0)
+        #expect(
+            Self.value("venue_fleet_node_clock_offset_seconds{node=\"NODE-B\"}", in: text).map { $0 < -86_000 }
+                == true, "\(text)")
+        #expect(
+            Self.value(
+                "venue_reconcile_open_discrepancies{class=\"node_clock_skew\",severity=\"warning\",status=\"open\"}",
+                in: text) == 1, "\(text)")
+        for scope in ["full", "incremental"] {
+            #expect(
+                Self.value("venue_reconcile_last_run_age_seconds{scope=\"\(scope)\"}", in: text).map { $0 < 3600 }
+                    == true)
+            #expect(Self.value("venue_reconcile_last_run_timestamp_seconds{scope=\"\(scope)\"}", in: text) != nil)
+            // A run reads central with dozens of queries: its recorded length is never nothing.
+            #expect(
+                Self.value("venue_reconcile_last_run_duration_seconds{scope=\"\(scope)\"}", in: text).map { $0 > 0 }
+                    == true, "\(text)")
+        }
+    }
+
+    @Test func aCentralWithNoNodeAndNoRunSaysSoAndAReadOnlyOneToo() throws {
+        let world = try SyncWorld(privateServer: true)
+        let empty = try world.central(["metrics"]).stdout
+        #expect(try Self.promtoolProblems(empty) == nil)
+        #expect(Self.value("venue_reconcile_last_run_age_seconds{scope=\"full\"}", in: empty) == .infinity)
+        #expect(!empty.contains("venue_reconcile_last_run_duration_seconds{"))
+        #expect(!empty.contains("venue_fleet_node_epoch{"))
+        try world.server.sql("SET GLOBAL read_only = ON")
+        defer { try? world.server.sql("SET GLOBAL read_only = OFF") }
+        let readOnly = try world.central(["metrics"])
+        #expect(readOnly.status == 0, "\(readOnly.stderr)")
+        #expect(Self.value("venue_central_read_only", in: readOnly.stdout) == 1)
+    }
+
+    /// A scrape central cannot answer reads `venue_central_up 0` (and is logged); the next one
+    /// that can reads everything again.
+    @Test func theServedMetricsSurviveCentralGoingAwayAndComingBack() throws {
+        let world = try SyncWorld(privateServer: true)
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        let port = Network.freePort()
+        let server = try BackgroundProcess(
+            ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(port)"],
+            environment: world.environment, logDirectory: world.directory.path)
+        func scrape() -> String { Network.get(port: port, path: "/metrics")?.body ?? "" }
+        #expect(waitUntil(timeout: 20) { scrape().contains("venue_fleet_node_epoch{node=\"NODE-A\"} 1") } != nil)
+        try world.server.stop()
+        let down = scrape()
+        #expect(
+            down == "# HELP venue_central_up 1 when central answered this scrape, 0 when it could not be read.\n"
+                + "# TYPE venue_central_up gauge\nvenue_central_up 0\n")
+        #expect(server.stderr.contains("metrics.central_unreadable"), "\(server.stderr)")
+        try world.server.start()
+        #expect(waitUntil(timeout: 20) { scrape().contains("\nvenue_central_up 1\n") } != nil, "\(server.stderr)")
+        #expect(Network.get(port: port, path: "/nope")?.status == 404)
+        server.send(SIGTERM)
+        #expect(server.wait() == 0, "\(server.stderr)")
+        #expect(server.stderr.contains("metrics.stopped"))
+    }
+
+    @Test func theNodeTellsItsDiskAndItsEmailsAndItsClock() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        _ = try node.node.sales.sell(
+            SaleRequest(
+                eventID: "BIG", categoryCode: "FLOOR", selection: .quantity(1), payment: PaymentRequest(method: .cash),
+                customer: CustomerDetails(email: "fan@example.org")), by: node.admin)
+        let spool = world.directory.file("spool")
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(
+            node, ["--http", "127.0.0.1:\(port)", "--interval", "200ms", "--mail", "spool:\(spool)"])
+        var text = ""
+        let delivered = waitUntil(timeout: 20) {
+            text = Network.get(port: port, path: "/metrics")?.body ?? ""
+            return text.contains("venue_email_deliveries_total{node=\"NODE-A\",result=\"delivered\"} 1\n")
+        }
+        #expect(delivered != nil, "\(text)\(daemon.stderr)")
+        let problems = try Self.promtoolProblems(text)
+        #expect(problems == nil, "\(problems ?? "")")
+        var disk = statvfs()
+        #expect(statvfs(world.directory.path, &disk) == 0)
+        #expect(
+            Self.value("venue_node_disk_size_bytes{node=\"NODE-A\"}", in: text)
+                == Double(Int64(disk.f_blocks) * Int64(disk.f_frsize)))
+        #expect(Self.value("venue_node_disk_available_bytes{node=\"NODE-A\"}", in: text).map { $0 > 0 } == true)
+        #expect(Self.value("venue_node_disk_threshold_bytes{node=\"NODE-A\"}", in: text) == Double(100 * 1024 * 1024))
+        #expect(Self.value("venue_sync_epoch{node=\"NODE-A\"}", in: text) == 1)
+        #expect(Self.value("venue_sync_clock_offset_seconds{node=\"NODE-A\"}", in: text) != nil)
+        for result in ["failed", "retrying"] {
+            #expect(Self.value("venue_email_deliveries_total{node=\"NODE-A\",result=\"\(result)\"}", in: text) == 0)
+        }
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        // Without an email worker there is nothing to count: no email metric says all is well.
+        let quiet = try world.startDaemon(node, ["--http", "127.0.0.1:\(port)", "--interval", "200ms"])
+        let answered = waitUntil(timeout: 20) {
+            text = Network.get(port: port, path: "/metrics")?.body ?? ""
+            return !text.isEmpty
+        }
+        #expect(answered != nil && !text.contains("venue_email_"), "\(text)")
+        quiet.send(SIGTERM)
+        #expect(quiet.wait() == 0)
+    }
+
+    @Test func watchingTheNodesRedrawsThemInPlaceUntilStopped() throws {
+        let world = try SyncWorld()
+        let output = world.directory.file("terminal")
+        let watch = try BackgroundProcess(
+            "/usr/bin/python3",
+            [
+                Self.helpers + "/pty-run.py", output, "40", "160", "--", ProcessRunner.product("central"), "nodes",
+                "--watch", "--interval", "100ms",
+            ], environment: world.environment, logDirectory: world.directory.path)
+        func drawn() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        #expect(waitUntil(timeout: 20) { drawn().contains("No node has pushed yet.") } != nil, "\(watch.stderr)")
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        #expect(waitUntil(timeout: 20) { drawn().contains("NODE-A") } != nil, "\(drawn())")
+        watch.send(SIGTERM)
+        watch.wait()
+        // Each frame starts at the top left corner, writes each line over the old one and clears
+        // what is left below: the last frame holds the node, the first did not.
+        let frames = drawn().components(separatedBy: "\u{1B}[H").dropFirst()
+        #expect(frames.count >= 2)
+        #expect(frames.allSatisfy { $0.hasPrefix("central nodes, every 100ms, at ") && $0.contains("\u{1B}[K\r\n") })
+        #expect(frames.first?.contains("No node has pushed yet.\u{1B}[K\u{1B}[J") == true)
+        #expect(frames.contains { $0.contains("\r\nNODE-A ") && $0.hasSuffix("\u{1B}[K\u{1B}[J") })
+
+        // A terminal too short for the table: the lines that do not fit are counted, not scrolled.
+        let short = world.directory.file("short-terminal")
+        let cut = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [
+                Self.helpers + "/pty-run.py", short, "4", "160", "--", ProcessRunner.product("central"), "nodes",
+                "--watch", "--iterations", "1",
+            ], environment: world.environment)
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let screen = try String(contentsOfFile: short, encoding: .utf8)
+        #expect(screen.contains("\u{1B}[K\r\n… 2 more lines: make the terminal taller\u{1B}[K\u{1B}[J"), "\(screen)")
+
+        // Into a pipe: the tables follow one another, with no control characters.
+        let piped = try world.central(["nodes", "--watch", "--interval", "100ms", "--iterations", "2"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stdout.contains("\u{1B}"))
+        let tables = piped.stdout.components(separatedBy: "central nodes, every 100ms, at ").dropFirst()
+        #expect(tables.count == 2 && tables.allSatisfy { $0.contains("\n\nNODE ") && $0.hasSuffix("\n\n") })
+    }
+
+    @Test func watchAndMetricsRefuseWhatTheyCannotDo() throws {
+        let world = try SyncWorld()
+        for (arguments, message) in [
+            (["nodes", "--interval", "1s"], "Error: --interval and --iterations go with --watch"),
+            (["nodes", "--watch", "--json"], "Error: --watch draws a table; --json prints once"),
+            (["nodes", "--watch", "--interval", "0s"], "Error: --interval must be a duration"),
+            (["metrics", "--json"], "Error: metrics are Prometheus text: --json does not apply"),
+            (["metrics", "--http", "nowhere"], "Error: --http must be HOST:PORT"),
+        ] {
+            let result = try world.central(arguments)
+            #expect(result.status == 2 && result.stderr.hasPrefix(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}
