@@ -13,6 +13,10 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
     private var latencyCount = 0
     private var latencySum = 0.0
     private var mode: CentralMode = .unknown
+    private var centralMember: String?
+
+    /// The server central was last reached on (a cluster member's `host:port`).
+    var member: String? { lock.withLock { centralMember } }
 
     func record(_ report: CycleReport) {
         lock.withLock {
@@ -21,6 +25,7 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             pulled += report.pulled
             if report.error != nil { errors += 1 }
             mode = report.mode
+            if let member = report.member { centralMember = member }
             for latency in report.pushLatencies {
                 latencyCount += 1
                 latencySum += latency
@@ -51,6 +56,12 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             metric(
                 "venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
                 CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == mode ? "1" : "0") })
+            if let centralMember {
+                metric(
+                    "venue_sync_central_member", "gauge",
+                    "1 for the server (cluster member) central was last reached on.",
+                    [("\(label),member=\"\(centralMember)\"", "1")])
+            }
             if let status {
                 metric(
                     "venue_sync_outbox_pending", "gauge", "Outbox records central has not acknowledged.",

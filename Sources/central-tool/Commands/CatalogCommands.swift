@@ -1,5 +1,6 @@
 import CLIKit
 import Central
+import MySQLClient
 import SyncWire
 
 /// The event id, first argument of several commands.
@@ -165,9 +166,10 @@ struct Nodes: ParsableCommand {
     init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
 
     func run() throws {
-        let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
+        let connection = try context.connect()
+        let nodes = try NodesReport(connection: connection).nodes(now: context.now)
         context.output.emit(nodes) { nodes in
-            nodes.isEmpty
+            (nodes.isEmpty
                 ? "No node has pushed yet."
                 : TextTable.render(
                     [
@@ -184,8 +186,28 @@ struct Nodes: ParsableCommand {
                             $0.silentSeconds.map { "\($0)s" } ?? "-",
                             $0.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
                         ]
-                    })
+                    })) + members(using: connection)
         }
+    }
+
+    /// With a cluster's members in the URL: each member's state, and the one this command read.
+    private func members(using connection: MySQLConnection) -> String {
+        guard context.configuration.members.count > 1 else { return "" }
+        return "\n\n"
+            + TextTable.render(
+                ["MEMBER", "STATE"],
+                MemberProbe.probe(context.configuration).map { probe in
+                    var state =
+                        probe.state.map { state in
+                            [
+                                state.cluster.map { "\($0.nodeName), \($0.localState), cluster of \($0.size)" },
+                                state.readOnly ? "read-only" : nil,
+                            ]
+                            .compactMap { $0 }.joined(separator: ", ")
+                        } ?? "down: \(probe.error?.message ?? "")"
+                    if probe.member == connection.member { state += " (read here)" }
+                    return [probe.member.description, state]
+                })
     }
 }
 
