@@ -45,6 +45,10 @@ public final class MySQLCentral: CentralEndpoint {
 
     /// How many times a deadlock or certification failure is retried at once before the cycle fails.
     static let contentionRetries = 3
+    /// Deadlocks and certification failures retried at once so far (for the benchmark).
+    public private(set) var contentionRetried = 0
+    /// Times the work moved to another member so far.
+    public private(set) var failovers = 0
 
     public init(configuration: MySQLConfiguration) { self.configuration = configuration }
 
@@ -92,6 +96,7 @@ public final class MySQLCentral: CentralEndpoint {
                     if error.breaksConnection { startWith = configuration.member(after: working.member) }
                     if !failedOver {
                         failedOver = true
+                        failovers += 1
                         onEvent(
                             "central.failover",
                             ["from": working.member.description, "cause": error.kind.rawValue, "error": error.message])
@@ -100,6 +105,7 @@ public final class MySQLCentral: CentralEndpoint {
                 }
                 if error.kind == .deadlock, contention < Self.contentionRetries {
                     contention += 1
+                    contentionRetried += 1
                     // Jittered, so that two nodes whose transactions collided do not collide again.
                     usleep(UInt32.random(in: 2_000...20_000) * UInt32(contention))
                     continue

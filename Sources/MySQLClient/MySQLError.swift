@@ -15,7 +15,9 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         case readOnly = "read_only"
         /// 1062: a unique key already holds the value (a data error).
         case duplicateKey = "duplicate_key"
-        /// 1213: chosen as deadlock victim; the transaction was rolled back, retry it.
+        /// 1213: chosen as deadlock victim, or (Galera) failed certification against a conflicting
+        /// transaction committed first through another member; 3101: the same certification failure
+        /// in MySQL Group Replication. The transaction was rolled back: retry it.
         case deadlock
         /// 1205: a lock wait timed out; retry.
         case lockWaitTimeout = "lock_wait_timeout"
@@ -72,7 +74,7 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         switch code {
         case 1290, 1836: return .readOnly
         case 1062: return .duplicateKey
-        case 1213: return .deadlock
+        case 1213, 3101: return .deadlock
         case 1205: return .lockWaitTimeout
         case 2006, 2013, 2055, 1053, 1927: return .connectionLost
         case 2002, 2003, 2005, 1040: return .cannotConnect
