@@ -24,7 +24,8 @@ import SyncWire
 public final class MySQLCentral: CentralEndpoint {
     /// Where central is.
     public let configuration: MySQLConfiguration
-    /// Told about connection events worth a log line (`central.connected`, `central.orphan_ended`).
+    /// Told about connection events worth a log line (`central.connected`, `central.failover`,
+    /// `central.contention_retry`, `central.orphan_ended`).
     public var onEvent: (String, [String: String]) -> Void = { _, _ in }
     /// The central the node joined; a live connection to another is dropped when this is set.
     public var expectedIdentity: String? {
@@ -106,6 +107,7 @@ public final class MySQLCentral: CentralEndpoint {
                 if error.kind == .deadlock, contention < Self.contentionRetries {
                     contention += 1
                     contentionRetried += 1
+                    onEvent("central.contention_retry", ["attempt": String(contention), "error": error.message])
                     // Jittered, so that two nodes whose transactions collided do not collide again.
                     usleep(UInt32.random(in: 2_000...20_000) * UInt32(contention))
                     continue

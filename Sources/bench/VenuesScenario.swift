@@ -27,20 +27,23 @@ enum VenuesScenario {
     static let poll = 0.05
 
     static func run(quick: Bool, directory: String) throws -> [Figure] {
-        let nodes = quick ? 10 : 200
-        let duration = quick ? 3.0 : 60.0
+        // VENUES_NODES and VENUES_SECONDS change the load, to find where it stops keeping up.
+        let environment = ProcessInfo.processInfo.environment
+        let nodes = environment["VENUES_NODES"].flatMap { Int($0) } ?? (quick ? 10 : 200)
+        let duration = environment["VENUES_SECONDS"].flatMap { Double($0) } ?? (quick ? 3.0 : 60.0)
         let single = try BenchCentral.shared(in: directory).database("venues")
         let singleURL = single.1.description
         var figures = try measure(
             label: "single", nodes: nodes, duration: duration, directory: directory + "/venues-single",
             central: single.0, url: { _ in singleURL },
-            passwordFile: BenchCentral.shared(in: directory).directory + "/app.password", lagLimit: 2000)
+            passwordFile: BenchCentral.shared(in: directory).directory + "/app.password",
+            serverPIDs: serverPIDs(under: BenchCentral.shared(in: directory).directory), lagLimit: 2000)
         let cluster = try BenchCluster.shared(in: directory)
         let clustered = try cluster.database("venues")
         figures += try measure(
             label: "galera", nodes: nodes, duration: duration, directory: directory + "/venues-cluster",
             central: clustered.connection, url: clustered.url, passwordFile: cluster.directory + "/app.password",
-            lagLimit: nil)
+            serverPIDs: serverPIDs(under: cluster.directory), lagLimit: nil)
         return figures
     }
 
@@ -65,7 +68,7 @@ enum VenuesScenario {
 
     static func measure(
         label: String, nodes: Int, duration: Double, directory: String, central: MySQLConnection,
-        url: @escaping @Sendable (Int) -> String, passwordFile: String, lagLimit: Double?
+        url: @escaping @Sendable (Int) -> String, passwordFile: String, serverPIDs: [Int32], lagLimit: Double?
     ) throws -> [Figure] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ids = (1...nodes).map { String(format: "VENUE-%03d", $0) }
@@ -112,10 +115,15 @@ enum VenuesScenario {
         ready.wait()
         let start = uptimeSeconds() + 0.2
         clock.withLock { $0 = start }
+        let generatorCPU = processCPUSeconds()
+        let centralCPU = serverPIDs.map(serverCPUSeconds).reduce(0, +)
         for _ in 0..<nodes { go.signal() }
         finished.wait()
         if let failure = setupFailures.withLock({ $0.first }) { throw BenchError("\(label): \(failure)") }
         let elapsed = uptimeSeconds() - start
+        // Where the machine's two cores went: the simulated nodes (this process) and central's servers.
+        let generatorCores = (processCPUSeconds() - generatorCPU) / elapsed
+        let centralCores = (serverPIDs.map(serverCPUSeconds).reduce(0, +) - centralCPU) / elapsed
 
         // Nothing lost, nothing doubled: each node's sales and outbox against central's rows and counters.
         var mismatches = [String]()
@@ -171,7 +179,8 @@ enum VenuesScenario {
                 "\(label): \(totals.sold) sales, all at central once; \(totals.cycles) cycles, "
                     + "\(totals.contentionRetried) deadlocks/certification failures retried, \(totals.failovers) failovers, "
                     + "failed cycles: \(failed.isEmpty ? "none" : failed.joined(separator: ", ")); "
-                    + "slowest drain after the run \(Figure.number(totals.drainSeconds)) s"),
+                    + "slowest drain after the run \(Figure.number(totals.drainSeconds)) s; CPU: the nodes "
+                    + "\(Figure.number(generatorCores)) cores, central \(Figure.number(centralCores)) cores"),
         ]
     }
 
@@ -249,6 +258,36 @@ enum VenuesScenario {
         tally.contentionRetried = endpoint.contentionRetried
         tally.failovers = endpoint.failovers
         return tally
+    }
+
+    /// CPU seconds (user and system) this process has used.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// CPU seconds (user and system) process `pid` has used (`/proc/PID/stat`), 0 when unknown.
+    static func serverCPUSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The pids in the `mysqld.pid` files under `directory` (a sandbox's, or each cluster member's).
+    static func serverPIDs(under directory: String) -> [Int32] {
+        let files =
+            FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("mysqld.pid") } ?? []
+        return files.compactMap { file in
+            (try? String(contentsOfFile: directory + "/" + file, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
     }
 
     /// The first column of the first row of `sql` in the SQLite database at `path`, read-only.

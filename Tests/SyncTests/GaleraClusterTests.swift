@@ -3,6 +3,7 @@ import Foundation
 import MySQLClient
 import SyncEngine
 import SyncWire
+import Synchronization
 import TestSupport
 import Testing
 
@@ -153,6 +154,57 @@ import Testing
             #expect(error.kind == .deadlock, "\(error)")
         }
         #expect(try first.scalar("SELECT v FROM certified WHERE id = 1", as: Int.self) == 2)
+    }
+}
+
+extension GaleraClusterTests {
+    /// A push whose transaction loses certification to a write committed first through another
+    /// member gets 1213 and is redone at once, in the same cycle. The push is held mid-transaction
+    /// by an uncommitted row it must insert; the other member then updates the node's row.
+    @Test func aPushThatLosesCertificationIsRedoneAtOnce() throws {
+        let world = try ClusterWorld()
+        let node = try world.makeNode("NODE-A")
+        let central = MySQLCentral(configuration: try world.configuration([1]))
+        let events = Mutex([String]())
+        central.onEvent = { event, _ in events.withLock { $0.append(event) } }
+        let engine = SyncEngine(node: node.node, central: central, batchSize: 100)
+        #expect(engine.cycle().mode == .writable)
+        try node.sell("BIG", "FLOOR")
+        let seq = try node.count("SELECT max(seq) FROM sync_outbox")
+
+        let blocker = try MySQLConnection(try world.configuration([1]))
+        try blocker.executeScript("START TRANSACTION")
+        try blocker.execute(
+            """
+            INSERT INTO sync_inbox (node_id, epoch, seq, record_type, entity_id, status, created_at, received_at)
+            VALUES ('NODE-A', 1, ?, 'order.placed', 'blocker', 'applied', NOW(3), NOW(3))
+            """, [seq])
+        let watcher = try MySQLConnection(try world.configuration([1]))
+        func pushWaits() throws -> Bool {
+            try watcher.scalar(
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'INSERT INTO sync_inbox%'",
+                as: Int.self) == 1
+        }
+        let report = Mutex<CycleReport?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let unsafeEngine = engine
+        Thread {
+            let outcome = unsafeEngine.cycle()
+            report.withLock { $0 = outcome }
+            done.signal()
+        }.start()
+        #expect(try waitUntil(timeout: 30) { try pushWaits() } != nil, "the push never waited on the blocker")
+        let other = try MySQLConnection(try world.configuration([2]))
+        try other.execute("UPDATE node SET last_seen_at = NOW(3) WHERE id = 'NODE-A'")
+        #expect(
+            waitUntil(timeout: 30) { events.withLock { $0.contains("central.contention_retry") } } != nil,
+            "\(events.withLock { $0 })")
+        try blocker.executeScript("ROLLBACK")
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let outcome = try #require(report.withLock { $0 })
+        #expect(outcome.mode == .writable && outcome.error == nil && outcome.pushed == 1, "\(outcome.error ?? "")")
+        #expect(central.contentionRetried >= 1)
+        try world.expectNothingLostOrDoubled(node)
     }
 }
 
