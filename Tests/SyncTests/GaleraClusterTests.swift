@@ -58,6 +58,15 @@ import Testing
             metrics.contains("venue_sync_central_member{node=\"NODE-A\",member=\"\(world.cluster.members[1])\"} 1"),
             "\(metrics)")
 
+        let nodes = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["nodes"],
+            environment: world.cluster.environment(url: world.url([1, 2, 3])))
+        let members = nodes.stdout.split(separator: "\n").filter { $0.hasPrefix("127.0.0.1:") }
+        #expect(
+            nodes.status == 0 && members.count == 3 && members[0].contains("down: ")
+                && members[1].contains("Synced") && members[1].hasSuffix("(read here)")
+                && members[2].contains("Synced"),
+            "\(nodes.stdout)\(nodes.stderr)")
         try world.cluster.revive(member: 1)
         try sellAndDrain(10, "member 1 back")
         for node in [a, b] { try world.expectNothingLostOrDoubled(node) }
