@@ -1,3 +1,4 @@
+import Foundation
 import MySQLClient
 import SyncWire
 
@@ -13,10 +14,18 @@ import SyncWire
 /// by its own ghost. Each connection also reads central's identity and, once the node has joined
 /// a central (``expectedIdentity``), refuses one that shows another. Every MySQL error becomes a
 /// ``SyncFailure`` with a mode and a cause, here. Used from the sync thread only.
+///
+/// With a cluster's members in the URL, a connection goes to the first member that is ready and
+/// writable, and stays there. When that member is lost mid-work (the connection dropped, or the
+/// member left the primary component: 1047) or turns read-only, the work is retried at once on
+/// another member, starting with the one after it in the URL; work is idempotent at central, so
+/// a batch whose COMMIT was lost is skipped there as a replay. A deadlock (on Galera also a
+/// certification failure, which the server reports as one) is retried at once a few times.
 public final class MySQLCentral: CentralEndpoint {
     /// Where central is.
     public let configuration: MySQLConfiguration
-    /// Told about connection events worth a log line (`central.connected`, `central.orphan_ended`).
+    /// Told about connection events worth a log line (`central.connected`, `central.failover`,
+    /// `central.contention_retry`, `central.orphan_ended`).
     public var onEvent: (String, [String: String]) -> Void = { _, _ in }
     /// The central the node joined; a live connection to another is dropped when this is set.
     public var expectedIdentity: String? {
@@ -27,6 +36,20 @@ public final class MySQLCentral: CentralEndpoint {
     private var connection: MySQLConnection?
     private var connectedIdentity: CentralIdentity?
     private var orphan: (id: UInt64, server: String)?
+    /// The member the next connection tries first (nil: the URL's first).
+    private var startWith: MySQLConfiguration.Member?
+    /// The member last connected to.
+    private var lastMember: MySQLConfiguration.Member?
+
+    /// The member central was last reached on (`host:port` as the URL names it).
+    public var member: String? { lastMember?.description }
+
+    /// How many times a deadlock or certification failure is retried at once before the cycle fails.
+    static let contentionRetries = 3
+    /// Deadlocks and certification failures retried at once so far (for the benchmark).
+    public private(set) var contentionRetried = 0
+    /// Times the work moved to another member so far.
+    public private(set) var failovers = 0
 
     public init(configuration: MySQLConfiguration) { self.configuration = configuration }
 
@@ -59,22 +82,48 @@ public final class MySQLCentral: CentralEndpoint {
     public func reset() { connection = nil }
 
     private func withConnection<T>(_ body: (MySQLConnection) throws -> T) throws -> T {
-        do {
-            let live = try connection ?? connect()
-            return try body(live)
-        } catch let error as MySQLError {
-            if error.breaksConnection, let lost = connection { orphan = (lost.connectionID, lost.serverIdentity) }
-            if Self.needsNewSession(error) { connection = nil }
-            throw Self.failure(error)
-        } catch let failure as SyncFailure {
-            throw failure
-        } catch {
-            throw SyncFailure(mode: .unreachable, cause: "central", message: String(describing: error))
+        var failedOver = false
+        var contention = 0
+        while true {
+            var working: MySQLConnection?
+            do {
+                let live = try connection ?? connect()
+                working = live
+                return try body(live)
+            } catch let error as MySQLError {
+                if error.breaksConnection, let lost = connection { orphan = (lost.connectionID, lost.serverIdentity) }
+                if Self.needsNewSession(error) { connection = nil }
+                if let working, configuration.members.count > 1, error.breaksConnection || error.kind == .readOnly {
+                    if error.breaksConnection { startWith = configuration.member(after: working.member) }
+                    if !failedOver {
+                        failedOver = true
+                        failovers += 1
+                        onEvent(
+                            "central.failover",
+                            ["from": working.member.description, "cause": error.kind.rawValue, "error": error.message])
+                        continue
+                    }
+                }
+                if error.kind == .deadlock, contention < Self.contentionRetries {
+                    contention += 1
+                    contentionRetried += 1
+                    onEvent("central.contention_retry", ["attempt": String(contention), "error": error.message])
+                    // Jittered, so that two nodes whose transactions collided do not collide again.
+                    usleep(UInt32.random(in: 2_000...20_000) * UInt32(contention))
+                    continue
+                }
+                throw Self.failure(error)
+            } catch let failure as SyncFailure {
+                throw failure
+            } catch {
+                throw SyncFailure(mode: .unreachable, cause: "central", message: String(describing: error))
+            }
         }
     }
 
     private func connect() throws -> MySQLConnection {
-        let live = try MySQLConnection(configuration)
+        let live = try MySQLConnection(configuration, startingWith: startWith)
+        startWith = live.member
         try Self.checkCompatibility(live)
         let identity = try Self.checkIdentity(live, expected: expectedIdentity, configuration: configuration)
         if let orphan, orphan.server == live.serverIdentity, orphan.id != live.connectionID {
@@ -86,9 +135,17 @@ public final class MySQLCentral: CentralEndpoint {
         orphan = nil
         connection = live
         connectedIdentity = identity
-        onEvent(
-            "central.connected",
-            ["server": live.serverIdentity, "session": String(live.connectionID), "central": identity.id])
+        var fields = [
+            "server": live.serverIdentity, "session": String(live.connectionID), "central": identity.id,
+            "member": live.member.description,
+        ]
+        if let cluster = live.memberState.cluster { fields["cluster"] = "\(cluster.nodeName) of \(cluster.size)" }
+        if !live.skippedMembers.isEmpty {
+            fields["skipped"] = live.skippedMembers.map(\.description).joined(separator: "; ")
+        }
+        if let lastMember, lastMember != live.member { fields["was"] = lastMember.description }
+        lastMember = live.member
+        onEvent("central.connected", fields)
         return live
     }
 

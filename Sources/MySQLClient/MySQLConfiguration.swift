@@ -7,14 +7,18 @@ import Foundation
 
 /// Where and how to connect: parsed from a URL, with the password from the environment.
 ///
-/// `mysql://USER@HOST[:PORT]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=verify_identity&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30&lock_wait_timeout=10&idle_transaction_timeout=60]`
+/// `mysql://USER@HOST[:PORT][,HOST[:PORT]…]/DATABASE[?socket=/run/mysqld/mysqld.sock&tls=verify_identity&ssl_ca=/etc/ca.pem&connect_timeout=5&read_timeout=30&write_timeout=30&lock_wait_timeout=10&idle_transaction_timeout=60]`
+///
+/// Several hosts name the members of one cluster (Galera, Group Replication): a connection goes to
+/// the first member that answers, is ready and is writable (``MySQLConnection``), and every option
+/// holds for each member.
 ///
 /// The password never comes from the URL (it would show in `ps` and in logs): it is read from
 /// `CENTRAL_PASSWORD`, or from the file named by `CENTRAL_PASSWORD_FILE` (refused when other users
 /// may read it). Nothing this type says (its description, its errors) contains a secret.
 ///
-/// TLS fails closed: a TCP host other than loopback gets `tls=required` unless told otherwise; a
-/// CA file is either used to verify the server or refused, never ignored; `localhost` is reached
+/// TLS fails closed: a URL naming any TCP host other than loopback gets `tls=required` for every
+/// member unless told otherwise; a CA file is either used to verify the server or refused, never ignored; `localhost` is reached
 /// over TCP unless `socket=` is given.
 public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// How the connection uses TLS.
@@ -37,8 +41,28 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// verifying modes when no `ssl_ca` is given.
     public static let systemCertificateDirectory = "/etc/ssl/certs"
 
-    public var host: String
-    public var port: Int
+    /// One server a URL names: a host and a TCP port.
+    public struct Member: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, an IPv6 address in brackets.
+        public var description: String {
+            host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+    }
+
+    /// The servers to try, in the URL's order: one for a single server, each member of a cluster.
+    public var members: [Member]
+    /// The first member's host.
+    public var host: String { members[0].host }
+    /// The first member's port.
+    public var port: Int { members[0].port }
     public var user: String
     public var password: String?
     public var database: String
@@ -78,7 +102,8 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `url` and reads the password from `environment`.
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard let url = URLComponents(string: text), url.scheme == "mysql" else {
+        let (single, otherHosts) = Self.splitHosts(text)
+        guard let url = URLComponents(string: single), url.scheme == "mysql" else {
             throw MySQLError(
                 code: 0,
                 message:
@@ -118,12 +143,35 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
             }
             return number
         }
-        self.host = url.host ?? "127.0.0.1"
-        self.port = url.port ?? 3306
+        if !otherHosts.isEmpty, (url.host ?? "").isEmpty {
+            throw MySQLError(code: 0, message: "the central URL lists an empty host")
+        }
+        var members = [Member(host: url.host ?? "127.0.0.1", port: url.port ?? 3306)]
+        for other in otherHosts {
+            guard let parsed = URLComponents(string: "mysql://u@\(other)/d"), let host = parsed.host, !host.isEmpty,
+                parsed.user == "u", parsed.path == "/d"
+            else {
+                throw MySQLError(
+                    code: 0,
+                    message: "the central URL lists a host that is not HOST or HOST:PORT: '\(other.prefix(80))'")
+            }
+            members.append(Member(host: host, port: parsed.port ?? 3306))
+        }
+        if let twice = members.first(where: { member in members.filter { $0 == member }.count > 1 }) {
+            throw MySQLError(code: 0, message: "the central URL lists \(twice) twice")
+        }
+        guard members.count <= Self.maximumMembers else {
+            throw MySQLError(code: 0, message: "the central URL lists more than \(Self.maximumMembers) hosts")
+        }
+        self.members = members
         self.user = user
         self.database = database
         self.socket = query["socket"]
-        let local = socket != nil || Self.isLoopback(host)
+        if socket != nil, members.count > 1 {
+            throw MySQLError(
+                code: 0, message: "socket= names one server: give one host with it, or several hosts without it")
+        }
+        let local = socket != nil || members.allSatisfy { Self.isLoopback($0.host) }
         if let mode = query["tls"] {
             guard let given = TLSMode(rawValue: mode) else {
                 throw MySQLError(
@@ -154,6 +202,38 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         self.lockWaitTimeout = try seconds("lock_wait_timeout", default: 10)
         self.idleTransactionTimeout = try seconds("idle_transaction_timeout", default: 60)
         self.password = try Self.password(from: environment)
+    }
+
+    /// The most hosts a URL may list.
+    public static let maximumMembers = 16
+
+    /// The URL with only its first host, and the other hosts of a list (`h1:3306,h2:3306`), which
+    /// URLComponents cannot read as one authority.
+    static func splitHosts(_ text: String) -> (url: String, otherHosts: [String]) {
+        guard let scheme = text.range(of: "://") else { return (text, []) }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let hostsStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+        let hosts = authority[hostsStart...].split(separator: ",", omittingEmptySubsequences: false)
+        guard hosts.count > 1 else { return (text, []) }
+        return (
+            String(text[..<hostsStart]) + hosts[0] + String(text[authorityEnd...]),
+            hosts.dropFirst().map(String.init)
+        )
+    }
+
+    /// The members in the order a connection tries them: from `first` (when it is one of them) to
+    /// the end, then from the start.
+    public func members(startingWith first: Member?) -> [Member] {
+        guard let first, let index = members.firstIndex(of: first) else { return members }
+        return Array(members[index...] + members[..<index])
+    }
+
+    /// The member after `member` in the URL's order (wrapping), where a client goes when it lost `member`.
+    public func member(after member: Member) -> Member? {
+        guard members.count > 1, let index = members.firstIndex(of: member) else { return nil }
+        return members[(index + 1) % members.count]
     }
 
     /// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
@@ -198,6 +278,7 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         var options = socket.map { ["socket=\($0)"] } ?? []
         options.append("tls=\(tls.rawValue)")
         if let certificateAuthorityFile { options.append("ssl_ca=\(certificateAuthorityFile)") }
-        return "mysql://\(user)@\(host):\(port)/\(database)?" + options.joined(separator: "&")
+        return "mysql://\(user)@\(members.map(\.description).joined(separator: ","))/\(database)?"
+            + options.joined(separator: "&")
     }
 }

@@ -27,12 +27,72 @@ public final class MySQLConnection {
 
     /// Connects and configures the session; throws a ``MySQLError`` (`.cannotConnect`,
     /// `.accessDenied`…) when it cannot.
-    public init(_ configuration: MySQLConfiguration) throws {
-        guard Self.libraryReady, let handle = mysql_init(nil) else {
+    ///
+    /// With several members (a cluster), tries them in the URL's order from `first` (wrapping):
+    /// the first that answers, is ready (a Galera member `Synced` in the primary component with
+    /// `wsrep_ready` ON) and is writable is used; when every member that is ready is read-only (the
+    /// whole cluster rolled back), the first of them is, so reads go on and writes fail with 1290.
+    /// Each member passed over is listed in ``skippedMembers``; when none is ready, the error names
+    /// each member's.
+    public init(_ configuration: MySQLConfiguration, startingWith first: MySQLConfiguration.Member? = nil) throws {
+        guard Self.libraryReady else {
             throw MySQLError(code: 2008, message: "cannot initialise the MySQL client library")
         }
         self.configuration = configuration
+        var skipped = [SkippedMember]()
+        var failures = [MySQLError]()
+        var readOnly: (handle: UnsafeMutablePointer<MYSQL>, state: MemberState)?
+        var chosen: (handle: UnsafeMutablePointer<MYSQL>, state: MemberState)?
+        for member in configuration.members(startingWith: first) {
+            let handle: UnsafeMutablePointer<MYSQL>
+            let state: MemberState
+            do {
+                handle = try Self.open(member, configuration)
+                do {
+                    state = try MemberState.read(member: member) { try Self.textRows(handle, $0) }
+                } catch {
+                    mysql_close(handle)
+                    throw error
+                }
+            } catch let error as MySQLError {
+                failures.append(error)
+                skipped.append(SkippedMember(member: member, reason: error.description))
+                continue
+            }
+            if let problem = state.unavailability {
+                mysql_close(handle)
+                failures.append(
+                    MySQLError(code: 1047, sqlState: "08S01", message: "\(member) is not ready: \(problem)"))
+                skipped.append(SkippedMember(member: member, reason: problem))
+            } else if state.readOnly, configuration.members.count > 1 {
+                if readOnly == nil { readOnly = (handle, state) } else { mysql_close(handle) }
+                skipped.append(SkippedMember(member: member, reason: "read-only"))
+            } else {
+                chosen = (handle, state)
+                break
+            }
+        }
+        if chosen != nil, let unused = readOnly { mysql_close(unused.handle) }
+        guard let (handle, state) = (chosen ?? readOnly).map({ ($0.handle, $0.state) }) else {
+            throw Self.combined(failures, skipped)
+        }
         self.handle = handle
+        memberState = state
+        skippedMembers = skipped.filter { $0.member != state.member }
+        connectionID = UInt64(mysql_thread_id(handle))
+        serverIdentity = state.server
+        // Causal reads on a Galera member: a read waits until the member has applied every write the
+        // cluster committed before it, so a client that moved to this member reads its own writes.
+        if state.cluster != nil { try executeScript("SET SESSION wsrep_sync_wait = 1") }
+    }
+
+    /// A connected and configured handle to `member`.
+    private static func open(_ member: MySQLConfiguration.Member, _ configuration: MySQLConfiguration) throws
+        -> UnsafeMutablePointer<MYSQL>
+    {
+        guard let handle = mysql_init(nil) else {
+            throw MySQLError(code: 2008, message: "cannot initialise the MySQL client library")
+        }
         _ = cmysql_set_uint_option(handle, MYSQL_OPT_CONNECT_TIMEOUT, UInt32(configuration.connectTimeout))
         _ = cmysql_set_uint_option(handle, MYSQL_OPT_READ_TIMEOUT, UInt32(configuration.readTimeout))
         _ = cmysql_set_uint_option(handle, MYSQL_OPT_WRITE_TIMEOUT, UInt32(configuration.writeTimeout))
@@ -53,22 +113,43 @@ public final class MySQLConnection {
                 handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, configuration.tls == .verifyIdentity ? 1 : 0)
         }
         let connected = mysql_real_connect(
-            handle, configuration.socket == nil ? configuration.host : nil, configuration.user,
-            configuration.password, configuration.database, UInt32(configuration.port),
-            configuration.socket, 0)
-        // Throwing once every property is set runs deinit, which closes the handle.
+            handle, configuration.socket == nil ? member.host : nil, configuration.user,
+            configuration.password, configuration.database, UInt32(member.port), configuration.socket, 0)
         guard connected != nil else {
             let error = Self.error(handle, sql: nil)
+            mysql_close(handle)
             guard error.kind == .accessDenied, configuration.tls == .disabled else { throw error }
             throw error.adding("the server may require TLS for this user: try tls=verify_identity (or verify_ca)")
         }
-        connectionID = UInt64(mysql_thread_id(handle))
-        try executeScript(
-            Self.sessionSetup(
-                configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")))
-        let server = try row("SELECT @@hostname, @@port")
-        serverIdentity = "\(try server?.get(0, as: String.self) ?? "?"):\(try server?.get(1, as: Int.self) ?? 0)"
+        do {
+            try execute(
+                script: sessionSetup(
+                    configuration, mariaDB: String(cString: mysql_get_server_info(handle)).contains("MariaDB")),
+                on: handle)
+        } catch {
+            mysql_close(handle)
+            throw error
+        }
+        return handle
     }
+
+    /// The error of a connection no member took: a single member's own, or one naming every member's.
+    private static func combined(_ failures: [MySQLError], _ skipped: [SkippedMember]) -> MySQLError {
+        guard failures.count > 1, let first = failures.first else {
+            return failures.first ?? MySQLError(code: 2003, message: "no member to connect to")
+        }
+        let reference = Set(failures.map(\.kind)).count == 1 ? first : MySQLError(code: 2003, message: "")
+        return MySQLError(
+            code: reference.code, sqlState: reference.sqlState,
+            message: "no member of central is ready: " + skipped.map(\.description).joined(separator: "; "))
+    }
+
+    /// The member this connection reached and its state when it connected.
+    public let memberState: MemberState
+    /// The member this connection reached, as the URL names it.
+    public var member: MySQLConfiguration.Member { memberState.member }
+    /// Members tried before it and passed over, with why.
+    public let skippedMembers: [SkippedMember]
 
     deinit {
         statements.removeAll()
@@ -79,7 +160,7 @@ public final class MySQLConnection {
     public private(set) var connectionID: UInt64 = 0
     /// `host:port` as the server names itself: tells whether two sessions are on the same server
     /// (a cluster's members each number their sessions on their own).
-    public private(set) var serverIdentity = ""
+    public let serverIdentity: String
 
     /// UTC, strict SQL, and bounded waits: a row lock is waited for `lockWaitTimeout` at most, and
     /// a transaction whose client went silent is ended after `idleTransactionTimeout`, so a session
@@ -157,6 +238,10 @@ public final class MySQLConnection {
     /// Runs `;`-separated statements without arguments over the text protocol (schema scripts).
     /// A statement ends with `;` at the end of a line; `--` comment lines are skipped.
     public func executeScript(_ script: String) throws {
+        try Self.execute(script: script, on: handle)
+    }
+
+    private static func execute(script: String, on handle: UnsafeMutablePointer<MYSQL>) throws {
         for statement in Self.statements(in: script) {
             let utf8 = Array(statement.utf8)
             let status = utf8.withUnsafeBufferPointer { buffer in
@@ -167,6 +252,26 @@ public final class MySQLConnection {
             guard status == 0 else { throw Self.error(handle, sql: statement) }
             if let result = mysql_store_result(handle) { mysql_free_result(result) }
         }
+    }
+
+    /// Runs one statement over the text protocol and returns its rows as text (NULL as nil).
+    private static func textRows(_ handle: UnsafeMutablePointer<MYSQL>, _ sql: String) throws -> [[String?]] {
+        let utf8 = Array(sql.utf8)
+        let status = utf8.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { mysql_real_query(handle, $0.baseAddress, UInt(buffer.count)) }
+        }
+        guard status == 0 else { throw Self.error(handle, sql: sql) }
+        guard let result = mysql_store_result(handle) else {
+            if mysql_errno(handle) != 0 { throw Self.error(handle, sql: sql) }
+            return []
+        }
+        defer { mysql_free_result(result) }
+        let columns = Int(mysql_num_fields(result))
+        var rows = [[String?]]()
+        while let row = mysql_fetch_row(result) {
+            rows.append((0..<columns).map { row[$0].map { String(cString: $0) } })
+        }
+        return rows
     }
 
     /// Splits a script into statements: each ends with `;` at the end of a line (or of the text).

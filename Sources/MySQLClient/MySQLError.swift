@@ -15,7 +15,9 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         case readOnly = "read_only"
         /// 1062: a unique key already holds the value (a data error).
         case duplicateKey = "duplicate_key"
-        /// 1213: chosen as deadlock victim; the transaction was rolled back, retry it.
+        /// 1213: chosen as deadlock victim, or (Galera) failed certification against a conflicting
+        /// transaction committed first through another member; 3101: the same certification failure
+        /// in MySQL Group Replication. The transaction was rolled back: retry it.
         case deadlock
         /// 1205: a lock wait timed out; retry.
         case lockWaitTimeout = "lock_wait_timeout"
@@ -23,6 +25,9 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         case connectionLost = "connection_lost"
         /// 2002 / 2003 / 2005, 1040 (too many connections): no server to talk to; central is unreachable.
         case cannotConnect = "cannot_connect"
+        /// 1047 from a Galera member (`WSREP has not yet prepared node for application use`): it left
+        /// the primary component or is not synced; use another member.
+        case memberUnavailable = "member_unavailable"
         /// 1045: wrong user or password.
         case accessDenied = "access_denied"
         /// 1044, 1142, 1143, 1227, 1370: the user lacks a grant; retry once an administrator grants it.
@@ -69,10 +74,11 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         switch code {
         case 1290, 1836: return .readOnly
         case 1062: return .duplicateKey
-        case 1213: return .deadlock
+        case 1213, 3101: return .deadlock
         case 1205: return .lockWaitTimeout
         case 2006, 2013, 2055, 1053, 1927: return .connectionLost
         case 2002, 2003, 2005, 1040: return .cannotConnect
+        case 1047: return .memberUnavailable
         case 1045: return .accessDenied
         case 1044, 1142, 1143, 1227, 1370: return .privileges
         case 1114, 1021, 1037, 1038, 1041, 1030, 1203, 1226: return .resources
@@ -89,7 +95,9 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isDataError: Bool { kind == .data || kind == .duplicateKey }
 
     /// True when the connection can no longer be used.
-    public var breaksConnection: Bool { kind == .connectionLost || kind == .cannotConnect }
+    public var breaksConnection: Bool {
+        kind == .connectionLost || kind == .cannotConnect || kind == .memberUnavailable
+    }
 
     public var description: String {
         var text = "MySQL error \(code) (\(sqlState)): \(message)"

@@ -112,7 +112,7 @@ public struct Reconciler {
         let checks = Checks(connection: connection, scope: scope, now: now, keepsCounts: mode == .settle).all
         // Some long checks run at once on a second connection; when central refuses one (its
         // connection limit), they run here in turn like the others.
-        let aside = (try? MySQLConnection(connection.configuration)).map {
+        let aside = (try? MySQLConnection(connection.configuration, startingWith: connection.member)).map {
             ChecksAside(connection: $0, scope: scope, now: now)
         }
         var findings = [Finding]()

@@ -37,6 +37,11 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
         }
     }
 
+    private var centralMember: String?
+
+    /// The server central was last reached on (a cluster member's `host:port`).
+    var member: String? { lock.withLock { centralMember } }
+
     func record(_ report: CycleReport) {
         lock.withLock {
             cycles += 1
@@ -44,6 +49,7 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             pulled += report.pulled
             if report.error != nil { errors += 1 }
             mode = report.mode
+            if let member = report.member { centralMember = member }
             for latency in report.pushLatencies {
                 latencyCount += 1
                 latencySum += latency
@@ -74,6 +80,12 @@ final class DaemonMetrics: @unchecked Sendable {  // all state behind `lock`
             metric(
                 "venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
                 CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == mode ? "1" : "0") })
+            if let centralMember {
+                metric(
+                    "venue_sync_central_member", "gauge",
+                    "1 for the server (cluster member) central was last reached on.",
+                    [("\(label),member=\"\(centralMember)\"", "1")])
+            }
             if let status {
                 metric(
                     "venue_sync_outbox_pending", "gauge", "Outbox records central has not acknowledged.",

@@ -123,6 +123,7 @@ final class HealthEndpoints: Sendable {
         var components = NodeHealth.components(
             databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes)
         components["syncLoop"] = heartbeat.component()
+        if let member = metrics.member { components["central"]?.details["member"] = .text(member) }
         return components
     }
 

@@ -299,7 +299,7 @@ public final class SyncDaemon {
                 level, "central.mode",
                 [
                     "mode": report.mode.rawValue, "was": previous.rawValue, "cause": report.cause ?? "",
-                    "error": report.error ?? "",
+                    "error": report.error ?? "", "member": report.member ?? "",
                 ])
         } else if let error = report.error, !report.pushSkipped {
             logger.warning("sync.retry", ["mode": report.mode.rawValue, "cause": report.cause ?? "", "error": error])

@@ -19,6 +19,8 @@ public struct CycleReport: Sendable, Equatable {
     public var pushSkipped = false
     /// Facts taken back from central after a restore, when that happened in this cycle.
     public var takenBack: TakeBackReport?
+    /// The server central was reached on (a cluster member), when known.
+    public var member: String?
     /// Things worth a log line: the cursor moved back, records re-sent, a divergence found.
     public var notes: [(event: String, fields: [String: String])] = []
 
@@ -97,6 +99,7 @@ public final class SyncEngine {
             report.error = String(describing: error)
         }
         try? node.sync.recordMode(report.mode, cause: report.cause, error: report.error)
+        report.member = central.member
         return report
     }
 

@@ -56,4 +56,11 @@ public protocol CentralEndpoint: AnyObject {
     func heldRecords(node: String, after seq: Int64, limit: Int) throws -> HeldRecords
     /// How many of `node`'s records central has parked.
     func parkedCount(node: String) throws -> Int
+    /// The server central was last reached on (a cluster member's `host:port`), for health and
+    /// metrics; nil before the first connection.
+    var member: String? { get }
+}
+
+extension CentralEndpoint {
+    public var member: String? { nil }
 }

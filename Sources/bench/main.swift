@@ -2,7 +2,7 @@ import Foundation
 
 // `bench SCENARIO... [--quick]`: the project's numbers, each printed next to a baseline measured
 // in the same run by the same binary. Scenarios: sale, push, cli, contention, api, daemon,
-// reconcile, all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
+// reconcile, venues, all. `--quick` runs each in a few seconds (for Scripts/test): it checks invariants and prints
 // figures, and asserts no timing. `bench sale-loop …` sells one kind of sale and nothing else,
 // for a profiler.
 
@@ -15,7 +15,7 @@ if arguments.first == "sale-loop" {
 }
 let quick = arguments.contains("--quick")
 arguments.removeAll { $0 == "--quick" }
-let all = ["sale", "push", "cli", "contention", "api", "daemon", "reconcile"]
+let all = ["sale", "push", "cli", "contention", "api", "daemon", "reconcile", "venues"]
 let chosen = arguments.isEmpty || arguments == ["all"] ? all : arguments
 if let unknown = chosen.first(where: { !all.contains($0) }) {
     FileHandle.standardError.write(
@@ -41,6 +41,7 @@ for scenario in chosen {
             case "contention": try ContentionScenario.run(quick: quick, directory: directory)
             case "api": try APIScenario.run(quick: quick, directory: directory)
             case "daemon": try DaemonScenario.run(quick: quick, directory: directory)
+            case "venues": try VenuesScenario.run(quick: quick, directory: directory)
             default: try ReconcileScenario.run(quick: quick, directory: directory)
             }
         for figure in figures { print(figure.line) }
@@ -55,6 +56,7 @@ for scenario in chosen {
     }
 }
 BenchCentral.stopShared()
+BenchCluster.stopShared()
 // Removed here, not in a `defer`: top-level code ends in `exit`, which runs no `defer`.
 // BENCH_KEEP=1 keeps the databases, to look into them after a run.
 if getenv("BENCH_KEEP") == nil { try? FileManager.default.removeItem(atPath: directory) }

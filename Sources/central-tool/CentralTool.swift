@@ -41,7 +41,7 @@ struct CentralTool: ParsableCommand {
             case .notFound(let message): Failure(exitCode: 6, code: "not_found", message: message)
             case .rejected(let code, let message): Failure(exitCode: 1, code: code, message: message)
             }
-        case let error as MySQLError where error.kind == .cannotConnect || error.kind == .connectionLost:
+        case let error as MySQLError where error.breaksConnection:
             Failure(exitCode: 8, code: "central_unreachable", message: "central is unreachable: \(error.message)")
         case let error as MySQLError where error.kind == .readOnly:
             Failure(
@@ -88,6 +88,14 @@ struct CentralContext: Sendable {
         var configuration = configuration
         if let batchReadTimeout { configuration.readTimeout = max(configuration.readTimeout, batchReadTimeout) }
         let connection = try MySQLConnection(configuration)
+        if configuration.members.count > 1 {
+            // Which member of the cluster this command works on, for the operator and the job's log.
+            var line = "central: on member \(connection.memberState)"
+            if !connection.skippedMembers.isEmpty {
+                line += "; passed over " + connection.skippedMembers.map(\.description).joined(separator: "; ")
+            }
+            Output.writeStandardError(line + "\n")
+        }
         if requireCurrentSchema { try CentralMigrator(connection: connection).requireCurrent() }
         return connection
     }

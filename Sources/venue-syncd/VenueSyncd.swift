@@ -143,7 +143,9 @@ struct VenueSyncd: ParsableCommand {
     func run() throws {
         let logger = LineLogger(json: logFormat == .json, minimumLevel: logLevel)
         let endpoint = MySQLCentral(configuration: central)
-        endpoint.onEvent = { event, fields in logger.info(event, fields) }
+        endpoint.onEvent = { event, fields in
+            if event == "central.failover" { logger.warning(event, fields) } else { logger.info(event, fields) }
+        }
         let status: Int32
         switch try SyncDaemon(options: options, central: endpoint, logger: logger).run() {
         case .exited(let code): status = code

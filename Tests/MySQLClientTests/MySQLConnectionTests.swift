@@ -167,12 +167,12 @@ import Testing
     /// privilege, space, timeout and killed-query errors included.
     @Test(arguments: [
         (1290 as UInt32, "HY000", MySQLError.Kind.readOnly, false), (1836, "HY000", .readOnly, false),
-        (1062, "23000", .duplicateKey, true), (1213, "40001", .deadlock, false),
+        (1062, "23000", .duplicateKey, true), (1213, "40001", .deadlock, false), (3101, "HY000", .deadlock, false),
         (1205, "HY000", .lockWaitTimeout, false),
         (2006, "HY000", .connectionLost, false), (2013, "HY000", .connectionLost, false),
         (1927, "70100", .connectionLost, false),
         (2002, "HY000", .cannotConnect, false), (2003, "HY000", .cannotConnect, false),
-        (1045, "28000", .accessDenied, false),
+        (1045, "28000", .accessDenied, false), (1047, "08S01", .memberUnavailable, false),
         (1142, "42000", .privileges, false), (1044, "42000", .privileges, false), (1114, "HY000", .resources, false),
         (1021, "HY000", .resources, false), (1969, "70100", .interrupted, false), (1317, "70100", .interrupted, false),
         (1146, "42S02", .schema, false), (1054, "42S22", .schema, false), (1406, "22001", .data, true),

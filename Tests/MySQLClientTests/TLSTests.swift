@@ -48,6 +48,18 @@ import Testing
             refusal("127.0.0.1", "&tls=required&ssl_ca=\(certificates.authority)")?.contains(
                 "ssl_ca is used by tls=verify_ca") == true)
         _ = try connect("127.0.0.1", "&tls=required")
+
+        // Every member of a list is held to the same rules: one that cannot show a verified
+        // certificate (here a server without TLS) is passed over, never used in clear.
+        let listed = try MySQLConnection(
+            MySQLConfiguration(
+                url: "mysql://venue_app@127.0.0.1:\(MariaDBSandbox.shared.port),localhost:\(server.port)/central"
+                    + "?connect_timeout=5&tls=verify_identity&ssl_ca=\(certificates.authority)",
+                environment: server.environment))
+        #expect(listed.member.port == Int(server.port), "\(listed.skippedMembers)")
+        #expect(
+            listed.skippedMembers.count == 1 && listed.skippedMembers[0].reason.contains("SSL"),
+            "\(listed.skippedMembers)")
     }
 
     @Test func defaultsFailClosedAndTheModeIsShown() throws {

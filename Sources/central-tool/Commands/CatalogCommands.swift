@@ -192,8 +192,9 @@ struct Nodes: ParsableCommand {
 
     func run() throws {
         guard watching else {
-            let nodes = try NodesReport(connection: try context.connect()).nodes(now: context.now)
-            context.output.emit(nodes) { Self.table($0) }
+            let connection = try context.connect()
+            let nodes = try NodesReport(connection: connection).nodes(now: context.now)
+            context.output.emit(nodes) { Self.table($0) + members(using: connection) }
             return
         }
         var connection: MySQLConnection?
@@ -230,6 +231,26 @@ struct Nodes: ParsableCommand {
                         node.silentSeconds.map { "\($0)s" } ?? "-",
                         node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
                     ]
+                })
+    }
+
+    /// With a cluster's members in the URL: each member's state, and the one this command read.
+    private func members(using connection: MySQLConnection) -> String {
+        guard context.configuration.members.count > 1 else { return "" }
+        return "\n\n"
+            + TextTable.render(
+                ["MEMBER", "STATE"],
+                MemberProbe.probe(context.configuration).map { probe in
+                    var state =
+                        probe.state.map { state in
+                            [
+                                state.cluster.map { "\($0.nodeName), \($0.localState), cluster of \($0.size)" },
+                                state.readOnly ? "read-only" : nil,
+                            ]
+                            .compactMap { $0 }.joined(separator: ", ")
+                        } ?? "down: \(probe.error?.message ?? "")"
+                    if probe.member == connection.member { state += " (read here)" }
+                    return [probe.member.description, state]
                 })
     }
 }

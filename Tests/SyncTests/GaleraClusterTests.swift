@@ -1,0 +1,309 @@
+import Central
+import Foundation
+import MySQLClient
+import SyncEngine
+import SyncWire
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Ticketing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Central on a three-member MariaDB Galera cluster (`Scripts/galera-sandbox`): nodes fail over
+/// between members, ride out the whole cluster turning read-only, and reconcile clean. The tests
+/// take turns: each changes the cluster (kills, isolates, sets read-only) and restores it.
+@Suite(.serialized) struct GaleraClusterTests {
+    /// Two nodes push through different members; the member one of them uses is killed with
+    /// SIGKILL and brought back. Both keep draining (the first through the next member in its
+    /// URL), central ends with exactly what each node sold, and a full reconcile is clean.
+    @Test func nodesRideOutTheirMemberKilledAndBroughtBack() throws {
+        let world = try ClusterWorld()
+        let a = try world.makeNode("NODE-A")
+        let b = try world.makeNode("NODE-B")
+        let daemonA = try world.startDaemon(a, members: [1, 2, 3])
+        let daemonB = try world.startDaemon(b, members: [2, 3, 1])
+        for daemon in [daemonA, daemonB] {
+            #expect(waitUntil(timeout: 30) { daemon.mode() == "writable" } != nil, "\(daemon.process.stderr)")
+        }
+        #expect(
+            waitUntil(timeout: 10) {
+                daemonA.member() == world.cluster.members[0] && daemonB.member() == world.cluster.members[1]
+            } != nil)
+        func sellAndDrain(_ count: Int, _ moment: String) throws {
+            for _ in 0..<count {
+                try a.sell("BIG", "FLOOR")
+                try b.sell("BIG", "FLOOR")
+            }
+            for (daemon, node) in [(daemonA, a), (daemonB, b)] {
+                #expect(
+                    waitUntil(timeout: 60) { daemon.pending() == 0 } != nil,
+                    "\(moment): \(daemon.process.stderr.suffix(3000))")
+                #expect(try world.centralOrders(node) == node.orders(), "\(moment)")
+            }
+        }
+        try sellAndDrain(10, "before the kill")
+
+        try world.cluster.kill(member: 1)
+        try sellAndDrain(10, "member 1 killed")
+        #expect(
+            waitUntil(timeout: 10) { daemonA.member() == world.cluster.members[1] } != nil,
+            "the member after the lost one")
+        #expect(daemonA.process.stderr.contains("central.failover"), "\(daemonA.process.stderr.suffix(3000))")
+        let metrics = Network.get(port: daemonA.port, path: "/metrics")?.body ?? ""
+        #expect(
+            metrics.contains("venue_sync_central_member{node=\"NODE-A\",member=\"\(world.cluster.members[1])\"} 1"),
+            "\(metrics)")
+
+        let nodes = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["nodes"],
+            environment: world.cluster.environment(url: world.url([1, 2, 3])))
+        let members = nodes.stdout.split(separator: "\n").filter { $0.hasPrefix("127.0.0.1:") }
+        #expect(
+            nodes.status == 0 && members.count == 3 && members[0].contains("down: ")
+                && members[1].contains("Synced") && members[1].hasSuffix("(read here)")
+                && members[2].contains("Synced"),
+            "\(nodes.stdout)\(nodes.stderr)")
+        try world.cluster.revive(member: 1)
+        try sellAndDrain(10, "member 1 back")
+        for node in [a, b] { try world.expectNothingLostOrDoubled(node) }
+
+        let reconcile = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["reconcile"],
+            environment: world.cluster.environment(url: world.url([1, 2, 3])))
+        #expect(reconcile.status == 0, "\(reconcile.stdout)\(reconcile.stderr)")
+        #expect(reconcile.stderr.contains("central: on member "), "\(reconcile.stderr)")
+        daemonA.process.send(SIGTERM)
+        daemonB.process.send(SIGTERM)
+        #expect(daemonA.process.wait() == 0 && daemonB.process.wait() == 0)
+    }
+
+    /// One member set read-only is passed over; the whole cluster set read-only (the plan's
+    /// rollback) makes the node keep its outbox until every member is writable again.
+    @Test func aReadOnlyMemberIsPassedOverAndAReadOnlyClusterWaitedOut() throws {
+        let world = try ClusterWorld()
+        let node = try world.makeNode("NODE-A")
+        let daemon = try world.startDaemon(node, members: [1, 2, 3])
+        #expect(waitUntil(timeout: 30) { daemon.mode() == "writable" } != nil, "\(daemon.process.stderr)")
+        defer { try? world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF") }
+
+        try world.cluster.sql("SET GLOBAL read_only = ON", member: 1)
+        for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
+        #expect(waitUntil(timeout: 30) { daemon.pending() == 0 } != nil, "\(daemon.process.stderr.suffix(3000))")
+        #expect(
+            waitUntil(timeout: 10) { daemon.member() == world.cluster.members[1] && daemon.mode() == "writable" }
+                != nil,
+            "\(daemon.member() ?? "") \(daemon.process.stderr.suffix(3000))")
+
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = ON")
+        try node.sell("BIG", "FLOOR")
+        #expect(waitUntil(timeout: 30) { daemon.mode() == "read_only" } != nil, "\(daemon.process.stderr)")
+        for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
+        #expect(waitUntil(timeout: 10) { daemon.pending() == 6 } != nil)
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF")
+        #expect(
+            waitUntil(timeout: 60) { daemon.mode() == "writable" && daemon.pending() == 0 } != nil,
+            "\(daemon.process.stderr.suffix(3000))")
+        try world.expectNothingLostOrDoubled(node)
+        daemon.process.send(SIGTERM)
+        #expect(daemon.process.wait() == 0)
+    }
+
+    /// A member that leaves the primary component mid-session answers 1047: the work moves to the
+    /// next member in the same cycle. A member that is not Synced is passed over when connecting.
+    @Test func aMemberOutOfThePrimaryComponentIsLeftAtOnce() throws {
+        let world = try ClusterWorld()
+        let node = try world.makeNode("NODE-A")
+        let central = MySQLCentral(configuration: try world.configuration([1, 2, 3]))
+        var events = [String]()
+        central.onEvent = { event, fields in events.append("\(event) \(fields["member"] ?? fields["from"] ?? "")") }
+        let engine = SyncEngine(node: node.node, central: central, batchSize: 100)
+        #expect(engine.cycle().member == world.cluster.members[0])
+
+        try world.cluster.isolate(member: 1)
+        defer { try? world.cluster.rejoin(member: 1) }
+        for _ in 0..<5 { try node.sell("BIG", "FLOOR") }
+        let moved = engine.cycle()
+        #expect(moved.mode == .writable && moved.pushed == 5, "\(moved.error ?? "") \(events)")
+        #expect(moved.member == world.cluster.members[1], "\(events)")
+        #expect(events.contains("central.failover \(world.cluster.members[0])"), "\(events)")
+        try world.cluster.rejoin(member: 1)
+
+        try world.cluster.sql("SET GLOBAL wsrep_desync = ON", member: 1)
+        defer { try? world.cluster.sql("SET GLOBAL wsrep_desync = OFF", member: 1) }
+        let connection = try MySQLConnection(try world.configuration([1, 2, 3]))
+        #expect(connection.member.description == world.cluster.members[1])
+        #expect(
+            connection.skippedMembers.map(\.reason) == ["wsrep_local_state_comment is Donor/Desynced"],
+            "\(connection.skippedMembers)")
+        try world.cluster.sql("SET GLOBAL wsrep_desync = OFF", member: 1)
+        try world.expectNothingLostOrDoubled(node)
+    }
+
+    /// Galera's certification failure (a conflicting write committed first through another
+    /// member) reaches the client as a deadlock (1213), which every caller retries.
+    @Test func aCertificationFailureIsADeadlock() throws {
+        let world = try ClusterWorld()
+        let first = try MySQLConnection(try world.configuration([1]))
+        let second = try MySQLConnection(try world.configuration([2]))
+        try first.executeScript("CREATE TABLE certified (id INT NOT NULL PRIMARY KEY, v INT NOT NULL) ENGINE = InnoDB")
+        try first.execute("INSERT INTO certified VALUES (1, 0)")
+        // Both members hold the row before the race (causal reads wait for it on the second).
+        #expect(try second.scalar("SELECT v FROM certified WHERE id = 1", as: Int.self) == 0)
+        do {
+            try first.transaction {
+                try first.execute("UPDATE certified SET v = 1 WHERE id = 1")
+                try second.execute("UPDATE certified SET v = 2 WHERE id = 1")
+            }
+            Issue.record("the transaction on the first member committed over the second's")
+        } catch let error as MySQLError {
+            #expect(error.kind == .deadlock, "\(error)")
+        }
+        #expect(try first.scalar("SELECT v FROM certified WHERE id = 1", as: Int.self) == 2)
+    }
+}
+
+extension GaleraClusterTests {
+    /// A push whose transaction loses certification to a write committed first through another
+    /// member gets 1213 and is redone at once, in the same cycle. The push is held mid-transaction
+    /// by an uncommitted row it must insert; the other member then updates the node's row.
+    @Test func aPushThatLosesCertificationIsRedoneAtOnce() throws {
+        let world = try ClusterWorld()
+        let node = try world.makeNode("NODE-A")
+        let central = MySQLCentral(configuration: try world.configuration([1]))
+        let events = Mutex([String]())
+        central.onEvent = { event, _ in events.withLock { $0.append(event) } }
+        let engine = SyncEngine(node: node.node, central: central, batchSize: 100)
+        #expect(engine.cycle().mode == .writable)
+        try node.sell("BIG", "FLOOR")
+        let seq = try node.count("SELECT max(seq) FROM sync_outbox")
+
+        let blocker = try MySQLConnection(try world.configuration([1]))
+        try blocker.executeScript("START TRANSACTION")
+        try blocker.execute(
+            """
+            INSERT INTO sync_inbox (node_id, epoch, seq, record_type, entity_id, status, created_at, received_at)
+            VALUES ('NODE-A', 1, ?, 'order.placed', 'blocker', 'applied', NOW(3), NOW(3))
+            """, [seq])
+        let watcher = try MySQLConnection(try world.configuration([1]))
+        func pushWaits() throws -> Bool {
+            try watcher.scalar(
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE 'INSERT INTO sync_inbox%'",
+                as: Int.self) == 1
+        }
+        let report = Mutex<CycleReport?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let unsafeEngine = engine
+        Thread {
+            let outcome = unsafeEngine.cycle()
+            report.withLock { $0 = outcome }
+            done.signal()
+        }.start()
+        #expect(try waitUntil(timeout: 30) { try pushWaits() } != nil, "the push never waited on the blocker")
+        let other = try MySQLConnection(try world.configuration([2]))
+        try other.execute("UPDATE node SET last_seen_at = NOW(3) WHERE id = 'NODE-A'")
+        #expect(
+            waitUntil(timeout: 30) { events.withLock { $0.contains("central.contention_retry") } } != nil,
+            "\(events.withLock { $0 })")
+        try blocker.executeScript("ROLLBACK")
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let outcome = try #require(report.withLock { $0 })
+        #expect(outcome.mode == .writable && outcome.error == nil && outcome.pushed == 1, "\(outcome.error ?? "")")
+        #expect(central.contentionRetried >= 1)
+        try world.expectNothingLostOrDoubled(node)
+    }
+}
+
+/// A fresh central database on the shared cluster, migrated through every member's URL, with
+/// ``SyncWorld/fixture`` imported, and nodes and daemons that reach it through chosen members.
+final class ClusterWorld {
+    let cluster = GaleraSandbox.shared
+    let directory = TemporaryDirectory()
+    let database: String
+
+    init() throws {
+        database = try cluster.freshDatabase()
+        let migrate = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["migrate"], environment: cluster.environment(url: url([1, 2, 3])))
+        try #require(migrate.status == 0, "central migrate: \(migrate.stderr)")
+        let file = directory.file("central.json")
+        try SyncWorld.fixture.write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try CentralCatalog(connection: try connect()).importReference(file: file, now: SystemWallClock().now())
+    }
+
+    /// The URL naming the members in `order` (1-based).
+    func url(_ order: [Int]) -> String { cluster.url(members: order, database: database) }
+
+    func configuration(_ order: [Int]) throws -> MySQLConfiguration {
+        try MySQLConfiguration(url: url(order), environment: cluster.environment(url: url(order)))
+    }
+
+    /// A connection through whichever member is ready.
+    func connect() throws -> MySQLConnection { try MySQLConnection(try configuration([1, 2, 3])) }
+
+    func makeNode(_ id: String) throws -> SyncNode {
+        let path = directory.file("\(id).sqlite")
+        _ = try VenueNode.initialize(path: path, nodeID: id, adminName: "root", password: "root-password")
+        return try SyncNode(path: path, options: NodeOptions())
+    }
+
+    /// `venue-syncd` for `node` with the members in `order`, serving health and metrics.
+    func startDaemon(_ node: SyncNode, members order: [Int]) throws -> ClusterDaemon {
+        let port = Network.freePort()
+        let process = try BackgroundProcess(
+            ProcessRunner.product("venue-syncd"),
+            ["--db", node.path, "--interval", "200ms", "--max-backoff", "1s", "--http", "127.0.0.1:\(port)"],
+            environment: cluster.environment(url: url(order)), logDirectory: directory.path)
+        return ClusterDaemon(process: process, port: port)
+    }
+
+    func centralOrders(_ node: SyncNode) throws -> [String: String] {
+        let central = try connect()
+        let id: String = try node.node.settings().nodeID
+        return try SyncWorld.orders(
+            orders: central.rows("SELECT id, status, total_minor FROM orders WHERE node_id = ?", [id]),
+            tickets: central.rows("SELECT code, order_id, status FROM ticket WHERE node_id = ?", [id]),
+            payments: central.rows("SELECT order_id, amount_minor, refunded_minor FROM payment WHERE node_id = ?", [id])
+        )
+    }
+
+    /// Central holds each of the node's outbox records once, and counted each once.
+    func expectNothingLostOrDoubled(_ node: SyncNode) throws {
+        let central = try connect()
+        let id: String = try node.node.settings().nodeID
+        let outbox = try node.count("SELECT count(*) FROM sync_outbox")
+        let newest = try node.count("SELECT coalesce(max(seq), 0) FROM sync_outbox")
+        let row = try #require(
+            try central.row("SELECT acknowledged_seq, records_applied FROM node WHERE id = ?", [id]))
+        #expect(try row.get("acknowledged_seq", as: Int.self) == newest && row.get("records_applied") == outbox)
+        #expect(try central.scalar("SELECT COUNT(*) FROM sync_inbox WHERE node_id = ?", [id]) == outbox)
+        #expect(try centralOrders(node) == node.orders())
+    }
+}
+
+/// A daemon of a cluster test and what its `/health` says.
+struct ClusterDaemon {
+    let process: BackgroundProcess
+    let port: Int
+
+    private func central() -> [String: Any]? {
+        let body = Network.get(port: port, path: "/health")?.body ?? ""
+        let health = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        return ((health?["components"] as? [String: Any])?["central"] as? [String: Any])?["details"]
+            as? [String: Any]
+    }
+
+    func mode() -> String? { central()?["mode"] as? String }
+    func member() -> String? { central()?["member"] as? String }
+
+    func pending() -> Int? {
+        let body = Network.get(port: port, path: "/health")?.body ?? ""
+        let health = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        return
+            (((health?["components"] as? [String: Any])?["outbox"] as? [String: Any])?["details"]
+            as? [String: Any])?["pending"] as? Int
+    }
+}
