@@ -51,14 +51,16 @@ let package = Package(
         .target(name: "TimeAndMoney", dependencies: ["SQLValues"]),
         .target(name: "SyncWire", dependencies: ["SQLValues", "TimeAndMoney"]),
         .target(name: "AtomicFiles"),
-        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),
+        .target(
+            name: "Ticketing",
+            dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail", "SQLValues"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
         .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail"]),
         .executableTarget(
             name: "venue-syncd",
             dependencies: [
-                "SyncEngine", "Central", "Ticketing", "MySQLClient", "CLIKit", "EventLog", "Mail", "HTTPServer",
+                "SyncEngine", "CentralSync", "Ticketing", "MySQLClient", "CLIKit", "EventLog", "Mail", "HTTPServer",
             ]),
         // The `central` tool lives in `central-tool/`: a folder `central/` would be the same folder as the
         // `Central` library's on a case-insensitive file system (macOS's default).
@@ -79,13 +81,17 @@ let package = Package(
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         .plugin(name: "EmbedNodeAPIFiles", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         .target(
-            name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
+            name: "Central", dependencies: ["CentralSync", "MySQLClient", "SyncWire", "EdgeCrypto"],
+            plugins: ["EmbedCentralSchema"]),
+        // What a node's daemon needs of central: receiving pushes, the change feed, `MySQLCentral`.
+        .target(name: "CentralSync", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto", "SQLValues"]),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         // The fleet as central sees it, as Prometheus metrics (`central metrics`).
         .target(name: "FleetMetrics", dependencies: ["Central", "MySQLClient", "SyncWire", "HTTPServer"]),
         .target(
             name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
-        .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
+        .target(
+            name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto", "SQLValues"]),
         .target(
             name: "SyncEngine",
             dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "NodeAPI", "EventLog", "Mail"]),
@@ -97,7 +103,9 @@ let package = Package(
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
-        .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail"]),
+        .testTarget(
+            name: "TicketingTests",
+            dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail", "EdgeStore", "EdgeCrypto"]),
         .testTarget(name: "MailTests", dependencies: ["Mail", "TestSupport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),

@@ -265,25 +265,6 @@ public struct CentralCatalog {
             .map { try JSONText.decode(ReferenceData.Venue.self, from: $0) }
     }
 
-    /// Sets an event's status under a new version (``CentralVersion``) and publishes it to every
-    /// node, inside the caller's transaction (the event's row locked); `origin` names the node
-    /// record it was taken from, none when central decided it.
-    func publishStatus(
-        _ eventID: String, status: EventStatus, reason: String?, after previous: Int64,
-        origin: EventStatusOrigin? = nil
-    ) throws {
-        let now = try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)") ?? "")
-        let version = CentralVersion.next(after: previous, now: now)
-        try connection.execute(
-            "UPDATE event SET status = ?, status_version = ?, updated_at = ? WHERE id = ?",
-            [status, version, now.sqlText, eventID])
-        try ChangeFeed(connection: connection).append(
-            .eventStatus, entityID: eventID, node: nil,
-            payload: try JSONText.encode(
-                EventStatusChange(eventID: eventID, status: status, reason: reason, version: version, origin: origin)),
-            now: now)
-    }
-
     /// Every event with what all nodes sold.
     public func events() throws -> [CentralEventSummary] {
         try connection.rows(
@@ -320,7 +301,8 @@ public struct CentralCatalog {
                     code: "bad_transition", message: "event \(eventID) is cancelled; it cannot become \(status)")
             }
             guard current.status != status else { return }
-            try publishStatus(eventID, status: status, reason: reason, after: current.statusVersion)
+            try EventStatusPublisher(connection: connection).publish(
+                eventID, status: status, reason: reason, after: current.statusVersion)
         }
         guard let summary = try events().first(where: { $0.id == eventID }) else {
             throw CentralError.notFound("no event \(eventID)")

@@ -6,7 +6,7 @@ import MySQLClient
 /// A grant taken from the nodes' user makes the probe fail, naming the statement and table.
 ///
 /// The list is the sync path's (`PushReceiver`, `RecordApplier`, `OrderBatch`, `ChangeFeed`,
-/// `CentralAllocations.respond`); `NodeWriteProbeTests` syncs every kind of record as a user
+/// `AllocationAnswers`, `EventStatusPublisher`); `NodeWriteProbeTests` syncs every kind of record as a user
 /// granted only this list, so a write added to that path without it here fails that test.
 public struct NodeWriteProbe {
     /// A kind of statement, as the server checks its grants.

@@ -1,5 +1,5 @@
 import CLIKit
-import Central
+import CentralSync
 import EventLog
 import Foundation
 import HTTPServer

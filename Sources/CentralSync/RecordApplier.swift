@@ -27,7 +27,7 @@ struct RecordApplier {
         case .eventStatusChanged:
             try eventStatus(try JSONText.decode(EventStatusRecord.self, from: record.payload), seq: record.seq)
         case .allocationAccepted, .allocationRejected:
-            try CentralAllocations(connection: connection).respond(
+            try AllocationAnswers(connection: connection).apply(
                 try JSONText.decode(AllocationResponseRecord.self, from: record.payload),
                 now: now)
         }
@@ -106,7 +106,7 @@ struct RecordApplier {
         if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion {
             guard try continuesOwnChanges(change.eventID, over: from, current: current.statusVersion) else { return }
         }
-        try CentralCatalog(connection: connection).publishStatus(
+        try EventStatusPublisher(connection: connection).publish(
             change.eventID, status: change.status, reason: change.reason, after: current.statusVersion,
             origin: change.fromVersion.map { EventStatusOrigin(nodeID: nodeID, seq: seq, fromVersion: $0) })
     }
@@ -138,10 +138,4 @@ struct RecordApplier {
             ON DUPLICATE KEY UPDATE id = id
             """, [kind, nodeID, entity, SyncLimits.clip(detail, to: 1000), now.sqlText])
     }
-}
-
-/// An event's status and its version.
-struct EventStatusRow: Decodable {
-    let status: EventStatus
-    let statusVersion: Int64
 }
