@@ -78,8 +78,10 @@ let package = Package(
         .target(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
+        // The pages for tills and doors (`Pages/`) are embedded by the plugin, not compiled.
         .target(
-            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
+            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], exclude: ["Pages"],
+            plugins: ["EmbedNodeAPIFiles"]),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
         .target(
             name: "SyncEngine",
