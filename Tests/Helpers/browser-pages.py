@@ -17,6 +17,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+import time
 import traceback
 
 from selenium import webdriver
@@ -32,8 +33,12 @@ PASSWORDS = {"cal": "cal-password", "sue": "sue-password"}
 checks = 0
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
+STARTED = time.monotonic()
+
+
+def step(name):
+    """Names the step on stderr, for whoever reads a failure."""
+    print(f"{time.monotonic() - STARTED:6.1f} s  {name}", file=sys.stderr, flush=True)
 
 
 def check(condition, message):
@@ -80,7 +85,7 @@ def viewport(driver, width, height, mobile=False):
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
-def wait(driver, condition, what, timeout=20):
+def wait(driver, condition, what, timeout=60):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.1,
                              ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]).until(
@@ -282,14 +287,17 @@ def console_errors(driver):
 
 
 def run():
+    step("starting two browsers")
     till = browser()  # cal, a cashier
     other = browser()  # sue, a supervisor: a second till open at the same time, then a door
     try:
         till.get(BASE + "/")
+        step("the start page")
         check(shown(till, 'a[href="/till"]') and shown(till, 'a[href="/door"]'), "the start page links the till and the door")
         contrast_meets_aa(till, "start page")
 
         # Sign in and sell the two best seats with the keyboard alone.
+        step("a keyboard-only sale")
         till.get(BASE + "/till")
         wait(till, lambda: shown(till, "#sign-in-name"), "the sign-in form")
         every_control_labelled(till, "sign-in")
@@ -311,12 +319,14 @@ def run():
         check(not shown(till, 'input[name=method][value=comp]'), "a cashier is not offered comp")
 
         # A second till at the same time.
+        step("a second till")
         sign_in(other, "sue")
         pick_event(other)
         check(element(other, 'input[name=method][value=comp]').find_element(By.XPATH, "..").get_attribute("hidden") is None,
               "a supervisor is offered comp")
 
         # Sell two seats by clicking the map, cash tendered and change shown.
+        step("a sale by clicking the map")
         element(till, "#new-sale").click()
         click_seats(till, ["STALLS-C-5", "STALLS-C-6"])
         element(till, "#customer-email").send_keys("guest@example.com")
@@ -340,11 +350,13 @@ def run():
         till.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
         # The other till sees them sold while it is open.
+        step("the other till sees them sold")
         wait(other, lambda: seat_status(other, "STALLS-C-5") == "sold" and seat_status(other, "STALLS-C-6") == "sold",
              "the second till to show C-5 and C-6 sold")
         check(seat_status(other, "STALLS-F-1") == "unallocated", "another node's seats show as such")
 
         # A double click on Pay sells once: two standing tickets (named seats could not sell twice).
+        step("a double click on Pay")
         element(till, "#new-sale").click()
         element(till, "#quantity-FLOOR").send_keys("2" + Keys.ENTER)
         wait(till, lambda: text(till, "#pay") == "Pay €90.00", "two standing tickets in the sale")
@@ -356,6 +368,7 @@ def run():
         check(query("SELECT count(*) FROM orders") == [(3,)], "three sales, three orders")
 
         # A supervisor refunds one ticket of the clicked sale.
+        step("a refund by a supervisor")
         element(other, 'nav button[data-view="orders"]').click()
         wait(other, lambda: focused_id(other) == "lookup", "the look-up field")
         Keyboard(other).type(clicked["codes"][0] + Keys.ENTER)
@@ -370,6 +383,7 @@ def run():
               "the refunded ticket is refunded in the database")
 
         # A cashier is shown no refund, and the node refuses one all the same.
+        step("a refund by a cashier")
         element(till, 'nav button[data-view="orders"]').click()
         wait(till, lambda: focused_id(till) == "lookup", "the look-up field")
         Keyboard(till).type(clicked["codes"][1] + Keys.ENTER)
@@ -386,6 +400,7 @@ def run():
         focus_ring_shows(till, "look-up button")
 
         # The door admits a ticket once, refuses it the second time, and refuses a refunded one.
+        step("the door")
         other.get(BASE + "/door")
         wait(other, lambda: focused_id(other) == "code", "the door's code field")
         scanner = Keyboard(other)
@@ -409,6 +424,7 @@ def run():
         no_horizontal_scroll(other, "door on a phone")
 
         # The node goes down while a sale is paid: the page says so; the retry sells once.
+        step("the node down mid-sale")
         element(till, 'nav button[data-view="sell"]').click()
         element(till, "#new-sale").click()
         click_seats(till, ["STALLS-E-7", "STALLS-E-8"])
@@ -432,6 +448,7 @@ def run():
         wait(till, lambda: not shown(till, "#connection.down"), "the connection line to clear")
 
         # Standing tickets by card, with the terminal's reference.
+        step("a card sale")
         element(till, "#new-sale").click()
         element(till, "#quantity-FLOOR").send_keys("3" + Keys.ENTER)
         wait(till, lambda: text(till, "#pay") == "Pay €135.00", "three standing tickets in the sale")
@@ -445,6 +462,7 @@ def run():
               == [("card", "T-4711", 13500)], "the card payment in the database")
 
         # The drawer and the shift report.
+        step("the drawer")
         element(till, 'nav button[data-view="drawer"]').click()
         wait(till, lambda: shown(till, "#drawer-open-form"), "the drawer's open form")
         element(till, "#drawer-float").send_keys("100" + Keys.ENTER)
@@ -459,6 +477,7 @@ def run():
         contrast_meets_aa(till, "drawer")
 
         # Every view fits a 1024×768 screen and a phone held upright.
+        step("the layouts")
         for width, height, mobile in [(1024, 768, False), (390, 844, True)]:
             viewport(till, width, height, mobile)
             for view in ["sell", "orders", "drawer"]:
