@@ -14,6 +14,7 @@ or on the database, never on time.
 """
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, DATABASE, SCREENSHOTS = sys.argv[1:4]
 PASSWORDS = {"cal": "cal-password", "sue": "sue-password"}
+PROFILES = []  # each browser's profile folder, removed at the end
 checks = 0
 
 
@@ -68,8 +70,9 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     # Root in a container needs --no-sandbox; the profile is a folder of its own for each run.
+    PROFILES.append(tempfile.mkdtemp(prefix="venue-browser-"))
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--user-data-dir=" + tempfile.mkdtemp(prefix="venue-browser-"),
+                     "--user-data-dir=" + PROFILES[-1],
                      "--no-first-run", "--disable-extensions", "--autoplay-policy=no-user-gesture-required"]:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -288,9 +291,12 @@ def console_errors(driver):
 
 def run():
     step("starting two browsers")
-    till = browser()  # cal, a cashier
-    other = browser()  # sue, a supervisor: a second till open at the same time, then a door
+    drivers = []
     try:
+        till = browser()  # cal, a cashier
+        drivers.append(till)
+        other = browser()  # sue, a supervisor: a second till open at the same time, then a door
+        drivers.append(other)
         till.get(BASE + "/")
         step("the start page")
         check(shown(till, 'a[href="/till"]') and shown(till, 'a[href="/door"]'), "the start page links the till and the door")
@@ -487,8 +493,10 @@ def run():
         errors = console_errors(till) + console_errors(other)
         check(not errors, f"the browser reported errors: {errors}")
     finally:
-        till.quit()
-        other.quit()
+        for driver in drivers:
+            driver.quit()
+        for profile in PROFILES:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 try:
