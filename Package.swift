@@ -88,8 +88,10 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         // The fleet as central sees it, as Prometheus metrics (`central metrics`).
         .target(name: "FleetMetrics", dependencies: ["Central", "MySQLClient", "SyncWire", "HTTPServer"]),
+        // The pages for tills and doors (`Pages/`) are embedded by the plugin, not compiled.
         .target(
-            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
+            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], exclude: ["Pages"],
+            plugins: ["EmbedNodeAPIFiles"]),
         .target(
             name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto", "SQLValues"]),
         .target(

@@ -1,22 +1,38 @@
-// Build tool for the embedding plugins: EmbedFiles OUTPUT.swift TYPE FILE...
+// Build tool for the embedding plugins: EmbedFiles OUTPUT.swift TYPE [--relative-to DIR] FILE...
 // Writes `enum TYPE { static let files: [(name: String, text: String)] }`, each file's name
-// without its extension and its text, in the order given: the files stay the one source of
-// truth and the binary carries them.
+// and its text, in the order given: the files stay the one source of truth and the binary
+// carries them. A name is the file's name without its extension or, with `--relative-to DIR`,
+// its path under DIR as it is (`assets/till.js`).
 import Foundation
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: EmbedFiles OUTPUT.swift TYPE FILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: EmbedFiles OUTPUT.swift TYPE [--relative-to DIR] FILE...\n".utf8))
     exit(2)
 }
-let (output, type) = (arguments[0], arguments[1])
+let (output, type) = (arguments.removeFirst(), arguments.removeFirst())
+var base: String?
+if arguments.first == "--relative-to", arguments.count >= 2 {
+    base = URL(fileURLWithPath: arguments[1]).standardizedFileURL.path + "/"
+    arguments.removeFirst(2)
+}
 var entries = [String]()
-for path in arguments.dropFirst(2) {
-    let url = URL(fileURLWithPath: path)
+for path in arguments {
+    let url = URL(fileURLWithPath: path).standardizedFileURL
     let text = try String(contentsOf: url, encoding: .utf8)
+    // Enough `#`s that neither the closing delimiter nor an escape can occur in the text.
     var hashes = "#"
-    while text.contains("\"\"\"" + hashes) { hashes += "#" }
-    let name = url.deletingPathExtension().lastPathComponent
+    while text.contains("\"\"\"" + hashes) || text.contains("\\" + hashes) { hashes += "#" }
+    let name: String
+    if let base {
+        guard url.path.hasPrefix(base) else {
+            FileHandle.standardError.write(Data("EmbedFiles: \(path) is not under \(base)\n".utf8))
+            exit(2)
+        }
+        name = String(url.path.dropFirst(base.count))
+    } else {
+        name = url.deletingPathExtension().lastPathComponent
+    }
     entries.append("        (\"\(name)\", \(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)),")
 }
 let source = """

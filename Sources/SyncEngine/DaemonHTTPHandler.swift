@@ -2,8 +2,8 @@ import HTTPServer
 import NodeAPI
 
 /// What the daemon's listener answers: the health, metrics and index paths on the probe workers
-/// (`/v1/health` too), the API and its document on the others, anything else with the error
-/// object (404).
+/// (`/v1/health` too), the API, its document and the pages for tills and doors on the others,
+/// anything else with the error object (404).
 struct DaemonHTTPHandler: HTTPHandler {
     let health: HealthEndpoints
     let api: NodeAPI
@@ -16,11 +16,12 @@ struct DaemonHTTPHandler: HTTPHandler {
         if request.path == "/v1/health" { return health.respond(to: request, path: "/health") }
         if HealthEndpoints.serves(request.path) { return health.respond(to: request) }
         if NodeAPI.serves(request.path) { return api.respond(to: request) }
+        if Pages.serves(request.path) { return Pages.respond(to: request) }
         return HTTPResponse.error(
             HTTPRefusal(
                 status: 404, code: "not_found",
                 message:
-                    "no such path: \(request.path); try /v1/… (see /openapi.json), /health, /metrics or /actuator"))
+                    "no such path: \(request.path); try /till, /door, /v1/… (see /openapi.json), /health or /metrics"))
     }
 
     func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {
@@ -28,11 +29,12 @@ struct DaemonHTTPHandler: HTTPHandler {
         return health.refusal(refusal)
     }
 
-    /// Every route the listener answers, `METHOD /template`: the API's and the health paths (GET;
-    /// HEAD as GET). The OpenAPI document lists the same.
+    /// Every route the listener answers, `METHOD /template`: the API's, the health paths and the
+    /// pages (GET; HEAD as GET). The OpenAPI document lists the same.
     static func routeNames(api: NodeAPI) -> [String] {
         api.routeNames + ["GET /v1/health", "GET /openapi.json", "GET /actuator", "GET /actuator/health/{component}"]
             + (HealthEndpoints.groups.keys.sorted() + HealthEndpoints.metricsPaths.sorted()).map { "GET \($0)" }
+            + Pages.routeNames
     }
 
     private static func isHealth(_ path: Substring) -> Bool { path == "/v1/health" || HealthEndpoints.serves(path) }

@@ -13,7 +13,8 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
     let directory = TemporaryDirectory()
     let database: String
     let port: Int
-    let daemon: BackgroundProcess
+    private(set) var daemon: BackgroundProcess
+    private let daemonArguments: [String]
     var base: String { "http://127.0.0.1:\(port)" }
     static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Helpers").path
@@ -42,25 +43,43 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
         """
     }
 
-    init(floor: Int = 100, arguments: [String] = []) throws {
+    /// A node made from `reference` (``reference(floor:)`` unless given) as `node`.
+    init(floor: Int = 100, arguments: [String] = [], reference text: String? = nil, node: String = "API-1") throws {
         database = directory.file("venue.sqlite")
         let reference = directory.file("reference.json")
-        try Self.reference(floor: floor).write(toFile: reference, atomically: true, encoding: .utf8)
-        try Self.boxoffice(database, ["init", "--node", "API-1", "--admin", "root"], stdin: "root-password\n")
+        try (text ?? Self.reference(floor: floor)).write(toFile: reference, atomically: true, encoding: .utf8)
+        try Self.boxoffice(database, ["init", "--node", node, "--admin", "root"], stdin: "root-password\n")
         try Self.boxoffice(database, ["login", "root"], stdin: "root-password\n")
         try Self.boxoffice(database, ["import", reference])
         for name in ["sue", "cal"] {
             try Self.boxoffice(database, ["users", "passwd", name], stdin: Self.passwords[name]! + "\n")
         }
         port = Network.freePort()
-        daemon = try BackgroundProcess(
-            ProcessRunner.product("venue-syncd"),
-            ["--db", database, "--listen", "127.0.0.1:\(port)", "--interval", "1s", "--max-backoff", "2s"] + arguments,
+        daemonArguments =
+            ["--db", database, "--listen", "127.0.0.1:\(port)", "--interval", "1s", "--max-backoff", "2s"] + arguments
+        daemon = try Self.startDaemon(daemonArguments, logDirectory: directory.path)
+    }
+
+    /// Stops the daemon (SIGTERM) and waits for it to end.
+    func stopDaemon() {
+        daemon.send(SIGTERM)
+        daemon.wait()
+    }
+
+    /// Starts the daemon again on the same port and database.
+    func startDaemon() throws {
+        daemon = try Self.startDaemon(daemonArguments, logDirectory: directory.path)
+    }
+
+    private static func startDaemon(_ arguments: [String], logDirectory: String) throws -> BackgroundProcess {
+        let daemon = try BackgroundProcess(
+            ProcessRunner.product("venue-syncd"), arguments,
             environment: ["CENTRAL_URL": "mysql://venue_app@127.0.0.1:1/central", "CENTRAL_PASSWORD": "unused"],
-            logDirectory: directory.path)
+            logDirectory: logDirectory)
         guard waitUntil(timeout: 30, { daemon.stderr.contains("http.listening") }) != nil else {
             throw APITestError("the daemon did not listen: \(daemon.stderr)")
         }
+        return daemon
     }
 
     deinit {

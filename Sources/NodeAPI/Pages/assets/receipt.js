@@ -1,0 +1,82 @@
+// A receipt as the customer takes it away: the event in the venue's time, each ticket with its
+// seat, code and (once the node serves them) its QR code, the total and the payment.
+import { fetchImage } from './api.js';
+import { details, h } from './dom.js';
+import { localTime, money, seatName } from './format.js';
+
+// Where a ticket's QR code image will be served (`GET`, with the session): until the node
+// serves that route it answers 404 and the receipt shows the codes as text only.
+export function qrPath(code) {
+  return `/v1/tickets/${encodeURIComponent(code)}/qr`;
+}
+
+let qrServed = true;
+
+const methodNames = { cash: 'Cash', card: 'Card', comp: 'Complimentary' };
+const ticketStates = { valid: 'valid', checked_in: 'checked in', refunded: 'refunded', void: 'void' };
+
+// The receipt's elements.
+export function receiptElement(receipt) {
+  const payment = receipt.payment;
+  const paid = [
+    ['Total', money(receipt.total)],
+    [methodNames[payment.method] ?? payment.method, money(payment.tendered ?? payment.amount)],
+    ['Change', payment.change ? money(payment.change) : null],
+    ['Terminal reference', payment.reference],
+    ['Refunded', payment.refunded.minor > 0 ? money(payment.refunded) : null],
+  ];
+  const tickets = h('ol', { class: 'tickets' }, receipt.tickets.map((ticket) => {
+    const qr = h('img', {
+      class: 'qr', alt: `QR code of ticket ${ticket.code}`, width: 112, height: 112, hidden: true,
+      'data-code': ticket.code,
+    });
+    return h('li', { class: 'ticket', 'data-status': ticket.status }, qr, h('div', {},
+      h('p', { class: 'seat', text: ticket.seat ? seatName(ticket.seat) : receipt.category }),
+      h('p', { class: 'code', text: ticket.code }),
+      h('p', { class: 'muted', text: `${money(ticket.price)} · ${ticketStates[ticket.status] ?? ticket.status}` })));
+  }));
+  return [
+    h('p', { class: 'receipt-event', text: receipt.event_name }),
+    h('p', { text: localTime(receipt.event_starts_at, receipt.timezone) }),
+    details([
+      ['Order', h('span', { class: 'order-id', text: receipt.order_id })],
+      ['Sold', localTime(receipt.created_at, receipt.timezone)],
+      ['Category', receipt.category],
+      ['Customer', receipt.customer_email],
+      ['Status', receipt.status.replace('_', ' ')],
+    ]),
+    tickets,
+    details(paid, 'facts totals'),
+    receipt.replayed
+      ? h('p', { class: 'note', role: 'status', text: 'This sale had already been made: nothing was charged again.' })
+      : null,
+  ];
+}
+
+// Shows `receipt` in `container` and fetches its QR codes.
+export function showReceipt(container, receipt) {
+  container.replaceChildren(...receiptElement(receipt).filter(Boolean));
+  loadQRCodes(container);
+}
+
+async function loadQRCodes(container) {
+  for (const image of container.querySelectorAll('img.qr[data-code]')) {
+    if (!qrServed) return;
+    const blob = await fetchImage(qrPath(image.dataset.code));
+    if (blob === 404) {
+      qrServed = false;
+      return;
+    }
+    if (blob) {
+      image.src = URL.createObjectURL(blob);
+      image.hidden = false;
+    }
+  }
+}
+
+// Prints `element` alone (the print stylesheet hides the rest of the page).
+export function printOnly(element) {
+  for (const other of document.querySelectorAll('.print-target')) other.classList.remove('print-target');
+  element.classList.add('print-target');
+  window.print();
+}

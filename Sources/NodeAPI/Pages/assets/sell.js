@@ -1,0 +1,429 @@
+// Selling at the till: pick an event, choose seats on the map (or the best available by quantity,
+// held while the customer agrees), take cash or card, hand over the receipt. The map refreshes
+// while it is on screen; every write is one attempt under one idempotency key.
+import { APIError, Attempt, call, newKey } from './api.js';
+import { byID, h, say } from './dom.js';
+import { localTime, money, moneyOf, parseMoney, seatName } from './format.js';
+import { printOnly, showReceipt } from './receipt.js';
+import { SeatMap } from './seatmap.js';
+
+const refreshEvery = 4000; // milliseconds between refreshes of the map while it is on screen
+
+export class Selling {
+  constructor(connection) {
+    this.connection = connection;
+    this.events = [];
+    this.event = null;
+    this.availability = null;
+    this.seats = [];
+    this.sale = emptySale();
+    this.timer = null;
+    this.refreshing = null;
+    this.releasing = Promise.resolve(); // the last hold given back: a sale waits for it
+    this.visible = false;
+    this.payment = new Attempt('till-sale');
+    this.holding = new Attempt('till-hold');
+    this.map = new SeatMap(byID('map'), (seat) => this.toggle(seat));
+    this.categoryRows = new Map();
+
+    byID('change-event').addEventListener('click', () => this.changeEvent());
+    byID('pay-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.pay();
+    });
+    byID('clear-sale').addEventListener('click', () => this.clear());
+    byID('new-sale').addEventListener('click', () => this.newSale());
+    byID('print-receipt').addEventListener('click', () => printOnly(byID('receipt')));
+    for (const input of document.querySelectorAll('input[name=method]')) {
+      input.addEventListener('change', () => this.drawPayment());
+    }
+    byID('tendered').addEventListener('input', () => this.drawPayment());
+    document.addEventListener('visibilitychange', () => this.schedule(true));
+    window.addEventListener('pagehide', () => this.releaseHold({ keepalive: true }));
+  }
+
+  // The sell view is on screen (or not): refresh now, then every few seconds until hidden.
+  setVisible(visible) {
+    this.visible = visible;
+    this.schedule(true);
+  }
+
+  async start() {
+    if (this.event) return this.schedule(true);
+    await this.loadEvents();
+  }
+
+  async stop() {
+    await this.releaseHold();
+    this.sale = emptySale();
+    this.event = null;
+    clearTimeout(this.timer);
+    this.timer = null;
+    byID('selling').hidden = true;
+    byID('event-picker').hidden = false;
+  }
+
+  async loadEvents() {
+    say('events-error', '');
+    try {
+      this.events = await call('GET', '/v1/events');
+      this.connection.answered();
+    } catch (error) {
+      this.connection.failed(error);
+      say('events-error', error.message);
+      return;
+    }
+    const list = byID('events');
+    list.replaceChildren(...this.events.map((event) => {
+      const left = event.quota - event.sold - event.held;
+      return h('li', {}, h('button', {
+        type: 'button', class: 'event', 'data-event': event.id, onclick: () => this.pick(event),
+      },
+      h('strong', { text: event.name }),
+      h('span', { text: localTime(event.starts_at, event.timezone) }),
+      h('span', { class: 'muted', text: `${event.venue} · ${event.status.replace('_', ' ')} · ${left} left here` })));
+    }));
+    if (this.events.length === 0) say('events-error', 'This node has no events: import the reference data first.');
+    list.querySelector('button')?.focus();
+  }
+
+  async pick(event) {
+    this.event = event;
+    this.availability = null;
+    this.seats = [];
+    this.sale = emptySale();
+    this.categoryRows.clear();
+    byID('categories').replaceChildren();
+    byID('event-title').textContent = event.name;
+    byID('event-when').textContent = `${localTime(event.starts_at, event.timezone)} · ${event.venue}`;
+    byID('event-picker').hidden = true;
+    byID('selling').hidden = false;
+    this.showSalePanel();
+    await this.refresh();
+    const first = [...this.categoryRows.values()].find((row) => row.kind === 'seated') ?? this.categoryRows.values().next().value;
+    first?.quantity.focus();
+  }
+
+  async changeEvent() {
+    const previous = this.event?.id;
+    await this.stop();
+    await this.loadEvents();
+    byID('events').querySelector(`[data-event="${CSS.escape(previous ?? '')}"]`)?.focus();
+  }
+
+  // Refreshes now (when `now`) or later, while the map is on screen; one timer at most.
+  schedule(now = false) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.visible || !this.event || document.visibilityState !== 'visible') return;
+    if (now) this.refresh();
+    else this.timer = setTimeout(() => this.refresh(), refreshEvery);
+  }
+
+  // The event's categories and seat map, fresh from the node; one refresh at a time.
+  refresh() {
+    const event = this.event;
+    if (this.refreshing) {
+      // One in flight for another event (the person changed events): this one's after it.
+      return this.refreshing.event === event ? this.refreshing : this.refreshing.then(() => this.refresh());
+    }
+    clearTimeout(this.timer);
+    this.refreshing = (async () => {
+      try {
+        const path = `/v1/events/${encodeURIComponent(event.id)}`;
+        const [availability, seats] = await Promise.all([call('GET', path + '/availability'), call('GET', path + '/seats')]);
+        if (this.event !== event) return;
+        this.connection.answered();
+        this.availability = availability;
+        this.seats = seats;
+        this.draw();
+      } catch (error) {
+        this.connection.failed(error);
+      } finally {
+        this.refreshing = null;
+        this.schedule();
+      }
+    })();
+    this.refreshing.event = event;
+    return this.refreshing;
+  }
+
+  draw() {
+    this.drawCategories();
+    this.map.show(this.seats, new Set(this.sale.seats));
+    byID('map').hidden = this.seats.length === 0;
+    this.drawSale();
+  }
+
+  drawCategories() {
+    const list = byID('categories');
+    for (const category of this.availability.categories) {
+      let row = this.categoryRows.get(category.code);
+      if (!row) {
+        const id = 'quantity-' + category.code;
+        const quantity = h('input', {
+          id, type: 'number', min: 1, max: 99, inputmode: 'numeric', class: 'quantity', autocomplete: 'off',
+        });
+        const left = h('span', { class: 'left' });
+        const form = h('form', {
+          class: 'category', novalidate: true,
+          onsubmit: (event) => {
+            event.preventDefault();
+            this.chooseQuantity(category.code, quantity);
+          },
+        },
+        h('span', { class: 'name' }, h('strong', { text: category.name }), ' ', h('span', { text: money(category.price) })),
+        left,
+        h('label', { for: id, class: 'visually-hidden', text: `How many ${category.name} tickets` }),
+        quantity,
+        h('button', { type: 'submit', text: category.kind === 'seated' ? 'Best seats' : 'Add' }));
+        row = { kind: category.kind, quantity, left };
+        this.categoryRows.set(category.code, row);
+        list.append(h('li', {}, form));
+      }
+      row.left.textContent = `${category.available} left`;
+      row.category = category;
+    }
+  }
+
+  category(code) {
+    return this.availability?.categories.find((category) => category.code === code) ?? null;
+  }
+
+  // The best available seats for a seated category (held while the customer agrees), or a
+  // quantity of general admission.
+  async chooseQuantity(code, input) {
+    say('sale-error', '');
+    const quantity = Number(input.value);
+    if (!Number.isInteger(quantity) || quantity < 1) {
+      say('sale-error', 'Give how many tickets, 1 or more.');
+      input.focus();
+      return;
+    }
+    const category = this.category(code);
+    await this.releaseHold();
+    if (category.kind !== 'seated') {
+      this.sale = { category: code, seats: [], quantity, hold: null };
+      this.afterChoice();
+      return;
+    }
+    try {
+      const hold = await this.holding.send('POST', '/v1/holds', { event: this.event.id, category: code, quantity });
+      this.connection.answered();
+      this.sale = { category: code, seats: hold.seats, quantity: hold.quantity, hold };
+      this.afterChoice();
+      this.refresh();
+    } catch (error) {
+      this.connection.failed(error);
+      this.sale = emptySale();
+      this.draw();
+      say('sale-error', error.message);
+    }
+  }
+
+  afterChoice() {
+    for (const row of this.categoryRows.values()) row.quantity.value = '';
+    this.draw();
+    byID('pay').focus();
+  }
+
+  // A click on a seat: in or out of this sale. Seats of another category start a new sale; a
+  // hold of best seats becomes seats chosen by hand (given back, the seats stay chosen).
+  toggle(seat) {
+    say('sale-error', '');
+    const chosen = this.sale.seats.includes(seat.label);
+    if (!chosen && seat.status !== 'available') {
+      say('sale-error', `${seatName(seat)} is ${seat.status === 'unallocated' ? "another node's to sell" : seat.status}.`);
+      return;
+    }
+    let seats = this.sale.category === seat.category ? [...this.sale.seats] : [];
+    if (this.sale.hold) this.releaseHold();
+    seats = chosen ? seats.filter((label) => label !== seat.label) : [...seats, seat.label];
+    this.sale = seats.length ? { category: seat.category, seats, quantity: seats.length, hold: null } : emptySale();
+    this.draw();
+  }
+
+  // Gives the sale's hold back; a sale of its seats sent after waits until the node has them.
+  releaseHold({ keepalive = false } = {}) {
+    const hold = this.sale.hold;
+    if (!hold) return this.releasing;
+    this.sale.hold = null;
+    this.releasing = call('POST', `/v1/holds/${encodeURIComponent(hold.hold_id)}/release`, {
+      key: newKey('till-release'), keepalive,
+    }).then(() => {}, () => {
+      // A hold not given back ends by itself when its time is up.
+    });
+    return this.releasing;
+  }
+
+  async clear() {
+    await this.releaseHold();
+    this.sale = emptySale();
+    say('sale-error', '');
+    this.draw();
+    this.refresh();
+    [...this.categoryRows.values()][0]?.quantity.focus();
+  }
+
+  // What the customer pays: nothing for complimentary tickets.
+  total() {
+    const category = this.category(this.sale.category);
+    if (!category) return null;
+    const minor = this.method() === 'comp' ? 0 : category.price.minor * this.sale.quantity;
+    return { minor, currency: category.price.currency };
+  }
+
+  method() {
+    return document.querySelector('input[name=method]:checked').value;
+  }
+
+  drawSale() {
+    const lines = byID('sale-lines');
+    const category = this.category(this.sale.category);
+    byID('sale-empty').hidden = this.sale.quantity > 0;
+    if (!category || this.sale.quantity === 0) {
+      lines.replaceChildren();
+      delete lines.dataset.drawn;
+      byID('sale-hold').textContent = '';
+      this.showPayForm();
+      return;
+    }
+    // Drawn again only when the sale changed, so that a refresh keeps the focus on a line.
+    const drawn = JSON.stringify([this.sale, category.price]);
+    if (lines.dataset.drawn === drawn) {
+      this.showPayForm();
+      this.drawPayment();
+      return;
+    }
+    lines.dataset.drawn = drawn;
+    if (this.sale.seats.length) {
+      lines.replaceChildren(...this.sale.seats.map((label) => h('li', {},
+        h('span', { text: seatName(label) }),
+        h('span', { class: 'price', text: money(category.price) }),
+        this.sale.hold ? null : h('button', {
+          type: 'button', class: 'link', 'aria-label': `Remove ${seatName(label)}`, text: 'Remove',
+          onclick: () => this.toggle(this.seats.find((seat) => seat.label === label)),
+        }))));
+    } else {
+      lines.replaceChildren(h('li', {},
+        h('span', { text: `${this.sale.quantity} × ${category.name}` }),
+        h('span', { class: 'price', text: moneyOf(category.price.minor * this.sale.quantity, category.price.currency) })));
+    }
+    byID('sale-hold').textContent = this.sale.hold
+      ? `Best seats held for this sale until ${localTime(this.sale.hold.expires_at, this.sale.hold.timezone, { date: false })}.`
+      : '';
+    this.showPayForm();
+    this.drawPayment();
+  }
+
+  showPayForm() {
+    byID('pay-form').hidden = this.sale.quantity === 0;
+  }
+
+  drawPayment() {
+    const total = this.total();
+    if (!total) return;
+    const method = this.method();
+    byID('cash-fields').hidden = method !== 'cash';
+    byID('card-fields').hidden = method !== 'card';
+    byID('sale-total').textContent = money(total);
+    byID('pay').textContent = method === 'comp' ? `Issue ${this.sale.quantity} free` : `Pay ${money(total)}`;
+    const tendered = byID('tendered').value.trim();
+    const given = tendered === '' ? total.minor : parseMoney(tendered, total.currency);
+    byID('change').textContent = given === null ? 'not an amount'
+      : given < total.minor ? `short by ${moneyOf(total.minor - given, total.currency)}`
+      : moneyOf(given - total.minor, total.currency);
+  }
+
+  // The payment and customer as the API takes them; null (and the reason shown) when a field
+  // is not yet right.
+  paymentBody() {
+    const total = this.total();
+    const method = this.method();
+    const payment = { method, amount_minor: total.minor };
+    if (method === 'cash') {
+      const text = byID('tendered').value.trim();
+      if (text !== '') {
+        const tendered = parseMoney(text, total.currency);
+        if (tendered === null) {
+          say('sale-error', `Give the cash tendered as an amount, like ${moneyOf(total.minor, total.currency)}.`);
+          byID('tendered').focus();
+          return null;
+        }
+        payment.tendered_minor = tendered;
+      }
+    } else if (method === 'card') {
+      const reference = byID('card-reference').value.trim();
+      if (reference) payment.reference = reference;
+    }
+    const email = byID('customer-email').value.trim();
+    return { payment, customer: email ? { email } : undefined };
+  }
+
+  async pay() {
+    const button = byID('pay');
+    if (button.disabled || this.sale.quantity === 0) return;
+    say('sale-error', '');
+    const body = this.paymentBody();
+    if (!body) return;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    const sale = this.sale;
+    try {
+      await this.releasing;
+      let receipt;
+      if (sale.hold) {
+        receipt = await this.payment.send('POST', `/v1/holds/${encodeURIComponent(sale.hold.hold_id)}/confirm`, body);
+      } else {
+        const selection = sale.seats.length ? { seats: sale.seats } : { quantity: sale.quantity };
+        receipt = await this.payment.send('POST', '/v1/sales', {
+          event: this.event.id, category: sale.category, ...selection, ...body,
+        });
+      }
+      this.connection.answered();
+      this.sold(receipt);
+    } catch (error) {
+      this.connection.failed(error);
+      if (error instanceof APIError && ['hold_expired', 'hold_released'].includes(error.code) && this.sale === sale) {
+        // The seats stay chosen; paying again sells them directly if they are still free.
+        sale.hold = null;
+        this.drawSale();
+      }
+      say('sale-error', error.message);
+    } finally {
+      byID('pay-form').dataset.idempotencyKey = this.payment.pendingKey ?? '';
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  }
+
+  sold(receipt) {
+    this.sale = emptySale();
+    for (const id of ['tendered', 'card-reference', 'customer-email']) byID(id).value = '';
+    document.querySelector('input[name=method][value=cash]').checked = true;
+    byID('sale').hidden = true;
+    byID('receipt-panel').hidden = false;
+    showReceipt(byID('receipt'), receipt);
+    byID('receipt-title').textContent = receipt.replayed ? 'Sold (already)' : 'Sold';
+    this.draw();
+    this.refresh();
+    byID('new-sale').focus();
+  }
+
+  showSalePanel() {
+    byID('sale').hidden = false;
+    byID('receipt-panel').hidden = true;
+  }
+
+  newSale() {
+    this.showSalePanel();
+    say('sale-error', '');
+    this.draw();
+    const first = [...this.categoryRows.values()].find((row) => row.kind === 'seated') ?? this.categoryRows.values().next().value;
+    first?.quantity.focus();
+  }
+}
+
+function emptySale() {
+  return { category: null, seats: [], quantity: 0, hold: null };
+}
