@@ -14,10 +14,15 @@ import Testing
     /// other till, a double click on Pay that sells once, a refund by a supervisor that a cashier
     /// is neither shown nor allowed, a ticket admitted at the door then refused, the node stopped
     /// mid-sale and the retry selling once, labels, contrast, focus and layout checked on the
-    /// way, and the README's screenshots written (`docs/screenshots/`).
+    /// way, and screenshots of both pages taken: into the test's folder, or into the folder
+    /// `VENUE_SCREENSHOTS` names (`VENUE_SCREENSHOTS=docs/screenshots` renews the README's), so a
+    /// test run leaves the checkout as it found it.
     @Test func aTillAndADoorInARealBrowser() throws {
         let node = try APINode(reference: Self.reference, node: "BOX-1")
-        let screenshots = PagesTests.repository.appendingPathComponent("docs/screenshots").path
+        let screenshots =
+            ProcessInfo.processInfo.environment["VENUE_SCREENSHOTS"].map {
+                $0.hasPrefix("/") ? $0 : PagesTests.repository.appendingPathComponent($0).path
+            } ?? node.directory.file("screenshots")
         try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
         let script = try BrowserScript(
             [APINode.helpers + "/browser-pages.py", node.base, node.database, screenshots],
