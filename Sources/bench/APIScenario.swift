@@ -133,7 +133,8 @@ private final class HTTPClient {
     deinit { close(descriptor) }
 
     func signIn(name: String, password: String) throws -> String {
-        let (status, body) = try request("POST", "/v1/sessions", body: #"{"name":"\#(name)","password":"\#(password)"}"#)
+        let (status, body) = try request(
+            "POST", "/v1/sessions", body: #"{"name":"\#(name)","password":"\#(password)"}"#)
         guard status == 201,
             let token = (try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["token"] as? String
         else { throw BenchError("sign-in answered \(status)") }
@@ -156,7 +157,9 @@ private final class HTTPClient {
                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)").utf8)
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[sent...].withUnsafeBytes {
+                send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { throw BenchError("the connection closed while sending") }
             sent += count
         }

@@ -21,7 +21,10 @@ import Testing
             ("    server 127.0.0.1:8080;", "    server 127.0.0.1:\(nodePort);"),
             ("    listen 443 ssl;", "    listen 127.0.0.1:\(tlsPort) ssl;"),
             ("    listen [::]:443 ssl;", ""),
-            ("    ssl_certificate /etc/venue/tls/node.crt;", "    ssl_certificate \(certificates.directory)/server.pem;"),
+            (
+                "    ssl_certificate /etc/venue/tls/node.crt;",
+                "    ssl_certificate \(certificates.directory)/server.pem;"
+            ),
             (
                 "    ssl_certificate_key /etc/venue/tls/node.key;",
                 "    ssl_certificate_key \(certificates.directory)/server-key.pem;"

@@ -58,7 +58,8 @@ import Testing
         var receipts = [
             try h.sell(payment: PaymentRequest(method: .cash, tenderedMinor: 5000)),
             try h.sell(
-                "SHOW", "MAIN", selection: .quantity(2), payment: PaymentRequest(method: .card, reference: "T1-0042/a:b"),
+                "SHOW", "MAIN", selection: .quantity(2),
+                payment: PaymentRequest(method: .card, reference: "T1-0042/a:b"),
                 customer: CustomerDetails(email: "jo@example.org", name: "Jo \u{1F3AD}")),
             try h.sell(key: "receipt-json-key-1"),
         ]
