@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
         .target(name: "SyncWire", dependencies: ["SQLValues"]),
         .target(name: "AtomicFiles"),
+        // QR codes (written here), SVG, PDF, PNG and ESC/POS for printed tickets and emails.
+        .target(name: "Printing"),
         .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
         .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
+        .testTarget(name: "PrintingTests", dependencies: ["Printing", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(name: "TicketingTests", dependencies: ["Ticketing", "SyncWire", "TestSupport", "Mail"]),
