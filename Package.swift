@@ -45,14 +45,16 @@ let package = Package(
         .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
         .target(name: "EdgeStore", dependencies: ["CSQLite", "CBatchedWAL", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
-        .target(name: "SyncWire", dependencies: ["SQLValues"]),
+        .target(name: "SyncWire", dependencies: ["SQLValues", "EdgeCrypto"]),
         .target(name: "AtomicFiles"),
         // QR codes (written here), SVG, PDF, PNG and ESC/POS for printed tickets and emails.
         .target(name: "Printing"),
-        .target(name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail"]),
+        .target(
+            name: "Ticketing", dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail", "Printing"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
-        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail"]),
+        .executableTarget(
+            name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail", "Printing"]),
         .executableTarget(
             name: "venue-syncd",
             dependencies: [
@@ -77,7 +79,8 @@ let package = Package(
             name: "Central", dependencies: ["MySQLClient", "SyncWire", "EdgeCrypto"], plugins: ["EmbedCentralSchema"]),
         .target(name: "HTTPServer", dependencies: ["CLinux"]),
         .target(
-            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], plugins: ["EmbedNodeAPIFiles"]),
+            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire", "Printing"],
+            plugins: ["EmbedNodeAPIFiles"]),
         .target(name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto"]),
         .target(
             name: "SyncEngine",

@@ -35,6 +35,15 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
 
     deinit { EVP_PKEY_free(key) }
 
+    /// The 32-byte private seed: the secret itself, for the key's file.
+    public var seed: [UInt8] {
+        var seed = [UInt8](repeating: 0, count: Ed25519.seedByteCount)
+        var count = seed.count
+        let done = EVP_PKEY_get_raw_private_key(key, &seed, &count)
+        precondition(done == 1 && count == seed.count, "OpenSSL could not read an Ed25519 key")
+        return seed
+    }
+
     /// A new key from the kernel's random generator.
     public static func generate() -> Ed25519PrivateKey {
         guard let key = Ed25519PrivateKey(seed: SecureRandom.bytes(Ed25519.seedByteCount)) else {

@@ -14,7 +14,8 @@ struct OfferedSale: Equatable {
     var fingerprint: String
     var actor: Operator
 
-    private static let format: UInt8 = 1
+    /// 2: answers carry each ticket's signed code. A holder hands back an offer of another format.
+    private static let format: UInt8 = 2
 
     /// The sale as bytes for the mailbox.
     var encoded: [UInt8] {
@@ -108,6 +109,7 @@ extension OfferedSale {
             out.text(ticket.seat)
             out.money(ticket.price)
             out.text(ticket.status.rawValue)
+            out.text(ticket.signedCode)
         }
         out.money(receipt.total)
         let payment = receipt.payment
@@ -183,7 +185,7 @@ extension OfferedSale {
         let tickets = try (0..<count).map { _ in
             Receipt.Ticket(
                 code: try input.requiredText(), seat: try input.text(), price: try input.requiredMoney(),
-                status: try value(TicketStatus.self))
+                status: try value(TicketStatus.self), signedCode: try input.text())
         }
         let total = try input.requiredMoney()
         let payment = Receipt.Payment(

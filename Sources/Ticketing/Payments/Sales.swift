@@ -46,6 +46,8 @@ public struct Sales {
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+        // The signing key is read from its file here, before the writer's turn, not inside it.
+        _ = try node.signingKeys.currentSigner()
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
             actor: actor)
@@ -94,6 +96,7 @@ public struct Sales {
         let customer = try customer?.validated()
         let key = try idempotencyKey.map { try Self.validatedKey($0) } ?? "confirm:\(holdID)"
         let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
+        _ = try node.signingKeys.currentSigner()
         return try db.write {
             // The key names this confirmation: used before for it, the order comes back; used
             // for anything else, the confirmation is refused (exit 4), as for a sale.
@@ -155,15 +158,21 @@ public struct Sales {
             ])
         let seats: [String?] =
             reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
+        let signer = try node.signingKeys.currentSigner()
         var tickets = [OrderPlacedRecord.Ticket]()
         for seat in seats {
-            let code = node.ids.ticketCode()
+            let signed = signer.sign(serial: node.ids.ticketSerial(), eventID: reservation.event.id)
+            let code = signed.shortCode
             try db.execute(
                 """
-                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'valid')
-                """, [code, orderID, reservation.event.id, category.code, seat, unitPrice])
-            tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice))
+                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, 'valid', ?, ?)
+                """,
+                [
+                    code, orderID, reservation.event.id, category.code, seat, unitPrice, Int(signed.keyID),
+                    signed.signature,
+                ])
+            tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice, signedCode: signed.text))
         }
         let paymentID = node.ids.make(.payment)
         try db.execute(
