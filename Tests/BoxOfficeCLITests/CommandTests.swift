@@ -121,8 +121,8 @@ import Ticketing
             session: node.cashierSession)
         let orderID = try #require(sale["order_id"] as? String)
         let tickets = try #require(sale["tickets"] as? [[String: Any]]).compactMap { $0["code"] as? String }
-        #expect(try node.cashier(["checkin", tickets[0]]).status == 0)
-        let twice = try node.cashier(["checkin", tickets[0]])
+        #expect(try node.cashier(["checkin", tickets[0], "--event", "SHOW"]).status == 0)
+        let twice = try node.cashier(["checkin", tickets[0], "--event", "SHOW", "--gate", "B"])
         #expect(twice.status == 1 && twice.stderr.contains("already checked in"))
         let refund = try node.json(["refund", orderID, "--reason", "one ticket unused"])
         #expect(refund["tickets"] as? [String] == [tickets[1]])

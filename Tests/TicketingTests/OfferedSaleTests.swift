@@ -53,6 +53,25 @@ import Testing
                 [receipt.orderID]) == 1)
         #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 2 + 1)
         #expect(try h.inventoryViolations().isEmpty)
+        // Its tickets carry the codes the offering connection signed before its turn.
+        #expect(receipt.tickets.allSatisfy { $0.signedCode?.count == TicketCode.signedCharacterCount })
+    }
+
+    /// An offer carries its tickets' signed codes, made before the turn; the sale in the turn
+    /// uses them rather than signing there, and signs any it lacks.
+    @Test func anOfferCarriesItsSignedCodesAndTheSaleUsesThem() throws {
+        let h = try NodeHarness()
+        let signer = try h.node.signingKeys.currentSigner()
+        let presigned = (0..<2).map { _ in signer.sign(serial: h.node.ids.ticketSerial(), eventID: "SHOW") }
+        let sale = OfferedSale(
+            request: SaleRequest(
+                eventID: "SHOW", categoryCode: "GA", selection: .quantity(3), payment: PaymentRequest(method: .cash)),
+            customer: nil, key: "key_offer-with-codes", keyGiven: false, fingerprint: "f", actor: h.cashier,
+            presigned: presigned)
+        #expect(try OfferedSale(decoding: sale.encoded) == sale)
+        let receipt = try h.node.database.write { try h.node.sales.sell(sale, recheck: false) }
+        let codes = Set(receipt.tickets.compactMap(\.signedCode))
+        #expect(codes.count == 3 && codes.isSuperset(of: presigned.map(\.text)))
     }
 
     @Test func anOfferedSaleRefusedThrowsTheRefusalInTheProcessThatAsked() throws {
