@@ -49,6 +49,8 @@ final class WriterTurnstile {
     /// in the low (0 once its writer gave up waiting).
     private let holders: UnsafeMutablePointer<UInt64>
     static let bellCount: UInt32 = 256
+    /// Where the bells begin in the file.
+    private static let bellsOffset = 512
     /// The mailbox: a slot per ticket (modulo ``slotCount``) where a waiting writer offers its
     /// write to the writer whose turn it is (see ``OfferedWrite``).
     let slots: UnsafeMutableRawPointer
@@ -88,7 +90,7 @@ final class WriterTurnstile {
         checkpointMutex = (mapped + 128).bindMemory(to: pthread_mutex_t.self, capacity: 1)
         nextTicket = (mapped + 256).bindMemory(to: UInt32.self, capacity: 1)
         serving = (mapped + 260).bindMemory(to: UInt32.self, capacity: 1)
-        bells = (mapped + 512).bindMemory(to: UInt32.self, capacity: Int(Self.bellCount))
+        bells = (mapped + Self.bellsOffset).bindMemory(to: UInt32.self, capacity: Int(Self.bellCount))
         holders = (mapped + 1536).bindMemory(to: UInt64.self, capacity: Int(Self.bellCount))
         slots = mapped + 4096
     }
@@ -372,4 +374,12 @@ final class WriterTurnstile {
 
     /// Gives up the right to checkpoint.
     func releaseCheckpoint() { pthread_mutex_unlock(checkpointMutex) }
+
+    /// The ticket to be handed out next and the ticket whose turn it is: tests wait for a writer
+    /// to have queued (taken its ticket) on these.
+    var tickets: (next: UInt32, serving: UInt32) { (clinux_atomic_load(nextTicket), clinux_atomic_load(serving)) }
+
+    /// Where ticket `ticket`'s bell lies in the `-writer` file: its writer waits in line in
+    /// futex(2) there, once its record says who holds the ticket.
+    static func bellOffset(of ticket: UInt32) -> Int { bellsOffset + 4 * Int(ticket % bellCount) }
 }
