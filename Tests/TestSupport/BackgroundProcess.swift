@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// A long-running process (a daemon) the test starts, signals and waits for.
-/// Its stdout and stderr go to files in `logDirectory`, so nothing blocks on a full pipe.
+/// Its stdout and stderr go to files in `logDirectory`, so nothing blocks on a full pipe; its
+/// environment is `environment` over ``ProcessRunner/inheritedEnvironment``.
 public final class BackgroundProcess: @unchecked Sendable {  // Process is thread-safe for these calls
     public let process = Process()
     public let stderrPath: String
@@ -15,7 +16,7 @@ public final class BackgroundProcess: @unchecked Sendable {  // Process is threa
     {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = ProcessRunner.inheritedEnvironment.merging(environment) { _, new in new }
         stderrPath = logDirectory + "/stderr-\(UUID().uuidString.prefix(8)).log"
         guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stderrPath])
