@@ -368,4 +368,12 @@ final class WriterTurnstile {
 
     /// Gives up the right to checkpoint.
     func releaseCheckpoint() { pthread_mutex_unlock(checkpointMutex) }
+
+    /// The ticket to be handed out next and the ticket whose turn it is: tests wait for a writer
+    /// to have queued (taken its ticket) on these.
+    var tickets: (next: UInt32, serving: UInt32) { (clinux_atomic_load(nextTicket), clinux_atomic_load(serving)) }
+
+    /// Where ticket `ticket`'s bell lies in the `-writer` file: its writer waits in line in
+    /// futex(2) there, once its record says who holds the ticket.
+    static func bellOffset(of ticket: UInt32) -> Int { WriterQueueLayout.bellsOffset + 4 * Int(ticket % bellCount) }
 }

@@ -126,6 +126,8 @@ import Testing
                         try ChangeFeed(connection: connection).append(
                             .eventStatus, entityID: "W\(writer)-\(index)", node: nil, payload: "{}",
                             now: SystemWallClock().now())
+                        // Held open a random while, so that commits come out of id order: what is
+                        // tested, not an ordering of the threads.
                         Thread.sleep(forTimeInterval: Double.random(in: 0...0.004))
                     }
                 }

@@ -677,7 +677,6 @@ struct SalesGenerator {
         .write(toFile: badImport, atomically: true, encoding: .utf8)
         _ = try b.node.catalog.importReference(file: badImport, by: b.admin)
         let first = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1"]))
-        Thread.sleep(forTimeInterval: 0.01)
         let second = try b.node.sales.sell(
             SaleRequest(
                 eventID: "SEATED", categoryCode: "MAIN", selection: .seats(["MAIN-A-1"]),
