@@ -169,6 +169,14 @@ def wait_receipt(driver):
     }
 
 
+def qr_images_drawn(driver, container):
+    """How many tickets in `container` show their QR code: an image on screen, loaded, with a size
+    (an image the node did not serve stays hidden)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0] + ' .ticket img.qr')]"
+        ".filter((image) => !image.hidden && image.complete && image.naturalWidth > 0).length", container)
+
+
 def orders_of(labels):
     placeholders = ",".join("?" * len(labels))
     return query(f"SELECT DISTINCT order_id FROM ticket WHERE seat_label IN ({placeholders})", *labels)
@@ -346,13 +354,13 @@ def run():
         clicked = wait_receipt(till)
         check("€22.00" in clicked["text"] and "guest@example.com" in clicked["text"],
               f"the receipt shows the change and the customer: {clicked['text']}")
-        check(till.find_elements(By.CSS_SELECTOR, "#receipt img.qr[hidden]"),
-              "each ticket has its QR code's place, hidden while the node serves no QR code")
+        wait(till, lambda: qr_images_drawn(till, "#receipt") == len(clicked["codes"]), "each ticket's QR code drawn")
         check(orders_of(["STALLS-C-5", "STALLS-C-6"]) == [(clicked["order"],)], "the clicked seats are one order")
         element(till, "#print-receipt").click()  # headless Chromium prints nowhere and returns
         till.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-        check(shown(till, "#receipt .ticket") and not shown(till, ".bar") and not shown(till, ".seat-map")
-              and not shown(till, "#print-receipt"), "the receipt prints alone")
+        check(shown(till, "#receipt .ticket") and shown(till, "#receipt img.qr") and not shown(till, ".bar")
+              and not shown(till, ".seat-map") and not shown(till, "#print-receipt"),
+              "the receipt prints alone, with its QR codes")
         till.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
         # The other till sees them sold while it is open.
