@@ -10,6 +10,11 @@ struct WriterQueueLayout {
     static let turnMagicOffset = 0
     /// "VENUECK1" (UInt64) once the checkpoint's mutex is set up.
     static let checkpointMagicOffset = 8
+    /// A random number (UInt64) drawn each time the queue is started afresh: bytes put back from
+    /// a copy of another start of the queue do not have the one a connection attached to.
+    static let generationOffset = 16
+    /// Non-zero (UInt32) once this file was replaced by a new queue file: its writers move there.
+    static let retiredOffset = 24
     /// The turn's robust, process-shared mutex.
     static let turnMutexOffset = 64
     /// The checkpoint's robust, process-shared mutex.
@@ -22,6 +27,12 @@ struct WriterQueueLayout {
     /// A holder record (UInt64) per ticket modulo ``bellCount``.
     static let holdersOffset = 1536
     static let bellCount: UInt32 = 256
+    /// What last happened to the queue (``WriterQueueNote``): a sequence number (UInt32) bumped
+    /// after each note, the time (UInt64, Unix milliseconds), then the text, NUL-terminated.
+    static let noteOffset = 3584
+    static let noteTimeOffset = noteOffset + 8
+    static let noteTextOffset = noteOffset + 16
+    static let noteTextSize = slotsOffset - noteTextOffset
     /// The mailbox: ``slotCount`` slots of ``slotSize`` bytes (``OfferedWrite``), after the header.
     static let slotsOffset = 4096
     static let slotCount: UInt32 = 64
@@ -37,6 +48,11 @@ struct WriterQueueLayout {
 
     var turnMagic: UnsafeMutablePointer<UInt64> { word(Self.turnMagicOffset) }
     var checkpointMagic: UnsafeMutablePointer<UInt64> { word(Self.checkpointMagicOffset) }
+    var generation: UnsafeMutablePointer<UInt64> { word(Self.generationOffset) }
+    var retired: UnsafeMutablePointer<UInt32> { word(Self.retiredOffset) }
+    var noteSequence: UnsafeMutablePointer<UInt32> { word(Self.noteOffset) }
+    var noteTime: UnsafeMutablePointer<UInt64> { word(Self.noteTimeOffset) }
+    var noteText: UnsafeMutableRawPointer { base + Self.noteTextOffset }
     var turnMutex: UnsafeMutablePointer<pthread_mutex_t> { word(Self.turnMutexOffset) }
     var checkpointMutex: UnsafeMutablePointer<pthread_mutex_t> { word(Self.checkpointMutexOffset) }
     var nextTicket: UnsafeMutablePointer<UInt32> { word(Self.nextTicketOffset) }
@@ -57,12 +73,17 @@ struct WriterQueueLayout {
         [
             ("turn magic", turnMagicOffset, turnMagicOffset + 8),
             ("checkpoint magic", checkpointMagicOffset, checkpointMagicOffset + 8),
+            ("generation", generationOffset, generationOffset + 8),
+            ("retired", retiredOffset, retiredOffset + 4),
             ("turn mutex", turnMutexOffset, turnMutexOffset + MemoryLayout<pthread_mutex_t>.size),
             ("checkpoint mutex", checkpointMutexOffset, checkpointMutexOffset + MemoryLayout<pthread_mutex_t>.size),
             ("next ticket", nextTicketOffset, nextTicketOffset + 4),
             ("serving", servingOffset, servingOffset + 4),
             ("bells", bellsOffset, bellsOffset + Int(bellCount) * 4),
             ("holders", holdersOffset, holdersOffset + Int(bellCount) * 8),
+            ("note sequence", noteOffset, noteOffset + 4),
+            ("note time", noteTimeOffset, noteTimeOffset + 8),
+            ("note text", noteTextOffset, noteTextOffset + noteTextSize),
             ("slots", slotsOffset, size),
         ]
     }

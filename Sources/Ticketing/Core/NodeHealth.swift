@@ -176,7 +176,7 @@ public enum NodeHealth {
         components["db"] = HealthComponent(
             .up,
             ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
-        writersQueue(of: node, into: &components["db"]!)
+        writersQueue(of: node, into: &components["db"]!, now: clock.now())
         components["sales"] = sales(maintenance: maintenance, sync: sync)
         components["central"] = central(sync)
         components["outbox"] = outbox(sync)
@@ -189,14 +189,26 @@ public enum NodeHealth {
         return components
     }
 
+    /// How long, in seconds, what last happened to the writers' queue file is shown.
+    public static let writersQueueNoteShownFor: Int64 = 24 * 3600
+
     /// How long a writer may wait for its turn before `db` is DOWN: sales wait milliseconds for
     /// it, even with every terminal selling.
     public static let writersTurnLimitSeconds = 1.0
 
-    /// Marks `db` DOWN when no writer gets its turn within ``writersTurnLimitSeconds``: the
-    /// writer whose turn it is keeps it, and every sale and hold waits, then fails.
-    static func writersQueue(of node: VenueNode, into db: inout HealthComponent) {
-        guard !node.database.writersQueueAnswers(within: writersTurnLimitSeconds) else { return }
+    /// Marks `db` DOWN when no writer gets through within ``writersTurnLimitSeconds``: the
+    /// writer whose turn it is keeps it and SQLite's lock, and every sale and hold waits, then
+    /// fails. Says in `writersQueue` when writers go without the queue, and what last happened
+    /// to its file in the last ``writersQueueNoteShownFor`` (replaced, a turn handed on or gone by).
+    static func writersQueue(of node: VenueNode, into db: inout HealthComponent, now: Timestamp) {
+        let queue = node.database.writersQueueStatus(within: writersTurnLimitSeconds)
+        var said = [String]()
+        if let unqueued = queue.unqueued { said.append("writers go unqueued: \(unqueued)") }
+        if let note = queue.note, now.milliseconds - note.milliseconds < writersQueueNoteShownFor * 1000 {
+            said.append("\(note.kind.rawValue) at \(Timestamp(milliseconds: note.milliseconds)): \(note.reason)")
+        }
+        if !said.isEmpty { db.details["writersQueue"] = .text(SyncLimits.clip(said.joined(separator: "; "), to: 600)) }
+        guard !queue.answers else { return }
         db.status = .down
         db.details["error"] = .text(
             "no writer got its turn within \(writersTurnLimitSeconds) s: a process keeps the database's writers' "
