@@ -53,14 +53,17 @@ let package = Package(
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
         // Timestamps and clocks, time zones and local time, durations, money.
         .target(name: "TimeAndMoney", dependencies: ["SQLValues"]),
-        .target(name: "SyncWire", dependencies: ["SQLValues", "TimeAndMoney"]),
+        .target(name: "SyncWire", dependencies: ["SQLValues", "TimeAndMoney", "EdgeCrypto"]),
         .target(name: "AtomicFiles"),
+        // QR codes (written here), SVG, PDF, PNG and ESC/POS for printed tickets and emails.
+        .target(name: "Printing"),
         .target(
             name: "Ticketing",
-            dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail", "SQLValues"]),
+            dependencies: ["EdgeStore", "EdgeCrypto", "SyncWire", "AtomicFiles", "Mail", "SQLValues", "Printing"]),
         .target(name: "CLIKit", dependencies: ["SyncWire"]),
         .target(name: "EventLog"),
-        .executableTarget(name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail"]),
+        .executableTarget(
+            name: "boxoffice", dependencies: ["Ticketing", "SyncWire", "CLIKit", "AtomicFiles", "Mail", "Printing"]),
         .executableTarget(
             name: "venue-syncd",
             dependencies: [
@@ -94,7 +97,7 @@ let package = Package(
         .target(name: "FleetMetrics", dependencies: ["Central", "MySQLClient", "SyncWire", "HTTPServer"]),
         // The pages for tills and doors (`Pages/`) are embedded by the plugin, not compiled.
         .target(
-            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire"], exclude: ["Pages"],
+            name: "NodeAPI", dependencies: ["Ticketing", "HTTPServer", "SyncWire", "Printing"], exclude: ["Pages"],
             plugins: ["EmbedNodeAPIFiles"]),
         .target(
             name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto", "SQLValues"]),
@@ -104,9 +107,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .target(name: "ClockStep", path: "Tests/ClockStep"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),
-        .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport"]),
+        .testTarget(name: "SyncWireTests", dependencies: ["SyncWire", "TestSupport", "EdgeCrypto"]),
         .testTarget(name: "TimeAndMoneyTests", dependencies: ["TimeAndMoney", "TestSupport"]),
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
+        .testTarget(name: "PrintingTests", dependencies: ["Printing", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "SQLValues", "TestSupport"]),
         .testTarget(name: "MySQLClientTests", dependencies: ["MySQLClient", "TestSupport"]),
         .testTarget(

@@ -10,11 +10,15 @@ public enum SecretFile {
     /// True when `mode` gives group or others any permission.
     public static func isOpenToOthers(_ mode: mode_t) -> Bool { mode & 0o077 != 0 }
 
+    /// The most a secret file may hold: a password or a key is far shorter.
+    public static let maximumSize = 64 * 1024
+
     /// The bytes of the secret file at `path`, which `name` (the setting or option that named it)
     /// describes in errors. The mode checked is the one of the file read (`fstat` of the open
-    /// file, not a second look at the path).
+    /// file, not a second look at the path). Opened without blocking, so a FIFO or a device at the
+    /// path is refused at once instead of waiting for a writer.
     public static func read(_ path: String, named name: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else {
             throw SecretFileError(message: "cannot read \(name) \(path): \(String(cString: strerror(errno)))")
         }
@@ -38,6 +42,9 @@ public enum SecretFile {
             }
             if count == 0 { return bytes }
             bytes += buffer[..<count]
+            guard bytes.count <= maximumSize else {
+                throw SecretFileError(message: "cannot read \(name) \(path): larger than a secret file can be (64 KiB)")
+            }
         }
     }
 }

@@ -50,6 +50,11 @@ public struct Output: Sendable {
         if let failure = write(text, to: STDOUT_FILENO) { failedWrites.record(failure) }
     }
 
+    /// Writes bytes to stdout (a PDF, printer commands) as ``writeStandardOutput(_:)`` writes text.
+    public static func writeStandardOutput(bytes: [UInt8]) {
+        if let failure = write(bytes, to: STDOUT_FILENO) { failedWrites.record(failure) }
+    }
+
     /// Writes to stderr (a failure there has nowhere to be told).
     public static func writeStandardError(_ text: String) {
         _ = write(text, to: STDERR_FILENO)
@@ -62,7 +67,11 @@ public struct Output: Sendable {
 
     /// Writes all of `text`; returns the error's description when the descriptor refuses it.
     private static func write(_ text: String, to descriptor: Int32) -> String? {
-        let bytes = Array(text.utf8)
+        write(Array(text.utf8), to: descriptor)
+    }
+
+    /// Writes all of `bytes`; returns the error's description when the descriptor refuses them.
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> String? {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes {

@@ -1,7 +1,8 @@
 #ifndef COPENSSL_SHIM_H
 #define COPENSSL_SHIM_H
-// OpenSSL 3's libcrypto: digests, HMAC, PBKDF2, constant-time comparison.
+// OpenSSL 3's libcrypto: digests, HMAC, PBKDF2, constant-time comparison, Ed25519 signatures.
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>

@@ -39,7 +39,8 @@ public struct NodesReport {
         let zones = try NodeTimeZones(connection: connection)
         return try connection.rows(
             """
-            SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor AND c.node_id IN ('', n.id)) AS behind
+            SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor
+                     AND c.node_id IN ('', IF(n.protocol_version >= 4, '*', ''), n.id)) AS behind
             FROM node n ORDER BY n.id
             """
         ).map { row in

@@ -33,13 +33,15 @@ public struct ChangeFeed {
     }
 
     /// Up to `limit` changes for `node` after `seq`, in sequence order, with the change at `seq`
-    /// itself (so the node can check it is the one it applied).
+    /// itself (so the node can check it is the one it applied): those for every node, for every
+    /// door (``ChangeType/everyDoorNode``, which a node of an older protocol does not ask for), and
+    /// its own.
     public func changes(after seq: Int64, node: String, limit: Int) throws -> ChangePage {
         let rows = try connection.rows(
             """
             SELECT seq, change_type, entity_id, payload FROM change_log
-            WHERE seq >= ? AND node_id IN ('', ?) ORDER BY seq LIMIT ?
-            """, [seq, node, limit + 1]
+            WHERE seq >= ? AND node_id IN ('', ?, ?) ORDER BY seq LIMIT ?
+            """, [seq, ChangeType.everyDoorNode, node, limit + 1]
         ).map { row in
             Change(
                 seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),

@@ -39,17 +39,18 @@ struct OrderBatch {
         let seatSales = try otherSeatSales(orders)
         try connection.insertRows(
             into:
-                "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at)",
-            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?)", onDuplicate: "code = code",
+                "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at, signed)",
+            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)", onDuplicate: "code = code",
             orders.flatMap { order in
                 order.tickets.map { ticket -> [any SQLValueConvertible] in
                     [
                         ticket.code, order.orderID, nodeID, order.eventID, order.categoryCode, ticket.seat,
                         ticket.priceMinor,
-                        order.createdAt.sqlText,
+                        order.createdAt.sqlText, ticket.signedCode == nil ? 0 : 1,
                     ]
                 }
             })
+        try applyEarlierAdmissions(orders)
         try connection.insertRows(
             into:
                 "payment (id, order_id, node_id, method, amount_minor, currency, tendered_minor, change_minor, reference, status, created_at)",
@@ -112,6 +113,21 @@ struct OrderBatch {
                 sales[key, default: []].append(
                     SeatSale(eventID: order.eventID, seat: seat, orderID: order.orderID, nodeID: nodeID))
             }
+        }
+    }
+
+    /// Tickets another node's door let in before their sale reached central (its seller was
+    /// offline): their rows take an admission central holds.
+    private func applyEarlierAdmissions(_ orders: [OrderPlacedRecord]) throws {
+        let orderIDs = orders.map(\.orderID)
+        for start in stride(from: 0, to: orderIDs.count, by: 500) {
+            let chunk = Array(orderIDs[start..<min(start + 500, orderIDs.count)])
+            try connection.execute(
+                """
+                UPDATE ticket t JOIN ticket_admission a ON a.ticket_code = t.code
+                SET t.status = 'checked_in', t.checked_in_at = a.admitted_at
+                WHERE t.status = 'valid' AND t.order_id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """, chunk)
         }
     }
 

@@ -30,6 +30,9 @@ struct RecordApplier {
             try AllocationAnswers(connection: connection).apply(
                 try JSONText.decode(AllocationResponseRecord.self, from: record.payload),
                 now: now)
+        case .signingKeyPublished:
+            try DoorFeed(connection: connection).keyPublished(
+                try JSONText.decode(SigningKeyRecord.self, from: record.payload), nodeID: nodeID, now: now)
         }
     }
 
@@ -80,12 +83,14 @@ struct RecordApplier {
         }
         try connection.execute(
             OrderStatusRule.updateSQL, [refund.orderID, refund.orderID, refund.orderID, refund.orderID])
+        try DoorFeed(connection: connection).revoked(refund, nodeID: nodeID, now: now)
     }
 
     private func checkIn(_ checkIn: CheckInRecord) throws {
         try connection.execute(
             "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ?",
             [checkIn.checkedInAt.sqlText, checkIn.ticketCode])
+        try DoorFeed(connection: connection).admitted(checkIn, now: now)
     }
 
     /// A node changed an event's status: central follows, and tells every node, when every change

@@ -534,4 +534,12 @@ final class WriterTurnstile {
         WriterQueueNote(kind: kind, reason: reason).store(in: layout)
         clinux_atomic_store(layout.noteSequence, before &+ 2)
     }
+
+    /// The ticket to be handed out next and the ticket whose turn it is: tests wait for a writer
+    /// to have queued (taken its ticket) on these.
+    var tickets: (next: UInt32, serving: UInt32) { (clinux_atomic_load(nextTicket), clinux_atomic_load(serving)) }
+
+    /// Where ticket `ticket`'s bell lies in the `-writer` file: its writer waits in line in
+    /// futex(2) there, once its record says who holds the ticket.
+    static func bellOffset(of ticket: UInt32) -> Int { WriterQueueLayout.bellsOffset + 4 * Int(ticket % bellCount) }
 }

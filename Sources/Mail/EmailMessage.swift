@@ -4,6 +4,20 @@ import SyncWire
 /// A plain-text email in RFC 5322 form: CRLF line ends, ASCII headers (RFC 2047 encoded words
 /// for anything else), a UTF-8 body in quoted-printable (RFC 2045) so no line exceeds 76 characters.
 public struct EmailMessage: Sendable, Equatable {
+    /// An image shown in the HTML body where it says `<img src="cid:CONTENT-ID">`.
+    public struct InlineImage: Sendable, Equatable {
+        /// Without angle brackets: `ticket-1@node.boxoffice.invalid`.
+        public let contentID: String
+        public let filename: String
+        public let png: [UInt8]
+
+        public init(contentID: String, filename: String, png: [UInt8]) {
+            self.contentID = contentID
+            self.filename = filename
+            self.png = png
+        }
+    }
+
     public let from: MailAddress
     public let to: MailAddress
     public let subject: String
@@ -13,29 +27,82 @@ public struct EmailMessage: Sendable, Equatable {
     /// Without angle brackets: `ntf_…@node.boxoffice.invalid`. Stable for one notification, so
     /// a message sent again after a crash is recognisably the same one.
     public let messageID: String
+    /// The same message as HTML, showing `images`; nil for a plain text message.
+    public let html: String?
+    public let images: [InlineImage]
 
-    public init(from: MailAddress, to: MailAddress, subject: String, body: String, date: Date, messageID: String) {
+    public init(
+        from: MailAddress, to: MailAddress, subject: String, body: String, date: Date, messageID: String,
+        html: String? = nil, images: [InlineImage] = []
+    ) {
         self.from = from
         self.to = to
         self.subject = subject
         self.body = body
         self.date = date
         self.messageID = messageID
+        self.html = html
+        self.images = images
     }
 
-    /// The message as it goes into a `.eml` file or an SMTP DATA command.
+    /// The message as it goes into a `.eml` file or an SMTP DATA command: plain text, or with
+    /// HTML, `multipart/related` (RFC 2387) of a `multipart/alternative` (the text, then the HTML)
+    /// and the images in base64, each with its Content-ID.
     public func rendered() -> String {
-        let headers = [
+        var headers = [
             "Date: \(Self.rfc5322Date(date))",
             "From: \(from.headerValue)",
             "To: \(to.headerValue)",
             "Subject: \(Self.encodedWords(Self.headerSafe(subject)))",
             "Message-ID: <\(Self.headerSafe(messageID))>",
             "MIME-Version: 1.0",
+        ]
+        guard let html else {
+            headers += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"]
+            return headers.joined(separator: "\r\n") + "\r\n\r\n" + Self.quotedPrintable(body) + "\r\n"
+        }
+        // Boundaries no quoted-printable or base64 line can contain (they hold "_" and "=").
+        let related = "=_related_\(Self.headerSafe(messageID).utf8.count)_\(images.count)"
+        let alternative = "=_alternative_\(Self.headerSafe(messageID).utf8.count)"
+        headers.append("Content-Type: multipart/related; boundary=\"\(related)\";\r\n type=\"multipart/alternative\"")
+        var parts = [
+            "--\(related)",
+            "Content-Type: multipart/alternative; boundary=\"\(alternative)\"",
+            "",
+            "--\(alternative)",
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: quoted-printable",
+            "",
+            Self.quotedPrintable(body),
+            "--\(alternative)",
+            "Content-Type: text/html; charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            Self.quotedPrintable(html),
+            "--\(alternative)--",
         ]
-        return headers.joined(separator: "\r\n") + "\r\n\r\n" + Self.quotedPrintable(body) + "\r\n"
+        for image in images {
+            let name = Self.headerSafe(image.filename).filter { $0 != "\"" && $0 != "\\" }
+            parts += [
+                "--\(related)",
+                "Content-Type: image/png; name=\"\(name)\"",
+                "Content-Transfer-Encoding: base64",
+                "Content-ID: <\(Self.headerSafe(image.contentID))>",
+                "Content-Disposition: inline; filename=\"\(name)\"",
+                "",
+                Self.base64Lines(image.png),
+            ]
+        }
+        parts.append("--\(related)--")
+        return headers.joined(separator: "\r\n") + "\r\n\r\n" + parts.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Base64 in lines of 76 characters (RFC 2045).
+    static func base64Lines(_ bytes: [UInt8]) -> String {
+        let text = Array(Data(bytes).base64EncodedString().utf8)
+        return stride(from: 0, to: text.count, by: 76).map {
+            String(decoding: text[$0..<min($0 + 76, text.count)], as: UTF8.self)
+        }.joined(separator: "\r\n")
     }
 
     /// `Wed, 25 Nov 2026 04:40:58 +0000`.

@@ -8,16 +8,23 @@ struct APIAnswer {
     var status: Int
     var body: [UInt8]
     var headers = HTTPHeaders()
+    /// JSON, but for a printed ticket or a drawing (SVG, PDF, printer commands, text).
+    var contentType = "application/json"
 
     static func json(_ status: Int, _ value: some Encodable) throws -> APIAnswer {
         let text = try (value as? any PrewrittenJSON)?.jsonText ?? JSONText.encode(value)
         return APIAnswer(status: status, body: Array((text + "\n").utf8))
     }
 
+    /// A document of another kind, as `contentType`.
+    static func document(_ bytes: [UInt8], contentType: String) -> APIAnswer {
+        APIAnswer(status: 200, body: bytes, contentType: contentType)
+    }
+
     static let noContent = APIAnswer(status: 204, body: [])
 
     var response: HTTPResponse {
-        var response = HTTPResponse(status: status, contentType: "application/json", headers: headers, bytes: body)
+        var response = HTTPResponse(status: status, contentType: contentType, headers: headers, bytes: body)
         response.headers.add("Cache-Control", "no-store")
         response.headers.add("X-Content-Type-Options", "nosniff")
         return response

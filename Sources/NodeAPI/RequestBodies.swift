@@ -94,9 +94,37 @@ struct RefundBody: APIBody {
 }
 
 struct CheckInBody: APIBody {
+    /// The short code or the signed code a scanner read.
     let code: String
+    let gate: String?
+    let event: String?
 
-    static let fields = JSONShape.Fields(["code": nil])
+    static let fields = JSONShape.Fields(["code": nil, "gate": nil, "event": nil])
+}
+
+/// An offline scanner's admissions file (`SyncProtocol/scanner.md`), with the gate to record
+/// where the file names none.
+struct ScannerImportBody: APIBody {
+    let format: String
+    let scanner: String
+    let eventID: String
+    let gate: String?
+    let admissions: [ScannerAdmissions.Admission]
+
+    static let fields = JSONShape.Fields([
+        "format": nil, "scanner": nil, "event_id": nil, "gate": nil, "admissions": nil,
+    ])
+
+    var file: ScannerAdmissions {
+        ScannerAdmissions(format: format, scanner: scanner, eventID: eventID, gate: gate, admissions: admissions)
+    }
+}
+
+struct ResendBody: APIBody {
+    /// Another address than the order's customer's.
+    let to: String?
+
+    static let fields = JSONShape.Fields(["to": nil])
 }
 
 struct DrawerOpenBody: APIBody {

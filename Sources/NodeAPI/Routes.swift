@@ -1,10 +1,11 @@
+import Printing
 import SyncWire
 import Ticketing
 
 /// Every operation of the API, each the library call its CLI command makes. The OpenAPI document
 /// (`docs/api/openapi.json`) lists the same routes; a test holds them equal.
 enum Routes {
-    static let all: [Route] = sessions + catalog + sales + orders + door + counter + node + users
+    static let all: [Route] = sessions + catalog + sales + orders + door + tickets + counter + node + users
 
     static let sessions = [
         Route("POST", "/v1/sessions", session: false, retry: .unkeyed) { call in
@@ -103,8 +104,51 @@ enum Routes {
     static let door = [
         Route("POST", "/v1/checkins", retry: .keptAnswer) { call in
             let body = try call.body(CheckInBody.self)
-            return try .json(200, try call.node.inventory.checkIn(code: body.code, by: try call.actor))
-        }
+            return try .json(
+                200,
+                try call.node.door.checkIn(code: body.code, gate: body.gate, eventID: body.event, by: try call.actor))
+        },
+        Route("POST", "/v1/checkins/imports", retry: .keptAnswer) { call in
+            let body = try call.body(ScannerImportBody.self)
+            return try .json(200, try call.node.door.importScanner(body.file, gate: nil, by: try call.actor))
+        },
+        Route("GET", "/v1/events/{event}/scan-list") { call in
+            try .json(200, try call.node.door.scanList(eventID: call.parameter("event"), by: try call.actor))
+        },
+        Route("GET", "/v1/keys") { call in
+            _ = try call.actor
+            return try .json(200, try call.node.signingKeys.list())
+        },
+        Route("POST", "/v1/keys/rotate", retry: .keptAnswer) { call in
+            try .json(201, try call.node.signingKeys.rotate(by: try call.actor))
+        },
+    ]
+
+    /// Printed tickets, the drawn hall, and an order's tickets sent again.
+    static let tickets = [
+        Route("GET", "/v1/orders/{order}/tickets") { call in
+            _ = try call.actor
+            let tickets = try call.node.orders.printable(call.parameter("order"))
+            switch call.query["format"] ?? "svg" {
+            case "svg": return .document(Array(try TicketLayout.svg(tickets).utf8), contentType: "image/svg+xml")
+            case "pdf": return .document(try TicketLayout.pdf(tickets), contentType: "application/pdf")
+            case "escpos": return .document(TicketLayout.escpos(tickets), contentType: "application/octet-stream")
+            case "text":
+                return .document(Array(try TicketLayout.text(tickets).utf8), contentType: "text/plain; charset=utf-8")
+            default: throw APIError.badRequest("format must be svg, pdf, escpos or text")
+            }
+        },
+        Route("GET", "/v1/events/{event}/seat-map") { call in
+            _ = try call.actor
+            let plan = try call.node.inventory.seatPlan(eventID: call.parameter("event"))
+            return .document(Array(plan.svg.utf8), contentType: "image/svg+xml")
+        },
+        Route("POST", "/v1/orders/{order}/resend", retry: .keptAnswer) { call in
+            let body = try call.body(ResendBody.self)
+            return try .json(
+                201, try call.node.notifications.resend(order: call.parameter("order"), to: body.to, by: try call.actor)
+            )
+        },
     ]
 
     static let counter = [

@@ -35,13 +35,16 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     case parkedRecordStale = "parked_record_stale"
     /// A node whose clock is off central's by more than the threshold.
     case nodeClockSkew = "node_clock_skew"
+    /// A ticket let in more than once (at two gates or nodes that could not see each other, or
+    /// by an offline scanner and a door): one of the people got in on a copy.
+    case ticketAdmittedTwice = "ticket_admitted_twice"
 
     /// How urgent it is.
     public var severity: Severity {
         switch self {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
         case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
-            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale:
+            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice:
             .high
         case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }

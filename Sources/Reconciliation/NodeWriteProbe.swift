@@ -35,6 +35,9 @@ public struct NodeWriteProbe {
         ("change_log", [.insert]),
         ("allocation", [.update, .lockingRead]),
         ("allocation_seat", [.update, .delete]),
+        ("node_key", [.insert, .update]),
+        ("ticket_admission", [.insert, .update]),
+        ("door_published", [.insert, .update]),
     ]
 
     /// What one run found: the statements refused, with the server's error.

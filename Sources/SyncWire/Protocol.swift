@@ -11,12 +11,15 @@ public enum SyncProtocolVersion {
     /// allocation and event status versions come from central's clock; a node's answer names what
     /// it took, its status change the version it changed from, and it never reports back a change
     /// central made; node parameters are central data.
-    public static let current = 3
+    /// Version 4: tickets are signed by the node that sold them; nodes publish their public keys,
+    /// and every door of the venue learns the keys, admissions, refunded tickets and central's
+    /// list of tickets it vouches for, from changes addressed to every protocol 4 node (`*`).
+    public static let current = 4
 
     /// The oldest central schema (its number of applied migrations) this build's sync works
     /// with. A central migrated further keeps serving this build as long as it still accepts
     /// ``current``: migrations within a protocol version only add.
-    public static let minimumCentralSchema = 9
+    public static let minimumCentralSchema = 10
 }
 
 /// The versions central gives allocation proposals and event statuses.
@@ -53,6 +56,18 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
     case nodeMaintenance = "node.maintenance"
     /// The parameters nodes sell under (payload: ``NodeParametersChange``).
     case nodeParameters = "node.parameters"
+    /// A node's ticket signing key, with its revocation if any (payload: ``SigningKeyRecord``).
+    case signingKey = "signing_key"
+    /// A ticket let in at some door of the venue (payload: ``DoorAdmittedChange``).
+    case doorAdmitted = "door.admitted"
+    /// Tickets refunded or voided (payload: ``DoorRevokedChange``).
+    case doorRevoked = "door.revoked"
+    /// Tickets central vouches for that carry no signature a door can take (payload: ``DoorVouchedChange``).
+    case doorVouched = "door.vouched"
+
+    /// The address of changes meant for every node that speaks protocol 4 or later: a node of an
+    /// older protocol, whose pull asks for `''` and its own id only, never sees (and parks) them.
+    public static let everyDoorNode = "*"
 }
 
 /// One row of central's change log, as a node pulls it.

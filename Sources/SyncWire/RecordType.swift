@@ -14,4 +14,6 @@ public enum SyncRecordType: String, Sendable, Codable, CaseIterable {
     case allocationAccepted = "allocation.accepted"
     /// The node refused an allocation proposal (it would take back sold or held inventory).
     case allocationRejected = "allocation.rejected"
+    /// The node made or retired one of its ticket signing keys (payload: ``SigningKeyRecord``).
+    case signingKeyPublished = "signing_key.published"
 }

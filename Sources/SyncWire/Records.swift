@@ -17,14 +17,18 @@ public struct OrderPlacedRecord: Codable, Sendable, Equatable {
         }
     }
     public struct Ticket: Codable, Sendable, Equatable {
+        /// The short code, the ticket's id.
         public let code: String
         public let seat: String?
         public let priceMinor: Int64
+        /// The code its QR carries (``SignedTicketCode``); absent for a ticket sold before signing.
+        public let signedCode: String?
 
-        public init(code: String, seat: String?, priceMinor: Int64) {
+        public init(code: String, seat: String?, priceMinor: Int64, signedCode: String? = nil) {
             self.code = code
             self.seat = seat
             self.priceMinor = priceMinor
+            self.signedCode = signedCode
         }
     }
     public struct Payment: Codable, Sendable, Equatable {
@@ -129,17 +133,25 @@ public struct RefundRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// `ticket.checked_in`: a ticket scanned at the door.
+/// `ticket.checked_in`: a ticket let in at a door of this node, or by an offline scanner whose
+/// admissions this node imported.
 public struct CheckInRecord: Codable, Sendable, Equatable {
     public let ticketCode: String
-    public let orderID: String
+    /// The ticket's order; absent for a ticket another node sold (a door knows its code only).
+    public let orderID: String?
     public let eventID: String
+    /// The node whose door let it in (or that imported the scanner's admissions).
     public let nodeID: String
     public let checkedInAt: Timestamp
     public let actor: String
+    /// The gate, as the door named it (absent: the node's only door, or a protocol 3 node).
+    public let gate: String?
+    /// `door` (absent too) or `scanner`: an offline scanner's admission imported later.
+    public let source: AdmissionSource?
 
     public init(
-        ticketCode: String, orderID: String, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String
+        ticketCode: String, orderID: String?, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String,
+        gate: String? = nil, source: AdmissionSource? = nil
     ) {
         self.ticketCode = ticketCode
         self.orderID = orderID
@@ -147,6 +159,8 @@ public struct CheckInRecord: Codable, Sendable, Equatable {
         self.nodeID = nodeID
         self.checkedInAt = checkedInAt
         self.actor = actor
+        self.gate = gate
+        self.source = source
     }
 }
 
@@ -217,6 +231,7 @@ extension OrderPlacedRecord {
                     json.member("code", ticket.code)
                     json.member("price_minor", ticket.priceMinor)
                     json.member("seat", ticket.seat)
+                    if let signedCode = ticket.signedCode { json.member("signed_code", signedCode) }
                 }
             }
             json.member("total_minor", totalMinor)

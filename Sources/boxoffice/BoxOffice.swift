@@ -24,6 +24,7 @@ struct BoxOffice: ParsableCommand {
         subcommands: [
             Init.self, Import.self, Login.self, Logout.self, Events.self, Availability.self, Seats.self, Sell.self,
             Hold.self, Confirm.self, Release.self, Refund.self, OrderCommand.self, Lookup.self, CheckIn.self,
+            ScanListCommand.self, Print.self, Keys.self,
             EventCommand.self, UsersCommand.self, Status.self, Health.self, Smoke.self, DrawerCommand.self,
             ReportCommand.self, SyncCommand.self,
             Notifications.self,

@@ -28,7 +28,7 @@ struct CentralTool: ParsableCommand {
         subcommands: [
             Migrate.self, Import.self, Allocate.self, Allocations.self, Events.self, EventCommand.self, Nodes.self,
             Parked.self, MaintenanceCommand.self, Reconcile.self, Smoke.self, Export.self, ReportCommand.self,
-            Metrics.self,
+            Metrics.self, Keys.self, Door.self,
         ])
 
     init(_ arguments: ParsedArguments) {}

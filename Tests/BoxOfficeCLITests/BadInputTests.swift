@@ -66,6 +66,11 @@ import Testing
             "user name must be"
         ),
         (["users", "add", tenKilobytes, "--role", "cashier"], "password-123\n", false, 2, "user name must be"),
+        (
+            ["users", "add", "central", "--role", "supervisor"], "password-123\n", false, 2,
+            "'central' names the node's own actors"
+        ),
+        (["users", "add", "system", "--role", "cashier"], "password-123\n", false, 2, "'system' names the node's own"),
         (["users", "add", "newbie", "--role", "janitor"], "password-123\n", false, 2, "--role must be one of"),
         (
             ["users", "add", "newbie", "--role", "cashier"], "password-123\n", true, 5,

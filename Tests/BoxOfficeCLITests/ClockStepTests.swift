@@ -53,7 +53,8 @@ import Testing
         let mutex = try #require(
             Mirror(reflecting: holder).children.first { $0.label == "mutex" }?.value
                 as? UnsafeMutablePointer<pthread_mutex_t>, "WriterTurnstile keeps its mutex as `mutex`")
-        let offset = UInt(bitPattern: mutex) - (try #require(Self.mapping(of: node.database + "-writer", in: getpid())))
+        let writer = node.database + "-writer"
+        let offset = try #require(ThreadState.fileOffset(of: UInt(bitPattern: mutex), in: writer))
         #expect(pthread_mutex_lock(mutex) == 0)
         let seller = try BackgroundProcess(
             CLINode.binary, ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"],
@@ -61,41 +62,12 @@ import Testing
             logDirectory: node.directory.path)
         // It waits once one of its threads sleeps in futex(2) on the mutex, in its own mapping.
         let waits = waitUntil(timeout: 10) {
-            guard seller.isRunning, let base = Self.mapping(of: node.database + "-writer", in: seller.pid) else {
-                return !seller.isRunning
-            }
-            return Self.sleepsInFutex(seller.pid, at: base + offset)
+            !seller.isRunning || ThreadState.sleepsInFutex(seller.pid, onFile: writer, offset: offset)
         }
         let stillWaiting = seller.isRunning
         pthread_mutex_unlock(mutex)
         #expect(waits != nil && stillWaiting, "the seller gave up on the mutex at once: \(seller.stderr)")
         #expect(seller.wait() == 0, "\(seller.stderr)")
         #expect(try node.count("SELECT count(*) FROM orders") == 1)
-    }
-
-    /// Where `path` is mapped in process `pid` (the first mapping of it in /proc/PID/maps).
-    static func mapping(of path: String, in pid: Int32) -> UInt? {
-        guard let maps = procFile("/proc/\(pid)/maps") else { return nil }
-        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let line = maps.split(separator: "\n").first(where: { $0.hasSuffix(" " + real) }) else { return nil }
-        return line.split(separator: "-").first.flatMap { UInt($0, radix: 16) }
-    }
-
-    /// True when a thread of process `pid` is in the futex(2) call (number 202 on x86-64) on `address`.
-    static func sleepsInFutex(_ pid: Int32, at address: UInt) -> Bool {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.contains { task in
-            guard let call = procFile("/proc/\(pid)/task/\(task)/syscall") else { return false }
-            let fields = call.split(separator: " ")
-            return fields.count > 1 && fields[0] == "202"
-                && UInt(fields[1].dropFirst(2), radix: 16) == address
-        }
-    }
-
-    /// A file of /proc read to its end (`String(contentsOfFile:)` stops at the size `stat` gives, 0 or a page).
-    static func procFile(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        return (try? handle.readToEnd()).map { String(decoding: $0 ?? Data(), as: UTF8.self) }
     }
 }

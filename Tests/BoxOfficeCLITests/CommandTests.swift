@@ -84,7 +84,14 @@ import Ticketing
             "sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-E-1", "--payment", "cash",
         ])
         #expect(blocked.status == 3 && blocked.stderr.contains("seat MAIN-E-1 is already held"))
-        Thread.sleep(forTimeInterval: 1.2)
+        func held() throws -> Int? {
+            let document = try node.json(["availability", "SHOW"], session: node.cashierSession)
+            let categories = document["categories"] as? [[String: Any]]
+            return categories?.first { $0["code"] as? String == "MAIN" }?["held"] as? Int
+        }
+        #expect(try held() == 2)
+        // Its second up, the hold no longer holds its seats, with no one releasing it.
+        #expect(try waitUntil(timeout: 30) { try held() == 0 } != nil, "the hold outlived its time")
         let confirm = try node.cashier(["confirm", holdID, "--payment", "cash"])
         #expect(confirm.status == 1 && confirm.stderr.contains("is expired"))
         let sale = try node.cashier(["sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-E-1", "--payment", "cash"])
@@ -121,8 +128,8 @@ import Ticketing
             session: node.cashierSession)
         let orderID = try #require(sale["order_id"] as? String)
         let tickets = try #require(sale["tickets"] as? [[String: Any]]).compactMap { $0["code"] as? String }
-        #expect(try node.cashier(["checkin", tickets[0]]).status == 0)
-        let twice = try node.cashier(["checkin", tickets[0]])
+        #expect(try node.cashier(["checkin", tickets[0], "--event", "SHOW"]).status == 0)
+        let twice = try node.cashier(["checkin", tickets[0], "--event", "SHOW", "--gate", "B"])
         #expect(twice.status == 1 && twice.stderr.contains("already checked in"))
         let refund = try node.json(["refund", orderID, "--reason", "one ticket unused"])
         #expect(refund["tickets"] as? [String] == [tickets[1]])

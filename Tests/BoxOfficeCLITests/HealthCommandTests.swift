@@ -24,4 +24,18 @@ import Testing
         #expect(missing.status == 1 && missing.stdout.contains("DOWN          db  error=no node database at"))
         #expect(!FileManager.default.fileExists(atPath: node.directory.file("nowhere.sqlite")))
     }
+
+    /// A node without its ticket signing key sells nothing: `sales` is DOWN, saying why, until an
+    /// admin makes a new key.
+    @Test func aNodeWithoutItsSigningKeyIsDown() throws {
+        let node = try CLINode()
+        try FileManager.default.removeItem(atPath: node.database + ".ticket-key")
+        let down = try node.run(["health"])
+        #expect(
+            down.status == 1 && down.stdout.contains("DOWN          sales  signingKey=there is no ticket signing key"))
+        let sale = try node.cashier(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        #expect(sale.status == 1 && sale.stderr.contains("an admin makes a new key with 'boxoffice keys rotate'"))
+        try node.expectSuccess(["keys", "rotate"])
+        try node.expectSuccess(["health"])
+    }
 }

@@ -33,7 +33,7 @@ import Testing
         #expect(try node.count("SELECT count(*) FROM orders") == dump)
         try node.expectSuccess(["order", orderID])
         try node.expectSuccess(["lookup", orderID])
-        try node.expectSuccess(["checkin", code])
+        try node.expectSuccess(["checkin", code, "--event", "SHOW"])
         #expect(try node.run(["status"]).stdout.contains("maintenance"))
         let audit = try #require(
             try Database(path: node.database).row(

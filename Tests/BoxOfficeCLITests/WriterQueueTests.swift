@@ -21,19 +21,35 @@ import Testing
             Issue.record("the turn did not come")
             return
         }
+        let turn = holder.tickets.serving
+        // A seller waits in line once one of its threads sleeps in futex(2) on its ticket's bell
+        // (after it wrote down who holds the ticket).
+        func waitsInLine(_ seller: BackgroundProcess, ticket: UInt32) -> Bool {
+            let bell = WriterTurnstile.bellOffset(of: ticket)
+            let waits = waitUntil(timeout: 30) {
+                !seller.isRunning
+                    || ThreadState.sleepsInFutex(seller.pid, onFile: node.database + "-writer", offset: bell)
+            }
+            return waits != nil && seller.isRunning
+        }
         let doomed = try BackgroundProcess(
             CLINode.binary, sale, environment: environment, logDirectory: node.directory.path)
-        Thread.sleep(forTimeInterval: 0.5)  // it has opened the node and waits for its turn
+        #expect(waitsInLine(doomed, ticket: turn &+ 1), "the seller never queued: \(doomed.stderr)")
         doomed.send(SIGKILL)
         #expect(doomed.wait() == SIGKILL)
         let next = try BackgroundProcess(
             CLINode.binary, sale, environment: environment, logDirectory: node.directory.path)
-        Thread.sleep(forTimeInterval: 0.5)  // queued behind the dead seller's ticket
-        let released = Date()
+        #expect(waitsInLine(next, ticket: turn &+ 2), "the next seller never queued: \(next.stderr)")
         holder.leave()
+        // The dead seller's turn is passed over once the next seller sees its process gone, not
+        // after the turn sat unused for passUnusedAfter.
+        let served = waitUntil(timeout: 30, every: 0.001) {
+            Int32(bitPattern: holder.tickets.serving &- (turn &+ 2)) >= 0
+        }
         #expect(next.wait() == 0, "\(next.stderr)")
-        let served = Date().timeIntervalSince(released)
-        #expect(served < Double(WriterTurnstile.passUnusedAfter) / 1e9, "waited \(served) s for the dead ticket")
+        #expect(
+            served.map { $0 < Double(WriterTurnstile.passUnusedAfter) / 1e9 } == true,
+            "waited \(served ?? -1) s for the dead ticket")
         #expect(try node.count("SELECT count(*) FROM orders") == 1)
         #expect(try node.inventoryViolations().isEmpty)
     }

@@ -82,8 +82,8 @@ import Testing
         let first = try Database(path: path, options: options)
         try first.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
         let second = ConnectionBox(try Database(path: path, options: options))
+        let queue = try #require(WriterTurnstile(databasePath: path))
         let events = EventList()
-        let queued = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
         try first.write {
             // Enough pages for this commit to set off a checkpoint of them all.
@@ -93,7 +93,6 @@ import Testing
                 INSERT INTO t (b) SELECT zeroblob(3000) FROM n
                 """, [Database.checkpointPages])
             Thread {
-                queued.signal()
                 do {
                     try second.db.write {
                         events.append("second began")
@@ -104,8 +103,7 @@ import Testing
                 }
                 finished.signal()
             }.start()
-            queued.wait()
-            Thread.sleep(forTimeInterval: 0.05)  // the second writer waits for its turn
+            #expect(queue.waitForWriters(1), "the second writer never queued")
         }
         events.append("first returned")
         finished.wait()
@@ -213,9 +211,9 @@ import Testing
         }
         try reader.read { () throws -> Void in
             #expect(try reader.scalar("SELECT count(*) FROM t") == Database.closeCheckpointFrames + 1)
-            let started = Date()
+            let started = ContinuousClock.now
             writer = nil
-            #expect(Date().timeIntervalSince(started) < 5, "close waited on the reader")
+            #expect(ContinuousClock.now - started < .seconds(5), "close waited on the reader")
         }
         #expect(try walBytes(path) > 0)
     }
@@ -319,15 +317,16 @@ import Testing
         options.busyTimeout = 0.2
         let waiter = try Database(path: path, options: options)
         try holder.execute("BEGIN IMMEDIATE")
-        let started = Date()
+        let started = ContinuousClock.now
         do {
             try waiter.write { try waiter.execute("INSERT INTO t VALUES (1)") }
             Issue.record("expected SQLITE_BUSY")
         } catch let error as StoreError {
             #expect(error.isBusy)
         }
-        let waited = Date().timeIntervalSince(started)
-        #expect(waited >= 0.2 && waited < 2)
+        // Its own timeout, not the default's.
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(200) && waited < .seconds(Database.Options().busyTimeout), "\(waited)")
         try holder.execute("ROLLBACK")
     }
 
@@ -391,7 +390,8 @@ import Testing
             done.wait()
         }
         let error = try #require(outcome.error as? StoreError)
-        #expect(error.isBusy && outcome.seconds >= 0.2 && outcome.seconds < 2)
+        // Its own timeout, not the default's.
+        #expect(error.isBusy && outcome.seconds >= 0.2 && outcome.seconds < Database.Options().busyTimeout)
         #expect(FileManager.default.fileExists(atPath: path + "-writer"))
     }
 
@@ -417,16 +417,26 @@ import Testing
         let events = EventList()
         #expect(first.entered(timeout: 5))
         let finished = DispatchSemaphore(value: 0)
-        for name in ["second", "third"] {
+        for (count, name) in [(1, "second"), (2, "third")] {
             let waiter = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
+            let thread = ThreadID()
+            let started = DispatchSemaphore(value: 0)
             Thread {
+                thread.set(ThreadState.currentID())
+                started.signal()
                 if waiter.turnstile.entered(timeout: 5) {
                     events.append(name)
                     waiter.turnstile.leave()
                 }
                 finished.signal()
             }.start()
-            Thread.sleep(forTimeInterval: 0.05)  // it waits before the next one comes
+            started.wait()
+            // It waits in line: its ticket taken, asleep in futex(2) until its turn.
+            let waits =
+                first.waitForWriters(UInt32(count))
+                && waitUntil(timeout: 30, every: 0.001) { ThreadState.sleepsInFutex(getpid(), thread: thread.value) }
+                    != nil
+            #expect(waits, "the \(name) writer never queued")
         }
         first.leave()
         #expect(first.entered(timeout: 5))
@@ -438,7 +448,7 @@ import Testing
     }
 
     /// A writer that gave up waiting leaves a ticket nobody takes; the writers behind it are
-    /// served anyway, once its turn has sat unused for a moment.
+    /// served anyway, as soon as they see it was given up.
     @Test func aTicketGivenUpIsPassedOver() throws {
         let path = directory.file("a.sqlite")
         let first = try #require(WriterTurnstile(databasePath: path))
@@ -460,11 +470,18 @@ import Testing
             }
             finished.signal()
         }.start()
-        Thread.sleep(forTimeInterval: 0.05)  // queued behind the ticket given up
+        #expect(first.waitForWriters(2), "the patient writer never queued behind the ticket given up")
+        let patientsTicket = first.tickets.serving &+ 2
         first.leave()
+        // Passed over because its writer gave up, not after the turn sat unused for passUnusedAfter.
+        let served = waitUntil(timeout: 30, every: 0.001) {
+            Int32(bitPattern: first.tickets.serving &- patientsTicket) >= 0
+        }
         finished.wait()
         #expect(outcome.error == nil)
-        #expect(outcome.seconds < 2, "the queue stalled on the ticket given up")
+        #expect(
+            served.map { $0 < Double(WriterTurnstile.passUnusedAfter) / 1e9 } == true,
+            "the queue stalled \(served ?? -1) s on the ticket given up")
     }
 
     /// A writer that dies in its turn (here a thread that ends holding it; a killed process is
@@ -474,14 +491,15 @@ import Testing
         let db = try Database(path: path)
         try db.execute("CREATE TABLE t (x INTEGER)")
         let abandoned = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
+        let thread = ThreadID()
         let ended = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        Thread {
+            thread.set(ThreadState.currentID())
             _ = abandoned.turnstile.entered(timeout: 1)  // and never leaves: the thread just ends
             ended.signal()
-        }
-        thread.start()
+        }.start()
         ended.wait()
-        Thread.sleep(forTimeInterval: 0.1)  // the thread is gone
+        #expect(waitUntil(timeout: 30) { ThreadState.isGone(thread.value) } != nil, "the thread did not end")
         var options = Database.Options()
         options.busyTimeout = 2
         let next = try Database(path: path, options: options)
@@ -495,13 +513,15 @@ import Testing
         let path = directory.file("a.sqlite")
         let first = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
         let second = try #require(WriterTurnstile(databasePath: path))
+        let thread = ThreadID()
         let ended = DispatchSemaphore(value: 0)
         Thread {
+            thread.set(ThreadState.currentID())
             #expect(first.turnstile.claimCheckpoint())
             ended.signal()  // and never releases it: the thread just ends
         }.start()
         ended.wait()
-        Thread.sleep(forTimeInterval: 0.1)  // the thread is gone
+        #expect(waitUntil(timeout: 30) { ThreadState.isGone(thread.value) } != nil, "the thread did not end")
         #expect(second.claimCheckpoint(), "the right died with its holder")
         let third = try #require(TurnstileBox(WriterTurnstile(databasePath: path)))
         let claimed = Flag()
@@ -589,6 +609,12 @@ private final class Flag: @unchecked Sendable {  // set before the reader's sema
     func set(_ value: Bool) { self.value = value }
 }
 
+/// The id of a test's thread, set by that thread before it signals a semaphore the reader waits on.
+private final class ThreadID: @unchecked Sendable {
+    private(set) var value: Int32 = 0
+    func set(_ value: Int32) { self.value = value }
+}
+
 /// A turnstile handed to another thread in a test.
 private final class TurnstileBox: @unchecked Sendable {  // used by one thread at a time
     let turnstile: WriterTurnstile
@@ -604,9 +630,10 @@ private final class Outcome: @unchecked Sendable {  // written by one thread bef
     private(set) var seconds = 0.0
 
     func record(_ body: () throws -> Void) {
-        let started = Date()
+        let started = ContinuousClock.now
         do { try body() } catch { self.error = error }
-        seconds = Date().timeIntervalSince(started)
+        let duration = ContinuousClock.now - started
+        seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

@@ -23,8 +23,12 @@ import Testing
     }
 
     /// Runs `holder`'s write transaction while `offer` offers its write from another thread
-    /// (started once the transaction has begun, given a moment to queue); the offer's result.
-    private func race(holder: Database, _ offer: @escaping @Sendable () throws -> String) throws -> String {
+    /// (started once the transaction has begun; the transaction ends once the write is offered);
+    /// the offer's result.
+    private func race(holder: Database, at path: String, _ offer: @escaping @Sendable () throws -> String) throws
+        -> String
+    {
+        let queue = try #require(WriterTurnstile(databasePath: path))
         let result = Answer()
         let done = DispatchSemaphore(value: 0)
         _ = try holder.write(
@@ -34,7 +38,7 @@ import Testing
                     result.set(Result { try offer() })
                     done.signal()
                 }.start()
-                Thread.sleep(forTimeInterval: 0.3)  // it has taken its ticket and offered its write
+                #expect(queue.waitForOffer(), "the other writer never offered its write")
             }, answered: { _ in })
         done.wait()
         return try result.get()
@@ -57,7 +61,7 @@ import Testing
             try db.execute("INSERT INTO t (v) VALUES (?)", [String(decoding: request, as: UTF8.self)])
             return Array("done".utf8)
         }
-        let result = try race(holder: holder) { try Self.offer(at: path, "from the queue") }
+        let result = try race(holder: holder, at: path) { try Self.offer(at: path, "from the queue") }
         #expect(result == "answered done")
         let reader = try Database(path: path)
         #expect(try reader.rows("SELECT v FROM t").map { try $0.get("v") as String } == ["from the queue"])
@@ -70,6 +74,7 @@ import Testing
             try db.execute("INSERT INTO t (v) VALUES ('run by the holder')")
             return []
         }
+        let queue = try #require(WriterTurnstile(databasePath: path))
         let result = Answer()
         let done = DispatchSemaphore(value: 0)
         try holder.write {
@@ -77,7 +82,7 @@ import Testing
                 result.set(Result { try Self.offer(at: path, "x") })
                 done.signal()
             }.start()
-            Thread.sleep(forTimeInterval: 0.3)
+            #expect(queue.waitForOffer(), "the other writer never offered its write")
         }
         done.wait()
         #expect(try result.get() == "by itself")
@@ -91,7 +96,7 @@ import Testing
             throw Broken()
         }
         let recheck = Flag()
-        let result = try race(holder: holder) { try Self.offer(at: path, "x", recheck: recheck) }
+        let result = try race(holder: holder, at: path) { try Self.offer(at: path, "x", recheck: recheck) }
         #expect(result == "by itself")
         #expect(!recheck.value)
         #expect(try Database(path: path).rows("SELECT v FROM t").map { try $0.get("v") as String } == ["by itself"])
@@ -103,7 +108,7 @@ import Testing
             try db.execute("INSERT INTO t (v) VALUES ('run by the holder')")
             return Array(repeating: 1, count: OfferedWrite.capacity + 1)
         }
-        let result = try race(holder: holder) { try Self.offer(at: path, "x") }
+        let result = try race(holder: holder, at: path) { try Self.offer(at: path, "x") }
         #expect(result == "by itself")
         #expect(try Database(path: path).rows("SELECT v FROM t").map { try $0.get("v") as String } == ["by itself"])
     }
@@ -116,7 +121,7 @@ import Testing
                 try db.execute("INSERT INTO t (v) VALUES ('half done')")
                 throw SoldOut()
             })
-        let result = try race(holder: holder) { try Self.offer(at: path, "x") }
+        let result = try race(holder: holder, at: path) { try Self.offer(at: path, "x") }
         #expect(result == "answered refused")
         #expect(try Database(path: path).scalar("SELECT count(*) FROM t") == 0)
     }
@@ -136,7 +141,7 @@ import Testing
                 return
             }
             entered.signal()
-            Thread.sleep(forTimeInterval: 0.3)  // the offer is made meanwhile
+            #expect(taker.turnstile.waitForOffer(), "the other writer never offered its write")
             taken.set(!taker.turnstile.takeOffers(limit: 1) { _ in [] }.isEmpty)
             taker.turnstile.leave()  // and the thread ends without answering
             took.signal()

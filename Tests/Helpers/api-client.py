@@ -62,8 +62,11 @@ class Client:
                 if attempt == 1:
                     raise
         document = None
-        if payload and response.getheader("Content-Type", "").startswith("application/"):
+        media = response.getheader("Content-Type", "").split(";")[0]
+        if payload and (media == "application/json" or media.endswith("+json")):
             document = json.loads(payload)
+        elif payload:
+            document = payload
         return response.status, document, response
 
 
@@ -86,7 +89,14 @@ class Document:
             return schema
         return None
 
-    def validate(self, template, method, status, body):
+    def validate(self, template, method, status, body, media=None):
+        if media is not None:
+            content = self.document["paths"][template][method.lower()]["responses"][str(status)]["content"]
+            if media not in content:
+                raise AssertionError("%s %s %d: %s is not among %s" % (method, template, status, media, sorted(content)))
+            if not body:
+                raise AssertionError("%s %s %d: an empty %s" % (method, template, status, media))
+            return
         schema = self.schema(template, method, status)
         if schema is None:
             if body not in (None, b""):
@@ -100,12 +110,14 @@ def conformance(base, document_path, name, password):
     failures, checked = [], [0]
     anonymous = Client(base)
 
-    def check(client, method, template, path, expected, body=None, key=None, headers=None):
+    def check(client, method, template, path, expected, body=None, key=None, headers=None, media=None):
         status, answer, response = client.call(method, path, body=body, key=key, headers=headers)
         try:
             if status != expected:
                 raise AssertionError("status %d, expected %d: %s" % (status, expected, answer))
-            document.validate(template, method, status, answer)
+            if media is not None and not response.getheader("Content-Type", "").startswith(media):
+                raise AssertionError("Content-Type %s, expected %s" % (response.getheader("Content-Type"), media))
+            document.validate(template, method, status, answer, media)
             checked[0] += 1
         except Exception as error:  # collect every failure, then report them all
             failures.append("%s %s: %s" % (method, path, str(error).split("\n")[0]))
@@ -133,9 +145,9 @@ def conformance(base, document_path, name, password):
     check(client, "POST", "/v1/sales", "/v1/sales", 428, {"event": "GALA", "category": "FLOOR", "quantity": 1, "payment": {"method": "cash"}})
     check(client, "POST", "/v1/sales", "/v1/sales", 400, {"event": "GALA", "category": "FLOOR", "quantity": "1", "payment": {"method": "cash"}}, key="conf-sale-0002")
     check(client, "POST", "/v1/sales", "/v1/sales", 422, {"event": "GALA", "category": "FLOOR", "quantity": 0, "payment": {"method": "cash"}}, key="conf-sale-0003")
-    check(client, "POST", "/v1/sales", "/v1/sales", 201,
-          {"event": "GALA", "category": "STALLS", "quantity": 2, "payment": {"method": "card", "reference": "T1-0001"},
-           "customer": {"email": "jo@example.org", "name": "Jo"}}, key="conf-sale-0004")
+    seated, _ = check(client, "POST", "/v1/sales", "/v1/sales", 201,
+                      {"event": "GALA", "category": "STALLS", "quantity": 2, "payment": {"method": "card", "reference": "T1-0001"},
+                       "customer": {"email": "jo@example.org", "name": "Jo"}}, key="conf-sale-0004")
     check(client, "POST", "/v1/sales", "/v1/sales", 201,
           {"event": "GALA", "category": "STALLS", "seats": ["STALLS-B-1"], "payment": {"method": "cash"}}, key="conf-sale-0005")
     check(client, "POST", "/v1/sales", "/v1/sales", 409,
@@ -153,9 +165,35 @@ def conformance(base, document_path, name, password):
     check(client, "GET", "/v1/orders/{order}", "/v1/orders/%s" % sale["order_id"], 200)
     check(client, "GET", "/v1/orders/{order}", "/v1/orders/ord_NONE", 404)
     check(client, "GET", "/v1/tickets/{code}", "/v1/tickets/%s" % code, 200)
-    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, {"code": code}, key="conf-door-0001")
-    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, {"code": code}, key="conf-door-0001")
-    check(client, "POST", "/v1/checkins", "/v1/checkins", 409, {"code": code}, key="conf-door-0002")
+    door = {"code": code, "event": "GALA", "gate": "North"}
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, door, key="conf-door-0001")
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 200, door, key="conf-door-0001")
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 409, door, key="conf-door-0002")
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 409, {"code": code}, key="conf-door-0003")  # wrong day
+    check(client, "POST", "/v1/checkins", "/v1/checkins", 422, {"code": "NOT-A-CODE"}, key="conf-door-0004")
+    check(client, "GET", "/v1/keys", "/v1/keys", 200)
+    check(client, "GET", "/v1/events/{event}/scan-list", "/v1/events/GALA/scan-list", 200)
+    check(client, "GET", "/v1/events/{event}/scan-list", "/v1/events/NOPE/scan-list", 404)
+    scanned = {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-1", "event_id": "GALA", "gate": "C",
+               "admissions": [{"code": seated["tickets"][0]["signed_code"], "at": "2030-12-31T19:00:00.000Z"},
+                              {"code": door["code"], "at": "2030-12-31T19:01:00.000Z"}]}
+    imported, _ = check(client, "POST", "/v1/checkins/imports", "/v1/checkins/imports", 200, scanned, key="conf-import-01")
+    if imported and (imported["recorded"], len(imported["conflicts"])) != (2, 1):
+        failures.append("POST /v1/checkins/imports: %s" % imported)
+    check(client, "POST", "/v1/checkins/imports", "/v1/checkins/imports", 400, dict(scanned, extra=1), key="conf-import-02")
+    order = seated["order_id"]
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets" % order, 200, media="image/svg+xml")
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=pdf" % order, 200, media="application/pdf")
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=escpos" % order, 200,
+          media="application/octet-stream")
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=text" % order, 200, media="text/plain")
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=gif" % order, 400)
+    check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/ord_NONE/tickets", 404)
+    check(client, "GET", "/v1/events/{event}/seat-map", "/v1/events/GALA/seat-map", 200, media="image/svg+xml")
+    check(client, "POST", "/v1/orders/{order}/resend", "/v1/orders/%s/resend" % order, 201, {}, key="conf-resend-01")
+    check(client, "POST", "/v1/orders/{order}/resend", "/v1/orders/%s/resend" % order, 201, {"to": "friend@example.org"},
+          key="conf-resend-02")
+    check(client, "POST", "/v1/keys/rotate", "/v1/keys/rotate", 201, key="conf-rotate-01")
     check(client, "POST", "/v1/orders/{order}/refunds", "/v1/orders/%s/refunds" % sale["order_id"], 201,
           {"tickets": [sale["tickets"][1]["code"]], "reason": "cannot come"}, key="conf-refund-01")
     check(client, "GET", "/v1/drawer", "/v1/drawer", 404)

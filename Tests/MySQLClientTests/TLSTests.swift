@@ -117,4 +117,20 @@ import Testing
                     == "s3cret")
         }
     }
+
+    /// A FIFO, a folder or a device named as the password file is refused at once: opening a FIFO
+    /// for reading would wait for a writer forever.
+    @Test func aPasswordFileThatIsNotAFileIsRefusedAtOnce() throws {
+        let folder = TemporaryDirectory()
+        let fifo = folder.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for path in [fifo, folder.path, "/dev/null"] {
+            #expect(
+                throws: MySQLError(
+                    code: 0, message: "cannot read CENTRAL_PASSWORD_FILE \(path): not a regular file")
+            ) {
+                try MySQLConfiguration(url: "mysql://app@h/c", environment: ["CENTRAL_PASSWORD_FILE": path])
+            }
+        }
+    }
 }

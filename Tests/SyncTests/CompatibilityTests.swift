@@ -30,7 +30,8 @@ import Testing
         #expect(try world.syncOnce(node).status == 0)
         #expect(try world.centralOrders(node: "NODE-A") == node.orders())
 
-        try world.central.execute("UPDATE sync_protocol SET min_version = 4, max_version = 4")
+        let newer = SyncProtocolVersion.current + 1
+        try world.central.execute("UPDATE sync_protocol SET min_version = ?, max_version = ?", [newer, newer])
         try node.sell("BIG", "FLOOR")
         let refused = try world.syncOnce(node)
         #expect(

@@ -8,13 +8,16 @@ import Testing
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Scripts/check-doc-commands").path
 
-    private func check(_ markdown: String, in directory: TemporaryDirectory) throws -> ProcessResult {
+    private func check(_ markdown: String, in directory: TemporaryDirectory, environment: [String: String] = [:])
+        throws -> ProcessResult
+    {
         let file = directory.file("doc.md")
         try markdown.write(toFile: file, atomically: true, encoding: .utf8)
         let scratch = directory.file("scratch")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         return try ProcessRunner.run(
-            Self.script, ["--bin", ProcessRunner.productsDirectory, "--scratch", scratch, file])
+            Self.script, ["--bin", ProcessRunner.productsDirectory, "--scratch", scratch, file],
+            environment: environment)
     }
 
     @Test func linesRunInOrderInOneShellOnAScratchNodeAndExamplesAreShownOnly() throws {
@@ -66,9 +69,12 @@ import Testing
             kept.count == 1 && !FileManager.default.fileExists(atPath: directory.file("scratch/\(kept[0])/home/after")))
     }
 
+    /// Unset as in a fresh shell, whatever central the caller's shell names (``OtherCentral``).
     @Test func anUnsetVariableStopsTheShellAndNamesTheCommand() throws {
         let directory = TemporaryDirectory()
-        let result = try check("```sh\necho ok\necho \"$CENTRAL_URL\"\n```\n", in: directory)
+        let result = try check(
+            "```sh\necho ok\necho \"$CENTRAL_URL\"\n```\n", in: directory,
+            environment: try OtherCentral(in: directory).environment)
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("doc.md:3: the shell stopped in it:") && result.stderr.contains("CENTRAL_URL"),

@@ -41,7 +41,7 @@ import Ticketing
             by: a.admin)
         let max = CustomerDetails(email: "max.mustermann@beispiel.de", name: "Max Mustermann")
         let small = try sell(b, "SMALL", "GA", .quantity(4), PaymentRequest(method: .cash), max)
-        _ = try b.node.inventory.checkIn(code: small.tickets[0].code, by: b.admin)
+        _ = try b.node.door.checkIn(code: small.tickets[0].code, eventID: small.eventID, by: b.admin)
         for _ in 0..<5 { try b.sell("BIG", "FLOOR") }
         #expect(try world.syncOnce(a).status == 0 && world.syncOnce(b).status == 0)
 

@@ -25,7 +25,7 @@ import Testing
         #expect(refused.status == 7, "\(refused.stderr)")
         #expect(refused.stderr.contains("in maintenance (by head office: upgrade to v2)"))
         let code = try #require(before.tickets.first?.code)
-        #expect(try world.boxoffice(a, ["checkin", code]).status == 0)
+        #expect(try world.boxoffice(a, ["checkin", code, "--event", "BIG"]).status == 0)
         #expect(try world.syncOnce(a).status == 0, "the daemon keeps pushing and pulling in maintenance")
         #expect(try world.centralOrders(node: "NODE-A") == a.orders())
         #expect(try world.central.scalar("SELECT status FROM ticket WHERE code = ?", [code]) == "checked_in")

@@ -46,7 +46,7 @@ import Testing
         let passed = try smoke(asNodes)
         #expect(passed.status == 0, "\(passed.stdout)")
         #expect(
-            passed.stdout.contains("PASS  writes    as \(user.name)@localhost: \(statements) statements on 14 tables"))
+            passed.stdout.contains("PASS  writes    as \(user.name)@localhost: \(statements) statements on 17 tables"))
         #expect(try sync().status == 0)
         #expect(try world.centralOrders(node: "NODE-A") == node.orders())
     }
@@ -80,7 +80,7 @@ import Testing
         let seated = try node.sell("SEATED", "MAIN", .seats(["MAIN-A-1", "MAIN-A-2"]))
         _ = try node.node.refunds.refund(
             orderID: seated.orderID, ticketCodes: [seated.tickets[0].code], reason: "changed plans", by: node.admin)
-        _ = try node.node.inventory.checkIn(code: small.tickets[0].code, by: node.admin)
+        _ = try node.node.door.checkIn(code: small.tickets[0].code, eventID: small.eventID, by: node.admin)
         try node.node.catalog.changeStatus("BIG", to: .closed, reason: "sold at the door only", by: node.admin)
         try node.node.database.execute(
             "INSERT INTO sync_outbox (record_type, entity_id, payload, created_at) VALUES ('no.such.type', 'X', '{}', ?)",

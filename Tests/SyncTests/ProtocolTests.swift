@@ -126,6 +126,8 @@ import Testing
                         try ChangeFeed(connection: connection).append(
                             .eventStatus, entityID: "W\(writer)-\(index)", node: nil, payload: "{}",
                             now: SystemWallClock().now())
+                        // Held open a random while, so that commits come out of id order: what is
+                        // tested, not an ordering of the threads.
                         Thread.sleep(forTimeInterval: Double.random(in: 0...0.004))
                     }
                 }
@@ -221,7 +223,7 @@ import Testing
             CentralSchema.migrations.map(\.name) == [
                 "001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation",
                 "005_protocol_2", "006_reconcile_indexes", "007_payments_covered_by_order",
-                "008_reconcile_place_counts", "009_protocol_3",
+                "008_reconcile_place_counts", "009_protocol_3", "010_protocol_4_door",
             ])
         for (name, sql) in CentralSchema.migrations {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -47,7 +47,7 @@ import Testing
         _ = try node.node.refunds.refund(
             orderID: refunded.orderID, ticketCodes: [refunded.tickets[0].code], reason: "one cannot come",
             by: node.admin)
-        _ = try node.node.inventory.checkIn(code: seat.tickets[0].code, by: node.admin)
+        _ = try node.node.door.checkIn(code: seat.tickets[0].code, eventID: seat.eventID, by: node.admin)
         #expect(try world.syncOnce(node).status == 0)
         let central = try world.centralOrders(node: "NODE-A")
         #expect(try central.count == 13 && central == node.orders())
@@ -123,8 +123,8 @@ import Testing
         _ = try node.node.refunds.refund(
             orderID: receipts[0].orderID, ticketCodes: [receipts[0].tickets[1].code], reason: "changed plans",
             by: node.admin)
-        _ = try node.node.inventory.checkIn(code: seated.tickets[0].code, by: node.admin)
-        _ = try node.node.inventory.checkIn(code: unpushed[0].tickets[0].code, by: node.admin)
+        _ = try node.node.door.checkIn(code: seated.tickets[0].code, eventID: seated.eventID, by: node.admin)
+        _ = try node.node.door.checkIn(code: unpushed[0].tickets[0].code, eventID: unpushed[0].eventID, by: node.admin)
         let sold = try node.orders()
         #expect(sold.count == 3 + 5 + 7)
 

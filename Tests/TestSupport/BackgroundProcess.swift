@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// A long-running process (a daemon) the test starts, signals and waits for.
-/// Its stdout and stderr go to files in `logDirectory`, so nothing blocks on a full pipe.
+/// Its stdout and stderr go to files in `logDirectory`, so nothing blocks on a full pipe; its
+/// environment is `environment` over ``ProcessRunner/inheritedEnvironment``.
 public final class BackgroundProcess: @unchecked Sendable {  // Process is thread-safe for these calls
     public let process = Process()
     public let stderrPath: String
@@ -15,7 +16,7 @@ public final class BackgroundProcess: @unchecked Sendable {  // Process is threa
     {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = ProcessRunner.inheritedEnvironment.merging(environment) { _, new in new }
         stderrPath = logDirectory + "/stderr-\(UUID().uuidString.prefix(8)).log"
         guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stderrPath])
@@ -105,13 +106,22 @@ public enum Network {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns the time it took.
+/// Polls `condition` every `interval` seconds (50 ms) until it holds or `timeout` seconds pass on
+/// the monotonic clock; returns the seconds it took. The timeout is a safety net: the wait ends
+/// on the condition, whatever the machine's speed.
 @discardableResult
-public func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Double? {
-    let start = Date()
-    while Date().timeIntervalSince(start) < timeout {
-        if try condition() { return Date().timeIntervalSince(start) }
-        Thread.sleep(forTimeInterval: 0.05)
+public func waitUntil(timeout: Double, every interval: Double = 0.05, _ condition: () throws -> Bool) rethrows
+    -> Double?
+{
+    let clock = ContinuousClock()
+    let start = clock.now
+    func elapsed() -> Double {
+        let duration = clock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
-    return try condition() ? Date().timeIntervalSince(start) : nil
+    while elapsed() < timeout {
+        if try condition() { return elapsed() }
+        Thread.sleep(forTimeInterval: interval)  // a poll's pause: the condition orders the test
+    }
+    return try condition() ? elapsed() : nil
 }

@@ -27,11 +27,20 @@ public enum ProcessRunner {
         return url.path
     }()
 
+    /// The environment a spawned process starts from: this process's, without the settings the
+    /// package's tools read (`CENTRAL_*`, `BOXOFFICE_*`, `SYNCD_*`, `MAIL_*`, `RECONCILE_*`,
+    /// `HEALTH_*`, as `Scripts/check-doc-commands` clears them), so that a central or a node the
+    /// caller's shell names never reaches a test's tools: each test sets what it means.
+    public static let inheritedEnvironment: [String: String] = ProcessInfo.processInfo.environment.filter {
+        key, _ in
+        !["BOXOFFICE_", "CENTRAL_", "SYNCD_", "MAIL_", "RECONCILE_", "HEALTH_"].contains { key.hasPrefix($0) }
+    }
+
     /// The path of a built executable of this package.
     public static func product(_ name: String) -> String { productsDirectory + "/" + name }
 
-    /// Runs `executable` with `arguments`, feeding `stdin`, with `environment` added to the
-    /// current one, and waits for it.
+    /// Runs `executable` with `arguments`, feeding `stdin`, with `environment` added to
+    /// ``inheritedEnvironment``, and waits for it.
     public static func run(
         _ executable: String, _ arguments: [String], stdin: String? = nil,
         environment: [String: String] = [:]
@@ -39,7 +48,7 @@ public enum ProcessRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = inheritedEnvironment.merging(environment) { _, new in new }
         let output = Pipe()
         let errors = Pipe()
         let input = Pipe()

@@ -9,6 +9,10 @@ public enum RowExpectation {
         "sync_inbox": ["node_id", "seq"], "event": ["id"], "price_category": ["event_id", "code"], "seat": ["label"],
         "event_seat": ["seat_label"], "sync_pull_parked": ["seq"], "node_setting": ["key"], "audit_log": ["action"],
         "event_central_status": ["event_id"], "sync_outbox": ["seq"],
+        "ticket_admission": ["ticket_code", "admitted_at"],
+        "node_key": ["public_key"],
+        "signing_key": ["key_id"], "door_admission": ["ticket_code"], "door_revocation": ["ticket_code"],
+        "door_vouched": ["ticket_code"],
     ]
 
     /// Problems found (empty when every expected row is there with the expected values).

@@ -18,6 +18,7 @@ final class NodeHarness {
     init() throws {
         path = directory.file("node.sqlite")
         try FileManager.default.copyItem(atPath: Template.path, toPath: path)
+        try Template.copyKey(to: path)
         node = try VenueNode.open(path: path, clock: clock)
         admin = try Self.staff(node, "root")
         supervisor = try Self.staff(node, "sue")
@@ -68,6 +69,15 @@ enum Template {
         _ = try! node.catalog.importReference(file: fixture, by: admin)
         let template = folder + "/template.sqlite"
         try! node.database.backup(to: template)
+        try! FileManager.default.copyItem(
+            atPath: SigningKeys.keyFile(forDatabase: building), toPath: SigningKeys.keyFile(forDatabase: template))
         return template
     }()
+
+    /// Puts the template's signing key next to a copy of it at `path`, as `init` leaves it (0600).
+    static func copyKey(to path: String) throws {
+        let file = SigningKeys.keyFile(forDatabase: path)
+        try FileManager.default.copyItem(atPath: SigningKeys.keyFile(forDatabase: Template.path), toPath: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+    }
 }

@@ -1,24 +1,39 @@
-import EdgeStore
 import Foundation
 import SyncWire
 import TestSupport
 import Testing
 
+@testable import EdgeStore
 @testable import Ticketing
 
 /// A sale asked for while another connection writes is offered to it: that connection sells it
 /// in its own transaction and answers with the receipt, or with the refusal.
 @Suite struct OfferedSaleTests {
     /// Sells `request` as `actor` through a second connection while `h.node` holds the writer's
-    /// turn for a sale of its own (the other sale offered meanwhile); its receipt or error.
+    /// turn for a sale of its own (the other sale offered meanwhile); its receipt or error, which
+    /// the first connection gave: it ran the offered sale once, and answered with the refusal
+    /// when it failed.
     private func sellWhileAnotherWrites(_ h: NodeHarness, _ request: SaleRequest, by actor: Operator) throws
         -> Result<Receipt, any Error>
     {
         let other = NodeBox(try VenueNode.open(path: h.path, clock: h.clock))
+        let queue = try #require(WriterTurnstile(databasePath: h.path))
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         let clock = PausingClock(h.clock)
         let first = try VenueNode.open(path: h.path, clock: clock)
+        let offered = try #require(first.database.offeredWrites)
+        let ran = OfferedRuns()
+        first.database.offeredWrites = OfferedWrites(
+            run: {
+                ran.runs += 1
+                return try offered.run($0)
+            },
+            refusal: {
+                let refusal = offered.refusal($0)
+                if refusal != nil { ran.refusals += 1 }
+                return refusal
+            })
         clock.node = first
         clock.inTransaction = {
             // Inside the first sale's turn: the second asks now, waits in line, offers its sale.
@@ -26,13 +41,20 @@ import Testing
                 outcome.result = Result { try other.node.sales.sell(request, by: actor) }
                 done.signal()
             }.start()
-            Thread.sleep(forTimeInterval: 0.3)
+            // The first sale goes on once the second's is offered: its turn then sells both.
+            let posted = waitUntil(timeout: 30, every: 0.001) {
+                OfferedWrite(ticket: queue.tickets.serving &+ 1, in: queue).state == OfferedWrite.offered
+            }
+            #expect(posted != nil, "the second sale was never offered")
         }
         _ = try first.sales.sell(
             SaleRequest(
                 eventID: "SHOW", categoryCode: "GA", selection: .quantity(1), payment: PaymentRequest(method: .cash)),
             by: h.cashier)
         done.wait()
+        let refused = if case .failure = outcome.result { 1 } else { 0 }
+        #expect(
+            ran.runs == 1 && ran.refusals == refused, "the first connection ran \(ran.runs), refused \(ran.refusals)")
         return outcome.result
     }
 
@@ -53,6 +75,25 @@ import Testing
                 [receipt.orderID]) == 1)
         #expect(try h.count("SELECT sold FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 2 + 1)
         #expect(try h.inventoryViolations().isEmpty)
+        // Its tickets carry the codes the offering connection signed before its turn.
+        #expect(receipt.tickets.allSatisfy { $0.signedCode?.count == TicketCode.signedCharacterCount })
+    }
+
+    /// An offer carries its tickets' signed codes, made before the turn; the sale in the turn
+    /// uses them rather than signing there, and signs any it lacks.
+    @Test func anOfferCarriesItsSignedCodesAndTheSaleUsesThem() throws {
+        let h = try NodeHarness()
+        let signer = try h.node.signingKeys.currentSigner()
+        let presigned = (0..<2).map { _ in signer.sign(serial: h.node.ids.ticketSerial(), eventID: "SHOW") }
+        let sale = OfferedSale(
+            request: SaleRequest(
+                eventID: "SHOW", categoryCode: "GA", selection: .quantity(3), payment: PaymentRequest(method: .cash)),
+            customer: nil, key: "key_offer-with-codes", keyGiven: false, fingerprint: "f", actor: h.cashier,
+            presigned: presigned)
+        #expect(try OfferedSale(decoding: sale.encoded) == sale)
+        let receipt = try h.node.database.write { try h.node.sales.sell(sale, recheck: false) }
+        let codes = Set(receipt.tickets.compactMap(\.signedCode))
+        #expect(codes.count == 3 && codes.isSuperset(of: presigned.map(\.text)))
     }
 
     @Test func anOfferedSaleRefusedThrowsTheRefusalInTheProcessThatAsked() throws {
@@ -154,6 +195,12 @@ private final class NodeBox: @unchecked Sendable {  // used by the one thread it
 
 private final class Outcome: @unchecked Sendable {  // set before the reader's semaphore is signalled
     var result: Result<Receipt, any Error> = .failure(CancellationError())
+}
+
+/// What the first connection did with the writes offered to it.
+private final class OfferedRuns: @unchecked Sendable {  // counted and read on the selling thread
+    var runs = 0
+    var refusals = 0
 }
 
 /// A clock that runs `inTransaction` once, the first time it is read inside a transaction of

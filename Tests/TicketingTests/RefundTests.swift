@@ -54,7 +54,7 @@ import Testing
         #expect(throws: TicketingError.self) {
             try h.node.refunds.refund(orderID: sale.orderID, ticketCodes: nil, reason: "x", by: h.cashier)
         }
-        _ = try h.node.inventory.checkIn(code: sale.tickets[0].code, by: h.cashier)
+        _ = try h.node.door.checkIn(code: sale.tickets[0].code, eventID: sale.eventID, by: h.cashier)
         let refund = try h.node.refunds.refund(
             orderID: sale.orderID, ticketCodes: nil, reason: "left early", by: h.supervisor)
         #expect(refund.tickets == [sale.tickets[1].code])
@@ -66,13 +66,21 @@ import Testing
         let sale = try h.sell()
         let code = sale.tickets[0].code
         let lowerCaseWithoutDashes = code.replacingOccurrences(of: "-", with: "").lowercased()
-        #expect(try h.node.inventory.checkIn(code: lowerCaseWithoutDashes, by: h.cashier).ticketCode == code)
-        #expect(throws: TicketingError.self) { try h.node.inventory.checkIn(code: code, by: h.cashier) }
-        #expect(throws: TicketingError.notFound("no ticket 0000-0000-0000-0000")) {
-            try h.node.inventory.checkIn(code: "0000000000000000", by: h.cashier)
+        #expect(
+            try h.node.door.checkIn(code: lowerCaseWithoutDashes, eventID: sale.eventID, by: h.cashier).ticketCode
+                == code)
+        #expect(throws: TicketingError.self) {
+            try h.node.door.checkIn(code: code, eventID: sale.eventID, by: h.cashier)
+        }
+        #expect(
+            throws: TicketingError.notFound(
+                "no ticket 0000-0000-0000-0000 at this node: a ticket another node sold is checked in by its QR code "
+                    + "(or the full code under it)")
+        ) {
+            try h.node.door.checkIn(code: "0000000000000000", by: h.cashier)
         }
         #expect(throws: TicketingError.self) {
-            try h.node.inventory.checkIn(code: "'; DROP TABLE ticket; --", by: h.cashier)
+            try h.node.door.checkIn(code: "'; DROP TABLE ticket; --", by: h.cashier)
         }
         #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'ticket.checked_in'") == 1)
     }

@@ -5,7 +5,8 @@ import SyncWire
 ///
 /// Records get ULIDs behind a short prefix (`ord_01JDX3K7QZ7M4Q9D2PABCDEF`): sortable by creation
 /// time, unique across nodes without coordination (80 random bits per millisecond). Ticket codes
-/// are 80 random bits in Crockford base32, grouped for reading aloud (`K7QX-3M9D-PA2F-W8ZR`).
+/// are 80 random bits in Crockford base32, grouped for reading aloud (`K7QX-3M9D-PA2F-W8ZR`),
+/// and signed by the node that sells them (``SignedTicketCode``).
 public struct Identifiers: Sendable {
     /// What an identifier names; its prefix.
     public enum Kind: String, Sendable {
@@ -31,42 +32,21 @@ public struct Identifiers: Sendable {
         "\(kind.rawValue)_" + Self.ulid(milliseconds: clock.now().milliseconds, random: SecureRandom.bytes(10))
     }
 
-    /// A new unguessable ticket code.
-    public func ticketCode() -> String {
-        let characters = Array(Self.base32(SecureRandom.bytes(10)).utf8)
-        return String(unsafeUninitializedCapacity: 19) { out in
-            var count = 0
-            for (index, character) in characters.enumerated() {
-                if index > 0, index % 4 == 0 {
-                    out[count] = UInt8(ascii: "-")
-                    count += 1
-                }
-                out[count] = character
-                count += 1
-            }
-            return count
-        }
-    }
+    /// The 80 random bits of a new ticket: its short code (``TicketCode/shortCode(serial:)``),
+    /// which its signed code carries too.
+    public func ticketSerial() -> [UInt8] { SecureRandom.bytes(SignedTicketCode.serialByteCount) }
 
-    /// The canonical form of a ticket code as a person may type it: upper case, dashes placed,
-    /// Crockford's look-alikes mapped (O→0, I/L→1). Nil when it cannot be a ticket code.
+    /// The short code of a ticket as a person typed it or a scanner read its signed code:
+    /// canonical (upper case, dashes placed, Crockford's look-alikes mapped). Nil when it is
+    /// neither form, or a signed code whose check character does not match.
     public static func normalizedTicketCode(_ text: String) -> String? {
-        var characters = [Character]()
-        for character in text.uppercased() where character != "-" && character != " " {
-            let mapped: Character =
-                switch character {
-                case "O": "0"
-                case "I", "L": "1"
-                default: character
-                }
-            guard alphabet.contains(mapped) else { return nil }
-            characters.append(mapped)
+        switch try? TicketCode.read(text) {
+        case .short(let code)?: code
+        case .signed(let code)?: code.shortCode
+        case nil: nil
         }
-        guard characters.count == 16 else { return nil }
-        return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
     }
 
-    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
     /// The same digits as ASCII bytes, for writing.
     private static let digits = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 

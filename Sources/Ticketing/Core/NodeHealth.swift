@@ -131,7 +131,8 @@ enum HealthJSON {
 /// The node's health, as `boxoffice health` and `venue-syncd`'s listener report it.
 ///
 /// Components: `db` (the node database answers), `diskSpace` (free space where it lives),
-/// `sales` (OUT_OF_SERVICE in maintenance or while a restored node takes its facts back),
+/// `sales` (OUT_OF_SERVICE in maintenance or while a restored node takes its facts back, DOWN
+/// without a ticket signing key in force),
 /// `central` (DOWN when central is read-only, unreachable or incompatible), `outbox` (what waits
 /// for central) and `sync` (when a sync cycle last ran). The node is UP when it can sell: `db`,
 /// `diskSpace` and `sales` decide; `central`, `outbox` and `sync` are shown but decide nothing.
@@ -178,6 +179,13 @@ public enum NodeHealth {
             ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
         writersQueue(of: node, into: &components["db"]!, now: clock.now())
         components["sales"] = sales(maintenance: maintenance, sync: sync)
+        // A node whose signing key is missing, damaged, open to others or revoked sells nothing.
+        do {
+            _ = try node.signingKeys.currentSigner()
+        } catch {
+            components["sales"]!.status = .down
+            components["sales"]!.details["signingKey"] = .text(SyncLimits.clip("\(error)", to: 300))
+        }
         components["central"] = central(sync)
         components["outbox"] = outbox(sync)
         let now = clock.now()

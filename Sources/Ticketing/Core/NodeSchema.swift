@@ -24,6 +24,7 @@ public enum NodeSchema {
         Migration("14_sync_protocol_3", sql: version14),
         Migration("15_deadlines_on_the_boot_clock", sql: version15),
         Migration("16_api_requests_and_login_failures", sql: version16),
+        Migration("17_door", sql: version17),
     ])
 
     static let version1 = """
@@ -533,6 +534,71 @@ public enum NodeSchema {
             failures INTEGER NOT NULL CHECK (failures > 0),
             last_failed_at INTEGER NOT NULL,
             locked_until INTEGER
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The door (sync protocol 4). `signing_key`: every node's ticket signing keys (this node's
+    /// private one is in a file next to the database), with central's revocations. A ticket keeps
+    /// its signature and the id of the key that made it (NULL for a ticket sold before). What the
+    /// doors of the venue share, pulled from central: admissions anywhere (this node's too),
+    /// tickets refunded or voided, and the tickets central vouches for without a signature a
+    /// door can take (unsigned ones sold before, and a revoked key's sold before its cut). And the
+    /// offline scanners' admissions imported, so that a file imported twice counts once.
+    ///
+    /// It starts by making the connection read the schema again: migration 10 rewrote `ticket`'s
+    /// text, and a connection that ran it still holds the old text's offsets, where `ADD COLUMN`
+    /// would insert the new column (into the middle of a CHECK constraint).
+    static let version17 = """
+        PRAGMA writable_schema = RESET;
+        CREATE TABLE signing_key (
+            public_key BLOB PRIMARY KEY CHECK (length(public_key) = 32),
+            key_id INTEGER NOT NULL CHECK (key_id BETWEEN 0 AND 65535),
+            node_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            retired_at INTEGER,
+            revoked_after INTEGER,
+            revoked_reason TEXT
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX signing_key_by_id ON signing_key(key_id);
+
+        ALTER TABLE ticket ADD COLUMN key_id INTEGER;
+        ALTER TABLE ticket ADD COLUMN signature BLOB;
+
+        CREATE TABLE door_admission (
+            ticket_code TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            gate TEXT,
+            source TEXT NOT NULL CHECK (source = 'door' OR source = 'scanner'),
+            admitted_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX door_admission_by_event ON door_admission(event_id);
+
+        CREATE TABLE door_revocation (
+            ticket_code TEXT PRIMARY KEY,
+            event_id TEXT,
+            status TEXT NOT NULL CHECK (status = 'void' OR status = 'refunded'),
+            node_id TEXT NOT NULL,
+            revoked_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX door_revocation_by_event ON door_revocation(event_id);
+
+        CREATE TABLE door_vouched (
+            ticket_code TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            category_code TEXT,
+            seat_label TEXT,
+            reason TEXT NOT NULL CHECK (reason = 'unsigned' OR reason = 'revoked_key')
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX door_vouched_by_event ON door_vouched(event_id);
+
+        CREATE TABLE door_scanner_admission (
+            scanner TEXT NOT NULL,
+            ticket_code TEXT NOT NULL,
+            admitted_at INTEGER NOT NULL,
+            imported_at INTEGER NOT NULL,
+            PRIMARY KEY (scanner, ticket_code, admitted_at)
         ) STRICT, WITHOUT ROWID;
         """
 

@@ -69,6 +69,7 @@ extension VenueNode {
                 "user.added", by: adminName, entity: "staff", id: id, detail: ["name": adminName, "role": "admin"])
             return true
         }
+        try node.signingKeys.ensureKey(by: adminName)
         return InitOutcome(
             nodeID: nodeID, admin: adminName, schemaVersion: NodeSchema.migrator.latestVersion, created: created)
     }
@@ -101,6 +102,8 @@ extension VenueNode {
         let snapshot = "\(path).pre-v\(status.version + 1)-\(stamp).sqlite"
         try node.database.backup(to: snapshot)
         let applied = try NodeSchema.migrator.migrate(node.database, now: { clock.now().description })
+        // A database made before tickets were signed gets its first key.
+        if try NodeSettings.load(node.database) != nil { try node.signingKeys.ensureKey(by: "migrate") }
         return MigrationOutcome(
             fromVersion: status.version, toVersion: status.version + applied.count, applied: applied,
             pending: [], snapshot: snapshot, dryRun: false)

@@ -42,8 +42,18 @@ enum Validation {
         guard (2...32).contains(value.count), value.allSatisfy({ allowed.contains($0) }) else {
             throw TicketingError.invalidInput("user name must be 2 to 32 lower-case letters, digits, '.', '-' or '_'")
         }
+        guard !reservedStaffNames.contains(value) else {
+            throw TicketingError.invalidInput(
+                "'\(value)' names the node's own actors in the audit log and in what it sends central; choose another user name"
+            )
+        }
         return value
     }
+
+    /// The actors the node records for what no person did: head office (`central`), the node's own
+    /// sweeps (`system`), a restore and a failed login. A person under one of these names would be
+    /// read as that actor (central would take a person's event change for its own echo).
+    static let reservedStaffNames: Set<String> = ["central", "system", "restore", "login"]
 
     /// A code for events, categories, venues, nodes and seats: 1–40 letters, digits, `-`, `_`, `.`.
     static func code(_ value: String, field: String) throws -> String {

@@ -31,6 +31,8 @@ public final class VenueNode {
     /// The settings as last read, outside a transaction or in one that did not write them, with
     /// when (see ``settings()``).
     private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
+    /// The signing key as last read from its file, with the file's stamp (see ``SigningKeys/currentSigner()``).
+    var signerRead: (stamp: KeyFileStamp, signer: TicketSigner, nodeID: String)?
 
     init(database: Database, clock: any WallClock) {
         self.database = database

@@ -31,21 +31,25 @@ struct NotificationPayload: Codable, Equatable {
 struct NotificationQueue {
     let node: VenueNode
 
-    /// Queues a message about `orderID` to its customer, if the order has an email. `receipt`
-    /// saves reading the order again when the caller has it.
+    /// Queues a message about `orderID` to its customer, if the order has an email, or to
+    /// `recipient`; returns its id (nil when there is no one to write to). `receipt` saves
+    /// reading the order again when the caller has it.
+    @discardableResult
     func enqueue(
-        _ kind: NotificationKind, orderID: String, receipt: Receipt? = nil, refund: Money? = nil, reason: String? = nil
-    ) throws {
+        _ kind: NotificationKind, orderID: String, receipt: Receipt? = nil, refund: Money? = nil, reason: String? = nil,
+        recipient: String? = nil
+    ) throws -> String? {
         let db = node.database
         guard
             let row = try db.row(
                 """
                 SELECT c.email, c.name AS customer_name, e.name AS event_name, e.starts_at, v.name AS venue_name,
                        v.timezone, o.category_code
-                FROM orders o JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
+                FROM orders o LEFT JOIN customer c ON c.id = o.customer_id JOIN event e ON e.id = o.event_id
                 JOIN venue v ON v.id = e.venue_id WHERE o.id = ?
-                """, [orderID])
-        else { return }
+                """, [orderID]),
+            let email = try recipient ?? row.get("email", as: String?.self)
+        else { return nil }
         let receipt = try receipt ?? Receipt.load(orderID: orderID, replayed: false, from: db)
         let payload = NotificationPayload(
             orderID: orderID, eventName: try row.get("event_name"),
@@ -54,15 +58,14 @@ struct NotificationQueue {
             total: receipt.total, refund: refund, reason: reason, customerName: try row.get("customer_name"),
             venueTimezone: try row.get("timezone"))
         let due = Deadline(after: 0, on: node.clock)
+        let id = node.ids.make(.notification)
         try db.execute(
             """
             INSERT INTO notification (id, kind, recipient, order_id, payload, status, \(Notifications.nextAttempt.columns),
                                       created_at)
             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
             """,
-            [
-                node.ids.make(.notification), kind.rawValue, try row.get("email", as: String.self), orderID,
-                try JSONText.encode(payload),
-            ] + due.values + [due.wall.milliseconds])
+            [id, kind.rawValue, email, orderID, try JSONText.encode(payload)] + due.values + [due.wall.milliseconds])
+        return id
     }
 }

@@ -1,6 +1,7 @@
 import EdgeStore
 import FoundationEssentials
 import Mail
+import Printing
 import SyncWire
 
 /// A queued customer notification as listed.
@@ -97,6 +98,26 @@ public struct Notifications {
         return try rows.map { try $0.decode(NotificationView.self) }
     }
 
+    /// Queues the order's tickets (as they stand: refunded ones marked so, no QR code for them)
+    /// to its customer again, or to `email`; the email worker sends it. The order by its id or a
+    /// ticket code. Any session: the counter resends a lost email.
+    public func resend(order reference: String, to email: String?, by actor: Operator) throws -> NotificationView {
+        let email = try email.map { try Validation.email($0) }
+        let orderID = try node.orders.details(reference).order.orderID
+        return try node.database.write {
+            guard
+                let id = try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, recipient: email)
+            else {
+                throw TicketingError.rejected(
+                    code: "no_recipient", message: "order \(orderID) has no customer email; give one to send it to")
+            }
+            try node.audit.record(
+                "notification.resent", by: actor.name, entity: "order", id: orderID, detail: ["notification": id])
+            return try node.database.row("SELECT * FROM notification WHERE id = ?", [id])!.decode(
+                NotificationView.self)
+        }
+    }
+
     /// The email the first notification queued for `orderID` becomes, without sending it.
     func renderQueued(orderID: String) throws -> EmailMessage {
         guard
@@ -114,10 +135,12 @@ public struct Notifications {
             throw MailError(
                 "the node's mail_from '\(settings.mailFrom.prefix(60))' is not an address", permanent: false)
         }
+        let domain = "\(settings.nodeID.lowercased()).boxoffice.invalid"
+        let tickets = row.kind == .orderConfirmed ? try TicketImages.make(payload, id: row.id, domain: domain) : nil
         return EmailMessage(
             from: from, to: MailAddress(name: payload.customerName, address: row.recipient), subject: subject,
             body: body, date: Date(timeIntervalSince1970: Double(row.createdAt.milliseconds) / 1000),
-            messageID: "\(row.id)@\(settings.nodeID.lowercased()).boxoffice.invalid")
+            messageID: "\(row.id)@\(domain)", html: tickets?.html, images: tickets?.images ?? [])
     }
 }
 
@@ -129,6 +152,61 @@ struct DueNotification: Decodable {
     let payload: String
     let attempts: Int
     let createdAt: Timestamp
+}
+
+/// The tickets of an order confirmation as the customer's email shows them: each live ticket's
+/// QR code (the same as ``Orders/printable(_:)`` prints: level M, its signed code) as an inline
+/// PNG, in an HTML version of the message.
+enum TicketImages {
+    static func make(_ payload: NotificationPayload, id: String, domain: String) throws
+        -> (html: String, images: [EmailMessage.InlineImage])?
+    {
+        let live = payload.tickets.filter { $0.status.isLive }
+        guard !live.isEmpty else { return nil }
+        var images = [EmailMessage.InlineImage]()
+        var rows = ""
+        for (index, ticket) in live.enumerated() {
+            let symbol = try QRCode(encoding: ticket.signedCode ?? ticket.code, correction: TicketLayout.correction)
+            let contentID = "ticket-\(index + 1).\(id)@\(domain)"
+            images.append(
+                .init(
+                    contentID: contentID, filename: "ticket-\(ticket.code).png", png: PNGImage.qrCode(symbol, scale: 5))
+            )
+            rows += """
+                <tr><td><img src="cid:\(contentID)" alt="QR code of ticket \(ticket.code)" width="\((symbol.size + 8) * 5)"></td>
+                <td><p><b>\(html(ticket.code))</b></p><p>\(html(payload.category))\(ticket.seat.map { " seat " + html($0) } ?? "")</p>\
+                <p>\(html(ticket.price.description))</p></td></tr>
+
+                """
+        }
+        let when = "\(payload.venueName), \(payload.eventStartsAt.local(in: payload.venueTimezone ?? "UTC"))"
+        let page = """
+            <!DOCTYPE html>
+            <html><body style="font-family: sans-serif">
+            <p>Thank you for your order \(html(payload.orderID)).</p>
+            <h2>\(html(payload.eventName))</h2><p>\(html(when))</p>
+            <table>
+            \(rows)</table>
+            <p>Total: \(html(payload.total.description))</p>
+            <p>Show the QR code of each ticket at the door, on your phone or printed.</p>
+            </body></html>
+            """
+        return (page, images)
+    }
+
+    static func html(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
 }
 
 /// The words of each message.
@@ -144,7 +222,10 @@ enum NotificationTemplates {
                 "Your tickets for \(payload.eventName)",
                 ([
                     "Thank you for your order \(payload.orderID).", "", payload.eventName, when, "", "Tickets:",
-                ] + lines + ["", "Total: \(payload.total)", "", "Show your ticket codes at the door."]).joined(
+                ] + lines + [
+                    "", "Total: \(payload.total)", "",
+                    "Show each ticket's QR code (in this email) or its code at the door.",
+                ]).joined(
                     separator: "\n")
             )
         case .orderRefunded:

@@ -4,10 +4,13 @@ import SyncWire
 /// What the cashier sees after a sale, and what a replay of the same idempotency key returns.
 public struct Receipt: Sendable, Codable, Equatable {
     public struct Ticket: Sendable, Codable, Equatable {
+        /// The short code.
         public let code: String
         public let seat: String?
         public let price: Money
         public let status: TicketStatus
+        /// What its QR code carries (``SignedTicketCode``); nil for a ticket sold before signing.
+        public let signedCode: String?
     }
     public struct Payment: Sendable, Codable, Equatable {
         public let id: String
@@ -53,7 +56,11 @@ extension Receipt {
             orderID: record.orderID, status: status, eventID: event.id, eventName: event.name,
             eventStartsAt: event.startsAt, timezone: event.timezone, category: record.categoryCode,
             customerEmail: customerEmail,
-            tickets: tickets.map { Ticket(code: $0.code, seat: $0.seat, price: money($0.priceMinor), status: .valid) },
+            tickets: tickets.map {
+                Ticket(
+                    code: $0.code, seat: $0.seat, price: money($0.priceMinor), status: .valid, signedCode: $0.signedCode
+                )
+            },
             total: money(record.totalMinor),
             payment: Payment(
                 id: record.payment.id, method: record.payment.method, amount: money(record.payment.amountMinor),
@@ -77,9 +84,16 @@ extension Receipt {
         let row = try order.decode(OrderRow.self)
         let money = { (minor: Int64) in Money(minor: minor, currency: row.currency) }
         let tickets = try db.rows(
-            "SELECT code, seat_label, price_minor, status FROM ticket WHERE order_id = ? ORDER BY seat_label, code",
+            """
+            SELECT code, seat_label, price_minor, status, key_id, signature FROM ticket WHERE order_id = ?
+            ORDER BY seat_label, code
+            """,
             [orderID]
-        ).map { try $0.decode(TicketRow.self) }
+        ).map { row in
+            TicketRow(
+                code: try row.get("code"), seatLabel: try row.get("seat_label"), priceMinor: try row.get("price_minor"),
+                status: try row.get("status"), keyID: try row.get("key_id"), signature: try row.get("signature"))
+        }
         guard
             let payment = try db.row("SELECT * FROM payment WHERE order_id = ? ORDER BY created_at LIMIT 1", [orderID])?
                 .decode(PaymentRow.self)
@@ -91,7 +105,9 @@ extension Receipt {
             eventStartsAt: row.eventStartsAt, timezone: row.timezone, category: row.categoryCode,
             customerEmail: row.email,
             tickets: tickets.map {
-                Ticket(code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status)
+                Ticket(
+                    code: $0.code, seat: $0.seatLabel, price: money($0.priceMinor), status: $0.status,
+                    signedCode: $0.signedCode(eventID: row.eventID))
             },
             total: money(row.totalMinor),
             payment: Payment(
@@ -119,11 +135,21 @@ private struct OrderRow: Decodable {
     let createdAt: Timestamp
 }
 
-private struct TicketRow: Decodable {
+private struct TicketRow {
     let code: String
     let seatLabel: String?
     let priceMinor: Int64
     let status: TicketStatus
+    let keyID: Int?
+    let signature: [UInt8]?
+
+    /// The signed code, put together again from the signature kept with the ticket.
+    func signedCode(eventID: String) -> String? {
+        guard let keyID, let signature, let serial = TicketCode.serial(ofShortCode: code) else { return nil }
+        return SignedTicketCode(
+            keyID: UInt16(truncatingIfNeeded: keyID), serial: serial, eventTag: SignedTicketCode.eventTag(eventID),
+            signature: signature)?.text
+    }
 }
 
 private struct PaymentRow: Decodable {
@@ -168,6 +194,7 @@ extension Receipt: PrewrittenJSON {
                     json.member("code", ticket.code)
                     json.member("price", money: ticket.price)
                     json.member("seat", ticket.seat)
+                    json.member("signed_code", ticket.signedCode)
                     json.member("status", ticket.status.rawValue)
                 }
             }

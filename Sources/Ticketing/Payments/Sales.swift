@@ -46,9 +46,17 @@ public struct Sales {
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+        // The tickets are signed here, before the writer's turn, not inside it.
+        let signer = try node.signingKeys.currentSigner()
+        let count =
+            switch request.selection {
+            case .quantity(let count): count
+            case .seats(let labels): labels.count
+            }
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
-            actor: actor)
+            actor: actor,
+            presigned: (0..<count).map { _ in signer.sign(serial: node.ids.ticketSerial(), eventID: request.eventID) })
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
@@ -75,7 +83,7 @@ public struct Sales {
             selection: request.selection, into: .sold)
         return try placeOrder(
             reservation, payment: request.payment, customer: sale.customer, key: sale.key,
-            fingerprint: sale.fingerprint, holdID: nil, settings: settings, by: sale.actor)
+            fingerprint: sale.fingerprint, holdID: nil, settings: settings, presigned: sale.presigned, by: sale.actor)
     }
 
     /// Sells a sale another process offered, inside this one's write transaction: the answer.
@@ -94,6 +102,7 @@ public struct Sales {
         let customer = try customer?.validated()
         let key = try idempotencyKey.map { try Self.validatedKey($0) } ?? "confirm:\(holdID)"
         let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
+        _ = try node.signingKeys.currentSigner()
         return try db.write {
             // The key names this confirmation: used before for it, the order comes back; used
             // for anything else, the confirmation is refused (exit 4), as for a sale.
@@ -128,7 +137,7 @@ public struct Sales {
     /// Writes the order and everything that goes with it, inside the sale's transaction.
     private func placeOrder(
         _ reservation: Reservation, payment request: PaymentRequest, customer: CustomerDetails?,
-        key: String, fingerprint: String, holdID: String?, settings: NodeSettings,
+        key: String, fingerprint: String, holdID: String?, settings: NodeSettings, presigned: [SignedTicketCode] = [],
         by actor: Operator
     ) throws -> Receipt {
         let category = reservation.category
@@ -155,15 +164,25 @@ public struct Sales {
             ])
         let seats: [String?] =
             reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
+        let signer = try node.signingKeys.currentSigner()
+        // Codes signed before the turn serve if the key is still the one in force.
+        var ready = presigned.filter { $0.keyID == signer.keyID }
         var tickets = [OrderPlacedRecord.Ticket]()
         for seat in seats {
-            let code = node.ids.ticketCode()
+            let signed =
+                ready.isEmpty
+                ? signer.sign(serial: node.ids.ticketSerial(), eventID: reservation.event.id) : ready.removeFirst()
+            let code = signed.shortCode
             try db.execute(
                 """
-                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'valid')
-                """, [code, orderID, reservation.event.id, category.code, seat, unitPrice])
-            tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice))
+                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, 'valid', ?, ?)
+                """,
+                [
+                    code, orderID, reservation.event.id, category.code, seat, unitPrice, Int(signed.keyID),
+                    signed.signature,
+                ])
+            tickets.append(.init(code: code, seat: seat, priceMinor: unitPrice, signedCode: signed.text))
         }
         let paymentID = node.ids.make(.payment)
         try db.execute(

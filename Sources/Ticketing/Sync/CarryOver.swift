@@ -1,3 +1,4 @@
+import EdgeCrypto
 import EdgeStore
 import SyncWire
 
@@ -44,7 +45,7 @@ struct CarryOver {
 
     /// The record types carried over.
     static let types: [SyncRecordType] = [
-        .orderPlaced, .refundQueued, .refundCompleted, .ticketCheckedIn, .eventStatusChanged,
+        .orderPlaced, .refundQueued, .refundCompleted, .ticketCheckedIn, .eventStatusChanged, .signingKeyPublished,
     ]
     private static let keyPrefix = "carry_over:"
 
@@ -57,7 +58,8 @@ struct CarryOver {
         let own = try db.rows(
             """
             SELECT seq, record_type, entity_id, payload, created_at FROM sync_outbox
-            WHERE seq > ? AND record_type IN (?, ?, ?, ?, ?) ORDER BY seq
+            WHERE seq > ? AND record_type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))
+            ORDER BY seq
             """, [acknowledged] + types.map(\.rawValue)
         ).map { row in
             OutboxRecord(
@@ -153,12 +155,25 @@ struct CarryOver {
             if known == .completed || known == refund.status { return .alreadyHere }
         case .ticketCheckedIn:
             let checkIn = try JSONText.decode(CheckInRecord.self, from: fact.payload)
+            if try exists("SELECT 1 FROM door_admission WHERE ticket_code = ?", checkIn.ticketCode) {
+                return .alreadyHere
+            }
             let status: TicketStatus? = try db.scalar("SELECT status FROM ticket WHERE code = ?", [checkIn.ticketCode])
             switch status {
             case .valid: break
             case .checkedIn: return .alreadyHere
+            // Another node's ticket, let in at this node's door.
+            case nil where checkIn.orderID == nil: break
             case nil: throw refusal("ticket \(checkIn.ticketCode) is not on this node")
             case let status?: throw refusal("ticket \(checkIn.ticketCode) is \(status.rawValue) here")
+            }
+        case .signingKeyPublished:
+            let key = try JSONText.decode(SigningKeyRecord.self, from: fact.payload)
+            if let publicKey = Hex.decode(key.publicKey),
+                try db.scalar("SELECT 1 FROM signing_key WHERE public_key = ?", [publicKey], as: Int.self) != nil,
+                key.retiredAt == nil
+            {
+                return .alreadyHere
             }
         case .eventStatusChanged:
             let change = try JSONText.decode(EventStatusRecord.self, from: fact.payload)

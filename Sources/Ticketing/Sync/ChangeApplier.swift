@@ -39,6 +39,15 @@ struct ChangeApplier {
             return .applied
         case .nodeParameters:
             return try applyParameters(try JSONText.decode(NodeParametersChange.self, from: change.payload))
+        case .signingKey:
+            return try DoorChanges(node: node).apply(try JSONText.decode(SigningKeyRecord.self, from: change.payload))
+        case .doorAdmitted:
+            return try DoorChanges(node: node).apply(
+                try JSONText.decode(DoorAdmittedChange.self, from: change.payload))
+        case .doorRevoked:
+            return try DoorChanges(node: node).apply(try JSONText.decode(DoorRevokedChange.self, from: change.payload))
+        case .doorVouched:
+            return try DoorChanges(node: node).apply(try JSONText.decode(DoorVouchedChange.self, from: change.payload))
         }
     }
 

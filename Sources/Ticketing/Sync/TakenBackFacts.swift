@@ -30,7 +30,19 @@ struct TakenBackFacts {
             try db.execute(
                 "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
                 [checkIn.checkedInAt.milliseconds, checkIn.ticketCode])
+            try db.execute(
+                """
+                INSERT INTO door_admission (ticket_code, event_id, node_id, gate, source, admitted_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (ticket_code) DO NOTHING
+                """,
+                [
+                    checkIn.ticketCode, checkIn.eventID, checkIn.nodeID, checkIn.gate, checkIn.source ?? .door,
+                    checkIn.checkedInAt.milliseconds,
+                ])
             return .checkIn
+        case .signingKeyPublished:
+            _ = try DoorChanges(node: node).apply(try JSONText.decode(SigningKeyRecord.self, from: record.payload))
+            return .other
         case .eventStatusChanged:
             let change = try JSONText.decode(EventStatusRecord.self, from: record.payload)
             try db.execute(

@@ -148,10 +148,35 @@ struct UsersCommand: ParsableCommand {
 struct Notifications: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "notifications",
-        abstract: "Customer emails: list them, or render pending ones into the spool folder (supervisors).",
-        subcommands: [List.self, Send.self])
+        abstract: "Customer emails: list them, send pending ones (supervisors), or send an order's tickets again.",
+        subcommands: [List.self, Send.self, Resend.self])
 
     init(_ arguments: ParsedArguments) {}
+
+    struct Resend: ParsableCommand {
+        static let order = TypedArgument("ORDER", help: "The order id, or one of its ticket codes.")
+        static let to = TypedOption.text("--to", "EMAIL", help: "Send them there (default: the order's customer).")
+        static let configuration = CommandConfiguration(
+            name: "resend", abstract: "Queue an order's tickets, with their QR codes, to its customer again.",
+            arguments: [order], options: [to])
+
+        let context: Context
+        let order: String
+        let email: String?
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            order = try arguments.required(Self.order)
+            email = try arguments.value(Self.to)
+        }
+
+        func run() throws {
+            let (node, actor) = try context.signedIn()
+            context.output.emit(try node.notifications.resend(order: order, to: email, by: actor)) {
+                "Queued \($0.id) to \($0.recipient): the email worker sends it (or 'boxoffice notifications send')."
+            }
+        }
+    }
 
     struct List: ParsableCommand {
         static let status = TypedOption<NotificationStatus>.choice("--status", "S", help: "pending, sent or failed.")

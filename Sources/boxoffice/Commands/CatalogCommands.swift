@@ -1,3 +1,4 @@
+import AtomicFiles
 import CLIKit
 import SyncWire
 import Ticketing
@@ -63,23 +64,39 @@ struct Availability: ParsableCommand {
 struct Seats: ParsableCommand {
     static let category = TypedOption.text("--category", "C", help: "Only this seated category.")
     static let available = FlagOption("--available", help: "Only seats this box office can sell now.")
+    static let svg = TypedOption.text(
+        "--svg", "FILE", help: "Draw the hall instead: stage, every seat coloured by its state, a legend (SVG).")
     static let configuration = CommandConfiguration(
-        name: "seats", abstract: "The seat map of an event: each row's seats by status.",
-        arguments: [CommonOptions.event], options: [category, available])
+        name: "seats", abstract: "The seat map of an event: each row's seats by status, or drawn (--svg).",
+        arguments: [CommonOptions.event], options: [category, available, svg])
 
     let context: Context
     let eventID: String
     let category: String?
     let onlyAvailable: Bool
+    let svgFile: String?
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
         eventID = try arguments.required(CommonOptions.event)
         category = try arguments.value(Self.category)
         onlyAvailable = arguments.isSet(Self.available)
+        svgFile = try arguments.value(Self.svg)
+        if svgFile != nil, category != nil || onlyAvailable {
+            throw UsageError("--svg draws the whole hall; it takes neither --category nor --available")
+        }
     }
 
     func run() throws {
+        if let svgFile {
+            let plan = try context.node().inventory.seatPlan(eventID: eventID)
+            try AtomicFile.write(Array(plan.svg.utf8), to: svgFile, mode: 0o644)
+            let seats = plan.sections.flatMap(\.rows).flatMap(\.seats)
+            context.output.emit(SeatPlanSummary(file: svgFile, seats: seats.count)) {
+                "Seat map of \(eventID) (\($0.seats) seats) written to \($0.file)."
+            }
+            return
+        }
         var seats = try context.node().inventory.seats(eventID: eventID, categoryCode: category)
         if onlyAvailable { seats = seats.filter { $0.status == .available } }
         context.output.emit(seats) { seats in
@@ -109,6 +126,12 @@ struct Seats: ParsableCommand {
             return lines.joined(separator: "\n")
         }
     }
+}
+
+/// What `seats --svg` wrote.
+struct SeatPlanSummary: Encodable {
+    let file: String
+    let seats: Int
 }
 
 /// `1-4, 7, 9-12` from seat numbers.

@@ -195,28 +195,6 @@ struct Lookup: ParsableCommand {
     }
 }
 
-struct CheckIn: ParsableCommand {
-    static let code = TypedArgument("CODE", help: "The ticket code.")
-    static let configuration = CommandConfiguration(
-        name: "checkin", abstract: "Let a ticket in at the door (once).", arguments: [code])
-
-    let context: Context
-    let code: String
-
-    init(_ arguments: ParsedArguments) throws {
-        context = try Context(arguments)
-        code = try arguments.required(Self.code)
-    }
-
-    func run() throws {
-        let (node, actor) = try context.signedIn()
-        let result = try node.inventory.checkIn(code: code, by: actor)
-        context.output.emit(result) {
-            "Welcome: \($0.ticketCode) \($0.eventID) \($0.category)\($0.seat.map { " seat \($0)" } ?? "")."
-        }
-    }
-}
-
 enum ReceiptText {
     static func render(_ receipt: Receipt) -> String {
         var lines = [

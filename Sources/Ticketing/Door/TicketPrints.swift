@@ -1,0 +1,32 @@
+import EdgeStore
+import Printing
+import SyncWire
+
+extension Orders {
+    /// The tickets of an order (by its id or one of its ticket codes) as they are printed: the
+    /// event, the venue's local start time, seat or category, price, order, short code, and the
+    /// signed code for the QR (a ticket sold before signing carries its short code there). A
+    /// refunded or voided ticket is stamped so.
+    public func printable(_ reference: String) throws -> [PrintedTicket] {
+        let details = try details(reference)
+        let order = details.order
+        return try db.read {
+            let venue: String =
+                try db.scalar(
+                    "SELECT v.name FROM event e JOIN venue v ON v.id = e.venue_id WHERE e.id = ?", [order.eventID])
+                ?? ""
+            let category: String =
+                try db.scalar(
+                    "SELECT name FROM price_category WHERE event_id = ? AND code = ?", [order.eventID, order.category])
+                ?? order.category
+            return order.tickets.map { ticket in
+                PrintedTicket(
+                    venue: venue, event: order.eventName, startsAt: order.eventStartsAt.local(in: order.timezone),
+                    category: category, seat: ticket.seat, price: ticket.price.description, orderID: order.orderID,
+                    shortCode: ticket.code, qrContent: ticket.signedCode ?? ticket.code,
+                    stamp: ticket.status == .refunded || ticket.status == .void
+                        ? ticket.status.rawValue.uppercased() : nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The door's commands through the real `boxoffice`: printed tickets read back by real decoders
+/// (`rsvg-convert`, `pdftoppm`, `zbarimg`), the seat map's colours, keys, scan lists and an
+/// offline scanner's admissions.
+@Suite struct DoorCommandTests {
+    static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Helpers").path
+
+    /// The QR codes `zbarimg` reads in a PNG, sorted.
+    static func qrCodes(_ png: String) throws -> [String] {
+        let result = try ProcessRunner.run("/usr/bin/zbarimg", ["--quiet", "--raw", png])
+        return result.stdout.split(separator: "\n").map(String.init).sorted()
+    }
+
+    static func render(_ svg: String, to png: String) throws {
+        let result = try ProcessRunner.run("/usr/bin/rsvg-convert", ["--background-color", "white", "-o", png, svg])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// A seated sale of two tickets, and their signed codes as `order --json` gives them.
+    static func sale(_ node: CLINode) throws -> (order: String, codes: [String], signed: [String]) {
+        let sale = try node.json(
+            [
+                "sell", "SHOW", "--category", "MAIN", "--seat", "MAIN-C-4", "MAIN-C-5", "--payment", "cash",
+                "--customer", "ticket@example.org",
+            ], session: node.cashierSession)
+        let order = try #require(sale["order_id"] as? String)
+        let tickets = try #require(sale["tickets"] as? [[String: Any]])
+        return (
+            order, tickets.compactMap { $0["code"] as? String },
+            tickets.compactMap { $0["signed_code"] as? String }
+        )
+    }
+
+    @Test func printedTicketsReadBackAsTheirSignedCodes() throws {
+        let node = try CLINode()
+        let (order, codes, signed) = try Self.sale(node)
+        #expect(signed.count == 2 && signed.allSatisfy { $0.count == 129 })
+
+        let svg = node.directory.file("tickets.svg")
+        try node.expectSuccess(["print", order, "--format", "svg", "--out", svg])
+        try Self.render(svg, to: node.directory.file("tickets.png"))
+        #expect(try Self.qrCodes(node.directory.file("tickets.png")) == signed.sorted())
+
+        let pdf = node.directory.file("tickets.pdf")
+        try node.expectSuccess(["print", codes[1], "--format", "pdf", "--out", pdf])
+        let pages = try ProcessRunner.run("/usr/bin/pdftoppm", ["-r", "100", "-png", pdf, node.directory.file("page")])
+        #expect(pages.status == 0, "\(pages.stderr)")
+        let images = try FileManager.default.contentsOfDirectory(atPath: node.directory.path).filter {
+            $0.hasPrefix("page") && $0.hasSuffix(".png")
+        }
+        #expect(images.count == 2, "one page a ticket")
+        #expect(try images.flatMap { try Self.qrCodes(node.directory.file($0)) }.sorted() == signed.sorted())
+
+        let escpos = node.directory.file("tickets.bin")
+        try node.expectSuccess(["print", order, "--format", "escpos", "--out", escpos])
+        let stored = try Self.escposQRCodes(Array(try Data(contentsOf: URL(fileURLWithPath: escpos))))
+        #expect(stored.sorted() == signed.sorted())
+
+        let text = try node.expectSuccess(["print", order]).stdout
+        #expect(text.contains("Test Show") && text.contains("1 Jan 2030 20:00 UTC") && text.contains("Seat MAIN-C-4"))
+        #expect(codes.allSatisfy { text.contains($0) } && text.contains("50.00 EUR") && text.contains(order))
+        #expect(text.contains("█"), "the QR code in block characters")
+
+        let missing = try node.run(["print", "ord_NOPE"])
+        #expect(missing.status == 6 && missing.stderr == "Error: no order 'ord_NOPE'\n")
+        let format = try node.run(["print", order, "--format", "gif"])
+        #expect(format.status == 2 && format.stderr.hasPrefix("Error: --format must be one of text, svg, pdf, escpos"))
+    }
+
+    /// The printer command set's QR code: `GS ( k` with cn 49 and functions 65 (model 2), 67
+    /// (module size), 69 (error correction M), 80 (store: pL pH = data + 3, m 48) and 81 (print),
+    /// in that order for each ticket. Returns the data stored.
+    static func escposQRCodes(_ bytes: [UInt8]) throws -> [String] {
+        #expect(Array(bytes.prefix(2)) == [0x1B, 0x40], "ESC @ first")
+        var index = 0
+        var functions = [UInt8]()
+        var stored = [String]()
+        while index + 7 < bytes.count {
+            guard bytes[index] == 0x1D, bytes[index + 1] == 0x28, bytes[index + 2] == 0x6B else {
+                index += 1
+                continue
+            }
+            let length = Int(bytes[index + 3]) | Int(bytes[index + 4]) << 8
+            #expect(bytes[index + 5] == 49, "cn 49: QR code")
+            let function = bytes[index + 6]
+            functions.append(function)
+            let parameters = Array(bytes[index + 7..<index + 5 + length])
+            switch function {
+            case 65: #expect(length == 4 && parameters == [50, 0], "model 2")
+            case 67: #expect(length == 3 && (1...16).contains(parameters[0]), "module size")
+            case 69: #expect(length == 3 && parameters == [49], "error correction M")
+            case 80:
+                #expect(parameters.first == 48)
+                stored.append(String(decoding: parameters.dropFirst(), as: UTF8.self))
+            case 81: #expect(length == 3 && parameters == [48])
+            default: Issue.record("unexpected GS ( k function \(function)")
+            }
+            index += 5 + length
+        }
+        #expect(functions == Array(repeating: [65, 67, 69, 80, 81], count: stored.count).flatMap { $0 })
+        #expect(bytes.suffix(4) == [0x1D, 0x56, 66, 3], "cut at the end")
+        return stored
+    }
+
+    /// The hall drawn, rendered to PNG, and each seat's colour read where the drawing put it.
+    @Test func theSeatMapShowsEachSeatsState() throws {
+        let node = try CLINode()
+        let (_, codes, _) = try Self.sale(node)  // MAIN-C-4 and MAIN-C-5 sold
+        try node.expectSuccess(["checkin", codes[0], "--event", "SHOW"])  // MAIN-C-4 checked in
+        try node.expectSuccess(
+            ["hold", "SHOW", "--category", "MAIN", "--seat", "MAIN-A-1"], session: node.cashierSession)
+        let svg = node.directory.file("hall.svg")
+        let drawn = try node.expectSuccess(["seats", "SHOW", "--svg", svg])
+        #expect(drawn.stdout == "Seat map of SHOW (62 seats) written to \(svg).\n")
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains(">STAGE<") && text.contains("another node's (6)") && text.contains("checked in (1)"))
+        let png = node.directory.file("hall.png")
+        try Self.render(svg, to: png)
+        let expected = [
+            ("MAIN-A-2", "#2e7d32"), ("MAIN-A-1", "#f9a825"), ("MAIN-C-5", "#1565c0"), ("MAIN-C-4", "#6a1b9a"),
+            ("SIDE-B-3", "#bdbdbd"), ("SIDE-A-3", "#2e7d32"),
+        ]
+        var points = [String]()
+        for (label, _) in expected {
+            let pattern = try Regex(#"id="seat-\#(label)" x="(\d+)" y="(\d+)""#)
+            let match = try #require(text.firstMatch(of: pattern), "\(label) in the drawing")
+            let x = Int(match.output[1].substring!)! + 7
+            let y = Int(match.output[2].substring!)! + 7
+            points.append("\(x),\(y)")
+        }
+        let colours = try ProcessRunner.run("/usr/bin/python3", [Self.helpers + "/png-pixels.py", png] + points)
+        #expect(colours.stdout.split(separator: "\n").map(String.init) == expected.map(\.1), "\(colours.stderr)")
+        let gaOnly = try node.run(["seats", "DUO", "--svg", node.directory.file("duo.svg")])
+        #expect(gaOnly.status == 2 && gaOnly.stderr.contains("no seated category"))
+    }
+
+    /// Keys, a scan list, and an offline scanner's admissions brought back, conflicts reported.
+    @Test func keysScanListsAndAScannersAdmissions() throws {
+        let node = try CLINode()
+        let (order, codes, signed) = try Self.sale(node)
+        let other = try node.json(
+            ["sell", "SHOW", "--category", "GA", "--qty", "3", "--payment", "cash"], session: node.cashierSession)
+        let ga = try #require(other["tickets"] as? [[String: Any]])
+        let gaSigned = ga.compactMap { $0["signed_code"] as? String }
+        try node.expectSuccess(["checkin", codes[0], "--event", "SHOW", "--gate", "A"])
+        try node.expectSuccess(["refund", order, "--ticket", codes[1], "--reason", "ill"])
+
+        let keys = try node.run(["keys", "list", "--json"])
+        #expect(keys.stdout.components(separatedBy: "\"public_key\"").count == 2)
+        let refused = try node.cashier(["keys", "rotate"])
+        #expect(refused.status == 5)
+        try node.expectSuccess(["keys", "rotate"])
+        let rotated = try node.expectSuccess(["keys", "list"]).stdout
+        #expect(rotated.contains("signing") && rotated.contains("retired"))
+
+        let listFile = node.directory.file("show.scanlist.json")
+        try node.expectSuccess(["scan-list", "SHOW", "--out", listFile])
+        #expect(try node.cashier(["scan-list", "SHOW", "--out", listFile]).status == 5, "supervisors")
+        let list = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: listFile))) as? [String: Any])
+        #expect(list["format"] as? String == "venue-scan-list/1")
+        #expect((list["keys"] as? [Any])?.count == 2)
+        #expect((list["revoked"] as? [[String: Any]])?.map { $0["code"] as? String } == [codes[1]])
+        #expect((list["admitted"] as? [[String: Any]])?.first?["gate"] as? String == "A")
+        #expect((list["vouched"] as? [Any])?.isEmpty == true, "every ticket here is signed")
+        let event = try #require(list["event"] as? [String: Any])
+        #expect(event["doors_open_at"] as? String == "2030-01-01T08:00:00.000Z")
+
+        let admissions = node.directory.file("scanner-7.json")
+        try """
+        {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-7", "event_id": "SHOW", "gate": "C",
+         "admissions": [
+           {"code": "\(gaSigned[0])", "at": "2030-01-01T19:01:00.000Z"},
+           {"code": "\(signed[0])", "at": "2030-01-01T19:02:00.000Z"},
+           {"code": "\(signed[1])", "at": "2030-01-01T19:03:00.000Z"},
+           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2030-01-01T19:04:00.000Z"}
+         ]}
+        """.write(toFile: admissions, atomically: true, encoding: .utf8)
+        let imported = try node.expectSuccess(["checkin", "--import", admissions])
+        let lines = imported.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.first == "Scanner HANDHELD-7, SHOW: 3 admission(s) recorded, 3 conflict(s):", "\(imported.stdout)")
+        #expect(
+            lines.dropFirst().map { $0.split(separator: ":").first.map(String.init) ?? "" }.sorted() == [
+                "  admitted_twice", "  code_mistyped", "  revoked",
+            ])
+        let again = try node.json(["checkin", "--import", admissions])
+        #expect(again["already_imported"] as? Int == 3 && again["recorded"] as? Int == 0)
+        let door = try node.run(["checkin", gaSigned[0], "--event", "SHOW"])
+        #expect(door.status == 1 && door.stderr.contains("gate C, by TEST-1"), "\(door.stderr)")
+        #expect(
+            try node.count(
+                "SELECT count(*) FROM sync_outbox WHERE record_type = 'ticket.checked_in' AND payload LIKE '%\"source\":\"scanner\"%'"
+            )
+                == 3)
+        let bad = node.directory.file("bad.json")
+        try #"{"format": "something-else/1", "scanner": "X", "event_id": "SHOW", "admissions": []}"#.write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let wrong = try node.run(["checkin", "--import", bad])
+        #expect(wrong.status == 2 && wrong.stderr.contains("not an offline scanner's admissions"))
+        let both = try node.run(["checkin", codes[0], "--import", bad])
+        #expect(both.status == 2 && both.stderr.hasPrefix("Error: give CODE or --import FILE, not both"))
+    }
+}

@@ -1,0 +1,133 @@
+import Central
+import Foundation
+import MySQLClient
+import SyncWire
+import TestSupport
+import Testing
+
+@testable import Ticketing
+
+/// The doors of a venue through central: signing keys reach every node, a ticket sold at one
+/// node gets in at another, its admission reaches the rest, refunds too; two doors apart let
+/// the same ticket in and reconciliation finds it; a stolen node's key is revoked; tickets sold
+/// before signing still get in everywhere through central's word.
+@Suite struct DoorSyncTests {
+    /// The signed codes of a sale, from the node that made it.
+    static func signedCodes(_ node: SyncNode, _ receipt: Receipt) throws -> [String] {
+        try node.node.orders.details(receipt.orderID).order.tickets.compactMap(\.signedCode)
+    }
+
+    @Test func aTicketSoldOnOneNodeIsLetInOnAnotherAndRefusedOnAThird() throws {
+        let world = try SyncWorld()
+        let (a, b, c) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"), try world.makeNode("NODE-C"))
+        for node in [a, b, c] { #expect(try world.syncOnce(node).status == 0) }
+        for node in [a, b, c] { #expect(try world.syncOnce(node).status == 0) }  // every key everywhere
+        #expect(try b.count("SELECT count(*) FROM signing_key") == 3)
+        #expect(
+            try world.central.scalar(
+                "SELECT COUNT(*) FROM change_log WHERE change_type = 'signing_key' AND node_id = '*'")
+                == 3)
+
+        // A sells and does not sync: B checks the ticket in by its signature alone.
+        let sale = try a.sell("BIG", "FLOOR", .quantity(3))
+        let codes = try Self.signedCodes(a, sale)
+        let admitted = try world.boxoffice(b, ["checkin", codes[0], "--event", "BIG", "--gate", "North", "--json"])
+        #expect(admitted.status == 0, "\(admitted.stderr)")
+        let welcome = try JSONSerialization.jsonObject(with: Data(admitted.stdout.utf8)) as? [String: Any]
+        #expect(welcome?["sold_by"] as? String == "NODE-A" && welcome?["verified_by"] as? String == "signature")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try world.syncOnce(c).status == 0)
+        let refused = try world.boxoffice(c, ["checkin", codes[0], "--event", "BIG"])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("was already checked in at") && refused.stderr.contains("gate North, by NODE-B"))
+
+        // A's sale reaches central after the admission: central's ticket takes it. A learns of it.
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(
+            try world.central.scalar("SELECT status FROM ticket WHERE code = ?", [sale.tickets[0].code]) == "checked_in"
+        )
+        #expect(try a.count("SELECT count(*) FROM ticket WHERE status = 'checked_in'") == 1)
+        #expect(try world.boxoffice(a, ["checkin", sale.tickets[0].code, "--event", "BIG"]).status == 1)
+
+        // A refunds one: after the syncs no door lets it in.
+        _ = try a.node.refunds.refund(
+            orderID: sale.orderID, ticketCodes: [sale.tickets[1].code], reason: "ill", by: a.admin)
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try world.syncOnce(c).status == 0)
+        let refunded = try world.boxoffice(c, ["checkin", codes[1], "--event", "BIG"])
+        #expect(
+            refunded.status == 1 && refunded.stderr.contains("(at NODE-A), not valid for entry"), "\(refunded.stderr)")
+        // A forged code, and the third ticket, which gets in at C.
+        var forged = Array(codes[2])
+        forged[60] = forged[60] == "A" ? "B" : "A"
+        #expect(try world.boxoffice(c, ["checkin", String(forged), "--event", "BIG"]).status == 1)
+        #expect(try world.boxoffice(c, ["checkin", codes[2], "--event", "BIG"]).status == 0)
+        #expect(try world.syncOnce(c).status == 0)
+        #expect(
+            try world.central.scalar("SELECT COUNT(*) FROM ticket_admission WHERE event_id = 'BIG'") == 2)
+        let clean = try world.central(["reconcile"])
+        #expect(!clean.stdout.contains("ticket_admitted_twice"), "\(clean.stdout)")
+    }
+
+    /// Two nodes let the same ticket in while central is down: each decides alone, both admissions
+    /// reach central once it is back, and reconciliation finds the ticket let in twice.
+    @Test func theSameTicketLetInAtTwoNodesWhileCentralIsDownIsFoundByReconcile() throws {
+        let world = try SyncWorld(privateServer: true)
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let sale = try a.sell("BIG", "FLOOR", .quantity(1))
+        let code = try Self.signedCodes(a, sale)[0]
+        try world.server.stop()
+        #expect(try world.syncOnce(a).status == 75)
+        #expect(try world.boxoffice(a, ["checkin", code, "--event", "BIG", "--gate", "Stalls"]).status == 0)
+        #expect(try world.boxoffice(b, ["checkin", code, "--event", "BIG", "--gate", "Circle"]).status == 0)
+        try world.server.start()
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try world.syncOnce(b).status == 0)
+        let report = try world.central(["reconcile", "--json"])
+        #expect(report.status == 10, "\(report.stdout)\(report.stderr)")
+        #expect(report.stdout.contains("ticket_admitted_twice/\(sale.tickets[0].code)"))
+        #expect(report.stdout.contains("Stalls") && report.stdout.contains("Circle"))
+    }
+
+    /// A stolen node's key revoked after a time: its tickets central received before then still
+    /// get in at the other doors, those it signs after do not; tickets sold before signing get in
+    /// everywhere once central vouches for them.
+    @Test func aRevokedKeyAndTicketsSoldBeforeSigning() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let before = try a.sell("BIG", "FLOOR", .quantity(1))
+        // A ticket sold before signing: no signature, as an older release sold it.
+        let old = try a.sell("SMALL", "GA", .quantity(1))
+        try a.node.database.execute(
+            "UPDATE ticket SET key_id = NULL, signature = NULL WHERE order_id = ?", [old.orderID])
+        #expect(try world.syncOnce(a).status == 0)
+        try world.central.execute("UPDATE ticket SET signed = 0 WHERE order_id = ?", [old.orderID])
+        let cut = Timestamp(milliseconds: world.clock.now().milliseconds + 1000)
+        let after = try a.sell("BIG", "FLOOR", .quantity(1))
+
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", "box office PC stolen",
+        ])
+        #expect(revoked.status == 0 && revoked.stdout.contains("1 ticket(s) received before then"), "\(revoked.stdout)")
+        let caughtUp = try world.central(["door", "catch-up", "--json"])
+        #expect(caughtUp.status == 0 && caughtUp.stdout.contains("\"vouched\""), "\(caughtUp.stderr)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try b.count("SELECT count(*) FROM signing_key WHERE revoked_after IS NOT NULL") == 1)
+        #expect(try world.boxoffice(b, ["checkin", try Self.signedCodes(a, before)[0], "--event", "BIG"]).status == 0)
+        let refused = try world.boxoffice(b, ["checkin", try Self.signedCodes(a, after)[0], "--event", "BIG"])
+        #expect(refused.status == 1 && refused.stderr.contains("box office PC stolen"), "\(refused.stderr)")
+        let unsigned = try world.boxoffice(b, ["checkin", old.tickets[0].code, "--event", "SMALL", "--json"])
+        #expect(unsigned.status == 0 && unsigned.stdout.contains("vouched"), "\(unsigned.stderr)")
+        // A, its key revoked, signs nothing until it has a new one.
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(throws: TicketingError.self) { try a.sell("BIG", "FLOOR", .quantity(1)) }
+        #expect(try world.boxoffice(a, ["keys", "rotate"]).status == 0)
+        _ = try a.sell("BIG", "FLOOR", .quantity(1))
+        #expect(try world.syncOnce(a).status == 0)
+        let keys = try world.central(["keys", "list"])
+        #expect(keys.stdout.components(separatedBy: "NODE-A").count - 1 == 2, "\(keys.stdout)")
+    }
+}
