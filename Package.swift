@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SQLValues"),
         // SQLite's unix VFS with each commit's WAL frames written in one call (EdgeStore opens through it).
         .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
-        // The writer queue's guard against a shrunken `-writer` file (SIGBUS) and its robust mutex's holder.
+        // The writer queue's guard against a `-writer` file truncated under its mapping (SIGBUS).
         .target(name: "CWriterQueue"),
         .target(
             name: "EdgeStore",

@@ -1,13 +1,11 @@
 #include "writer_queue.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 /// One connection maps one queue file: more mappings than this at once go unguarded (and their
 /// connections unqueued).
@@ -23,14 +21,14 @@ static struct sigaction previousAction;
 static pthread_once_t installOnce = PTHREAD_ONCE_INIT;
 static int installed;
 
-/// SIGBUS: an access past the end of a file mapped by a guarded mapping gets zeroed pages in its
+/// SIGBUS: an access past the end of the file under a guarded mapping gets zeroed pages in its
 /// place, and the access is made again there; anything else goes where it went before.
 static void onBusError(int signal, siginfo_t *info, void *context) {
     uintptr_t address = (uintptr_t)info->si_addr;
     for (int slot = 0; slot < slotCount; slot++) {
         uintptr_t base = __atomic_load_n(&slotBase[slot], __ATOMIC_SEQ_CST);
         size_t size = __atomic_load_n(&slotSize[slot], __ATOMIC_SEQ_CST);
-        if (base == 0 || address < base || address >= base + size) continue;
+        if (base <= 1 || address < base || address >= base + size) continue;
         int saved = errno;
         void *zeroed = mmap((void *)base, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         errno = saved;
@@ -66,7 +64,7 @@ int writer_queue_guard(void *base, size_t size) {
     for (int slot = 0; slot < slotCount; slot++) {
         uintptr_t free = 0;
         if (__atomic_load_n(&slotBase[slot], __ATOMIC_SEQ_CST) != 0) continue;
-        // Claimed with a base of 1, which no fault address matches, until its size is set.
+        // Claimed with a base of 1, which the handler skips, until its size is set.
         if (!__atomic_compare_exchange_n(&slotBase[slot], &free, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) continue;
         __atomic_store_n(&slotLost[slot], 0, __ATOMIC_SEQ_CST);
         __atomic_store_n(&slotSize[slot], size, __ATOMIC_SEQ_CST);
@@ -86,26 +84,4 @@ void writer_queue_unguard(int slot) {
 int writer_queue_lost(int slot) {
     if (slot < 0 || slot >= slotCount) return 0;
     return __atomic_load_n(&slotLost[slot], __ATOMIC_SEQ_CST);
-}
-
-int writer_queue_abandon(void *base, size_t size) {
-    void *zeroed = mmap(base, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    return zeroed == MAP_FAILED ? -1 : 0;
-}
-
-/// glibc keeps a mutex's futex word (holder's thread id and the FUTEX_ flags) in its first field.
-static uint32_t *lockWord(pthread_mutex_t *mutex) { return (uint32_t *)mutex; }
-
-uint32_t writer_queue_mutex_holder(pthread_mutex_t *mutex) {
-    return __atomic_load_n(lockWord(mutex), __ATOMIC_SEQ_CST) & FUTEX_TID_MASK;
-}
-
-int writer_queue_hand_on(pthread_mutex_t *mutex, uint32_t holder) {
-    uint32_t seen = __atomic_load_n(lockWord(mutex), __ATOMIC_SEQ_CST);
-    if (holder == 0 || (seen & FUTEX_TID_MASK) != holder || (seen & FUTEX_OWNER_DIED) != 0) return 0;
-    // As the kernel's handle_futex_death: the waiters bit kept, the holder cleared, marked dead.
-    uint32_t dead = (seen & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if (!__atomic_compare_exchange_n(lockWord(mutex), &seen, dead, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return 0;
-    if ((seen & FUTEX_WAITERS) != 0) syscall(SYS_futex, lockWord(mutex), FUTEX_WAKE, 1, NULL, NULL, 0);
-    return 1;
 }

@@ -124,7 +124,8 @@ public final class Database {
             options.readOnly
             ? nil
             : WriterQueue(
-                databasePath: opened ?? path, owner: file.map { WriterQueueFile.Owner(user: $0.st_uid, group: $0.st_gid) })
+                databasePath: opened ?? path,
+                owner: file.map { WriterQueueFile.Owner(user: $0.st_uid, group: $0.st_gid) })
         flushesCommits = !options.readOnly && options.synchronous == .full
         sqlite3_extended_result_codes(handle, 1)
         waitWhenBusy()
@@ -153,22 +154,28 @@ public final class Database {
         return info
     }
 
-    /// What a writer of this database meets in the writers' queue, tried within `timeout`
-    /// seconds: the connection takes the turn and gives it back at once, or (the turn kept by a
-    /// writer that is not writing, or no queue file to serve) takes SQLite's write lock and gives
-    /// it back, writing nothing. A read-only connection has no queue: it answers.
+    /// What a writer of this database meets, tried within `timeout` seconds: the connection
+    /// takes the turn in the writers' queue (or goes by one kept by a writer that is not writing,
+    /// or has no queue file to serve it), then SQLite's write lock, and gives both back at once,
+    /// writing nothing. A read-only connection writes nothing: it answers.
     public func writersQueueStatus(within timeout: Double) -> WritersQueueStatus {
         guard let queue, !isInTransaction else { return WritersQueueStatus(answers: true) }
+        let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
         let entry = queue.enter(timeout: timeout, offering: nil, withoutQueue: { self.beginAtOnce("BEGIN IMMEDIATE") })
+        var unqueued: String?
+        let begun: Bool
         switch entry {
         case .turn(let turnstile, _):
-            turnstile.leave()
-            return WritersQueueStatus(answers: true, note: queue.note)
-        case .unqueued(let begun, _, let reason):
+            defer { turnstile.leave() }
+            begun = beginBefore(deadline)
             if begun { _ = try? execute("ROLLBACK") }
-            return WritersQueueStatus(answers: true, unqueued: reason, note: queue.note)
-        default: return WritersQueueStatus(answers: false, note: queue.note)
+        case .unqueued(let alreadyBegun, _, let reason):
+            unqueued = reason
+            begun = alreadyBegun || beginBefore(deadline)
+            if begun { _ = try? execute("ROLLBACK") }
+        default: return WritersQueueStatus(answers: false, stuck: .turn, note: queue.note)
         }
+        return WritersQueueStatus(answers: begun, stuck: begun ? nil : .writeLock, unqueued: unqueued, note: queue.note)
     }
 
     /// Whether a writer of this database gets through within `timeout` seconds
@@ -176,10 +183,9 @@ public final class Database {
     /// it is keeps it, and SQLite's lock: a process stopped or hung in its transaction).
     public func writersQueueAnswers(within timeout: Double) -> Bool { writersQueueStatus(within: timeout).answers }
 
-    /// Looks at the writers' queue between writes, as a long-running process does each time
-    /// it loops: a queue file replaced, written over, shrunk or given a second name is left for a
-    /// sound one, a turn locked by a thread that cannot hold it is handed on, and what happened
-    /// is reported to ``WriterQueueIncidents``.
+    /// Looks at the writers' queue file and its path, as a long-running process does between
+    /// writes: a file replaced, written over, truncated or given a second name is left for a
+    /// sound one, and what happened is reported to ``WriterQueueIncidents``.
     public func checkWritersQueue() { queue?.check() }
 
     /// Begins the write transaction `begin` if SQLite's write lock is free now, without waiting.
@@ -187,6 +193,18 @@ public final class Database {
         sqlite3_busy_handler(handle, nil, nil)
         defer { waitWhenBusy() }
         return (try? execute(begin)) != nil
+    }
+
+    /// Begins a write transaction once SQLite's write lock is free, trying until `deadline`
+    /// (monotonic nanoseconds); false when it did not come.
+    private func beginBefore(_ deadline: UInt64) -> Bool {
+        var pause: UInt32 = 100
+        while !beginAtOnce("BEGIN IMMEDIATE") {
+            guard BusyWait.monotonicNanoseconds() < deadline else { return false }
+            usleep(pause)
+            pause = min(pause * 2, 10_000)
+        }
+        return true
     }
 
     deinit {

@@ -3,18 +3,19 @@
 #endif
 
 /// The writers' queue of one database as one connection uses it: the `-writer` file it is
-/// attached to (``WriterTurnstile``), looked at before each write transaction, and left when it no
+/// attached to (``WriterTurnstile``), checked before each write transaction, and left when it no
 /// longer serves.
 ///
-/// Before each write, one `lstat` of the path and a few loads from the mapping tell whether the
-/// path still names the file attached, whole, with one name and the database's owner, and its
-/// bytes still the queue's. When the path went to another file (a new queue another connection
-/// made, a file moved there), the connection attaches to that one; when the file itself is wrong
-/// (written over, shrunk, hard-linked, someone else's, held by another program's `flock`), a new
-/// queue file takes its name (``WriterQueueFile/replace(path:owner:reason:)``) and every
-/// connection of the old one moves to it at its next write. Where no file can serve, the
-/// connection writes unqueued, under SQLite's lock and busy wait alone, and tries again a second
-/// later. What happened is noted in the file (``WriterQueueNote``) and in ``WriterQueueIncidents``.
+/// Before each write a few loads from the mapping tell whether its bytes are still the queue's
+/// and whether another connection replaced the file; once a second (``lookEvery``), and whenever
+/// a long-running process asks (``check()``), one `lstat` tells whether the path still names the
+/// file, with one name, the database's owner and its whole size. When the path went to another
+/// file, the connection attaches to that one; when the file itself is wrong (written over,
+/// truncated, hard-linked, someone else's, its turn kept by one that does not write), a new queue
+/// file takes its name (``WriterQueueFile/replace(path:owner:reason:)``) and every connection of
+/// the old one moves to it at its next write. Where no file can serve, the connection writes
+/// unqueued, under SQLite's lock and busy wait alone, and tries again a second later. What
+/// happened goes to ``WriterQueueIncidents``.
 final class WriterQueue {
     /// The queue file's path: the database's, as SQLite opened it, with `-writer`.
     let path: String
@@ -24,11 +25,13 @@ final class WriterQueue {
     private(set) var unqueuedBecause: String?
     /// When (monotonic nanoseconds) an unqueued connection tries the file again.
     private var retryAt: UInt64 = 0
-    /// The last note of the queue this connection reported.
-    private var reportedNote: WriterQueueNote?
+    /// When (monotonic nanoseconds) the path was last looked at.
+    private var lookedAt: UInt64 = 0
 
     /// How long a connection without a queue file writes unqueued before it tries again.
     static let retryAfter: UInt64 = 1_000_000_000  // 1 s
+    /// How often a connection looks at what its path names.
+    static let lookEvery: UInt64 = 1_000_000_000  // 1 s
 
     /// The queue of the database at `databasePath` (as SQLite opened it), owned by `owner`.
     init(databasePath: String, owner: WriterQueueFile.Owner?) {
@@ -39,16 +42,34 @@ final class WriterQueue {
         _ = current()
     }
 
-    /// The turnstile for the next write transaction, once the file is looked at; nil to write
-    /// unqueued.
-    func current() -> WriterTurnstile? {
+    /// The turnstile for the next write transaction, once the file is looked at (its path too
+    /// when `looking`, or once ``lookEvery``); nil to write unqueued.
+    func current(looking: Bool = false) -> WriterTurnstile? {
+        let now = BusyWait.monotonicNanoseconds()
         if let attached = turnstile {
-            guard let trouble = trouble(with: attached) else { return attached }
-            turnstile = nil
-            if case .broken(let reason) = trouble, names(attached) {
+            if let reason = attached.brokenBecause {
+                turnstile = nil
+                return names(attached) ? replace(because: reason, retiring: attached) : attach()
+            }
+            if attached.isRetired {
+                turnstile = nil
+                return attach()
+            }
+            guard looking || now &- lookedAt >= Self.lookEvery else { return attached }
+            lookedAt = now
+            switch look(at: attached) {
+            case nil: return attached
+            case .moved?:
+                turnstile = nil
+                return attach()
+            case .unsuitable(let reason)?:
+                turnstile = nil
+                return replace(because: reason, retiring: nil)  // never written through again
+            case .truncated(let reason)?:
+                turnstile = nil
                 return replace(because: reason, retiring: attached)
             }
-        } else if BusyWait.monotonicNanoseconds() < retryAt {
+        } else if now < retryAt {
             return nil
         }
         return attach()
@@ -68,6 +89,8 @@ final class WriterQueue {
 
     /// Waits at most `timeout` seconds for the turn, in the queue the path names, moving along
     /// when that file is replaced meanwhile (see ``WriterTurnstile/enter(until:offering:withoutQueue:)``).
+    /// A writer that went by a turn kept by one that does not write puts a new queue file in
+    /// place of that one.
     func enter(timeout: Double, offering request: (() -> [UInt8])?, withoutQueue: (() -> Bool)?) -> Entry {
         let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
         var recheck = false
@@ -80,12 +103,11 @@ final class WriterQueue {
             case .answered(let answer): return .answered(answer)
             case .answeredUnflushed(let answer): return .answeredUnflushed(answer)
             case .timedOut: return .timedOut
-            case .bypassed(let again, let holder):
-                let reason =
-                    "the turn was kept over \(WriterTurnstile.bypassAfter / 1_000_000_000) s by \(holder), "
-                    + "which was not writing: writers went by unqueued"
-                if turnstile.lastNote?.reason != reason { turnstile.note(.bypassed, reason) }
-                report(turnstile)
+            case .bypassed(let again, let reason):
+                if self.turnstile === turnstile, names(turnstile) {
+                    self.turnstile = nil
+                    _ = replace(because: reason, retiring: turnstile)
+                }
                 return .unqueued(begun: true, recheck: recheck || again, because: reason)
             case .moved(let again): recheck = recheck || again  // `current()` finds out where to
             }
@@ -93,36 +115,32 @@ final class WriterQueue {
         return .unqueued(begun: false, recheck: recheck, because: "the queue file kept changing")
     }
 
-    /// Looks at the queue between writes, as a long-running process does: what ``current()``
-    /// looks at, a turn's mutex locked by a thread that cannot be holding it (handed on), and
-    /// what the file notes.
-    func check() {
-        guard let turnstile = current() else { return }
-        turnstile.handOnIfHolderGone(ownTurns: 0)
-        report(turnstile)
-    }
+    /// Looks at the queue file and its path now, as a long-running process does between writes.
+    func check() { _ = current(looking: true) }
 
-    /// What the queue file last noted.
-    var note: WriterQueueNote? { turnstile?.lastNote }
+    /// Why the file serving now replaced the one before it.
+    var note: WriterQueueNote? { turnstile?.note }
 
     private enum Trouble {
-        /// The path names another file now, or none, or this one was replaced: attach afresh.
+        /// The path names another file now, or none: attach afresh.
         case moved
-        /// This file cannot serve, for `reason`.
-        case broken(String)
+        /// The path names a file that is not one to write through (``WriterQueueFile/unsuitable(_:owner:)``).
+        case unsuitable(String)
+        /// The file is shorter than a queue.
+        case truncated(String)
     }
 
-    /// What keeps `attached` from serving the next write, if anything.
-    private func trouble(with attached: WriterTurnstile) -> Trouble? {
+    /// What the path shows is wrong with `attached`, if anything.
+    private func look(at attached: WriterTurnstile) -> Trouble? {
         var named = stat()
         guard lstat(path, &named) == 0, UInt64(named.st_dev) == attached.device, UInt64(named.st_ino) == attached.inode
         else { return .moved }
-        if let problem = WriterQueueFile.unsuitable(named, owner: owner) { return .broken(problem.reason) }
+        if let problem = WriterQueueFile.unsuitable(named, owner: owner) { return .unsuitable(problem.reason) }
         if named.st_size < WriterQueueLayout.size {
-            return .broken("it is \(named.st_size) bytes, not \(WriterQueueLayout.size): it shrank while in use")
+            return .truncated(
+                "it is \(named.st_size) bytes, not \(WriterQueueLayout.size): it was truncated while in use")
         }
-        if let reason = attached.brokenBecause { return .broken(reason) }
-        return attached.isRetired ? .moved : nil
+        return nil
     }
 
     /// True when the path still names the file of `attached`.
@@ -154,8 +172,9 @@ final class WriterQueue {
     private func use(_ attached: WriterTurnstile) -> WriterTurnstile {
         turnstile = attached
         unqueuedBecause = nil
+        lookedAt = BusyWait.monotonicNanoseconds()
         WriterQueueIncidents.queued(path)
-        report(attached)
+        if let note = attached.note { WriterQueueIncidents.noted(path, note) }
         return attached
     }
 
@@ -165,26 +184,30 @@ final class WriterQueue {
         WriterQueueIncidents.unqueued(path, because: reason)
         return nil
     }
-
-    /// Hands what the file last noted to ``WriterQueueIncidents``, once.
-    private func report(_ attached: WriterTurnstile) {
-        guard let note = attached.lastNote, note != reportedNote else { return }
-        reportedNote = note
-        WriterQueueIncidents.noted(path, note)
-    }
 }
 
 /// What a writer meets in a database's writers' queue (``Database/writersQueueStatus(within:)``).
 public struct WritersQueueStatus: Sendable, Equatable {
-    /// A writer got through in the time given: its turn, or SQLite's lock without the queue.
+    /// Where a writer that did not get through waited.
+    public enum Stuck: Sendable, Equatable {
+        /// For its turn: the writer whose turn it is keeps it and SQLite's lock.
+        case turn
+        /// For SQLite's write lock, its turn had: a process writes without the queue and keeps it.
+        case writeLock
+    }
+
+    /// A writer got through in the time given: its turn (or none to wait for) and SQLite's lock.
     public let answers: Bool
+    /// Where it waited when it did not.
+    public let stuck: Stuck?
     /// Why writers go without the queue, when they do.
     public let unqueued: String?
-    /// What the queue file last noted.
+    /// Why the queue file that serves replaced the one before it.
     public let note: WriterQueueNote?
 
-    init(answers: Bool, unqueued: String? = nil, note: WriterQueueNote? = nil) {
+    init(answers: Bool, stuck: Stuck? = nil, unqueued: String? = nil, note: WriterQueueNote? = nil) {
         self.answers = answers
+        self.stuck = stuck
         self.unqueued = unqueued
         self.note = note
     }

@@ -8,16 +8,17 @@ import CWriterQueue
 /// Opening a `-writer` file for a connection, making a new one, and telling what is wrong with one.
 ///
 /// A queue file is used only when it is a regular file with one name, of the database's owner,
-/// whole (``WriterQueueLayout/size``) and with a queue's header. Anything else at its path is
-/// never written through (a second name of another file would have that file overwritten): the
-/// caller puts a new file in its place (``replace(path:owner:reason:)``), renamed over the name,
-/// which leaves whatever file had it untouched.
+/// and, when other connections use it, whole (``WriterQueueLayout/size``) with a queue's header.
+/// Anything else at its path is never written through (a second name of another file would have
+/// that file overwritten): the caller puts a new file in its place (``replace(path:owner:reason:)``),
+/// renamed over the name, which leaves whatever file had it untouched.
 ///
-/// Its bytes are trusted only while a connection uses them: each connection holds an open file
-/// description lock on the file from its open to its close, which the kernel drops with its
-/// process and which no boot keeps. The first connection to find none starts the queue afresh,
-/// so that nothing a power cut or a copied file left there (a mutex locked by a writer long gone,
-/// tickets nobody will take) can wedge the writers.
+/// Its bytes are trusted only while a connection uses them: each connection holds a read lock on
+/// ``WriterQueueLayout/inUseByte`` from its open to its close, which the kernel drops with its
+/// process and which no boot keeps. The first connection to find none (it gets the write lock)
+/// starts the queue afresh, so that nothing a power cut or a copied file left there (tickets
+/// nobody will take) holds the writers up. A `flock` on the file is not one of these locks and
+/// holds up nobody.
 enum WriterQueueFile {
     /// Who owns the database: its queue file must be theirs.
     struct Owner {
@@ -30,7 +31,8 @@ enum WriterQueueFile {
         let descriptor: Int32
         let mapping: UnsafeMutableRawPointer
         let guardSlot: Int32
-        let info: stat
+        let device: UInt64
+        let inode: UInt64
     }
 
     /// Why the file at a queue's path cannot serve.
@@ -43,8 +45,8 @@ enum WriterQueueFile {
 
     private static let size = WriterQueueLayout.size
 
-    /// How long a connection waits for another to finish setting the file up (`flock`), which
-    /// takes microseconds: a longer hold is another program's.
+    /// How long a connection waits for another to finish starting the queue afresh (a write lock
+    /// on ``WriterQueueLayout/inUseByte`` held for microseconds): a longer hold is another program's.
     static let setUpWait: UInt64 = 1_000_000_000  // 1 s
 
     /// Opens (creating when missing) the queue file at `path` for a connection. A queue no other
@@ -57,94 +59,105 @@ enum WriterQueueFile {
             case .failure(let problem): return .failure(problem)
             }
         }
-        return Problem.failure("its name kept going to other files while it was opened", replaceable: false)
+        return .failure(Problem(reason: "its name kept going to other files while it was opened", replaceable: false))
     }
 
     private static func attachOnce(path: String, owner: Owner?) -> Result<Attached?, Problem> {
         var named = stat()
-        guard lstat(path, &named) == 0 else {
-            guard errno == ENOENT else { return Problem.failure("cannot look at it: \(errorText())", replaceable: false) }
-            let made = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard made >= 0 else {
-                return errno == EEXIST ? .success(nil) : Problem.failure("cannot make it: \(errorText())", replaceable: false)
+        let descriptor: Int32
+        if lstat(path, &named) == 0 {
+            if let problem = unsuitable(named, owner: owner) { return .failure(problem) }
+            descriptor = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            guard descriptor >= 0 else {
+                let failure = errno
+                if failure == ENOENT || failure == ELOOP { return .success(nil) }
+                return .failure(
+                    Problem(
+                        reason: "cannot open it: \(errorText(failure))",
+                        replaceable: failure == EACCES || failure == EPERM))
             }
-            give(made, to: owner)
-            close(made)
-            return .success(nil)  // opened below like any other
+        } else {
+            guard errno == ENOENT else {
+                return .failure(Problem(reason: "cannot look at it: \(errorText())", replaceable: false))
+            }
+            descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard descriptor >= 0 else {
+                if errno == EEXIST { return .success(nil) }
+                return .failure(Problem(reason: "cannot make it: \(errorText())", replaceable: false))
+            }
+            give(descriptor, to: owner)
         }
-        if let problem = unsuitable(named, owner: owner) { return .failure(problem) }
-        let descriptor = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard descriptor >= 0 else {
-            let failure = errno
-            if failure == ENOENT || failure == ELOOP { return .success(nil) }
-            return Problem.failure(
-                "cannot open it: \(errorText(failure))", replaceable: failure == EACCES || failure == EPERM)
-        }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_dev == named.st_dev, info.st_ino == named.st_ino else {
-            close(descriptor)
-            return .success(nil)
-        }
-        if let problem = unsuitable(info, owner: owner) {
-            close(descriptor)
-            return .failure(problem)
-        }
-        let attached = attach(descriptor, path: path)
+        let attached = attach(descriptor, path: path, owner: owner)
         if case .success(nil) = attached { close(descriptor) }
         if case .failure = attached { close(descriptor) }
         return attached
     }
 
     /// Maps the queue in the file open at `descriptor` (named `path`) and marks it used by this
-    /// connection (a read lock on its first byte, until the descriptor is closed); nil when the
-    /// name went to another file meanwhile. The descriptor is the caller's to close unless attached.
-    private static func attach(_ descriptor: Int32, path: String) -> Result<Attached?, Problem> {
-        // One connection at a time sets the file up; the others wait here for a moment.
-        guard lockForSetUp(descriptor) else {
-            var info = stat()
-            let holder = fstat(descriptor, &info) == 0 ? flockHolder(of: info) : nil
-            return Problem.failure(
-                "its lock (flock) was held for more than \(setUpWait / 1_000_000_000) s by "
-                    + (holder ?? "another process"), replaceable: true)
-        }
-        defer { flock(descriptor, LOCK_UN) }
+    /// connection; nil when the name went to another file meanwhile. The descriptor is the
+    /// caller's to close unless attached.
+    private static func attach(_ descriptor: Int32, path: String, owner: Owner?) -> Result<Attached?, Problem> {
         var info = stat()
-        var named = stat()
-        guard fstat(descriptor, &info) == 0, lstat(path, &named) == 0, named.st_dev == info.st_dev,
-            named.st_ino == info.st_ino
-        else { return .success(nil) }
-        if info.st_mode & 0o077 != 0 { fchmod(descriptor, 0o600) }
-        // The write lock is had only when no connection holds its read lock: nobody uses the queue.
-        let unused = clinux_ofd_lock(descriptor, Int16(F_WRLCK)) == 0
-        if !unused, info.st_size < size {
-            return Problem.failure("it is \(info.st_size) bytes, not \(size): it shrank while in use", replaceable: true)
+        guard fstat(descriptor, &info) == 0 else {
+            return .failure(Problem(reason: "cannot look at it: \(errorText())", replaceable: false))
         }
-        // Blocks really allocated, so that a full disk fails here and not as SIGBUS in the mapping.
+        if let problem = unsuitable(info, owner: owner) { return .failure(problem) }
+        let alone = clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.inUseByte) == 0
+        if !alone, !waitForReadLock(descriptor) {
+            let holder = lockHolder(of: info, byte: WriterQueueLayout.inUseByte, writeOnly: true) ?? "another program"
+            return .failure(
+                Problem(reason: "\(holder) kept a lock on it over \(setUpWait / 1_000_000_000) s", replaceable: true))
+        }
+        // Locked: the name must still be this file's, or the lock says nothing about the queue there.
+        var named = stat()
+        guard lstat(path, &named) == 0, named.st_dev == info.st_dev, named.st_ino == info.st_ino,
+            fstat(descriptor, &info) == 0
+        else { return .success(nil) }
         if info.st_size < size {
+            guard alone else {
+                return .failure(
+                    Problem(
+                        reason: "it is \(info.st_size) bytes, not \(size): it shrank while in use", replaceable: true))
+            }
+            // Blocks really allocated, so that a full disk fails here and not as SIGBUS in the mapping.
             let failure = posix_fallocate(descriptor, 0, off_t(size))
             guard failure == 0 else {
-                return Problem.failure("cannot make room for it: \(errorText(failure))", replaceable: false)
+                return .failure(Problem(reason: "cannot make room for it: \(errorText(failure))", replaceable: false))
             }
         }
         guard let mapped = map(descriptor) else {
-            return Problem.failure("cannot map it: \(errorText())", replaceable: false)
+            return .failure(Problem(reason: "cannot map it: \(errorText())", replaceable: false))
         }
         let slot = writer_queue_guard(mapped, size)
         let layout = WriterQueueLayout(base: mapped)
-        if slot >= 0, unused { reset(layout) }
-        let header = slot < 0 || unused ? nil : problem(with: layout)
-        guard slot >= 0, header == nil, clinux_ofd_lock(descriptor, Int16(F_RDLCK)) == 0 else {
+        var problem: Problem?
+        if slot < 0 {
+            problem = Problem(reason: "too many queue files mapped in this process", replaceable: false)
+        } else if alone {
+            reset(layout)
+            if clinux_ofd_lock(descriptor, Int16(F_RDLCK), WriterQueueLayout.inUseByte) != 0 {
+                problem = Problem(reason: "cannot lock it: \(errorText())", replaceable: false)
+            }
+        } else if clinux_atomic_load64(layout.magic) != WriterQueueLayout.magic {
+            problem = Problem(
+                reason: "its header is not a writer queue's: it was written over while in use", replaceable: true)
+        } else if clinux_atomic_load(layout.retired) != 0 {
+            problem = Problem(reason: "it is a queue file that was replaced, put back while in use", replaceable: true)
+        }
+        if let problem {
             writer_queue_unguard(slot)
             munmap(mapped, size)
-            if let header { return header }
-            return Problem.failure("cannot guard or lock it", replaceable: false)
+            return .failure(problem)
         }
-        return .success(Attached(descriptor: descriptor, mapping: mapped, guardSlot: slot, info: info))
+        return .success(
+            Attached(
+                descriptor: descriptor, mapping: mapped, guardSlot: slot, device: UInt64(info.st_dev),
+                inode: UInt64(info.st_ino)))
     }
 
     /// Makes a new queue file, started afresh and noting `reason`, and renames it over `path`:
-    /// the connections of the file that had the name move to it (``WriterTurnstile/retire()``),
-    /// and that file, whatever it is, is left as it was.
+    /// the connections of the file that had the name move to it at their next write, and that
+    /// file, whatever it is, is left as it was.
     static func replace(path: String, owner: Owner?, reason: String) -> Result<Attached, Problem> {
         let temporary = path + ".new-" + String(UInt64.random(in: 1...UInt64.max), radix: 16)
         let descriptor = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -163,10 +176,10 @@ enum WriterQueueFile {
         let slot = writer_queue_guard(mapped, size)
         let layout = WriterQueueLayout(base: mapped)
         reset(layout)
-        WriterQueueNote(kind: .replaced, reason: "\(reason); replaced by \(describe(process: getpid()))").store(
-            in: layout)
-        clinux_atomic_store(layout.noteSequence, 2)
-        guard slot >= 0, clinux_ofd_lock(descriptor, Int16(F_RDLCK)) == 0, rename(temporary, path) == 0 else {
+        WriterQueueNote(reason: reason).store(in: layout)
+        guard slot >= 0, clinux_ofd_lock(descriptor, Int16(F_RDLCK), WriterQueueLayout.inUseByte) == 0,
+            rename(temporary, path) == 0
+        else {
             let failure = errorText()
             writer_queue_unguard(slot)
             munmap(mapped, size)
@@ -174,7 +187,10 @@ enum WriterQueueFile {
             unlink(temporary)
             return .failure(Problem(reason: "no new queue file could take its name: \(failure)", replaceable: false))
         }
-        return .success(Attached(descriptor: descriptor, mapping: mapped, guardSlot: slot, info: info))
+        return .success(
+            Attached(
+                descriptor: descriptor, mapping: mapped, guardSlot: slot, device: UInt64(info.st_dev),
+                inode: UInt64(info.st_ino)))
     }
 
     /// Why a file with status `info` cannot serve as a queue file, if it cannot.
@@ -204,41 +220,18 @@ enum WriterQueueFile {
         return nil
     }
 
-    /// What is wrong with the header of a queue some connection uses, if anything.
-    private static func problem(with layout: WriterQueueLayout) -> Result<Attached?, Problem>? {
-        if clinux_atomic_load(layout.retired) != 0 { return .success(nil) }  // replaced: its name is another's now
-        guard clinux_atomic_load64(layout.turnMagic) == WriterQueueLayout.turnMagic,
-            clinux_atomic_load64(layout.checkpointMagic) == WriterQueueLayout.checkpointMagic
-        else { return Problem.failure("its header is not a writer queue's: it was written over", replaceable: true) }
-        return nil
-    }
-
-    /// Starts the queue afresh: a new generation, both mutexes free, no ticket taken, every slot
-    /// of the mailbox empty; the note is kept (the process that wrote it may be gone before
-    /// another attaches). Only for a queue no connection uses.
+    /// Starts the queue afresh: a new generation, no ticket taken, every slot of the mailbox
+    /// empty. The note is kept (the process that made the file may be gone before another uses
+    /// it). Only for a queue no connection uses.
     private static func reset(_ layout: WriterQueueLayout) {
-        layout.base.initializeMemory(as: UInt8.self, repeating: 0, count: WriterQueueLayout.noteOffset)
-        if layout.noteSequence.pointee & 1 != 0 { layout.noteSequence.pointee = 0 }  // half written
-        initialize(layout.turnMutex)
-        initialize(layout.checkpointMutex)
+        layout.base.initializeMemory(as: UInt8.self, repeating: 0, count: WriterQueueLayout.noteMagicOffset)
         layout.generation.pointee = UInt64.random(in: 1...UInt64.max)
-        layout.turnMagic.pointee = WriterQueueLayout.turnMagic
-        layout.checkpointMagic.pointee = WriterQueueLayout.checkpointMagic
         // A slot's state and ticket (its first 8 bytes); written only where set, so that a queue
         // left clean costs no page written.
         for slot in 0..<Int(WriterQueueLayout.slotCount) where layout.slotHeader(slot).pointee != 0 {
             layout.slotHeader(slot).pointee = 0
         }
-    }
-
-    /// Makes `mutex` robust and shared between processes.
-    private static func initialize(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_setpshared(&attributes, Int32(PTHREAD_PROCESS_SHARED))
-        pthread_mutexattr_setrobust(&attributes, Int32(PTHREAD_MUTEX_ROBUST))
-        pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
+        clinux_atomic_store64(layout.magic, WriterQueueLayout.magic)
     }
 
     private static func map(_ descriptor: Int32) -> UnsafeMutableRawPointer? {
@@ -254,46 +247,52 @@ enum WriterQueueFile {
         fchown(descriptor, owner.user, owner.group)
     }
 
-    /// `flock(LOCK_EX)` waited for at most ``setUpWait``, on the monotonic clock.
-    private static func lockForSetUp(_ descriptor: Int32) -> Bool {
+    /// A read lock on ``WriterQueueLayout/inUseByte``, waited for at most ``setUpWait`` (while
+    /// another connection starts the queue afresh), on the monotonic clock.
+    private static func waitForReadLock(_ descriptor: Int32) -> Bool {
         let deadline = BusyWait.monotonicNanoseconds() + setUpWait
         var pause: UInt32 = 50
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, BusyWait.monotonicNanoseconds() < deadline else {
-                return false
-            }
+        while clinux_ofd_lock(descriptor, Int16(F_RDLCK), WriterQueueLayout.inUseByte) != 0 {
+            guard errno == EAGAIN || errno == EACCES || errno == EINTR, BusyWait.monotonicNanoseconds() < deadline
+            else { return false }
             usleep(pause)
             pause = min(pause * 2, 10_000)
         }
         return true
     }
 
-    /// The process holding a `flock` on the file with status `info`, from `/proc/locks`.
-    static func flockHolder(of info: stat) -> String? {
+    /// The process holding a POSIX lock on byte `byte` of the file with status `info` (only a
+    /// write lock when `writeOnly`), from `/proc/locks`; nil when none does (an open file
+    /// description lock, whose holder `/proc/locks` does not name, or none at all).
+    static func lockHolder(of info: stat, byte: Int64, writeOnly: Bool) -> String? {
         let device = UInt64(info.st_dev)
         let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
         let minor = (device & 0xff) | ((device >> 12) & ~0xff)
-        let file = String(format2: major) + ":" + String(format2: minor) + ":\(info.st_ino)"
+        let file = hex(major) + ":" + hex(minor) + ":\(info.st_ino)"
         for line in (procFile("/proc/locks") ?? "").split(separator: "\n") {
+            // "1: POSIX  ADVISORY  WRITE 1234 fe:00:5678 64 64" (a waiter's line has "->" after the number)
             let fields = line.split(separator: " ")
-            guard fields.count > 5, fields[1] == "FLOCK", fields[5] == file, let pid = Int32(fields[4]) else { continue }
-            return describe(process: pid)
+            guard fields.count >= 8, fields[1] == "POSIX", fields[5] == file, !writeOnly || fields[3] == "WRITE",
+                let pid = Int32(fields[4]), let start = Int64(fields[6])
+            else { continue }
+            let end = fields[7] == "EOF" ? Int64.max : Int64(fields[7]) ?? -1
+            if start <= byte, byte <= end { return describe(process: pid) }
         }
         return nil
     }
 
     /// "process 1234 (venue-syncd)": a process and its command name.
     static func describe(process: pid_t) -> String {
-        let name = procFile("/proc/\(process)/comm")?.trimmingNewline
+        let name = procFile("/proc/\(process)/comm").map { String($0.prefix { $0 != "\n" }) }
         return "process \(process)" + (name.map { " (\($0))" } ?? "")
     }
 
-    /// "thread 1235 of process 1234 (venue-syncd)", or "thread 1235, gone".
+    /// "thread 1235 of process 1234 (venue-syncd)", or "thread 1235 (gone)".
     static func describe(thread: UInt32) -> String {
         guard let status = procFile("/proc/\(thread)/status"),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Tgid:") }),
             let process = pid_t(String(line.dropFirst(5).filter(\.isNumber)))
-        else { return "thread \(thread), gone" }
+        else { return "thread \(thread) (gone)" }
         return "thread \(thread) of \(describe(process: process))"
     }
 
@@ -312,23 +311,11 @@ enum WriterQueueFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func errorText(_ number: Int32 = errno) -> String { String(cString: strerror(number)) }
-}
-
-extension WriterQueueFile.Problem {
-    static func failure<T>(_ reason: String, replaceable: Bool) -> Result<T, Self> {
-        .failure(Self(reason: reason, replaceable: replaceable))
-    }
-}
-
-extension String {
     /// `value` in lower-case hexadecimal, at least two digits (as `/proc/locks` writes devices).
-    fileprivate init(format2 value: UInt64) {
+    private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
-        self = digits.count < 2 ? "0" + digits : digits
+        return digits.count < 2 ? "0" + digits : digits
     }
-}
 
-extension StringProtocol {
-    fileprivate var trimmingNewline: String { String(self.prefix { $0 != "\n" }) }
+    private static func errorText(_ number: Int32 = errno) -> String { String(cString: strerror(number)) }
 }

@@ -1,48 +1,38 @@
-import CLinux
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// What last happened to a writers' queue that its connections could not have expected: kept in
-/// the queue file's header (``WriterQueueLayout``), so that every process using the queue sees
-/// it, whichever process did it: the daemon logs it, `health` shows it.
+/// Why a writers' queue file replaced the one that had its name before, kept in its header
+/// (``WriterQueueLayout``) by the process that made it, so that every process that uses the queue
+/// afterwards sees it: the daemon logs it, `health` shows it.
 public struct WriterQueueNote: Equatable, Sendable {
-    public enum Kind: String, Sendable {
-        /// A new queue file took the place of one that could not serve (written over, shrunk,
-        /// hard-linked, someone else's, locked by another program).
-        case replaced
-        /// The turn's mutex, locked by a thread that could not be holding it, was handed on.
-        case handedOn = "handed_on"
-        /// The turn stayed kept by a thread that was not writing: writers went by unqueued.
-        case bypassed
-    }
-
-    public let kind: Kind
     public let reason: String
     /// When, in Unix milliseconds.
     public let milliseconds: Int64
 
-    init(kind: Kind, reason: String, milliseconds: Int64 = WriterQueueNote.now()) {
-        self.kind = kind
+    init(reason: String, milliseconds: Int64 = WriterQueueNote.now()) {
         self.reason = reason
         self.milliseconds = milliseconds
     }
 
-    /// The note stored as `text` ("KIND reason"); nil when it is not one.
-    init?(stored text: String, milliseconds: Int64) {
-        guard let space = text.firstIndex(of: " "), let kind = Kind(rawValue: String(text[..<space])) else {
-            return nil
-        }
-        self.init(kind: kind, reason: String(text[text.index(after: space)...]), milliseconds: milliseconds)
+    /// The note in the header of `layout`; nil when it has none.
+    init?(in layout: WriterQueueLayout) {
+        guard layout.noteMagic.pointee == WriterQueueLayout.noteMagic else { return nil }
+        let length = min(Int(layout.noteLength.pointee), WriterQueueLayout.noteTextSize)
+        let bytes = UnsafeRawBufferPointer(start: layout.noteText, count: length)
+        self.init(reason: String(decoding: bytes, as: UTF8.self), milliseconds: layout.noteTime.pointee)
     }
 
-    /// Writes the note's time and text (cut to fit) into the header of `layout`.
+    /// Writes the note (its text cut to fit) into the header of `layout`, which no other
+    /// connection uses yet.
     func store(in layout: WriterQueueLayout) {
-        clinux_atomic_store64(layout.noteTime, UInt64(bitPattern: milliseconds))
-        var bytes = Array("\(kind.rawValue) \(reason)".utf8.prefix(WriterQueueLayout.noteTextSize - 1))
-        bytes.append(0)
-        bytes.withUnsafeBytes { layout.noteText.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let bytes = Array(reason.utf8.prefix(WriterQueueLayout.noteTextSize))
+        bytes.withUnsafeBytes { buffer in
+            if let start = buffer.baseAddress { layout.noteText.copyMemory(from: start, byteCount: buffer.count) }
+        }
+        layout.noteLength.pointee = UInt32(bytes.count)
+        layout.noteTime.pointee = milliseconds
+        layout.noteMagic.pointee = WriterQueueLayout.noteMagic
     }
 
     /// The wall clock in Unix milliseconds, for people reading the note.

@@ -1,7 +1,5 @@
 import CLinux
-import CSQLite
 import CWriterQueue
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,23 +7,25 @@ import Synchronization
 
 /// A queue for the writer lock, shared by every process and thread that writes one database
 /// through this module, kept in `<database>-writer`: writers take a ticket and go in the order of
-/// their tickets, then hold a robust, process-shared mutex from before `BEGIN IMMEDIATE` to after
-/// `COMMIT` or `ROLLBACK`. One instance is one connection's mapping of one such file
-/// (``WriterQueueFile`` opens it; ``WriterQueue`` picks the file and replaces a damaged one).
+/// their tickets, then hold the turn (a write lock on ``WriterQueueLayout/turnByte``) from before
+/// `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`. One instance is one connection's open file
+/// and mapping of it (``WriterQueueFile`` opens it; ``WriterQueue`` picks the file and replaces
+/// one that cannot serve).
 ///
 /// SQLite's own lock has no queue: a writer that finds it taken sleeps and tries again, and
 /// whoever wakes at the right moment goes next. Tickets serve writers in the order they came;
 /// each sleeps until the one before it gives the turn up and rings its bell (BENCHMARKS.md).
 /// The same file holds a mailbox where a waiting writer may offer its write (``OfferedWrite``).
 ///
-/// It orders writers; it does not make them correct: SQLite's lock still guards every write, so
-/// a writer may always go without the queue. It does when the queue cannot serve it: its bytes
-/// are no longer the ones it attached to (written over, shrunk: ``isIntact``), or the turn's
-/// mutex stays locked by a thread that writes nothing while SQLite's lock is free. A mutex locked
-/// by a thread that is gone, which only bytes put back from a copy can hold (the kernel hands on
-/// the mutex of a thread that dies), is handed on as the kernel would have.
+/// The locks are the kernel's, held for this connection's open file: they go with the process
+/// that dies holding them and no boot or copy of the file brings them back. The tickets are bytes:
+/// a ticket whose writer will never come (its thread is gone, or it gave up) is passed over by
+/// the writers behind it. It orders writers; it does not make them correct: SQLite's lock still
+/// guards every write, so a writer may always go without the queue, and does when the turn is
+/// kept by one that does not write (``bypassAfter``) or the bytes are no longer a queue's.
 final class WriterTurnstile {
-    /// The open `-writer` file: its read lock says this connection uses the queue.
+    /// The open `-writer` file: its read lock on ``WriterQueueLayout/inUseByte`` says this
+    /// connection uses the queue.
     private let descriptor: Int32
     private let mapping: UnsafeMutableRawPointer
     /// Its slot in the guard that turns a SIGBUS on the mapping into zeroed pages.
@@ -36,10 +36,6 @@ final class WriterTurnstile {
     private let layout: WriterQueueLayout
     /// The queue's generation when this connection attached to it.
     private let generation: UInt64
-    /// Held from before `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    /// The right to checkpoint: held by one connection through both steps of its checkpoint.
-    private let checkpointMutex: UnsafeMutablePointer<pthread_mutex_t>
     /// The next ticket to hand out.
     private let nextTicket: UnsafeMutablePointer<UInt32>
     /// The ticket whose turn it is.
@@ -55,42 +51,40 @@ final class WriterTurnstile {
     let slots: UnsafeMutableRawPointer
     static let slotCount = WriterQueueLayout.slotCount
     static let slotSize = WriterQueueLayout.slotSize
+    /// Why the file replaced the one before it, as it said when this connection attached.
+    let note: WriterQueueNote?
     /// This connection's ticket while it has the turn.
     private var ticket: UInt32 = 0
-    /// A mutex of this mapping was held while its bytes were written over: glibc's list of the
-    /// thread's robust mutexes may still point into it, so the range stays mapped after close.
-    private var keepMapped = false
-    /// Why this mapping can no longer serve (a mutex that cannot be locked any more); nil while it can.
-    private(set) var damage: String?
+    /// What this connection found impossible in the queue's words (its line gone back); nil
+    /// while it found nothing.
+    private var damage: String?
     private static let size = WriterQueueLayout.size
-
-    /// Connections of this process between asking for a turn and giving it back: with none, a
-    /// turn's mutex locked by a thread of this process is a lock word put back from a copy.
-    private static let turnsInFlight = Atomic<Int>(0)
 
     /// How long a turn sits unused before the writers behind look at whether its writer is
     /// still coming.
     static let checkTurnAfter: UInt64 = 10_000_000  // 10 ms
-    /// How long any turn may sit unused, its mutex free, before it is passed over: its writer's
+    /// How long any turn may sit unused, its lock free, before it is passed over: its writer's
     /// record is missing (not yet written, or overwritten by a queue longer than ``bellCount``),
     /// or its process is dead but not yet reaped, or it is merely that slow (it then takes the
-    /// mutex when it comes).
+    /// lock when it comes).
     static let passUnusedAfter: UInt64 = 1_000_000_000  // 1 s
-    /// How long a writer waits on a turn whose mutex stays locked before it tries SQLite's lock
-    /// without waiting, and writes unqueued if it gets it: the holder is not writing.
-    static let bypassAfter: UInt64 = 1_000_000_000  // 1 s
+    /// How long a writer waits on a line that does not move, or on a turn whose lock stays taken,
+    /// before it tries SQLite's lock without waiting: got, the writer that keeps the turn is not
+    /// writing, and this one goes by.
+    static let bypassAfter: UInt64 = 500_000_000  // 0.5 s
+    /// More writers ahead than could ever wait: the line's words are not a queue's.
+    static let mostAhead: Int32 = 1 << 16
 
     /// Takes over the queue ``WriterQueueFile`` attached: its descriptor, mapping and guard.
     init(_ attached: WriterQueueFile.Attached) {
         descriptor = attached.descriptor
         mapping = attached.mapping
         guardSlot = attached.guardSlot
-        device = UInt64(attached.info.st_dev)
-        inode = UInt64(attached.info.st_ino)
+        device = attached.device
+        inode = attached.inode
         layout = WriterQueueLayout(base: attached.mapping)
         generation = clinux_atomic_load64(layout.generation)
-        mutex = layout.turnMutex
-        checkpointMutex = layout.checkpointMutex
+        note = WriterQueueNote(in: layout)
         nextTicket = layout.nextTicket
         serving = layout.serving
         bells = layout.bells
@@ -108,35 +102,24 @@ final class WriterTurnstile {
 
     deinit {
         writer_queue_unguard(guardSlot)
-        if keepMapped {
-            _ = writer_queue_abandon(mapping, Self.size)
-        } else {
-            munmap(mapping, Self.size)
-        }
-        close(descriptor)  // gives up the read lock that says this connection uses the queue
+        munmap(mapping, Self.size)
+        close(descriptor)  // gives up every lock this connection holds on the file
     }
 
-    /// True while the mapped bytes are still those of the queue this connection attached to:
-    /// the file did not shrink under the mapping, and nothing wrote another header over it (a
-    /// copy put back, random bytes). Loads only: checked before each use.
-    var isIntact: Bool {
-        writer_queue_lost(guardSlot) == 0 && damage == nil
-            && clinux_atomic_load64(layout.turnMagic) == WriterQueueLayout.turnMagic
-            && clinux_atomic_load64(layout.checkpointMagic) == WriterQueueLayout.checkpointMagic
-            && clinux_atomic_load64(layout.generation) == generation
-    }
-
-    /// Why the mapped bytes no longer serve, when they do not (``isIntact``).
+    /// Why the mapped bytes can no longer serve as the queue this connection attached to: the
+    /// file shrank under the mapping, another header was written over it (a copy put back,
+    /// random bytes), or its line went back. Nil while they serve; loads only.
     var brokenBecause: String? {
-        if writer_queue_lost(guardSlot) != 0 { return "it shrank under the queue (truncated while in use)" }
+        // Loaded first: past the end of a truncated file they fault, and the guard says so.
+        let magic = clinux_atomic_load64(layout.magic)
+        let generation = clinux_atomic_load64(layout.generation)
+        if writer_queue_lost(guardSlot) != 0 { return "it was truncated while in use" }
         if let damage { return damage }
-        if clinux_atomic_load64(layout.turnMagic) != WriterQueueLayout.turnMagic
-            || clinux_atomic_load64(layout.checkpointMagic) != WriterQueueLayout.checkpointMagic
-        {
-            return "its header is not a writer queue's: it was written over"
+        if magic != WriterQueueLayout.magic {
+            return "its header is not a writer queue's: it was written over while in use"
         }
-        if clinux_atomic_load64(layout.generation) != generation {
-            return "its bytes were put back from a copy of an earlier start of the queue"
+        if generation != self.generation {
+            return "its bytes were written over while in use (a copy of another start of the queue put back)"
         }
         return nil
     }
@@ -146,7 +129,7 @@ final class WriterTurnstile {
 
     /// Tells every writer of this file to move to the new one, and wakes those asleep in line.
     func retire() {
-        guard isIntact else { return }
+        guard writer_queue_lost(guardSlot) == 0 else { return }
         clinux_atomic_store(layout.retired, 1)
         for bell in 0..<Int(Self.bellCount) {
             _ = clinux_atomic_add(bells + bell, 1)
@@ -165,11 +148,12 @@ final class WriterTurnstile {
         case answeredUnflushed([UInt8])
         /// The turn did not come within the timeout; nothing was written.
         case timedOut
-        /// The turn stayed taken by a writer that is not writing, and `withoutQueue` took
-        /// SQLite's write lock: the transaction is begun, unqueued. `holder` names who kept it.
-        case bypassed(recheck: Bool, holder: String)
-        /// This file no longer serves as the queue (``isIntact``, ``isRetired``): nothing was
-        /// written; the writer asks the queue its path names now.
+        /// The line stood still for ``bypassAfter`` and the `withoutQueue` of
+        /// ``enter(until:offering:withoutQueue:)`` took SQLite's write lock: the transaction is
+        /// begun, unqueued. `because` says who kept the turn.
+        case bypassed(recheck: Bool, because: String)
+        /// This file no longer serves as the queue (``brokenBecause``, ``isRetired``): nothing
+        /// was written; the writer asks the queue its path names now.
         case moved(recheck: Bool)
     }
 
@@ -181,38 +165,34 @@ final class WriterTurnstile {
     /// Waits until `deadline` (monotonic nanoseconds) for the turn. With `request`, the write it
     /// makes is offered to the writers ahead meanwhile (when there are any, it fits in a slot and
     /// the slot is free): one of them may run it in its own transaction and answer instead. With
-    /// `withoutQueue`, a turn kept for ``bypassAfter`` (or until the deadline) by a writer that
-    /// does not write is passed by: `withoutQueue` begins the transaction if SQLite's lock is free.
+    /// `withoutQueue`, a line that stands still for ``bypassAfter`` is gone by if `withoutQueue`
+    /// begins the transaction at once (SQLite's lock is free: whoever keeps the turn is not
+    /// writing).
     func enter(
         until deadline: UInt64, offering request: (() -> [UInt8])? = nil, withoutQueue: (() -> Bool)? = nil
     ) -> Entry {
-        guard isIntact, !isRetired else { return .moved(recheck: false) }
-        Self.turnsInFlight.add(1, ordering: .relaxed)
-        let entry = line(until: deadline, offering: request, withoutQueue: withoutQueue)
-        if case .turn = entry {} else { Self.turnsInFlight.subtract(1, ordering: .relaxed) }
-        return entry
-    }
-
-    private func line(until deadline: UInt64, offering request: (() -> [UInt8])?, withoutQueue: (() -> Bool)?)
-        -> Entry
-    {
+        guard brokenBecause == nil, !isRetired else { return .moved(recheck: false) }
         let mine = clinux_atomic_add(nextTicket, 1)
         let holder = holders + Int(mine % Self.bellCount)
         clinux_atomic_store64(holder, UInt64(mine) << 32 | UInt64(clinux_thread_id()))
         let now = clinux_atomic_load(serving)
+        let ahead = Int32(bitPattern: mine &- now)
+        guard ahead >= 0, ahead < Self.mostAhead else {
+            damage = "its line is not a queue's (ticket \(mine) taken with \(now) served): it was written over"
+            return .moved(recheck: false)
+        }
         var offer =
-            now == mine
-            ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
+            ahead == 0 ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
         var recheck = false
         var waited = TurnWait(mine: mine, deadline: deadline, withoutQueue: withoutQueue)
         switch waitForTurn(&waited, offer: &offer, recheck: &recheck) {
         case .turn: break
         case .answered(let entry): return entry
-        case .bypassed(let who):
+        case .bypassed(let reason):
             giveUp(mine, holder)
-            return .bypassed(recheck: recheck, holder: who)
+            return .bypassed(recheck: recheck, because: reason)
         case .moved:
-            if isIntact { giveUp(mine, holder) }
+            giveUp(mine, holder)
             return .moved(recheck: recheck)
         case .timedOut:
             giveUp(mine, holder)
@@ -221,107 +201,94 @@ final class WriterTurnstile {
         return lockTurn(&waited, recheck: recheck)
     }
 
-    /// What a writer's wait has seen so far: its ticket, its deadline, when it last tried to go
+    /// What a writer's wait has seen so far: its ticket, its deadline, when it next tries to go
     /// without the queue.
     private struct TurnWait {
         let mine: UInt32
         let deadline: UInt64
         let withoutQueue: (() -> Bool)?
-        /// When the writer next tries SQLite's lock without the queue.
         var nextTryWithoutQueue: UInt64 = 0
     }
 
     /// Marks ticket `mine` given up and passes the turn on, in case it came just now.
     private func giveUp(_ mine: UInt32, _ holder: UnsafeMutablePointer<UInt64>) {
+        guard brokenBecause == nil else { return }
         clinux_atomic_store64(holder, UInt64(mine) << 32)
         pass(mine)
     }
 
-    /// Takes the turn's mutex once ticket `mine` is served. The deadline is on the monotonic
-    /// clock (pthread_mutex_timedlock's is a wall-clock time, which a step would move). It waits
-    /// in slices, and after each looks at who keeps the mutex.
+    /// Takes the turn's lock once ticket `mine` is served. It is free unless a writer passed over
+    /// while slow is at work, or a process that is not a writer keeps it; the writer sleeps on
+    /// its bell between tries, a little longer each time, until its deadline (monotonic).
     private func lockTurn(_ waited: inout TurnWait, recheck: Bool) -> Entry {
-        var slice = Self.checkTurnAfter
+        let bell = bells + Int(waited.mine % Self.bellCount)
+        var nap: UInt64 = 50_000  // 50 µs
         waited.nextTryWithoutQueue = BusyWait.monotonicNanoseconds() + Self.bypassAfter
         while true {
-            let until = min(waited.deadline, BusyWait.monotonicNanoseconds() + slice)
-            slice = 10 * Self.checkTurnAfter
-            var limit = timespec(tv_sec: Int(until / 1_000_000_000), tv_nsec: Int(until % 1_000_000_000))
-            switch clinux_mutex_lock_until(mutex, &limit) {
-            case 0:
+            let rung = clinux_atomic_load(bell)
+            if clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.turnByte) == 0 {
                 ticket = waited.mine
                 return .turn(recheck: recheck)
-            case EOWNERDEAD:
-                // The last holder died in its turn; SQLite undoes its transaction, the queue goes on.
-                pthread_mutex_consistent(mutex)
-                ticket = waited.mine
-                return .turn(recheck: recheck)
-            case ETIMEDOUT: break
-            case let failure:
-                if failure == ENOTRECOVERABLE { damage = "its turn's mutex can no longer be locked (not recoverable)" }
-                usleep(UInt32(Self.checkTurnAfter / 1000))  // never a busy loop on a mutex that fails at once
             }
-            guard isIntact, !isRetired else {
-                if isIntact { pass(waited.mine) }
+            let failure = errno
+            if failure != EAGAIN, failure != EACCES, failure != EINTR {
+                damage = "its turn cannot be locked: \(String(cString: strerror(failure)))"
+            }
+            guard brokenBecause == nil, !isRetired else {
+                pass(waited.mine)
                 return .moved(recheck: recheck)
             }
-            if handOnIfHolderGone(ownTurns: 1) { continue }
-            if let holder = tryWithoutQueue(&waited) {
+            if let reason = tryWithoutQueue(&waited, turn: waited.mine) {
                 pass(waited.mine)
-                return .bypassed(recheck: recheck, holder: holder)
+                return .bypassed(recheck: recheck, because: reason)
             }
-            if BusyWait.monotonicNanoseconds() >= waited.deadline {
+            let now = BusyWait.monotonicNanoseconds()
+            guard now < waited.deadline else {
                 pass(waited.mine)
                 return .timedOut
             }
+            clinux_futex_wait(bell, rung, Int(min(nap, waited.deadline - now)))
+            nap = min(nap * 2, Self.checkTurnAfter)
         }
     }
 
-    /// Once the turn has been kept ``bypassAfter`` (or the deadline came), and at most once each
-    /// ``bypassAfter``: tries SQLite's write lock without waiting. Who keeps the turn's mutex when
-    /// it got the lock (the transaction is then begun); nil otherwise.
-    private func tryWithoutQueue(_ waited: inout TurnWait) -> String? {
+    /// Once the line has stood still ``bypassAfter`` (or the deadline came), and at most once each
+    /// ``bypassAfter``: tries SQLite's write lock without waiting. Why the writer goes by when it
+    /// got the lock (the transaction is then begun); nil otherwise.
+    private func tryWithoutQueue(_ waited: inout TurnWait, turn: UInt32) -> String? {
         guard let begin = waited.withoutQueue else { return nil }
         let now = BusyWait.monotonicNanoseconds()
         guard now >= waited.nextTryWithoutQueue || now >= waited.deadline else { return nil }
         waited.nextTryWithoutQueue = now + Self.bypassAfter
-        let holder = writer_queue_mutex_holder(mutex)
+        let kept = clinux_ofd_locked(descriptor, WriterQueueLayout.turnByte) == 1
+        let holder = keeperOfTurn(turn, locked: kept)
         guard begin() else { return nil }
-        return holder == 0 ? "nobody (the line did not move)" : WriterQueueFile.describe(thread: holder)
+        let seconds = Double(Self.bypassAfter) / 1e9
+        return kept
+            ? "the turn was kept over \(seconds) s by \(holder), which was not writing"
+            : "the line stood still over \(seconds) s: the writer of ticket \(turn) (\(holder)) did not take its turn"
     }
 
-    /// Hands the turn's mutex on when the thread its lock word names cannot be holding it: a
-    /// thread that no longer exists, or one of this process's own while none of its connections
-    /// but the `ownTurns` of the caller is in a turn. Such a lock word came with bytes put back
-    /// from a copy: the kernel clears the word of a thread that dies holding the mutex. Notes it
-    /// in the file (``WriterQueueNote``). True when it did.
-    @discardableResult
-    func handOnIfHolderGone(ownTurns: Int) -> Bool {
-        guard isIntact else { return false }
-        let holder = writer_queue_mutex_holder(mutex)
-        guard holder != 0 else { return false }
-        let gone = kill(pid_t(bitPattern: holder), 0) != 0 && errno == ESRCH
-        let ours =
-            !gone && access("/proc/self/task/\(holder)", F_OK) == 0
-            && Self.turnsInFlight.load(ordering: .relaxed) <= ownTurns
-        guard gone || ours, writer_queue_hand_on(mutex, holder) != 0 else { return false }
-        note(
-            .handedOn,
-            "the turn's mutex was held by thread \(holder), "
-                + (gone ? "which no longer exists" : "of this process, which holds no turn")
-                + ": bytes put back from a copy of the file")
-        return true
+    /// Who keeps `turn`: the process holding a POSIX lock on the turn's byte, else the thread
+    /// the ticket's record names.
+    private func keeperOfTurn(_ turn: UInt32, locked: Bool) -> String {
+        var info = stat()
+        if locked, fstat(descriptor, &info) == 0,
+            let process = WriterQueueFile.lockHolder(of: info, byte: WriterQueueLayout.turnByte, writeOnly: false)
+        {
+            return process
+        }
+        let record = clinux_atomic_load64(holders + Int(turn % Self.bellCount))
+        let thread = UInt32(truncatingIfNeeded: record)
+        guard UInt32(truncatingIfNeeded: record >> 32) == turn, thread != 0 else { return "a writer that gave up" }
+        return WriterQueueFile.describe(thread: thread)
     }
 
     /// Gives the turn to the next writer, or past the writers up to `served` whose offered
-    /// writes this one ran. On bytes written over meanwhile it touches nothing.
+    /// writes this one ran. On bytes that are no longer the queue's it gives up the lock only.
     func leave(through served: UInt32? = nil) {
-        Self.turnsInFlight.subtract(1, ordering: .relaxed)
-        guard isIntact else {
-            keepMapped = true
-            return
-        }
-        if pthread_mutex_unlock(mutex) != 0 { keepMapped = true }
+        clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.turnByte)
+        guard brokenBecause == nil else { return }
         guard let served else { return pass(ticket) }
         if clinux_atomic_swap_if(serving, ticket, served &+ 1) != 0 { ring(served &+ 1) }
     }
@@ -334,7 +301,7 @@ final class WriterTurnstile {
     func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
         var taken = [(ticket: UInt32, answer: [UInt8])]()
         var next = ticket &+ 1
-        while taken.count < limit, isIntact, Int32(bitPattern: clinux_atomic_load(nextTicket) &- next) > 0,
+        while taken.count < limit, brokenBecause == nil, Int32(bitPattern: clinux_atomic_load(nextTicket) &- next) > 0,
             let offer = OfferedWrite.take(ticket: next, in: self)
         {
             guard let answer = run(offer.request) else {
@@ -350,7 +317,7 @@ final class WriterTurnstile {
 
     /// Gives the writers of `taken` their answers (once their commit is flushed, or failed to).
     func answer(_ taken: [(ticket: UInt32, answer: [UInt8])], flushed: Bool) {
-        for (ticket, answer) in taken where isIntact {
+        for (ticket, answer) in taken where brokenBecause == nil {
             OfferedWrite(ticket: ticket, in: self).answer(answer, flushed: flushed)
             ring(ticket)
         }
@@ -358,7 +325,7 @@ final class WriterTurnstile {
 
     /// Hands the writes of `taken` back to their writers, not committed: each runs its own.
     func handBack(_ taken: [(ticket: UInt32, answer: [UInt8])]) {
-        for (ticket, _) in taken where isIntact {
+        for (ticket, _) in taken where brokenBecause == nil {
             OfferedWrite(ticket: ticket, in: self).handBack()
             ring(ticket)
         }
@@ -372,30 +339,37 @@ final class WriterTurnstile {
         case moved
     }
 
-    /// Waits until ticket `mine` is served (or was passed over: the mutex alone then orders this
+    /// Waits until ticket `mine` is served (or was passed over: the lock alone then orders this
     /// writer), or its offered write was answered; timed out at the deadline, unless another
-    /// writer is running the offered write (it then waits for the answer). A line that has not
-    /// moved for ``bypassAfter`` while the turn's mutex is kept is left when SQLite's lock is free.
+    /// writer is running the offered write (it then waits for the answer). A line that has stood
+    /// still for ``bypassAfter`` is gone by when SQLite's lock is free; one that goes back (its
+    /// words put back from a copy) or whose file no longer serves is left.
     private func waitForTurn(_ waited: inout TurnWait, offer: inout OfferedWrite?, recheck: inout Bool) -> Wait {
         let mine = waited.mine
         let bell = bells + Int(mine % Self.bellCount)
         var seen = clinux_atomic_load(serving)
         var seenAt = BusyWait.monotonicNanoseconds()
         var checkedAt = seenAt
+        var leastAhead = Int32(bitPattern: mine &- seen)
         waited.nextTryWithoutQueue = seenAt + Self.bypassAfter
         while true {
             let rung = clinux_atomic_load(bell)  // before `serving`: a ring after this wakes the wait
             let now = BusyWait.monotonicNanoseconds()
-            guard isIntact, !isRetired else {
+            let current = clinux_atomic_load(serving)
+            let ahead = Int32(bitPattern: mine &- current)
+            if ahead > leastAhead {
+                damage = "its line went back (ticket \(current) served after \(seen)): a copy of it was put back"
+            }
+            if brokenBecause != nil || isRetired {
                 if let posted = offer {
-                    if isIntact, let state = posted.state,
+                    if brokenBecause == nil, let state = posted.state,
                         state == OfferedWrite.answered || state == OfferedWrite.answeredUnflushed
                     {
                         return .answered(posted.collect())
                     }
                     // Taken by a writer that may commit it: that writer holds SQLite's lock until
                     // it has, so a recheck made under that lock finds it.
-                    if !(isIntact && posted.withdraw()) { recheck = true }
+                    if !(brokenBecause == nil && posted.withdraw()) { recheck = true }
                     offer = nil
                 }
                 return .moved
@@ -423,8 +397,6 @@ final class WriterTurnstile {
                 offer = nil  // the slot was taken over as stale: the write may have been run
                 recheck = true
             }
-            let current = clinux_atomic_load(serving)
-            let ahead = Int32(bitPattern: mine &- current)
             let stalled = ahead > 0 && (now >= waited.deadline || now - seenAt >= Self.bypassAfter)
             if ahead <= 0 || stalled {
                 if let posted = offer {
@@ -432,11 +404,11 @@ final class WriterTurnstile {
                     offer = nil
                 }
                 if ahead <= 0 { return .turn }
-                if let holder = tryWithoutQueue(&waited) { return .bypassed(holder) }
+                if let reason = tryWithoutQueue(&waited, turn: current) { return .bypassed(reason) }
                 if now >= waited.deadline { return .timedOut }
             }
             if current != seen {
-                (seen, seenAt, checkedAt) = (current, now, now)
+                (seen, seenAt, checkedAt, leastAhead) = (current, now, now, ahead)
             } else if now - checkedAt >= Self.checkTurnAfter {
                 checkedAt = now
                 passOverIfAbandoned(current, unusedFor: now - seenAt)
@@ -448,7 +420,7 @@ final class WriterTurnstile {
 
     /// Passes over `turn` when its writer will not come for it: it gave up, or its thread is gone
     /// (a killed process); or when the turn has sat unused for ``passUnusedAfter``. Never while
-    /// the mutex is held (unless by a thread that cannot be holding it: ``handOnIfHolderGone``).
+    /// its lock is held.
     private func passOverIfAbandoned(_ turn: UInt32, unusedFor unused: UInt64) {
         let record = clinux_atomic_load64(holders + Int(turn % Self.bellCount))
         let thread = Int32(truncatingIfNeeded: record & 0xFFFF_FFFF)
@@ -456,19 +428,15 @@ final class WriterTurnstile {
             UInt32(truncatingIfNeeded: record >> 32) == turn
             && (thread == 0 || (kill(thread, 0) != 0 && errno == ESRCH))
         guard abandoned || unused >= Self.passUnusedAfter else { return }
-        var locked = pthread_mutex_trylock(mutex)
-        if locked == EBUSY, handOnIfHolderGone(ownTurns: 1) { locked = pthread_mutex_trylock(mutex) }
-        switch locked {
-        case 0: break
-        case EOWNERDEAD: pthread_mutex_consistent(mutex)
-        default: return  // its writer is at work after all
-        }
+        // Taken only while nobody holds it: its writer is not at work.
+        guard clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.turnByte) == 0 else { return }
         pass(turn)
-        pthread_mutex_unlock(mutex)
+        clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.turnByte)
     }
 
     /// Serves the ticket after `turn`, if `turn` is still being served.
     private func pass(_ turn: UInt32) {
+        guard brokenBecause == nil else { return }
         if clinux_atomic_swap_if(serving, turn, turn &+ 1) != 0 { ring(turn &+ 1) }
     }
 
@@ -481,59 +449,14 @@ final class WriterTurnstile {
         clinux_futex_wake(bell)
     }
 
-    /// Takes the right to checkpoint without waiting; false when another connection has it. A
-    /// connection that died with it gives it up, as with the turn, and so does a thread that is
-    /// gone in bytes put back from a copy.
+    /// Takes the right to checkpoint without waiting; false when another connection has it. The
+    /// kernel takes it back from a connection that closes or whose process dies.
     func claimCheckpoint() -> Bool {
-        guard isIntact else { return false }
-        var locked = pthread_mutex_trylock(checkpointMutex)
-        if locked == EBUSY {
-            let holder = writer_queue_mutex_holder(checkpointMutex)
-            if holder != 0, kill(pid_t(bitPattern: holder), 0) != 0, errno == ESRCH,
-                writer_queue_hand_on(checkpointMutex, holder) != 0
-            {
-                locked = pthread_mutex_trylock(checkpointMutex)
-            }
-        }
-        switch locked {
-        case 0: return true
-        case EOWNERDEAD:
-            pthread_mutex_consistent(checkpointMutex)
-            return true
-        default: return false
-        }
+        clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.checkpointByte) == 0
     }
 
     /// Gives up the right to checkpoint.
-    func releaseCheckpoint() {
-        guard isIntact, pthread_mutex_unlock(checkpointMutex) == 0 else {
-            keepMapped = true
-            return
-        }
-    }
-
-    /// What the file's header says last happened to the queue; nil when nothing was noted (or a
-    /// note is being written).
-    var lastNote: WriterQueueNote? {
-        guard isIntact else { return nil }
-        let before = clinux_atomic_load(layout.noteSequence)
-        guard before != 0, before & 1 == 0 else { return nil }
-        let milliseconds = Int64(bitPattern: clinux_atomic_load64(layout.noteTime))
-        let bytes = UnsafeRawBufferPointer(start: layout.noteText, count: WriterQueueLayout.noteTextSize)
-        let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        guard clinux_atomic_load(layout.noteSequence) == before else { return nil }
-        return WriterQueueNote(stored: text, milliseconds: milliseconds)
-    }
-
-    /// Writes what happened to the queue in the file's header, for every process that uses it
-    /// (the daemon logs it, `health` shows it); skipped while another process writes one.
-    func note(_ kind: WriterQueueNote.Kind, _ reason: String) {
-        guard isIntact else { return }
-        let before = clinux_atomic_load(layout.noteSequence)
-        guard before & 1 == 0, clinux_atomic_swap_if(layout.noteSequence, before, before &+ 1) != 0 else { return }
-        WriterQueueNote(kind: kind, reason: reason).store(in: layout)
-        clinux_atomic_store(layout.noteSequence, before &+ 2)
-    }
+    func releaseCheckpoint() { clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.checkpointByte) }
 
     /// The ticket to be handed out next and the ticket whose turn it is: tests wait for a writer
     /// to have queued (taken its ticket) on these.

@@ -1,4 +1,3 @@
-import EdgeStore
 import Foundation
 import HTTPServer
 import SyncWire
@@ -51,8 +50,6 @@ final class HealthEndpoints: Sendable {
         "/actuator/health/readiness": "readiness",
     ]
     static let metricsPaths: Set<String> = ["/metrics", "/actuator/prometheus"]
-    /// The components that decide whether the daemon is alive.
-    static let liveness = ["syncLoop", "writersQueue"]
 
     /// True for a path this serves (a component's path included).
     static func serves(_ path: Substring) -> Bool {
@@ -74,14 +71,14 @@ final class HealthEndpoints: Sendable {
         if let group = Self.groups[path] {
             switch group {
             case "liveness":
-                let components = ["syncLoop": heartbeat.component(), "writersQueue": heartbeat.writersQueue()]
-                return document(HealthReport(components: components, deciding: Self.liveness), details)
+                return document(
+                    HealthReport(components: ["syncLoop": heartbeat.component()], deciding: ["syncLoop"]), details)
             case "readiness":
                 let components = everything().filter { NodeHealth.readiness.contains($0.key) }
                 return document(HealthReport(components: components, deciding: NodeHealth.readiness), details)
             default:
                 return document(
-                    HealthReport(components: everything(), deciding: NodeHealth.readiness + Self.liveness), details)
+                    HealthReport(components: everything(), deciding: NodeHealth.readiness + ["syncLoop"]), details)
             }
         }
         if Self.metricsPaths.contains(path) { return metricsPage() }
@@ -126,7 +123,6 @@ final class HealthEndpoints: Sendable {
         var components = NodeHealth.components(
             databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes)
         components["syncLoop"] = heartbeat.component()
-        components["writersQueue"] = heartbeat.writersQueue()
         if let member = metrics.member { components["central"]?.details["member"] = .text(member) }
         return components
     }
@@ -181,11 +177,8 @@ final class LoopHeartbeat: Sendable {
     }
 
     private let state: Mutex<Beat>
-    /// The stall timeout: also how long the daemon's writers may go without a queue.
-    let stallLimit: Double
 
     init(within seconds: Double) {
-        stallLimit = seconds
         state = Mutex(Beat(wallMilliseconds: SystemWallClock().now().milliseconds, deadline: Self.after(seconds)))
     }
 
@@ -208,20 +201,6 @@ final class LoopHeartbeat: Sendable {
         var details: [String: HealthDetail] = ["lastBeatAt": .text(Timestamp(milliseconds: last).description)]
         if late > 0 { details["lateSeconds"] = .number(Int64(late.rounded(.up))) }
         return HealthComponent(late > 0 ? .down : .up, details)
-    }
-
-    /// Whether this process's writers have a queue: DOWN once they have gone without one (no
-    /// queue file could serve, nor a new one be made) for longer than `limit` seconds, which
-    /// a restart may cure; UP with why while they have not for as long.
-    func writersQueue() -> HealthComponent {
-        guard let unqueued = WriterQueueIncidents.unqueued else { return HealthComponent(.up) }
-        let seconds = Double(MonotonicClock.nanoseconds() &- unqueued.since) / 1e9
-        return HealthComponent(
-            seconds > stallLimit ? .down : .up,
-            [
-                "unqueuedSeconds": .number(Int64(seconds)), "file": .text(unqueued.file),
-                "error": .text(SyncLimits.clip(unqueued.reason, to: 300)),
-            ])
     }
 
     private static func after(_ seconds: Double) -> UInt64 {

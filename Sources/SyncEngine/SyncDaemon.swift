@@ -129,9 +129,7 @@ public final class SyncDaemon {
         let notifier = ServiceNotifier()
         if !options.once {
             notifier.ready(status: "syncing node \(nodeID) with \(options.centralDescription)")
-            notifier.startWatchdog {
-                heartbeat.component().status == .up && heartbeat.writersQueue().status == .up
-            }
+            notifier.startWatchdog { heartbeat.component().status == .up }
         }
         var mode = CentralMode.unknown
         var failures = 0
@@ -237,21 +235,22 @@ public final class SyncDaemon {
     }
 
     /// Looks at the writers' queue file between writes (``Database/checkWritersQueue()``: one
-    /// replaced, written over, shrunk or given a second name is left for a sound one) and logs
-    /// what befell the queue files of this process, whichever process did it.
+    /// replaced, written over, truncated or given a second name is left for a sound one) and logs
+    /// once each what befell the queue files of this process's connections, whichever process
+    /// did it: a replacement (its reason), writers without a queue, and a queue again.
     private func watchWritersQueue(_ node: VenueNode) {
         node.checkWritersQueue()
         for incident in WriterQueueIncidents.drain() {
             let level: LineLogger.Level =
                 switch incident.event {
-                case "replaced", "unqueued": .error
-                case "queued": .info
-                default: .warning
+                case .replaced: .warning
+                case .unqueued: .error
+                case .queued: .info
                 }
             logger.log(
                 level, "store.writer_queue",
                 [
-                    "event": incident.event, "file": incident.file, "reason": incident.reason,
+                    "incident": incident.event.rawValue, "file": incident.file, "reason": incident.reason,
                     "at": Timestamp(milliseconds: incident.milliseconds).description,
                 ])
         }
