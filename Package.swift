@@ -84,6 +84,7 @@ let package = Package(
             name: "bench",
             dependencies: [
                 "Ticketing", "CSQLite", "Central", "Reconciliation", "SyncEngine", "SyncWire", "MySQLClient",
+                "EdgeCrypto",
             ]),
         .plugin(name: "EmbedCentralSchema", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         .plugin(name: "EmbedNodeAPIFiles", capability: .buildTool(), dependencies: ["EmbedFiles"]),

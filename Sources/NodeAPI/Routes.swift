@@ -124,7 +124,8 @@ enum Routes {
         },
     ]
 
-    /// Printed tickets, the drawn hall, and an order's tickets sent again.
+    /// Printed tickets, a ticket's QR code alone (a receipt's), the drawn hall, and an order's
+    /// tickets sent again.
     static let tickets = [
         Route("GET", "/v1/orders/{order}/tickets") { call in
             _ = try call.actor
@@ -136,6 +137,16 @@ enum Routes {
             case "text":
                 return .document(Array(try TicketLayout.text(tickets).utf8), contentType: "text/plain; charset=utf-8")
             default: throw APIError.badRequest("format must be svg, pdf, escpos or text")
+            }
+        },
+        Route("GET", "/v1/tickets/{code}/qr") { call in
+            _ = try call.actor
+            let format = try ImageFormat.chosen(format: call.query["format"], accept: call.request.headers["accept"])
+            let content = try call.node.orders.qrContent(ofTicket: call.parameter("code"))
+            let symbol = try QRCode(encoding: content, correction: TicketLayout.correction)
+            switch format {
+            case .svg: return .document(Array(symbol.svg().utf8), contentType: format.contentType)
+            case .png: return .document(PNGImage.qrCode(symbol), contentType: format.contentType)
             }
         },
         Route("GET", "/v1/events/{event}/seat-map") { call in

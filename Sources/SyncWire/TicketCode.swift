@@ -238,3 +238,20 @@ public struct SignedTicketCode: Equatable, Sendable {
         [version, UInt8(keyID >> 8), UInt8(keyID & 0xff)] + serial + eventTag
     }
 }
+
+extension SignedTicketCode: Codable {
+    /// Its 129 characters, as a QR code carries them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard case .signed(let code)? = try? TicketCode.read(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a signed ticket code")
+        }
+        self = code
+    }
+}

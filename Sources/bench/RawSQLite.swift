@@ -1,9 +1,11 @@
 import CSQLite
+import EdgeCrypto
 import Foundation
 
 /// The baseline sale: the same work as C calls straight into SQLite, in a database of its own —
-/// BEGIN IMMEDIATE, read and compare-and-set of the inventory row (GA: the category's
-/// allocation; seated: the best available seat, the first by rank), 3 inserts, COMMIT.
+/// the ticket signed (one Ed25519 signature through libcrypto, before the transaction, as the
+/// node signs), BEGIN IMMEDIATE, read and compare-and-set of the inventory row (GA: the
+/// category's allocation; seated: the best available seat, the first by rank), 3 inserts, COMMIT.
 final class RawSale {
     /// What is sold: standing places counted in one row, or seats, one row each.
     enum Kind { case ga, seated }
@@ -11,6 +13,7 @@ final class RawSale {
     private var db: OpaquePointer?
     private var statements = [String: OpaquePointer]()
     private var counter = 0
+    private let key = Ed25519PrivateKey.generate()
     /// Why the last `sell` returned false.
     private(set) var lastFailure = ""
 
@@ -27,7 +30,7 @@ final class RawSale {
             CREATE TABLE IF NOT EXISTS allocation (event_id TEXT, category_code TEXT, quota INTEGER, sold INTEGER,
                 version INTEGER, PRIMARY KEY (event_id, category_code)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, event_id TEXT, total_minor INTEGER, created_at INTEGER);
-            CREATE TABLE IF NOT EXISTS ticket (code TEXT PRIMARY KEY, order_id TEXT, price_minor INTEGER);
+            CREATE TABLE IF NOT EXISTS ticket (code TEXT PRIMARY KEY, order_id TEXT, price_minor INTEGER, signature BLOB);
             CREATE TABLE IF NOT EXISTS payment (id TEXT PRIMARY KEY, order_id TEXT, method TEXT, amount_minor INTEGER);
             INSERT OR IGNORE INTO allocation VALUES ('E', 'GA', 100000000, 0, 0);
             """)
@@ -74,6 +77,7 @@ final class RawSale {
     func sell() throws -> Bool {
         counter += 1
         let id = "\(getpid())-\(counter)"
+        let signature = key.signature(for: Array("venue-ticket/1\0\(id)".utf8))
         if sqlite3_get_autocommit(db) == 0 { sqlite3_exec(db, "ROLLBACK", nil, nil, nil) }
         guard sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK else {
             lastFailure = "BEGIN IMMEDIATE: " + String(cString: sqlite3_errmsg(db))
@@ -118,9 +122,11 @@ final class RawSale {
         text(order, 1, "ord_" + id)
         sqlite3_bind_int64(order, 2, Int64(Date().timeIntervalSince1970 * 1000))
         sqlite3_step(order)
-        let ticket = statement("INSERT INTO ticket VALUES (?, ?, 2500)")
+        let ticket = statement("INSERT INTO ticket VALUES (?, ?, 2500, ?)")
         text(ticket, 1, "T" + id + (seat.map { "-" + $0 } ?? ""))
         text(ticket, 2, "ord_" + id)
+        sqlite3_bind_blob(
+            ticket, 3, signature, Int32(signature.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         sqlite3_step(ticket)
         let payment = statement("INSERT INTO payment VALUES (?, ?, 'cash', 2500)")
         text(payment, 1, "pay_" + id)

@@ -77,10 +77,11 @@ import Testing
 
         let sale = try node.json(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
         let code = try #require((sale["tickets"] as? [[String: Any]])?.first?["code"] as? String)
-        let admitted = try local(try node.json(["checkin", code])["checked_in_at"])
-        let again = try node.run(["checkin", code])
+        let admitted = try local(try node.json(["checkin", code, "--event", "SHOW"])["checked_in_at"])
+        let again = try node.run(["checkin", code, "--event", "SHOW"])
         #expect(
-            again.status == 1 && again.stderr == "Error: ticket \(code) was already checked in at \(admitted)\n",
+            again.status == 1
+                && again.stderr == "Error: ticket \(code) was already checked in at \(admitted), by TEST-1\n",
             "\(again.stderr)")
 
         // As a restore leaves a node that synced before: it takes its sales back before it sells.

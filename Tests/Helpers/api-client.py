@@ -189,6 +189,13 @@ def conformance(base, document_path, name, password):
     check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=text" % order, 200, media="text/plain")
     check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/%s/tickets?format=gif" % order, 400)
     check(client, "GET", "/v1/orders/{order}/tickets", "/v1/orders/ord_NONE/tickets", 404)
+    qr = "/v1/tickets/%s/qr" % seated["tickets"][0]["code"]
+    check(client, "GET", "/v1/tickets/{code}/qr", qr, 200, media="image/svg+xml")
+    check(client, "GET", "/v1/tickets/{code}/qr", qr + "?format=png", 200, media="image/png")
+    check(client, "GET", "/v1/tickets/{code}/qr", qr, 200, headers={"Accept": "image/png"}, media="image/png")
+    check(client, "GET", "/v1/tickets/{code}/qr", qr, 406, headers={"Accept": "application/json"})
+    check(client, "GET", "/v1/tickets/{code}/qr", qr + "?format=gif", 400)
+    check(client, "GET", "/v1/tickets/{code}/qr", "/v1/tickets/ord_NONE/qr", 404)
     check(client, "GET", "/v1/events/{event}/seat-map", "/v1/events/GALA/seat-map", 200, media="image/svg+xml")
     check(client, "POST", "/v1/orders/{order}/resend", "/v1/orders/%s/resend" % order, 201, {}, key="conf-resend-01")
     check(client, "POST", "/v1/orders/{order}/resend", "/v1/orders/%s/resend" % order, 201, {"to": "friend@example.org"},

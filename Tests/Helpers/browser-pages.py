@@ -27,7 +27,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE, DATABASE, SCREENSHOTS = sys.argv[1:4]
 PASSWORDS = {"cal": "cal-password", "sue": "sue-password"}
@@ -167,6 +167,14 @@ def wait_receipt(driver):
         "codes": [code.text for code in driver.find_elements(By.CSS_SELECTOR, "#receipt .ticket .code")],
         "text": text(driver, "#receipt"),
     }
+
+
+def qr_images_drawn(driver, container):
+    """How many tickets in `container` show their QR code: an image on screen, loaded, with a size
+    (an image the node did not serve stays hidden)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0] + ' .ticket img.qr')]"
+        ".filter((image) => !image.hidden && image.complete && image.naturalWidth > 0).length", container)
 
 
 def orders_of(labels):
@@ -346,13 +354,13 @@ def run():
         clicked = wait_receipt(till)
         check("€22.00" in clicked["text"] and "guest@example.com" in clicked["text"],
               f"the receipt shows the change and the customer: {clicked['text']}")
-        check(till.find_elements(By.CSS_SELECTOR, "#receipt img.qr[hidden]"),
-              "each ticket has its QR code's place, hidden while the node serves no QR code")
+        wait(till, lambda: qr_images_drawn(till, "#receipt") == len(clicked["codes"]), "each ticket's QR code drawn")
         check(orders_of(["STALLS-C-5", "STALLS-C-6"]) == [(clicked["order"],)], "the clicked seats are one order")
         element(till, "#print-receipt").click()  # headless Chromium prints nowhere and returns
         till.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-        check(shown(till, "#receipt .ticket") and not shown(till, ".bar") and not shown(till, ".seat-map")
-              and not shown(till, "#print-receipt"), "the receipt prints alone")
+        check(shown(till, "#receipt .ticket") and shown(till, "#receipt img.qr") and not shown(till, ".bar")
+              and not shown(till, ".seat-map") and not shown(till, "#print-receipt"),
+              "the receipt prints alone, with its QR codes")
         till.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
         # The other till sees them sold while it is open.
@@ -405,13 +413,46 @@ def run():
         ActionChains(till).send_keys(Keys.TAB).perform()
         focus_ring_shows(till, "look-up button")
 
-        # The door admits a ticket once, refuses it the second time, and refuses a refunded one.
+        # A door not set up takes tickets of an event whose doors are open now: GALA's are not
+        # (it is in 2030), and the page says so in the node's words.
         step("the door")
         other.get(BASE + "/door")
         wait(other, lambda: focused_id(other) == "code", "the door's code field")
+        check(text(other, "#door-where") == "No gate named · Doors open now (any event)",
+              f"a door not set up says so: {text(other, '#door-where')!r}")
         scanner = Keyboard(other)
         scanner.type(clicked["codes"][1] + Keys.ENTER)
+        wait(other, lambda: "verdict-refused" in element(other, "#verdict").get_attribute("class"), "REFUSED")
+        check("its doors are not open now" in text(other, "#verdict-why"),
+              f"the node's reason: {text(other, '#verdict-why')!r}")
+
+        # Set up as the front of house would: gate North, admitting to GALA, kept in this browser.
+        step("the door's gate and event")
+        element(other, "#door-setup-change").click()
+        wait(other, lambda: focused_id(other) == "door-gate", "the gate field")
+        scanner.type("North")
+        wait(other, lambda: other.find_elements(By.CSS_SELECTOR, '#door-event option[value="GALA"]'), "GALA to choose")
+        gala = element(other, '#door-event option[value="GALA"]').text
+        check("New Year's Gala" in gala and "2030" in gala and "21:00" in gala,
+              f"the event is named with its local start time: {gala!r}")
+        every_control_labelled(other, "door setup")
+        contrast_meets_aa(other, "door setup")
+        Select(element(other, "#door-event")).select_by_value("GALA")
+        element(other, "#door-gate").send_keys(Keys.ENTER)
+        wait(other, lambda: text(other, "#door-where") == "Gate North · GALA" and focused_id(other) == "code",
+             "the door set up, the code field focused")
+        kept = json.loads(other.execute_script("return localStorage.getItem('venue-node.door')"))
+        check(kept == {"gate": "North", "event": "GALA"}, f"the door's setup kept in the browser: {kept}")
+        other.refresh()
+        wait(other, lambda: focused_id(other) == "code" and "New Year's Gala" in text(other, "#door-where-event"),
+             "the door after a reload")
+        check(text(other, "#door-where") == "Gate North · GALA", f"the setup survives a reload: {text(other, '#door-where')!r}")
+
+        # The door admits a ticket once, refuses it the second time, and refuses a refunded one.
+        scanner.type(clicked["codes"][1] + Keys.ENTER)
         wait(other, lambda: "verdict-admitted" in element(other, "#verdict").get_attribute("class"), "ADMITTED")
+        check(query("SELECT gate, event_id FROM door_admission WHERE ticket_code = ?", clicked["codes"][1])
+              == [("North", "GALA")], "the admission recorded at gate North for GALA")
         check(text(other, "#verdict-word") == "ADMITTED", f"the verdict reads {text(other, '#verdict-word')!r}")
         check(float(element(other, "#verdict-word").value_of_css_property("font-size").rstrip("px")) >= 48,
               "the verdict is readable at arm's length")
@@ -421,7 +462,8 @@ def run():
         other.save_screenshot(os.path.join(SCREENSHOTS, "door.png"))
         scanner.type(clicked["codes"][1] + Keys.ENTER)
         wait(other, lambda: "verdict-refused" in element(other, "#verdict").get_attribute("class"), "REFUSED")
-        check("already checked in" in text(other, "#verdict-why"), f"why: {text(other, '#verdict-why')}")
+        why = text(other, "#verdict-why")
+        check("already checked in" in why and "gate North" in why, f"why: {why}")
         contrast_meets_aa(other, "door, refused")
         scanner.type(clicked["codes"][0] + Keys.ENTER)
         wait(other, lambda: "refunded" in text(other, "#verdict-why"), "the refunded ticket refused")

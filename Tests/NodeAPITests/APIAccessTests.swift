@@ -34,6 +34,7 @@ import Testing
         Rule(method: "GET", path: "/v1/orders?q=nobody%40example.org", json: nil, minimum: "cashier"),
         Rule(method: "GET", path: "/v1/orders/ord_NONE", json: nil, minimum: "cashier"),
         Rule(method: "GET", path: "/v1/tickets/AAAA-BBBB-CCCC-DDDD", json: nil, minimum: "cashier"),
+        Rule(method: "GET", path: "/v1/tickets/AAAA-BBBB-CCCC-DDDD/qr", json: nil, minimum: "cashier"),
         Rule(method: "POST", path: "/v1/orders/ord_NONE/refunds", json: #"{"reason":"test"}"#, minimum: "supervisor"),
         Rule(method: "POST", path: "/v1/checkins", json: #"{"code":"AAAA-BBBB-CCCC-DDDD"}"#, minimum: "cashier"),
         Rule(method: "GET", path: "/v1/drawer", json: nil, minimum: "cashier"),

@@ -12,9 +12,10 @@ import Testing
     /// A till and a door in headless Chromium, two browsers at once: a keyboard-only sale of the
     /// two best seats in five key presses or fewer, a sale by clicking the map seen sold on the
     /// other till, a double click on Pay that sells once, a refund by a supervisor that a cashier
-    /// is neither shown nor allowed, a ticket admitted at the door then refused, the node stopped
-    /// mid-sale and the retry selling once, labels, contrast, focus and layout checked on the
-    /// way, and screenshots of both pages taken: into the test's folder, or into the folder
+    /// is neither shown nor allowed, a door refusing a ticket whose doors are not open until it
+    /// is set up with its gate and event (kept in the browser) and then admitting it once, the
+    /// node stopped mid-sale and the retry selling once, labels, contrast, focus and layout
+    /// checked on the way, and screenshots of both pages taken: into the test's folder, or into the folder
     /// `VENUE_SCREENSHOTS` names (`VENUE_SCREENSHOTS=docs/screenshots` renews the README's), so a
     /// test run leaves the checkout as it found it.
     @Test func aTillAndADoorInARealBrowser() throws {

@@ -39,6 +39,8 @@ import Ticketing
         #expect(try world.syncOnce(b, clock: "-1d").status == 0)
         #expect(try world.central(["reconcile"]).status == 10)
         #expect(try world.central(["reconcile", "--since", "last"]).status == 10)
+        // NODE-B's signing key went to every node: A pulls it, and is behind by nothing.
+        #expect(try world.syncOnce(a).status == 0)
 
         let scrape = try world.central(["metrics"])
         #expect(scrape.status == 0, "\(scrape.stderr)")

@@ -1,3 +1,4 @@
+import EdgeCrypto
 import Foundation
 import SyncWire
 import TestSupport
@@ -173,6 +174,23 @@ import Testing
             actor: Operator(id: "S1", name: "cal", role: .cashier, sessionHash: "h"))
         #expect(try OfferedSale(decoding: sale.encoded) == sale)
         #expect(throws: (any Error).self) { try OfferedSale(decoding: Array(sale.encoded.dropLast())) }
+        #expect(throws: (any Error).self) { try OfferedSale(decoding: sale.encoded + [0]) }
+        #expect(throws: (any Error).self) { try OfferedSale(decoding: [2] + sale.encoded.dropFirst()) }
+        // Every optional absent, the other selection, signed codes carried.
+        let key = Ed25519PrivateKey.generate()
+        var bare = sale
+        bare.request = SaleRequest(
+            eventID: "SHOW", categoryCode: "GA", selection: .quantity(3), payment: PaymentRequest(method: .cash))
+        (bare.customer, bare.keyGiven) = (nil, false)
+        bare.actor = Operator(id: "S2", name: "sue", role: .supervisor)
+        bare.presigned = (0..<3).map { _ in
+            SignedTicketCode(signing: SecureRandom.bytes(10), eventID: "SHOW", with: key)
+        }
+        #expect(try OfferedSale(decoding: bare.encoded) == bare)
+        // Every prefix of an offer is refused, never read as another offer.
+        for length in 0..<bare.encoded.count {
+            #expect(throws: (any Error).self) { try OfferedSale(decoding: Array(bare.encoded.prefix(length))) }
+        }
 
         let h = try NodeHarness()
         let receipt = try h.sell(
@@ -181,7 +199,8 @@ import Testing
         #expect(try OfferedSale.receipt(from: OfferedSale.answer(receipt)) == receipt)
         for refusal in [
             TicketingError.soldOut("none left"), .rejected(code: "event_not_on_sale", message: "closed"),
-            .maintenance("back at 6"), .conflict("key reused"),
+            .maintenance("back at 6"), .conflict("key reused"), .invalidInput("bad"), .notFound("no such"),
+            .notLoggedIn("log in"), .notPermitted("supervisors only"),
         ] {
             #expect(throws: refusal) { try OfferedSale.receipt(from: OfferedSale.answer(refusal: refusal)) }
         }

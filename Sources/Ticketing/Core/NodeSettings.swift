@@ -56,8 +56,7 @@ public struct NodeSettings: Sendable, Equatable, Codable {
     /// Writes every setting; returns the keys whose stored value changed.
     @discardableResult
     func save(to node: VenueNode) throws -> [String] {
-        node.settingsWrites += 1
-        node.settingsWrittenIn = node.database.transactionsBegun
+        node.settingsCache.noteWrite(in: node.database.transactionsBegun)
         let db = node.database
         let values = [
             nodeID, currency, String(holdTTLSeconds), String(sessionTTLSeconds), String(maxTicketsPerOrder),

@@ -20,19 +20,11 @@ public final class VenueNode {
     public let clock: any WallClock
     /// Where identifiers come from.
     public let ids: Identifiers
-    /// What this connection's last general admission compare-and-set left of its event and
-    /// category, and in which transaction (see ``Inventory/leftInThisTransaction(eventID:categoryCode:)``).
-    var inventoryLeft: (transaction: Int, snapshot: InventorySnapshot)?
-    /// Settings writes through this connection; another connection's show in `PRAGMA data_version`.
-    var settingsWrites = 0
-    /// The transaction (``EdgeStore/Database/transactionsBegun``) that last wrote settings through
-    /// this connection: what it reads of them is not kept, since it may yet roll back.
-    var settingsWrittenIn: Int?
-    /// The settings as last read, outside a transaction or in one that did not write them, with
-    /// when (see ``settings()``).
-    private var settingsRead: (settings: NodeSettings, dataVersion: Int64, writes: Int)?
-    /// The signing key as last read from its file, with the file's stamp (see ``SigningKeys/currentSigner()``).
-    var signerRead: (stamp: KeyFileStamp, signer: TicketSigner, nodeID: String)?
+    /// What this connection keeps between statements, each with the rule that says when it is
+    /// stale (``ConnectionCaches.swift``).
+    var settingsCache = SettingsCache()
+    var inventoryLeft: InventoryLeft?
+    var signerCache: SignerCache?
 
     init(database: Database, clock: any WallClock) {
         self.database = database
@@ -83,23 +75,9 @@ public final class VenueNode {
         VenueNode(database: try Database(path: path, options: options.database), clock: clock)
     }
 
-    /// The node's settings. Every sale asks for them, inside its transaction: they are read again
-    /// only when they may have changed, that is when another connection committed (`PRAGMA
-    /// data_version`) or this one wrote them (``NodeSettings/save(to:)``). What a transaction that
-    /// wrote them reads is not kept, nor what a rehearsal reads: either may yet roll back.
-    public func settings() throws -> NodeSettings {
-        let current = (dataVersion: try database.scalar("PRAGMA data_version") ?? Int64(0), writes: settingsWrites)
-        if let kept = settingsRead, kept.dataVersion == current.dataVersion, kept.writes == current.writes {
-            return kept.settings
-        }
-        guard let settings = try NodeSettings.load(database) else {
-            throw TicketingError.rejected(code: "not_initialised", message: "this database is not an initialised node")
-        }
-        if !database.isRehearsing, !database.isInTransaction || settingsWrittenIn != database.transactionsBegun {
-            settingsRead = (settings, current.dataVersion, current.writes)
-        }
-        return settings
-    }
+    /// The node's settings. Every sale asks for them, inside its transaction; they are read
+    /// again only when they may have changed (``SettingsCache``).
+    public func settings() throws -> NodeSettings { try settingsCache.settings(from: database) }
 
     /// Writes a consistent snapshot of the database to `file` while it keeps selling (admins:
     /// it holds password hashes and customers' data; the file is readable by its owner only).

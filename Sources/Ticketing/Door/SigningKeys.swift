@@ -135,12 +135,12 @@ public struct SigningKeys {
         let stamp = KeyFileStamp(info)
         let signer: TicketSigner
         let nodeID: String
-        if let kept = node.signerRead, kept.stamp == stamp {
+        if let kept = node.signerCache, kept.stamp == stamp {
             (signer, nodeID) = (kept.signer, kept.nodeID)
         } else {
             let file = try KeyFile.read(keyFile)
             (signer, nodeID) = (TicketSigner(key: file.key, keyID: file.keyID), file.nodeID)
-            node.signerRead = (stamp, signer, nodeID)
+            node.signerCache = SignerCache(stamp: stamp, signer: signer, nodeID: nodeID)
         }
         guard nodeID == (try node.settings().nodeID),
             try db.scalar(

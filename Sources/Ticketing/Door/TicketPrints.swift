@@ -29,4 +29,17 @@ extension Orders {
             }
         }
     }
+
+    /// What the QR code of this node's ticket `code` carries, as its printed ticket's does: the
+    /// signed code, or the short code of a ticket sold before signing. `code` is a short code
+    /// as typed (or a signed code); anything else, or another node's ticket, is not found.
+    public func qrContent(ofTicket code: String) throws -> String {
+        guard let shortCode = Identifiers.normalizedTicketCode(code),
+            try db.read({ try db.scalar("SELECT 1 FROM ticket WHERE code = ?", [shortCode]) as Int? }) != nil,
+            let ticket = try printable(shortCode).first(where: { $0.shortCode == shortCode })
+        else {
+            throw TicketingError.notFound("no ticket '\(code.prefix(40))' sold at this node")
+        }
+        return ticket.qrContent
+    }
 }

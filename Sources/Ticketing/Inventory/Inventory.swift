@@ -31,10 +31,10 @@ public struct Inventory {
     /// sale), taken as optimistic, so that a row something else moved meanwhile only sends it to
     /// read them again.
     private func leftInThisTransaction(eventID: String, categoryCode: String) -> InventorySnapshot? {
-        guard let (transaction, snapshot) = node.inventoryLeft, transaction == db.transactionsBegun,
-            snapshot.event.id == eventID, snapshot.category.code == categoryCode
+        guard let left = node.inventoryLeft, left.transaction == db.transactionsBegun,
+            left.snapshot.event.id == eventID, left.snapshot.category.code == categoryCode
         else { return nil }
-        return snapshot
+        return left.snapshot
     }
 
     /// The event, category and allocation, and the seats `selection` concerns: the seats it names,
@@ -237,12 +237,11 @@ public struct Inventory {
                 """, [soldDelta, heldDelta, event.id, event.version, quantity]) == 1
         else { throw CompareAndSetMiss() }
         if seats.isEmpty {
-            node.inventoryLeft = (
-                db.transactionsBegun,
-                InventorySnapshot(
+            node.inventoryLeft = InventoryLeft(
+                transaction: db.transactionsBegun,
+                snapshot: InventorySnapshot(
                     event: event.moved(sold: soldDelta, held: heldDelta), category: snapshot.category,
-                    allocation: allocation.moved(sold: soldDelta, held: heldDelta), seats: [])
-            )
+                    allocation: allocation.moved(sold: soldDelta, held: heldDelta), seats: []))
         }
         for seat in seats {
             guard

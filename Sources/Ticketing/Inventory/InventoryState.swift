@@ -3,9 +3,39 @@ import SyncWire
 
 /// What a sale or hold asks for: a number of tickets (GA, or best available adjacent seats) or
 /// named seats.
-public enum SeatSelection: Sendable, Equatable {
+public enum SeatSelection: Sendable, Equatable, Codable {
     case quantity(Int)
     case seats([String])
+
+    private enum CodingKeys: String, CodingKey { case quantity, seats }
+
+    /// One of `quantity` and `seats`.
+    public init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        let (quantity, seats) = (
+            try fields.decodeIfPresent(Int.self, forKey: .quantity),
+            try fields.decodeIfPresent([String].self, forKey: .seats)
+        )
+        switch (quantity, seats) {
+        case (let count?, nil): self = .quantity(count)
+        case (nil, let labels?): self = .seats(labels)
+        default:
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "quantity or seats"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .quantity(let count):
+            try fields.encodeIfPresent(count, forKey: .quantity)
+            try fields.encodeIfPresent(nil as [String]?, forKey: .seats)
+        case .seats(let labels):
+            try fields.encodeIfPresent(nil as Int?, forKey: .quantity)
+            try fields.encodeIfPresent(labels, forKey: .seats)
+        }
+    }
 
     /// How many tickets.
     var count: Int {

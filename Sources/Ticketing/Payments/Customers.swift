@@ -2,7 +2,7 @@ import EdgeStore
 import SyncWire
 
 /// Who an order is for, when the customer gives their details.
-public struct CustomerDetails: Sendable, Equatable {
+public struct CustomerDetails: Sendable, Equatable, Codable {
     public var email: String
     public var name: String?
     public var phone: String?

@@ -4,9 +4,13 @@ import SyncWire
 /// A sale as one box-office process offers it to the process whose turn it is to write
 /// (``Database/write(offering:_:answered:)``): everything the sale's transaction needs, checked
 /// and decided before the offer (the key, the fingerprint, the validated customer, the seller),
-/// in a few hundred bytes; and the answer back: the order's id, or the refusal.
-struct OfferedSale: Equatable {
+/// in a few hundred bytes; and the answer back: the receipt, or the refusal.
+///
+/// Both travel as ``CompactCoding`` of these types: what a sale carries is declared once, in
+/// ``SaleRequest``, ``Receipt`` and the fields below.
+struct OfferedSale: Equatable, Codable {
     var request: SaleRequest
+    /// The request's customer, validated.
     var customer: CustomerDetails?
     var key: String
     /// The cashier gave the key (a replay returns the first sale as `replayed`).
@@ -17,201 +21,102 @@ struct OfferedSale: Equatable {
     /// tens of microseconds a ticket, kept out of the writer's turn); the sale signs any it lacks.
     var presigned: [SignedTicketCode] = []
 
-    /// 2: offers carry their tickets' signed codes, answers each ticket's. A holder hands back an
-    /// offer of another format.
-    private static let format: UInt8 = 2
+    /// The first byte of an offer and of an answer: a holder of another build hands back an offer
+    /// it cannot read, and the offering process sells it itself.
+    private static let format: UInt8 = 3
 
-    /// The sale as bytes for the mailbox.
-    var encoded: [UInt8] {
-        var out = ByteWriter()
-        out.byte(Self.format)
-        out.text(actor.id)
-        out.text(actor.name)
-        out.text(actor.role.rawValue)
-        out.text(actor.sessionHash)
-        out.text(request.eventID)
-        out.text(request.categoryCode)
-        switch request.selection {
-        case .quantity(let count):
-            out.byte(0)
-            out.integer(Int64(count))
-        case .seats(let labels):
-            out.byte(1)
-            out.integer(Int64(labels.count))
-            for label in labels { out.text(label) }
+    /// The sale as bytes for the mailbox (none when it cannot be written: then it is not offered).
+    var encoded: [UInt8] { Self.framed(self) ?? [] }
+
+    /// The answer for a sale that was placed (or replayed): its receipt.
+    static func answer(_ receipt: Receipt) -> [UInt8] { framed(Answer.placed(receipt)) ?? [] }
+
+    /// The answer for a sale refused: the error the cashier would have had.
+    static func answer(refusal error: TicketingError) -> [UInt8] { framed(Answer.refused(Refusal(error))) ?? [] }
+
+    /// The receipt an answer carries; throws the refusal it carries instead.
+    static func receipt(from answer: [UInt8]) throws -> Receipt {
+        switch try unframed(Answer.self, from: answer) {
+        case .placed(let receipt): receipt
+        case .refused(let refusal): throw refusal.error
         }
-        out.text(request.payment.method.rawValue)
-        out.integer(request.payment.tenderedMinor)
-        out.text(request.payment.reference)
-        out.integer(request.payment.amountMinor)
-        out.byte(customer == nil ? 0 : 1)
-        if let customer {
-            out.text(customer.email)
-            out.text(customer.name)
-            out.text(customer.phone)
-        }
-        out.text(key)
-        out.byte(keyGiven ? 1 : 0)
-        out.text(fingerprint)
-        out.integer(Int64(presigned.count))
-        for code in presigned { out.text(code.text) }
-        return out.bytes
     }
 
+    private static func framed(_ value: some Encodable) -> [UInt8]? {
+        (try? CompactCoding.encode(value)).map { [format] + $0 }
+    }
+
+    fileprivate static func unframed<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        guard bytes.first == format else { throw CompactCoding.Malformed() }
+        return try CompactCoding.decode(type, from: Array(bytes.dropFirst()))
+    }
+
+    /// What the process whose turn it was answers.
+    private enum Answer: Codable {
+        case placed(Receipt)
+        case refused(Refusal)
+
+        init(from decoder: any Decoder) throws {
+            var fields = try decoder.unkeyedContainer()
+            self =
+                try fields.decode(Bool.self)
+                ? .placed(try fields.decode(Receipt.self)) : .refused(try fields.decode(Refusal.self))
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var fields = encoder.unkeyedContainer()
+            switch self {
+            case .placed(let receipt):
+                try fields.encode(true)
+                try fields.encode(receipt)
+            case .refused(let refusal):
+                try fields.encode(false)
+                try fields.encode(refusal)
+            }
+        }
+    }
 }
 
 extension OfferedSale {
     /// Reads a sale that ``encoded`` wrote; throws on anything else. (In an extension, so that
     /// the memberwise initialiser stays.)
-    init(decoding bytes: [UInt8]) throws {
-        var input = ByteReader(bytes)
-        guard try input.byte() == Self.format else { throw ByteReader.Malformed() }
-        let id = try input.requiredText()
-        let name = try input.requiredText()
-        guard let role = Role(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
-        actor = Operator(id: id, name: name, role: role, sessionHash: try input.text())
-        let eventID = try input.requiredText()
-        let categoryCode = try input.requiredText()
-        let selection: SeatSelection
-        switch try input.byte() {
-        case 0: selection = .quantity(Int(try input.requiredInteger()))
-        case 1:
-            let count = Int(try input.requiredInteger())
-            guard (0...Int(UInt16.max)).contains(count) else { throw ByteReader.Malformed() }
-            selection = .seats(try (0..<count).map { _ in try input.requiredText() })
-        default: throw ByteReader.Malformed()
-        }
-        guard let method = PaymentMethod(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
-        let payment = PaymentRequest(
-            method: method, tenderedMinor: try input.integer(), reference: try input.text(),
-            amountMinor: try input.integer())
-        customer =
-            try input.byte() == 1
-            ? CustomerDetails(email: try input.requiredText(), name: try input.text(), phone: try input.text()) : nil
-        key = try input.requiredText()
-        keyGiven = try input.byte() == 1
-        fingerprint = try input.requiredText()
-        let signed = Int(try input.requiredInteger())
-        guard (0...Int(UInt16.max)).contains(signed) else { throw ByteReader.Malformed() }
-        presigned = try (0..<signed).map { _ in
-            guard case .signed(let code)? = try? TicketCode.read(try input.requiredText()) else {
-                throw ByteReader.Malformed()
-            }
-            return code
-        }
-        request = SaleRequest(
-            eventID: eventID, categoryCode: categoryCode, selection: selection, payment: payment, customer: customer,
-            idempotencyKey: keyGiven ? key : nil)
-        guard input.isAtEnd else { throw ByteReader.Malformed() }
-    }
+    init(decoding bytes: [UInt8]) throws { self = try Self.unframed(Self.self, from: bytes) }
+}
 
-    /// The answer for a sale that was placed (or replayed): its receipt.
-    static func answer(_ receipt: Receipt) -> [UInt8] {
-        var out = ByteWriter()
-        out.byte(receipt.replayed ? 1 : 0)
-        out.text(receipt.orderID)
-        out.text(receipt.status.rawValue)
-        out.text(receipt.eventID)
-        out.text(receipt.eventName)
-        out.integer(receipt.eventStartsAt.milliseconds)
-        out.text(receipt.timezone)
-        out.text(receipt.category)
-        out.text(receipt.customerEmail)
-        out.integer(Int64(receipt.tickets.count))
-        for ticket in receipt.tickets {
-            out.text(ticket.code)
-            out.text(ticket.seat)
-            out.money(ticket.price)
-            out.text(ticket.status.rawValue)
-            out.text(ticket.signedCode)
-        }
-        out.money(receipt.total)
-        let payment = receipt.payment
-        out.text(payment.id)
-        out.text(payment.method.rawValue)
-        out.money(payment.amount)
-        out.money(payment.tendered)
-        out.money(payment.change)
-        out.text(payment.reference)
-        out.money(payment.refunded)
-        out.text(payment.status.rawValue)
-        out.text(receipt.idempotencyKey)
-        out.integer(receipt.createdAt.milliseconds)
-        return out.bytes
+/// A ``TicketingError`` as its case, its code (a rejection's only) and its sentence.
+private struct Refusal: Codable {
+    enum Kind: String, Codable {
+        case invalidInput, notFound, soldOut, conflict, notLoggedIn, notPermitted, rejected, maintenance
     }
+    let kind: Kind
+    let code: String?
+    let message: String
 
-    /// The answer for a sale refused: the error the cashier would have had, as its case, its
-    /// code (a rejection's only) and its sentence.
-    static func answer(refusal error: TicketingError) -> [UInt8] {
-        var out = ByteWriter()
-        out.byte(2)
-        let (tag, code): (UInt8, String?) =
+    init(_ error: TicketingError) {
+        (kind, code) =
             switch error {
-            case .invalidInput: (0, nil)
-            case .notFound: (1, nil)
-            case .soldOut: (2, nil)
-            case .conflict: (3, nil)
-            case .notLoggedIn: (4, nil)
-            case .notPermitted: (5, nil)
-            case .maintenance: (6, nil)
-            case .rejected(let code, _): (7, code)
+            case .invalidInput: (.invalidInput, nil)
+            case .notFound: (.notFound, nil)
+            case .soldOut: (.soldOut, nil)
+            case .conflict: (.conflict, nil)
+            case .notLoggedIn: (.notLoggedIn, nil)
+            case .notPermitted: (.notPermitted, nil)
+            case .maintenance: (.maintenance, nil)
+            case .rejected(let code, _): (.rejected, code)
             }
-        out.byte(tag)
-        out.text(code)
-        out.text(error.message)
-        return out.bytes
+        message = error.message
     }
 
-    /// The receipt an answer carries; throws the refusal it carries instead.
-    static func receipt(from answer: [UInt8]) throws -> Receipt {
-        var input = ByteReader(answer)
-        let kind = try input.byte()
-        guard kind == 2 else { return try receipt(replayed: kind == 1, from: &input) }
-        let (tag, code, message) = (try input.byte(), try input.text(), try input.requiredText())
-        switch (tag, code) {
-        case (0, nil): throw TicketingError.invalidInput(message)
-        case (1, nil): throw TicketingError.notFound(message)
-        case (2, nil): throw TicketingError.soldOut(message)
-        case (3, nil): throw TicketingError.conflict(message)
-        case (4, nil): throw TicketingError.notLoggedIn(message)
-        case (5, nil): throw TicketingError.notPermitted(message)
-        case (6, nil): throw TicketingError.maintenance(message)
-        case (7, let code?): throw TicketingError.rejected(code: code, message: message)
-        default: throw ByteReader.Malformed()
+    var error: TicketingError {
+        switch kind {
+        case .invalidInput: .invalidInput(message)
+        case .notFound: .notFound(message)
+        case .soldOut: .soldOut(message)
+        case .conflict: .conflict(message)
+        case .notLoggedIn: .notLoggedIn(message)
+        case .notPermitted: .notPermitted(message)
+        case .maintenance: .maintenance(message)
+        case .rejected: .rejected(code: code ?? "rejected", message: message)
         }
-    }
-
-    private static func receipt(replayed: Bool, from input: inout ByteReader) throws -> Receipt {
-        func value<T: RawRepresentable<String>>(_ type: T.Type) throws -> T {
-            guard let value = T(rawValue: try input.requiredText()) else { throw ByteReader.Malformed() }
-            return value
-        }
-        let orderID = try input.requiredText()
-        let status = try value(OrderStatus.self)
-        let eventID = try input.requiredText()
-        let eventName = try input.requiredText()
-        let eventStartsAt = Timestamp(milliseconds: try input.requiredInteger())
-        let timezone = try input.requiredText()
-        let category = try input.requiredText()
-        let customerEmail = try input.text()
-        let count = try input.requiredInteger()
-        guard (0...Int64(UInt16.max)).contains(count) else { throw ByteReader.Malformed() }
-        let tickets = try (0..<count).map { _ in
-            Receipt.Ticket(
-                code: try input.requiredText(), seat: try input.text(), price: try input.requiredMoney(),
-                status: try value(TicketStatus.self), signedCode: try input.text())
-        }
-        let total = try input.requiredMoney()
-        let payment = Receipt.Payment(
-            id: try input.requiredText(), method: try value(PaymentMethod.self), amount: try input.requiredMoney(),
-            tendered: try input.money(), change: try input.money(), reference: try input.text(),
-            refunded: try input.requiredMoney(), status: try value(PaymentStatus.self))
-        let receipt = Receipt(
-            orderID: orderID, status: status, eventID: eventID, eventName: eventName, eventStartsAt: eventStartsAt,
-            timezone: timezone, category: category, customerEmail: customerEmail, tickets: tickets, total: total,
-            payment: payment, idempotencyKey: try input.requiredText(),
-            createdAt: Timestamp(milliseconds: try input.requiredInteger()), replayed: replayed)
-        guard input.isAtEnd else { throw ByteReader.Malformed() }
-        return receipt
     }
 }

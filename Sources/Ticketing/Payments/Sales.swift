@@ -3,7 +3,7 @@ import EdgeStore
 import SyncWire
 
 /// A sale as the cashier asks for it.
-public struct SaleRequest: Sendable, Equatable {
+public struct SaleRequest: Sendable, Equatable, Codable {
     public var eventID: String
     public var categoryCode: String
     public var selection: SeatSelection

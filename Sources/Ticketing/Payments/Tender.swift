@@ -1,7 +1,7 @@
 import SyncWire
 
 /// What the cashier entered about the payment.
-public struct PaymentRequest: Sendable, Equatable {
+public struct PaymentRequest: Sendable, Equatable, Codable {
     public var method: PaymentMethod
     /// Cash handed over, in minor units; nil means exactly the total.
     public var tenderedMinor: Int64?

@@ -21,7 +21,7 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
 }
 
 /// The staff member behind the current session: who every change is attributed to.
-public struct Operator: Sendable, Equatable {
+public struct Operator: Sendable, Equatable, Codable {
     /// Staff id.
     public let id: String
     /// Login name.

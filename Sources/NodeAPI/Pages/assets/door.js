@@ -1,12 +1,14 @@
 // The door: a hand-held scanner types a ticket's code and Enter into the code field; the node
-// admits the ticket once (`POST /v1/checkins`) and the page answers ADMITTED or REFUSED with the
-// node's reason, in letters large enough to read at arm's length, and a sound.
-import { Attempt, call } from './api.js';
-import { byID, h } from './dom.js';
+// admits the ticket once (`POST /v1/checkins`, with this door's gate and event) and the page
+// answers ADMITTED or REFUSED with the node's reason, in letters large enough to read at arm's
+// length, and a sound.
+import { APIError, Attempt, call } from './api.js';
+import { byID, h, say } from './dom.js';
 import { localTime, seatName } from './format.js';
 import { setUpSignIn } from './signin.js';
 
 const readyAfter = 15000; // milliseconds a verdict stays before the door shows Ready again
+const setupName = 'venue-node.door'; // this browser's door: `{gate, event}`, not a secret
 
 const checkIn = new Attempt('door');
 const code = byID('code');
@@ -14,6 +16,93 @@ const tally = { admitted: 0, refused: 0 };
 let timezone = null;
 let readyTimer = null;
 let audio = null;
+let events = []; // the node's events, as `GET /v1/events` last gave them
+
+// The gate's name and the event this door admits to (null: any event whose doors are open now),
+// as kept in this browser.
+function doorSetup() {
+  try {
+    const value = JSON.parse(localStorage.getItem(setupName) ?? 'null');
+    return {
+      gate: typeof value?.gate === 'string' && value.gate.trim() ? value.gate.trim() : null,
+      event: typeof value?.event === 'string' && value.event ? value.event : null,
+    };
+  } catch {
+    return { gate: null, event: null };
+  }
+}
+
+function eventLabel(event) {
+  const status = event.status === 'cancelled' ? ' · cancelled' : '';
+  return `${event.name} · ${localTime(event.starts_at, event.timezone)}${status}`;
+}
+
+// The door's line above the code field: `Gate North · GALA-2026-12-31`.
+function showSetup() {
+  const setup = doorSetup();
+  const gate = setup.gate ? `Gate ${setup.gate}` : 'No gate named';
+  byID('door-where').textContent = `${gate} · ${setup.event ?? 'Doors open now (any event)'}`;
+  const event = events.find((candidate) => candidate.id === setup.event);
+  byID('door-where-event').textContent = event ? eventLabel(event)
+    : setup.event && events.length > 0 ? 'not an event of this node' : '';
+  byID('door-setup-change').textContent = setup.gate || setup.event ? 'Change gate or event' : 'Set up this door';
+}
+
+// The event choices: any event, then each of the node's (and the one kept, if the node lacks it).
+function fillEventChoices(selected) {
+  const choices = [h('option', { value: '', text: 'Doors open now (any event)' })];
+  for (const event of events) {
+    choices.push(h('option', { value: event.id, text: eventLabel(event) }));
+  }
+  if (selected && !events.some((event) => event.id === selected)) {
+    choices.push(h('option', { value: selected, text: `${selected} (not an event of this node)` }));
+  }
+  const select = byID('door-event');
+  select.replaceChildren(...choices);
+  select.value = selected ?? '';
+}
+
+async function loadEvents() {
+  try {
+    events = await call('GET', '/v1/events');
+    say('door-setup-error', '');
+  } catch (error) {
+    if (error instanceof APIError) say('door-setup-error', `The events could not be loaded: ${error.message}`);
+  }
+  showSetup();
+}
+
+function openSetup() {
+  const setup = doorSetup();
+  byID('door-gate').value = setup.gate ?? '';
+  fillEventChoices(setup.event);
+  byID('door-setup-form').hidden = false;
+  byID('door-setup-change').setAttribute('aria-expanded', 'true');
+  byID('door-gate').focus();
+  loadEvents().then(() => {
+    if (!byID('door-setup-form').hidden) fillEventChoices(byID('door-event').value || null);
+  });
+}
+
+function closeSetup() {
+  byID('door-setup-form').hidden = true;
+  byID('door-setup-change').setAttribute('aria-expanded', 'false');
+  code.focus();
+}
+
+function saveSetup(event) {
+  event.preventDefault();
+  const gate = byID('door-gate').value.trim();
+  const chosen = byID('door-event').value;
+  try {
+    localStorage.setItem(setupName, JSON.stringify({ gate: gate || null, event: chosen || null }));
+  } catch {
+    say('door-setup-error', 'This browser does not keep settings (private window?): the door is not set up.');
+    return;
+  }
+  showSetup();
+  closeSetup();
+}
 
 function verdict(kind, word, why, detail = '') {
   const panel = byID('verdict');
@@ -65,10 +154,15 @@ async function scan(event) {
   code.value = '';
   verdict('checking', 'Checking…', text);
   try {
-    const admitted = await checkIn.send('POST', '/v1/checkins', { code: text });
+    const setup = doorSetup();
+    const body = { code: text };
+    if (setup.gate) body.gate = setup.gate;
+    if (setup.event) body.event = setup.event;
+    const admitted = await checkIn.send('POST', '/v1/checkins', body);
     tally.admitted += 1;
     const place = admitted.seat ? seatName(admitted.seat) : admitted.category;
-    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}`);
+    const gate = admitted.gate ? ` · Gate ${admitted.gate}` : '';
+    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}`);
     sound('admitted');
     remember('admitted', 'Admitted', `${admitted.ticket_code} · ${place}`);
   } catch (error) {
@@ -90,18 +184,34 @@ async function scan(event) {
 }
 
 byID('scan-form').addEventListener('submit', scan);
+byID('door-setup-change').addEventListener('click', () => {
+  if (byID('door-setup-form').hidden) openSetup();
+  else closeSetup();
+});
+byID('door-setup-form').addEventListener('submit', saveSetup);
+byID('door-setup-cancel').addEventListener('click', closeSetup);
+byID('door-setup-form').addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') closeSetup();
+});
+// Another tab of this browser changed the door's setup.
+window.addEventListener('storage', (event) => {
+  if (event.key === setupName) showSetup();
+});
 
 // A scanner types wherever the focus is: keys typed outside a field go to the code field.
 document.addEventListener('keydown', (event) => {
   if (byID('door').hidden || event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
   const target = event.target;
-  if (target instanceof HTMLInputElement || target instanceof HTMLButtonElement) return;
+  if (target instanceof HTMLInputElement || target instanceof HTMLButtonElement || target instanceof HTMLSelectElement) {
+    return;
+  }
   code.focus();
 });
 
 setUpSignIn({
   async onSignedIn() {
     byID('door').hidden = false;
+    showSetup();
     ready();
     code.focus();
     try {
@@ -109,6 +219,7 @@ setUpSignIn({
     } catch {
       timezone = null;
     }
+    await loadEvents();
   },
   async onSignedOut() {
     byID('door').hidden = true;

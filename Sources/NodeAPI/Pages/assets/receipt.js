@@ -1,16 +1,17 @@
 // A receipt as the customer takes it away: the event in the venue's time, each ticket with its
-// seat, code and (once the node serves them) its QR code, the total and the payment.
+// seat, code and QR code, the total and the payment.
 import { fetchImage } from './api.js';
 import { details, h } from './dom.js';
 import { localTime, money, seatName } from './format.js';
 
-// Where a ticket's QR code image will be served (`GET`, with the session): until the node
-// serves that route it answers 404 and the receipt shows the codes as text only.
+// Where a ticket's QR code is served (`GET`, with the session; SVG): the signed code its printed
+// ticket carries. Without an image (no answer, or no such ticket here) the code shows as text.
 export function qrPath(code) {
   return `/v1/tickets/${encodeURIComponent(code)}/qr`;
 }
 
-let qrServed = true;
+// The object URLs of the QR codes each receipt container shows, freed when it shows another.
+const shownImages = new WeakMap();
 
 const methodNames = { cash: 'Cash', card: 'Card', comp: 'Complimentary' };
 const ticketStates = { valid: 'valid', checked_in: 'checked in', refunded: 'refunded', void: 'void' };
@@ -55,20 +56,21 @@ export function receiptElement(receipt) {
 
 // Shows `receipt` in `container` and fetches its QR codes.
 export function showReceipt(container, receipt) {
+  for (const url of shownImages.get(container) ?? []) URL.revokeObjectURL(url);
+  const urls = [];
+  shownImages.set(container, urls);
   container.replaceChildren(...receiptElement(receipt).filter(Boolean));
-  loadQRCodes(container);
+  loadQRCodes(container, urls);
 }
 
-async function loadQRCodes(container) {
+async function loadQRCodes(container, urls) {
   for (const image of container.querySelectorAll('img.qr[data-code]')) {
-    if (!qrServed) return;
     const blob = await fetchImage(qrPath(image.dataset.code));
-    if (blob === 404) {
-      qrServed = false;
-      return;
-    }
-    if (blob) {
-      image.src = URL.createObjectURL(blob);
+    if (shownImages.get(container) !== urls) return; // another receipt took its place
+    if (blob instanceof Blob) {
+      const url = URL.createObjectURL(blob);
+      urls.push(url);
+      image.src = url;
       image.hidden = false;
     }
   }
