@@ -45,7 +45,11 @@ let package = Package(
         .target(name: "SQLValues"),
         // SQLite's unix VFS with each commit's WAL frames written in one call (EdgeStore opens through it).
         .target(name: "CBatchedWAL", dependencies: ["CSQLite"]),
-        .target(name: "EdgeStore", dependencies: ["CSQLite", "CLinux", "CBatchedWAL", "EdgeCrypto", "SQLValues"]),
+        // The writer queue's guard against a `-writer` file truncated under its mapping (SIGBUS).
+        .target(name: "CWriterQueue"),
+        .target(
+            name: "EdgeStore",
+            dependencies: ["CSQLite", "CLinux", "CBatchedWAL", "CWriterQueue", "EdgeCrypto", "SQLValues"]),
         .target(name: "MySQLClient", dependencies: ["CMySQL", "SQLValues", "AtomicFiles"]),
         // Timestamps and clocks, time zones and local time, durations, money.
         .target(name: "TimeAndMoney", dependencies: ["SQLValues"]),

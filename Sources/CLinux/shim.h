@@ -15,8 +15,8 @@ static inline int clinux_accept4(int socket, struct sockaddr *address, socklen_t
 
 // The writer queue's shared words (EdgeStore's WriterTurnstile): atomic operations on memory
 // mapped by several processes, and the futex(2) calls that sleep and wake on them (Glibc's
-// module map has neither; `syscall` is variadic, which Swift cannot call); the monotonic mutex
-// wait, the write-back of a range and the open-file-description lock EdgeStore uses.
+// module map has neither; `syscall` is variadic, which Swift cannot call); the write-back of a
+// range and the open-file-description locks EdgeStore uses.
 #include <linux/futex.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -62,16 +62,6 @@ static inline void clinux_futex_wake(uint32_t *word) {
     syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, (void *)0, (void *)0, 0);
 }
 
-#include <pthread.h>
-// Declared by pthread.h only under _GNU_SOURCE (glibc 2.30 and later).
-extern int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline);
-
-/// Locks `mutex`, waiting at most until `deadline` on CLOCK_MONOTONIC (as
-/// pthread_mutex_timedlock, whose deadline is on the wall clock, which a step would move).
-static inline int clinux_mutex_lock_until(pthread_mutex_t *mutex, const struct timespec *deadline) {
-    return pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, deadline);
-}
-
 /// Writes the dirty pages of `fd` in [offset, offset + length) to the disk and waits for them
 /// (`sync_file_range` with WAIT_BEFORE, WRITE and WAIT_AFTER, through syscall(2): Glibc declares it
 /// only under _GNU_SOURCE). It does not flush the disk's cache; an fdatasync must follow.
@@ -82,12 +72,21 @@ static inline int clinux_write_back_range(int fd, int64_t offset, int64_t length
 #include <fcntl.h>
 
 /// Sets an open file description lock (`F_OFD_SETLK`, which Glibc declares only under
-/// _GNU_SOURCE) of `type` (F_RDLCK, F_WRLCK, F_UNLCK) on the first byte of `fd`, without waiting;
-/// 0 or -1 with errno. Unlike a POSIX lock, it belongs to the open file and lives until the last
-/// descriptor of it is closed; the kernel drops it when its process dies, and a boot finds none.
-static inline int clinux_ofd_lock(int fd, short type) {
-    struct flock lock = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1, .l_pid = 0};
+/// _GNU_SOURCE) of `type` (F_RDLCK, F_WRLCK, F_UNLCK) on byte `offset` of `fd`, without waiting;
+/// 0 or -1 with errno (EAGAIN: another open file holds a lock that conflicts). Unlike a POSIX
+/// lock, it belongs to the open file and lives until the last descriptor of it is closed; the
+/// kernel drops it when its process dies, and a boot finds none.
+static inline int clinux_ofd_lock(int fd, short type, int64_t offset) {
+    struct flock lock = {.l_type = type, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1, .l_pid = 0};
     return fcntl(fd, 37 /* F_OFD_SETLK */, &lock);
+}
+
+/// 1 when another open file holds a lock on byte `offset` of `fd` that a write lock would
+/// conflict with (`F_OFD_GETLK`), 0 when none does, -1 with errno.
+static inline int clinux_ofd_locked(int fd, int64_t offset) {
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1, .l_pid = 0};
+    if (fcntl(fd, 36 /* F_OFD_GETLK */, &lock) != 0) return -1;
+    return lock.l_type != F_UNLCK;
 }
 
 #endif

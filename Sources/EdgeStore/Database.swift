@@ -74,7 +74,7 @@ public final class Database {
     private let busyWait: BusyWait
     private let busyTimeout: Double
     /// Queues this connection's write transactions behind other writers; nil for read-only ones.
-    private let turnstile: WriterTurnstile?
+    private let queue: WriterQueue?
     /// The WAL's length after this connection's last commit, from SQLite's WAL hook.
     private var walFrames = 0
     /// Commits are flushed to disk before the statement or transaction that made them returns
@@ -109,7 +109,8 @@ public final class Database {
             sqlite3_close_v2(handle)
             throw StoreError(code: ResultCode(rawValue: code), message: "\(message): \(path)")
         }
-        if !options.readOnly, let names = Self.linkCount(handle), names > 1 {
+        let file = Self.fileStatus(handle)
+        if !options.readOnly, let names = file.map({ Int($0.st_nlink) }), names > 1 {
             sqlite3_close_v2(handle)
             throw StoreError.hardLinked(path, names: names)
         }
@@ -119,38 +120,95 @@ public final class Database {
         busyTimeout = options.busyTimeout
         // Next to SQLite's own `-wal`, named after the file it opened (symlinks resolved).
         let opened = sqlite3_db_filename(handle, "main").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        turnstile = options.readOnly ? nil : WriterTurnstile(databasePath: opened ?? path)
+        queue =
+            options.readOnly
+            ? nil
+            : WriterQueue(
+                databasePath: opened ?? path,
+                owner: file.map { WriterQueueFile.Owner(user: $0.st_uid, group: $0.st_gid) })
         flushesCommits = !options.readOnly && options.synchronous == .full
         sqlite3_extended_result_codes(handle, 1)
+        waitWhenBusy()
+        try configure(options)
+    }
+
+    /// Has SQLite call ``BusyWait`` when it finds the database locked.
+    private func waitWhenBusy() {
         sqlite3_busy_handler(
             handle,
             { context, attempt in
                 Unmanaged<BusyWait>.fromOpaque(context!).takeUnretainedValue().shouldRetry(attempt: Int(attempt))
                     ? 1 : 0
             }, Unmanaged.passUnretained(busyWait).toOpaque())
-        try configure(options)
     }
 
-    /// How many names (hard links) the database file SQLite opened has, from SQLite's own
-    /// descriptor (never another one: closing it would drop SQLite's locks); nil when unknown.
-    private static func linkCount(_ handle: OpaquePointer) -> Int? {
+    /// The status of the database file SQLite opened, from SQLite's own descriptor (never
+    /// another one: closing it would drop SQLite's locks); nil when unknown.
+    private static func fileStatus(_ handle: OpaquePointer) -> stat? {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK, let file,
             file.pointee.pMethods != nil
         else { return nil }
         var info = stat()
         guard fstat(csqlite_unix_file_descriptor(batched_wal_underlying(file)), &info) == 0 else { return nil }
-        return Int(info.st_nlink)
+        return info
     }
 
-    /// Whether a writer of this database gets its turn in the writers' queue within `timeout`
-    /// seconds: the connection takes the turn and gives it back at once, writing nothing. False
-    /// when the queue is wedged (the writer whose turn it is keeps it: a process stopped or hung
-    /// in its transaction); true for a connection that has no queue (read-only).
-    public func writersQueueAnswers(within timeout: Double) -> Bool { turnstile?.answers(within: timeout) ?? true }
+    /// What a writer of this database meets, tried within `timeout` seconds: the connection
+    /// takes the turn in the writers' queue (or goes by one kept by a writer that is not writing,
+    /// or has no queue file to serve it), then SQLite's write lock, and gives both back at once,
+    /// writing nothing. A read-only connection writes nothing: it answers.
+    public func writersQueueStatus(within timeout: Double) -> WritersQueueStatus {
+        guard let queue, !isInTransaction else { return WritersQueueStatus(answers: true) }
+        let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9)
+        let entry = queue.enter(timeout: timeout, offering: nil, withoutQueue: { self.beginAtOnce("BEGIN IMMEDIATE") })
+        var unqueued: String?
+        let begun: Bool
+        switch entry {
+        case .turn(let turnstile, _):
+            defer { turnstile.leave() }
+            begun = beginBefore(deadline)
+            if begun { _ = try? execute("ROLLBACK") }
+        case .unqueued(let alreadyBegun, _, let reason):
+            unqueued = reason
+            begun = alreadyBegun || beginBefore(deadline)
+            if begun { _ = try? execute("ROLLBACK") }
+        default: return WritersQueueStatus(answers: false, stuck: .turn, note: queue.note)
+        }
+        return WritersQueueStatus(answers: begun, stuck: begun ? nil : .writeLock, unqueued: unqueued, note: queue.note)
+    }
+
+    /// Whether a writer of this database gets through within `timeout` seconds
+    /// (``writersQueueStatus(within:)``): false when the queue is wedged (the writer whose turn
+    /// it is keeps it, and SQLite's lock: a process stopped or hung in its transaction).
+    public func writersQueueAnswers(within timeout: Double) -> Bool { writersQueueStatus(within: timeout).answers }
+
+    /// Looks at the writers' queue file and its path, as a long-running process does between
+    /// writes: a file replaced, written over, truncated or given a second name is left for a
+    /// sound one, and what happened is reported to ``WriterQueueIncidents``.
+    public func checkWritersQueue() { queue?.check() }
+
+    /// Begins the write transaction `begin` if SQLite's write lock is free now, without waiting.
+    private func beginAtOnce(_ begin: String) -> Bool {
+        sqlite3_busy_handler(handle, nil, nil)
+        defer { waitWhenBusy() }
+        return (try? execute(begin)) != nil
+    }
+
+    /// Begins a write transaction once SQLite's write lock is free, trying until `deadline`
+    /// (monotonic nanoseconds); false when it did not come.
+    private func beginBefore(_ deadline: UInt64) -> Bool {
+        var pause: UInt32 = 100
+        while !beginAtOnce("BEGIN IMMEDIATE") {
+            guard BusyWait.monotonicNanoseconds() < deadline else { return false }
+            usleep(pause)
+            pause = min(pause * 2, 10_000)
+        }
+        return true
+    }
 
     deinit {
-        if turnstile != nil { checkpointLargeWAL() }
+        if queue != nil { checkpointLargeWAL() }
         statementsByAddress.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
@@ -206,6 +264,7 @@ public final class Database {
     private func checkpointIfDue() {
         guard walFrames >= Self.checkpointPages else { return }
         walFrames = 0
+        let turnstile = queue?.current()
         if let turnstile, !turnstile.claimCheckpoint() { return }
         defer { turnstile?.releaseCheckpoint() }
         checkpointInTwoSteps(finishing: SQLITE_CHECKPOINT_PASSIVE, turnWait: busyTimeout)
@@ -216,7 +275,7 @@ public final class Database {
     /// seconds), a checkpoint of `mode` over what they wrote meanwhile. Without a turnstile there
     /// is no turn to take, and `mode` runs at once.
     private func checkpointInTwoSteps(finishing mode: Int32, turnWait: Double) {
-        guard let turnstile else {
+        guard let queue, queue.current() != nil else {
             sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
             return
         }
@@ -225,11 +284,15 @@ public final class Database {
         var copiedFrames: Int32 = 0
         guard
             sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames) == SQLITE_OK,
-            copiedFrames == logFrames || writeBackDatabaseFile(),
-            case .turn = turnstile.enter(timeout: turnWait)
+            copiedFrames == logFrames || writeBackDatabaseFile()
         else { return }
-        defer { turnstile.leave() }
-        sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
+        switch queue.enter(timeout: turnWait, offering: nil, withoutQueue: nil) {
+        case .turn(let turnstile, _):
+            defer { turnstile.leave() }
+            sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
+        case .unqueued: sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
+        default: return
+        }
     }
 
     /// Bytes of the database file written back at a time by ``writeBackDatabaseFile()``.
@@ -549,11 +612,16 @@ public final class Database {
             throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
         }
         let writing = begin == "BEGIN IMMEDIATE"
-        let queued = writing ? turnstile : nil
+        var queued: WriterTurnstile?
         var recheck = false
-        if let queued {
-            switch queued.enter(timeout: busyTimeout, offering: answered == nil ? nil : request) {
-            case .turn(let again): recheck = again
+        var begun = false
+        if writing, let queue {
+            let entry = queue.enter(
+                timeout: busyTimeout, offering: answered == nil ? nil : request,
+                withoutQueue: { self.beginAtOnce(begin) })
+            switch entry {
+            case .turn(let turnstile, let again): (queued, recheck) = (turnstile, again)
+            case .unqueued(let alreadyBegun, let again, _): (begun, recheck) = (alreadyBegun, again)
             case .answered(let answer): return try answered!(answer)
             case .answeredUnflushed: throw flushFailure(code: SQLITE_IOERR | 4 << 8)  // SQLITE_IOERR_FSYNC
             case .timedOut:
@@ -569,7 +637,7 @@ public final class Database {
                 flushAfterTurn = false
                 queued?.leave(through: served.last?.ticket)
             }
-            try execute(begin)
+            if !begun { try execute(begin) }
             do {
                 result = try body(recheck)
                 // Only a transaction that is itself an offered write (a sale) runs others: a

@@ -1,5 +1,5 @@
 import CLinux
-import CSQLite
+import CWriterQueue
 
 #if canImport(Glibc)
     import Glibc
@@ -7,37 +7,35 @@ import CSQLite
 
 /// A queue for the writer lock, shared by every process and thread that writes one database
 /// through this module, kept in `<database>-writer`: writers take a ticket and go in the order of
-/// their tickets, then hold a robust, process-shared mutex from before `BEGIN IMMEDIATE` to after
-/// `COMMIT` or `ROLLBACK`.
+/// their tickets, then hold the turn (a write lock on ``WriterQueueLayout/turnByte``) from before
+/// `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`. One instance is one connection's open file
+/// and mapping of it (``WriterQueueFile`` opens it; ``WriterQueue`` picks the file and replaces
+/// one that cannot serve).
 ///
-/// SQLite has no queue for its writer lock: a writer that finds it taken sleeps and tries again,
-/// and whoever wakes at the right moment goes next. A mutex alone queues waiters in the kernel but
-/// lets a writer that comes back at once take it before the one woken for it. Tickets serve
-/// writers in the order they came; each sleeps until the one before it gives the turn up and
-/// rings its bell (BENCHMARKS.md has the measurements behind this shape).
+/// SQLite's own lock has no queue: a writer that finds it taken sleeps and tries again, and
+/// whoever wakes at the right moment goes next. Tickets serve writers in the order they came;
+/// each sleeps until the one before it gives the turn up and rings its bell (BENCHMARKS.md).
+/// The same file holds a mailbox where a waiting writer may offer its write (``OfferedWrite``).
 ///
-/// The same file holds a mailbox: a writer waiting in line may offer its write there, and the
-/// writer whose turn it is may run it in its own transaction and answer (``OfferedWrite``).
-///
-/// Its bytes are trusted only while a connection uses them: each connection holds an open file
-/// description lock on the file from its open to its close, which the kernel drops with its
-/// process and which no boot keeps. The first connection to find none starts the queue afresh,
-/// so that nothing a power cut or a copied file left there (a mutex locked by a writer long gone,
-/// tickets nobody will take) can wedge the writers.
-///
-/// It orders writers; it does not make them correct: SQLite's own lock still guards every write,
-/// so a writer without the turnstile (the `sqlite3` shell, a file that could not be made) is
-/// merely not queued. A ticket whose writer will never come (its thread is gone, or it gave up)
-/// is passed over by the writers behind it; a process that dies holding the mutex hands it on
-/// (`EOWNERDEAD`) and SQLite rolls its transaction back as usual.
+/// The locks are the kernel's, held for this connection's open file: they go with the process
+/// that dies holding them and no boot or copy of the file brings them back. The tickets are bytes:
+/// a ticket whose writer will never come (its thread is gone, or it gave up) is passed over by
+/// the writers behind it. It orders writers; it does not make them correct: SQLite's lock still
+/// guards every write, so a writer may always go without the queue, and does when the turn is
+/// kept by one that does not write (``bypassAfter``) or the bytes are no longer a queue's.
 final class WriterTurnstile {
-    /// The open `-writer` file: its read lock says this connection uses the queue.
+    /// The open `-writer` file: its read lock on ``WriterQueueLayout/inUseByte`` says this
+    /// connection uses the queue.
     private let descriptor: Int32
     private let mapping: UnsafeMutableRawPointer
-    /// Held from before `BEGIN IMMEDIATE` to after `COMMIT` or `ROLLBACK`.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    /// The right to checkpoint: held by one connection through both steps of its checkpoint.
-    private let checkpointMutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Its slot in the guard that turns a SIGBUS on the mapping into zeroed pages.
+    private let guardSlot: Int32
+    /// The file's device and inode when this connection attached to it.
+    let device: UInt64
+    let inode: UInt64
+    private let layout: WriterQueueLayout
+    /// The queue's generation when this connection attached to it.
+    private let generation: UInt64
     /// The next ticket to hand out.
     private let nextTicket: UnsafeMutablePointer<UInt32>
     /// The ticket whose turn it is.
@@ -49,40 +47,44 @@ final class WriterTurnstile {
     /// in the low (0 once its writer gave up waiting).
     private let holders: UnsafeMutablePointer<UInt64>
     static let bellCount = WriterQueueLayout.bellCount
-    /// The mailbox: a slot per ticket (modulo ``slotCount``) where a waiting writer offers its
-    /// write to the writer whose turn it is (see ``OfferedWrite``).
+    /// The mailbox: a slot per ticket (modulo ``slotCount``) for ``OfferedWrite``.
     let slots: UnsafeMutableRawPointer
     static let slotCount = WriterQueueLayout.slotCount
     static let slotSize = WriterQueueLayout.slotSize
+    /// Why the file replaced the one before it, as it said when this connection attached.
+    let note: WriterQueueNote?
     /// This connection's ticket while it has the turn.
     private var ticket: UInt32 = 0
-    // The file's bytes: ``WriterQueueLayout``.
+    /// What this connection found impossible in the queue's words (its line gone back); nil
+    /// while it found nothing.
+    private var damage: String?
     private static let size = WriterQueueLayout.size
 
     /// How long a turn sits unused before the writers behind look at whether its writer is
     /// still coming.
     static let checkTurnAfter: UInt64 = 10_000_000  // 10 ms
-    /// How long any turn may sit unused, its mutex free, before it is passed over: its writer's
+    /// How long any turn may sit unused, its lock free, before it is passed over: its writer's
     /// record is missing (not yet written, or overwritten by a queue longer than ``bellCount``),
     /// or its process is dead but not yet reaped, or it is merely that slow (it then takes the
-    /// mutex when it comes).
+    /// lock when it comes).
     static let passUnusedAfter: UInt64 = 1_000_000_000  // 1 s
+    /// How long a writer waits on a line that does not move, or on a turn whose lock stays taken,
+    /// before it tries SQLite's lock without waiting: got, the writer that keeps the turn is not
+    /// writing, and this one goes by.
+    static let bypassAfter: UInt64 = 500_000_000  // 0.5 s
+    /// More writers ahead than could ever wait: the line's words are not a queue's.
+    static let mostAhead: Int32 = 1 << 16
 
-    /// Opens (creating when missing) the turnstile of the database at `databasePath`; nil when
-    /// its file cannot be made, locked or mapped (a full disk, a read-only directory).
-    init?(databasePath: String) {
-        let path = databasePath + "-writer"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { return nil }
-        guard let mapped = Self.attach(descriptor) else {
-            close(descriptor)
-            return nil
-        }
-        self.descriptor = descriptor
-        mapping = mapped
-        let layout = WriterQueueLayout(base: mapped)
-        mutex = layout.turnMutex
-        checkpointMutex = layout.checkpointMutex
+    /// Takes over the queue ``WriterQueueFile`` attached: its descriptor, mapping and guard.
+    init(_ attached: WriterQueueFile.Attached) {
+        descriptor = attached.descriptor
+        mapping = attached.mapping
+        guardSlot = attached.guardSlot
+        device = attached.device
+        inode = attached.inode
+        layout = WriterQueueLayout(base: attached.mapping)
+        generation = clinux_atomic_load64(layout.generation)
+        note = WriterQueueNote(in: layout)
         nextTicket = layout.nextTicket
         serving = layout.serving
         bells = layout.bells
@@ -90,77 +92,49 @@ final class WriterTurnstile {
         slots = layout.slots
     }
 
-    /// Maps the queue in the file open at `descriptor` and marks it used by this connection (a
-    /// read lock on its first byte, until ``deinit`` closes the descriptor). A queue no other
-    /// connection uses is started afresh (``reset(_:)``), whatever its bytes say.
-    private static func attach(_ descriptor: Int32) -> UnsafeMutableRawPointer? {
-        // One connection at a time sets the file up; the others wait here for a moment.
-        guard flock(descriptor, LOCK_EX) == 0 else { return nil }
-        defer { flock(descriptor, LOCK_UN) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        // Blocks really allocated, so that a full disk fails here and not as SIGBUS in the mapping.
-        if info.st_size < size, posix_fallocate(descriptor, 0, off_t(size)) != 0 { return nil }
-        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0),
-            mapped != MAP_FAILED
+    /// Opens (creating when missing) the queue of the database at `databasePath` as a new
+    /// connection would; nil when its file cannot be used.
+    convenience init?(databasePath: String) {
+        guard case .success(let attached) = WriterQueueFile.attach(path: databasePath + "-writer", owner: nil)
         else { return nil }
-        // The write lock is had only when no connection holds its read lock: nobody uses the queue.
-        let unused = clinux_ofd_lock(descriptor, Int16(F_WRLCK)) == 0
-        if unused { reset(mapped) }
-        guard clinux_ofd_lock(descriptor, Int16(F_RDLCK)) == 0 else {
-            munmap(mapped, size)
-            return nil
-        }
-        let layout = WriterQueueLayout(base: mapped)
-        if layout.turnMagic.pointee != WriterQueueLayout.turnMagic {  // a file of a build older than these locks
-            initialize(layout.turnMutex)
-            layout.turnMagic.pointee = WriterQueueLayout.turnMagic
-        }
-        if layout.checkpointMagic.pointee != WriterQueueLayout.checkpointMagic {
-            initialize(layout.checkpointMutex)
-            layout.checkpointMagic.pointee = WriterQueueLayout.checkpointMagic
-        }
-        return mapped
-    }
-
-    /// Starts the queue afresh: both mutexes free, no ticket taken, every slot of the mailbox
-    /// empty. Only for a queue no connection uses.
-    private static func reset(_ mapped: UnsafeMutableRawPointer) {
-        mapped.initializeMemory(as: UInt8.self, repeating: 0, count: WriterQueueLayout.slotsOffset)
-        let layout = WriterQueueLayout(base: mapped)
-        initialize(layout.turnMutex)
-        initialize(layout.checkpointMutex)
-        layout.turnMagic.pointee = WriterQueueLayout.turnMagic
-        layout.checkpointMagic.pointee = WriterQueueLayout.checkpointMagic
-        // A slot's state and ticket (its first 8 bytes); written only where set, so that a queue
-        // left clean costs no page written.
-        for slot in 0..<Int(slotCount) where layout.slotHeader(slot).pointee != 0 {
-            layout.slotHeader(slot).pointee = 0
-        }
-    }
-
-    /// Makes `mutex` robust and shared between processes.
-    private static func initialize(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_setpshared(&attributes, Int32(PTHREAD_PROCESS_SHARED))
-        pthread_mutexattr_setrobust(&attributes, Int32(PTHREAD_MUTEX_ROBUST))
-        pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
+        self.init(attached)
     }
 
     deinit {
+        writer_queue_unguard(guardSlot)
         munmap(mapping, Self.size)
-        close(descriptor)  // gives up the read lock that says this connection uses the queue
+        close(descriptor)  // gives up every lock this connection holds on the file
     }
 
-    /// Whether a writer gets its turn within `timeout` seconds: takes it and gives it back at
-    /// once. False when the queue is wedged: the writer whose turn it is keeps it (a process
-    /// stopped or hung in its transaction).
-    func answers(within timeout: Double) -> Bool {
-        guard case .turn = enter(timeout: timeout) else { return false }
-        leave()
-        return true
+    /// Why the mapped bytes can no longer serve as the queue this connection attached to: the
+    /// file shrank under the mapping, another header was written over it (a copy put back,
+    /// random bytes), or its line went back. Nil while they serve; loads only.
+    var brokenBecause: String? {
+        // Loaded first: past the end of a truncated file they fault, and the guard says so.
+        let magic = clinux_atomic_load64(layout.magic)
+        let generation = clinux_atomic_load64(layout.generation)
+        if writer_queue_lost(guardSlot) != 0 { return "it was truncated while in use" }
+        if let damage { return damage }
+        if magic != WriterQueueLayout.magic {
+            return "its header is not a writer queue's: it was written over while in use"
+        }
+        if generation != self.generation {
+            return "its bytes were written over while in use (a copy of another start of the queue put back)"
+        }
+        return nil
+    }
+
+    /// True once a new queue file took this one's name: its writers move there.
+    var isRetired: Bool { clinux_atomic_load(layout.retired) != 0 }
+
+    /// Tells every writer of this file to move to the new one, and wakes those asleep in line.
+    func retire() {
+        guard writer_queue_lost(guardSlot) == 0 else { return }
+        clinux_atomic_store(layout.retired, 1)
+        for bell in 0..<Int(Self.bellCount) {
+            _ = clinux_atomic_add(bells + bell, 1)
+            clinux_futex_wake(bells + bell)
+        }
     }
 
     /// How a writer's wait in line ended.
@@ -174,49 +148,147 @@ final class WriterTurnstile {
         case answeredUnflushed([UInt8])
         /// The turn did not come within the timeout; nothing was written.
         case timedOut
+        /// The line stood still for ``bypassAfter`` and the `withoutQueue` of
+        /// ``enter(until:offering:withoutQueue:)`` took SQLite's write lock: the transaction is
+        /// begun, unqueued. `because` says who kept the turn.
+        case bypassed(recheck: Bool, because: String)
+        /// This file no longer serves as the queue (``brokenBecause``, ``isRetired``): nothing
+        /// was written; the writer asks the queue its path names now.
+        case moved(recheck: Bool)
     }
 
-    /// Waits at most `timeout` seconds for the turn. With `request`, the write it makes is offered
-    /// to the writers ahead meanwhile (when there are any, it fits in a slot and the slot is
-    /// free): one of them may run it in its own transaction and answer instead.
+    /// Waits at most `timeout` seconds for the turn (see ``enter(until:offering:withoutQueue:)``).
     func enter(timeout: Double, offering request: (() -> [UInt8])? = nil) -> Entry {
-        let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1_000_000_000)
+        enter(until: BusyWait.monotonicNanoseconds() + UInt64(max(0, timeout) * 1e9), offering: request)
+    }
+
+    /// Waits until `deadline` (monotonic nanoseconds) for the turn. With `request`, the write it
+    /// makes is offered to the writers ahead meanwhile (when there are any, it fits in a slot and
+    /// the slot is free): one of them may run it in its own transaction and answer instead. With
+    /// `withoutQueue`, a line that stands still for ``bypassAfter`` is gone by if `withoutQueue`
+    /// begins the transaction at once (SQLite's lock is free: whoever keeps the turn is not
+    /// writing).
+    func enter(
+        until deadline: UInt64, offering request: (() -> [UInt8])? = nil, withoutQueue: (() -> Bool)? = nil
+    ) -> Entry {
+        guard brokenBecause == nil, !isRetired else { return .moved(recheck: false) }
         let mine = clinux_atomic_add(nextTicket, 1)
         let holder = holders + Int(mine % Self.bellCount)
         clinux_atomic_store64(holder, UInt64(mine) << 32 | UInt64(clinux_thread_id()))
         let now = clinux_atomic_load(serving)
+        let ahead = Int32(bitPattern: mine &- now)
+        guard ahead >= 0, ahead < Self.mostAhead else {
+            damage = "its line is not a queue's (ticket \(mine) taken with \(now) served): it was written over"
+            return .moved(recheck: false)
+        }
         var offer =
-            now == mine
-            ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
+            ahead == 0 ? nil : request.flatMap { OfferedWrite.post($0(), ticket: mine, serving: now, in: self) }
         var recheck = false
-        switch waitForTurn(mine, offer: &offer, recheck: &recheck, until: deadline) {
+        var waited = TurnWait(mine: mine, deadline: deadline, withoutQueue: withoutQueue)
+        switch waitForTurn(&waited, offer: &offer, recheck: &recheck) {
         case .turn: break
         case .answered(let entry): return entry
+        case .bypassed(let reason):
+            giveUp(mine, holder)
+            return .bypassed(recheck: recheck, because: reason)
+        case .moved:
+            giveUp(mine, holder)
+            return .moved(recheck: recheck)
         case .timedOut:
-            clinux_atomic_store64(holder, UInt64(mine) << 32)  // given up
-            pass(mine)  // in case the turn came just now
+            giveUp(mine, holder)
             return .timedOut
         }
-        // The deadline on the monotonic clock: pthread_mutex_timedlock's is a wall-clock time,
-        // which a step of the clock during the wait would move by as much.
-        var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        switch clinux_mutex_lock_until(mutex, &until) {
-        case 0: break
-        case EOWNERDEAD:
-            // The last holder died in its turn; SQLite undoes its transaction, the queue goes on.
-            pthread_mutex_consistent(mutex)
-        default:
-            pass(mine)
-            return .timedOut
+        return lockTurn(&waited, recheck: recheck)
+    }
+
+    /// What a writer's wait has seen so far: its ticket, its deadline, when it next tries to go
+    /// without the queue.
+    private struct TurnWait {
+        let mine: UInt32
+        let deadline: UInt64
+        let withoutQueue: (() -> Bool)?
+        var nextTryWithoutQueue: UInt64 = 0
+    }
+
+    /// Marks ticket `mine` given up and passes the turn on, in case it came just now.
+    private func giveUp(_ mine: UInt32, _ holder: UnsafeMutablePointer<UInt64>) {
+        guard brokenBecause == nil else { return }
+        clinux_atomic_store64(holder, UInt64(mine) << 32)
+        pass(mine)
+    }
+
+    /// Takes the turn's lock once ticket `mine` is served. It is free unless a writer passed over
+    /// while slow is at work, or a process that is not a writer keeps it; the writer sleeps on
+    /// its bell between tries, a little longer each time, until its deadline (monotonic).
+    private func lockTurn(_ waited: inout TurnWait, recheck: Bool) -> Entry {
+        let bell = bells + Int(waited.mine % Self.bellCount)
+        var nap: UInt64 = 50_000  // 50 µs
+        waited.nextTryWithoutQueue = BusyWait.monotonicNanoseconds() + Self.bypassAfter
+        while true {
+            let rung = clinux_atomic_load(bell)
+            if clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.turnByte) == 0 {
+                ticket = waited.mine
+                return .turn(recheck: recheck)
+            }
+            let failure = errno
+            if failure != EAGAIN, failure != EACCES, failure != EINTR {
+                damage = "its turn cannot be locked: \(String(cString: strerror(failure)))"
+            }
+            guard brokenBecause == nil, !isRetired else {
+                pass(waited.mine)
+                return .moved(recheck: recheck)
+            }
+            if let reason = tryWithoutQueue(&waited, turn: waited.mine) {
+                pass(waited.mine)
+                return .bypassed(recheck: recheck, because: reason)
+            }
+            let now = BusyWait.monotonicNanoseconds()
+            guard now < waited.deadline else {
+                pass(waited.mine)
+                return .timedOut
+            }
+            clinux_futex_wait(bell, rung, Int(min(nap, waited.deadline - now)))
+            nap = min(nap * 2, Self.checkTurnAfter)
         }
-        ticket = mine
-        return .turn(recheck: recheck)
+    }
+
+    /// Once the line has stood still ``bypassAfter`` (or the deadline came), and at most once each
+    /// ``bypassAfter``: tries SQLite's write lock without waiting. Why the writer goes by when it
+    /// got the lock (the transaction is then begun); nil otherwise.
+    private func tryWithoutQueue(_ waited: inout TurnWait, turn: UInt32) -> String? {
+        guard let begin = waited.withoutQueue else { return nil }
+        let now = BusyWait.monotonicNanoseconds()
+        guard now >= waited.nextTryWithoutQueue || now >= waited.deadline else { return nil }
+        waited.nextTryWithoutQueue = now + Self.bypassAfter
+        let kept = clinux_ofd_locked(descriptor, WriterQueueLayout.turnByte) == 1
+        let holder = keeperOfTurn(turn, locked: kept)
+        guard begin() else { return nil }
+        let seconds = Double(Self.bypassAfter) / 1e9
+        return kept
+            ? "the turn was kept over \(seconds) s by \(holder), which was not writing"
+            : "the line stood still over \(seconds) s: the writer of ticket \(turn) (\(holder)) did not take its turn"
+    }
+
+    /// Who keeps `turn`: the process holding a POSIX lock on the turn's byte, else the thread
+    /// the ticket's record names.
+    private func keeperOfTurn(_ turn: UInt32, locked: Bool) -> String {
+        var info = stat()
+        if locked, fstat(descriptor, &info) == 0,
+            let process = WriterQueueFile.lockHolder(of: info, byte: WriterQueueLayout.turnByte, writeOnly: false)
+        {
+            return process
+        }
+        let record = clinux_atomic_load64(holders + Int(turn % Self.bellCount))
+        let thread = UInt32(truncatingIfNeeded: record)
+        guard UInt32(truncatingIfNeeded: record >> 32) == turn, thread != 0 else { return "a writer that gave up" }
+        return WriterQueueFile.describe(thread: thread)
     }
 
     /// Gives the turn to the next writer, or past the writers up to `served` whose offered
-    /// writes this one ran.
+    /// writes this one ran. On bytes that are no longer the queue's it gives up the lock only.
     func leave(through served: UInt32? = nil) {
-        pthread_mutex_unlock(mutex)
+        clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.turnByte)
+        guard brokenBecause == nil else { return }
         guard let served else { return pass(ticket) }
         if clinux_atomic_swap_if(serving, ticket, served &+ 1) != 0 { ring(served &+ 1) }
     }
@@ -229,7 +301,7 @@ final class WriterTurnstile {
     func takeOffers(limit: Int, _ run: ([UInt8]) -> [UInt8]?) -> [(ticket: UInt32, answer: [UInt8])] {
         var taken = [(ticket: UInt32, answer: [UInt8])]()
         var next = ticket &+ 1
-        while taken.count < limit, Int32(bitPattern: clinux_atomic_load(nextTicket) &- next) > 0,
+        while taken.count < limit, brokenBecause == nil, Int32(bitPattern: clinux_atomic_load(nextTicket) &- next) > 0,
             let offer = OfferedWrite.take(ticket: next, in: self)
         {
             guard let answer = run(offer.request) else {
@@ -245,7 +317,7 @@ final class WriterTurnstile {
 
     /// Gives the writers of `taken` their answers (once their commit is flushed, or failed to).
     func answer(_ taken: [(ticket: UInt32, answer: [UInt8])], flushed: Bool) {
-        for (ticket, answer) in taken {
+        for (ticket, answer) in taken where brokenBecause == nil {
             OfferedWrite(ticket: ticket, in: self).answer(answer, flushed: flushed)
             ring(ticket)
         }
@@ -253,7 +325,7 @@ final class WriterTurnstile {
 
     /// Hands the writes of `taken` back to their writers, not committed: each runs its own.
     func handBack(_ taken: [(ticket: UInt32, answer: [UInt8])]) {
-        for (ticket, _) in taken {
+        for (ticket, _) in taken where brokenBecause == nil {
             OfferedWrite(ticket: ticket, in: self).handBack()
             ring(ticket)
         }
@@ -263,21 +335,45 @@ final class WriterTurnstile {
         case turn
         case answered(Entry)
         case timedOut
+        case bypassed(String)
+        case moved
     }
 
-    /// Waits until ticket `mine` is served (or was passed over: the mutex alone then orders this
-    /// writer), or its offered write was answered; timed out at `deadline`, unless another writer
-    /// is running the offered write (it then waits for the answer).
-    private func waitForTurn(
-        _ mine: UInt32, offer: inout OfferedWrite?, recheck: inout Bool, until deadline: UInt64
-    ) -> Wait {
+    /// Waits until ticket `mine` is served (or was passed over: the lock alone then orders this
+    /// writer), or its offered write was answered; timed out at the deadline, unless another
+    /// writer is running the offered write (it then waits for the answer). A line that has stood
+    /// still for ``bypassAfter`` is gone by when SQLite's lock is free; one that goes back (its
+    /// words put back from a copy) or whose file no longer serves is left.
+    private func waitForTurn(_ waited: inout TurnWait, offer: inout OfferedWrite?, recheck: inout Bool) -> Wait {
+        let mine = waited.mine
         let bell = bells + Int(mine % Self.bellCount)
         var seen = clinux_atomic_load(serving)
         var seenAt = BusyWait.monotonicNanoseconds()
         var checkedAt = seenAt
+        var leastAhead = Int32(bitPattern: mine &- seen)
+        waited.nextTryWithoutQueue = seenAt + Self.bypassAfter
         while true {
             let rung = clinux_atomic_load(bell)  // before `serving`: a ring after this wakes the wait
             let now = BusyWait.monotonicNanoseconds()
+            let current = clinux_atomic_load(serving)
+            let ahead = Int32(bitPattern: mine &- current)
+            if ahead > leastAhead {
+                damage = "its line went back (ticket \(current) served after \(seen)): a copy of it was put back"
+            }
+            if brokenBecause != nil || isRetired {
+                if let posted = offer {
+                    if brokenBecause == nil, let state = posted.state,
+                        state == OfferedWrite.answered || state == OfferedWrite.answeredUnflushed
+                    {
+                        return .answered(posted.collect())
+                    }
+                    // Taken by a writer that may commit it: that writer holds SQLite's lock until
+                    // it has, so a recheck made under that lock finds it.
+                    if !(brokenBecause == nil && posted.withdraw()) { recheck = true }
+                    offer = nil
+                }
+                return .moved
+            }
             if let posted = offer, let state = posted.state, state != OfferedWrite.offered {
                 switch state {
                 case OfferedWrite.answered, OfferedWrite.answeredUnflushed:
@@ -301,29 +397,30 @@ final class WriterTurnstile {
                 offer = nil  // the slot was taken over as stale: the write may have been run
                 recheck = true
             }
-            let current = clinux_atomic_load(serving)
-            let ahead = Int32(bitPattern: mine &- current)
-            if ahead <= 0 || now >= deadline {
+            let stalled = ahead > 0 && (now >= waited.deadline || now - seenAt >= Self.bypassAfter)
+            if ahead <= 0 || stalled {
                 if let posted = offer {
                     guard posted.withdraw() else { continue }  // taken just now: wait for its answer
                     offer = nil
                 }
-                return ahead <= 0 ? .turn : .timedOut
+                if ahead <= 0 { return .turn }
+                if let reason = tryWithoutQueue(&waited, turn: current) { return .bypassed(reason) }
+                if now >= waited.deadline { return .timedOut }
             }
             if current != seen {
-                (seen, seenAt, checkedAt) = (current, now, now)
+                (seen, seenAt, checkedAt, leastAhead) = (current, now, now, ahead)
             } else if now - checkedAt >= Self.checkTurnAfter {
                 checkedAt = now
                 passOverIfAbandoned(current, unusedFor: now - seenAt)
             }
-            let nap = min(deadline - now, ahead == 1 ? Self.checkTurnAfter : 5 * Self.checkTurnAfter)
+            let nap = min(waited.deadline - now, ahead == 1 ? Self.checkTurnAfter : 5 * Self.checkTurnAfter)
             clinux_futex_wait(bell, rung, Int(nap))
         }
     }
 
     /// Passes over `turn` when its writer will not come for it: it gave up, or its thread is gone
     /// (a killed process); or when the turn has sat unused for ``passUnusedAfter``. Never while
-    /// the mutex is held.
+    /// its lock is held.
     private func passOverIfAbandoned(_ turn: UInt32, unusedFor unused: UInt64) {
         let record = clinux_atomic_load64(holders + Int(turn % Self.bellCount))
         let thread = Int32(truncatingIfNeeded: record & 0xFFFF_FFFF)
@@ -331,17 +428,15 @@ final class WriterTurnstile {
             UInt32(truncatingIfNeeded: record >> 32) == turn
             && (thread == 0 || (kill(thread, 0) != 0 && errno == ESRCH))
         guard abandoned || unused >= Self.passUnusedAfter else { return }
-        switch pthread_mutex_trylock(mutex) {
-        case 0: break
-        case EOWNERDEAD: pthread_mutex_consistent(mutex)
-        default: return  // its writer is at work after all
-        }
+        // Taken only while nobody holds it: its writer is not at work.
+        guard clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.turnByte) == 0 else { return }
         pass(turn)
-        pthread_mutex_unlock(mutex)
+        clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.turnByte)
     }
 
     /// Serves the ticket after `turn`, if `turn` is still being served.
     private func pass(_ turn: UInt32) {
+        guard brokenBecause == nil else { return }
         if clinux_atomic_swap_if(serving, turn, turn &+ 1) != 0 { ring(turn &+ 1) }
     }
 
@@ -354,20 +449,14 @@ final class WriterTurnstile {
         clinux_futex_wake(bell)
     }
 
-    /// Takes the right to checkpoint without waiting; false when another connection has it. A
-    /// connection that died with it gives it up, as with the turn.
+    /// Takes the right to checkpoint without waiting; false when another connection has it. The
+    /// kernel takes it back from a connection that closes or whose process dies.
     func claimCheckpoint() -> Bool {
-        switch pthread_mutex_trylock(checkpointMutex) {
-        case 0: return true
-        case EOWNERDEAD:
-            pthread_mutex_consistent(checkpointMutex)
-            return true
-        default: return false
-        }
+        clinux_ofd_lock(descriptor, Int16(F_WRLCK), WriterQueueLayout.checkpointByte) == 0
     }
 
     /// Gives up the right to checkpoint.
-    func releaseCheckpoint() { pthread_mutex_unlock(checkpointMutex) }
+    func releaseCheckpoint() { clinux_ofd_lock(descriptor, Int16(F_UNLCK), WriterQueueLayout.checkpointByte) }
 
     /// The ticket to be handed out next and the ticket whose turn it is: tests wait for a writer
     /// to have queued (taken its ticket) on these.

@@ -1,3 +1,4 @@
+import EdgeStore
 import EventLog
 import Foundation
 import HTTPServer
@@ -212,6 +213,7 @@ public final class SyncDaemon {
     /// file was moved over the database): what it wrote there no other process would read, and
     /// what they commit it would not see. Logged as an error. Nil when all is well.
     private func detached(_ node: VenueNode) -> String? {
+        watchWritersQueue(node)
         let files = node.detachedFiles()
         guard !files.isEmpty else { return nil }
         logger.log(
@@ -225,9 +227,32 @@ public final class SyncDaemon {
     private func waitWatchingFiles(_ node: VenueNode, seconds: Double) {
         let deadline = MonotonicClock.nanoseconds() + UInt64(max(0, seconds) * 1e9)
         while !stopSignal.isSet, node.detachedFiles().isEmpty {
+            watchWritersQueue(node)
             let now = MonotonicClock.nanoseconds()
             guard now < deadline else { return }
             stopSignal.wait(seconds: min(1, Double(deadline - now) / 1e9))
+        }
+    }
+
+    /// Looks at the writers' queue file between writes (``Database/checkWritersQueue()``: one
+    /// replaced, written over, truncated or given a second name is left for a sound one) and logs
+    /// once each what befell the queue files of this process's connections, whichever process
+    /// did it: a replacement (its reason), writers without a queue, and a queue again.
+    private func watchWritersQueue(_ node: VenueNode) {
+        node.checkWritersQueue()
+        for incident in WriterQueueIncidents.drain() {
+            let level: LineLogger.Level =
+                switch incident.event {
+                case .replaced: .warning
+                case .unqueued: .error
+                case .queued: .info
+                }
+            logger.log(
+                level, "store.writer_queue",
+                [
+                    "incident": incident.event.rawValue, "file": incident.file, "reason": incident.reason,
+                    "at": Timestamp(milliseconds: incident.milliseconds).description,
+                ])
         }
     }
 
@@ -248,6 +273,7 @@ public final class SyncDaemon {
             guard now < deadline else { break }
             stopSignal.wait(seconds: min(Self.commitPoll, Double(deadline - now) / 1e9))
             if !node.detachedFiles().isEmpty { break }
+            watchWritersQueue(node)
             guard let now = try? node.sync.commitToken(), now != token else { continue }
             token = now
             guard (try? node.sync.hasPending()) == true else { continue }

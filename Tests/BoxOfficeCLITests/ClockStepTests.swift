@@ -39,34 +39,39 @@ import Testing
     }
 }
 
-/// The writer queue's mutex waited for on the monotonic clock. A writer whose turn came while
-/// another still holds the mutex (a writer passed over while slow, now at work) waits for it
-/// until its busy timeout. Its wall clock here is an hour behind the kernel's, which is what a
-/// step forward of an hour during the wait looks like to a deadline handed to the kernel: a
-/// wall-clock deadline would have passed at once.
+/// The writer queue's turn waited for on the monotonic clock. A writer whose turn came while
+/// another still holds its lock (here a process hung in its turn, SQLite's lock taken too, so
+/// nobody may go by it) waits for it until its busy timeout. Its wall clock here is an hour
+/// behind the kernel's, which is what a step forward of an hour during the wait looks like to a
+/// deadline on the wall clock: it would have passed at once.
 @Suite struct WriterClockStepTests {
-    @Test func aWriterWaitsForTheTurnsMutexWhateverTheWallClockSays() throws {
+    @Test func aWriterWaitsForTheTurnsLockWhateverTheWallClockSays() throws {
         let node = try CLINode()
         let clock = try SteppedClock(directory: node.directory.path)
         try clock.set(offset: -3600)
-        let holder = try #require(WriterTurnstile(databasePath: node.database))
-        let mutex = try #require(
-            Mirror(reflecting: holder).children.first { $0.label == "mutex" }?.value
-                as? UnsafeMutablePointer<pthread_mutex_t>, "WriterTurnstile keeps its mutex as `mutex`")
         let writer = node.database + "-writer"
-        let offset = try #require(ThreadState.fileOffset(of: UInt(bitPattern: mutex), in: writer))
-        #expect(pthread_mutex_lock(mutex) == 0)
+        let queue = try #require(WriterTurnstile(databasePath: node.database))
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
+        let holder = try BackgroundProcess(
+            "/usr/bin/python3", [helpers + "/Helpers/hold-writer-turn.py", "--lock", writer, node.database],
+            logDirectory: node.directory.path)
+        #expect(waitUntil(timeout: 30) { holder.stderr.contains("held") } != nil, "\(holder.stderr)")
         let seller = try BackgroundProcess(
             CLINode.binary, ["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"],
             environment: node.environment(session: node.cashierSession).merging(clock.environment) { $1 },
             logDirectory: node.directory.path)
-        // It waits once one of its threads sleeps in futex(2) on the mutex, in its own mapping.
+        // It waits for the lock once one of its threads sleeps in futex(2) on its ticket's bell,
+        // with its ticket served.
+        let bell = WriterTurnstile.bellOffset(of: queue.tickets.serving)
         let waits = waitUntil(timeout: 10) {
-            !seller.isRunning || ThreadState.sleepsInFutex(seller.pid, onFile: writer, offset: offset)
+            !seller.isRunning
+                || (queue.tickets.next != queue.tickets.serving
+                    && ThreadState.sleepsInFutex(seller.pid, onFile: writer, offset: bell))
         }
         let stillWaiting = seller.isRunning
-        pthread_mutex_unlock(mutex)
-        #expect(waits != nil && stillWaiting, "the seller gave up on the mutex at once: \(seller.stderr)")
+        holder.send(SIGKILL)
+        holder.wait()
+        #expect(waits != nil && stillWaiting, "the seller gave up on the turn at once: \(seller.stderr)")
         #expect(seller.wait() == 0, "\(seller.stderr)")
         #expect(try node.count("SELECT count(*) FROM orders") == 1)
     }

@@ -56,6 +56,20 @@ struct ServiceSandboxTests {
         #expect(Network.get(port: port, path: "/health/liveness")?.status == 200)
         #expect(notify.wait(for: "WATCHDOG=1", timeout: 60), "\(daemon.stderr)")
 
+        // Its writers' queue file truncated under it: the daemon, under the unit's system call
+        // filter, catches the SIGBUS its mapping raises, puts a new file in place and sells on.
+        let truncated = try host.run(
+            as: "venue", ["/usr/bin/truncate", "-s", "0", "/var/lib/venue/venue.sqlite-writer"])
+        #expect(truncated.status == 0, "\(truncated.stderr)")
+        #expect(
+            waitUntil(timeout: 20) { daemon.stderr.contains("\"incident\":\"replaced\"") } != nil, "\(daemon.stderr)")
+        let again = try host.run(
+            as: "venue", boxoffice + ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(
+            waitUntil(timeout: 20) { ((try? world.centralOrders(node: "NODE-A")) ?? [:]).count == 2 } != nil,
+            "\(daemon.stderr)")
+
         daemon.send(SIGTERM)
         #expect(notify.wait(for: "STOPPING=1", timeout: 20))
         #expect(daemon.wait() == 0, "\(daemon.stderr)")

@@ -177,7 +177,7 @@ public enum NodeHealth {
         components["db"] = HealthComponent(
             .up,
             ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
-        writersQueue(of: node, into: &components["db"]!)
+        writersQueue(of: node, into: &components["db"]!, now: clock.now())
         components["sales"] = sales(maintenance: maintenance, sync: sync)
         // A node whose signing key is missing, damaged, open to others or revoked sells nothing.
         do {
@@ -197,18 +197,35 @@ public enum NodeHealth {
         return components
     }
 
+    /// How long, in seconds, why the writers' queue file was last replaced is shown.
+    public static let writersQueueNoteShownFor: Int64 = 24 * 3600
+
     /// How long a writer may wait for its turn before `db` is DOWN: sales wait milliseconds for
     /// it, even with every terminal selling.
     public static let writersTurnLimitSeconds = 1.0
 
-    /// Marks `db` DOWN when no writer gets its turn within ``writersTurnLimitSeconds``: the
-    /// writer whose turn it is keeps it, and every sale and hold waits, then fails.
-    static func writersQueue(of node: VenueNode, into db: inout HealthComponent) {
-        guard !node.database.writersQueueAnswers(within: writersTurnLimitSeconds) else { return }
+    /// Marks `db` DOWN when no writer gets through within ``writersTurnLimitSeconds``: the
+    /// writer whose turn it is keeps it and SQLite's lock, and every sale and hold waits, then
+    /// fails. Says in `writersQueue` when writers go without the queue, and why its file was
+    /// replaced if it was in the last ``writersQueueNoteShownFor`` seconds.
+    static func writersQueue(of node: VenueNode, into db: inout HealthComponent, now: Timestamp) {
+        let queue = node.database.writersQueueStatus(within: writersTurnLimitSeconds)
+        var said = [String]()
+        if let unqueued = queue.unqueued { said.append("writers go unqueued: \(unqueued)") }
+        if let note = queue.note, now.milliseconds - note.milliseconds < writersQueueNoteShownFor * 1000 {
+            said.append("replaced at \(Timestamp(milliseconds: note.milliseconds)): \(note.reason)")
+        }
+        if !said.isEmpty { db.details["writersQueue"] = .text(SyncLimits.clip(said.joined(separator: "; "), to: 600)) }
+        guard !queue.answers else { return }
         db.status = .down
         db.details["error"] = .text(
-            "no writer got its turn within \(writersTurnLimitSeconds) s: a process keeps the database's writers' "
-                + "queue (stopped, or hung in a transaction); sales and holds wait for it, then fail")
+            queue.stuck == .writeLock
+                ? "no writer got the database's write lock within \(writersTurnLimitSeconds) s: a process keeps it "
+                    + "without the queue (a program such as the sqlite3 shell, or one stopped in a transaction); "
+                    + "sales and holds wait for it, then fail"
+                : "no writer got its turn within \(writersTurnLimitSeconds) s: a process keeps the database's writers' "
+                    + "queue and its write lock (stopped, or hung in a transaction); sales and holds wait for it, "
+                    + "then fail")
     }
 
     static func sales(maintenance: MaintenanceState, sync: SyncStatus) -> HealthComponent {

@@ -92,6 +92,11 @@ public final class VenueNode {
     /// loses what it writes to every other process: reopen (``open(path:options:clock:)``).
     public func detachedFiles() -> [String] { database.detachedFiles().map(\.description) }
 
+    /// Looks at the writers' queue file between writes, as a long-running process does each
+    /// time it loops (``Database/checkWritersQueue()``); what it finds goes to
+    /// ``WriterQueueIncidents``.
+    public func checkWritersQueue() { database.checkWritersQueue() }
+
     var audit: AuditLog { AuditLog(db: database, clock: clock) }
     var outbox: Outbox { Outbox(db: database, clock: clock) }
 }
