@@ -588,82 +588,131 @@ public final class Database {
         try flushCommits()
     }
 
+    /// A transaction, in the pieces below: nested as a savepoint, or a turn in the writers' line
+    /// (``enterLine(_:offering:answered:)``), its statements and the offered writes it runs
+    /// (``runTurn(_:in:)``), then the flush and the answers to the writers it served
+    /// (``finishTurn(_:writing:)``).
     private func transaction<T>(
         _ begin: String, offering request: (() -> [UInt8])? = nil, answered: (([UInt8]) throws -> T)? = nil,
         _ body: (_ recheck: Bool) throws -> T
     ) throws -> T {
         transactionsBegun += 1
-        if isRehearsing || groupDepth > 0 {
-            if isRehearsing { rehearsalDepth += 1 } else { groupDepth += 1 }
-            defer { if isRehearsing { rehearsalDepth -= 1 } else { groupDepth -= 1 } }
-            let name = "nested_\(rehearsalDepth + groupDepth)"
-            try execute("SAVEPOINT \(name)")
-            do {
-                let result = try body(false)
-                try execute("RELEASE \(name)")
-                return result
-            } catch {
-                _ = try? execute("ROLLBACK TO \(name)")
-                _ = try? execute("RELEASE \(name)")
-                throw error
-            }
-        }
+        if isRehearsing || groupDepth > 0 { return try nested { try body(false) } }
         guard !isInTransaction else {
             throw StoreError(code: .error, message: "transactions do not nest", sql: begin)
         }
         let writing = begin == "BEGIN IMMEDIATE"
+        var turn = Turn(begin: begin, runsOffers: answered != nil)
+        if writing {
+            switch try enterLine(begin, offering: request, answered: answered) {
+            case .turn(let entered): turn = entered
+            case .answered(let result): return result
+            }
+        }
+        let recheck = turn.recheck
+        let result = try runTurn(&turn) { try body(recheck) }
+        try finishTurn(turn, writing: writing)
+        return result
+    }
+
+    /// A write transaction's place in the writers' line, and what it did there.
+    private struct Turn {
+        let begin: String
+        /// Runs the writes other connections offer (only a transaction that is itself an offered write).
+        let runsOffers: Bool
+        /// The queue whose turn this is; nil for an unqueued write or a read.
         var queued: WriterTurnstile?
+        /// A writer that had taken this one's offered write died: the body checks what it did.
         var recheck = false
+        /// The transaction was begun while going without the queue.
         var begun = false
-        if writing, let queue {
-            let entry = queue.enter(
-                timeout: busyTimeout, offering: answered == nil ? nil : request,
-                withoutQueue: { self.beginAtOnce(begin) })
-            switch entry {
-            case .turn(let turnstile, let again): (queued, recheck) = (turnstile, again)
-            case .unqueued(let alreadyBegun, let again, _): (begun, recheck) = (alreadyBegun, again)
-            case .answered(let answer): return try answered!(answer)
-            case .answeredUnflushed: throw flushFailure(code: SQLITE_IOERR | 4 << 8)  // SQLITE_IOERR_FSYNC
-            case .timedOut:
-                throw StoreError(
-                    code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
-            }
-        }
-        let result: T
-        var served = [(ticket: UInt32, answer: [UInt8])]()
+        /// The offered writes run in this turn, with their answers.
+        var served: [(ticket: UInt32, answer: [UInt8])] = []
+    }
+
+    private enum LineEntry<T> {
+        case turn(Turn)
+        /// Another writer ran the offered write and answered: the result, in no transaction.
+        case answered(T)
+    }
+
+    /// Runs `body` in a savepoint of the rehearsal or group of writes this connection is in.
+    private func nested<T>(_ body: () throws -> T) throws -> T {
+        if isRehearsing { rehearsalDepth += 1 } else { groupDepth += 1 }
+        defer { if isRehearsing { rehearsalDepth -= 1 } else { groupDepth -= 1 } }
+        let name = "nested_\(rehearsalDepth + groupDepth)"
+        try execute("SAVEPOINT \(name)")
         do {
-            flushAfterTurn = queued != nil
-            defer {
-                flushAfterTurn = false
-                queued?.leave(through: served.last?.ticket)
-            }
-            if !begun { try execute(begin) }
-            do {
-                result = try body(recheck)
-                // Only a transaction that is itself an offered write (a sale) runs others: a
-                // migration's, a restore's or the daemon's stays its own.
-                if let queued, let offeredWrites, answered != nil {
-                    served = queued.takeOffers(limit: Self.offeredWritesPerTurn) { runOffered($0, by: offeredWrites) }
-                }
-                try execute("COMMIT")
-            } catch {
-                queued?.handBack(served)
-                served = []
-                if isInTransaction { _ = try? execute("ROLLBACK") }
-                throw error
-            }
+            let result = try body()
+            try execute("RELEASE \(name)")
+            return result
+        } catch {
+            _ = try? execute("ROLLBACK TO \(name)")
+            _ = try? execute("RELEASE \(name)")
+            throw error
         }
-        // Also when this transaction wrote nothing: what it read (a sale replayed by its key) may
-        // be another writer's commit that is not yet flushed.
+    }
+
+    /// Waits for this connection's turn to write, offering what `request` makes meanwhile; or
+    /// takes the answer of the writer that ran it.
+    private func enterLine<T>(
+        _ begin: String, offering request: (() -> [UInt8])?, answered: (([UInt8]) throws -> T)?
+    ) throws -> LineEntry<T> {
+        var turn = Turn(begin: begin, runsOffers: answered != nil)
+        guard let queue else { return .turn(turn) }
+        let entry = queue.enter(
+            timeout: busyTimeout, offering: answered == nil ? nil : request,
+            withoutQueue: { self.beginAtOnce(begin) })
+        switch entry {
+        case .turn(let turnstile, let again): (turn.queued, turn.recheck) = (turnstile, again)
+        case .unqueued(let alreadyBegun, let again, _): (turn.begun, turn.recheck) = (alreadyBegun, again)
+        case .answered(let answer): return .answered(try answered!(answer))
+        case .answeredUnflushed: throw flushFailure(code: SQLITE_IOERR | 4 << 8)  // SQLITE_IOERR_FSYNC
+        case .timedOut:
+            throw StoreError(
+                code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s", sql: begin)
+        }
+        return .turn(turn)
+    }
+
+    /// BEGIN, `body`, the writes others offered to this turn, COMMIT; on an error, ROLLBACK and
+    /// the offered writes handed back to their writers. The turn is given up either way.
+    private func runTurn<T>(_ turn: inout Turn, _ body: () throws -> T) throws -> T {
+        flushAfterTurn = turn.queued != nil
+        defer {
+            flushAfterTurn = false
+            turn.queued?.leave(through: turn.served.last?.ticket)
+        }
+        if !turn.begun { try execute(turn.begin) }
+        do {
+            let result = try body()
+            // Only a transaction that is itself an offered write (a sale) runs others: a
+            // migration's, a restore's or the daemon's stays its own.
+            if let queued = turn.queued, let offeredWrites, turn.runsOffers {
+                turn.served = queued.takeOffers(limit: Self.offeredWritesPerTurn) { runOffered($0, by: offeredWrites) }
+            }
+            try execute("COMMIT")
+            return result
+        } catch {
+            turn.queued?.handBack(turn.served)
+            turn.served = []
+            if isInTransaction { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// After the commit: the flush (also when the transaction wrote nothing: what it read, a sale
+    /// replayed by its key, may be another writer's commit not yet flushed), then the answers to
+    /// the writers whose writes this turn ran, then a checkpoint if one is due.
+    private func finishTurn(_ turn: Turn, writing: Bool) throws {
         if writing, flushesCommits {
             do { try flushCommits() } catch {
-                queued?.answer(served, flushed: false)
+                turn.queued?.answer(turn.served, flushed: false)
                 throw error
             }
         }
-        queued?.answer(served, flushed: true)
+        turn.queued?.answer(turn.served, flushed: true)
         checkpointIfDue()
-        return result
     }
 
     /// Offered writes a turn runs at most besides its own.
