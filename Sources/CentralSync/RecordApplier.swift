@@ -99,10 +99,10 @@ struct RecordApplier {
     /// has moved past since crosses their decision, which stands and reaches the node by its pull.
     /// A cancellation is taken whatever its version: the node has voided the tickets and queued
     /// the refunds. A record without a version (a protocol 2 node) is taken over any, as that
-    /// protocol did. A record of a change central made (actor `central`, written by a protocol 2
-    /// node applying it) is not a decision and changes nothing.
+    /// protocol did, except one of actor `central`: a protocol 2 node applying central's own change
+    /// wrote it, and it is no decision. A record with a version is judged by it, whatever its actor.
     private func eventStatus(_ change: EventStatusRecord, seq: Int64) throws {
-        guard change.actor != "central",
+        guard change.fromVersion != nil || change.actor != "central",
             let current = try connection.row(
                 "SELECT status, status_version FROM event WHERE id = ? FOR UPDATE", [change.eventID])?.decode(
                     EventStatusRow.self),

@@ -32,6 +32,11 @@ import Testing
                     status["event_id"] as! String, to: EventStatus(rawValue: status["status"] as! String)!,
                     reason: nil, now: world.clock.now())
             }
+            if let version = vector["central_status_version"] as? [String: Any] {
+                try world.central.execute(
+                    "UPDATE event SET status_version = ? WHERE id = ?",
+                    [(version["version"] as! NSNumber).int64Value, version["event_id"] as! String])
+            }
             let changesBefore: Int64 = try world.central.scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log") ?? 0
             let record = try #require(vector["record"] as? [String: Any])
             let outbox = OutboxRecord(
