@@ -40,6 +40,19 @@ public enum CentralVersion {
 
     /// True when central can have handed out `version`.
     public static func isIssuable(_ version: Int64) -> Bool { (1...maximum).contains(version) }
+
+    /// How far a version may run ahead of the clock of the central that made it: one day. A version
+    /// is central's clock, or one past the previous version when that is larger, so it passes the
+    /// clock only by the versions handed out within one millisecond, or when central's clock was
+    /// set back. A day covers a clock set back that far; a version further ahead is no version of
+    /// central's (a value edited by hand, or an overflow) and would hide every genuine one after it.
+    public static let lead: Int64 = 86_400_000
+
+    /// True when a central whose clock read `time` can have handed out `version`: at least 1 and at
+    /// most ``lead`` past `time`.
+    public static func isPlausible(_ version: Int64, at time: Timestamp) -> Bool {
+        version >= 1 && version <= time.milliseconds + lead
+    }
 }
 
 /// The kinds of change central publishes for nodes to pull.

@@ -65,7 +65,12 @@ import Testing
                 let payload =
                     try JSONSerialization.jsonObject(with: Data(try row.get("payload", as: String.self).utf8))
                     as! [String: Any]
-                for (key, value) in change where key != "type" && key != "entity_id" {
+                if let floor = change["version_above"] as? NSNumber {
+                    #expect(
+                        ((payload["version"] as? NSNumber)?.int64Value ?? 0) > floor.int64Value,
+                        "\(vector["name"]!): version above \(floor)")
+                }
+                for (key, value) in change where !["type", "entity_id", "version_above"].contains(key) {
                     if value is [String: Any] {
                         #expect(
                             RowExpectation.json(payload[key] ?? NSNull()) == RowExpectation.json(value),
