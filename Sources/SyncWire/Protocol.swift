@@ -53,6 +53,34 @@ public enum CentralVersion {
     public static func isPlausible(_ version: Int64, at time: Timestamp) -> Bool {
         version >= 1 && version <= time.milliseconds + lead
     }
+
+    /// Decodes a version, a whole number of 64 bits. For anything else `JSONDecoder` says only that
+    /// the data "was not valid JSON"; this says what is wrong with the number (`1.5`, `1e300`).
+    public static func decode<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, forKey key: Key) throws
+        -> Int64
+    {
+        do {
+            return try container.decode(Int64.self, forKey: key)
+        } catch {
+            // The decoder's own error here is internal (a number not representable), which it
+            // reports at the top as data that "was not valid JSON".
+
+            guard let number = try? container.decode(Double.self, forKey: key) else { throw error }
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container,
+                debugDescription: number.rounded() != number
+                    ? "version \(number) is not a whole number"
+                    : "version \(number) is beyond the versions central hands out (1 to \(maximum))")
+        }
+    }
+
+    /// ``decode(from:forKey:)`` for a version that may be absent (or null).
+    public static func decodeIfPresent<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, forKey key: Key)
+        throws -> Int64?
+    {
+        guard container.contains(key), !(try container.decodeNil(forKey: key)) else { return nil }
+        return try decode(from: container, forKey: key)
+    }
 }
 
 /// The kinds of change central publishes for nodes to pull.
@@ -91,12 +119,17 @@ public struct Change: Codable, Sendable, Equatable, Hashable {
     public let type: String
     public let entityID: String
     public let payload: String
+    /// Central's clock when it published the change (`change_log.created_at`): the versions it
+    /// carries cannot be far above it (``CentralVersion/isPlausible(_:at:)``). Nil when unknown
+    /// (a change re-applied from the node's parked list).
+    public let createdAt: Timestamp?
 
-    public init(seq: Int64, type: String, entityID: String, payload: String) {
+    public init(seq: Int64, type: String, entityID: String, payload: String, createdAt: Timestamp? = nil) {
         self.seq = seq
         self.type = type
         self.entityID = entityID
         self.payload = payload
+        self.createdAt = createdAt
     }
 }
 
@@ -135,6 +168,20 @@ public struct AllocationProposal: Codable, Sendable, Equatable {
         self.version = version
         self.quota = quota
         self.seats = seats
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventID, categoryCode, nodeID, version, quota, seats
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        eventID = try container.decode(String.self, forKey: .eventID)
+        categoryCode = try container.decode(String.self, forKey: .categoryCode)
+        nodeID = try container.decode(String.self, forKey: .nodeID)
+        version = Int(try CentralVersion.decode(from: container, forKey: .version))
+        quota = try container.decodeIfPresent(Int.self, forKey: .quota)
+        seats = try container.decodeIfPresent([String].self, forKey: .seats)
     }
 }
 
@@ -176,6 +223,19 @@ public struct EventStatusChange: Codable, Sendable, Equatable {
         self.reason = reason
         self.version = version
         self.origin = origin
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventID, status, reason, version, origin
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        eventID = try container.decode(String.self, forKey: .eventID)
+        status = try container.decode(EventStatus.self, forKey: .status)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        version = try CentralVersion.decodeIfPresent(from: container, forKey: .version)
+        origin = try container.decodeIfPresent(EventStatusOrigin.self, forKey: .origin)
     }
 }
 

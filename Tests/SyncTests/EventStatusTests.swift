@@ -131,4 +131,53 @@ import Testing
         #expect(try now > held && a.node.catalog.centralStatusVersion("SMALL") == now)
         #expect(try b.node.catalog.centralStatusVersion("SMALL") == now)
     }
+
+    /// A change in central's log whose version no central can have made by then (a row edited by
+    /// hand, an overflow) is parked at the node with its reason, and moves no version there: the
+    /// genuine changes after it still apply.
+    @Test func aVersionBeyondCentralsClockIsParkedAndHidesNoGenuineChange() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        let poison = CentralVersion.maximum - 1
+        let feed = ChangeFeed(connection: world.central)
+        try world.central.transaction {
+            try feed.append(
+                .eventStatus, entityID: "SMALL", node: nil,
+                payload: try JSONText.encode(
+                    EventStatusChange(eventID: "SMALL", status: .closed, reason: nil, version: poison)),
+                now: world.clock.now())
+            try feed.append(
+                .allocationProposed, entityID: "SMALL/GA", node: "NODE-A",
+                payload: try JSONText.encode(
+                    AllocationProposal(
+                        eventID: "SMALL", categoryCode: "GA", nodeID: "NODE-A", version: Int(poison), quota: 50,
+                        seats: nil)),
+                now: world.clock.now())
+        }
+        for arguments in [
+            ["event", "close", "SMALL"], ["event", "reopen", "SMALL"],
+            ["allocate", "SMALL", "--category", "GA", "--node", "NODE-A", "--quota", "55"],
+        ] {
+            let result = try world.central(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let sync = try world.syncOnce(node)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let status: Int64 = try #require(
+            try world.central.scalar("SELECT status_version FROM event WHERE id = 'SMALL'"))
+        #expect(try node.node.catalog.event("SMALL").status == .onSale, "central's reopen applied")
+        #expect(try node.node.catalog.centralStatusVersion("SMALL") == status)
+        let allocation = try #require(
+            try CentralAllocations(connection: world.central).list(eventID: "SMALL").first { $0.nodeID == "NODE-A" })
+        #expect(allocation.quota == 55 && allocation.proposalStatus == .accepted, "\(allocation)")
+        #expect(
+            try node.count("SELECT central_version FROM allocation WHERE event_id = 'SMALL'") == allocation.version
+                && node.count("SELECT quota FROM allocation WHERE event_id = 'SMALL'") == 55)
+        let parked = try world.boxoffice(node, ["sync", "parked"])
+        #expect(parked.status == 0, "\(parked.stderr)")
+        #expect(
+            parked.stdout.components(separatedBy: "beyond central's clock when it published the change").count == 3,
+            "\(parked.stdout)")
+    }
 }

@@ -108,7 +108,8 @@ import Testing
             try node.sync.apply(
                 Change(
                     seq: (change["seq"] as! NSNumber).int64Value, type: change["type"] as! String,
-                    entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!)))
+                    entityID: change["entity_id"] as! String, payload: RowExpectation.json(change["payload"]!),
+                    createdAt: (change["created_at"] as? String).flatMap(Timestamp.init(iso8601:))))
             #expect(try node.sync.pullCursor() == (change["seq"] as! NSNumber).int64Value)
             for (table, rows) in try #require(vector["node_rows"] as? [String: [[String: Any]]]) {
                 let keys = table == "allocation" ? ["event_id", "category_code"] : nil

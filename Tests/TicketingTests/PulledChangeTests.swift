@@ -99,4 +99,43 @@ import Testing
             try h.count(
                 "SELECT count(*) FROM audit_log WHERE action = 'allocation.accepted' AND entity_id = 'SHOW/MAIN'") == 1)
     }
+
+    /// A version that is not a whole number of 64 bits is parked with an error that says what is
+    /// wrong with it, not that the payload "was not valid JSON"; a status version beyond central's
+    /// clock when it published the change, plus a day, is parked and moves no version.
+    @Test func aVersionCentralCannotHaveMadeIsParkedWithWhatIsWrongWithIt() throws {
+        let h = try NodeHarness()
+        let published = Timestamp(milliseconds: 1_893_456_000_000)
+        func status(_ seq: Int64, version: String) -> Change {
+            Change(
+                seq: seq, type: ChangeType.eventStatus.rawValue, entityID: "SHOW",
+                payload: #"{"event_id":"SHOW","status":"closed","version":\#(version)}"#, createdAt: published)
+        }
+        func proposal(_ seq: Int64, version: String) -> Change {
+            Change(
+                seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA",
+                payload:
+                    #"{"category_code":"GA","event_id":"SHOW","node_id":"\#(TestFixture.nodeID)","quota":5,"version":\#(version)}"#,
+                createdAt: published)
+        }
+        let cases: [(Change, String)] = [
+            (status(1, version: "1.5"), "version 1.5 is not a whole number"),
+            (status(2, version: "1e300"), "beyond the versions central hands out"),
+            (proposal(3, version: "2.25"), "version 2.25 is not a whole number"),
+            (proposal(4, version: "99999999999999999999"), "beyond the versions central hands out"),
+            (status(5, version: "1893542400001"), "beyond central's clock when it published the change"),
+            (proposal(6, version: "1893542400001"), "beyond central's clock when it published the change"),
+        ]
+        for (change, reason) in cases {
+            #expect(try h.node.sync.apply(change) == .parked)
+            let error = try #require(try h.node.sync.parkedChanges().last?.error)
+            #expect(error.contains(reason) && !error.contains("not valid JSON"), "\(error)")
+        }
+        #expect(try h.count("SELECT count(*) FROM event_central_status") == 0)
+        #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type LIKE 'allocation.%'") == 0)
+        #expect(try h.node.catalog.event("SHOW").status == .onSale)
+        // Within a day of the change's time, a version is central's: it applies.
+        #expect(try h.node.sync.apply(status(7, version: "1893542400000")) == .applied)
+        #expect(try h.node.catalog.event("SHOW").status == .closed)
+    }
 }

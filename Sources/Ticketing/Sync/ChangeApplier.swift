@@ -25,10 +25,13 @@ struct ChangeApplier {
                     allocations: [], staff: []), actor: "central")
             return .applied
         case .allocationProposed:
-            return try applyProposal(try JSONText.decode(AllocationProposal.self, from: change.payload))
+            return try applyProposal(try JSONText.decode(AllocationProposal.self, from: change.payload), change)
         case .eventStatus:
-            return try node.catalog.applyCentralStatus(
-                try JSONText.decode(EventStatusChange.self, from: change.payload))
+            let status = try JSONText.decode(EventStatusChange.self, from: change.payload)
+            if let version = status.version {
+                try requirePlausible(version, of: "status \(status.status.rawValue) of \(status.eventID)", change)
+            }
+            return try node.catalog.applyCentralStatus(status)
         case .refundOrdered:
             return try node.refunds.carryOut(try JSONText.decode(RefundOrder.self, from: change.payload))
         case .nodeMaintenance:
@@ -51,21 +54,32 @@ struct ChangeApplier {
         }
     }
 
+    /// Throws a data error (the change is parked, and no version moves) unless central can have
+    /// handed out `version` by the time it published `change` (``CentralVersion/isPlausible(_:at:)``:
+    /// its clock then plus a day; the node's own clock when the change's time is unknown). A version
+    /// beyond that would make every genuine change after it look old, and be ignored.
+    private func requirePlausible(_ version: Int64, of what: String, _ change: Change) throws {
+        let madeBy = change.createdAt ?? node.clock.now()
+        guard !CentralVersion.isPlausible(version, at: madeBy) else { return }
+        throw TicketingError.invalidInput(
+            "\(what) v\(version) cannot come from central: "
+                + (version < 1
+                    ? "its versions start at 1"
+                    : "it is beyond central's clock when it published the change (\(madeBy)) plus a day"))
+    }
+
     /// Takes the proposal if it keeps everything already sold or held, and answers either way,
     /// naming the quota (and seats) answered. The version this node decided moves when it takes
     /// a proposal or refuses it by that rule, so that a proposal pulled again (after a restore)
     /// is not decided twice; a proposal naming what this node does not have (an unknown event,
     /// category or seat) is refused without moving it. A version central cannot have handed out
-    /// is parked: it is not a proposal, and answering or remembering it would hide later ones.
-    private func applyProposal(_ proposal: AllocationProposal) throws -> ChangeOutcome {
+    /// was parked before (``requirePlausible(_:of:_:)``): answering or remembering it would hide
+    /// later ones.
+    private func applyProposal(_ proposal: AllocationProposal, _ change: Change) throws -> ChangeOutcome {
         let settings = try node.settings()
         guard proposal.nodeID == settings.nodeID else { return .ignored }
         let entity = "\(proposal.eventID)/\(proposal.categoryCode)"
-        guard CentralVersion.isIssuable(Int64(proposal.version)) else {
-            throw TicketingError.invalidInput(
-                "allocation proposal v\(proposal.version) of \(entity) cannot come from central, "
-                    + "whose versions run from 1 to \(CentralVersion.maximum)")
-        }
+        try requirePlausible(Int64(proposal.version), of: "allocation proposal of \(entity)", change)
         let decided: Int =
             try node.database.scalar(
                 """
