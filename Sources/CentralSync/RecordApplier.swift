@@ -27,7 +27,7 @@ struct RecordApplier {
         case .eventStatusChanged:
             try eventStatus(try JSONText.decode(EventStatusRecord.self, from: record.payload), seq: record.seq)
         case .allocationAccepted, .allocationRejected:
-            try AllocationAnswers(connection: connection).apply(
+            try AllocationAnswers(connection: connection, applier: self).apply(
                 try JSONText.decode(AllocationResponseRecord.self, from: record.payload),
                 now: now)
         case .signingKeyPublished:

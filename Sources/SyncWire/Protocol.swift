@@ -300,10 +300,14 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
     public let quota: Int?
     /// Seated: ``seatsDigest(_:)`` of the proposal's seats.
     public let seatsDigest: String?
+    /// What the node sells under once it answered (protocol 4): the version it decided last and the
+    /// quota and seats in force. Central adopts it when its version is above the one central has in
+    /// force for the node (central restored from a backup lost the node's later answers).
+    public let inForce: AllocationInForce?
 
     public init(
         eventID: String, categoryCode: String, nodeID: String, version: Int, accepted: Bool, reason: String?, sold: Int,
-        held: Int, quota: Int? = nil, seatsDigest: String? = nil
+        held: Int, quota: Int? = nil, seatsDigest: String? = nil, inForce: AllocationInForce? = nil
     ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
@@ -315,6 +319,7 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
         self.held = held
         self.quota = quota
         self.seatsDigest = seatsDigest
+        self.inForce = inForce
     }
 
     /// The text whose SHA-256, in lowercase hex, is ``seatsDigest``: the seat labels sorted by

@@ -34,9 +34,10 @@ import Testing
         #expect(try h.node.sync.parkedChanges().isEmpty && h.node.catalog.event("LATER").status == .closed)
     }
 
-    /// A proposal at or below the version the node last answered was decided already: pulled
-    /// again (after a restore, or a central restored from a backup), it changes nothing.
-    @Test func aProposalAlreadyAnsweredIsIgnored() throws {
+    /// A proposal at the version in force with the quota in force was decided already: pulled
+    /// again (after a restore), it changes nothing. Any other proposal at or below that version
+    /// (central handed the number out again) is answered, refused, with the allocation in force.
+    @Test func aProposalAtOrBelowTheVersionInForceIsAReplayOrAnswered() throws {
         let h = try NodeHarness()
         func proposal(_ seq: Int64, version: Int, quota: Int) throws -> Change {
             Change(
@@ -48,10 +49,21 @@ import Testing
         }
         #expect(try h.node.sync.apply(try proposal(1, version: 2, quota: 80)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
-        #expect(try h.node.sync.apply(try proposal(2, version: 2, quota: 70)) == .ignored)
-        #expect(try h.node.sync.apply(try proposal(3, version: 1, quota: 60)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(2, version: 2, quota: 80)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(3, version: 2, quota: 70)) == .applied)
+        #expect(try h.node.sync.apply(try proposal(4, version: 1, quota: 60)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
         #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'allocation.accepted'") == 1)
+        let answers = try h.node.database.rows(
+            "SELECT payload FROM sync_outbox WHERE record_type = 'allocation.rejected' ORDER BY seq"
+        ).map { try JSONText.decode(AllocationResponseRecord.self, from: try $0.get(0)) }
+        #expect(answers.map(\.version) == [2, 1] && answers.map(\.quota) == [70, 60])
+        for answer in answers {
+            #expect(answer.reason?.contains("at or below v2, the allocation in force here (quota 80)") == true)
+            #expect(
+                answer.inForce
+                    == AllocationInForce(eventID: "SHOW", categoryCode: "GA", version: 2, quota: 80, seats: nil))
+        }
     }
 
     /// A proposal whose version central cannot have handed out (here 2^62, with a seat the node

@@ -69,23 +69,51 @@ struct ChangeApplier {
     }
 
     /// Takes the proposal if it keeps everything already sold or held, and answers either way,
-    /// naming the quota (and seats) answered. The version this node decided moves when it takes
-    /// a proposal or refuses it by that rule, so that a proposal pulled again (after a restore)
-    /// is not decided twice; a proposal naming what this node does not have (an unknown event,
-    /// category or seat) is refused without moving it. A version central cannot have handed out
-    /// was parked before (``requirePlausible(_:of:_:)``): answering or remembering it would hide
-    /// later ones.
+    /// naming the quota (and seats) answered and, since protocol 4, the allocation in force here
+    /// afterwards. The version this node decided moves when it takes a proposal or refuses it by
+    /// that rule; a proposal naming what this node does not have (an unknown event, category or
+    /// seat) is refused without moving it. A version central cannot have handed out is parked
+    /// (``requirePlausible(_:of:_:)``): answering or remembering it would hide later ones.
+    ///
+    /// A proposal at or below the version decided here is a replay when it is that version with
+    /// the quota and seats in force (pulled again after a restore): ignored. Any other is answered,
+    /// refused, with the allocation in force: central restored from a backup, or with its clock
+    /// behind, handed out a number again, and learns from the answer what this node sells under.
     private func applyProposal(_ proposal: AllocationProposal, _ change: Change) throws -> ChangeOutcome {
         let settings = try node.settings()
         guard proposal.nodeID == settings.nodeID else { return .ignored }
         let entity = "\(proposal.eventID)/\(proposal.categoryCode)"
         try requirePlausible(Int64(proposal.version), of: "allocation proposal of \(entity)", change)
-        let decided: Int =
-            try node.database.scalar(
-                """
-                SELECT central_version FROM allocation WHERE event_id = ? AND category_code = ?
-                """, [proposal.eventID, proposal.categoryCode]) ?? 0
-        guard proposal.version > decided else { return .ignored }
+        var rejection: String?
+        if let held = try inForce(proposal.eventID, proposal.categoryCode), proposal.version <= held.version {
+            if proposal.version == held.version, Self.names(held, proposal) { return .ignored }
+            rejection =
+                "proposal v\(proposal.version) is at or below v\(held.version), the allocation in force here "
+                + "(\(held.seats == nil ? "quota" : "seats") \(held.quota)): central handed out that version again "
+                + "(restored from a backup, or its clock behind); allocate again"
+        } else {
+            rejection = try decide(proposal)
+        }
+        let counts = try node.database.row(
+            "SELECT sold, held FROM allocation WHERE event_id = ? AND category_code = ?",
+            [proposal.eventID, proposal.categoryCode])
+        let response = AllocationResponseRecord(
+            eventID: proposal.eventID, categoryCode: proposal.categoryCode, nodeID: settings.nodeID,
+            version: proposal.version,
+            accepted: rejection == nil, reason: rejection, sold: try counts?.get("sold") ?? 0,
+            held: try counts?.get("held") ?? 0, quota: proposal.quota ?? proposal.seats?.count,
+            seatsDigest: proposal.seats.map(Self.seatsDigest),
+            inForce: try inForce(proposal.eventID, proposal.categoryCode))
+        try node.outbox.append(
+            rejection == nil ? .allocationAccepted : .allocationRejected, id: entity, payload: response)
+        try node.audit.record(
+            rejection == nil ? "allocation.accepted" : "allocation.rejected", by: "central", entity: "allocation",
+            id: entity, detail: ["version": String(proposal.version), "reason": rejection ?? ""])
+        return .applied
+    }
+
+    /// Applies a proposal above the version decided here; returns why it was refused, if it was.
+    private func decide(_ proposal: AllocationProposal) throws -> String? {
         var rejection: String?
         var decides = true
         do {
@@ -108,21 +136,37 @@ struct ChangeApplier {
                 "UPDATE allocation SET central_version = ? WHERE event_id = ? AND category_code = ?",
                 [proposal.version, proposal.eventID, proposal.categoryCode])
         }
-        let counts = try node.database.row(
-            "SELECT sold, held FROM allocation WHERE event_id = ? AND category_code = ?",
-            [proposal.eventID, proposal.categoryCode])
-        let response = AllocationResponseRecord(
-            eventID: proposal.eventID, categoryCode: proposal.categoryCode, nodeID: settings.nodeID,
-            version: proposal.version,
-            accepted: rejection == nil, reason: rejection, sold: try counts?.get("sold") ?? 0,
-            held: try counts?.get("held") ?? 0, quota: proposal.quota ?? proposal.seats?.count,
-            seatsDigest: proposal.seats.map(Self.seatsDigest))
-        try node.outbox.append(
-            rejection == nil ? .allocationAccepted : .allocationRejected, id: entity, payload: response)
-        try node.audit.record(
-            rejection == nil ? "allocation.accepted" : "allocation.rejected", by: "central", entity: "allocation",
-            id: entity, detail: ["version": String(proposal.version), "reason": rejection ?? ""])
-        return .applied
+        return rejection
+    }
+
+    /// The allocation this node sells under: the version it decided last, the quota, and the seats
+    /// of a seated category (nil when it has no allocation of the category).
+    private func inForce(_ eventID: String, _ categoryCode: String) throws -> AllocationInForce? {
+        guard
+            let row = try node.database.row(
+                """
+                SELECT a.quota, a.central_version, c.kind FROM allocation a
+                JOIN price_category c ON c.event_id = a.event_id AND c.code = a.category_code
+                WHERE a.event_id = ? AND a.category_code = ?
+                """, [eventID, categoryCode])
+        else { return nil }
+        let seats: [String]? =
+            try row.get("kind", as: CategoryKind.self) == .seated
+            ? try node.database.rows(
+                """
+                SELECT seat_label FROM event_seat WHERE event_id = ? AND category_code = ? AND status <> 'unallocated'
+                ORDER BY seat_label
+                """, [eventID, categoryCode]
+            ).map { try $0.get(0) } : nil
+        return AllocationInForce(
+            eventID: eventID, categoryCode: categoryCode, version: try row.get("central_version"),
+            quota: try row.get("quota"), seats: seats)
+    }
+
+    /// True when `proposal` gives exactly what is in force: its quota, or its seats.
+    static func names(_ held: AllocationInForce, _ proposal: AllocationProposal) -> Bool {
+        if let seats = proposal.seats { return held.seats.map(Set.init) == Set(seats) }
+        return held.seats == nil && proposal.quota == held.quota
     }
 
     /// The digest an answer names a seated proposal by (``AllocationResponseRecord/seatsDigest``).
