@@ -83,6 +83,27 @@ public enum CentralVersion {
     }
 }
 
+/// How a central's identity is written: `UUID()` as MariaDB and MySQL make it, 36 characters,
+/// lowercase hexadecimal digits in groups of 8, 4, 4, 4 and 12 joined by `-`.
+public enum CentralIdentityFormat {
+    /// What an identity looks like, for error messages.
+    public static let description =
+        "36 characters: lowercase hexadecimal digits in groups of 8-4-4-4-12 joined by '-' "
+        + "(as 'central migrate --status' prints it)"
+
+    /// True when `text` is written exactly as central writes its identity.
+    public static func matches(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        return bytes.enumerated().allSatisfy { offset, byte in
+            [8, 13, 18, 23].contains(offset)
+                ? byte == UInt8(ascii: "-")
+                : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+    }
+}
+
 /// The kinds of change central publishes for nodes to pull.
 public enum ChangeType: String, Sendable, Codable, CaseIterable {
     /// An event with its venue and categories (payload: ``ReferenceData`` with one venue and event).
