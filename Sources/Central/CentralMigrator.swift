@@ -13,6 +13,9 @@ public struct CentralMigrationReport: Sendable, Codable, Equatable {
     /// This central's identity (``CentralIdentity``), once the migration that makes it has run:
     /// what `boxoffice sync rejoin` names to move a node here.
     public let identity: CentralIdentity?
+    /// True when this run made the identity again because its row was missing: the nodes that
+    /// joined this central no longer recognise it and must each be re-joined to it.
+    public var identityMade = false
 
     public struct Interrupted: Sendable, Codable, Equatable {
         public let name: String
@@ -81,9 +84,28 @@ public struct CentralMigrator {
             appliedNow.append(migration.name)
         }
         let total = try verifiedApplied()
-        return CentralMigrationReport(
+        let made = try makeMissingIdentity(now: now)
+        var report = CentralMigrationReport(
             version: total.count, applied: appliedNow, pending: [], dryRun: false, interrupted: nil,
             identity: try CentralIdentity.read(connection))
+        report.identityMade = made
+        return report
+    }
+
+    /// Makes central's identity again when its table exists (migration 9 ran) but its row does not
+    /// (deleted by hand, or a partial restore): without one no node syncs. It is a new identity, as
+    /// `UUID()` makes it: nodes that joined the lost one must be re-joined. True when it made one.
+    private func makeMissingIdentity(now: Timestamp) throws -> Bool {
+        guard
+            try connection.scalar(
+                """
+                SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'central_identity'
+                """, as: Int.self) == 1,
+            try CentralIdentity.read(connection) == nil
+        else { return false }
+        try connection.execute(
+            "INSERT INTO central_identity (id, central_id, created_at) VALUES (1, UUID(), ?)", [now.sqlText])
+        return true
     }
 
     /// Runs a migration's statements from where an earlier run stopped, recording each.

@@ -39,13 +39,13 @@ public struct ChangeFeed {
     public func changes(after seq: Int64, node: String, limit: Int) throws -> ChangePage {
         let rows = try connection.rows(
             """
-            SELECT seq, change_type, entity_id, payload FROM change_log
+            SELECT seq, change_type, entity_id, payload, created_at FROM change_log
             WHERE seq >= ? AND node_id IN ('', ?, ?) ORDER BY seq LIMIT ?
             """, [seq, ChangeType.everyDoorNode, node, limit + 1]
         ).map { row in
             Change(
                 seq: try row.get("seq"), type: try row.get("change_type"), entityID: try row.get("entity_id"),
-                payload: try row.get("payload"))
+                payload: try row.get("payload"), createdAt: try row.get("created_at"))
         }
         let anchor = rows.first?.seq == seq ? rows.first : nil
         return ChangePage(changes: Array(rows.drop(while: { $0.seq <= seq }).prefix(limit)), anchor: anchor)

@@ -197,6 +197,14 @@ public final class MySQLCentral: CentralEndpoint {
                 mode: .incompatible, cause: "protocol",
                 message: "central publishes no sync protocol versions (sync_protocol is empty)")
         }
+        // An inverted window (a hand-edited row) accepts no version; it must not reach `low...high`,
+        // which traps when low > high.
+        guard low <= high else {
+            throw SyncFailure(
+                mode: .incompatible, cause: "protocol",
+                message: "central publishes an empty sync protocol window (min_version \(low) > max_version "
+                    + "\(high)); this node speaks \(speaks): fix central's sync_protocol row")
+        }
         guard (low...high).contains(speaks) else {
             throw SyncFailure(
                 mode: .incompatible, cause: "protocol",

@@ -27,7 +27,7 @@ struct RecordApplier {
         case .eventStatusChanged:
             try eventStatus(try JSONText.decode(EventStatusRecord.self, from: record.payload), seq: record.seq)
         case .allocationAccepted, .allocationRejected:
-            try AllocationAnswers(connection: connection).apply(
+            try AllocationAnswers(connection: connection, applier: self).apply(
                 try JSONText.decode(AllocationResponseRecord.self, from: record.payload),
                 now: now)
         case .signingKeyPublished:
@@ -97,22 +97,37 @@ struct RecordApplier {
     /// of the status since the version the node changed it over is this node's own (none, or the
     /// earlier changes it made before it pulled them back). A change over a version someone else
     /// has moved past since crosses their decision, which stands and reaches the node by its pull.
+    /// A change over a version above central's (central restored from a backup) is taken, under a
+    /// version above the node's; one above any central can have made (``CentralVersion/isPlausible(_:at:)``)
+    /// is parked.
     /// A cancellation is taken whatever its version: the node has voided the tickets and queued
     /// the refunds. A record without a version (a protocol 2 node) is taken over any, as that
-    /// protocol did. A record of a change central made (actor `central`, written by a protocol 2
-    /// node applying it) is not a decision and changes nothing.
+    /// protocol did, except one of actor `central`: a protocol 2 node applying central's own change
+    /// wrote it, and it is no decision. A record with a version is judged by it, whatever its actor.
     private func eventStatus(_ change: EventStatusRecord, seq: Int64) throws {
-        guard change.actor != "central",
+        guard change.fromVersion != nil || change.actor != "central",
             let current = try connection.row(
                 "SELECT status, status_version FROM event WHERE id = ? FOR UPDATE", [change.eventID])?.decode(
                     EventStatusRow.self),
             current.status != change.status, current.status != .cancelled
         else { return }
-        if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion {
+        var previous = current.statusVersion
+        if let from = change.fromVersion, from > current.statusVersion {
+            // Central is behind the node: restored from a backup, it lost the versions since. No
+            // one can have changed the status over a version central does not know of.
+            if CentralVersion.isPlausible(from, at: now) {
+                previous = from
+            } else if change.status != .cancelled {
+                throw UnappliableRecord(
+                    reason: "from_version \(from) of \(change.eventID) is beyond any version central can have "
+                        + "handed out (its clock \(now) plus a day)")
+            }
+        } else if change.status != .cancelled, let from = change.fromVersion, from != current.statusVersion {
             guard try continuesOwnChanges(change.eventID, over: from, current: current.statusVersion) else { return }
         }
+        // Above the node's version too, so that the node and every node holding it apply the change.
         try EventStatusPublisher(connection: connection).publish(
-            change.eventID, status: change.status, reason: change.reason, after: current.statusVersion,
+            change.eventID, status: change.status, reason: change.reason, after: previous,
             origin: change.fromVersion.map { EventStatusOrigin(nodeID: nodeID, seq: seq, fromVersion: $0) })
     }
 

@@ -40,6 +40,68 @@ public enum CentralVersion {
 
     /// True when central can have handed out `version`.
     public static func isIssuable(_ version: Int64) -> Bool { (1...maximum).contains(version) }
+
+    /// How far a version may run ahead of the clock of the central that made it: one day. A version
+    /// is central's clock, or one past the previous version when that is larger, so it passes the
+    /// clock only by the versions handed out within one millisecond, or when central's clock was
+    /// set back. A day covers a clock set back that far; a version further ahead is no version of
+    /// central's (a value edited by hand, or an overflow) and would hide every genuine one after it.
+    public static let lead: Int64 = 86_400_000
+
+    /// True when a central whose clock read `time` can have handed out `version`: at least 1 and at
+    /// most ``lead`` past `time`.
+    public static func isPlausible(_ version: Int64, at time: Timestamp) -> Bool {
+        version >= 1 && version <= time.milliseconds + lead
+    }
+
+    /// Decodes a version, a whole number of 64 bits. For anything else `JSONDecoder` says only that
+    /// the data "was not valid JSON"; this says what is wrong with the number (`1.5`, `1e300`).
+    public static func decode<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, forKey key: Key) throws
+        -> Int64
+    {
+        do {
+            return try container.decode(Int64.self, forKey: key)
+        } catch {
+            // The decoder's own error here is internal (a number not representable), which it
+            // reports at the top as data that "was not valid JSON".
+
+            guard let number = try? container.decode(Double.self, forKey: key) else { throw error }
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container,
+                debugDescription: number.rounded() != number
+                    ? "version \(number) is not a whole number"
+                    : "version \(number) is beyond the versions central hands out (1 to \(maximum))")
+        }
+    }
+
+    /// ``decode(from:forKey:)`` for a version that may be absent (or null).
+    public static func decodeIfPresent<Key: CodingKey>(from container: KeyedDecodingContainer<Key>, forKey key: Key)
+        throws -> Int64?
+    {
+        guard container.contains(key), !(try container.decodeNil(forKey: key)) else { return nil }
+        return try decode(from: container, forKey: key)
+    }
+}
+
+/// How a central's identity is written: `UUID()` as MariaDB and MySQL make it, 36 characters,
+/// lowercase hexadecimal digits in groups of 8, 4, 4, 4 and 12 joined by `-`.
+public enum CentralIdentityFormat {
+    /// What an identity looks like, for error messages.
+    public static let description =
+        "36 characters: lowercase hexadecimal digits in groups of 8-4-4-4-12 joined by '-' "
+        + "(as 'central migrate --status' prints it)"
+
+    /// True when `text` is written exactly as central writes its identity.
+    public static func matches(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        return bytes.enumerated().allSatisfy { offset, byte in
+            [8, 13, 18, 23].contains(offset)
+                ? byte == UInt8(ascii: "-")
+                : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+    }
 }
 
 /// The kinds of change central publishes for nodes to pull.
@@ -78,12 +140,17 @@ public struct Change: Codable, Sendable, Equatable, Hashable {
     public let type: String
     public let entityID: String
     public let payload: String
+    /// Central's clock when it published the change (`change_log.created_at`): the versions it
+    /// carries cannot be far above it (``CentralVersion/isPlausible(_:at:)``). Nil when unknown
+    /// (a change re-applied from the node's parked list).
+    public let createdAt: Timestamp?
 
-    public init(seq: Int64, type: String, entityID: String, payload: String) {
+    public init(seq: Int64, type: String, entityID: String, payload: String, createdAt: Timestamp? = nil) {
         self.seq = seq
         self.type = type
         self.entityID = entityID
         self.payload = payload
+        self.createdAt = createdAt
     }
 }
 
@@ -122,6 +189,20 @@ public struct AllocationProposal: Codable, Sendable, Equatable {
         self.version = version
         self.quota = quota
         self.seats = seats
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventID, categoryCode, nodeID, version, quota, seats
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        eventID = try container.decode(String.self, forKey: .eventID)
+        categoryCode = try container.decode(String.self, forKey: .categoryCode)
+        nodeID = try container.decode(String.self, forKey: .nodeID)
+        version = Int(try CentralVersion.decode(from: container, forKey: .version))
+        quota = try container.decodeIfPresent(Int.self, forKey: .quota)
+        seats = try container.decodeIfPresent([String].self, forKey: .seats)
     }
 }
 
@@ -163,6 +244,19 @@ public struct EventStatusChange: Codable, Sendable, Equatable {
         self.reason = reason
         self.version = version
         self.origin = origin
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventID, status, reason, version, origin
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        eventID = try container.decode(String.self, forKey: .eventID)
+        status = try container.decode(EventStatus.self, forKey: .status)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        version = try CentralVersion.decodeIfPresent(from: container, forKey: .version)
+        origin = try container.decodeIfPresent(EventStatusOrigin.self, forKey: .origin)
     }
 }
 
@@ -227,10 +321,14 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
     public let quota: Int?
     /// Seated: ``seatsDigest(_:)`` of the proposal's seats.
     public let seatsDigest: String?
+    /// What the node sells under once it answered (protocol 4): the version it decided last and the
+    /// quota and seats in force. Central adopts it when its version is above the one central has in
+    /// force for the node (central restored from a backup lost the node's later answers).
+    public let inForce: AllocationInForce?
 
     public init(
         eventID: String, categoryCode: String, nodeID: String, version: Int, accepted: Bool, reason: String?, sold: Int,
-        held: Int, quota: Int? = nil, seatsDigest: String? = nil
+        held: Int, quota: Int? = nil, seatsDigest: String? = nil, inForce: AllocationInForce? = nil
     ) {
         self.eventID = eventID
         self.categoryCode = categoryCode
@@ -242,6 +340,7 @@ public struct AllocationResponseRecord: Codable, Sendable, Equatable {
         self.held = held
         self.quota = quota
         self.seatsDigest = seatsDigest
+        self.inForce = inForce
     }
 
     /// The text whose SHA-256, in lowercase hex, is ``seatsDigest``: the seat labels sorted by

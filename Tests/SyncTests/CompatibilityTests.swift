@@ -56,6 +56,26 @@ import Testing
         #expect(try node.node.sync.status().cause == "schema")
     }
 
+    /// A protocol window whose minimum is above its maximum (a hand-edited `sync_protocol` row)
+    /// accepts no version: `venue-syncd` reports `incompatible` (cause `protocol`) and keeps the
+    /// outbox, instead of dying on the inverted range.
+    @Test func anInvertedProtocolWindowIsIncompatibleNotACrash() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        try world.central.execute(
+            "UPDATE sync_protocol SET min_version = ?, max_version = ?",
+            [SyncProtocolVersion.current + 1, SyncProtocolVersion.current - 1])
+        try node.sell("BIG", "FLOOR")
+        let refused = try world.syncOnce(node)
+        #expect(
+            refused.status == 75 && refused.stderr.contains("mode=incompatible")
+                && refused.stderr.contains("cause=protocol") && refused.stderr.contains("empty sync protocol window"),
+            "\(refused.status) \(refused.stderr)")
+        let status = try node.node.sync.status()
+        #expect(status.mode == .incompatible && status.cause == "protocol" && status.outboxPending == 1)
+    }
+
     /// A change that fails because the node's disk is full is not parked and not skipped: the
     /// cycle reports `node_error` with the cause, and the change applies once there is room.
     @Test func aFullNodeDiskStopsTheCycleAndSkipsNothing() throws {

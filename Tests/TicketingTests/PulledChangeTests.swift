@@ -34,9 +34,10 @@ import Testing
         #expect(try h.node.sync.parkedChanges().isEmpty && h.node.catalog.event("LATER").status == .closed)
     }
 
-    /// A proposal at or below the version the node last answered was decided already: pulled
-    /// again (after a restore, or a central restored from a backup), it changes nothing.
-    @Test func aProposalAlreadyAnsweredIsIgnored() throws {
+    /// A proposal at the version in force with the quota in force was decided already: pulled
+    /// again (after a restore), it changes nothing. Any other proposal at or below that version
+    /// (central handed the number out again) is answered, refused, with the allocation in force.
+    @Test func aProposalAtOrBelowTheVersionInForceIsAReplayOrAnswered() throws {
         let h = try NodeHarness()
         func proposal(_ seq: Int64, version: Int, quota: Int) throws -> Change {
             Change(
@@ -48,10 +49,21 @@ import Testing
         }
         #expect(try h.node.sync.apply(try proposal(1, version: 2, quota: 80)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
-        #expect(try h.node.sync.apply(try proposal(2, version: 2, quota: 70)) == .ignored)
-        #expect(try h.node.sync.apply(try proposal(3, version: 1, quota: 60)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(2, version: 2, quota: 80)) == .ignored)
+        #expect(try h.node.sync.apply(try proposal(3, version: 2, quota: 70)) == .applied)
+        #expect(try h.node.sync.apply(try proposal(4, version: 1, quota: 60)) == .applied)
         #expect(try h.count("SELECT quota FROM allocation WHERE event_id = 'SHOW' AND category_code = 'GA'") == 80)
         #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type = 'allocation.accepted'") == 1)
+        let answers = try h.node.database.rows(
+            "SELECT payload FROM sync_outbox WHERE record_type = 'allocation.rejected' ORDER BY seq"
+        ).map { try JSONText.decode(AllocationResponseRecord.self, from: try $0.get(0)) }
+        #expect(answers.map(\.version) == [2, 1] && answers.map(\.quota) == [70, 60])
+        for answer in answers {
+            #expect(answer.reason?.contains("at or below v2, the allocation in force here (quota 80)") == true)
+            #expect(
+                answer.inForce
+                    == AllocationInForce(eventID: "SHOW", categoryCode: "GA", version: 2, quota: 80, seats: nil))
+        }
     }
 
     /// A proposal whose version central cannot have handed out (here 2^62, with a seat the node
@@ -98,5 +110,44 @@ import Testing
         #expect(
             try h.count(
                 "SELECT count(*) FROM audit_log WHERE action = 'allocation.accepted' AND entity_id = 'SHOW/MAIN'") == 1)
+    }
+
+    /// A version that is not a whole number of 64 bits is parked with an error that says what is
+    /// wrong with it, not that the payload "was not valid JSON"; a status version beyond central's
+    /// clock when it published the change, plus a day, is parked and moves no version.
+    @Test func aVersionCentralCannotHaveMadeIsParkedWithWhatIsWrongWithIt() throws {
+        let h = try NodeHarness()
+        let published = Timestamp(milliseconds: 1_893_456_000_000)
+        func status(_ seq: Int64, version: String) -> Change {
+            Change(
+                seq: seq, type: ChangeType.eventStatus.rawValue, entityID: "SHOW",
+                payload: #"{"event_id":"SHOW","status":"closed","version":\#(version)}"#, createdAt: published)
+        }
+        func proposal(_ seq: Int64, version: String) -> Change {
+            Change(
+                seq: seq, type: ChangeType.allocationProposed.rawValue, entityID: "SHOW/GA",
+                payload:
+                    #"{"category_code":"GA","event_id":"SHOW","node_id":"\#(TestFixture.nodeID)","quota":5,"version":\#(version)}"#,
+                createdAt: published)
+        }
+        let cases: [(Change, String)] = [
+            (status(1, version: "1.5"), "version 1.5 is not a whole number"),
+            (status(2, version: "1e300"), "beyond the versions central hands out"),
+            (proposal(3, version: "2.25"), "version 2.25 is not a whole number"),
+            (proposal(4, version: "99999999999999999999"), "beyond the versions central hands out"),
+            (status(5, version: "1893542400001"), "beyond central's clock when it published the change"),
+            (proposal(6, version: "1893542400001"), "beyond central's clock when it published the change"),
+        ]
+        for (change, reason) in cases {
+            #expect(try h.node.sync.apply(change) == .parked)
+            let error = try #require(try h.node.sync.parkedChanges().last?.error)
+            #expect(error.contains(reason) && !error.contains("not valid JSON"), "\(error)")
+        }
+        #expect(try h.count("SELECT count(*) FROM event_central_status") == 0)
+        #expect(try h.count("SELECT count(*) FROM sync_outbox WHERE record_type LIKE 'allocation.%'") == 0)
+        #expect(try h.node.catalog.event("SHOW").status == .onSale)
+        // Within a day of the change's time, a version is central's: it applies.
+        #expect(try h.node.sync.apply(status(7, version: "1893542400000")) == .applied)
+        #expect(try h.node.catalog.event("SHOW").status == .closed)
     }
 }

@@ -47,15 +47,15 @@ extension NodeSync {
     /// kept and pushed there in full (the new central asks for what it lacks); its pull starts
     /// at the new central's first change, and what it remembers of the old central's numbering
     /// (the proposals and statuses it decided, the changes it parked) is forgotten. Admins; refused
-    /// while `venue-syncd` runs for the database, and while the node must still take its facts
-    /// back from the central it was restored against.
+    /// while `venue-syncd` runs for the database. A node that must still take its facts back (it
+    /// was restored from a snapshot) takes them back from the new central: a snapshot taken before
+    /// the node was moved names the central it was moved from.
     public func rejoin(central identity: String, by actor: Operator) throws -> RejoinOutcome {
         try actor.require(.admin, to: "re-joining the node to another central")
-        guard (8...64).contains(identity.count),
-            identity.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == "-") })
-        else {
+        guard CentralIdentityFormat.matches(identity) else {
             throw TicketingError.invalidInput(
-                "'\(identity.prefix(64))' is not a central identity; 'central migrate --status' prints it")
+                "'\(SyncLimits.clip(identity, to: 64))' is not a central identity: one is "
+                    + CentralIdentityFormat.description)
         }
         let lock: InstanceLock
         do {
@@ -68,12 +68,6 @@ extension NodeSync {
         }
         defer { withExtendedLifetime(lock) {} }
         return try db.write {
-            if try state.time(.recoverySince) != nil {
-                throw TicketingError.rejected(
-                    code: "recovery_pending",
-                    message: "this node was restored from a snapshot and must first take back its sales from "
-                        + "the central it joined; re-join it afterwards")
-            }
             let previous = try state.text(.centralIdentity)
             guard previous != identity else {
                 throw TicketingError.rejected(

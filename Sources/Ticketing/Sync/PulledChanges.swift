@@ -181,6 +181,9 @@ enum NodeFailure {
     /// The error as it is kept with the parked change.
     static func describe(_ error: Error) -> String {
         switch error {
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            "malformed payload: \(context.codingPath.map(\.stringValue).joined(separator: ".")): "
+                + context.debugDescription
         case let error as DecodingError: "malformed payload: \(error)"
         default: String(describing: error)
         }

@@ -25,6 +25,13 @@ struct Migrate: ParsableCommand {
             var lines = ["central schema v\(report.version)"]
             if let identity = report.identity {
                 lines.append("central identity \(identity.id) (made \(identity.createdAt))")
+                if report.identityMade {
+                    lines.append(
+                        "central's identity was missing and was made again: nodes that synced with this central "
+                            + "now refuse it; re-join each (venue-syncd stopped): boxoffice sync rejoin \(identity.id)")
+                }
+            } else if report.version >= CentralSchema.identityMigration {
+                lines.append("central identity missing: 'central migrate' makes it again")
             }
             if !report.applied.isEmpty {
                 lines.append((report.dryRun ? "applied: " : "applied now: ") + report.applied.joined(separator: ", "))
