@@ -53,7 +53,8 @@ public struct DoorFeed {
     }
 
     /// A node made or retired a signing key: kept, and told to every node with central's own
-    /// revocation of it, if any (a node cannot lift one).
+    /// revocation of it, if any (a node cannot lift one); a new key of a node revoked as a whole
+    /// is revoked at the node's cut (``KeyRevocations``).
     func keyPublished(_ key: SigningKeyRecord, nodeID: String, now: Timestamp) throws {
         guard let publicKey = Self.checkedPublicKey(key.publicKey) else {
             throw UnappliableRecord(reason: "signing key of \(nodeID) is not 32 bytes of lowercase hex")
@@ -67,6 +68,7 @@ public struct DoorFeed {
                 publicKey, nodeID, key.keyID, key.createdAt.sqlText, key.retiredAt?.sqlText, now.sqlText,
                 key.retiredAt?.sqlText,
             ])
+        guard try !KeyRevocations(connection: connection).inheritNodeRevocation(publicKey, now: now) else { return }
         try publishKey(publicKey, now: now)
     }
 
@@ -75,52 +77,6 @@ public struct DoorFeed {
         guard let key = try connection.row("SELECT * FROM node_key WHERE public_key = ?", [publicKey]) else { return }
         let row = try key.decode(NodeKeyRow.self)
         try publish(.signingKey, entity: "\(row.nodeID)/\(row.keyID)", row.record, now: now)
-    }
-
-    /// Revokes `node`'s keys (the one with `keyID`, or every one it has published): from now on
-    /// a door refuses the tickets they signed, except those central received from that node
-    /// before `after`, which it vouches for. Returns the keys revoked and the tickets vouched for.
-    public func revoke(node: String, keyID: Int?, after: Timestamp, reason: String, now: Timestamp) throws
-        -> (keys: [SigningKeyRecord], vouched: Int)
-    {
-        try connection.transaction {
-            let keys = try connection.rows(
-                "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",
-                [node, keyID, keyID]
-            ).map { try $0.decode(NodeKeyRow.self) }
-            guard !keys.isEmpty else {
-                throw CentralError.notFound(
-                    "node \(SyncLimits.clip(node, to: 40)) has published no signing key"
-                        + (keyID.map { " with id \($0)" } ?? ""))
-            }
-            for key in keys {
-                try connection.execute(
-                    "UPDATE node_key SET revoked_after = ?, revoked_reason = ? WHERE public_key = ?",
-                    [after.sqlText, SyncLimits.clip(reason, to: 500), key.publicKey])
-                try publishKey(key.publicKey, now: now)
-            }
-            let tickets = try connection.rows(
-                """
-                SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
-                FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
-                WHERE t.node_id = ? AND t.signed = 1 AND t.status IN ('valid', 'checked_in') AND o.received_at < ?
-                  AND e.starts_at > CAST(? AS DATETIME(3)) - INTERVAL 1 DAY
-                ORDER BY t.code
-                """, [node, after.sqlText, now.sqlText]
-            ).map { try $0.decode(DoorVouchedChange.Ticket.self) }
-            try vouch(tickets, reason: .revokedKey, now: now, markAs: nil)
-            return (
-                try keys.map { try connection.row("SELECT * FROM node_key WHERE public_key = ?", [$0.publicKey]) }
-                    .compactMap { try $0?.decode(NodeKeyRow.self).record }, tickets.count
-            )
-        }
-    }
-
-    /// Every node's keys, newest first within each node.
-    public func keys() throws -> [SigningKeyRecord] {
-        try connection.rows("SELECT * FROM node_key ORDER BY node_id, created_at DESC, public_key").map {
-            try $0.decode(NodeKeyRow.self).record
-        }
     }
 
     /// What it published catching up.
@@ -186,7 +142,7 @@ public struct DoorFeed {
 
     /// Tells every door that central vouches for `tickets`, 500 a change; with `markAs`, each is
     /// remembered as published under that kind.
-    private func vouch(_ tickets: [DoorVouchedChange.Ticket], reason: VouchReason, now: Timestamp, markAs kind: String?)
+    func vouch(_ tickets: [DoorVouchedChange.Ticket], reason: VouchReason, now: Timestamp, markAs kind: String?)
         throws
     {
         for start in stride(from: 0, to: tickets.count, by: Self.vouchedPerChange) {
@@ -224,23 +180,6 @@ public struct DoorFeed {
     /// `hex` when it is 32 bytes of lowercase hex.
     static func checkedPublicKey(_ hex: String) -> String? {
         hex.utf8.count == 64 && hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) ? hex : nil
-    }
-}
-
-/// A row of `node_key`.
-private struct NodeKeyRow: Decodable {
-    let publicKey: String
-    let nodeID: String
-    let keyID: Int
-    let createdAt: Timestamp
-    let retiredAt: Timestamp?
-    let revokedAfter: Timestamp?
-    let revokedReason: String?
-
-    var record: SigningKeyRecord {
-        SigningKeyRecord(
-            nodeID: nodeID, keyID: keyID, publicKey: publicKey, createdAt: createdAt, retiredAt: retiredAt,
-            revokedAfter: revokedAfter, revokedReason: revokedReason)
     }
 }
 

@@ -38,13 +38,17 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     /// A ticket let in more than once (at two gates or nodes that could not see each other, or
     /// by an offline scanner and a door): one of the people got in on a copy.
     case ticketAdmittedTwice = "ticket_admitted_twice"
+    /// An admission of a ticket no node reported selling: a code signed with a stolen key, or a
+    /// sale whose node has not pushed it yet.
+    case admittedUnknownTicket = "admitted_unknown_ticket"
 
     /// How urgent it is.
     public var severity: Severity {
         switch self {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
         case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
-            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice:
+            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice,
+            .admittedUnknownTicket:
             .high
         case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }

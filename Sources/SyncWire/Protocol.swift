@@ -14,12 +14,14 @@ public enum SyncProtocolVersion {
     /// Version 4: tickets are signed by the node that sold them; nodes publish their public keys,
     /// and every door of the venue learns the keys, admissions, refunded tickets and central's
     /// list of tickets it vouches for, from changes addressed to every protocol 4 node (`*`).
+    /// Central migration 11 adds to it: node-wide revocations, the key of each ticket, the
+    /// scanner of an admission.
     public static let current = 4
 
     /// The oldest central schema (its number of applied migrations) this build's sync works
     /// with. A central migrated further keeps serving this build as long as it still accepts
     /// ``current``: migrations within a protocol version only add.
-    public static let minimumCentralSchema = 10
+    public static let minimumCentralSchema = 11
 }
 
 /// The versions central gives allocation proposals and event statuses.

@@ -130,4 +130,44 @@ import Testing
         let keys = try world.central(["keys", "list"])
         #expect(keys.stdout.components(separatedBy: "NODE-A").count - 1 == 2, "\(keys.stdout)")
     }
+
+    /// A node revoked as a whole stays revoked: the key a thief makes on the stolen box after the
+    /// revocation reaches central and every door revoked at the same cut. A ticket forged with
+    /// the box's key before then and let in somewhere is found by reconciliation.
+    @Test func aNodeRevokedAsAWholeStaysRevokedThroughARotation() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let keyFile = SigningKeys.keyFile(forDatabase: a.path)
+        let forged = SignedTicketCode(
+            signing: a.node.ids.ticketSerial(), eventID: "BIG", with: try KeyFile.read(keyFile).key)
+        #expect(try world.boxoffice(b, ["checkin", forged.text, "--event", "BIG"]).status == 0)
+        #expect(try world.syncOnce(b).status == 0)
+
+        let cut = world.clock.now()
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", "box stolen",
+        ])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try world.boxoffice(a, ["keys", "rotate"]).status == 0)
+        #expect(try world.syncOnce(a).status == 0)
+        let listed = try world.central(["keys", "list"]).stdout.split(separator: "\n").filter {
+            $0.hasPrefix("NODE-A")
+        }
+        #expect(
+            listed.count == 2 && listed.allSatisfy { $0.contains("revoked after \(cut) (whole node)") },
+            "\(listed)")
+        #expect(try world.syncOnce(a).status == 0)  // A pulls its new key back, revoked: its sales stop
+        #expect(throws: TicketingError.self) { try a.sell("BIG", "FLOOR", .quantity(1)) }
+
+        #expect(try world.syncOnce(b).status == 0)
+        let signed = SignedTicketCode(
+            signing: a.node.ids.ticketSerial(), eventID: "BIG", with: try KeyFile.read(keyFile).key)
+        let refused = try world.boxoffice(b, ["checkin", signed.text, "--event", "BIG"])
+        #expect(refused.status == 1 && refused.stderr.contains("box stolen"), "\(refused.stderr)")
+        let report = try world.central(["reconcile", "--json"])
+        #expect(report.status == 10, "\(report.stdout)\(report.stderr)")
+        #expect(report.stdout.contains("admitted_unknown_ticket/\(forged.shortCode)"), "\(report.stdout)")
+    }
 }

@@ -265,6 +265,13 @@ struct SalesGenerator {
                 """, [twice[0], node, g.at(minute), gate, source, g.at(minute)])
         }
         g.expect("ticket_admitted_twice/\(twice[0])")
+        // A ticket no node sold, let in (signed with a stolen key).
+        try world.central.execute(
+            """
+            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at)
+            VALUES ('FAKE-0000-0000-0001', 'NODE-B', ?, 'A', 'MEGA', 'door', ?)
+            """, [g.at(602), g.at(602)])
+        g.expect("admitted_unknown_ticket/FAKE-0000-0000-0001")
 
         let rows: Int =
             try world.central.scalar(

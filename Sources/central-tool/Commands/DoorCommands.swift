@@ -9,10 +9,11 @@ struct Keys: ParsableCommand {
 
     init(_ arguments: ParsedArguments) {}
 
-    static func row(_ key: SigningKeyRecord) -> [String] {
+    static func row(_ key: CentralSigningKey) -> [String] {
         [
             key.nodeID, String(key.keyID), key.createdAt.description,
-            key.revokedAfter.map { "revoked after \($0)" } ?? key.retiredAt.map { "retired \($0)" } ?? "in force",
+            key.revokedAfter.map { "revoked after \($0)" + (key.nodeRevoked ? " (whole node)" : "") }
+                ?? key.retiredAt.map { "retired \($0)" } ?? "in force",
             key.publicKey,
         ]
     }
@@ -26,7 +27,7 @@ struct Keys: ParsableCommand {
         init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
 
         func run() throws {
-            let keys = try DoorFeed(connection: try context.connect()).keys()
+            let keys = try KeyRevocations(connection: try context.connect()).keys()
             context.output.emit(keys) { keys in
                 keys.isEmpty
                     ? "No node has published a signing key yet."
@@ -37,7 +38,9 @@ struct Keys: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let node = TypedArgument("NODE", help: "The node whose keys are revoked.")
-        static let key = TypedOption.integer("--key", "ID", in: 0...65_535, help: "Only this key (default: every one).")
+        static let key = TypedOption.integer(
+            "--key", "ID", in: 0...65_535, help: "Only this key (default: every one, and every one it publishes later)."
+        )
         static let after = TypedOption.text(
             "--after", "TIME", required: true,
             help: "ISO 8601 (2026-12-06T18:00:00Z): tickets central received from the node before it still get in.")
@@ -66,20 +69,14 @@ struct Keys: ParsableCommand {
         }
 
         func run() throws {
-            let result = try DoorFeed(connection: try context.connect()).revoke(
-                node: nodeID, keyID: keyID, after: after, reason: reason, now: context.now)
-            context.output.emit(RevokeOutcome(keys: result.keys, vouched: result.vouched)) {
+            let result = try KeyRevocations(connection: try context.connect()).revoke(
+                node: nodeID, keyID: keyID, after: after, reason: reason)
+            context.output.emit(result) {
                 "Revoked \($0.keys.count) key(s) of \(nodeID) after \(after); \($0.vouched) ticket(s) received before "
                     + "then still get in. Every node learns it at its next pull."
             }
         }
     }
-}
-
-/// What `central keys revoke` did.
-struct RevokeOutcome: Encodable {
-    let keys: [SigningKeyRecord]
-    let vouched: Int
 }
 
 struct Door: ParsableCommand {
