@@ -88,13 +88,25 @@ public struct KeyRevocations {
             """
             SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
             FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
-            WHERE t.node_id = ? AND t.signed = 1 AND t.status IN ('valid', 'checked_in') AND o.received_at < ?
+            WHERE \(Self.signedByKey) AND t.status IN ('valid', 'checked_in') AND o.received_at < ?
               AND e.starts_at > CAST(? AS DATETIME(3)) - INTERVAL 1 DAY
             ORDER BY t.code
-            """, [key.nodeID, after.sqlText, now.sqlText]
+            """, Self.signedArguments(key) + [after.sqlText, now.sqlText]
         ).map { try $0.decode(DoorVouchedChange.Ticket.self) }
         try DoorFeed(connection: connection).vouch(tickets, reason: .revokedKey, now: now, markAs: nil)
         return tickets.count
+    }
+
+    /// The condition on ticket `t` of being signed by a key (arguments: ``signedArguments(_:)``):
+    /// its key id, or for a ticket received before central kept key ids, being sold by the key's
+    /// node while the key was in force (both times the node's clock).
+    static let signedByKey = """
+        t.node_id = ? AND t.signed = 1
+          AND (t.key_id = ? OR (t.key_id IS NULL AND t.created_at >= ? AND (? IS NULL OR t.created_at < ?)))
+        """
+
+    static func signedArguments(_ key: NodeKeyRow) -> [any SQLValueConvertible] {
+        [key.nodeID, key.keyID, key.createdAt.sqlText, key.retiredAt?.sqlText, key.retiredAt?.sqlText]
     }
 
     private func key(_ publicKey: String) throws -> NodeKeyRow? {

@@ -170,4 +170,44 @@ import Testing
         #expect(report.status == 10, "\(report.stdout)\(report.stderr)")
         #expect(report.stdout.contains("admitted_unknown_ticket/\(forged.shortCode)"), "\(report.stdout)")
     }
+
+    /// Revoking one key vouches for that key's tickets received before its cut, and for no other
+    /// key's: tickets an earlier revocation of another key refused stay refused. A ticket
+    /// received before central kept key ids counts as the key's the node had in force then.
+    @Test func revokingOneKeyVouchesForThatKeysTicketsOnly() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let early = try a.sell("BIG", "FLOOR", .quantity(1))
+        #expect(try world.syncOnce(a).status == 0)
+        let firstCut = world.clock.now()
+        let late = try a.sell("BIG", "FLOOR", .quantity(2))
+        #expect(try world.syncOnce(a).status == 0)
+        try world.central.execute(
+            "UPDATE ticket SET key_id = NULL WHERE code IN (?, ?)", [early.tickets[0].code, late.tickets[1].code])
+        let first = try #require(try a.node.signingKeys.list().first { $0.signing })
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--key", String(first.keyID), "--after", firstCut.description, "--reason",
+            "key file copied",
+        ])
+        #expect(revoked.status == 0 && revoked.stdout.contains("1 ticket(s) received before then"), "\(revoked.stdout)")
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try world.boxoffice(a, ["keys", "rotate"]).status == 0)
+        #expect(try world.syncOnce(a).status == 0)
+        let second = try #require(try a.node.signingKeys.list().first { $0.signing })
+        let secondCut = world.clock.now()
+        let again = try world.central([
+            "keys", "revoke", "NODE-A", "--key", String(second.keyID), "--after", secondCut.description, "--reason",
+            "node replaced",
+        ])
+        #expect(again.status == 0 && again.stdout.contains("0 ticket(s) received before then"), "\(again.stdout)")
+
+        #expect(try world.syncOnce(b).status == 0)
+        let earlyCode = try Self.signedCodes(a, early)[0]
+        #expect(try world.boxoffice(b, ["checkin", earlyCode, "--event", "BIG"]).status == 0)
+        for code in try Self.signedCodes(a, late) {
+            let refused = try world.boxoffice(b, ["checkin", code, "--event", "BIG"])
+            #expect(refused.status == 1 && refused.stderr.contains("key file copied"), "\(refused.stderr)")
+        }
+    }
 }
