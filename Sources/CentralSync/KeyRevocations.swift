@@ -27,6 +27,12 @@ public struct KeyRevocations {
     public func revoke(node: String, keyID: Int?, after: Timestamp, reason: String) throws -> Outcome {
         try connection.transaction {
             let now = try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)", as: String.self) ?? "")
+            guard after <= now else {
+                throw CentralError.invalidInput(
+                    "the cut \(after) is later than central's clock (\(now)): the tickets central receives before "
+                        + "it would be refused. Revoke from a time past (the theft, or now); a later revocation can "
+                        + "move the cut earlier")
+            }
             let reason = SyncLimits.clip(reason, to: 500)
             let keys = try connection.rows(
                 "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",

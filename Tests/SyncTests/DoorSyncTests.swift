@@ -105,9 +105,17 @@ import Testing
             "UPDATE ticket SET key_id = NULL, signature = NULL WHERE order_id = ?", [old.orderID])
         #expect(try world.syncOnce(a).status == 0)
         try world.central.execute("UPDATE ticket SET signed = 0 WHERE order_id = ?", [old.orderID])
-        let cut = Timestamp(milliseconds: world.clock.now().milliseconds + 1000)
+        let cut = world.clock.now()
         let after = try a.sell("BIG", "FLOOR", .quantity(1))
 
+        // A cut still to come would refuse the tickets central receives before it: refused.
+        let future = Timestamp(milliseconds: cut.milliseconds + 3_600_000)
+        let early = try world.central([
+            "keys", "revoke", "NODE-A", "--after", future.description, "--reason", "box office PC stolen",
+        ])
+        #expect(early.status == 2 && early.stderr.contains("is later than central's clock"), "\(early.stderr)")
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key WHERE revoked_after IS NOT NULL") == 0)
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM node_revocation") == 0)
         let revoked = try world.central([
             "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", "box office PC stolen",
         ])
@@ -118,7 +126,13 @@ import Testing
         #expect(try b.count("SELECT count(*) FROM signing_key WHERE revoked_after IS NOT NULL") == 1)
         #expect(try world.boxoffice(b, ["checkin", try Self.signedCodes(a, before)[0], "--event", "BIG"]).status == 0)
         let refused = try world.boxoffice(b, ["checkin", try Self.signedCodes(a, after)[0], "--event", "BIG"])
-        #expect(refused.status == 1 && refused.stderr.contains("box office PC stolen"), "\(refused.stderr)")
+        let keyID = try #require(try a.node.signingKeys.list().first { $0.signing }?.keyID)
+        #expect(
+            refused.status == 1
+                && refused.stderr.contains(
+                    "ticket \(after.tickets[0].code) is signed by NODE-A's key \(keyID), revoked from \(cut) (box "
+                        + "office PC stolen), and is not among that key's tickets central received before then"),
+            "\(refused.stderr)")
         let unsigned = try world.boxoffice(b, ["checkin", old.tickets[0].code, "--event", "SMALL", "--json"])
         #expect(unsigned.status == 0 && unsigned.stdout.contains("vouched"), "\(unsigned.stderr)")
         // A, its key revoked, signs nothing until it has a new one.

@@ -129,9 +129,9 @@ public struct Door {
             if let revokedAfter = key.revokedAfter, own == nil, vouched?.reason != .revokedKey {
                 throw TicketingError.rejected(
                     code: "key_revoked",
-                    message: "ticket \(code) is signed by \(key.nodeID)'s key, revoked on "
-                        + "\(revokedAfter) (\(key.revokedReason ?? "no reason given")), and is not among the tickets "
-                        + "central received from \(key.nodeID) before then")
+                    message: "ticket \(code) is signed by \(key.nodeID)'s key \(signed.keyID), revoked from "
+                        + "\(revokedAfter) (\(key.revokedReason ?? "no reason given")), and is not among that key's "
+                        + "tickets central received before then, as this node last heard")
             }
             return Identified(
                 code: code, signed: signed, own: own, vouched: vouched, soldBy: key.nodeID, verifiedBy: "signature")

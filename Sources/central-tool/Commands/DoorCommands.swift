@@ -43,7 +43,9 @@ struct Keys: ParsableCommand {
         )
         static let after = TypedOption.text(
             "--after", "TIME", required: true,
-            help: "ISO 8601 (2026-12-06T18:00:00Z): the key's tickets central received before it still get in.")
+            help:
+                "ISO 8601 (2026-12-06T18:00:00Z), not later than now: the key's tickets central received before it still get in."
+        )
         static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Why; shown at the doors.")
         static let configuration = CommandConfiguration(
             name: "revoke",
