@@ -14,7 +14,7 @@ public struct DoorFeed {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
-    /// Tickets per `door.vouched` change.
+    /// Tickets per `door.vouched` (and `door.unvouched`) change.
     static let vouchedPerChange = 500
 
     /// A node's door let a ticket in: kept as one admission (a second one of the same ticket,
@@ -171,7 +171,7 @@ public struct DoorFeed {
             codes.map { [$0, kind, now.sqlText] })
     }
 
-    private func publish(_ type: ChangeType, entity: String, _ payload: some Encodable, now: Timestamp) throws {
+    func publish(_ type: ChangeType, entity: String, _ payload: some Encodable, now: Timestamp) throws {
         try ChangeFeed(connection: connection).append(
             type, entityID: SyncLimits.clip(entity, to: SyncLimits.entityID), node: ChangeType.everyDoorNode,
             payload: try JSONText.encode(payload), now: now)

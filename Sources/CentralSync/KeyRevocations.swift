@@ -15,15 +15,22 @@ public struct KeyRevocations {
 
     /// What a revocation did.
     public struct Outcome: Sendable, Codable, Equatable {
-        /// The node's keys revoked, as central now holds them.
+        /// The node's keys whose cut this revocation set or moved earlier, as central now holds them.
         public let keys: [SigningKeyRecord]
-        /// Tickets of those keys received before the cut: they still get in.
+        /// Keys revoked before from an earlier time, which keep their cut: a revocation only moves
+        /// a cut earlier.
+        public let unchanged: [SigningKeyRecord]
+        /// Tickets of the revoked keys received before the cut: they still get in.
         public let vouched: Int
+        /// Tickets vouched for under a later cut and received after this one: refused from now on.
+        public let withdrawn: Int
     }
 
     /// Revokes `node`'s keys (the one with `keyID`, or every one it has published and will
     /// publish) after `after`: from each node's next pull its doors refuse their tickets except
-    /// those central received before then.
+    /// those central received before then. A key revoked before from a later time takes the
+    /// earlier cut (head office learnt the theft happened before), and the tickets vouched for
+    /// in between are withdrawn; one revoked from an earlier time keeps its cut.
     public func revoke(node: String, keyID: Int?, after: Timestamp, reason: String) throws -> Outcome {
         try connection.transaction {
             let now = try CentralClock.timestamp(try connection.scalar("SELECT NOW(3)", as: String.self) ?? "")
@@ -44,33 +51,43 @@ public struct KeyRevocations {
                         + (keyID.map { " with id \($0)" } ?? ""))
             }
             if keyID == nil {
+                // `revoked_after` last: MySQL assigns left to right, so the others compare the old cut.
                 try connection.execute(
                     """
                     INSERT INTO node_revocation (node_id, revoked_after, revoked_reason, revoked_at) VALUES (?, ?, ?, ?)
-                    ON DUPLICATE KEY UPDATE revoked_after = ?, revoked_reason = ?, revoked_at = ?
+                    ON DUPLICATE KEY UPDATE revoked_reason = IF(? < revoked_after, ?, revoked_reason),
+                        revoked_at = IF(? < revoked_after, ?, revoked_at), revoked_after = LEAST(revoked_after, ?)
                     """,
-                    [node, after.sqlText, reason, now.sqlText, after.sqlText, reason, now.sqlText])
+                    [
+                        node, after.sqlText, reason, now.sqlText, after.sqlText, reason, after.sqlText, now.sqlText,
+                        after.sqlText,
+                    ])
             }
-            var vouched = 0
+            var (cut, unchanged) = ([SigningKeyRecord](), [SigningKeyRecord]())
+            var (vouched, withdrawn) = (0, 0)
             for key in keys {
-                vouched += try cut(key, after: after, reason: reason, now: now)
+                guard let moved = try self.cut(key, after: after, reason: reason, now: now) else {
+                    unchanged.append(key.record)
+                    continue
+                }
+                cut.append(try self.key(key.publicKey)!.record)
+                vouched += moved.vouched
+                withdrawn += moved.withdrawn
             }
-            return Outcome(
-                keys: try keys.compactMap { try self.key($0.publicKey)?.record }, vouched: vouched)
+            return Outcome(keys: cut, unchanged: unchanged, vouched: vouched, withdrawn: withdrawn)
         }
     }
 
     /// Inside the push that brings a key of a node revoked as a whole: the key takes the node's
-    /// cut and reason. Returns true when it did.
+    /// cut and reason (unless it has an earlier one). Returns true when it did.
     func inheritNodeRevocation(_ publicKey: String, now: Timestamp) throws -> Bool {
         guard let key = try key(publicKey),
             let revocation = try connection.row(
                 "SELECT revoked_after, revoked_reason FROM node_revocation WHERE node_id = ?", [key.nodeID])
         else { return false }
-        let after: Timestamp = try revocation.get("revoked_after")
-        guard key.revokedAfter == nil else { return false }
-        _ = try cut(key, after: after, reason: try revocation.get("revoked_reason"), now: now)
-        return true
+        return try cut(
+            key, after: try revocation.get("revoked_after"), reason: try revocation.get("revoked_reason"), now: now)
+            != nil
     }
 
     /// Every node's keys, newest first within each node, with whether the node is revoked as a whole.
@@ -83,24 +100,49 @@ public struct KeyRevocations {
         }
     }
 
-    /// Revokes `key` after `after` and vouches for its tickets central received before then.
-    /// Returns how many it vouched for.
-    private func cut(_ key: NodeKeyRow, after: Timestamp, reason: String, now: Timestamp) throws -> Int {
+    /// Revokes `key` after `after`, or moves its cut there when it is revoked from a later time
+    /// (nil, changing nothing, when it is revoked from that time or before). A key revoked anew
+    /// gets its tickets received before the cut vouched for; a cut moved earlier withdraws those
+    /// received since the new cut.
+    private func cut(_ key: NodeKeyRow, after: Timestamp, reason: String, now: Timestamp) throws -> (
+        vouched: Int, withdrawn: Int
+    )? {
+        if let current = key.revokedAfter, current <= after { return nil }
         try connection.execute(
             "UPDATE node_key SET revoked_after = ?, revoked_reason = ? WHERE public_key = ?",
             [after.sqlText, reason, key.publicKey])
         try DoorFeed(connection: connection).publishKey(key.publicKey, now: now)
+        let feed = DoorFeed(connection: connection)
+        let upcoming = "e.starts_at > CAST(? AS DATETIME(3)) - INTERVAL 1 DAY"
         let tickets = try connection.rows(
             """
             SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
             FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
-            WHERE \(Self.signedByKey) AND t.status IN ('valid', 'checked_in') AND o.received_at < ?
-              AND e.starts_at > CAST(? AS DATETIME(3)) - INTERVAL 1 DAY
+            WHERE \(Self.signedByKey) AND t.status IN ('valid', 'checked_in') AND o.received_at < ? AND \(upcoming)
             ORDER BY t.code
             """, Self.signedArguments(key) + [after.sqlText, now.sqlText]
         ).map { try $0.decode(DoorVouchedChange.Ticket.self) }
-        try DoorFeed(connection: connection).vouch(tickets, reason: .revokedKey, now: now, markAs: nil)
-        return tickets.count
+        guard let earlier = key.revokedAfter else {
+            try feed.vouch(tickets, reason: .revokedKey, now: now, markAs: nil)
+            return (tickets.count, 0)
+        }
+        // Vouched for under the later cut (whatever their status since: a door drops what it holds).
+        let withdrawn = try connection.rows(
+            """
+            SELECT t.code FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
+            WHERE \(Self.signedByKey) AND o.received_at >= ? AND o.received_at < ? AND \(upcoming)
+            ORDER BY t.code
+            """, Self.signedArguments(key) + [after.sqlText, earlier.sqlText, now.sqlText]
+        ).map { try $0.get(0, as: String.self) }
+        for start in stride(from: 0, to: withdrawn.count, by: DoorFeed.vouchedPerChange) {
+            try feed.publish(
+                .doorUnvouched, entity: "\(key.nodeID)/\(key.keyID)",
+                DoorUnvouchedChange(
+                    reason: .revokedKey, nodeID: key.nodeID, keyID: key.keyID, revokedAfter: after,
+                    ticketCodes: Array(withdrawn[start..<min(start + DoorFeed.vouchedPerChange, withdrawn.count)])),
+                now: now)
+        }
+        return (tickets.count, withdrawn.count)
     }
 
     /// The condition on ticket `t` of being signed by a key (arguments: ``signedArguments(_:)``):

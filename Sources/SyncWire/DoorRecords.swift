@@ -120,3 +120,25 @@ public struct DoorVouchedChange: Codable, Sendable, Equatable {
         self.tickets = tickets
     }
 }
+
+/// `door.unvouched`: tickets central vouched for as received before a key's cut, withdrawn when a
+/// later revocation moved the cut earlier (head office learnt the theft happened before): they
+/// were received after the new cut, and a door refuses them from now on.
+public struct DoorUnvouchedChange: Codable, Sendable, Equatable {
+    /// Why they were vouched for: `revoked_key` (a door withdraws only vouches of that reason).
+    public let reason: VouchReason
+    /// The node whose key it is.
+    public let nodeID: String
+    public let keyID: Int
+    /// The key's new cut.
+    public let revokedAfter: Timestamp
+    public let ticketCodes: [String]
+
+    public init(reason: VouchReason, nodeID: String, keyID: Int, revokedAfter: Timestamp, ticketCodes: [String]) {
+        self.reason = reason
+        self.nodeID = nodeID
+        self.keyID = keyID
+        self.revokedAfter = revokedAfter
+        self.ticketCodes = ticketCodes
+    }
+}

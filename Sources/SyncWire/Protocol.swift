@@ -66,6 +66,8 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
     case doorRevoked = "door.revoked"
     /// Tickets central vouches for that carry no signature a door can take (payload: ``DoorVouchedChange``).
     case doorVouched = "door.vouched"
+    /// Tickets central no longer vouches for: a key's cut moved earlier (payload: ``DoorUnvouchedChange``).
+    case doorUnvouched = "door.unvouched"
 
     /// The address of changes meant for every node that speaks protocol 4 or later: a node of an
     /// older protocol, whose pull asks for `''` and its own id only, never sees (and parks) them.

@@ -224,4 +224,45 @@ import Testing
             #expect(refused.status == 1 && refused.stderr.contains("key file copied"), "\(refused.stderr)")
         }
     }
+
+    /// Head office learns the theft happened earlier than its first revocation said: a second
+    /// revocation moves the cut earlier, and the tickets the doors were told to let in that
+    /// central received after the new cut are withdrawn there. A later cut changes nothing.
+    @Test func aRevocationMovedEarlierWithdrawsTheTicketsVouchedForInBetween() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let first = try a.sell("BIG", "FLOOR", .quantity(1))
+        #expect(try world.syncOnce(a).status == 0)
+        let theft = world.clock.now()
+        let second = try a.sell("BIG", "FLOOR", .quantity(1))
+        #expect(try world.syncOnce(a).status == 0)
+        let guess = world.clock.now()
+        let revoke = { (cut: Timestamp, reason: String) in
+            try world.central(["keys", "revoke", "NODE-A", "--after", cut.description, "--reason", reason])
+        }
+        let firstGuess = try revoke(guess, "first guess")
+        #expect(firstGuess.stdout.contains("2 ticket(s) received before then still get in"), "\(firstGuess.stdout)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try b.count("SELECT count(*) FROM door_vouched WHERE reason = 'revoked_key'") == 2)
+
+        let earlier = try revoke(theft, "theft was earlier")
+        #expect(
+            earlier.status == 0
+                && earlier.stdout.contains(
+                    "1 ticket(s) received before then still get in, 1 vouched for under a later cut no longer do"),
+            "\(earlier.stdout)\(earlier.stderr)")
+        let later = try revoke(guess, "late news")
+        #expect(later.status == 0 && later.stdout.contains("stays revoked after \(theft)"), "\(later.stdout)")
+        let listed = try world.central(["keys", "list", "--json"]).stdout
+        #expect(listed.contains("theft was earlier") && !listed.contains("late news"), "\(listed)")
+
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try b.count("SELECT count(*) FROM door_vouched WHERE reason = 'revoked_key'") == 1)
+        #expect(try world.boxoffice(b, ["checkin", try Self.signedCodes(a, first)[0], "--event", "BIG"]).status == 0)
+        let refused = try world.boxoffice(b, ["checkin", try Self.signedCodes(a, second)[0], "--event", "BIG"])
+        #expect(
+            refused.status == 1 && refused.stderr.contains("revoked from \(theft) (theft was earlier)"),
+            "\(refused.stderr)")
+    }
 }

@@ -15,19 +15,28 @@ public enum RowExpectation {
         "door_vouched": ["ticket_code"],
     ]
 
-    /// Problems found (empty when every expected row is there with the expected values).
-    /// `fetch` runs a query with bound arguments and returns the first row, if any.
+    /// Problems found (empty when every expected row is there with the expected values, and
+    /// none of those marked `"absent": true` is). `fetch` runs a query with bound arguments and
+    /// returns the first row, if any.
     public static func mismatches(
         table: String, expected: [[String: Any]], keyColumns: [String]? = nil,
         fetch: (String, [SQLValue]) throws -> Row?
     ) throws -> [String] {
         let keys = keyColumns ?? Self.keys[table] ?? []
         var problems = [String]()
-        for object in expected {
+        for var object in expected {
+            let absent = object.removeValue(forKey: "absent") as? Bool == true
             let columns = object.keys.sorted()
             let condition = keys.map { "\($0) = ?" }.joined(separator: " AND ")
             let arguments = keys.map { value(object[$0]) }
             let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(condition)"
+            if absent {
+                if try fetch(sql, arguments) != nil {
+                    problems.append(
+                        "\(table): a row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")
+                }
+                continue
+            }
             guard let row = try fetch(sql, arguments) else {
                 problems.append(
                     "\(table): no row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")

@@ -73,9 +73,22 @@ struct Keys: ParsableCommand {
         func run() throws {
             let result = try KeyRevocations(connection: try context.connect()).revoke(
                 node: nodeID, keyID: keyID, after: after, reason: reason)
-            context.output.emit(result) {
-                "Revoked \($0.keys.count) key(s) of \(nodeID) after \(after); \($0.vouched) ticket(s) received before "
-                    + "then still get in. Every node learns it at its next pull."
+            context.output.emit(result) { result in
+                var lines = [String]()
+                if !result.keys.isEmpty {
+                    lines.append(
+                        "Revoked \(result.keys.count) key(s) of \(nodeID) after \(after); \(result.vouched) ticket(s) "
+                            + "received before then still get in"
+                            + (result.withdrawn > 0
+                                ? ", \(result.withdrawn) vouched for under a later cut no longer do" : "")
+                            + ". Every node learns it at its next pull.")
+                }
+                for key in result.unchanged {
+                    lines.append(
+                        "Key \(key.keyID) of \(nodeID) stays revoked after \(key.revokedAfter.map { "\($0)" } ?? "?"): "
+                            + "a revocation only moves a cut earlier.")
+                }
+                return lines.joined(separator: "\n")
             }
         }
     }
