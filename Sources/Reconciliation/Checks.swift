@@ -137,6 +137,7 @@ struct Checks {
             (.refundOverdue, overdueRefunds),
             (.ticketAdmittedTwice, ticketsAdmittedTwice),
             (.admittedUnknownTicket, admissionsOfUnknownTickets),
+            (.admittedAndRefunded, admittedAndRefunded),
         ]
         if scope.eventID == nil {
             checks += [

@@ -41,6 +41,9 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     /// An admission of a ticket no node reported selling: a code signed with a stolen key, or a
     /// sale whose node has not pushed it yet.
     case admittedUnknownTicket = "admitted_unknown_ticket"
+    /// A ticket let in and refunded at the counter, each node not knowing of the other's fact in
+    /// time: the holder is inside with the money back.
+    case admittedAndRefunded = "admitted_and_refunded"
 
     /// How urgent it is.
     public var severity: Severity {
@@ -48,7 +51,7 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
         case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
             .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice,
-            .admittedUnknownTicket:
+            .admittedUnknownTicket, .admittedAndRefunded:
             .high
         case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }

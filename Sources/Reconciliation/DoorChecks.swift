@@ -71,6 +71,44 @@ extension Checks {
                 refund: nil)
         }
     }
+
+    /// Tickets let in and refunded at the counter (``DiscrepancyClass/admittedAndRefunded``): an
+    /// admission at another node's door before the seller heard of it, or a refund before the
+    /// door heard of it. Refunds of a cancelled event, or ordered by head office, are meant to
+    /// reach people already inside and are left out. Read from the counter refunds, which are
+    /// few; a run from the watermark looks at refunds or admissions received since.
+    func admittedAndRefunded() throws -> [Finding] {
+        var sql = """
+            SELECT rt.ticket_code, MIN(o.event_id) AS event_id, MIN(r.node_id) AS sold_by, r.id AS refund_id,
+                   MIN(r.status) AS refund_status, MIN(r.created_at) AS refunded_at, MAX(a.admitted_at) AS last_at,
+                   \(Self.admissionPlaces)
+            FROM refund r JOIN refund_ticket rt ON rt.refund_id = r.id
+            JOIN ticket_admission a ON a.ticket_code = rt.ticket_code JOIN orders o ON o.id = r.order_id
+            WHERE r.origin = ? AND r.status IN (?, ?)
+            """
+        var arguments: [any SQLValueConvertible] = [RefundOrigin.counter, RefundStatus.pending, RefundStatus.completed]
+        if let eventID = scope.eventID {
+            sql += " AND o.event_id = ?"
+            arguments.append(eventID)
+        }
+        if let since = scope.since {
+            sql += " AND (COALESCE(r.received_at, r.created_at) >= ? OR a.received_at >= ?)"
+            arguments += [since.sqlText, since.sqlText]
+        }
+        sql += " GROUP BY rt.ticket_code, r.id"
+        return try connection.rows(sql, arguments).map { row in
+            let both = try row.decode(AdmittedRefunded.self)
+            let order = both.refundedAt < both.lastAt ? "then let in" : "after it was let in"
+            return Finding(
+                key: "admitted_and_refunded/\(both.ticketCode)", kind: .admittedAndRefunded, eventID: both.eventID,
+                nodeID: both.soldBy, entityID: both.ticketCode, occurredAt: max(both.refundedAt, both.lastAt),
+                detail:
+                    "ticket \(both.ticketCode) of \(both.eventID) was let in (\(both.places)) and refunded at "
+                    + "\(both.soldBy) (refund \(both.refundID), \(both.refundStatus), at \(both.refundedAt.sqlText), "
+                    + "\(order) by the nodes' clocks): the holder is inside with the money back",
+                refund: nil)
+        }
+    }
 }
 
 /// A ticket let in more than once.
@@ -88,6 +126,18 @@ private struct UnknownAdmission: Decodable {
     let ticketCode: String
     let eventID: String
     let nodeID: String
+    let lastAt: Timestamp
+    let places: String
+}
+
+/// A ticket let in and refunded at the counter.
+private struct AdmittedRefunded: Decodable {
+    let ticketCode: String
+    let eventID: String
+    let soldBy: String
+    let refundID: String
+    let refundStatus: String
+    let refundedAt: Timestamp
     let lastAt: Timestamp
     let places: String
 }

@@ -265,4 +265,26 @@ import Testing
             refused.status == 1 && refused.stderr.contains("revoked from \(theft) (theft was earlier)"),
             "\(refused.stderr)")
     }
+
+    /// A ticket let in at one node's door and refunded at its seller's counter before the seller
+    /// heard of the admission: the holder is inside with the money back, and reconciliation says so.
+    @Test func aTicketLetInAndThenRefundedAtItsSellerIsFoundByReconcile() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let sale = try a.sell("BIG", "FLOOR", .quantity(1))
+        #expect(
+            try world.boxoffice(b, ["checkin", try Self.signedCodes(a, sale)[0], "--event", "BIG", "--gate", "North"])
+                .status == 0)
+        let refund = try a.node.refunds.refund(
+            orderID: sale.orderID, ticketCodes: nil, reason: "cannot come", by: a.admin)
+        for node in [a, b, a] { #expect(try world.syncOnce(node).status == 0) }
+        let report = try world.central(["reconcile", "--json"])
+        #expect(report.status == 10, "\(report.stdout)\(report.stderr)")
+        let code = sale.tickets[0].code
+        #expect(report.stdout.contains("admitted_and_refunded/\(code)"), "\(report.stdout)")
+        #expect(
+            report.stdout.contains("NODE-B gate North at") && report.stdout.contains("refund \(refund.refundID)"),
+            "\(report.stdout)")
+    }
 }
