@@ -1,3 +1,4 @@
+import EdgeCrypto
 import MySQLClient
 import SyncWire
 
@@ -56,8 +57,19 @@ public struct DoorFeed {
     /// revocation of it, if any (a node cannot lift one); a new key of a node revoked as a whole
     /// is revoked at the node's cut (``KeyRevocations``).
     func keyPublished(_ key: SigningKeyRecord, nodeID: String, now: Timestamp) throws {
-        guard let publicKey = Self.checkedPublicKey(key.publicKey) else {
+        guard let publicKey = Self.checkedPublicKey(key.publicKey), let bytes = Hex.decode(publicKey) else {
             throw UnappliableRecord(reason: "signing key of \(nodeID) is not 32 bytes of lowercase hex")
+        }
+        // Doors find a code's key by its id: a key stored under another id verifies nothing there.
+        guard Int(SignedTicketCode.keyID(of: bytes)) == key.keyID else {
+            throw UnappliableRecord(
+                reason: "signing key \(nodeID)/\(key.keyID) is not that key's id (its public key's is "
+                    + "\(SignedTicketCode.keyID(of: bytes)))")
+        }
+        guard key.nodeID == nodeID else {
+            throw UnappliableRecord(
+                reason:
+                    "signing key \(key.keyID) is named \(SyncLimits.clip(key.nodeID, to: 40))'s, pushed by \(nodeID)")
         }
         try connection.execute(
             """

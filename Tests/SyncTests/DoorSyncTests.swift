@@ -287,4 +287,19 @@ import Testing
             report.stdout.contains("NODE-B gate North at") && report.stdout.contains("refund \(refund.refundID)"),
             "\(report.stdout)")
     }
+
+    /// A node's key record whose key id is not its public key's is parked at central, never
+    /// stored nor published: no door could find the key by that id.
+    @Test func aKeyRecordWhoseIDIsNotItsKeysIsParkedAtCentral() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        try a.node.database.execute(
+            "UPDATE sync_outbox SET payload = json_set(payload, '$.key_id', 1) WHERE record_type = 'signing_key.published'"
+        )
+        #expect(try world.syncOnce(a).status == 0)
+        let parked = try world.central(["parked", "NODE-A"])
+        #expect(parked.stdout.contains("is not that key's id"), "\(parked.stdout)\(parked.stderr)")
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key") == 0)
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'signing_key'") == 0)
+    }
 }
