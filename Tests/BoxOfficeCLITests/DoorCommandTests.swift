@@ -205,4 +205,51 @@ import Testing
         let both = try node.run(["checkin", codes[0], "--import", bad])
         #expect(both.status == 2 && both.stderr.hasPrefix("Error: give CODE or --import FILE, not both"))
     }
+
+    /// An admissions file is held to the API's body limit: one byte over is refused whole, with
+    /// nothing recorded; one at the limit is taken.
+    @Test func anAdmissionsFileOverTheAPIsLimitIsRefusedWhole() throws {
+        let node = try CLINode()
+        let (_, _, signed) = try Self.sale(node)
+        let limit = 1024 * 1024
+        func file(_ name: String, bytes: Int) throws -> String {
+            let document = """
+                {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
+                 "admissions": [{"code": "\(signed[0])", "at": "2030-01-01T19:01:00.000Z"}]}
+                """
+            let path = node.directory.file(name)
+            try (document + String(repeating: " ", count: bytes - document.utf8.count)).write(
+                toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let before = try node.dump()
+        let over = try node.run(["checkin", "--import", try file("over.json", bytes: limit + 1)])
+        #expect(over.status == 2, "\(over.stderr)")
+        #expect(over.stderr.contains("is larger than an admissions file a node takes (1048576 bytes, as the API)"))
+        #expect(try node.dump() == before)
+        let at = try node.json(["checkin", "--import", try file("at.json", bytes: limit)])
+        #expect(at["recorded"] as? Int == 1)
+    }
+
+    /// A field the format does not have, in the file or in an admission, is refused by name, as
+    /// the API refuses it, and nothing is recorded.
+    @Test func anAdmissionsFileWithAnUnknownFieldIsRefusedByName() throws {
+        let node = try CLINode()
+        let (_, _, signed) = try Self.sale(node)
+        let before = try node.dump()
+        for (extra, admissionExtra, field) in [
+            (#", "evil_field": 1"#, "", "evil_field"), ("", #", "gates": "C""#, "admissions[0].gates"),
+        ] {
+            let path = node.directory.file("extra.json")
+            try """
+            {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW"\(extra),
+             "admissions": [{"code": "\(signed[0])", "at": "2030-01-01T19:01:00.000Z"\(admissionExtra)}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            let refused = try node.run(["checkin", "--import", path])
+            #expect(
+                refused.status == 2 && refused.stderr.contains("\(path): unknown field '\(field)'; expected: "),
+                "\(refused.stderr)")
+        }
+        #expect(try node.dump() == before)
+    }
 }
