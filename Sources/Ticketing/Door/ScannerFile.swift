@@ -1,42 +1,30 @@
 import FoundationEssentials
 import SyncWire
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// An offline scanner's admissions file as `boxoffice checkin --import` reads it, under the rules
 /// the node API applies to the same document sent as a request: at most
 /// ``ScannerAdmissions/maximumBytes``, and no field the format does not have.
 public enum ScannerFile {
-    /// The file at `path`, read no further than its limit.
+    /// The file at `path`, refused unread past its limit (its size is looked at first).
     public static func read(_ path: String) throws -> ScannerAdmissions {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else {
-            throw TicketingError.notFound("cannot read \(path): \(String(cString: strerror(errno)))")
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw TicketingError.notFound("cannot read \(path): no such file")
         }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
             throw TicketingError.invalidInput("\(path) is not a regular file")
         }
-        var bytes = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = Glibc.read(descriptor, &buffer, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else {
-                throw TicketingError.notFound("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += buffer[..<count]
-            guard bytes.count <= ScannerAdmissions.maximumBytes else {
-                throw TicketingError.invalidInput(
-                    "\(path) is larger than an admissions file a node takes (\(ScannerAdmissions.maximumBytes) bytes, "
-                        + "as the API): split it into smaller files and import each")
-            }
+        let tooLarge = TicketingError.invalidInput(
+            "\(path) is larger than an admissions file a node takes (\(ScannerAdmissions.maximumBytes) bytes, "
+                + "as the API): split it into smaller files and import each")
+        guard (attributes[.size] as? Int ?? 0) <= ScannerAdmissions.maximumBytes else { throw tooLarge }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TicketingError.notFound("cannot read \(path)")
         }
-        return try decode(bytes, named: path)
+        guard data.count <= ScannerAdmissions.maximumBytes else { throw tooLarge }
+        return try decode(Array(data), named: path)
     }
 
     /// The document in `bytes` (the file `name`), its fields checked before it is decoded.
