@@ -19,25 +19,27 @@ public struct DoorFeed {
     static let vouchedPerChange = 500
 
     /// A node's door let a ticket in: kept as one admission (a second one of the same ticket,
-    /// from another gate or node, is a row of its own for reconciliation) and told to every door.
+    /// from another gate or node, is a row of its own for reconciliation; one offline scanner's
+    /// read, imported at two nodes, is one) and told to every door.
     func admitted(_ checkIn: CheckInRecord, now: Timestamp) throws {
         let gate = checkIn.gate ?? ""
         let source = checkIn.source ?? .door
+        let scanner = checkIn.scanner.map { SyncLimits.clip($0, to: 40) }
         let added = try connection.execute(
             """
-            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ticket_code = ticket_code
+            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at, scanner)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ticket_code = ticket_code
             """,
             [
                 checkIn.ticketCode, checkIn.nodeID, checkIn.checkedInAt.sqlText, gate, checkIn.eventID, source,
-                now.sqlText,
+                now.sqlText, scanner,
             ])
         guard added > 0 else { return }
         try publish(
             .doorAdmitted, entity: checkIn.ticketCode,
             DoorAdmittedChange(
                 ticketCode: checkIn.ticketCode, eventID: checkIn.eventID, nodeID: checkIn.nodeID, gate: checkIn.gate,
-                source: source, admittedAt: checkIn.checkedInAt), now: now)
+                source: source, admittedAt: checkIn.checkedInAt, scanner: scanner), now: now)
     }
 
     /// A node refunded or voided some of its tickets: no door lets them in from now on.

@@ -7,7 +7,8 @@ extension Checks {
     /// The admissions of a ticket as a detail lists them: node, gate, scanner and time each.
     static let admissionPlaces = """
         GROUP_CONCAT(CONCAT(a.node_id, IF(a.gate = '', '', CONCAT(' gate ', a.gate)),
-                            IF(a.source = 'scanner', ' (scanner)', ''), ' at ', a.admitted_at)
+                            IF(a.source = 'scanner', CONCAT(' (scanner', IF(a.scanner IS NULL, '', CONCAT(' ', a.scanner)), ')'), ''),
+                            ' at ', a.admitted_at)
                      ORDER BY a.admitted_at SEPARATOR '; ') AS places
         """
 

@@ -60,10 +60,13 @@ public struct DoorAdmittedChange: Codable, Sendable, Equatable {
     public let gate: String?
     public let source: AdmissionSource
     public let admittedAt: Timestamp
+    /// The offline scanner that read it, for a scanner's admission: a node that imports the same
+    /// file later counts that read as imported before.
+    public let scanner: String?
 
     public init(
         ticketCode: String, eventID: String, nodeID: String, gate: String?, source: AdmissionSource,
-        admittedAt: Timestamp
+        admittedAt: Timestamp, scanner: String? = nil
     ) {
         self.ticketCode = ticketCode
         self.eventID = eventID
@@ -71,6 +74,7 @@ public struct DoorAdmittedChange: Codable, Sendable, Equatable {
         self.gate = gate
         self.source = source
         self.admittedAt = admittedAt
+        self.scanner = scanner
     }
 }
 

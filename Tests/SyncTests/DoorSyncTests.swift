@@ -302,4 +302,41 @@ import Testing
         #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key") == 0)
         #expect(try world.central.scalar("SELECT COUNT(*) FROM change_log WHERE change_type = 'signing_key'") == 0)
     }
+
+    /// One offline scanner's file imported at two nodes (two supervisors, two offices): each read
+    /// is one admission, whichever node pulled the other's first, and reconciliation finds no
+    /// ticket let in twice. A read of a ticket also let in at a door is one, naming the scanner.
+    @Test func oneScannersFileImportedAtTwoNodesIsOneAdmissionPerRead() throws {
+        let world = try SyncWorld()
+        let (a, b, c) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"), try world.makeNode("NODE-C"))
+        for node in [a, b, c, a, b, c] { #expect(try world.syncOnce(node).status == 0) }
+        let sale = try a.sell("BIG", "FLOOR", .quantity(3))
+        let codes = try Self.signedCodes(a, sale)
+        let now = world.clock.now().milliseconds
+        let reads = codes.enumerated().map { index, code in
+            #"{"code": "\#(code)", "at": "\#(Timestamp(milliseconds: now - 60_000 + Int64(index) * 1000))"}"#
+        }
+        let file = world.directory.file("handheld-7.json")
+        try """
+        {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-7", "event_id": "BIG", "gate": "C",
+         "admissions": [\(reads.joined(separator: ", "))]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+
+        // C imports before it hears of A's import; B after.
+        #expect(try world.boxoffice(a, ["checkin", "--import", file]).status == 0)
+        #expect(try world.boxoffice(c, ["checkin", "--import", file]).status == 0)
+        #expect(try world.boxoffice(b, ["checkin", codes[2], "--event", "BIG", "--gate", "North"]).status == 0)
+        for node in [a, b, c, b] { #expect(try world.syncOnce(node).status == 0) }
+        let atB = try world.boxoffice(b, ["checkin", "--import", file, "--json"])
+        let imported = try JSONSerialization.jsonObject(with: Data(atB.stdout.utf8)) as? [String: Any]
+        #expect(imported?["already_imported"] as? Int == 3 && imported?["recorded"] as? Int == 0, "\(atB.stdout)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM ticket_admission WHERE scanner = 'HANDHELD-7'") == 3)
+
+        let report = try world.central(["reconcile", "--json"])
+        #expect(!report.stdout.contains("ticket_admitted_twice/\(sale.tickets[0].code)"), "\(report.stdout)")
+        #expect(!report.stdout.contains("ticket_admitted_twice/\(sale.tickets[1].code)"), "\(report.stdout)")
+        #expect(report.stdout.contains("ticket_admitted_twice/\(sale.tickets[2].code)"), "\(report.stdout)")
+        #expect(report.stdout.contains("gate C (scanner HANDHELD-7) at"), "\(report.stdout)")
+    }
 }

@@ -160,8 +160,10 @@ import Testing
                     (try JSONSerialization.jsonObject(with: Data(try mine.get("payload", as: String.self).utf8))
                         as! [String: Any]).keys)
                 #expect(
-                    keys.subtracting(["hold_id", "reason", "completed_at", "gate", "source"])
-                        == Set(payload.keys).subtracting(["hold_id", "reason", "completed_at", "gate", "source"]),
+                    keys.subtracting(["hold_id", "reason", "completed_at", "gate", "source", "scanner"])
+                        == Set(payload.keys).subtracting([
+                            "hold_id", "reason", "completed_at", "gate", "source", "scanner",
+                        ]),
                     "\(type): node writes \(keys.sorted()), vector has \(payload.keys.sorted())")
             }
             let text = RowExpectation.json(payload)

@@ -12,7 +12,7 @@ public enum RowExpectation {
         "ticket_admission": ["ticket_code", "admitted_at"],
         "node_key": ["public_key"],
         "signing_key": ["key_id"], "door_admission": ["ticket_code"], "door_revocation": ["ticket_code"],
-        "door_vouched": ["ticket_code"],
+        "door_vouched": ["ticket_code"], "door_scanner_admission": ["scanner", "ticket_code", "admitted_at"],
     ]
 
     /// Problems found (empty when every expected row is there with the expected values, and

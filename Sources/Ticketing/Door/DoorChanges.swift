@@ -50,7 +50,20 @@ struct DoorChanges {
         try db.execute(
             "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
             [admission.admittedAt.milliseconds, admission.ticketCode])
+        if let scanner = admission.scanner {
+            try rememberScannerRead(scanner: scanner, code: admission.ticketCode, at: admission.admittedAt)
+        }
         return .applied
+    }
+
+    /// Remembers an offline scanner's read as imported, so that its file imported here (again)
+    /// records it no more.
+    func rememberScannerRead(scanner: String, code: String, at time: Timestamp) throws {
+        try db.execute(
+            """
+            INSERT INTO door_scanner_admission (scanner, ticket_code, admitted_at, imported_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """, [scanner, code, time.milliseconds, node.clock.now().milliseconds])
     }
 
     /// Tickets refunded or voided at their seller.

@@ -121,6 +121,7 @@ extension Door {
                     conflict("other_event", "ticket \(ticket.code) is for another event than \(event.id)")
                     continue
                 }
+                // Imported here before, or at another node whose admission of it this node pulled.
                 guard
                     try db.scalar(
                         "SELECT 1 FROM door_scanner_admission WHERE scanner = ? AND ticket_code = ? AND admitted_at = ?",
@@ -129,10 +130,7 @@ extension Door {
                     already += 1
                     continue
                 }
-                try db.execute(
-                    """
-                    INSERT INTO door_scanner_admission (scanner, ticket_code, admitted_at, imported_at) VALUES (?, ?, ?, ?)
-                    """, [scanner, ticket.code, admission.at.milliseconds, node.clock.now().milliseconds])
+                try DoorChanges(node: node).rememberScannerRead(scanner: scanner, code: ticket.code, at: admission.at)
                 let gate =
                     try (admission.gate.map { try Validation.text($0, field: "gate", maxLength: 40) }) ?? fileGate
                 let revokedHere = ticket.own.map(\.status).flatMap { $0 == .refunded || $0 == .void ? $0 : nil }
@@ -172,7 +170,7 @@ extension Door {
                     .ticketCheckedIn, id: ticket.code,
                     payload: CheckInRecord(
                         ticketCode: ticket.code, orderID: ticket.own?.orderID, eventID: event.id, nodeID: nodeID,
-                        checkedInAt: admission.at, actor: actor.name, gate: gate, source: .scanner))
+                        checkedInAt: admission.at, actor: actor.name, gate: gate, source: .scanner, scanner: scanner))
                 recorded += 1
             }
             try node.audit.record(
