@@ -145,9 +145,28 @@ public struct Door {
                 return Identified(
                     code: code, signed: nil, own: nil, vouched: vouched, soldBy: vouched.nodeID, verifiedBy: "vouched")
             }
+            try refuseIfTakenElsewhere(code)
             throw TicketingError.notFound(
-                "no ticket \(code) at this node: a ticket another node sold is checked in by its QR code "
-                    + "(or the full code under it)")
+                "no ticket \(code) at this node: a ticket another node sold is checked in here by scanning its QR "
+                    + "code, or by this code at the node that sold it")
+        }
+    }
+
+    /// For a short code this node cannot take (another node's sale): refuses it as what this node
+    /// heard of it — refunded or voided at its seller, or let in somewhere — rather than as unknown.
+    private func refuseIfTakenElsewhere(_ code: String) throws {
+        if let revoked = try db.row("SELECT status, node_id FROM door_revocation WHERE ticket_code = ?", [code]) {
+            throw TicketingError.rejected(
+                code: "ticket_not_valid",
+                message: "ticket \(code) is \(try revoked.get("status", as: TicketStatus.self)) (at "
+                    + "\(try revoked.get("node_id", as: String.self))), not valid for entry")
+        }
+        if let admitted = try db.row(
+            "SELECT node_id, gate, admitted_at, event_id FROM door_admission WHERE ticket_code = ?", [code]),
+            let event = try? node.inventory.eventState(try admitted.get("event_id"))
+        {
+            let row = try admitted.decode(AdmittedRow.self)
+            throw alreadyCheckedIn(code, at: row.admittedAt, gate: row.gate, node: row.nodeID, event: event)
         }
     }
 

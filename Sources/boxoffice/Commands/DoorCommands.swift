@@ -11,7 +11,7 @@ import Ticketing
 
 struct CheckIn: ParsableCommand {
     static let code = TypedArgument(
-        "CODE", help: "The ticket's code: read from its QR code, or typed (the short code, or the full one).",
+        "CODE", help: "The ticket's code: read from its QR code, or typed (its short code, at the node that sold it).",
         optional: true)
     static let gate = TypedOption.text(
         "--gate", "G", help: "The gate (recorded, and named when the ticket comes again).")
