@@ -174,10 +174,10 @@ import Testing
         try """
         {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-7", "event_id": "SHOW", "gate": "C",
          "admissions": [
-           {"code": "\(gaSigned[0])", "at": "2030-01-01T19:01:00.000Z"},
-           {"code": "\(signed[0])", "at": "2030-01-01T19:02:00.000Z"},
-           {"code": "\(signed[1])", "at": "2030-01-01T19:03:00.000Z"},
-           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2030-01-01T19:04:00.000Z"}
+           {"code": "\(gaSigned[0])", "at": "2026-01-01T19:01:00.000Z"},
+           {"code": "\(signed[0])", "at": "2026-01-01T19:02:00.000Z"},
+           {"code": "\(signed[1])", "at": "2026-01-01T19:03:00.000Z"},
+           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2026-01-01T19:04:00.000Z"}
          ]}
         """.write(toFile: admissions, atomically: true, encoding: .utf8)
         let imported = try node.expectSuccess(["checkin", "--import", admissions])
@@ -215,7 +215,7 @@ import Testing
         func file(_ name: String, bytes: Int) throws -> String {
             let document = """
                 {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
-                 "admissions": [{"code": "\(signed[0])", "at": "2030-01-01T19:01:00.000Z"}]}
+                 "admissions": [{"code": "\(signed[0])", "at": "2026-01-01T19:01:00.000Z"}]}
                 """
             let path = node.directory.file(name)
             try (document + String(repeating: " ", count: bytes - document.utf8.count)).write(
@@ -243,7 +243,7 @@ import Testing
             let path = node.directory.file("extra.json")
             try """
             {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW"\(extra),
-             "admissions": [{"code": "\(signed[0])", "at": "2030-01-01T19:01:00.000Z"\(admissionExtra)}]}
+             "admissions": [{"code": "\(signed[0])", "at": "2026-01-01T19:01:00.000Z"\(admissionExtra)}]}
             """.write(toFile: path, atomically: true, encoding: .utf8)
             let refused = try node.run(["checkin", "--import", path])
             #expect(
@@ -251,5 +251,46 @@ import Testing
                 "\(refused.stderr)")
         }
         #expect(try node.dump() == before)
+    }
+
+    /// A scanner whose clock is wrong (reads dated more than a day ahead) has its file refused
+    /// whole; a few hours ahead is taken. A cancelled event gets no scan list. A code read with
+    /// the line end a keyboard-wedge scanner sends is the code.
+    @Test func futureReadsCancelledEventsAndLineEndsAtTheDoor() throws {
+        let node = try CLINode()
+        let (_, codes, signed) = try Self.sale(node)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func file(_ name: String, _ reads: [(String, String)]) throws -> String {
+            let path = node.directory.file(name)
+            let admissions = reads.map { #"{"code": "\#($0.0)", "at": "\#($0.1)"}"# }
+            try """
+            {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
+             "admissions": [\(admissions.joined(separator: ", "))]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let before = try node.dump()
+        let future = try node.run([
+            "checkin", "--import",
+            try file(
+                "future.json", [(signed[0], "2026-01-01T19:00:00.000Z"), (signed[1], "2099-01-01T00:00:00.000Z")]),
+        ])
+        #expect(
+            future.status == 2
+                && future.stderr.contains(
+                    "1 admission(s) dated more than a day after this node's clock (")
+                && future.stderr.contains("the first admissions[1] at 2099-01-01T00:00:00.000Z"),
+            "\(future.stderr)")
+        #expect(try node.dump() == before)
+        let soon = iso.string(from: Date().addingTimeInterval(12 * 3600))
+        let taken = try node.json(["checkin", "--import", try file("soon.json", [(signed[0], soon)])])
+        #expect(taken["recorded"] as? Int == 1)
+
+        try node.expectSuccess(["checkin", "\t\(codes[1].lowercased()) \r\n", "--event", "SHOW"])
+        try node.expectSuccess(["event", "cancel", "DUO", "--reason", "storm"])
+        let list = try node.run(["scan-list", "DUO", "--out", node.directory.file("duo.json")])
+        #expect(list.status == 1 && list.stderr.contains("DUO is cancelled"), "\(list.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: node.directory.file("duo.json")))
     }
 }

@@ -76,11 +76,15 @@ public struct Door {
         }
     }
 
-    /// `code` read as either form: a mistyped signed code is refused (`code_mistyped`), text that
-    /// is neither form is bad input.
+    /// `code` read as either form, without the spaces, tabs and line ends around it (what a
+    /// keyboard-wedge scanner or a paste adds): a mistyped signed code is refused
+    /// (`code_mistyped`), text that is neither form is bad input.
     static func read(_ code: String) throws -> TicketCode.Reading {
+        var text = Substring(code)
+        while text.first?.isWhitespace == true { text.removeFirst() }
+        while text.last?.isWhitespace == true { text.removeLast() }
         do {
-            return try TicketCode.read(code)
+            return try TicketCode.read(String(text))
         } catch {
             if error.message.contains("check character") {
                 throw TicketingError.rejected(code: "code_mistyped", message: error.message)
