@@ -40,6 +40,9 @@ public struct KeyRevocations {
                         + "it would be refused. Revoke from a time past (the theft, or now); a later revocation can "
                         + "move the cut earlier")
             }
+            guard reason.contains(where: { !$0.isWhitespace }) else {
+                throw CentralError.invalidInput("a revocation needs a reason: the doors show it")
+            }
             let reason = SyncLimits.clip(reason, to: 500)
             let keys = try connection.rows(
                 "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",

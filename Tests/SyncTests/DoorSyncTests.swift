@@ -114,6 +114,10 @@ import Testing
             "keys", "revoke", "NODE-A", "--after", future.description, "--reason", "box office PC stolen",
         ])
         #expect(early.status == 2 && early.stderr.contains("is later than central's clock"), "\(early.stderr)")
+        for reason in ["", "  "] {
+            let silent = try world.central(["keys", "revoke", "NODE-A", "--after", cut.description, "--reason", reason])
+            #expect(silent.status == 2 && silent.stderr.contains("--reason must say why"), "\(silent.stderr)")
+        }
         #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key WHERE revoked_after IS NOT NULL") == 0)
         #expect(try world.central.scalar("SELECT COUNT(*) FROM node_revocation") == 0)
         let revoked = try world.central([

@@ -68,6 +68,9 @@ struct Keys: ParsableCommand {
             }
             self.after = after
             reason = try arguments.required(Self.reason)
+            guard reason.contains(where: { !$0.isWhitespace }) else {
+                throw UsageError("--reason must say why: the doors show it with each ticket they refuse")
+            }
         }
 
         func run() throws {
