@@ -1,3 +1,4 @@
+import EdgeCrypto
 import MySQLClient
 import SyncWire
 
@@ -14,29 +15,31 @@ public struct DoorFeed {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
-    /// Tickets per `door.vouched` change.
+    /// Tickets per `door.vouched` (and `door.unvouched`) change.
     static let vouchedPerChange = 500
 
     /// A node's door let a ticket in: kept as one admission (a second one of the same ticket,
-    /// from another gate or node, is a row of its own for reconciliation) and told to every door.
+    /// from another gate or node, is a row of its own for reconciliation; one offline scanner's
+    /// read, imported at two nodes, is one) and told to every door.
     func admitted(_ checkIn: CheckInRecord, now: Timestamp) throws {
         let gate = checkIn.gate ?? ""
         let source = checkIn.source ?? .door
+        let scanner = checkIn.scanner.map { SyncLimits.clip($0, to: 40) }
         let added = try connection.execute(
             """
-            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ticket_code = ticket_code
+            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at, scanner)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ticket_code = ticket_code
             """,
             [
                 checkIn.ticketCode, checkIn.nodeID, checkIn.checkedInAt.sqlText, gate, checkIn.eventID, source,
-                now.sqlText,
+                now.sqlText, scanner,
             ])
         guard added > 0 else { return }
         try publish(
             .doorAdmitted, entity: checkIn.ticketCode,
             DoorAdmittedChange(
                 ticketCode: checkIn.ticketCode, eventID: checkIn.eventID, nodeID: checkIn.nodeID, gate: checkIn.gate,
-                source: source, admittedAt: checkIn.checkedInAt), now: now)
+                source: source, admittedAt: checkIn.checkedInAt, scanner: scanner), now: now)
     }
 
     /// A node refunded or voided some of its tickets: no door lets them in from now on.
@@ -53,10 +56,22 @@ public struct DoorFeed {
     }
 
     /// A node made or retired a signing key: kept, and told to every node with central's own
-    /// revocation of it, if any (a node cannot lift one).
+    /// revocation of it, if any (a node cannot lift one); a new key of a node revoked as a whole
+    /// is revoked at the node's cut (``KeyRevocations``).
     func keyPublished(_ key: SigningKeyRecord, nodeID: String, now: Timestamp) throws {
-        guard let publicKey = Self.checkedPublicKey(key.publicKey) else {
+        guard let publicKey = Self.checkedPublicKey(key.publicKey), let bytes = Hex.decode(publicKey) else {
             throw UnappliableRecord(reason: "signing key of \(nodeID) is not 32 bytes of lowercase hex")
+        }
+        // Doors find a code's key by its id: a key stored under another id verifies nothing there.
+        guard Int(SignedTicketCode.keyID(of: bytes)) == key.keyID else {
+            throw UnappliableRecord(
+                reason: "signing key \(nodeID)/\(key.keyID) is not that key's id (its public key's is "
+                    + "\(SignedTicketCode.keyID(of: bytes)))")
+        }
+        guard key.nodeID == nodeID else {
+            throw UnappliableRecord(
+                reason:
+                    "signing key \(key.keyID) is named \(SyncLimits.clip(key.nodeID, to: 40))'s, pushed by \(nodeID)")
         }
         try connection.execute(
             """
@@ -67,6 +82,7 @@ public struct DoorFeed {
                 publicKey, nodeID, key.keyID, key.createdAt.sqlText, key.retiredAt?.sqlText, now.sqlText,
                 key.retiredAt?.sqlText,
             ])
+        guard try !KeyRevocations(connection: connection).inheritNodeRevocation(publicKey, now: now) else { return }
         try publishKey(publicKey, now: now)
     }
 
@@ -75,52 +91,6 @@ public struct DoorFeed {
         guard let key = try connection.row("SELECT * FROM node_key WHERE public_key = ?", [publicKey]) else { return }
         let row = try key.decode(NodeKeyRow.self)
         try publish(.signingKey, entity: "\(row.nodeID)/\(row.keyID)", row.record, now: now)
-    }
-
-    /// Revokes `node`'s keys (the one with `keyID`, or every one it has published): from now on
-    /// a door refuses the tickets they signed, except those central received from that node
-    /// before `after`, which it vouches for. Returns the keys revoked and the tickets vouched for.
-    public func revoke(node: String, keyID: Int?, after: Timestamp, reason: String, now: Timestamp) throws
-        -> (keys: [SigningKeyRecord], vouched: Int)
-    {
-        try connection.transaction {
-            let keys = try connection.rows(
-                "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",
-                [node, keyID, keyID]
-            ).map { try $0.decode(NodeKeyRow.self) }
-            guard !keys.isEmpty else {
-                throw CentralError.notFound(
-                    "node \(SyncLimits.clip(node, to: 40)) has published no signing key"
-                        + (keyID.map { " with id \($0)" } ?? ""))
-            }
-            for key in keys {
-                try connection.execute(
-                    "UPDATE node_key SET revoked_after = ?, revoked_reason = ? WHERE public_key = ?",
-                    [after.sqlText, SyncLimits.clip(reason, to: 500), key.publicKey])
-                try publishKey(key.publicKey, now: now)
-            }
-            let tickets = try connection.rows(
-                """
-                SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
-                FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
-                WHERE t.node_id = ? AND t.signed = 1 AND t.status IN ('valid', 'checked_in') AND o.received_at < ?
-                  AND e.starts_at > CAST(? AS DATETIME(3)) - INTERVAL 1 DAY
-                ORDER BY t.code
-                """, [node, after.sqlText, now.sqlText]
-            ).map { try $0.decode(DoorVouchedChange.Ticket.self) }
-            try vouch(tickets, reason: .revokedKey, now: now, markAs: nil)
-            return (
-                try keys.map { try connection.row("SELECT * FROM node_key WHERE public_key = ?", [$0.publicKey]) }
-                    .compactMap { try $0?.decode(NodeKeyRow.self).record }, tickets.count
-            )
-        }
-    }
-
-    /// Every node's keys, newest first within each node.
-    public func keys() throws -> [SigningKeyRecord] {
-        try connection.rows("SELECT * FROM node_key ORDER BY node_id, created_at DESC, public_key").map {
-            try $0.decode(NodeKeyRow.self).record
-        }
     }
 
     /// What it published catching up.
@@ -186,7 +156,7 @@ public struct DoorFeed {
 
     /// Tells every door that central vouches for `tickets`, 500 a change; with `markAs`, each is
     /// remembered as published under that kind.
-    private func vouch(_ tickets: [DoorVouchedChange.Ticket], reason: VouchReason, now: Timestamp, markAs kind: String?)
+    func vouch(_ tickets: [DoorVouchedChange.Ticket], reason: VouchReason, now: Timestamp, markAs kind: String?)
         throws
     {
         for start in stride(from: 0, to: tickets.count, by: Self.vouchedPerChange) {
@@ -215,7 +185,7 @@ public struct DoorFeed {
             codes.map { [$0, kind, now.sqlText] })
     }
 
-    private func publish(_ type: ChangeType, entity: String, _ payload: some Encodable, now: Timestamp) throws {
+    func publish(_ type: ChangeType, entity: String, _ payload: some Encodable, now: Timestamp) throws {
         try ChangeFeed(connection: connection).append(
             type, entityID: SyncLimits.clip(entity, to: SyncLimits.entityID), node: ChangeType.everyDoorNode,
             payload: try JSONText.encode(payload), now: now)
@@ -224,23 +194,6 @@ public struct DoorFeed {
     /// `hex` when it is 32 bytes of lowercase hex.
     static func checkedPublicKey(_ hex: String) -> String? {
         hex.utf8.count == 64 && hex.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) ? hex : nil
-    }
-}
-
-/// A row of `node_key`.
-private struct NodeKeyRow: Decodable {
-    let publicKey: String
-    let nodeID: String
-    let keyID: Int
-    let createdAt: Timestamp
-    let retiredAt: Timestamp?
-    let revokedAfter: Timestamp?
-    let revokedReason: String?
-
-    var record: SigningKeyRecord {
-        SigningKeyRecord(
-            nodeID: nodeID, keyID: keyID, publicKey: publicKey, createdAt: createdAt, retiredAt: retiredAt,
-            revokedAfter: revokedAfter, revokedReason: revokedReason)
     }
 }
 

@@ -39,14 +39,14 @@ struct OrderBatch {
         let seatSales = try otherSeatSales(orders)
         try connection.insertRows(
             into:
-                "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at, signed)",
-            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)", onDuplicate: "code = code",
+                "ticket (code, order_id, node_id, event_id, category_code, seat_label, price_minor, status, created_at, signed, key_id)",
+            "(?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?, ?)", onDuplicate: "code = code",
             orders.flatMap { order in
                 order.tickets.map { ticket -> [any SQLValueConvertible] in
                     [
                         ticket.code, order.orderID, nodeID, order.eventID, order.categoryCode, ticket.seat,
                         ticket.priceMinor,
-                        order.createdAt.sqlText, ticket.signedCode == nil ? 0 : 1,
+                        order.createdAt.sqlText, ticket.signedCode == nil ? 0 : 1, Self.keyID(of: ticket.signedCode),
                     ]
                 }
             })
@@ -66,7 +66,12 @@ struct OrderBatch {
         try recordSalesForCancelledEvents(orders)
     }
 
-    /// `INSERT INTO table VALUES …` of `rows`, 500 at a time.
+    /// The id of the key that signed `signedCode` (nil: no signed code, or one that cannot be read).
+    static func keyID(of signedCode: String?) -> Int? {
+        guard let signedCode, case .signed(let code)? = try? TicketCode.read(signedCode) else { return nil }
+        return Int(code.keyID)
+    }
+
     /// A seat's live sale in another order, as central holds it before this run.
     private struct SeatSale: Hashable {
         let eventID: String

@@ -111,9 +111,8 @@ struct ScannerImportBody: APIBody {
     let gate: String?
     let admissions: [ScannerAdmissions.Admission]
 
-    static let fields = JSONShape.Fields([
-        "format": nil, "scanner": nil, "event_id": nil, "gate": nil, "admissions": nil,
-    ])
+    static let fields = JSONShape.Fields(
+        Dictionary(uniqueKeysWithValues: ScannerAdmissions.fieldNames.map { ($0, nil) }))
 
     var file: ScannerAdmissions {
         ScannerAdmissions(format: format, scanner: scanner, eventID: eventID, gate: gate, admissions: admissions)

@@ -136,6 +136,8 @@ struct Checks {
             (.duplicateIdempotencyKey, duplicateIdempotencyKeys),
             (.refundOverdue, overdueRefunds),
             (.ticketAdmittedTwice, ticketsAdmittedTwice),
+            (.admittedUnknownTicket, admissionsOfUnknownTickets),
+            (.admittedAndRefunded, admittedAndRefunded),
         ]
         if scope.eventID == nil {
             checks += [
@@ -593,53 +595,6 @@ struct Checks {
                 refund: nil)
         }
     }
-}
-
-extension Checks {
-    /// Tickets with more than one admission (``DiscrepancyClass/ticketAdmittedTwice``): read in
-    /// the order of `ticket_admission`'s key, grouped by ticket; a run from the watermark looks
-    /// only at the tickets with an admission received since.
-    func ticketsAdmittedTwice() throws -> [Finding] {
-        var sql = """
-            SELECT a.ticket_code, MIN(a.event_id) AS event_id, MIN(t.node_id) AS sold_by, COUNT(*) AS admissions,
-                   MAX(a.admitted_at) AS last_at,
-                   GROUP_CONCAT(CONCAT(a.node_id, IF(a.gate = '', '', CONCAT(' gate ', a.gate)),
-                                       IF(a.source = 'scanner', ' (scanner)', ''), ' at ', a.admitted_at)
-                                ORDER BY a.admitted_at SEPARATOR '; ') AS places
-            FROM ticket_admission a LEFT JOIN ticket t ON t.code = a.ticket_code
-            WHERE 1 = 1
-            """
-        var arguments = [any SQLValueConvertible]()
-        if let eventID = scope.eventID {
-            sql += " AND a.event_id = ?"
-            arguments.append(eventID)
-        }
-        if let since = scope.since {
-            sql += " AND a.ticket_code IN (SELECT ticket_code FROM ticket_admission WHERE received_at >= ?)"
-            arguments.append(since.sqlText)
-        }
-        sql += " GROUP BY a.ticket_code HAVING COUNT(*) > 1"
-        return try connection.rows(sql, arguments).map { row in
-            let twice = try row.decode(AdmittedTwice.self)
-            return Finding(
-                key: "ticket_admitted_twice/\(twice.ticketCode)", kind: .ticketAdmittedTwice, eventID: twice.eventID,
-                nodeID: twice.soldBy, entityID: twice.ticketCode, occurredAt: twice.lastAt,
-                detail:
-                    "ticket \(twice.ticketCode) of \(twice.eventID)\(twice.soldBy.map { " (sold by \($0))" } ?? "") "
-                    + "let in \(twice.admissions) times: \(twice.places)",
-                refund: nil)
-        }
-    }
-}
-
-/// A ticket let in more than once.
-private struct AdmittedTwice: Decodable {
-    let ticketCode: String
-    let eventID: String
-    let soldBy: String?
-    let admissions: Int
-    let lastAt: Timestamp
-    let places: String
 }
 
 // The rows the checks read, one per query.

@@ -38,13 +38,20 @@ public enum DiscrepancyClass: String, Sendable, Codable, CaseIterable {
     /// A ticket let in more than once (at two gates or nodes that could not see each other, or
     /// by an offline scanner and a door): one of the people got in on a copy.
     case ticketAdmittedTwice = "ticket_admitted_twice"
+    /// An admission of a ticket no node reported selling: a code signed with a stolen key, or a
+    /// sale whose node has not pushed it yet.
+    case admittedUnknownTicket = "admitted_unknown_ticket"
+    /// A ticket let in and refunded at the counter, each node not knowing of the other's fact in
+    /// time: the holder is inside with the money back.
+    case admittedAndRefunded = "admitted_and_refunded"
 
     /// How urgent it is.
     public var severity: Severity {
         switch self {
         case .seatDoubleSold, .categoryOversold, .eventOversold: .critical
         case .paymentMismatch, .paymentUnexpected, .duplicatePaymentReference, .duplicateIdempotencyKey, .refundOverdue,
-            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice:
+            .nodeSequenceMismatch, .nodeSequenceGap, .parkedRecordStale, .ticketAdmittedTwice,
+            .admittedUnknownTicket, .admittedAndRefunded:
             .high
         case .nodeOverAllocation, .nodeSilent, .nodeClockSkew: .warning
         }

@@ -31,8 +31,13 @@ public final class SyncDaemon {
         public var once = false
         /// Where to serve `/health`, `/metrics` and `/actuator`, if anywhere.
         public var listen: ListenAddress?
-        /// The listener's limits.
-        public var server = HTTPServer.Configuration()
+        /// The listener's limits; a request's body up to what the largest request, a scanner's
+        /// admissions, may hold.
+        public var server: HTTPServer.Configuration = {
+            var configuration = HTTPServer.Configuration()
+            configuration.maximumBodyBytes = ScannerAdmissions.maximumBytes
+            return configuration
+        }()
         /// Who sees the details of health components.
         public var healthDetails = HealthDetailsVisibility.loopback
         /// Reverse proxies whose `X-Forwarded-For` names the client.

@@ -60,10 +60,13 @@ public struct DoorAdmittedChange: Codable, Sendable, Equatable {
     public let gate: String?
     public let source: AdmissionSource
     public let admittedAt: Timestamp
+    /// The offline scanner that read it, for a scanner's admission: a node that imports the same
+    /// file later counts that read as imported before.
+    public let scanner: String?
 
     public init(
         ticketCode: String, eventID: String, nodeID: String, gate: String?, source: AdmissionSource,
-        admittedAt: Timestamp
+        admittedAt: Timestamp, scanner: String? = nil
     ) {
         self.ticketCode = ticketCode
         self.eventID = eventID
@@ -71,6 +74,7 @@ public struct DoorAdmittedChange: Codable, Sendable, Equatable {
         self.gate = gate
         self.source = source
         self.admittedAt = admittedAt
+        self.scanner = scanner
     }
 }
 
@@ -118,5 +122,27 @@ public struct DoorVouchedChange: Codable, Sendable, Equatable {
     public init(reason: VouchReason, tickets: [Ticket]) {
         self.reason = reason
         self.tickets = tickets
+    }
+}
+
+/// `door.unvouched`: tickets central vouched for as received before a key's cut, withdrawn when a
+/// later revocation moved the cut earlier (head office learnt the theft happened before): they
+/// were received after the new cut, and a door refuses them from now on.
+public struct DoorUnvouchedChange: Codable, Sendable, Equatable {
+    /// Why they were vouched for: `revoked_key` (a door withdraws only vouches of that reason).
+    public let reason: VouchReason
+    /// The node whose key it is.
+    public let nodeID: String
+    public let keyID: Int
+    /// The key's new cut.
+    public let revokedAfter: Timestamp
+    public let ticketCodes: [String]
+
+    public init(reason: VouchReason, nodeID: String, keyID: Int, revokedAfter: Timestamp, ticketCodes: [String]) {
+        self.reason = reason
+        self.nodeID = nodeID
+        self.keyID = keyID
+        self.revokedAfter = revokedAfter
+        self.ticketCodes = ticketCodes
     }
 }

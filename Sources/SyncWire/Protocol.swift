@@ -14,12 +14,14 @@ public enum SyncProtocolVersion {
     /// Version 4: tickets are signed by the node that sold them; nodes publish their public keys,
     /// and every door of the venue learns the keys, admissions, refunded tickets and central's
     /// list of tickets it vouches for, from changes addressed to every protocol 4 node (`*`).
+    /// Central migration 11 adds to it: node-wide revocations, the key of each ticket, the
+    /// scanner of an admission.
     public static let current = 4
 
     /// The oldest central schema (its number of applied migrations) this build's sync works
     /// with. A central migrated further keeps serving this build as long as it still accepts
     /// ``current``: migrations within a protocol version only add.
-    public static let minimumCentralSchema = 10
+    public static let minimumCentralSchema = 11
 }
 
 /// The versions central gives allocation proposals and event statuses.
@@ -126,6 +128,8 @@ public enum ChangeType: String, Sendable, Codable, CaseIterable {
     case doorRevoked = "door.revoked"
     /// Tickets central vouches for that carry no signature a door can take (payload: ``DoorVouchedChange``).
     case doorVouched = "door.vouched"
+    /// Tickets central no longer vouches for: a key's cut moved earlier (payload: ``DoorUnvouchedChange``).
+    case doorUnvouched = "door.unvouched"
 
     /// The address of changes meant for every node that speaks protocol 4 or later: a node of an
     /// older protocol, whose pull asks for `''` and its own id only, never sees (and parks) them.

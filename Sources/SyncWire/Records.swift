@@ -148,10 +148,13 @@ public struct CheckInRecord: Codable, Sendable, Equatable {
     public let gate: String?
     /// `door` (absent too) or `scanner`: an offline scanner's admission imported later.
     public let source: AdmissionSource?
+    /// The offline scanner that read it (`source` `scanner`): with `checked_in_at`, one read,
+    /// whichever node imports it (central keeps it once).
+    public let scanner: String?
 
     public init(
         ticketCode: String, orderID: String?, eventID: String, nodeID: String, checkedInAt: Timestamp, actor: String,
-        gate: String? = nil, source: AdmissionSource? = nil
+        gate: String? = nil, source: AdmissionSource? = nil, scanner: String? = nil
     ) {
         self.ticketCode = ticketCode
         self.orderID = orderID
@@ -161,6 +164,7 @@ public struct CheckInRecord: Codable, Sendable, Equatable {
         self.actor = actor
         self.gate = gate
         self.source = source
+        self.scanner = scanner
     }
 }
 

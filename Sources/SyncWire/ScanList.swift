@@ -142,7 +142,18 @@ public struct ScanList: Codable, Sendable, Equatable {
 public struct ScannerAdmissions: Codable, Sendable, Equatable {
     public static let format = "venue-scanner-admissions/1"
 
+    /// The largest file a node takes, by `boxoffice checkin --import` and as the node API's
+    /// request body (the daemon's body limit): a few thousand reads, recorded in one transaction
+    /// that sales and doors wait behind.
+    public static let maximumBytes = 1024 * 1024
+
+    /// The fields of the file, and of each of its admissions: a node refuses any other, so that a
+    /// misspelt field is not silently ignored.
+    public static let fieldNames: Set<String> = ["format", "scanner", "event_id", "gate", "admissions"]
+
     public struct Admission: Codable, Sendable, Equatable {
+        public static let fieldNames: Set<String> = ["code", "at", "gate"]
+
         /// The code as the scanner read it: signed, or short.
         public let code: String
         public let at: Timestamp

@@ -174,10 +174,10 @@ import Testing
         try """
         {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-7", "event_id": "SHOW", "gate": "C",
          "admissions": [
-           {"code": "\(gaSigned[0])", "at": "2030-01-01T19:01:00.000Z"},
-           {"code": "\(signed[0])", "at": "2030-01-01T19:02:00.000Z"},
-           {"code": "\(signed[1])", "at": "2030-01-01T19:03:00.000Z"},
-           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2030-01-01T19:04:00.000Z"}
+           {"code": "\(gaSigned[0])", "at": "2026-01-01T19:01:00.000Z"},
+           {"code": "\(signed[0])", "at": "2026-01-01T19:02:00.000Z"},
+           {"code": "\(signed[1])", "at": "2026-01-01T19:03:00.000Z"},
+           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2026-01-01T19:04:00.000Z"}
          ]}
         """.write(toFile: admissions, atomically: true, encoding: .utf8)
         let imported = try node.expectSuccess(["checkin", "--import", admissions])
@@ -204,5 +204,93 @@ import Testing
         #expect(wrong.status == 2 && wrong.stderr.contains("not an offline scanner's admissions"))
         let both = try node.run(["checkin", codes[0], "--import", bad])
         #expect(both.status == 2 && both.stderr.hasPrefix("Error: give CODE or --import FILE, not both"))
+    }
+
+    /// An admissions file is held to the API's body limit: one byte over is refused whole, with
+    /// nothing recorded; one at the limit is taken.
+    @Test func anAdmissionsFileOverTheAPIsLimitIsRefusedWhole() throws {
+        let node = try CLINode()
+        let (_, _, signed) = try Self.sale(node)
+        let limit = 1024 * 1024
+        func file(_ name: String, bytes: Int) throws -> String {
+            let document = """
+                {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
+                 "admissions": [{"code": "\(signed[0])", "at": "2026-01-01T19:01:00.000Z"}]}
+                """
+            let path = node.directory.file(name)
+            try (document + String(repeating: " ", count: bytes - document.utf8.count)).write(
+                toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let before = try node.dump()
+        let over = try node.run(["checkin", "--import", try file("over.json", bytes: limit + 1)])
+        #expect(over.status == 2, "\(over.stderr)")
+        #expect(over.stderr.contains("is larger than an admissions file a node takes (1048576 bytes, as the API)"))
+        #expect(try node.dump() == before)
+        let at = try node.json(["checkin", "--import", try file("at.json", bytes: limit)])
+        #expect(at["recorded"] as? Int == 1)
+    }
+
+    /// A field the format does not have, in the file or in an admission, is refused by name, as
+    /// the API refuses it, and nothing is recorded.
+    @Test func anAdmissionsFileWithAnUnknownFieldIsRefusedByName() throws {
+        let node = try CLINode()
+        let (_, _, signed) = try Self.sale(node)
+        let before = try node.dump()
+        for (extra, admissionExtra, field) in [
+            (#", "evil_field": 1"#, "", "evil_field"), ("", #", "gates": "C""#, "admissions[0].gates"),
+        ] {
+            let path = node.directory.file("extra.json")
+            try """
+            {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW"\(extra),
+             "admissions": [{"code": "\(signed[0])", "at": "2026-01-01T19:01:00.000Z"\(admissionExtra)}]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            let refused = try node.run(["checkin", "--import", path])
+            #expect(
+                refused.status == 2 && refused.stderr.contains("\(path): unknown field '\(field)'; expected: "),
+                "\(refused.stderr)")
+        }
+        #expect(try node.dump() == before)
+    }
+
+    /// A scanner whose clock is wrong (reads dated more than a day ahead) has its file refused
+    /// whole; a few hours ahead is taken. A cancelled event gets no scan list. A code read with
+    /// the line end a keyboard-wedge scanner sends is the code.
+    @Test func futureReadsCancelledEventsAndLineEndsAtTheDoor() throws {
+        let node = try CLINode()
+        let (_, codes, signed) = try Self.sale(node)
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func file(_ name: String, _ reads: [(String, String)]) throws -> String {
+            let path = node.directory.file(name)
+            let admissions = reads.map { #"{"code": "\#($0.0)", "at": "\#($0.1)"}"# }
+            try """
+            {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
+             "admissions": [\(admissions.joined(separator: ", "))]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let before = try node.dump()
+        let future = try node.run([
+            "checkin", "--import",
+            try file(
+                "future.json", [(signed[0], "2026-01-01T19:00:00.000Z"), (signed[1], "2099-01-01T00:00:00.000Z")]),
+        ])
+        #expect(
+            future.status == 2
+                && future.stderr.contains(
+                    "1 admission(s) dated more than a day after this node's clock (")
+                && future.stderr.contains("the first admissions[1] at 2099-01-01T00:00:00.000Z"),
+            "\(future.stderr)")
+        #expect(try node.dump() == before)
+        let soon = iso.string(from: Date().addingTimeInterval(12 * 3600))
+        let taken = try node.json(["checkin", "--import", try file("soon.json", [(signed[0], soon)])])
+        #expect(taken["recorded"] as? Int == 1)
+
+        try node.expectSuccess(["checkin", "\t\(codes[1].lowercased()) \r\n", "--event", "SHOW"])
+        try node.expectSuccess(["event", "cancel", "DUO", "--reason", "storm"])
+        let list = try node.run(["scan-list", "DUO", "--out", node.directory.file("duo.json")])
+        #expect(list.status == 1 && list.stderr.contains("DUO is cancelled"), "\(list.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: node.directory.file("duo.json")))
     }
 }

@@ -175,8 +175,8 @@ def conformance(base, document_path, name, password):
     check(client, "GET", "/v1/events/{event}/scan-list", "/v1/events/GALA/scan-list", 200)
     check(client, "GET", "/v1/events/{event}/scan-list", "/v1/events/NOPE/scan-list", 404)
     scanned = {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-1", "event_id": "GALA", "gate": "C",
-               "admissions": [{"code": seated["tickets"][0]["signed_code"], "at": "2030-12-31T19:00:00.000Z"},
-                              {"code": door["code"], "at": "2030-12-31T19:01:00.000Z"}]}
+               "admissions": [{"code": seated["tickets"][0]["signed_code"], "at": "2026-01-01T19:00:00.000Z"},
+                              {"code": door["code"], "at": "2026-01-01T19:01:00.000Z"}]}
     imported, _ = check(client, "POST", "/v1/checkins/imports", "/v1/checkins/imports", 200, scanned, key="conf-import-01")
     if imported and (imported["recorded"], len(imported["conflicts"])) != (2, 1):
         failures.append("POST /v1/checkins/imports: %s" % imported)

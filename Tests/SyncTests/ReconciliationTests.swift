@@ -265,6 +265,31 @@ struct SalesGenerator {
                 """, [twice[0], node, g.at(minute), gate, source, g.at(minute)])
         }
         g.expect("ticket_admitted_twice/\(twice[0])")
+        // A ticket no node sold, let in (signed with a stolen key).
+        try world.central.execute(
+            """
+            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at)
+            VALUES ('FAKE-0000-0000-0001', 'NODE-B', ?, 'A', 'MEGA', 'door', ?)
+            """, [g.at(602), g.at(602)])
+        g.expect("admitted_unknown_ticket/FAKE-0000-0000-0001")
+        // A ticket let in at one node and refunded at its seller's counter, which had not heard.
+        let inside = try g.sale("inside", node: "NODE-A", event: "MEGA", category: "GA", minute: 512, paid: 1000)
+        try world.central.execute(
+            """
+            INSERT INTO ticket_admission (ticket_code, node_id, admitted_at, gate, event_id, source, received_at)
+            VALUES (?, 'NODE-B', ?, 'A', 'MEGA', 'door', ?)
+            """, [inside[0], g.at(603), g.at(603)])
+        try world.central.execute(
+            """
+            INSERT INTO refund (id, order_id, payment_id, node_id, amount_minor, currency, reason, origin, status, created_at)
+            VALUES ('r-inside', 'inside', 'p-inside', 'NODE-A', 1000, 'EUR', 'cannot come', 'counter', 'completed', ?)
+            """, [g.at(604)])
+        try world.central.execute(
+            "INSERT INTO refund_ticket (refund_id, ticket_code) VALUES ('r-inside', ?)", [inside[0]])
+        try world.central.execute("UPDATE payment SET refunded_minor = 1000, status = 'refunded' WHERE id = 'p-inside'")
+        try world.central.execute("UPDATE orders SET status = 'refunded' WHERE id = 'inside'")
+        try world.central.execute("UPDATE ticket SET status = 'refunded' WHERE code = ?", [inside[0]])
+        g.expect("admitted_and_refunded/\(inside[0])")
 
         let rows: Int =
             try world.central.scalar(
@@ -688,8 +713,8 @@ struct SalesGenerator {
         let report = try ProcessRunner.run(tool, ["reconcile", "--progress"], environment: world.environment)
         #expect(report.status == 10, "\(report.stderr)")
         #expect(
-            report.stderr.hasPrefix("[1/15] seat_double_sold: 1 found (")
-                && report.stderr.contains("[15/15] node_clock_skew: 0 found"))
+            report.stderr.hasPrefix("[1/17] seat_double_sold: 1 found (")
+                && report.stderr.contains("[17/17] node_clock_skew: 0 found"))
         #expect(report.stderr.hasSuffix("Error: 1 discrepancy open\n"))
         let json = try ProcessRunner.run(tool, ["reconcile", "--json", "--dry-run"], environment: world.environment)
         #expect(json.status == 10 && json.stderr == "Error: 1 discrepancy open\n")

@@ -178,7 +178,7 @@ import Testing
                     (try JSONSerialization.jsonObject(with: Data(try mine.get("payload", as: String.self).utf8))
                         as! [String: Any]).keys)
                 // Optional keys: absent when they have no value (`seats_digest` of a GA answer).
-                let optional: Set = ["hold_id", "reason", "completed_at", "gate", "source", "seats_digest"]
+                let optional: Set = ["hold_id", "reason", "completed_at", "gate", "source", "scanner", "seats_digest"]
                 #expect(
                     keys.subtracting(optional) == Set(payload.keys).subtracting(optional),
                     "\(type): node writes \(keys.sorted()), vector has \(payload.keys.sorted())")

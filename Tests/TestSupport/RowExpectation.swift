@@ -13,22 +13,31 @@ public enum RowExpectation {
         "node_key": ["public_key"],
         "signing_key": ["key_id"], "door_admission": ["ticket_code"], "door_revocation": ["ticket_code"],
         "door_vouched": ["ticket_code"], "allocation_seat": ["event_id", "seat_label"],
-        "sync_conflict": ["kind", "entity_id"],
+        "sync_conflict": ["kind", "entity_id"], "door_scanner_admission": ["scanner", "ticket_code", "admitted_at"],
     ]
 
-    /// Problems found (empty when every expected row is there with the expected values).
-    /// `fetch` runs a query with bound arguments and returns the first row, if any.
+    /// Problems found (empty when every expected row is there with the expected values, and
+    /// none of those marked `"absent": true` is). `fetch` runs a query with bound arguments and
+    /// returns the first row, if any.
     public static func mismatches(
         table: String, expected: [[String: Any]], keyColumns: [String]? = nil,
         fetch: (String, [SQLValue]) throws -> Row?
     ) throws -> [String] {
         let keys = keyColumns ?? Self.keys[table] ?? []
         var problems = [String]()
-        for object in expected {
+        for var object in expected {
+            let absent = object.removeValue(forKey: "absent") as? Bool == true
             let columns = object.keys.sorted()
             let condition = keys.map { "\($0) = ?" }.joined(separator: " AND ")
             let arguments = keys.map { value(object[$0]) }
             let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE \(condition)"
+            if absent {
+                if try fetch(sql, arguments) != nil {
+                    problems.append(
+                        "\(table): a row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")
+                }
+                continue
+            }
             guard let row = try fetch(sql, arguments) else {
                 problems.append(
                     "\(table): no row where \(zip(keys, arguments).map { "\($0)=\($1)" }.joined(separator: ", "))")

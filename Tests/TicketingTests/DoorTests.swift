@@ -32,6 +32,18 @@ import Testing
         }
     }
 
+    /// The message of the error `body` throws (nil when it throws none).
+    static func message(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as TicketingError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// A key of another node of the venue, as a pull from central brings it.
     static func otherNode(_ h: NodeHarness, id: String = "BOX-9", revokedAfter: Timestamp? = nil) throws
         -> Ed25519PrivateKey
@@ -158,10 +170,22 @@ import Testing
                 == "ticket \(codes[1].shortCode) was already checked in at 1 Jan 2030 20:00 CET, gate Stage door, by BOX-9"
         }
         #expect(Self.refusal { _ = try h.node.door.checkIn(code: codes[2].text, by: h.cashier) } == "ticket_not_valid")
-        // Its short code alone is not enough here: this node never saw the sale.
+        // Its short code alone is not enough here (this node never saw the sale), but what this
+        // node heard of it is said: refunded, or let in.
         #expect(
-            Self.refusal { _ = try h.node.door.checkIn(code: codes[2].shortCode, by: h.cashier) }?.hasPrefix(
-                "no ticket") == true)
+            Self.message { _ = try h.node.door.checkIn(code: codes[2].shortCode, by: h.cashier) }
+                == "ticket \(codes[2].shortCode) is refunded (at BOX-9), not valid for entry")
+        #expect(
+            Self.message { _ = try h.node.door.checkIn(code: codes[1].shortCode, by: h.cashier) }
+                == "ticket \(codes[1].shortCode) was already checked in at 1 Jan 2030 20:00 CET, gate Stage door, by BOX-9"
+        )
+        // Another node's valid ticket by its short code: how to let it in, and nothing about a
+        // code the ticket does not carry.
+        let other = SignedTicketCode(signing: h.node.ids.ticketSerial(), eventID: "SHOW", with: key)
+        #expect(
+            Self.message { _ = try h.node.door.checkIn(code: other.shortCode.lowercased(), by: h.cashier) }
+                == "no ticket \(other.shortCode) at this node: a ticket another node sold is checked in here by "
+                + "scanning its QR code, or by this code at the node that sold it")
     }
 
     /// A revoked key's tickets get in only when central listed them as received before the cut;
@@ -261,8 +285,14 @@ extension ManualWallClock {
             selection: .quantity(2), customer: CustomerDetails(email: "qr@example.org", name: "Quinn"))
         let transport = try MailTransports.parse("smtp://localhost:\(server.port)?starttls=off")
         #expect(try h.node.notifications.deliver(via: transport, by: h.supervisor).delivered == 1)
+        // To another address than the customer's: a supervisor's call (the tickets go to whoever reads it).
+        #expect(
+            DoorTests.message {
+                _ = try h.node.notifications.resend(order: sale.orderID, to: "friend@example.org", by: h.cashier)
+            }?.hasPrefix("sending an order's tickets to another address than its customer's needs a supervisor") == true
+        )
         let resent = try h.node.notifications.resend(
-            order: sale.tickets[1].code, to: "friend@example.org", by: h.cashier)
+            order: sale.tickets[1].code, to: "friend@example.org", by: h.supervisor)
         #expect(resent.recipient == "friend@example.org" && resent.kind == .orderConfirmed)
         #expect(try h.node.notifications.deliver(via: transport, by: h.supervisor).delivered == 1)
         let anonymous = try h.sell()
@@ -290,5 +320,34 @@ extension ManualWallClock {
             }
             #expect(decoded.sorted() == signed)
         }
+    }
+
+    /// A partly refunded order's tickets sent again: the valid ones only, in the text and the
+    /// HTML, each total theirs. A fully refunded order's: refused, nothing to send.
+    @Test func aRefundedOrderSendsOnlyItsValidTicketsAgain() throws {
+        let h = try NodeHarness()
+        let server = try SMTPServer(in: h.directory, [])
+        let transport = try MailTransports.parse("smtp://localhost:\(server.port)?starttls=off")
+        let sale = try h.sell(
+            selection: .quantity(2), customer: CustomerDetails(email: "qr@example.org", name: "Quinn"))
+        _ = try h.node.refunds.refund(
+            orderID: sale.orderID, ticketCodes: [sale.tickets[0].code], reason: "ill", by: h.supervisor)
+        #expect(try h.node.notifications.deliver(via: transport, by: h.supervisor).delivered == 2)
+        _ = try h.node.notifications.resend(order: sale.orderID, to: nil, by: h.cashier)
+        #expect(try h.node.notifications.deliver(via: transport, by: h.supervisor).delivered == 1)
+        let (message, _) = try #require(try server.received().last)
+        let price = try #require(try h.node.orders.details(sale.orderID).order.tickets.last?.price)
+        let text = try #require(message["body"] as? String)
+        let html = try #require(message["html"] as? String)
+        #expect(text.contains(sale.tickets[1].code) && !text.contains(sale.tickets[0].code), "\(text)")
+        #expect(html.contains(sale.tickets[1].code) && !html.contains(sale.tickets[0].code))
+        #expect(text.contains("Total: \(price)\n") && html.contains("Total: \(price)<"), "\(text)")
+        #expect((message["images"] as? [Any])?.count == 1)
+
+        _ = try h.node.refunds.refund(
+            orderID: sale.orderID, ticketCodes: [sale.tickets[1].code], reason: "ill too", by: h.supervisor)
+        #expect(
+            DoorTests.message { _ = try h.node.notifications.resend(order: sale.orderID, to: nil, by: h.cashier) }
+                == "order \(sale.orderID) has no valid ticket left (every one was refunded or voided): nothing to send")
     }
 }

@@ -74,8 +74,8 @@ import Testing
         }
         #expect(
             throws: TicketingError.notFound(
-                "no ticket 0000-0000-0000-0000 at this node: a ticket another node sold is checked in by its QR code "
-                    + "(or the full code under it)")
+                "no ticket 0000-0000-0000-0000 at this node: a ticket another node sold is checked in here by "
+                    + "scanning its QR code, or by this code at the node that sold it")
         ) {
             try h.node.door.checkIn(code: "0000000000000000", by: h.cashier)
         }

@@ -76,11 +76,15 @@ public struct Door {
         }
     }
 
-    /// `code` read as either form: a mistyped signed code is refused (`code_mistyped`), text that
-    /// is neither form is bad input.
+    /// `code` read as either form, without the spaces, tabs and line ends around it (what a
+    /// keyboard-wedge scanner or a paste adds): a mistyped signed code is refused
+    /// (`code_mistyped`), text that is neither form is bad input.
     static func read(_ code: String) throws -> TicketCode.Reading {
+        var text = Substring(code)
+        while text.first?.isWhitespace == true { text.removeFirst() }
+        while text.last?.isWhitespace == true { text.removeLast() }
         do {
-            return try TicketCode.read(code)
+            return try TicketCode.read(String(text))
         } catch {
             if error.message.contains("check character") {
                 throw TicketingError.rejected(code: "code_mistyped", message: error.message)
@@ -129,9 +133,9 @@ public struct Door {
             if let revokedAfter = key.revokedAfter, own == nil, vouched?.reason != .revokedKey {
                 throw TicketingError.rejected(
                     code: "key_revoked",
-                    message: "ticket \(code) is signed by \(key.nodeID)'s key, revoked on "
-                        + "\(revokedAfter) (\(key.revokedReason ?? "no reason given")), and is not among the tickets "
-                        + "central received from \(key.nodeID) before then")
+                    message: "ticket \(code) is signed by \(key.nodeID)'s key \(signed.keyID), revoked from "
+                        + "\(revokedAfter) (\(key.revokedReason ?? "no reason given")), and is not among that key's "
+                        + "tickets central received before then, as this node last heard")
             }
             return Identified(
                 code: code, signed: signed, own: own, vouched: vouched, soldBy: key.nodeID, verifiedBy: "signature")
@@ -145,9 +149,28 @@ public struct Door {
                 return Identified(
                     code: code, signed: nil, own: nil, vouched: vouched, soldBy: vouched.nodeID, verifiedBy: "vouched")
             }
+            try refuseIfTakenElsewhere(code)
             throw TicketingError.notFound(
-                "no ticket \(code) at this node: a ticket another node sold is checked in by its QR code "
-                    + "(or the full code under it)")
+                "no ticket \(code) at this node: a ticket another node sold is checked in here by scanning its QR "
+                    + "code, or by this code at the node that sold it")
+        }
+    }
+
+    /// For a short code this node cannot take (another node's sale): refuses it as what this node
+    /// heard of it — refunded or voided at its seller, or let in somewhere — rather than as unknown.
+    private func refuseIfTakenElsewhere(_ code: String) throws {
+        if let revoked = try db.row("SELECT status, node_id FROM door_revocation WHERE ticket_code = ?", [code]) {
+            throw TicketingError.rejected(
+                code: "ticket_not_valid",
+                message: "ticket \(code) is \(try revoked.get("status", as: TicketStatus.self)) (at "
+                    + "\(try revoked.get("node_id", as: String.self))), not valid for entry")
+        }
+        if let admitted = try db.row(
+            "SELECT node_id, gate, admitted_at, event_id FROM door_admission WHERE ticket_code = ?", [code]),
+            let event = try? node.inventory.eventState(try admitted.get("event_id"))
+        {
+            let row = try admitted.decode(AdmittedRow.self)
+            throw alreadyCheckedIn(code, at: row.admittedAt, gate: row.gate, node: row.nodeID, event: event)
         }
     }
 

@@ -3,7 +3,7 @@ import EdgeStore
 import SyncWire
 
 /// Applies what central tells every door of the venue (keys, admissions, tickets taken back,
-/// tickets it vouches for), inside the pull's transaction. Each is idempotent, and none is
+/// tickets it vouches for or no longer does), inside the pull's transaction. Each is idempotent, and none is
 /// reported back: these are other nodes' facts, or central's word.
 struct DoorChanges {
     let node: VenueNode
@@ -50,7 +50,20 @@ struct DoorChanges {
         try db.execute(
             "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",
             [admission.admittedAt.milliseconds, admission.ticketCode])
+        if let scanner = admission.scanner {
+            try rememberScannerRead(scanner: scanner, code: admission.ticketCode, at: admission.admittedAt)
+        }
         return .applied
+    }
+
+    /// Remembers an offline scanner's read as imported, so that its file imported here (again)
+    /// records it no more.
+    func rememberScannerRead(scanner: String, code: String, at time: Timestamp) throws {
+        try db.execute(
+            """
+            INSERT INTO door_scanner_admission (scanner, ticket_code, admitted_at, imported_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """, [scanner, code, time.milliseconds, node.clock.now().milliseconds])
     }
 
     /// Tickets refunded or voided at their seller.
@@ -76,6 +89,15 @@ struct DoorChanges {
                 INSERT INTO door_vouched (ticket_code, event_id, node_id, category_code, seat_label, reason)
                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_code) DO UPDATE SET reason = excluded.reason
                 """, [ticket.code, ticket.eventID, ticket.nodeID, ticket.categoryCode, ticket.seat, vouched.reason])
+        }
+        return .applied
+    }
+
+    /// Tickets central no longer vouches for (for that reason): refused here from now on, unless
+    /// this node sold them.
+    func apply(_ unvouched: DoorUnvouchedChange) throws -> ChangeOutcome {
+        for code in unvouched.ticketCodes {
+            try db.execute("DELETE FROM door_vouched WHERE ticket_code = ? AND reason = ?", [code, unvouched.reason])
         }
         return .applied
     }

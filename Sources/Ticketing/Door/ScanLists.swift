@@ -29,6 +29,10 @@ extension Door {
         try actor.require(.supervisor, to: "exporting a scan list")
         return try db.read {
             let event = try node.inventory.eventState(eventID)
+            guard event.status != .cancelled else {
+                throw TicketingError.rejected(
+                    code: "event_cancelled", message: "\(eventID) is cancelled: no scanner lets anyone in for it")
+            }
             let keys = try db.rows(
                 "SELECT public_key, key_id, node_id, revoked_after FROM signing_key ORDER BY node_id, created_at"
             ).map { row in
@@ -91,6 +95,7 @@ extension Door {
         }
         let scanner = try Validation.code(file.scanner, field: "scanner")
         let fileGate = try (gate ?? file.gate).map { try Validation.text($0, field: "gate", maxLength: 40) }
+        try Self.refuseFutureReads(file, now: node.clock.now())
         return try db.write {
             let event = try node.inventory.eventState(file.eventID)
             let nodeID = try node.settings().nodeID
@@ -121,6 +126,7 @@ extension Door {
                     conflict("other_event", "ticket \(ticket.code) is for another event than \(event.id)")
                     continue
                 }
+                // Imported here before, or at another node whose admission of it this node pulled.
                 guard
                     try db.scalar(
                         "SELECT 1 FROM door_scanner_admission WHERE scanner = ? AND ticket_code = ? AND admitted_at = ?",
@@ -129,10 +135,7 @@ extension Door {
                     already += 1
                     continue
                 }
-                try db.execute(
-                    """
-                    INSERT INTO door_scanner_admission (scanner, ticket_code, admitted_at, imported_at) VALUES (?, ?, ?, ?)
-                    """, [scanner, ticket.code, admission.at.milliseconds, node.clock.now().milliseconds])
+                try DoorChanges(node: node).rememberScannerRead(scanner: scanner, code: ticket.code, at: admission.at)
                 let gate =
                     try (admission.gate.map { try Validation.text($0, field: "gate", maxLength: 40) }) ?? fileGate
                 let revokedHere = ticket.own.map(\.status).flatMap { $0 == .refunded || $0 == .void ? $0 : nil }
@@ -172,7 +175,7 @@ extension Door {
                     .ticketCheckedIn, id: ticket.code,
                     payload: CheckInRecord(
                         ticketCode: ticket.code, orderID: ticket.own?.orderID, eventID: event.id, nodeID: nodeID,
-                        checkedInAt: admission.at, actor: actor.name, gate: gate, source: .scanner))
+                        checkedInAt: admission.at, actor: actor.name, gate: gate, source: .scanner, scanner: scanner))
                 recorded += 1
             }
             try node.audit.record(
@@ -181,5 +184,20 @@ extension Door {
             return ScannerImport(
                 scanner: scanner, eventID: event.id, recorded: recorded, alreadyImported: already, conflicts: conflicts)
         }
+    }
+
+    /// How far ahead of this node's clock a read may be dated: a scanner's clock a little fast,
+    /// or in another zone set wrong, but not a year off.
+    static let futureReadTolerance: Int64 = 24 * 3600 * 1000
+
+    /// Refuses the whole file when a read is dated more than a day after `now`: a scanner whose
+    /// clock is wrong (or a forged file) would record admissions at times that never were.
+    static func refuseFutureReads(_ file: ScannerAdmissions, now: Timestamp) throws {
+        let latest = Timestamp(milliseconds: now.milliseconds + futureReadTolerance)
+        let future = file.admissions.enumerated().filter { $0.element.at > latest }
+        guard let (index, first) = future.first else { return }
+        throw TicketingError.invalidInput(
+            "\(future.count) admission(s) dated more than a day after this node's clock (\(now)), the first "
+                + "admissions[\(index)] at \(first.at): the scanner's clock is wrong; correct the times in the file")
     }
 }

@@ -25,6 +25,16 @@ struct NotificationPayload: Codable, Equatable {
     let customerName: String?
     /// The venue's IANA zone, for the event's time (absent before it was kept: UTC then).
     let venueTimezone: String?
+
+    /// The tickets that let someone in (those refunded or voided since the sale left out), as
+    /// the tickets email lists them, with their QR codes.
+    var liveTickets: [Receipt.Ticket] { tickets.filter { $0.status.isLive } }
+
+    /// What the live tickets cost: the order's total when none was refunded.
+    var liveTotal: Money {
+        liveTickets.count == tickets.count
+            ? total : Money(minor: liveTickets.reduce(0) { $0 + $1.price.minor }, currency: total.currency)
+    }
 }
 
 /// Appends customer notifications to the outbox table, inside the caller's transaction.

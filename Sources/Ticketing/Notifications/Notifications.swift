@@ -98,12 +98,24 @@ public struct Notifications {
         return try rows.map { try $0.decode(NotificationView.self) }
     }
 
-    /// Queues the order's tickets (as they stand: refunded ones marked so, no QR code for them)
-    /// to its customer again, or to `email`; the email worker sends it. The order by its id or a
-    /// ticket code. Any session: the counter resends a lost email.
+    /// Queues the order's tickets still valid (those refunded or voided left out) to its customer
+    /// again, or to `email`; the email worker sends it. The order by its id or a ticket code. Any
+    /// session to the customer's own address (the counter resends a lost email); another address
+    /// needs a supervisor, as the tickets go to whoever holds it. An order with no valid ticket
+    /// left is refused: there is nothing to send.
     public func resend(order reference: String, to email: String?, by actor: Operator) throws -> NotificationView {
         let email = try email.map { try Validation.email($0) }
-        let orderID = try node.orders.details(reference).order.orderID
+        let order = try node.orders.details(reference).order
+        let orderID = order.orderID
+        if let email, email.lowercased() != order.customerEmail?.lowercased() {
+            try actor.require(.supervisor, to: "sending an order's tickets to another address than its customer's")
+        }
+        guard order.tickets.contains(where: { $0.status.isLive }) else {
+            throw TicketingError.rejected(
+                code: "nothing_to_send",
+                message: "order \(orderID) has no valid ticket left (every one was refunded or voided): nothing to send"
+            )
+        }
         return try node.database.write {
             guard
                 let id = try NotificationQueue(node: node).enqueue(.orderConfirmed, orderID: orderID, recipient: email)
@@ -161,7 +173,7 @@ enum TicketImages {
     static func make(_ payload: NotificationPayload, id: String, domain: String) throws
         -> (html: String, images: [EmailMessage.InlineImage])?
     {
-        let live = payload.tickets.filter { $0.status.isLive }
+        let live = payload.liveTickets
         guard !live.isEmpty else { return nil }
         var images = [EmailMessage.InlineImage]()
         var rows = ""
@@ -187,7 +199,7 @@ enum TicketImages {
             <h2>\(html(payload.eventName))</h2><p>\(html(when))</p>
             <table>
             \(rows)</table>
-            <p>Total: \(html(payload.total.description))</p>
+            <p>Total: \(html(payload.liveTotal.description))</p>
             <p>Show the QR code of each ticket at the door, on your phone or printed.</p>
             </body></html>
             """
@@ -213,17 +225,17 @@ enum TicketImages {
 enum NotificationTemplates {
     static func render(_ kind: NotificationKind, _ payload: NotificationPayload) -> (subject: String, body: String) {
         let when = "\(payload.venueName), \(payload.eventStartsAt.local(in: payload.venueTimezone ?? "UTC"))"
-        let lines = payload.tickets.map { ticket in
-            "  \(ticket.code)  \(payload.category)\(ticket.seat.map { " seat \($0)" } ?? "")  \(ticket.price)"
-        }
         switch kind {
         case .orderConfirmed:
+            let lines = payload.liveTickets.map { ticket in
+                "  \(ticket.code)  \(payload.category)\(ticket.seat.map { " seat \($0)" } ?? "")  \(ticket.price)"
+            }
             return (
                 "Your tickets for \(payload.eventName)",
                 ([
                     "Thank you for your order \(payload.orderID).", "", payload.eventName, when, "", "Tickets:",
                 ] + lines + [
-                    "", "Total: \(payload.total)", "",
+                    "", "Total: \(payload.liveTotal)", "",
                     "Show each ticket's QR code (in this email) or its code at the door.",
                 ]).joined(
                     separator: "\n")

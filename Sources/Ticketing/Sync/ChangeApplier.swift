@@ -51,6 +51,9 @@ struct ChangeApplier {
             return try DoorChanges(node: node).apply(try JSONText.decode(DoorRevokedChange.self, from: change.payload))
         case .doorVouched:
             return try DoorChanges(node: node).apply(try JSONText.decode(DoorVouchedChange.self, from: change.payload))
+        case .doorUnvouched:
+            return try DoorChanges(node: node).apply(
+                try JSONText.decode(DoorUnvouchedChange.self, from: change.payload))
         }
     }
 

@@ -39,6 +39,10 @@ struct TakenBackFacts {
                     checkIn.ticketCode, checkIn.eventID, checkIn.nodeID, checkIn.gate, checkIn.source ?? .door,
                     checkIn.checkedInAt.milliseconds,
                 ])
+            if let scanner = checkIn.scanner {
+                try DoorChanges(node: node).rememberScannerRead(
+                    scanner: scanner, code: checkIn.ticketCode, at: checkIn.checkedInAt)
+            }
             return .checkIn
         case .signingKeyPublished:
             _ = try DoorChanges(node: node).apply(try JSONText.decode(SigningKeyRecord.self, from: record.payload))

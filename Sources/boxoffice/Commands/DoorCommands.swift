@@ -11,7 +11,7 @@ import Ticketing
 
 struct CheckIn: ParsableCommand {
     static let code = TypedArgument(
-        "CODE", help: "The ticket's code: read from its QR code, or typed (the short code, or the full one).",
+        "CODE", help: "The ticket's code: read from its QR code, or typed (its short code, at the node that sold it).",
         optional: true)
     static let gate = TypedOption.text(
         "--gate", "G", help: "The gate (recorded, and named when the ticket comes again).")
@@ -48,16 +48,7 @@ struct CheckIn: ParsableCommand {
     func run() throws {
         let (node, actor) = try context.signedIn()
         if let importFile {
-            guard let data = FileManager.default.contents(atPath: importFile) else {
-                throw TicketingError.notFound("cannot read \(importFile)")
-            }
-            let file: ScannerAdmissions
-            do {
-                file = try JSONText.decode(ScannerAdmissions.self, from: String(decoding: data, as: UTF8.self))
-            } catch {
-                throw TicketingError.invalidInput("\(importFile) is not an offline scanner's admissions file: \(error)")
-            }
-            let result = try node.door.importScanner(file, gate: gate, by: actor)
+            let result = try node.door.importScanner(try ScannerFile.read(importFile), gate: gate, by: actor)
             context.output.emit(result) { result in
                 var lines = [
                     "Scanner \(result.scanner), \(result.eventID): \(result.recorded) admission(s) recorded"

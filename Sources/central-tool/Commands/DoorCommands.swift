@@ -9,10 +9,11 @@ struct Keys: ParsableCommand {
 
     init(_ arguments: ParsedArguments) {}
 
-    static func row(_ key: SigningKeyRecord) -> [String] {
+    static func row(_ key: CentralSigningKey) -> [String] {
         [
             key.nodeID, String(key.keyID), key.createdAt.description,
-            key.revokedAfter.map { "revoked after \($0)" } ?? key.retiredAt.map { "retired \($0)" } ?? "in force",
+            key.revokedAfter.map { "revoked after \($0)" + (key.nodeRevoked ? " (whole node)" : "") }
+                ?? key.retiredAt.map { "retired \($0)" } ?? "in force",
             key.publicKey,
         ]
     }
@@ -26,7 +27,7 @@ struct Keys: ParsableCommand {
         init(_ arguments: ParsedArguments) throws { context = try CentralContext(arguments) }
 
         func run() throws {
-            let keys = try DoorFeed(connection: try context.connect()).keys()
+            let keys = try KeyRevocations(connection: try context.connect()).keys()
             context.output.emit(keys) { keys in
                 keys.isEmpty
                     ? "No node has published a signing key yet."
@@ -37,10 +38,14 @@ struct Keys: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let node = TypedArgument("NODE", help: "The node whose keys are revoked.")
-        static let key = TypedOption.integer("--key", "ID", in: 0...65_535, help: "Only this key (default: every one).")
+        static let key = TypedOption.integer(
+            "--key", "ID", in: 0...65_535, help: "Only this key (default: every one, and every one it publishes later)."
+        )
         static let after = TypedOption.text(
             "--after", "TIME", required: true,
-            help: "ISO 8601 (2026-12-06T18:00:00Z): tickets central received from the node before it still get in.")
+            help:
+                "ISO 8601 (2026-12-06T18:00:00Z), not later than now: the key's tickets central received before it still get in."
+        )
         static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Why; shown at the doors.")
         static let configuration = CommandConfiguration(
             name: "revoke",
@@ -63,23 +68,33 @@ struct Keys: ParsableCommand {
             }
             self.after = after
             reason = try arguments.required(Self.reason)
+            guard reason.contains(where: { !$0.isWhitespace }) else {
+                throw UsageError("--reason must say why: the doors show it with each ticket they refuse")
+            }
         }
 
         func run() throws {
-            let result = try DoorFeed(connection: try context.connect()).revoke(
-                node: nodeID, keyID: keyID, after: after, reason: reason, now: context.now)
-            context.output.emit(RevokeOutcome(keys: result.keys, vouched: result.vouched)) {
-                "Revoked \($0.keys.count) key(s) of \(nodeID) after \(after); \($0.vouched) ticket(s) received before "
-                    + "then still get in. Every node learns it at its next pull."
+            let result = try KeyRevocations(connection: try context.connect()).revoke(
+                node: nodeID, keyID: keyID, after: after, reason: reason)
+            context.output.emit(result) { result in
+                var lines = [String]()
+                if !result.keys.isEmpty {
+                    lines.append(
+                        "Revoked \(result.keys.count) key(s) of \(nodeID) after \(after); \(result.vouched) ticket(s) "
+                            + "received before then still get in"
+                            + (result.withdrawn > 0
+                                ? ", \(result.withdrawn) vouched for under a later cut no longer do" : "")
+                            + ". Every node learns it at its next pull.")
+                }
+                for key in result.unchanged {
+                    lines.append(
+                        "Key \(key.keyID) of \(nodeID) stays revoked after \(key.revokedAfter.map { "\($0)" } ?? "?"): "
+                            + "a revocation only moves a cut earlier.")
+                }
+                return lines.joined(separator: "\n")
             }
         }
     }
-}
-
-/// What `central keys revoke` did.
-struct RevokeOutcome: Encodable {
-    let keys: [SigningKeyRecord]
-    let vouched: Int
 }
 
 struct Door: ParsableCommand {
