@@ -5,8 +5,7 @@ import Foundation
 #endif
 
 /// A real process stopped at a chosen point of its work: run under `strace`, which sends it a
-/// signal at its `occurrence`-th call to `call` (among the calls naming one of `paths`, when
-/// given). With SIGSTOP the call runs and the process then stands still, until the test continues
+/// signal at its `occurrence`-th call to `call`. With SIGSTOP the call runs and the process then stands still, until the test continues
 /// it (``resume()``) or kills it (``kill()``): the test acts in between, at a point it knows. A
 /// fatal signal (SIGKILL) ends the process before the call runs. Its output goes to files.
 public final class SyscallStop: @unchecked Sendable {  // Process is thread-safe for these calls
@@ -17,7 +16,7 @@ public final class SyscallStop: @unchecked Sendable {  // Process is thread-safe
 
     public init(
         _ executable: String, _ arguments: [String], at call: String, occurrence: Int = 1, signal: String = "SIGSTOP",
-        paths: [String] = [], environment: [String: String] = [:], in directory: String
+        environment: [String: String] = [:], in directory: String
     ) throws {
         let stem = directory + "/stop-\(UUID().uuidString.prefix(8))"
         (tracePath, stdoutPath, stderrPath) = (stem + ".trace", stem + ".out", stem + ".err")
@@ -32,7 +31,7 @@ public final class SyscallStop: @unchecked Sendable {  // Process is thread-safe
                 "-f", "-qq", "-o", tracePath, "-e", "trace=\(call)", "-e",
                 "inject=\(call):signal=\(signal):when=\(occurrence)",
             ]
-            + paths.flatMap { ["-P", $0] } + [executable] + arguments
+            + [executable] + arguments
         process.environment = ProcessRunner.inheritedEnvironment.merging(environment) { _, new in new }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
