@@ -55,6 +55,80 @@ extension Database {
         try flushCommits()  // the backup API commits below SQLite's WAL hook
     }
 
+    /// Replaces this database's content with the snapshot at `source`, as ``restore(from:)``
+    /// does, with every other writer kept out from before `prepare` runs until the content is
+    /// replaced: this connection takes the writers' turn, then SQLite's write lock (the backup's
+    /// first step, which copies nothing), runs `prepare`, and copies. What `prepare` reads of
+    /// this database, through other connections (this one is the copy's), is all it will ever
+    /// hold; what it writes into `source` is copied. A writer that comes meanwhile waits (at most
+    /// its busy timeout), then writes into the new content.
+    ///
+    /// `source` must have this database's page size (``changePageSize(to:)``).
+    public func restore(from source: String, whileWritersWait prepare: () throws -> Void) throws {
+        let file = try Self.openRaw(source, flags: SQLITE_OPEN_READONLY)
+        defer { sqlite3_close_v2(file) }
+        let pages = try pageSize()
+        guard try Self.pageSize(of: file) == pages else {
+            throw StoreError(code: .mismatch, message: "\(source) has pages of another size than \(path)'s \(pages)")
+        }
+        guard let backup = sqlite3_backup_init(handle, "main", file, "main") else {
+            throw StoreError(
+                code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
+                message: "cannot copy \(source): \(String(cString: sqlite3_errmsg(handle)))")
+        }
+        var open = true
+        defer { if open { sqlite3_backup_finish(backup) } }
+        let deadline = BusyWait.monotonicNanoseconds() + UInt64(max(0, busyTimeout) * 1e9)
+        // Locks this database for writing without copying a page; the lock is held until the copy.
+        let lockNow = { sqlite3_backup_step(backup, 0) }
+        var turnstile: WriterTurnstile?
+        var locked = false
+        if let queue {
+            switch queue.enter(timeout: busyTimeout, offering: nil, withoutQueue: { lockNow() == SQLITE_OK }) {
+            case .turn(let taken, _): turnstile = taken
+            case .unqueued(let begun, _, _): locked = begun
+            default:
+                throw StoreError(
+                    code: .busy, message: "database is locked: another writer kept it for \(busyTimeout) s")
+            }
+        }
+        defer { turnstile?.leave() }
+        if !locked {
+            try Self.stepWhileBusy(backup, pages: 0, until: deadline, describing: source, expecting: SQLITE_OK)
+        }
+        try prepare()
+        try Self.stepWhileBusy(backup, pages: -1, until: deadline, describing: source, expecting: SQLITE_DONE)
+        open = false
+        let code = sqlite3_backup_finish(backup)
+        guard code == SQLITE_OK else {
+            throw StoreError(
+                code: ResultCode(rawValue: code),
+                message: "copy of \(source) failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+        try flushCommits()  // the backup API commits below SQLite's WAL hook
+    }
+
+    /// Steps `backup` by `pages` until it answers `expected`, trying again while a lock is taken
+    /// until `deadline` (monotonic nanoseconds).
+    private static func stepWhileBusy(
+        _ backup: OpaquePointer, pages: Int32, until deadline: UInt64, describing path: String,
+        expecting expected: Int32
+    ) throws {
+        var pause: UInt32 = 100
+        while true {
+            let code = sqlite3_backup_step(backup, pages)
+            if code == expected { return }
+            guard code == SQLITE_BUSY || code == SQLITE_LOCKED, BusyWait.monotonicNanoseconds() < deadline else {
+                throw StoreError(
+                    code: ResultCode(rawValue: code == SQLITE_OK || code == SQLITE_DONE ? SQLITE_ERROR : code),
+                    message: "copy of \(path) failed: "
+                        + (code == SQLITE_DONE ? "it has no pages" : String(cString: sqlite3_errstr(code))))
+            }
+            usleep(pause)
+            pause = min(pause * 2, 10_000)
+        }
+    }
+
     private static func pageSize(of connection: OpaquePointer) throws -> Int {
         var statement: OpaquePointer?
         defer { sqlite3_finalize(statement) }

@@ -72,9 +72,9 @@ public final class Database {
     /// afresh each time are dropped when they pile up.
     private var statementsByAddress: [UnsafeRawPointer: Statement] = [:]
     private let busyWait: BusyWait
-    private let busyTimeout: Double
+    let busyTimeout: Double
     /// Queues this connection's write transactions behind other writers; nil for read-only ones.
-    private let queue: WriterQueue?
+    let queue: WriterQueue?
     /// The WAL's length after this connection's last commit, from SQLite's WAL hook.
     private var walFrames = 0
     /// Commits are flushed to disk before the statement or transaction that made them returns

@@ -103,4 +103,88 @@ import Testing
         #expect(frozen.stdout.contains("did not answer in time"), "\(frozen.stdout)")
         #expect(proxy.stderr.contains("frozen"))
     }
+
+    /// A till that sells while the smoke test runs leaves rows of its own: the test finds its
+    /// own scratch rows gone, and passes. The sale is made while the smoke test waits on the
+    /// relay's greeting (its rehearsal rolled back, its last check to come).
+    @Test func salesMadeMeanwhileAreNotTakenForWhatTheRehearsalKept() throws {
+        let node = try CLINode()
+        let relay = try HeldRelay()
+        let smoke = try BackgroundProcess(
+            CLINode.binary, ["smoke"],
+            environment: node.environment().merging(["MAIL_TRANSPORT": "smtp://127.0.0.1:\(relay.port)?starttls=off"]) {
+                _, new in new
+            }, logDirectory: node.directory.path)
+        let connection = try #require(relay.accept(), "the smoke test never reached its mail step")
+        defer { close(connection) }
+        try node.expectSuccess(["sell", "SHOW", "--category", "GA", "--qty", "2", "--payment", "cash"])
+        relay.converse(on: connection)
+        #expect(smoke.wait() == 0, "\(smoke.stdout)")
+        #expect(smoke.stdout.contains("PASS  nothing kept"), "\(smoke.stdout)")
+        #expect(try node.count("SELECT count(*) FROM orders") == 1)
+        #expect(try node.count("SELECT count(*) FROM event WHERE id LIKE 'SMOKE-%'") == 0)
+    }
+}
+
+/// A mail relay that takes a connection and greets only when told to (``converse(on:)``), then
+/// says yes to every command until QUIT.
+private final class HeldRelay {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard bound == 0, listen(descriptor, 4) == 0 else {
+            close(descriptor)
+            throw CocoaError(.fileWriteUnknown)
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+
+    /// The next connection, once a client made one (within a generous 60 s); nil without one.
+    func accept() -> Int32? {
+        var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&waiting, 1, 60_000) == 1 else { return nil }
+        let connection = Glibc.accept(descriptor, nil, nil)
+        return connection >= 0 ? connection : nil
+    }
+
+    /// Greets, answers each command line, and returns after QUIT or when the client hangs up.
+    func converse(on connection: Int32) {
+        func say(_ line: String) {
+            _ = Array(line.utf8).withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+        }
+        say("220 relay.test ESMTP\r\n")
+        var pending = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(connection, &buffer, buffer.count)
+            guard count > 0 else { return }
+            pending += buffer[0..<count]
+            while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let command = String(decoding: pending[..<end], as: UTF8.self).uppercased()
+                pending.removeSubrange(...end)
+                if command.hasPrefix("QUIT") {
+                    say("221 bye\r\n")
+                    return
+                }
+                say("250 ok\r\n")
+            }
+        }
+    }
 }

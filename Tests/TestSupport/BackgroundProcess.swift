@@ -10,6 +10,7 @@ import Foundation
 public final class BackgroundProcess: @unchecked Sendable {  // Process is thread-safe for these calls
     public let process = Process()
     public let stderrPath: String
+    public let stdoutPath: String
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logDirectory: String)
         throws
@@ -17,12 +18,15 @@ public final class BackgroundProcess: @unchecked Sendable {  // Process is threa
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessRunner.inheritedEnvironment.merging(environment) { _, new in new }
-        stderrPath = logDirectory + "/stderr-\(UUID().uuidString.prefix(8)).log"
-        guard FileManager.default.createFile(atPath: stderrPath, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stderrPath])
+        let stem = logDirectory + "/\(UUID().uuidString.prefix(8))"
+        (stderrPath, stdoutPath) = (stem + "-stderr.log", stem + "-stdout.log")
+        for path in [stderrPath, stdoutPath] {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
         }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
@@ -43,6 +47,9 @@ public final class BackgroundProcess: @unchecked Sendable {  // Process is threa
 
     /// What it wrote to stderr so far.
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// What it wrote to stdout so far.
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if process.isRunning {

@@ -40,6 +40,21 @@ public enum ThreadState {
         }
     }
 
+    /// True when a thread of process `pid` is in the futex(2) call on any byte of file `path`
+    /// (a writer waiting in the `-writer` queue for its turn, whatever its ticket).
+    public static func sleepsInFutex(_ pid: Int32, onFile path: String) -> Bool {
+        let mapped = mappings(of: path, in: pid)
+        guard !mapped.isEmpty, let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+        else { return false }
+        return tasks.contains { task in
+            guard let line = procFile("/proc/\(pid)/task/\(task)/syscall") else { return false }
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[0] == "\(futexCall)", let address = UInt(fields[1].dropFirst(2), radix: 16)
+            else { return false }
+            return mapped.contains { address >= $0.start && address < $0.start + UInt($0.length) }
+        }
+    }
+
     /// True when a thread of process `pid` (any of them, or only `thread`) is in the system call
     /// numbered `call` (``futexCall``, ``pollCall``) with these leading `arguments` (nil: any value).
     public static func isInSystemCall(_ pid: Int32, thread: Int32? = nil, _ call: Int, arguments: [UInt?] = [])

@@ -86,7 +86,9 @@ extension VenueNode {
     /// replaced database is kept next to it (`PATH.replaced-TIME.sqlite`). The restored database
     /// starts a new epoch; when this node ever synced, it also must take back from central the
     /// facts it made after the snapshot before it sells again (``NodeSync/takeBack(_:)``).
-    /// Other connections see the old content or the new, never a mix.
+    /// Other connections see the old content or the new, never a mix; writers wait from the
+    /// reading of what the database holds until it is replaced (``EdgeStore/Database/restore(from:whileWritersWait:)``),
+    /// so that a sale is either carried over or made in the restored database.
     ///
     /// What the replaced database made that central never acknowledged (sales with receipts
     /// printed, refunds, check-ins) is carried over (``CarryOver``): at once when there is
@@ -116,9 +118,7 @@ extension VenueNode {
         var current: DatabaseFacts?
         var unreadable: (any Error)?
         if exists {
-            do { current = try DatabaseFacts.read(path, verify: false, unacknowledged: true) } catch {
-                unreadable = error
-            }
+            do { current = try DatabaseFacts.read(path, verify: false) } catch { unreadable = error }
         }
         try authorize(authority, current: current == nil ? nil : path, snapshot: snapshot, clock: clock)
         if let unreadable, !discardingUnpushed {
@@ -135,14 +135,7 @@ extension VenueNode {
                     + "\(path) is node \(current.nodeID)")
         }
         let now = clock.now()
-        let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
-        let recovery = incoming.hasSynced || current?.hasSynced == true
-        let unpushed = current?.unacknowledged ?? []
-        let carried = discardingUnpushed ? [] : unpushed
-        let discarded = discardingUnpushed ? unpushed : []
-        func sales(_ facts: [OutboxRecord]) -> Int {
-            facts.filter { $0.type == SyncRecordType.orderPlaced.rawValue }.count
-        }
+        let keep = exists ? "\(path).replaced-\(now.description.replacing(":", with: "")).sqlite" : nil
         // The snapshot is prepared in a copy first, so the database is only ever replaced by a
         // complete, marked one.
         let staging = path + ".restoring"
@@ -152,7 +145,54 @@ extension VenueNode {
         var readOnly = Database.Options()
         readOnly.readOnly = true
         try Database(path: snapshot, options: readOnly).backup(to: staging)
+        let target: VenueNode
+        if unreadable != nil {
+            // Its files are kept as they are; not even SQLite may open it: the snapshot then takes its place.
+            if let keep { try keepReplaced(path, at: keep) }
+            do { target = try openForSetup(path: path, options: options, clock: clock) } catch {
+                for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+                target = try openForSetup(path: path, options: options, clock: clock)
+            }
+        } else {
+            target = try openForSetup(path: path, options: options, clock: clock)
+        }
+        try Database(path: staging).changePageSize(to: try target.database.pageSize())
         let prepared = try openForSetup(path: staging, options: options, clock: clock)
+        var outcome: RestoreOutcome?
+        // From the reading of what the database holds until its content is replaced, no sale can
+        // be committed to it: every one is carried over, or waits and goes into the snapshot.
+        try target.database.restore(
+            from: staging,
+            whileWritersWait: {
+                let held =
+                    unreadable == nil && exists
+                    ? try DatabaseFacts.read(path, verify: false, unacknowledged: true) : nil
+                outcome = try prepare(
+                    prepared, incoming: incoming, replacing: held, keptAt: keep, snapshot: snapshot,
+                    discardingUnpushed: discardingUnpushed, unreadable: unreadable != nil, now: now)
+                if let keep, unreadable == nil { try keepReplaced(path, at: keep) }
+            })
+        guard let outcome else {
+            throw TicketingError.rejected(code: "restore", message: "the restore prepared nothing")
+        }
+        return outcome
+    }
+
+    /// Marks the snapshot in `prepared` with its new epoch and what the database it replaces
+    /// (`current`, nil when there is none or it cannot be read; kept at `replaced`) made that
+    /// central never acknowledged: carried over now, kept for after the take-back, or dropped as asked.
+    private static func prepare(
+        _ prepared: VenueNode, incoming: DatabaseFacts, replacing current: DatabaseFacts?, keptAt replaced: String?,
+        snapshot: String, discardingUnpushed: Bool, unreadable: Bool, now: Timestamp
+    ) throws -> RestoreOutcome {
+        let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
+        let recovery = incoming.hasSynced || current?.hasSynced == true
+        let unpushed = current?.unacknowledged ?? []
+        let carried = discardingUnpushed ? [] : unpushed
+        let discarded = discardingUnpushed ? unpushed : []
+        func sales(_ facts: [OutboxRecord]) -> Int {
+            facts.filter { $0.type == SyncRecordType.orderPlaced.rawValue }.count
+        }
         let carriedNow: CarryOverReport? = try prepared.database.write {
             let state = SyncState(db: prepared.database)
             try state.set(.epoch, epoch)
@@ -171,30 +211,15 @@ extension VenueNode {
                     "snapshot": snapshot, "epoch": String(epoch), "recovery": String(recovery),
                     "unpushed": String(unpushed.count), "carried_over": String(report?.carried ?? 0),
                     "to_carry_over": String(recovery ? carried.count : 0), "discarded": String(discarded.count),
-                    "unpushed_unknown": String(unreadable != nil),
+                    "unpushed_unknown": String(unreadable),
                 ])
             return report
         }
-        var replaced: String?
-        if exists {
-            let keep = "\(path).replaced-\(now.description.replacing(":", with: "")).sqlite"
-            try keepReplaced(path, at: keep)
-            replaced = keep
-        }
-        let target: VenueNode
-        do {
-            target = try openForSetup(path: path, options: options, clock: clock)
-        } catch  where unreadable != nil {
-            // Not even SQLite can open it (kept above, as its files were): the snapshot takes its place.
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-            target = try openForSetup(path: path, options: options, clock: clock)
-        }
-        try target.database.restore(from: staging)
         return RestoreOutcome(
             nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
             recoveryPending: recovery, snapshotSeq: incoming.newestSeq, carriedOver: carriedNow,
             toCarryOver: recovery ? carried.count : 0, salesToCarryOver: recovery ? sales(carried) : 0,
-            discarded: discarded.count, salesDiscarded: sales(discarded), unpushedUnknown: unreadable != nil)
+            discarded: discarded.count, salesDiscarded: sales(discarded), unpushedUnknown: unreadable)
     }
 
     /// A consistent copy of the database being replaced; when it cannot be read as a database,

@@ -37,6 +37,11 @@ struct TicketSigner {
 /// (`venue.sqlite.ticket-key`, 0600, read with ``SecretFile``, written with ``AtomicFile``,
 /// never synced nor in a backup), the public ones in `signing_key`, sent to central with a
 /// `signing_key.published` record in the transaction that makes or retires them.
+///
+/// A rotation writes the new key to `venue.sqlite.ticket-key.pending` in its transaction and
+/// renames it over the key file only once that has committed, under the write lock again: a
+/// rotation cut short leaves the key in force in one of the two files, and a sale signs with the
+/// one whose key is in force at its commit.
 public struct SigningKeys {
     let node: VenueNode
     var db: Database { node.database }
@@ -45,6 +50,13 @@ public struct SigningKeys {
     public static func keyFile(forDatabase databasePath: String) -> String { databasePath + ".ticket-key" }
 
     var keyFile: String { Self.keyFile(forDatabase: db.path) }
+
+    /// The key file of a rotation that has not yet put its key in place.
+    public static func pendingKeyFile(forDatabase databasePath: String) -> String {
+        keyFile(forDatabase: databasePath) + ".pending"
+    }
+
+    var pendingKeyFile: String { Self.pendingKeyFile(forDatabase: db.path) }
 
     /// Every key this node knows, its own first, newest first.
     public func list() throws -> [SigningKeyInfo] {
@@ -65,13 +77,15 @@ public struct SigningKeys {
         }
     }
 
-    /// Makes a new key, writes it over the key file and retires the keys before it (they keep
-    /// verifying what they signed). Admins. The file is written inside the transaction that
-    /// records the key, before it commits: a failed write leaves the old key in force; a failed
-    /// commit leaves a file no row names, which sales refuse until the next rotation.
+    /// Makes a new key and retires the keys before it (they keep verifying what they signed).
+    /// Admins. The new key's file is written as the pending one inside the transaction that
+    /// records the key, and renamed over the key file once that has committed: a failed write
+    /// or commit leaves the old key in force, a rename not made leaves the new one pending, and
+    /// sales go on with whichever is in force.
     public func rotate(by actor: Operator) throws -> SigningKeyInfo {
         try actor.require(.admin, to: "rotating the ticket signing key")
         let key = try db.write { try makeKey(by: actor.name) }
+        try db.write { _ = try adoptPendingKey() }
         return try list().first { $0.publicKey == Hex.encode(key.publicKey) }!
     }
 
@@ -79,19 +93,23 @@ public struct SigningKeys {
     /// database made before tickets were signed, at `migrate`). Nil when it has one.
     @discardableResult
     func ensureKey(by actor: String) throws -> Ed25519PrivateKey? {
-        try db.write {
+        let key = try db.write { () -> Ed25519PrivateKey? in
             let own = try node.settings().nodeID
             let current: Int =
                 try db.scalar(
                     "SELECT count(*) FROM signing_key WHERE node_id = ? AND retired_at IS NULL AND revoked_after IS NULL",
                     [own]) ?? 0
-            guard current == 0 || (try? currentSigner()) == nil else { return nil }
+            guard current == 0 || (try? currentSigner(adopting: true)) == nil else { return nil }
             return try makeKey(by: actor)
         }
+        if key != nil { try db.write { _ = try adoptPendingKey() } }
+        return key
     }
 
-    /// Inside a write transaction: retires this node's keys, records a new one, writes its file.
+    /// Inside a write transaction: puts a key an earlier rotation left pending in place, retires
+    /// this node's keys, records a new one and writes it as the pending key file.
     private func makeKey(by actor: String) throws -> Ed25519PrivateKey {
+        _ = try adoptPendingKey()
         let own = try node.settings().nodeID
         let now = node.clock.now()
         let key = Ed25519PrivateKey.generate()
@@ -115,19 +133,67 @@ public struct SigningKeys {
         try node.audit.record(
             "signing_key.made", by: actor, entity: "signing_key", id: String(keyID),
             detail: ["public_key": Hex.encode(key.publicKey)])
-        try KeyFile(nodeID: own, keyID: keyID, createdAt: now, key: key).write(to: keyFile)
+        try KeyFile(nodeID: own, keyID: keyID, createdAt: now, key: key).write(to: pendingKeyFile)
         return key
+    }
+
+    /// Inside a write transaction, whose lock keeps every rotation out: renames the pending key
+    /// file over the key file when its key is this node's in force (a rotation committed it),
+    /// and removes it when its key is not (a rotation that never committed). The signer it put
+    /// in place; nil when there was none. Not in the transaction of a rotation before it commits:
+    /// its own key would look in force.
+    func adoptPendingKey() throws -> TicketSigner? {
+        guard access(pendingKeyFile, F_OK) == 0 else { return nil }
+        guard let file = try? KeyFile.read(pendingKeyFile), try inForce(file.key.publicKey, of: file.nodeID) else {
+            unlink(pendingKeyFile)
+            return nil
+        }
+        guard rename(pendingKeyFile, keyFile) == 0 else {
+            throw Self.noKey(
+                "the key in force is in \(pendingKeyFile), which cannot be renamed to \(keyFile) "
+                    + "(\(String(cString: strerror(errno))))")
+        }
+        return TicketSigner(key: file.key, keyID: file.keyID)
+    }
+
+    /// True when `publicKey`, of node `nodeID`, is this node's key, neither retired nor revoked.
+    private func inForce(_ publicKey: [UInt8], of nodeID: String) throws -> Bool {
+        try nodeID == node.settings().nodeID
+            && db.scalar(
+                """
+                SELECT 1 FROM signing_key WHERE public_key = ? AND node_id = ? AND retired_at IS NULL AND revoked_after IS NULL
+                """, [publicKey, nodeID], as: Int.self) != nil
     }
 
     private func publish(_ record: SigningKeyRecord) throws {
         try node.outbox.append(.signingKeyPublished, id: "\(record.nodeID)/\(record.keyID)", payload: record)
     }
 
-    /// The key in the file, when it is this node's key in force (neither retired nor revoked:
-    /// a revocation pulled by the daemon stops sales here at once). The file is read again only
-    /// when it changed (a rotation renames a new one into place), so a sale pays one `stat` and
-    /// one look-up of the key's row for it.
-    func currentSigner() throws -> TicketSigner {
+    /// The key this node signs with: the key file's, when it is this node's key in force
+    /// (neither retired nor revoked: a revocation pulled by the daemon stops sales here at once),
+    /// else the pending key file's (a rotation committed and has not yet renamed it). The key file
+    /// is read again only when it changed (a rotation renames a new one into place), so a sale
+    /// pays one `stat` and one look-up of the key's row for it. `adopting`, inside a write
+    /// transaction (a sale's): a pending key in force is renamed into place (``adoptPendingKey()``).
+    func currentSigner(adopting: Bool = false) throws -> TicketSigner {
+        var problem: (any Error)?
+        // Outside the write lock a rotation may rename the pending file between the two looks:
+        // they are taken once more.
+        for _ in 0..<2 {
+            do { return try keyFileSigner() } catch { problem = error }
+            if adopting {
+                if let adopted = try adoptPendingKey() { return adopted }
+            } else if access(pendingKeyFile, F_OK) == 0, let file = try? KeyFile.read(pendingKeyFile),
+                try inForce(file.key.publicKey, of: file.nodeID)
+            {
+                return TicketSigner(key: file.key, keyID: file.keyID)
+            }
+        }
+        throw problem!
+    }
+
+    /// The key in the key file, when it is this node's key in force.
+    private func keyFileSigner() throws -> TicketSigner {
         var info = stat()
         guard stat(keyFile, &info) == 0 else {
             throw Self.noKey("there is no ticket signing key at \(keyFile)")
@@ -142,12 +208,7 @@ public struct SigningKeys {
             (signer, nodeID) = (TicketSigner(key: file.key, keyID: file.keyID), file.nodeID)
             node.signerCache = SignerCache(stamp: stamp, signer: signer, nodeID: nodeID)
         }
-        guard nodeID == (try node.settings().nodeID),
-            try db.scalar(
-                """
-                SELECT 1 FROM signing_key WHERE public_key = ? AND node_id = ? AND retired_at IS NULL AND revoked_after IS NULL
-                """, [signer.key.publicKey, nodeID], as: Int.self) != nil
-        else {
+        guard try inForce(signer.key.publicKey, of: nodeID) else {
             throw Self.noKey(
                 "the key in \(keyFile) is not this node's signing key in force (retired, revoked by head office, or "
                     + "another database's)")

@@ -46,8 +46,9 @@ public struct Sales {
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
         if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
-        // The tickets are signed here, before the writer's turn, not inside it.
-        let signer = try node.signingKeys.currentSigner()
+        // The tickets are signed here, before the writer's turn, not inside it; with the key in
+        // force at the commit when that is another (a rotation came in between, or none is found now).
+        let signer = try? node.signingKeys.currentSigner()
         let count =
             switch request.selection {
             case .quantity(let count): count
@@ -56,7 +57,9 @@ public struct Sales {
         let sale = OfferedSale(
             request: request, customer: customer, key: key, keyGiven: given != nil, fingerprint: fingerprint,
             actor: actor,
-            presigned: (0..<count).map { _ in signer.sign(serial: node.ids.ticketSerial(), eventID: request.eventID) })
+            presigned: signer.map { signer in
+                (0..<count).map { _ in signer.sign(serial: node.ids.ticketSerial(), eventID: request.eventID) }
+            } ?? [])
         // Offered to the writers ahead in line: the one whose turn comes first may sell it in its
         // own transaction and answer with the receipt.
         return try db.write(
@@ -102,7 +105,6 @@ public struct Sales {
         let customer = try customer?.validated()
         let key = try idempotencyKey.map { try Self.validatedKey($0) } ?? "confirm:\(holdID)"
         let fingerprint = Hex.encode(SHA256.hash(Array("confirm|\(holdID)".utf8)))
-        _ = try node.signingKeys.currentSigner()
         return try db.write {
             // The key names this confirmation: used before for it, the order comes back; used
             // for anything else, the confirmation is refused (exit 4), as for a sale.
@@ -164,7 +166,7 @@ public struct Sales {
             ])
         let seats: [String?] =
             reservation.seats.isEmpty ? Array(repeating: nil, count: reservation.quantity) : reservation.seats
-        let signer = try node.signingKeys.currentSigner()
+        let signer = try node.signingKeys.currentSigner(adopting: true)
         // Codes signed before the turn serve if the key is still the one in force.
         var ready = presigned.filter { $0.keyID == signer.keyID }
         var tickets = [OrderPlacedRecord.Ticket]()
