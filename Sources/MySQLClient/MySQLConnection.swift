@@ -318,6 +318,13 @@ public final class MySQLConnection {
     /// error when it throws. A COMMIT refused by a server that became read-only meanwhile
     /// (error 1290) throws like any other error: nothing was committed. Transactions do not nest
     /// (MySQL's START TRANSACTION would commit the outer one): an inner one is refused.
+    ///
+    /// All or nothing even when the server rolls the transaction back without saying so (a Galera
+    /// member does when it aborts the transaction for a conflicting write from another member
+    /// while it answers a PREPARE): autocommit is off until the end, so what runs after such a
+    /// rollback stays uncommitted, and before COMMIT the savepoint set at the start must still
+    /// exist. When it does not, everything is rolled back and the error is a deadlock (1213),
+    /// which callers retry like any brute-force abort.
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         guard !inTransaction else {
@@ -325,16 +332,37 @@ public final class MySQLConnection {
                 code: 0, message: "transactions do not nest: START TRANSACTION would commit the one already open",
                 sql: "START TRANSACTION")
         }
-        try executeScript("START TRANSACTION")
+        try executeScript("SET autocommit = 0")
         inTransaction = true
         defer { inTransaction = false }
+        let result: T
         do {
-            let result = try body()
+            try executeScript("START TRANSACTION")
+            try executeScript("SAVEPOINT \(Self.begun)")
+            result = try body()
+            try confirmTransactionBegun()
             try executeScript("COMMIT")
-            return result
         } catch {
             _ = try? executeScript("ROLLBACK")
+            _ = try? executeScript("SET autocommit = 1")
             throw error
+        }
+        try executeScript("SET autocommit = 1")
+        return result
+    }
+
+    /// The savepoint ``transaction(_:)`` sets first: it exists only in the transaction it began.
+    private static let begun = "transaction_begun"
+
+    /// Throws a deadlock (1213) unless the transaction open is the one ``transaction(_:)`` began.
+    private func confirmTransactionBegun() throws {
+        do {
+            try executeScript("RELEASE SAVEPOINT \(Self.begun)")
+        } catch let error as MySQLError where error.code == 1305 {
+            throw MySQLError(
+                code: 1213, sqlState: "40001",
+                message: "the server rolled the transaction back without reporting it (a cluster member's "
+                    + "brute-force abort): none of it is committed; retry", sql: error.sql)
         }
     }
 

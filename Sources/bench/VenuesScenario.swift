@@ -31,13 +31,22 @@ enum VenuesScenario {
         let environment = ProcessInfo.processInfo.environment
         let nodes = environment["VENUES_NODES"].flatMap { Int($0) } ?? (quick ? 10 : 200)
         let duration = environment["VENUES_SECONDS"].flatMap { Double($0) } ?? (quick ? 3.0 : 60.0)
-        let single = try BenchCentral.shared(in: directory).database("venues")
-        let singleURL = single.1.description
-        var figures = try measure(
-            label: "single", nodes: nodes, duration: duration, directory: directory + "/venues-single",
-            central: single.0, url: { _ in singleURL },
-            passwordFile: BenchCentral.shared(in: directory).directory + "/app.password",
-            serverPIDs: serverPIDs(under: BenchCentral.shared(in: directory).directory), lagLimit: 2000)
+        // VENUES_ONLY=single or VENUES_ONLY=galera runs one half.
+        let only = environment["VENUES_ONLY"]
+        guard only == nil || only == "single" || only == "galera" else {
+            throw BenchError("VENUES_ONLY is '\(only ?? "")': single or galera")
+        }
+        var figures = [Figure]()
+        if only != "galera" {
+            let single = try BenchCentral.shared(in: directory).database("venues")
+            let singleURL = single.1.description
+            figures += try measure(
+                label: "single", nodes: nodes, duration: duration, directory: directory + "/venues-single",
+                central: single.0, url: { _ in singleURL },
+                passwordFile: BenchCentral.shared(in: directory).directory + "/app.password",
+                serverPIDs: serverPIDs(under: BenchCentral.shared(in: directory).directory), lagLimit: 2000)
+        }
+        guard only != "single" else { return figures }
         let cluster = try BenchCluster.shared(in: directory)
         let clustered = try cluster.database("venues")
         figures += try measure(

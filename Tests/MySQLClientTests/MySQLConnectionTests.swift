@@ -72,6 +72,32 @@ import Testing
         #expect(try db.rows("SELECT x FROM t").map { try $0.get(0, as: Int.self) } == [2])
     }
 
+    /// A transaction the server rolls back without saying so (a Galera member does, for a
+    /// brute-force abort that lands while it answers a PREPARE) commits nothing of what follows:
+    /// `transaction` throws a deadlock for its caller to retry. Autocommit is back on after each
+    /// transaction, so a statement outside one commits on its own.
+    @Test func aTransactionTheServerRolledBackSilentlyCommitsNothing() throws {
+        let url = try sandbox.freshDatabase()
+        let db = try connect(url)
+        try db.executeScript("CREATE TABLE t (x INT) ENGINE=InnoDB")
+        do {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                try db.executeScript("ROLLBACK")  // as the server's own rollback, never reported
+                try db.execute("INSERT INTO t VALUES (2)")
+            }
+            Issue.record("a transaction the server had rolled back committed")
+        } catch let error as MySQLError {
+            #expect(error.kind == .deadlock, "\(error)")
+        }
+        #expect(try db.scalar("SELECT COUNT(*) FROM t", as: Int.self) == 0)
+        #expect(try db.scalar("SELECT @@autocommit", as: Int.self) == 1)
+        try db.transaction { try db.execute("INSERT INTO t VALUES (3)") }
+        #expect(try db.scalar("SELECT @@autocommit", as: Int.self) == 1)
+        try db.execute("INSERT INTO t VALUES (4)")
+        #expect(try connect(url).rows("SELECT x FROM t ORDER BY x").map { try $0.get(0, as: Int.self) } == [3, 4])
+    }
+
     @Test func nestedTransactionsAndOutOfRangeValuesAreRefused() throws {
         let db = try connect()
         try db.executeScript("CREATE TABLE t (x INT) ENGINE=InnoDB")

@@ -217,6 +217,90 @@ extension GaleraClusterTests {
     }
 }
 
+extension GaleraClusterTests {
+    /// A member that aborts a transaction for a conflicting write from another member while the
+    /// client prepares a statement (a SELECT's causal wait lets the write in) answers the PREPARE
+    /// with success and forgets the abort: what the client sends next runs outside the
+    /// transaction. Threads on every member each write one id's rows in a transaction whose first
+    /// statement updates a row they all update, and prepare statements new to their session in
+    /// it, as a push does with its first sales. Every id ends with all its rows or none.
+    @Test func aTransactionAbortedWhileAStatementIsPreparedCommitsNothing() throws {
+        let world = try ClusterWorld()
+        try world.connect().executeScript(
+            """
+            CREATE TABLE hot (id INT NOT NULL PRIMARY KEY, n INT NOT NULL) ENGINE = InnoDB;
+            CREATE TABLE part (id INT NOT NULL, k INT NOT NULL, PRIMARY KEY (id, k)) ENGINE = InnoDB;
+            CREATE TABLE done (id INT NOT NULL PRIMARY KEY) ENGINE = InnoDB;
+            INSERT INTO hot VALUES (1, 0)
+            """)
+        let (threads, rounds, parts) = (6, 100, 8)
+        let failures = Mutex([String]())
+        let retried = Mutex(0)
+        let finished = DispatchGroup()
+        for thread in 0..<threads {
+            finished.enter()
+            let configuration = try MySQLConfiguration(
+                url: world.url([thread % 3 + 1]) + "?read_timeout=10",
+                environment: world.cluster.environment(url: world.url([1])))
+            Thread {
+                defer { finished.leave() }
+                do {
+                    var connection = try MySQLConnection(configuration)
+                    for round in 0..<rounds {
+                        let id = thread * rounds + round
+                        var attempt = 0
+                        while true {
+                            do {
+                                try connection.transaction {
+                                    try connection.execute("UPDATE hot SET n = n + 1 WHERE id = 1")
+                                    for part in 0..<parts {
+                                        // Texts of their own: prepared inside the transaction.
+                                        try connection.execute(
+                                            "INSERT INTO part (id, k) VALUES (?, ?) /* \(id) \(part) \(attempt) */",
+                                            [id, part])
+                                        _ = try connection.scalar(
+                                            "SELECT COUNT(*) FROM part WHERE id = ? /* \(id) \(part) \(attempt) */",
+                                            [id], as: Int.self)
+                                    }
+                                    try connection.execute("INSERT INTO done (id) VALUES (?)", [id])
+                                }
+                                break
+                            } catch let error as MySQLError where error.kind == .deadlock && attempt < 500 {
+                                attempt += 1
+                                retried.withLock { $0 += 1 }
+                            } catch let error as MySQLError where error.breaksConnection && attempt < 500 {
+                                attempt += 1
+                                connection = try MySQLConnection(configuration)
+                            }
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("thread \(thread): \(error)") }
+                }
+            }.start()
+        }
+        #expect(finished.wait(timeout: .now() + 600) == .success)
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let central = try world.connect()
+        let halves = try central.rows(
+            """
+            SELECT p.id, COUNT(*) AS parts, MAX(d.id) IS NOT NULL AS done FROM part p LEFT JOIN done d ON d.id = p.id
+            GROUP BY p.id HAVING parts <> ? OR done = 0
+            """, [parts]
+        ).map {
+            "id \(try $0.get(0, as: Int.self)): \(try $0.get(1, as: Int.self)) parts, done \(try $0.get(2, as: Int.self))"
+        }
+        #expect(halves.isEmpty, "\(halves.count) ids half written: \(halves.prefix(5))")
+        #expect(try central.scalar("SELECT COUNT(*) FROM done", as: Int.self) == threads * rounds)
+        #expect(
+            try central.scalar(
+                "SELECT COUNT(*) FROM done d LEFT JOIN part p ON p.id = d.id WHERE p.id IS NULL", as: Int.self)
+                == 0)
+        // The race happened: the cluster aborted transactions, and the client retried them.
+        #expect(retried.withLock { $0 } > 0)
+    }
+}
+
 /// A fresh central database on the shared cluster, migrated through every member's URL, with
 /// ``SyncWorld/fixture`` imported, and nodes and daemons that reach it through chosen members.
 final class ClusterWorld {
