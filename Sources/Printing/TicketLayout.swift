@@ -11,14 +11,15 @@ public struct PrintedTicket: Sendable, Equatable {
     public let orderID: String
     /// The short code, printed for a person to read out or type.
     public let shortCode: String
-    /// What the QR code carries: the signed code (or, for a ticket sold before signing, the short code).
-    public let qrContent: String
+    /// What the QR code carries: the signed code (or, for a ticket sold before signing, the short
+    /// code); nil for a ticket that no longer lets anyone in, printed without one.
+    public let qrContent: String?
     /// A word printed across a ticket that no longer lets anyone in (`REFUNDED`, `VOID`), or nil.
     public let stamp: String?
 
     public init(
         venue: String, event: String, startsAt: String, category: String, seat: String?, price: String,
-        orderID: String, shortCode: String, qrContent: String, stamp: String?
+        orderID: String, shortCode: String, qrContent: String?, stamp: String?
     ) {
         self.venue = venue
         self.event = event
@@ -42,16 +43,18 @@ public struct PrintedTicket: Sendable, Equatable {
 
 /// The formats `boxoffice print` writes: the same tickets as text (with the QR code in block
 /// characters), SVG, PDF or ESC/POS. The QR codes are error-correction level M
-/// (``correction``): they read from a phone's screen and a creased print alike.
+/// (``correction``): they read from a phone's screen and a creased print alike. A stamped
+/// ticket (refunded, void) is printed with its stamp where the QR code would be, and no QR code:
+/// nothing on it scans.
 public enum TicketLayout {
     public static let correction = QRCode.ErrorCorrection.medium
 
     public static func text(_ tickets: [PrintedTicket]) throws -> String {
         try tickets.map { ticket in
-            let symbol = try QRCode(encoding: ticket.qrContent, correction: correction)
+            let symbol = try ticket.qrContent.map { try QRCode(encoding: $0, correction: correction) }
             return
                 (ticket.lines + ["Code  \(ticket.shortCode)"] + (ticket.stamp.map { ["*** \($0) ***"] } ?? [])
-                + [symbol.terminalText()]).joined(separator: "\n")
+                + (symbol.map { [$0.terminalText()] } ?? [])).joined(separator: "\n")
         }.joined(separator: "\n\n") + "\n"
     }
 
@@ -62,10 +65,6 @@ public enum TicketLayout {
         var body = ""
         for (index, ticket) in tickets.enumerated() {
             let top = index * height
-            let symbol = try QRCode(encoding: ticket.qrContent, correction: correction)
-            let scale = 5
-            let side = (symbol.size + 2 * QRCode.quietZone) * scale
-            let left = width - side - 10
             body += """
                 <g transform="translate(0 \(top))">
                 <rect x="0.5" y="0.5" width="\(width - 1)" height="\(height - 1)" fill="#fff" stroke="#000"/>
@@ -77,11 +76,20 @@ public enum TicketLayout {
             }
             body += """
                 <text x="20" y="\(height - 24)" font-size="18" font-family="monospace">\(escaped(ticket.shortCode))</text>
-                <rect x="\(left)" y="\((height - side) / 2)" width="\(side)" height="\(side)" fill="#fff"/>
-                <path transform="translate(\(left) \((height - side) / 2)) scale(\(scale))" fill="#000" \
-                d="\(symbol.svgPath(x: QRCode.quietZone, y: QRCode.quietZone))"/>
 
                 """
+            if let content = ticket.qrContent {
+                let symbol = try QRCode(encoding: content, correction: correction)
+                let scale = 5
+                let side = (symbol.size + 2 * QRCode.quietZone) * scale
+                let left = width - side - 10
+                body += """
+                    <rect x="\(left)" y="\((height - side) / 2)" width="\(side)" height="\(side)" fill="#fff"/>
+                    <path transform="translate(\(left) \((height - side) / 2)) scale(\(scale))" fill="#000" \
+                    d="\(symbol.svgPath(x: QRCode.quietZone, y: QRCode.quietZone))"/>
+
+                    """
+            }
             if let stamp = ticket.stamp {
                 body += """
                     <text x="180" y="170" font-size="48" font-weight="bold" fill="#c00" transform="rotate(-15 180 170)">\
@@ -105,18 +113,22 @@ public enum TicketLayout {
     public static func pdf(_ tickets: [PrintedTicket]) throws -> [UInt8] {
         var document = PDFDocument()
         for ticket in tickets {
-            let symbol = try QRCode(encoding: ticket.qrContent, correction: correction)
+            let symbol = try ticket.qrContent.map { try QRCode(encoding: $0, correction: correction) }
             document.addPage(width: 595, height: 842) { page in
                 page.text(ticket.event, x: 40, y: 780, size: 20, bold: true)
                 for (index, line) in ticket.lines.dropFirst().enumerated() {
                     page.text(line, x: 40, y: 750 - Double(index) * 20, size: 12)
                 }
                 page.text(ticket.shortCode, x: 40, y: 610, size: 16, bold: true)
-                page.text("Show this page or the code at the door.", x: 40, y: 590, size: 10)
+                page.text(
+                    symbol == nil ? "This ticket lets no one in." : "Show this page or the code at the door.", x: 40,
+                    y: 590, size: 10)
                 if let stamp = ticket.stamp { page.text(stamp, x: 40, y: 560, size: 28, bold: true) }
-                let moduleSize = 4.0
-                let side = Double(symbol.size) * moduleSize
-                page.qrCode(symbol, x: 555 - side - 16, y: 796, moduleSize: moduleSize)
+                if let symbol {
+                    let moduleSize = 4.0
+                    let side = Double(symbol.size) * moduleSize
+                    page.qrCode(symbol, x: 555 - side - 16, y: 796, moduleSize: moduleSize)
+                }
                 page.line(x1: 30, y1: 540, x2: 565, y2: 540)
             }
         }
@@ -131,7 +143,7 @@ public enum TicketLayout {
             printer.line(ticket.event, bold: true, large: true)
             for line in ticket.lines.dropFirst() { printer.line(line) }
             if let stamp = ticket.stamp { printer.line("*** \(stamp) ***", bold: true) }
-            printer.qrCode(ticket.qrContent, correction: correction)
+            if let content = ticket.qrContent { printer.qrCode(content, correction: correction) }
             printer.line(ticket.shortCode, bold: true)
             printer.cut()
         }

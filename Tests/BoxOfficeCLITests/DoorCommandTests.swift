@@ -71,6 +71,40 @@ import Testing
         #expect(format.status == 2 && format.stderr.hasPrefix("Error: --format must be one of text, svg, pdf, escpos"))
     }
 
+    /// A refunded ticket prints stamped and without a QR code, in every format: what the order
+    /// prints scans as its valid tickets only.
+    @Test func aRefundedTicketPrintsStampedWithoutAQRCode() throws {
+        let node = try CLINode()
+        let (order, codes, signed) = try Self.sale(node)
+        try node.expectSuccess(["refund", order, "--ticket", codes[0], "--reason", "ill"])
+
+        let svg = node.directory.file("tickets.svg")
+        try node.expectSuccess(["print", order, "--format", "svg", "--out", svg])
+        try Self.render(svg, to: node.directory.file("tickets.png"))
+        #expect(try Self.qrCodes(node.directory.file("tickets.png")) == [signed[1]])
+        #expect(try String(contentsOfFile: svg, encoding: .utf8).contains(">REFUNDED</text>"))
+
+        let pdf = node.directory.file("tickets.pdf")
+        try node.expectSuccess(["print", order, "--format", "pdf", "--out", pdf])
+        #expect(
+            try ProcessRunner.run("/usr/bin/pdftoppm", ["-r", "100", "-png", pdf, node.directory.file("page")]).status
+                == 0)
+        let pages = try FileManager.default.contentsOfDirectory(atPath: node.directory.path).filter {
+            $0.hasPrefix("page") && $0.hasSuffix(".png")
+        }
+        #expect(pages.count == 2)
+        #expect(try pages.flatMap { try Self.qrCodes(node.directory.file($0)) } == [signed[1]])
+
+        let escpos = node.directory.file("tickets.bin")
+        try node.expectSuccess(["print", order, "--format", "escpos", "--out", escpos])
+        #expect(try Self.escposQRCodes(Array(try Data(contentsOf: URL(fileURLWithPath: escpos)))) == [signed[1]])
+
+        let text = try node.expectSuccess(["print", order]).stdout.components(separatedBy: "\n\n")
+        let refunded = try #require(text.first { $0.contains(codes[0]) })
+        #expect(refunded.contains("*** REFUNDED ***") && !refunded.contains("█"), "\(refunded)")
+        #expect(text.first { $0.contains(codes[1]) }?.contains("█") == true)
+    }
+
     /// The printer command set's QR code: `GS ( k` with cn 49 and functions 65 (model 2), 67
     /// (module size), 69 (error correction M), 80 (store: pL pH = data + 3, m 48) and 81 (print),
     /// in that order for each ticket. Returns the data stored.

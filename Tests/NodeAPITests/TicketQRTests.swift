@@ -115,4 +115,24 @@ import Testing
         }
         #expect(try node.dump() == before)
     }
+
+    /// A refunded ticket has no QR code to show: refused (409), as its print carries none.
+    @Test func aRefundedTicketHasNoQRCode() throws {
+        let node = try APINode()
+        let token = try node.signIn("sue")
+        let sale = try node.call(
+            "POST", "/v1/sales", token: token, key: "qr-sale-0002",
+            json: #"{"event":"GALA","category":"STALLS","quantity":1,"payment":{"method":"cash"}}"#)
+        let order = try #require((sale.body as? [String: Any])?["order_id"] as? String)
+        let code = try #require(
+            ((sale.body as? [String: Any])?["tickets"] as? [[String: Any]])?.first?["code"] as? String)
+        let refund = try node.call(
+            "POST", "/v1/orders/\(order)/refunds", token: token, key: "qr-refund-0002", json: #"{"reason":"ill"}"#)
+        #expect(refund.status == 201, "\(refund)")
+        let qr = try Self.fetch(node, "/v1/tickets/\(code)/qr", token: token)
+        #expect(qr.status == 409)
+        #expect(
+            try String(contentsOfFile: qr.body, encoding: .utf8).contains(
+                "ticket \(code) is refunded: it has no QR code"))
+    }
 }

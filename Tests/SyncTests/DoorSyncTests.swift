@@ -139,7 +139,8 @@ import Testing
             "\(refused.stderr)")
         let unsigned = try world.boxoffice(b, ["checkin", old.tickets[0].code, "--event", "SMALL", "--json"])
         #expect(unsigned.status == 0 && unsigned.stdout.contains("vouched"), "\(unsigned.stderr)")
-        // A, its key revoked, signs nothing until it has a new one.
+        // A, its key revoked, signs nothing until it has a new one (which central stores revoked
+        // too: the whole node is, as aNodeRevokedAsAWholeStaysRevokedThroughARotation shows).
         #expect(try world.syncOnce(a).status == 0)
         #expect(throws: TicketingError.self) { try a.sell("BIG", "FLOOR", .quantity(1)) }
         #expect(try world.boxoffice(a, ["keys", "rotate"]).status == 0)
