@@ -1,0 +1,71 @@
+import CLinux
+import EdgeStore
+import Foundation
+import Ticketing
+
+/// Whether a writer gets through, as the daemon's health probes ask it: one check at a time (a
+/// writer's turn and SQLite's write lock, taken and given back, waited for up to
+/// ``NodeHealth/writersTurnLimitSeconds``) runs on a thread of its own, with a connection of its
+/// own. A probe waits for the check in hand until ``probeWait`` after it began, then answers with
+/// what the last finished check found: while a writer keeps the turn, probes are answered at
+/// once (DOWN once a check found it kept), and never hold a probe worker for the second a check
+/// may wait.
+final class WritersQueueWatch: @unchecked Sendable {  // its state is read and written under `condition` only
+    /// The longest a probe waits for a check, from the check's start, in seconds.
+    static let probeWait = 0.1
+
+    private let databasePath: String
+    private let options: Database.Options
+    private let condition = NSCondition()
+    /// When the check in hand began; nil while none runs.
+    private var runningSince: Date?
+    private var started = 0
+    private var finished = 0
+    private var latest: WritersQueueStatus?
+
+    init(databasePath: String, options: Database.Options) {
+        self.databasePath = databasePath
+        var options = options
+        options.createIfMissing = false  // a missing database is for the probe to report
+        self.options = options
+    }
+
+    /// What the check in hand found, if it finished within ``probeWait`` of its start; else what
+    /// the last one found when it said no writer got through; else that writers get through
+    /// (the check in hand has not yet waited the limit).
+    func status() -> WritersQueueStatus {
+        condition.lock()
+        defer { condition.unlock() }
+        if runningSince == nil {
+            runningSince = Date()
+            started += 1
+            launch()
+        }
+        let awaited = started
+        let until = (runningSince ?? Date()).addingTimeInterval(Self.probeWait)
+        while finished < awaited, condition.wait(until: until) {}
+        if finished >= awaited, let latest { return latest }
+        if let latest, !latest.answers { return latest }
+        return WritersQueueStatus(answers: true, unqueued: latest?.unqueued, note: latest?.note)
+    }
+
+    private func launch() {
+        let thread = Thread { [self] in
+            _ = clinux_name_thread("health.writers")
+            // A database that cannot be opened is `db` DOWN from the probe's own reading. The
+            // connection is closed after the answer is given (its close may checkpoint).
+            let connection = try? Database(path: databasePath, options: options)
+            let found =
+                connection?.writersQueueStatus(within: NodeHealth.writersTurnLimitSeconds)
+                ?? WritersQueueStatus(answers: true)
+            defer { withExtendedLifetime(connection) {} }
+            condition.lock()
+            latest = found
+            finished += 1
+            runningSince = nil
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.start()
+    }
+}
