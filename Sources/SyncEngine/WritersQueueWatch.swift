@@ -1,6 +1,7 @@
 import CLinux
 import EdgeStore
 import Foundation
+import Synchronization
 import Ticketing
 
 /// Whether a writer gets through, as the daemon's health probes ask it: one check at a time (a
@@ -10,18 +11,21 @@ import Ticketing
 /// what the last finished check found: while a writer keeps the turn, probes are answered at
 /// once (DOWN once a check found it kept), and never hold a probe worker for the second a check
 /// may wait.
-final class WritersQueueWatch: @unchecked Sendable {  // its state is read and written under `condition` only
+final class WritersQueueWatch: Sendable {
     /// The longest a probe waits for a check, from the check's start, in seconds.
     static let probeWait = 0.1
 
+    private struct State {
+        /// The check in hand: left when it finishes, and when it began (monotonic).
+        var running: (finished: DispatchGroup, since: DispatchTime)?
+        var started = 0
+        var finished = 0
+        var latest: WritersQueueStatus?
+    }
+
     private let databasePath: String
     private let options: Database.Options
-    private let condition = NSCondition()
-    /// When the check in hand began; nil while none runs.
-    private var runningSince: Date?
-    private var started = 0
-    private var finished = 0
-    private var latest: WritersQueueStatus?
+    private let state = Mutex(State())
 
     init(databasePath: String, options: Database.Options) {
         self.databasePath = databasePath
@@ -34,22 +38,25 @@ final class WritersQueueWatch: @unchecked Sendable {  // its state is read and w
     /// the last one found when it said no writer got through; else that writers get through
     /// (the check in hand has not yet waited the limit).
     func status() -> WritersQueueStatus {
-        condition.lock()
-        defer { condition.unlock() }
-        if runningSince == nil {
-            runningSince = Date()
-            started += 1
-            launch()
+        let (check, awaited) = state.withLock { state in
+            if state.running == nil {
+                let finished = DispatchGroup()
+                finished.enter()
+                state.running = (finished, .now())
+                state.started += 1
+                launch(leaving: finished)
+            }
+            return (state.running!, state.started)
         }
-        let awaited = started
-        let until = (runningSince ?? Date()).addingTimeInterval(Self.probeWait)
-        while finished < awaited, condition.wait(until: until) {}
-        if finished >= awaited, let latest { return latest }
-        if let latest, !latest.answers { return latest }
-        return WritersQueueStatus(answers: true, unqueued: latest?.unqueued, note: latest?.note)
+        _ = check.finished.wait(timeout: check.since + Self.probeWait)
+        return state.withLock { state in
+            if state.finished >= awaited, let latest = state.latest { return latest }
+            if let latest = state.latest, !latest.answers { return latest }
+            return WritersQueueStatus(answers: true, unqueued: state.latest?.unqueued, note: state.latest?.note)
+        }
     }
 
-    private func launch() {
+    private func launch(leaving finished: DispatchGroup) {
         let thread = Thread { [self] in
             _ = clinux_name_thread("health.writers")
             // A database that cannot be opened is `db` DOWN from the probe's own reading. The
@@ -59,12 +66,12 @@ final class WritersQueueWatch: @unchecked Sendable {  // its state is read and w
                 connection?.writersQueueStatus(within: NodeHealth.writersTurnLimitSeconds)
                 ?? WritersQueueStatus(answers: true)
             defer { withExtendedLifetime(connection) {} }
-            condition.lock()
-            latest = found
-            finished += 1
-            runningSince = nil
-            condition.broadcast()
-            condition.unlock()
+            state.withLock { state in
+                state.latest = found
+                state.finished += 1
+                state.running = nil
+            }
+            finished.leave()
         }
         thread.start()
     }
