@@ -104,7 +104,7 @@ let package = Package(
             name: "Reconciliation", dependencies: ["Central", "MySQLClient", "SyncWire", "EdgeCrypto", "SQLValues"]),
         .target(
             name: "SyncEngine",
-            dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "NodeAPI", "EventLog", "Mail"]),
+            dependencies: ["Ticketing", "EdgeStore", "SyncWire", "HTTPServer", "NodeAPI", "EventLog", "Mail", "CLinux"]),
         .target(name: "TestSupport", dependencies: ["SQLValues"], path: "Tests/TestSupport"),
         .target(name: "ClockStep", path: "Tests/ClockStep"),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"]),

@@ -8,6 +8,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
+/// Names the calling thread for the kernel (`/proc/PID/task/TID/comm`, `top -H`): 15 bytes at
+/// most, the rest cut (prctl(2) is variadic, which Swift cannot call).
+static inline int clinux_name_thread(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
+
 /// accept4(2) with the flags given (SOCK_NONBLOCK, SOCK_CLOEXEC), through syscall(2).
 static inline int clinux_accept4(int socket, struct sockaddr *address, socklen_t *length, int flags) {
     return (int)syscall(SYS_accept4, socket, address, length, flags);

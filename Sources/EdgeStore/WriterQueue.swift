@@ -205,7 +205,7 @@ public struct WritersQueueStatus: Sendable, Equatable {
     /// Why the queue file that serves replaced the one before it.
     public let note: WriterQueueNote?
 
-    init(answers: Bool, stuck: Stuck? = nil, unqueued: String? = nil, note: WriterQueueNote? = nil) {
+    public init(answers: Bool, stuck: Stuck? = nil, unqueued: String? = nil, note: WriterQueueNote? = nil) {
         self.answers = answers
         self.stuck = stuck
         self.unqueued = unqueued

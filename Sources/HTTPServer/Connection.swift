@@ -41,6 +41,8 @@ final class Connection {
     var sentContinue = false
     /// The epoll events the connection is registered for.
     var events: UInt32 = 0
+    /// Let in past the connection limit, for one probe (``HTTPServer/Configuration/reservedForProbes``).
+    var probesOnly = false
 
     init(id: ConnectionID, peer: String, now: UInt64, maximumHeaderBytes: Int, maximumBodyBytes: Int) {
         self.id = id

@@ -13,7 +13,8 @@ import Synchronization
 ///
 /// Limits: ``Configuration``. Keep-alive and pipelining (answers in order); `Content-Length` and
 /// `chunked` bodies; `Expect: 100-continue`. At the connection limit the longest-idle kept-alive
-/// connection is closed for a new one; with none idle, the new one is answered 503. ``stop(grace:)``
+/// connection is closed for a new one; with none idle, the new one takes one of the few connections
+/// kept for probes (``Configuration/reservedForProbes``), else is answered 503. ``stop(grace:)``
 /// closes the listening socket (new connections are refused), answers further requests on open
 /// connections 503, lets every request already read finish, and returns once all are answered.
 public final class HTTPServer: Sendable {
@@ -21,6 +22,10 @@ public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         /// Connections open at once.
         public var maximumConnections = 1024
+        /// Connections past ``maximumConnections`` for health checks alone (``HTTPLane/probe``): one
+        /// let in over the limit is answered 503 unless its first request is a probe, and closed
+        /// after that; the oldest of them still waiting for its request makes room for a newcomer.
+        public var reservedForProbes = 16
         /// Connections open at once from one address, except ``unlimitedPeers``.
         public var maximumConnectionsPerClient = 64
         /// Addresses the per-client limit does not apply to (a reverse proxy in front).
@@ -55,7 +60,8 @@ public final class HTTPServer: Sendable {
     public init(
         listening address: ListenAddress, configuration: Configuration = Configuration(), handler: any HTTPHandler
     ) throws {
-        ListeningSocket.raiseDescriptorLimit(to: configuration.maximumConnections + 256)
+        ListeningSocket.raiseDescriptorLimit(
+            to: configuration.maximumConnections + configuration.reservedForProbes + 256)
         let (descriptor, port) = try ListeningSocket.open(address, backlog: 1024)
         self.address = ListenAddress(host: address.host, port: port)
         do {
@@ -105,6 +111,8 @@ final class EventLoop: @unchecked Sendable {
     private let wake: Int32
     private var connections: [Int32: Connection] = [:]
     private var perClient: [String: Int] = [:]
+    /// Connections let in past the limit, for probes (``HTTPServer/Configuration/reservedForProbes``).
+    private var forProbes = 0
     private var serial: UInt64 = 0
     private let completions = Mutex<[(ConnectionID, HTTPResponse)]>([])
     /// The grace period asked for, once a stop is.
@@ -220,8 +228,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
-        if connections.count >= configuration.maximumConnections, !evictIdleConnection() {
-            return refuseAtOnce(descriptor, .tooManyConnections)
+        var probesOnly = false
+        if connections.count - forProbes >= configuration.maximumConnections, !evictIdleConnection() {
+            guard makeRoomForProbe() else { return refuseAtOnce(descriptor, .tooManyConnections) }
+            probesOnly = true
         }
         if !configuration.unlimitedPeers.contains(peer),
             perClient[peer, default: 0] >= configuration.maximumConnectionsPerClient
@@ -232,15 +242,29 @@ final class EventLoop: @unchecked Sendable {
         let connection = Connection(
             id: ConnectionID(descriptor: descriptor, serial: serial), peer: peer, now: now,
             maximumHeaderBytes: configuration.maximumHeaderBytes, maximumBodyBytes: configuration.maximumBodyBytes)
+        connection.probesOnly = probesOnly
+        if probesOnly { forProbes += 1 }
         connections[descriptor] = connection
         perClient[peer, default: 0] += 1
         listen(to: connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, operation: EPOLL_CTL_ADD)
     }
 
-    /// Closes the kept-alive connection idle the longest; false when none is idle.
+    /// True when a connection kept for probes is free, or was made free by closing the oldest one
+    /// still waiting for its request (a slow client holds nothing a probe needs).
+    private func makeRoomForProbe() -> Bool {
+        guard configuration.reservedForProbes > 0 else { return false }
+        if forProbes < configuration.reservedForProbes { return true }
+        let waiting = connections.values.filter { $0.probesOnly && $0.phase == .reading }
+        guard let oldest = waiting.min(by: { $0.id.serial < $1.id.serial }) else { return false }
+        closeConnection(oldest)
+        return true
+    }
+
+    /// Closes the kept-alive connection idle the longest (one kept for probes makes room only for
+    /// another probe); false when none is idle.
     private func evictIdleConnection() -> Bool {
         guard
-            let oldest = connections.values.filter(\.isIdle).min(by: {
+            let oldest = connections.values.filter({ $0.isIdle && !$0.probesOnly }).min(by: {
                 ($0.idleSince, $0.id.serial) < ($1.idleSince, $1.id.serial)
             })
         else {
@@ -250,9 +274,18 @@ final class EventLoop: @unchecked Sendable {
         return true
     }
 
-    /// Answers a connection that is not taken on, without reading it, and closes it.
+    /// Answers a connection that is not taken on and closes it: as a request whose head has
+    /// arrived whole already reads it (a refused probe gets the handler's probe refusal), without
+    /// waiting for more.
     private func refuseAtOnce(_ descriptor: Int32, _ refusal: HTTPRefusal) {
-        let bytes = handler.refusal(refusal, for: nil).serialized(keepAlive: false, omitBody: false, date: date.now())
+        var buffer = [UInt8](repeating: 0, count: configuration.maximumHeaderBytes)
+        let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        var parser = RequestParser(
+            maximumHeaderBytes: configuration.maximumHeaderBytes, maximumBodyBytes: 0, peer: "")
+        var head: HTTPRequestHead?
+        if count > 0, case .request(let request, _) = parser.parse(Array(buffer[0..<count])) { head = request.head }
+        let bytes = handler.refusal(refusal, for: head).serialized(
+            keepAlive: false, omitBody: head?.method == "HEAD", date: date.now())
         _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(descriptor)
     }
@@ -314,8 +347,14 @@ final class EventLoop: @unchecked Sendable {
                     connection, handler.refusal(.stopping, for: request.head), head: request.head, keepAlive: false,
                     now: now)
             }
-            let lane = lanes[handler.lane(for: request.head)]!
-            connection.closeAfterWrite = !keepAlive
+            let chosen = handler.lane(for: request.head)
+            if connection.probesOnly, chosen != .probe {
+                return answer(
+                    connection, handler.refusal(.tooManyConnections, for: request.head), head: request.head,
+                    keepAlive: false, now: now)
+            }
+            let lane = lanes[chosen]!
+            connection.closeAfterWrite = !keepAlive || connection.probesOnly
             connection.phase = .dispatched
             listen(to: connection, events: 0, operation: EPOLL_CTL_MOD)
             if !lane.submit(WorkerLane.Job(connection: connection.id, request: request)) {
@@ -388,6 +427,7 @@ final class EventLoop: @unchecked Sendable {
         guard connections[connection.id.descriptor] === connection else { return }
         connections[connection.id.descriptor] = nil
         pending[connection.id] = nil
+        if connection.probesOnly { forProbes -= 1 }
         if let count = perClient[connection.peer] {
             perClient[connection.peer] = count > 1 ? count - 1 : nil
         }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 
@@ -27,6 +28,8 @@ final class WorkerLane: Sendable {
         self.maximumQueued = maximumQueued
         for index in 0..<threads {
             let thread = Thread { [self] in
+                // The kernel's name too (/proc/PID/task/TID/comm, `top -H`), at most 15 bytes.
+                _ = clinux_name_thread("\(name).\(index)")
                 while let job = next() { serve(job) }
                 finished.signal()
             }

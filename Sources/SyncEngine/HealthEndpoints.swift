@@ -20,7 +20,7 @@ public enum HealthDetailsVisibility: String, Sendable, CaseIterable {
 
 /// The health, metrics and index paths of the daemon's listener, in Spring Boot Actuator's and
 /// Kubernetes' names, each answered from a fresh read of the node database (any number of
-/// worker threads may call it).
+/// worker threads may call it); whether a writer gets through, from ``WritersQueueWatch``.
 final class HealthEndpoints: Sendable {
     let databasePath: String
     let nodeOptions: NodeOptions
@@ -29,6 +29,7 @@ final class HealthEndpoints: Sendable {
     let heartbeat: LoopHeartbeat
     let visibility: HealthDetailsVisibility
     let clients: ClientAddresses
+    let writers: WritersQueueWatch
 
     init(
         databasePath: String, nodeOptions: NodeOptions, minimumFreeBytes: Int64, metrics: DaemonMetrics,
@@ -41,6 +42,7 @@ final class HealthEndpoints: Sendable {
         self.heartbeat = heartbeat
         self.visibility = visibility
         self.clients = clients
+        writers = WritersQueueWatch(databasePath: databasePath, options: nodeOptions.database)
     }
 
     /// The groups served, by their short and their Actuator paths.
@@ -121,7 +123,8 @@ final class HealthEndpoints: Sendable {
 
     private func everything() -> [String: HealthComponent] {
         var components = NodeHealth.components(
-            databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes)
+            databasePath: databasePath, options: nodeOptions, minimumFreeBytes: minimumFreeBytes,
+            writers: { _ in self.writers.status() })
         components["syncLoop"] = heartbeat.component()
         if let member = metrics.member { components["central"]?.details["member"] = .text(member) }
         return components

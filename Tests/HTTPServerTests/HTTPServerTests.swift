@@ -137,9 +137,13 @@ import Testing
     }
 
     /// At the connection limit, the connection idle the longest makes room for a new one; when
-    /// every connection is in the middle of a request, the new one is answered 503.
+    /// every connection is in the middle of a request (and none is kept for probes), the new one
+    /// is answered 503.
     @Test func atTheConnectionLimitIdleConnectionsMakeRoom() throws {
-        let fixture = try Fixture { $0.maximumConnections = 3 }
+        let fixture = try Fixture {
+            $0.maximumConnections = 3
+            $0.reservedForProbes = 0
+        }
         defer { fixture.server.stop() }
         let idle = try (0..<3).map { _ in try RawClient(port: fixture.port) }
         let newcomer = try RawClient(port: fixture.port)
@@ -155,6 +159,75 @@ import Testing
         let refused = try RawClient(port: fixture.port)
         #expect(refused.readToEnd().hasPrefix("HTTP/1.1 503 "))
         withExtendedLifetime(idle) {}
+    }
+
+    /// Past the limit, with every connection in the middle of a request, a few more are let in
+    /// for probes: a health check is answered (and its connection closed), anything else is
+    /// refused 503; slow clients holding them make room, the oldest first, for the next.
+    @Test func pastTheConnectionLimitAFewConnectionsAreKeptForProbes() throws {
+        let fixture = try Fixture {
+            $0.maximumConnections = 3
+            $0.reservedForProbes = 2
+        }
+        defer { fixture.server.stop() }
+        let busy = try (0..<3).map { _ in try RawClient(port: fixture.port) }
+        for client in busy {
+            client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            #expect(client.readSome().hasPrefix("HTTP/1.1 100 Continue"))
+        }
+        let api = try RawClient(port: fixture.port)
+        api.send("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        let refused = api.readToEnd()
+        #expect(refused.hasPrefix("HTTP/1.1 503 ") && refused.contains(#""code":"too_many_connections""#), "\(refused)")
+        let probe = try RawClient(port: fixture.port)
+        probe.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        let probed = probe.readToEnd()
+        #expect(probed.hasPrefix("HTTP/1.1 200 ") && probed.contains("Connection: close\r\n"), "\(probed)")
+
+        let slow = try (0..<2).map { _ in try RawClient(port: fixture.port) }
+        for client in slow { client.send("GET /health HTTP/1.1\r\nHo") }
+        for _ in 0..<2 {
+            let newcomer = try RawClient(port: fixture.port)
+            newcomer.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let answer = newcomer.readToEnd()
+            #expect(answer.hasPrefix("HTTP/1.1 200 "), "a slow client kept the probes out: \(answer)")
+            #expect(answer.contains("Connection: close\r\n"), "not let in for one probe: \(answer)")
+        }
+        withExtendedLifetime((busy, slow)) {}
+    }
+
+    /// A probe refused at once (no connection left for it) gets the handler's refusal for its
+    /// path when its request had arrived whole: the daemon's is a health document. The loop's
+    /// thread is held (in `lane(for:)`) while the probe connects and sends, so that the request
+    /// is there when the connection is taken.
+    @Test func aProbeRefusedAtOnceIsAnsweredAsAProbe() throws {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        var configuration = HTTPServer.Configuration()
+        configuration.maximumConnections = 2
+        configuration.reservedForProbes = 0
+        let server = try HTTPServer(
+            listening: ListenAddress(host: "127.0.0.1", port: 0), configuration: configuration,
+            handler: StallingHandler(entered: entered, release: release))
+        server.start()
+        defer {
+            release.signal()
+            server.stop(grace: 0)
+        }
+        let busy = try RawClient(port: server.port)
+        busy.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+        #expect(busy.readSome().hasPrefix("HTTP/1.1 100 Continue"))
+        let stall = try RawClient(port: server.port)
+        stall.send("GET /stall HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        #expect(entered.wait(timeout: .now() + 30) == .success)
+        let probe = try RawClient(port: server.port)
+        probe.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        release.signal()  // the loop goes on; /stall waits on a worker for the second signal
+        let answer = probe.readToEnd()
+        #expect(
+            answer.hasPrefix("HTTP/1.1 503 ") && answer.contains("probe refused: too_many_connections"), "\(answer)")
+        release.signal()
+        #expect(stall.readToEnd().hasPrefix("HTTP/1.1 200 "))
     }
 
     /// A stop lets the request a worker has finish and be answered, refuses new connections, and
@@ -193,6 +266,32 @@ import Testing
 }
 
 /// A TCP client on 127.0.0.1 that sends and reads when told.
+/// `/health` on the probe lane, refused with a text of its own; `/stall` holds the loop's thread in
+/// `lane(for:)` until `release` is signalled, then a worker until it is signalled again.
+private struct StallingHandler: HTTPHandler {
+    let entered: DispatchSemaphore
+    let release: DispatchSemaphore
+
+    func lane(for head: HTTPRequestHead) -> HTTPLane {
+        if head.path == "/stall" {
+            entered.signal()
+            release.wait()
+        }
+        return head.path == "/health" ? .probe : .work
+    }
+
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        if request.path == "/stall" { release.wait() }
+        return HTTPResponse(status: 200, body: "ok\n")
+    }
+
+    func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {
+        head?.path == "/health"
+            ? HTTPResponse(status: refusal.status, body: "probe refused: \(refusal.code)\n")
+            : HTTPResponse.error(refusal)
+    }
+}
+
 private final class RawClient: Sendable {
     let descriptor: Int32
 

@@ -59,6 +59,51 @@ import Testing
         #expect(try node.count("SELECT count(*) FROM orders") == 1)
     }
 
+    /// A writer hung in its turn (the turn and SQLite's write lock kept): readiness says DOWN and
+    /// why, liveness UP, and no probe worker waits for the turn meanwhile. The one thread of the
+    /// daemon's probes that does is the writers' check, whose last answer the probes give. The
+    /// WAL is long: a probe's connection that truncated it as it closed would wait for a turn too.
+    @Test func probesNeverWaitForAWriterThatKeepsTheTurn() throws {
+        let node = try APINode()
+        let token = try node.signIn("cal")
+        for index in 0..<30 {
+            #expect(try sell(node, token: token, key: "wq-long-wal-sale-\(100_000 + index)") == 201)
+        }
+        var wal = stat()
+        #expect(stat(node.database + "-wal", &wal) == 0 && wal.st_size > 200 * (2048 + 24), "\(wal.st_size)")
+        let writer = node.database + "-writer"
+        let holder = try BackgroundProcess(
+            "/usr/bin/python3", [APINode.helpers + "/hold-writer-turn.py", "--lock", writer, node.database],
+            logDirectory: node.directory.path)
+        #expect(waitUntil(timeout: 30) { holder.stderr.contains("held") } != nil, "\(holder.stderr)")
+
+        let probes = DispatchGroup()
+        for _ in 0..<6 {
+            DispatchQueue.global().async(group: probes) { _ = Network.get(port: node.port, path: "/health/readiness") }
+        }
+        // Until readiness says DOWN, which takes a check that waited the limit: which threads
+        // wait for the turn, looked at between probes.
+        var waiting = Set<String>()
+        #expect(
+            waitUntil(timeout: 30) {
+                waiting.formUnion(ThreadState.threadsInFutex(node.daemon.pid, onFile: writer))
+                return Network.get(port: node.port, path: "/health/readiness")?.status == 503
+            } != nil)
+        waiting.formUnion(ThreadState.threadsInFutex(node.daemon.pid, onFile: writer))
+        #expect(waiting.contains("health.writers"), "\(waiting)")
+        #expect(!waiting.contains { $0.hasPrefix("http.probe") }, "probe workers wait for the turn: \(waiting)")
+        let readiness = Network.get(port: node.port, path: "/health/readiness")
+        #expect(readiness?.body.contains("no writer got its turn within 1.0 s") == true, "\(readiness?.body ?? "")")
+        #expect(Network.get(port: node.port, path: "/health/liveness")?.status == 200)
+        probes.wait()
+
+        holder.send(SIGKILL)
+        holder.wait()
+        #expect(
+            waitUntil(timeout: 30) { Network.get(port: node.port, path: "/health/readiness")?.status == 200 } != nil)
+        #expect(try sell(node, token: token, key: "wq-after-the-hung-writer") == 201)
+    }
+
     /// Each incident is logged once, as a `store.writer_queue` event, whichever connection of the
     /// daemon met it: a second name given to the queue file (replaced), a directory where the file
     /// should be (no file can serve: unqueued, and sales go on under SQLite's lock), and the

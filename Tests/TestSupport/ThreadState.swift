@@ -43,15 +43,22 @@ public enum ThreadState {
     /// True when a thread of process `pid` is in the futex(2) call on any byte of file `path`
     /// (a writer waiting in the `-writer` queue for its turn, whatever its ticket).
     public static func sleepsInFutex(_ pid: Int32, onFile path: String) -> Bool {
+        !threadsInFutex(pid, onFile: path).isEmpty
+    }
+
+    /// The names (`comm`) of the threads of process `pid` in the futex(2) call on any byte of
+    /// file `path`.
+    public static func threadsInFutex(_ pid: Int32, onFile path: String) -> [String] {
         let mapped = mappings(of: path, in: pid)
         guard !mapped.isEmpty, let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
-        else { return false }
-        return tasks.contains { task in
-            guard let line = procFile("/proc/\(pid)/task/\(task)/syscall") else { return false }
+        else { return [] }
+        return tasks.compactMap { task in
+            guard let line = procFile("/proc/\(pid)/task/\(task)/syscall") else { return nil }
             let fields = line.split(separator: " ")
-            guard fields.count > 1, fields[0] == "\(futexCall)", let address = UInt(fields[1].dropFirst(2), radix: 16)
-            else { return false }
-            return mapped.contains { address >= $0.start && address < $0.start + UInt($0.length) }
+            guard fields.count > 1, fields[0] == "\(futexCall)", let address = UInt(fields[1].dropFirst(2), radix: 16),
+                mapped.contains(where: { address >= $0.start && address < $0.start + UInt($0.length) })
+            else { return nil }
+            return procFile("/proc/\(pid)/task/\(task)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 

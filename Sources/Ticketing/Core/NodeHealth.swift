@@ -1,4 +1,5 @@
 import AtomicFiles
+import EdgeStore
 import FoundationEssentials
 import SyncWire
 
@@ -147,10 +148,12 @@ public enum NodeHealth {
     public static let syncSilenceLimitSeconds: Int64 = 5 * 60
 
     /// Every component, from a fresh read of the database at `path`; never throws: a database
-    /// that cannot be opened or read is `db` DOWN.
+    /// that cannot be opened or read is `db` DOWN. `writers` says whether a writer gets through;
+    /// without it, the connection that reads tries, waiting up to ``writersTurnLimitSeconds``
+    /// (with it, that connection is read-only: it waits for no writer, also as it closes).
     public static func components(
         databasePath path: String, options: NodeOptions, minimumFreeBytes: Int64 = defaultMinimumFreeBytes,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(), writers: ((Database) -> WritersQueueStatus)? = nil
     ) -> [String: HealthComponent] {
         var components = ["diskSpace": diskSpace(at: path, minimumFree: minimumFreeBytes)]
         let node: VenueNode
@@ -162,7 +165,7 @@ public enum NodeHealth {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw TicketingError.notFound("no node database at \(path)")
             }
-            node = try VenueNode.open(path: path, options: options, clock: clock)
+            node = try VenueNode.open(path: path, options: options, clock: clock, readOnly: writers != nil)
             guard node.database.storedHeaderIsSQLite() else {
                 throw TicketingError.invalidInput("\(path) is not an SQLite database (its header is not SQLite's)")
             }
@@ -177,7 +180,9 @@ public enum NodeHealth {
         components["db"] = HealthComponent(
             .up,
             ["database": .text("SQLite"), "nodeId": .text(settings.nodeID), "schemaVersion": .number(Int64(schema))])
-        writersQueue(of: node, into: &components["db"]!, now: clock.now())
+        let queue =
+            writers?(node.database) ?? node.database.writersQueueStatus(within: writersTurnLimitSeconds)
+        writersQueue(queue, into: &components["db"]!, now: clock.now())
         components["sales"] = sales(maintenance: maintenance, sync: sync)
         // A node whose signing key is missing, damaged, open to others or revoked sells nothing.
         do {
@@ -204,12 +209,11 @@ public enum NodeHealth {
     /// it, even with every terminal selling.
     public static let writersTurnLimitSeconds = 1.0
 
-    /// Marks `db` DOWN when no writer gets through within ``writersTurnLimitSeconds``: the
+    /// Marks `db` DOWN when no writer got through within ``writersTurnLimitSeconds``: the
     /// writer whose turn it is keeps it and SQLite's lock, and every sale and hold waits, then
     /// fails. Says in `writersQueue` when writers go without the queue, and why its file was
     /// replaced if it was in the last ``writersQueueNoteShownFor`` seconds.
-    static func writersQueue(of node: VenueNode, into db: inout HealthComponent, now: Timestamp) {
-        let queue = node.database.writersQueueStatus(within: writersTurnLimitSeconds)
+    static func writersQueue(_ queue: WritersQueueStatus, into db: inout HealthComponent, now: Timestamp) {
         var said = [String]()
         if let unqueued = queue.unqueued { said.append("writers go unqueued: \(unqueued)") }
         if let note = queue.note, now.milliseconds - note.milliseconds < writersQueueNoteShownFor * 1000 {

@@ -18,7 +18,7 @@ public struct NodeOptions: Sendable, Equatable {
     public init(durability: Durability = .full) { self.durability = durability }
 
     /// The store's options for these.
-    var database: Database.Options {
+    public var database: Database.Options {
         var options = Database.Options()
         options.synchronous = durability == .full ? .full : .normal
         return options

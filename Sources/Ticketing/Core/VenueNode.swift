@@ -38,19 +38,21 @@ public final class VenueNode {
             refusal: { error in (error as? TicketingError).map(OfferedSale.answer(refusal:)) })
     }
 
-    /// Opens an initialised node database whose schema matches this build.
+    /// Opens an initialised node database whose schema matches this build; `readOnly`, for
+    /// reading alone (such a connection neither writes nor checkpoints as it closes).
     ///
     /// - Throws: ``TicketingError/notFound(_:)`` when the file is missing,
     ///   ``TicketingError/rejected(code:message:)`` when it is not initialised or needs a migration.
     public static func open(
         path: String, options: NodeOptions = NodeOptions(),
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(), readOnly: Bool = false
     ) throws -> VenueNode {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TicketingError.notFound("no node database at \(path); create one with 'boxoffice init'")
         }
         var options = options.database
         options.createIfMissing = false
+        options.readOnly = readOnly
         let node = VenueNode(database: try Database(path: path, options: options), clock: clock)
         let status = try NodeSchema.migrator.status(node.database)
         guard status.pending.isEmpty else {

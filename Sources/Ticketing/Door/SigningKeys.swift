@@ -52,7 +52,7 @@ public struct SigningKeys {
     var keyFile: String { Self.keyFile(forDatabase: db.path) }
 
     /// The key file of a rotation that has not yet put its key in place.
-    public static func pendingKeyFile(forDatabase databasePath: String) -> String {
+    static func pendingKeyFile(forDatabase databasePath: String) -> String {
         keyFile(forDatabase: databasePath) + ".pending"
     }
 
@@ -139,12 +139,12 @@ public struct SigningKeys {
 
     /// Inside a write transaction, whose lock keeps every rotation out: renames the pending key
     /// file over the key file when its key is this node's in force (a rotation committed it),
-    /// and removes it when its key is not (a rotation that never committed). The signer it put
-    /// in place; nil when there was none. Not in the transaction of a rotation before it commits:
-    /// its own key would look in force.
+    /// and removes it when its key is not (a rotation that never committed); one it cannot read
+    /// is left as it is. The signer it put in place; nil when there was none. Not in the
+    /// transaction of a rotation before it commits: its own key would look in force.
     func adoptPendingKey() throws -> TicketSigner? {
-        guard access(pendingKeyFile, F_OK) == 0 else { return nil }
-        guard let file = try? KeyFile.read(pendingKeyFile), try inForce(file.key.publicKey, of: file.nodeID) else {
+        guard access(pendingKeyFile, F_OK) == 0, let file = try? KeyFile.read(pendingKeyFile) else { return nil }
+        guard try inForce(file.key.publicKey, of: file.nodeID) else {
             unlink(pendingKeyFile)
             return nil
         }
