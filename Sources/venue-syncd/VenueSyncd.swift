@@ -174,6 +174,8 @@ struct VenueSyncd: ParsableCommand {
                     Failure(
                         exitCode: 1, code: "database_busy", message: "node database: locked by another process too long"
                     )
+                case .detached(let message):
+                    Failure(exitCode: 1, code: "store_detached", message: "node database: \(message)")
                 case .failed(let message):
                     Failure(exitCode: 1, code: "database_error", message: "node database: \(message)")
                 }

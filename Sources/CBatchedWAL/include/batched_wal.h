@@ -1,6 +1,7 @@
 #ifndef BATCHED_WAL_H
 #define BATCHED_WAL_H
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 /// The name of the VFS that `batched_wal_register` adds: SQLite's "unix" VFS with each commit's
 /// WAL frames written in one call.
@@ -23,5 +24,17 @@ int batched_wal_register(void);
 
 /// The unix VFS's file beneath `file` when `file` was opened by the batched-WAL VFS; else `file`.
 sqlite3_file *batched_wal_underlying(sqlite3_file *file);
+
+/// The descriptor of the unix VFS's file beneath `file` (the database file or its WAL): its
+/// `unixFile` begins with the methods, the VFS and the inode's lock record, then the descriptor
+/// (a layout unchanged since 2008; SQLite has no call that returns it).
+int batched_wal_descriptor(sqlite3_file *file);
+
+/// The status (`fstat`) of the `-shm` file the connections of this process to the database
+/// `file` (a main database file of this VFS) share, through the descriptor SQLite opened it
+/// with: 1 when it is open and `*status` is filled, 0 when no connection has mapped it yet.
+/// Nothing else may open the `-shm` to look at it: closing any descriptor of it would drop the
+/// process's locks on it.
+int batched_wal_shm_status(sqlite3_file *file, struct stat *status);
 
 #endif
