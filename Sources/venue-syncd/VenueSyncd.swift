@@ -68,8 +68,8 @@ struct VenueSyncd: ParsableCommand {
         discussion: """
             The central password comes from CENTRAL_PASSWORD or the file named by CENTRAL_PASSWORD_FILE, never from
             the command line. Exit codes: 0 stopped cleanly (SIGTERM/SIGINT) or --once succeeded, 1 error (another
-            daemon runs for this database, the database is unusable), 2 usage, 75 --once found central read-only or
-            unreachable.
+            daemon runs for this database, the database is unusable), 2 usage, 6 the node database is not there, 75
+            --once found central read-only or unreachable.
             """,
         options: [
             config, database, central, interval, batch, once, listen, http, allowPlainHTTP, healthDetails,

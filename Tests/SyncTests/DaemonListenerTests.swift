@@ -7,12 +7,10 @@ import Testing
     import Glibc
 #endif
 
-/// `venue-syncd`'s listener and what else touches the same database: a health probe must not
-/// drop the daemon's SQLite locks, a deleted WAL must not swallow sales, slow clients must not
-/// turn probes away.
+/// `venue-syncd`'s listener and what else touches the same database: no route or command may
+/// drop the daemon's SQLite locks, slow clients must not turn probes away. (Files deleted under
+/// the daemon: `DetachedStoreDaemonTests`.)
 @Suite struct DaemonListenerTests {
-    static let sell = ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"]
-
     /// A venue with GALA (FLOOR, GA; STALLS, seated) for NODE-A, as the API's walk through every
     /// operation (`Tests/Helpers/api-client.py conformance`) expects it.
     static let gala = """
@@ -98,29 +96,6 @@ import Testing
             waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A"))?[order] != nil } != nil,
             "the sale after the reader never reached central: \(daemon.stderr)")
         #expect(Network.get(port: port, path: "/health/readiness")?.status == 200)
-        daemon.send(SIGTERM)
-        #expect(daemon.wait() == 0)
-    }
-
-    /// The WAL and shared-memory files deleted under a running daemon (what a reader does when it
-    /// believes itself the last connection): the daemon notices the file it writes is gone, says
-    /// so in its log, starts again (the same process, every connection closed), and the sales
-    /// made since reach central.
-    @Test func aDeletedWALIsNoticedAndTheDaemonReopensLoudly() throws {
-        let world = try SyncWorld()
-        let path = try world.makeNodeFile("NODE-A")
-        let daemon = try world.startDaemon(path: path, ["--interval", "200ms"])
-        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
-        let checkpoint = try ProcessRunner.run("/usr/bin/sqlite3", [path, "PRAGMA wal_checkpoint(TRUNCATE)"])
-        #expect(checkpoint.stdout.hasPrefix("0|"), "\(checkpoint.stdout)\(checkpoint.stderr)")
-        #expect(unlink(path + "-wal") == 0 && unlink(path + "-shm") == 0)
-        for _ in 0..<3 { #expect(try world.boxoffice(path: path, Self.sell).status == 0) }
-        #expect(
-            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 3 } != nil,
-            "sales after the WAL was deleted never reached central: \(daemon.stderr)")
-        #expect(daemon.stderr.contains("store.detached"), "\(daemon.stderr)")
-        #expect(daemon.stderr.contains("-wal was deleted while open"))
-        #expect(daemon.stderr.contains("syncd.restarting"))
         daemon.send(SIGTERM)
         #expect(daemon.wait() == 0)
     }
