@@ -1,9 +1,13 @@
+#define _GNU_SOURCE
 #include "batched_wal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /// An open file of the batched-WAL VFS: the unix VFS's file follows it in the same allocation.
 typedef struct BatchedFile {
@@ -24,8 +28,8 @@ typedef struct BatchedFile {
     /// The database file's device and inode (main database files only; `identified` then 1): the
     /// key of the `-shm` descriptor its connections share in this process (``ShmDescriptor``).
     int identified;
-    dev_t device;
-    ino_t inode;
+    unsigned long long device;
+    unsigned long long inode;
 } BatchedFile;
 
 /// Bytes held at most; a larger commit is written in pieces of up to this size. (The unix VFS
@@ -141,8 +145,8 @@ static int batchedDeviceCharacteristics(sqlite3_file *file) {
 /// A `-shm` descriptor of this process and the database file it serves.
 typedef struct ShmDescriptor {
     int descriptor;
-    dev_t device;
-    ino_t inode;
+    unsigned long long device;
+    unsigned long long inode;
 } ShmDescriptor;
 
 static pthread_mutex_t shmLock = PTHREAD_MUTEX_INITIALIZER;
@@ -196,7 +200,24 @@ static int batchedShmMap(sqlite3_file *file, int region, int size, int extend, v
     return code;
 }
 
-int batched_wal_shm_status(sqlite3_file *file, struct stat *status) {
+static int identity(int descriptor, const char *path, int flags, BatchedWALIdentity *identity) {
+    struct statx status;
+    if (statx(descriptor, path, flags, STATX_INO | STATX_NLINK, &status) != 0) return -1;
+    identity->device = makedev(status.stx_dev_major, status.stx_dev_minor);
+    identity->inode = status.stx_ino;
+    identity->links = status.stx_nlink;
+    return 0;
+}
+
+int batched_wal_identity(int descriptor, BatchedWALIdentity *result) {
+    return identity(descriptor, "", AT_EMPTY_PATH, result);
+}
+
+int batched_wal_identity_at(const char *path, BatchedWALIdentity *result) {
+    return identity(AT_FDCWD, path, 0, result);
+}
+
+int batched_wal_shm_identity(sqlite3_file *file, BatchedWALIdentity *result) {
     if (file->pMethods != &batchedMethods || !((BatchedFile *)file)->identified) return 0;
     BatchedFile *batched = (BatchedFile *)file;
     int found = 0;
@@ -204,7 +225,7 @@ int batched_wal_shm_status(sqlite3_file *file, struct stat *status) {
     for (int index = 0; index < shmCount && !found; index++) {
         ShmDescriptor *shm = &shmDescriptors[index];
         if (shm->device == batched->device && shm->inode == batched->inode) {
-            found = fstat(shm->descriptor, status) == 0;
+            found = batched_wal_identity(shm->descriptor, result) == 0;
         }
     }
     pthread_mutex_unlock(&shmLock);
@@ -271,13 +292,11 @@ static int batchedOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *fi
         return code;
     }
     batched->base.pMethods = &batchedMethods;
-    if (flags & SQLITE_OPEN_MAIN_DB) {
-        struct stat status;
-        if (fstat(batched_wal_descriptor(batched->real), &status) == 0) {
-            batched->identified = 1;
-            batched->device = status.st_dev;
-            batched->inode = status.st_ino;
-        }
+    BatchedWALIdentity opened;
+    if ((flags & SQLITE_OPEN_MAIN_DB) && batched_wal_identity(batched_wal_descriptor(batched->real), &opened) == 0) {
+        batched->identified = 1;
+        batched->device = opened.device;
+        batched->inode = opened.inode;
     }
     return SQLITE_OK;
 }

@@ -59,9 +59,9 @@ extension Database {
     /// `-shm` of its own next to another process's new one lets each overwrite the other's WAL
     /// frames. Empty when all is well (a file not yet opened counts as well).
     ///
-    /// Each file is looked at through the descriptor SQLite opened it with (`fstat`: its link
-    /// count, device and inode) and compared with what its path names now (`stat`, which opens
-    /// nothing).
+    /// Each file is looked at through the descriptor SQLite opened it with (its link count, device
+    /// and inode: ``batched_wal_identity``) and compared with what its path names now (which
+    /// opens nothing).
     public func detachedFiles() -> [DetachedFile] {
         var detached = [DetachedFile]()
         _ = lookAtFiles(byName: true) { file, change in
@@ -72,40 +72,39 @@ extension Database {
     }
 
     /// True when ``detachedFiles()`` would not be empty, found without building it; with `byName`
-    /// false, only a file deleted counts (its link count, from `fstat` alone, which is all each
-    /// commit asks: a `stat` of each path costs three times as much, and a file renamed away or
-    /// replaced is left to those who look between writes).
+    /// false, only a file deleted counts (its link count, from its descriptor alone, which is all
+    /// each commit asks: a look at each path costs three times as much, and a file renamed away
+    /// or replaced is left to those who look between writes).
     func hasDetachedFiles(byName: Bool = true) -> Bool { lookAtFiles(byName: byName) { _, _ in false } }
 
     /// Hands each detached file (its index in ``DatabaseFilenames``) to `body` while it returns
     /// true; true when one was found. With `byName` false, only deleted files are looked for.
     private func lookAtFiles(byName: Bool, _ body: (Int, DetachedFile.Change) -> Bool) -> Bool {
         guard let main = sqliteFile(SQLITE_FCNTL_FILE_POINTER), main.pointee.pMethods != nil else { return false }
+        var identities = (BatchedWALIdentity(), BatchedWALIdentity(), BatchedWALIdentity())
+        let opened = (
+            batched_wal_identity(batched_wal_descriptor(main), &identities.0) == 0,
+            sqliteFile(SQLITE_FCNTL_JOURNAL_POINTER).map {
+                $0.pointee.pMethods != nil && batched_wal_identity(batched_wal_descriptor($0), &identities.1) == 0
+            } ?? false,
+            batched_wal_shm_identity(main, &identities.2) == 1
+        )
         var found = false
-        var opened = stat()
-        func change(at index: Int) -> DetachedFile.Change? {
-            byName ? filenames.change(of: opened, at: index) : opened.st_nlink == 0 ? .deleted : nil
-        }
-        if fstat(batched_wal_descriptor(main), &opened) == 0, let change = change(at: 0) {
+        for (index, isOpen, identity) in [
+            (0, opened.0, identities.0), (1, opened.1, identities.1), (2, opened.2, identities.2),
+        ] where isOpen {
+            let change =
+                byName ? filenames.change(of: identity, at: index) : identity.links == 0 ? .deleted : nil
+            guard let change else { continue }
             found = true
-            guard body(0, change) else { return true }
-        }
-        if let wal = sqliteFile(SQLITE_FCNTL_JOURNAL_POINTER), wal.pointee.pMethods != nil,
-            fstat(batched_wal_descriptor(wal), &opened) == 0, let change = change(at: 1)
-        {
-            found = true
-            guard body(1, change) else { return true }
-        }
-        if batched_wal_shm_status(main, &opened) == 1, let change = change(at: 2) {
-            found = true
-            _ = body(2, change)
+            guard body(index, change) else { return true }
         }
         return found
     }
 }
 
 /// The names of a connection's database file, `-wal` and `-shm` (in that order), as SQLite made
-/// them, also as C strings for `stat`.
+/// them, also as C strings.
 struct DatabaseFilenames {
     let names: [String]
     private let cNames: [ContiguousArray<CChar>]
@@ -115,16 +114,15 @@ struct DatabaseFilenames {
         cNames = names.map(\.utf8CString)
     }
 
-    /// What became of file `index`, open as `opened` (an open descriptor's status), when it is no
-    /// longer the one its name names; nil when it still is.
-    func change(of opened: stat, at index: Int) -> Database.DetachedFile.Change? {
-        if opened.st_nlink == 0 { return .deleted }
-        var named = stat()
-        let found = cNames[index].withUnsafeBufferPointer { stat($0.baseAddress!, &named) } == 0
-        guard found else {
+    /// What became of file `index`, open as `opened`, when it is no longer the one its name
+    /// names; nil when it still is.
+    func change(of opened: BatchedWALIdentity, at index: Int) -> Database.DetachedFile.Change? {
+        if opened.links == 0 { return .deleted }
+        var named = BatchedWALIdentity()
+        guard cNames[index].withUnsafeBufferPointer({ batched_wal_identity_at($0.baseAddress!, &named) }) == 0 else {
             // Another failure (a folder this user may no longer search) tells nothing of the file.
             return errno == ENOENT || errno == ENOTDIR ? .movedAway : nil
         }
-        return named.st_dev == opened.st_dev && named.st_ino == opened.st_ino ? nil : .replaced
+        return named.device == opened.device && named.inode == opened.inode ? nil : .replaced
     }
 }
