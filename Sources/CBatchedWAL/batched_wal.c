@@ -1,8 +1,13 @@
+#define _GNU_SOURCE
 #include "batched_wal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /// An open file of the batched-WAL VFS: the unix VFS's file follows it in the same allocation.
 typedef struct BatchedFile {
@@ -20,12 +25,18 @@ typedef struct BatchedFile {
     /// headers SQLite rewrites after such a write, the last of them a commit frame's) goes
     /// straight through, so that nothing stays held once the commit frame's page is written.
     sqlite3_int64 end;
+    /// The database file's device and inode (main database files only; `identified` then 1): the
+    /// key of the `-shm` descriptor its connections share in this process (``ShmDescriptor``).
+    int identified;
+    unsigned long long device;
+    unsigned long long inode;
 } BatchedFile;
 
 /// Bytes held at most; a larger commit is written in pieces of up to this size. (The unix VFS
 /// writes at most 128 KiB - 1 bytes a call: its `seekAndWrite` masks the length with 0x1ffff.)
 enum { heldCapacity = 64 * 1024, frameHeaderBytes = 24 };
 
+static const sqlite3_io_methods batchedMethods;
 static sqlite3_vfs *unixVFS;
 static sqlite3_vfs batchedVFS;
 static int registered = SQLITE_ERROR;
@@ -123,8 +134,102 @@ static int batchedDeviceCharacteristics(sqlite3_file *file) {
     return real(file)->pMethods->xDeviceCharacteristics(real(file));
 }
 
+// The `-shm` files' descriptors. The unix VFS opens a database's `-shm` once per process, the
+// first time one of its connections maps it (`xShmMap`), shares it among that process's
+// connections to the same database file (device and inode), and closes it after the last; it has
+// no call that returns the descriptor. Its `open` and `close` go through its system-call table,
+// which `sqlite3_vfs.xSetSystemCall` lets a program replace: the replacements note each `-shm`
+// opened inside this VFS's `xShmMap`, and forget a descriptor as it is closed, before the number
+// can be reused.
+
+/// A `-shm` descriptor of this process and the database file it serves.
+typedef struct ShmDescriptor {
+    int descriptor;
+    unsigned long long device;
+    unsigned long long inode;
+} ShmDescriptor;
+
+static pthread_mutex_t shmLock = PTHREAD_MUTEX_INITIALIZER;
+static ShmDescriptor *shmDescriptors;
+static int shmCount, shmCapacity;
+/// The `-shm` opened on this thread inside the `xShmMap` running now; -1 when none.
+static __thread int openedShm = -1;
+static int (*unixOpen)(const char *, int, int);
+static int (*unixClose)(int);
+
+static int openNotingShm(const char *path, int flags, int mode) {
+    int descriptor = unixOpen(path, flags, mode);
+    size_t length = strlen(path);
+    if (descriptor >= 0 && length > 4 && strcmp(path + length - 4, "-shm") == 0) openedShm = descriptor;
+    return descriptor;
+}
+
+static int closeForgettingShm(int descriptor) {
+    if (descriptor == openedShm) openedShm = -1;
+    pthread_mutex_lock(&shmLock);
+    for (int index = 0; index < shmCount; index++) {
+        if (shmDescriptors[index].descriptor == descriptor) shmDescriptors[index] = shmDescriptors[--shmCount];
+    }
+    pthread_mutex_unlock(&shmLock);
+    return unixClose(descriptor);
+}
+
+/// Notes `descriptor` as the `-shm` of the database file `file` is open on.
+static void noteShm(BatchedFile *file, int descriptor) {
+    pthread_mutex_lock(&shmLock);
+    if (shmCount == shmCapacity) {
+        int capacity = shmCapacity == 0 ? 4 : shmCapacity * 2;
+        ShmDescriptor *grown = realloc(shmDescriptors, sizeof *grown * (size_t)capacity);
+        if (grown != 0) {
+            shmDescriptors = grown;
+            shmCapacity = capacity;
+        }
+    }
+    if (shmCount < shmCapacity) {
+        shmDescriptors[shmCount++] = (ShmDescriptor){descriptor, file->device, file->inode};
+    }
+    pthread_mutex_unlock(&shmLock);
+}
+
 static int batchedShmMap(sqlite3_file *file, int region, int size, int extend, void volatile **out) {
-    return real(file)->pMethods->xShmMap(real(file), region, size, extend, out);
+    BatchedFile *batched = (BatchedFile *)file;
+    openedShm = -1;
+    int code = batched->real->pMethods->xShmMap(batched->real, region, size, extend, out);
+    if (openedShm >= 0 && batched->identified) noteShm(batched, openedShm);
+    openedShm = -1;
+    return code;
+}
+
+static int identity(int descriptor, const char *path, int flags, BatchedWALIdentity *identity) {
+    struct statx status;
+    if (statx(descriptor, path, flags, STATX_INO | STATX_NLINK, &status) != 0) return -1;
+    identity->device = makedev(status.stx_dev_major, status.stx_dev_minor);
+    identity->inode = status.stx_ino;
+    identity->links = status.stx_nlink;
+    return 0;
+}
+
+int batched_wal_identity(int descriptor, BatchedWALIdentity *result) {
+    return identity(descriptor, "", AT_EMPTY_PATH, result);
+}
+
+int batched_wal_identity_at(const char *path, BatchedWALIdentity *result) {
+    return identity(AT_FDCWD, path, 0, result);
+}
+
+int batched_wal_shm_identity(sqlite3_file *file, BatchedWALIdentity *result) {
+    if (file->pMethods != &batchedMethods || !((BatchedFile *)file)->identified) return 0;
+    BatchedFile *batched = (BatchedFile *)file;
+    int found = 0;
+    pthread_mutex_lock(&shmLock);
+    for (int index = 0; index < shmCount && !found; index++) {
+        ShmDescriptor *shm = &shmDescriptors[index];
+        if (shm->device == batched->device && shm->inode == batched->inode) {
+            found = batched_wal_identity(shm->descriptor, result) == 0;
+        }
+    }
+    pthread_mutex_unlock(&shmLock);
+    return found;
 }
 
 static int batchedShmLock(sqlite3_file *file, int offset, int count, int flags) {
@@ -187,6 +292,12 @@ static int batchedOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *fi
         return code;
     }
     batched->base.pMethods = &batchedMethods;
+    BatchedWALIdentity opened;
+    if ((flags & SQLITE_OPEN_MAIN_DB) && batched_wal_identity(batched_wal_descriptor(batched->real), &opened) == 0) {
+        batched->identified = 1;
+        batched->device = opened.device;
+        batched->inode = opened.inode;
+    }
     return SQLITE_OK;
 }
 
@@ -198,12 +309,31 @@ static void registerVFS(void) {
     batchedVFS.zName = BATCHED_WAL_VFS;
     batchedVFS.szOsFile = (int)sizeof(BatchedFile) + unixVFS->szOsFile;
     batchedVFS.xOpen = batchedOpen;
+    unixOpen = (int (*)(const char *, int, int))unixVFS->xGetSystemCall(unixVFS, "open");
+    unixClose = (int (*)(int))unixVFS->xGetSystemCall(unixVFS, "close");
+    if (unixOpen == 0 || unixClose == 0 ||
+        unixVFS->xSetSystemCall(unixVFS, "open", (sqlite3_syscall_ptr)openNotingShm) != SQLITE_OK ||
+        unixVFS->xSetSystemCall(unixVFS, "close", (sqlite3_syscall_ptr)closeForgettingShm) != SQLITE_OK) {
+        return;
+    }
     registered = sqlite3_vfs_register(&batchedVFS, 0);
 }
 
 int batched_wal_register(void) {
     pthread_once(&registerOnce, registerVFS);
     return registered;
+}
+
+int batched_wal_descriptor(sqlite3_file *file) {
+    // A `unixFile` begins with its methods, its VFS and its inode's lock record, then the
+    // descriptor (the layout `csqlite_unix_file_descriptor` in CSQLite's shim reads too).
+    struct unix_file_start {
+        const sqlite3_io_methods *methods;
+        sqlite3_vfs *vfs;
+        void *inode;
+        int descriptor;
+    };
+    return ((struct unix_file_start *)batched_wal_underlying(file))->descriptor;
 }
 
 sqlite3_file *batched_wal_underlying(sqlite3_file *file) {

@@ -63,6 +63,11 @@ public final class Database {
 
     /// The file this connection opened.
     public let path: String
+    /// The file as SQLite named it when it opened it (absolute, symbolic links resolved): its
+    /// `-wal` and `-shm` are this name with their suffix.
+    var filename: String { filenames.names[0] }
+    /// The names of the database file, its `-wal` and `-shm`, as SQLite made them.
+    let filenames: DatabaseFilenames
     let handle: OpaquePointer
     /// Prepared statements by their SQL text.
     private var statements: [String: Statement] = [:]
@@ -83,6 +88,9 @@ public final class Database {
     /// True while a write transaction has its turn: its commit is flushed once the turn is given
     /// back, not inside `COMMIT`.
     private var flushAfterTurn = false
+    /// The files found detached when this connection last refused to commit; the error of that
+    /// commit names them (``error(code:sql:)``).
+    private var refusedCommit: [DetachedFile]?
 
     /// What the process sets in SQLite once, before its first connection: no memory statistics
     /// (`csqlite_skip_memory_statistics`).
@@ -116,10 +124,11 @@ public final class Database {
         }
         self.handle = handle
         self.path = path
-        busyWait = BusyWait(timeout: options.busyTimeout)
-        busyTimeout = options.busyTimeout
         // Next to SQLite's own `-wal`, named after the file it opened (symlinks resolved).
         let opened = sqlite3_db_filename(handle, "main").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        filenames = DatabaseFilenames(opened ?? path)
+        busyWait = BusyWait(timeout: options.busyTimeout)
+        busyTimeout = options.busyTimeout
         queue =
             options.readOnly
             ? nil
@@ -275,6 +284,9 @@ public final class Database {
     /// seconds), a checkpoint of `mode` over what they wrote meanwhile. Without a turnstile there
     /// is no turn to take, and `mode` runs at once.
     private func checkpointInTwoSteps(finishing mode: Int32, turnWait: Double) {
+        // A connection whose `-shm` was replaced would copy frames of another WAL's index, and
+        // truncate a WAL whose frames it does not know of.
+        guard !hasDetachedFiles() else { return }
         guard let queue, queue.current() != nil else {
             sqlite3_wal_checkpoint_v2(handle, nil, mode, nil, nil)
             return
@@ -345,6 +357,14 @@ public final class Database {
             handle,
             { context, _, _, frames in
                 Unmanaged<Database>.fromOpaque(context!).takeUnretainedValue().committed(walFrames: Int(frames))
+            }, Unmanaged.passUnretained(self).toOpaque())
+        // A commit into files deleted under this connection is lost to every other one: each
+        // write transaction looks at their link counts as it is about to commit, and SQLite
+        // turns the commit into a rollback (`SQLITE_CONSTRAINT_COMMITHOOK`) when one is 0.
+        sqlite3_commit_hook(
+            handle,
+            { context in
+                Unmanaged<Database>.fromOpaque(context!).takeUnretainedValue().refusesCommit() ? 1 : 0
             }, Unmanaged.passUnretained(self).toOpaque())
         // Closing leaves the WAL for the next connection: a `boxoffice` process that checkpointed
         // and deleted the WAL at exit flushed five times where its commit needs one (the header
@@ -436,9 +456,11 @@ public final class Database {
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         defer { sqlite3_free(message) }
         guard code == SQLITE_OK else {
-            throw StoreError(
-                code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
-                message: message.map { String(cString: $0) } ?? "script failed", sql: nil)
+            let extended = sqlite3_extended_errcode(handle)
+            throw refusal(extended)
+                ?? StoreError(
+                    code: ResultCode(rawValue: extended),
+                    message: message.map { String(cString: $0) } ?? "script failed", sql: nil)
         }
     }
 
@@ -785,13 +807,34 @@ public final class Database {
         return flushesCommits && !flushAfterTurn ? syncWAL() : SQLITE_OK
     }
 
+    /// SQLite's commit hook: true (refuse) when a file of this connection was deleted under it,
+    /// which is then reported to ``DetachedCommits``.
+    fileprivate func refusesCommit() -> Bool {
+        guard hasDetachedFiles(byName: false) else { return false }
+        let files = detachedFiles()
+        refusedCommit = files
+        DetachedCommits.report(database: filename, files: files)
+        return true
+    }
+
     // MARK: Errors
 
     func error(code: Int32, sql: String?) -> StoreError {
         let extended = sqlite3_extended_errcode(handle)
+        if let refusal = refusal(extended) { return refusal }
         return StoreError(
             code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
             message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+extension Database {
+    /// The error of a commit this connection refused (``refusesCommit()``), when `extended` is
+    /// that refusal's code.
+    fileprivate func refusal(_ extended: Int32) -> StoreError? {
+        guard ResultCode(rawValue: extended) == .constraintCommitHook, let files = refusedCommit else { return nil }
+        refusedCommit = nil
+        return .detached(files)
     }
 }
 

@@ -15,14 +15,26 @@ import CSQLite
 extension Database {
     /// A file of this connection that is no longer the one its path names.
     public struct DetachedFile: Sendable, Equatable, CustomStringConvertible {
+        /// What became of a file.
+        public enum Change: Sendable, Equatable {
+            /// Deleted: its link count is 0.
+            case deleted
+            /// Renamed or moved: nothing has its name now.
+            case movedAway
+            /// Another file has its name (a restore, a copy moved over it).
+            case replaced
+        }
+
         /// The path SQLite opened.
         public let path: String
-        /// True when the file was deleted (its link count is 0); false when another file now
-        /// has its name (a restore, a copy moved over it).
-        public let unlinked: Bool
+        public let change: Change
 
         public var description: String {
-            unlinked ? "\(path) was deleted while open" : "\(path) was replaced by another file while open"
+            switch change {
+            case .deleted: "\(path) was deleted while open"
+            case .movedAway: "\(path) was renamed or moved away while open"
+            case .replaced: "\(path) was replaced by another file while open"
+            }
         }
     }
 
@@ -42,25 +54,75 @@ extension Database {
         return header == Array("SQLite format 3\u{0}".utf8)
     }
 
-    /// The database file and WAL this connection has open that were deleted or replaced under
-    /// it: what it writes there no other connection will read. Empty when all is well (a WAL not
-    /// yet opened counts as well).
+    /// The database file, WAL and shared memory (`-shm`) this connection has open that were
+    /// deleted or replaced under it: what it writes there no other connection will read, and a
+    /// `-shm` of its own next to another process's new one lets each overwrite the other's WAL
+    /// frames. Empty when all is well (a file not yet opened counts as well).
+    ///
+    /// Each file is looked at through the descriptor SQLite opened it with (its link count, device
+    /// and inode: ``batched_wal_identity``) and compared with what its path names now (which
+    /// opens nothing).
     public func detachedFiles() -> [DetachedFile] {
         var detached = [DetachedFile]()
-        for (request, name) in [(SQLITE_FCNTL_FILE_POINTER, path), (SQLITE_FCNTL_JOURNAL_POINTER, path + "-wal")] {
-            guard let file = sqliteFile(request), file.pointee.pMethods != nil else { continue }
-            let descriptor = csqlite_unix_file_descriptor(batched_wal_underlying(file))
-            var opened = stat()
-            guard descriptor >= 0, fstat(descriptor, &opened) == 0 else { continue }
-            if opened.st_nlink == 0 {
-                detached.append(DetachedFile(path: name, unlinked: true))
-                continue
-            }
-            var named = stat()
-            if stat(name, &named) != 0 || named.st_dev != opened.st_dev || named.st_ino != opened.st_ino {
-                detached.append(DetachedFile(path: name, unlinked: false))
-            }
+        _ = lookAtFiles(byName: true) { file, change in
+            detached.append(DetachedFile(path: filenames.names[file], change: change))
+            return true
         }
         return detached
+    }
+
+    /// True when ``detachedFiles()`` would not be empty, found without building it; with `byName`
+    /// false, only a file deleted counts (its link count, from its descriptor alone, which is all
+    /// each commit asks: a look at each path costs three times as much, and a file renamed away
+    /// or replaced is left to those who look between writes).
+    func hasDetachedFiles(byName: Bool = true) -> Bool { lookAtFiles(byName: byName) { _, _ in false } }
+
+    /// Hands each detached file (its index in ``DatabaseFilenames``) to `body` while it returns
+    /// true; true when one was found. With `byName` false, only deleted files are looked for.
+    private func lookAtFiles(byName: Bool, _ body: (Int, DetachedFile.Change) -> Bool) -> Bool {
+        guard let main = sqliteFile(SQLITE_FCNTL_FILE_POINTER), main.pointee.pMethods != nil else { return false }
+        var identities = (BatchedWALIdentity(), BatchedWALIdentity(), BatchedWALIdentity())
+        let opened = (
+            batched_wal_identity(batched_wal_descriptor(main), &identities.0) == 0,
+            sqliteFile(SQLITE_FCNTL_JOURNAL_POINTER).map {
+                $0.pointee.pMethods != nil && batched_wal_identity(batched_wal_descriptor($0), &identities.1) == 0
+            } ?? false,
+            batched_wal_shm_identity(main, &identities.2) == 1
+        )
+        var found = false
+        for (index, isOpen, identity) in [
+            (0, opened.0, identities.0), (1, opened.1, identities.1), (2, opened.2, identities.2),
+        ] where isOpen {
+            let change =
+                byName ? filenames.change(of: identity, at: index) : identity.links == 0 ? .deleted : nil
+            guard let change else { continue }
+            found = true
+            guard body(index, change) else { return true }
+        }
+        return found
+    }
+}
+
+/// The names of a connection's database file, `-wal` and `-shm` (in that order), as SQLite made
+/// them, also as C strings.
+struct DatabaseFilenames {
+    let names: [String]
+    private let cNames: [ContiguousArray<CChar>]
+
+    init(_ database: String) {
+        names = [database, database + "-wal", database + "-shm"]
+        cNames = names.map(\.utf8CString)
+    }
+
+    /// What became of file `index`, open as `opened`, when it is no longer the one its name
+    /// names; nil when it still is.
+    func change(of opened: BatchedWALIdentity, at index: Int) -> Database.DetachedFile.Change? {
+        if opened.links == 0 { return .deleted }
+        var named = BatchedWALIdentity()
+        guard cNames[index].withUnsafeBufferPointer({ batched_wal_identity_at($0.baseAddress!, &named) }) == 0 else {
+            // Another failure (a folder this user may no longer search) tells nothing of the file.
+            return errno == ENOENT || errno == ENOTDIR ? .movedAway : nil
+        }
+        return named.device == opened.device && named.inode == opened.inode ? nil : .replaced
     }
 }

@@ -29,6 +29,11 @@ public struct ResultCode: Equatable, Hashable, Sendable, CustomStringConvertible
     public static let constraintPrimaryKey = ResultCode(rawValue: SQLITE_CONSTRAINT | (6 << 8))
     public static let constraintCheck = ResultCode(rawValue: SQLITE_CONSTRAINT | (1 << 8))
     public static let constraintForeignKey = ResultCode(rawValue: SQLITE_CONSTRAINT | (3 << 8))
+    /// A commit the commit hook turned into a rollback.
+    public static let constraintCommitHook = ResultCode(rawValue: SQLITE_CONSTRAINT | (2 << 8))
+    /// The database file moved or was deleted since it was opened (`SQLITE_READONLY_DBMOVED`):
+    /// also a write refused because files of the database were deleted or replaced.
+    public static let readOnlyDatabaseMoved = ResultCode(rawValue: SQLITE_READONLY | (4 << 8))
 
     /// SQLite's English name for the code, as `sqlite3_errstr` gives it.
     public var description: String { "\(rawValue) (\(String(cString: sqlite3_errstr(rawValue))))" }
@@ -65,6 +70,19 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(find them with: find / -xdev -samefile \(path))")
     }
 
+    /// A write refused, nothing committed, because `files` of the database were deleted or
+    /// replaced under the connection: what it committed there no other connection would read.
+    public static func detached(_ files: [Database.DetachedFile]) -> StoreError {
+        StoreError(
+            code: .readOnlyDatabaseMoved,
+            message: files.map(\.description).joined(separator: "; ")
+                + ": nothing was written; the database must be opened again")
+    }
+
+    /// A write refused because files of the database were deleted or replaced under the
+    /// connection (``detached(_:)``).
+    public var isDetached: Bool { code == .readOnlyDatabaseMoved }
+
     /// The writer lock stayed taken for longer than the busy timeout.
     public var isBusy: Bool { code.primary == .busy || code.primary == .locked }
     /// The values themselves were refused (a constraint, a type, a size): retrying the same
@@ -73,7 +91,8 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// A short word for an operational error, as sync health reports it (`disk_full`, `io_error`…).
     public var cause: String {
-        switch code.primary {
+        if isDetached { return "store_detached" }
+        return switch code.primary {
         case .full: "disk_full"
         case .ioError: "io_error"
         case .busy, .locked: "busy"

@@ -121,6 +121,10 @@ public final class MySQLConnection {
             guard error.kind == .accessDenied, configuration.tls == .disabled else { throw error }
             throw error.adding("the server may require TLS for this user: try tls=verify_identity (or verify_ca)")
         }
+        // The client library opens its socket without close-on-exec: a program this process starts
+        // (sendmail, or venue-syncd starting itself again) would keep the server session open.
+        let socket = mysql_get_socket(handle)
+        if socket >= 0 { _ = fcntl(socket, F_SETFD, fcntl(socket, F_GETFD) | FD_CLOEXEC) }
         do {
             try execute(
                 script: sessionSetup(

@@ -84,7 +84,7 @@ enum ErrorAnswer {
         switch report.code {
         case "login_throttled": return 429
         case "account_locked": return 423
-        case "busy": return 503
+        case "busy", "store_detached": return 503
         case "database_error", "io_error", "error": return 500
         default: break
         }

@@ -110,6 +110,15 @@ public final class SyncDaemon {
         let heartbeat = LoopHeartbeat(within: options.stallTimeout)
         let server = try startServer(heartbeat: heartbeat)
         defer { server?.stop() }
+        let restarting = Restarting(
+            stopSignal: stopSignal, server: server, logger: logger, database: options.databasePath)
+        // Whichever connection finds the files detached as it commits (a till's sale, the email
+        // worker, the sync thread) has the daemon start again at once.
+        DetachedCommits.notify { _, files in restarting.request(files.map(\.description)) }
+        defer {
+            DetachedCommits.notify(nil)
+            restarting.waitForListener()
+        }
         logger.info(
             "syncd.started",
             [
@@ -143,7 +152,7 @@ public final class SyncDaemon {
         var nextProbe: UInt64 = 0
         var nextHousekeeping: UInt64 = 0
         repeat {
-            if let reason = detached(node) { return .restart(reason: reason) }
+            if detached(node, restarting) { break }
             if MonotonicClock.nanoseconds() >= nextHousekeeping {
                 // The API's kept answers serve retries, which come within minutes: a week is plenty.
                 do { try node.forgetKeptAnswers() } catch { logger.warning("api.forget_failed", ["error": "\(error)"]) }
@@ -189,6 +198,7 @@ public final class SyncDaemon {
                 waitWatchingFiles(node, seconds: wait)
             }
         } while !stopSignal.isSet
+        if let reason = stopSignal.restartReason { return .restart(reason: reason) }
         notifier.stopping()
         logger.info("syncd.stopped", ["node": nodeID])
         return .exited(ExitCode.ok)
@@ -213,18 +223,16 @@ public final class SyncDaemon {
         return server
     }
 
-    /// Why the daemon must start again, when the database file or WAL its connection has open was
-    /// deleted or replaced (another process believed itself the last one and removed the WAL, or a
-    /// file was moved over the database): what it wrote there no other process would read, and
-    /// what they commit it would not see. Logged as an error. Nil when all is well.
-    private func detached(_ node: VenueNode) -> String? {
+    /// True, and a restart asked for, when the database file, WAL or shared memory the sync
+    /// thread's connection has open was deleted or replaced (another process believed itself the
+    /// last one and removed the WAL, or a file was moved over the database): what it wrote there
+    /// no other process would read, and what they commit it would not see.
+    private func detached(_ node: VenueNode, _ restarting: Restarting) -> Bool {
         watchWritersQueue(node)
         let files = node.detachedFiles()
-        guard !files.isEmpty else { return nil }
-        logger.log(
-            .error, "store.detached",
-            ["files": files.joined(separator: "; "), "database": options.databasePath, "action": "restarting"])
-        return files.joined(separator: "; ")
+        guard !files.isEmpty else { return false }
+        restarting.request(files)
+        return true
     }
 
     /// Sleeps `seconds` (or until stopped), looking at the database's files every second, so that a

@@ -68,8 +68,8 @@ struct VenueSyncd: ParsableCommand {
         discussion: """
             The central password comes from CENTRAL_PASSWORD or the file named by CENTRAL_PASSWORD_FILE, never from
             the command line. Exit codes: 0 stopped cleanly (SIGTERM/SIGINT) or --once succeeded, 1 error (another
-            daemon runs for this database, the database is unusable), 2 usage, 75 --once found central read-only or
-            unreachable.
+            daemon runs for this database, the database is unusable), 2 usage, 6 the node database is not there, 75
+            --once found central read-only or unreachable.
             """,
         options: [
             config, database, central, interval, batch, once, listen, http, allowPlainHTTP, healthDetails,
@@ -174,6 +174,8 @@ struct VenueSyncd: ParsableCommand {
                     Failure(
                         exitCode: 1, code: "database_busy", message: "node database: locked by another process too long"
                     )
+                case .detached(let message):
+                    Failure(exitCode: 1, code: "store_detached", message: "node database: \(message)")
                 case .failed(let message):
                     Failure(exitCode: 1, code: "database_error", message: "node database: \(message)")
                 }

@@ -1,3 +1,4 @@
+import Central
 import Foundation
 import TestSupport
 import Testing
@@ -6,74 +7,95 @@ import Testing
     import Glibc
 #endif
 
-/// `venue-syncd`'s listener and what else touches the same database: a health probe must not
-/// drop the daemon's SQLite locks, a deleted WAL must not swallow sales, slow clients must not
-/// turn probes away.
+/// `venue-syncd`'s listener and what else touches the same database: no route or command may
+/// drop the daemon's SQLite locks, slow clients must not turn probes away. (Files deleted under
+/// the daemon: `DetachedStoreDaemonTests`.)
 @Suite struct DaemonListenerTests {
-    static let sell = ["sell", "BIG", "--category", "FLOOR", "--qty", "1", "--payment", "cash"]
+    /// A venue with GALA (FLOOR, GA; STALLS, seated) for NODE-A, as the API's walk through every
+    /// operation (`Tests/Helpers/api-client.py conformance`) expects it.
+    static let gala = """
+        {
+          "format": "venue-reference/1",
+          "parameters": { "currency": "EUR", "hold_ttl": "10m", "max_tickets_per_order": 10 },
+          "venues": [ { "id": "HALL", "name": "API Hall", "timezone": "Europe/Amsterdam",
+                        "sections": [ { "code": "STALLS", "rows": [ { "labels": "A-E", "seats": 10 } ] } ] } ],
+          "events": [
+            { "id": "GALA", "venue": "HALL", "name": "Gala", "starts_at": "2030-12-31T20:00:00Z", "status": "on_sale",
+              "categories": [
+                { "code": "FLOOR", "name": "Floor", "kind": "ga", "price_minor": 4500, "capacity": 100 },
+                { "code": "STALLS", "name": "Stalls", "kind": "seated", "price_minor": 8900, "sections": ["STALLS"] } ] }
+          ],
+          "allocations": [
+            { "node": "NODE-A", "event": "GALA", "category": "FLOOR", "quota": 100 },
+            { "node": "NODE-A", "event": "GALA", "category": "STALLS", "seats": ["*"] }
+          ],
+          "staff": []
+        }
+        """
 
-    /// Every path the daemon answers (GET and HEAD), then `boxoffice` commands, then a `sqlite3`
-    /// reader: the daemon still holds its POSIX locks on the database (a `close` of any descriptor
-    /// of the file would have dropped them, and the reader, thinking itself the last connection,
-    /// would then have checkpointed and deleted the WAL under the daemon), and the next sale reaches
-    /// central.
+    static let sellGala = ["sell", "GALA", "--category", "FLOOR", "--qty", "1", "--payment", "cash", "--json"]
+
+    /// Every path the daemon answers: health and metrics (GET and HEAD), the pages, the OpenAPI
+    /// document and every operation of the API (sales, holds, refunds, check-ins, the drawer…);
+    /// then `boxoffice` commands (`smoke` and `migrate --status` among them), then a `sqlite3`
+    /// reader. The daemon still holds its POSIX locks on the database and its `-shm` (a `close`
+    /// of any descriptor of either would have dropped them, and the reader, thinking itself the
+    /// last connection, would then have checkpointed and deleted the WAL under the daemon), and
+    /// the next sale reaches central.
     @Test func everyRouteLeavesTheDaemonItsLocksAndTheNextSaleReachesCentral() throws {
-        let world = try SyncWorld()
+        let world = try SyncWorld(importFixture: false)
+        let reference = world.directory.file("gala.json")
+        try Self.gala.write(toFile: reference, atomically: true, encoding: .utf8)
+        _ = try CentralCatalog(connection: world.central).importReference(file: reference, now: world.clock.now())
         let path = try world.makeNodeFile("NODE-A")
         let port = Network.freePort()
-        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)"])
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--listen", "127.0.0.1:\(port)"])
         #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
-        #expect(try world.boxoffice(path: path, Self.sell).status == 0)
+        #expect(try world.boxoffice(path: path, Self.sellGala).status == 0)
         #expect(waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 1 } != nil)
-        let held = Self.locks(of: daemon.pid, on: path)
-        #expect(held > 0, "the daemon holds no lock on its database")
+        let held = (database: Self.locks(of: daemon.pid, on: path), shm: Self.locks(of: daemon.pid, on: path + "-shm"))
+        #expect(held.database > 0 && held.shm > 0, "the daemon holds no lock on its database: \(held)")
         let paths = [
             "/health", "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
             "/actuator/health/readiness", "/metrics", "/actuator/prometheus", "/actuator", "/actuator/health/db",
             "/actuator/health/diskSpace", "/actuator/health/sales", "/actuator/health/central",
             "/actuator/health/outbox", "/actuator/health/sync", "/actuator/health/syncLoop",
-            "/actuator/health/nothing", "/nothing",
+            "/actuator/health/nothing", "/nothing", "/", "/till", "/door", "/assets/till.js", "/assets/style.css",
+            "/openapi.json", "/v1/health", "/v1/nothing",
         ]
         for path in paths {
             for method in ["GET", "HEAD"] {
                 #expect(Network.get(port: port, path: path, method: method) != nil, "\(method) \(path)")
             }
         }
-        for command in [["health"], ["status"], ["backup", world.directory.file("copy.sqlite")]] {
-            #expect(try world.boxoffice(path: path, command).status == 0, "\(command)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let document = URL(fileURLWithPath: helpers).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/api/openapi.json").path
+        let walk = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [helpers + "/api-client.py", "conformance", "http://127.0.0.1:\(port)", document, "root", "root-password"])
+        #expect(walk.status == 0 && walk.stdout.hasPrefix("ok "), "\(walk.stdout)\(walk.stderr)")
+        for command in [
+            ["health"], ["status"], ["backup", world.directory.file("copy.sqlite")], ["smoke"],
+            ["migrate", "--status"],
+        ] {
+            let result = try world.boxoffice(path: path, command)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
         }
-        #expect(Self.locks(of: daemon.pid, on: path) == held, "a route or command dropped the daemon's locks")
-        let reader = try ProcessRunner.run("/usr/bin/sqlite3", [path, "SELECT count(*) FROM orders"])
+        let now = (database: Self.locks(of: daemon.pid, on: path), shm: Self.locks(of: daemon.pid, on: path + "-shm"))
+        #expect(now == held, "a route or command dropped the daemon's locks")
+        let reader = try ProcessRunner.run("/usr/bin/sqlite3", [path, "SELECT count(*) > 1 FROM orders"])
         #expect(reader.stdout == "1\n", "\(reader.stderr)")
         #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the reader deleted the daemon's WAL")
-        #expect(try world.boxoffice(path: path, Self.sell).status == 0)
+        let last = try world.boxoffice(path: path, Self.sellGala)
+        let order = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(last.stdout.utf8)) as? [String: Any])?["order_id"] as? String,
+            "\(last.stdout)\(last.stderr)")
         #expect(
-            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 2 } != nil,
-            "the second sale never reached central: \(daemon.stderr)")
+            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A"))?[order] != nil } != nil,
+            "the sale after the reader never reached central: \(daemon.stderr)")
         #expect(Network.get(port: port, path: "/health/readiness")?.status == 200)
-        daemon.send(SIGTERM)
-        #expect(daemon.wait() == 0)
-    }
-
-    /// The WAL and shared-memory files deleted under a running daemon (what a reader does when it
-    /// believes itself the last connection): the daemon notices the file it writes is gone, says
-    /// so in its log, starts again (the same process, every connection closed), and the sales
-    /// made since reach central.
-    @Test func aDeletedWALIsNoticedAndTheDaemonReopensLoudly() throws {
-        let world = try SyncWorld()
-        let path = try world.makeNodeFile("NODE-A")
-        let daemon = try world.startDaemon(path: path, ["--interval", "200ms"])
-        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
-        let checkpoint = try ProcessRunner.run("/usr/bin/sqlite3", [path, "PRAGMA wal_checkpoint(TRUNCATE)"])
-        #expect(checkpoint.stdout.hasPrefix("0|"), "\(checkpoint.stdout)\(checkpoint.stderr)")
-        #expect(unlink(path + "-wal") == 0 && unlink(path + "-shm") == 0)
-        for _ in 0..<3 { #expect(try world.boxoffice(path: path, Self.sell).status == 0) }
-        #expect(
-            waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 3 } != nil,
-            "sales after the WAL was deleted never reached central: \(daemon.stderr)")
-        #expect(daemon.stderr.contains("store.detached"), "\(daemon.stderr)")
-        #expect(daemon.stderr.contains("-wal was deleted while open"))
-        #expect(daemon.stderr.contains("syncd.restarting"))
         daemon.send(SIGTERM)
         #expect(daemon.wait() == 0)
     }

@@ -35,6 +35,11 @@ public struct ErrorReport: Error, Sendable, Equatable, Encodable {
             case .busy:
                 ErrorReport(
                     exitCode: 4, code: "busy", message: "the node database stayed locked by other terminals; try again")
+            case .detached(let message):
+                ErrorReport(
+                    exitCode: 1, code: "store_detached",
+                    message: "the node database's files were deleted or replaced under this process (\(message)); "
+                        + "try again")
             case .failed(let message):
                 ErrorReport(exitCode: 1, code: "database_error", message: "database error: \(message)")
             case nil: ErrorReport(exitCode: 1, code: "error", message: "\(error)")

@@ -76,12 +76,15 @@ public enum NodeEnvironment {
 public enum StorageProblem: Sendable, Equatable {
     /// The database stayed locked by other terminals longer than the busy timeout.
     case busy
+    /// A write refused, nothing written, because the database's files were deleted or replaced
+    /// under the connection; the message names them.
+    case detached(String)
     /// Any other database error, with its message.
     case failed(String)
 
     /// The problem `error` is, when it comes from the store.
     public init?(_ error: Error) {
         guard let error = error as? StoreError else { return nil }
-        self = error.isBusy ? .busy : .failed(error.message)
+        self = error.isBusy ? .busy : error.isDetached ? .detached(error.message) : .failed(error.message)
     }
 }
