@@ -46,9 +46,12 @@ struct CheckIn: ParsableCommand {
     }
 
     func run() throws {
+        // The file is read before the database is opened: a close of any file this process has
+        // open drops its SQLite locks should the path name the database (check-tree's rule).
+        let admissions = try importFile.map(ScannerFile.read)
         let (node, actor) = try context.signedIn()
-        if let importFile {
-            let result = try node.door.importScanner(try ScannerFile.read(importFile), gate: gate, by: actor)
+        if let admissions {
+            let result = try node.door.importScanner(admissions, gate: gate, by: actor)
             context.output.emit(result) { result in
                 var lines = [
                     "Scanner \(result.scanner), \(result.eventID): \(result.recorded) admission(s) recorded"
