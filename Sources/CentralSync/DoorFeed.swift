@@ -111,7 +111,7 @@ public struct DoorFeed {
                 """
                 SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
                 FROM event e JOIN ticket t ON t.event_id = e.id
-                WHERE \(upcoming) AND t.signed = 0 AND t.status IN ('valid', 'checked_in')
+                WHERE \(upcoming) AND t.signed = 0 AND t.status IN \(TicketStatus.liveList)
                   AND NOT EXISTS (SELECT 1 FROM door_published p WHERE p.ticket_code = t.code AND p.kind = 'vouched')
                 ORDER BY t.code
                 """, [now.sqlText]

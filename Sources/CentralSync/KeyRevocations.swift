@@ -121,7 +121,7 @@ public struct KeyRevocations {
             """
             SELECT t.code, t.event_id, t.node_id, t.category_code, t.seat_label AS seat
             FROM ticket t JOIN orders o ON o.id = t.order_id JOIN event e ON e.id = t.event_id
-            WHERE \(Self.signedByKey) AND t.status IN ('valid', 'checked_in') AND o.received_at < ? AND \(upcoming)
+            WHERE \(Self.signedByKey) AND t.status IN \(TicketStatus.liveList) AND o.received_at < ? AND \(upcoming)
             ORDER BY t.code
             """, Self.signedArguments(key) + [after.sqlText, now.sqlText]
         ).map { try $0.decode(DoorVouchedChange.Ticket.self) }
