@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SyncWire
+import Synchronization
 import Ticketing
 
 /// Counters and the push-latency histogram, shared by the sync thread and the email worker
@@ -83,7 +83,8 @@ final class DaemonMetrics: Sendable {
             [(label, "\(counts.pulled)")])
         metric("venue_sync_cycles_total", "counter", "Sync cycles run.", [(label, "\(counts.cycles)")])
         metric(
-            "venue_sync_errors_total", "counter", "Sync cycles that ended with an error.", [(label, "\(counts.errors)")])
+            "venue_sync_errors_total", "counter", "Sync cycles that ended with an error.", [(label, "\(counts.errors)")]
+        )
         metric(
             "venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
             CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == counts.mode ? "1" : "0") })
