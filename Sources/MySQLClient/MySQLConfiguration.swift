@@ -236,9 +236,16 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         return members[(index + 1) % members.count]
     }
 
-    /// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
+    /// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine. An address is
+    /// read as an address: a name such as `127.0.0.1.nip.io` may point anywhere, so it is not.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        let address = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        return inet_pton(AF_INET6, address, &v6) == 1
+            && withUnsafeBytes(of: v6) { Array($0) } == Array(repeating: 0, count: 15) + [1]
     }
 
     /// `CENTRAL_PASSWORD`, or the first line of the file named by `CENTRAL_PASSWORD_FILE`; a file

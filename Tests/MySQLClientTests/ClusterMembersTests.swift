@@ -25,6 +25,11 @@ import Testing
     @Test func theTLSRulesHoldForEveryMember() throws {
         #expect(try MySQLConfiguration(url: "mysql://a@127.0.0.1:1,127.0.0.2:2/c", environment: [:]).tls == .disabled)
         #expect(try MySQLConfiguration(url: "mysql://a@127.0.0.1:1,db.example:2/c", environment: [:]).tls == .required)
+        // Names that look like loopback addresses may point anywhere: TLS stays required.
+        #expect(try MySQLConfiguration(url: "mysql://a@127.0.0.1.nip.io/c", environment: [:]).tls == .required)
+        #expect(
+            try MySQLConfiguration(url: "mysql://a@127.0.0.1:1,127.db2.example:2/c", environment: [:]).tls == .required)
+        #expect(try MySQLConfiguration(url: "mysql://a@[::1]:1,127.0.0.9:2/c", environment: [:]).tls == .disabled)
         #expect(
             try MySQLConfiguration(url: "mysql://a@db.example,127.0.0.1/c?tls=disabled", environment: [:]).tls
                 == .disabled)
