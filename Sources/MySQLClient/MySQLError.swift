@@ -79,6 +79,9 @@ public struct MySQLError: Error, Equatable, Sendable, CustomStringConvertible {
         case 2006, 2013, 2055, 1053, 1927: return .connectionLost
         case 2002, 2003, 2005, 1040: return .cannotConnect
         case 1047: return .memberUnavailable
+        // A Galera member that leaves the primary component while a transaction commits answers
+        // 1180 ("Got error … during COMMIT … Not connected to Primary Component"), not 1047.
+        case 1180 where message.contains("Primary Component"): return .memberUnavailable
         case 1045: return .accessDenied
         case 1044, 1142, 1143, 1227, 1370: return .privileges
         case 1114, 1021, 1037, 1038, 1041, 1030, 1203, 1226: return .resources

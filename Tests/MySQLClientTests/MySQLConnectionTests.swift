@@ -212,6 +212,17 @@ import Testing
         #expect(error.isDataError == isData)
     }
 
+    /// A Galera member cut off while a transaction commits answers 1180 naming the primary
+    /// component: the client moves to another member as for 1047. Another 1180 stays `other`.
+    @Test func aCommitOutsideThePrimaryComponentMeansTheMemberLeft() {
+        let cutOff = MySQLError(
+            code: 1180,
+            message: "Error while appending streaming replication fragment"
+                + "(provider status: Not connected to Primary Component)")
+        #expect(cutOff.kind == .memberUnavailable && cutOff.breaksConnection)
+        #expect(MySQLError(code: 1180, message: "Got error 28 during COMMIT").kind == .other)
+    }
+
     /// The same errors, raised by a real server.
     @Test func theServerRaisesThemAsClassified() throws {
         let sandbox = MariaDBSandbox.shared
