@@ -19,8 +19,12 @@ import SyncWire
 /// writable, and stays there. When that member is lost mid-work (the connection dropped, or the
 /// member left the primary component: 1047) or turns read-only, the work is retried at once on
 /// another member, starting with the one after it in the URL; work is idempotent at central, so
-/// a batch whose COMMIT was lost is skipped there as a replay. A deadlock (on Galera also a
-/// certification failure, which the server reports as one) is retried at once a few times.
+/// a batch whose COMMIT was lost is skipped there as a replay; `central.failover` is told only when
+/// the work did move. While every member is read-only (the whole cluster rolled back), the
+/// session on the read-only member is kept and the others are looked at again only every
+/// ``writableMemberLookInterval``, so a rollback does not become a storm of connections from every
+/// venue. A deadlock (on Galera also a certification failure, which the server reports as one) is
+/// retried at once a few times.
 public final class MySQLCentral: CentralEndpoint {
     /// Where central is.
     public let configuration: MySQLConfiguration
@@ -50,6 +54,10 @@ public final class MySQLCentral: CentralEndpoint {
     public private(set) var contentionRetried = 0
     /// Times the work moved to another member so far.
     public private(set) var failovers = 0
+    /// How often a node on a read-only member looks for a writable one again (a cluster's URL).
+    public var writableMemberLookInterval: Duration = .seconds(30)
+    /// When the members were last looked at for a writable one after a read-only refusal.
+    private var lookedForWritableMember: ContinuousClock.Instant?
 
     public init(configuration: MySQLConfiguration) { self.configuration = configuration }
 
@@ -82,6 +90,7 @@ public final class MySQLCentral: CentralEndpoint {
     public func reset() { connection = nil }
 
     private func withConnection<T>(_ body: (MySQLConnection) throws -> T) throws -> T {
+        var failingOver: (from: MySQLConfiguration.Member, error: MySQLError)?
         var failedOver = false
         var contention = 0
         while true {
@@ -89,18 +98,24 @@ public final class MySQLCentral: CentralEndpoint {
             do {
                 let live = try connection ?? connect()
                 working = live
+                if let from = failingOver?.from, let error = failingOver?.error, live.member != from {
+                    failovers += 1
+                    onEvent(
+                        "central.failover",
+                        ["from": from.description, "cause": error.kind.rawValue, "error": error.message])
+                }
+                failingOver = nil
                 return try body(live)
             } catch let error as MySQLError {
+                let cluster = configuration.members.count > 1
+                let keepReadOnlySession = cluster && error.kind == .readOnly && working != nil && !timeToLookAgain()
                 if error.breaksConnection, let lost = connection { orphan = (lost.connectionID, lost.serverIdentity) }
-                if Self.needsNewSession(error) { connection = nil }
-                if let working, configuration.members.count > 1, error.breaksConnection || error.kind == .readOnly {
+                if Self.needsNewSession(error), !keepReadOnlySession { connection = nil }
+                if let working, cluster, error.breaksConnection || (error.kind == .readOnly && !keepReadOnlySession) {
                     if error.breaksConnection { startWith = configuration.member(after: working.member) }
                     if !failedOver {
                         failedOver = true
-                        failovers += 1
-                        onEvent(
-                            "central.failover",
-                            ["from": working.member.description, "cause": error.kind.rawValue, "error": error.message])
+                        failingOver = (working.member, error)
                         continue
                     }
                 }
@@ -119,6 +134,15 @@ public final class MySQLCentral: CentralEndpoint {
                 throw SyncFailure(mode: .unreachable, cause: "central", message: String(describing: error))
             }
         }
+    }
+
+    /// True when a read-only refusal should send the node looking for a writable member: the
+    /// first time, then once every ``writableMemberLookInterval``.
+    private func timeToLookAgain() -> Bool {
+        let now = ContinuousClock.now
+        if let last = lookedForWritableMember, now - last < writableMemberLookInterval { return false }
+        lookedForWritableMember = now
+        return true
     }
 
     private func connect() throws -> MySQLConnection {

@@ -143,6 +143,38 @@ import Testing
         try world.expectNothingLostOrDoubled(node)
     }
 
+    /// The whole cluster read-only (the plan's rollback): the node keeps its session on a
+    /// read-only member and tells of no failover, cycle after cycle; when a member is writable
+    /// again, the next look finds it and the outbox drains there.
+    @Test func aClusterReadOnlyEverywhereKeepsOneSessionAndReportsNoFailover() throws {
+        let world = try ClusterWorld()
+        let node = try world.makeNode("NODE-A")
+        let central = MySQLCentral(configuration: try world.configuration([1, 2, 3]))
+        var events = [String]()
+        central.onEvent = { event, _ in events.append(event) }
+        let engine = SyncEngine(node: node.node, central: central, batchSize: 100)
+        #expect(engine.cycle().mode == .writable)
+
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = ON")
+        defer { try? world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF") }
+        for _ in 0..<3 {
+            try node.sell("BIG", "FLOOR")
+            let refused = engine.cycle()
+            #expect(refused.mode == .readOnly, "\(refused.error ?? "") \(events)")
+        }
+        #expect(!events.contains("central.failover"), "\(events)")
+        #expect(events.filter { $0 == "central.connected" }.count == 2, "\(events)")
+
+        try world.cluster.sql("SET GLOBAL read_only = OFF", member: 3)
+        central.writableMemberLookInterval = .zero
+        let moved = engine.cycle()
+        #expect(moved.mode == .writable && moved.pushed == 3, "\(moved.error ?? "") \(events)")
+        #expect(moved.member == world.cluster.members[2], "\(events)")
+        #expect(events.filter { $0 == "central.failover" }.count == 1, "\(events)")
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF")
+        try world.expectNothingLostOrDoubled(node)
+    }
+
     /// Galera's certification failure (a conflicting write committed first through another
     /// member) reaches the client as a deadlock (1213), which every caller retries.
     @Test func aCertificationFailureIsADeadlock() throws {
