@@ -17,16 +17,7 @@ import Ticketing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         // Central through a proxy that can freeze a COMMIT, for the wedged loop at the end.
-        let serverPort = try #require(
-            world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let proxyPort = Network.freePort()
-        let arm = world.directory.file("freeze-next-commit")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess(
-            "/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
-            logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
+        let proxy = try FreezeProxy(world)
 
         let clock = try SteppedClock(directory: world.directory.path)
         let port = Network.freePort()
@@ -37,7 +28,7 @@ import Ticketing
                 "127.0.0.1:\(port)",
             ],
             environment: clock.environment.merging([
-                "CENTRAL_URL": "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?read_timeout=600",
+                "CENTRAL_URL": proxy.url(world, query: "read_timeout=600"),
                 "CENTRAL_PASSWORD_FILE": world.server.passwordFile,
             ]) { $1 },
             logDirectory: world.directory.path)
@@ -106,9 +97,9 @@ import Ticketing
 
         // The loop wedges in a COMMIT the network swallowed, then the clock steps back an hour:
         // liveness still goes DOWN once the stall timeout has passed.
-        _ = FileManager.default.createFile(atPath: arm, contents: nil)
+        proxy.armNextCommit()
         try node.sell("BIG", "FLOOR")
-        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 10) { proxy.hasFrozen } != nil, "\(daemon.stderr)")
         try clock.set(offset: 0)
         #expect(
             waitUntil(timeout: 15) { health("/health/liveness")?.status == 503 } != nil,

@@ -310,25 +310,16 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<2000 { try node.sell("BIG", "FLOOR") }
-        let serverPort = try #require(
-            world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let proxyPort = Network.freePort()
-        let arm = world.directory.file("freeze-next-commit")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess(
-            "/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
-            logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
-        _ = FileManager.default.createFile(atPath: arm, contents: nil)
+        let proxy = try FreezeProxy(world)
+        proxy.armNextCommit()
         let through =
-            "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?connect_timeout=2&read_timeout=2&write_timeout=2"
+            proxy.url(world, query: "connect_timeout=2&read_timeout=2&write_timeout=2")
         let daemon = try BackgroundProcess(
             ProcessRunner.product("venue-syncd"),
             ["--db", node.path, "--interval", "200ms", "--batch", "100", "--max-backoff", "1s"],
             environment: ["CENTRAL_URL": through, "CENTRAL_PASSWORD_FILE": world.server.passwordFile],
             logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 10) { proxy.hasFrozen } != nil, "\(daemon.stderr)")
         let newest = try node.count("SELECT max(seq) FROM sync_outbox")
         let drained = waitUntil(timeout: 15) {
             (try? world.central.scalar("SELECT acknowledged_seq FROM node WHERE id = 'NODE-A'", as: Int.self)) == newest

@@ -150,19 +150,13 @@ import Testing
     @Test func aSaleIntoADeletedWALIsRefusedWhileThePushIsFrozen() throws {
         let world = try SyncWorld()
         let path = try world.makeNodeFile("NODE-A")
-        let serverPort = try #require(
-            world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let proxyPort = Network.freePort()
-        let arm = world.directory.file("freeze-next-commit")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess(
-            "/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
-            logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
+        let proxy = try FreezeProxy(world)
         let api = DaemonAPI(port: Network.freePort(), directory: world.directory)
         let through =
-            "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?connect_timeout=2&read_timeout=8&write_timeout=8&lock_wait_timeout=2&idle_transaction_timeout=5"
+            proxy.url(
+                world,
+                query: "connect_timeout=2&read_timeout=8&write_timeout=8&lock_wait_timeout=2&idle_transaction_timeout=5"
+            )
         let daemon = try BackgroundProcess(
             ProcessRunner.product("venue-syncd"),
             ["--db", path, "--interval", "200ms", "--listen", "127.0.0.1:\(api.port)"],
@@ -177,9 +171,9 @@ import Testing
         #expect(checkpoint.stdout.hasPrefix("0|"), "\(checkpoint.stdout)\(checkpoint.stderr)")
         // The next push's COMMIT is swallowed: the sync thread waits for central's answer. (That
         // sale is in the WAL about to be deleted, lost with it; it is left out below.)
-        _ = FileManager.default.createFile(atPath: arm, contents: nil)
+        proxy.armNextCommit()
         #expect(api.sell(token: token, key: "frozen").status == 201)
-        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 10) { proxy.hasFrozen } != nil, "\(daemon.stderr)")
         #expect(unlink(path + "-wal") == 0)
         let refused = api.sell(token: token, key: "refused")
         #expect(refused.status == 503 && refused.code == "store_detached", "\(refused)\n\(daemon.stderr)")

@@ -41,17 +41,8 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<500 { try node.sell("BIG", "FLOOR") }
-        let serverPort = try #require(
-            world.url.split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let proxyPort = Network.freePort()
-        let arm = world.directory.file("freeze-next-commit")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess(
-            "/usr/bin/env", ["python3", script, String(proxyPort), "127.0.0.1", serverPort, arm],
-            logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
-        _ = FileManager.default.createFile(atPath: arm, contents: nil)
+        let proxy = try FreezeProxy(world)
+        proxy.armNextCommit()
         let port = Network.freePort()
         let daemon = try BackgroundProcess(
             ProcessRunner.product("venue-syncd"),
@@ -60,11 +51,11 @@ import Testing
                 "127.0.0.1:\(port)",
             ],
             environment: [
-                "CENTRAL_URL": "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?read_timeout=600",
+                "CENTRAL_URL": proxy.url(world, query: "read_timeout=600"),
                 "CENTRAL_PASSWORD_FILE": world.server.passwordFile,
             ],
             logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        #expect(waitUntil(timeout: 10) { proxy.hasFrozen } != nil, "\(daemon.stderr)")
         let down = waitUntil(timeout: 6) { status(port, "/health/liveness")?.code == 503 }
         #expect(down != nil, "liveness stayed UP with the loop stuck")
         #expect(status(port, "/health/readiness")! == (200, "UP"), "the node still sells")

@@ -35,14 +35,7 @@ import Testing
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         for _ in 0..<500 { try node.sell("BIG", "FLOOR") }
-        let proxyPort = Network.freePort()
-        let arm = world.directory.file("freeze-next-commit")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Helpers/freeze-proxy.py").path
-        let proxy = try BackgroundProcess(
-            "/usr/bin/python3", [script, String(proxyPort), "127.0.0.1", world.server.port, arm],
-            logDirectory: world.directory.path)
-        #expect(waitUntil(timeout: 5) { proxy.stderr.contains("listening") } != nil)
+        let proxy = try FreezeProxy(world)
         let notify = try NotifySocket(path: world.directory.file("notify"))
         let port = Network.freePort()
         let daemon = try BackgroundProcess(
@@ -52,14 +45,14 @@ import Testing
                 "127.0.0.1:\(port)",
             ],
             environment: [
-                "CENTRAL_URL": "mysql://venue_app@127.0.0.1:\(proxyPort)/\(world.databaseName)?read_timeout=600",
+                "CENTRAL_URL": proxy.url(world, query: "read_timeout=600"),
                 "CENTRAL_PASSWORD_FILE": world.server.passwordFile, "NOTIFY_SOCKET": notify.path,
                 "WATCHDOG_USEC": "400000",
             ],
             logDirectory: world.directory.path)
         #expect(notify.wait(for: "WATCHDOG=1", timeout: 10), "\(daemon.stderr)")
-        _ = FileManager.default.createFile(atPath: arm, contents: nil)
-        #expect(waitUntil(timeout: 10) { proxy.stderr.contains("frozen") } != nil, "\(daemon.stderr)")
+        proxy.armNextCommit()
+        #expect(waitUntil(timeout: 10) { proxy.hasFrozen } != nil, "\(daemon.stderr)")
         let wedged = waitUntil(timeout: 10) { Network.get(port: port, path: "/health/liveness")?.status == 503 }
         #expect(wedged != nil, "liveness stayed UP with the loop stuck")
         while notify.receive(timeout: 0.01) != nil {}  // what was sent before the heartbeat was late

@@ -250,3 +250,35 @@ final class SyncNode {
         try node.database.scalar(sql, arguments) ?? 0
     }
 }
+
+/// Central behind `Tests/Helpers/freeze-proxy.py`: a TCP proxy to the world's server that, once
+/// armed, holds the next COMMIT it passes (a push frozen mid-transaction, as on a dead network).
+final class FreezeProxy {
+    /// The port the proxy listens on.
+    let port: Int
+    private let arm: String
+    private let process: BackgroundProcess
+
+    init(_ world: SyncWorld) throws {
+        port = Network.freePort()
+        arm = world.directory.file("freeze-next-commit")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers/freeze-proxy.py").path
+        process = try BackgroundProcess(
+            "/usr/bin/python3", [script, String(port), "127.0.0.1", world.server.port, arm],
+            logDirectory: world.directory.path)
+        let process = process
+        try #require(waitUntil(timeout: 5) { process.stderr.contains("listening") } != nil, "\(process.stderr)")
+    }
+
+    /// Holds the next COMMIT that passes.
+    func armNextCommit() { _ = FileManager.default.createFile(atPath: arm, contents: nil) }
+
+    /// True once a COMMIT is held.
+    var hasFrozen: Bool { process.stderr.contains("frozen") }
+
+    /// The world's central URL through the proxy, with `query` (without its `?`).
+    func url(_ world: SyncWorld, query: String) -> String {
+        "mysql://venue_app@127.0.0.1:\(port)/\(world.databaseName)?\(query)"
+    }
+}
