@@ -344,4 +344,42 @@ import Testing
         #expect(report.stdout.contains("ticket_admitted_twice/\(sale.tickets[2].code)"), "\(report.stdout)")
         #expect(report.stdout.contains("gate C (scanner HANDHELD-7) at"), "\(report.stdout)")
     }
+
+    /// A restore takes back from central the sales it made after the snapshot, and carries over
+    /// the one central never had: each keeps its signed code, so a reprint's QR code (read back by
+    /// `zbarimg`) gets in at another node's door.
+    @Test func ticketsTakenBackOrCarriedOverByARestoreKeepTheirSignedCodes() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let snapshot = world.directory.file("before-the-sales.sqlite")
+        #expect(try world.boxoffice(a, ["backup", snapshot]).status == 0)
+        let pushed = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1", "MAIN-A-2"]))
+        #expect(try world.syncOnce(a).status == 0)
+        let unpushed = try a.sell("BIG", "FLOOR", .quantity(1))
+        let signed = try Self.signedCodes(a, pushed) + Self.signedCodes(a, unpushed)
+        #expect(signed.count == 3)
+
+        let restored = try world.boxoffice(a, ["restore", snapshot])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try a.count("SELECT count(*) FROM ticket WHERE key_id IS NULL OR signature IS NULL") == 0)
+        for (sale, event) in [(pushed, "SEATED"), (unpushed, "BIG")] {
+            let svg = world.directory.file("\(sale.orderID).svg")
+            let png = world.directory.file("\(sale.orderID).png")
+            #expect(try world.boxoffice(a, ["print", sale.orderID, "--format", "svg", "--out", svg]).status == 0)
+            let rendered = try ProcessRunner.run(
+                "/usr/bin/rsvg-convert", ["--background-color", "white", "-o", png, svg])
+            #expect(rendered.status == 0, "\(rendered.stderr)")
+            let read = try ProcessRunner.run("/usr/bin/zbarimg", ["--quiet", "--raw", png]).stdout
+                .split(separator: "\n").map(String.init)
+            #expect(read.sorted() == (try Self.signedCodes(a, sale)).sorted() && read.count == sale.tickets.count)
+            #expect(Set(read).isSubset(of: signed), "the reprint carries the codes the sale signed")
+            #expect(try world.syncOnce(b).status == 0)
+            for code in read {
+                let door = try world.boxoffice(b, ["checkin", code, "--event", event, "--gate", "North"])
+                #expect(door.status == 0, "\(door.stderr)")
+            }
+        }
+    }
 }
