@@ -382,4 +382,43 @@ import Testing
             }
         }
     }
+
+    /// An offline scanner whose list predates a revocation lets in a ticket forged with the
+    /// stolen key: imported after the revocation reached the node, the read is recorded (reported
+    /// `key_revoked`), reaches central, and reconciliation lists it as a ticket no node sold.
+    @Test func aScannersReadOfARevokedKeysTicketIsRecordedForReconcile() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let forged = SignedTicketCode(
+            signing: a.node.ids.ticketSerial(), eventID: "BIG",
+            with: try KeyFile.read(SigningKeys.keyFile(forDatabase: a.path)).key)
+        let readAt = world.clock.now()
+        let file = world.directory.file("handheld-3.json")
+        try """
+        {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-3", "event_id": "BIG", "gate": "South",
+         "admissions": [{"code": "\(forged.text)", "at": "\(readAt)"}]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", readAt.description, "--reason", "box stolen",
+        ])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try world.boxoffice(b, ["checkin", forged.text, "--event", "BIG"]).status == 1, "a door refuses it")
+
+        let imported = try world.boxoffice(b, ["checkin", "--import", file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(
+            imported.stdout.hasPrefix("Scanner HANDHELD-3, BIG: 1 admission(s) recorded, 1 conflict(s):")
+                && imported.stdout.contains("  key_revoked: ticket \(forged.shortCode) is signed by NODE-A's key")
+                && imported.stdout.contains("box stolen") && imported.stdout.contains("the scanner let it in"),
+            "\(imported.stdout)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(
+            try world.central.scalar(
+                "SELECT COUNT(*) FROM ticket_admission WHERE ticket_code = ? AND scanner = 'HANDHELD-3'",
+                [forged.shortCode]) == 1)
+        let report = try world.central(["reconcile", "--json"])
+        #expect(report.stdout.contains("admitted_unknown_ticket/\(forged.shortCode)"), "\(report.stdout)")
+    }
 }

@@ -8,7 +8,7 @@ public struct ScannerImport: Sendable, Codable, Equatable {
     public struct Conflict: Sendable, Codable, Equatable {
         public let code: String
         public let at: Timestamp
-        /// `admitted_twice`, `revoked`, `other_event`, or why the code is not a ticket of the venue.
+        /// `admitted_twice`, `revoked`, `key_revoked`, `other_event`, or why the code is not a ticket of the venue.
         public let kind: String
         public let message: String
     }
@@ -85,8 +85,10 @@ extension Door {
     /// Records what an offline scanner let in, in one transaction, each as the fact it was (at its
     /// time, with its gate, `source` scanner) and sent to central like any check-in. An admission
     /// of a ticket let in before (anywhere this node heard of) or refunded is recorded too — it
-    /// happened — and reported as a conflict; one of a code that is no ticket of the venue, or of
-    /// another event, is reported and not recorded. A file imported again records nothing twice.
+    /// happened — and reported as a conflict, as is one signed by a revoked key (`key_revoked`:
+    /// central then lists it as a ticket no node reported selling); one of a code that is no
+    /// ticket of the venue (forged, mistyped, of a key no node published), or of another event, is
+    /// reported and not recorded. A file imported again records nothing twice.
     public func importScanner(_ file: ScannerAdmissions, gate: String?, by actor: Operator) throws -> ScannerImport {
         guard file.format == ScannerAdmissions.format else {
             throw TicketingError.invalidInput(
@@ -138,6 +140,11 @@ extension Door {
                 try DoorChanges(node: node).rememberScannerRead(scanner: scanner, code: ticket.code, at: admission.at)
                 let gate =
                     try (admission.gate.map { try Validation.text($0, field: "gate", maxLength: 40) }) ?? fileGate
+                if case .rejected(let code, let message)? = ticket.revokedKey {
+                    // The scanner's list predates the revocation, or it let the ticket in anyway:
+                    // recorded, so that central lists it (`admitted_unknown_ticket`).
+                    conflict(code, "\(message); the scanner let it in")
+                }
                 let revokedHere = ticket.own.map(\.status).flatMap { $0 == .refunded || $0 == .void ? $0 : nil }
                 let revokedThere = try db.scalar(
                     "SELECT status FROM door_revocation WHERE ticket_code = ?", [ticket.code], as: TicketStatus.self)
