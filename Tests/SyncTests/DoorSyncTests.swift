@@ -12,6 +12,18 @@ import Testing
 /// the same ticket in and reconciliation finds it; a stolen node's key is revoked; tickets sold
 /// before signing still get in everywhere through central's word.
 @Suite struct DoorSyncTests {
+    /// ``SyncWorld``'s venue with BIG starting in an hour: its doors are open, so an offline
+    /// scanner's reads of now are taken.
+    static func worldWithBigTonight() throws -> SyncWorld {
+        let world = try SyncWorld(importFixture: false)
+        let file = world.directory.file("central.json")
+        let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
+        try SyncWorld.fixture.replacingOccurrences(of: "2030-03-01T20:00:00Z", with: start).write(
+            toFile: file, atomically: true, encoding: .utf8)
+        _ = try CentralCatalog(connection: world.central).importReference(file: file, now: world.clock.now())
+        return world
+    }
+
     /// The signed codes of a sale, from the node that made it.
     static func signedCodes(_ node: SyncNode, _ receipt: Receipt) throws -> [String] {
         try node.node.orders.details(receipt.orderID).order.tickets.compactMap(\.signedCode)
@@ -312,7 +324,7 @@ import Testing
     /// is one admission, whichever node pulled the other's first, and reconciliation finds no
     /// ticket let in twice. A read of a ticket also let in at a door is one, naming the scanner.
     @Test func oneScannersFileImportedAtTwoNodesIsOneAdmissionPerRead() throws {
-        let world = try SyncWorld()
+        let world = try Self.worldWithBigTonight()
         let (a, b, c) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"), try world.makeNode("NODE-C"))
         for node in [a, b, c, a, b, c] { #expect(try world.syncOnce(node).status == 0) }
         let sale = try a.sell("BIG", "FLOOR", .quantity(3))
@@ -387,7 +399,7 @@ import Testing
     /// stolen key: imported after the revocation reached the node, the read is recorded (reported
     /// `key_revoked`), reaches central, and reconciliation lists it as a ticket no node sold.
     @Test func aScannersReadOfARevokedKeysTicketIsRecordedForReconcile() throws {
-        let world = try SyncWorld()
+        let world = try Self.worldWithBigTonight()
         let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
         for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
         let forged = SignedTicketCode(

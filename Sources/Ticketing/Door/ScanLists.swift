@@ -8,7 +8,8 @@ public struct ScannerImport: Sendable, Codable, Equatable {
     public struct Conflict: Sendable, Codable, Equatable {
         public let code: String
         public let at: Timestamp
-        /// `admitted_twice`, `revoked`, `key_revoked`, `other_event`, or why the code is not a ticket of the venue.
+        /// `admitted_twice`, `revoked`, `key_revoked`, `other_event`, `before_sale`, `before_doors`, or why
+        /// the code is not a ticket of the venue.
         public let kind: String
         public let message: String
     }
@@ -87,8 +88,9 @@ extension Door {
     /// of a ticket let in before (anywhere this node heard of) or refunded is recorded too — it
     /// happened — and reported as a conflict, as is one signed by a revoked key (`key_revoked`:
     /// central then lists it as a ticket no node reported selling); one of a code that is no
-    /// ticket of the venue (forged, mistyped, of a key no node published), or of another event, is
-    /// reported and not recorded. A file imported again records nothing twice.
+    /// ticket of the venue (forged, mistyped, of a key no node published), of another event, or
+    /// dated before the ticket's sale or its event's doors opened, is reported and not recorded.
+    /// A file imported again records nothing twice.
     public func importScanner(_ file: ScannerAdmissions, gate: String?, by actor: Operator) throws -> ScannerImport {
         guard file.format == ScannerAdmissions.format else {
             throw TicketingError.invalidInput(
@@ -126,6 +128,12 @@ extension Door {
                 }
                 if eventID == nil, let signed = ticket.signed, !signed.names(eventID: event.id) {
                     conflict("other_event", "ticket \(ticket.code) is for another event than \(event.id)")
+                    continue
+                }
+                if let (kind, message) = try implausiblyOld(
+                    admission.at, of: ticket, scanner: scanner, event: event)
+                {
+                    conflict(kind, message)
                     continue
                 }
                 // Imported here before, or at another node whose admission of it this node pulled.
@@ -191,6 +199,39 @@ extension Door {
             return ScannerImport(
                 scanner: scanner, eventID: event.id, recorded: recorded, alreadyImported: already, conflicts: conflicts)
         }
+    }
+
+    /// How much earlier than a ticket's sale, or than its event's doors opening, a read may be
+    /// dated: a scanner's clock a little slow.
+    static let pastReadTolerance: Int64 = 3600 * 1000
+
+    /// Why a read dated `at` cannot be: before the ticket was sold (a ticket this node sold), or
+    /// before its event's doors opened (``DoorWindow``, which a scanner admits in), more than
+    /// ``pastReadTolerance`` each. A scanner whose clock is wrong, or a file made up, would record
+    /// admissions that never were, and every door would then name that time.
+    private func implausiblyOld(_ at: Timestamp, of ticket: Identified, scanner: String, event: EventState) throws
+        -> (String, String)?
+    {
+        let zone = event.timezone
+        let read = "ticket \(ticket.code) read by scanner \(scanner) at \(at.local(in: zone))"
+        if let own = ticket.own,
+            let soldAt = try db.scalar("SELECT created_at FROM orders WHERE id = ?", [own.orderID], as: Timestamp.self),
+            at.milliseconds < soldAt.milliseconds - Self.pastReadTolerance
+        {
+            return (
+                "before_sale",
+                "\(read), before it was sold (\(soldAt.local(in: zone))): the scanner's clock is wrong; not recorded"
+            )
+        }
+        let opens = DoorWindow.opens(event.startsAt)
+        if at.milliseconds < opens.milliseconds - Self.pastReadTolerance {
+            return (
+                "before_doors",
+                "\(read), before the doors of \(event.id) opened (\(opens.local(in: zone))): the scanner's clock is "
+                    + "wrong; not recorded"
+            )
+        }
+        return nil
     }
 
     /// How far ahead of this node's clock a read may be dated: a scanner's clock a little fast,
