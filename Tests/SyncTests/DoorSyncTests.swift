@@ -433,4 +433,67 @@ import Testing
         let report = try world.central(["reconcile", "--json"])
         #expect(report.stdout.contains("admitted_unknown_ticket/\(forged.shortCode)"), "\(report.stdout)")
     }
+
+    /// Another node's seated tickets at a door page (`/door` in headless Chromium): one central
+    /// vouches for shows its seat and category; a signed one, whose code carries neither, names
+    /// its seller and sends its holder where the ticket says — never an empty or `undefined`
+    /// place. `boxoffice checkin` says the same.
+    @Test func anotherNodesSeatedTicketAtTheDoorPageShowsWhatTheDoorKnows() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let signed = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1", "MAIN-A-3"]))
+        let codes = try Self.signedCodes(a, signed)
+        func shortCode(_ code: String) throws -> String {
+            guard case .signed(let read) = try TicketCode.read(code) else { return code }
+            return read.shortCode
+        }
+        // A ticket sold before signing, which central vouches for with its category and seat.
+        let old = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-2"]))
+        try a.node.database.execute(
+            "UPDATE ticket SET key_id = NULL, signature = NULL WHERE order_id = ?", [old.orderID])
+        #expect(try world.syncOnce(a).status == 0)
+        try world.central.execute("UPDATE ticket SET signed = 0 WHERE order_id = ?", [old.orderID])
+        #expect(try world.central(["door", "catch-up"]).status == 0)
+        #expect(try world.syncOnce(b).status == 0)
+
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(b, ["--interval", "1s", "--listen", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 30) { daemon.stderr.contains("http.listening") } != nil, "\(daemon.stderr)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let page = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [
+                helpers + "/door-scans.py", "http://127.0.0.1:\(port)", "root", "root-password", "North", "SEATED",
+                codes[0], old.tickets[0].code,
+            ])
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        #expect(page.status == 0, "\(page.stderr)")
+        let scans = page.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(scans.count == 2, "\(page.stdout)")
+        #expect(!page.stdout.contains("undefined") && !page.stdout.contains("null"), "\(page.stdout)")
+        let signedScan = scans.first ?? [:]
+        #expect(signedScan["word"]?.uppercased() == "ADMITTED", "\(signedScan)")
+        #expect(signedScan["why"] == "Seat as on the ticket (sold at NODE-A)", "\(signedScan)")
+        #expect(signedScan["detail"]?.hasSuffix("· SEATED · Gate North · sold at NODE-A") == true, "\(signedScan)")
+        #expect(
+            signedScan["history"]?.hasPrefix(
+                "Admitted \(try shortCode(codes[0])) · Seat as on the ticket (sold at NODE-A)") == true,
+            "\(signedScan)")
+        let vouchedScan = scans.last ?? [:]
+        #expect(vouchedScan["why"] == "MAIN row A seat 2 · MAIN", "\(vouchedScan)")
+        #expect(
+            vouchedScan["history"]?.hasPrefix("Admitted \(old.tickets[0].code) · MAIN row A seat 2 · MAIN") == true,
+            "\(vouchedScan)")
+
+        let welcome = try world.boxoffice(b, ["checkin", codes[1], "--event", "SEATED", "--gate", "North"])
+        #expect(
+            welcome.stdout
+                == "Welcome: \(try shortCode(codes[1])) SEATED, sold at NODE-A: seat as on the ticket (gate North).\n",
+            "\(welcome.stdout)\(welcome.stderr)")
+    }
 }

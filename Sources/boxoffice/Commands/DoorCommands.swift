@@ -66,7 +66,9 @@ struct CheckIn: ParsableCommand {
         let result = try node.door.checkIn(code: code!, gate: gate, eventID: eventID, by: actor)
         context.output.emit(result) {
             "Welcome: \($0.ticketCode) \($0.eventID)" + ($0.category.map { " \($0)" } ?? "")
-                + ($0.seat.map { " seat \($0)" } ?? "") + ($0.gate.map { " (gate \($0))" } ?? "") + "."
+                + ($0.seat.map { " seat \($0)" } ?? "")
+                + ($0.category == nil && $0.seat == nil ? ", sold at \($0.soldBy): seat as on the ticket" : "")
+                + ($0.gate.map { " (gate \($0))" } ?? "") + "."
         }
     }
 }
