@@ -58,4 +58,23 @@ import Testing
         }
         #expect(try node.dump() == before)
     }
+
+    /// Why a door keys each scan and never each ticket (README's door example): a retry of one
+    /// scan after a lost answer gets that answer again, while the next scan of the same code — a
+    /// photocopy — is a new attempt and refused. Keyed by the code, the copy would be a retry of
+    /// the first scan and get in.
+    @Test func aDoorKeysEachScanSoACopyOfATicketIsRefused() throws {
+        let node = try APINode()
+        let token = try node.signIn("cal")
+        let code = try #require(try Self.signedCodes(node, token: token, quantity: 1, key: "scan-sale-01").first)
+        let door = #"{"code": "\#(code)", "gate": "North", "event": "GALA"}"#
+        let first = try node.call("POST", "/v1/checkins", token: token, key: "door1-scan-0001", json: door)
+        #expect(first.status == 200, "\(first)")
+        let retry = try node.call("POST", "/v1/checkins", token: token, key: "door1-scan-0001", json: door)
+        #expect(retry.status == 200 && retry.headers.lowercased().contains("idempotent-replayed: true"), "\(retry)")
+        let copy = try node.call("POST", "/v1/checkins", token: token, key: "door1-scan-0002", json: door)
+        let error = (copy.body as? [String: Any])?["error"] as? [String: Any]
+        #expect(copy.status == 409 && error?["code"] as? String == "already_checked_in", "\(copy)")
+        #expect(try node.count("SELECT count(*) FROM door_admission") == 1)
+    }
 }
