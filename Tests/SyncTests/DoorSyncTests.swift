@@ -496,4 +496,54 @@ import Testing
                 == "Welcome: \(try shortCode(codes[1])) SEATED, sold at NODE-A: seat as on the ticket (gate North).\n",
             "\(welcome.stdout)\(welcome.stderr)")
     }
+
+    /// A revocation's reason is one line every door prints: `central keys revoke` refuses line
+    /// breaks, escape sequences and more than 200 characters; what central holds anyway (written
+    /// with the nodes' own MySQL account) reaches the doors' messages without a control character.
+    @Test func aRevocationsReasonIsOneShortLineAtEveryDoor() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let cut = world.clock.now()
+        let after = try a.sell("BIG", "FLOOR", .quantity(1))
+        for reason in ["stolen\nline two", "stolen\u{1B}[2J", "stolen \u{202E}nelots", "x\u{7F}"] {
+            let refused = try world.central([
+                "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", reason,
+            ])
+            #expect(
+                refused.status == 2
+                    && refused.stderr.contains("a revocation's reason must be one line without control characters"),
+                "\(refused.stderr)")
+        }
+        let long = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", String(repeating: "é", count: 201),
+        ])
+        #expect(
+            long.status == 2
+                && long.stderr.contains("a revocation's reason is at most 200 characters (this one has 201)"),
+            "\(long.stderr)")
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key WHERE revoked_after IS NOT NULL") == 0)
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", String(repeating: "é", count: 200),
+        ])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+
+        // A reason written at central past the command, as a stolen node's MySQL account could.
+        try world.central.execute(
+            "UPDATE node_key SET revoked_reason = ? WHERE node_id = 'NODE-A'",
+            ["stolen\nline two\u{1B}[2J\u{1B}]0;pwned\u{07}" + String(repeating: "x", count: 300)])
+        try world.central.execute(
+            "UPDATE change_log SET payload = JSON_SET(payload, '$.revoked_reason', ?) WHERE change_type = 'signing_key'",
+            ["stolen\nline two\u{1B}[2J\u{1B}]0;pwned\u{07}" + String(repeating: "x", count: 300)])
+        #expect(try world.syncOnce(b).status == 0)
+        let door = try world.boxoffice(b, ["checkin", try Self.signedCodes(a, after)[0], "--event", "BIG"])
+        #expect(door.status == 1 && door.stderr.contains("(stolen line two [2J ]0;pwned x"), "\(door.stderr)")
+        #expect(
+            !door.stderr.dropLast().unicodeScalars.contains { $0.properties.generalCategory == .control },
+            "\(door.stderr.debugDescription)")
+        #expect(
+            try b.count(
+                "SELECT count(*) FROM signing_key WHERE node_id = 'NODE-A' AND length(revoked_reason) <= 200 "
+                    + "AND revoked_reason NOT GLOB '*[' || char(10) || char(27) || char(7) || ']*'") >= 1)
+    }
 }
