@@ -1,3 +1,4 @@
+import EdgeStore
 import Foundation
 import TestSupport
 import Testing
@@ -389,5 +390,57 @@ import Testing
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "d MMM yyyy HH:mm"
         return formatter.string(from: date) + " UTC"
+    }
+
+    /// `SyncProtocol/scanner.md`'s example of a scan list is the list the node writes: every
+    /// object of a real list (keys in force and revoked, admissions with and without a gate,
+    /// tickets vouched for with and without a seat) has the fields of one of the example's
+    /// objects of its kind, and the example shows no field the list does not have.
+    @Test func theScanListIsAsScannerMdShowsIt() throws {
+        let node = try CLINode()
+        let (order, codes, _) = try Self.sale(node)
+        let ga = try node.json(
+            ["sell", "SHOW", "--category", "GA", "--qty", "3", "--payment", "cash"], session: node.cashierSession)
+        let gaCodes = try #require(ga["tickets"] as? [[String: Any]]).compactMap { $0["code"] as? String }
+        try node.expectSuccess(["checkin", gaCodes[0], "--event", "SHOW", "--gate", "North"])
+        try node.expectSuccess(["checkin", gaCodes[1], "--event", "SHOW"])
+        try node.expectSuccess(["refund", order, "--ticket", codes[1], "--reason", "ill"])
+        // Tickets sold before signing (vouched for), and another node's key revoked, as pulled.
+        try Database(path: node.database).execute(
+            "UPDATE ticket SET key_id = NULL, signature = NULL WHERE code IN (?, ?)", [codes[0], gaCodes[2]])
+        try Database(path: node.database).execute(
+            """
+            INSERT INTO signing_key (public_key, key_id, node_id, created_at, revoked_after, revoked_reason)
+            VALUES (zeroblob(32), 1234, 'OTHER', 0, 1000, 'stolen')
+            """)
+        let file = node.directory.file("show.json")
+        try node.expectSuccess(["scan-list", "SHOW", "--out", file])
+        let list = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+
+        let markdown = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("SyncProtocol/scanner.md"), encoding: .utf8)
+        let block = try #require(
+            markdown.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```").first)
+        let example = try #require(try JSONSerialization.jsonObject(with: Data(block.utf8)) as? [String: Any])
+        #expect(Set(example.keys) == Set(list.keys))
+        #expect(
+            Set((example["event"] as? [String: Any] ?? [:]).keys) == Set((list["event"] as? [String: Any] ?? [:]).keys))
+        for kind in ["keys", "revoked", "admitted", "vouched"] {
+            let real = (list[kind] as? [[String: Any]] ?? []).map { Set($0.keys) }
+            let shown = (example[kind] as? [[String: Any]] ?? []).map { Set($0.keys) }
+            #expect(!real.isEmpty, "the list has \(kind)")
+            for fields in Set(real) {
+                #expect(shown.contains(fields), "\(kind): the list has \(fields.sorted()), the example \(shown)")
+            }
+            let known = real.reduce(Set<String>()) { $0.union($1) }
+            for fields in shown {
+                #expect(fields.isSubset(of: known), "\(kind): the example shows \(fields.subtracting(known))")
+            }
+            for object in example[kind] as? [[String: Any]] ?? [] {
+                #expect(!object.values.contains { $0 is NSNull }, "\(kind): the list writes no null")
+            }
+        }
     }
 }
