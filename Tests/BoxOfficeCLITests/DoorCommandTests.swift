@@ -443,4 +443,42 @@ import Testing
             }
         }
     }
+
+    /// An event and venue named in Czech and Polish print on the PDF and the receipt printer
+    /// with the letters their code pages lack written without their diacritics — `Dvořák` as
+    /// `Dvorák`, `Łódź` as `Lódz` — never as `?`; `pdftotext` reads the PDF back.
+    @Test func lettersTheCodePagesLackPrintWithoutTheirDiacritics() throws {
+        let node = try CLINode()
+        let reference = node.directory.file("rusalka.json")
+        try """
+        {"format": "venue-reference/1", "parameters": {"currency": "CZK"},
+         "venues": [{"id": "LODZ", "name": "Teatr Wielki Łódź", "timezone": "Europe/Warsaw",
+                     "sections": [{"code": "MAIN", "rows": [{"labels": "A", "seats": 4}]}]}],
+         "events": [{"id": "RUSALKA", "venue": "LODZ", "name": "Rusalka – Dvořák", "starts_at": "2030-02-01T18:00:00Z",
+                     "status": "on_sale",
+                     "categories": [{"code": "GA", "name": "Stání", "kind": "ga", "price_minor": 45000, "capacity": 10}]}],
+         "allocations": [{"node": "TEST-1", "event": "RUSALKA", "category": "GA", "quota": 10}], "staff": []}
+        """.write(toFile: reference, atomically: true, encoding: .utf8)
+        try node.expectSuccess(["import", reference])
+        let sale = try node.json(["sell", "RUSALKA", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        let order = try #require(sale["order_id"] as? String)
+
+        let pdf = node.directory.file("rusalka.pdf")
+        try node.expectSuccess(["print", order, "--format", "pdf", "--out", pdf])
+        let text = try ProcessRunner.run("/usr/bin/pdftotext", ["-enc", "UTF-8", pdf, "-"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("Rusalka – Dvorák") && text.stdout.contains("Teatr Wielki Lódz"), "\(text.stdout)")
+        #expect(!text.stdout.contains("?"), "\(text.stdout)")
+
+        let escpos = node.directory.file("rusalka.bin")
+        try node.expectSuccess(["print", order, "--format", "escpos", "--out", escpos])
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: escpos)))
+        let title = Array("Rusalka - Dvor".utf8) + [0xA0, UInt8(ascii: "k")]
+        let venue = Array("Teatr Wielki L".utf8) + [0xA2, UInt8(ascii: "d"), UInt8(ascii: "z")]
+        for line in [title, venue] {
+            #expect(
+                (0...(bytes.count - line.count)).contains { Array(bytes[$0..<$0 + line.count]) == line },
+                "\(String(decoding: line, as: UTF8.self)) in the printer's bytes")
+        }
+    }
 }
