@@ -6,10 +6,7 @@ import Testing
 /// input.
 @Suite struct DoorAPITests {
     /// ``APINode``'s venue with GALA starting in an hour: its doors are open.
-    static var galaTonight: String {
-        APINode.reference(floor: 100).replacingOccurrences(
-            of: "2030-12-31T20:00:00Z", with: ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600)))
-    }
+    static var galaTonight: String { APINode.reference(floor: 100, startsAt: APINode.startingIn(hours: 1)) }
 
     /// A cashier's sale of `quantity` GALA tickets over the API: their signed codes.
     static func signedCodes(_ node: APINode, token: String, quantity: Int, key: String) throws -> [String] {
