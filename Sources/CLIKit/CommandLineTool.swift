@@ -1,3 +1,5 @@
+import SyncWire
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -97,7 +99,9 @@ public struct CommandLineTool {
             return reportUsage(error, path: commandPath(parsed), formatter: formatter, json: json)
         } catch {
             let failure = (error as? Failure) ?? describe(error)
-            Output.writeStandardError("Error: \(failure.message)\n")
+            // A message may quote what another program wrote (central's reasons, another node's
+            // gate): no escape sequence of it reaches the operator's terminal.
+            Output.writeStandardError("Error: \(SyncLimits.printable(failure.message))\n")
             if json, !failure.outcomePrinted { Output.writeJSON(["error": failure]) }
             return failure.exitCode
         }

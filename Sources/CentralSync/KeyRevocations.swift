@@ -43,7 +43,16 @@ public struct KeyRevocations {
             guard reason.contains(where: { !$0.isWhitespace }) else {
                 throw CentralError.invalidInput("a revocation needs a reason: the doors show it")
             }
-            let reason = SyncLimits.clip(reason, to: 500)
+            // Every door prints the reason with each ticket it refuses: one short line.
+            guard !reason.unicodeScalars.contains(where: SyncLimits.isControl) else {
+                throw CentralError.invalidInput(
+                    "a revocation's reason must be one line without control characters: the doors print it")
+            }
+            guard SyncLimits.length(reason) <= SyncLimits.revocationReason else {
+                throw CentralError.invalidInput(
+                    "a revocation's reason is at most \(SyncLimits.revocationReason) characters (this one has "
+                        + "\(SyncLimits.length(reason))): the doors print it with each ticket they refuse")
+            }
             let keys = try connection.rows(
                 "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",
                 [node, keyID, keyID]

@@ -41,6 +41,7 @@ struct APICall {
                 message: "send the body as JSON with 'Content-Type: application/json'")
         }
         try JSONShape.check(request.body, fields: T.fields)
+        try T.checkFields(request.body)
         do {
             return try JSONText.decoder().decode(T.self, from: Data(request.body))
         } catch let error as DecodingError {
@@ -52,6 +53,13 @@ struct APICall {
 /// A request body: what it decodes to, and the fields it may hold (nested objects by field name).
 protocol APIBody: Decodable {
     static var fields: JSONShape.Fields { get }
+
+    /// Checks the fields ``fields`` cannot describe (objects in arrays); by default, none.
+    static func checkFields(_ body: [UInt8]) throws
+}
+
+extension APIBody {
+    static func checkFields(_ body: [UInt8]) throws {}
 }
 
 /// The fields a JSON object may hold, checked before decoding so that a misspelt field is refused

@@ -114,6 +114,11 @@ struct ScannerImportBody: APIBody {
     static let fields = JSONShape.Fields(
         Dictionary(uniqueKeysWithValues: ScannerAdmissions.fieldNames.map { ($0, nil) }))
 
+    /// Each admission's fields, by the rule `checkin --import` applies to a file.
+    static func checkFields(_ body: [UInt8]) throws {
+        if let unknown = try? ScannerFile.unknownField(in: body) { throw APIError.badRequest(unknown) }
+    }
+
     var file: ScannerAdmissions {
         ScannerAdmissions(format: format, scanner: scanner, eventID: eventID, gate: gate, admissions: admissions)
     }

@@ -14,12 +14,13 @@ public struct ESCPOS: Sendable {
     /// `ESC a n`.
     public mutating func align(_ alignment: Alignment) { bytes += [0x1B, 0x61, alignment.rawValue] }
 
-    /// A line of text (PC858: ASCII, Western European letters and €; others print as `?`),
-    /// emphasised (`ESC E`) and double-sized (`GS !`) if asked.
+    /// A line of text (PC858: ASCII, Western European letters and €; another Latin letter
+    /// without its diacritic, anything else as `?`: ``CodePageText``), emphasised (`ESC E`) and
+    /// double-sized (`GS !`) if asked.
     public mutating func line(_ text: String, bold: Bool = false, large: Bool = false) {
         if bold { bytes += [0x1B, 0x45, 1] }
         if large { bytes += [0x1D, 0x21, 0x11] }
-        bytes += text.unicodeScalars.map(Self.pc858)
+        bytes += CodePageText.bytes(text, in: Self.pc858)
         bytes.append(0x0A)
         if large { bytes += [0x1D, 0x21, 0x00] }
         if bold { bytes += [0x1B, 0x45, 0] }
@@ -48,8 +49,8 @@ public struct ESCPOS: Sendable {
     /// Feeds the paper past the cutter and cuts it (`GS V 66 n`), leaving a hinge.
     public mutating func cut() { bytes += [0x1D, 0x56, 66, 3] }
 
-    /// The byte of `scalar` in code page 858 (850 with the euro sign), `?` when it has none.
-    static func pc858(_ scalar: Unicode.Scalar) -> UInt8 {
+    /// The byte of `scalar` in code page 858 (850 with the euro sign), nil when it has none.
+    static func pc858(_ scalar: Unicode.Scalar) -> UInt8? {
         if (0x20..<0x7F).contains(scalar.value) { return UInt8(scalar.value) }
         let table: [Character: UInt8] = [
             "Ç": 0x80, "ü": 0x81, "é": 0x82, "â": 0x83, "ä": 0x84, "à": 0x85, "å": 0x86, "ç": 0x87, "ê": 0x88,
@@ -58,6 +59,6 @@ public struct ESCPOS: Sendable {
             "£": 0x9C, "Ø": 0x9D, "á": 0xA0, "í": 0xA1, "ó": 0xA2, "ú": 0xA3, "ñ": 0xA4, "Ñ": 0xA5, "ß": 0xE1,
             "€": 0xD5,
         ]
-        return table[Character(scalar)] ?? UInt8(ascii: "?")
+        return table[Character(scalar)]
     }
 }

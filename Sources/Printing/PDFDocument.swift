@@ -17,7 +17,8 @@ public struct PDFDocument: Sendable {
         public let height: Double
         var content = ""
 
-        /// `text` at (`x`, `y`), its baseline's start; characters Windows-1252 lacks print as `?`.
+        /// `text` at (`x`, `y`), its baseline's start; a Latin letter Windows-1252 lacks prints
+        /// without its diacritic, any other character it lacks as `?` (``CodePageText``).
         public mutating func text(_ text: String, x: Double, y: Double, size: Double, bold: Bool = false) {
             content +=
                 "BT /\(bold ? "F2" : "F1") \(Self.number(size)) Tf \(Self.number(x)) \(Self.number(y)) Td ("
@@ -56,8 +57,7 @@ public struct PDFDocument: Sendable {
         /// `(`, `)` and `\` escaped.
         static func escaped(_ text: String) -> String {
             var out = ""
-            for scalar in text.unicodeScalars {
-                let byte = windows1252(scalar) ?? UInt8(ascii: "?")
+            for byte in CodePageText.bytes(text, in: windows1252) {
                 switch byte {
                 case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"):
                     out += "\\" + String(UnicodeScalar(byte))
@@ -72,6 +72,13 @@ public struct PDFDocument: Sendable {
             switch scalar.value {
             case 0x20..<0x7F, 0xA0...0xFF: return UInt8(scalar.value)
             case 0x20AC: return 0x80
+            case 0x0160: return 0x8A
+            case 0x0152: return 0x8C
+            case 0x017D: return 0x8E
+            case 0x0161: return 0x9A
+            case 0x0153: return 0x9C
+            case 0x017E: return 0x9E
+            case 0x0178: return 0x9F
             case 0x2018: return 0x91
             case 0x2019: return 0x92
             case 0x201C: return 0x93

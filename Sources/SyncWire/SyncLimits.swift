@@ -21,12 +21,30 @@ public enum SyncLimits {
     public static let phone = 32
     /// A refund's or cancellation's reason.
     public static let reason = 500
+    /// A key revocation's reason: one line every door prints with each ticket it refuses.
+    public static let revocationReason = 200
     /// A card terminal's reference.
     public static let paymentReference = 64
     public static let idempotencyKey = 128
 
     /// The length of `text` as a `VARCHAR` counts it.
     public static func length(_ text: String) -> Int { text.unicodeScalars.count }
+
+    /// True when `scalar` would act on a terminal rather than show: a control character (C0, DEL,
+    /// C1: line breaks, escape sequences) or a bidirectional override that reorders what follows.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    /// `text` with each character ``isControl(_:)`` finds replaced by a space: what another
+    /// program wrote, made safe to print on one line of a terminal.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { scalars.append(isControl(scalar) ? " " : scalar) }
+        return String(scalars)
+    }
 
     /// `text` cut to at most `limit` code points (for messages and details, never for facts).
     public static func clip(_ text: String, to limit: Int) -> String {

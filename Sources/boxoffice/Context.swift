@@ -16,14 +16,15 @@ struct Context: Sendable {
     let options: NodeOptions
     let output: Output
     let sessionPath: String
+    /// The settings file, when one is used.
+    let configPath: String?
     /// The environment over the config file.
     let settings: [String: String]
 
     init(_ arguments: ParsedArguments) throws {
         let environment = ProcessInfo.processInfo.environment
-        settings = try ConfigFile.settings(
-            file: try arguments.value(BoxOffice.config) ?? environment[NodeSetting.config.rawValue],
-            known: NodeSetting.fileKeys, environment: environment)
+        configPath = try arguments.value(BoxOffice.config) ?? environment[NodeSetting.config.rawValue]
+        settings = try ConfigFile.settings(file: configPath, known: NodeSetting.fileKeys, environment: environment)
         databasePath = NodeEnvironment.databasePath(
             given: try arguments.value(BoxOffice.database), environment: settings)
         do {
@@ -33,6 +34,25 @@ struct Context: Sendable {
         }
         output = Output(json: arguments.isSet(BoxOffice.json))
         sessionPath = NodeEnvironment.sessionPath(environment: settings)
+    }
+
+    /// The file at `path` an operator named for the command to write, checked against the node's
+    /// own files (the database and everything beside it, the session, settings and central
+    /// password files): `replacing` is the command's `--force`.
+    func outputFile(_ path: String, replacing: Bool) throws -> OutputFile {
+        do {
+            return try OutputFile(
+                path, replacing: replacing, protecting: NodeFiles.protected(database: databasePath, others: ownFiles))
+        } catch let error as OutputFileError where error.kind == .exists {
+            throw ErrorReport(
+                exitCode: 2, code: "file_exists", message: "\(path) already exists; give --force to replace it")
+        }
+    }
+
+    /// The files besides the database's that no output takes the place of: the session, settings
+    /// and central password files.
+    var ownFiles: [String] {
+        [sessionPath] + [configPath, settings[NodeSetting.centralPasswordFile.rawValue]].compactMap { $0 }
     }
 
     /// The node, opened and checked.
@@ -123,6 +143,8 @@ enum SessionFile {
 /// Declarations several commands share, and the requests built from them.
 enum CommonOptions {
     static let event = TypedArgument("EVENT", help: "The event id.")
+    static let force = FlagOption(
+        "--force", help: "Replace FILE if it exists (a plain file; never one of the node's own files).")
     static let category = TypedOption.text("--category", "C", required: true, help: "Price category code.")
     static let quantity = TypedOption.integer(
         "--qty", "N", in: 1...1000, help: "Number of tickets (GA, or best available adjacent seats).")

@@ -51,6 +51,11 @@ struct CentralTool: ParsableCommand {
             Failure(exitCode: 1, code: "mysql_\(error.code)", message: error.description)
         case let error as AtomicFileError:
             Failure(exitCode: 1, code: "io_error", message: error.message)
+        case let error as OutputFileError:
+            Failure(
+                exitCode: 2,
+                code: error.kind == .exists ? "file_exists" : error.kind == .protected ? "central_file" : "not_a_file",
+                message: error.message)
         default:
             Failure(exitCode: 1, code: "error", message: "\(error)")
         }
@@ -62,15 +67,15 @@ struct CentralTool: ParsableCommand {
 struct CentralContext: Sendable {
     let configuration: MySQLConfiguration
     let output: Output
+    /// The settings file, when one is used.
+    let configPath: String?
     /// The environment over the config file.
     let settings: [String: String]
 
     init(_ arguments: ParsedArguments) throws {
         let environment = ProcessInfo.processInfo.environment
-        settings = try ConfigFile.settings(
-            file: try arguments.value(CentralTool.config) ?? environment[CentralSetting.config.rawValue],
-            known: CentralSetting.fileKeys,
-            environment: environment)
+        configPath = try arguments.value(CentralTool.config) ?? environment[CentralSetting.config.rawValue]
+        settings = try ConfigFile.settings(file: configPath, known: CentralSetting.fileKeys, environment: environment)
         do {
             configuration = try MySQLConfiguration.resolve(
                 url: try arguments.value(CentralTool.central), environment: settings)
@@ -101,4 +106,23 @@ struct CentralContext: Sendable {
     }
 
     var now: Timestamp { SystemWallClock().now() }
+
+    /// The file at `path` an operator named for the command to write (``OutputFile``), never the
+    /// settings file, a password file or one of `others` (a key file the command reads):
+    /// `replacing` is the command's `--force`.
+    func outputFile(_ path: String, replacing: Bool, others: [String] = []) throws -> OutputFile {
+        let files =
+            [
+                configPath, settings[CentralSetting.centralPasswordFile.rawValue],
+                settings[CentralSetting.appPasswordFile.rawValue],
+            ].compactMap { $0 } + others
+        do {
+            return try OutputFile(
+                path, replacing: replacing,
+                protecting: ProtectedFiles("one of central's settings, password or key files", files: files))
+        } catch let error as OutputFileError where error.kind == .exists {
+            throw OutputFileError(
+                path: path, kind: .exists, message: "\(path) already exists; give --force to replace it")
+        }
+    }
 }

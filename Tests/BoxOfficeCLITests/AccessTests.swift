@@ -27,6 +27,7 @@ import Ticketing
         return [
             rule(["status"], nil), rule(["events"], nil), rule(["availability", "SHOW"], nil),
             rule(["seats", "SHOW", "--category", "MAIN"], nil), rule(["migrate", "--status"], nil),
+            rule(["seats", "SHOW", "--svg", file + "/hall-\(UUID().uuidString.prefix(6)).svg"], .cashier),
             rule(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"], .cashier),
             rule(["hold", "SHOW", "--category", "GA", "--qty", "1"], .cashier),
             rule(["confirm", "hold_NONE", "--payment", "cash"], .cashier), rule(["release", "hold_NONE"], .cashier),

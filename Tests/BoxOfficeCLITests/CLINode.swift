@@ -26,9 +26,27 @@ final class CLINode: Sendable {
         try expectSuccess(["login", "cal"], stdin: "cal-password\n", session: cashierSession)
     }
 
-    /// Runs `boxoffice` against this node with the admin's session unless told otherwise.
-    func run(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
-        try ProcessRunner.run(Self.binary, arguments, stdin: stdin, environment: environment(session: session))
+    /// Runs `boxoffice` against this node with the admin's session unless told otherwise; with
+    /// `clock`, under `faketime -f CLOCK` (`@2030-01-01 19:30:00`: the node's clock then), as the
+    /// admin logged in at that time (a login lasts hours).
+    func run(_ arguments: [String], stdin: String? = nil, session: String? = nil, clock: String? = nil) throws
+        -> ProcessResult
+    {
+        guard let clock else {
+            return try ProcessRunner.run(
+                Self.binary, arguments, stdin: stdin, environment: environment(session: session))
+        }
+        let faked = { (arguments: [String], stdin: String?, session: String) in
+            try ProcessRunner.run(
+                "/usr/bin/faketime", ["-f", clock, Self.binary] + arguments, stdin: stdin,
+                environment: self.environment(session: session))
+        }
+        let session = session ?? directory.file("admin-at-\(clock.filter { $0.isNumber }).session")
+        if !FileManager.default.fileExists(atPath: session) {
+            let login = try faked(["login", "root"], "root-password\n", session)
+            precondition(login.status == 0, "login at \(clock) failed: \(login.stderr)")
+        }
+        return try faked(arguments, stdin, session)
     }
 
     /// What `boxoffice` needs to run against this node: its database, a session (the admin's
@@ -43,15 +61,18 @@ final class CLINode: Sendable {
     }
 
     @discardableResult
-    func expectSuccess(_ arguments: [String], stdin: String? = nil, session: String? = nil) throws -> ProcessResult {
-        let result = try run(arguments, stdin: stdin, session: session)
+    func expectSuccess(_ arguments: [String], stdin: String? = nil, session: String? = nil, clock: String? = nil)
+        throws -> ProcessResult
+    {
+        let result = try run(arguments, stdin: stdin, session: session, clock: clock)
         #expect(result.status == 0, "boxoffice \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         return result
     }
 
     /// The decoded `--json` output of a successful command.
-    func json(_ arguments: [String], session: String? = nil) throws -> [String: Any] {
-        let result = try expectSuccess(arguments + ["--json"], session: session)
+    func json(_ arguments: [String], session: String? = nil, clock: String? = nil) throws -> [String: Any] {
+        let result = try run(arguments + ["--json"], session: session, clock: clock)
+        #expect(result.status == 0, "boxoffice \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 

@@ -1,3 +1,4 @@
+import EdgeStore
 import Foundation
 import TestSupport
 import Testing
@@ -6,6 +7,10 @@ import Testing
 /// (`rsvg-convert`, `pdftoppm`, `zbarimg`), the seat map's colours, keys, scan lists and an
 /// offline scanner's admissions.
 @Suite struct DoorCommandTests {
+    /// The node's clock while SHOW's doors are open (it starts at 2030-01-01T20:00Z), for an
+    /// offline scanner's reads of that evening to be taken.
+    static let atTheShow = "@2030-01-01 19:30:00"
+
     static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Helpers").path
 
@@ -208,13 +213,13 @@ import Testing
         try """
         {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-7", "event_id": "SHOW", "gate": "C",
          "admissions": [
-           {"code": "\(gaSigned[0])", "at": "2026-01-01T19:01:00.000Z"},
-           {"code": "\(signed[0])", "at": "2026-01-01T19:02:00.000Z"},
-           {"code": "\(signed[1])", "at": "2026-01-01T19:03:00.000Z"},
-           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2026-01-01T19:04:00.000Z"}
+           {"code": "\(gaSigned[0])", "at": "2030-01-01T19:01:00.000Z"},
+           {"code": "\(signed[0])", "at": "2030-01-01T19:02:00.000Z"},
+           {"code": "\(signed[1])", "at": "2030-01-01T19:03:00.000Z"},
+           {"code": "\(String(gaSigned[1].dropLast()) + (gaSigned[1].last == "0" ? "1" : "0"))", "at": "2030-01-01T19:04:00.000Z"}
          ]}
         """.write(toFile: admissions, atomically: true, encoding: .utf8)
-        let imported = try node.expectSuccess(["checkin", "--import", admissions])
+        let imported = try node.expectSuccess(["checkin", "--import", admissions], clock: Self.atTheShow)
         let lines = imported.stdout.split(separator: "\n").map(String.init)
         #expect(
             lines.first == "Scanner HANDHELD-7, SHOW: 3 admission(s) recorded, 3 conflict(s):", "\(imported.stdout)")
@@ -222,7 +227,7 @@ import Testing
             lines.dropFirst().map { $0.split(separator: ":").first.map(String.init) ?? "" }.sorted() == [
                 "  admitted_twice", "  code_mistyped", "  revoked",
             ])
-        let again = try node.json(["checkin", "--import", admissions])
+        let again = try node.json(["checkin", "--import", admissions], clock: Self.atTheShow)
         #expect(again["already_imported"] as? Int == 3 && again["recorded"] as? Int == 0)
         let door = try node.run(["checkin", gaSigned[0], "--event", "SHOW"])
         #expect(door.status == 1 && door.stderr.contains("gate C, by TEST-1"), "\(door.stderr)")
@@ -249,7 +254,7 @@ import Testing
         func file(_ name: String, bytes: Int) throws -> String {
             let document = """
                 {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-9", "event_id": "SHOW",
-                 "admissions": [{"code": "\(signed[0])", "at": "2026-01-01T19:01:00.000Z"}]}
+                 "admissions": [{"code": "\(signed[0])", "at": "2030-01-01T19:01:00.000Z"}]}
                 """
             let path = node.directory.file(name)
             try (document + String(repeating: " ", count: bytes - document.utf8.count)).write(
@@ -261,7 +266,7 @@ import Testing
         #expect(over.status == 2, "\(over.stderr)")
         #expect(over.stderr.contains("is larger than an admissions file a node takes (1048576 bytes, as the API)"))
         #expect(try node.dump() == before)
-        let at = try node.json(["checkin", "--import", try file("at.json", bytes: limit)])
+        let at = try node.json(["checkin", "--import", try file("at.json", bytes: limit)], clock: Self.atTheShow)
         #expect(at["recorded"] as? Int == 1)
     }
 
@@ -293,8 +298,6 @@ import Testing
     @Test func futureReadsCancelledEventsAndLineEndsAtTheDoor() throws {
         let node = try CLINode()
         let (_, codes, signed) = try Self.sale(node)
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         func file(_ name: String, _ reads: [(String, String)]) throws -> String {
             let path = node.directory.file(name)
             let admissions = reads.map { #"{"code": "\#($0.0)", "at": "\#($0.1)"}"# }
@@ -317,14 +320,165 @@ import Testing
                 && future.stderr.contains("the first admissions[1] at 2099-01-01T00:00:00.000Z"),
             "\(future.stderr)")
         #expect(try node.dump() == before)
-        let soon = iso.string(from: Date().addingTimeInterval(12 * 3600))
-        let taken = try node.json(["checkin", "--import", try file("soon.json", [(signed[0], soon)])])
-        #expect(taken["recorded"] as? Int == 1)
+        let taken = try node.json(
+            ["checkin", "--import", try file("soon.json", [(signed[0], "2030-01-01T20:00:00.000Z")])],
+            clock: "@2030-01-01 08:00:00")
+        #expect(taken["recorded"] as? Int == 1, "12 hours ahead of the node's clock")
 
         try node.expectSuccess(["checkin", "\t\(codes[1].lowercased()) \r\n", "--event", "SHOW"])
         try node.expectSuccess(["event", "cancel", "DUO", "--reason", "storm"])
         let list = try node.run(["scan-list", "DUO", "--out", node.directory.file("duo.json")])
         #expect(list.status == 1 && list.stderr.contains("DUO is cancelled"), "\(list.stderr)")
         #expect(!FileManager.default.fileExists(atPath: node.directory.file("duo.json")))
+    }
+
+    /// Reads dated before the ticket was sold, or before its event's doors opened, are reported one
+    /// by one and not recorded: every door would otherwise name a time that never was. A read an
+    /// hour before the doors (a scanner's clock a little slow) is taken.
+    @Test func readsDatedBeforeTheSaleOrTheDoorsAreNotRecorded() throws {
+        let node = try CLINode()
+        let (order, codes, signed) = try Self.sale(node)
+        let ga = try node.json(
+            ["sell", "SHOW", "--category", "GA", "--qty", "2", "--payment", "cash"], session: node.cashierSession)
+        let gaSigned = try #require(ga["tickets"] as? [[String: Any]]).compactMap { $0["signed_code"] as? String }
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let details = try #require(try node.json(["order", order])["order"] as? [String: Any])
+        let soldAt = try #require((details["created_at"] as? String).flatMap { iso.date(from: $0) })
+        let path = node.directory.file("old-reads.json")
+        let reads = [
+            (signed[0], "1970-01-01T00:00:00.000Z"),
+            (signed[1], iso.string(from: soldAt.addingTimeInterval(-14 * 86400))),
+            (gaSigned[0], iso.string(from: soldAt.addingTimeInterval(3600))), (gaSigned[1], "2030-01-01T07:10:00.000Z"),
+        ].map { #"{"code": "\#($0.0)", "at": "\#($0.1)"}"# }
+        try """
+        {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-2", "event_id": "SHOW", "gate": "D",
+         "admissions": [\(reads.joined(separator: ", "))]}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let before = try node.dump()
+        let imported = try node.expectSuccess(["checkin", "--import", path], clock: Self.atTheShow)
+        let lines = imported.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.first == "Scanner HANDHELD-2, SHOW: 1 admission(s) recorded, 3 conflict(s):", "\(imported.stdout)")
+        #expect(
+            lines.contains(
+                "  before_sale: ticket \(codes[0]) read by scanner HANDHELD-2 at 1 Jan 1970 00:00 UTC, before it was "
+                    + "sold (\(Self.local(soldAt))): the scanner's clock is wrong; not recorded"), "\(lines)")
+        #expect(lines.filter { $0.hasPrefix("  before_sale: ticket \(codes[1]) ") }.count == 1, "\(lines)")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("  before_doors: ")
+                    && $0.hasSuffix(
+                        "before the doors of SHOW opened (1 Jan 2030 08:00 UTC): the scanner's clock is wrong; not recorded"
+                    )
+            },
+            "\(lines)")
+        #expect(try node.count("SELECT count(*) FROM door_admission") == 1)
+        #expect(
+            try node.count(
+                "SELECT count(*) FROM sync_outbox WHERE record_type = 'ticket.checked_in' AND payload LIKE '%2030-01-01T07:10%'"
+            ) == 1)
+        #expect(try node.dump() != before)
+        // The reads refused left the tickets as they were: the door lets them in.
+        for code in codes { try node.expectSuccess(["checkin", code, "--event", "SHOW"]) }
+    }
+
+    /// `1 Jan 2030 20:00 UTC`, as the node shows a time in the fixture's zone (UTC).
+    static func local(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMM yyyy HH:mm"
+        return formatter.string(from: date) + " UTC"
+    }
+
+    /// `SyncProtocol/scanner.md`'s example of a scan list is the list the node writes: every
+    /// object of a real list (keys in force and revoked, admissions with and without a gate,
+    /// tickets vouched for with and without a seat) has the fields of one of the example's
+    /// objects of its kind, and the example shows no field the list does not have.
+    @Test func theScanListIsAsScannerMdShowsIt() throws {
+        let node = try CLINode()
+        let (order, codes, _) = try Self.sale(node)
+        let ga = try node.json(
+            ["sell", "SHOW", "--category", "GA", "--qty", "3", "--payment", "cash"], session: node.cashierSession)
+        let gaCodes = try #require(ga["tickets"] as? [[String: Any]]).compactMap { $0["code"] as? String }
+        try node.expectSuccess(["checkin", gaCodes[0], "--event", "SHOW", "--gate", "North"])
+        try node.expectSuccess(["checkin", gaCodes[1], "--event", "SHOW"])
+        try node.expectSuccess(["refund", order, "--ticket", codes[1], "--reason", "ill"])
+        // Tickets sold before signing (vouched for), and another node's key revoked, as pulled.
+        try Database(path: node.database).execute(
+            "UPDATE ticket SET key_id = NULL, signature = NULL WHERE code IN (?, ?)", [codes[0], gaCodes[2]])
+        try Database(path: node.database).execute(
+            """
+            INSERT INTO signing_key (public_key, key_id, node_id, created_at, revoked_after, revoked_reason)
+            VALUES (zeroblob(32), 1234, 'OTHER', 0, 1000, 'stolen')
+            """)
+        let file = node.directory.file("show.json")
+        try node.expectSuccess(["scan-list", "SHOW", "--out", file])
+        let list = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+
+        let markdown = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("SyncProtocol/scanner.md"), encoding: .utf8)
+        let block = try #require(
+            markdown.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```").first)
+        let example = try #require(try JSONSerialization.jsonObject(with: Data(block.utf8)) as? [String: Any])
+        #expect(Set(example.keys) == Set(list.keys))
+        #expect(
+            Set((example["event"] as? [String: Any] ?? [:]).keys) == Set((list["event"] as? [String: Any] ?? [:]).keys))
+        for kind in ["keys", "revoked", "admitted", "vouched"] {
+            let real = (list[kind] as? [[String: Any]] ?? []).map { Set($0.keys) }
+            let shown = (example[kind] as? [[String: Any]] ?? []).map { Set($0.keys) }
+            #expect(!real.isEmpty, "the list has \(kind)")
+            for fields in Set(real) {
+                #expect(shown.contains(fields), "\(kind): the list has \(fields.sorted()), the example \(shown)")
+            }
+            let known = real.reduce(Set<String>()) { $0.union($1) }
+            for fields in shown {
+                #expect(fields.isSubset(of: known), "\(kind): the example shows \(fields.subtracting(known))")
+            }
+            for object in example[kind] as? [[String: Any]] ?? [] {
+                #expect(!object.values.contains { $0 is NSNull }, "\(kind): the list writes no null")
+            }
+        }
+    }
+
+    /// An event and venue named in Czech and Polish print on the PDF and the receipt printer
+    /// with the letters their code pages lack written without their diacritics — `Dvořák` as
+    /// `Dvorák`, `Łódź` as `Lódz` — never as `?`; `pdftotext` reads the PDF back.
+    @Test func lettersTheCodePagesLackPrintWithoutTheirDiacritics() throws {
+        let node = try CLINode()
+        let reference = node.directory.file("rusalka.json")
+        try """
+        {"format": "venue-reference/1", "parameters": {"currency": "CZK"},
+         "venues": [{"id": "LODZ", "name": "Teatr Wielki Łódź", "timezone": "Europe/Warsaw",
+                     "sections": [{"code": "MAIN", "rows": [{"labels": "A", "seats": 4}]}]}],
+         "events": [{"id": "RUSALKA", "venue": "LODZ", "name": "Rusalka – Dvořák", "starts_at": "2030-02-01T18:00:00Z",
+                     "status": "on_sale",
+                     "categories": [{"code": "GA", "name": "Stání", "kind": "ga", "price_minor": 45000, "capacity": 10}]}],
+         "allocations": [{"node": "TEST-1", "event": "RUSALKA", "category": "GA", "quota": 10}], "staff": []}
+        """.write(toFile: reference, atomically: true, encoding: .utf8)
+        try node.expectSuccess(["import", reference])
+        let sale = try node.json(["sell", "RUSALKA", "--category", "GA", "--qty", "1", "--payment", "cash"])
+        let order = try #require(sale["order_id"] as? String)
+
+        let pdf = node.directory.file("rusalka.pdf")
+        try node.expectSuccess(["print", order, "--format", "pdf", "--out", pdf])
+        let text = try ProcessRunner.run("/usr/bin/pdftotext", ["-enc", "UTF-8", pdf, "-"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("Rusalka – Dvorák") && text.stdout.contains("Teatr Wielki Lódz"), "\(text.stdout)")
+        #expect(!text.stdout.contains("?"), "\(text.stdout)")
+
+        let escpos = node.directory.file("rusalka.bin")
+        try node.expectSuccess(["print", order, "--format", "escpos", "--out", escpos])
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: escpos)))
+        let title = Array("Rusalka - Dvor".utf8) + [0xA0, UInt8(ascii: "k")]
+        let venue = Array("Teatr Wielki L".utf8) + [0xA2, UInt8(ascii: "d"), UInt8(ascii: "z")]
+        for line in [title, venue] {
+            #expect(
+                (0...(bytes.count - line.count)).contains { Array(bytes[$0..<$0 + line.count]) == line },
+                "\(String(decoding: line, as: UTF8.self)) in the printer's bytes")
+        }
     }
 }

@@ -20,8 +20,9 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
         .appendingPathComponent("Helpers").path
     static let passwords = ["root": "root-password", "sue": "sue-password", "cal": "cal-password"]
 
-    /// A venue with GALA: FLOOR (GA, quota `floor`) and STALLS (seated, rows A–E of 10).
-    static func reference(floor: Int) -> String {
+    /// A venue with GALA: FLOOR (GA, quota `floor`) and STALLS (seated, rows A–E of 10), starting
+    /// at `startsAt` (``startingIn(hours:)`` for doors that open near the test's time).
+    static func reference(floor: Int, startsAt: String = "2030-12-31T20:00:00Z") -> String {
         """
         {
           "format": "venue-reference/1",
@@ -29,7 +30,7 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
           "venues": [ { "id": "HALL", "name": "API Hall", "timezone": "Europe/Amsterdam",
                         "sections": [ { "code": "STALLS", "rows": [ { "labels": "A-E", "seats": 10 } ] } ] } ],
           "events": [
-            { "id": "GALA", "venue": "HALL", "name": "Gala", "starts_at": "2030-12-31T20:00:00Z", "status": "on_sale",
+            { "id": "GALA", "venue": "HALL", "name": "Gala", "starts_at": "\(startsAt)", "status": "on_sale",
               "categories": [
                 { "code": "FLOOR", "name": "Floor", "kind": "ga", "price_minor": 4500, "capacity": \(floor) },
                 { "code": "STALLS", "name": "Stalls", "kind": "seated", "price_minor": 8900, "sections": ["STALLS"] } ] }
@@ -41,6 +42,12 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
           "staff": [ { "name": "sue", "role": "supervisor" }, { "name": "cal", "role": "cashier" } ]
         }
         """
+    }
+
+    /// The time `hours` from now, as a reference file gives an event's start: an event whose
+    /// doors (open 12 h before) open soon, or are open.
+    static func startingIn(hours: Double) -> String {
+        ISO8601DateFormatter().string(from: Date().addingTimeInterval(hours * 3600))
     }
 
     /// A node made from `reference` (``reference(floor:)`` unless given) as `node`.

@@ -12,6 +12,18 @@ import Testing
 /// the same ticket in and reconciliation finds it; a stolen node's key is revoked; tickets sold
 /// before signing still get in everywhere through central's word.
 @Suite struct DoorSyncTests {
+    /// ``SyncWorld``'s venue with BIG starting in an hour: its doors are open, so an offline
+    /// scanner's reads of now are taken.
+    static func worldWithBigTonight() throws -> SyncWorld {
+        let world = try SyncWorld(importFixture: false)
+        let file = world.directory.file("central.json")
+        let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
+        try SyncWorld.fixture.replacingOccurrences(of: "2030-03-01T20:00:00Z", with: start).write(
+            toFile: file, atomically: true, encoding: .utf8)
+        _ = try CentralCatalog(connection: world.central).importReference(file: file, now: world.clock.now())
+        return world
+    }
+
     /// The signed codes of a sale, from the node that made it.
     static func signedCodes(_ node: SyncNode, _ receipt: Receipt) throws -> [String] {
         try node.node.orders.details(receipt.orderID).order.tickets.compactMap(\.signedCode)
@@ -312,7 +324,7 @@ import Testing
     /// is one admission, whichever node pulled the other's first, and reconciliation finds no
     /// ticket let in twice. A read of a ticket also let in at a door is one, naming the scanner.
     @Test func oneScannersFileImportedAtTwoNodesIsOneAdmissionPerRead() throws {
-        let world = try SyncWorld()
+        let world = try Self.worldWithBigTonight()
         let (a, b, c) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"), try world.makeNode("NODE-C"))
         for node in [a, b, c, a, b, c] { #expect(try world.syncOnce(node).status == 0) }
         let sale = try a.sell("BIG", "FLOOR", .quantity(3))
@@ -343,5 +355,195 @@ import Testing
         #expect(!report.stdout.contains("ticket_admitted_twice/\(sale.tickets[1].code)"), "\(report.stdout)")
         #expect(report.stdout.contains("ticket_admitted_twice/\(sale.tickets[2].code)"), "\(report.stdout)")
         #expect(report.stdout.contains("gate C (scanner HANDHELD-7) at"), "\(report.stdout)")
+    }
+
+    /// A restore takes back from central the sales it made after the snapshot, and carries over
+    /// the one central never had: each keeps its signed code, so a reprint's QR code (read back by
+    /// `zbarimg`) gets in at another node's door.
+    @Test func ticketsTakenBackOrCarriedOverByARestoreKeepTheirSignedCodes() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let snapshot = world.directory.file("before-the-sales.sqlite")
+        #expect(try world.boxoffice(a, ["backup", snapshot]).status == 0)
+        let pushed = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1", "MAIN-A-2"]))
+        #expect(try world.syncOnce(a).status == 0)
+        let unpushed = try a.sell("BIG", "FLOOR", .quantity(1))
+        let signed = try Self.signedCodes(a, pushed) + Self.signedCodes(a, unpushed)
+        #expect(signed.count == 3)
+
+        let restored = try world.boxoffice(a, ["restore", snapshot])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try a.count("SELECT count(*) FROM ticket WHERE key_id IS NULL OR signature IS NULL") == 0)
+        for (sale, event) in [(pushed, "SEATED"), (unpushed, "BIG")] {
+            let svg = world.directory.file("\(sale.orderID).svg")
+            let png = world.directory.file("\(sale.orderID).png")
+            #expect(try world.boxoffice(a, ["print", sale.orderID, "--format", "svg", "--out", svg]).status == 0)
+            let rendered = try ProcessRunner.run(
+                "/usr/bin/rsvg-convert", ["--background-color", "white", "-o", png, svg])
+            #expect(rendered.status == 0, "\(rendered.stderr)")
+            let read = try ProcessRunner.run("/usr/bin/zbarimg", ["--quiet", "--raw", png]).stdout
+                .split(separator: "\n").map(String.init)
+            #expect(read.sorted() == (try Self.signedCodes(a, sale)).sorted() && read.count == sale.tickets.count)
+            #expect(Set(read).isSubset(of: signed), "the reprint carries the codes the sale signed")
+            #expect(try world.syncOnce(b).status == 0)
+            for code in read {
+                let door = try world.boxoffice(b, ["checkin", code, "--event", event, "--gate", "North"])
+                #expect(door.status == 0, "\(door.stderr)")
+            }
+        }
+    }
+
+    /// An offline scanner whose list predates a revocation lets in a ticket forged with the
+    /// stolen key: imported after the revocation reached the node, the read is recorded (reported
+    /// `key_revoked`), reaches central, and reconciliation lists it as a ticket no node sold.
+    @Test func aScannersReadOfARevokedKeysTicketIsRecordedForReconcile() throws {
+        let world = try Self.worldWithBigTonight()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let forged = SignedTicketCode(
+            signing: a.node.ids.ticketSerial(), eventID: "BIG",
+            with: try KeyFile.read(SigningKeys.keyFile(forDatabase: a.path)).key)
+        let readAt = world.clock.now()
+        let file = world.directory.file("handheld-3.json")
+        try """
+        {"format": "venue-scanner-admissions/1", "scanner": "HANDHELD-3", "event_id": "BIG", "gate": "South",
+         "admissions": [{"code": "\(forged.text)", "at": "\(readAt)"}]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", readAt.description, "--reason", "box stolen",
+        ])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(try world.boxoffice(b, ["checkin", forged.text, "--event", "BIG"]).status == 1, "a door refuses it")
+
+        let imported = try world.boxoffice(b, ["checkin", "--import", file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(
+            imported.stdout.hasPrefix("Scanner HANDHELD-3, BIG: 1 admission(s) recorded, 1 conflict(s):")
+                && imported.stdout.contains("  key_revoked: ticket \(forged.shortCode) is signed by NODE-A's key")
+                && imported.stdout.contains("box stolen") && imported.stdout.contains("the scanner let it in"),
+            "\(imported.stdout)")
+        #expect(try world.syncOnce(b).status == 0)
+        #expect(
+            try world.central.scalar(
+                "SELECT COUNT(*) FROM ticket_admission WHERE ticket_code = ? AND scanner = 'HANDHELD-3'",
+                [forged.shortCode]) == 1)
+        let report = try world.central(["reconcile", "--json"])
+        #expect(report.stdout.contains("admitted_unknown_ticket/\(forged.shortCode)"), "\(report.stdout)")
+    }
+
+    /// Another node's seated tickets at a door page (`/door` in headless Chromium): one central
+    /// vouches for shows its seat and category; a signed one, whose code carries neither, names
+    /// its seller and sends its holder where the ticket says — never an empty or `undefined`
+    /// place. `boxoffice checkin` says the same.
+    @Test func anotherNodesSeatedTicketAtTheDoorPageShowsWhatTheDoorKnows() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let signed = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-1", "MAIN-A-3"]))
+        let codes = try Self.signedCodes(a, signed)
+        func shortCode(_ code: String) throws -> String {
+            guard case .signed(let read) = try TicketCode.read(code) else { return code }
+            return read.shortCode
+        }
+        // A ticket sold before signing, which central vouches for with its category and seat.
+        let old = try a.sell("SEATED", "MAIN", .seats(["MAIN-A-2"]))
+        try a.node.database.execute(
+            "UPDATE ticket SET key_id = NULL, signature = NULL WHERE order_id = ?", [old.orderID])
+        #expect(try world.syncOnce(a).status == 0)
+        try world.central.execute("UPDATE ticket SET signed = 0 WHERE order_id = ?", [old.orderID])
+        #expect(try world.central(["door", "catch-up"]).status == 0)
+        #expect(try world.syncOnce(b).status == 0)
+
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(b, ["--interval", "1s", "--listen", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 30) { daemon.stderr.contains("http.listening") } != nil, "\(daemon.stderr)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let page = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [
+                helpers + "/door-scans.py", "http://127.0.0.1:\(port)", "root", "root-password", "North", "SEATED",
+                codes[0], old.tickets[0].code,
+            ])
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        #expect(page.status == 0, "\(page.stderr)")
+        let scans = page.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(scans.count == 2, "\(page.stdout)")
+        #expect(!page.stdout.contains("undefined") && !page.stdout.contains("null"), "\(page.stdout)")
+        let signedScan = scans.first ?? [:]
+        #expect(signedScan["word"]?.uppercased() == "ADMITTED", "\(signedScan)")
+        #expect(signedScan["why"] == "Seat as on the ticket (sold at NODE-A)", "\(signedScan)")
+        #expect(signedScan["detail"]?.hasSuffix("· SEATED · Gate North · sold at NODE-A") == true, "\(signedScan)")
+        #expect(
+            signedScan["history"]?.hasPrefix(
+                "Admitted \(try shortCode(codes[0])) · Seat as on the ticket (sold at NODE-A)") == true,
+            "\(signedScan)")
+        let vouchedScan = scans.last ?? [:]
+        #expect(vouchedScan["why"] == "MAIN row A seat 2 · MAIN", "\(vouchedScan)")
+        #expect(
+            vouchedScan["history"]?.hasPrefix("Admitted \(old.tickets[0].code) · MAIN row A seat 2 · MAIN") == true,
+            "\(vouchedScan)")
+
+        let welcome = try world.boxoffice(b, ["checkin", codes[1], "--event", "SEATED", "--gate", "North"])
+        #expect(
+            welcome.stdout
+                == "Welcome: \(try shortCode(codes[1])) SEATED, sold at NODE-A: seat as on the ticket (gate North).\n",
+            "\(welcome.stdout)\(welcome.stderr)")
+    }
+
+    /// A revocation's reason is one line every door prints: `central keys revoke` refuses line
+    /// breaks, escape sequences and more than 200 characters; what central holds anyway (written
+    /// with the nodes' own MySQL account) reaches the doors' messages without a control character.
+    @Test func aRevocationsReasonIsOneShortLineAtEveryDoor() throws {
+        let world = try SyncWorld()
+        let (a, b) = (try world.makeNode("NODE-A"), try world.makeNode("NODE-B"))
+        for node in [a, b, a, b] { #expect(try world.syncOnce(node).status == 0) }
+        let cut = world.clock.now()
+        let after = try a.sell("BIG", "FLOOR", .quantity(1))
+        for reason in ["stolen\nline two", "stolen\u{1B}[2J", "stolen \u{202E}nelots", "x\u{7F}"] {
+            let refused = try world.central([
+                "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", reason,
+            ])
+            #expect(
+                refused.status == 2
+                    && refused.stderr.contains("a revocation's reason must be one line without control characters"),
+                "\(refused.stderr)")
+        }
+        let long = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", String(repeating: "é", count: 201),
+        ])
+        #expect(
+            long.status == 2
+                && long.stderr.contains("a revocation's reason is at most 200 characters (this one has 201)"),
+            "\(long.stderr)")
+        #expect(try world.central.scalar("SELECT COUNT(*) FROM node_key WHERE revoked_after IS NOT NULL") == 0)
+        let revoked = try world.central([
+            "keys", "revoke", "NODE-A", "--after", cut.description, "--reason", String(repeating: "é", count: 200),
+        ])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+
+        // A reason written at central past the command, as a stolen node's MySQL account could.
+        try world.central.execute(
+            "UPDATE node_key SET revoked_reason = ? WHERE node_id = 'NODE-A'",
+            ["stolen\nline two\u{1B}[2J\u{1B}]0;pwned\u{07}" + String(repeating: "x", count: 300)])
+        try world.central.execute(
+            "UPDATE change_log SET payload = JSON_SET(payload, '$.revoked_reason', ?) WHERE change_type = 'signing_key'",
+            ["stolen\nline two\u{1B}[2J\u{1B}]0;pwned\u{07}" + String(repeating: "x", count: 300)])
+        #expect(try world.syncOnce(b).status == 0)
+        let door = try world.boxoffice(b, ["checkin", try Self.signedCodes(a, after)[0], "--event", "BIG"])
+        #expect(door.status == 1 && door.stderr.contains("(stolen line two [2J ]0;pwned x"), "\(door.stderr)")
+        #expect(
+            !door.stderr.dropLast().unicodeScalars.contains { $0.properties.generalCategory == .control },
+            "\(door.stderr.debugDescription)")
+        #expect(
+            try b.count(
+                "SELECT count(*) FROM signing_key WHERE node_id = 'NODE-A' AND length(revoked_reason) <= 200 "
+                    + "AND revoked_reason NOT GLOB '*[' || char(10) || char(27) || char(7) || ']*'") >= 1)
     }
 }

@@ -63,6 +63,17 @@ import Ticketing
         }
         #expect(!text.contains("\"root\""), "a staff name survived the export")
         #expect(try world.central(["export", file]).status == 2, "an export without --anonymize is refused")
+        let existing = try world.central(["export", "--anonymize", file, "--key-file", key])
+        #expect(
+            existing.status == 2 && existing.stderr == "Error: \(file) already exists; give --force to replace it\n",
+            "\(existing.stderr)")
+        let overKey = try world.central(["export", "--anonymize", key, "--key-file", key, "--force"])
+        #expect(
+            overKey.status == 2
+                && overKey.stderr.contains("\(key) is one of central's settings, password or key files"),
+            "\(overKey.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: key)) == Data(repeating: 7, count: 32))
+        #expect(try world.central(["export", "--anonymize", file, "--key-file", key, "--force"]).status == 0)
 
         let again = world.directory.file("again.json")
         #expect(try world.central(["export", "--anonymize", again, "--key-file", key]).status == 0)

@@ -30,6 +30,12 @@ public struct ErrorReport: Error, Sendable, Equatable, Encodable {
             case .maintenance(let message): ErrorReport(exitCode: 7, code: "maintenance", message: message)
             }
         case let error as AtomicFileError: ErrorReport(exitCode: 1, code: "io_error", message: error.message)
+        case let error as OutputFileError:
+            switch error.kind {
+            case .exists: ErrorReport(exitCode: 2, code: "file_exists", message: error.message)
+            case .protected: ErrorReport(exitCode: 2, code: "node_file", message: error.message)
+            case .notAFile: ErrorReport(exitCode: 2, code: "not_a_file", message: error.message)
+            }
         default:
             switch StorageProblem(error) {
             case .busy:

@@ -1,3 +1,4 @@
+import AtomicFiles
 import EdgeStore
 import FoundationEssentials
 import SyncWire
@@ -83,8 +84,18 @@ public final class VenueNode {
 
     /// Writes a consistent snapshot of the database to `file` while it keeps selling (admins:
     /// it holds password hashes and customers' data; the file is readable by its owner only).
-    public func backup(to file: String, by actor: Operator) throws {
+    /// Never over an existing file, nor as one of the node's own files (``NodeFiles``, and
+    /// `others`: the session and settings files), nor where its partial copy would be one.
+    public func backup(to file: String, by actor: Operator, protecting others: [String] = []) throws {
         try actor.require(.admin, to: "backups")
+        let protected = NodeFiles.protected(database: database.path, others: others)
+        do {
+            _ = try OutputFile(file, replacing: false, protecting: protected)
+        } catch let error as OutputFileError where error.kind == .exists {
+            throw OutputFileError(
+                path: file, kind: .exists, message: "snapshot \(file) already exists: a snapshot never replaces a file")
+        }
+        _ = try OutputFile(file + ".partial", replacing: true, protecting: protected)
         try database.backup(to: file)
         try database.write { try audit.record("node.backed_up", by: actor.name, entity: "node", id: file) }
     }

@@ -45,6 +45,7 @@ public struct Door {
         let reading = try Self.read(code)
         return try db.write {
             let ticket = try identify(reading)
+            if let refusal = ticket.revokedKey { throw refusal }
             let nodeID = try node.settings().nodeID
             let event = try event(of: ticket, gateEvent: eventID)
             try refuseIfTaken(ticket, event: event)
@@ -102,10 +103,15 @@ public struct Door {
         let vouched: VouchedTicket?
         let soldBy: String
         let verifiedBy: String
+        /// Set when its key is revoked and nothing vouches for it: why a door refuses it
+        /// (`key_revoked`). An offline scanner that let it in is still recorded.
+        var revokedKey: TicketingError? = nil
     }
 
     /// Who vouches for the ticket: a valid signature of a key not revoked (or revoked, for a
     /// ticket central listed as sold before the cut), this node's own sale, or central's list.
+    /// A ticket whose key is revoked and that nothing vouches for is returned with
+    /// ``Identified/revokedKey`` set.
     func identify(_ reading: TicketCode.Reading) throws -> Identified {
         switch reading {
         case .signed(let signed):
@@ -130,15 +136,17 @@ public struct Door {
                     : TicketingError.rejected(
                         code: "forged", message: "ticket \(code) is forged: its signature is not its key's")
             }
+            var revoked: TicketingError?
             if let revokedAfter = key.revokedAfter, own == nil, vouched?.reason != .revokedKey {
-                throw TicketingError.rejected(
+                revoked = TicketingError.rejected(
                     code: "key_revoked",
                     message: "ticket \(code) is signed by \(key.nodeID)'s key \(signed.keyID), revoked from "
                         + "\(revokedAfter) (\(key.revokedReason ?? "no reason given")), and is not among that key's "
                         + "tickets central received before then, as this node last heard")
             }
             return Identified(
-                code: code, signed: signed, own: own, vouched: vouched, soldBy: key.nodeID, verifiedBy: "signature")
+                code: code, signed: signed, own: own, vouched: vouched, soldBy: key.nodeID, verifiedBy: "signature",
+                revokedKey: revoked)
         case .short(let code):
             if let own = try ownTicket(code) {
                 return Identified(

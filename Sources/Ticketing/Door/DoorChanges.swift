@@ -25,7 +25,7 @@ struct DoorChanges {
             """,
             [
                 publicKey, key.keyID, key.nodeID, key.createdAt.milliseconds, key.retiredAt?.milliseconds,
-                key.revokedAfter?.milliseconds, key.revokedReason,
+                key.revokedAfter?.milliseconds, key.revokedReason.map(Self.printable),
             ])
         if key.revokedAfter != nil, key.nodeID == (try node.settings().nodeID) {
             try node.audit.record(
@@ -33,6 +33,13 @@ struct DoorChanges {
                 detail: ["reason": key.revokedReason ?? ""])
         }
         return .applied
+    }
+
+    /// Text from central that the doors print (a revocation's reason, another node's gate): one
+    /// line without control characters, at most ``SyncLimits/revocationReason`` characters,
+    /// whatever central holds.
+    static func printable(_ text: String) -> String {
+        SyncLimits.clip(SyncLimits.printable(text), to: SyncLimits.revocationReason)
     }
 
     /// A ticket let in somewhere: refused at this node's doors from now on. A ticket this node
@@ -44,8 +51,8 @@ struct DoorChanges {
             ON CONFLICT (ticket_code) DO NOTHING
             """,
             [
-                admission.ticketCode, admission.eventID, admission.nodeID, admission.gate, admission.source,
-                admission.admittedAt.milliseconds,
+                admission.ticketCode, admission.eventID, Self.printable(admission.nodeID),
+                admission.gate.map(Self.printable), admission.source, admission.admittedAt.milliseconds,
             ])
         try db.execute(
             "UPDATE ticket SET status = 'checked_in', checked_in_at = ? WHERE code = ? AND status = 'valid'",

@@ -8,7 +8,8 @@ public struct ScannerImport: Sendable, Codable, Equatable {
     public struct Conflict: Sendable, Codable, Equatable {
         public let code: String
         public let at: Timestamp
-        /// `admitted_twice`, `revoked`, `other_event`, or why the code is not a ticket of the venue.
+        /// `admitted_twice`, `revoked`, `key_revoked`, `other_event`, `before_sale`, `before_doors`, or why
+        /// the code is not a ticket of the venue.
         public let kind: String
         public let message: String
     }
@@ -85,8 +86,11 @@ extension Door {
     /// Records what an offline scanner let in, in one transaction, each as the fact it was (at its
     /// time, with its gate, `source` scanner) and sent to central like any check-in. An admission
     /// of a ticket let in before (anywhere this node heard of) or refunded is recorded too — it
-    /// happened — and reported as a conflict; one of a code that is no ticket of the venue, or of
-    /// another event, is reported and not recorded. A file imported again records nothing twice.
+    /// happened — and reported as a conflict, as is one signed by a revoked key (`key_revoked`:
+    /// central then lists it as a ticket no node reported selling); one of a code that is no
+    /// ticket of the venue (forged, mistyped, of a key no node published), of another event, or
+    /// dated before the ticket's sale or its event's doors opened, is reported and not recorded.
+    /// A file imported again records nothing twice.
     public func importScanner(_ file: ScannerAdmissions, gate: String?, by actor: Operator) throws -> ScannerImport {
         guard file.format == ScannerAdmissions.format else {
             throw TicketingError.invalidInput(
@@ -126,6 +130,12 @@ extension Door {
                     conflict("other_event", "ticket \(ticket.code) is for another event than \(event.id)")
                     continue
                 }
+                if let (kind, message) = try implausiblyOld(
+                    admission.at, of: ticket, scanner: scanner, event: event)
+                {
+                    conflict(kind, message)
+                    continue
+                }
                 // Imported here before, or at another node whose admission of it this node pulled.
                 guard
                     try db.scalar(
@@ -138,6 +148,11 @@ extension Door {
                 try DoorChanges(node: node).rememberScannerRead(scanner: scanner, code: ticket.code, at: admission.at)
                 let gate =
                     try (admission.gate.map { try Validation.text($0, field: "gate", maxLength: 40) }) ?? fileGate
+                if case .rejected(let code, let message)? = ticket.revokedKey {
+                    // The scanner's list predates the revocation, or it let the ticket in anyway:
+                    // recorded, so that central lists it (`admitted_unknown_ticket`).
+                    conflict(code, "\(message); the scanner let it in")
+                }
                 let revokedHere = ticket.own.map(\.status).flatMap { $0 == .refunded || $0 == .void ? $0 : nil }
                 let revokedThere = try db.scalar(
                     "SELECT status FROM door_revocation WHERE ticket_code = ?", [ticket.code], as: TicketStatus.self)
@@ -184,6 +199,39 @@ extension Door {
             return ScannerImport(
                 scanner: scanner, eventID: event.id, recorded: recorded, alreadyImported: already, conflicts: conflicts)
         }
+    }
+
+    /// How much earlier than a ticket's sale, or than its event's doors opening, a read may be
+    /// dated: a scanner's clock a little slow.
+    static let pastReadTolerance: Int64 = 3600 * 1000
+
+    /// Why a read dated `at` cannot be: before the ticket was sold (a ticket this node sold), or
+    /// before its event's doors opened (``DoorWindow``, which a scanner admits in), more than
+    /// ``pastReadTolerance`` each. A scanner whose clock is wrong, or a file made up, would record
+    /// admissions that never were, and every door would then name that time.
+    private func implausiblyOld(_ at: Timestamp, of ticket: Identified, scanner: String, event: EventState) throws
+        -> (String, String)?
+    {
+        let zone = event.timezone
+        let read = "ticket \(ticket.code) read by scanner \(scanner) at \(at.local(in: zone))"
+        if let own = ticket.own,
+            let soldAt = try db.scalar("SELECT created_at FROM orders WHERE id = ?", [own.orderID], as: Timestamp.self),
+            at.milliseconds < soldAt.milliseconds - Self.pastReadTolerance
+        {
+            return (
+                "before_sale",
+                "\(read), before it was sold (\(soldAt.local(in: zone))): the scanner's clock is wrong; not recorded"
+            )
+        }
+        let opens = DoorWindow.opens(event.startsAt)
+        if at.milliseconds < opens.milliseconds - Self.pastReadTolerance {
+            return (
+                "before_doors",
+                "\(read), before the doors of \(event.id) opened (\(opens.local(in: zone))): the scanner's clock is "
+                    + "wrong; not recorded"
+            )
+        }
+        return nil
     }
 
     /// How far ahead of this node's clock a read may be dated: a scanner's clock a little fast,

@@ -29,22 +29,9 @@ public enum ScannerFile {
 
     /// The document in `bytes` (the file `name`), its fields checked before it is decoded.
     public static func decode(_ bytes: [UInt8], named name: String) throws -> ScannerAdmissions {
-        let data = Data(bytes)
         do {
-            let shape = try JSONDecoder().decode(Shape.self, from: data)
-            if let unknown = shape.fields.subtracting(ScannerAdmissions.fieldNames).sorted().first {
-                throw TicketingError.invalidInput(
-                    "\(name): unknown field '\(unknown.prefix(40))'; expected: "
-                        + ScannerAdmissions.fieldNames.sorted().joined(separator: ", "))
-            }
-            for (index, admission) in (shape.admissions ?? []).enumerated() {
-                if let unknown = admission.fields.subtracting(ScannerAdmissions.Admission.fieldNames).sorted().first {
-                    throw TicketingError.invalidInput(
-                        "\(name): unknown field 'admissions[\(index)].\(unknown.prefix(40))'; expected: "
-                            + ScannerAdmissions.Admission.fieldNames.sorted().joined(separator: ", "))
-                }
-            }
-            return try JSONText.decoder().decode(ScannerAdmissions.self, from: data)
+            if let unknown = try unknownField(in: bytes) { throw TicketingError.invalidInput("\(name): \(unknown)") }
+            return try JSONText.decoder().decode(ScannerAdmissions.self, from: Data(bytes))
         } catch let error as TicketingError {
             throw error
         } catch {
@@ -52,16 +39,36 @@ public enum ScannerFile {
         }
     }
 
+    /// The first field of the document in `bytes` that the format does not have, in the document
+    /// or in one of its admissions (`unknown field 'admissions[2].gaet'; expected: at, code,
+    /// gate`), or nil: the one rule `checkin --import` and the node API's import apply. Throws
+    /// when `bytes` is no JSON object.
+    public static func unknownField(in bytes: [UInt8]) throws -> String? {
+        let shape = try JSONDecoder().decode(Shape.self, from: Data(bytes))
+        if let unknown = shape.fields.subtracting(ScannerAdmissions.fieldNames).sorted().first {
+            return "unknown field '\(unknown.prefix(40))'; expected: "
+                + ScannerAdmissions.fieldNames.sorted().joined(separator: ", ")
+        }
+        for (index, admission) in (shape.admissions ?? []).enumerated() {
+            if let unknown = admission.fields.subtracting(ScannerAdmissions.Admission.fieldNames).sorted().first {
+                return "unknown field 'admissions[\(index)].\(unknown.prefix(40))'; expected: "
+                    + ScannerAdmissions.Admission.fieldNames.sorted().joined(separator: ", ")
+            }
+        }
+        return nil
+    }
+
     /// The field names of the document and of each admission, whatever their values.
     private struct Shape: Decodable {
         let fields: Set<String>
         let admissions: [Fields]?
 
+        /// The names of an object's fields; none for a value that is no object (decoding says so).
         struct Fields: Decodable {
             let fields: Set<String>
 
             init(from decoder: any Decoder) throws {
-                fields = Set(try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
+                fields = Set((try? decoder.container(keyedBy: AnyKey.self))?.allKeys.map(\.stringValue) ?? [])
             }
         }
 

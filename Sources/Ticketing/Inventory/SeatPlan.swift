@@ -5,8 +5,10 @@ import SyncWire
 extension Inventory {
     /// The drawing of an event's hall (`boxoffice seats EVENT --svg`): every seat of its seated
     /// categories in the venue's order (sections, rows, numbers), coloured by what this node
-    /// knows of it: free to sell here, held, sold, checked in, or another node's.
-    public func seatPlan(eventID: String) throws -> SeatMapDrawing {
+    /// knows of it: free to sell here, held, sold, checked in, or another node's. Staff only (any
+    /// role): who is in the hall already is the door's knowledge, not a catalog look-up.
+    public func seatPlan(eventID: String, by actor: Operator) throws -> SeatMapDrawing {
+        try actor.require(.cashier, to: "drawing the seat map")
         if try hasExpiredHolds(eventID: eventID) { try db.write { try sweepExpiredHolds(eventID: eventID) } }
         return try db.read {
             let event = try eventState(eventID)

@@ -89,10 +89,16 @@ struct TakenBackFacts {
                 try staffID(named: order.createdBy),
             ])
         for ticket in order.tickets {
+            let signed = try signature(of: ticket, eventID: order.eventID)
             try db.execute(
                 """
-                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status) VALUES (?, ?, ?, ?, ?, ?, 'valid')
-                """, [ticket.code, order.orderID, order.eventID, order.categoryCode, ticket.seat, ticket.priceMinor])
+                INSERT INTO ticket (code, order_id, event_id, category_code, seat_label, price_minor, status, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, 'valid', ?, ?)
+                """,
+                [
+                    ticket.code, order.orderID, order.eventID, order.categoryCode, ticket.seat, ticket.priceMinor,
+                    signed.map { Int($0.keyID) }, signed?.signature,
+                ])
         }
         let payment = order.payment
         try db.execute(
@@ -107,6 +113,21 @@ struct TakenBackFacts {
         if let holdID = order.holdID {
             try db.execute("UPDATE hold SET status = 'confirmed', order_id = ? WHERE id = ?", [order.orderID, holdID])
         }
+    }
+
+    /// The signed code the sale gave `ticket`, as its record carries it, so that a reprint or a
+    /// resend after a restore carries it again: kept when it is this ticket's, for its event,
+    /// signed by one of this node's keys (the records before it brought back a key made after
+    /// the snapshot); nil for a ticket sold before signing, or a code that is none of these.
+    private func signature(of ticket: OrderPlacedRecord.Ticket, eventID: String) throws -> SignedTicketCode? {
+        guard let text = ticket.signedCode, case .signed(let signed)? = try? TicketCode.read(text),
+            signed.shortCode == ticket.code, signed.names(eventID: eventID)
+        else { return nil }
+        let keys = try db.rows(
+            "SELECT public_key FROM signing_key WHERE key_id = ? AND node_id = ?",
+            [Int(signed.keyID), try node.settings().nodeID]
+        ).map { try $0.get(0, as: [UInt8].self) }
+        return keys.contains { signed.isSigned(by: $0) } ? signed : nil
     }
 
     private func refund(_ refund: RefundRecord) throws {

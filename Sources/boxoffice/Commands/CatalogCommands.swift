@@ -68,13 +68,15 @@ struct Seats: ParsableCommand {
         "--svg", "FILE", help: "Draw the hall instead: stage, every seat coloured by its state, a legend (SVG).")
     static let configuration = CommandConfiguration(
         name: "seats", abstract: "The seat map of an event: each row's seats by status, or drawn (--svg).",
-        arguments: [CommonOptions.event], options: [category, available, svg])
+        usage: "EVENT [--category C] [--available] | EVENT --svg FILE [--force]", arguments: [CommonOptions.event],
+        options: [category, available, svg, CommonOptions.force])
 
     let context: Context
     let eventID: String
     let category: String?
     let onlyAvailable: Bool
     let svgFile: String?
+    let replacing: Bool
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
@@ -82,15 +84,21 @@ struct Seats: ParsableCommand {
         category = try arguments.value(Self.category)
         onlyAvailable = arguments.isSet(Self.available)
         svgFile = try arguments.value(Self.svg)
+        replacing = arguments.isSet(CommonOptions.force)
         if svgFile != nil, category != nil || onlyAvailable {
             throw UsageError("--svg draws the whole hall; it takes neither --category nor --available")
         }
+        if replacing, svgFile == nil { throw UsageError("--force goes with --svg FILE") }
     }
 
     func run() throws {
         if let svgFile {
-            let plan = try context.node().inventory.seatPlan(eventID: eventID)
-            try AtomicFile.write(Array(plan.svg.utf8), to: svgFile, mode: 0o644)
+            // The drawing shows which seats are checked in and held: the door's and the till's
+            // knowledge, for a signed-in user, as the API's seat map.
+            let (node, actor) = try context.signedIn()
+            let plan = try node.inventory.seatPlan(eventID: eventID, by: actor)
+            let file = try context.outputFile(svgFile, replacing: replacing)
+            try file.write(Array(plan.svg.utf8))
             let seats = plan.sections.flatMap(\.rows).flatMap(\.seats)
             context.output.emit(SeatPlanSummary(file: svgFile, seats: seats.count)) {
                 "Seat map of \(eventID) (\($0.seats) seats) written to \($0.file)."

@@ -66,7 +66,9 @@ struct CheckIn: ParsableCommand {
         let result = try node.door.checkIn(code: code!, gate: gate, eventID: eventID, by: actor)
         context.output.emit(result) {
             "Welcome: \($0.ticketCode) \($0.eventID)" + ($0.category.map { " \($0)" } ?? "")
-                + ($0.seat.map { " seat \($0)" } ?? "") + ($0.gate.map { " (gate \($0))" } ?? "") + "."
+                + ($0.seat.map { " seat \($0)" } ?? "")
+                + ($0.category == nil && $0.seat == nil ? ", sold at \($0.soldBy): seat as on the ticket" : "")
+                + ($0.gate.map { " (gate \($0))" } ?? "") + "."
         }
     }
 }
@@ -76,22 +78,25 @@ struct ScanListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "scan-list",
         abstract: "Write what an offline scanner needs for one event (supervisors; SyncProtocol/scanner.md).",
-        arguments: [CommonOptions.event], options: [out])
+        usage: "EVENT --out FILE [--force]", arguments: [CommonOptions.event], options: [out, CommonOptions.force])
 
     let context: Context
     let eventID: String
     let out: String
+    let replacing: Bool
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
         eventID = try arguments.required(CommonOptions.event)
         out = try arguments.required(Self.out)
+        replacing = arguments.isSet(CommonOptions.force)
     }
 
     func run() throws {
         let (node, actor) = try context.signedIn()
         let list = try node.door.scanList(eventID: eventID, by: actor)
-        try AtomicFile.write(Array((try JSONText.encode(list) + "\n").utf8), to: out)
+        let file = try context.outputFile(out, replacing: replacing)
+        try file.write(Array((try JSONText.encode(list) + "\n").utf8))
         context.output.emit(ScanListSummary(list: list, file: out)) {
             "Scan list for \($0.eventID) written to \($0.file): \($0.keys) key(s), \($0.revoked) ticket(s) taken back, "
                 + "\($0.admitted) already admitted, \($0.vouched) vouched for without a signature."
@@ -176,23 +181,28 @@ struct Print: ParsableCommand {
     static let out = TypedOption.text("--out", "FILE", help: "Write there (0600) instead of to stdout.")
     static let configuration = CommandConfiguration(
         name: "print", abstract: "An order's tickets with their QR codes, to print or send.",
-        usage: "ORDER [--format text|svg|pdf|escpos] [--out FILE]", arguments: [order], options: [format, out])
+        usage: "ORDER [--format text|svg|pdf|escpos] [--out FILE [--force]]", arguments: [order],
+        options: [format, out, CommonOptions.force])
 
     let context: Context
     let reference: String
     let format: Format
     let out: String?
+    let replacing: Bool
 
     init(_ arguments: ParsedArguments) throws {
         context = try Context(arguments)
         reference = try arguments.required(Self.order)
         format = try arguments.value(Self.format) ?? .text
         out = try arguments.value(Self.out)
+        replacing = arguments.isSet(CommonOptions.force)
+        if replacing, out == nil { throw UsageError("--force goes with --out FILE") }
     }
 
     func run() throws {
         let (node, _) = try context.signedIn()
         let tickets = try node.orders.printable(reference)
+        let file = try out.map { try context.outputFile($0, replacing: replacing) }
         let bytes: [UInt8]
         switch format {
         case .text: bytes = Array(try TicketLayout.text(tickets).utf8)
@@ -200,9 +210,9 @@ struct Print: ParsableCommand {
         case .pdf: bytes = try TicketLayout.pdf(tickets)
         case .escpos: bytes = TicketLayout.escpos(tickets)
         }
-        if let out {
-            try AtomicFile.write(bytes, to: out)
-            context.output.emit(PrintSummary(file: out, tickets: tickets.count, format: format.rawValue)) {
+        if let file {
+            try file.write(bytes)
+            context.output.emit(PrintSummary(file: file.path, tickets: tickets.count, format: format.rawValue)) {
                 "\($0.tickets) ticket(s) written to \($0.file) (\($0.format))."
             }
         } else {

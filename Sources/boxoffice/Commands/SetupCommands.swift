@@ -1,3 +1,4 @@
+import AtomicFiles
 import CLIKit
 import FoundationEssentials
 import SyncWire
@@ -81,6 +82,11 @@ struct Login: ParsableCommand {
 
     func run() throws {
         let password = try context.password(prompt: "Password for \(name): ")
+        // The session file is rewritten at each login, but never in the place of a node's file.
+        _ = try OutputFile(
+            context.sessionPath, replacing: true,
+            protecting: NodeFiles.protected(
+                database: context.databasePath, others: context.ownFiles.filter { $0 != context.sessionPath }))
         let node = try context.node()
         let session = try node.users.login(name: name, password: password)
         try SessionFile.write(session, at: context.sessionPath)
@@ -209,7 +215,7 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         let (node, actor) = try context.signedIn()
-        try node.backup(to: file, by: actor)
+        try node.backup(to: file, by: actor, protecting: context.ownFiles)
         context.output.emit(["snapshot": file]) { _ in "Snapshot written to \(file)." }
     }
 }

@@ -46,7 +46,8 @@ struct Keys: ParsableCommand {
             help:
                 "ISO 8601 (2026-12-06T18:00:00Z), not later than now: the key's tickets central received before it still get in."
         )
-        static let reason = TypedOption.text("--reason", "TEXT", required: true, help: "Why; shown at the doors.")
+        static let reason = TypedOption.text(
+            "--reason", "TEXT", required: true, help: "Why, in one line of at most 200 characters; shown at the doors.")
         static let configuration = CommandConfiguration(
             name: "revoke",
             abstract: "Refuse at every door the tickets a node's key signed after a time (a stolen node or key).",

@@ -12,6 +12,7 @@ struct Export: ParsableCommand {
         help:
             "The HMAC key (at least 16 bytes): the same key gives the same pseudonyms across exports (default: a fresh key)."
     )
+    static let force = FlagOption("--force", help: "Replace FILE if it exists (a plain file; never a key file).")
     static let configuration = CommandConfiguration(
         name: "export",
         abstract: "Write catalog, allocations and sales with customers, staff and card references pseudonymised.",
@@ -21,40 +22,43 @@ struct Export: ParsableCommand {
             card references are replaced with HMAC-SHA256 pseudonyms: one customer stays one person. A full copy
             with personal data is a database backup (mariadb-dump), not an export.
             """,
-        usage: "--anonymize FILE [--key-file FILE]", arguments: [file], options: [anonymize, keyFile])
+        usage: "--anonymize FILE [--key-file FILE] [--force]", arguments: [file], options: [anonymize, keyFile, force])
 
     let context: CentralContext
-    let file: String
+    let file: OutputFile
     let key: [UInt8]
 
     init(_ arguments: ParsedArguments) throws {
         context = try CentralContext(arguments)
-        file = try arguments.required(Self.file)
+        let path: String = try arguments.required(Self.file)
         guard arguments.isSet(Self.anonymize) else {
             throw UsageError(
                 "exports are anonymised: give --anonymize (a copy with personal data is a mariadb-dump backup)")
         }
-        if let path = try arguments.value(Self.keyFile) {
+        if let keyPath = try arguments.value(Self.keyFile) {
             let data: [UInt8]
             do {
-                data = try SecretFile.read(path, named: "--key-file")
+                data = try SecretFile.read(keyPath, named: "--key-file")
             } catch let error as SecretFileError {
                 throw UsageError(error.message)
             }
             guard data.count >= 16 else {
-                throw UsageError("--key-file \(path) holds \(data.count) bytes; at least 16")
+                throw UsageError("--key-file \(keyPath) holds \(data.count) bytes; at least 16")
             }
             key = data
         } else {
             key = Pseudonyms.freshKey()
         }
+        file = try context.outputFile(
+            path, replacing: arguments.isSet(Self.force), others: [try arguments.value(Self.keyFile)].compactMap { $0 })
     }
 
     func run() throws {
         let data = try CentralExport(connection: try context.connect()).export(
             pseudonyms: Pseudonyms(key: key), now: context.now)
-        try AtomicFile.write(Array(try JSONText.encode(data).utf8) + [10], to: file)
-        context.output.emit(ExportSummary(file: file, orders: data.orders.count, customers: data.customers.count)) {
+        try file.write(Array(try JSONText.encode(data).utf8) + [10])
+        context.output.emit(ExportSummary(file: file.path, orders: data.orders.count, customers: data.customers.count))
+        {
             "Wrote \($0.orders) orders and \($0.customers) customers, pseudonymised, to \($0.file)."
         }
     }

@@ -147,6 +147,15 @@ function remember(kind, text, detail) {
   byID('tally').textContent = `Admitted ${tally.admitted} · Refused ${tally.refused}`;
 }
 
+// Where the ticket's holder goes: its seat and category when the node knows them (its own sale,
+// or a ticket central vouched for); another node's signed ticket carries neither, so its holder
+// goes where the ticket says.
+function placeOf(admitted) {
+  const known = [admitted.seat ? seatName(admitted.seat) : null, admitted.category].filter(Boolean);
+  if (known.length > 0) return known.join(' · ');
+  return admitted.sold_by ? `Seat as on the ticket (sold at ${admitted.sold_by})` : 'Seat as on the ticket';
+}
+
 async function scan(event) {
   event.preventDefault();
   const text = code.value.trim();
@@ -160,9 +169,10 @@ async function scan(event) {
     if (setup.event) body.event = setup.event;
     const admitted = await checkIn.send('POST', '/v1/checkins', body);
     tally.admitted += 1;
-    const place = admitted.seat ? seatName(admitted.seat) : admitted.category;
+    const place = placeOf(admitted);
     const gate = admitted.gate ? ` · Gate ${admitted.gate}` : '';
-    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}`);
+    const seller = admitted.sold_by && admitted.sold_by !== admitted.node_id ? ` · sold at ${admitted.sold_by}` : '';
+    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}${seller}`);
     sound('admitted');
     remember('admitted', 'Admitted', `${admitted.ticket_code} · ${place}`);
   } catch (error) {
