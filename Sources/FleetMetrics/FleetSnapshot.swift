@@ -53,12 +53,7 @@ public struct FleetSnapshot: Sendable {
 
     /// Reads everything from `connection` (a few indexed queries: cheap enough for every scrape).
     public static func read(_ connection: MySQLConnection, silenceSeconds: Int64) throws -> FleetSnapshot {
-        guard let clock: String = try connection.scalar("SELECT CAST(NOW(3) AS CHAR)") else {
-            throw CentralError.rejected(code: "clock", message: "central did not tell its time")
-        }
-        guard let now = Timestamp(sqlText: clock) else {
-            throw CentralError.rejected(code: "clock", message: "cannot read central's clock: \(clock)")
-        }
+        let now = try NodesReport(connection: connection).centralNow()
         let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")
         let low: Int? = try window?.get("min_version")
         let high: Int? = try window?.get("max_version")
