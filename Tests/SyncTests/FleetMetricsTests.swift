@@ -68,7 +68,7 @@ import Ticketing
                 == true, "\(text)")
         #expect(
             Self.value(
-                "venue_reconcile_open_discrepancies{class=\"node_clock_skew\",severity=\"warning\",status=\"open\"}",
+                "venue_reconcile_open_discrepancies{node=\"NODE-B\",class=\"node_clock_skew\",severity=\"warning\",status=\"open\"}",
                 in: text) == 1, "\(text)")
         for scope in ["full", "incremental"] {
             #expect(
