@@ -1,3 +1,4 @@
+import CentralSync
 import MySQLClient
 import SyncWire
 
@@ -34,7 +35,16 @@ public struct NodesReport {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
-    /// Every node that ever pushed, by id.
+    /// Central's clock (`NOW(3)`), the one that stamps each node's contact: ages measured on it
+    /// are right whatever the clock of the machine that reads them.
+    public func centralNow() throws -> Timestamp {
+        try CentralClock.timestamp(try connection.scalar("SELECT CAST(NOW(3) AS CHAR)") ?? "")
+    }
+
+    /// Every node that ever pushed, by id, with ages measured on central's clock.
+    public func nodes() throws -> [NodeReport] { try nodes(now: try centralNow()) }
+
+    /// Every node that ever pushed, by id, with ages measured from `now`.
     public func nodes(now: Timestamp) throws -> [NodeReport] {
         let zones = try NodeTimeZones(connection: connection)
         return try connection.rows(

@@ -89,15 +89,16 @@ public enum FleetExposition {
     private static func reconciliation(_ snapshot: FleetSnapshot, into text: inout MetricsText) {
         text.family(
             "venue_reconcile_open_discrepancies", .gauge,
-            "Discrepancies reconciliation found and did not see resolved, by event, class, severity and status "
+            "Discrepancies reconciliation found and did not see resolved, by event (or node, for a node's own), "
+                + "class, severity and status "
                 + "(open, or settling: a refund order sent)."
         ) { family in
             for count in snapshot.discrepancies {
                 family.sample(
                     Double(count.count),
                     [
-                        "event": count.eventID ?? "", "class": count.kind, "severity": count.severity,
-                        "status": count.status,
+                        "event": count.eventID ?? "", "node": count.nodeID ?? "", "class": count.kind,
+                        "severity": count.severity, "status": count.status,
                     ])
             }
         }

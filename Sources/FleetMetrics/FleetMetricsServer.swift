@@ -10,7 +10,9 @@ import Synchronization
 /// Serves the fleet's metrics for Prometheus: `GET /metrics` reads central afresh each scrape
 /// (``FleetSnapshot``), so what it shows is never older than the scrape, and answers
 /// `venue_central_up 0` when central cannot be read. One connection is kept between scrapes
-/// and dropped on any error, so the next scrape connects again (central restarted, failed over).
+/// and dropped on any error, so the next scrape connects again (central restarted, failed over);
+/// with a cluster's members in the URL, a kept member found read-only is left for a writable one
+/// as a node's connection is, so "central read-only" means no member takes writes.
 public final class FleetMetricsServer: Sendable {
     let configuration: MySQLConfiguration
     let silenceSeconds: Int64
@@ -31,9 +33,20 @@ public final class FleetMetricsServer: Sendable {
     public func scrape() -> String {
         connection.withLock { connection in
             do {
-                let live = try connection ?? MySQLConnection(configuration)
+                let kept = connection
+                var live = try kept ?? MySQLConnection(configuration)
                 connection = live
-                return FleetExposition.text(try FleetSnapshot.read(live, silenceSeconds: silenceSeconds))
+                var snapshot = try FleetSnapshot.read(live, silenceSeconds: silenceSeconds)
+                // The kept member turned read-only while another may be writable (the nodes have
+                // moved there): connect afresh, which prefers a writable member, so central reads
+                // read-only only when no member is writable.
+                if snapshot.readOnly, kept != nil, configuration.members.count > 1 {
+                    connection = nil
+                    live = try MySQLConnection(configuration, startingWith: configuration.member(after: live.member))
+                    connection = live
+                    snapshot = try FleetSnapshot.read(live, silenceSeconds: silenceSeconds)
+                }
+                return FleetExposition.text(snapshot)
             } catch {
                 connection = nil
                 onError(String(describing: error))

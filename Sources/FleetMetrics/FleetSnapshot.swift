@@ -19,9 +19,11 @@ public struct FleetSnapshot: Sendable {
         case silent
     }
 
-    /// Open (or settling) discrepancies of one event, class, severity and status.
+    /// Open (or settling) discrepancies of one event, class, severity and status; those of no
+    /// event (a node's clock, silence, sequence, parked records) are counted per node.
     public struct DiscrepancyCount: Sendable, Equatable {
         public let eventID: String?
+        public let nodeID: String?
         public let kind: String
         public let severity: String
         public let status: String
@@ -53,12 +55,7 @@ public struct FleetSnapshot: Sendable {
 
     /// Reads everything from `connection` (a few indexed queries: cheap enough for every scrape).
     public static func read(_ connection: MySQLConnection, silenceSeconds: Int64) throws -> FleetSnapshot {
-        guard let clock: String = try connection.scalar("SELECT CAST(NOW(3) AS CHAR)") else {
-            throw CentralError.rejected(code: "clock", message: "central did not tell its time")
-        }
-        guard let now = Timestamp(sqlText: clock) else {
-            throw CentralError.rejected(code: "clock", message: "cannot read central's clock: \(clock)")
-        }
+        let now = try NodesReport(connection: connection).centralNow()
         let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")
         let low: Int? = try window?.get("min_version")
         let high: Int? = try window?.get("max_version")
@@ -69,13 +66,15 @@ public struct FleetSnapshot: Sendable {
             nodes: try NodesReport(connection: connection).nodes(now: now), silenceSeconds: silenceSeconds,
             discrepancies: try connection.rows(
                 """
-                SELECT event_id, class, severity, status, COUNT(*) AS count FROM discrepancy
-                WHERE status IN ('open', 'settling') GROUP BY event_id, class, severity, status
-                ORDER BY event_id, class, severity, status
+                SELECT event_id, IF(event_id IS NULL, node_id, NULL) AS node, class, severity, status,
+                       COUNT(*) AS count
+                FROM discrepancy WHERE status IN ('open', 'settling')
+                GROUP BY event_id, node, class, severity, status ORDER BY event_id, node, class, severity, status
                 """
             ).map {
                 DiscrepancyCount(
-                    eventID: try $0.get("event_id"), kind: try $0.get("class"), severity: try $0.get("severity"),
+                    eventID: try $0.get("event_id"), nodeID: try $0.get("node"), kind: try $0.get("class"),
+                    severity: try $0.get("severity"),
                     status: try $0.get("status"), count: try $0.get("count"))
             },
             lastFullRun: try lastRun(connection, incremental: false),

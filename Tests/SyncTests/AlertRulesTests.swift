@@ -20,6 +20,80 @@ import Testing
         }
     }
 
+    /// Every `- record: NAME` of the rules file, in order.
+    static func recordNames() throws -> [String] {
+        try String(contentsOfFile: rules, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasPrefix("- record: ") ? String(trimmed.dropFirst("- record: ".count)) : nil
+        }
+    }
+
+    /// `promtool test rules` on `tests` (a test file's text, its `rule_files` naming the shipped
+    /// rules by path): nil when they pass, else what promtool says.
+    static func promtoolTestProblems(_ tests: String) throws -> String? {
+        let directory = TemporaryDirectory()
+        let file = directory.file("tests.yml")
+        try tests.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try ProcessRunner.run("/usr/bin/promtool", ["test", "rules", file])
+        return run.status == 0 && run.stdout.contains("SUCCESS") ? nil : run.stdout + run.stderr
+    }
+
+    /// The expression of the dashboard's panel titled `title` (its first target).
+    static func dashboardExpression(title: String) throws -> String {
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dashboard)))
+        func find(_ value: Any) -> String? {
+            if let object = value as? [String: Any] {
+                if object["title"] as? String == title, let targets = object["targets"] as? [[String: Any]] {
+                    return targets.first?["expr"] as? String
+                }
+                return object.values.lazy.compactMap(find).first
+            }
+            return (value as? [Any])?.lazy.compactMap(find).first
+        }
+        return try #require(find(document), "no panel titled \(title)")
+    }
+
+    /// The moment VenueNodeSilent pages for a node, the dashboard counts it silent and not
+    /// syncing, though central's sync mode (silent after reconcile's hour) still says writable.
+    @Test func theDashboardCountsASilentNodeAsTheAlertDoes() throws {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let central = "job=\"venue-central\",instance=\"central:9465\""
+        let tests = """
+            rule_files: [\(quoted(Self.rules))]
+            evaluation_interval: 1m
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: 'venue_central_read_only{\(central)}'
+                    values: '0x10'
+                  - series: 'venue_fleet_node_last_contact_age_seconds{\(central),node="BOX-1"}'
+                    values: '0+60x10'
+                  - series: 'venue_fleet_node_last_contact_age_seconds{\(central),node="BOX-2"}'
+                    values: '1x10'
+                  - series: 'venue_fleet_node_sync_mode{\(central),node="BOX-1",mode="writable"}'
+                    values: '1x10'
+                  - series: 'venue_fleet_node_sync_mode{\(central),node="BOX-2",mode="writable"}'
+                    values: '1x10'
+                alert_rule_test:
+                  - eval_time: 7m
+                    alertname: VenueNodeSilent
+                    exp_alerts:
+                      - exp_labels: {severity: critical, job: venue-central, instance: "central:9465", node: BOX-1}
+                        exp_annotations:
+                          summary: "Node BOX-1 has not synced with central for 7m 0s"
+                          runbook: "On the venue's machine: systemctl status venue-syncd; curl -f http://127.0.0.1:9464/health; journalctl -u venue-syncd -n 50. At head office: central nodes --watch."
+                promql_expr_test:
+                  - expr: \(quoted(try Self.dashboardExpression(title: "Nodes silent")))
+                    eval_time: 7m
+                    exp_samples: [{labels: '{}', value: 1}]
+                  - expr: \(quoted(try Self.dashboardExpression(title: "Nodes syncing")))
+                    eval_time: 7m
+                    exp_samples: [{labels: '{}', value: 1}]
+            """
+        let problems = try Self.promtoolTestProblems(tests)
+        #expect(problems == nil, "\(problems ?? "")")
+    }
+
     /// Every `venue_…` metric name `text` mentions.
     static func metricNames(in text: String) -> Set<String> {
         let pattern = /venue_[a-z0-9_]+/
@@ -29,7 +103,8 @@ import Testing
     @Test func theRulesPassPromtoolAndTheirTestsPass() throws {
         let check = try ProcessRunner.run("/usr/bin/promtool", ["check", "rules", Self.rules])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        #expect(check.stdout.contains("SUCCESS: \(try Self.alertNames().count) rules found"), "\(check.stdout)")
+        let count = try Self.alertNames().count + Self.recordNames().count
+        #expect(check.stdout.contains("SUCCESS: \(count) rules found"), "\(check.stdout)")
         let test = try ProcessRunner.run("/usr/bin/promtool", ["test", "rules", Self.ruleTests])
         #expect(test.status == 0 && test.stdout.contains("SUCCESS"), "\(test.stdout)\(test.stderr)")
     }

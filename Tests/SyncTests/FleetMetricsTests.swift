@@ -68,7 +68,7 @@ import Ticketing
                 == true, "\(text)")
         #expect(
             Self.value(
-                "venue_reconcile_open_discrepancies{class=\"node_clock_skew\",severity=\"warning\",status=\"open\"}",
+                "venue_reconcile_open_discrepancies{node=\"NODE-B\",class=\"node_clock_skew\",severity=\"warning\",status=\"open\"}",
                 in: text) == 1, "\(text)")
         for scope in ["full", "incremental"] {
             #expect(
@@ -209,6 +209,39 @@ import Ticketing
         #expect(!piped.stdout.contains("\u{1B}"))
         let tables = piped.stdout.components(separatedBy: "central nodes, every 100ms, at ").dropFirst()
         #expect(tables.count == 2 && tables.allSatisfy { $0.contains("\n\nNODE ") && $0.hasSuffix("\n\n") })
+    }
+
+    /// `central nodes` measures SILENT on central's clock, as `central metrics` does: run on a
+    /// machine an hour fast, it still reads a node that just synced as just heard from.
+    @Test func theNodesTableMeasuresSilenceOnCentralsClock() throws {
+        let world = try SyncWorld()
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        let json = try SyncWorld.run("central", ["nodes", "--json"], clock: "+1h", environment: world.environment)
+        #expect(json.status == 0, "\(json.stderr)")
+        let nodes = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let silent = try #require(nodes?.first?["silent_seconds"] as? Int, "\(json.stdout)")
+        #expect(silent < 1800, "\(json.stdout)")
+        let watch = try SyncWorld.run(
+            "central", ["nodes", "--watch", "--iterations", "1"], clock: "+1h", environment: world.environment)
+        #expect(watch.status == 0, "\(watch.stderr)")
+        let row = try #require(watch.stdout.split(separator: "\n").first { $0.hasPrefix("NODE-A ") })
+        let columns = row.split(separator: " ")
+        let seconds = try #require(Int(columns[columns.count - 2].dropLast()), "\(row)")
+        #expect(seconds < 1800, "\(watch.stdout)")
+    }
+
+    /// A bounded watch whose every refresh failed exits as a single read would (8: unreachable),
+    /// so a script that watches knows it saw nothing.
+    @Test func aBoundedWatchThatNeverReadCentralFails() throws {
+        let world = try SyncWorld()
+        var environment = world.environment
+        environment["CENTRAL_URL"] = "mysql://venue_app@127.0.0.1:\(Network.freePort())/central"
+        let result = try ProcessRunner.run(
+            ProcessRunner.product("central"), ["nodes", "--watch", "--interval", "100ms", "--iterations", "2"],
+            environment: environment)
+        #expect(result.status == 8, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "(read again in a moment)").count == 3, "\(result.stdout)")
     }
 
     @Test func watchAndMetricsRefuseWhatTheyCannotDo() throws {

@@ -112,6 +112,34 @@ import Testing
         #expect(daemon.process.wait() == 0)
     }
 
+    /// `central metrics --http` keeps its connection between scrapes: when its member is set
+    /// read-only it moves to a writable one, as the nodes do, and says central is read-only only
+    /// while every member is.
+    @Test func theFleetMetricsLeaveAReadOnlyMemberAndTellAReadOnlyCluster() throws {
+        let world = try ClusterWorld()
+        let port = Network.freePort()
+        let exporter = try BackgroundProcess(
+            ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(port)"],
+            environment: world.cluster.environment(url: world.url([1, 2, 3])), logDirectory: world.directory.path)
+        defer {
+            exporter.send(SIGTERM)
+            exporter.wait()
+        }
+        func readOnly() -> Double? {
+            FleetMetricsTests.value(
+                "venue_central_read_only", in: Network.get(port: port, path: "/metrics")?.body ?? "")
+        }
+        #expect(waitUntil(timeout: 20) { readOnly() == 0 } != nil, "\(exporter.stderr)")
+        defer { try? world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF") }
+
+        try world.cluster.sql("SET GLOBAL read_only = ON", member: 1)
+        for _ in 0..<3 { #expect(readOnly() == 0, "\(exporter.stderr)") }
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = ON")
+        #expect(readOnly() == 1, "\(exporter.stderr)")
+        try world.cluster.sqlOnEveryMember("SET GLOBAL read_only = OFF")
+        #expect(readOnly() == 0, "\(exporter.stderr)")
+    }
+
     /// A member that leaves the primary component mid-session answers 1047: the work moves to the
     /// next member in the same cycle. A member that is not Synced is passed over when connecting.
     @Test func aMemberOutOfThePrimaryComponentIsLeftAtOnce() throws {

@@ -168,7 +168,8 @@ struct Nodes: ParsableCommand {
         discussion: """
             With --watch the table is read again every --interval and drawn over the last on a terminal (into a pipe
             or file, one table after another); a central that cannot be read shows its error and is read again at the
-            next refresh.
+            next refresh. Ages are measured on central's clock. With --iterations, exit code 8 (or the error's) when
+            no refresh could read central.
             """,
         options: [watch, interval, iterations])
 
@@ -193,24 +194,36 @@ struct Nodes: ParsableCommand {
     func run() throws {
         guard watching else {
             let connection = try context.connect()
-            let nodes = try NodesReport(connection: connection).nodes(now: context.now)
+            let nodes = try NodesReport(connection: connection).nodes()
             context.output.emit(nodes) { Self.table($0) + members(using: connection) }
             return
         }
         var connection: MySQLConnection?
+        var read = 0
+        var lastError: Error?
+        let every = interval == interval.rounded() ? "\(Int(interval))s" : "\(Int(interval * 1000))ms"
+        func header(_ now: Timestamp) -> String {
+            "central nodes, every \(every), at \(now.description.prefix(19))Z (Ctrl-C to stop)"
+        }
         Watch.run(every: interval, frames: iterations) {
-            let now = context.now
-            let every = interval == interval.rounded() ? "\(Int(interval))s" : "\(Int(interval * 1000))ms"
-            let header = "central nodes, every \(every), at \(now.description.prefix(19))Z (Ctrl-C to stop)"
             do {
                 let live = try connection ?? context.connect()
                 connection = live
-                return header + "\n\n" + Self.table(try NodesReport(connection: live).nodes(now: now))
+                let report = NodesReport(connection: live)
+                let now = try report.centralNow()
+                let table = Self.table(try report.nodes(now: now))
+                read += 1
+                return header(now) + "\n\n" + table
             } catch {
                 connection = nil
-                return header + "\n\nError: \(CentralTool.describe(error).message) (read again in a moment)"
+                lastError = error
+                return header(context.now)
+                    + "\n\nError: \(CentralTool.describe(error).message) (read again in a moment)"
             }
         }
+        // A bounded watch (a script's) whose every refresh failed did not show the fleet: its exit
+        // code says why, as a single read's would.
+        if read == 0, let lastError { throw lastError }
     }
 
     static func table(_ nodes: [NodeReport]) -> String {
