@@ -14,6 +14,14 @@
 /// most, the rest cut (prctl(2) is variadic, which Swift cannot call).
 static inline int clinux_name_thread(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
 
+#include <sys/resource.h>
+
+/// Sets the calling thread's nice value (setpriority(2) on its thread id, which Linux applies to
+/// that thread alone); raising it needs no privilege.
+static inline int clinux_set_thread_niceness(int niceness) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
+}
+
 /// accept4(2) with the flags given (SOCK_NONBLOCK, SOCK_CLOEXEC), through syscall(2).
 static inline int clinux_accept4(int socket, struct sockaddr *address, socklen_t *length, int flags) {
     return (int)syscall(SYS_accept4, socket, address, length, flags);

@@ -3,6 +3,10 @@ public enum HTTPLane: Sendable {
     /// Health checks and scrapes: a pool of their own, so that a probe is answered while every
     /// other worker waits on a slow sale.
     case probe
+    /// Requests that check a password: the hash is slow on purpose (PBKDF2), so they run on a
+    /// few workers of their own at a lower CPU priority, and past a short queue are refused at
+    /// once; the other workers never wait behind them.
+    case credentials
     /// Everything else.
     case work
 }
@@ -11,6 +15,10 @@ public enum HTTPLane: Sendable {
 public protocol HTTPHandler: Sendable {
     /// The pool that serves a request, chosen from its head alone.
     func lane(for head: HTTPRequestHead) -> HTTPLane
+    /// An answer given at once instead of queueing the request for `lane` (a limit the handler
+    /// keeps, such as sign-ins per client); nil lets it through. Called on the server's own
+    /// thread, between reading one request and the next: it must not block.
+    func admit(_ head: HTTPRequestHead, to lane: HTTPLane) -> HTTPResponse?
     /// The answer to a request read whole.
     func respond(to request: HTTPRequest) -> HTTPResponse
     /// How the server's own refusals read (malformed, too large, too slow, busy, stopping); `head`
@@ -20,6 +28,8 @@ public protocol HTTPHandler: Sendable {
 
 extension HTTPHandler {
     public func lane(for head: HTTPRequestHead) -> HTTPLane { .work }
+
+    public func admit(_ head: HTTPRequestHead, to lane: HTTPLane) -> HTTPResponse? { nil }
 
     /// `{"error": {"code": …, "exit_code": …, "message": …}}`.
     public func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {

@@ -48,6 +48,9 @@ public struct HTTPRefusal: Error, Sendable, Equatable {
     static let busy = HTTPRefusal(
         status: 503, code: "busy", message: "the server has too many requests waiting; try again in a moment")
 
+    static let credentialsBusy = HTTPRefusal(
+        status: 503, code: "busy", message: "too many sign-ins are being checked at once; try again in a moment")
+
     static let tooManyConnections = HTTPRefusal(
         status: 503, code: "too_many_connections", message: "the server has too many connections open; try again")
 

@@ -9,7 +9,9 @@ import Synchronization
 /// An HTTP/1.1 server on POSIX sockets: one thread reads and writes every connection (epoll), and
 /// pools of worker threads run the handler on requests read whole. A client that is slow to send
 /// or to read holds a connection, never a worker; health checks have workers of their own
-/// (``HTTPLane/probe``), so they are answered while every other worker waits on a slow sale.
+/// (``HTTPLane/probe``), so they are answered while every other worker waits on a slow sale;
+/// password checks have workers of their own too (``HTTPLane/credentials``), so that a flood of
+/// sign-ins delays no sale.
 ///
 /// Limits: ``Configuration``. Keep-alive and pipelining (answers in order); `Content-Length` and
 /// `chunked` bodies; `Expect: 100-continue`. At the connection limit the longest-idle kept-alive
@@ -46,6 +48,12 @@ public final class HTTPServer: Sendable {
         public var probeWorkers = 2
         /// Requests waiting for a worker, per lane, before the server answers 503 at once.
         public var maximumQueuedRequests = 256
+        /// Workers for ``HTTPLane/credentials``: one per core, so that password hashes never hold
+        /// more than the machine has, run at a lower priority than the other workers.
+        public var credentialWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Password checks waiting for a worker before the server answers 503 at once: a few per
+        /// worker, so that a sign-in in a queue waits about a second at most.
+        public var maximumQueuedCredentialChecks = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
 
         public init() {}
     }
@@ -136,6 +144,10 @@ final class EventLoop: @unchecked Sendable {
         register(wake, events: EPOLLIN.rawValue, operation: EPOLL_CTL_ADD)
         lanes[.work] = WorkerLane(
             name: "http.work", threads: configuration.workers, maximumQueued: configuration.maximumQueuedRequests
+        ) { [unowned self] job in serve(job) }
+        lanes[.credentials] = WorkerLane(
+            name: "http.auth", threads: configuration.credentialWorkers,
+            maximumQueued: configuration.maximumQueuedCredentialChecks, niceness: 10
         ) { [unowned self] job in serve(job) }
         lanes[.probe] = WorkerLane(
             name: "http.probe", threads: configuration.probeWorkers,
@@ -353,6 +365,9 @@ final class EventLoop: @unchecked Sendable {
                     connection, handler.refusal(.tooManyConnections, for: request.head), head: request.head,
                     keepAlive: false, now: now)
             }
+            if let refused = handler.admit(request.head, to: chosen) {
+                return answer(connection, refused, head: request.head, keepAlive: keepAlive, now: now)
+            }
             let lane = lanes[chosen]!
             connection.closeAfterWrite = !keepAlive || connection.probesOnly
             connection.phase = .dispatched
@@ -360,8 +375,8 @@ final class EventLoop: @unchecked Sendable {
             if !lane.submit(WorkerLane.Job(connection: connection.id, request: request)) {
                 connection.phase = .reading
                 answer(
-                    connection, handler.refusal(.busy, for: request.head), head: request.head, keepAlive: keepAlive,
-                    now: now)
+                    connection, handler.refusal(chosen == .credentials ? .credentialsBusy : .busy, for: request.head),
+                    head: request.head, keepAlive: keepAlive, now: now)
             } else {
                 pending[connection.id] = request.head
             }

@@ -22,14 +22,19 @@ final class WorkerLane: Sendable {
     private let threads: Int
     let maximumQueued: Int
 
-    /// Starts `threads` workers that hand each job to `serve`.
-    init(name: String, threads: Int, maximumQueued: Int, serve: @escaping @Sendable (Job) -> Void) {
+    /// Starts `threads` workers that hand each job to `serve`, at `niceness` (0 the process's
+    /// priority, higher values lower).
+    init(
+        name: String, threads: Int, maximumQueued: Int, niceness: Int32 = 0,
+        serve: @escaping @Sendable (Job) -> Void
+    ) {
         self.threads = threads
         self.maximumQueued = maximumQueued
         for index in 0..<threads {
             let thread = Thread { [self] in
                 // The kernel's name too (/proc/PID/task/TID/comm, `top -H`), at most 15 bytes.
                 _ = clinux_name_thread("\(name).\(index)")
+                if niceness != 0 { _ = clinux_set_thread_niceness(niceness) }
                 while let job = next() { serve(job) }
                 finished.signal()
             }

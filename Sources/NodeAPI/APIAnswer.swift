@@ -75,7 +75,11 @@ enum ErrorAnswer {
         var headers = HTTPHeaders()
         let status = status(of: report)
         if status == 401 { headers.add("WWW-Authenticate", #"Bearer realm="venue-node""#) }
-        if status == 503 || status == 429 { headers.add("Retry-After", report.code == "maintenance" ? "60" : "1") }
+        if let seconds = report.retryAfterSeconds {
+            headers.add("Retry-After", String(seconds))
+        } else if status == 503 || status == 429 {
+            headers.add("Retry-After", report.code == "maintenance" ? "60" : "1")
+        }
         return answer(status, report, headers)
     }
 

@@ -29,7 +29,9 @@ struct APICall {
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
 
     /// The body, as JSON of type `T`: an object with only the fields `T` knows (a misspelt field is
-    /// an error, not a default), each of the right type.
+    /// an error, not a default), each once and of the right type. The one reading of a body for
+    /// every route: malformed JSON, a field sent twice or unknown, or a wrong type is 400; a number
+    /// no whole number of 64 bits holds is 422, naming the field.
     func body<T: APIBody>(_ type: T.Type) throws -> T {
         guard !request.body.isEmpty else {
             throw APIError.badRequest("this request needs a JSON object as its body")
@@ -40,12 +42,13 @@ struct APICall {
                 status: 415, code: "unsupported_media_type",
                 message: "send the body as JSON with 'Content-Type: application/json'")
         }
-        try JSONShape.check(request.body, fields: T.fields)
+        let document = try JSONReader.read(request.body)
+        try JSONShape.check(document, fields: T.fields)
         try T.checkFields(request.body)
         do {
             return try JSONText.decoder().decode(T.self, from: Data(request.body))
         } catch let error as DecodingError {
-            throw APIError.badRequest(JSONShape.describe(error))
+            throw JSONShape.refusal(of: error, in: document)
         }
     }
 }
@@ -60,81 +63,4 @@ protocol APIBody: Decodable {
 
 extension APIBody {
     static func checkFields(_ body: [UInt8]) throws {}
-}
-
-/// The fields a JSON object may hold, checked before decoding so that a misspelt field is refused
-/// by name rather than ignored.
-enum JSONShape {
-    /// Field names, each with the fields of the object it holds, if it holds one.
-    struct Fields: Sendable {
-        let names: [String: Fields?]
-        init(_ names: [String: Fields?]) { self.names = names }
-    }
-
-    static func check(_ bytes: [UInt8], fields: Fields) throws {
-        let value: Any
-        do {
-            value = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        } catch {
-            throw APIError.badRequest("the body is not valid JSON")
-        }
-        try check(value, fields: fields, path: "")
-    }
-
-    private static func check(_ value: Any, fields: Fields, path: String) throws {
-        guard let object = value as? [String: Any] else {
-            throw APIError.badRequest(path.isEmpty ? "the body must be a JSON object" : "\(path) must be an object")
-        }
-        for (key, nested) in object {
-            let name = path.isEmpty ? key : "\(path).\(key)"
-            guard let known = fields.names[key] else {
-                let expected = fields.names.keys.sorted().joined(separator: ", ")
-                throw APIError.badRequest("unknown field '\(name)'; expected: \(expected)")
-            }
-            if let known, !(nested is NSNull) { try check(nested, fields: known, path: name) }
-        }
-    }
-
-    /// A decoding error as one sentence naming the field.
-    static func describe(_ error: DecodingError) -> String {
-        func name(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }.joined(separator: ".")
-                .replacing(".[", with: "[")
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(name(context.codingPath)) must be \(typeName(type))"
-        case .valueNotFound(let type, let context):
-            return "\(name(context.codingPath)) must be \(typeName(type)), not null"
-        case .keyNotFound(let key, let context):
-            return "missing field '\(name(context.codingPath + [key]))'"
-        case .dataCorrupted(let context):
-            let field = name(context.codingPath)
-            return field.isEmpty ? "the body is not valid JSON" : "\(field) has a value out of range or not allowed"
-        @unknown default:
-            return "the body does not match what this request takes"
-        }
-    }
-
-    /// `tenderedMinor` → `tendered_minor`, as the encoder writes field names.
-    static func snake(_ name: String) -> String {
-        var text = ""
-        var previous: Character?
-        for character in name {
-            if character.isUppercase, let previous, !previous.isUppercase { text += "_" }
-            text += character.lowercased()
-            previous = character
-        }
-        return text
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "text"
-        case is Int.Type, is Int64.Type: "a whole number"
-        case is Bool.Type: "true or false"
-        case is [String].Type: "a list of texts"
-        default: "an object"
-        }
-    }
 }

@@ -5,15 +5,46 @@ import Ticketing
 /// The node's JSON API for tills and door scanners on the venue network (`/v1/…`), and its
 /// OpenAPI document (`/openapi.json`). Every operation is the one the CLI runs, through the same
 /// library call, with the same roles, JSON shapes and errors; writes need an `Idempotency-Key`.
+/// Signing in checks a password, slow on purpose: it runs on the server's credential workers
+/// (``HTTPLane/credentials``), and each client address may try only so often (``SignInLimiter``).
 public final class NodeAPI: Sendable {
     let connections: NodeConnections
     let routes: [Route]
     let clients: ClientAddresses
+    let signIns: SignInLimiter
 
-    public init(databasePath: String, options: NodeOptions, clients: ClientAddresses = ClientAddresses()) {
+    public init(
+        databasePath: String, options: NodeOptions, clients: ClientAddresses = ClientAddresses(),
+        signIns: SignInLimiter = SignInLimiter()
+    ) {
         connections = NodeConnections(path: databasePath, options: options)
         routes = Routes.all
         self.clients = clients
+        self.signIns = signIns
+    }
+
+    /// The credential workers for signing in, the others for the rest.
+    public func lane(for head: HTTPRequestHead) -> HTTPLane {
+        Self.isSignIn(head) ? .credentials : .work
+    }
+
+    /// 429 with `Retry-After` for a sign-in from an address that has used up its attempts
+    /// (``SignInLimiter``); nil for anything else.
+    public func admit(_ head: HTTPRequestHead) -> HTTPResponse? {
+        guard Self.isSignIn(head) else { return nil }
+        let client = clients.client(of: head)
+        guard let seconds = signIns.take(client) else { return nil }
+        var headers = HTTPHeaders()
+        headers.add("Retry-After", String(seconds))
+        return ErrorAnswer.of(
+            APIError(
+                status: 429, code: "sign_in_rate_limited",
+                message: "too many sign-in attempts from \(client.prefix(64)); try again in \(seconds) s",
+                exitCode: 4, headers: headers))
+    }
+
+    private static func isSignIn(_ head: HTTPRequestHead) -> Bool {
+        head.method == "POST" && head.path == Routes.signInPath
     }
 
     /// Every route as `METHOD /template`, for the document's test.
@@ -42,9 +73,13 @@ public final class NodeAPI: Sendable {
             guard let query = PercentDecoding.query(request.head.query) else {
                 throw APIError.badRequest("the query string is malformed")
             }
-            return try connections.withNode { node in
+            let response = try connections.withNode { node in
                 try answer(route, request, node: node, parameters: parameters, query: query)
             }
+            if Self.isSignIn(request.head), response.status == 201 {
+                signIns.giveBack(clients.client(of: request.head))
+            }
+            return response
         } catch {
             return ErrorAnswer.of(error)
         }

@@ -7,8 +7,11 @@ import Ticketing
 enum Routes {
     static let all: [Route] = sessions + catalog + sales + orders + door + tickets + counter + node + users
 
+    /// Signing in: the one route that checks a password.
+    static let signInPath = "/v1/sessions"
+
     static let sessions = [
-        Route("POST", "/v1/sessions", session: false, retry: .unkeyed) { call in
+        Route("POST", signInPath, session: false, retry: .unkeyed) { call in
             let body = try call.body(SignInBody.self)
             return try .json(
                 201, try call.node.users.login(name: body.name, password: body.password, client: call.client))

@@ -2,14 +2,18 @@ import HTTPServer
 import NodeAPI
 
 /// What the daemon's listener answers: the health, metrics and index paths on the probe workers
-/// (`/v1/health` too), the API, its document and the pages for tills and doors on the others,
-/// anything else with the error object (404).
+/// (`/v1/health` too), signing in on the credential workers, the rest of the API, its document and
+/// the pages for tills and doors on the others, anything else with the error object (404).
 struct DaemonHTTPHandler: HTTPHandler {
     let health: HealthEndpoints
     let api: NodeAPI
 
     func lane(for head: HTTPRequestHead) -> HTTPLane {
-        Self.isHealth(head.path) ? .probe : .work
+        Self.isHealth(head.path) ? .probe : api.lane(for: head)
+    }
+
+    func admit(_ head: HTTPRequestHead, to lane: HTTPLane) -> HTTPResponse? {
+        lane == .credentials ? api.admit(head) : nil
     }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {

@@ -55,6 +55,7 @@ import Ticketing
         #expect(lines.contains("Paid:     cash 50.00 EUR, tendered 60.00 EUR, change 10.00 EUR"))
     }
 
+    /// The same key with the same sale replays it, for the user who gave it only.
     @Test func aRepeatedKeyReturnsTheSameOrderAndChargesOnce() throws {
         let node = try CLINode()
         let arguments = [
@@ -72,6 +73,9 @@ import Ticketing
             "--idempotency-key", "till-1-0001",
         ])
         #expect(different.status == 4 && different.stderr.contains("already used for a different sale"))
+        let otherUser = try node.run(arguments)
+        #expect(otherUser.status == 4 && otherUser.stderr.contains("used by another user"), "\(otherUser.stderr)")
+        #expect(!otherUser.stdout.contains("T-77"))
     }
 
     @Test func holdsExpireByThemselves() throws {

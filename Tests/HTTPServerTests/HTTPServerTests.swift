@@ -11,7 +11,7 @@ import Testing
 /// The listener with real clients: raw sockets, `curl` and Python's `http.client`.
 @Suite struct HTTPServerTests {
     /// A server answering `/ok` and `/health` (on the probe workers), 404 otherwise; `/block`
-    /// waits for `release` after signalling `entered`.
+    /// and `/sign-in` (on the credential workers) wait for `release` after signalling `entered`.
     private final class Fixture: Sendable {
         let server: HTTPServer
         let entered = DispatchSemaphore(value: 0)
@@ -24,11 +24,11 @@ import Testing
             let release = release
             server = try HTTPServer(
                 listening: ListenAddress(host: "127.0.0.1", port: 0), configuration: configuration,
-                handler: HTTPClosureHandler(lane: { $0.path == "/health" ? .probe : .work }) { request in
+                handler: HTTPClosureHandler(lane: Self.lane) { request in
                     switch request.path {
                     case "/ok", "/health": return HTTPResponse(status: 200, body: "hello \(request.method)\n")
                     case "/echo": return HTTPResponse(status: 200, bytes: request.body)
-                    case "/block":
+                    case "/block", "/sign-in":
                         entered.signal()
                         release.wait()
                         return HTTPResponse(status: 200, body: "done\n")
@@ -39,6 +39,14 @@ import Testing
         }
 
         var port: Int { server.port }
+
+        @Sendable static func lane(for head: HTTPRequestHead) -> HTTPLane {
+            switch head.path {
+            case "/health": .probe
+            case "/sign-in": .credentials
+            default: .work
+            }
+        }
     }
 
     private static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -228,6 +236,36 @@ import Testing
             answer.hasPrefix("HTTP/1.1 503 ") && answer.contains("probe refused: too_many_connections"), "\(answer)")
         release.signal()
         #expect(stall.readToEnd().hasPrefix("HTTP/1.1 200 "))
+    }
+
+    /// Password checks have workers of their own and a short queue: with the one worker busy and
+    /// one check waiting, the next is refused 503 with Retry-After and the error object at once,
+    /// and a request for the other workers is answered meanwhile.
+    @Test func passwordChecksPastTheirWorkersAndQueueAreRefusedAtOnce() throws {
+        let fixture = try Fixture {
+            $0.credentialWorkers = 1
+            $0.maximumQueuedCredentialChecks = 1
+        }
+        defer { fixture.server.stop(grace: 0) }
+        let signIn = "POST /sign-in HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+        let running = try RawClient(port: fixture.port)
+        running.send(signIn)
+        #expect(fixture.entered.wait(timeout: .now() + 30) == .success)
+        let waiting = try RawClient(port: fixture.port)
+        waiting.send(signIn)
+        // The loop has read `waiting` (sent first) once it answers a request sent after it.
+        #expect(try curl(["-f", "http://127.0.0.1:\(fixture.port)/ok"]).stdout == "hello GET\n")
+        let refused = try RawClient(port: fixture.port)
+        refused.send(signIn)
+        let answer = refused.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 503 "), "\(answer)")
+        #expect(answer.contains("Retry-After: 1\r\n") && answer.contains(#""code":"busy""#), "\(answer)")
+        #expect(try curl(["-f", "http://127.0.0.1:\(fixture.port)/ok"]).stdout == "hello GET\n")
+        fixture.release.signal()
+        #expect(running.readToEnd().hasPrefix("HTTP/1.1 200 "))
+        #expect(fixture.entered.wait(timeout: .now() + 30) == .success)
+        fixture.release.signal()
+        #expect(waiting.readToEnd().hasPrefix("HTTP/1.1 200 "))
     }
 
     /// A stop lets the request a worker has finish and be answered, refuses new connections, and

@@ -16,6 +16,12 @@ usage:
       route, method, query, headers or JSON body. Prints "ok N" when every answer was a 4xx (5xx
       for framing the server does not take) with the error object, or for bytes that are not
       HTTP a clean close; else the failures, and exits 1.
+  api-client.py sign-in-flood BASE TOKEN CLIENTS ATTEMPTS
+      CLIENTS threads, each from an address of its own (127.0.0.20 on), sign in with made-up names
+      up to ATTEMPTS times each; once the first sign-in is refused (or all are answered), the main
+      thread sells one ticket on a connection of its own while they go on. Prints a JSON summary:
+      the sign-ins' answers by status and code, refusals (429, 503) lacking Retry-After or the error
+      object, and the sale's status.
 """
 import datetime
 import http.client
@@ -35,11 +41,15 @@ from hostile_http import hostile_request, is_error_object_answer  # noqa: E402
 
 
 class Client:
-    def __init__(self, base, token=None):
+    def __init__(self, base, token=None, source=None):
         url = urllib.parse.urlsplit(base)
         self.host, self.port = url.hostname, url.port
         self.token = token
-        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.source = (source, 0) if source else None
+        self.connection = self.connect()
+
+    def connect(self):
+        return http.client.HTTPConnection(self.host, self.port, timeout=60, source_address=self.source)
 
     def call(self, method, path, body=None, key=None, headers=None, raw=None):
         sent = dict(headers or {})
@@ -59,7 +69,7 @@ class Client:
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.connection.close()
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.connection = self.connect()
                 if attempt == 1:
                     raise
         document = None
@@ -275,6 +285,45 @@ def race(base, token, event, category, seconds, clients):
     print(json.dumps(results, sort_keys=True))
 
 
+def sign_in_flood(base, token, clients, attempts):
+    answers, faults = {}, []
+    changed = threading.Condition()
+    state = {"refused": False, "finished": 0}
+    stop = threading.Event()
+
+    def worker(number):
+        client = Client(base, source="127.0.0.%d" % (20 + number))
+        for attempt in range(attempts):
+            if stop.is_set():
+                break
+            body = {"name": "nobody-%d-%d" % (number, attempt), "password": "guess-%d" % attempt}
+            status, answer, response = client.call("POST", "/v1/sessions", body=body)
+            code = answer["error"]["code"] if isinstance(answer, dict) and "error" in answer else ""
+            with changed:
+                name = "%d %s" % (status, code)
+                answers[name] = answers.get(name, 0) + 1
+                if status in (429, 503):
+                    if not code or not response.getheader("Retry-After"):
+                        faults.append("%s without Retry-After or the error object: %r" % (name, answer))
+                    state["refused"] = True
+                    changed.notify_all()
+        with changed:
+            state["finished"] += 1
+            changed.notify_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    with changed:
+        changed.wait_for(lambda: state["refused"] or state["finished"] == clients)
+    body = {"event": "GALA", "category": "FLOOR", "quantity": 1, "payment": {"method": "cash"}}
+    sale, _, _ = Client(base, token).call("POST", "/v1/sales", body=body, key="flood-sale-0001")
+    stop.set()
+    for thread in threads:
+        thread.join()
+    print(json.dumps({"sign_ins": answers, "faults": faults, "sale": sale}, sort_keys=True))
+
+
 def fuzz(base, token, count, seed):
     rng = random.Random(seed)
     client = Client(base, token)
@@ -349,5 +398,7 @@ if __name__ == "__main__":
         conformance(*sys.argv[2:6])
     elif command == "race":
         race(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]), int(sys.argv[7]))
+    elif command == "sign-in-flood":
+        sign_in_flood(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:
         fuzz(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

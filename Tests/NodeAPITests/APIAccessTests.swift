@@ -93,8 +93,9 @@ import Testing
         #expect(try node.call("GET", "/v1/events", headers: ["Authorization: Basic cm9vdDpyb290"]).status == 401)
     }
 
-    /// Failed logins over the API slow down (429 with Retry-After) and then lock the account (423);
-    /// an admin unlocks it over the API; the lock is audit-logged.
+    /// Failed logins over the API slow down (429 with Retry-After) and then lock the account (423,
+    /// with Retry-After until the lock ends); an admin unlocks it over the API; the lock is
+    /// audit-logged.
     @Test func failedSignInsSlowDownThenLockUntilAnAdminUnlocks() throws {
         let node = try APINode()
         let admin = try node.signIn("root")
@@ -106,6 +107,8 @@ import Testing
         try node.lockByHand("cal")
         let locked = try node.call("POST", "/v1/sessions", json: #"{"name":"cal","password":"cal-password"}"#)
         #expect(locked.status == 423, "\(locked)")
+        let retryAfter = locked.headers.split(separator: "\r\n").first { $0.hasPrefix("Retry-After: ") }
+        #expect(retryAfter.flatMap { Int($0.dropFirst("Retry-After: ".count)) }.map { (1...900).contains($0) } == true)
         #expect(try node.call("POST", "/v1/users/cal/unlock", token: admin, key: "unlock-cal-0001").status == 200)
         #expect(try node.signIn("cal").isEmpty == false)
         #expect(try node.count("SELECT count(*) FROM audit_log WHERE action = 'staff.unlocked'") == 1)

@@ -104,12 +104,14 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
         return result
     }
 
-    /// `curl` against the node: the status and the body as JSON (nil when it is not).
+    /// `curl` against the node (from the local address `source`, when given): the status and the
+    /// body as JSON (nil when it is not).
     func call(
         _ method: String, _ path: String, token: String? = nil, key: String? = nil, json: String? = nil,
-        headers: [String] = []
+        headers: [String] = [], from source: String? = nil
     ) throws -> (status: Int, body: Any?, headers: String) {
         var arguments = ["-sS", "-X", method, "-D", "-", "-o", directory.file("body"), base + path]
+        if let source { arguments += ["--interface", source] }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let key { arguments += ["-H", "Idempotency-Key: \(key)"] }
         if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }

@@ -155,8 +155,8 @@ import Testing
             }
         }
         #expect(
-            throws: TicketingError.rejected(
-                code: "login_throttled", message: "5 failed logins for cal: try again in 1 s")
+            throws: LoginRefusal(
+                reason: .throttled, message: "5 failed logins for cal: try again in 1 s", retryAfterSeconds: 1)
         ) {
             try h.node.users.login(name: "cal", password: "cal-password")
         }
@@ -170,8 +170,9 @@ import Testing
         do {
             _ = try h.node.users.login(name: "cal", password: "cal-password")
             Issue.record("a locked account signed in")
-        } catch let error as TicketingError {
+        } catch let error as LoginRefusal {
             #expect(error.message.contains("is locked until") && error.message.contains("boxoffice users unlock cal"))
+            #expect(error.reason == .locked && error.retryAfterSeconds == 15 * 60 - 61)
         }
         #expect(try h.node.database.scalar("SELECT count(*) FROM audit_log WHERE action = 'staff.locked'") == 1)
         #expect(throws: TicketingError.self) { try h.node.users.unlock(name: "cal", by: h.supervisor) }

@@ -7,11 +7,18 @@ public struct ErrorReport: Error, Sendable, Equatable, Encodable {
     public let exitCode: Int32
     public let code: String
     public let message: String
+    /// Whole seconds before trying again is any use, when known (an API answer's `Retry-After`).
+    public var retryAfterSeconds: Int?
 
-    public init(exitCode: Int32, code: String, message: String) {
+    public init(exitCode: Int32, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.exitCode = exitCode
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case exitCode, code, message
     }
 
     /// The report of `error`.
@@ -29,6 +36,10 @@ public struct ErrorReport: Error, Sendable, Equatable, Encodable {
             case .rejected(let code, let message): ErrorReport(exitCode: 1, code: code, message: message)
             case .maintenance(let message): ErrorReport(exitCode: 7, code: "maintenance", message: message)
             }
+        case let refusal as LoginRefusal:
+            ErrorReport(
+                exitCode: 1, code: refusal.reason.rawValue, message: refusal.message,
+                retryAfterSeconds: refusal.retryAfterSeconds)
         case let error as AtomicFileError: ErrorReport(exitCode: 1, code: "io_error", message: error.message)
         case let error as OutputFileError:
             switch error.kind {

@@ -13,8 +13,9 @@ extension VenueNode {
     /// Answers a write once per idempotency key, with the CLI's replay rules: the first request
     /// under `key` runs `operation`, and its answer is kept in the same transaction as the write
     /// (a crash leaves both or neither); a retry with the same `request` (its bytes, who sends it,
-    /// where) gets that answer again and writes nothing; another request under the same key is a
-    /// conflict. An operation that throws keeps nothing: a retry runs it again.
+    /// where) gets that answer again and writes nothing; another request under the same key, by
+    /// another user or a key a sale used, is a conflict. An operation that throws keeps nothing: a
+    /// retry runs it again.
     public func answerOnce(
         key: String, request: String, _ operation: () throws -> (status: Int, body: String)
     ) throws -> KeptAnswer {
@@ -26,10 +27,12 @@ extension VenueNode {
                 "SELECT fingerprint, status, response FROM api_request WHERE idempotency_key = ?", [key])
             {
                 guard try kept.get("fingerprint", as: String.self) == fingerprint else {
-                    throw TicketingError.conflict(
-                        "the idempotency key \(key) was used for a different request; use a new key for a new request")
+                    throw Sales.keyUsedElsewhere(key)
                 }
                 return KeptAnswer(status: try kept.get("status"), body: try kept.get("response"), replayed: true)
+            }
+            if try db.scalar("SELECT 1 FROM orders WHERE idempotency_key = ?", [key], as: Int.self) != nil {
+                throw Sales.keyUsedElsewhere(key)
             }
             let answer = try operation()
             let now = clock.now().milliseconds

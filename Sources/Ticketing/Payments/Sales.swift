@@ -45,7 +45,7 @@ public struct Sales {
         let given = try request.idempotencyKey.map { try Self.validatedKey($0) }
         let key = given ?? node.ids.make(.idempotencyKey)
         let fingerprint = Self.fingerprint(request, customer: customer)
-        if given != nil, let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+        if given != nil, let replay = try replay(key: key, fingerprint: fingerprint, by: actor) { return replay }
         // The tickets are signed here, before the writer's turn, not inside it; with the key in
         // force at the commit when that is another (a rotation came in between, or none is found now).
         let signer = try? node.signingKeys.currentSigner()
@@ -74,7 +74,8 @@ public struct Sales {
         let request = sale.request
         let settings = try node.settings()
         if sale.keyGiven || recheck,
-            let replay = try replay(key: sale.key, fingerprint: sale.fingerprint, replayed: sale.keyGiven)
+            let replay = try replay(
+                key: sale.key, fingerprint: sale.fingerprint, by: sale.actor, replayed: sale.keyGiven)
         {
             return replay
         }
@@ -108,7 +109,11 @@ public struct Sales {
         return try db.write {
             // The key names this confirmation: used before for it, the order comes back; used
             // for anything else, the confirmation is refused (exit 4), as for a sale.
-            if let replay = try replay(key: key, fingerprint: fingerprint) { return replay }
+            if let replay = try replay(
+                key: key, fingerprint: fingerprint, by: idempotencyKey == nil ? nil : actor)
+            {
+                return replay
+            }
             var hold = try node.inventory.holdState(holdID)
             if hold.status == .confirmed, let orderID = hold.orderID {
                 return try Receipt.load(orderID: orderID, replayed: true, from: db)
@@ -220,15 +225,35 @@ public struct Sales {
         return receipt
     }
 
-    /// The earlier order for `key`, if any; a different request under the same key is refused.
-    private func replay(key: String, fingerprint: String, replayed: Bool = true) throws -> Receipt? {
-        guard let row = try db.row("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?", [key]) else {
+    /// The earlier order for `key`, if any. A key belongs to the user who gave it and to one
+    /// request: under another user (`actor`, nil for a key the node made), another sale, or any
+    /// other write of the API (``VenueNode/answerOnce(key:request:_:)``), it is refused.
+    private func replay(key: String, fingerprint: String, by actor: Operator?, replayed: Bool = true) throws
+        -> Receipt?
+    {
+        guard
+            let row = try db.row(
+                "SELECT id, request_fingerprint, created_by FROM orders WHERE idempotency_key = ?", [key])
+        else {
+            if try db.scalar("SELECT 1 FROM api_request WHERE idempotency_key = ?", [key], as: Int.self) != nil {
+                throw Self.keyUsedElsewhere(key)
+            }
             return nil
+        }
+        if let actor, try row.get("created_by", as: String.self) != actor.id {
+            throw TicketingError.conflict(
+                "idempotency key '\(key.prefix(40))' was used by another user; make a new key for each request")
         }
         guard try row.get("request_fingerprint", as: String.self) == fingerprint else {
             throw TicketingError.conflict("idempotency key '\(key.prefix(40))' was already used for a different sale")
         }
         return try Receipt.load(orderID: try row.get("id"), replayed: replayed, from: db)
+    }
+
+    /// A key given again for a request other than the one it was first given for.
+    static func keyUsedElsewhere(_ key: String) -> TicketingError {
+        TicketingError.conflict(
+            "idempotency key '\(key.prefix(40))' was used for a different request; make a new key for each request")
     }
 
     static func validatedKey(_ key: String) throws -> String {

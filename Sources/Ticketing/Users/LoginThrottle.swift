@@ -4,7 +4,10 @@ import SyncWire
 /// after ``slowAfter`` failures in a row each further attempt must wait (doubling up to a
 /// minute), and after ``lockAfter`` the account is locked for ``lockSeconds``, audit-logged,
 /// until it passes or an admin unlocks it. Names that do not exist are counted the same way, so
-/// the answers tell nobody which names do. A successful login clears the count.
+/// the answers tell nobody which names do. An attempt is counted before its password is checked,
+/// in the transaction that lets it go ahead (``reserve(_:now:)``), so that attempts made at once
+/// for one name are let through one after another, never all on one reading of the count. A
+/// successful login clears the count.
 struct LoginThrottle {
     let node: VenueNode
 
@@ -37,52 +40,78 @@ struct LoginThrottle {
         return record
     }
 
-    /// Throws when `name` may not try now: locked, or too soon after the last failure.
-    func check(_ name: String, now: Timestamp) throws {
-        guard let record = try record(name, now: now) else { return }
-        if let until = record.lockedUntil, until > now.milliseconds {
-            throw TicketingError.rejected(
-                code: "account_locked",
-                message: "the account \(name) is locked until "
-                    + "\(try localTime(Timestamp(milliseconds: until))) after \(record.failures) failed logins; "
-                    + "wait, or have an admin run 'boxoffice users unlock \(name)'")
-        }
-        guard record.failures >= Self.slowAfter else { return }
-        let wait = Self.wait(after: record.failures)
-        let allowedAt = record.lastFailedAt + wait * 1000
-        if allowedAt > now.milliseconds {
-            let seconds = (allowedAt - now.milliseconds + 999) / 1000
-            throw TicketingError.rejected(
-                code: "login_throttled",
-                message: "\(record.failures) failed logins for \(name): try again in \(seconds) s")
+    /// Counts an attempt for `name` as a failure before its password is checked, or refuses it
+    /// (``LoginRefusal``): locked, or too soon after the last failure. One transaction: attempts
+    /// at once for one name each see the ones before them counted.
+    func reserve(_ name: String, now: Timestamp) throws {
+        let db = node.database
+        try db.write {
+            let record = try record(name, now: now)
+            if let record { try check(record, name: name, now: now) }
+            try db.execute(
+                """
+                INSERT INTO login_failure (name, failures, last_failed_at, locked_until) VALUES (?, ?, ?, NULL)
+                ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,
+                    last_failed_at = excluded.last_failed_at, locked_until = NULL
+                """,
+                [name, (record?.failures ?? 0) + 1, now.milliseconds])
+            // Names nobody uses are not kept for ever.
+            try db.execute(
+                "DELETE FROM login_failure WHERE last_failed_at < ? AND coalesce(locked_until, 0) < ?",
+                [now.milliseconds - Self.forgetAfterSeconds * 1000, now.milliseconds])
         }
     }
+
+    /// Throws when `name` may not try now: locked, or too soon after the last failure.
+    private func check(_ record: Record, name: String, now: Timestamp) throws {
+        if let until = record.lockedUntil, until > now.milliseconds {
+            throw LoginRefusal(
+                reason: .locked,
+                message: "the account \(name) is locked until "
+                    + "\(try localTime(Timestamp(milliseconds: until))) after \(record.failures) failed logins; "
+                    + "wait, or have an admin run 'boxoffice users unlock \(name)'",
+                retryAfterSeconds: Self.seconds(until - now.milliseconds))
+        }
+        guard record.failures >= Self.slowAfter else { return }
+        let allowedAt = record.lastFailedAt + Self.wait(after: record.failures) * 1000
+        if allowedAt > now.milliseconds {
+            let seconds = Self.seconds(allowedAt - now.milliseconds)
+            throw LoginRefusal(
+                reason: .throttled, message: "\(record.failures) failed logins for \(name): try again in \(seconds) s",
+                retryAfterSeconds: seconds)
+        }
+    }
+
+    /// Whole seconds, rounded up, in `milliseconds`.
+    private static func seconds(_ milliseconds: Int64) -> Int { Int((milliseconds + 999) / 1000) }
 
     /// Seconds to wait after `failures` failures in a row (from ``slowAfter`` on).
     static func wait(after failures: Int) -> Int64 {
         min(longestWaitSeconds, Int64(1) << min(20, max(0, failures - slowAfter)))
     }
 
-    /// Counts a failure for `name`; locks the account at ``lockAfter``. Its own transaction.
+    /// Records that the attempt ``reserve(_:now:)`` counted failed: audit-logged, and the account
+    /// locked once the failures reach ``lockAfter``. Its own transaction.
     func recordFailure(_ name: String, now: Timestamp, client: String? = nil) throws {
         let db = node.database
         try db.write {
-            let failures = (try record(name, now: now)?.failures ?? 0) + 1
+            // A success at the same time cleared the count: this failure starts it again.
+            let failures =
+                try db.scalar("SELECT failures FROM login_failure WHERE name = ?", [name], as: Int.self) ?? 0
+            if failures == 0 {
+                try db.execute(
+                    "INSERT INTO login_failure (name, failures, last_failed_at) VALUES (?, 1, ?)",
+                    [name, now.milliseconds])
+            }
             let locks = failures >= Self.lockAfter
-            try db.execute(
-                """
-                INSERT INTO login_failure (name, failures, last_failed_at, locked_until) VALUES (?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET failures = excluded.failures,
-                    last_failed_at = excluded.last_failed_at, locked_until = excluded.locked_until
-                """,
-                [name, failures, now.milliseconds, locks ? now.milliseconds + Self.lockSeconds * 1000 : nil])
+            if locks {
+                try db.execute(
+                    "UPDATE login_failure SET locked_until = ? WHERE name = ?",
+                    [now.milliseconds + Self.lockSeconds * 1000, name])
+            }
             try node.audit.record(
                 locks ? "staff.locked" : "login.failed", by: "login", entity: "staff", id: name,
-                detail: ["failures": String(failures)].merging(client.map { ["client": $0] } ?? [:]) { $1 })
-            // Names nobody uses are not kept for ever.
-            try db.execute(
-                "DELETE FROM login_failure WHERE last_failed_at < ? AND coalesce(locked_until, 0) < ?",
-                [now.milliseconds - Self.forgetAfterSeconds * 1000, now.milliseconds])
+                detail: ["failures": String(max(1, failures))].merging(client.map { ["client": $0] } ?? [:]) { $1 })
         }
     }
 
@@ -94,6 +123,22 @@ struct LoginThrottle {
     private func localTime(_ time: Timestamp) throws -> String {
         time.local(in: try node.reports.timezone())
     }
+}
+
+/// A login refused before its password was checked: too soon after failed ones, or the account
+/// locked. The API answers it 429 or 423 with `Retry-After`.
+public struct LoginRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: String, Sendable {
+        case throttled = "login_throttled"
+        case locked = "account_locked"
+    }
+
+    public let reason: Reason
+    public let message: String
+    /// Whole seconds until the next attempt may be made.
+    public let retryAfterSeconds: Int
+
+    public var description: String { message }
 }
 
 extension Users {

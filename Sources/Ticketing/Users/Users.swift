@@ -144,15 +144,16 @@ public struct Users {
     }
 
     /// Checks a password and opens a session. Unknown users and wrong passwords get the same
-    /// answer after the same work, so neither can be told apart; each failure is counted
-    /// (``LoginThrottle``): attempts slow down, then the account is locked for a while.
-    /// `client` names where the attempt came from (a till's address), for the audit log.
+    /// answer after the same work, so neither can be told apart; each attempt is counted before
+    /// the password is checked (``LoginThrottle``): attempts slow down, then the account is
+    /// locked for a while (``LoginRefusal``). `client` names where the attempt came from (a
+    /// till's address), for the audit log.
     public func login(name: String, password: String, client: String? = nil) throws -> LoginSession {
         let settings = try node.settings()
         let db = node.database
         let throttle = LoginThrottle(node: node)
         let now = node.clock.now()
-        try throttle.check(name, now: now)
+        try throttle.reserve(name, now: now)
         let row = try db.row("SELECT * FROM staff WHERE name = ?", [name])
         let stored: String? = try row?.get("password_hash")
         let matches = PasswordHash.verify(password: password, against: stored ?? Self.decoyHash)
@@ -161,7 +162,10 @@ public struct Users {
             throw TicketingError.notLoggedIn("wrong user name or password")
         }
         let staff = try Self.member(from: row)
-        guard !staff.disabled else { throw TicketingError.notPermitted("the account \(name) is disabled") }
+        guard !staff.disabled else {
+            try db.write { try throttle.clear(name) }
+            throw TicketingError.notPermitted("the account \(name) is disabled")
+        }
         let token = Hex.encode(SecureRandom.bytes(32))
         let expiresAt = now.adding(seconds: settings.sessionTTLSeconds)
         try db.write {
