@@ -61,7 +61,9 @@ import Testing
         #expect(try world.boxoffice(path: path, Self.sellGala).status == 0)
         #expect(waitUntil(timeout: 20) { (try? world.centralOrders(node: "NODE-A").count) == 1 } != nil)
         let held = (database: Self.locks(of: daemon.pid, on: path), shm: Self.locks(of: daemon.pid, on: path + "-shm"))
-        #expect(held.database > 0 && held.shm > 0, "the daemon holds no lock on its database: \(held)")
+        #expect(
+            held.database > 0 && held.shm > 0,
+            "the daemon holds no lock on its database: \(held) \(daemon.stderr.suffix(3000))")
         let paths = [
             "/health", "/actuator/health", "/health/liveness", "/actuator/health/liveness", "/health/readiness",
             "/actuator/health/readiness", "/metrics", "/actuator/prometheus", "/actuator", "/actuator/health/db",
