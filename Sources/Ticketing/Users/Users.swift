@@ -51,6 +51,23 @@ public struct Users {
         }
     }
 
+    /// Enables a disabled account (admins): one disabled by ``disable(name:by:)``, or a cashier a
+    /// restore took back from central by name alone (``CounterCarryOver``), who also needs a
+    /// password (``setPassword(name:password:by:)``) before she can log in.
+    public func enable(name: String, by actor: Operator) throws -> StaffMember {
+        try actor.require(.admin, to: "enabling users")
+        let db = node.database
+        return try db.write {
+            let target = try member(named: name)
+            guard target.disabled else { return target }
+            try db.execute(
+                "UPDATE staff SET disabled = 0, updated_at = ? WHERE id = ?",
+                [node.clock.now().milliseconds, target.id])
+            try node.audit.record("user.enabled", by: actor.name, entity: "staff", id: target.id)
+            return try member(named: name)
+        }
+    }
+
     /// Sets a password: admins for anyone, everyone for themselves. Every other session of the
     /// user ends (a copy of an old session file stops working); changing your own password keeps
     /// the session you changed it from.
