@@ -191,7 +191,8 @@ extension VenueNode {
     ) throws -> RestoreOutcome {
         let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
         let recovery = incoming.hasSynced || current?.hasSynced == true
-        let unpushed = current?.unacknowledged ?? []
+        // What the snapshot holds already is neither carried over nor dropped.
+        let unpushed = try CarryOver(node: prepared).lacking(current?.unacknowledged ?? [])
         let carried = discardingUnpushed ? [] : unpushed
         let discarded = discardingUnpushed ? unpushed : []
         func sales(_ facts: [OutboxRecord]) -> Int {
