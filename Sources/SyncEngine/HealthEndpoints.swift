@@ -107,10 +107,22 @@ final class HealthEndpoints: Sendable {
                 "server": HealthComponent(.down, ["error": .text(refusal.code), "message": .text(refusal.message)])
             ], deciding: ["server"])
         var headers = HTTPHeaders()
-        if refusal.status == 503 { headers.add("Retry-After", "1") }
+        if refusal.status == 503 || refusal.status == 429 { headers.add("Retry-After", "1") }
         return HTTPResponse(
             status: refusal.status, contentType: Self.actuatorJSON, headers: headers,
             body: report.json(showingDetails: true) + "\n")
+    }
+
+    /// The refusal of a request whose path is not known: the probe's document above, with the
+    /// error object's `error` member added, read by checkers and API clients alike.
+    func refusalOfUnknownRequest(_ refusal: HTTPRefusal) -> HTTPResponse {
+        var response = self.refusal(refusal)
+        let error = HTTPResponse.error(refusal).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let document = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Both are JSON objects: the error's members go in before the document's closing brace.
+        response.body = Array((document.dropLast() + "," + error.dropFirst() + "\n").utf8)
+        response.contentType = "application/json"
+        return response
     }
 
     private func showsDetails(to head: HTTPRequestHead) -> Bool {

@@ -129,6 +129,41 @@ import Testing
         withExtendedLifetime(slow) {}
     }
 
+    /// 64 slow clients on this machine's own address (the most one address may hold) and no
+    /// trusted proxy, as the README starts the daemon: local probes are still answered 200, on
+    /// the connections kept for probes; anything else from that address is told 429 with the
+    /// error object.
+    @Test func probesFromAnAddressAtItsConnectionLimitAreAnswered() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--listen", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let slow = try BackgroundProcess(
+            "/usr/bin/env", ["python3", helpers + "/slow-clients.py", String(port), "64", "1", "5", "1"],
+            logDirectory: world.directory.path)
+        #expect(waitUntil(timeout: 30) { slow.stderr.contains("connected 64") } != nil, "\(slow.stderr)")
+        for probe in ["/health/liveness", "/health/readiness", "/actuator/health", "/health"] {
+            for _ in 0..<5 {
+                let answer = try ProcessRunner.run(
+                    "/usr/bin/curl",
+                    ["-sS", "--max-time", "10", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(probe)"])
+                #expect(answer.stdout.hasSuffix("\n200"), "\(probe): \(answer.stdout)\(answer.stderr)")
+                #expect(answer.stdout.hasPrefix(#"{"components":"#), "\(probe): \(answer.stdout)")
+            }
+        }
+        let api = try ProcessRunner.run(
+            "/usr/bin/curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/v1/events"])
+        #expect(
+            api.stdout.hasSuffix("\n429") && api.stdout.contains(#""code":"too_many_connections_from_client""#),
+            "\(api.stdout)\(api.stderr)")
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        withExtendedLifetime(slow) {}
+    }
+
     /// Components' details (file paths, central's host and last error) are shown to this machine
     /// only, as Spring Boot's `show-details`; a client behind a trusted proxy counts as where the
     /// proxy says it is, and `X-Forwarded-For` from anyone else counts for nothing.
