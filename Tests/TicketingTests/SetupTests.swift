@@ -82,7 +82,7 @@ import Testing
                 "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                 "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
                 "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
-                "16_api_requests_and_login_failures", "17_door",
+                "16_api_requests_and_login_failures", "17_door", "18_sessions_on_the_boot_clock",
             ])
         // Migration 17 adds the ticket's signature columns at the end of its text, not inside the
         // CHECK constraint migration 10 rewrote in the same connection.
@@ -127,7 +127,7 @@ import Testing
             try NodeSchema.migrator.migrate(db) == [
                 "9_event_seats_by_rank", "10_checks_without_in_lists", "11_no_ticket_by_category",
                 "12_event_seat_ranks", "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
-                "16_api_requests_and_login_failures", "17_door",
+                "16_api_requests_and_login_failures", "17_door", "18_sessions_on_the_boot_clock",
             ])
         let order = try db.rows("SELECT seat_label FROM event_seat ORDER BY seat_rank").map {
             try $0.get(0, as: String.self)
@@ -214,7 +214,7 @@ import Testing
                     "7_orders_payments_by_id", "8_no_orders_by_event", "9_event_seats_by_rank",
                     "10_checks_without_in_lists", "11_no_ticket_by_category", "12_event_seat_ranks",
                     "13_available_seats", "14_sync_protocol_3", "15_deadlines_on_the_boot_clock",
-                    "16_api_requests_and_login_failures", "17_door",
+                    "16_api_requests_and_login_failures", "17_door", "18_sessions_on_the_boot_clock",
                 ])
         let snapshot = try #require(outcome.snapshot)
         #expect(try Database(path: snapshot).scalar("PRAGMA user_version") == 2)
