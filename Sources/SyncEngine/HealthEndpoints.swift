@@ -83,7 +83,7 @@ final class HealthEndpoints: Sendable {
                     HealthReport(components: everything(), deciding: NodeHealth.readiness + ["syncLoop"]), details)
             }
         }
-        if Self.metricsPaths.contains(path) { return metricsPage() }
+        if Self.metricsPaths.contains(path) { return metricsPage(showingCentral: details) }
         if path == "/actuator" { return index(request.head) }
         let name = String(path.dropFirst("/actuator/health/".count))
         guard let component = everything()[name] else {
@@ -167,7 +167,9 @@ final class HealthEndpoints: Sendable {
         return HTTPResponse(status: 200, contentType: Self.actuatorJSON, body: body + "\n")
     }
 
-    private func metricsPage() -> HTTPResponse {
+    /// The Prometheus page; central's address (`venue_sync_central_member`) is a detail, shown
+    /// only to whom `/health` shows details.
+    private func metricsPage(showingCentral: Bool) -> HTTPResponse {
         let read = try? VenueNode.open(path: databasePath, options: nodeOptions)
         let nodeID = (try? read?.settings().nodeID) ?? nil
         let status = (try? read?.sync.status()) ?? nil
@@ -176,7 +178,8 @@ final class HealthEndpoints: Sendable {
         }
         return HTTPResponse(
             status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: metrics.exposition(node: nodeID ?? "unknown", status: status, disk: disk))
+            body: metrics.exposition(
+                node: nodeID ?? "unknown", status: status, disk: disk, showingCentral: showingCentral))
     }
 }
 

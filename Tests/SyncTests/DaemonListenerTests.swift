@@ -212,6 +212,54 @@ import Testing
         #expect(loopback.wait() == 0)
     }
 
+    /// A daemon behind a trusted proxy (127.0.0.1) that has reached central, and what its
+    /// listener answers a GET of `path` with these header fields.
+    private final class ProxiedDaemon {
+        let world: SyncWorld
+        let daemon: BackgroundProcess
+        let port = Network.freePort()
+
+        init() throws {
+            world = try SyncWorld()
+            let path = try world.makeNodeFile("NODE-A")
+            daemon = try world.startDaemon(
+                path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--trusted-proxies", "127.0.0.1"])
+            #expect(waitUntil(timeout: 20) { self.daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        }
+
+        func get(_ path: String, _ headers: [String] = []) throws -> String {
+            try ProcessRunner.run(
+                "/usr/bin/curl", ["-sS"] + headers.flatMap { ["-H", $0] } + ["http://127.0.0.1:\(port)\(path)"]
+            ).stdout
+        }
+
+        /// True when `/actuator/health` shows the `db` component's details.
+        func detailed(_ headers: [String]) throws -> Bool {
+            let document = try JSONSerialization.jsonObject(with: Data(get("/actuator/health", headers).utf8))
+            return (((document as? [String: Any])?["components"] as? [String: Any])?["db"] as? [String: Any])?[
+                "details"] != nil
+        }
+
+        func stop() {
+            daemon.send(SIGTERM)
+            #expect(daemon.wait() == 0)
+        }
+    }
+
+    /// Central's address in the metrics (`venue_sync_central_member`) is a detail, as in
+    /// `/health`: shown to this machine, not to a client elsewhere.
+    @Test func metricsShowCentralsAddressToThisMachineOnly() throws {
+        let proxied = try ProxiedDaemon()
+        let member = "venue_sync_central_member{"
+        for metrics in ["/metrics", "/actuator/prometheus"] {
+            #expect(try proxied.get(metrics).contains(member), "\(metrics) hides central from this machine")
+            let page = try proxied.get(metrics, ["X-Forwarded-For: 203.0.113.7"])
+            #expect(page.contains("venue_sync_cycles_total{"), "\(page)")
+            #expect(!page.contains(member), "\(metrics) shows central to a client elsewhere")
+        }
+        proxied.stop()
+    }
+
     /// The daemon's POSIX locks on the database file (`/proc/locks`, matched by device and inode).
     static func locks(of pid: Int32, on path: String) -> Int {
         var info = stat()
