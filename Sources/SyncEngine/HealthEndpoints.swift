@@ -129,7 +129,7 @@ final class HealthEndpoints: Sendable {
         switch visibility {
         case .always: true
         case .never: false
-        case .loopback: ListenAddress.isLoopback(address: clients.client(of: head))
+        case .loopback: clients.clients(of: head).allSatisfy { ListenAddress.isLoopback(address: $0) }
         }
     }
 

@@ -260,6 +260,26 @@ import Testing
         proxied.stop()
     }
 
+    /// A trusted proxy may name the client in RFC 7239's `Forwarded` instead of
+    /// `X-Forwarded-For`: details go to this machine only either way, and when a proxy sends
+    /// both, each must name this machine.
+    @Test func aTrustedProxysForwardedHeaderNamesTheClient() throws {
+        let proxied = try ProxiedDaemon()
+        #expect(try proxied.detailed([]))
+        #expect(try proxied.detailed(["Forwarded: for=127.0.0.1"]))
+        #expect(try proxied.detailed([#"Forwarded: for="[::1]:4711""#]))
+        for remote in [
+            ["Forwarded: for=203.0.113.7"], ["Forwarded: for=127.0.0.1, for=203.0.113.7;proto=https"],
+            [#"Forwarded: For="[2001:db8:cafe::17]:4711""#], ["Forwarded: for=unknown"],
+            ["X-Forwarded-For: 127.0.0.1", "Forwarded: for=203.0.113.7"],
+        ] {
+            #expect(try !proxied.detailed(remote), "details shown to \(remote)")
+        }
+        let page = try proxied.get("/metrics", ["Forwarded: for=203.0.113.7"])
+        #expect(page.contains("venue_sync_cycles_total{") && !page.contains("venue_sync_central_member{"), "\(page)")
+        proxied.stop()
+    }
+
     /// The daemon's POSIX locks on the database file (`/proc/locks`, matched by device and inode).
     static func locks(of pid: Int32, on path: String) -> Int {
         var info = stat()
