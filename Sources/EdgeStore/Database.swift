@@ -822,6 +822,7 @@ public final class Database {
     func error(code: Int32, sql: String?) -> StoreError {
         let extended = sqlite3_extended_errcode(handle)
         if let refusal = refusal(extended) { return refusal }
+        if ResultCode(rawValue: extended) == .ioErrorShortRead { return .walCutShort(sql: sql) }
         return StoreError(
             code: ResultCode(rawValue: extended != SQLITE_OK ? extended : code),
             message: String(cString: sqlite3_errmsg(handle)), sql: sql)

@@ -34,6 +34,10 @@ public struct ResultCode: Equatable, Hashable, Sendable, CustomStringConvertible
     /// The database file moved or was deleted since it was opened (`SQLITE_READONLY_DBMOVED`):
     /// also a write refused because files of the database were deleted or replaced.
     public static let readOnlyDatabaseMoved = ResultCode(rawValue: SQLITE_READONLY | (4 << 8))
+    /// A read found a file shorter than expected (`SQLITE_IOERR_SHORT_READ`). SQLite reads the
+    /// database file's missing pages as zeros, so this comes from the WAL: it holds fewer frames
+    /// than the `-shm` index lists (see ``StoreError/walCutShort(sql:)``).
+    public static let ioErrorShortRead = ResultCode(rawValue: SQLITE_IOERR | (2 << 8))
 
     /// SQLite's English name for the code, as `sqlite3_errstr` gives it.
     public var description: String { "\(rawValue) (\(String(cString: sqlite3_errstr(rawValue))))" }
@@ -79,9 +83,21 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 + ": nothing was written; the database must be opened again")
     }
 
+    /// The `-wal` holds fewer frames than its index (the `-shm`) lists: it was deleted (or cut
+    /// short) while another process still had it open and wrote there, so this connection opened
+    /// a new, empty one beside that process's index. Nothing was read or written; it passes once
+    /// that process has closed the database or opened it again (the daemon does so on its own).
+    public static func walCutShort(sql: String?) -> StoreError {
+        StoreError(
+            code: .ioErrorShortRead,
+            message: "the -wal holds fewer frames than its index (-shm) lists: it was deleted or cut short while "
+                + "another process had it open; nothing was written",
+            sql: sql)
+    }
+
     /// A write refused because files of the database were deleted or replaced under the
-    /// connection (``detached(_:)``).
-    public var isDetached: Bool { code == .readOnlyDatabaseMoved }
+    /// connection (``detached(_:)``), or under another process (``walCutShort(sql:)``).
+    public var isDetached: Bool { code == .readOnlyDatabaseMoved || code == .ioErrorShortRead }
 
     /// The writer lock stayed taken for longer than the busy timeout.
     public var isBusy: Bool { code.primary == .busy || code.primary == .locked }

@@ -41,8 +41,10 @@ final class Connection {
     var sentContinue = false
     /// The epoll events the connection is registered for.
     var events: UInt32 = 0
-    /// Let in past the connection limit, for one probe (``HTTPServer/Configuration/reservedForProbes``).
+    /// Let in past the connection limit or its address's, for one probe
+    /// (``HTTPServer/Configuration/reservedForProbes``); any other request is told `othersRefused`.
     var probesOnly = false
+    var othersRefused = HTTPRefusal.tooManyConnections
 
     init(id: ConnectionID, peer: String, now: UInt64, maximumHeaderBytes: Int, maximumBodyBytes: Int) {
         self.id = id

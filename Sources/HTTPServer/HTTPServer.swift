@@ -16,7 +16,9 @@ import Synchronization
 /// Limits: ``Configuration``. Keep-alive and pipelining (answers in order); `Content-Length` and
 /// `chunked` bodies; `Expect: 100-continue`. At the connection limit the longest-idle kept-alive
 /// connection is closed for a new one; with none idle, the new one takes one of the few connections
-/// kept for probes (``Configuration/reservedForProbes``), else is answered 503. ``stop(grace:)``
+/// kept for probes (``Configuration/reservedForProbes``), else is answered 503. So does a new one
+/// from an address at its own limit (``Configuration/maximumConnectionsPerClient``), else it is
+/// answered 429: a prober on the same address as many clients is still answered. ``stop(grace:)``
 /// closes the listening socket (new connections are refused), answers further requests on open
 /// connections 503, lets every request already read finish, and returns once all are answered.
 public final class HTTPServer: Sendable {
@@ -28,7 +30,9 @@ public final class HTTPServer: Sendable {
         /// let in over the limit is answered 503 unless its first request is a probe, and closed
         /// after that; the oldest of them still waiting for its request makes room for a newcomer.
         public var reservedForProbes = 16
-        /// Connections open at once from one address, except ``unlimitedPeers``.
+        /// Connections open at once from one address, except ``unlimitedPeers``. One more is let in
+        /// on a connection kept for probes (``reservedForProbes``): answered if it is a probe, else
+        /// told 429.
         public var maximumConnectionsPerClient = 64
         /// Addresses the per-client limit does not apply to (a reverse proxy in front).
         public var unlimitedPeers: Set<String> = []
@@ -240,22 +244,27 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func admit(_ descriptor: Int32, peer: String, now: UInt64) {
-        var probesOnly = false
+        // Set when the connection is let in for a probe only: what any other request on it is told.
+        var othersRefused: HTTPRefusal?
         if connections.count - forProbes >= configuration.maximumConnections, !evictIdleConnection() {
             guard makeRoomForProbe() else { return refuseAtOnce(descriptor, .tooManyConnections) }
-            probesOnly = true
+            othersRefused = .tooManyConnections
         }
-        if !configuration.unlimitedPeers.contains(peer),
+        if othersRefused == nil, !configuration.unlimitedPeers.contains(peer),
             perClient[peer, default: 0] >= configuration.maximumConnectionsPerClient
         {
-            return refuseAtOnce(descriptor, .clientConnections)
+            guard makeRoomForProbe() else { return refuseAtOnce(descriptor, .clientConnections) }
+            othersRefused = .clientConnections
         }
         serial += 1
         let connection = Connection(
             id: ConnectionID(descriptor: descriptor, serial: serial), peer: peer, now: now,
             maximumHeaderBytes: configuration.maximumHeaderBytes, maximumBodyBytes: configuration.maximumBodyBytes)
-        connection.probesOnly = probesOnly
-        if probesOnly { forProbes += 1 }
+        if let othersRefused {
+            connection.probesOnly = true
+            connection.othersRefused = othersRefused
+            forProbes += 1
+        }
         connections[descriptor] = connection
         perClient[peer, default: 0] += 1
         listen(to: connection, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, operation: EPOLL_CTL_ADD)
@@ -362,7 +371,7 @@ final class EventLoop: @unchecked Sendable {
             let chosen = handler.lane(for: request.head)
             if connection.probesOnly, chosen != .probe {
                 return answer(
-                    connection, handler.refusal(.tooManyConnections, for: request.head), head: request.head,
+                    connection, handler.refusal(connection.othersRefused, for: request.head), head: request.head,
                     keepAlive: false, now: now)
             }
             if let refused = handler.admit(request.head, to: chosen) {

@@ -28,9 +28,12 @@ struct DaemonHTTPHandler: HTTPHandler {
                     "no such path: \(request.path); try /till, /door, /v1/… (see /openapi.json), /health or /metrics"))
     }
 
+    /// A probe's refusal is a health document that is DOWN; an API request's the error object.
+    /// A connection turned away before its request arrived might have been either: it gets both
+    /// in one document (the health document with the error object as its `error` member).
     func refusal(_ refusal: HTTPRefusal, for head: HTTPRequestHead?) -> HTTPResponse {
-        guard let head, Self.isHealth(head.path) else { return HTTPResponse.error(refusal) }
-        return health.refusal(refusal)
+        guard let head else { return health.refusalOfUnknownRequest(refusal) }
+        return Self.isHealth(head.path) ? health.refusal(refusal) : HTTPResponse.error(refusal)
     }
 
     /// Every route the listener answers, `METHOD /template`: the API's, the health paths and the

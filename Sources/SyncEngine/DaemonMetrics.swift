@@ -65,8 +65,9 @@ final class DaemonMetrics: Sendable {
         }
     }
 
-    /// Prometheus text exposition format 0.0.4.
-    func exposition(node: String, status: SyncStatus?, disk: Disk?) -> String {
+    /// Prometheus text exposition format 0.0.4; with `showingCentral`, the server central was
+    /// last reached on (its host and port).
+    func exposition(node: String, status: SyncStatus?, disk: Disk?, showingCentral: Bool) -> String {
         let counts = counts.withLock { $0 }
         let label = "node=\"\(node)\""
         var lines = [String]()
@@ -88,7 +89,7 @@ final class DaemonMetrics: Sendable {
         metric(
             "venue_sync_central_mode", "gauge", "1 for the mode central is in as last seen.",
             CentralMode.allCases.map { ("\(label),mode=\"\($0.rawValue)\"", $0 == counts.mode ? "1" : "0") })
-        if let centralMember = counts.centralMember {
+        if showingCentral, let centralMember = counts.centralMember {
             metric(
                 "venue_sync_central_member", "gauge",
                 "1 for the server (cluster member) central was last reached on.",

@@ -83,7 +83,7 @@ final class HealthEndpoints: Sendable {
                     HealthReport(components: everything(), deciding: NodeHealth.readiness + ["syncLoop"]), details)
             }
         }
-        if Self.metricsPaths.contains(path) { return metricsPage() }
+        if Self.metricsPaths.contains(path) { return metricsPage(showingCentral: details) }
         if path == "/actuator" { return index(request.head) }
         let name = String(path.dropFirst("/actuator/health/".count))
         guard let component = everything()[name] else {
@@ -107,17 +107,29 @@ final class HealthEndpoints: Sendable {
                 "server": HealthComponent(.down, ["error": .text(refusal.code), "message": .text(refusal.message)])
             ], deciding: ["server"])
         var headers = HTTPHeaders()
-        if refusal.status == 503 { headers.add("Retry-After", "1") }
+        if refusal.status == 503 || refusal.status == 429 { headers.add("Retry-After", "1") }
         return HTTPResponse(
             status: refusal.status, contentType: Self.actuatorJSON, headers: headers,
             body: report.json(showingDetails: true) + "\n")
+    }
+
+    /// The refusal of a request whose path is not known: the probe's document above, with the
+    /// error object's `error` member added, read by checkers and API clients alike.
+    func refusalOfUnknownRequest(_ refusal: HTTPRefusal) -> HTTPResponse {
+        var response = self.refusal(refusal)
+        let error = HTTPResponse.error(refusal).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let document = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Both are JSON objects: the error's members go in before the document's closing brace.
+        response.body = Array((document.dropLast() + "," + error.dropFirst() + "\n").utf8)
+        response.contentType = "application/json"
+        return response
     }
 
     private func showsDetails(to head: HTTPRequestHead) -> Bool {
         switch visibility {
         case .always: true
         case .never: false
-        case .loopback: ListenAddress.isLoopback(address: clients.client(of: head))
+        case .loopback: clients.clients(of: head).allSatisfy { ListenAddress.isLoopback(address: $0) }
         }
     }
 
@@ -155,7 +167,9 @@ final class HealthEndpoints: Sendable {
         return HTTPResponse(status: 200, contentType: Self.actuatorJSON, body: body + "\n")
     }
 
-    private func metricsPage() -> HTTPResponse {
+    /// The Prometheus page; central's address (`venue_sync_central_member`) is a detail, shown
+    /// only to whom `/health` shows details.
+    private func metricsPage(showingCentral: Bool) -> HTTPResponse {
         let read = try? VenueNode.open(path: databasePath, options: nodeOptions)
         let nodeID = (try? read?.settings().nodeID) ?? nil
         let status = (try? read?.sync.status()) ?? nil
@@ -164,7 +178,8 @@ final class HealthEndpoints: Sendable {
         }
         return HTTPResponse(
             status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-            body: metrics.exposition(node: nodeID ?? "unknown", status: status, disk: disk))
+            body: metrics.exposition(
+                node: nodeID ?? "unknown", status: status, disk: disk, showingCentral: showingCentral))
     }
 }
 

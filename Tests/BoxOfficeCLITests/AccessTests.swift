@@ -44,7 +44,7 @@ import Ticketing
             rule(["users", "add", "newbie", "--role", "cashier"], .admin, stdin: "newbie-password\n"),
             rule(["users", "role", "dora", "--role", "cashier"], .admin),
             rule(["users", "passwd", "dora"], .admin, stdin: "dora-password-2\n"),
-            rule(["users", "disable", "nobody"], .admin),
+            rule(["users", "disable", "nobody"], .admin), rule(["users", "enable", "nobody"], .admin),
             rule(["backup", file + "/backup-\(UUID().uuidString.prefix(6)).sqlite"], .admin),
             rule(["drawer", "open", "--float", "0"], .cashier), rule(["report", "shift"], .cashier),
             rule(["drawer", "close", "--counted", "0"], .cashier), rule(["drawer", "status"], .cashier),

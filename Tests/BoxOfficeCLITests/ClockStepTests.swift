@@ -39,6 +39,28 @@ import Testing
     }
 }
 
+/// `boxoffice` whose wall clock NTP steps forward after the cashier logged in (the till booted
+/// with its clock two days behind): her session, kept on the boot clock, still sells, command
+/// after command, each its own process.
+@Suite struct SessionClockStepTests {
+    @Test func aStepForwardOfTheClockLeavesTheSessionOpen() throws {
+        let node = try CLINode()
+        let clock = try SteppedClock(directory: node.directory.path)
+        let session = node.directory.file("stepped.session")
+        let environment = node.environment(session: session).merging(clock.environment) { $1 }
+        func boxoffice(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+            try ProcessRunner.run(CLINode.binary, arguments, stdin: stdin, environment: environment)
+        }
+        try clock.set(offset: -2 * 86400)
+        #expect(try boxoffice(["login", "cal"], stdin: "cal-password\n").status == 0)
+        try clock.set(offset: 0)
+        for _ in 0..<2 {
+            let sale = try boxoffice(["sell", "SHOW", "--category", "GA", "--qty", "1", "--payment", "cash"])
+            #expect(sale.status == 0, "the step forward ended the session: \(sale.stderr)")
+        }
+    }
+}
+
 /// The writer queue's turn waited for on the monotonic clock. A writer whose turn came while
 /// another still holds its lock (here a process hung in its turn, SQLite's lock taken too, so
 /// nobody may go by it) waits for it until its busy timeout. Its wall clock here is an hour

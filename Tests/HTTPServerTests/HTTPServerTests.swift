@@ -129,15 +129,25 @@ import Testing
         #expect(try curl(["-f", "http://127.0.0.1:\(fixture.port)/ok"]).stdout == "hello GET\n")
     }
 
-    /// One address may hold so many connections; the next is told so (429) at once.
-    @Test func connectionsPerClientAreLimited() throws {
+    /// One address may hold so many connections; past them it is let in on the connections kept
+    /// for probes: a health check is answered, anything else is told so (429) with the error
+    /// object. Another address is not limited by it.
+    @Test func connectionsPerClientAreLimitedExceptForProbes() throws {
         let fixture = try Fixture { $0.maximumConnectionsPerClient = 4 }
         defer { fixture.server.stop() }
         let held = try (0..<4).map { _ in try RawClient(port: fixture.port) }
+        for client in held { client.send("G") }
         let fifth = try RawClient(port: fixture.port)
+        fifth.send("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
         let answer = fifth.readToEnd()
         #expect(answer.hasPrefix("HTTP/1.1 429 "), "\(answer)")
         #expect(answer.contains(#""code":"too_many_connections_from_client""#))
+        for _ in 0..<3 {
+            let probe = try RawClient(port: fixture.port)
+            probe.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let probed = probe.readToEnd()
+            #expect(probed.hasPrefix("HTTP/1.1 200 ") && probed.contains("Connection: close\r\n"), "\(probed)")
+        }
         let other = try RawClient(port: fixture.port, from: "127.0.0.9")
         other.send("GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         #expect(other.readToEnd().hasPrefix("HTTP/1.1 200 "))

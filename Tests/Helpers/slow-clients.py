@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Slow HTTP clients (a Slowloris) for the listener tests.
 
-usage: slow-clients.py PORT COUNT [ADDRESSES] [INTERVAL]
+usage: slow-clients.py PORT COUNT [ADDRESSES] [INTERVAL] [FIRST]
 
 Opens COUNT connections to 127.0.0.1:PORT, spread over ADDRESSES source addresses of the
-loopback network (127.0.0.2, 127.0.0.3, ...; default 50), and sends each a request one byte every
-INTERVAL seconds (default 5). Writes "connected COUNT" to stderr once every connection is made,
+loopback network (127.0.0.FIRST, the next, ...; FIRST 2 and 50 addresses unless given), and sends
+each a request one byte every INTERVAL seconds (default 5). Writes "connected COUNT" to stderr once every connection is made,
 then "closed N" each time the server closed N more of them, and runs until killed.
 """
 import selectors
@@ -16,13 +16,14 @@ import time
 port, count = int(sys.argv[1]), int(sys.argv[2])
 addresses = int(sys.argv[3]) if len(sys.argv) > 3 else 50
 interval = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
+first = int(sys.argv[5]) if len(sys.argv) > 5 else 2
 request = b"GET /health HTTP/1.1\r\nHost: slow\r\nX-Padding: " + b"x" * 4000 + b"\r\n\r\n"
 
 selector = selectors.DefaultSelector()
 clients = []
 for index in range(count):
     client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    client.bind(("127.0.0.%d" % (2 + index % addresses), 0))
+    client.bind(("127.0.0.%d" % (first + index % addresses), 0))
     client.connect(("127.0.0.1", port))
     client.send(request[:1])
     client.setblocking(False)

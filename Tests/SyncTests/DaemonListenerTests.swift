@@ -138,6 +138,41 @@ import Testing
         withExtendedLifetime(slow) {}
     }
 
+    /// 64 slow clients on this machine's own address (the most one address may hold) and no
+    /// trusted proxy, as the README starts the daemon: local probes are still answered 200, on
+    /// the connections kept for probes; anything else from that address is told 429 with the
+    /// error object.
+    @Test func probesFromAnAddressAtItsConnectionLimitAreAnswered() throws {
+        let world = try SyncWorld()
+        let path = try world.makeNodeFile("NODE-A")
+        let port = Network.freePort()
+        let daemon = try world.startDaemon(path: path, ["--interval", "200ms", "--listen", "127.0.0.1:\(port)"])
+        #expect(waitUntil(timeout: 20) { daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Helpers").path
+        let slow = try BackgroundProcess(
+            "/usr/bin/env", ["python3", helpers + "/slow-clients.py", String(port), "64", "1", "5", "1"],
+            logDirectory: world.directory.path)
+        #expect(waitUntil(timeout: 30) { slow.stderr.contains("connected 64") } != nil, "\(slow.stderr)")
+        for probe in ["/health/liveness", "/health/readiness", "/actuator/health", "/health"] {
+            for _ in 0..<5 {
+                let answer = try ProcessRunner.run(
+                    "/usr/bin/curl",
+                    ["-sS", "--max-time", "10", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(probe)"])
+                #expect(answer.stdout.hasSuffix("\n200"), "\(probe): \(answer.stdout)\(answer.stderr)")
+                #expect(answer.stdout.hasPrefix(#"{"components":"#), "\(probe): \(answer.stdout)")
+            }
+        }
+        let api = try ProcessRunner.run(
+            "/usr/bin/curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)/v1/events"])
+        #expect(
+            api.stdout.hasSuffix("\n429") && api.stdout.contains(#""code":"too_many_connections_from_client""#),
+            "\(api.stdout)\(api.stderr)")
+        daemon.send(SIGTERM)
+        #expect(daemon.wait() == 0)
+        withExtendedLifetime(slow) {}
+    }
+
     /// Components' details (file paths, central's host and last error) are shown to this machine
     /// only, as Spring Boot's `show-details`; a client behind a trusted proxy counts as where the
     /// proxy says it is, and `X-Forwarded-For` from anyone else counts for nothing.
@@ -184,6 +219,74 @@ import Testing
             "X-Forwarded-For believed from a peer that is not a trusted proxy")
         loopback.send(SIGTERM)
         #expect(loopback.wait() == 0)
+    }
+
+    /// A daemon behind a trusted proxy (127.0.0.1) that has reached central, and what its
+    /// listener answers a GET of `path` with these header fields.
+    private final class ProxiedDaemon {
+        let world: SyncWorld
+        let daemon: BackgroundProcess
+        let port = Network.freePort()
+
+        init() throws {
+            world = try SyncWorld()
+            let path = try world.makeNodeFile("NODE-A")
+            daemon = try world.startDaemon(
+                path: path, ["--interval", "200ms", "--http", "127.0.0.1:\(port)", "--trusted-proxies", "127.0.0.1"])
+            #expect(waitUntil(timeout: 20) { self.daemon.stderr.contains("pull.applied") } != nil, "\(daemon.stderr)")
+        }
+
+        func get(_ path: String, _ headers: [String] = []) throws -> String {
+            try ProcessRunner.run(
+                "/usr/bin/curl", ["-sS"] + headers.flatMap { ["-H", $0] } + ["http://127.0.0.1:\(port)\(path)"]
+            ).stdout
+        }
+
+        /// True when `/actuator/health` shows the `db` component's details.
+        func detailed(_ headers: [String]) throws -> Bool {
+            let document = try JSONSerialization.jsonObject(with: Data(get("/actuator/health", headers).utf8))
+            return (((document as? [String: Any])?["components"] as? [String: Any])?["db"] as? [String: Any])?[
+                "details"] != nil
+        }
+
+        func stop() {
+            daemon.send(SIGTERM)
+            #expect(daemon.wait() == 0)
+        }
+    }
+
+    /// Central's address in the metrics (`venue_sync_central_member`) is a detail, as in
+    /// `/health`: shown to this machine, not to a client elsewhere.
+    @Test func metricsShowCentralsAddressToThisMachineOnly() throws {
+        let proxied = try ProxiedDaemon()
+        let member = "venue_sync_central_member{"
+        for metrics in ["/metrics", "/actuator/prometheus"] {
+            #expect(try proxied.get(metrics).contains(member), "\(metrics) hides central from this machine")
+            let page = try proxied.get(metrics, ["X-Forwarded-For: 203.0.113.7"])
+            #expect(page.contains("venue_sync_cycles_total{"), "\(page)")
+            #expect(!page.contains(member), "\(metrics) shows central to a client elsewhere")
+        }
+        proxied.stop()
+    }
+
+    /// A trusted proxy may name the client in RFC 7239's `Forwarded` instead of
+    /// `X-Forwarded-For`: details go to this machine only either way, and when a proxy sends
+    /// both, each must name this machine.
+    @Test func aTrustedProxysForwardedHeaderNamesTheClient() throws {
+        let proxied = try ProxiedDaemon()
+        #expect(try proxied.detailed([]))
+        #expect(try proxied.detailed(["Forwarded: for=127.0.0.1"]))
+        #expect(try proxied.detailed([#"Forwarded: for="[::1]:4711""#]))
+        for remote in [
+            ["Forwarded: for=203.0.113.7"], ["Forwarded: for=127.0.0.1, for=203.0.113.7;proto=https"],
+            [#"Forwarded: For="[2001:db8:cafe::17]:4711""#], ["Forwarded: for=unknown"],
+            ["X-Forwarded-For: 127.0.0.1", "Forwarded: for=203.0.113.7"],
+        ] {
+            #expect(try !proxied.detailed(remote), "details shown to \(remote)")
+        }
+        let page = try proxied.get("/metrics", ["Forwarded: for=203.0.113.7"])
+        #expect(page.contains("venue_sync_cycles_total{") && !page.contains("venue_sync_central_member{"), "\(page)")
+        proxied.stop()
     }
 
     /// The daemon's POSIX locks on the database file (`/proc/locks`, matched by device and inode).

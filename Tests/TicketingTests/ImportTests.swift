@@ -117,6 +117,36 @@ import Testing
         }
     }
 
+    /// A session lives its time on the boot clock, as a hold does: a step of the wall clock
+    /// neither ends it early nor stretches it; after the machine restarts, the wall clock decides.
+    @Test func aSessionLivesItsTimeWhateverStepsTheWallClockMakes() throws {
+        let h = try NodeHarness()
+        let expired = TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")
+        h.clock.step(seconds: 30 * 86400)
+        let openedAhead = try h.node.users.login(name: "root", password: "root-password")
+        h.clock.step(seconds: -30 * 86400)
+        h.clock.advance(seconds: 12 * 3600)
+        #expect(throws: expired, "a session opened while the clock was ahead outlived its 12 hours") {
+            try h.node.users.authenticate(token: openedAhead.token)
+        }
+
+        h.clock.step(seconds: -2 * 86400)
+        let openedBehind = try h.node.users.login(name: "root", password: "root-password")
+        h.clock.step(seconds: 2 * 86400)
+        #expect(try h.node.users.authenticate(token: openedBehind.token).name == "root", "the step forward ended it")
+        h.clock.advance(seconds: 12 * 3600 - 60)
+        #expect(try h.node.users.authenticate(token: openedBehind.token).name == "root")
+        h.clock.advance(seconds: 60)
+        #expect(throws: expired) { try h.node.users.authenticate(token: openedBehind.token) }
+
+        let beforeRestart = try h.node.users.login(name: "root", password: "root-password")
+        h.clock.restart()
+        h.clock.advance(seconds: 12 * 3600 - 60)
+        #expect(try h.node.users.authenticate(token: beforeRestart.token).name == "root")
+        h.clock.advance(seconds: 60)
+        #expect(throws: expired) { try h.node.users.authenticate(token: beforeRestart.token) }
+    }
+
     /// A wrong password and an unknown name get the same answer, and each is counted the same way
     /// (``LoginThrottle``): nothing else is written.
     @Test func wrongPasswordsAndUnknownUsersLookTheSameAndAreCountedAlike() throws {

@@ -30,6 +30,17 @@ struct Deadline {
     /// The values of its three columns, in their order.
     var values: [any SQLValueConvertible] { [wall.milliseconds, boot.boot, boot.milliseconds] }
 
+    /// True when a deadline read from a row (its three columns) has passed: on the boot clock
+    /// when the row's boot is this one, else on the wall clock.
+    static func hasPassed(wall: Timestamp, bootID: String?, bootMilliseconds: Int64?, now clock: any WallClock) -> Bool
+    {
+        let boot = clock.sinceBoot()
+        if let bootID, let bootMilliseconds, !bootID.isEmpty, bootID == boot.boot {
+            return boot.milliseconds >= bootMilliseconds
+        }
+        return clock.now() >= wall
+    }
+
     /// A deadline's columns in SQL.
     struct Column {
         let name: String

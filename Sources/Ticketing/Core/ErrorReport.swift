@@ -55,7 +55,7 @@ public struct ErrorReport: Error, Sendable, Equatable, Encodable {
             case .detached(let message):
                 ErrorReport(
                     exitCode: 1, code: "store_detached",
-                    message: "the node database's files were deleted or replaced under this process (\(message)); "
+                    message: "the node database's files were deleted or replaced while in use (\(message)); "
                         + "try again")
             case .failed(let message):
                 ErrorReport(exitCode: 1, code: "database_error", message: "database error: \(message)")

@@ -38,6 +38,9 @@ public struct RestoreOutcome: Sendable, Codable, Equatable {
     /// True when the replaced database could not be read, so that what it held that central never
     /// acknowledged was dropped unseen (as asked).
     public let unpushedUnknown: Bool
+    /// Staff accounts, ended sessions and cash drawers carried over from the replaced database
+    /// (``CounterCarryOver``); nil when there was none or it could not be read.
+    public let counter: CounterCarryOverReport?
 }
 
 /// What a node database says about itself, read without changing it.
@@ -164,11 +167,11 @@ extension VenueNode {
         try target.database.restore(
             from: staging,
             whileWritersWait: {
-                let held =
-                    unreadable == nil && exists
-                    ? try DatabaseFacts.read(path, verify: false, unacknowledged: true) : nil
+                let readable = unreadable == nil && exists
+                let held = readable ? try DatabaseFacts.read(path, verify: false, unacknowledged: true) : nil
+                let counter = readable ? try CounterCarryOver.read(path, sessionsOpenIn: prepared.database) : nil
                 outcome = try prepare(
-                    prepared, incoming: incoming, replacing: held, keptAt: keep, snapshot: snapshot,
+                    prepared, incoming: incoming, replacing: held, counter: counter, keptAt: keep, snapshot: snapshot,
                     discardingUnpushed: discardingUnpushed, unreadable: unreadable != nil, now: now)
                 if let keep, unreadable == nil { try keepReplaced(path, at: keep) }
             })
@@ -180,22 +183,26 @@ extension VenueNode {
 
     /// Marks the snapshot in `prepared` with its new epoch and what the database it replaces
     /// (`current`, nil when there is none or it cannot be read; kept at `replaced`) made that
-    /// central never acknowledged: carried over now, kept for after the take-back, or dropped as asked.
+    /// central never acknowledged: carried over now, kept for after the take-back, or dropped as
+    /// asked. Its staff accounts and drawers (`counter`) are carried over first, whatever is asked.
     private static func prepare(
-        _ prepared: VenueNode, incoming: DatabaseFacts, replacing current: DatabaseFacts?, keptAt replaced: String?,
-        snapshot: String, discardingUnpushed: Bool, unreadable: Bool, now: Timestamp
+        _ prepared: VenueNode, incoming: DatabaseFacts, replacing current: DatabaseFacts?, counter: CounterCarryOver?,
+        keptAt replaced: String?, snapshot: String, discardingUnpushed: Bool, unreadable: Bool, now: Timestamp
     ) throws -> RestoreOutcome {
         let epoch = max(current?.epoch ?? 0, incoming.epoch) + 1
         let recovery = incoming.hasSynced || current?.hasSynced == true
-        let unpushed = current?.unacknowledged ?? []
+        // What the snapshot holds already is neither carried over nor dropped.
+        let unpushed = try CarryOver(node: prepared).lacking(current?.unacknowledged ?? [])
         let carried = discardingUnpushed ? [] : unpushed
         let discarded = discardingUnpushed ? unpushed : []
         func sales(_ facts: [OutboxRecord]) -> Int {
             facts.filter { $0.type == SyncRecordType.orderPlaced.rawValue }.count
         }
+        var counterReport: CounterCarryOverReport?
         let carriedNow: CarryOverReport? = try prepared.database.write {
             let state = SyncState(db: prepared.database)
             try state.set(.epoch, epoch)
+            counterReport = try counter?.carry(into: prepared)
             var report: CarryOverReport?
             if recovery {
                 try state.set(.recoveryFork, incoming.newestSeq)
@@ -212,6 +219,9 @@ extension VenueNode {
                     "unpushed": String(unpushed.count), "carried_over": String(report?.carried ?? 0),
                     "to_carry_over": String(recovery ? carried.count : 0), "discarded": String(discarded.count),
                     "unpushed_unknown": String(unreadable),
+                    "accounts_carried_over": String(
+                        (counterReport?.accountsAdded ?? 0) + (counterReport?.accountsUpdated ?? 0)),
+                    "drawers_carried_over": String(counterReport?.drawers ?? 0),
                 ])
             return report
         }
@@ -219,7 +229,8 @@ extension VenueNode {
             nodeID: incoming.nodeID, snapshot: snapshot, replacedFile: replaced, epoch: epoch,
             recoveryPending: recovery, snapshotSeq: incoming.newestSeq, carriedOver: carriedNow,
             toCarryOver: recovery ? carried.count : 0, salesToCarryOver: recovery ? sales(carried) : 0,
-            discarded: discarded.count, salesDiscarded: sales(discarded), unpushedUnknown: unreadable)
+            discarded: discarded.count, salesDiscarded: sales(discarded), unpushedUnknown: unreadable,
+            counter: counterReport)
     }
 
     /// A consistent copy of the database being replaced; when it cannot be read as a database,

@@ -25,6 +25,7 @@ public enum NodeSchema {
         Migration("15_deadlines_on_the_boot_clock", sql: version15),
         Migration("16_api_requests_and_login_failures", sql: version16),
         Migration("17_door", sql: version17),
+        Migration("18_sessions_on_the_boot_clock", sql: version18),
     ])
 
     static let version1 = """
@@ -605,4 +606,12 @@ public enum NodeSchema {
     /// A seat's place in best-available order as one integer, from the columns of `seat`:
     /// section, then row, then number (each under 2^21: rows hold at most 500 seats).
     static let seatRank = "(section_rank << 42) + (row_rank << 21) + number"
+
+    /// A login session's expiry also on the boot clock (``Deadline``), as a hold's: a step of the
+    /// wall clock neither ends a session early nor stretches it. Null in older rows, whose
+    /// wall-clock time decides.
+    static let version18 = """
+        ALTER TABLE session ADD COLUMN expires_boot_id TEXT;
+        ALTER TABLE session ADD COLUMN expires_boot_ms INTEGER;
+        """
 }

@@ -49,9 +49,10 @@ struct CarryOver {
     ]
     private static let keyPrefix = "carry_over:"
 
-    /// The facts of `db` that central never acknowledged, oldest first: those it still kept to
-    /// carry over itself (it was restored and had not taken back yet), then its own outbox
-    /// records after its acknowledged sequence.
+    /// The facts of `db` that central never acknowledged, oldest first, each once: those it still
+    /// kept to carry over itself (it was restored and had not taken back yet), then its own outbox
+    /// records after its acknowledged sequence (a restored database's own are its snapshot's,
+    /// which may repeat what it keeps).
     static func unacknowledged(in db: Database) throws -> [OutboxRecord] {
         let kept = try CarryOver.kept(in: db)
         let acknowledged = try SyncState(db: db).integer(.acknowledgedSeq) ?? 0
@@ -66,7 +67,23 @@ struct CarryOver {
                 seq: try row.get("seq"), type: try row.get("record_type"), entityID: try row.get("entity_id"),
                 payload: try row.get("payload"), createdAt: Timestamp(milliseconds: try row.get("created_at")))
         }
-        return kept + own
+        var seen = Set<String>()
+        return (kept + own).filter { seen.insert("\($0.type) \($0.entityID) \($0.payload)").inserted }
+    }
+
+    /// The facts of `facts` this database lacks: those a restore carries over or drops. It holds
+    /// one that is its own outbox record under the same number (the snapshot's history, which it
+    /// pushes or takes back itself), and a sale, refund, check-in or signing key it holds as it
+    /// was (which no take-back undoes; an event's status may change back, so that one is held
+    /// only as the same record).
+    func lacking(_ facts: [OutboxRecord]) throws -> [OutboxRecord] {
+        try facts.filter { fact in
+            let same = try db.scalar(
+                "SELECT 1 FROM sync_outbox WHERE seq = ? AND record_type = ? AND entity_id = ? AND payload = ?",
+                [fact.seq, fact.type, fact.entityID, fact.payload], as: Int.self)
+            guard same == nil else { return false }
+            return try fact.type == SyncRecordType.eventStatusChanged.rawValue || !holds(fact)
+        }
     }
 
     /// The facts `db` keeps to carry over after its take-back, in order.
@@ -137,49 +154,66 @@ struct CarryOver {
 
     private static let live = "status IN \(TicketStatus.liveList)"
 
+    /// True when this database holds `fact` as it was: carrying it over would change nothing.
+    /// A fact that cannot be read is not held (carrying it over refuses it, listed).
+    func holds(_ fact: OutboxRecord) throws -> Bool {
+        guard let type = SyncRecordType(rawValue: fact.type) else { return false }
+        switch type {
+        case .orderPlaced:
+            guard let order = try? JSONText.decode(OrderPlacedRecord.self, from: fact.payload) else { return false }
+            return try exists("SELECT 1 FROM orders WHERE id = ?", order.orderID)
+        case .refundQueued, .refundCompleted:
+            guard let refund = try? JSONText.decode(RefundRecord.self, from: fact.payload) else { return false }
+            let known: RefundStatus? = try db.scalar("SELECT status FROM refund WHERE id = ?", [refund.refundID])
+            return known == .completed || known == refund.status
+        case .ticketCheckedIn:
+            guard let checkIn = try? JSONText.decode(CheckInRecord.self, from: fact.payload) else { return false }
+            if try exists("SELECT 1 FROM door_admission WHERE ticket_code = ?", checkIn.ticketCode) { return true }
+            let status: TicketStatus? = try db.scalar("SELECT status FROM ticket WHERE code = ?", [checkIn.ticketCode])
+            return status == .checkedIn
+        case .signingKeyPublished:
+            guard let key = try? JSONText.decode(SigningKeyRecord.self, from: fact.payload),
+                let publicKey = Hex.decode(key.publicKey), key.retiredAt == nil
+            else { return false }
+            return try db.scalar("SELECT 1 FROM signing_key WHERE public_key = ?", [publicKey], as: Int.self) != nil
+        case .eventStatusChanged:
+            guard let change = try? JSONText.decode(EventStatusRecord.self, from: fact.payload) else { return false }
+            let status: EventStatus? = try db.scalar("SELECT status FROM event WHERE id = ?", [change.eventID])
+            return status == change.status
+        case .allocationAccepted, .allocationRejected:
+            return false
+        }
+    }
+
     private func carry(_ fact: OutboxRecord) throws -> Outcome {
         guard let type = SyncRecordType(rawValue: fact.type), Self.types.contains(type) else {
             throw refusal("a record of type '\(SyncLimits.clip(fact.type, to: 60))' is not carried over")
         }
+        if try holds(fact) { return .alreadyHere }
         switch type {
         case .orderPlaced:
-            let order = try JSONText.decode(OrderPlacedRecord.self, from: fact.payload)
-            guard try !exists("SELECT 1 FROM orders WHERE id = ?", order.orderID) else { return .alreadyHere }
-            try checkSale(order)
+            try checkSale(try JSONText.decode(OrderPlacedRecord.self, from: fact.payload))
         case .refundQueued, .refundCompleted:
             let refund = try JSONText.decode(RefundRecord.self, from: fact.payload)
             guard try exists("SELECT 1 FROM orders WHERE id = ?", refund.orderID) else {
                 throw refusal("order \(refund.orderID) is not on this node")
             }
-            let known: RefundStatus? = try db.scalar("SELECT status FROM refund WHERE id = ?", [refund.refundID])
-            if known == .completed || known == refund.status { return .alreadyHere }
         case .ticketCheckedIn:
             let checkIn = try JSONText.decode(CheckInRecord.self, from: fact.payload)
-            if try exists("SELECT 1 FROM door_admission WHERE ticket_code = ?", checkIn.ticketCode) {
-                return .alreadyHere
-            }
             let status: TicketStatus? = try db.scalar("SELECT status FROM ticket WHERE code = ?", [checkIn.ticketCode])
             switch status {
             case .valid: break
-            case .checkedIn: return .alreadyHere
             // Another node's ticket, let in at this node's door.
             case nil where checkIn.orderID == nil: break
             case nil: throw refusal("ticket \(checkIn.ticketCode) is not on this node")
             case let status?: throw refusal("ticket \(checkIn.ticketCode) is \(status.rawValue) here")
             }
         case .signingKeyPublished:
-            let key = try JSONText.decode(SigningKeyRecord.self, from: fact.payload)
-            if let publicKey = Hex.decode(key.publicKey),
-                try db.scalar("SELECT 1 FROM signing_key WHERE public_key = ?", [publicKey], as: Int.self) != nil,
-                key.retiredAt == nil
-            {
-                return .alreadyHere
-            }
+            _ = try JSONText.decode(SigningKeyRecord.self, from: fact.payload)
         case .eventStatusChanged:
             let change = try JSONText.decode(EventStatusRecord.self, from: fact.payload)
             let status: EventStatus? = try db.scalar("SELECT status FROM event WHERE id = ?", [change.eventID])
             guard let status else { throw refusal("event \(change.eventID) is not on this node") }
-            if status == change.status { return .alreadyHere }
             if status == .cancelled { throw refusal("event \(change.eventID) is cancelled here") }
         case .allocationAccepted, .allocationRejected:
             break  // not among `types`

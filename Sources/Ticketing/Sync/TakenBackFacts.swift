@@ -171,8 +171,9 @@ struct TakenBackFacts {
         try db.execute(OrderStatusRule.updateSQL, [refund.orderID, refund.orderID, refund.orderID, refund.orderID])
     }
 
-    /// The staff id behind a name in a record; a user added after the snapshot comes back as a
-    /// disabled account without a password (an admin can enable it by setting one).
+    /// The staff id behind a name in a record; a user the database lacks (added after the
+    /// snapshot, and the replaced database could not be read) comes back as a disabled account
+    /// without a password, which an admin enables (`users enable`) and gives one (`users passwd`).
     private func staffID(named name: String) throws -> String {
         if let id: String = try db.scalar("SELECT id FROM staff WHERE name = ?", [name]) { return id }
         let id = try node.users.insertStaff(name: name, role: .cashier, passwordHash: nil)

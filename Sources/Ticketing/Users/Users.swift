@@ -51,6 +51,23 @@ public struct Users {
         }
     }
 
+    /// Enables a disabled account (admins): one disabled by ``disable(name:by:)``, or a cashier a
+    /// restore took back from central by name alone (``CounterCarryOver``), who also needs a
+    /// password (``setPassword(name:password:by:)``) before she can log in.
+    public func enable(name: String, by actor: Operator) throws -> StaffMember {
+        try actor.require(.admin, to: "enabling users")
+        let db = node.database
+        return try db.write {
+            let target = try member(named: name)
+            guard target.disabled else { return target }
+            try db.execute(
+                "UPDATE staff SET disabled = 0, updated_at = ? WHERE id = ?",
+                [node.clock.now().milliseconds, target.id])
+            try node.audit.record("user.enabled", by: actor.name, entity: "staff", id: target.id)
+            return try member(named: name)
+        }
+    }
+
     /// Sets a password: admins for anyone, everyone for themselves. Every other session of the
     /// user ends (a copy of an old session file stops working); changing your own password keeps
     /// the session you changed it from.
@@ -167,12 +184,13 @@ public struct Users {
             throw TicketingError.notPermitted("the account \(name) is disabled")
         }
         let token = Hex.encode(SecureRandom.bytes(32))
-        let expiresAt = now.adding(seconds: settings.sessionTTLSeconds)
+        let expiry = Deadline(after: settings.sessionTTLSeconds, on: node.clock)
+        let expiresAt = expiry.wall
         try db.write {
             try throttle.clear(name)
             try db.execute(
-                "INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                [Self.tokenHash(token), staff.id, now.milliseconds, expiresAt.milliseconds])
+                "INSERT INTO session (token_hash, staff_id, created_at, \(Self.expiry.columns)) VALUES (?, ?, ?, ?, ?, ?)",
+                [Self.tokenHash(token), staff.id, now.milliseconds] + expiry.values)
             try node.audit.record(
                 "session.started", by: staff.name, entity: "staff", id: staff.id,
                 detail: client.map { ["client": $0] } ?? [:])
@@ -198,18 +216,36 @@ public struct Users {
         }
     }
 
+    /// A session's expiry, kept on the boot clock too (``Deadline``): a session lasts its time to
+    /// live whatever steps the wall clock makes, across restarts of the processes that check it;
+    /// after the machine restarts, its wall-clock expiry decides.
+    static let expiry = Deadline.Column("expires")
+
     /// The operator behind a session token. Read-only: checking a session writes nothing.
     public func authenticate(token: String) throws -> Operator {
-        let sql = """
-            SELECT st.id, st.name, st.role, st.disabled, s.expires_at, s.ended_at
+        func select(_ boot: String) -> String {
+            """
+            SELECT st.id, st.name, st.role, st.disabled, s.ended_at, s.expires_at, \(boot)
             FROM session s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?
             """
-        guard let session = try node.database.row(sql, [Self.tokenHash(token)]).map(SessionRow.init),
-            session.endedAt == nil
+        }
+        let row: Row?
+        do {
+            row = try node.database.row(select("s.expires_boot_id, s.expires_boot_ms"), [Self.tokenHash(token)])
+        } catch let error as StoreError where error.code == .error {
+            // A database from before migration 18, which `migrate` checks an admin's session on
+            // (and a restore the database it replaces): its sessions expire on the wall clock.
+            row = try node.database.row(select("NULL, NULL"), [Self.tokenHash(token)])
+        }
+        guard let session = try row.map(SessionRow.init), session.endedAt == nil
         else {
             throw TicketingError.notLoggedIn("not logged in; run 'boxoffice login NAME'")
         }
-        guard session.expiresAt > node.clock.now() else {
+        guard
+            !Deadline.hasPassed(
+                wall: session.expiresAt, bootID: session.expiresBootID,
+                bootMilliseconds: session.expiresBootMilliseconds, now: node.clock)
+        else {
             throw TicketingError.notLoggedIn("your session has expired; run 'boxoffice login NAME'")
         }
         guard !session.disabled else { throw TicketingError.notPermitted("your account is disabled") }
@@ -274,8 +310,10 @@ private struct SessionRow {
     let name: String
     let role: String
     let disabled: Bool
-    let expiresAt: Timestamp
     let endedAt: Timestamp?
+    let expiresAt: Timestamp
+    let expiresBootID: String?
+    let expiresBootMilliseconds: Int64?
 
     /// From `authenticate`'s row, by position: every command reads one, and `Decodable` would
     /// cost a `boxoffice` process more than its query.
@@ -284,7 +322,9 @@ private struct SessionRow {
         name = try row.get(1)
         role = try row.get(2)
         disabled = try row.get(3)
-        expiresAt = try row.get(4)
-        endedAt = try row.get(5)
+        endedAt = try row.get(4)
+        expiresAt = try row.get(5)
+        expiresBootID = try row.get(6)
+        expiresBootMilliseconds = try row.get(7)
     }
 }

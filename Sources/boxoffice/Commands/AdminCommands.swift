@@ -6,7 +6,7 @@ import Ticketing
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "users", abstract: "Manage staff accounts (admins).",
-        subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Unlock.self, Passwd.self])
+        subcommands: [Add.self, List.self, ChangeRole.self, Disable.self, Enable.self, Unlock.self, Passwd.self])
 
     init(_ arguments: ParsedArguments) {}
 
@@ -98,6 +98,31 @@ struct UsersCommand: ParsableCommand {
             let (node, actor) = try context.signedIn()
             let member = try node.users.disable(name: name, by: actor)
             context.output.emit(member) { "Disabled \($0.name)." }
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "enable",
+            abstract: "Enable a disabled account (admins); one restored without a password needs 'users passwd' too.",
+            arguments: [UsersCommand.name])
+
+        let context: Context
+        let name: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try Context(arguments)
+            name = try arguments.required(UsersCommand.name)
+        }
+
+        func run() throws {
+            let (node, actor) = try context.signedIn()
+            let member = try node.users.enable(name: name, by: actor)
+            context.output.emit(member) {
+                $0.hasPassword
+                    ? "Enabled \($0.name)."
+                    : "Enabled \($0.name); set a password with 'boxoffice users passwd \($0.name)' before they log in."
+            }
         }
     }
 

@@ -234,8 +234,9 @@ struct Restore: ParsableCommand {
             database is kept next to it. A node that has synced with central takes back from central the sales, refunds
             and check-ins it made after the snapshot before it sells again (venue-syncd does it on its next cycle). What
             the replaced database made that central never acknowledged (sales with printed receipts among it) is carried
-            over into the restored one, after what is taken back; what conflicts is left out and listed. A replaced
-            database that cannot be read is restored over only with --discard-unpushed.
+            over into the restored one, after what is taken back; what conflicts is left out and listed. So are its staff
+            accounts (with their passwords), ended logins and cash drawers. A replaced database that cannot be read is
+            restored over only with --discard-unpushed.
             """,
         arguments: [file], options: [login, discardUnpushed])
 
@@ -271,6 +272,11 @@ struct Restore: ParsableCommand {
                 "Restored \(context.databasePath) (node \(outcome.nodeID), epoch \(outcome.epoch)) from \(file)."
             ]
             if let replaced = outcome.replacedFile { lines.append("The replaced database is kept at \(replaced).") }
+            if let counter = outcome.counter, counter.accountsAdded + counter.accountsUpdated + counter.drawers > 0 {
+                lines.append(
+                    "Carried over from the replaced database: \(counter.accountsAdded) staff accounts added, "
+                        + "\(counter.accountsUpdated) brought up to date, \(counter.drawers) cash drawers.")
+            }
             if let carried = outcome.carriedOver, carried.carried > 0 || !carried.refused.isEmpty {
                 lines.append(
                     "Carried over \(carried.carried) facts central never acknowledged (\(carried.sales) sales) "
