@@ -1,7 +1,8 @@
 // Selling at the till: pick an event, choose seats on the map (or the best available by quantity,
 // held while the customer agrees), take cash or card, hand over the receipt. The map refreshes
-// while it is on screen; every write is one attempt under one idempotency key.
-import { APIError, Attempt, call, newKey } from './api.js';
+// while it is on screen; every write is one attempt under one idempotency key. A sale the node
+// did not answer stays pinned, its exact request under its key, until the node answers it.
+import { APIError, Attempt, call, newKey, session } from './api.js';
 import { byID, h, say } from './dom.js';
 import { localTime, money, moneyOf, parseMoney, seatName } from './format.js';
 import { printOnly, showReceipt } from './receipt.js';
@@ -21,7 +22,10 @@ export class Selling {
     this.refreshing = null;
     this.releasing = Promise.resolve(); // the last hold given back: a sale waits for it
     this.visible = false;
-    this.payment = new Attempt('till-sale');
+    // The sale sent and not yet answered: `{path, body, key, staff, sale, form, summary, sentAt}`.
+    // Pay sends exactly it again, whatever the form says now; nothing else is sold before.
+    this.pending = null;
+    this.paying = false; // a sale's request is in flight
     this.holding = new Attempt('till-hold');
     this.map = new SeatMap(byID('map'), (seat) => this.toggle(seat));
     this.categoryRows = new Map();
@@ -105,6 +109,7 @@ export class Selling {
   }
 
   async changeEvent() {
+    if (this.waitingForAnswer()) return;
     const previous = this.event?.id;
     await this.stop();
     await this.loadEvents();
@@ -193,6 +198,7 @@ export class Selling {
   // The best available seats for a seated category (held while the customer agrees), or a
   // quantity of general admission.
   async chooseQuantity(code, input) {
+    if (this.waitingForAnswer()) return;
     say('sale-error', '');
     const quantity = Number(input.value);
     if (!Number.isInteger(quantity) || quantity < 1) {
@@ -230,6 +236,7 @@ export class Selling {
   // A click on a seat: in or out of this sale. Seats of another category start a new sale; a
   // hold of best seats becomes seats chosen by hand (given back, the seats stay chosen).
   toggle(seat) {
+    if (this.waitingForAnswer()) return;
     say('sale-error', '');
     const chosen = this.sale.seats.includes(seat.label);
     if (!chosen && seat.status !== 'available') {
@@ -246,7 +253,8 @@ export class Selling {
   // Gives the sale's hold back; a sale of its seats sent after waits until the node has them.
   releaseHold({ keepalive = false } = {}) {
     const hold = this.sale.hold;
-    if (!hold) return this.releasing;
+    // The hold of a sale sent for confirmation is the node's to decide on.
+    if (!hold || this.pending) return this.releasing;
     this.sale.hold = null;
     this.releasing = call('POST', `/v1/holds/${encodeURIComponent(hold.hold_id)}/release`, {
       key: newKey('till-release'), keepalive,
@@ -257,6 +265,7 @@ export class Selling {
   }
 
   async clear() {
+    if (this.waitingForAnswer()) return;
     await this.releaseHold();
     this.sale = emptySale();
     say('sale-error', '');
@@ -278,6 +287,7 @@ export class Selling {
   }
 
   drawSale() {
+    this.drawPending();
     const lines = byID('sale-lines');
     const category = this.category(this.sale.category);
     byID('sale-empty').hidden = this.sale.quantity > 0;
@@ -327,7 +337,8 @@ export class Selling {
     byID('cash-fields').hidden = method !== 'cash';
     byID('card-fields').hidden = method !== 'card';
     byID('sale-total').textContent = money(total);
-    byID('pay').textContent = method === 'comp' ? `Issue ${this.sale.quantity} free` : `Pay ${money(total)}`;
+    byID('pay').textContent = this.pending ? 'Pay again (as first sent)'
+      : method === 'comp' ? `Issue ${this.sale.quantity} free` : `Pay ${money(total)}`;
     const tendered = byID('tendered').value.trim();
     const given = tendered === '' ? total.minor : parseMoney(tendered, total.currency);
     byID('change').textContent = given === null ? 'not an amount'
@@ -360,44 +371,116 @@ export class Selling {
     return { payment, customer: email ? { email } : undefined };
   }
 
+  // What the cashier has on the payment form, to tell whether it changed after a sale was sent.
+  formState() {
+    return {
+      method: this.method(), tendered: byID('tendered').value.trim(),
+      reference: byID('card-reference').value.trim(), email: byID('customer-email').value.trim(),
+    };
+  }
+
+  // The sale in a few words: `2 × Standing · cash €90.00, €100.00 tendered`.
+  summary() {
+    const category = this.category(this.sale.category);
+    const total = this.total();
+    const form = this.formState();
+    const what = this.sale.seats.length ? this.sale.seats.map(seatName).join(', ')
+      : `${this.sale.quantity} × ${category?.name ?? this.sale.category}`;
+    const paid = [`${form.method} ${total ? money(total) : ''}`.trim()];
+    if (form.method === 'cash' && form.tendered) paid.push(`${form.tendered} tendered`);
+    if (form.method === 'card' && form.reference) paid.push(`reference ${form.reference}`);
+    if (form.email) paid.push(form.email);
+    return `${what} · ${paid.join(', ')}`;
+  }
+
+  // True, and the cashier told why, while a sale waits for the node's answer: no other starts.
+  waitingForAnswer() {
+    if (!this.pending) return false;
+    say('sale-error', this.paying ? 'This sale is being sent: wait for the node\'s answer.'
+      : 'This sale has no answer from the node yet: press Pay to send it again exactly as it was sent '
+        + 'and learn what happened. No other sale starts before.');
+    byID('pay').focus();
+    return true;
+  }
+
   async pay() {
-    const button = byID('pay');
-    if (button.disabled || this.sale.quantity === 0) return;
+    if (byID('pay').disabled) return;
+    if (this.pending) return this.sendPending();
+    if (this.sale.quantity === 0) return;
     say('sale-error', '');
     const body = this.paymentBody();
     if (!body) return;
+    const sale = this.sale;
+    const request = sale.hold
+      ? { path: `/v1/holds/${encodeURIComponent(sale.hold.hold_id)}/confirm`, body }
+      : {
+        path: '/v1/sales',
+        body: {
+          event: this.event.id, category: sale.category,
+          ...(sale.seats.length ? { seats: sale.seats } : { quantity: sale.quantity }), ...body,
+        },
+      };
+    // Pinned before it is sent: until the node answers, Pay sends exactly this under this key.
+    this.pending = {
+      ...request, key: newKey('till-sale'), staff: session()?.staff ?? null, sale, form: this.formState(),
+      summary: this.summary(), sentAt: new Date().toISOString(), sent: false,
+    };
+    await this.sendPending();
+  }
+
+  // Sends the pinned sale: a receipt (the sale made now or before), a refusal (not made: the
+  // next Pay is a new sale), or no answer again (it stays pinned).
+  async sendPending() {
+    const pending = this.pending;
+    const button = byID('pay');
+    const again = pending.sent;
+    pending.sent = true;
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
-    const sale = this.sale;
+    this.paying = true;
+    say('sale-error', '');
     try {
       await this.releasing;
-      let receipt;
-      if (sale.hold) {
-        receipt = await this.payment.send('POST', `/v1/holds/${encodeURIComponent(sale.hold.hold_id)}/confirm`, body);
-      } else {
-        const selection = sale.seats.length ? { seats: sale.seats } : { quantity: sale.quantity };
-        receipt = await this.payment.send('POST', '/v1/sales', {
-          event: this.event.id, category: sale.category, ...selection, ...body,
-        });
-      }
+      const receipt = await call('POST', pending.path, { body: pending.body, key: pending.key });
+      this.pending = null;
       this.connection.answered();
-      this.sold(receipt);
+      const changed = again && JSON.stringify(pending.form) !== JSON.stringify(this.formState());
+      this.sold(receipt, changed
+        ? `This is the sale as first sent (${pending.summary}): what was changed on the form after it got no `
+          + 'answer was not sent.'
+        : '');
     } catch (error) {
       this.connection.failed(error);
-      if (error instanceof APIError && ['hold_expired', 'hold_released'].includes(error.code) && this.sale === sale) {
-        // The seats stay chosen; paying again sells them directly if they are still free.
-        sale.hold = null;
-        this.drawSale();
+      if (!(error instanceof APIError) || error.undecided) {
+        say('sale-error', `${error.message} Pay sends this sale again exactly as it was sent, so it is never `
+          + 'sold twice; no other sale starts before the node has answered.');
+      } else {
+        this.pending = null;
+        if (['hold_expired', 'hold_released'].includes(error.code) && this.sale === pending.sale) {
+          // The seats stay chosen; paying again sells them directly if they are still free.
+          this.sale.hold = null;
+        }
+        say('sale-error', again ? `The sale as first sent was not made: ${error.message}` : error.message);
       }
-      say('sale-error', error.message);
     } finally {
-      byID('pay-form').dataset.idempotencyKey = this.payment.pendingKey ?? '';
+      this.paying = false;
+      byID('pay-form').dataset.idempotencyKey = this.pending?.key ?? '';
       button.disabled = false;
       button.removeAttribute('aria-busy');
+      this.drawSale();
     }
   }
 
-  sold(receipt) {
+  // The line that says a sale waits for the node's answer.
+  drawPending() {
+    const line = byID('sale-pending');
+    line.hidden = this.pending === null || !this.pending.sent || this.paying;
+    if (line.hidden) return;
+    const sent = localTime(this.pending.sentAt, this.event?.timezone, { date: false });
+    line.textContent = `No answer yet for the sale sent at ${sent}: ${this.pending.summary}.`;
+  }
+
+  sold(receipt, note = '') {
     this.sale = emptySale();
     for (const id of ['tendered', 'card-reference', 'customer-email']) byID(id).value = '';
     document.querySelector('input[name=method][value=cash]').checked = true;
@@ -405,6 +488,8 @@ export class Selling {
     byID('receipt-panel').hidden = false;
     showReceipt(byID('receipt'), receipt);
     byID('receipt-title').textContent = receipt.replayed ? 'Sold (already)' : 'Sold';
+    byID('receipt-note').textContent = note;
+    byID('receipt-note').hidden = note === '';
     this.draw();
     this.refresh();
     byID('new-sale').focus();

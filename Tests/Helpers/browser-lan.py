@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""The till and the door in headless Chromium over a venue LAN that fails on purpose: answers
+lost after the node decided, answers held back and arriving late or out of order, the node
+unreachable (browser_kit.LossyLAN, a proxy between the browser and the node).
+
+usage: browser-lan.py BASE DATABASE SCENARIO
+
+The node (Tests/NodeAPITests/BrowserLANTests.swift) sells GALA as browser-pages.py's does:
+STALLS rows A-E (row F is another node's), BALCONY, and FLOOR (general admission); staff cal
+(cashier) and sue (supervisor). For the scenario `grand-theatre-map` it is the Grand Theatre of
+Fixtures/reference/grand-theatre.json instead. Prints `ok N` (checks made) and exits 0, or prints
+the failure and exits 1.
+"""
+import os
+import sys
+import traceback
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+sys.dont_write_bytecode = True  # nothing written into the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser_kit import (LossyLAN, Node, browser, check, click_seats, console_errors, element,  # noqa: E402
+                         pick_event, quit_all, seat_status, shown, sign_in, step, text, wait, wait_receipt)
+
+BASE, DATABASE, SCENARIO = sys.argv[1:4]
+node = Node(BASE, DATABASE)
+
+
+def orders_count(where="1 = 1", *parameters):
+    return node.query(f"SELECT count(DISTINCT order_id) FROM ticket WHERE {where}", *parameters)[0][0]
+
+
+def no_answer_shown(driver):
+    wait(driver, lambda: "does not answer" in text(driver, "#sale-error"), "the page to say the node does not answer")
+
+
+def till_pay_again_after_no_answer():
+    """Pay after "the node does not answer" sells once whatever the cashier changed on the form
+    since: another note tendered, the customer's email, card instead of cash, or seats clicked;
+    the sale's seats stay "in this sale", never "sold" to someone else."""
+    lan = LossyLAN(BASE)
+    till = browser()
+    sign_in(till, lan.base, "cal")
+    pick_event(till)
+
+    step("standing tickets: the answer lost, then another note tendered and an email given")
+    element(till, "#quantity-FLOOR").send_keys("2" + Keys.ENTER)
+    wait(till, lambda: text(till, "#pay") == "Pay €90.00", "two standing tickets in the sale")
+    element(till, "#tendered").send_keys("100")
+    lan.lose("POST /v1/sales")
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    check(orders_count("category_code = 'FLOOR'") == 1, "the node sold the first Pay")
+    lan.heal()
+    element(till, "#tendered").clear()
+    element(till, "#tendered").send_keys("90")
+    element(till, "#customer-email").send_keys("late@example.com")
+    element(till, "#pay").click()
+    first = wait_receipt(till)
+    check(orders_count("category_code = 'FLOOR'") == 1, "Pay again after no answer made no second sale")
+    check(first["title"] == "Sold (already)", f"the receipt is the sale made: {first['title']!r}")
+    check("€100.00" in first["text"] and "late@example.com" not in first["text"],
+          f"the receipt is the sale as first sent: {first['text']}")
+    check("not sent" in text(till, "#receipt-note"), f"the page says the changes were not sent: {text(till, '#receipt-note')!r}")
+    check(len(lan.keys("POST /v1/sales")) == 1, f"one key for the sale: {lan.keys('POST /v1/sales')}")
+
+    step("standing tickets: the answer lost, then card instead of cash")
+    element(till, "#new-sale").click()
+    element(till, "#quantity-FLOOR").send_keys("3" + Keys.ENTER)
+    wait(till, lambda: text(till, "#pay") == "Pay €135.00", "three standing tickets in the sale")
+    lan.lose("POST /v1/sales")
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    lan.heal()
+    element(till, 'input[name=method][value=card]').click()
+    element(till, "#card-reference").send_keys("T-1")
+    element(till, "#pay").click()
+    second = wait_receipt(till)
+    check(orders_count("category_code = 'FLOOR'") == 2, "card after a lost cash sale made no second sale")
+    check(node.query("SELECT method FROM payment WHERE order_id = ?", second["order"]) == [("cash",)],
+          "the sale made is the one first sent (cash)")
+
+    step("seats clicked on the map: the answer lost, then another amount tendered")
+    element(till, "#new-sale").click()
+    click_seats(till, ["BALCONY-A-5", "BALCONY-A-6"])
+    element(till, "#tendered").send_keys("150")
+    lan.lose("POST /v1/sales")
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    lan.heal()
+    element(till, ".seat-map [data-label='BALCONY-B-1']").click()
+    wait(till, lambda: "no answer" in text(till, "#sale-error").lower(), "the page to refuse a new choice first")
+    check(seat_status(till, "BALCONY-B-1") == "available", "no other seat joins the unanswered sale")
+    check(seat_status(till, "BALCONY-A-5") == "chosen" and seat_status(till, "BALCONY-A-6") == "chosen",
+          "the unanswered sale's seats stay in this sale")
+    element(till, "#tendered").clear()
+    element(till, "#tendered").send_keys("130")
+    element(till, "#pay").click()
+    seats = wait_receipt(till)
+    check("already sold" not in text(till, "#sale-error"), f"no 'already sold': {text(till, '#sale-error')!r}")
+    check(orders_count("seat_label IN ('BALCONY-A-5', 'BALCONY-A-6')") == 1 and seats["title"] == "Sold (already)",
+          f"the clicked seats sold once: {seats}")
+
+    step("an unanswered sale the node then refuses: the next Pay is a new sale")
+    element(till, "#new-sale").click()
+    click_seats(till, ["STALLS-D-1", "STALLS-D-2"])
+    lan.down()
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    node.sell("STALLS", seats=["STALLS-D-2"])  # another till sells one of them meanwhile
+    lan.heal()
+    element(till, "#pay").click()
+    wait(till, lambda: "already sold" in text(till, "#sale-error") and "not made" in text(till, "#sale-error"),
+         "the page to say the sale as sent was not made")
+    check(orders_count("seat_label = 'STALLS-D-1'") == 0, "STALLS-D-1 not sold")
+    check(not element(till, "#pay-form").get_attribute("data-idempotency-key"), "no sale left unanswered")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
+SCENARIOS = {
+    "till-pay-again-after-no-answer": till_pay_again_after_no_answer,
+}
+
+try:
+    step(SCENARIO)
+    SCENARIOS[SCENARIO]()
+except Exception:
+    traceback.print_exc()
+    print("failed after %d checks" % check.count, flush=True)
+    sys.exit(1)
+finally:
+    quit_all()
+print("ok %d" % check.count, flush=True)

@@ -1,0 +1,30 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The till and the door in headless Chromium over a venue LAN that fails on purpose
+/// (`Tests/Helpers/browser-lan.py`): answers lost after the node decided, held back and arriving
+/// out of order, or the node unreachable. One node and one browser script per test, one test
+/// at a time (each starts a Chromium).
+@Suite(.serialized) struct BrowserLANTests {
+    /// Runs `scenario` of the script against a fresh node made from `reference`.
+    static func run(_ scenario: String, reference: String = BrowserTests.reference) throws {
+        let node = try APINode(reference: reference, node: "BOX-1")
+        let script = try BrowserScript(
+            [APINode.helpers + "/browser-lan.py", node.base, node.database, scenario],
+            logDirectory: node.directory.path)
+        var lines = [String]()
+        while let line = script.readLine() { lines.append(line) }
+        let status = script.wait()
+        #expect(status == 0, "\(lines.joined(separator: "\n"))\n\(script.stderr)")
+        #expect(lines.last?.hasPrefix("ok ") == true, "\(lines)")
+    }
+
+    /// Pay after "the node does not answer" sells once whatever changed on the form since (the
+    /// tendered amount, an email, card instead of cash), for seats clicked on the map too, whose
+    /// seats stay "in this sale"; no other sale starts before the node has answered; an unanswered
+    /// sale the node then refuses is said to be not made.
+    @Test func payAgainAfterNoAnswerSellsOnceWhateverChangedOnTheForm() throws {
+        try Self.run("till-pay-again-after-no-answer")
+    }
+}
