@@ -20,8 +20,9 @@ from selenium.webdriver.common.keys import Keys
 
 sys.dont_write_bytecode = True  # nothing written into the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_kit import (LossyLAN, Node, browser, check, click_seats, console_errors, element,  # noqa: E402
-                         pick_event, quit_all, seat_status, shown, sign_in, step, text, wait, wait_receipt)
+from browser_kit import (DRIVERS, Keyboard, LossyLAN, Node, browser, check, click_seats, console_errors,  # noqa: E402
+                         element, focused_id, pick_event, quit_all, seat_status, shown, sign_in, step, text,
+                         wait, wait_receipt)
 
 BASE, DATABASE, SCENARIO = sys.argv[1:4]
 node = Node(BASE, DATABASE)
@@ -119,8 +120,89 @@ def till_pay_again_after_no_answer():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def asks_before_leaving(driver):
+    """True when the page asks before it is left: its `beforeunload` handler cancels the event
+    (the browser then asks the person; ChromeDriver answers "leave" for a test)."""
+    return driver.execute_script(
+        "const event = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(event);"
+        "return event.defaultPrevented")
+
+
+def reload(driver):
+    driver.refresh()
+
+
+def till_reload_after_no_answer():
+    """A reload (F5) after "the node does not answer" keeps the unanswered sale: the page warns
+    before it is left, and once loaded sends the sale again as it was and shows its receipt; the
+    same four key presses again make one order, not two."""
+    lan = LossyLAN(BASE)
+    till = browser()
+    sign_in(till, lan.base, "cal")
+    keyboard = Keyboard(till)
+    wait(till, lambda: till.switch_to.active_element.get_attribute("data-event") == "GALA", "the event's button focused")
+    keyboard.press(Keys.ENTER)
+    wait(till, lambda: focused_id(till) == "quantity-STALLS", "the focus on the quantity of Stalls")
+    keyboard.type("2")
+    keyboard.press(Keys.ENTER)
+    wait(till, lambda: focused_id(till) == "pay" and "held" in text(till, "#sale-hold"), "two best seats held")
+    lan.lose("/confirm")
+    keyboard.press(Keys.ENTER)
+    no_answer_shown(till)
+    check(orders_count("category_code = 'STALLS'") == 1, "the node sold the two seats")
+    lan.heal()
+
+    step("F5: the page warns, then sends the sale again once loaded")
+    check(asks_before_leaving(till), "the page asks before it is left with a sale unanswered")
+    reload(till)
+    receipt = wait_receipt(till)
+    check(receipt["title"] == "Sold (already)", f"the sale made before the reload: {receipt['title']!r}")
+    check("reloaded" in text(till, "#receipt-note") or "left" in text(till, "#receipt-note"),
+          f"the page says why: {text(till, '#receipt-note')!r}")
+    check(orders_count("category_code = 'STALLS'") == 1, "one order for the customer's two seats")
+    check(len(lan.keys("/confirm")) == 1, f"one key for the sale: {lan.keys('/confirm')}")
+    check(till.execute_script("return sessionStorage.getItem('venue-node.unanswered-sale')") is None,
+          "nothing left unanswered in the tab")
+
+    step("a reload with nothing unanswered asks nothing")
+    check(not asks_before_leaving(till), "nothing asked before leaving with no sale unanswered")
+    reload(till)
+    wait(till, lambda: shown(till, "button.event"), "the events after a reload")
+
+    step("a sale never received by the node, the page reloaded: sold once it is loaded")
+    pick_event(till)
+    element(till, "#quantity-FLOOR").send_keys("2" + Keys.ENTER)
+    wait(till, lambda: text(till, "#pay") == "Pay €90.00", "two standing tickets in the sale")
+    lan.down("/v1/")  # the pages load, the API does not answer
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    reload(till)
+    wait(till, lambda: shown(till, "#sale-pending") and "does not answer" in text(till, "#sale-error"),
+         "the unanswered sale shown again after the reload, the node still unreachable")
+    check(text(till, "#pay") == "Pay again (as first sent)", f"Pay sends it again: {text(till, '#pay')!r}")
+    lan.heal()
+    element(till, "#pay").click()
+    floor = wait_receipt(till)
+    check(floor["title"] == "Sold" and orders_count("category_code = 'FLOOR'") == 1, f"sold once: {floor}")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
+def dump_pages():
+    """What each browser shows and logged, on stderr, for whoever reads a failure."""
+    for driver in DRIVERS:
+        try:
+            print("--- page", driver.current_url, file=sys.stderr)
+            print(driver.execute_script("return document.body.innerText").strip()[:3000], file=sys.stderr)
+            for entry in driver.get_log("browser"):
+                print("console:", entry["message"][:300], file=sys.stderr)
+        except Exception as error:
+            print("(page unreadable:", error, ")", file=sys.stderr)
+
+
 SCENARIOS = {
     "till-pay-again-after-no-answer": till_pay_again_after_no_answer,
+    "till-reload-after-no-answer": till_reload_after_no_answer,
 }
 
 try:
@@ -128,6 +210,7 @@ try:
     SCENARIOS[SCENARIO]()
 except Exception:
     traceback.print_exc()
+    dump_pages()
     print("failed after %d checks" % check.count, flush=True)
     sys.exit(1)
 finally:

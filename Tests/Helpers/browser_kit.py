@@ -233,7 +233,7 @@ class LossyLAN:
         self.lock = threading.Lock()
         self.losing = []  # patterns whose answers are lost
         self.gates = []  # answers held until released
-        self.unreachable = False
+        self.unreachable = None  # a pattern: matching requests are refused unforwarded
         self.forwarded = []  # (method, path, key, body) of each request the node got
         lan = self
 
@@ -248,7 +248,7 @@ class LossyLAN:
                 body = self.rfile.read(length) if length else b""
                 line = f"{self.command} {self.path} {body.decode('utf-8', 'replace')}"
                 with lan.lock:
-                    unreachable = lan.unreachable
+                    unreachable = lan.unreachable is not None and lan.unreachable in line
                     lose = any(pattern in line for pattern in lan.losing)
                     gate = next((gate for gate in lan.gates if gate.pattern in line and not gate.arrived.is_set()), None)
                 if unreachable:
@@ -300,15 +300,16 @@ class LossyLAN:
             self.gates.append(gate)
         return gate
 
-    def down(self, unreachable=True):
+    def down(self, pattern=""):
+        """From now on, requests matching `pattern` (every one by default) are refused unforwarded."""
         with self.lock:
-            self.unreachable = unreachable
+            self.unreachable = pattern
 
     def heal(self):
         """Every answer gets through again (held ones are let go)."""
         with self.lock:
             self.losing.clear()
-            self.unreachable = False
+            self.unreachable = None
             gates, self.gates = self.gates, []
         for gate in gates:
             gate.release()

@@ -27,4 +27,11 @@ import Testing
     @Test func payAgainAfterNoAnswerSellsOnceWhateverChangedOnTheForm() throws {
         try Self.run("till-pay-again-after-no-answer")
     }
+
+    /// A reload (F5) after "the node does not answer" keeps the unanswered sale in the tab: the
+    /// page warns before it is left, sends the sale again unchanged once loaded and shows the
+    /// node's answer, one order; a sale the node never received is sold once it answers again.
+    @Test func aReloadAfterNoAnswerSendsTheSaleAgainUnchanged() throws {
+        try Self.run("till-reload-after-no-answer")
+    }
 }

@@ -9,6 +9,17 @@ import { printOnly, showReceipt } from './receipt.js';
 import { SeatMap } from './seatmap.js';
 
 const refreshEvery = 4000; // milliseconds between refreshes of the map while it is on screen
+const pendingName = 'venue-node.unanswered-sale'; // the pinned sale, kept in this tab across a reload
+
+// The sale this tab sent and the node has not answered, as kept in sessionStorage; or null.
+function keptSale() {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(pendingName) ?? 'null');
+    return kept && typeof kept.key === 'string' && typeof kept.path === 'string' && kept.sale ? kept : null;
+  } catch {
+    return null;
+  }
+}
 
 export class Selling {
   constructor(connection) {
@@ -22,8 +33,9 @@ export class Selling {
     this.refreshing = null;
     this.releasing = Promise.resolve(); // the last hold given back: a sale waits for it
     this.visible = false;
-    // The sale sent and not yet answered: `{path, body, key, staff, sale, form, summary, sentAt}`.
-    // Pay sends exactly it again, whatever the form says now; nothing else is sold before.
+    // The sale sent and not yet answered: `{path, body, key, staff, event, sale, form, summary,
+    // sentAt, sent}`, kept in this tab (``pin``). Pay sends exactly it again, whatever the form
+    // says now; nothing else is sold before.
     this.pending = null;
     this.paying = false; // a sale's request is in flight
     this.holding = new Attempt('till-hold');
@@ -44,6 +56,12 @@ export class Selling {
     byID('tendered').addEventListener('input', () => this.drawPayment());
     document.addEventListener('visibilitychange', () => this.schedule(true));
     window.addEventListener('pagehide', () => this.releaseHold({ keepalive: true }));
+    // Leaving the page with a sale unanswered: the browser asks first (the sale is kept all the same).
+    window.addEventListener('beforeunload', (event) => {
+      if (!this.pending) return;
+      event.preventDefault();
+      event.returnValue = '';
+    });
   }
 
   // The sell view is on screen (or not): refresh now, then every few seconds until hidden.
@@ -55,10 +73,13 @@ export class Selling {
   async start() {
     if (this.event) return this.schedule(true);
     await this.loadEvents();
+    await this.resume();
   }
 
+  // Signing out keeps an unanswered sale in the tab, for its cashier's next sign-in.
   async stop() {
     await this.releaseHold();
+    this.pending = null;
     this.sale = emptySale();
     this.event = null;
     clearTimeout(this.timer);
@@ -162,7 +183,7 @@ export class Selling {
 
   drawCategories() {
     const list = byID('categories');
-    for (const category of this.availability.categories) {
+    for (const category of this.availability?.categories ?? []) {
       let row = this.categoryRows.get(category.code);
       if (!row) {
         const id = 'quantity-' + category.code;
@@ -296,6 +317,7 @@ export class Selling {
       delete lines.dataset.drawn;
       byID('sale-hold').textContent = '';
       this.showPayForm();
+      this.drawPayment(); // an unanswered sale of an event not read again yet: Pay still sends it
       return;
     }
     // Drawn again only when the sale changed, so that a refresh keeps the focus on a line.
@@ -332,13 +354,13 @@ export class Selling {
 
   drawPayment() {
     const total = this.total();
-    if (!total) return;
     const method = this.method();
     byID('cash-fields').hidden = method !== 'cash';
     byID('card-fields').hidden = method !== 'card';
+    if (this.pending) byID('pay').textContent = 'Pay again (as first sent)';
+    if (!total) return;
     byID('sale-total').textContent = money(total);
-    byID('pay').textContent = this.pending ? 'Pay again (as first sent)'
-      : method === 'comp' ? `Issue ${this.sale.quantity} free` : `Pay ${money(total)}`;
+    if (!this.pending) byID('pay').textContent = method === 'comp' ? `Issue ${this.sale.quantity} free` : `Pay ${money(total)}`;
     const tendered = byID('tendered').value.trim();
     const given = tendered === '' ? total.minor : parseMoney(tendered, total.currency);
     byID('change').textContent = given === null ? 'not an amount'
@@ -421,20 +443,50 @@ export class Selling {
         },
       };
     // Pinned before it is sent: until the node answers, Pay sends exactly this under this key.
-    this.pending = {
-      ...request, key: newKey('till-sale'), staff: session()?.staff ?? null, sale, form: this.formState(),
-      summary: this.summary(), sentAt: new Date().toISOString(), sent: false,
-    };
+    this.pin({
+      ...request, key: newKey('till-sale'), staff: session()?.staff ?? null, event: this.event, sale,
+      form: this.formState(), summary: this.summary(), sentAt: new Date().toISOString(), sent: false,
+    });
     await this.sendPending();
+  }
+
+  // The unanswered sale, in this page and in the tab's sessionStorage (null: none).
+  pin(pending) {
+    this.pending = pending;
+    try {
+      if (pending) sessionStorage.setItem(pendingName, JSON.stringify(pending));
+      else sessionStorage.removeItem(pendingName);
+    } catch {
+      // Storage full or refused: the sale stays pinned in this page, and leaving it asks first.
+    }
+  }
+
+  // After a reload (or a sign-in again), the sale this tab left unanswered: shown as it was on
+  // its event, and sent again unchanged.
+  async resume() {
+    const kept = keptSale();
+    if (!kept || this.pending || kept.staff !== session()?.staff) return;
+    await this.pick(kept.event);
+    this.sale = kept.sale;
+    const form = kept.form ?? {};
+    const method = document.querySelector(`input[name=method][value="${CSS.escape(form.method ?? 'cash')}"]`);
+    if (method) method.checked = true;
+    byID('tendered').value = form.tendered ?? '';
+    byID('card-reference').value = form.reference ?? '';
+    byID('customer-email').value = form.email ?? '';
+    this.pending = kept;
+    this.draw();
+    await this.sendPending({ resumed: true });
   }
 
   // Sends the pinned sale: a receipt (the sale made now or before), a refusal (not made: the
   // next Pay is a new sale), or no answer again (it stays pinned).
-  async sendPending() {
+  async sendPending({ resumed = false } = {}) {
     const pending = this.pending;
     const button = byID('pay');
     const again = pending.sent;
     pending.sent = true;
+    this.pin(pending);
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
     this.paying = true;
@@ -442,20 +494,21 @@ export class Selling {
     try {
       await this.releasing;
       const receipt = await call('POST', pending.path, { body: pending.body, key: pending.key });
-      this.pending = null;
+      this.pin(null);
       this.connection.answered();
       const changed = again && JSON.stringify(pending.form) !== JSON.stringify(this.formState());
       this.sold(receipt, changed
         ? `This is the sale as first sent (${pending.summary}): what was changed on the form after it got no `
           + 'answer was not sent.'
-        : '');
+        : resumed ? 'This sale had no answer when the page was left or reloaded: the page sent it again as '
+          + 'it was sent, and this is the node\'s answer.' : '');
     } catch (error) {
       this.connection.failed(error);
       if (!(error instanceof APIError) || error.undecided) {
         say('sale-error', `${error.message} Pay sends this sale again exactly as it was sent, so it is never `
           + 'sold twice; no other sale starts before the node has answered.');
       } else {
-        this.pending = null;
+        this.pin(null);
         if (['hold_expired', 'hold_released'].includes(error.code) && this.sale === pending.sale) {
           // The seats stay chosen; paying again sells them directly if they are still free.
           this.sale.hold = null;
