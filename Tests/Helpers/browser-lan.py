@@ -188,6 +188,62 @@ def till_reload_after_no_answer():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def door(lan, name="sue"):
+    """A door signed in through `lan`, set up to admit GALA (kept in the browser as a door is)."""
+    driver = browser()
+    sign_in(driver, lan.base, name, "/door")
+    driver.execute_script("localStorage.setItem('venue-node.door', JSON.stringify({gate: 'North', event: 'GALA'}))")
+    driver.refresh()
+    wait(driver, lambda: focused_id(driver) == "code" and text(driver, "#door-where") == "Gate North · GALA",
+         "the door set up, its code field focused")
+    return driver
+
+
+def verdict(driver):
+    return element(driver, "#verdict").get_attribute("class").replace("verdict ", "").replace("verdict-", "")
+
+
+def scan(driver, code):
+    """A hand-held scanner: the code's characters and Enter, typed wherever the focus is."""
+    Keyboard(driver).type(code + Keys.ENTER)
+
+
+def history(driver):
+    return [line.text for line in driver.find_elements(By.CSS_SELECTOR, "#history li")]
+
+
+def admissions(code):
+    return node.query("SELECT count(*) FROM door_admission WHERE ticket_code = ?", code)[0][0]
+
+
+def door_lost_then_other():
+    """A scan whose answer was lost (the node admitted it), then another ticket, then the first
+    again: admitted (the same attempt), not "already checked in"."""
+    first, other = node.sell("FLOOR", quantity=2)["tickets"]
+    lan = LossyLAN(BASE)
+    driver = door(lan)
+    lan.lose(f'"code":"{first["code"]}"')
+    scan(driver, first["code"])
+    wait(driver, lambda: verdict(driver) == "no-answer", "No answer")
+    check(admissions(first["code"]) == 1, "the node admitted the first ticket")
+    lan.heal()
+    scan(driver, other["code"])
+    wait(driver, lambda: verdict(driver) == "admitted" and other["code"] in text(driver, "#verdict-detail"),
+         "the other ticket admitted")
+    scan(driver, first["code"])
+    wait(driver, lambda: first["code"] in text(driver, "#verdict-detail") and verdict(driver) != "checking",
+         "the first ticket's second scan answered")
+    check(verdict(driver) == "admitted", f"the first ticket, scanned again, is admitted: {text(driver, '#verdict')!r}")
+    check(admissions(first["code"]) == 1, "one admission")
+    check(text(driver, "#tally") == "Admitted 2 · Refused 0", f"the tally: {text(driver, '#tally')!r}")
+
+
+
+
+
+
+
+
 def dump_pages():
     """What each browser shows and logged, on stderr, for whoever reads a failure."""
     for driver in DRIVERS:
@@ -203,6 +259,7 @@ def dump_pages():
 SCENARIOS = {
     "till-pay-again-after-no-answer": till_pay_again_after_no_answer,
     "till-reload-after-no-answer": till_reload_after_no_answer,
+    "door-lost-then-other": door_lost_then_other,
 }
 
 try:

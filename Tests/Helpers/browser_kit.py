@@ -279,7 +279,13 @@ class LossyLAN:
                 if self.command != "HEAD":
                     self.wfile.write(data)
 
-            do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = relay
+            def relay_quietly(self):
+                try:
+                    self.relay()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the browser went away (a reload): nothing to answer
+
+            do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = relay_quietly
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True

@@ -34,4 +34,10 @@ import Testing
     @Test func aReloadAfterNoAnswerSendsTheSaleAgainUnchanged() throws {
         try Self.run("till-reload-after-no-answer")
     }
+
+    /// A door scan whose answer was lost (the node admitted it), scanned again after another
+    /// ticket, is the same attempt under its key: admitted, not "already checked in".
+    @Test func aDoorScanWithNoAnswerScannedAgainAfterAnotherIsAdmitted() throws {
+        try Self.run("door-lost-then-other")
+    }
 }

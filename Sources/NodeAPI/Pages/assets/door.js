@@ -1,8 +1,9 @@
 // The door: a hand-held scanner types a ticket's code and Enter into the code field; the node
 // admits the ticket once (`POST /v1/checkins`, with this door's gate and event) and the page
 // answers ADMITTED or REFUSED with the node's reason, in letters large enough to read at arm's
-// length, and a sound.
-import { APIError, Attempt, call } from './api.js';
+// length, and a sound. A scan the node did not answer keeps its request and key until the node
+// answers it, whatever is scanned in between.
+import { APIError, call, newKey } from './api.js';
 import { byID, h, say } from './dom.js';
 import { localTime, seatName } from './format.js';
 import { setUpSignIn } from './signin.js';
@@ -10,8 +11,8 @@ import { setUpSignIn } from './signin.js';
 const readyAfter = 15000; // milliseconds a verdict stays before the door shows Ready again
 const setupName = 'venue-node.door'; // this browser's door: `{gate, event}`, not a secret
 
-const checkIn = new Attempt('door');
 const code = byID('code');
+const undecided = new Map(); // code → `{key, body}` of its check-in the node did not answer
 const tally = { admitted: 0, refused: 0 };
 let timezone = null;
 let readyTimer = null;
@@ -153,12 +154,18 @@ async function scan(event) {
   if (!text) return;
   code.value = '';
   verdict('checking', 'Checking…', text);
-  try {
+  let attempt = undecided.get(text);
+  if (!attempt) {
     const setup = doorSetup();
     const body = { code: text };
     if (setup.gate) body.gate = setup.gate;
     if (setup.event) body.event = setup.event;
-    const admitted = await checkIn.send('POST', '/v1/checkins', body);
+    attempt = { key: newKey('door'), body };
+    undecided.set(text, attempt);
+  }
+  try {
+    const admitted = await call('POST', '/v1/checkins', { body: attempt.body, key: attempt.key });
+    undecided.delete(text);
     tally.admitted += 1;
     const place = admitted.seat ? seatName(admitted.seat) : admitted.category;
     const gate = admitted.gate ? ` · Gate ${admitted.gate}` : '';
@@ -166,13 +173,15 @@ async function scan(event) {
     sound('admitted');
     remember('admitted', 'Admitted', `${admitted.ticket_code} · ${place}`);
   } catch (error) {
-    if (error.retryable) {
-      // Not decided: the same code scanned again is the same attempt, so a check-in the node
-      // made before its answer was lost is answered Admitted, not "already checked in".
+    if (!(error instanceof APIError) || error.undecided) {
+      // Not decided: the code scanned again is the same attempt (its key and request), so a
+      // check-in the node made before its answer was lost is answered Admitted, not "already
+      // checked in", whatever was scanned in between.
       verdict('no-answer', 'No answer', error.message, `Scan ${text} again.`);
       sound('no-answer');
       remember('no-answer', 'No answer', text);
     } else {
+      undecided.delete(text);
       tally.refused += 1;
       verdict('refused', 'Refused', error.message, text);
       sound('refused');
