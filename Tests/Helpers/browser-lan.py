@@ -238,6 +238,28 @@ def door_lost_then_other():
     check(text(driver, "#tally") == "Admitted 2 · Refused 0", f"the tally: {text(driver, '#tally')!r}")
 
 
+def door_answers_out_of_order():
+    """Ticket A's answer is slow; ticket B (already used) is scanned meanwhile and refused. A's
+    late answer goes to the list: the screen keeps B's verdict."""
+    slow, used = node.sell("FLOOR", quantity=2)["tickets"]
+    status, answer = node.api("POST", "/v1/checkins", {"code": used["code"], "event": "GALA"},
+                              key="kit-used-" + used["code"])
+    check(status == 200, f"the used ticket checked in: {status} {answer}")
+    lan = LossyLAN(BASE)
+    driver = door(lan)
+    gate = lan.hold(f'"code":"{slow["code"]}"')
+    scan(driver, slow["code"])
+    gate.wait_arrived("the slow ticket's check-in")
+    scan(driver, used["code"])
+    wait(driver, lambda: verdict(driver) == "refused", "the used ticket refused")
+    check(used["code"] in text(driver, "#verdict-detail"), f"the verdict is the used ticket's: {text(driver, '#verdict')!r}")
+    gate.release()
+    wait(driver, lambda: any(slow["code"] in line and "Admitted" in line for line in history(driver)),
+         "the slow ticket's admission in the list")
+    check(verdict(driver) == "refused" and used["code"] in text(driver, "#verdict-detail"),
+          f"the late answer left the screen to the latest scan: {text(driver, '#verdict')!r}")
+    check(text(driver, "#tally") == "Admitted 1 · Refused 1", f"the tally: {text(driver, '#tally')!r}")
+    check(focused_id(driver) == "code", "the code field keeps the focus")
 
 
 
@@ -260,6 +282,7 @@ SCENARIOS = {
     "till-pay-again-after-no-answer": till_pay_again_after_no_answer,
     "till-reload-after-no-answer": till_reload_after_no_answer,
     "door-lost-then-other": door_lost_then_other,
+    "door-answers-out-of-order": door_answers_out_of_order,
 }
 
 try:

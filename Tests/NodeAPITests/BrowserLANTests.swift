@@ -40,4 +40,10 @@ import Testing
     @Test func aDoorScanWithNoAnswerScannedAgainAfterAnotherIsAdmitted() throws {
         try Self.run("door-lost-then-other")
     }
+
+    /// A door's answers arriving out of order: the screen shows the latest scan's verdict, an
+    /// earlier scan's late answer goes to the list.
+    @Test func aLateAnswerAtTheDoorNeverTakesTheScreenFromALaterScan() throws {
+        try Self.run("door-answers-out-of-order")
+    }
 }

@@ -2,7 +2,7 @@
 // admits the ticket once (`POST /v1/checkins`, with this door's gate and event) and the page
 // answers ADMITTED or REFUSED with the node's reason, in letters large enough to read at arm's
 // length, and a sound. A scan the node did not answer keeps its request and key until the node
-// answers it, whatever is scanned in between.
+// answers it, whatever is scanned in between; only the latest scan's answer takes the screen.
 import { APIError, call, newKey } from './api.js';
 import { byID, h, say } from './dom.js';
 import { localTime, seatName } from './format.js';
@@ -13,6 +13,7 @@ const setupName = 'venue-node.door'; // this browser's door: `{gate, event}`, no
 
 const code = byID('code');
 const undecided = new Map(); // code → `{key, body}` of its check-in the node did not answer
+let latestScan = 0; // the number of the last scan made: only its answer takes the screen
 const tally = { admitted: 0, refused: 0 };
 let timezone = null;
 let readyTimer = null;
@@ -148,11 +149,20 @@ function remember(kind, text, detail) {
   byID('tally').textContent = `Admitted ${tally.admitted} · Refused ${tally.refused}`;
 }
 
+// Shows scan `number`'s verdict, with its sound, when it is the latest scan; an earlier scan's
+// late answer goes to the list only.
+function answer(number, kind, word, why, detail) {
+  if (number !== latestScan) return;
+  verdict(kind, word, why, detail);
+  sound(kind);
+}
+
 async function scan(event) {
   event.preventDefault();
   const text = code.value.trim();
   if (!text) return;
   code.value = '';
+  const number = ++latestScan;
   verdict('checking', 'Checking…', text);
   let attempt = undecided.get(text);
   if (!attempt) {
@@ -169,26 +179,23 @@ async function scan(event) {
     tally.admitted += 1;
     const place = admitted.seat ? seatName(admitted.seat) : admitted.category;
     const gate = admitted.gate ? ` · Gate ${admitted.gate}` : '';
-    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}`);
-    sound('admitted');
+    answer(number, 'admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}`);
     remember('admitted', 'Admitted', `${admitted.ticket_code} · ${place}`);
   } catch (error) {
     if (!(error instanceof APIError) || error.undecided) {
       // Not decided: the code scanned again is the same attempt (its key and request), so a
       // check-in the node made before its answer was lost is answered Admitted, not "already
       // checked in", whatever was scanned in between.
-      verdict('no-answer', 'No answer', error.message, `Scan ${text} again.`);
-      sound('no-answer');
+      answer(number, 'no-answer', 'No answer', error.message, `Scan ${text} again.`);
       remember('no-answer', 'No answer', text);
     } else {
       undecided.delete(text);
       tally.refused += 1;
-      verdict('refused', 'Refused', error.message, text);
-      sound('refused');
+      answer(number, 'refused', 'Refused', error.message, text);
       remember('refused', 'Refused', text);
     }
   } finally {
-    code.focus();
+    if (byID('door-setup-form').hidden) code.focus();
   }
 }
 
