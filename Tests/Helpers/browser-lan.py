@@ -262,6 +262,23 @@ def door_answers_out_of_order():
     check(focused_id(driver) == "code", "the code field keeps the focus")
 
 
+def door_same_ticket_twice_in_flight():
+    """The same ticket scanned twice while the first check is in flight: one admission; the
+    second scan is answered by the node after the first ("already checked in")."""
+    (ticket,) = node.sell("FLOOR", quantity=1)["tickets"]
+    lan = LossyLAN(BASE)
+    driver = door(lan)
+    gate = lan.hold(f'"code":"{ticket["code"]}"')
+    scan(driver, ticket["code"])
+    gate.wait_arrived("the first check-in")
+    scan(driver, ticket["code"])
+    wait(driver, lambda: verdict(driver) == "checking", "the second scan being checked")
+    gate.release()
+    wait(driver, lambda: len(history(driver)) == 2 and verdict(driver) != "checking", "both scans answered")
+    check(verdict(driver) == "refused" and "already checked in" in text(driver, "#verdict-why"),
+          f"the second scan: {text(driver, '#verdict')!r}")
+    check(admissions(ticket["code"]) == 1, "one admission at the node")
+    check(text(driver, "#tally") == "Admitted 1 · Refused 1", f"one admitted on screen: {text(driver, '#tally')!r}")
 
 
 
@@ -283,6 +300,7 @@ SCENARIOS = {
     "till-reload-after-no-answer": till_reload_after_no_answer,
     "door-lost-then-other": door_lost_then_other,
     "door-answers-out-of-order": door_answers_out_of_order,
+    "door-same-ticket-twice-in-flight": door_same_ticket_twice_in_flight,
 }
 
 try:

@@ -46,4 +46,10 @@ import Testing
     @Test func aLateAnswerAtTheDoorNeverTakesTheScreenFromALaterScan() throws {
         try Self.run("door-answers-out-of-order")
     }
+
+    /// The same ticket scanned twice while the first check is in flight: one admission, the
+    /// second scan answered by the node after the first.
+    @Test func theSameTicketScannedTwiceInFlightIsAdmittedOnce() throws {
+        try Self.run("door-same-ticket-twice-in-flight")
+    }
 }

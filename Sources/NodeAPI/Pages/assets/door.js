@@ -13,6 +13,7 @@ const setupName = 'venue-node.door'; // this browser's door: `{gate, event}`, no
 
 const code = byID('code');
 const undecided = new Map(); // code → `{key, body}` of its check-in the node did not answer
+const checking = new Map(); // code → its check-in in flight
 let latestScan = 0; // the number of the last scan made: only its answer takes the screen
 const tally = { admitted: 0, refused: 0 };
 let timezone = null;
@@ -164,6 +165,9 @@ async function scan(event) {
   code.value = '';
   const number = ++latestScan;
   verdict('checking', 'Checking…', text);
+  // The same code scanned while its check-in is in flight waits for it: the node then answers
+  // this scan too ("already checked in" once the first admitted it).
+  while (checking.has(text)) await checking.get(text).catch(() => {});
   let attempt = undecided.get(text);
   if (!attempt) {
     const setup = doorSetup();
@@ -173,8 +177,10 @@ async function scan(event) {
     attempt = { key: newKey('door'), body };
     undecided.set(text, attempt);
   }
+  const sent = call('POST', '/v1/checkins', { body: attempt.body, key: attempt.key });
+  checking.set(text, sent);
   try {
-    const admitted = await call('POST', '/v1/checkins', { body: attempt.body, key: attempt.key });
+    const admitted = await sent;
     undecided.delete(text);
     tally.admitted += 1;
     const place = admitted.seat ? seatName(admitted.seat) : admitted.category;
@@ -195,6 +201,7 @@ async function scan(event) {
       remember('refused', 'Refused', text);
     }
   } finally {
+    if (checking.get(text) === sent) checking.delete(text);
     if (byID('door-setup-form').hidden) code.focus();
   }
 }
