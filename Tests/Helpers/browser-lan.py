@@ -281,6 +281,32 @@ def door_same_ticket_twice_in_flight():
     check(text(driver, "#tally") == "Admitted 1 · Refused 1", f"one admitted on screen: {text(driver, '#tally')!r}")
 
 
+def door_focus_stays_on_the_code():
+    """A tap on Check with the field empty keeps the focus on the code field and clears the last
+    verdict; a scanner typing while a button has the focus reaches the code field; a new scan
+    clears a stale green at once."""
+    first, second, third = node.sell("FLOOR", quantity=3)["tickets"]
+    lan = LossyLAN(BASE)
+    driver = door(lan)
+    scan(driver, first["code"])
+    wait(driver, lambda: verdict(driver) == "admitted", "the first ticket admitted")
+    element(driver, "#scan-form button[type=submit]").click()
+    wait(driver, lambda: verdict(driver) != "admitted", "the empty Check to clear the last verdict")
+    check(focused_id(driver) == "code", f"an empty Check keeps the focus on the code field: {focused_id(driver)!r}")
+    check("No code" in text(driver, "#verdict-why"), f"it says a code is needed: {text(driver, '#verdict-why')!r}")
+    driver.execute_script("document.getElementById('door-setup-change').focus()")
+    gate = lan.hold(f'"code":"{second["code"]}"')
+    scan(driver, second["code"])
+    gate.wait_arrived("the scan typed while a button had the focus")
+    check(verdict(driver) == "checking", f"a new scan clears the last verdict at once: {text(driver, '#verdict')!r}")
+    gate.release()
+    wait(driver, lambda: verdict(driver) == "admitted" and second["code"] in text(driver, "#verdict-detail"),
+         "the second ticket admitted")
+    check(focused_id(driver) == "code", "the code field has the focus again")
+    scan(driver, third["code"])
+    wait(driver, lambda: verdict(driver) == "admitted" and third["code"] in text(driver, "#verdict-detail"),
+         "the third ticket admitted")
+    check(text(driver, "#tally") == "Admitted 3 · Refused 0", f"the tally: {text(driver, '#tally')!r}")
 
 
 def dump_pages():
@@ -301,6 +327,7 @@ SCENARIOS = {
     "door-lost-then-other": door_lost_then_other,
     "door-answers-out-of-order": door_answers_out_of_order,
     "door-same-ticket-twice-in-flight": door_same_ticket_twice_in_flight,
+    "door-focus-stays-on-the-code": door_focus_stays_on_the_code,
 }
 
 try:

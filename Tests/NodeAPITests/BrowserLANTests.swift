@@ -52,4 +52,10 @@ import Testing
     @Test func theSameTicketScannedTwiceInFlightIsAdmittedOnce() throws {
         try Self.run("door-same-ticket-twice-in-flight")
     }
+
+    /// An empty Check keeps the focus on the code field and clears the last verdict; a scanner
+    /// typing while a button has the focus reaches the code field; a new scan clears the screen.
+    @Test func theDoorsCodeFieldKeepsTheFocusSoNoScanIsDropped() throws {
+        try Self.run("door-focus-stays-on-the-code")
+    }
 }

@@ -161,8 +161,12 @@ function answer(number, kind, word, why, detail) {
 async function scan(event) {
   event.preventDefault();
   const text = code.value.trim();
-  if (!text) return;
   code.value = '';
+  code.focus();
+  if (!text) {
+    verdict('ready', 'Ready', 'No code: scan a ticket or type its code and press Enter.');
+    return;
+  }
   const number = ++latestScan;
   verdict('checking', 'Checking…', text);
   // The same code scanned while its check-in is in flight waits for it: the node then answers
@@ -207,6 +211,8 @@ async function scan(event) {
 }
 
 byID('scan-form').addEventListener('submit', scan);
+// A tap on Check leaves the focus in the code field, where the scanner types.
+byID('scan-form').querySelector('button[type=submit]').addEventListener('mousedown', (event) => event.preventDefault());
 byID('door-setup-change').addEventListener('click', () => {
   if (byID('door-setup-form').hidden) openSetup();
   else closeSetup();
@@ -221,11 +227,13 @@ window.addEventListener('storage', (event) => {
   if (event.key === setupName) showSetup();
 });
 
-// A scanner types wherever the focus is: keys typed outside a field go to the code field.
+// A scanner types wherever the focus is: keys typed outside a field (on the page, on a button)
+// go to the code field; Space still presses a button, and the setup form keeps its keys.
 document.addEventListener('keydown', (event) => {
   if (byID('door').hidden || event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
   const target = event.target;
-  if (target instanceof HTMLInputElement || target instanceof HTMLButtonElement || target instanceof HTMLSelectElement) {
+  if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement
+    || byID('door-setup-form').contains(target) || (target instanceof HTMLButtonElement && event.key === ' ')) {
     return;
   }
   code.focus();
