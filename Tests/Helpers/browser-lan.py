@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -22,7 +23,7 @@ sys.dont_write_bytecode = True  # nothing written into the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser_kit import (DRIVERS, Keyboard, LossyLAN, Node, browser, check, click_seats, console_errors,  # noqa: E402
                          element, focused_id, pick_event, quit_all, seat_status, shown, sign_in, step, text,
-                         wait, wait_receipt)
+                         viewport, wait, wait_receipt)
 
 BASE, DATABASE, SCENARIO = sys.argv[1:4]
 node = Node(BASE, DATABASE)
@@ -309,6 +310,49 @@ def door_focus_stays_on_the_code():
     check(text(driver, "#tally") == "Admitted 3 · Refused 0", f"the tally: {text(driver, '#tally')!r}")
 
 
+SEAT_BOX = """
+const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
+const box = seat.querySelector('rect').getBoundingClientRect();
+const map = document.getElementById('map').getBoundingClientRect();
+const x = box.left + box.width / 2, y = box.top + box.height / 2;
+const hit = document.elementFromPoint(x, y);
+return { width: box.width, height: box.height, onTop: hit !== null && seat.contains(hit),
+  inMap: x >= map.left && x <= map.right && y >= map.top && y <= map.bottom,
+  pageWidth: document.documentElement.scrollWidth, viewWidth: document.documentElement.clientWidth };
+"""
+
+
+def grand_theatre_map():
+    """The seat map of the Grand Theatre (2,074 seats, rows of 36 to 50) at 1024×768 and on a
+    phone held upright: seats keep a size a finger or a mouse hits (at least 24 CSS px); the map
+    scrolls in its own box and jumps to a section; a seat there is on screen, on top, and a click
+    chooses it; the page itself never scrolls sideways."""
+    till = browser()
+    sign_in(till, BASE, "cal")
+    for width, height, mobile in [(1024, 768, False), (390, 844, True)]:
+        step(f"{width}×{height}")
+        viewport(till, width, height, mobile)
+        till.refresh()
+        pick_event(till, "GALA-2026-12-31")
+        first = till.execute_script(SEAT_BOX, "STALLS-A-1")
+        check(first["width"] >= 24 and first["height"] >= 24, f"{width}×{height}: a seat is {first['width']:.1f} px wide")
+        check(first["pageWidth"] <= first["viewWidth"], f"{width}×{height}: the page scrolls sideways: {first}")
+        element(till, '#map-sections button[data-section="CIRCLE"]').click()
+        wait(till, lambda: till.execute_script(SEAT_BOX, "CIRCLE-A-18")["inMap"], "CIRCLE row A in the map's view")
+        seat = till.execute_script(SEAT_BOX, "CIRCLE-A-18")
+        check(seat["onTop"] and seat["width"] >= 24, f"{width}×{height}: CIRCLE-A-18 on screen, on top: {seat}")
+        ActionChains(till).move_to_element(element(till, '.seat-map [data-label="CIRCLE-A-18"]')).click().perform()
+        wait(till, lambda: seat_status(till, "CIRCLE-A-18") == "chosen", "the seat clicked in the sale")
+        check("CIRCLE row A seat 18" in text(till, "#sale-lines"), f"the sale: {text(till, '#sale-lines')!r}")
+        element(till, "#map-zoom-out").click()
+        smallest = till.execute_script(SEAT_BOX, "CIRCLE-A-18")
+        check(smallest["width"] >= 24, f"{width}×{height}: zoomed out, a seat is {smallest['width']:.1f} px wide")
+        element(till, "#clear-sale").click()
+        wait(till, lambda: seat_status(till, "CIRCLE-A-18") == "available", "the sale cleared")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 def dump_pages():
     """What each browser shows and logged, on stderr, for whoever reads a failure."""
     for driver in DRIVERS:
@@ -328,6 +372,7 @@ SCENARIOS = {
     "door-answers-out-of-order": door_answers_out_of_order,
     "door-same-ticket-twice-in-flight": door_same_ticket_twice_in_flight,
     "door-focus-stays-on-the-code": door_focus_stays_on_the_code,
+    "grand-theatre-map": grand_theatre_map,
 }
 
 try:

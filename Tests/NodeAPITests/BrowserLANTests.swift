@@ -58,4 +58,19 @@ import Testing
     @Test func theDoorsCodeFieldKeepsTheFocusSoNoScanIsDropped() throws {
         try Self.run("door-focus-stays-on-the-code")
     }
+
+    /// The seat map of the Grand Theatre (`Fixtures/reference/grand-theatre.json`, 2,074 seats)
+    /// at 1024×768 and on a phone held upright (390×844): seats at least 24 CSS px, the map
+    /// scrolling in its own box and jumping to a section, a seat there clicked into the sale.
+    @Test func aLargeHallsSeatMapIsUsableOnASmallScreen() throws {
+        try Self.run("grand-theatre-map", reference: try Self.grandTheatre())
+    }
+
+    /// The Grand Theatre's reference data with this test's staff (sue and cal).
+    static func grandTheatre() throws -> String {
+        let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")
+        var reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        reference["staff"] = [["name": "sue", "role": "supervisor"], ["name": "cal", "role": "cashier"]]
+        return String(decoding: try JSONSerialization.data(withJSONObject: reference), as: UTF8.self)
+    }
 }

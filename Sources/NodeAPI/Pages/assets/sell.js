@@ -39,7 +39,9 @@ export class Selling {
     this.pending = null;
     this.paying = false; // a sale's request is in flight
     this.holding = new Attempt('till-hold');
-    this.map = new SeatMap(byID('map'), (seat) => this.toggle(seat));
+    this.map = new SeatMap(byID('map'), (seat) => this.toggle(seat), {
+      tools: byID('map-tools'), sections: byID('map-sections'), zoomIn: byID('map-zoom-in'), zoomOut: byID('map-zoom-out'),
+    });
     this.categoryRows = new Map();
 
     byID('change-event').addEventListener('click', () => this.changeEvent());
