@@ -310,6 +310,68 @@ def door_focus_stays_on_the_code():
     check(text(driver, "#tally") == "Admitted 3 · Refused 0", f"the tally: {text(driver, '#tally')!r}")
 
 
+def refreshes(driver):
+    """How many times the till's map has been read from the node and drawn."""
+    return int(element(driver, "#map").get_attribute("data-refreshes") or 0)
+
+
+def wait_refreshes(driver, count, what):
+    """Waits until the map has been refreshed `count` more times."""
+    start = refreshes(driver)
+    wait(driver, lambda: refreshes(driver) >= start + count, what)
+
+
+def till_seat_sold_meanwhile():
+    """A seat chosen on the map that another till sells meanwhile leaves the sale at the next
+    refresh, with a message; the seats of a sale that got no answer (the node sold them to this
+    sale) and seats kept from a best-seats hold given back stay in the sale."""
+    lan = LossyLAN(BASE)
+    till = browser()
+    sign_in(till, lan.base, "cal")
+    pick_event(till)
+    click_seats(till, ["STALLS-E-7", "STALLS-E-8"])
+    node.sell("STALLS", seats=["STALLS-E-8"])
+    wait(till, lambda: seat_status(till, "STALLS-E-8") == "sold", "the map to show E-8 sold")
+    check("STALLS row E seat 8" in text(till, "#sale-error") and "sold" in text(till, "#sale-error"),
+          f"the cashier is told: {text(till, '#sale-error')!r}")
+    check(seat_status(till, "STALLS-E-7") == "chosen" and "seat 8" not in text(till, "#sale-lines"),
+          f"E-7 stays in the sale, E-8 left it: {text(till, '#sale-lines')!r}")
+    element(till, "#pay").click()
+    sold = wait_receipt(till)
+    check(len(sold["codes"]) == 1 and orders_count("seat_label = 'STALLS-E-7'") == 1, f"E-7 sold: {sold['text']}")
+
+    step("an unanswered sale's seats, sold by the node to it, stay in the sale through refreshes")
+    element(till, "#new-sale").click()
+    click_seats(till, ["STALLS-E-9", "STALLS-E-10"])
+    lan.lose("POST /v1/sales")
+    element(till, "#pay").click()
+    no_answer_shown(till)
+    lan.heal()
+    wait_refreshes(till, 2, "two refreshes of the map")
+    check(seat_status(till, "STALLS-E-9") == "chosen" and seat_status(till, "STALLS-E-10") == "chosen",
+          "the unanswered sale's seats stay in this sale")
+    check("taken out" not in text(till, "#sale-error"), f"no seat taken out: {text(till, '#sale-error')!r}")
+    element(till, "#pay").click()
+    again = wait_receipt(till)
+    check(again["title"] == "Sold (already)" and len(again["codes"]) == 2, f"sold once: {again}")
+
+    step("best seats held, one given back: the other stays chosen through refreshes")
+    element(till, "#new-sale").click()
+    element(till, "#quantity-BALCONY").send_keys("2" + Keys.ENTER)
+    wait(till, lambda: "held" in text(till, "#sale-hold"), "two best seats held")
+    held = [label for label in ("BALCONY-A-5", "BALCONY-A-6", "BALCONY-A-4", "BALCONY-A-7")
+            if seat_status(till, label) == "chosen"]
+    check(len(held) == 2, f"two seats in the sale: {held}")
+    element(till, f'.seat-map [data-label="{held[0]}"]').click()
+    wait(till, lambda: seat_status(till, held[0]) == "available" and "held" not in text(till, "#sale-hold"),
+         "one seat given back, the hold released")
+    wait_refreshes(till, 2, "two refreshes of the map")
+    check(seat_status(till, held[1]) == "chosen" and "taken out" not in text(till, "#sale-error"),
+          f"the other seat stays in the sale: {text(till, '#sale-error')!r}")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 SEAT_BOX = """
 const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
 const box = seat.querySelector('rect').getBoundingClientRect();
@@ -373,6 +435,7 @@ SCENARIOS = {
     "door-same-ticket-twice-in-flight": door_same_ticket_twice_in_flight,
     "door-focus-stays-on-the-code": door_focus_stays_on_the_code,
     "grand-theatre-map": grand_theatre_map,
+    "till-seat-sold-meanwhile": till_seat_sold_meanwhile,
 }
 
 try:

@@ -66,6 +66,13 @@ import Testing
         try Self.run("grand-theatre-map", reference: try Self.grandTheatre())
     }
 
+    /// A seat chosen on the map that another till sells meanwhile leaves the sale at the next
+    /// refresh, with a message; an unanswered sale's seats and those kept from a hold given back
+    /// stay.
+    @Test func aSeatSoldMeanwhileByAnotherTillLeavesTheSale() throws {
+        try Self.run("till-seat-sold-meanwhile")
+    }
+
     /// The Grand Theatre's reference data with this test's staff (sue and cal).
     static func grandTheatre() throws -> String {
         let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")

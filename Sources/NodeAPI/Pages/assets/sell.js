@@ -158,13 +158,22 @@ export class Selling {
     clearTimeout(this.timer);
     this.refreshing = (async () => {
       try {
+        await this.releasing; // a hold given back shows its seats free
+        // Seats chosen by hand, the sale unchanged while the node was read: any it no longer
+        // offers leave the sale.
+        const sale = this.sale;
+        const byHand = () => this.sale === sale && !sale.hold && !this.pending && !this.paying;
+        const checkSeats = byHand();
         const path = `/v1/events/${encodeURIComponent(event.id)}`;
         const [availability, seats] = await Promise.all([call('GET', path + '/availability'), call('GET', path + '/seats')]);
         if (this.event !== event) return;
         this.connection.answered();
         this.availability = availability;
         this.seats = seats;
+        if (checkSeats && byHand()) this.dropLostSeats();
         this.draw();
+        const map = byID('map');
+        map.dataset.refreshes = String(Number(map.dataset.refreshes ?? 0) + 1);
       } catch (error) {
         this.connection.failed(error);
       } finally {
@@ -212,6 +221,20 @@ export class Selling {
       row.left.textContent = `${category.available} left`;
       row.category = category;
     }
+  }
+
+  // Seats of this sale the node no longer offers (another till sold or holds them, or they
+  // went to another node) leave it, and the cashier is told which.
+  dropLostSeats() {
+    const lost = this.sale.seats.map((label) => this.seats.find((seat) => seat.label === label))
+      .filter((seat) => seat && seat.status !== 'available');
+    if (lost.length === 0) return;
+    const labels = new Set(lost.map((seat) => seat.label));
+    const seats = this.sale.seats.filter((label) => !labels.has(label));
+    this.sale = seats.length ? { ...this.sale, seats, quantity: seats.length } : emptySale();
+    const words = { sold: 'sold by another till', held: 'held for another sale', unallocated: "moved to another node" };
+    say('sale-error', lost.map((seat) => `${seatName(seat)} was ${words[seat.status] ?? seat.status}`).join('; ')
+      + ' meanwhile: taken out of this sale.');
   }
 
   category(code) {
