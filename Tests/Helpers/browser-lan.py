@@ -372,6 +372,58 @@ def till_seat_sold_meanwhile():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def active_holds():
+    return node.query("SELECT quantity FROM hold WHERE status = 'active' ORDER BY created_at")
+
+
+def till_hold_with_no_answer():
+    """A best-seats hold that got no answer (the node held the seats) is given back before
+    another hold is placed; asked again for the same quantity, it becomes the sale's hold; left
+    unanswered when the page is reloaded, it is given back once the page is loaded."""
+    lan = LossyLAN(BASE)
+    till = browser()
+    sign_in(till, lan.base, "cal")
+    pick_event(till)
+    lan.lose("POST /v1/holds ")
+    element(till, "#quantity-BALCONY").send_keys("2" + Keys.ENTER)
+    no_answer_shown(till)
+    check(active_holds() == [(2,)], f"the node held two seats: {active_holds()}")
+    lan.heal()
+    element(till, "#quantity-BALCONY").clear()
+    element(till, "#quantity-BALCONY").send_keys("3" + Keys.ENTER)
+    wait(till, lambda: "held" in text(till, "#sale-hold") and focused_id(till) == "pay", "three best seats held")
+    check(active_holds() == [(3,)], f"the unanswered hold given back before the next: {active_holds()}")
+    element(till, "#pay").click()
+    wait_receipt(till)
+    check(active_holds() == [], f"no hold left: {active_holds()}")
+
+    step("the same quantity asked again: the unanswered hold is the sale's")
+    element(till, "#new-sale").click()
+    holds_before = node.query("SELECT count(*) FROM hold")[0][0]
+    lan.lose("POST /v1/holds ")
+    element(till, "#quantity-BALCONY").send_keys("2" + Keys.ENTER)
+    no_answer_shown(till)
+    lan.heal()
+    element(till, "#quantity-BALCONY").clear()
+    element(till, "#quantity-BALCONY").send_keys("2" + Keys.ENTER)
+    wait(till, lambda: "held" in text(till, "#sale-hold") and focused_id(till) == "pay", "two best seats held")
+    check(node.query("SELECT count(*) FROM hold")[0][0] == holds_before + 1 and active_holds() == [(2,)],
+          f"one hold made for the two seats: {active_holds()}")
+    element(till, "#clear-sale").click()
+    wait(till, lambda: active_holds() == [], "the hold given back by Clear")
+
+    step("an unanswered hold, the page reloaded: given back once loaded")
+    lan.lose("POST /v1/holds ")
+    element(till, "#quantity-STALLS").send_keys("2" + Keys.ENTER)
+    no_answer_shown(till)
+    check(active_holds() == [(2,)], f"the node held two seats: {active_holds()}")
+    lan.heal()
+    till.refresh()
+    wait(till, lambda: active_holds() == [], "the unanswered hold given back after the reload")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 SEAT_BOX = """
 const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
 const box = seat.querySelector('rect').getBoundingClientRect();
@@ -436,6 +488,7 @@ SCENARIOS = {
     "door-focus-stays-on-the-code": door_focus_stays_on_the_code,
     "grand-theatre-map": grand_theatre_map,
     "till-seat-sold-meanwhile": till_seat_sold_meanwhile,
+    "till-hold-with-no-answer": till_hold_with_no_answer,
 }
 
 try:

@@ -73,6 +73,12 @@ import Testing
         try Self.run("till-seat-sold-meanwhile")
     }
 
+    /// A best-seats hold that got no answer is given back before another hold is placed (or
+    /// becomes the sale's, asked again for the same), also after a reload.
+    @Test func aHoldWithNoAnswerIsGivenBackBeforeAnother() throws {
+        try Self.run("till-hold-with-no-answer")
+    }
+
     /// The Grand Theatre's reference data with this test's staff (sue and cal).
     static func grandTheatre() throws -> String {
         let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")

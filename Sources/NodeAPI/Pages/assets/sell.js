@@ -2,7 +2,7 @@
 // held while the customer agrees), take cash or card, hand over the receipt. The map refreshes
 // while it is on screen; every write is one attempt under one idempotency key. A sale the node
 // did not answer stays pinned, its exact request under its key, until the node answers it.
-import { APIError, Attempt, call, newKey, session } from './api.js';
+import { APIError, call, newKey, session } from './api.js';
 import { byID, h, say } from './dom.js';
 import { localTime, money, moneyOf, parseMoney, seatName } from './format.js';
 import { printOnly, showReceipt } from './receipt.js';
@@ -10,15 +10,30 @@ import { SeatMap } from './seatmap.js';
 
 const refreshEvery = 4000; // milliseconds between refreshes of the map while it is on screen
 const pendingName = 'venue-node.unanswered-sale'; // the pinned sale, kept in this tab across a reload
+const pendingHoldName = 'venue-node.unanswered-hold'; // a hold the node did not answer, likewise
 
-// The sale this tab sent and the node has not answered, as kept in sessionStorage; or null.
-function keptSale() {
+// What this tab sent and the node has not answered, as kept in sessionStorage; or null.
+function kept(name) {
   try {
-    const kept = JSON.parse(sessionStorage.getItem(pendingName) ?? 'null');
-    return kept && typeof kept.key === 'string' && typeof kept.path === 'string' && kept.sale ? kept : null;
+    const value = JSON.parse(sessionStorage.getItem(name) ?? 'null');
+    return value && typeof value.key === 'string' ? value : null;
   } catch {
     return null;
   }
+}
+
+function keep(name, value) {
+  try {
+    if (value) sessionStorage.setItem(name, JSON.stringify(value));
+    else sessionStorage.removeItem(name);
+  } catch {
+    // Storage full or refused: kept in this page only.
+  }
+}
+
+function keptSale() {
+  const value = kept(pendingName);
+  return value && typeof value.path === 'string' && value.sale ? value : null;
 }
 
 export class Selling {
@@ -38,7 +53,11 @@ export class Selling {
     // says now; nothing else is sold before.
     this.pending = null;
     this.paying = false; // a sale's request is in flight
-    this.holding = new Attempt('till-hold');
+    // A best-seats hold sent and not answered: `{key, body, hold_id?, releaseKey?}` (``keepHold``).
+    // It is asked again under its key and given back before another hold is placed.
+    this.pendingHold = kept(pendingHoldName);
+    this.choosing = Promise.resolve(); // the last choice by quantity: the next waits for it
+    this.settling = Promise.resolve();
     this.map = new SeatMap(byID('map'), (seat) => this.toggle(seat), {
       tools: byID('map-tools'), sections: byID('map-sections'), zoomIn: byID('map-zoom-in'), zoomOut: byID('map-zoom-out'),
     });
@@ -76,11 +95,13 @@ export class Selling {
     if (this.event) return this.schedule(true);
     await this.loadEvents();
     await this.resume();
+    this.settleHold();
   }
 
   // Signing out keeps an unanswered sale in the tab, for its cashier's next sign-in.
   async stop() {
     await this.releaseHold();
+    await this.settleHold();
     this.pending = null;
     this.sale = emptySale();
     this.event = null;
@@ -242,34 +263,103 @@ export class Selling {
   }
 
   // The best available seats for a seated category (held while the customer agrees), or a
-  // quantity of general admission.
-  async chooseQuantity(code, input) {
+  // quantity of general admission; one choice at a time (a double Enter waits for the first).
+  chooseQuantity(code, input) {
+    const value = input.value;
+    const choice = this.choosing.then(() => this.choose(code, value, input));
+    this.choosing = choice.catch(() => {}); // a choice that failed does not stop the next
+    return choice;
+  }
+
+  async choose(code, value, input) {
     if (this.waitingForAnswer()) return;
     say('sale-error', '');
-    const quantity = Number(input.value);
+    const quantity = Number(value);
     if (!Number.isInteger(quantity) || quantity < 1) {
       say('sale-error', 'Give how many tickets, 1 or more.');
       input.focus();
       return;
     }
     const category = this.category(code);
+    if (this.sale.hold && this.sale.category === code && this.sale.quantity === quantity) {
+      this.afterChoice(); // the same again (a double Enter): the hold already made
+      return;
+    }
     await this.releaseHold();
     if (category.kind !== 'seated') {
       this.sale = { category: code, seats: [], quantity, hold: null };
       this.afterChoice();
       return;
     }
-    try {
-      const hold = await this.holding.send('POST', '/v1/holds', { event: this.event.id, category: code, quantity });
+    const body = { event: this.event.id, category: code, quantity };
+    const held = (hold) => {
       this.connection.answered();
       this.sale = { category: code, seats: hold.seats, quantity: hold.quantity, hold };
       this.afterChoice();
       this.refresh();
+    };
+    const settled = await this.settleHold(body);
+    if (settled.hold) return held(settled.hold);
+    if (!settled.done) {
+      this.connection.failed(settled.error);
+      say('sale-error', `${settled.error.message} The last hold got no answer: it is given back before another `
+        + 'is placed.');
+      return;
+    }
+    this.keepHold({ key: newKey('till-hold'), body }); // pinned before it is sent
+    try {
+      const hold = await call('POST', '/v1/holds', { body, key: this.pendingHold.key });
+      this.keepHold(null);
+      held(hold);
     } catch (error) {
       this.connection.failed(error);
+      const undecided = !(error instanceof APIError) || error.undecided;
+      if (!undecided) this.keepHold(null);
       this.sale = emptySale();
       this.draw();
-      say('sale-error', error.message);
+      say('sale-error', undecided ? `${error.message} Whatever it held is given back before another hold is placed.`
+        : error.message);
+    }
+  }
+
+  // The hold the node did not answer, in this page and in the tab's sessionStorage (null: none).
+  keepHold(pending) {
+    this.pendingHold = pending;
+    keep(pendingHoldName, pending);
+  }
+
+  // Settles the hold the node did not answer, one settling at a time: asked again under its key
+  // (the node answers with the hold it made, or makes it now), then given back; or, when
+  // `wanted` is that same request, it is this sale's (`{done: true, hold}`). `{done: false,
+  // error}` while the node does not answer.
+  settleHold(wanted = null) {
+    const settled = this.settling.then(() => this.settleOnce(wanted));
+    this.settling = settled.catch(() => {});
+    return settled;
+  }
+
+  async settleOnce(wanted) {
+    const pending = this.pendingHold;
+    if (!pending) return { done: true };
+    try {
+      if (!pending.hold_id) {
+        const hold = await call('POST', '/v1/holds', { body: pending.body, key: pending.key });
+        if (wanted && JSON.stringify(wanted) === JSON.stringify(pending.body)) {
+          this.keepHold(null);
+          return { done: true, hold };
+        }
+        this.keepHold({ ...pending, hold_id: hold.hold_id, releaseKey: newKey('till-release') });
+      }
+      const release = this.pendingHold;
+      await call('POST', `/v1/holds/${encodeURIComponent(release.hold_id)}/release`, { key: release.releaseKey });
+      this.keepHold(null);
+      return { done: true };
+    } catch (error) {
+      if (error instanceof APIError && !error.undecided) {
+        this.keepHold(null); // refused: nothing held (or no longer)
+        return { done: true };
+      }
+      return { done: false, error };
     }
   }
 
@@ -313,6 +403,7 @@ export class Selling {
   async clear() {
     if (this.waitingForAnswer()) return;
     await this.releaseHold();
+    await this.settleHold();
     this.sale = emptySale();
     say('sale-error', '');
     this.draw();
