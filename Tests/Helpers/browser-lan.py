@@ -424,6 +424,45 @@ def till_hold_with_no_answer():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def category_shown(driver, container):
+    """The receipt's Category fact and each ticket's line, as shown in `container`."""
+    return driver.execute_script("""
+        const facts = [...document.querySelectorAll(arguments[0] + ' .facts dt')];
+        const term = facts.find((dt) => dt.textContent === 'Category');
+        return [term ? term.nextElementSibling.textContent : null,
+                [...document.querySelectorAll(arguments[0] + ' .ticket .seat')].map((line) => line.textContent)];
+    """, container)
+
+
+def receipt_names_the_category():
+    """The receipt names the category as people read it ("Balcony", "Standing"), at the till
+    after a sale and in an order looked up on a page just loaded."""
+    till = browser()
+    sign_in(till, BASE, "cal")
+    pick_event(till)
+    click_seats(till, ["BALCONY-A-1"])
+    element(till, "#pay").click()
+    seated = wait_receipt(till)
+    check(category_shown(till, "#receipt") == ["Balcony", ["BALCONY row A seat 1"]],
+          f"the seated receipt: {category_shown(till, '#receipt')}")
+    element(till, "#new-sale").click()
+    element(till, "#quantity-FLOOR").send_keys("1" + Keys.ENTER)
+    wait(till, lambda: text(till, "#pay") == "Pay €45.00", "a standing ticket in the sale")
+    element(till, "#pay").click()
+    wait_receipt(till)
+    check(category_shown(till, "#receipt") == ["Standing", ["Standing"]],
+          f"the standing receipt: {category_shown(till, '#receipt')}")
+    till.refresh()
+    wait(till, lambda: shown(till, "button.event"), "the events after a reload")
+    element(till, 'nav button[data-view="orders"]').click()
+    wait(till, lambda: focused_id(till) == "lookup", "the look-up field")
+    element(till, "#lookup").send_keys(seated["order"] + Keys.ENTER)
+    wait(till, lambda: category_shown(till, "#order-receipt")[0] == "Balcony",
+         "the looked-up order's category named")
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 SEAT_BOX = """
 const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
 const box = seat.querySelector('rect').getBoundingClientRect();
@@ -489,6 +528,7 @@ SCENARIOS = {
     "grand-theatre-map": grand_theatre_map,
     "till-seat-sold-meanwhile": till_seat_sold_meanwhile,
     "till-hold-with-no-answer": till_hold_with_no_answer,
+    "receipt-names-the-category": receipt_names_the_category,
 }
 
 try:

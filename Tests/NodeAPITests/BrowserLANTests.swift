@@ -79,6 +79,11 @@ import Testing
         try Self.run("till-hold-with-no-answer")
     }
 
+    /// A receipt names its category as people read it, at the till and in an order looked up.
+    @Test func theReceiptNamesTheCategory() throws {
+        try Self.run("receipt-names-the-category")
+    }
+
     /// The Grand Theatre's reference data with this test's staff (sue and cal).
     static func grandTheatre() throws -> String {
         let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")

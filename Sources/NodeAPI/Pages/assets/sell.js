@@ -5,7 +5,7 @@
 import { APIError, call, newKey, session } from './api.js';
 import { byID, h, say } from './dom.js';
 import { localTime, money, moneyOf, parseMoney, seatName } from './format.js';
-import { printOnly, showReceipt } from './receipt.js';
+import { knowCategories, printOnly, showReceipt } from './receipt.js';
 import { SeatMap } from './seatmap.js';
 
 const refreshEvery = 4000; // milliseconds between refreshes of the map while it is on screen
@@ -190,6 +190,7 @@ export class Selling {
         if (this.event !== event) return;
         this.connection.answered();
         this.availability = availability;
+        knowCategories(event.id, availability.categories);
         this.seats = seats;
         if (checkSeats && byHand()) this.dropLostSeats();
         this.draw();
