@@ -463,6 +463,36 @@ def receipt_names_the_category():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def times_in_the_nodes_zone():
+    """Times on the pages carry the zone's abbreviation the node's own messages use (the zone
+    data's: NST in St. John's, where the browser's own would be GMT-3:30): the event's start, the
+    receipt, the door's verdict (the node's sentence) and its list."""
+    till = browser()
+    sign_in(till, BASE, "cal")
+    pick_event(till)
+    check(text(till, "#event-when").split(" · ")[0].endswith(" NST"), f"the event's start: {text(till, '#event-when')!r}")
+    element(till, "#quantity-FLOOR").send_keys("1" + Keys.ENTER)
+    wait(till, lambda: text(till, "#pay") == "Pay €45.00", "a standing ticket in the sale")
+    element(till, "#pay").click()
+    receipt = wait_receipt(till)
+    sold = till.execute_script(
+        "const term = [...document.querySelectorAll('#receipt .facts dt')].find((dt) => dt.textContent === 'Sold');"
+        "return term.nextElementSibling.textContent")
+    check(sold.endswith(" NST") or sold.endswith(" NDT"), f"the receipt's time: {sold!r}")
+    lan = LossyLAN(BASE)
+    driver = door(lan)
+    code = receipt["codes"][0]
+    scan(driver, code)
+    wait(driver, lambda: verdict(driver) == "admitted", "admitted")
+    scan(driver, code)
+    wait(driver, lambda: verdict(driver) == "refused", "refused the second time")
+    why = text(driver, "#verdict-why")
+    check(" NST" in why, f"the node's sentence names the zone as NST: {why!r}")
+    check(all(line.endswith(" NST") for line in history(driver)), f"the list's times: {history(driver)}")
+    errors = console_errors(till) + console_errors(driver)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 SEAT_BOX = """
 const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
 const box = seat.querySelector('rect').getBoundingClientRect();
@@ -529,6 +559,7 @@ SCENARIOS = {
     "till-seat-sold-meanwhile": till_seat_sold_meanwhile,
     "till-hold-with-no-answer": till_hold_with_no_answer,
     "receipt-names-the-category": receipt_names_the_category,
+    "times-in-the-nodes-zone": times_in_the_nodes_zone,
 }
 
 try:

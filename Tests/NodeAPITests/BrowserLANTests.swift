@@ -84,6 +84,14 @@ import Testing
         try Self.run("receipt-names-the-category")
     }
 
+    /// Times on the pages carry the abbreviation the node's messages use (NST in St. John's,
+    /// where the browser's own is GMT-3:30).
+    @Test func timesOnThePagesNameTheZoneAsTheNodeDoes() throws {
+        try Self.run(
+            "times-in-the-nodes-zone",
+            reference: BrowserTests.reference.replacing("Europe/Amsterdam", with: "America/St_Johns"))
+    }
+
     /// The Grand Theatre's reference data with this test's staff (sue and cal).
     static func grandTheatre() throws -> String {
         let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")

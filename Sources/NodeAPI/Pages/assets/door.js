@@ -5,7 +5,7 @@
 // answers it, whatever is scanned in between; only the latest scan's answer takes the screen.
 import { APIError, call, newKey } from './api.js';
 import { byID, h, say } from './dom.js';
-import { localTime, seatName } from './format.js';
+import { knowZoneAbbreviations, localTime, seatName } from './format.js';
 import { setUpSignIn } from './signin.js';
 
 const readyAfter = 15000; // milliseconds a verdict stays before the door shows Ready again
@@ -246,7 +246,9 @@ setUpSignIn({
     ready();
     code.focus();
     try {
-      timezone = (await call('GET', '/v1/status')).timezone;
+      const status = await call('GET', '/v1/status');
+      knowZoneAbbreviations(status.timezone_abbreviations);
+      timezone = status.timezone;
     } catch {
       timezone = null;
     }
