@@ -21,7 +21,7 @@ from selenium.webdriver.common.keys import Keys
 
 sys.dont_write_bytecode = True  # nothing written into the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_kit import (DRIVERS, Keyboard, LossyLAN, Node, browser, check, click_seats, console_errors,  # noqa: E402
+from browser_kit import (DRIVERS, PASSWORDS, Keyboard, LossyLAN, Node, browser, check, click_seats, console_errors,  # noqa: E402
                          element, focused_id, pick_event, quit_all, seat_status, shown, sign_in, step, text,
                          viewport, wait, wait_receipt)
 
@@ -493,6 +493,54 @@ def times_in_the_nodes_zone():
     check(not errors, f"the browser reported errors: {errors}")
 
 
+def orders_by(name):
+    return node.query("SELECT count(*) FROM orders o JOIN staff s ON s.id = o.created_by WHERE s.name = ?", name)[0][0]
+
+
+def another_cashiers_unanswered_sale():
+    """A cashier signed into a tab where another left a sale unanswered (signed out, or the
+    session ended) is told, and the sale is not sent again under the new cashier's name: the
+    node's orders stay the first cashier's, the new cashier's drawer owes nothing."""
+    lan = LossyLAN(BASE)
+    till = browser()
+    sign_in(till, lan.base, "cal")
+    pick_event(till)
+    for how in ["signed out", "session ended"]:
+        step(f"cal's sale unanswered, cal's session {how}")
+        element(till, "#quantity-FLOOR").send_keys("2" + Keys.ENTER)
+        wait(till, lambda: text(till, "#pay") == "Pay €90.00", "two standing tickets in the sale")
+        lan.lose("POST /v1/sales")
+        element(till, "#pay").click()
+        no_answer_shown(till)
+        lan.heal()
+        cal_orders = orders_by("cal")
+        if how == "signed out":
+            element(till, "#sign-out").click()
+            wait(till, lambda: shown(till, "#sign-in-name"), "the sign-in form")
+        else:
+            till.execute_script(
+                "fetch('/v1/sessions/current', { method: 'DELETE', headers: { Authorization: 'Bearer ' +"
+                " JSON.parse(sessionStorage.getItem('venue-node.session')).token } })")
+            wait(till, lambda: shown(till, "#sign-in-name"), "the page to see the session ended")
+        element(till, "#sign-in-name").clear()
+        element(till, "#sign-in-name").send_keys("sue")
+        element(till, "#sign-in-password").send_keys(PASSWORDS["sue"] + Keys.ENTER)
+        wait(till, lambda: "cal" in text(till, "#events-note") and "not sent again" in text(till, "#events-note"),
+             "the page to tell sue of cal's unanswered sale")
+        check(till.execute_script("return sessionStorage.getItem('venue-node.unanswered-sale')") is None,
+              "the unanswered sale no longer kept")
+        check(orders_by("sue") == 0 and orders_by("cal") == cal_orders,
+              f"nothing sold under sue's name (sue {orders_by('sue')}, cal {orders_by('cal')})")
+        pick_event(till)
+        check(not shown(till, "#sale-pending") and not shown(till, "#pay-form"), "sue's till starts empty")
+        element(till, "#sign-out").click()
+        wait(till, lambda: shown(till, "#sign-in-name"), "the sign-in form")
+        sign_in(till, lan.base, "cal")
+        pick_event(till)
+    errors = console_errors(till)
+    check(not errors, f"the browser reported errors: {errors}")
+
+
 SEAT_BOX = """
 const seat = document.querySelector(`.seat-map [data-label="${arguments[0]}"]`);
 const box = seat.querySelector('rect').getBoundingClientRect();
@@ -560,6 +608,7 @@ SCENARIOS = {
     "till-hold-with-no-answer": till_hold_with_no_answer,
     "receipt-names-the-category": receipt_names_the_category,
     "times-in-the-nodes-zone": times_in_the_nodes_zone,
+    "another-cashiers-unanswered-sale": another_cashiers_unanswered_sale,
 }
 
 try:

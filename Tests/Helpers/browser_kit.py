@@ -196,6 +196,7 @@ class Node:
 def sign_in(driver, base, name, path="/till"):
     driver.get(base + path)
     wait(driver, lambda: focused_id(driver) == "sign-in-name", "the name field to have the focus")
+    element(driver, "#sign-in-name").clear()
     keyboard = Keyboard(driver)
     keyboard.type(name)
     keyboard.press("\t")
@@ -329,7 +330,8 @@ class LossyLAN:
 
 def pick_event(driver, event="GALA"):
     wait(driver, lambda: shown(driver, f'button.event[data-event="{event}"]'), "the events")
-    element(driver, f'button.event[data-event="{event}"]').click()
+    # Clicked again if the list was drawn anew between finding the button and clicking it.
+    wait(driver, lambda: element(driver, f'button.event[data-event="{event}"]').click() or True, "the event clicked")
     wait(driver, lambda: shown(driver, ".seat-map [data-label]") and shown(driver, "#categories input.quantity"),
          "the seat map")
 

@@ -92,6 +92,12 @@ import Testing
             reference: BrowserTests.reference.replacing("Europe/Amsterdam", with: "America/St_Johns"))
     }
 
+    /// A cashier signed into a tab where another left a sale unanswered (signed out, or the
+    /// session ended) is told, and the sale is not sent again under the new cashier's name.
+    @Test func anotherCashiersUnansweredSaleIsNotSentUnderTheNewName() throws {
+        try Self.run("another-cashiers-unanswered-sale")
+    }
+
     /// The Grand Theatre's reference data with this test's staff (sue and cal).
     static func grandTheatre() throws -> String {
         let file = PagesTests.repository.appendingPathComponent("Fixtures/reference/grand-theatre.json")

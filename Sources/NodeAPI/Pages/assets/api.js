@@ -84,7 +84,8 @@ export async function call(method, path, { body, key, anonymous = false, keepali
   }
   if (!response.ok) {
     const error = document?.error;
-    if (response.status === 401 && current) {
+    // The session this call was sent with ended; not one signed in since it was sent.
+    if (response.status === 401 && current && session()?.token === current.token) {
       sessionStorage.removeItem(sessionName);
       window.dispatchEvent(new CustomEvent('session-ended', { detail: error?.message }));
     }

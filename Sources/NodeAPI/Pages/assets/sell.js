@@ -92,10 +92,36 @@ export class Selling {
   }
 
   async start() {
+    this.setAsideOthersSale();
     if (this.event) return this.schedule(true);
     await this.loadEvents();
     await this.resume();
     this.settleHold();
+  }
+
+  // A sale another cashier left unanswered in this tab (signed out, or the session ended) is
+  // never sent again under the name signed in now: it would be this cashier's sale, in this
+  // drawer, with money the other took. It is set aside and the cashier told.
+  setAsideOthersSale() {
+    const staff = session()?.staff;
+    const other = [this.pending, keptSale()].find((sale) => sale && sale.staff !== staff);
+    const note = byID('events-note');
+    note.hidden = !other;
+    if (!other) return;
+    const who = other.staff ?? 'Another cashier';
+    note.textContent = `${who}'s last sale had no answer from the node when ${who} left this till `
+      + `(${other.summary}). It was not sent again under your name: if the node made it, it is ${who}'s sale, `
+      + `counted in ${who}'s drawer (Orders finds it by the customer or a ticket).`;
+    this.pin(null);
+    this.sale = emptySale();
+    for (const id of ['tendered', 'card-reference', 'customer-email']) byID(id).value = '';
+    document.querySelector('input[name=method][value=cash]').checked = true;
+    say('sale-error', '');
+    this.event = null;
+    clearTimeout(this.timer);
+    this.timer = null;
+    byID('selling').hidden = true;
+    byID('event-picker').hidden = false;
   }
 
   // Signing out keeps an unanswered sale in the tab, for its cashier's next sign-in.
