@@ -48,6 +48,7 @@ public struct HTTPResponse: Sendable, Equatable {
         case 201: "Created"
         case 202: "Accepted"
         case 204: "No Content"
+        case 301: "Moved Permanently"
         case 304: "Not Modified"
         case 400: "Bad Request"
         case 401: "Unauthorized"

@@ -41,9 +41,19 @@ public enum Pages {
         "frame-ancestors 'none'", "require-trusted-types-for 'script'",
     ].joined(separator: "; ")
 
-    /// True for the paths this answers: the pages and anything under `/assets/`.
+    /// True for the paths this answers: the pages, anything under `/assets/`, and a page's path
+    /// as people type it (``typedPage(_:)``).
     public static func serves(_ path: Substring) -> Bool {
-        path.hasPrefix("/assets/") || files[String(path)] != nil
+        path.hasPrefix("/assets/") || files[String(path)] != nil || typedPage(path) != nil
+    }
+
+    /// The page a person meant by a path typed with a slash at its end or in capitals (`/till/`,
+    /// `/DOOR`), or nil.
+    static func typedPage(_ path: Substring) -> String? {
+        var page = path.lowercased()
+        if page.count > 1, page.hasSuffix("/") { page.removeLast() }
+        guard page != path, !page.hasPrefix("/assets/"), files[page] != nil else { return nil }
+        return page
     }
 
     /// Every route, `METHOD /template`, for the OpenAPI document's test.
@@ -59,6 +69,12 @@ public enum Pages {
                     status: 405, code: "method_not_allowed", message: "\(request.path) answers GET", headers: headers))
         }
         guard let file = files[String(request.path)] else {
+            if let page = typedPage(request.path) {
+                var headers = HTTPHeaders()
+                headers.add("Location", page + (request.head.query.map { "?" + $0 } ?? ""))
+                headers.add("Cache-Control", "no-cache")
+                return HTTPResponse(status: 301, headers: headers, body: "See \(page)\n")
+            }
             return ErrorAnswer.of(APIError.notFound("no such file: \(request.path)"))
         }
         var headers = HTTPHeaders()

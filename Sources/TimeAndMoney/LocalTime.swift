@@ -41,6 +41,20 @@ public struct LocalTime: Sendable {
             + Self.readable(type.abbreviation)
     }
 
+    /// The abbreviations this zone's times carry around `time` (from a year before to two years
+    /// after), by offset from UTC in seconds, as ``format(_:)`` writes them: for St. John's
+    /// `-12600: "NST", -9000: "NDT"`. A page that formats times itself names the zone as the node does.
+    public func abbreviations(around time: Timestamp) -> [Int64: String] {
+        let now = Timestamp.floorDivide(time.milliseconds, 1000).quotient
+        var names = [Int64: String]()
+        // Every local time type in effect lasts hours at least: one look every six hours finds each.
+        for seconds in stride(from: now - 366 * 86_400, through: now + 731 * 86_400, by: 6 * 3600) {
+            let type = zone.localTimeType(at: seconds)
+            names[type.offset] = Self.readable(type.abbreviation)
+        }
+        return names
+    }
+
     /// The local calendar day `date` (`YYYY-MM-DD`), or when nil the one containing `now`: from its
     /// first moment to the last millisecond before the next day's. Nil for text that is not a date.
     public func day(_ date: String?, now: Timestamp) -> (from: Timestamp, until: Timestamp)? {

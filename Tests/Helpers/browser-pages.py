@@ -14,40 +14,23 @@ or on the database, never on time.
 """
 import json
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
-import time
 import traceback
 
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+sys.dont_write_bytecode = True  # nothing written into the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser_kit import (Keyboard, PASSWORDS, browser, check, click_seats, console_errors, element,  # noqa: E402
+                         focused_id, pick_event, quit_all, seat_status, shown, step, text, viewport, wait,
+                         wait_receipt)
 
 BASE, DATABASE, SCREENSHOTS = sys.argv[1:4]
-PASSWORDS = {"cal": "cal-password", "sue": "sue-password"}
-PROFILES = []  # each browser's profile folder, removed at the end
-checks = 0
-
-
-STARTED = time.monotonic()
-
-
-def step(name):
-    """Names the step on stderr, for whoever reads a failure."""
-    print(f"{time.monotonic() - STARTED:6.1f} s  {name}", file=sys.stderr, flush=True)
-
-
-def check(condition, message):
-    global checks
-    if not condition:
-        raise AssertionError(message)
-    checks += 1
 
 
 def daemon(command):
@@ -66,72 +49,6 @@ def query(sql, *parameters):
         connection.close()
 
 
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    # Root in a container needs --no-sandbox; the profile is a folder of its own for each run.
-    PROFILES.append(tempfile.mkdtemp(prefix="venue-browser-"))
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--user-data-dir=" + PROFILES[-1],
-                     "--no-first-run", "--disable-extensions", "--autoplay-policy=no-user-gesture-required"]:
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.execute_cdp_cmd("Emulation.setLocaleOverride", {"locale": "en-GB"})
-    viewport(driver, 1024, 768)
-    return driver
-
-
-def viewport(driver, width, height, mobile=False):
-    """The page's viewport, exactly (the window's size would include what a browser draws around it)."""
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-
-
-def wait(driver, condition, what, timeout=60):
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1,
-                             ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]).until(
-            lambda _: condition())
-    except TimeoutException:
-        raise AssertionError(f"waited {timeout} s for {what}") from None
-
-
-def element(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
-def shown(driver, selector):
-    found = driver.find_elements(By.CSS_SELECTOR, selector)
-    return bool(found) and found[0].is_displayed()
-
-
-def text(driver, selector):
-    found = driver.find_elements(By.CSS_SELECTOR, selector)
-    return found[0].text if found else ""
-
-
-def focused_id(driver):
-    return driver.switch_to.active_element.get_attribute("id")
-
-
-class Keyboard:
-    """Keys sent to whatever has the focus, counted."""
-
-    def __init__(self, driver):
-        self.driver = driver
-        self.presses = 0
-
-    def press(self, *keys):
-        for key in keys:
-            ActionChains(self.driver).send_keys(key).perform()
-            self.presses += 1
-
-    def type(self, text):
-        ActionChains(self.driver).send_keys(text).perform()
-        self.presses += len(text)
-
-
 def sign_in(driver, name, path="/till"):
     driver.get(BASE + path)
     wait(driver, lambda: focused_id(driver) == "sign-in-name", "the name field to have the focus")
@@ -141,32 +58,6 @@ def sign_in(driver, name, path="/till"):
     keyboard.type(PASSWORDS[name])
     keyboard.press(Keys.ENTER)
     wait(driver, lambda: not shown(driver, "#sign-in"), f"{name} to be signed in")
-
-
-def pick_event(driver):
-    wait(driver, lambda: shown(driver, "button.event"), "the events")
-    element(driver, 'button.event[data-event="GALA"]').click()
-    wait(driver, lambda: shown(driver, '.seat-map [data-label="STALLS-A-1"]'), "the seat map")
-
-
-def seat_status(driver, label):
-    found = driver.find_elements(By.CSS_SELECTOR, f'.seat-map [data-label="{label}"]')
-    return found[0].get_attribute("data-status") if found else None
-
-
-def click_seats(driver, labels):
-    for label in labels:
-        element(driver, f'.seat-map [data-label="{label}"]').click()
-        wait(driver, lambda: seat_status(driver, label) == "chosen", f"{label} to be in the sale")
-
-
-def wait_receipt(driver):
-    wait(driver, lambda: shown(driver, "#receipt-panel") and shown(driver, "#receipt .order-id"), "the receipt")
-    return {
-        "order": text(driver, "#receipt .order-id"),
-        "codes": [code.text for code in driver.find_elements(By.CSS_SELECTOR, "#receipt .ticket .code")],
-        "text": text(driver, "#receipt"),
-    }
 
 
 def qr_images_drawn(driver, container):
@@ -289,22 +180,11 @@ def api_from_page(driver, method, path, body, key):
     """, method, path, body, key)
 
 
-def console_errors(driver):
-    """What the browser reported that is a defect of the pages: a script error or a policy
-    violation (failed requests the tests cause on purpose are the network's)."""
-    return [entry["message"] for entry in driver.get_log("browser")
-            if entry["source"] in ("javascript", "security")
-            or "Content Security Policy" in entry["message"] or "TrustedHTML" in entry["message"]]
-
-
 def run():
     step("starting two browsers")
-    drivers = []
     try:
         till = browser()  # cal, a cashier
-        drivers.append(till)
         other = browser()  # sue, a supervisor: a second till open at the same time, then a door
-        drivers.append(other)
         till.get(BASE + "/")
         step("the start page")
         check(shown(till, 'a[href="/till"]') and shown(till, 'a[href="/door"]'), "the start page links the till and the door")
@@ -535,16 +415,13 @@ def run():
         errors = console_errors(till) + console_errors(other)
         check(not errors, f"the browser reported errors: {errors}")
     finally:
-        for driver in drivers:
-            driver.quit()
-        for profile in PROFILES:
-            shutil.rmtree(profile, ignore_errors=True)
+        quit_all()
 
 
 try:
     run()
 except Exception:
     traceback.print_exc()
-    print("failed after %d checks" % checks, flush=True)
+    print("failed after %d checks" % check.count, flush=True)
     sys.exit(1)
-print("ok %d" % checks, flush=True)
+print("ok %d" % check.count, flush=True)

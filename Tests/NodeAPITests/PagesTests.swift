@@ -83,6 +83,28 @@ import Testing
         #expect(((missing.body as? [String: Any])?["error"] as? [String: Any])?["code"] as? String == "not_found")
     }
 
+    /// A page's address typed with a slash at its end or in capitals (`/till/`, `/DOOR`) leads
+    /// to the page, with its query; other paths stay unknown.
+    @Test func aPagesAddressWithASlashOrInCapitalsLeadsToThePage() throws {
+        let node = try APINode()
+        for (typed, page) in [
+            ("/till/", "/till"), ("/door/", "/door"), ("/TILL", "/till"), ("/Door/", "/door"),
+            ("/till/?event=GALA", "/till?event=GALA"),
+        ] {
+            let head = try ProcessRunner.run("/usr/bin/curl", ["-sS", "-D", "-", "-o", "/dev/null", node.base + typed])
+            #expect(head.stdout.hasPrefix("HTTP/1.1 301"), "\(typed): \(head.stdout)")
+            #expect(Self.headers(head.stdout)["location"] == page, "\(typed): \(head.stdout)")
+            let followed = try ProcessRunner.run(
+                "/usr/bin/curl",
+                ["-sS", "-L", "-o", "/dev/null", "-w", "%{http_code} %{url_effective}", node.base + typed])
+            #expect(followed.stdout == "200 \(node.base)\(page)", "\(typed)")
+        }
+        for unknown in ["/till/x", "/assets/", "/tills", "/ASSETS/style.css"] {
+            let answer = try node.call("GET", unknown)
+            #expect(answer.status == 404, "\(unknown): \(answer.headers)")
+        }
+    }
+
     /// Header fields of `curl -D -` output, names in lower case.
     static func headers(_ text: String) -> [String: String] {
         var fields = [String: String]()

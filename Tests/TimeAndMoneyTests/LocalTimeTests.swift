@@ -20,6 +20,18 @@ import Testing
         #expect(LocalTime(zone: zone)?.format(time) == expected)
     }
 
+    /// The abbreviations a zone's times carry around a moment, by offset, as `format` writes them.
+    @Test(arguments: [
+        ("America/St_Johns", [-12600: "NST", -9000: "NDT"]),
+        ("Europe/Amsterdam", [3600: "CET", 7200: "CEST"]),
+        ("Asia/Dubai", [14400: "GMT+4"]),
+        ("UTC", [0: "UTC"]),
+    ])
+    func aZonesAbbreviationsByOffset(zone: String, expected: [Int64: String]) throws {
+        let now = try #require(Timestamp(iso8601: "2026-12-06T12:00:00Z"))
+        #expect(LocalTime(zone: zone)?.abbreviations(around: now) == expected)
+    }
+
     @Test func onlyZonesTheSystemKnows() {
         #expect(LocalTime.isZone("Europe/Amsterdam") && LocalTime.isZone("UTC"))
         #expect(!LocalTime.isZone("Europe/Atlantis") && !LocalTime.isZone("") && LocalTime(zone: "Mars/Olympus") == nil)

@@ -1,4 +1,5 @@
 import EdgeStore
+import SyncWire
 
 /// The node at a glance: for `boxoffice status` and health checks.
 public struct NodeStatus: Sendable, Codable, Equatable {
@@ -19,6 +20,10 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public let maintenance: MaintenanceState
     /// The zone people read its times in (``NodeTimeZone``).
     public let timezone: String
+    /// For that zone and each venue's, the abbreviations its times carry now and in the coming
+    /// months, by offset from UTC in seconds (`"-12600": "NST"`): pages that format times
+    /// themselves name the zone as the node's messages do.
+    public let timezoneAbbreviations: [String: [String: String]]
 }
 
 extension VenueNode {
@@ -26,11 +31,13 @@ extension VenueNode {
     public func status() throws -> NodeStatus {
         let settings = try settings()
         let sync = try sync.status()
+        let now = clock.now()
         return try database.read {
             let cursor = try SyncState(db: database).integer(.acknowledgedSeq) ?? 0
             func count(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
                 try database.scalar(sql, arguments) ?? 0
             }
+            let timezone = try NodeTimeZone.of(database)
             return NodeStatus(
                 nodeID: settings.nodeID, schemaVersion: try NodeSchema.migrator.status(database).version,
                 currency: settings.currency,
@@ -40,7 +47,20 @@ extension VenueNode {
                 notificationsPending: try count("SELECT count(*) FROM notification WHERE status = 'pending'"),
                 notificationsFailed: try count("SELECT count(*) FROM notification WHERE status = 'failed'"),
                 refundsPending: try count("SELECT count(*) FROM refund WHERE status = 'pending'"), sync: sync,
-                maintenance: try Maintenance.state(database), timezone: try NodeTimeZone.of(database))
+                maintenance: try Maintenance.state(database), timezone: timezone,
+                timezoneAbbreviations: try Self.abbreviations(
+                    zones: [timezone] + database.rows("SELECT DISTINCT timezone FROM venue").map { try $0.get(0) },
+                    around: now))
         }
+    }
+
+    private static func abbreviations(zones: [String], around now: Timestamp) -> [String: [String: String]] {
+        var named = [String: [String: String]]()
+        for zone in zones where named[zone] == nil {
+            guard let local = LocalTime(zone: zone) else { continue }
+            named[zone] = Dictionary(
+                uniqueKeysWithValues: local.abbreviations(around: now).map { (String($0.key), $0.value) })
+        }
+        return named
     }
 }

@@ -17,6 +17,12 @@ export class APIError extends Error {
   get retryable() {
     return this.status === 0 || this.status >= 500;
   }
+
+  // True when the request may not have been carried out, or was not looked at: no answer, busy,
+  // the session ended (sign in, then send it again), or too many requests.
+  get undecided() {
+    return this.retryable || [401, 408, 429].includes(this.status);
+  }
 }
 
 // The signed-in staff member of this tab: `{token, staff, role, node_id, expires_at}`, or null.
@@ -67,8 +73,7 @@ export async function call(method, path, { body, key, anonymous = false, keepali
       signal: AbortSignal.timeout(20000),
     });
   } catch {
-    throw new APIError(0, 'no_answer', 'The node does not answer. Check the network, then try again: ' +
-      'a retry never sells twice.');
+    throw new APIError(0, 'no_answer', 'The node does not answer. Check the network, then try again.');
   }
   if (response.status === 204) return null;
   let document = null;
@@ -79,7 +84,8 @@ export async function call(method, path, { body, key, anonymous = false, keepali
   }
   if (!response.ok) {
     const error = document?.error;
-    if (response.status === 401 && current) {
+    // The session this call was sent with ended; not one signed in since it was sent.
+    if (response.status === 401 && current && session()?.token === current.token) {
       sessionStorage.removeItem(sessionName);
       window.dispatchEvent(new CustomEvent('session-ended', { detail: error?.message }));
     }

@@ -1,17 +1,20 @@
 // The door: a hand-held scanner types a ticket's code and Enter into the code field; the node
 // admits the ticket once (`POST /v1/checkins`, with this door's gate and event) and the page
 // answers ADMITTED or REFUSED with the node's reason, in letters large enough to read at arm's
-// length, and a sound.
-import { APIError, Attempt, call } from './api.js';
+// length, and a sound. A scan the node did not answer keeps its request and key until the node
+// answers it, whatever is scanned in between; only the latest scan's answer takes the screen.
+import { APIError, call, newKey } from './api.js';
 import { byID, h, say } from './dom.js';
-import { localTime, seatName } from './format.js';
+import { knowZoneAbbreviations, localTime, seatName } from './format.js';
 import { setUpSignIn } from './signin.js';
 
 const readyAfter = 15000; // milliseconds a verdict stays before the door shows Ready again
 const setupName = 'venue-node.door'; // this browser's door: `{gate, event}`, not a secret
 
-const checkIn = new Attempt('door');
 const code = byID('code');
+const undecided = new Map(); // code → `{key, body}` of its check-in the node did not answer
+const checking = new Map(); // code → its check-in in flight
+let latestScan = 0; // the number of the last scan made: only its answer takes the screen
 const tally = { admitted: 0, refused: 0 };
 let timezone = null;
 let readyTimer = null;
@@ -156,44 +159,70 @@ function placeOf(admitted) {
   return admitted.sold_by ? `Seat as on the ticket (sold at ${admitted.sold_by})` : 'Seat as on the ticket';
 }
 
+// Shows scan `number`'s verdict, with its sound, when it is the latest scan; an earlier scan's
+// late answer goes to the list only.
+function answer(number, kind, word, why, detail) {
+  if (number !== latestScan) return;
+  verdict(kind, word, why, detail);
+  sound(kind);
+}
+
 async function scan(event) {
   event.preventDefault();
   const text = code.value.trim();
-  if (!text) return;
   code.value = '';
+  code.focus();
+  if (!text) {
+    verdict('ready', 'Ready', 'No code: scan a ticket or type its code and press Enter.');
+    return;
+  }
+  const number = ++latestScan;
   verdict('checking', 'Checking…', text);
-  try {
+  // The same code scanned while its check-in is in flight waits for it: the node then answers
+  // this scan too ("already checked in" once the first admitted it).
+  while (checking.has(text)) await checking.get(text).catch(() => {});
+  let attempt = undecided.get(text);
+  if (!attempt) {
     const setup = doorSetup();
     const body = { code: text };
     if (setup.gate) body.gate = setup.gate;
     if (setup.event) body.event = setup.event;
-    const admitted = await checkIn.send('POST', '/v1/checkins', body);
+    attempt = { key: newKey('door'), body };
+    undecided.set(text, attempt);
+  }
+  const sent = call('POST', '/v1/checkins', { body: attempt.body, key: attempt.key });
+  checking.set(text, sent);
+  try {
+    const admitted = await sent;
+    undecided.delete(text);
     tally.admitted += 1;
     const place = placeOf(admitted);
     const gate = admitted.gate ? ` · Gate ${admitted.gate}` : '';
     const seller = admitted.sold_by && admitted.sold_by !== admitted.node_id ? ` · sold at ${admitted.sold_by}` : '';
-    verdict('admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}${seller}`);
-    sound('admitted');
+    answer(number, 'admitted', 'Admitted', place, `${admitted.ticket_code} · ${admitted.event_id}${gate}${seller}`);
     remember('admitted', 'Admitted', `${admitted.ticket_code} · ${place}`);
   } catch (error) {
-    if (error.retryable) {
-      // Not decided: the same code scanned again is the same attempt, so a check-in the node
-      // made before its answer was lost is answered Admitted, not "already checked in".
-      verdict('no-answer', 'No answer', error.message, `Scan ${text} again.`);
-      sound('no-answer');
+    if (!(error instanceof APIError) || error.undecided) {
+      // Not decided: the code scanned again is the same attempt (its key and request), so a
+      // check-in the node made before its answer was lost is answered Admitted, not "already
+      // checked in", whatever was scanned in between.
+      answer(number, 'no-answer', 'No answer', error.message, `Scan ${text} again.`);
       remember('no-answer', 'No answer', text);
     } else {
+      undecided.delete(text);
       tally.refused += 1;
-      verdict('refused', 'Refused', error.message, text);
-      sound('refused');
+      answer(number, 'refused', 'Refused', error.message, text);
       remember('refused', 'Refused', text);
     }
   } finally {
-    code.focus();
+    if (checking.get(text) === sent) checking.delete(text);
+    if (byID('door-setup-form').hidden) code.focus();
   }
 }
 
 byID('scan-form').addEventListener('submit', scan);
+// A tap on Check leaves the focus in the code field, where the scanner types.
+byID('scan-form').querySelector('button[type=submit]').addEventListener('mousedown', (event) => event.preventDefault());
 byID('door-setup-change').addEventListener('click', () => {
   if (byID('door-setup-form').hidden) openSetup();
   else closeSetup();
@@ -208,11 +237,13 @@ window.addEventListener('storage', (event) => {
   if (event.key === setupName) showSetup();
 });
 
-// A scanner types wherever the focus is: keys typed outside a field go to the code field.
+// A scanner types wherever the focus is: keys typed outside a field (on the page, on a button)
+// go to the code field; Space still presses a button, and the setup form keeps its keys.
 document.addEventListener('keydown', (event) => {
   if (byID('door').hidden || event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
   const target = event.target;
-  if (target instanceof HTMLInputElement || target instanceof HTMLButtonElement || target instanceof HTMLSelectElement) {
+  if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement
+    || byID('door-setup-form').contains(target) || (target instanceof HTMLButtonElement && event.key === ' ')) {
     return;
   }
   code.focus();
@@ -225,7 +256,9 @@ setUpSignIn({
     ready();
     code.focus();
     try {
-      timezone = (await call('GET', '/v1/status')).timezone;
+      const status = await call('GET', '/v1/status');
+      knowZoneAbbreviations(status.timezone_abbreviations);
+      timezone = status.timezone;
     } catch {
       timezone = null;
     }

@@ -33,15 +33,40 @@ export function parseMoney(text, currency) {
   return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
 }
 
-// An instant in the venue's zone: `Tue, 31 Dec 2030, 21:00 CET`.
+// The abbreviations the node's messages give each zone's times (`timezone_abbreviations` of
+// `/v1/status`): zone → offset from UTC in seconds → `NST`. The browser's own differ by language
+// (`GMT-3:30` where the zone data says `NST`).
+const zoneAbbreviations = new Map();
+
+export function knowZoneAbbreviations(byZone) {
+  for (const [zone, names] of Object.entries(byZone ?? {})) zoneAbbreviations.set(zone, names);
+}
+
+// Seconds east of UTC of `when` in `timeZone`, by the browser's zone rules; null if unknown.
+function offsetSeconds(when, timeZone) {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(when)
+    .find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const match = /^GMT(?:([+-])(\d{1,2}):?(\d{2})?)?$/.exec(name);
+  if (!match) return null;
+  const seconds = Number(match[2] ?? 0) * 3600 + Number(match[3] ?? 0) * 60;
+  return match[1] === '-' ? -seconds : seconds;
+}
+
+// An instant in the venue's zone: `Tue, 31 Dec 2030, 21:00 CET`, the zone named as the node does.
 export function localTime(iso, timeZone, { date = true } = {}) {
   const options = { timeZone, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
   if (date) Object.assign(options, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+  const when = new Date(iso);
+  let formatter;
   try {
-    return new Intl.DateTimeFormat(undefined, options).format(new Date(iso));
+    formatter = new Intl.DateTimeFormat(undefined, options);
   } catch {
-    return new Intl.DateTimeFormat(undefined, { ...options, timeZone: 'UTC' }).format(new Date(iso));
+    return new Intl.DateTimeFormat(undefined, { ...options, timeZone: 'UTC' }).format(when);
   }
+  const names = timeZone ? zoneAbbreviations.get(timeZone) : undefined;
+  const abbreviation = names?.[String(offsetSeconds(when, timeZone))];
+  if (!abbreviation) return formatter.format(when);
+  return formatter.formatToParts(when).map((part) => (part.type === 'timeZoneName' ? abbreviation : part.value)).join('');
 }
 
 // Today's date in the venue's zone, as `YYYY-MM-DD`.

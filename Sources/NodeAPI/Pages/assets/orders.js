@@ -4,7 +4,7 @@
 import { Attempt, call } from './api.js';
 import { byID, details, h, say } from './dom.js';
 import { localTime, money, seatName } from './format.js';
-import { printOnly, showReceipt } from './receipt.js';
+import { categoryName, printOnly, showReceipt } from './receipt.js';
 
 export class Orders {
   constructor(connection, onRefunded) {
@@ -101,7 +101,7 @@ export class Orders {
       const id = 'refund-' + ticket.code;
       return h('div', { class: 'check' },
         h('input', { type: 'checkbox', id, value: ticket.code }),
-        h('label', { for: id, text: `${ticket.seat ? seatName(ticket.seat) : receipt.category} · ${ticket.code} · ${money(ticket.price)}` }));
+        h('label', { for: id, text: `${ticket.seat ? seatName(ticket.seat) : categoryName(receipt) ?? receipt.category} · ${ticket.code} · ${money(ticket.price)}` }));
     }), h('p', { class: 'muted', text: refundable.length
       ? 'None checked: the whole order.'
       : 'No ticket of this order can be refunded at the counter.' }));

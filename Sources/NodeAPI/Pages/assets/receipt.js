@@ -1,6 +1,6 @@
 // A receipt as the customer takes it away: the event in the venue's time, each ticket with its
 // seat, code and QR code, the total and the payment.
-import { fetchImage } from './api.js';
+import { call, fetchImage } from './api.js';
 import { details, h } from './dom.js';
 import { localTime, money, seatName } from './format.js';
 
@@ -14,6 +14,19 @@ export function qrPath(code) {
 const shownImages = new WeakMap();
 
 const methodNames = { cash: 'Cash', card: 'Card', comp: 'Complimentary' };
+
+// Category names by event and code, as this page last read them: a receipt carries the code.
+const categoryNames = new Map();
+
+// Keeps the names of `eventID`'s categories (the API's availability categories).
+export function knowCategories(eventID, categories) {
+  for (const category of categories) categoryNames.set(`${eventID}\n${category.code}`, category.name);
+}
+
+// The name of `receipt`'s category, or null when this page has not read it.
+export function categoryName(receipt) {
+  return categoryNames.get(`${receipt.event_id}\n${receipt.category}`) ?? null;
+}
 const ticketStates = { valid: 'valid', checked_in: 'checked in', refunded: 'refunded', void: 'void' };
 
 // The receipt's elements.
@@ -32,7 +45,8 @@ export function receiptElement(receipt) {
       'data-code': ticket.code,
     });
     return h('li', { class: 'ticket', 'data-status': ticket.status }, qr, h('div', {},
-      h('p', { class: 'seat', text: ticket.seat ? seatName(ticket.seat) : receipt.category }),
+      ticket.seat ? h('p', { class: 'seat', text: seatName(ticket.seat) })
+        : h('p', { class: 'seat category-name', text: categoryName(receipt) ?? receipt.category }),
       h('p', { class: 'code', text: ticket.code }),
       h('p', { class: 'muted', text: `${money(ticket.price)} · ${ticketStates[ticket.status] ?? ticket.status}` })));
   }));
@@ -42,7 +56,7 @@ export function receiptElement(receipt) {
     details([
       ['Order', h('span', { class: 'order-id', text: receipt.order_id })],
       ['Sold', localTime(receipt.created_at, receipt.timezone)],
-      ['Category', receipt.category],
+      ['Category', h('span', { class: 'category-name', text: categoryName(receipt) ?? receipt.category })],
       ['Customer', receipt.customer_email],
       ['Status', receipt.status.replace('_', ' ')],
     ]),
@@ -60,7 +74,22 @@ export function showReceipt(container, receipt) {
   const urls = [];
   shownImages.set(container, urls);
   container.replaceChildren(...receiptElement(receipt).filter(Boolean));
+  if (categoryName(receipt) === null) nameCategory(container, receipt, urls);
   loadQRCodes(container, urls);
+}
+
+// Reads the names of the receipt's event's categories and names its category where it shows
+// the code; the code stays when the node does not answer.
+async function nameCategory(container, receipt, urls) {
+  try {
+    knowCategories(receipt.event_id,
+      (await call('GET', `/v1/events/${encodeURIComponent(receipt.event_id)}/availability`)).categories);
+  } catch {
+    return;
+  }
+  const name = categoryName(receipt);
+  if (name === null || shownImages.get(container) !== urls) return; // another receipt took its place
+  for (const element of container.querySelectorAll('.category-name')) element.textContent = name;
 }
 
 async function loadQRCodes(container, urls) {

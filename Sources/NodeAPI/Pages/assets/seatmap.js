@@ -1,7 +1,9 @@
 // The seat map as SVG, from the API's seats (section, row, number, status): a block per section,
 // a line per row in the order the node ranks them (best available takes the first row with room),
 // each seat a checkbox. Built once per event and then only restyled, so
-// that a refresh keeps the person's focus and place.
+// that a refresh keeps the person's focus and place. Drawn at a size a finger or a mouse hits
+// (a seat at least 26 CSS px), in a box that scrolls when the hall is wider than the screen, with
+// a button per section that brings it into view and buttons for larger or smaller seats.
 import { seatName } from './format.js';
 import { h, s } from './dom.js';
 
@@ -9,6 +11,10 @@ const pitch = 30; // one seat's width and height with the gap, in SVG units
 const size = 26;
 const gutter = 40; // row labels either side
 const sectionGap = 16; // between the last row of a section and the next section's name
+const smallestScale = 1; // CSS px per SVG unit: a seat (26 units) never under 26 CSS px
+const fitScale = 1.2; // the largest scale a map is drawn at to fill its box
+const largestScale = 2.4;
+const zoomStep = 1.25;
 
 // What each status reads as, and the class that draws it.
 const statusWords = {
@@ -19,13 +25,69 @@ const statusClasses = {
 };
 
 export class SeatMap {
-  // `onToggle(seat)` when a person clicks a seat or presses Space or Enter on it.
-  constructor(container, onToggle) {
+  // `onToggle(seat)` when a person clicks a seat or presses Space or Enter on it. `tools`: the
+  // elements around the map (`{tools, sections, zoomIn, zoomOut}`), or none.
+  constructor(container, onToggle, tools = null) {
     this.container = container;
     this.onToggle = onToggle;
+    this.tools = tools;
     this.shape = null;
     this.elements = new Map();
     this.rows = [];
+    this.svg = null;
+    this.size = { width: 0, height: 0 }; // the map in SVG units
+    this.zoom = 1; // the person's choice, times the scale that fills the box
+    this.sectionTops = new Map(); // section → its name's top, in SVG units
+    if (tools) {
+      tools.zoomIn.addEventListener('click', () => this.setZoom(this.zoom * zoomStep));
+      tools.zoomOut.addEventListener('click', () => this.setZoom(this.zoom / zoomStep));
+    }
+    // The box's width decides the scale: drawn again when it changes (a rotated phone).
+    let width = 0;
+    new ResizeObserver(() => {
+      if (Math.abs(this.container.clientWidth - width) < 1) return;
+      width = this.container.clientWidth;
+      this.applyScale();
+    }).observe(container);
+  }
+
+  // CSS px per SVG unit: the box filled up to `fitScale`, never under `smallestScale`, times the
+  // person's zoom.
+  scale() {
+    const room = this.container.clientWidth || this.size.width;
+    const fit = Math.min(Math.max(room / this.size.width, smallestScale), fitScale);
+    return Math.min(Math.max(fit * this.zoom, smallestScale), largestScale);
+  }
+
+  applyScale() {
+    if (!this.svg) return;
+    const scale = this.scale();
+    this.svg.setAttribute('width', String(Math.round(this.size.width * scale)));
+    this.svg.setAttribute('height', String(Math.round(this.size.height * scale)));
+    if (this.tools) {
+      this.tools.zoomOut.disabled = scale <= smallestScale;
+      this.tools.zoomIn.disabled = scale >= largestScale;
+    }
+  }
+
+  // Larger or smaller seats, keeping the middle of the box where it was.
+  setZoom(zoom) {
+    const box = this.container;
+    const before = this.scale();
+    const middle = { x: (box.scrollLeft + box.clientWidth / 2) / before, y: (box.scrollTop + box.clientHeight / 2) / before };
+    const fit = before / this.zoom;
+    this.zoom = Math.min(Math.max(zoom, smallestScale / fit), largestScale / fit);
+    this.applyScale();
+    const after = this.scale();
+    box.scrollTo({ left: middle.x * after - box.clientWidth / 2, top: middle.y * after - box.clientHeight / 2 });
+  }
+
+  // Brings `section` into view: its name at the top of the box, its middle across.
+  goTo(section) {
+    const box = this.container;
+    const scale = this.scale();
+    box.scrollTo({ top: this.sectionTops.get(section) * scale, left: (this.size.width * scale - box.clientWidth) / 2 });
+    box.scrollIntoView({ block: 'nearest' });
   }
 
   // Draws `seats`, those labelled in `chosen` as this sale's.
@@ -49,6 +111,9 @@ export class SeatMap {
     this.elements.clear();
     this.rows = [];
     this.container.replaceChildren();
+    this.svg = null;
+    this.sectionTops.clear();
+    if (this.tools) this.tools.tools.hidden = true;
     if (seats.length === 0) return;
     const sections = new Map();
     for (const seat of seats) {
@@ -62,6 +127,7 @@ export class SeatMap {
     const svg = s('svg', { role: 'group', 'aria-label': 'Seat map', class: 'seat-map', focusable: 'false' });
     let y = 0;
     for (const [section, rows] of sections) {
+      this.sectionTops.set(section, y);
       svg.append(s('text', { class: 'section-label', x: width / 2, y: y + 12, 'text-anchor': 'middle', text: section }));
       y += 22;
       for (const [rowName, row] of rows) {
@@ -89,7 +155,8 @@ export class SeatMap {
       y += sectionGap - pitch + size;
     }
     svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
-    svg.setAttribute('width', String(Math.round(width * 1.2)));
+    this.svg = svg;
+    this.size = { width, height: y };
     svg.addEventListener('click', (event) => {
       const element = event.target.closest('[role=checkbox]');
       if (element) {
@@ -100,6 +167,13 @@ export class SeatMap {
     svg.addEventListener('keydown', (event) => this.key(event));
     this.rows[0][0].setAttribute('tabindex', '0');
     this.container.append(svg, h('p', { class: 'visually-hidden', text: 'Arrow keys move between seats; Space chooses one.' }));
+    this.applyScale();
+    if (this.tools) {
+      this.tools.sections.replaceChildren(...(sections.size > 1 ? [...sections.keys()] : []).map((section) => h('button', {
+        type: 'button', 'data-section': section, text: section, onclick: () => this.goTo(section),
+      })));
+      this.tools.tools.hidden = false;
+    }
   }
 
   // Moves the one tab stop of the map to `element` and focuses it.

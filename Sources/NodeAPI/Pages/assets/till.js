@@ -3,7 +3,7 @@
 import { APIError, call } from './api.js';
 import { byID } from './dom.js';
 import { Drawer } from './drawer.js';
-import { localTime } from './format.js';
+import { knowZoneAbbreviations, localTime } from './format.js';
 import { Orders } from './orders.js';
 import { Selling } from './sell.js';
 import { setUpSignIn } from './signin.js';
@@ -64,6 +64,7 @@ setUpSignIn({
     show(current);
     try {
       const status = await call('GET', '/v1/status');
+      knowZoneAbbreviations(status.timezone_abbreviations);
       connection.timezone = status.timezone;
       orders.timezone = status.timezone;
       drawer.setNode(status);
