@@ -19,6 +19,9 @@ public struct NodeReport: Sendable, Codable, Equatable {
     /// The last change the node applied, and how many changes for it came after.
     public let pullCursor: Int64
     public let changesBehind: Int64
+    /// How long the oldest of those changes has waited for the node to pull it (central's clock;
+    /// 0 when the node had pulled everything at its last report).
+    public let pullLagSeconds: Int64
     public let lastPushAt: Timestamp?
     public let lastSeenAt: Timestamp?
     /// Seconds since central last heard from the node (central's clock).
@@ -47,10 +50,16 @@ public struct NodesReport {
     /// Every node that ever pushed, by id, with ages measured from `now`.
     public func nodes(now: Timestamp) throws -> [NodeReport] {
         let zones = try NodeTimeZones(connection: connection)
+        // The changes central holds for node n after the pull position it last reported: those for
+        // every node, for every door (protocol 4 on) and its own, as ChangeFeed serves them.
+        let unpulled = """
+            FROM change_log c WHERE c.seq > n.pull_cursor
+                AND c.node_id IN ('', IF(n.protocol_version >= 4, '*', ''), n.id)
+            """
         return try connection.rows(
             """
-            SELECT n.*, (SELECT COUNT(*) FROM change_log c WHERE c.seq > n.pull_cursor
-                     AND c.node_id IN ('', IF(n.protocol_version >= 4, '*', ''), n.id)) AS behind
+            SELECT n.*, (SELECT COUNT(*) \(unpulled)) AS behind,
+                (SELECT MIN(c.created_at) \(unpulled)) AS oldest_unpulled_at
             FROM node n ORDER BY n.id
             """
         ).map { row in
@@ -61,7 +70,9 @@ public struct NodesReport {
                 recordsApplied: node.recordsApplied, recordsParked: node.recordsParked,
                 outboxPending: node.outboxPending,
                 lagSeconds: node.oldestPendingAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
-                pullCursor: node.pullCursor, changesBehind: node.behind, lastPushAt: node.lastPushAt,
+                pullCursor: node.pullCursor, changesBehind: node.behind,
+                pullLagSeconds: node.oldestUnpulledAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) } ?? 0,
+                lastPushAt: node.lastPushAt,
                 lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
                 clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id))
@@ -108,6 +119,7 @@ private struct NodeRow: Decodable {
     let oldestPendingAt: Timestamp?
     let pullCursor: Int64
     let behind: Int64
+    let oldestUnpulledAt: Timestamp?
     let lastPushAt: Timestamp?
     let lastSeenAt: Timestamp?
     let clockOffsetMs: Int64?

@@ -56,6 +56,10 @@ public enum FleetExposition {
             Double($0.changesBehind)
         }
         perNode(
+            "venue_fleet_node_pull_lag_seconds",
+            "Age of the oldest change central holds for the node after the pull position it last reported (0: none)."
+        ) { Double($0.pullLagSeconds) }
+        perNode(
             "venue_fleet_node_parked_records", "The node's records central could never apply, kept with their error."
         ) {
             Double($0.recordsParked)

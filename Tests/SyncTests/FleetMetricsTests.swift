@@ -60,6 +60,7 @@ import Ticketing
         #expect(Self.value("venue_fleet_node_outbox_records\(a1)", in: text) == 0)
         #expect(Self.value("venue_fleet_node_parked_records\(a1)", in: text) == 0)
         #expect(Self.value("venue_fleet_node_changes_behind\(a1)", in: text) == 0)
+        #expect(Self.value("venue_fleet_node_pull_lag_seconds\(a1)", in: text) == 0)
         #expect(Self.value("venue_fleet_node_last_push_age_seconds\(a1)", in: text).map { $0 < 3600 } == true)
         #expect(Self.value("venue_fleet_node_sync_mode{node=\"NODE-A\",mode=\"writable\"}", in: text) == 1)
         #expect(Self.value("venue_fleet_node_sync_mode{node=\"NODE-A\",mode=\"silent\"}", in: text) == 0)
@@ -80,6 +81,31 @@ import Ticketing
                 Self.value("venue_reconcile_last_run_duration_seconds{scope=\"\(scope)\"}", in: text).map { $0 > 0 }
                     == true, "\(text)")
         }
+    }
+
+    /// A change central holds for a node that has not pulled it shows as the node's pull lag, on
+    /// central's clock from when the change was made; none once the node pulled it.
+    @Test func aChangeTheNodeHasNotPulledShowsHowLongItWaited() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a).status == 0)
+        // NODE-B's signing key goes to every node: a change NODE-A has not pulled yet.
+        let b = try world.makeNode("NODE-B")
+        #expect(try world.syncOnce(b).status == 0)
+        let made = try #require(
+            try world.central.scalar(
+                """
+                SELECT CAST(MIN(created_at) AS CHAR) FROM change_log
+                WHERE seq > (SELECT pull_cursor FROM node WHERE id = 'NODE-A') AND node_id IN ('', '*', 'NODE-A')
+                """, as: String.self
+            ).flatMap { Timestamp(sqlText: $0) })
+        let report = NodesReport(connection: world.central)
+        let waiting = try #require(try report.nodes(now: made.adding(seconds: 90)).first { $0.id == "NODE-A" })
+        #expect(waiting.changesBehind > 0 && waiting.pullLagSeconds == 90, "\(waiting)")
+
+        #expect(try world.syncOnce(a).status == 0)
+        let pulled = try #require(try report.nodes(now: made.adding(seconds: 90)).first { $0.id == "NODE-A" })
+        #expect(pulled.changesBehind == 0 && pulled.pullLagSeconds == 0, "\(pulled)")
     }
 
     @Test func aCentralWithNoNodeAndNoRunSaysSoAndAReadOnlyOneToo() throws {
