@@ -101,6 +101,10 @@ import Testing
         let admin = try node.signIn("root")
         let wrong = #"{"name":"cal","password":"wrong-password"}"#
         for _ in 0..<5 { #expect(try node.call("POST", "/v1/sessions", json: wrong).status == 401) }
+        #expect(try node.count("SELECT failures FROM login_failure WHERE name = 'cal'") == 5)
+        // The wait after the fifth failure is 1 s, which a loaded machine's next request can
+        // outlast: the ninth's (16 s) cannot.
+        try node.failByHand("cal", failures: 9)
         let slowed = try node.call("POST", "/v1/sessions", json: wrong)
         #expect(slowed.status == 429, "\(slowed)")
         #expect(slowed.headers.contains("Retry-After:"))
@@ -116,6 +120,18 @@ import Testing
 }
 
 extension APINode {
+    /// Counts `failures` failed sign-ins in a row for `name`, the last one now.
+    func failByHand(_ name: String, failures: Int) throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let result = try ProcessRunner.run(
+            "/usr/bin/sqlite3",
+            [
+                database,
+                "UPDATE login_failure SET failures = \(failures), last_failed_at = \(now) WHERE name = '\(name)'",
+            ])
+        guard result.status == 0 else { throw APITestError("cannot count failures for \(name): \(result.stderr)") }
+    }
+
     /// Locks `name` as ten failures in a row would, without waiting out the slow-down between them.
     func lockByHand(_ name: String) throws {
         let until = Int64(Date().timeIntervalSince1970 * 1000) + 15 * 60_000
