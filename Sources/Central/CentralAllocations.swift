@@ -109,12 +109,14 @@ public struct CentralAllocations {
             if comparedQuota == quota, targetSeats == nil || Set(targetSeats!) == Set(comparedSeats) {
                 return (try view(request), false)
             }
-            if pending {
-                throw CentralError.rejected(
-                    code: "proposal_pending",
-                    message: "node \(request.nodeID) has not answered proposal "
-                        + "v\(current.proposedVersion ?? 0) for \(request.eventID) \(request.categoryCode) yet")
-            }
+        }
+        // A change: a retired node could never answer it, nor sell what it gives.
+        try NodeRetirements(connection: connection).refuseAllocation(to: request.nodeID)
+        if let current, pending {
+            throw CentralError.rejected(
+                code: "proposal_pending",
+                message: "node \(request.nodeID) has not answered proposal "
+                    + "v\(current.proposedVersion ?? 0) for \(request.eventID) \(request.categoryCode) yet")
         }
         try checkCapacity(request, quota: quota, categoryCapacity: category.capacity, eventCapacity: event.capacity)
         if let targetSeats { try reserveSeats(request, target: targetSeats) }

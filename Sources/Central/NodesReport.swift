@@ -30,6 +30,10 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let clockOffsetSeconds: Int64?
     /// The zone people read the node's times in (its venues').
     public let timezone: String
+    /// Set while the node is retired (``NodeRetirements``): left out of the silence checks.
+    public let retired: NodeRetirement?
+    /// The retirement central heard from the node after, which made it active again by itself.
+    public let returnedFrom: NodeRetirement?
 }
 
 /// The `central nodes` report.
@@ -48,7 +52,17 @@ public struct NodesReport {
     public func nodes() throws -> [NodeReport] { try nodes(now: try centralNow()) }
 
     /// Every node that ever pushed, by id, with ages measured from `now`.
-    public func nodes(now: Timestamp) throws -> [NodeReport] {
+    public func nodes(now: Timestamp) throws -> [NodeReport] { try nodes(now: now, only: nil) }
+
+    /// The node `id` as ``nodes()`` reports it.
+    public func node(_ id: String) throws -> NodeReport {
+        guard let node = try nodes(now: try centralNow(), only: id).first else {
+            throw CentralError.notFound("no node '\(SyncLimits.clip(id, to: SyncLimits.code))' at central")
+        }
+        return node
+    }
+
+    private func nodes(now: Timestamp, only id: String?) throws -> [NodeReport] {
         let zones = try NodeTimeZones(connection: connection)
         // The changes central holds for node n after the pull position it last reported: those for
         // every node, for every door (protocol 4 on) and its own, as ChangeFeed serves them.
@@ -59,11 +73,15 @@ public struct NodesReport {
         return try connection.rows(
             """
             SELECT n.*, (SELECT COUNT(*) \(unpulled)) AS behind,
-                (SELECT MIN(c.created_at) \(unpulled)) AS oldest_unpulled_at
-            FROM node n ORDER BY n.id
-            """
+                (SELECT MIN(c.created_at) \(unpulled)) AS oldest_unpulled_at,
+                \(NodeRetirements.retiredSQL) AS retired
+            FROM node n WHERE (? IS NULL OR n.id = ?) ORDER BY n.id
+            """, [id, id]
         ).map { row in
             let node = try row.decode(NodeRow.self)
+            let retirement = node.retiredAt.map {
+                NodeRetirement(at: $0, reason: node.retiredReason, by: node.retiredBy ?? "")
+            }
             return NodeReport(
                 id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch,
                 acknowledgedSeq: node.acknowledgedSeq,
@@ -75,7 +93,8 @@ public struct NodesReport {
                 lastPushAt: node.lastPushAt,
                 lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
-                clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id))
+                clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id),
+                retired: node.retired != 0 ? retirement : nil, returnedFrom: node.retired == 0 ? retirement : nil)
         }
     }
 
@@ -123,6 +142,10 @@ private struct NodeRow: Decodable {
     let lastPushAt: Timestamp?
     let lastSeenAt: Timestamp?
     let clockOffsetMs: Int64?
+    let retiredAt: Timestamp?
+    let retiredReason: String?
+    let retiredBy: String?
+    let retired: Int64
 }
 
 /// A parked record of `sync_inbox`.

@@ -79,7 +79,8 @@ public enum FleetExposition {
         }
         text.family(
             "venue_fleet_node_sync_mode", .gauge,
-            "1 for the node's sync mode as central tells it: writable, read_only (central), incompatible or silent."
+            "1 for the node's sync mode as central tells it: writable, read_only (central), incompatible, silent or "
+                + "retired (gone for good, never silent)."
         ) { family in
             for node in nodes {
                 let mode = snapshot.mode(of: node)

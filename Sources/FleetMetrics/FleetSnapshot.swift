@@ -17,6 +17,8 @@ public struct FleetSnapshot: Sendable {
         case incompatible
         /// Not heard from for longer than the silence limit.
         case silent
+        /// Retired by head office (gone for good) and not heard from since: never silent.
+        case retired
     }
 
     /// Open (or settling) discrepancies of one event, class, severity and status; those of no
@@ -106,6 +108,7 @@ public struct FleetSnapshot: Sendable {
 
     /// The node's mode as central can tell it.
     public func mode(of node: NodeReport) -> NodeMode {
+        if node.retired != nil { return .retired }
         if readOnly { return .readOnly }
         if let versions = protocolVersions, !versions.contains(node.protocolVersion) { return .incompatible }
         if (node.silentSeconds ?? Int64.max) > silenceSeconds { return .silent }

@@ -69,11 +69,18 @@ public struct CentralSmokeTest {
             )
         }
         check("nodes") {
-            let nodes = try NodesReport(connection: connection).nodes(now: now)
-            guard !nodes.isEmpty else { return (true, "no node has pushed yet") }
+            let all = try NodesReport(connection: connection).nodes(now: now)
+            guard !all.isEmpty else { return (true, "no node has pushed yet") }
+            // A retired node is gone for good: not waited for.
+            let nodes = all.filter { $0.retired == nil }
+            let retired = all.count - nodes.count
             let silent = nodes.filter { ($0.silentSeconds ?? Int64.max) > silenceSeconds }
             return silent.isEmpty
-                ? (true, "\(nodes.count) node(s), each heard from within \(silenceSeconds)s")
+                ? (
+                    true,
+                    "\(nodes.count) node(s), each heard from within \(silenceSeconds)s"
+                        + (retired > 0 ? "; \(retired) retired" : "")
+                )
                 : (
                     false,
                     "silent: "

@@ -5,11 +5,13 @@ import SyncWire
 /// The checks of each node's sync with central (every node, whatever the event scope): contact,
 /// the sequence of its records, records left parked, and its clock.
 extension Checks {
+    /// Nodes not heard from within the limit; a retired node (gone for good) is not waited for.
     func silentNodes() throws -> [Finding] {
         let deadline = Timestamp(milliseconds: now.milliseconds - scope.silenceSeconds * 1000)
         return try connection.rows(
             """
-            SELECT \(NodeState.columns) FROM node WHERE last_seen_at IS NULL OR last_seen_at < ?
+            SELECT \(NodeState.columns) FROM node
+            WHERE (last_seen_at IS NULL OR last_seen_at < ?) AND NOT \(NodeRetirements.retiredSQL)
             """, [deadline.sqlText]
         ).map { row in
             let state = try row.decode(NodeState.self)
@@ -93,11 +95,12 @@ extension Checks {
         }
     }
 
-    /// A node whose clock was off central's by more than the threshold at its last push.
+    /// A node whose clock was off central's by more than the threshold at its last push; not a
+    /// retired node's, which no longer runs.
     func skewedClocks() throws -> [Finding] {
         try connection.rows(
             """
-            SELECT \(NodeState.columns) FROM node WHERE ABS(clock_offset_ms) > ?
+            SELECT \(NodeState.columns) FROM node WHERE ABS(clock_offset_ms) > ? AND NOT \(NodeRetirements.retiredSQL)
             """, [scope.clockSkewSeconds * 1000]
         ).map { row in
             let state = try row.decode(NodeState.self)

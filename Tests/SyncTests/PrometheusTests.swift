@@ -7,34 +7,56 @@ import Testing
 #endif
 
 /// A real Prometheus (Debian's `prometheus`) and Alertmanager scraping a node's daemon and
-/// central's fleet metrics with the shipped rules: a node stops, `VenueNodeSilent` fires and
-/// reaches Alertmanager; it starts again, the alert resolves. Each server is the test's own (its
-/// config, data folder and a free port), never the service the package may have started.
+/// central's fleet metrics with the shipped rules and the shipped Alertmanager routes and
+/// inhibitions: a node stops, `VenueNodeSilent` fires and reaches Alertmanager, which holds back
+/// the node's other alerts and no other node's; it starts again, the alert resolves. A retired
+/// node never pages. Each server is the test's own (its config, data folder and a free port),
+/// never the service the package may have started.
 @Suite struct PrometheusTests {
-    /// The shipped rules with `venue:node_silent`'s threshold and `VenueNodeSilent`'s `for:` shortened for a test: the
-    /// shipped file stays the one source, and a test that no longer finds its values fails.
-    static func rulesWithQuickNodeSilent() throws -> String {
+    /// The shipped rules with `venue:node_silent`'s threshold and the `for:` of `VenueNodeSilent` and
+    /// `VenueNodeMetricsDown` shortened for a test: the shipped file stays the one source, and a test that
+    /// no longer finds its values fails.
+    static func rulesWithQuickNodeAlerts() throws -> String {
         let shippedText = try String(contentsOfFile: AlertRulesTests.rules, encoding: .utf8)
         let threshold = "venue_fleet_node_last_contact_age_seconds > bool 120 "
         try #require(
             shippedText.contains(threshold), "venue:node_silent no longer has '\(threshold)': update this test")
-        let text = shippedText.replacingOccurrences(
+        var text = shippedText.replacingOccurrences(
             of: threshold, with: "venue_fleet_node_last_contact_age_seconds > bool 4 ")
-        let start = try #require(text.range(of: "      - alert: VenueNodeSilent\n"))
-        let end =
-            text.range(of: "\n      - alert: ", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
-        var block = String(text[start.lowerBound..<end])
-        for (shipped, quick) in [("        for: 3m\n", "        for: 2s\n")] {
-            try #require(block.contains(shipped), "VenueNodeSilent no longer has '\(shipped)': update this test")
-            block = block.replacingOccurrences(of: shipped, with: quick)
+        for (alert, shipped) in [
+            ("VenueNodeSilent", "        for: 3m\n"), ("VenueNodeMetricsDown", "        for: 10m\n"),
+        ] {
+            let start = try #require(text.range(of: "      - alert: \(alert)\n"))
+            let end =
+                text.range(of: "\n      - alert: ", range: start.upperBound..<text.endIndex)?.lowerBound
+                ?? text.endIndex
+            var block = String(text[start.lowerBound..<end])
+            try #require(block.contains(shipped), "\(alert) no longer has '\(shipped)': update this test")
+            block = block.replacingOccurrences(of: shipped, with: "        for: 2s\n")
+            text = text.replacingCharacters(in: start.lowerBound..<end, with: block)
         }
-        return text.replacingCharacters(in: start.lowerBound..<end, with: block)
+        return text
     }
 
-    @Test func aStoppedNodeFiresNodeSilentThatResolvesWhenItIsBack() throws {
+    /// The shipped Alertmanager configuration (routes, inhibitions) with receivers that send
+    /// nothing anywhere: alerts are only kept, to be read back.
+    static func alertmanagerConfigKeepingAlerts() throws -> String {
+        let shipped = try String(
+            contentsOfFile: AlertRulesTests.prometheusFolder + "/alertmanager.yml", encoding: .utf8)
+        let receivers = try #require(shipped.range(of: "\nreceivers:\n"), "alertmanager.yml has no receivers")
+        let names = shipped[receivers.upperBound...].matches(of: /\n?  - name: ([a-z-]+)\n/).map { String($0.1) }
+        try #require(!names.isEmpty)
+        return String(shipped[..<receivers.lowerBound]) + "\nreceivers:\n"
+            + names.map { "  - name: \($0)\n" }.joined()
+    }
+
+    @Test func aStoppedNodeFiresNodeSilentAloneThatResolvesWhenItIsBack() throws {
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
+        // NODE-B synced once; its box is gone and head office retired it, its target left in place.
+        #expect(try world.syncOnce(try world.makeNode("NODE-B")).status == 0)
+        #expect(try world.central(["nodes", "retire", "NODE-B", "--reason", "venue closed"]).status == 0)
         #expect(try world.central(["reconcile"]).status == 0)
         #expect(try world.central(["reconcile", "--since", "last"]).status == 0)
         let nodePort = Network.freePort()
@@ -47,9 +69,12 @@ import Testing
         let exporter = try BackgroundProcess(
             ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(centralPort)"],
             environment: world.environment, logDirectory: world.directory.path)
-        let alertmanager = try MonitoringServer.alertmanager(in: world.directory)
+        let alertmanager = try MonitoringServer.alertmanager(
+            in: world.directory, config: try Self.alertmanagerConfigKeepingAlerts())
         let rules = world.directory.file("venue-alerts.yml")
-        try Self.rulesWithQuickNodeSilent().write(toFile: rules, atomically: true, encoding: .utf8)
+        try Self.rulesWithQuickNodeAlerts().write(toFile: rules, atomically: true, encoding: .utf8)
+        // Labelled by node as the shipped prometheus.yml labels them; NODE-C is a box central never
+        // heard from, whose scrape fails too: its alert must not be held back by NODE-A's.
         let prometheus = try MonitoringServer.prometheus(
             in: world.directory,
             config: """
@@ -61,7 +86,11 @@ import Testing
                   - job_name: venue-central
                     static_configs: [{targets: ["127.0.0.1:\(centralPort)"]}]
                   - job_name: venue-node
-                    static_configs: [{targets: ["127.0.0.1:\(nodePort)"]}]
+                    honor_labels: true
+                    static_configs:
+                      - {targets: ["127.0.0.1:\(nodePort)"], labels: {node: NODE-A}}
+                      - {targets: ["127.0.0.1:\(Network.freePort())"], labels: {node: NODE-B}}
+                      - {targets: ["127.0.0.1:\(Network.freePort())"], labels: {node: NODE-C}}
                 """)
         defer {
             for process in [prometheus.process, alertmanager.process, exporter, daemon] where process.isRunning {
@@ -70,15 +99,21 @@ import Testing
             }
         }
 
-        // Both targets scraped, NODE-A's contact seen, and the rules evaluated over it a few times.
+        // Both live targets scraped, NODE-A's contact seen, NODE-B's older than the shortened
+        // threshold and `for:`, and the rules evaluated over it a few times.
         let scraped = waitUntil(timeout: 60) {
             prometheus.query("sum(up{job=~\"venue-central|venue-node\"})").first?.value == 2
                 && !prometheus.query("venue_fleet_node_last_contact_age_seconds{node=\"NODE-A\"}").isEmpty
+                && prometheus.query("venue_fleet_node_last_contact_age_seconds{node=\"NODE-B\"} > 10").count == 1
         }
         try #require(scraped != nil, "\(prometheus.process.stderr)")
-        let evaluated = prometheus.ruleGroupIterations("venue-fleet")
-        #expect(waitUntil(timeout: 30) { prometheus.ruleGroupIterations("venue-fleet") >= evaluated + 3 } != nil)
+        let evaluated = prometheus.ruleGroupIterations("venue-node")
+        #expect(waitUntil(timeout: 30) { prometheus.ruleGroupIterations("venue-node") >= evaluated + 3 } != nil)
+        // The node's own series keep their node; `up` carries the target's.
+        #expect(prometheus.query("venue_sync_cycles_total{node=\"NODE-A\"}").count == 1)
         #expect(prometheus.alerts("VenueNodeSilent").isEmpty, "\(prometheus.alerts("VenueNodeSilent"))")
+        let down = prometheus.alerts("VenueNodeMetricsDown")
+        #expect(down.map(\.node) == ["NODE-C"] && down.first?.state == "firing", "\(down)")
         #expect(prometheus.selfMetric("prometheus_rule_evaluation_failures_total") == 0)
 
         // Every expression of the dashboard is a query Prometheus answers, over metrics that exist.
@@ -106,12 +141,25 @@ import Testing
         #expect(daemon.wait() == 0)
         let fired = waitUntil(timeout: 90) {
             prometheus.alerts("VenueNodeSilent").contains { $0.node == "NODE-A" && $0.state == "firing" }
+                && prometheus.alerts("VenueNodeMetricsDown").contains { $0.node == "NODE-A" && $0.state == "firing" }
         }
-        #expect(fired != nil, "\(prometheus.alerts("VenueNodeSilent"))")
-        let delivered = waitUntil(timeout: 60) {
-            alertmanager.receivedAlerts().contains { $0.name == "VenueNodeSilent" && $0.node == "NODE-A" }
+        #expect(fired != nil, "\(prometheus.alerts("VenueNodeSilent")) \(prometheus.alerts("VenueNodeMetricsDown"))")
+        // One notification for the dead node: Alertmanager holds its other alert back, not NODE-C's.
+        let held = waitUntil(timeout: 60) {
+            let alerts = alertmanager.receivedAlerts()
+            func state(_ name: String, _ node: String) -> MonitoringServer.Alert? {
+                alerts.first { $0.name == name && $0.node == node }
+            }
+            guard let silent = state("VenueNodeSilent", "NODE-A"), silent.state == "active",
+                let down = state("VenueNodeMetricsDown", "NODE-A"), down.state == "suppressed",
+                !down.inhibitedBy.isEmpty,
+                let other = state("VenueNodeMetricsDown", "NODE-C"), other.state == "active", other.inhibitedBy.isEmpty
+            else { return false }
+            return true
         }
-        #expect(delivered != nil, "\(alertmanager.process.stderr)")
+        #expect(held != nil, "\(alertmanager.receivedAlerts()) \(alertmanager.process.stderr)")
+        #expect(
+            alertmanager.receivedAlerts().allSatisfy { $0.node != "NODE-B" }, "\(alertmanager.receivedAlerts())")
 
         daemon = try world.startDaemon(node, daemonArguments)
         let resolved = waitUntil(timeout: 90) {
@@ -126,12 +174,16 @@ struct MonitoringServer {
     let port: Int
     let process: BackgroundProcess
 
-    /// An alert as `/api/v1/alerts` or Alertmanager's `/api/v2/alerts` lists it.
+    /// An alert as `/api/v1/alerts` or Alertmanager's `/api/v2/alerts` lists it; for the latter,
+    /// the alerts that inhibit it.
     struct Alert: CustomStringConvertible {
         let name: String
         let node: String?
         let state: String
-        var description: String { "\(name) \(node ?? "-") \(state)" }
+        var inhibitedBy: [String] = []
+        var description: String {
+            "\(name) \(node ?? "-") \(state)" + (inhibitedBy.isEmpty ? "" : " inhibited by \(inhibitedBy)")
+        }
     }
 
     static func prometheus(in directory: TemporaryDirectory, config: String) throws -> MonitoringServer {
@@ -146,11 +198,13 @@ struct MonitoringServer {
             ], port: port, directory: directory)
     }
 
-    /// Alertmanager with one receiver that sends nothing anywhere: alerts are only kept, to be read back.
-    static func alertmanager(in directory: TemporaryDirectory) throws -> MonitoringServer {
+    /// Alertmanager with `config`, by default one receiver that sends nothing anywhere: alerts
+    /// are only kept, to be read back.
+    static func alertmanager(
+        in directory: TemporaryDirectory, config: String = "route: {receiver: kept}\nreceivers: [{name: kept}]\n"
+    ) throws -> MonitoringServer {
         let file = directory.file("alertmanager.yml")
-        try "route: {receiver: kept}\nreceivers: [{name: kept}]\n".write(
-            toFile: file, atomically: true, encoding: .utf8)
+        try config.write(toFile: file, atomically: true, encoding: .utf8)
         let port = Network.freePort()
         return try start(
             "/usr/bin/prometheus-alertmanager",
@@ -213,8 +267,10 @@ struct MonitoringServer {
         let list = get("/api/v2/alerts").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [[String: Any]] }
         return (list ?? []).map { alert in
             let labels = alert["labels"] as? [String: String] ?? [:]
-            let state = (alert["status"] as? [String: Any])?["state"] as? String ?? ""
-            return Alert(name: labels["alertname"] ?? "", node: labels["node"], state: state)
+            let status = alert["status"] as? [String: Any]
+            return Alert(
+                name: labels["alertname"] ?? "", node: labels["node"], state: status?["state"] as? String ?? "",
+                inhibitedBy: status?["inhibitedBy"] as? [String] ?? [])
         }
     }
 

@@ -224,6 +224,7 @@ import Testing
                 "001_nodes_and_sync", "002_catalog_and_allocations", "003_sales", "004_reconciliation",
                 "005_protocol_2", "006_reconcile_indexes", "007_payments_covered_by_order",
                 "008_reconcile_place_counts", "009_protocol_3", "010_protocol_4_door", "011_door_revocations",
+                "012_node_retired",
             ])
         for (name, sql) in CentralSchema.migrations {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -164,14 +164,16 @@ struct Nodes: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "nodes",
         abstract:
-            "Each node's epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.",
+            "Each node's state, epoch, push cursor, last push, outbox lag, pull position, parked records and clock offset.",
         discussion: """
             With --watch the table is read again every --interval and drawn over the last on a terminal (into a pipe
             or file, one table after another); a central that cannot be read shows its error and is read again at the
             next refresh. Ages are measured on central's clock. With --iterations, exit code 8 (or the error's) when
-            no refresh could read central.
+            no refresh could read central. A retired node (gone for good) shows as RETIRED, with when and why, under
+            the table.
             """,
-        options: [watch, interval, iterations])
+        usage: "[--watch [--interval D] [--iterations N]] | retire NODE [--reason TEXT] [--force] | reinstate NODE",
+        options: [watch, interval, iterations], subcommands: [Retire.self, Reinstate.self])
 
     let context: CentralContext
     let watching: Bool
@@ -227,24 +229,35 @@ struct Nodes: ParsableCommand {
     }
 
     static func table(_ nodes: [NodeReport]) -> String {
-        nodes.isEmpty
-            ? "No node has pushed yet."
-            : TextTable.render(
+        guard !nodes.isEmpty else { return "No node has pushed yet." }
+        let table = TextTable.render(
+            [
+                "NODE", "STATE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
+                "LAST PUSH", "SILENT", "CLOCK",
+            ],
+            nodes.map { node in
                 [
-                    "NODE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
-                    "LAST PUSH", "SILENT", "CLOCK",
-                ],
-                nodes.map { node in
-                    [
-                        node.id, String(node.epoch), String(node.acknowledgedSeq), String(node.recordsApplied),
-                        String(node.recordsParked),
-                        String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
-                        String(node.changesBehind),
-                        node.lastPushAt.map { $0.local(in: node.timezone) } ?? "never",
-                        node.silentSeconds.map { "\($0)s" } ?? "-",
-                        node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
-                    ]
-                })
+                    node.id, node.retired == nil ? "active" : "RETIRED", String(node.epoch),
+                    String(node.acknowledgedSeq), String(node.recordsApplied),
+                    String(node.recordsParked),
+                    String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
+                    String(node.changesBehind),
+                    node.lastPushAt.map { $0.local(in: node.timezone) } ?? "never",
+                    node.silentSeconds.map { "\($0)s" } ?? "-",
+                    node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
+                ]
+            })
+        let notes = nodes.compactMap { node -> String? in
+            if let retired = node.retired {
+                return "\(node.id) RETIRED \(retired.at.local(in: node.timezone)) by \(retired.by)"
+                    + (retired.reason.map { ": \($0)" } ?? "")
+            }
+            return node.returnedFrom.map { retired in
+                "\(node.id) active again: heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-") after its "
+                    + "retirement of \(retired.at.local(in: node.timezone))" + (retired.reason.map { " (\($0))" } ?? "")
+            }
+        }
+        return notes.isEmpty ? table : table + "\n\n" + notes.joined(separator: "\n")
     }
 
     /// With a cluster's members in the URL: each member's state, and the one this command read.
@@ -265,6 +278,87 @@ struct Nodes: ParsableCommand {
                     if probe.member == connection.member { state += " (read here)" }
                     return [probe.member.description, state]
                 })
+    }
+}
+
+extension Nodes {
+    static let node = TypedArgument("NODE", help: "The node id.")
+
+    struct Retire: ParsableCommand {
+        static let reason = TypedOption.text(
+            "--reason", "TEXT", help: "Why, in one line of at most 200 characters: shown by 'central nodes'.")
+        static let force = FlagOption(
+            "--force", help: "Retire it even with records it had not pushed at its last push, or records parked.")
+        static let configuration = CommandConfiguration(
+            name: "retire",
+            abstract: "Tell central a node is gone for good (a venue closed, a box replaced under a new id).",
+            discussion: """
+                A retired node is no longer watched for silence (the fleet metrics' sync mode reads 'retired',
+                VenueNodeSilent stays quiet, reconcile does not report it silent) and gets no new allocation; its
+                records stay. Refused while its last push reported records it still held, or central holds records
+                of it parked, unless --force. Should the node push or send a heartbeat again, its records are
+                applied as ever and it is active again by itself.
+                """,
+            arguments: [Nodes.node], options: [reason, force])
+
+        let context: CentralContext
+        let nodeID: String
+        let reason: String?
+        let force: Bool
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try CentralContext(arguments)
+            nodeID = try arguments.required(Nodes.node)
+            reason = try arguments.value(Self.reason)
+            force = arguments.isSet(Self.force)
+        }
+
+        func run() throws {
+            let node: NodeReport
+            do {
+                node = try NodeRetirements(connection: try context.connect()).retire(
+                    node: nodeID, reason: reason, force: force)
+            } catch CentralError.rejected(let code, let message)
+                where ["records_waiting", "records_parked"].contains(code)
+            {
+                throw CentralError.rejected(code: code, message: message + "; or give --force to retire it anyway")
+            }
+            context.output.emit(node) { node in
+                let retired = node.retired
+                var text =
+                    "Retired \(node.id)" + (retired?.reason.map { " (\($0))" } ?? "") + ": no longer watched for "
+                    + "silence and no new allocation; its records stay."
+                if node.outboxPending > 0 || node.recordsParked > 0 {
+                    text +=
+                        " It had \(node.outboxPending) record(s) not pushed at its last push and "
+                        + "\(node.recordsParked) parked at central."
+                }
+                return text + " If it pushes again, its records are applied and it is active again."
+            }
+        }
+    }
+
+    struct Reinstate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            name: "reinstate", abstract: "Make a retired node active again: watched for silence, allocated to.",
+            arguments: [Nodes.node])
+
+        let context: CentralContext
+        let nodeID: String
+
+        init(_ arguments: ParsedArguments) throws {
+            context = try CentralContext(arguments)
+            nodeID = try arguments.required(Nodes.node)
+        }
+
+        func run() throws {
+            let node = try NodeRetirements(connection: try context.connect()).reinstate(node: nodeID)
+            context.output.emit(node) { node in
+                "\(node.id) is active again: watched for silence"
+                    + (node.silentSeconds.map { " (last heard from \($0)s ago)" } ?? " (never heard from)")
+                    + " and allocated to."
+            }
+        }
     }
 }
 

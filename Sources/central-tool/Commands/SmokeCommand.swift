@@ -8,7 +8,7 @@ struct Smoke: ParsableCommand {
     static let configuration = CommandConfiguration(
         name: "smoke",
         abstract:
-            "After a deployment: schema current, central writable, the nodes' writes allowed, every node heard from, a dry-run reconcile.",
+            "After a deployment: schema current, central writable, the nodes' writes allowed, every node not retired heard from, a dry-run reconcile.",
         discussion: """
             The writes check runs every statement a node's daemon runs, on each table it writes, in a transaction rolled
             back, as the nodes' user: CENTRAL_APP_URL with CENTRAL_APP_PASSWORD_FILE (environment or config file), else

@@ -1,0 +1,278 @@
+import Central
+import Foundation
+import SyncWire
+import TestSupport
+import Testing
+
+@testable import Ticketing
+
+/// `central nodes retire` and `reinstate` on the built `central` against a real central: what a
+/// retired node is left out of, what it keeps, and what brings it back.
+@Suite struct RetiredNodesTests {
+    /// `central nodes --json`, by node id.
+    static func nodes(_ world: SyncWorld) throws -> [String: [String: Any]] {
+        let result = try world.central(["nodes", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as? String ?? "", $0) })
+    }
+
+    /// The row of `node` in a `central nodes` table.
+    static func row(_ node: String, in table: String) -> String? {
+        table.split(separator: "\n").first { $0.hasPrefix(node + " ") }.map(String.init)
+    }
+
+    /// The retirement columns of every node, to show a refusal changed nothing.
+    static func retirements(_ world: SyncWorld) throws -> [String] {
+        try world.central.rows(
+            """
+            SELECT CONCAT_WS('|', id, COALESCE(CAST(retired_at AS CHAR), '-'), COALESCE(retired_reason, '-'),
+                             COALESCE(retired_by, '-')) FROM node ORDER BY id
+            """
+        ).map { try $0.get(0) }
+    }
+
+    @Test func aRetiredNodeShowsAsRetiredUntilItIsReinstated() throws {
+        let world = try SyncWorld()
+        for id in ["NODE-A", "NODE-B"] { #expect(try world.syncOnce(try world.makeNode(id)).status == 0) }
+
+        let retire = try world.central(["nodes", "retire", "NODE-A", "--reason", "venue closed"])
+        #expect(retire.status == 0, "\(retire.stderr)")
+        #expect(
+            retire.stdout
+                == "Retired NODE-A (venue closed): no longer watched for silence and no new allocation; its records "
+                + "stay. If it pushes again, its records are applied and it is active again.\n")
+
+        let json = try Self.nodes(world)
+        let retired = try #require(json["NODE-A"]?["retired"] as? [String: Any], "\(json)")
+        #expect(retired["reason"] as? String == "venue closed")
+        #expect((retired["by"] as? String)?.contains("@") == true && retired["at"] is String, "\(retired)")
+        #expect(json["NODE-B"] != nil && json["NODE-B"]?["retired"] == nil, "\(json)")
+
+        let account = try #require(retired["by"] as? String)
+        let table = try world.central(["nodes"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(Self.row("NODE-A", in: table.stdout)?.contains(" RETIRED ") == true, "\(table.stdout)")
+        #expect(Self.row("NODE-B", in: table.stdout)?.contains(" active ") == true, "\(table.stdout)")
+        let note = try #require(table.stdout.split(separator: "\n").last, "\(table.stdout)")
+        #expect(
+            note.hasPrefix("NODE-A RETIRED ") && note.hasSuffix(" UTC by \(account): venue closed"), "\(table.stdout)")
+        let watch = try world.central(["nodes", "--watch", "--iterations", "1"])
+        #expect(watch.status == 0, "\(watch.stderr)")
+        #expect(Self.row("NODE-A", in: watch.stdout)?.contains(" RETIRED ") == true, "\(watch.stdout)")
+        #expect(watch.stdout.contains("\n" + note + "\n"), "\(watch.stdout)")
+
+        let reinstate = try world.central(["nodes", "reinstate", "NODE-A"])
+        #expect(reinstate.status == 0, "\(reinstate.stderr)")
+        #expect(reinstate.stdout.hasPrefix("NODE-A is active again: watched for silence (last heard from "))
+        let after = try Self.nodes(world)
+        #expect(after["NODE-A"] != nil && after["NODE-A"]?["retired"] == nil, "\(after)")
+        #expect(after["NODE-A"]?["returned_from"] == nil, "\(after)")
+        let again = try world.central(["nodes"])
+        #expect(Self.row("NODE-A", in: again.stdout)?.contains(" active ") == true, "\(again.stdout)")
+        #expect(!again.stdout.contains("RETIRED"), "\(again.stdout)")
+    }
+
+    @Test func aBadRetirementIsRefusedWithOneLineAndChangesNothing() throws {
+        let world = try SyncWorld()
+        for id in ["NODE-A", "NODE-B"] { #expect(try world.syncOnce(try world.makeNode(id)).status == 0) }
+        #expect(try world.central(["nodes", "retire", "NODE-B"]).status == 0)
+        let before = try Self.retirements(world)
+        let long = String(repeating: "x", count: 201)
+        for (arguments, status, code, message) in [
+            (
+                ["nodes", "retire", "NODE-Z"], 6, "not_found",
+                "no node 'NODE-Z' at central: 'central nodes' lists every node that ever pushed"
+            ),
+            (
+                ["nodes", "reinstate", "NODE-Z"], 6, "not_found",
+                "no node 'NODE-Z' at central: 'central nodes' lists every node that ever pushed"
+            ),
+            (
+                ["nodes", "retire", "NODE-A", "--reason", "closed\nfor good"], 2, "invalid_input",
+                "a retirement's reason must be one line without control characters: 'central nodes' prints it"
+            ),
+            (
+                ["nodes", "retire", "NODE-A", "--reason", "\u{1B}[31mclosed"], 2, "invalid_input",
+                "a retirement's reason must be one line without control characters: 'central nodes' prints it"
+            ),
+            (
+                ["nodes", "retire", "NODE-A", "--reason", " "], 2, "invalid_input",
+                "a retirement's reason must say something (or leave it out)"
+            ),
+            (
+                ["nodes", "retire", "NODE-A", "--reason", long], 2, "invalid_input",
+                "a retirement's reason is at most 200 characters (this one has 201): 'central nodes' prints it on "
+                    + "one line"
+            ),
+            (["nodes", "retire", "NODE-B"], 1, "already_retired", "node NODE-B is already retired (since "),
+            (["nodes", "reinstate", "NODE-A"], 1, "not_retired", "node NODE-A is not retired"),
+        ] {
+            let result = try world.central(arguments + ["--json"])
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.hasPrefix("Error: " + message) && result.stderr.split(separator: "\n").count == 1,
+                "\(arguments): \(result.stderr)")
+            let error = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: Any]]
+            #expect(error?["error"]?["code"] as? String == code, "\(arguments): \(result.stdout)")
+        }
+        let usage = try world.central(["nodes", "retire"])
+        #expect(usage.status == 2 && usage.stderr.hasPrefix("Error: missing NODE\n"), "\(usage.stderr)")
+        let mistyped = try world.central(["nodes", "retier", "NODE-A"])
+        #expect(mistyped.status == 2 && mistyped.stderr.contains("retire"), "\(mistyped.stderr)")
+        #expect(try Self.retirements(world) == before)
+    }
+
+    /// Records the node still held at its last push, or records parked at central: retiring it
+    /// would hide sales, so it takes `--force`, and the error says what to do.
+    @Test func aNodeWithRecordsWaitingOrParkedIsRetiredOnlyByForce() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a).status == 0)
+        for _ in 0..<3 { try a.sell("BIG", "FLOOR") }
+        // The box pushed one record and went down with the rest.
+        let first = try a.node.sync.pendingBatch(limit: 1)
+        #expect(try PushReceiver(connection: world.central).apply(first).applied == 1)
+        let waiting = try #require(first.outboxPendingAfter > 0 ? first.outboxPendingAfter : nil)
+        // Another node's record central can never apply is parked.
+        _ = try PushReceiver(connection: world.central).apply(
+            PushBatch(
+                nodeID: "NODE-P",
+                records: [
+                    OutboxRecord(
+                        seq: 1, type: "gift_card.sold", entityID: "G1", payload: "{}", createdAt: world.clock.now())
+                ], outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0, sentAt: world.clock.now()))
+        let before = try Self.retirements(world)
+
+        let refusedWaiting = try world.central(["nodes", "retire", "NODE-A", "--reason", "closed", "--json"])
+        #expect(refusedWaiting.status == 1, "\(refusedWaiting.stderr)")
+        #expect(
+            refusedWaiting.stderr.hasPrefix(
+                "Error: node NODE-A still held \(waiting) record(s) for central at its last push")
+                && refusedWaiting.stderr.contains("retiring it would hide sales central has not got")
+                && refusedWaiting.stderr.hasSuffix("; or give --force to retire it anyway\n"),
+            "\(refusedWaiting.stderr)")
+        #expect(refusedWaiting.stdout.contains("\"code\" : \"records_waiting\""), "\(refusedWaiting.stdout)")
+        let refusedParked = try world.central(["nodes", "retire", "NODE-P"])
+        #expect(refusedParked.status == 1, "\(refusedParked.stderr)")
+        #expect(
+            refusedParked.stderr
+                == "Error: central holds 1 record(s) of node NODE-P it could not apply: see 'central parked NODE-P', "
+                + "fix the cause and apply them with 'central parked NODE-P --retry' before retiring it; or give --force "
+                + "to retire it anyway\n")
+        #expect(try Self.retirements(world) == before)
+
+        let forced = try world.central(["nodes", "retire", "NODE-A", "--reason", "closed", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(
+            forced.stdout.contains(" It had \(waiting) record(s) not pushed at its last push and 0 parked at central."))
+        #expect(try world.central(["nodes", "retire", "NODE-P", "--force"]).status == 0)
+        // What it held stays visible: central still reports the records it has not got.
+        let report = try world.central(["report", "sales"])
+        #expect(
+            report.stdout.contains("Not yet synced: NODE-A \(waiting) record(s) at its last push"), "\(report.stdout)")
+        #expect(try world.central(["parked", "NODE-P"]).stdout.contains("gift_card.sold"))
+    }
+
+    /// A retired node that comes back loses nothing: its sales are applied as any node's, and its
+    /// contact makes it active again, which `central nodes` says.
+    @Test func aRetiredNodeThatSyncsAgainKeepsItsSalesAndIsActiveAgain() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a).status == 0)
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "box replaced"]).status == 0)
+        for _ in 0..<2 { try a.sell("BIG", "FLOOR") }
+        let sync = try world.syncOnce(a)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(try world.centralOrders(node: "NODE-A") == (try a.orders()))
+        #expect(try a.node.sync.status().outboxPending == 0)
+
+        let json = try Self.nodes(world)
+        #expect(json["NODE-A"]?["retired"] == nil, "\(json)")
+        let returned = try #require(json["NODE-A"]?["returned_from"] as? [String: Any], "\(json)")
+        #expect(returned["reason"] as? String == "box replaced")
+        let table = try world.central(["nodes"]).stdout
+        #expect(Self.row("NODE-A", in: table)?.contains(" active ") == true, "\(table)")
+        #expect(table.contains("\nNODE-A active again: heard from "), "\(table)")
+        #expect(table.hasSuffix(" (box replaced)\n"), "\(table)")
+        let reinstate = try world.central(["nodes", "reinstate", "NODE-A"])
+        #expect(reinstate.status == 1, "\(reinstate.stderr)")
+        #expect(reinstate.stderr.hasSuffix(", which made it active again\n"), "\(reinstate.stderr)")
+        // Retired once more: from its last contact on.
+        #expect(try world.central(["nodes", "retire", "NODE-A"]).status == 0)
+        #expect(try Self.nodes(world)["NODE-A"]?["retired"] is [String: Any])
+    }
+
+    /// Reconcile neither reports a retired node silent nor its clock skewed, the fleet metrics
+    /// give it the sync mode `retired`, and `central smoke` does not wait for it; another node
+    /// silent as long is still reported.
+    @Test func aRetiredNodeIsLeftOutOfTheSilenceChecksAndTheMetricsSaySo() throws {
+        let world = try SyncWorld()
+        let a = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(a, clock: "-1d").status == 0)
+        #expect(try world.syncOnce(try world.makeNode("NODE-B")).status == 0)
+        func reconcileTwoHoursOn() throws -> [String: String] {
+            let run = try SyncWorld.run("central", ["reconcile"], clock: "+2h", environment: world.environment)
+            #expect(run.status == 10, "\(run.stdout)\(run.stderr)")
+            return Dictionary(
+                uniqueKeysWithValues: try world.central.rows(
+                    "SELECT discrepancy_key, status FROM discrepancy WHERE node_id IS NOT NULL AND event_id IS NULL"
+                ).map { (try $0.get(0, as: String.self), try $0.get(1, as: String.self)) })
+        }
+        #expect(
+            try reconcileTwoHoursOn() == [
+                "node_silent/NODE-A": "open", "node_silent/NODE-B": "open", "node_clock_skew/NODE-A": "open",
+            ])
+        let smokeBefore = try SyncWorld.run(
+            "central", ["smoke", "--silence", "1h"], clock: "+2h", environment: world.environment)
+        #expect(smokeBefore.stdout.contains("silent: NODE-A ("), "\(smokeBefore.stdout)")
+
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "venue closed"]).status == 0)
+        #expect(
+            try reconcileTwoHoursOn() == [
+                "node_silent/NODE-A": "resolved", "node_silent/NODE-B": "open", "node_clock_skew/NODE-A": "resolved",
+            ])
+        let smoke = try SyncWorld.run(
+            "central", ["smoke", "--silence", "1h"], clock: "+2h", environment: world.environment)
+        #expect(smoke.stdout.contains("silent: NODE-B ("), "\(smoke.stdout)")
+        #expect(!smoke.stdout.contains("NODE-A ("), "\(smoke.stdout)")
+
+        let metrics = try world.central(["metrics"])
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        let problems = try FleetMetricsTests.promtoolProblems(metrics.stdout)
+        #expect(problems == nil, "\(problems ?? "")")
+        func mode(_ node: String, _ mode: String) -> Double? {
+            FleetMetricsTests.value("venue_fleet_node_sync_mode{node=\"\(node)\",mode=\"\(mode)\"}", in: metrics.stdout)
+        }
+        #expect(mode("NODE-A", "retired") == 1 && mode("NODE-A", "writable") == 0 && mode("NODE-A", "silent") == 0)
+        #expect(mode("NODE-B", "retired") == 0 && mode("NODE-B", "writable") == 1)
+        #expect(!metrics.stdout.contains("node=\"NODE-A\",class=\"node_silent\""), "\(metrics.stdout)")
+        #expect(metrics.stdout.contains("node=\"NODE-B\",class=\"node_silent\""), "\(metrics.stdout)")
+        // Its facts are still exported.
+        #expect(FleetMetricsTests.value("venue_fleet_node_epoch{node=\"NODE-A\"}", in: metrics.stdout) == 1)
+    }
+
+    /// A retired node can never sell an allocation: a new one is refused, with what to do; an
+    /// import that leaves its allocations as they are still goes through.
+    @Test func anAllocationToARetiredNodeIsRefused() throws {
+        let world = try SyncWorld()
+        #expect(try world.syncOnce(try world.makeNode("NODE-A")).status == 0)
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "venue closed"]).status == 0)
+        let before = try world.central(["allocations", "SMALL", "--json"]).stdout
+        let refused = try world.central(["allocate", "SMALL", "--category", "GA", "--node", "NODE-A", "--quota", "50"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(
+            refused.stderr.hasPrefix("Error: node NODE-A is retired (since ")
+                && refused.stderr.hasSuffix(
+                    ": venue closed): it can never sell an allocation. Allocate to another node, or run "
+                        + "'central nodes reinstate NODE-A' if it is coming back\n"),
+            "\(refused.stderr)")
+        #expect(try world.central(["allocations", "SMALL", "--json"]).stdout == before)
+        let reimport = try world.central(["import", world.directory.file("central.json")])
+        #expect(reimport.status == 0, "\(reimport.stderr)")
+
+        #expect(try world.central(["nodes", "reinstate", "NODE-A"]).status == 0)
+        let allowed = try world.central(["allocate", "SMALL", "--category", "GA", "--node", "NODE-A", "--quota", "50"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+}
