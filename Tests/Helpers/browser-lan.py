@@ -115,6 +115,10 @@ def till_pay_again_after_no_answer():
     element(till, "#pay").click()
     wait(till, lambda: "already sold" in text(till, "#sale-error") and "not made" in text(till, "#sale-error"),
          "the page to say the sale as sent was not made")
+    # The seats read again (the map shows D-2 sold, the sale keeps D-1 only) leave that said.
+    wait(till, lambda: seat_status(till, "STALLS-D-2") == "sold" and "seat 2" not in text(till, "#sale-lines"),
+         "the map to show D-2 sold and the sale without it")
+    check("not made" in text(till, "#sale-error"), f"the refusal still said: {text(till, '#sale-error')!r}")
     check(orders_count("seat_label = 'STALLS-D-1'") == 0, "STALLS-D-1 not sold")
     check(not element(till, "#pay-form").get_attribute("data-idempotency-key"), "no sale left unanswered")
     errors = console_errors(till)

@@ -272,7 +272,8 @@ export class Selling {
   }
 
   // Seats of this sale the node no longer offers (another till sold or holds them, or they
-  // went to another node) leave it, and the cashier is told which.
+  // went to another node) leave it, and the cashier is told which, after what the page said
+  // last (a refusal of the sale just sent, which this reading of the seats usually follows).
   dropLostSeats() {
     const lost = this.sale.seats.map((label) => this.seats.find((seat) => seat.label === label))
       .filter((seat) => seat && seat.status !== 'available');
@@ -281,8 +282,10 @@ export class Selling {
     const seats = this.sale.seats.filter((label) => !labels.has(label));
     this.sale = seats.length ? { ...this.sale, seats, quantity: seats.length } : emptySale();
     const words = { sold: 'sold by another till', held: 'held for another sale', unallocated: "moved to another node" };
-    say('sale-error', lost.map((seat) => `${seatName(seat)} was ${words[seat.status] ?? seat.status}`).join('; ')
-      + ' meanwhile: taken out of this sale.');
+    const note = lost.map((seat) => `${seatName(seat)} was ${words[seat.status] ?? seat.status}`).join('; ')
+      + ' meanwhile: taken out of this sale.';
+    const before = byID('sale-error').textContent;
+    say('sale-error', before ? `${before} ${note}` : note);
   }
 
   category(code) {
