@@ -74,6 +74,8 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Seconds.
     public var connectTimeout: Int
     public var readTimeout: Int
+    /// The URL named `read_timeout` (a caller with a shorter default of its own keeps the URL's).
+    public var readTimeoutGiven: Bool
     public var writeTimeout: Int
     /// Seconds a statement waits for a row lock before failing with 1205 (server default: 50).
     public var lockWaitTimeout: Int
@@ -198,6 +200,7 @@ public struct MySQLConfiguration: Sendable, Equatable, CustomStringConvertible {
         self.certificateAuthorityFile = query["ssl_ca"]
         self.connectTimeout = try seconds("connect_timeout", default: 5)
         self.readTimeout = try seconds("read_timeout", default: 30)
+        self.readTimeoutGiven = query["read_timeout"] != nil
         self.writeTimeout = try seconds("write_timeout", default: 30)
         self.lockWaitTimeout = try seconds("lock_wait_timeout", default: 10)
         self.idleTransactionTimeout = try seconds("idle_transaction_timeout", default: 60)

@@ -148,6 +148,38 @@ import Ticketing
         #expect(server.stderr.contains("metrics.stopped"))
     }
 
+    /// A scrape of a central that stopped answering (its server frozen, the kept connection open)
+    /// reads `venue_central_up 0` within Prometheus' default scrape timeout (10 s), so that
+    /// VenueCentralUnreadable can fire: the exporter waits 5 s for central unless its URL says.
+    @Test func aScrapeOfAFrozenCentralAnswersWithinTheScrapeTimeout() throws {
+        let world = try SyncWorld(privateServer: true)
+        let node = try world.makeNode("NODE-A")
+        #expect(try world.syncOnce(node).status == 0)
+        let port = Network.freePort()
+        let server = try BackgroundProcess(
+            ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(port)"],
+            environment: world.environment, logDirectory: world.directory.path)
+        #expect(
+            waitUntil(timeout: 20) {
+                Network.get(port: port, path: "/metrics")?.body.contains("venue_central_up 1") == true
+            }
+                != nil)
+        let pidText = try String(contentsOfFile: world.server.directory + "/mysqld.pid", encoding: .utf8)
+        let mysqld = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(mysqld, SIGSTOP)
+        let frozen = Network.get(port: port, path: "/metrics", timeout: 10)
+        kill(mysqld, SIGCONT)
+        #expect(
+            frozen?.body.contains("\nvenue_central_up 0\n") == true, "\(String(describing: frozen)) \(server.stderr)")
+        #expect(
+            waitUntil(timeout: 30) {
+                Network.get(port: port, path: "/metrics")?.body.contains("venue_central_up 1") == true
+            }
+                != nil, "\(server.stderr)")
+        server.send(SIGTERM)
+        #expect(server.wait() == 0, "\(server.stderr)")
+    }
+
     @Test func theNodeTellsItsDiskAndItsEmailsAndItsClock() throws {
         let world = try SyncWorld()
         let node = try world.makeNode("NODE-A")

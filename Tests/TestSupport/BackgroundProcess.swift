@@ -81,14 +81,17 @@ public enum Network {
     }
 
     /// `GET path` on 127.0.0.1:`port`; nil when nothing answers. Returns the status and the body.
-    public static func get(port: Int, path: String, method: String = "GET") -> (status: Int, body: String)? {
+    /// `timeout`: seconds each read may wait for the answer (nil once it passes).
+    public static func get(port: Int, path: String, method: String = "GET", timeout: Int = 3) -> (
+        status: Int, body: String
+    )? {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -20,9 +20,12 @@ struct Metrics: ParsableCommand {
             changes it has not pulled, clock offset, epoch, protocol version and sync mode; per event and class the
             open discrepancies; the last full and incremental reconcile runs; central's read-only state. Ages are
             measured on central's clock. With --http, a scrape central cannot answer reads venue_central_up 0 and
-            the error is logged on stderr. Exit codes: 0 ok, 8 central unreachable (printed once).
+            the error is logged on stderr; each query waits at most 5 s for central unless the URL sets read_timeout. Exit codes: 0 ok, 8 central unreachable (printed once).
             """,
         options: [http, silence])
+
+    /// Seconds a scrape's query may wait for central unless the URL sets `read_timeout`.
+    static let scrapeReadTimeout = 5
 
     let context: CentralContext
     let address: ListenAddress?
@@ -43,7 +46,11 @@ struct Metrics: ParsableCommand {
             return
         }
         let logger = LineLogger(json: false)
-        let server = FleetMetricsServer(configuration: context.configuration, silenceSeconds: silenceSeconds) {
+        // A scrape of a hung central must answer `venue_central_up 0` within Prometheus' scrape
+        // timeout (10 s by default), not after the client's 30 s: the URL's own read_timeout wins.
+        var configuration = context.configuration
+        if !configuration.readTimeoutGiven { configuration.readTimeout = Self.scrapeReadTimeout }
+        let server = FleetMetricsServer(configuration: configuration, silenceSeconds: silenceSeconds) {
             logger.warning("metrics.central_unreadable", ["error": $0])
         }
         try server.serve(on: address) { bound in
