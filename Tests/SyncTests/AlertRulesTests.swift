@@ -94,6 +94,20 @@ import Testing
         #expect(problems == nil, "\(problems ?? "")")
     }
 
+    /// A node's own discrepancies (silence, sequence, clock, parked records) carry no event: a
+    /// dashboard table that sums them by anything keeps `node`, or two nodes' rows merge into one
+    /// that names neither.
+    @Test func theDashboardKeepsTheNodeOfADiscrepancy() throws {
+        let sums = try Self.dashboardExpressions().filter { $0.contains("venue_reconcile_open_discrepancies") }
+            .flatMap { $0.matches(of: /by \(([a-z_, ]+)\)/).map { String($0.1) } }
+        #expect(!sums.isEmpty)
+        for labels in sums {
+            #expect(
+                labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains("node"),
+                "by (\(labels))")
+        }
+    }
+
     /// Every `venue_…` metric name `text` mentions.
     static func metricNames(in text: String) -> Set<String> {
         let pattern = /venue_[a-z0-9_]+/
@@ -167,6 +181,42 @@ import Testing
                 "alertname=VenueNodeSilent", "severity=critical", "node=BOX-1",
             ])
         #expect(route.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "on-call-pager", "\(route.stdout)")
+    }
+
+    /// Head office's Alertmanager pages once for an alert whatever the number of nodes it holds
+    /// (fifty venues cut off at once are one page), and mails each node's warnings apart.
+    @Test func pagesGroupTheNodesAndEmailsDoNot() throws {
+        let directory = try TemporaryDirectory()
+        let alertmanager = try MonitoringServer.alertmanager(
+            in: directory, config: try PrometheusTests.alertmanagerConfigKeepingAlerts())
+        let alerts = ["BOX-1", "BOX-2", "BOX-3"].flatMap { node in
+            [
+                ["alertname": "VenueNodeSilent", "severity": "critical", "node": node],
+                ["alertname": "VenueClockSkew", "severity": "warning", "node": node],
+            ].map { ["labels": $0] }
+        }
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: alerts), as: UTF8.self)
+        let posted = try ProcessRunner.run(
+            "/usr/bin/curl",
+            [
+                "-sf", "--max-time", "10", "-H", "Content-Type: application/json", "--data", body,
+                "http://127.0.0.1:\(alertmanager.port)/api/v2/alerts",
+            ])
+        #expect(posted.status == 0, "\(posted.stderr)")
+        func groups() -> [(receiver: String, alerts: Int)] {
+            let list = alertmanager.get("/api/v2/alerts/groups").flatMap {
+                try? JSONSerialization.jsonObject(with: $0) as? [[String: Any]]
+            }
+            return (list ?? []).map {
+                (($0["receiver"] as? [String: Any])?["name"] as? String ?? "", ($0["alerts"] as? [Any])?.count ?? 0)
+            }
+        }
+        let grouped = waitUntil(timeout: 30) { groups().map(\.alerts).reduce(0, +) == 6 }
+        #expect(grouped != nil, "\(groups())")
+        #expect(groups().filter { $0.receiver == "on-call-pager" }.map(\.alerts) == [3], "\(groups())")
+        #expect(groups().filter { $0.receiver == "operations-email" }.map(\.alerts) == [1, 1, 1], "\(groups())")
+        alertmanager.process.send(SIGTERM)
+        _ = alertmanager.process.wait()
     }
 
     /// The dashboard's expressions, with Grafana's variables as a test Prometheus reads them.

@@ -18,11 +18,11 @@ import Testing
     /// no longer finds its values fails.
     static func rulesWithQuickNodeAlerts() throws -> String {
         let shippedText = try String(contentsOfFile: AlertRulesTests.rules, encoding: .utf8)
-        let threshold = "venue_fleet_node_last_contact_age_seconds > bool 120 "
+        let threshold = "venue_fleet_node_last_contact_age_seconds[10m]) > bool 120\n"
         try #require(
             shippedText.contains(threshold), "venue:node_silent no longer has '\(threshold)': update this test")
         var text = shippedText.replacingOccurrences(
-            of: threshold, with: "venue_fleet_node_last_contact_age_seconds > bool 4 ")
+            of: threshold, with: "venue_fleet_node_last_contact_age_seconds[10m]) > bool 4\n")
         for (alert, shipped) in [
             ("VenueNodeSilent", "        for: 3m\n"), ("VenueNodeMetricsDown", "        for: 10m\n"),
         ] {
