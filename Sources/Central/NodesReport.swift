@@ -32,8 +32,11 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let timezone: String
     /// Set while the node is retired (``NodeRetirements``): left out of the silence checks.
     public let retired: NodeRetirement?
-    /// The retirement central heard from the node after, which made it active again by itself.
+    /// The last retirement, once it ended: by ``reinstated``, or else by the node's own contact
+    /// after it, which made it active again by itself.
     public let returnedFrom: NodeRetirement?
+    /// The `central nodes reinstate` that ended ``returnedFrom``.
+    public let reinstated: NodeReinstatement?
 }
 
 /// The `central nodes` report.
@@ -82,6 +85,10 @@ public struct NodesReport {
             let retirement = node.retiredAt.map {
                 NodeRetirement(at: $0, reason: node.retiredReason, by: node.retiredBy ?? "")
             }
+            let reinstatement = node.reinstatedAt.flatMap { at in
+                node.retired == 0 && at.milliseconds >= (node.retiredAt?.milliseconds ?? .max)
+                    ? NodeReinstatement(at: at, by: node.reinstatedBy ?? "") : nil
+            }
             return NodeReport(
                 id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch,
                 acknowledgedSeq: node.acknowledgedSeq,
@@ -94,7 +101,8 @@ public struct NodesReport {
                 lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
                 clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id),
-                retired: node.retired != 0 ? retirement : nil, returnedFrom: node.retired == 0 ? retirement : nil)
+                retired: node.retired != 0 ? retirement : nil, returnedFrom: node.retired == 0 ? retirement : nil,
+                reinstated: reinstatement)
         }
     }
 
@@ -145,6 +153,8 @@ private struct NodeRow: Decodable {
     let retiredAt: Timestamp?
     let retiredReason: String?
     let retiredBy: String?
+    let reinstatedAt: Timestamp?
+    let reinstatedBy: String?
     let retired: Int64
 }
 

@@ -67,10 +67,32 @@ import Testing
         #expect(reinstate.stdout.hasPrefix("NODE-A is active again: watched for silence (last heard from "))
         let after = try Self.nodes(world)
         #expect(after["NODE-A"] != nil && after["NODE-A"]?["retired"] == nil, "\(after)")
-        #expect(after["NODE-A"]?["returned_from"] == nil, "\(after)")
+        // The retirement it ended stays on record beside the reinstatement: when, why, by whom.
+        let ended = try #require(after["NODE-A"]?["returned_from"] as? [String: Any], "\(after)")
+        #expect(ended["reason"] as? String == "venue closed" && ended["by"] as? String == account, "\(ended)")
+        #expect(ended["at"] as? String == retired["at"] as? String, "\(ended)")
+        let reinstated = try #require(after["NODE-A"]?["reinstated"] as? [String: Any], "\(after)")
+        #expect(reinstated["by"] as? String == account && reinstated["at"] is String, "\(reinstated)")
+        #expect(after["NODE-B"]?["reinstated"] == nil && after["NODE-B"]?["returned_from"] == nil, "\(after)")
         let again = try world.central(["nodes"])
         #expect(Self.row("NODE-A", in: again.stdout)?.contains(" active ") == true, "\(again.stdout)")
         #expect(!again.stdout.contains("RETIRED"), "\(again.stdout)")
+        let line = try #require(again.stdout.split(separator: "\n").last.map(String.init), "\(again.stdout)")
+        #expect(
+            line.hasPrefix("NODE-A active again: reinstated ")
+                && line.contains(" UTC by \(account) after its retirement of ")
+                && line.hasSuffix(" UTC by \(account) (venue closed)"), "\(again.stdout)")
+        let columns = try Self.retirements(world)
+        #expect(columns.first?.hasSuffix("|venue closed|\(account)") == true, "\(columns)")
+
+        // Retired again at once: the new retirement replaces the old one and is in force.
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "closed again"]).status == 0)
+        let twice = try Self.nodes(world)
+        let retiredAgain = try #require(twice["NODE-A"]?["retired"] as? [String: Any], "\(twice)")
+        #expect(retiredAgain["reason"] as? String == "closed again", "\(retiredAgain)")
+        #expect(twice["NODE-A"]?["reinstated"] == nil && twice["NODE-A"]?["returned_from"] == nil, "\(twice)")
+        let table2 = try world.central(["nodes"]).stdout
+        #expect(Self.row("NODE-A", in: table2)?.contains(" RETIRED ") == true, "\(table2)")
     }
 
     @Test func aBadRetirementIsRefusedWithOneLineAndChangesNothing() throws {

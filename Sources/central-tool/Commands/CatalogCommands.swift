@@ -253,8 +253,11 @@ struct Nodes: ParsableCommand {
                     + (retired.reason.map { ": \($0)" } ?? "")
             }
             return node.returnedFrom.map { retired in
-                "\(node.id) active again: heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-") after its "
-                    + "retirement of \(retired.at.local(in: node.timezone))" + (retired.reason.map { " (\($0))" } ?? "")
+                "\(node.id) active again: "
+                    + (node.reinstated.map { "reinstated \($0.at.local(in: node.timezone)) by \($0.by)" }
+                        ?? "heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-")")
+                    + " after its retirement of \(retired.at.local(in: node.timezone)) by \(retired.by)"
+                    + (retired.reason.map { " (\($0))" } ?? "")
             }
         }
         return notes.isEmpty ? table : table + "\n\n" + notes.joined(separator: "\n")
