@@ -31,6 +31,11 @@ public struct NodeRetirements {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
+    /// The classes of reconcile's discrepancies (`DiscrepancyClass`) whose checks leave a retired
+    /// node out: retiring a node resolves its open ones at once, as the next run would, so no
+    /// alert about a node just retired fires in between.
+    public static let unwatchedClasses = ["node_silent", "node_clock_skew"]
+
     /// The longest reason, in code points: one line of `central nodes`.
     public static let reasonLimit = 200
 
@@ -81,6 +86,11 @@ public struct NodeRetirements {
                                 retired_reason = ?, retired_by = ?
                 WHERE id = ?
                 """, [row.now.sqlText, row.now.sqlText, row.now.sqlText, reason, account, node])
+            try connection.execute(
+                """
+                UPDATE discrepancy SET status = 'resolved', resolved_at = ?
+                WHERE node_id = ? AND event_id IS NULL AND status = 'open' AND class IN (?, ?)
+                """, [row.now.sqlText, node] + Self.unwatchedClasses)
         }
         return try NodesReport(connection: connection).node(node)
     }
