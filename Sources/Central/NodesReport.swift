@@ -51,6 +51,14 @@ public struct NodesReport {
         try CentralClock.timestamp(try connection.scalar("SELECT CAST(NOW(3) AS CHAR)") ?? "")
     }
 
+    /// The sync protocol versions central accepts, nil when it publishes none.
+    public func protocolVersions() throws -> ClosedRange<Int>? {
+        let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")
+        let low: Int? = try window?.get("min_version")
+        let high: Int? = try window?.get("max_version")
+        return low.flatMap { low in high.flatMap { low <= $0 ? low...$0 : nil } }
+    }
+
     /// Every node that ever pushed, by id, with ages measured on central's clock.
     public func nodes() throws -> [NodeReport] { try nodes(now: try centralNow()) }
 
