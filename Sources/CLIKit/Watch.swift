@@ -2,23 +2,38 @@
     import Glibc
 #endif
 
+/// The size of the terminal a frame is drawn on.
+public struct TerminalSize: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+
+    public init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+    }
+}
+
 /// A command's text shown again and again, as `top` shows it: on a terminal each frame is drawn
 /// over the last from the top left corner (no flicker: each line is written over, then the rest of
-/// the screen cleared), cut to the terminal's height; into a pipe or a file the frames follow one
-/// another, each ended by a blank line, with no control characters.
+/// the screen cleared), each line cut to the terminal's width and the frame to its height, so that
+/// nothing wraps or scrolls; into a pipe or a file the frames follow one another, each ended by a
+/// blank line, with no control characters.
 ///
 /// ```swift
-/// Watch.run(every: 2, frames: nil) { "NODE  LAST PUSH\n…" }   // until Ctrl-C
+/// Watch.run(every: 2, frames: nil) { size in "NODE  LAST PUSH\n…" }   // until Ctrl-C
 /// ```
 public enum Watch {
-    /// Draws `frame()` every `seconds` (the time between draws, on the monotonic clock), `frames`
-    /// times, or until the process is interrupted when nil.
-    public static func run(every seconds: Double, frames: Int?, frame: () -> String) {
+    /// Draws `frame(size)` every `seconds` (the time between draws, on the monotonic clock),
+    /// `frames` times, or until the process is interrupted when nil. `size` is the terminal's, read
+    /// before each frame (nil into a pipe, or when the terminal does not say), for a frame that
+    /// chooses what to show in it.
+    public static func run(every seconds: Double, frames: Int?, frame: (TerminalSize?) -> String) {
         let terminal = isatty(STDOUT_FILENO) == 1
         var drawn = 0
         while frames.map({ drawn < $0 }) ?? true {
-            let text = frame()
-            Output.writeStandardOutput(terminal ? drawnOver(text, rows: rows()) : text + "\n\n")
+            let size = terminal ? terminalSize() : nil
+            let text = frame(size)
+            Output.writeStandardOutput(terminal ? drawnOver(text, size: size) : text + "\n\n")
             drawn += 1
             if let frames, drawn >= frames { break }
             sleep(seconds: seconds)
@@ -26,22 +41,35 @@ public enum Watch {
     }
 
     /// `text` as escape sequences that replace the screen: cursor home, each line written over the
-    /// one there (erasing the rest of it), then everything below cleared. Lines past `rows - 1`
-    /// are left out and counted on the last line.
-    static func drawnOver(_ text: String, rows: Int?) -> String {
+    /// one there (erasing the rest of it), then everything below cleared. Each line is cut to the
+    /// width; lines past `rows - 1` are left out and counted on the last line.
+    static func drawnOver(_ text: String, size: TerminalSize?) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if let rows, rows > 1, lines.count > rows - 1 {
+        if let rows = size?.rows, rows > 1, lines.count > rows - 1 {
             let hidden = lines.count - (rows - 2)
             lines = Array(lines.prefix(rows - 2)) + ["… \(hidden) more lines: make the terminal taller"]
         }
-        return "\u{1B}[H" + lines.map { $0 + "\u{1B}[K" }.joined(separator: "\n") + "\u{1B}[J"
+        return "\u{1B}[H"
+            + lines.map { line in
+                // A line as wide as the screen leaves the cursor past its end, where erasing the
+                // rest of the line would erase its last character.
+                guard let columns = size?.columns, line.count >= columns else { return line + "\u{1B}[K" }
+                return String(line.prefix(columns))
+            }.joined(separator: "\n") + "\u{1B}[J"
     }
 
-    /// The terminal's height in lines, when stdout is one that says.
-    static func rows() -> Int? {
+    /// The terminal's size from stdout (`TIOCGWINSZ`), else from `LINES` and `COLUMNS`, when
+    /// either says.
+    static func terminalSize() -> TerminalSize? {
         var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return nil }
-        return Int(size.ws_row)
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 {
+            return TerminalSize(rows: Int(size.ws_row), columns: Int(size.ws_col))
+        }
+        func variable(_ name: String) -> Int? {
+            getenv(name).flatMap { Int(String(cString: $0)) }.flatMap { $0 > 0 ? $0 : nil }
+        }
+        guard let rows = variable("LINES"), let columns = variable("COLUMNS") else { return nil }
+        return TerminalSize(rows: rows, columns: columns)
     }
 
     private static func sleep(seconds: Double) {

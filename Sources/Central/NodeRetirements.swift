@@ -10,6 +10,13 @@ public struct NodeRetirement: Sendable, Codable, Equatable {
     public let by: String
 }
 
+/// The last `central nodes reinstate` of a node: when, and by which MySQL account.
+public struct NodeReinstatement: Sendable, Codable, Equatable {
+    /// Central's clock when it was reinstated.
+    public let at: Timestamp
+    public let by: String
+}
+
 /// Head office's retirement of nodes that are gone for good (`central nodes retire`): a venue
 /// closed, a box replaced under a new node id.
 ///
@@ -24,14 +31,20 @@ public struct NodeRetirements {
 
     public init(connection: MySQLConnection) { self.connection = connection }
 
+    /// The classes of reconcile's discrepancies (`DiscrepancyClass`) whose checks leave a retired
+    /// node out: retiring a node resolves its open ones at once, as the next run would, so no
+    /// alert about a node just retired fires in between.
+    public static let unwatchedClasses = ["node_silent", "node_clock_skew"]
+
     /// The longest reason, in code points: one line of `central nodes`.
     public static let reasonLimit = 200
 
-    /// SQL true for a row of `node` that is retired: retired, and not heard from since. The one
-    /// definition every check shares; contact after the retirement is what ends it, so a node of
-    /// any build that comes back is active again without writing anything.
+    /// SQL true for a row of `node` that is retired: retired, not reinstated since, and not heard
+    /// from since. The one definition every check shares; contact after the retirement ends it, so
+    /// a node of any build that comes back is active again without writing anything.
     public static let retiredSQL =
-        "(retired_at IS NOT NULL AND (last_seen_at IS NULL OR last_seen_at <= retired_at))"
+        "(retired_at IS NOT NULL AND (reinstated_at IS NULL OR reinstated_at < retired_at)"
+        + " AND (last_seen_at IS NULL OR last_seen_at <= retired_at))"
 
     /// Retires `node`. Refused (unless `force`) while its last push reported records it still
     /// held for central, or central holds records of it parked: retiring it then would hide sales
@@ -63,19 +76,29 @@ public struct NodeRetirements {
                         + "see 'central parked \(node)', fix the cause and apply them with "
                         + "'central parked \(node) --retry' before retiring it")
             }
-            // Never before its last contact: a push that committed just before, on a member whose
-            // clock is ahead, must not count as contact after the retirement.
+            // Never before its last contact (a push that committed just before, on a member whose
+            // clock is ahead, must not count as contact after the retirement), and after its last
+            // reinstatement, which it replaces.
             try connection.execute(
                 """
-                UPDATE node SET retired_at = GREATEST(?, COALESCE(last_seen_at, ?)), retired_reason = ?, retired_by = ?
+                UPDATE node SET retired_at = GREATEST(?, COALESCE(last_seen_at, ?),
+                                                      COALESCE(reinstated_at + INTERVAL 1000 MICROSECOND, ?)),
+                                retired_reason = ?, retired_by = ?
                 WHERE id = ?
-                """, [row.now.sqlText, row.now.sqlText, reason, account, node])
+                """, [row.now.sqlText, row.now.sqlText, row.now.sqlText, reason, account, node])
+            try connection.execute(
+                """
+                UPDATE discrepancy SET status = 'resolved', resolved_at = ?
+                WHERE node_id = ? AND event_id IS NULL AND status = 'open' AND class IN (?, ?)
+                """, [row.now.sqlText, node] + Self.unwatchedClasses)
         }
         return try NodesReport(connection: connection).node(node)
     }
 
-    /// Makes a retired node active again: it is watched for silence and can be allocated to.
+    /// Makes a retired node active again: it is watched for silence and can be allocated to. The
+    /// retirement it ends stays recorded beside the reinstatement (when, by which account).
     public func reinstate(node: String) throws -> NodeReport {
+        let account = try account()
         try connection.transaction {
             let row = try lockedRow(node)
             guard row.retirement != nil else {
@@ -89,8 +112,10 @@ public struct NodeRetirements {
                             }
                         } ?? ""))
             }
+            // Not before the retirement it ends, whatever the clock of the member that runs it.
             try connection.execute(
-                "UPDATE node SET retired_at = NULL, retired_reason = NULL, retired_by = NULL WHERE id = ?", [node])
+                "UPDATE node SET reinstated_at = GREATEST(?, retired_at), reinstated_by = ? WHERE id = ?",
+                [row.now.sqlText, account, node])
         }
         return try NodesReport(connection: connection).node(node)
     }

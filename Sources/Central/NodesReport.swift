@@ -32,8 +32,11 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let timezone: String
     /// Set while the node is retired (``NodeRetirements``): left out of the silence checks.
     public let retired: NodeRetirement?
-    /// The retirement central heard from the node after, which made it active again by itself.
+    /// The last retirement, once it ended: by ``reinstated``, or else by the node's own contact
+    /// after it, which made it active again by itself.
     public let returnedFrom: NodeRetirement?
+    /// The `central nodes reinstate` that ended ``returnedFrom``.
+    public let reinstated: NodeReinstatement?
 }
 
 /// The `central nodes` report.
@@ -46,6 +49,14 @@ public struct NodesReport {
     /// are right whatever the clock of the machine that reads them.
     public func centralNow() throws -> Timestamp {
         try CentralClock.timestamp(try connection.scalar("SELECT CAST(NOW(3) AS CHAR)") ?? "")
+    }
+
+    /// The sync protocol versions central accepts, nil when it publishes none.
+    public func protocolVersions() throws -> ClosedRange<Int>? {
+        let window = try connection.row("SELECT min_version, max_version FROM sync_protocol WHERE id = 1")
+        let low: Int? = try window?.get("min_version")
+        let high: Int? = try window?.get("max_version")
+        return low.flatMap { low in high.flatMap { low <= $0 ? low...$0 : nil } }
     }
 
     /// Every node that ever pushed, by id, with ages measured on central's clock.
@@ -82,6 +93,10 @@ public struct NodesReport {
             let retirement = node.retiredAt.map {
                 NodeRetirement(at: $0, reason: node.retiredReason, by: node.retiredBy ?? "")
             }
+            let reinstatement = node.reinstatedAt.flatMap { at in
+                node.retired == 0 && at.milliseconds >= (node.retiredAt?.milliseconds ?? .max)
+                    ? NodeReinstatement(at: at, by: node.reinstatedBy ?? "") : nil
+            }
             return NodeReport(
                 id: node.id, protocolVersion: node.protocolVersion, epoch: node.epoch,
                 acknowledgedSeq: node.acknowledgedSeq,
@@ -94,7 +109,8 @@ public struct NodesReport {
                 lastSeenAt: node.lastSeenAt,
                 silentSeconds: node.lastSeenAt.map { max(0, (now.milliseconds - $0.milliseconds) / 1000) },
                 clockOffsetSeconds: node.clockOffsetMs.map { $0 / 1000 }, timezone: zones.zone(of: node.id),
-                retired: node.retired != 0 ? retirement : nil, returnedFrom: node.retired == 0 ? retirement : nil)
+                retired: node.retired != 0 ? retirement : nil, returnedFrom: node.retired == 0 ? retirement : nil,
+                reinstated: reinstatement)
         }
     }
 
@@ -145,6 +161,8 @@ private struct NodeRow: Decodable {
     let retiredAt: Timestamp?
     let retiredReason: String?
     let retiredBy: String?
+    let reinstatedAt: Timestamp?
+    let reinstatedBy: String?
     let retired: Int64
 }
 

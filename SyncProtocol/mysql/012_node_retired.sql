@@ -3,10 +3,10 @@
 -- allocation; its records stay, and any push or heartbeat from it makes it active again.
 -- Only additions: nodes of protocol 2 to 4 are still served.
 
--- retired_at NULL: active. The reason and the MySQL account that retired it stay after the node
--- is active again, to say which retirement ended. reinstated_at: the last return to active;
--- reinstated_by: the account whose `central nodes reinstate` did it, NULL when the node's own
--- contact brought it back.
+-- retired_at, retired_reason, retired_by: the last retirement, kept after it ended to say which
+-- one did. reinstated_at, reinstated_by: the last `central nodes reinstate` and its MySQL account.
+-- A node is retired while retired_at is later than its reinstatement and than its last contact:
+-- contact after it (last_seen_at) ends a retirement by itself, writing nothing.
 ALTER TABLE node ADD COLUMN retired_at DATETIME(3) NULL,
     ADD COLUMN retired_reason VARCHAR(200) NULL,
     ADD COLUMN retired_by VARCHAR(300) NULL,

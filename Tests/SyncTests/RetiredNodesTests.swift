@@ -1,5 +1,6 @@
 import Central
 import Foundation
+import Reconciliation
 import SyncWire
 import TestSupport
 import Testing
@@ -67,10 +68,32 @@ import Testing
         #expect(reinstate.stdout.hasPrefix("NODE-A is active again: watched for silence (last heard from "))
         let after = try Self.nodes(world)
         #expect(after["NODE-A"] != nil && after["NODE-A"]?["retired"] == nil, "\(after)")
-        #expect(after["NODE-A"]?["returned_from"] == nil, "\(after)")
+        // The retirement it ended stays on record beside the reinstatement: when, why, by whom.
+        let ended = try #require(after["NODE-A"]?["returned_from"] as? [String: Any], "\(after)")
+        #expect(ended["reason"] as? String == "venue closed" && ended["by"] as? String == account, "\(ended)")
+        #expect(ended["at"] as? String == retired["at"] as? String, "\(ended)")
+        let reinstated = try #require(after["NODE-A"]?["reinstated"] as? [String: Any], "\(after)")
+        #expect(reinstated["by"] as? String == account && reinstated["at"] is String, "\(reinstated)")
+        #expect(after["NODE-B"]?["reinstated"] == nil && after["NODE-B"]?["returned_from"] == nil, "\(after)")
         let again = try world.central(["nodes"])
         #expect(Self.row("NODE-A", in: again.stdout)?.contains(" active ") == true, "\(again.stdout)")
         #expect(!again.stdout.contains("RETIRED"), "\(again.stdout)")
+        let line = try #require(again.stdout.split(separator: "\n").last.map(String.init), "\(again.stdout)")
+        #expect(
+            line.hasPrefix("NODE-A active again: reinstated ")
+                && line.contains(" UTC by \(account) after its retirement of ")
+                && line.hasSuffix(" UTC by \(account) (venue closed)"), "\(again.stdout)")
+        let columns = try Self.retirements(world)
+        #expect(columns.first?.hasSuffix("|venue closed|\(account)") == true, "\(columns)")
+
+        // Retired again at once: the new retirement replaces the old one and is in force.
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "closed again"]).status == 0)
+        let twice = try Self.nodes(world)
+        let retiredAgain = try #require(twice["NODE-A"]?["retired"] as? [String: Any], "\(twice)")
+        #expect(retiredAgain["reason"] as? String == "closed again", "\(retiredAgain)")
+        #expect(twice["NODE-A"]?["reinstated"] == nil && twice["NODE-A"]?["returned_from"] == nil, "\(twice)")
+        let table2 = try world.central(["nodes"]).stdout
+        #expect(Self.row("NODE-A", in: table2)?.contains(" RETIRED ") == true, "\(table2)")
     }
 
     @Test func aBadRetirementIsRefusedWithOneLineAndChangesNothing() throws {
@@ -250,6 +273,57 @@ import Testing
         #expect(metrics.stdout.contains("node=\"NODE-B\",class=\"node_silent\""), "\(metrics.stdout)")
         // Its facts are still exported.
         #expect(FleetMetricsTests.value("venue_fleet_node_epoch{node=\"NODE-A\"}", in: metrics.stdout) == 1)
+    }
+
+    /// Retiring a node resolves reconcile's open silence and clock-skew discrepancies of it at once,
+    /// as reconcile's next run would: the fleet metrics count none, so the node just retired raises
+    /// no alert in between. Its other discrepancies, and another node's, stay open.
+    @Test func retiringANodeResolvesItsSilenceAndClockDiscrepanciesAtOnce() throws {
+        #expect(
+            NodeRetirements.unwatchedClasses == [DiscrepancyClass.nodeSilent, .nodeClockSkew].map(\.rawValue))
+        let world = try SyncWorld()
+        #expect(try world.syncOnce(try world.makeNode("NODE-B")).status == 0)
+        // NODE-A's one push: a record central parks, sent by a clock a day behind central's.
+        let sent = Timestamp(milliseconds: world.clock.now().milliseconds - 86_400_000)
+        _ = try PushReceiver(connection: world.central).apply(
+            PushBatch(
+                nodeID: "NODE-A",
+                records: [OutboxRecord(seq: 1, type: "gift_card.sold", entityID: "G1", payload: "{}", createdAt: sent)],
+                outboxPendingAfter: 0, oldestPendingAt: nil, pullCursor: 0, sentAt: sent))
+        func discrepancies() throws -> [String: String] {
+            Dictionary(
+                uniqueKeysWithValues: try world.central.rows(
+                    "SELECT discrepancy_key, status FROM discrepancy WHERE node_id IS NOT NULL AND event_id IS NULL"
+                ).map { (try $0.get(0, as: String.self), try $0.get(1, as: String.self)) })
+        }
+        func reconcileTwoHoursOn() throws {
+            let run = try SyncWorld.run(
+                "central", ["reconcile", "--parked-age", "1h"], clock: "+2h", environment: world.environment)
+            #expect(run.status == 10, "\(run.stdout)\(run.stderr)")
+        }
+        try reconcileTwoHoursOn()
+        let open = [
+            "node_silent/NODE-A": "open", "node_clock_skew/NODE-A": "open", "parked_record_stale/NODE-A/1": "open",
+            "node_silent/NODE-B": "open",
+        ]
+        #expect(try discrepancies() == open)
+
+        #expect(try world.central(["nodes", "retire", "NODE-A", "--force"]).status == 0)
+        var after = open
+        after["node_silent/NODE-A"] = "resolved"
+        after["node_clock_skew/NODE-A"] = "resolved"
+        #expect(try discrepancies() == after)
+        let metrics = try world.central(["metrics"])
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        for gone in ["node=\"NODE-A\",class=\"node_silent\"", "node=\"NODE-A\",class=\"node_clock_skew\""] {
+            #expect(!metrics.stdout.contains(gone), "\(metrics.stdout)")
+        }
+        for kept in ["node=\"NODE-A\",class=\"parked_record_stale\"", "node=\"NODE-B\",class=\"node_silent\""] {
+            #expect(metrics.stdout.contains(kept), "\(metrics.stdout)")
+        }
+        // Reconcile's next run agrees: nothing of the retired node's silence comes back.
+        try reconcileTwoHoursOn()
+        #expect(try discrepancies() == after)
     }
 
     /// A retired node can never sell an allocation: a new one is refused, with what to do; an

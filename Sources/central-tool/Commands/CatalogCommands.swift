@@ -161,6 +161,9 @@ struct Nodes: ParsableCommand {
         "--interval", in: 0.1...3600, help: "With --watch: the time between refreshes (default 2s).")
     static let iterations = TypedOption.integer(
         "--iterations", "N", in: 1...1_000_000, help: "With --watch: stop after N refreshes.")
+    static let silence = TypedOption.seconds(
+        "--silence", in: 1...31_536_000,
+        help: "With --watch: a node is silent, and listed first, after D without contact (default 1h).")
     static let configuration = CommandConfiguration(
         name: "nodes",
         abstract:
@@ -168,17 +171,22 @@ struct Nodes: ParsableCommand {
         discussion: """
             With --watch the table is read again every --interval and drawn over the last on a terminal (into a pipe
             or file, one table after another); a central that cannot be read shows its error and is read again at the
-            next refresh. Ages are measured on central's clock. With --iterations, exit code 8 (or the error's) when
+            next refresh. On a terminal the nodes that need attention come first (silent, then of a protocol central
+            no longer accepts, then with records pending or parked; retired last), each line is cut to the width and
+            the rows that do not fit the height are counted. Ages are measured on central's clock. With --iterations, exit code 8 (or the error's) when
             no refresh could read central. A retired node (gone for good) shows as RETIRED, with when and why, under
             the table.
             """,
-        usage: "[--watch [--interval D] [--iterations N]] | retire NODE [--reason TEXT] [--force] | reinstate NODE",
-        options: [watch, interval, iterations], subcommands: [Retire.self, Reinstate.self])
+        usage:
+            "[--watch [--interval D] [--iterations N] [--silence D]] | retire NODE [--reason TEXT] [--force] "
+            + "| reinstate NODE",
+        options: [watch, interval, iterations, silence], subcommands: [Retire.self, Reinstate.self])
 
     let context: CentralContext
     let watching: Bool
     let interval: Double
     let iterations: Int?
+    let silenceSeconds: Int64
 
     init(_ arguments: ParsedArguments) throws {
         context = try CentralContext(arguments)
@@ -190,6 +198,9 @@ struct Nodes: ParsableCommand {
         if !watching, interval != nil || iterations != nil {
             throw UsageError("--interval and --iterations go with --watch")
         }
+        if !watching, try arguments.value(Self.silence) != nil { throw UsageError("--silence goes with --watch") }
+        silenceSeconds =
+            try arguments.value(Self.silence, orSetting: CentralSetting.silence, in: context.settings) ?? 3600
         if watching, context.output.json { throw UsageError("--watch draws a table; --json prints once") }
     }
 
@@ -207,13 +218,19 @@ struct Nodes: ParsableCommand {
         func header(_ now: Timestamp) -> String {
             "central nodes, every \(every), at \(now.description.prefix(19))Z (Ctrl-C to stop)"
         }
-        Watch.run(every: interval, frames: iterations) {
+        Watch.run(every: interval, frames: iterations) { size in
             do {
                 let live = try connection ?? context.connect()
                 connection = live
                 let report = NodesReport(connection: live)
                 let now = try report.centralNow()
-                let table = Self.table(try report.nodes(now: now))
+                var nodes = try report.nodes(now: now)
+                if size != nil {
+                    nodes = NodeAttention.ordered(
+                        nodes, silenceSeconds: silenceSeconds, protocolVersions: try report.protocolVersions())
+                }
+                // The title and a blank line above; the screen's last line left empty.
+                let table = Self.table(nodes, lines: size.map { $0.rows - 3 })
                 read += 1
                 return header(now) + "\n\n" + table
             } catch {
@@ -228,9 +245,11 @@ struct Nodes: ParsableCommand {
         if read == 0, let lastError { throw lastError }
     }
 
-    static func table(_ nodes: [NodeReport]) -> String {
+    /// The table of `nodes` in their order, with the notes under it. Given `lines`, at most that
+    /// many: the heading and the first nodes that fit with their notes, then how many more there are.
+    static func table(_ nodes: [NodeReport], lines: Int? = nil) -> String {
         guard !nodes.isEmpty else { return "No node has pushed yet." }
-        let table = TextTable.render(
+        let rendered = TextTable.render(
             [
                 "NODE", "STATE", "EPOCH", "ACKED SEQ", "APPLIED", "PARKED", "PENDING", "LAG", "PULL", "BEHIND",
                 "LAST PUSH", "SILENT", "CLOCK",
@@ -247,17 +266,39 @@ struct Nodes: ParsableCommand {
                     node.clockOffsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0)s" } ?? "-",
                 ]
             })
-        let notes = nodes.compactMap { node -> String? in
+        let rows = rendered.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func text(_ shown: Int) -> String {
+            let notes = Self.notes(nodes.prefix(shown))
+            let table =
+                rows.prefix(shown + 1).joined(separator: "\n")
+                + (shown < nodes.count
+                    ? "\n… \(nodes.count - shown) more node\(nodes.count - shown == 1 ? "" : "s"): 'central nodes' lists "
+                        + "them all" : "")
+            return notes.isEmpty ? table : table + "\n\n" + notes.joined(separator: "\n")
+        }
+        guard let lines else { return text(nodes.count) }
+        var shown = nodes.count
+        while shown > 0, text(shown).split(separator: "\n", omittingEmptySubsequences: false).count > lines {
+            shown -= 1
+        }
+        return text(shown)
+    }
+
+    /// The lines under the table: each retired node's retirement, each node active again since its last.
+    static func notes(_ nodes: ArraySlice<NodeReport>) -> [String] {
+        nodes.compactMap { node -> String? in
             if let retired = node.retired {
                 return "\(node.id) RETIRED \(retired.at.local(in: node.timezone)) by \(retired.by)"
                     + (retired.reason.map { ": \($0)" } ?? "")
             }
             return node.returnedFrom.map { retired in
-                "\(node.id) active again: heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-") after its "
-                    + "retirement of \(retired.at.local(in: node.timezone))" + (retired.reason.map { " (\($0))" } ?? "")
+                "\(node.id) active again: "
+                    + (node.reinstated.map { "reinstated \($0.at.local(in: node.timezone)) by \($0.by)" }
+                        ?? "heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-")")
+                    + " after its retirement of \(retired.at.local(in: node.timezone)) by \(retired.by)"
+                    + (retired.reason.map { " (\($0))" } ?? "")
             }
         }
-        return notes.isEmpty ? table : table + "\n\n" + notes.joined(separator: "\n")
     }
 
     /// With a cluster's members in the URL: each member's state, and the one this command read.
