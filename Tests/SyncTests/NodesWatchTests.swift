@@ -69,6 +69,7 @@ import Testing
             #expect(lines[0].hasPrefix("central nodes, every 2s, at "), "\(lines)")
             #expect(lines[1].isEmpty && lines[2].hasPrefix("NODE  "), "\(lines)")
             #expect(lines[3].hasPrefix("VENUE-30 ") && lines[4].hasPrefix("VENUE-20 "), "\(lines)")
+            #expect(lines[3].contains(" SILENT ") && lines[4].contains(" PROTOCOL "), "\(lines)")
             #expect(lines[5].hasPrefix("VENUE-40 ") && lines[6].hasPrefix("VENUE-02 "), "\(lines)")
             #expect(lines[21].hasPrefix("VENUE-17 "), "\(lines)")
             #expect(lines[22] == "… 31 more nodes: 'central nodes' lists them all", "\(lines)")

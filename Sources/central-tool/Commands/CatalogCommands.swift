@@ -225,12 +225,15 @@ struct Nodes: ParsableCommand {
                 let report = NodesReport(connection: live)
                 let now = try report.centralNow()
                 var nodes = try report.nodes(now: now)
+                let versions = try report.protocolVersions()
                 if size != nil {
-                    nodes = NodeAttention.ordered(
-                        nodes, silenceSeconds: silenceSeconds, protocolVersions: try report.protocolVersions())
+                    nodes = NodeAttention.ordered(nodes, silenceSeconds: silenceSeconds, protocolVersions: versions)
                 }
-                // The title and a blank line above; the screen's last line left empty.
-                let table = Self.table(nodes, lines: size.map { $0.rows - 3 })
+                // The title and a blank line above; the screen's last line left empty. STATE says
+                // why a node is near the top, the SILENT column being the first a narrow screen cuts.
+                let table = Self.table(nodes, lines: size.map { $0.rows - 3 }) {
+                    NodeAttention(of: $0, silenceSeconds: silenceSeconds, protocolVersions: versions)
+                }
                 read += 1
                 return header(now) + "\n\n" + table
             } catch {
@@ -245,9 +248,23 @@ struct Nodes: ParsableCommand {
         if read == 0, let lastError { throw lastError }
     }
 
+    /// A node's STATE: RETIRED, or given its attention SILENT or PROTOCOL (one central no longer
+    /// accepts), else active.
+    static func state(_ node: NodeReport, _ attention: NodeAttention?) -> String {
+        if node.retired != nil { return "RETIRED" }
+        switch attention {
+        case .silent: return "SILENT"
+        case .incompatible: return "PROTOCOL"
+        default: return "active"
+        }
+    }
+
     /// The table of `nodes` in their order, with the notes under it. Given `lines`, at most that
     /// many: the heading and the first nodes that fit with their notes, then how many more there are.
-    static func table(_ nodes: [NodeReport], lines: Int? = nil) -> String {
+    /// `attention`, given, names in STATE a node silent or of a protocol central no longer takes.
+    static func table(
+        _ nodes: [NodeReport], lines: Int? = nil, attention: ((NodeReport) -> NodeAttention)? = nil
+    ) -> String {
         guard !nodes.isEmpty else { return "No node has pushed yet." }
         let rendered = TextTable.render(
             [
@@ -256,7 +273,7 @@ struct Nodes: ParsableCommand {
             ],
             nodes.map { node in
                 [
-                    node.id, node.retired == nil ? "active" : "RETIRED", String(node.epoch),
+                    node.id, Self.state(node, attention?(node)), String(node.epoch),
                     String(node.acknowledgedSeq), String(node.recordsApplied),
                     String(node.recordsParked),
                     String(node.outboxPending), "\(node.lagSeconds)s", String(node.pullCursor),
