@@ -18,8 +18,17 @@ public final class FleetMetricsServer: Sendable {
     let silenceSeconds: Int64
     /// Told each time central could not be read, with why (a log line).
     let onError: @Sendable (String) -> Void
-    /// The kept connection, used by one scrape at a time (Prometheus scrapes one at a time anyway).
+    /// The kept connection, used by one reading at a time.
     private let connection = Mutex<MySQLConnection?>(nil)
+    /// The reading of central under way, which scrapes arriving meanwhile wait for and share.
+    private let reading = Mutex<Reading?>(nil)
+
+    /// One reading of central and the scrapes waiting for its text.
+    private final class Reading: Sendable {
+        let done = DispatchGroup()
+        let text = Mutex("")
+        init() { done.enter() }
+    }
 
     public init(
         configuration: MySQLConfiguration, silenceSeconds: Int64, onError: @escaping @Sendable (String) -> Void
@@ -29,8 +38,31 @@ public final class FleetMetricsServer: Sendable {
         self.onError = onError
     }
 
-    /// The text of one scrape.
+    /// The text of one scrape. A scrape that arrives while central is being read answers that
+    /// reading's text when it ends, rather than queue for a reading of its own: against a central
+    /// that stopped answering, each reading costs the client's timeout (5 s), and two Prometheus
+    /// servers (or an engineer's curl beside one) would otherwise wait for each other's until
+    /// their scrapes time out and nothing, not even `venue_central_up 0`, is stored.
     public func scrape() -> String {
+        let (current, leads) = reading.withLock { reading -> (Reading, Bool) in
+            if let reading { return (reading, false) }
+            let started = Reading()
+            reading = started
+            return (started, true)
+        }
+        if leads {
+            let text = read()
+            current.text.withLock { $0 = text }
+            reading.withLock { $0 = nil }
+            current.done.leave()
+            return text
+        }
+        current.done.wait()
+        return current.text.withLock { $0 }
+    }
+
+    /// Reads central on the kept connection (connecting again when there is none).
+    private func read() -> String {
         connection.withLock { connection in
             do {
                 let kept = connection

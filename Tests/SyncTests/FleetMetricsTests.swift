@@ -1,6 +1,7 @@
 import Central
 import Foundation
 import SyncWire
+import Synchronization
 import TestSupport
 import Testing
 import Ticketing
@@ -166,11 +167,19 @@ import Ticketing
                 != nil)
         let pidText = try String(contentsOfFile: world.server.directory + "/mysqld.pid", encoding: .utf8)
         let mysqld = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Three scrapes at once (two Prometheus servers and an engineer's curl) share one reading:
+        // none waits for another's.
         kill(mysqld, SIGSTOP)
-        let frozen = Network.get(port: port, path: "/metrics", timeout: 10)
+        let answers = Mutex([String]())
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            let frozen = Network.get(port: port, path: "/metrics", timeout: 9)
+            answers.withLock { $0.append(frozen?.body ?? "no answer") }
+        }
         kill(mysqld, SIGCONT)
+        let frozen = answers.withLock { $0 }
         #expect(
-            frozen?.body.contains("\nvenue_central_up 0\n") == true, "\(String(describing: frozen)) \(server.stderr)")
+            frozen.count == 3 && frozen.allSatisfy { $0.contains("\nvenue_central_up 0\n") },
+            "\(frozen) \(server.stderr)")
         #expect(
             waitUntil(timeout: 30) {
                 Network.get(port: port, path: "/metrics")?.body.contains("venue_central_up 1") == true
