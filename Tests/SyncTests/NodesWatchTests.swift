@@ -12,14 +12,15 @@ import Testing
     }
 
     /// Fifty nodes: one silent, one of a protocol central no longer accepts, one with records
-    /// pending, one retired, the rest quiet.
+    /// pending, one retired, the rest quiet (last seen an hour ahead of central's clock, so that
+    /// none turns silent, 2 minutes by default, however long the test takes).
     static func fleet() throws -> SyncWorld {
         let world = try SyncWorld()
         for number in 1...50 {
             _ = try world.central.execute(
                 """
                 INSERT INTO node (id, protocol_version, created_at, last_seen_at, last_push_at, clock_offset_ms)
-                VALUES (?, (SELECT max_version FROM sync_protocol), NOW(3), NOW(3), NOW(3), 0)
+                VALUES (?, (SELECT max_version FROM sync_protocol), NOW(3), NOW(3) + INTERVAL 1 HOUR, NOW(3), 0)
                 """, [String(format: "VENUE-%02d", number)])
         }
         _ = try world.central.execute(
@@ -88,6 +89,14 @@ import Testing
         #expect(refused.status == 2 && refused.stderr.hasPrefix("Error: --silence goes with --watch\n"))
         let quiet = try Self.watch(world, rows: 24, columns: 80, environment: [:], ["--silence", "3h"])
         #expect(Self.screen(quiet)[3].hasPrefix("VENUE-20 "), "\(quiet)")
+
+        // Silent as the page counts it (2 minutes), not as reconcile does (an hour): a node paged
+        // for 6 minutes of silence is on the screen, named.
+        _ = try world.central.execute(
+            "UPDATE node SET last_seen_at = NOW(3) - INTERVAL 6 MINUTE, last_push_at = last_seen_at WHERE id = 'VENUE-45'"
+        )
+        let paged = Self.screen(try Self.watch(world, rows: 24, columns: 80, environment: [:]))
+        #expect(paged[4].hasPrefix("VENUE-45 ") && paged[4].contains(" SILENT "), "\(paged)")
 
         // `central nodes` still lists them all, by id.
         let all = try world.central(["nodes"])

@@ -163,7 +163,9 @@ struct Nodes: ParsableCommand {
         "--iterations", "N", in: 1...1_000_000, help: "With --watch: stop after N refreshes.")
     static let silence = TypedOption.seconds(
         "--silence", in: 1...31_536_000,
-        help: "With --watch: a node is silent, and listed first, after D without contact (default 1h).")
+        help:
+            "With --watch: a node is silent, and listed first, after D without contact (default 2m, as VenueNodeSilent)."
+    )
     static let configuration = CommandConfiguration(
         name: "nodes",
         abstract:
@@ -199,8 +201,9 @@ struct Nodes: ParsableCommand {
             throw UsageError("--interval and --iterations go with --watch")
         }
         if !watching, try arguments.value(Self.silence) != nil { throw UsageError("--silence goes with --watch") }
-        silenceSeconds =
-            try arguments.value(Self.silence, orSetting: CentralSetting.silence, in: context.settings) ?? 3600
+        // The page's threshold (venue:node_silent), not reconcile's hour: the watch is where the
+        // paged engineer looks first.
+        silenceSeconds = try arguments.value(Self.silence) ?? 120
         if watching, context.output.json { throw UsageError("--watch draws a table; --json prints once") }
     }
 
