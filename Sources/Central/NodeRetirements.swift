@@ -102,15 +102,7 @@ public struct NodeRetirements {
         try connection.transaction {
             let row = try lockedRow(node)
             guard row.retirement != nil else {
-                throw CentralError.rejected(
-                    code: "not_retired",
-                    message: "node \(node) is not retired"
-                        + (row.retiredAt.flatMap { retired in
-                            row.lastSeenAt.map {
-                                ": central heard from it at \($0), after its retirement at \(retired), "
-                                    + "which made it active again"
-                            }
-                        } ?? ""))
+                throw CentralError.rejected(code: "not_retired", message: "node \(node) is not retired" + row.whyActive)
             }
             // Not before the retirement it ends, whatever the clock of the member that runs it.
             try connection.execute(
@@ -163,7 +155,7 @@ public struct NodeRetirements {
             let row = try connection.row(
                 """
                 SELECT outbox_pending, records_parked, last_seen_at, retired_at, retired_reason, retired_by,
-                       \(Self.retiredSQL) AS retired, NOW(3) AS now
+                       reinstated_at, reinstated_by, \(Self.retiredSQL) AS retired, NOW(3) AS now
                 FROM node WHERE id = ? FOR UPDATE
                 """, [node])?.decode(RetirementRow.self)
         else {
@@ -183,8 +175,23 @@ private struct RetirementRow: Decodable {
     let retiredAt: Timestamp?
     let retiredReason: String?
     let retiredBy: String?
+    let reinstatedAt: Timestamp?
+    let reinstatedBy: String?
     let retired: Int64
     let now: Timestamp
+
+    /// What ended its last retirement, for a refusal to reinstate it: a reinstatement (when, by
+    /// whom), or central hearing from it after; nothing when it was never retired.
+    var whyActive: String {
+        guard let retiredAt else { return "" }
+        if let reinstatedAt, reinstatedAt >= retiredAt {
+            return ": it was reinstated at \(reinstatedAt)" + (reinstatedBy.map { " by \($0)" } ?? "")
+                + " after its retirement at \(retiredAt)"
+        }
+        guard let lastSeenAt, lastSeenAt > retiredAt else { return "" }
+        return
+            ": central heard from it at \(lastSeenAt), after its retirement at \(retiredAt), which made it active again"
+    }
 
     /// The retirement in force, when the node is retired.
     var retirement: NodeRetirement? {

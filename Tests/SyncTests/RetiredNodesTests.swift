@@ -85,6 +85,12 @@ import Testing
                 && line.hasSuffix(" UTC by \(account) (venue closed)"), "\(again.stdout)")
         let columns = try Self.retirements(world)
         #expect(columns.first?.hasSuffix("|venue closed|\(account)") == true, "\(columns)")
+        // Reinstated a second time: refused, saying the reinstatement that ended the retirement.
+        let second = try world.central(["nodes", "reinstate", "NODE-A"])
+        #expect(second.status == 1, "\(second.stderr)")
+        #expect(
+            second.stderr.hasPrefix("Error: node NODE-A is not retired: it was reinstated at ")
+                && second.stderr.contains(" by \(account) after its retirement at "), "\(second.stderr)")
 
         // Retired again at once: the new retirement replaces the old one and is in force.
         #expect(try world.central(["nodes", "retire", "NODE-A", "--reason", "closed again"]).status == 0)
