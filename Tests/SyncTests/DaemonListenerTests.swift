@@ -93,7 +93,7 @@ import Testing
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
         let now = (database: Self.locks(of: daemon.pid, on: path), shm: Self.locks(of: daemon.pid, on: path + "-shm"))
-        #expect(now == held, "a route or command dropped the daemon's locks")
+        #expect(now == held, "a route or command dropped the daemon's locks: \(daemon.stderr.suffix(3000))")
         let reader = try ProcessRunner.run("/usr/bin/sqlite3", [path, "SELECT count(*) > 1 FROM orders"])
         #expect(reader.stdout == "1\n", "\(reader.stderr)")
         #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the reader deleted the daemon's WAL")
@@ -296,7 +296,11 @@ import Testing
         let device =
             "\(String(major(info.st_dev), radix: 16, uppercase: false).leftPadded(2)):"
             + "\(String(minor(info.st_dev), radix: 16, uppercase: false).leftPadded(2)):\(info.st_ino)"
-        let table = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+        // Read to its end: Foundation reads a /proc file only as far as its first 4 KiB, which
+        // a machine running other tests' databases fills with their locks.
+        let table = String(
+            decoding: FileHandle(forReadingAtPath: "/proc/locks").flatMap { try? $0.readToEnd() } ?? Data(),
+            as: UTF8.self)
         return table.split(separator: "\n").filter { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard let pidIndex = fields.firstIndex(where: { Int32($0) == pid }), pidIndex + 1 < fields.count else {
