@@ -110,7 +110,10 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
         _ method: String, _ path: String, token: String? = nil, key: String? = nil, json: String? = nil,
         headers: [String] = [], from source: String? = nil
     ) throws -> (status: Int, body: Any?, headers: String) {
-        var arguments = ["-sS", "-X", method, "-D", "-", "-o", directory.file("body"), base + path]
+        // A body file of its own: calls may run at once.
+        let bodyFile = directory.file("body-\(UUID().uuidString)")
+        defer { unlink(bodyFile) }
+        var arguments = ["-sS", "-X", method, "-D", "-", "-o", bodyFile, base + path]
         if let source { arguments += ["--interface", source] }
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if let key { arguments += ["-H", "Idempotency-Key: \(key)"] }
@@ -118,7 +121,7 @@ final class APINode: @unchecked Sendable {  // the daemon is only signalled and 
         for header in headers { arguments += ["-H", header] }
         let result = try ProcessRunner.run("/usr/bin/curl", arguments)
         let status = Int(result.stdout.split(separator: " ").dropFirst().first ?? "") ?? 0
-        let data = FileManager.default.contents(atPath: directory.file("body")) ?? Data()
+        let data = FileManager.default.contents(atPath: bodyFile) ?? Data()
         return (status, try? JSONSerialization.jsonObject(with: data), result.stdout)
     }
 
