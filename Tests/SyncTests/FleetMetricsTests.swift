@@ -123,16 +123,23 @@ import Ticketing
         #expect(Self.value("venue_central_read_only", in: readOnly.stdout) == 1)
     }
 
-    /// A scrape central cannot answer reads `venue_central_up 0` (and is logged); the next one
-    /// that can reads everything again.
-    @Test func theServedMetricsSurviveCentralGoingAwayAndComingBack() throws {
-        let world = try SyncWorld(privateServer: true)
+    /// `central metrics --http` over a central of its own (`world`'s private server) that knows
+    /// NODE-A, synced once; the process and its port.
+    static func servedMetrics(_ world: SyncWorld) throws -> (server: BackgroundProcess, port: Int) {
         let node = try world.makeNode("NODE-A")
         #expect(try world.syncOnce(node).status == 0)
         let port = Network.freePort()
         let server = try BackgroundProcess(
             ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(port)"],
             environment: world.environment, logDirectory: world.directory.path)
+        return (server, port)
+    }
+
+    /// A scrape central cannot answer reads `venue_central_up 0` (and is logged); the next one
+    /// that can reads everything again.
+    @Test func theServedMetricsSurviveCentralGoingAwayAndComingBack() throws {
+        let world = try SyncWorld(privateServer: true)
+        let (server, port) = try Self.servedMetrics(world)
         func scrape() -> String { Network.get(port: port, path: "/metrics")?.body ?? "" }
         #expect(waitUntil(timeout: 20) { scrape().contains("venue_fleet_node_epoch{node=\"NODE-A\"} 1") } != nil)
         try world.server.stop()
@@ -154,12 +161,7 @@ import Ticketing
     /// VenueCentralUnreadable can fire: the exporter waits 5 s for central unless its URL says.
     @Test func aScrapeOfAFrozenCentralAnswersWithinTheScrapeTimeout() throws {
         let world = try SyncWorld(privateServer: true)
-        let node = try world.makeNode("NODE-A")
-        #expect(try world.syncOnce(node).status == 0)
-        let port = Network.freePort()
-        let server = try BackgroundProcess(
-            ProcessRunner.product("central"), ["metrics", "--http", "127.0.0.1:\(port)"],
-            environment: world.environment, logDirectory: world.directory.path)
+        let (server, port) = try Self.servedMetrics(world)
         #expect(
             waitUntil(timeout: 20) {
                 Network.get(port: port, path: "/metrics")?.body.contains("venue_central_up 1") == true
