@@ -22,6 +22,10 @@ usage:
       thread sells one ticket on a connection of its own while they go on. Prints a JSON summary:
       the sign-ins' answers by status and code, refusals (429, 503) lacking Retry-After or the error
       object, and the sale's status.
+  api-client.py sign-in-burst BASE SOURCE N
+      N threads sign in from SOURCE with made-up names at the same moment: each opens its
+      connection first, then all send once every one is open. Prints a JSON list of the answers,
+      each [status, error code or "", whether Retry-After was given].
 """
 import datetime
 import http.client
@@ -324,6 +328,28 @@ def sign_in_flood(base, token, clients, attempts):
     print(json.dumps({"sign_ins": answers, "faults": faults, "sale": sale}, sort_keys=True))
 
 
+def sign_in_burst(base, source, count):
+    clients = [Client(base, source=source) for _ in range(count)]
+    for client in clients:
+        client.connection.connect()
+    ready = threading.Barrier(count)
+    answers = [None] * count
+
+    def worker(number):
+        body = {"name": "guess-%d" % number, "password": "wrong-password"}
+        ready.wait()
+        status, answer, response = clients[number].call("POST", "/v1/sessions", body=body)
+        code = answer["error"]["code"] if isinstance(answer, dict) and "error" in answer else ""
+        answers[number] = [status, code, response.getheader("Retry-After") is not None]
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(answers))
+
+
 def fuzz(base, token, count, seed):
     rng = random.Random(seed)
     client = Client(base, token)
@@ -400,5 +426,7 @@ if __name__ == "__main__":
         race(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6]), int(sys.argv[7]))
     elif command == "sign-in-flood":
         sign_in_flood(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    elif command == "sign-in-burst":
+        sign_in_burst(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         fuzz(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
