@@ -10,11 +10,12 @@ import Testing
 /// central's fleet metrics with the shipped rules and the shipped Alertmanager routes and
 /// inhibitions: a node stops, `VenueNodeSilent` fires and reaches Alertmanager, which holds back
 /// the node's other alerts and no other node's; it starts again, the alert resolves. A retired
-/// node never pages. Each server is the test's own (its config, data folder and a free port),
+/// node never pages. Three nodes quiet together are one page, `VenueNodesSilentTogether`. Each server is the test's own (its config, data folder and a free port),
 /// never the service the package may have started.
 @Suite struct PrometheusTests {
-    /// The shipped rules with `venue:node_silent`'s threshold and the `for:` of `VenueNodeSilent` and
-    /// `VenueNodeMetricsDown` shortened for a test: the shipped file stays the one source, and a test that
+    /// The shipped rules with `venue:node_silent`'s threshold and the `for:` of `VenueNodeSilent`,
+    /// `VenueNodeMetricsDown` and `VenueNodesSilentTogether` shortened for a test (the last still
+    /// the shortest): the shipped file stays the one source, and a test that
     /// no longer finds its values fails.
     static func rulesWithQuickNodeAlerts() throws -> String {
         let shippedText = try String(contentsOfFile: AlertRulesTests.rules, encoding: .utf8)
@@ -23,8 +24,9 @@ import Testing
             shippedText.contains(threshold), "venue:node_silent no longer has '\(threshold)': update this test")
         var text = shippedText.replacingOccurrences(
             of: threshold, with: "venue_fleet_node_last_contact_age_seconds[10m]) > bool 4\n")
-        for (alert, shipped) in [
-            ("VenueNodeSilent", "        for: 3m\n"), ("VenueNodeMetricsDown", "        for: 10m\n"),
+        for (alert, shipped, quick) in [
+            ("VenueNodeSilent", "        for: 3m\n", "2s"), ("VenueNodeMetricsDown", "        for: 10m\n", "2s"),
+            ("VenueNodesSilentTogether", "        for: 2m\n", "1s"),
         ] {
             let start = try #require(text.range(of: "      - alert: \(alert)\n"))
             let end =
@@ -32,7 +34,7 @@ import Testing
                 ?? text.endIndex
             var block = String(text[start.lowerBound..<end])
             try #require(block.contains(shipped), "\(alert) no longer has '\(shipped)': update this test")
-            block = block.replacingOccurrences(of: shipped, with: "        for: 2s\n")
+            block = block.replacingOccurrences(of: shipped, with: "        for: \(quick)\n")
             text = text.replacingCharacters(in: start.lowerBound..<end, with: block)
         }
         return text
@@ -166,6 +168,21 @@ import Testing
             !prometheus.alerts("VenueNodeSilent").contains { $0.node == "NODE-A" }
         }
         #expect(resolved != nil, "\(prometheus.alerts("VenueNodeSilent"))")
+
+        // Three more nodes sync once and go quiet together (head office's network, say): one
+        // page, VenueNodesSilentTogether; Alertmanager holds back each one's own.
+        let together = ["NODE-D", "NODE-E", "NODE-F"]
+        for name in together { #expect(try world.syncOnce(try world.makeNode(name)).status == 0) }
+        let fleetPage = waitUntil(timeout: 90) {
+            let alerts = alertmanager.receivedAlerts()
+            guard alerts.contains(where: { $0.name == "VenueNodesSilentTogether" && $0.state == "active" }) else {
+                return false
+            }
+            return together.allSatisfy { node in
+                alerts.contains { $0.name == "VenueNodeSilent" && $0.node == node && $0.state == "suppressed" }
+            }
+        }
+        #expect(fleetPage != nil, "\(alertmanager.receivedAlerts()) \(prometheus.alerts("VenueNodesSilentTogether"))")
     }
 }
 
