@@ -106,12 +106,13 @@ public final class FleetMetricsServer: Sendable {
         for source in sources { source.cancel() }
     }
 
-    /// `/metrics` (and `/`, a line pointing at it) on the probe lane, so a scrape never waits
-    /// behind anything.
+    /// `/metrics` (and `/`, a line pointing at it) on the server's main lane: a scrape waiting
+    /// for the reading under way holds a worker, and the probe lane's two would leave a third
+    /// scrape arriving meanwhile queued behind them, to lead a reading of its own 5 s later.
     struct Handler: HTTPHandler {
         let metrics: FleetMetricsServer
 
-        func lane(for head: HTTPRequestHead) -> HTTPLane { .probe }
+        func lane(for head: HTTPRequestHead) -> HTTPLane { .work }
 
         func respond(to request: HTTPRequest) -> HTTPResponse {
             guard request.method == "GET" || request.method == "HEAD" else {

@@ -173,7 +173,7 @@ import Ticketing
         // none waits for another's.
         kill(mysqld, SIGSTOP)
         let answers = Mutex([String]())
-        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+        atOnce(3) { _ in
             let frozen = Network.get(port: port, path: "/metrics", timeout: 9)
             answers.withLock { $0.append(frozen?.body ?? "no answer") }
         }
