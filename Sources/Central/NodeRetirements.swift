@@ -96,12 +96,15 @@ public struct NodeRetirements {
     }
 
     /// Makes a retired node active again: it is watched for silence and can be allocated to. The
-    /// retirement it ends stays recorded beside the reinstatement (when, by which account).
+    /// retirement it ends stays recorded beside the reinstatement (when, by which account). A node
+    /// that came back by itself (central heard from it after its retirement) is active already:
+    /// reinstating it records that head office means it to be back, which ends
+    /// `VenueRetiredNodeBack`.
     public func reinstate(node: String) throws -> NodeReport {
         let account = try account()
         try connection.transaction {
             let row = try lockedRow(node)
-            guard row.retirement != nil else {
+            guard row.retirement != nil || row.backWithoutReinstatement else {
                 throw CentralError.rejected(code: "not_retired", message: "node \(node) is not retired" + row.whyActive)
             }
             // Not before the retirement it ends, whatever the clock of the member that runs it.
@@ -180,17 +183,18 @@ private struct RetirementRow: Decodable {
     let retired: Int64
     let now: Timestamp
 
-    /// What ended its last retirement, for a refusal to reinstate it: a reinstatement (when, by
-    /// whom), or central hearing from it after; nothing when it was never retired.
+    /// The reinstatement that ended its last retirement (when, by whom), for a refusal to
+    /// reinstate it again; nothing when it was never retired.
     var whyActive: String {
-        guard let retiredAt else { return "" }
-        if let reinstatedAt, reinstatedAt >= retiredAt {
-            return ": it was reinstated at \(reinstatedAt)" + (reinstatedBy.map { " by \($0)" } ?? "")
-                + " after its retirement at \(retiredAt)"
-        }
-        guard let lastSeenAt, lastSeenAt > retiredAt else { return "" }
-        return
-            ": central heard from it at \(lastSeenAt), after its retirement at \(retiredAt), which made it active again"
+        guard let retiredAt, let reinstatedAt, reinstatedAt >= retiredAt else { return "" }
+        return ": it was reinstated at \(reinstatedAt)" + (reinstatedBy.map { " by \($0)" } ?? "")
+            + " after its retirement at \(retiredAt)"
+    }
+
+    /// Central heard from it after its last retirement, and no reinstatement followed that.
+    var backWithoutReinstatement: Bool {
+        guard retired == 0, let retiredAt, let lastSeenAt, lastSeenAt > retiredAt else { return false }
+        return reinstatedAt.map { $0 < retiredAt } ?? true
     }
 
     /// The retirement in force, when the node is retired.

@@ -37,6 +37,11 @@ public struct NodeReport: Sendable, Codable, Equatable {
     public let returnedFrom: NodeRetirement?
     /// The `central nodes reinstate` that ended ``returnedFrom``.
     public let reinstated: NodeReinstatement?
+
+    /// Central heard from the node after head office retired it, and no one has reinstated it
+    /// since: a box thought gone is selling again (`VenueRetiredNodeBack`). `central nodes
+    /// reinstate` says it is meant to be.
+    public var backWithoutReinstatement: Bool { returnedFrom != nil && reinstated == nil }
 }
 
 /// The `central nodes` report.

@@ -77,6 +77,11 @@ public enum FleetExposition {
         perNode("venue_fleet_node_protocol_version", "The sync protocol version of the node's last push.") {
             Double($0.protocolVersion)
         }
+        perNode(
+            "venue_fleet_node_back_after_retirement",
+            "1 when central heard from the node after head office retired it and no one reinstated it since "
+                + "(central nodes reinstate NODE says it is meant to be back)."
+        ) { $0.backWithoutReinstatement ? 1 : 0 }
         text.family(
             "venue_fleet_node_sync_mode", .gauge,
             "1 for the node's sync mode as central tells it: writable, read_only (central), incompatible, silent or "

@@ -204,7 +204,8 @@ import Testing
     }
 
     /// A retired node that comes back loses nothing: its sales are applied as any node's, and its
-    /// contact makes it active again, which `central nodes` says.
+    /// contact makes it active again, which `central nodes` says, and the fleet metrics until
+    /// head office reinstates it.
     @Test func aRetiredNodeThatSyncsAgainKeepsItsSalesAndIsActiveAgain() throws {
         let world = try SyncWorld()
         let a = try world.makeNode("NODE-A")
@@ -224,9 +225,20 @@ import Testing
         #expect(Self.row("NODE-A", in: table)?.contains(" active ") == true, "\(table)")
         #expect(table.contains("\nNODE-A active again: heard from "), "\(table)")
         #expect(table.hasSuffix(" (box replaced)\n"), "\(table)")
+        // Back without head office's word: the fleet metrics say so (VenueRetiredNodeBack) until
+        // a reinstatement says it is meant to be, which is kept.
+        func back() throws -> [String] {
+            try world.central(["metrics"]).stdout.split(separator: "\n").filter {
+                $0.hasPrefix("venue_fleet_node_back_after_retirement{")
+            }.map(String.init)
+        }
+        #expect(try back() == [#"venue_fleet_node_back_after_retirement{node="NODE-A"} 1"#])
         let reinstate = try world.central(["nodes", "reinstate", "NODE-A"])
-        #expect(reinstate.status == 1, "\(reinstate.stderr)")
-        #expect(reinstate.stderr.hasSuffix(", which made it active again\n"), "\(reinstate.stderr)")
+        #expect(reinstate.status == 0, "\(reinstate.stderr)")
+        #expect(try back() == [#"venue_fleet_node_back_after_retirement{node="NODE-A"} 0"#])
+        #expect(try Self.nodes(world)["NODE-A"]?["reinstated"] is [String: Any])
+        let again = try world.central(["nodes", "reinstate", "NODE-A"])
+        #expect(again.status == 1 && again.stderr.contains(": it was reinstated at "), "\(again.stderr)")
         // Retired once more: from its last contact on.
         #expect(try world.central(["nodes", "retire", "NODE-A"]).status == 0)
         #expect(try Self.nodes(world)["NODE-A"]?["retired"] is [String: Any])
