@@ -129,7 +129,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "Ticketing", "Central", "Reconciliation", "SyncEngine", "MySQLClient", "EdgeStore", "SyncWire",
-                "HTTPServer", "NodeAPI", "TestSupport", "venue-syncd", "central", "boxoffice",
+                "HTTPServer", "NodeAPI", "TestSupport", "CLIKit", "venue-syncd", "central", "boxoffice",
             ]),
     ],
     swiftLanguageModes: [.v6]

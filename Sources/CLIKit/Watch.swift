@@ -42,7 +42,8 @@ public enum Watch {
 
     /// `text` as escape sequences that replace the screen: cursor home, each line written over the
     /// one there (erasing the rest of it), then everything below cleared. Each line is cut to the
-    /// width; lines past `rows - 1` are left out and counted on the last line.
+    /// width in columns (``TerminalColumns``); lines past `rows - 1` are left out and counted on the
+    /// last line.
     static func drawnOver(_ text: String, size: TerminalSize?) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if let rows = size?.rows, rows > 1, lines.count > rows - 1 {
@@ -51,10 +52,12 @@ public enum Watch {
         }
         return "\u{1B}[H"
             + lines.map { line in
-                // A line as wide as the screen leaves the cursor past its end, where erasing the
-                // rest of the line would erase its last character.
-                guard let columns = size?.columns, line.count >= columns else { return line + "\u{1B}[K" }
-                return String(line.prefix(columns))
+                // Cut by the columns the line takes (a CJK character takes two), never inside a
+                // character. A line as wide as the screen leaves the cursor past its end, where
+                // erasing the rest of the line would erase its last character.
+                guard let columns = size?.columns else { return line + "\u{1B}[K" }
+                let shown = line.prefix(terminalColumns: columns)
+                return shown.terminalColumns < columns ? shown + "\u{1B}[K" : String(shown)
             }.joined(separator: "\n") + "\u{1B}[J"
     }
 

@@ -1,3 +1,4 @@
+import CLIKit
 import Foundation
 import TestSupport
 import Testing
@@ -101,5 +102,54 @@ import Testing
         // `central nodes` still lists them all, by id.
         let all = try world.central(["nodes"])
         #expect(all.stdout.split(separator: "\n").filter { $0.hasPrefix("VENUE-") }.count == 51, "\(all.stdout)")
+    }
+
+    /// A retirement's reason in Japanese takes two columns a character: on an 80-column terminal
+    /// each line is cut by the columns it takes, as ours and Python's `unicodedata` count them, never
+    /// inside a character. Of two notes one column apart, one reaches the edge and the other stops
+    /// a column short rather than straddle it, and is followed by an erase.
+    @Test func wideCharactersAreCutByTheColumnsTheyTake() throws {
+        let world = try SyncWorld()
+        for id in ["VENUE-01", "VENUE-02", "VENUE-03"] {
+            _ = try world.central.execute(
+                """
+                INSERT INTO node (id, protocol_version, created_at, last_seen_at, last_push_at, clock_offset_ms)
+                VALUES (?, (SELECT max_version FROM sync_protocol), NOW(3), NOW(3) + INTERVAL 1 HOUR, NOW(3), 0)
+                """, [id])
+        }
+        let reason = String(repeating: "会場閉鎖のため、", count: 8)
+        for (id, reason) in [("VENUE-01", reason), ("VENUE-02", "x" + reason)] {
+            let retire = try world.central(["nodes", "retire", id, "--reason", reason])
+            #expect(retire.status == 0, "\(retire.stderr)")
+        }
+        let full = try world.central(["nodes"]).stdout.components(separatedBy: "\n")
+        let notes = full.filter { $0.hasPrefix("VENUE-0") && $0.contains(" RETIRED ") && $0.contains("会場") }
+        #expect(notes.count == 2 && notes.allSatisfy { $0.terminalColumns > 80 }, "\(full)")
+
+        let raw = try Self.watch(world, rows: 24, columns: 80, environment: ["LINES": "", "COLUMNS": ""])
+        let lines = Self.screen(raw)
+        #expect(lines.allSatisfy { $0.terminalColumns <= 80 }, "\(lines.map(\.terminalColumns))")
+        let cut = lines.filter { $0.contains("会場") }
+        #expect(cut.count == 2 && cut.map(\.terminalColumns).sorted() == [79, 80], "\(cut)")
+        #expect(zip(cut, notes).allSatisfy { $1.hasPrefix($0) }, "\(cut) \(notes)")
+        for line in raw.components(separatedBy: "\r\n") where line.contains("会場") {
+            #expect(line.contains("\u{1B}[K") == (Self.screen(line)[0].terminalColumns == 79), "\(line)")
+        }
+
+        let python = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import sys, unicodedata
+                def columns(c):
+                    if unicodedata.category(c) in ("Mn", "Me", "Cf"): return 0
+                    return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+                for line in sys.stdin.read().split("\\n"): print(sum(columns(c) for c in line))
+                """,
+            ], stdin: lines.joined(separator: "\n"))
+        #expect(python.status == 0, "\(python.stderr)")
+        let widths = python.stdout.split(separator: "\n").map { Int($0) ?? -1 }
+        #expect(widths == lines.map(\.terminalColumns), "\(widths)")
     }
 }
