@@ -1,7 +1,8 @@
 extension String {
-    /// The text followed by spaces up to `width` characters (longer text as it is), for columns
-    /// of plain output.
+    /// The text followed by spaces up to `width` terminal columns (``TerminalColumns``; longer
+    /// text as it is), for columns of plain output.
     public func padded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        let columns = terminalColumns
+        return columns >= width ? self : self + String(repeating: " ", count: width - columns)
     }
 }

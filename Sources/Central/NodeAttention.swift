@@ -9,6 +9,8 @@ public enum NodeAttention: Int, Sendable, Comparable, CaseIterable {
     case silent
     /// Its last push spoke a sync protocol central no longer accepts: it cannot sync.
     case incompatible
+    /// Heard from after head office retired it, and not reinstated: a box thought gone sells.
+    case back
     /// Records it still held at its last push, or records of it parked at central.
     case backlog
     /// Nothing to look at.
@@ -25,6 +27,8 @@ public enum NodeAttention: Int, Sendable, Comparable, CaseIterable {
                 .silent
             } else if let versions = protocolVersions, !versions.contains(node.protocolVersion) {
                 .incompatible
+            } else if node.backWithoutReinstatement {
+                .back
             } else if node.outboxPending > 0 || node.recordsParked > 0 {
                 .backlog
             } else {

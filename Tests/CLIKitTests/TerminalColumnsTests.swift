@@ -124,4 +124,13 @@ import Testing
         let frame = Watch.drawnOver("ab会場閉鎖\nabc会場閉鎖\nok", size: TerminalSize(rows: 10, columns: 6))
         #expect(frame == "\u{1B}[Hab会場\nabc会\u{1B}[K\nok\u{1B}[K\u{1B}[J")
     }
+
+    /// Tables and padded columns line up by the columns their text takes: a Japanese event title
+    /// pushes the next column as far as its width, not its count of characters.
+    @Test func tablesLineUpByColumns() {
+        let table = TextTable.render(["EVENT", "TITLE", "SOLD"], [["GALA", "会場の夜", "12"], ["JAZZ", "Jazz", "3"]])
+        #expect(table == "EVENT  TITLE     SOLD\nGALA   会場の夜  12\nJAZZ   Jazz      3")
+        #expect("会場".padded(to: 6) + "|" == "会場  |")
+        #expect("会場閉鎖".padded(to: 6) == "会場閉鎖")
+    }
 }

@@ -102,6 +102,13 @@ import Testing
         // `central nodes` still lists them all, by id.
         let all = try world.central(["nodes"])
         #expect(all.stdout.split(separator: "\n").filter { $0.hasPrefix("VENUE-") }.count == 51, "\(all.stdout)")
+        // A retired node heard from since, not reinstated, comes after the silent and the
+        // protocol ones, named BACK.
+        _ = try world.central.execute(
+            "UPDATE node SET retired_at = last_seen_at - INTERVAL 1 DAY, retired_by = 'ops' WHERE id = 'VENUE-07'")
+        let back = Self.screen(try Self.watch(world, rows: 24, columns: 80, environment: [:]))
+        #expect(back[5].hasPrefix("VENUE-20 ") && back[5].contains(" PROTOCOL "), "\(back)")
+        #expect(back[6].hasPrefix("VENUE-07 ") && back[6].contains(" BACK "), "\(back)")
     }
 
     /// A retirement's reason in Japanese takes two columns a character: on an 80-column terminal

@@ -222,9 +222,11 @@ import Testing
         let returned = try #require(json["NODE-A"]?["returned_from"] as? [String: Any], "\(json)")
         #expect(returned["reason"] as? String == "box replaced")
         let table = try world.central(["nodes"]).stdout
-        #expect(Self.row("NODE-A", in: table)?.contains(" active ") == true, "\(table)")
-        #expect(table.contains("\nNODE-A active again: heard from "), "\(table)")
-        #expect(table.hasSuffix(" (box replaced)\n"), "\(table)")
+        #expect(Self.row("NODE-A", in: table)?.contains(" BACK ") == true, "\(table)")
+        #expect(table.contains("\nNODE-A BACK: heard from "), "\(table)")
+        #expect(
+            table.hasSuffix(" (box replaced); 'central nodes reinstate NODE-A' if it is meant to be back\n"),
+            "\(table)")
         // Back without head office's word: the fleet metrics say so (VenueRetiredNodeBack) until
         // a reinstatement says it is meant to be, which is kept.
         func back() throws -> [String] {
@@ -237,6 +239,9 @@ import Testing
         #expect(reinstate.status == 0, "\(reinstate.stderr)")
         #expect(try back() == [#"venue_fleet_node_back_after_retirement{node="NODE-A"} 0"#])
         #expect(try Self.nodes(world)["NODE-A"]?["reinstated"] is [String: Any])
+        let reinstated = try world.central(["nodes"]).stdout
+        #expect(Self.row("NODE-A", in: reinstated)?.contains(" active ") == true, "\(reinstated)")
+        #expect(reinstated.contains("\nNODE-A active again: reinstated "), "\(reinstated)")
         let again = try world.central(["nodes", "reinstate", "NODE-A"])
         #expect(again.status == 1 && again.stderr.contains(": it was reinstated at "), "\(again.stderr)")
         // Retired once more: from its last contact on.

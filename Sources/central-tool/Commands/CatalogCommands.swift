@@ -174,7 +174,8 @@ struct Nodes: ParsableCommand {
             With --watch the table is read again every --interval and drawn over the last on a terminal (into a pipe
             or file, one table after another); a central that cannot be read shows its error and is read again at the
             next refresh. On a terminal the nodes that need attention come first (silent, then of a protocol central
-            no longer accepts, then with records pending or parked; retired last), each line is cut to the width and
+            no longer accepts, then back after its retirement without a reinstatement, then with records pending or
+            parked; retired last), each line is cut to the width and
             the rows that do not fit the height are counted. Ages are measured on central's clock. With --iterations, exit code 8 (or the error's) when
             no refresh could read central. A retired node (gone for good) shows as RETIRED, with when and why, under
             the table.
@@ -252,13 +253,13 @@ struct Nodes: ParsableCommand {
     }
 
     /// A node's STATE: RETIRED, or given its attention SILENT or PROTOCOL (one central no longer
-    /// accepts), else active.
+    /// accepts), else BACK (heard from after its retirement, not reinstated), else active.
     static func state(_ node: NodeReport, _ attention: NodeAttention?) -> String {
         if node.retired != nil { return "RETIRED" }
         switch attention {
         case .silent: return "SILENT"
         case .incompatible: return "PROTOCOL"
-        default: return "active"
+        default: return node.backWithoutReinstatement ? "BACK" : "active"
         }
     }
 
@@ -312,11 +313,12 @@ struct Nodes: ParsableCommand {
                     + (retired.reason.map { ": \($0)" } ?? "")
             }
             return node.returnedFrom.map { retired in
-                "\(node.id) active again: "
-                    + (node.reinstated.map { "reinstated \($0.at.local(in: node.timezone)) by \($0.by)" }
-                        ?? "heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-")")
+                "\(node.id) "
+                    + (node.reinstated.map { "active again: reinstated \($0.at.local(in: node.timezone)) by \($0.by)" }
+                        ?? "BACK: heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-")")
                     + " after its retirement of \(retired.at.local(in: node.timezone)) by \(retired.by)"
                     + (retired.reason.map { " (\($0))" } ?? "")
+                    + (node.reinstated == nil ? "; 'central nodes reinstate \(node.id)' if it is meant to be back" : "")
             }
         }
     }
