@@ -136,7 +136,7 @@ import Testing
             if lines[index + 1] == "exp_alerts:" { fires.insert(name) }
         }
         let names = try Self.alertNames()
-        #expect(names.count == 15 && Set(names).count == names.count, "\(names)")
+        #expect(names.count == 16 && Set(names).count == names.count, "\(names)")
         for name in names {
             #expect(fires.contains(name), "no test where \(name) fires")
             #expect(quiet.contains(name), "no test where \(name) stays quiet")
