@@ -223,7 +223,7 @@ import Testing
         #expect(returned["reason"] as? String == "box replaced")
         let table = try world.central(["nodes"]).stdout
         #expect(Self.row("NODE-A", in: table)?.contains(" BACK ") == true, "\(table)")
-        #expect(table.contains("\nNODE-A BACK: heard from "), "\(table)")
+        #expect(table.contains("\nNODE-A BACK: last heard from "), "\(table)")
         #expect(
             table.hasSuffix(" (box replaced); 'central nodes reinstate NODE-A' if it is meant to be back\n"),
             "\(table)")

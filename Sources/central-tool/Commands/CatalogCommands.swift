@@ -315,7 +315,7 @@ struct Nodes: ParsableCommand {
             return node.returnedFrom.map { retired in
                 "\(node.id) "
                     + (node.reinstated.map { "active again: reinstated \($0.at.local(in: node.timezone)) by \($0.by)" }
-                        ?? "BACK: heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-")")
+                        ?? "BACK: last heard from \(node.lastSeenAt?.local(in: node.timezone) ?? "-"),")
                     + " after its retirement of \(retired.at.local(in: node.timezone)) by \(retired.by)"
                     + (retired.reason.map { " (\($0))" } ?? "")
                     + (node.reinstated == nil ? "; 'central nodes reinstate \(node.id)' if it is meant to be back" : "")
