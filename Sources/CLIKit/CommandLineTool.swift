@@ -65,6 +65,12 @@ public struct CommandLineTool {
     public func run(_ tokens: [String]) -> Int32 {
         // A closed pipe on stdout is an error to report, not a signal that ends the process.
         signal(SIGPIPE, SIG_IGN)
+        // Signals blocked by the parent stay blocked across exec: a program that starts commands
+        // from a thread (Foundation's Process from a Dispatch worker) hands on a mask blocking
+        // nearly every signal, and Ctrl-C or SIGTERM would then never reach `nodes --watch`.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         let status = execute(tokens)
         if let failure = Output.failedWrite {
             Output.writeStandardError(

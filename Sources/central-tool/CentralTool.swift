@@ -85,12 +85,28 @@ struct CentralContext: Sendable {
         output = Output(json: arguments.isSet(CentralTool.json))
     }
 
+    /// Seconds a query of a display that refreshes (`central nodes --watch`, a metrics scrape)
+    /// waits for central unless the URL sets `read_timeout`: a hung central is shown as such
+    /// within a few refreshes (and within Prometheus' 10 s scrape timeout), not after the
+    /// interactive 30 s.
+    static let refreshReadTimeout = 5
+
+    /// The configuration with ``refreshReadTimeout`` unless the URL gave its own.
+    var refreshingConfiguration: MySQLConfiguration {
+        var refreshing = configuration
+        if !refreshing.readTimeoutGiven { refreshing.readTimeout = Self.refreshReadTimeout }
+        return refreshing
+    }
+
     /// A connection to central; `requireCurrentSchema` also checks the schema is this build's.
     /// `batchReadTimeout`: seconds a query may run before the client gives up, for batch work
     /// (reconciliation scans every sale) that the interactive default (30 s) would cut short;
-    /// a longer `read_timeout` in the URL wins.
-    func connect(requireCurrentSchema: Bool = true, batchReadTimeout: Int? = nil) throws -> MySQLConnection {
-        var configuration = configuration
+    /// a longer `read_timeout` in the URL wins. `refreshing`: for a display that refreshes
+    /// (``refreshReadTimeout``).
+    func connect(
+        requireCurrentSchema: Bool = true, batchReadTimeout: Int? = nil, refreshing: Bool = false
+    ) throws -> MySQLConnection {
+        var configuration = refreshing ? refreshingConfiguration : configuration
         if let batchReadTimeout { configuration.readTimeout = max(configuration.readTimeout, batchReadTimeout) }
         let connection = try MySQLConnection(configuration)
         if configuration.members.count > 1 {

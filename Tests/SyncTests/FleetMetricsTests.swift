@@ -300,6 +300,35 @@ import Ticketing
         #expect(seconds < 1800, "\(watch.stdout)")
     }
 
+    /// A watch over a central that stops answering (its server frozen, the kept connection open)
+    /// says so within a few refreshes, as a scrape does (5 s unless the URL says), not after the
+    /// interactive 30 s; it shows the fleet again once central answers.
+    @Test func aWatchOfAFrozenCentralSaysSo() throws {
+        let world = try SyncWorld()
+        #expect(try world.syncOnce(try world.makeNode("NODE-A")).status == 0)
+        let watch = try BackgroundProcess(
+            ProcessRunner.product("central"), ["nodes", "--watch", "--interval", "1s"],
+            environment: world.environment, logDirectory: world.directory.path)
+        // Stopped by SIGTERM, although started from a thread of the test process that blocks it.
+        defer {
+            if watch.isRunning { watch.send(SIGKILL) }
+            watch.wait()
+        }
+        #expect(waitUntil(timeout: 20) { watch.stdout.contains("\nNODE-A ") } != nil, "\(watch.stderr)")
+        let pidText = try String(contentsOfFile: world.server.directory + "/mysqld.pid", encoding: .utf8)
+        let mysqld = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(mysqld, SIGSTOP)
+        let said = waitUntil(timeout: 15) { watch.stdout.contains("(read again in a moment)") }
+        kill(mysqld, SIGCONT)
+        #expect(said != nil, "\(watch.stdout.suffix(500))")
+        let shown = watch.stdout.count
+        #expect(
+            waitUntil(timeout: 30) { watch.stdout.dropFirst(shown).contains("\nNODE-A ") } != nil,
+            "\(watch.stdout.suffix(500))")
+        watch.send(SIGTERM)
+        #expect(waitUntil(timeout: 20) { !watch.isRunning } != nil, "SIGTERM did not stop the watch")
+    }
+
     /// A bounded watch whose every refresh failed exits as a single read would (8: unreachable),
     /// so a script that watches knows it saw nothing.
     @Test func aBoundedWatchThatNeverReadCentralFails() throws {

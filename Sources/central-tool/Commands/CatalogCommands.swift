@@ -224,7 +224,7 @@ struct Nodes: ParsableCommand {
         }
         Watch.run(every: interval, frames: iterations) { size in
             do {
-                let live = try connection ?? context.connect()
+                let live = try connection ?? context.connect(refreshing: true)
                 connection = live
                 let report = NodesReport(connection: live)
                 let now = try report.centralNow()

@@ -24,9 +24,6 @@ struct Metrics: ParsableCommand {
             """,
         options: [http, silence])
 
-    /// Seconds a scrape's query may wait for central unless the URL sets `read_timeout`.
-    static let scrapeReadTimeout = 5
-
     let context: CentralContext
     let address: ListenAddress?
     let silenceSeconds: Int64
@@ -48,9 +45,9 @@ struct Metrics: ParsableCommand {
         let logger = LineLogger(json: false)
         // A scrape of a hung central must answer `venue_central_up 0` within Prometheus' scrape
         // timeout (10 s by default), not after the client's 30 s: the URL's own read_timeout wins.
-        var configuration = context.configuration
-        if !configuration.readTimeoutGiven { configuration.readTimeout = Self.scrapeReadTimeout }
-        let server = FleetMetricsServer(configuration: configuration, silenceSeconds: silenceSeconds) {
+        let server = FleetMetricsServer(
+            configuration: context.refreshingConfiguration, silenceSeconds: silenceSeconds
+        ) {
             logger.warning("metrics.central_unreadable", ["error": $0])
         }
         try server.serve(on: address) { bound in
