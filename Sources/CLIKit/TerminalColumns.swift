@@ -6,8 +6,9 @@
 /// - 0 for combining marks (general category Mn and Me: accents, variation selectors), format
 ///   characters (Cf: the zero-width joiner and space, direction marks) and the Hangul vowels and
 ///   final consonants that join a leading consonant into one syllable;
-/// - 0 for an emoji that a zero-width joiner or a skin-tone modifier draws into the picture before
-///   it (`wcswidth` adds each one's 2: a terminal that draws them apart shows such a line wider);
+/// - each emoji of a sequence its own 2, those a zero-width joiner or a skin-tone modifier draws
+///   into one picture too, as `wcswidth` and tmux count them: a terminal that draws the picture
+///   shows the line shorter than counted, never wider;
 /// - 0 for control characters, which draw nothing (`wcwidth` says -1);
 /// - 1 for everything else, the soft hyphen and the prepended concatenation marks (U+0600…) too,
 ///   and U+3248…U+324F and U+4DC0…U+4DFF, which glibc alone makes wide.
@@ -15,23 +16,15 @@
 /// ```swift
 /// "会場閉鎖のため".terminalColumns      // 14
 /// "Zoë".terminalColumns                 // 3
-/// "👩‍👩‍👧".terminalColumns                // 2: one picture
+/// "👩‍👩‍👧".terminalColumns                // 6: 2 for each emoji the picture joins
 /// "会場閉鎖".prefix(terminalColumns: 5)  // "会場": the third would straddle the edge
 /// ```
 public enum TerminalColumns {
-    /// The columns one grapheme cluster takes: the sum of its code points' columns, less the emoji
-    /// joined into the picture before them, and at least 2 for an emoji asked to show as a picture
-    /// (U+FE0F).
+    /// The columns one grapheme cluster takes: the sum of its code points' columns, and at least 2
+    /// for an emoji asked to show as a picture (U+FE0F).
     public static func of(_ character: Character) -> Int {
         let scalars = character.unicodeScalars
-        var columns = 0
-        var joining = false
-        for (index, scalar) in scalars.enumerated() {
-            let joined =
-                (joining && scalar.properties.isEmoji) || (index > 0 && skinTones.contains(scalar.value))
-            if !joined { columns += of(scalar) }
-            joining = scalar == "\u{200D}"
-        }
+        let columns = scalars.reduce(0) { $0 + of($1) }
         if let first = scalars.first, first.properties.isEmoji, scalars.contains("\u{FE0F}") {
             return max(columns, 2)
         }
@@ -95,9 +88,6 @@ public enum TerminalColumns {
         0x1FABF...0x1FAC5, 0x1FACE...0x1FADB, 0x1FAE0...0x1FAE8, 0x1FAF0...0x1FAF8, 0x20000...0x2FFFD,
         0x30000...0x3FFFD,
     ]
-
-    /// The emoji modifiers (Fitzpatrick skin tones), drawn into the emoji before them.
-    static let skinTones: ClosedRange<UInt32> = 0x1F3FB...0x1F3FF
 
     /// Format characters glibc draws one column wide: signs placed over the digits that follow
     /// (PropList.txt's Prepended_Concatenation_Mark).
