@@ -130,8 +130,8 @@ public struct NodeRetirements {
         )
     }
 
-    /// A reason is one short line: `central nodes` prints it in a column.
-    static func check(_ reason: String) throws {
+    /// A reason is one short line: `central nodes` prints it under the table.
+    public static func check(_ reason: String) throws {
         guard reason.contains(where: { !$0.isWhitespace }) else {
             throw CentralError.invalidInput("a retirement's reason must say something (or leave it out)")
         }

@@ -26,6 +26,24 @@ public struct KeyRevocations {
         public let withdrawn: Int
     }
 
+    /// A revocation's reason is one short line: every door prints it with each ticket it refuses.
+    /// Checked before central is asked anything, so a bad reason is refused even while central
+    /// cannot be reached.
+    public static func check(reason: String) throws {
+        guard reason.contains(where: { !$0.isWhitespace }) else {
+            throw CentralError.invalidInput("a revocation needs a reason: the doors show it")
+        }
+        guard !reason.unicodeScalars.contains(where: SyncLimits.isControl) else {
+            throw CentralError.invalidInput(
+                "a revocation's reason must be one line without control characters: the doors print it")
+        }
+        guard SyncLimits.length(reason) <= SyncLimits.revocationReason else {
+            throw CentralError.invalidInput(
+                "a revocation's reason is at most \(SyncLimits.revocationReason) characters (this one has "
+                    + "\(SyncLimits.length(reason))): the doors print it with each ticket they refuse")
+        }
+    }
+
     /// Revokes `node`'s keys (the one with `keyID`, or every one it has published and will
     /// publish) after `after`: from each node's next pull its doors refuse their tickets except
     /// those central received before then. A key revoked before from a later time takes the
@@ -40,19 +58,7 @@ public struct KeyRevocations {
                         + "it would be refused. Revoke from a time past (the theft, or now); a later revocation can "
                         + "move the cut earlier")
             }
-            guard reason.contains(where: { !$0.isWhitespace }) else {
-                throw CentralError.invalidInput("a revocation needs a reason: the doors show it")
-            }
-            // Every door prints the reason with each ticket it refuses: one short line.
-            guard !reason.unicodeScalars.contains(where: SyncLimits.isControl) else {
-                throw CentralError.invalidInput(
-                    "a revocation's reason must be one line without control characters: the doors print it")
-            }
-            guard SyncLimits.length(reason) <= SyncLimits.revocationReason else {
-                throw CentralError.invalidInput(
-                    "a revocation's reason is at most \(SyncLimits.revocationReason) characters (this one has "
-                        + "\(SyncLimits.length(reason))): the doors print it with each ticket they refuse")
-            }
+            try Self.check(reason: reason)
             let keys = try connection.rows(
                 "SELECT * FROM node_key WHERE node_id = ? AND (? IS NULL OR key_id = ?) ORDER BY created_at FOR UPDATE",
                 [node, keyID, keyID]

@@ -203,6 +203,26 @@ import Testing
         #expect(try world.central(["parked", "NODE-P"]).stdout.contains("gift_card.sold"))
     }
 
+    /// A reason that is not one short line is refused before central is asked anything: with
+    /// central out of reach the operator is told what to fix, not that central is down.
+    @Test func aBadReasonIsRefusedEvenWhileCentralIsUnreachable() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CENTRAL_URL"] = "mysql://venue_app@127.0.0.1:\(Network.freePort())/central"
+        for (arguments, message) in [
+            (["nodes", "retire", "NODE-A", "--reason", "closed\nfor good"], "a retirement's reason must be one line"),
+            (
+                [
+                    "keys", "revoke", "NODE-A", "--after", "2026-12-01T00:00:00Z", "--reason",
+                    String(repeating: "é", count: 201),
+                ],
+                "a revocation's reason is at most 200 characters (this one has 201)"
+            ),
+        ] {
+            let result = try ProcessRunner.run(ProcessRunner.product("central"), arguments, environment: environment)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     /// A retired node that comes back loses nothing: its sales are applied as any node's, and its
     /// contact makes it active again, which `central nodes` says, and the fleet metrics until
     /// head office reinstates it.

@@ -374,6 +374,8 @@ extension Nodes {
             nodeID = try arguments.required(Nodes.node)
             reason = try arguments.value(Self.reason)
             force = arguments.isSet(Self.force)
+            // Refused before central is asked anything, even while it cannot be reached.
+            if let reason { try NodeRetirements.check(reason) }
         }
 
         func run() throws {

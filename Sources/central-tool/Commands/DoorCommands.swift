@@ -72,6 +72,7 @@ struct Keys: ParsableCommand {
             guard reason.contains(where: { !$0.isWhitespace }) else {
                 throw UsageError("--reason must say why: the doors show it with each ticket they refuse")
             }
+            try KeyRevocations.check(reason: reason)
         }
 
         func run() throws {
